@@ -1,0 +1,8 @@
+// Every migration, by name, in order. A static map (not a folder scan) so the Worker bundle
+// carries them too; `npm run migrate` and the embedded server both read this list.
+import type { Migration } from 'kysely/migration'
+import * as initial from './2026-11-23T00-initial.js'
+
+export const migrations: Record<string, Migration> = {
+  '2026-11-23T00-initial': initial,
+}

@@ -1,0 +1,31 @@
+// The TinyCRM app: one Hono app for the ingest API and the dashboard. It does not know which
+// runtime serves it; src/node.ts and src/worker.ts hand it a database.
+import { Hono } from 'hono'
+import { requestId } from 'hono/request-id'
+import { sql } from 'kysely'
+import type { AppDeps, HonoEnv } from './env.js'
+import { ApiError, onError } from './lib/errors.js'
+import { ingestRoutes } from './ingest/routes.js'
+
+export function createApp(deps: AppDeps) {
+  const app = new Hono<HonoEnv>()
+  app.onError(onError)
+  app.notFound((c) => onError(new ApiError('not_found', `No route for ${c.req.method} ${c.req.path}`), c))
+
+  app.use('*', requestId({ headerName: 'X-Request-Id' }))
+  app.use('*', async (c, next) => {
+    c.set('db', deps.db)
+    c.set('config', deps.config ?? {})
+    await next()
+  })
+
+  app.get('/healthz', async (c) => {
+    await sql`SELECT 1`.execute(c.var.db)
+    return c.json({ ok: true })
+  })
+  app.route('/v1', ingestRoutes())
+
+  return app
+}
+
+export type App = ReturnType<typeof createApp>

@@ -1,0 +1,28 @@
+// Configuration of the Node server and CLI, from environment variables (documented in README.md).
+import { DEFAULT_DATA_DIR } from './db/node.js'
+
+export interface NodeConfig {
+  port: number
+  host: string
+  dataDir: string
+  databaseUrl?: string
+  publicUrl?: string
+}
+
+export function readNodeConfig(env: NodeJS.ProcessEnv = process.env): NodeConfig {
+  const port = Number.parseInt(env.PORT ?? '8787', 10)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`PORT must be a port number, got '${env.PORT}'`)
+  }
+  const databaseUrl = env.DATABASE_URL?.trim() || undefined
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new Error('DATABASE_URL must be a postgres:// or postgresql:// URL')
+  }
+  return {
+    port,
+    host: env.HOST ?? '127.0.0.1',
+    dataDir: env.TINYCRM_DATA_DIR ?? DEFAULT_DATA_DIR,
+    databaseUrl,
+    publicUrl: env.TINYCRM_PUBLIC_URL,
+  }
+}

@@ -1,0 +1,96 @@
+// The Node side of the db factory: PGlite in a data directory (the embedded default), or any
+// Postgres server through `pg` when DATABASE_URL is set. The Worker's side is ./neon.ts.
+import { mkdirSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { PGlite } from '@electric-sql/pglite'
+import { Kysely, PGliteDialect, PostgresDialect, type LogConfig } from 'kysely'
+import pg from 'pg'
+import type { Database } from './schema.js'
+import { lockDataDir } from './lock.js'
+import { migrateToLatest } from './migrate.js'
+
+const INT8_OID = 20
+
+export interface NodeDbOptions {
+  /** A postgres:// URL; without one the embedded PGlite in `dataDir` is used. */
+  databaseUrl?: string
+  /** PGlite's data directory; `memory://` for a throwaway in-memory database. */
+  dataDir?: string
+  /** Run migrations after opening (always done for PGlite). */
+  migrate?: boolean
+  /** Pool size for a Postgres server. */
+  poolSize?: number
+  /** PGlite only: start from this `dumpDataDir()` tarball (fast test fixtures). */
+  loadDataDir?: Blob
+  log?: LogConfig
+}
+
+export interface NodeDb {
+  db: Kysely<Database>
+  kind: 'pglite' | 'postgres'
+  /** Where the data lives, for the start-up line (no password). */
+  location: string
+  /** The driver underneath, for the dev-only Neon HTTP endpoint and test fixtures. */
+  pglite?: PGlite
+  pool?: pg.Pool
+  close(): Promise<void>
+}
+
+export const DEFAULT_DATA_DIR = '.tinycrm-data'
+
+export async function openNodeDb(opts: NodeDbOptions = {}): Promise<NodeDb> {
+  if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts)
+  return openPglite(opts.dataDir ?? DEFAULT_DATA_DIR, opts)
+}
+
+async function openPglite(dataDir: string, opts: NodeDbOptions): Promise<NodeDb> {
+  const inMemory = dataDir.startsWith('memory://')
+  let release = () => {}
+  if (!inMemory) {
+    dataDir = resolve(dataDir)
+    mkdirSync(dataDir, { recursive: true })
+    release = lockDataDir(dataDir)
+  }
+  try {
+    const pglite = await PGlite.create(dataDir, {
+      parsers: { [INT8_OID]: (v: string) => Number(v) },
+      loadDataDir: opts.loadDataDir,
+    })
+    const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }), log: opts.log })
+    await migrateToLatest(db)
+    return {
+      db,
+      kind: 'pglite',
+      location: dataDir,
+      pglite,
+      async close() {
+        await db.destroy()
+        release()
+      },
+    }
+  } catch (err) {
+    release()
+    throw err
+  }
+}
+
+async function openPostgres(url: string, opts: NodeDbOptions): Promise<NodeDb> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.poolSize ?? 10,
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+  })
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: opts.log })
+  if (opts.migrate) await migrateToLatest(db)
+  const u = new URL(url)
+  return {
+    db,
+    kind: 'postgres',
+    pool,
+    location: `${u.protocol}//${u.host}${u.pathname}`,
+    close: () => db.destroy(),
+  }
+}

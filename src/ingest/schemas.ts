@@ -1,0 +1,110 @@
+// What the ingest endpoints accept, and how a zod failure becomes a 400 that names the field.
+import { z } from 'zod'
+import { ApiError, type ErrorDetail } from '../lib/errors.js'
+import { STATUSES, type Status } from '../db/schema.js'
+
+export const LIMITS = {
+  /** Bytes, as Segment's: one identify or ping call. */
+  singleBody: 32 * 1024,
+  /** Bytes, one /v1/batch call. */
+  batchBody: 500 * 1024,
+  batchItems: 5000,
+  /** How far in the future a `timestamp` may be (clock skew), in ms. */
+  futureSkewMs: 24 * 60 * 60 * 1000,
+} as const
+
+const STATUS_ALIASES: Record<string, Status> = {
+  free: 'free',
+  trial: 'trial',
+  trialing: 'trial',
+  paid: 'paid',
+  active: 'paid',
+  churned: 'churned',
+  canceled: 'churned',
+  cancelled: 'churned',
+}
+const STATUS_HELP = `${STATUSES.join(', ')} (aliases: trialing, active, canceled, cancelled)`
+
+export const email = z
+  .string({ error: 'email is required and must be a string' })
+  .trim()
+  .toLowerCase()
+  .pipe(z.email({ error: 'email is not a valid email address' }).max(254, 'email is too long'))
+
+const status = z
+  .string({ error: `status must be one of ${STATUS_HELP}` })
+  .transform((s, ctx) => {
+    const canonical = STATUS_ALIASES[s.trim().toLowerCase()]
+    if (!canonical) {
+      ctx.addIssue({ code: 'custom', message: `status must be one of ${STATUS_HELP}` })
+      return z.NEVER
+    }
+    return canonical
+  })
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+// Kept as the very object JSON.parse made (no copy), so keys like "__proto__" stay plain data.
+const params = z.custom<Record<string, unknown>>(isPlainObject, {
+  error: 'params must be an object of key/value pairs',
+})
+
+const timestamp = z
+  .union([z.iso.datetime({ offset: true }), z.iso.date()], {
+    error: 'timestamp must be an ISO 8601 date-time, e.g. 2026-03-29T12:00:00Z',
+  })
+  .transform((s) => new Date(s))
+  .refine((d) => d.getTime() <= Date.now() + LIMITS.futureSkewMs, {
+    error: 'timestamp is more than a day in the future',
+  })
+
+export const identifyBody = z.strictObject({
+  email,
+  name: z.string({ error: 'name must be a string' }).max(500, 'name is too long').nullish(),
+  status: status.nullish(),
+  params: params.nullish(),
+  timestamp: timestamp.optional(),
+})
+
+export const pingBody = z.strictObject({
+  email,
+  timestamp: timestamp.optional(),
+})
+
+export const batchItem = z.discriminatedUnion(
+  'type',
+  [
+    identifyBody.extend({ type: z.literal('identify') }),
+    pingBody.extend({ type: z.literal('ping') }),
+  ],
+  { error: "type must be 'identify' or 'ping'" },
+)
+
+export const batchBody = z.strictObject({
+  batch: z
+    .array(z.unknown(), { error: 'batch must be an array of items' })
+    .min(1, 'batch must hold at least one item')
+    .max(LIMITS.batchItems, `batch holds at most ${LIMITS.batchItems} items`),
+})
+
+export type IdentifyInput = z.output<typeof identifyBody>
+export type PingInput = z.output<typeof pingBody>
+export type BatchItem = z.output<typeof batchItem>
+
+export function issuesToDetails(error: z.core.$ZodError, prefix = ''): ErrorDetail[] {
+  return error.issues.map((issue) => {
+    const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.')
+    let message = issue.message
+    if (issue.code === 'unrecognized_keys') message = `unknown field(s): ${issue.keys.join(', ')}`
+    return { path: path || '(body)', message }
+  })
+}
+
+export function validationError(error: z.core.$ZodError, prefix = ''): ApiError {
+  const details = issuesToDetails(error, prefix)
+  const first = details[0]!
+  const message = first.message.startsWith(first.path) ? first.message : `${first.path}: ${first.message}`
+  return new ApiError('validation_failed', message, details)
+}

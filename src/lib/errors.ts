@@ -1,0 +1,81 @@
+// The one error path: anything a handler throws ends in `onError`, which answers
+// `{ error: { code, message, details?, requestId } }` with the status the code maps to.
+import type { Context } from 'hono'
+import { HTTPException } from 'hono/http-exception'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import type { HonoEnv } from '../env.js'
+
+export const ERROR_STATUS = {
+  invalid_json: 400,
+  validation_failed: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  internal: 500,
+  unavailable: 503,
+} as const satisfies Record<string, ContentfulStatusCode>
+
+export type ErrorCode = keyof typeof ERROR_STATUS
+
+export interface ErrorDetail {
+  /** Dotted path of the offending field, e.g. `params` or `batch.3.email`. */
+  path: string
+  message: string
+}
+
+export class ApiError extends Error {
+  override name = 'ApiError' as const
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: ErrorDetail[],
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message)
+  }
+  get status(): ContentfulStatusCode {
+    return ERROR_STATUS[this.code]
+  }
+  toJSON() {
+    return { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) }
+  }
+}
+
+// Postgres error classes that mean "the database is not reachable or not accepting work right now".
+const UNAVAILABLE_SQLSTATE = /^(08|53|57P0[1-3])/
+const UNAVAILABLE_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'])
+
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code
+  if (typeof code !== 'string') return false
+  return UNAVAILABLE_SQLSTATE.test(code) || UNAVAILABLE_ERRNO.has(code)
+}
+
+export function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err
+  if (err instanceof HTTPException) {
+    if (err.status === 413) return new ApiError('payload_too_large', err.message || 'Request body too large')
+    if (err.status === 400) return new ApiError('invalid_json', err.message || 'Malformed request')
+    return new ApiError('internal', 'Internal error')
+  }
+  if (isDatabaseUnavailable(err)) {
+    return new ApiError('unavailable', 'The database is unavailable; retry shortly', undefined, {
+      'Retry-After': '2',
+    })
+  }
+  return new ApiError('internal', 'Internal error')
+}
+
+export function onError(err: unknown, c: Context<HonoEnv>) {
+  const apiError = toApiError(err)
+  const requestId = c.get('requestId')
+  if (apiError.code === 'internal' || apiError.code === 'unavailable') {
+    // Logged with the request id the client saw; the client never sees the internals.
+    console.error(`[${requestId}] ${c.req.method} ${c.req.path}:`, err)
+  }
+  for (const [k, v] of Object.entries(apiError.headers ?? {})) c.header(k, v)
+  return c.json({ error: { ...apiError.toJSON(), requestId } }, apiError.status)
+}

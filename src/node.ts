@@ -1,0 +1,39 @@
+// Node entry: `npm start`. Serves the app on PORT over the embedded PGlite (or DATABASE_URL).
+import { serve } from '@hono/node-server'
+import { createApp } from './app.js'
+import { readNodeConfig } from './config.js'
+import { openNodeDb } from './db/node.js'
+import { DataDirLockedError } from './db/lock.js'
+
+const started = performance.now()
+const config = readNodeConfig()
+let database
+try {
+  database = await openNodeDb({ ...config, migrate: true })
+} catch (err) {
+  if (err instanceof DataDirLockedError) {
+    console.error(err.message)
+    process.exit(1)
+  }
+  throw err
+}
+const { db, kind, location, close } = database
+const app = createApp({ db, config: { publicUrl: config.publicUrl } })
+
+const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
+  const url = `http://${info.address.includes(':') ? `[${info.address}]` : info.address}:${info.port}`
+  const ms = Math.round(performance.now() - started)
+  console.log(`TinyCRM ready at ${url} (${kind}: ${location}, ${ms} ms)`)
+})
+
+let stopping = false
+async function shutdown(signal: string) {
+  if (stopping) return
+  stopping = true
+  console.log(`${signal}: shutting down`)
+  server.close()
+  await close()
+  process.exit(0)
+}
+process.on('SIGINT', () => void shutdown('SIGINT'))
+process.on('SIGTERM', () => void shutdown('SIGTERM'))

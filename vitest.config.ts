@@ -1,0 +1,20 @@
+// Test projects: `node` (the app over PGlite: most tests), `postgres` (a real server the setup
+// starts itself, for races), `workers` (the Worker inside workerd), `sdk`, and `browser` (Chromium).
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'node',
+          include: ['src/**/*.test.ts', 'src/**/*.test.tsx', 'views/**/*.test.tsx', 'test/cli/**/*.test.ts'],
+          exclude: ['**/*.pg.test.ts', '**/node_modules/**'],
+          globalSetup: ['src/testing/pglite-setup.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
+  },
+})
