@@ -19,6 +19,8 @@ export function createApp(deps: AppDeps) {
     await next()
   })
 
+  if (deps.assets) app.use('/assets/*', deps.assets)
+
   app.get('/healthz', async (c) => {
     await sql`SELECT 1`.execute(c.var.db)
     return c.json({ ok: true })

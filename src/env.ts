@@ -1,4 +1,5 @@
 // The one environment type of the app, whichever runtime serves it.
+import type { MiddlewareHandler } from 'hono'
 import type { Kysely } from 'kysely'
 import type { Database } from './db/schema.js'
 
@@ -10,6 +11,8 @@ export interface AppConfig {
 export interface AppDeps {
   db: Kysely<Database>
   config?: AppConfig
+  /** Serves public/assets/* on Node; unset on Workers, where static assets answer before the app. */
+  assets?: MiddlewareHandler
 }
 
 export type HonoEnv = {

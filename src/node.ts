@@ -1,5 +1,7 @@
 // Node entry: `npm start`. Serves the app on PORT over the embedded PGlite (or DATABASE_URL).
 import { serve } from '@hono/node-server'
+import { serveStatic } from '@hono/node-server/serve-static'
+import { fileURLToPath } from 'node:url'
 import { createApp } from './app.js'
 import { readNodeConfig } from './config.js'
 import { openNodeDb } from './db/node.js'
@@ -18,7 +20,12 @@ try {
   throw err
 }
 const { db, kind, location, close } = database
-const app = createApp({ db, config: { publicUrl: config.publicUrl } })
+const app = createApp({
+  db,
+  config: { publicUrl: config.publicUrl },
+  // Static files (public/assets/*); on Cloudflare the Worker's static assets serve the same folder.
+  assets: serveStatic({ root: fileURLToPath(new URL('../public', import.meta.url)) }),
+})
 
 const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
   const url = `http://${info.address.includes(':') ? `[${info.address}]` : info.address}:${info.port}`
