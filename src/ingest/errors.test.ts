@@ -1,0 +1,179 @@
+// Bad input to the ingest API: a clear error naming the field, the right status, and nothing written.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { sql } from 'kysely'
+import { createApp } from '../app.js'
+import { addKey, revokeKeysByPrefix } from '../accounts/store.js'
+import { keyPrefix } from '../lib/keys.js'
+import { openTestDb, type TestDb } from '../testing/db.js'
+import { postJson, seedAccount } from '../testing/fixtures.js'
+
+let t: TestDb
+let app: ReturnType<typeof createApp>
+let key: string
+let projectId: number
+
+beforeAll(async () => {
+  t = await openTestDb()
+  app = createApp({ db: t.db })
+})
+afterAll(() => t.close())
+beforeEach(async () => {
+  const seeded = await seedAccount(t.db, ['App A'])
+  key = seeded.projects[0]!.key
+  projectId = seeded.projects[0]!.project.id
+})
+
+async function rowCounts() {
+  const { rows } = await sql<{ customers: number; relations: number }>`
+    SELECT (SELECT count(*)::int FROM customers) AS customers,
+           (SELECT count(*)::int FROM customer_projects) AS relations`.execute(t.db)
+  return rows[0]!
+}
+
+/** Sends a request and asserts it changed nothing in the database. */
+async function rejected(path: string, init: RequestInit) {
+  const before = await rowCounts()
+  const res = await app.request(path, init)
+  const body = (await res.json()) as any
+  expect(await rowCounts()).toEqual(before)
+  expect(body.error.requestId).toEqual(expect.any(String))
+  return { status: res.status, error: body.error, headers: res.headers }
+}
+
+const post = (body: string, headers: Record<string, string> = {}) => ({
+  method: 'POST',
+  headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${key}`, ...headers },
+  body,
+})
+
+describe('authentication', () => {
+  it('401 without an Authorization header', async () => {
+    const res = await rejected('/v1/identify', post('{"email":"a@example.com"}', { Authorization: '' }))
+    expect(res).toMatchObject({ status: 401, error: { code: 'unauthorized' } })
+    expect(res.error.message).toMatch(/Missing API key/)
+  })
+
+  it('401 for a key that is not a project key, or unknown', async () => {
+    const wrongShape = await rejected('/v1/identify', post('{"email":"a@example.com"}', { Authorization: 'Bearer sk_live_123' }))
+    expect(wrongShape).toMatchObject({ status: 401, error: { code: 'unauthorized' } })
+    const unknown = await rejected(
+      '/v1/identify',
+      post('{"email":"a@example.com"}', { Authorization: `Bearer tcrm_proj_${'x'.repeat(32)}` }),
+    )
+    expect(unknown).toMatchObject({ status: 401, error: { code: 'unauthorized', message: 'Unknown API key' } })
+  })
+
+  it('403 for a revoked key, on every ingest route', async () => {
+    await revokeKeysByPrefix(t.db, keyPrefix(key))
+    for (const [path, body] of [
+      ['/v1/identify', '{"email":"a@example.com"}'],
+      ['/v1/ping', '{"email":"a@example.com"}'],
+      ['/v1/batch', '{"batch":[{"type":"identify","email":"a@example.com"}]}'],
+    ] as const) {
+      const res = await rejected(path, post(body))
+      expect(res).toMatchObject({ status: 403, error: { code: 'forbidden' } })
+    }
+  })
+
+  it('after rotation the old key is refused and the new one works', async () => {
+    const fresh = await addKey(t.db, projectId, { revokeOthers: true })
+    expect((await postJson(app, '/v1/identify', key, { email: 'r@example.com' })).status).toBe(403)
+    expect((await postJson(app, '/v1/identify', fresh, { email: 'r@example.com' })).status).toBe(200)
+  })
+})
+
+describe('body', () => {
+  it('415 when the body is not JSON', async () => {
+    const res = await rejected('/v1/identify', post('email=a@example.com', { 'Content-Type': 'application/x-www-form-urlencoded' }))
+    expect(res).toMatchObject({ status: 415, error: { code: 'unsupported_media_type' } })
+    const none = await rejected('/v1/identify', { method: 'POST', headers: { Authorization: `Bearer ${key}` }, body: '{}' })
+    expect(none.status).toBe(415)
+  })
+
+  it('400 for malformed JSON', async () => {
+    const res = await rejected('/v1/identify', post('{"email": "a@example.com",'))
+    expect(res).toMatchObject({ status: 400, error: { code: 'invalid_json' } })
+  })
+
+  it('400 when the body is JSON but not an object', async () => {
+    for (const body of ['[]', '"a@example.com"', 'null', '42']) {
+      const res = await rejected('/v1/identify', post(body))
+      expect(res).toMatchObject({ status: 400, error: { code: 'validation_failed' } })
+    }
+  })
+
+  it('413 over 32 KB for identify and 500 KB for batch', async () => {
+    const big = JSON.stringify({ email: 'big@example.com', params: { blob: 'x'.repeat(33 * 1024) } })
+    const res = await rejected('/v1/identify', post(big))
+    expect(res).toMatchObject({ status: 413, error: { code: 'payload_too_large' } })
+    const batch = JSON.stringify({
+      batch: Array.from({ length: 60 }, (_, i) => ({ type: 'identify', email: `b${i}@example.com`, params: { blob: 'x'.repeat(9000) } })),
+    })
+    expect(batch.length).toBeGreaterThan(500 * 1024)
+    const res2 = await rejected('/v1/batch', post(batch))
+    expect(res2).toMatchObject({ status: 413, error: { code: 'payload_too_large' } })
+  })
+})
+
+describe('fields', () => {
+  it.each([
+    [{}, 'email', /required/],
+    [{ email: 'not-an-email' }, 'email', /not a valid email/],
+    [{ email: 42 }, 'email', /string/],
+    [{ email: 'a@example.com', status: 'gold' }, 'status', /free, trial, paid, churned/],
+    [{ email: 'a@example.com', params: 'plan=pro' }, 'params', /object/],
+    [{ email: 'a@example.com', params: [1, 2] }, 'params', /object/],
+    [{ email: 'a@example.com', name: 7 }, 'name', /string/],
+    [{ email: 'a@example.com', timestamp: 'yesterday' }, 'timestamp', /ISO 8601/],
+    [{ email: 'a@example.com', timestamp: '2999-01-01T00:00:00Z' }, 'timestamp', /future/],
+    [{ email: 'a@example.com', staus: 'paid' }, '(body)', /unknown field.*staus/],
+  ])('400 for %j, naming %s', async (body, path, message) => {
+    const res = await rejected('/v1/identify', post(JSON.stringify(body)))
+    expect(res.status).toBe(400)
+    expect(res.error.code).toBe('validation_failed')
+    expect(res.error.details[0].path).toBe(path)
+    expect(res.error.message).toMatch(message)
+  })
+
+  it('400 for a bad ping, and for a batch that is not a list of items', async () => {
+    expect((await rejected('/v1/ping', post('{"email":"nope"}'))).status).toBe(400)
+    expect((await rejected('/v1/ping', post('{"email":"a@example.com","status":"paid"}'))).status).toBe(400)
+    for (const body of ['{}', '{"batch":[]}', '{"batch":{}}', '{"items":[]}']) {
+      const res = await rejected('/v1/batch', post(body))
+      expect(res).toMatchObject({ status: 400, error: { code: 'validation_failed' } })
+    }
+  })
+
+  it('a batch whose items are all bad writes nothing and says why per item', async () => {
+    const before = await rowCounts()
+    const res = await postJson(app, '/v1/batch', key, {
+      batch: [{ type: 'identify' }, { type: 'track', email: 'a@example.com' }, 'x'],
+    })
+    expect(res.status).toBe(200)
+    expect(res.body).toMatchObject({ succeeded: 0, failed: 3 })
+    expect(res.body.results.map((r: any) => r.error.details[0].path)).toEqual([
+      'batch.0.email',
+      'batch.1.type',
+      'batch.2',
+    ])
+    expect(await rowCounts()).toEqual(before)
+  })
+})
+
+describe('CORS and unknown routes', () => {
+  it('answers the browser preflight on ingest routes', async () => {
+    const res = await app.request('/v1/identify', {
+      method: 'OPTIONS',
+      headers: { Origin: 'https://product-a.example', 'Access-Control-Request-Method': 'POST' },
+    })
+    expect(res.status).toBe(204)
+    expect(res.headers.get('Access-Control-Allow-Origin')).toBe('*')
+    expect(res.headers.get('Access-Control-Allow-Headers')).toMatch(/Authorization/i)
+  })
+
+  it('404 JSON for an unknown API route', async () => {
+    const res = await app.request('/v1/track', post('{}'))
+    expect(res.status).toBe(404)
+    expect(((await res.json()) as any).error.code).toBe('not_found')
+  })
+})
