@@ -2,7 +2,9 @@
 // carries them too; `npm run migrate` and the embedded server both read this list.
 import type { Migration } from 'kysely/migration'
 import * as initial from './2026-11-23T00-initial.js'
+import * as sessions from './2026-11-23T01-sessions.js'
 
 export const migrations: Record<string, Migration> = {
   '2026-11-23T00-initial': initial,
+  '2026-11-23T01-sessions': sessions,
 }

@@ -61,6 +61,22 @@ export interface CustomerProjectsTable {
   updated_at: Timestamp
 }
 
+export interface SessionsTable {
+  id: Generated<number>
+  /** SHA-256 (hex) of the random token in the session cookie. */
+  token_hash: string
+  user_id: number
+  created_at: Timestamp
+  expires_at: ColumnType<Date, Date | string, Date | string>
+}
+
+export interface LoginFailuresTable {
+  email: string
+  failures: Generated<number>
+  last_failed_at: Timestamp
+  locked_until: NullableTimestamp
+}
+
 export interface Database {
   accounts: AccountsTable
   users: UsersTable
@@ -68,6 +84,8 @@ export interface Database {
   api_keys: ApiKeysTable
   customers: CustomersTable
   customer_projects: CustomerProjectsTable
+  sessions: SessionsTable
+  login_failures: LoginFailuresTable
 }
 
 export type Project = Selectable<ProjectsTable>
