@@ -6,6 +6,15 @@ import type { Database } from './db/schema.js'
 export interface AppConfig {
   /** The public URL this server is reached at, for install snippets (optional). */
   publicUrl?: string
+  /** TINYCRM_SIGNUP: 'open' (default) or 'closed' (only the first account may sign up). */
+  signup?: 'open' | 'closed'
+}
+
+/** The signed-in dashboard user, set by `requireUser` (src/auth/session.ts). */
+export interface SessionUser {
+  userId: number
+  accountId: number
+  email: string
 }
 
 export interface AppDeps {
@@ -20,5 +29,9 @@ export type HonoEnv = {
     db: Kysely<Database>
     config: AppConfig
     requestId: string
+    /** Dashboard routes only: set by `requireUser`. */
+    user?: SessionUser
+    /** Dashboard routes only: the CSRF token forms and htmx requests must send back. */
+    csrfToken?: string
   }
 }
