@@ -127,6 +127,9 @@ describe('fields', () => {
     [{ email: 'a@example.com', timestamp: 'yesterday' }, 'timestamp', /ISO 8601/],
     [{ email: 'a@example.com', timestamp: '2999-01-01T00:00:00Z' }, 'timestamp', /future/],
     [{ email: 'a@example.com', staus: 'paid' }, '(body)', /unknown field.*staus/],
+    [{ email: 'a@example.com', params: { note: 'a\u0000b' } }, 'params', /NUL/],
+    [{ email: 'a@example.com', name: 'a\u0000b' }, 'name', /NUL/],
+    [{ email: 'a@example.com', params: { deep: JSON.parse('['.repeat(40) + ']'.repeat(40)) } }, 'params', /nested/],
   ])('400 for %j, naming %s', async (body, path, message) => {
     const res = await rejected('/v1/identify', post(JSON.stringify(body)))
     expect(res.status).toBe(400)

@@ -46,10 +46,31 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
+const MAX_PARAMS_DEPTH = 32
+
+/** What Postgres' jsonb cannot store, or should not: NUL characters and absurd nesting. */
+function paramsProblem(value: unknown, depth = 0): string | undefined {
+  if (depth > MAX_PARAMS_DEPTH) return `params are nested more than ${MAX_PARAMS_DEPTH} levels deep`
+  if (typeof value === 'string') {
+    return value.includes('\u0000') ? 'params contain a NUL character (\\u0000)' : undefined
+  }
+  if (typeof value !== 'object' || value === null) return undefined
+  for (const [k, v] of Object.entries(value)) {
+    if (k.includes('\u0000')) return 'a params key contains a NUL character (\\u0000)'
+    const problem = paramsProblem(v, depth + 1)
+    if (problem) return problem
+  }
+  return undefined
+}
+
 // Kept as the very object JSON.parse made (no copy), so keys like "__proto__" stay plain data.
-const params = z.custom<Record<string, unknown>>(isPlainObject, {
-  error: 'params must be an object of key/value pairs',
-})
+const params = z
+  .custom<Record<string, unknown>>(isPlainObject, { error: 'params must be an object of key/value pairs' })
+  .superRefine((value, ctx) => {
+    const problem = paramsProblem(value)
+    if (problem) ctx.addIssue({ code: 'custom', message: problem })
+  })
+
 
 const timestamp = z
   .union([z.iso.datetime({ offset: true }), z.iso.date()], {
@@ -62,7 +83,11 @@ const timestamp = z
 
 export const identifyBody = z.strictObject({
   email,
-  name: z.string({ error: 'name must be a string' }).max(500, 'name is too long').nullish(),
+  name: z
+    .string({ error: 'name must be a string' })
+    .max(500, 'name is too long')
+    .refine((s) => !s.includes('\u0000'), 'name contains a NUL character')
+    .nullish(),
   status: status.nullish(),
   params: params.nullish(),
   timestamp: timestamp.optional(),

@@ -61,6 +61,12 @@ export function toApiError(err: unknown): ApiError {
     if (err.status === 400) return new ApiError('invalid_json', err.message || 'Malformed request')
     return new ApiError('internal', 'Internal error')
   }
+  // Class 22 is "data exception": a value the client sent that Postgres refuses to store. Validation
+  // should catch these first; this keeps any we missed a 400 rather than a 500.
+  const sqlstate = (err as { code?: unknown })?.code
+  if (typeof sqlstate === 'string' && /^22[0-9A-Z]{3}$/.test(sqlstate)) {
+    return new ApiError('validation_failed', 'A value in the request could not be stored')
+  }
   if (isDatabaseUnavailable(err)) {
     return new ApiError('unavailable', 'The database is unavailable; retry shortly', undefined, {
       'Retry-After': '2',
