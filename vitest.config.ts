@@ -15,6 +15,15 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      {
+        test: {
+          name: 'postgres',
+          include: ['src/**/*.pg.test.ts'],
+          globalSetup: ['src/testing/postgres-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
     ],
   },
 })
