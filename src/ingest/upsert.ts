@@ -63,17 +63,24 @@ function fold(items: BatchItem[], receivedAt: Date): { rows: Row[]; groupOf: num
   return { rows, groupOf }
 }
 
-const INGEST_SQL = (keyHash: string, rows: Row[]) => sql<{
+/** Whose write this is: a project key (the API) or a project the dashboard already checked (imports). */
+export type Writer = { keyHash: string } | { projectId: number }
+
+const writerKey = (writer: Writer) =>
+  'keyHash' in writer
+    ? sql`SELECT k.project_id, p.account_id, k.revoked_at IS NOT NULL AS revoked
+        FROM api_keys k JOIN projects p ON p.id = k.project_id
+        WHERE k.key_hash = ${writer.keyHash}`
+    : sql`SELECT p.id AS project_id, p.account_id, false AS revoked
+        FROM projects p WHERE p.id = ${writer.projectId}`
+
+const INGEST_SQL = (writer: Writer, rows: Row[]) => sql<{
   found: number
   revoked: boolean
   identified: { i: number; id: number; created: boolean }[]
   pinged: { i: number; id: number }[]
 }>`
-WITH key AS (
-  SELECT k.project_id, p.account_id, k.revoked_at IS NOT NULL AS revoked
-  FROM api_keys k JOIN projects p ON p.id = k.project_id
-  WHERE k.key_hash = ${keyHash}
-),
+WITH key AS (${writerKey(writer)}),
 proj AS (SELECT project_id, account_id FROM key WHERE NOT revoked),
 input AS (
   SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(
@@ -140,18 +147,41 @@ export async function ingest(
   items: BatchItem[],
   receivedAt = new Date(),
 ): Promise<ItemResult[]> {
+  return write(db, { keyHash }, items, receivedAt)
+}
+
+/** The same upsert for a project the caller has already authorised (CSV import): one statement. */
+export async function ingestForProject(
+  db: Kysely<Database>,
+  projectId: number,
+  items: BatchItem[],
+  receivedAt = new Date(),
+): Promise<ItemResult[]> {
+  return write(db, { projectId }, items, receivedAt)
+}
+
+async function write(
+  db: Kysely<Database>,
+  writer: Writer,
+  items: BatchItem[],
+  receivedAt: Date,
+): Promise<ItemResult[]> {
   const { rows, groupOf } = fold(items, receivedAt)
   let result
   for (let attempt = 1; ; attempt++) {
     try {
-      result = (await INGEST_SQL(keyHash, rows).execute(db)).rows[0]!
+      result = (await INGEST_SQL(writer, rows).execute(db)).rows[0]!
       break
     } catch (err) {
       const code = (err as { code?: string }).code
       if (attempt >= 3 || !code || !RETRYABLE_SQLSTATE.has(code)) throw err
     }
   }
-  if (result.found === 0) throw new ApiError('unauthorized', 'Unknown API key')
+  if (result.found === 0) {
+    throw 'keyHash' in writer
+      ? new ApiError('unauthorized', 'Unknown API key')
+      : new ApiError('not_found', 'No such project')
+  }
   if (result.revoked) throw new ApiError('forbidden', 'This API key has been revoked')
 
   const identified = new Map(result.identified.map((r) => [r.i, r]))
