@@ -25,7 +25,7 @@ export function createApp(deps: AppDeps) {
     await sql`SELECT 1`.execute(c.var.db)
     return c.json({ ok: true })
   })
-  app.route('/v1', ingestRoutes())
+  app.route('/v1', ingestRoutes(deps.ingestLimiter))
 
   return app
 }

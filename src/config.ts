@@ -7,6 +7,8 @@ export interface NodeConfig {
   dataDir: string
   databaseUrl?: string
   publicUrl?: string
+  /** Ingest requests allowed per API key per 10 seconds; 0 turns the limit off. */
+  ingestRateLimit: number
 }
 
 export function readNodeConfig(env: NodeJS.ProcessEnv = process.env): NodeConfig {
@@ -24,5 +26,13 @@ export function readNodeConfig(env: NodeJS.ProcessEnv = process.env): NodeConfig
     dataDir: env.TINYCRM_DATA_DIR ?? DEFAULT_DATA_DIR,
     databaseUrl,
     publicUrl: env.TINYCRM_PUBLIC_URL,
+    ingestRateLimit: nonNegativeInt(env.TINYCRM_INGEST_RATE_LIMIT, 'TINYCRM_INGEST_RATE_LIMIT', 10_000),
   }
+}
+
+function nonNegativeInt(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined || value === '') return fallback
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number >= 0, got '${value}'`)
+  return n
 }

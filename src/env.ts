@@ -2,6 +2,7 @@
 import type { MiddlewareHandler } from 'hono'
 import type { Kysely } from 'kysely'
 import type { Database } from './db/schema.js'
+import type { RateLimiter } from './lib/rate-limit.js'
 
 export interface AppConfig {
   /** The public URL this server is reached at, for install snippets (optional). */
@@ -22,6 +23,8 @@ export interface AppDeps {
   config?: AppConfig
   /** Serves public/assets/* on Node; unset on Workers, where static assets answer before the app. */
   assets?: MiddlewareHandler
+  /** Per-API-key limit on the ingest routes (429 with Retry-After past it); none when unset. */
+  ingestLimiter?: RateLimiter
 }
 
 export type HonoEnv = {

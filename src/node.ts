@@ -6,6 +6,7 @@ import { createApp } from './app.js'
 import { readNodeConfig } from './config.js'
 import { openNodeDb } from './db/node.js'
 import { DataDirLockedError } from './db/lock.js'
+import { memoryRateLimiter } from './lib/rate-limit.js'
 
 const started = performance.now()
 const config = readNodeConfig()
@@ -25,6 +26,9 @@ const app = createApp({
   config: { publicUrl: config.publicUrl },
   // Static files (public/assets/*); on Cloudflare the Worker's static assets serve the same folder.
   assets: serveStatic({ root: fileURLToPath(new URL('../public', import.meta.url)) }),
+  ingestLimiter: config.ingestRateLimit
+    ? memoryRateLimiter({ limit: config.ingestRateLimit, periodSeconds: 10 })
+    : undefined,
 })
 
 const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {

@@ -180,3 +180,21 @@ describe('CORS and unknown routes', () => {
     expect(((await res.json()) as any).error.code).toBe('not_found')
   })
 })
+
+describe('rate limit', () => {
+  it('429 with Retry-After past the per-key limit, counted per key', async () => {
+    const { memoryRateLimiter } = await import('../lib/rate-limit.js')
+    const limited = createApp({ db: t.db, ingestLimiter: memoryRateLimiter({ limit: 3, periodSeconds: 10 }) })
+    const other = (await seedAccount(t.db, ['Other'])).projects[0]!.key
+    const statuses = []
+    for (let i = 0; i < 5; i++) {
+      statuses.push((await postJson(limited, '/v1/ping', key, { email: 'a@example.com' })).status)
+    }
+    expect(statuses).toEqual([200, 200, 200, 429, 429])
+    const refused = await postJson(limited, '/v1/identify', key, { email: 'late@example.com' })
+    expect(refused).toMatchObject({ status: 429, body: { error: { code: 'rate_limited' } } })
+    expect(refused.headers.get('Retry-After')).toBe('10')
+    expect(await t.db.selectFrom('customers').where('email', '=', 'late@example.com').selectAll().execute()).toEqual([])
+    expect((await postJson(limited, '/v1/ping', other, { email: 'a@example.com' })).status).toBe(200)
+  })
+})

@@ -8,6 +8,7 @@ import type { z } from 'zod'
 import type { HonoEnv } from '../env.js'
 import { ApiError } from '../lib/errors.js'
 import { hashKey, looksLikeProjectKey } from '../lib/keys.js'
+import type { RateLimiter } from '../lib/rate-limit.js'
 import {
   LIMITS,
   batchBody,
@@ -60,10 +61,20 @@ const json = <T extends z.ZodType>(schema: T) =>
     if (!result.success) throw validationError(result.error)
   })
 
-export function ingestRoutes() {
+export function ingestRoutes(limiter?: RateLimiter) {
   const app = new Hono<IngestEnv>()
   app.use('*', cors({ origin: '*', allowHeaders: ['Authorization', 'Content-Type'], maxAge: 86400 }))
   app.use('*', projectKey)
+  if (limiter) {
+    app.use('*', async (c, next) => {
+      if (!(await limiter.limit(c.var.keyHash))) {
+        throw new ApiError('rate_limited', 'Too many requests for this API key; retry later', undefined, {
+          'Retry-After': String(limiter.retryAfterSeconds),
+        })
+      }
+      await next()
+    })
+  }
 
   app.post('/identify', jsonOnly, maxBody(LIMITS.singleBody), json(identifyBody), async (c) => {
     const body = c.req.valid('json')

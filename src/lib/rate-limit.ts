@@ -1,0 +1,42 @@
+// One rate-limiter interface for both runtimes: Cloudflare's Rate Limiting binding on Workers, and an
+// in-process fixed window on Node (one process owns the data, so in-process counts are the truth).
+export interface RateLimiter {
+  /** Counts one hit for `key`; false when the key is over its limit for the current window. */
+  limit(key: string): Promise<boolean>
+  /** Seconds a refused client should wait (the Retry-After header). */
+  readonly retryAfterSeconds: number
+}
+
+export function memoryRateLimiter(opts: { limit: number; periodSeconds: number }): RateLimiter {
+  const periodMs = opts.periodSeconds * 1000
+  let windowStart = 0
+  let counts = new Map<string, number>()
+  return {
+    retryAfterSeconds: opts.periodSeconds,
+    async limit(key) {
+      const now = Date.now()
+      if (now - windowStart >= periodMs) {
+        // A new window forgets every key at once: memory stays bounded by one window's keys.
+        windowStart = now - (now % periodMs)
+        counts = new Map()
+      }
+      const n = (counts.get(key) ?? 0) + 1
+      counts.set(key, n)
+      return n <= opts.limit
+    },
+  }
+}
+
+/** The shape of a Workers `ratelimits` binding. */
+export interface RateLimitBinding {
+  limit(options: { key: string }): Promise<{ success: boolean }>
+}
+
+export function bindingRateLimiter(binding: RateLimitBinding, periodSeconds: number): RateLimiter {
+  return {
+    retryAfterSeconds: periodSeconds,
+    async limit(key) {
+      return (await binding.limit({ key })).success
+    },
+  }
+}
