@@ -3,8 +3,10 @@
 import type { Migration } from 'kysely/migration'
 import * as initial from './2026-11-23T00-initial.js'
 import * as sessions from './2026-11-23T01-sessions.js'
+import * as customerSearch from './2026-11-23T02-customer-search.js'
 
 export const migrations: Record<string, Migration> = {
   '2026-11-23T00-initial': initial,
   '2026-11-23T01-sessions': sessions,
+  '2026-11-23T02-customer-search': customerSearch,
 }

@@ -3,6 +3,7 @@
 import { mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
 import { Kysely, PGliteDialect, PostgresDialect, type LogConfig } from 'kysely'
 import pg from 'pg'
 import type { Database } from './schema.js'
@@ -55,6 +56,8 @@ async function openPglite(dataDir: string, opts: NodeDbOptions): Promise<NodeDb>
     const pglite = await PGlite.create(dataDir, {
       parsers: { [INT8_OID]: (v: string) => Number(v) },
       loadDataDir: opts.loadDataDir,
+      // Trigram indexes for searching customers by part of an email or name (see migrations/).
+      extensions: { pg_trgm },
     })
     const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }), log: opts.log })
     await migrateToLatest(db)
