@@ -2,10 +2,14 @@
 // runtime serves it; src/node.ts and src/worker.ts hand it a database.
 import { Hono } from 'hono'
 import { requestId } from 'hono/request-id'
+import { secureHeaders } from 'hono/secure-headers'
 import { sql } from 'kysely'
 import type { AppDeps, HonoEnv } from './env.js'
 import { ApiError, onError } from './lib/errors.js'
 import { ingestRoutes } from './ingest/routes.js'
+import { csrfProtection } from './auth/csrf.js'
+import { authRoutes } from './dashboard/auth-routes.js'
+import { projectRoutes } from './dashboard/project-routes.js'
 
 export function createApp(deps: AppDeps) {
   const app = new Hono<HonoEnv>()
@@ -13,6 +17,27 @@ export function createApp(deps: AppDeps) {
   app.notFound((c) => onError(new ApiError('not_found', `No route for ${c.req.method} ${c.req.path}`), c))
 
   app.use('*', requestId({ headerName: 'X-Request-Id' }))
+  // No inline scripts anywhere: htmx and any other JS are files under /assets. Inline style attributes
+  // (badge colours) are allowed; styles cannot run code.
+  app.use(
+    '*',
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'self'"],
+        objectSrc: ["'none'"],
+      },
+      referrerPolicy: 'strict-origin-when-cross-origin',
+      xFrameOptions: 'DENY',
+      crossOriginResourcePolicy: false, // the ingest API is called cross-origin by browsers
+    }),
+  )
   app.use('*', async (c, next) => {
     c.set('db', deps.db)
     c.set('config', deps.config ?? {})
@@ -26,6 +51,11 @@ export function createApp(deps: AppDeps) {
     return c.json({ ok: true })
   })
   app.route('/v1', ingestRoutes(deps.ingestLimiter))
+
+  // The dashboard: every non-GET request outside /v1 must carry the CSRF token.
+  app.use('*', csrfProtection())
+  app.route('/', authRoutes())
+  app.route('/projects', projectRoutes())
 
   return app
 }
