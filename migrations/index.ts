@@ -4,9 +4,11 @@ import type { Migration } from 'kysely/migration'
 import * as initial from './2026-11-23T00-initial.js'
 import * as sessions from './2026-11-23T01-sessions.js'
 import * as customerSearch from './2026-11-23T02-customer-search.js'
+import * as mergesTokens from './2026-11-23T03-merges-tokens.js'
 
 export const migrations: Record<string, Migration> = {
   '2026-11-23T00-initial': initial,
   '2026-11-23T01-sessions': sessions,
   '2026-11-23T02-customer-search': customerSearch,
+  '2026-11-23T03-merges-tokens': mergesTokens,
 }
