@@ -77,6 +77,90 @@ export interface LoginFailuresTable {
   locked_until: NullableTimestamp
 }
 
+export interface MergesTable {
+  id: Generated<number>
+  account_id: number
+  survivor_id: number
+  absorbed_id: number
+  absorbed_email: string
+  snapshot: ColumnType<MergeSnapshot, string, string>
+  /** Who merged: `user:<id>` or `token:<id>`. */
+  actor: string
+  created_at: Timestamp
+  undone_at: NullableTimestamp
+}
+
+/** Both customers as they were before a merge (rows as `to_jsonb` writes them). */
+export interface MergeSnapshot {
+  survivor: Record<string, unknown>
+  absorbed: Record<string, unknown>
+  survivor_projects: Record<string, unknown>[]
+  absorbed_projects: Record<string, unknown>[]
+  absorbed_aliases: Record<string, unknown>[]
+}
+
+export interface CustomerAliasesTable {
+  account_id: number
+  email: string
+  customer_id: number
+  merge_id: number | null
+  created_at: Timestamp
+}
+
+export interface AccountTokensTable {
+  id: Generated<number>
+  account_id: number
+  name: string
+  prefix: string
+  /** SHA-256 (hex) of the token. */
+  token_hash: string
+  created_at: Timestamp
+  last_used_at: NullableTimestamp
+  revoked_at: NullableTimestamp
+}
+
+export interface ImportsTable {
+  id: Generated<number>
+  account_id: number
+  project_id: number
+  filename: string
+  header: ColumnType<string[], string, string>
+  total_rows: Generated<number>
+  chunks: Generated<number>
+  mapping: ColumnType<unknown, string | null | undefined, string | null>
+  state: Generated<'uploaded' | 'dry_run' | 'dry_run_done' | 'importing' | 'done'>
+  next_chunk: Generated<number>
+  counts: ColumnType<Record<string, number>, string | undefined, string>
+  dry_run: ColumnType<Record<string, number> | null, string | null | undefined, string | null>
+  created_at: Timestamp
+  finished_at: NullableTimestamp
+}
+
+export interface ImportChunksTable {
+  import_id: number
+  seq: number
+  first_line: number
+  rows: ColumnType<string[][], string, string>
+}
+
+export interface ImportRejectsTable {
+  import_id: number
+  line: number
+  reason: string
+  cells: ColumnType<string[], string, string>
+}
+
+export interface AuditEventsTable {
+  id: Generated<number>
+  account_id: number
+  action: string
+  customer_id: number | null
+  merge_id: number | null
+  actor: string
+  detail: ColumnType<Record<string, unknown>, string | undefined, string>
+  created_at: Timestamp
+}
+
 export interface Database {
   accounts: AccountsTable
   users: UsersTable
@@ -86,6 +170,13 @@ export interface Database {
   customer_projects: CustomerProjectsTable
   sessions: SessionsTable
   login_failures: LoginFailuresTable
+  merges: MergesTable
+  customer_aliases: CustomerAliasesTable
+  account_tokens: AccountTokensTable
+  imports: ImportsTable
+  import_chunks: ImportChunksTable
+  import_rejects: ImportRejectsTable
+  audit_events: AuditEventsTable
 }
 
 export type Project = Selectable<ProjectsTable>
