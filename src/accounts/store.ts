@@ -28,10 +28,21 @@ export async function createAccount(
     ])
   }
   const passwordHash = await hashPassword(input.password)
-  // One statement: the account and its first user exist together or not at all.
+  // One statement: the account and its first user exist together or not at all. A data-modifying
+  // CTE runs even when the outer insert conflicts, hence the guard against an orphan account.
   const row = await db
     .with('account', (q) =>
-      q.insertInto('accounts').values({ name: input.name ?? email }).returning('id'),
+      q
+        .insertInto('accounts')
+        .columns(['name'])
+        .expression(
+          q
+            .selectNoFrom((eb) => eb.val(input.name ?? email).as('name'))
+            .where((eb) =>
+              eb.not(eb.exists(q.selectFrom('users').select('id').where('email', '=', email))),
+            ),
+        )
+        .returning('id'),
     )
     .insertInto('users')
     .columns(['account_id', 'email', 'password_hash'])
@@ -207,4 +218,17 @@ export async function revokeKeysByPrefix(db: Kysely<Database>, prefix: string, a
   }
   const rows = await q.returning(['id', 'prefix', 'project_id']).execute()
   return rows
+}
+
+/** One project of the account, by id or by slug (URLs and the CLI accept either). */
+export async function findProject(db: Kysely<Database>, accountId: number, idOrSlug: string) {
+  const q = db.selectFrom('projects').selectAll().where('account_id', '=', accountId)
+  if (!/^\d{1,15}$/.test(idOrSlug)) return q.where('slug', '=', idOrSlug).executeTakeFirst()
+  // A project named "2024" has the slug "2024": the id wins, the slug is the fallback.
+  const id = Number(idOrSlug)
+  return q
+    .where((eb) => eb.or([eb('id', '=', id), eb('slug', '=', idOrSlug)]))
+    .orderBy((eb) => eb('id', '=', id), 'desc')
+    .limit(1)
+    .executeTakeFirst()
 }
