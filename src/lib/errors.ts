@@ -4,6 +4,7 @@ import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { HonoEnv } from '../env.js'
+import { renderErrorPage, wantsHtml } from '../dashboard/error-page.js'
 
 export const ERROR_STATUS = {
   invalid_json: 400,
@@ -11,6 +12,7 @@ export const ERROR_STATUS = {
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
+  conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,
@@ -83,5 +85,6 @@ export function onError(err: unknown, c: Context<HonoEnv>) {
     console.error(`[${requestId}] ${c.req.method} ${c.req.path}:`, err)
   }
   for (const [k, v] of Object.entries(apiError.headers ?? {})) c.header(k, v)
+  if (wantsHtml(c)) return renderErrorPage(c, apiError.status, apiError.message, requestId)
   return c.json({ error: { ...apiError.toJSON(), requestId } }, apiError.status)
 }
