@@ -45,6 +45,8 @@ export function createApp(deps: AppDeps) {
   })
 
   if (deps.assets) app.use('/assets/*', deps.assets)
+  // Every non-GET request outside /v1 and /assets must carry the session's CSRF token.
+  app.use('*', csrfProtection())
 
   app.get('/healthz', async (c) => {
     await sql`SELECT 1`.execute(c.var.db)
@@ -52,8 +54,6 @@ export function createApp(deps: AppDeps) {
   })
   app.route('/v1', ingestRoutes(deps.ingestLimiter))
 
-  // The dashboard: every non-GET request outside /v1 must carry the CSRF token.
-  app.use('*', csrfProtection())
   app.route('/', authRoutes())
   app.route('/projects', projectRoutes())
 

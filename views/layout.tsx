@@ -1,30 +1,122 @@
-// The page shell every dashboard page renders inside. (Stub: the dashboard issue owns its design.)
+// The page shell every dashboard page renders inside: the top bar with the nav (Customers,
+// Projects, the account menu with log out) and, when signed in, the CSRF header htmx sends on
+// every request. No inline scripts: htmx and app.js are files, so a strict CSP can come later.
 import type { ComponentChildren } from 'preact'
+import { CsrfField } from './csrf.js'
 
 export interface LayoutProps {
   title: string
   /** The signed-in user's email, when there is one (shows the nav and log-out). */
   userEmail?: string
+  /** Sent by htmx as X-CSRF-Token on every request from this page. */
+  csrfToken?: string
+  /** Which nav entry is the current page. */
+  active?: 'customers' | 'projects'
   children: ComponentChildren
 }
 
-export function Layout({ title, userEmail, children }: LayoutProps) {
+export function Layout({ title, userEmail, csrfToken, active, children }: LayoutProps) {
+  const bodyAttrs = csrfToken
+    ? { 'hx-headers:inherited': JSON.stringify({ 'X-CSRF-Token': csrfToken }) }
+    : {}
   return (
     <html lang="en">
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="color-scheme" content="light" />
         <title>{`${title} · TinyCRM`}</title>
         <link rel="stylesheet" href="/assets/app.css" />
         <script src="/assets/vendor/htmx.min.js" defer></script>
+        <script src="/assets/app.js" defer></script>
       </head>
-      <body>
-        <header>
-          <a href="/">TinyCRM</a>
-          {userEmail ? <span>{userEmail}</span> : null}
+      <body {...bodyAttrs}>
+        <a class="skip-link" href="#main">
+          Skip to content
+        </a>
+        <header class="topbar">
+          <nav class="topbar-inner" aria-label="Main">
+            <a class="brand" href="/">
+              <span class="brand-mark" aria-hidden="true">
+                ◆
+              </span>
+              TinyCRM
+            </a>
+            {userEmail ? (
+              <>
+                <ul class="nav-links">
+                  <li>
+                    <a
+                      href="/customers"
+                      aria-current={active === 'customers' ? 'page' : undefined}
+                    >
+                      Customers
+                    </a>
+                  </li>
+                  <li>
+                    <a href="/projects" aria-current={active === 'projects' ? 'page' : undefined}>
+                      Projects
+                    </a>
+                  </li>
+                </ul>
+                <details class="account-menu">
+                  <summary>
+                    <span class="visually-hidden">Account: </span>
+                    <span class="account-email">{userEmail}</span>
+                  </summary>
+                  <div class="account-menu-body">
+                    <p class="muted small">Signed in as {userEmail}</p>
+                    <form method="post" action="/logout">
+                      <CsrfField token={csrfToken} />
+                      <button type="submit" class="button button-secondary">
+                        Log out
+                      </button>
+                    </form>
+                  </div>
+                </details>
+              </>
+            ) : (
+              <ul class="nav-links">
+                <li>
+                  <a href="/login">Log in</a>
+                </li>
+                <li>
+                  <a href="/signup">Sign up</a>
+                </li>
+              </ul>
+            )}
+          </nav>
         </header>
-        <main>{children}</main>
+        <main id="main" class="page">
+          {children}
+        </main>
       </body>
     </html>
+  )
+}
+
+/** A readable error page for dashboard requests (the API answers JSON instead). */
+export function ErrorPage(props: {
+  status: number
+  message: string
+  requestId?: string
+  userEmail?: string
+  csrfToken?: string
+}) {
+  const title =
+    props.status === 404 ? 'Not found' : props.status === 403 ? 'Not allowed' : 'Something went wrong'
+  return (
+    <Layout title={title} userEmail={props.userEmail} csrfToken={props.csrfToken}>
+      <section class="card narrow error-page">
+        <h1>{title}</h1>
+        <p>{props.message}</p>
+        {props.requestId ? <p class="muted small">Request id: {props.requestId}</p> : null}
+        <p>
+          <a class="button" href="/">
+            Back to TinyCRM
+          </a>
+        </p>
+      </section>
+    </Layout>
   )
 }

@@ -1,0 +1,55 @@
+// CSRF protection for every non-GET dashboard request (everything outside /v1, whose project keys
+// travel in a header no other site can set). The token is derived from a secret only this browser
+// holds in an HttpOnly cookie: the session token when signed in, else a pre-session token (so the
+// login and sign-up forms are covered too, against login CSRF). Forms send it in the `_csrf` field,
+// htmx requests in the X-CSRF-Token header (set once on <body> by the layout).
+import type { MiddlewareHandler } from 'hono'
+import { getCookie, setCookie } from 'hono/cookie'
+import type { HonoEnv } from '../env.js'
+import { ApiError } from '../lib/errors.js'
+import { randomBase62 } from '../lib/keys.js'
+import { sha256Hex, timingSafeEqual } from './crypto.js'
+import { SESSION_COOKIE, cookieOptions } from './session.js'
+
+export const CSRF_FIELD = '_csrf'
+export const CSRF_HEADER = 'X-CSRF-Token'
+export const PRESESSION_COOKIE = 'tcrm_pre'
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+/** The token that goes with a cookie secret; SHA-256 cannot be turned back into the secret. */
+export async function csrfTokenFor(secret: string): Promise<string> {
+  return (await sha256Hex(`csrf:${secret}`)).slice(0, 43)
+}
+
+export function csrfProtection(): MiddlewareHandler<HonoEnv> {
+  return async function csrfProtection(c, next) {
+    const path = c.req.path
+    if (path.startsWith('/v1/') || path.startsWith('/assets/') || path === '/healthz') return next()
+    let secret = getCookie(c, SESSION_COOKIE) ?? getCookie(c, PRESESSION_COOKIE)
+    const safe = SAFE_METHODS.has(c.req.method)
+    if (!secret && safe) {
+      secret = randomBase62(32)
+      setCookie(c, PRESESSION_COOKIE, secret, cookieOptions(c, 86_400))
+    }
+    const expected = secret ? await csrfTokenFor(secret) : undefined
+    if (expected) c.set('csrfToken', expected)
+    if (safe) return next()
+
+    let sent = c.req.header(CSRF_HEADER)
+    if (!sent) {
+      const type = c.req.header('content-type') ?? ''
+      if (type.startsWith('application/x-www-form-urlencoded') || type.startsWith('multipart/form-data')) {
+        const field = (await c.req.parseBody())[CSRF_FIELD]
+        if (typeof field === 'string') sent = field
+      }
+    }
+    if (!expected || !sent || !timingSafeEqual(sent, expected)) {
+      throw new ApiError(
+        'forbidden',
+        'This form has expired or did not come from this site. Reload the page and try again.',
+      )
+    }
+    return next()
+  }
+}

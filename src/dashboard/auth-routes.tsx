@@ -1,0 +1,88 @@
+// Sign up, log in, log out, and `/` (to the customers table when signed in, else to log in).
+import { Hono, type Context } from 'hono'
+import { MIN_PASSWORD_LENGTH, createAccount } from '../accounts/store.js'
+import { checkLogin, clearFailures, signupAllowed } from '../auth/login.js'
+import { currentUser, endSession, safeNext, startSession } from '../auth/session.js'
+import type { HonoEnv } from '../env.js'
+import { ApiError } from '../lib/errors.js'
+import { renderPage } from '../lib/render.js'
+import { LoginPage, SignupPage } from '../../views/auth.js'
+
+async function formFields(c: Context<HonoEnv>) {
+  const body = await c.req.parseBody()
+  const text = (name: string) => (typeof body[name] === 'string' ? (body[name] as string) : '')
+  return { email: text('email').trim(), password: text('password') }
+}
+
+export function authRoutes() {
+  const app = new Hono<HonoEnv>()
+
+  app.get('/', async function home(c) {
+    return c.redirect((await currentUser(c)) ? '/customers' : '/login', 303)
+  })
+
+  app.get('/signup', async function signupPage(c) {
+    if (await currentUser(c)) return c.redirect('/customers', 303)
+    const closed = !(await signupAllowed(c.var.db, c.var.config.signup))
+    return renderPage(
+      c,
+      <SignupPage csrfToken={c.var.csrfToken} closed={closed} minPassword={MIN_PASSWORD_LENGTH} />,
+      closed ? 403 : 200,
+    )
+  })
+
+  app.post('/signup', async function signup(c) {
+    const { email, password } = await formFields(c)
+    if (!(await signupAllowed(c.var.db, c.var.config.signup))) {
+      return renderPage(c, <SignupPage csrfToken={c.var.csrfToken} closed minPassword={0} />, 403)
+    }
+    let userId: number
+    try {
+      ;({ userId } = await createAccount(c.var.db, { email, password }))
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.code !== 'validation_failed') throw err
+      const page = (
+        <SignupPage
+          csrfToken={c.var.csrfToken}
+          email={email}
+          error={err.message}
+          minPassword={MIN_PASSWORD_LENGTH}
+        />
+      )
+      return renderPage(c, page, 400)
+    }
+    await startSession(c, userId)
+    return c.redirect('/projects', 303)
+  })
+
+  app.get('/login', async function loginPage(c) {
+    const next = c.req.query('next')
+    if (await currentUser(c)) return c.redirect(safeNext(next), 303)
+    return renderPage(c, <LoginPage csrfToken={c.var.csrfToken} next={next} />)
+  })
+
+  app.post('/login', async function login(c) {
+    const { email, password } = await formFields(c)
+    const next = c.req.query('next')
+    const result = await checkLogin(c.var.db, email, password)
+    if (!result.ok) {
+      const locked = result.reason === 'locked'
+      if (locked) c.header('Retry-After', String(result.retryAfterSeconds))
+      const error = locked
+        ? `Too many failed attempts for this email. Try again in ${Math.ceil(result.retryAfterSeconds / 60)} minute(s).`
+        : 'Wrong email or password.'
+      const page = <LoginPage csrfToken={c.var.csrfToken} email={email} error={error} next={next} />
+      return renderPage(c, page, locked ? 429 : 400)
+    }
+    if (result.hadFailures) await clearFailures(c.var.db, email)
+    await startSession(c, result.user.userId)
+    return c.redirect(safeNext(next), 303)
+  })
+
+  app.post('/logout', async function logout(c) {
+    await endSession(c)
+    return c.redirect('/login', 303)
+  })
+
+  return app
+}

@@ -1,0 +1,41 @@
+// Badge colours: a project's colour is any #rrggbb; the text on it is black or white, whichever
+// contrasts more (WCAG 2 relative luminance), so every badge stays readable.
+export const COLOR_PATTERN = /^#[0-9a-f]{6}$/
+
+export const PALETTE = [
+  '#4f46e5', '#0f766e', '#b45309', '#be123c', '#7c3aed', '#15803d', '#0369a1', '#fde047', '#f9a8d4',
+  '#94a3b8',
+]
+
+export function normaliseColor(input: string | undefined): string | undefined {
+  const c = input?.trim().toLowerCase()
+  if (!c) return undefined
+  const short = /^#([0-9a-f])([0-9a-f])([0-9a-f])$/.exec(c)
+  const full = short ? `#${short[1]}${short[1]}${short[2]}${short[2]}${short[3]}${short[3]}` : c
+  return COLOR_PATTERN.test(full) ? full : undefined
+}
+
+function luminance(hex: string): number {
+  const channel = (i: number) => {
+    const v = Number.parseInt(hex.slice(i, i + 2), 16) / 255
+    return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4
+  }
+  return 0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5)
+}
+
+export function contrastRatio(a: string, b: string): number {
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x) as [number, number]
+  return (hi + 0.05) / (lo + 0.05)
+}
+
+/** '#ffffff' or '#111827' — whichever reads better on `background`. */
+export function textColorOn(background: string): string {
+  const bg = normaliseColor(background) ?? '#4f46e5'
+  return contrastRatio(bg, '#ffffff') >= contrastRatio(bg, '#111827') ? '#ffffff' : '#111827'
+}
+
+/** Inline style for a project badge (style attributes are allowed by the planned CSP). */
+export function badgeStyle(color: string): string {
+  const bg = normaliseColor(color) ?? '#4f46e5'
+  return `background:${bg};color:${textColorOn(bg)}`
+}

@@ -1,0 +1,156 @@
+// The projects pages: list and create, one project (rename, recolour, keys: rotate, add, revoke),
+// delete with a confirmation. Every query is scoped to the signed-in account: another account's
+// project id answers 404, never its data. Each request sends at most three SQL statements.
+import { Hono, type Context } from 'hono'
+import { createProject } from '../accounts/store.js'
+import {
+  addProjectKey,
+  deleteProject,
+  getProjectWithKeys,
+  listProjectsWithCounts,
+  projectDeletionImpact,
+  revokeProjectKey,
+  updateProject,
+  validateColor,
+} from '../accounts/projects.js'
+import { requireUser } from '../auth/session.js'
+import type { HonoEnv, SessionUser } from '../env.js'
+import { ApiError } from '../lib/errors.js'
+import { renderPage } from '../lib/render.js'
+import { DeleteProjectPage, ProjectPage, ProjectsPage } from '../../views/projects.js'
+
+type Ctx = Context<HonoEnv>
+
+function user(c: Ctx): SessionUser {
+  return c.var.user!
+}
+
+function idParam(c: Ctx, name: string): number {
+  const raw = c.req.param(name) ?? ''
+  if (!/^\d{1,15}$/.test(raw)) throw new ApiError('not_found', 'No such project')
+  return Number(raw)
+}
+
+const notFound = () => new ApiError('not_found', 'No such project in your account')
+
+async function form(c: Ctx) {
+  const body = await c.req.parseBody()
+  return (name: string) => (typeof body[name] === 'string' ? (body[name] as string) : undefined)
+}
+
+/** Where this server is reached, for the install snippet: the configured URL, else this request's. */
+function baseUrl(c: Ctx): string {
+  const configured = c.var.config.publicUrl?.replace(/\/+$/, '')
+  if (configured) return configured
+  const url = new URL(c.req.url)
+  const proto = c.req.header('x-forwarded-proto')?.split(',')[0]?.trim()
+  return `${proto === 'https' || proto === 'http' ? proto : url.protocol.slice(0, -1)}://${url.host}`
+}
+
+async function showProject(c: Ctx, projectId: number, extra: { newKey?: string; error?: string; notice?: string } = {}, status: 200 | 400 = 200) {
+  const found = await getProjectWithKeys(c.var.db, user(c).accountId, projectId)
+  if (!found) throw notFound()
+  const page = (
+    <ProjectPage
+      {...found}
+      {...extra}
+      userEmail={user(c).email}
+      csrfToken={c.var.csrfToken}
+      baseUrl={baseUrl(c)}
+    />
+  )
+  // A page carrying a live key must not be kept by the browser or a proxy.
+  if (extra.newKey) c.header('Cache-Control', 'no-store')
+  return renderPage(c, page, status)
+}
+
+export function projectRoutes() {
+  const app = new Hono<HonoEnv>()
+  app.use('*', requireUser())
+
+  app.get('/', async function projectsList(c) {
+    const projects = await listProjectsWithCounts(c.var.db, user(c).accountId)
+    return renderPage(c, <ProjectsPage projects={projects} userEmail={user(c).email} csrfToken={c.var.csrfToken} />)
+  })
+
+  app.post('/', async function projectCreate(c) {
+    const field = await form(c)
+    const name = field('name') ?? ''
+    const color = field('color') || undefined
+    try {
+      const { project, key } = await createProject(c.var.db, {
+        accountId: user(c).accountId,
+        name,
+        color: color === undefined ? undefined : validateColor(color),
+      })
+      // Rendered here, not redirected: the full key exists only in this response.
+      return showProject(c, project.id, { newKey: key, notice: `Project ${project.name} created.` })
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.code !== 'validation_failed') throw err
+      const projects = await listProjectsWithCounts(c.var.db, user(c).accountId)
+      const page = (
+        <ProjectsPage
+          projects={projects}
+          userEmail={user(c).email}
+          csrfToken={c.var.csrfToken}
+          error={err.message}
+          draftName={name}
+        />
+      )
+      return renderPage(c, page, 400)
+    }
+  })
+
+  app.get('/:id', async function projectShow(c) {
+    return showProject(c, idParam(c, 'id'))
+  })
+
+  app.post('/:id', async function projectUpdate(c) {
+    const id = idParam(c, 'id')
+    const field = await form(c)
+    try {
+      const updated = await updateProject(c.var.db, user(c).accountId, id, {
+        name: field('name'),
+        color: field('color'),
+      })
+      if (!updated) throw notFound()
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.code !== 'validation_failed') throw err
+      return showProject(c, id, { error: err.message }, 400)
+    }
+    return c.redirect(`/projects/${id}`, 303)
+  })
+
+  app.post('/:id/keys', async function keyCreate(c) {
+    const id = idParam(c, 'id')
+    const mode = (await form(c))('mode')
+    const key = await addProjectKey(c.var.db, user(c).accountId, id, { revokeOthers: mode !== 'add' })
+    if (!key) throw notFound()
+    const notice =
+      mode === 'add'
+        ? 'Key added. The other keys keep working until you revoke them.'
+        : 'Key rotated: every older key of this project has stopped working.'
+    return showProject(c, id, { newKey: key, notice })
+  })
+
+  app.post('/:id/keys/:keyId/revoke', async function keyRevoke(c) {
+    const id = idParam(c, 'id')
+    const keyId = idParam(c, 'keyId')
+    if (!(await revokeProjectKey(c.var.db, user(c).accountId, id, keyId))) throw notFound()
+    return c.redirect(`/projects/${id}`, 303)
+  })
+
+  app.get('/:id/delete', async function projectDeleteConfirm(c) {
+    const impact = await projectDeletionImpact(c.var.db, user(c).accountId, idParam(c, 'id'))
+    if (!impact) throw notFound()
+    return renderPage(c, <DeleteProjectPage impact={impact} userEmail={user(c).email} csrfToken={c.var.csrfToken} />)
+  })
+
+  app.post('/:id/delete', async function projectDelete(c) {
+    const deleted = await deleteProject(c.var.db, user(c).accountId, idParam(c, 'id'))
+    if (!deleted) throw notFound()
+    return c.redirect('/projects', 303)
+  })
+
+  return app
+}
