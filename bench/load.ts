@@ -1,0 +1,109 @@
+// The load generator: N workers, each sending one request after another over its own keep-alive
+// connection (node:http, lighter per request than fetch), timing each. It runs in the bench
+// process; the server under test is a separate process, so the two don't share an event loop.
+import { Agent, request } from 'node:http'
+
+export interface Req {
+  path: string
+  key: string
+  body: unknown
+}
+
+export interface LoadOptions {
+  baseUrl: string
+  concurrency: number
+  /** Stop starting requests after this long… */
+  durationMs?: number
+  /** …or after this many requests, whichever comes first. */
+  count?: number
+  /** Builds the n-th request (n counts from 0 across all workers). */
+  next(n: number): Req
+}
+
+export interface LoadResult {
+  requests: number
+  errors: number
+  /** The first few error answers, to tell a broken run from a slow one. */
+  errorSamples: string[]
+  seconds: number
+  /** Per-request latency in ms, in completion order. */
+  latencies: number[]
+}
+
+export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
+  const agent = new Agent({ keepAlive: true, maxSockets: opts.concurrency })
+  const url = new URL(opts.baseUrl)
+  const latencies: number[] = []
+  const errorSamples: string[] = []
+  let errors = 0
+  let n = 0
+  const started = performance.now()
+  const deadline = started + (opts.durationMs ?? Infinity)
+  const limit = opts.count ?? Infinity
+
+  const send = (req: Req) =>
+    new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const body = Buffer.from(JSON.stringify(req.body))
+      const r = request(
+        {
+          agent,
+          host: url.hostname,
+          port: url.port,
+          method: 'POST',
+          path: req.path,
+          headers: {
+            Authorization: `Bearer ${req.key}`,
+            'Content-Type': 'application/json',
+            'Content-Length': body.length,
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = []
+          res.on('data', (c: Buffer) => chunks.push(c))
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }))
+          res.on('error', reject)
+        },
+      )
+      r.on('error', reject)
+      r.end(body)
+    })
+
+  async function worker() {
+    while (n < limit && performance.now() < deadline) {
+      const req = opts.next(n++)
+      const t0 = performance.now()
+      try {
+        const res = await send(req)
+        latencies.push(performance.now() - t0)
+        if (res.status !== 200) {
+          errors++
+          if (errorSamples.length < 3) errorSamples.push(`${res.status} ${res.text.slice(0, 200)}`)
+        }
+      } catch (err) {
+        errors++
+        if (errorSamples.length < 3) errorSamples.push(String(err))
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: opts.concurrency }, worker))
+  const seconds = (performance.now() - started) / 1000
+  agent.destroy()
+  return { requests: latencies.length, errors, errorSamples, seconds, latencies }
+}
+
+/** The p-th percentile (0-100) by the nearest-rank method. */
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN
+  const rank = Math.ceil((p / 100) * sorted.length)
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!
+}
+
+export function latencySummary(latencies: number[]) {
+  const sorted = [...latencies].sort((a, b) => a - b)
+  const round = (ms: number) => Math.round(ms * 100) / 100
+  return {
+    p50Ms: round(percentile(sorted, 50)),
+    p95Ms: round(percentile(sorted, 95)),
+    p99Ms: round(percentile(sorted, 99)),
+  }
+}

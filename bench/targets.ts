@@ -1,0 +1,140 @@
+// What a bench runs against: the real Node server (src/node.ts, as `npm start` runs it) in its own
+// process, over (a) the embedded PGlite in a temp data dir or (b) a throwaway PostgreSQL server.
+// Each target is seeded with one account and two projects first, and reports the server's RSS.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import pg from 'pg'
+import { createAccount, createProject } from '../src/accounts/store.js'
+import { openNodeDb, type NodeDbOptions } from '../src/db/node.js'
+import { startPostgres } from '../src/testing/postgres-server.js'
+
+export type TargetName = 'pglite' | 'postgres'
+export const TARGETS: TargetName[] = ['pglite', 'postgres']
+
+export interface Target {
+  name: TargetName
+  /** What the database is, for the report (e.g. "PostgreSQL 15.18, fsync on"). */
+  database: string
+  baseUrl: string
+  /** One project key per seeded project. */
+  keys: string[]
+  serverPid: number
+  /** Resident set size of the Node server process, in bytes. */
+  rss(): number
+  stop(): Promise<void>
+}
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+
+export async function startTarget(name: TargetName): Promise<Target> {
+  const cleanups: (() => Promise<void> | void)[] = []
+  const cleanup = async () => {
+    for (const fn of cleanups.reverse()) await fn()
+  }
+  try {
+    let dbOpts: NodeDbOptions
+    let env: Record<string, string>
+    let database: string
+    if (name === 'pglite') {
+      const dir = mkdtempSync(join(tmpdir(), 'tinycrm-bench-'))
+      cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
+      const dataDir = join(dir, 'data')
+      dbOpts = { dataDir }
+      env = { TINYCRM_DATA_DIR: dataDir }
+      database = 'PGlite 0.5 (embedded, data dir on disk)'
+    } else {
+      // fsync on: the figures should be those of a server that keeps its data.
+      const server = await startPostgres({ durable: true })
+      cleanups.push(() => server.stop())
+      const admin = new pg.Client({ connectionString: server.url })
+      await admin.connect()
+      await admin.query('CREATE DATABASE tinycrm_bench')
+      await admin.end()
+      const url = server.url.replace(/\/postgres$/, '/tinycrm_bench')
+      dbOpts = { databaseUrl: url, migrate: true }
+      env = { DATABASE_URL: url }
+      database = `${server.version} (local, fsync on)`
+    }
+    const keys = await seed(dbOpts)
+    const server = await startServer(env)
+    cleanups.push(() => stopServer(server.child))
+    return {
+      name,
+      database,
+      baseUrl: server.baseUrl,
+      keys,
+      serverPid: server.child.pid!,
+      rss: () => rssOf(server.child.pid!),
+      stop: cleanup,
+    }
+  } catch (err) {
+    await cleanup()
+    throw err
+  }
+}
+
+/** Creates the account and projects before the server starts: a PGlite data dir has one owner. */
+async function seed(opts: NodeDbOptions): Promise<string[]> {
+  const { db, close } = await openNodeDb(opts)
+  try {
+    const { accountId } = await createAccount(db, {
+      email: 'bench@example.com',
+      password: 'bench password',
+    })
+    const keys = []
+    for (const name of ['Bench A', 'Bench B']) keys.push((await createProject(db, { accountId, name })).key)
+    return keys
+  } finally {
+    await close()
+  }
+}
+
+/** Runs src/node.ts in one process (`node --import tsx`, not the tsx CLI, which adds a parent
+ *  process) on a port the OS picks, and waits for its "ready at <url>" line. */
+async function startServer(extraEnv: Record<string, string>) {
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1', ...extraEnv }
+  if (!extraEnv.DATABASE_URL) delete env.DATABASE_URL
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/node.ts'], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  const baseUrl = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 60_000)
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString()
+      const match = /ready at (http:\/\/\S+)/.exec(output)
+      if (match) {
+        clearTimeout(timer)
+        resolve(match[1]!)
+      }
+    }
+    child.stdout!.on('data', onData)
+    child.stderr!.on('data', onData)
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`server exited (${code}):\n${output}`))
+    })
+  })
+  return { child, baseUrl }
+}
+
+async function stopServer(child: ChildProcess) {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  child.kill('SIGTERM')
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
+  await exited
+  clearTimeout(timer)
+}
+
+function rssOf(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  const kb = /VmRSS:\s+(\d+) kB/.exec(status)
+  if (!kb) throw new Error(`no VmRSS for pid ${pid}`)
+  return Number(kb[1]) * 1024
+}

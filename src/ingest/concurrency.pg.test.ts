@@ -1,0 +1,193 @@
+// Ingest under concurrency, against a real PostgreSQL server (PGlite runs one statement at a time
+// and cannot show a race). Requests go over HTTP to the app served by @hono/node-server on a
+// loopback port, and the app's pool has a connection per request in flight, so the statements
+// really run side by side in Postgres. A "gate" (a table lock held by the test) makes them start
+// at the same instant: every request parks on the lock, then the gate opens.
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest'
+import { serve, type ServerType } from '@hono/node-server'
+import type { AddressInfo } from 'node:net'
+import pg from 'pg'
+import { createApp } from '../app.js'
+import { openNodeDb, type NodeDb } from '../db/node.js'
+import { seedAccount } from '../testing/fixtures.js'
+
+const POOL_SIZE = 60
+
+let node: NodeDb
+let server: ServerType
+let baseUrl: string
+let gatePool: pg.Pool
+let accountId: number
+let keyA: string
+let keyB: string
+
+beforeAll(async () => {
+  const url = inject('postgresUrl')
+  node = await openNodeDb({ databaseUrl: url, poolSize: POOL_SIZE })
+  gatePool = new pg.Pool({ connectionString: url, max: 2 })
+  const app = createApp({ db: node.db })
+  await new Promise<void>((resolve) => {
+    server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => {
+      baseUrl = `http://127.0.0.1:${info.port}`
+      resolve()
+    })
+  })
+})
+afterAll(async () => {
+  await new Promise((resolve) => server.close(resolve))
+  await gatePool.end()
+  await node.close()
+})
+beforeEach(async () => {
+  const seeded = await seedAccount(node.db)
+  accountId = seeded.accountId
+  keyA = seeded.projects[0]!.key
+  keyB = seeded.projects[1]!.key
+})
+
+async function post(path: string, key: string, body: unknown) {
+  const res = await fetch(baseUrl + path, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  })
+  return { status: res.status, body: (await res.json()) as any }
+}
+
+/** Holds an exclusive lock on `customers` while `fire()` sends its requests, waits until `waiters`
+ *  ingest statements are parked on that lock, then lets them all go at once. */
+async function gated<T>(waiters: number, fire: () => Promise<T>): Promise<T> {
+  const gate = await gatePool.connect()
+  let settled = false
+  try {
+    await gate.query('BEGIN')
+    await gate.query('LOCK TABLE customers IN ACCESS EXCLUSIVE MODE')
+    const pending = fire().finally(() => (settled = true))
+    pending.catch(() => {})
+    const deadline = Date.now() + 30_000
+    for (;;) {
+      // Asked outside the gate's transaction, which would see one frozen snapshot of the activity.
+      const { rows } = await gatePool.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+         WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()`,
+      )
+      if (rows[0]!.n >= waiters) break
+      // Requests that answer without reaching the database would leave the gate waiting forever.
+      if (settled) throw new Error(`requests finished before ${waiters} of them reached the gate`)
+      if (Date.now() > deadline) throw new Error(`only ${rows[0]!.n} of ${waiters} reached the gate`)
+      await new Promise((r) => setTimeout(r, 10))
+    }
+    await gate.query('COMMIT')
+    return await pending
+  } finally {
+    await gate.query('ROLLBACK').catch(() => {})
+    gate.release()
+  }
+}
+
+async function customerCount() {
+  const row = await node.db
+    .selectFrom('customers')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('account_id', '=', accountId)
+    .executeTakeFirstOrThrow()
+  return Number(row.n)
+}
+async function relationCount() {
+  const row = await node.db
+    .selectFrom('customer_projects')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('account_id', '=', accountId)
+    .executeTakeFirstOrThrow()
+  return Number(row.n)
+}
+async function paramsOf(email: string, projectKeyIndex: 0 | 1) {
+  const rows = await node.db
+    .selectFrom('customer_projects as r')
+    .innerJoin('customers as c', 'c.id', 'r.customer_id')
+    .innerJoin('projects as p', 'p.id', 'r.project_id')
+    .select(['r.params', 'p.name'])
+    .where('c.account_id', '=', accountId)
+    .where('c.email', '=', email)
+    .orderBy('p.name')
+    .execute()
+  return rows[projectKeyIndex]?.params
+}
+
+describe('ingest under concurrency (real PostgreSQL)', () => {
+  it('makes one customer with two relations when two products send the same new email at once', async () => {
+    const email = 'same-instant@example.com'
+    const [a, b] = await gated(2, () =>
+      Promise.all([
+        post('/v1/identify', keyA, { email, status: 'paid' }),
+        post('/v1/identify', keyB, { email, status: 'trial' }),
+      ]),
+    )
+    expect([a.status, b.status]).toEqual([200, 200])
+    expect(a.body.customerId).toBe(b.body.customerId)
+    // Exactly one of the two created the customer.
+    expect([a.body.created, b.body.created].sort()).toEqual([false, true])
+    expect(await customerCount()).toBe(1)
+    expect(await relationCount()).toBe(2)
+  })
+
+  it('keeps 100 customers and 200 relations when 100 such pairs race in parallel', async () => {
+    const emails = Array.from({ length: 100 }, (_, i) => `pair${i}@example.com`)
+    const responses = await gated(POOL_SIZE, () =>
+      Promise.all(
+        emails.flatMap((email) => [
+          post('/v1/identify', keyA, { email, params: { from: 'A' } }),
+          post('/v1/identify', keyB, { email, params: { from: 'B' } }),
+        ]),
+      ),
+    )
+    expect(responses.filter((r) => r.status !== 200)).toEqual([])
+    for (let i = 0; i < emails.length; i++) {
+      expect(responses[2 * i]!.body.customerId).toBe(responses[2 * i + 1]!.body.customerId)
+    }
+    expect(await customerCount()).toBe(100)
+    expect(await relationCount()).toBe(200)
+  })
+
+  it('loses no key when 50 identifies merge params into one relation at once', async () => {
+    const email = 'many-params@example.com'
+    const responses = await gated(50, () =>
+      Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          post('/v1/identify', keyA, { email, params: { [`k${i}`]: i } }),
+        ),
+      ),
+    )
+    expect(responses.filter((r) => r.status !== 200)).toEqual([])
+    const expected = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}`, i]))
+    expect(await paramsOf(email, 0)).toEqual(expected)
+    expect(await customerCount()).toBe(1)
+  })
+
+  it('answers concurrent batches over the same emails in different orders without a deadlock', async () => {
+    const emails = Array.from({ length: 200 }, (_, i) => `batch${String(i).padStart(3, '0')}@example.com`)
+    // Batch j: every email, rotated by j * 25 and reversed for odd j, into project A (even j) or B.
+    const batches = Array.from({ length: 8 }, (_, j) => {
+      const order = [...emails.slice(j * 25), ...emails.slice(0, j * 25)]
+      if (j % 2) order.reverse()
+      return {
+        key: j % 2 === 0 ? keyA : keyB,
+        body: { batch: order.map((email) => ({ type: 'identify', email, params: { [`b${j}`]: true } })) },
+      }
+    })
+    const responses = await gated(batches.length, () =>
+      Promise.all(batches.map(({ key, body }) => post('/v1/batch', key, body))),
+    )
+    for (const r of responses) {
+      expect(r.status, JSON.stringify(r.body).slice(0, 300)).toBe(200)
+      expect(r.body.succeeded).toBe(200)
+      expect(r.body.failed).toBe(0)
+    }
+    expect(await customerCount()).toBe(200)
+    expect(await relationCount()).toBe(400)
+    for (const email of [emails[0]!, emails[99]!, emails[199]!]) {
+      expect(await paramsOf(email, 0)).toEqual({ b0: true, b2: true, b4: true, b6: true })
+      expect(await paramsOf(email, 1)).toEqual({ b1: true, b3: true, b5: true, b7: true })
+    }
+  })
+})
