@@ -6,7 +6,9 @@ import { serve } from '@hono/node-server'
 import { sql } from 'kysely'
 import { createApp } from '../../src/app.js'
 import { openTestDb } from '../../src/testing/db.js'
-import { seedAccount } from '../../src/testing/fixtures.js'
+import { createProject } from '../../src/accounts/store.js'
+
+let accounts = 0
 
 export type AppServer = Awaited<ReturnType<typeof startAppServer>>
 
@@ -21,10 +23,15 @@ export async function startAppServer(products = ['Product A', 'Product B', 'Prod
     url,
     db: t.db,
     /** A fresh account with one project (and its key) per product name. */
-    async seed() {
-      const seeded = await seedAccount(t.db, products)
-      const keys = seeded.projects.map((p) => p.key)
-      const { accountId } = seeded
+    async seed(names = products) {
+      // The account row alone: the SDK needs projects and keys, not users or passwords.
+      const { id: accountId } = await t.db
+        .insertInto('accounts')
+        .values({ name: `sdk-test-${++accounts}` })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+      const keys: string[] = []
+      for (const name of names) keys.push((await createProject(t.db, { accountId, name })).key)
 
       /** The customers table of this account: one row per customer, a badge per project. */
       async function rows() {
