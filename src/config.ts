@@ -7,6 +7,8 @@ export interface NodeConfig {
   dataDir: string
   databaseUrl?: string
   publicUrl?: string
+  /** TINYCRM_SIGNUP: 'closed' lets only the first account sign up. */
+  signup: 'open' | 'closed'
   /** Ingest requests allowed per API key per 10 seconds; 0 turns the limit off. */
   ingestRateLimit: number
 }
@@ -26,6 +28,7 @@ export function readNodeConfig(env: NodeJS.ProcessEnv = process.env): NodeConfig
     dataDir: env.TINYCRM_DATA_DIR ?? DEFAULT_DATA_DIR,
     databaseUrl,
     publicUrl: env.TINYCRM_PUBLIC_URL,
+    signup: readSignup(env.TINYCRM_SIGNUP),
     ingestRateLimit: nonNegativeInt(env.TINYCRM_INGEST_RATE_LIMIT, 'TINYCRM_INGEST_RATE_LIMIT', 10_000),
   }
 }
@@ -35,4 +38,11 @@ function nonNegativeInt(value: string | undefined, name: string, fallback: numbe
   const n = Number(value)
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number >= 0, got '${value}'`)
   return n
+}
+
+/** TINYCRM_SIGNUP=closed: only the first account may sign up (self-hosters); default open. */
+export function readSignup(value: string | undefined): 'open' | 'closed' {
+  const v = value?.trim().toLowerCase() || 'open'
+  if (v !== 'open' && v !== 'closed') throw new Error(`TINYCRM_SIGNUP must be open or closed, got '${value}'`)
+  return v
 }

@@ -23,7 +23,7 @@ try {
 const { db, kind, location, close } = database
 const app = createApp({
   db,
-  config: { publicUrl: config.publicUrl },
+  config: { publicUrl: config.publicUrl, signup: config.signup },
   // Static files (public/assets/*); on Cloudflare the Worker's static assets serve the same folder.
   assets: serveStatic({ root: fileURLToPath(new URL('../public', import.meta.url)) }),
   ingestLimiter: config.ingestRateLimit
