@@ -1,5 +1,6 @@
 // Test projects: `node` (the app over PGlite: most tests), `postgres` (a real server the setup
 // starts itself, for races), `workers` (the Worker inside workerd), `sdk`, and `browser` (Chromium).
+import { cloudflareTest } from '@cloudflare/vitest-plugin'
 import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
@@ -29,6 +30,28 @@ export default defineConfig({
           name: 'sdk',
           include: ['sdk/test/**/*.test.ts'],
           globalSetup: ['src/testing/pglite-setup.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        // The real Worker (wrangler.toml) in workerd; its database is the globalSetup's PGlite behind
+        // the local Neon HTTP endpoint, reached by the production driver.
+        plugins: [
+          cloudflareTest(({ inject }) => ({
+            wrangler: { configPath: './wrangler.toml' },
+            miniflare: {
+              bindings: {
+                DATABASE_URL: 'postgres://tinycrm:test@localhost/tinycrm',
+                NEON_FETCH_ENDPOINT: inject<string>('neonEndpoint'),
+              },
+            },
+          })),
+        ],
+        test: {
+          name: 'workers',
+          include: ['test/worker/**/*.test.ts'],
+          globalSetup: ['test/worker/global-setup.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },

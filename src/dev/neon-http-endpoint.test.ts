@@ -104,12 +104,12 @@ describe('the Neon HTTP protocol over PGlite', () => {
   })
 
   it('opens a batch with the isolation level, read-only and deferrable the driver asks for', async () => {
-    const [[level], [ro]] = await q.transaction(
+    const [level, ro] = await q.transaction(
       [q`SHOW transaction_isolation`, q`SHOW transaction_read_only`],
       { isolationLevel: 'Serializable', readOnly: true, deferrable: true },
     )
-    expect(level).toEqual({ transaction_isolation: 'serializable' })
-    expect(ro).toEqual({ transaction_read_only: 'on' })
+    expect(level).toEqual([{ transaction_isolation: 'serializable' }])
+    expect(ro).toEqual([{ transaction_read_only: 'on' }])
     const err = await failure(
       q.transaction([q`INSERT INTO accounts (name) VALUES ('ro')`], { readOnly: true }),
     )
