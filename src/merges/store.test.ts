@@ -1,0 +1,251 @@
+// Merge, undo and delete, on PGlite: what a merge combines, that undo restores the database
+// exactly (full-table snapshots), that an injected failure leaves it untouched, and that a
+// deleted customer leaves no personal data behind.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { sql, type Kysely } from 'kysely'
+import type { Database } from '../db/schema.js'
+import { ingestForProject } from '../ingest/upsert.js'
+import { openTestDb, type TestDb } from '../testing/db.js'
+import { seedAccount } from '../testing/fixtures.js'
+import { deleteCustomer, mergeCustomers, undoMerge } from './store.js'
+
+let t: TestDb
+let accountId: number
+let projectA: number
+let projectB: number
+let projectC: number
+
+beforeAll(async () => {
+  t = await openTestDb()
+})
+afterAll(() => t.close())
+beforeEach(async () => {
+  const seeded = await seedAccount(t.db, ['App A', 'App B', 'App C'])
+  accountId = seeded.accountId
+  ;[projectA, projectB, projectC] = seeded.projects.map((p) => p.project.id) as [number, number, number]
+})
+
+const actor = 'user:1'
+
+async function identify(projectId: number, item: Record<string, unknown>) {
+  const [r] = await ingestForProject(t.db, projectId, [{ type: 'identify', ...item } as never])
+  return (r as { customerId: number }).customerId
+}
+
+/** Every row of every table a merge, undo or delete may touch, as Postgres prints it. */
+export async function snapshot(db: Kysely<Database>) {
+  const tables = ['customers', 'customer_projects', 'customer_aliases'] as const
+  const out: Record<string, unknown[]> = {}
+  for (const table of tables) {
+    const { rows } = await sql<{ row: string }>`
+      SELECT to_jsonb(t)::text AS row FROM ${sql.table(table)} t ORDER BY to_jsonb(t)::text`.execute(db)
+    out[table] = rows.map((r) => r.row)
+  }
+  return out
+}
+
+async function relations(customerId: number) {
+  return t.db
+    .selectFrom('customer_projects')
+    .selectAll()
+    .where('customer_id', '=', customerId)
+    .orderBy('project_id')
+    .execute()
+}
+
+/** Two records of one person: ann@work in A and B, ann@home in B and C. */
+async function twoRecords() {
+  const work = await identify(projectA, {
+    email: 'ann@work.example', name: 'Ann', status: 'paid', params: { plan: 'pro', seats: 3 },
+    timestamp: new Date('2026-03-01T10:00:00Z'),
+  })
+  await identify(projectB, {
+    email: 'ann@work.example', status: 'free', params: { source: 'work', shared: 'work' },
+    timestamp: new Date('2026-04-01T10:00:00Z'),
+  })
+  const home = await identify(projectB, {
+    email: 'ann@home.example', name: 'Ann Home', status: 'trial', params: { shared: 'home', extra: true },
+    timestamp: new Date('2026-02-01T10:00:00Z'),
+  })
+  await identify(projectC, {
+    email: 'ann@home.example', status: 'churned', params: { x: 1 },
+    timestamp: new Date('2026-05-01T10:00:00Z'),
+  })
+  return { work, home }
+}
+
+describe('merge', () => {
+  it('combines per project: latest status, survivor params win, earliest first seen, latest activity', async () => {
+    const { work, home } = await twoRecords()
+    const homeB = (await relations(home)).find((r) => r.project_id === projectB)!
+    const workB = (await relations(work)).find((r) => r.project_id === projectB)!
+
+    await mergeCustomers(t.db, { accountId, survivorId: work, absorbedId: home, actor })
+
+    const rels = await relations(work)
+    expect(rels.map((r) => r.project_id)).toEqual([projectA, projectB, projectC])
+    const b = rels.find((r) => r.project_id === projectB)!
+    // ann@home's relation to B was written after ann@work's: its status is the latest.
+    expect(homeB.updated_at.getTime()).toBeGreaterThan(workB.updated_at.getTime())
+    expect(b.status).toBe('trial')
+    expect(b.params).toEqual({ source: 'work', shared: 'work', extra: true })
+    expect(b.first_seen_at.toISOString()).toBe('2026-02-01T10:00:00.000Z')
+    expect(b.last_activity_at.toISOString()).toBe('2026-04-01T10:00:00.000Z')
+    const c = rels.find((r) => r.project_id === projectC)!
+    expect(c).toMatchObject({ status: 'churned', params: { x: 1 } })
+
+    const customer = await t.db.selectFrom('customers').selectAll().where('id', '=', work).executeTakeFirstOrThrow()
+    expect(customer).toMatchObject({ email: 'ann@work.example', name: 'Ann' })
+    expect(customer.created_at.toISOString()).toBe('2026-02-01T10:00:00.000Z')
+    expect(customer.last_activity_at.toISOString()).toBe('2026-05-01T10:00:00.000Z')
+    const gone = await t.db.selectFrom('customers').select('id').where('id', '=', home).execute()
+    expect(gone).toEqual([])
+  })
+
+  it('turns the absorbed email into an alias of the survivor', async () => {
+    const { work, home } = await twoRecords()
+    const { mergeId } = await mergeCustomers(t.db, { accountId, survivorId: work, absorbedId: home, actor })
+    const aliases = await t.db.selectFrom('customer_aliases').selectAll().where('account_id', '=', accountId).execute()
+    expect(aliases).toMatchObject([{ email: 'ann@home.example', customer_id: work, merge_id: mergeId }])
+  })
+
+  it('carries earlier aliases of the absorbed customer over to the survivor', async () => {
+    const { work, home } = await twoRecords()
+    const old = await identify(projectA, { email: 'ann@old.example' })
+    await mergeCustomers(t.db, { accountId, survivorId: home, absorbedId: old, actor })
+    await mergeCustomers(t.db, { accountId, survivorId: work, absorbedId: home, actor })
+    const aliases = await t.db
+      .selectFrom('customer_aliases').select(['email', 'customer_id'])
+      .where('account_id', '=', accountId).orderBy('email').execute()
+    expect(aliases).toEqual([
+      { email: 'ann@home.example', customer_id: work },
+      { email: 'ann@old.example', customer_id: work },
+    ])
+  })
+
+  it('refuses customers of another account and a customer merged into itself', async () => {
+    const { work } = await twoRecords()
+    const other = await seedAccount(t.db)
+    const stranger = await identify(other.projects[0]!.project.id, { email: 'x@y.example' })
+    const before = await snapshot(t.db)
+    await expect(
+      mergeCustomers(t.db, { accountId, survivorId: work, absorbedId: stranger, actor }),
+    ).rejects.toMatchObject({ code: 'not_found' })
+    await expect(
+      mergeCustomers(t.db, { accountId: other.accountId, survivorId: stranger, absorbedId: work, actor }),
+    ).rejects.toMatchObject({ code: 'not_found' })
+    await expect(
+      mergeCustomers(t.db, { accountId, survivorId: work, absorbedId: work, actor }),
+    ).rejects.toMatchObject({ code: 'validation_failed' })
+    expect(await snapshot(t.db)).toEqual(before)
+  })
+
+  it('is one statement', async () => {
+    const { work, home } = await twoRecords()
+    t.statements.length = 0
+    await mergeCustomers(t.db, { accountId, survivorId: work, absorbedId: home, actor })
+    expect(t.statements).toHaveLength(1)
+  })
+
+  it('is atomic: a failure injected after every write leaves both customers as they were', async () => {
+    const { work, home } = await twoRecords()
+    const before = await snapshot(t.db)
+    const merges = await t.db.selectFrom('merges').select('id').execute()
+    await expect(
+      mergeCustomers(t.db, { accountId, survivorId: work, absorbedId: home, actor, failForTest: true }),
+    ).rejects.toThrow(/division by zero/)
+    expect(await snapshot(t.db)).toEqual(before)
+    expect(await t.db.selectFrom('merges').select('id').execute()).toEqual(merges)
+  })
+})
+
+describe('undo', () => {
+  it('restores the database exactly as it was before the merge', async () => {
+    const { work, home } = await twoRecords()
+    const old = await identify(projectA, { email: 'ann@old.example', name: 'Old' })
+    await mergeCustomers(t.db, { accountId, survivorId: home, absorbedId: old, actor })
+    const before = await snapshot(t.db)
+
+    const { mergeId } = await mergeCustomers(t.db, { accountId, survivorId: work, absorbedId: home, actor })
+    expect(await snapshot(t.db)).not.toEqual(before)
+    const undone = await undoMerge(t.db, { accountId, mergeId, actor })
+
+    expect(undone.customerIds).toEqual([work, home])
+    expect(await snapshot(t.db)).toEqual(before)
+  })
+
+  it('refuses (409) once new data arrived for the survivor, and changes nothing', async () => {
+    const { work, home } = await twoRecords()
+    const { mergeId } = await mergeCustomers(t.db, { accountId, survivorId: work, absorbedId: home, actor })
+    await identify(projectA, { email: 'ann@work.example', params: { seats: 4 } })
+    const after = await snapshot(t.db)
+    await expect(undoMerge(t.db, { accountId, mergeId, actor })).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringMatching(/changed since the merge/),
+    })
+    expect(await snapshot(t.db)).toEqual(after)
+  })
+
+  it('refuses a second undo, an undo out of order, and a merge of another account', async () => {
+    const { work, home } = await twoRecords()
+    const old = await identify(projectA, { email: 'ann@old.example' })
+    const first = await mergeCustomers(t.db, { accountId, survivorId: work, absorbedId: home, actor })
+    const second = await mergeCustomers(t.db, { accountId, survivorId: work, absorbedId: old, actor })
+    await expect(undoMerge(t.db, { accountId, mergeId: first.mergeId, actor })).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringMatching(/later merge/),
+    })
+    const other = await seedAccount(t.db)
+    await expect(
+      undoMerge(t.db, { accountId: other.accountId, mergeId: second.mergeId, actor }),
+    ).rejects.toMatchObject({ code: 'not_found' })
+    await undoMerge(t.db, { accountId, mergeId: second.mergeId, actor })
+    await expect(undoMerge(t.db, { accountId, mergeId: second.mergeId, actor })).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringMatching(/already been undone/),
+    })
+    await undoMerge(t.db, { accountId, mergeId: first.mergeId, actor })
+  })
+})
+
+describe('delete (GDPR erasure)', () => {
+  it('removes the customer, its project rows, aliases and the merge snapshots holding its data', async () => {
+    const { work, home } = await twoRecords()
+    const keep = await identify(projectA, { email: 'someone@else.example', name: 'Else' })
+    await mergeCustomers(t.db, { accountId, survivorId: work, absorbedId: home, actor })
+
+    const result = await deleteCustomer(t.db, { accountId, customerId: work, actor })
+    expect(result).toEqual({ projects: 3, merges: 1, aliases: 1 })
+
+    const dump = JSON.stringify(
+      await Promise.all(
+        ['customers', 'customer_projects', 'customer_aliases', 'merges', 'audit_events'].map(
+          async (table) =>
+            (await sql`SELECT * FROM ${sql.table(table)} WHERE account_id = ${accountId}`.execute(t.db)).rows,
+        ),
+      ),
+    )
+    for (const personal of ['ann@work.example', 'ann@home.example', '"Ann', '"plan"', '"pro"']) {
+      expect(dump).not.toContain(personal)
+    }
+    expect(dump).toContain('someone@else.example')
+    const audit = await t.db
+      .selectFrom('audit_events').selectAll()
+      .where('account_id', '=', accountId).where('action', '=', 'customer.deleted').execute()
+    expect(audit).toMatchObject([{ customer_id: work, detail: { projects: 3, merges: 1, aliases: 1 } }])
+    expect(await relations(keep)).toHaveLength(1)
+  })
+
+  it('is one statement, and refuses a customer of another account', async () => {
+    const { work } = await twoRecords()
+    const other = await seedAccount(t.db)
+    const before = await snapshot(t.db)
+    await expect(
+      deleteCustomer(t.db, { accountId: other.accountId, customerId: work, actor }),
+    ).rejects.toMatchObject({ code: 'not_found' })
+    expect(await snapshot(t.db)).toEqual(before)
+    t.statements.length = 0
+    await deleteCustomer(t.db, { accountId, customerId: work, actor })
+    expect(t.statements).toHaveLength(1)
+  })
+})
