@@ -1,0 +1,228 @@
+// Accounts on the dashboard: sign up, log in, log out, the login slow-down, the sign-up switch,
+// session cookies and CSRF — through the real routes over PGlite.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createApp } from '../app.js'
+import { openTestDb, type TestDb } from '../testing/db.js'
+import { seedAccount } from '../testing/fixtures.js'
+import { FREE_ATTEMPTS } from '../auth/login.js'
+import { TestBrowser } from './test-client.js'
+
+let t: TestDb
+let app: ReturnType<typeof createApp>
+let n = 0
+const email = () => `user${++n}-${Date.now()}@example.com`
+
+beforeAll(async () => {
+  t = await openTestDb()
+  app = createApp({ db: t.db })
+})
+afterAll(() => t.close())
+
+function sessionCookieLine(headers: Headers) {
+  return headers.getSetCookie().find((l) => l.startsWith('tcrm_session='))
+}
+
+describe('sign up', () => {
+  it('creates the account, signs in and lands on the projects page', async () => {
+    const b = new TestBrowser(app)
+    const address = email()
+    const res = await b.signUp(address)
+    expect(res.status).toBe(303)
+    expect(res.location).toBe('/projects')
+    const page = await b.get('/projects')
+    expect(page.status).toBe(200)
+    expect(page.html).toContain(address)
+    expect(page.html).toContain('Create your first project')
+  })
+
+  it('refuses a short password and a taken email with the form again (400)', async () => {
+    const b = new TestBrowser(app)
+    const short = await b.signUp(email(), 'short')
+    expect(short.status).toBe(400)
+    expect(short.html).toContain('at least 8 characters')
+    const address = email()
+    await new TestBrowser(app).signUp(address)
+    const taken = await b.signUp(address.toUpperCase())
+    expect(taken.status).toBe(400)
+    expect(taken.html).toContain('already exists')
+    expect(b.cookies.has('tcrm_session')).toBe(false)
+  })
+
+  it('sets the session cookie HttpOnly, SameSite=Lax, and Secure only over https', async () => {
+    const plain = await new TestBrowser(app).signUp(email())
+    const line = sessionCookieLine(plain.headers)!
+    expect(line).toMatch(/HttpOnly/i)
+    expect(line).toMatch(/SameSite=Lax/i)
+    expect(line).not.toMatch(/Secure/i)
+    const https = await new TestBrowser(app, 'https://crm.example.com').signUp(email())
+    expect(sessionCookieLine(https.headers)).toMatch(/; Secure/i)
+    const proxied = new TestBrowser(app)
+    await proxied.get('/signup')
+    const res = await proxied.post('/signup', { email: email(), password: 'correct horse battery' }, {
+      'X-Forwarded-Proto': 'https',
+    })
+    expect(sessionCookieLine(res.headers)).toMatch(/; Secure/i)
+  })
+
+  it('stores only a hash of the session token', async () => {
+    const b = new TestBrowser(app)
+    await b.signUp(email())
+    const token = b.cookies.get('tcrm_session')!
+    const rows = await t.db.selectFrom('sessions').select('token_hash').execute()
+    expect(rows.some((r) => r.token_hash === token)).toBe(false)
+    expect(rows.some((r) => r.token_hash.length === 64)).toBe(true)
+  })
+})
+
+describe('closed sign-up (TINYCRM_SIGNUP=closed)', () => {
+  it('lets the first account sign up, then refuses everyone else', async () => {
+    const fresh = await openTestDb()
+    try {
+      const closedApp = createApp({ db: fresh.db, config: { signup: 'closed' } })
+      const first = await new TestBrowser(closedApp).signUp('first@example.com')
+      expect(first.status).toBe(303)
+      const b = new TestBrowser(closedApp)
+      const page = await b.get('/signup')
+      expect(page.status).toBe(403)
+      expect(page.html).toContain('Sign-up is closed')
+      const second = await b.post('/signup', { email: 'second@example.com', password: 'correct horse battery' })
+      expect(second.status).toBe(403)
+      const users = await fresh.db.selectFrom('users').select('email').execute()
+      expect(users.map((u) => u.email)).toEqual(['first@example.com'])
+    } finally {
+      await fresh.close()
+    }
+  })
+})
+
+describe('log in and log out', () => {
+  it('logs in with the right password and goes back to the page asked for', async () => {
+    const seeded = await seedAccount(t.db)
+    const b = new TestBrowser(app)
+    const guarded = await b.get('/projects?x=1')
+    expect(guarded.status).toBe(303)
+    expect(guarded.location).toBe('/login?next=%2Fprojects%3Fx%3D1')
+    await b.get(guarded.location!)
+    const res = await b.post(guarded.location!, { email: seeded.email.toUpperCase(), password: seeded.password })
+    expect(res.status).toBe(303)
+    expect(res.location).toBe('/projects?x=1')
+    expect((await b.get('/projects')).html).toContain('App A')
+  })
+
+  it('never redirects off-site after login', async () => {
+    const seeded = await seedAccount(t.db)
+    const b = new TestBrowser(app)
+    await b.get('/login')
+    const res = await b.post('/login?next=//evil.example.com', { email: seeded.email, password: seeded.password })
+    expect(res.location).toBe('/customers')
+  })
+
+  it('refuses a wrong password or an unknown email with the same message', async () => {
+    const seeded = await seedAccount(t.db)
+    const b = new TestBrowser(app)
+    const wrong = await b.logIn(seeded.email, 'not the password')
+    const unknown = await b.logIn('nobody@example.com', 'not the password')
+    for (const res of [wrong, unknown]) {
+      expect(res.status).toBe(400)
+      expect(res.html).toContain('Wrong email or password.')
+    }
+    expect(b.cookies.has('tcrm_session')).toBe(false)
+  })
+
+  it(`locks an email after ${FREE_ATTEMPTS} failures, even for the right password, with Retry-After`, async () => {
+    const seeded = await seedAccount(t.db)
+    const b = new TestBrowser(app)
+    for (let i = 0; i < FREE_ATTEMPTS; i++) {
+      expect((await b.logIn(seeded.email, `wrong ${i}`)).status).toBe(400)
+    }
+    const locked = await b.logIn(seeded.email, seeded.password)
+    expect(locked.status).toBe(429)
+    expect(Number(locked.headers.get('Retry-After'))).toBeGreaterThan(0)
+    expect(locked.html).toContain('Too many failed attempts')
+    // Another email is not affected.
+    const other = await seedAccount(t.db)
+    expect((await new TestBrowser(app).logIn(other.email, other.password)).status).toBe(303)
+    // Once the lock has passed, the right password works and clears the count.
+    await t.db.updateTable('login_failures').set({ locked_until: new Date(Date.now() - 1000) }).execute()
+    expect((await b.logIn(seeded.email, seeded.password)).status).toBe(303)
+    const left = await t.db.selectFrom('login_failures').selectAll().where('email', '=', seeded.email).execute()
+    expect(left).toEqual([])
+  })
+
+  it('logs out: the session ends in the database, so the old cookie no longer works', async () => {
+    const seeded = await seedAccount(t.db)
+    const b = new TestBrowser(app)
+    await b.logIn(seeded.email, seeded.password)
+    const stolen = b.cookies.get('tcrm_session')!
+    await b.get('/projects')
+    const out = await b.post('/logout')
+    expect(out.status).toBe(303)
+    expect(out.location).toBe('/login')
+    expect(b.cookies.has('tcrm_session')).toBe(false)
+    const replay = await app.request('/projects', { headers: { Cookie: `tcrm_session=${stolen}` } })
+    expect(replay.status).toBe(303)
+  })
+
+  it('answers htmx requests of a signed-out visitor with 401 and HX-Redirect', async () => {
+    const res = await app.request('/projects', { headers: { 'HX-Request': 'true' } })
+    expect(res.status).toBe(401)
+    expect(res.headers.get('HX-Redirect')).toBe('/login?next=%2Fprojects')
+  })
+
+  it('sends / to the customers table when signed in, else to log in', async () => {
+    const b = new TestBrowser(app)
+    expect((await b.get('/')).location).toBe('/login')
+    await b.signUp(email())
+    expect((await b.get('/')).location).toBe('/customers')
+  })
+})
+
+describe('CSRF', () => {
+  it('refuses posts without the token or with a wrong one (403), and changes nothing', async () => {
+    const seeded = await seedAccount(t.db)
+    const b = new TestBrowser(app)
+    await b.logIn(seeded.email, seeded.password)
+    await b.get('/projects')
+    const none = await b.post('/projects', { name: 'Sneaky', _csrf: null })
+    const wrong = await b.post('/projects', { name: 'Sneaky', _csrf: 'x'.repeat(43) })
+    expect(none.status).toBe(403)
+    expect(wrong.status).toBe(403)
+    expect(none.html).toContain('did not come from this site')
+    const names = await t.db.selectFrom('projects').select('name').where('account_id', '=', seeded.accountId).execute()
+    expect(names.map((p) => p.name)).not.toContain('Sneaky')
+  })
+
+  it("refuses another browser's token", async () => {
+    const seeded = await seedAccount(t.db)
+    const victim = new TestBrowser(app)
+    await victim.logIn(seeded.email, seeded.password)
+    const attacker = new TestBrowser(app)
+    await attacker.signUp(email())
+    await attacker.get('/projects')
+    const res = await victim.post('/projects', { name: 'Sneaky', _csrf: attacker.csrf })
+    expect(res.status).toBe(403)
+  })
+
+  it('accepts the token in the X-CSRF-Token header (htmx) and covers log-in and log-out too', async () => {
+    const seeded = await seedAccount(t.db)
+    const b = new TestBrowser(app)
+    await b.get('/login')
+    expect((await b.post('/login', { email: seeded.email, password: seeded.password, _csrf: null })).status).toBe(403)
+    expect((await b.post('/login', { email: seeded.email, password: seeded.password })).status).toBe(303)
+    const page = await b.get('/projects')
+    expect(page.html).toContain(`hx-headers:inherited="{&quot;X-CSRF-Token&quot;:&quot;${b.csrf}&quot;}"`)
+    expect((await b.post('/logout', { _csrf: null })).status).toBe(403)
+    const res = await b.post('/logout', { _csrf: null }, { 'X-CSRF-Token': b.csrf })
+    expect(res.status).toBe(303)
+  })
+
+  it('leaves the ingest API alone: project keys need no CSRF token', async () => {
+    const seeded = await seedAccount(t.db)
+    const res = await app.request('/v1/identify', {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${seeded.projects[0]!.key}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email: 'a@example.com' }),
+    })
+    expect(res.status).toBe(200)
+  })
+})
