@@ -10,6 +10,7 @@ import { ingestRoutes } from './ingest/routes.js'
 import { csrfProtection } from './auth/csrf.js'
 import { authRoutes } from './dashboard/auth-routes.js'
 import { projectRoutes } from './dashboard/project-routes.js'
+import { customerRoutes } from './customers/routes.js'
 
 export function createApp(deps: AppDeps) {
   const app = new Hono<HonoEnv>()
@@ -56,6 +57,7 @@ export function createApp(deps: AppDeps) {
 
   app.route('/', authRoutes())
   app.route('/projects', projectRoutes())
+  app.route('/customers', customerRoutes())
 
   return app
 }

@@ -1,0 +1,148 @@
+// The customers pages: the table (GET /customers, a full page or, for htmx, the #customers
+// fragment), one customer (GET /customers/:id, POST …/name) and a badge's details
+// (GET /customers/:id/projects/:projectId). Every query is scoped to the signed-in account: another
+// account's customer answers 404. A page sends at most two statements here (plus the session's).
+import { Hono, type Context } from 'hono'
+import { requireUser } from '../auth/session.js'
+import type { HonoEnv, SessionUser } from '../env.js'
+import { ApiError } from '../lib/errors.js'
+import { renderFragment, renderPage } from '../lib/render.js'
+import { CustomerPage, BadgeDetail } from '../../views/customer.js'
+import { CustomersPage, CustomersSection, customersUrl, type CustomersViewProps } from '../../views/customers.js'
+import { filterSlugs, parseCustomerFilter, type CustomerFilter } from './filter.js'
+import { customersPage, getCustomer, renameCustomer, type ProjectInfo } from './query.js'
+
+type Ctx = Context<HonoEnv>
+
+const user = (c: Ctx): SessionUser => c.var.user!
+
+/** An htmx request that swaps a part of the page. History restores (back button after a push)
+ *  ask for the whole page, as does a request without htmx. */
+function wantsFragment(c: Ctx): boolean {
+  return (
+    c.req.header('HX-Request') === 'true' &&
+    c.req.header('HX-History-Restore-Request') !== 'true' &&
+    c.req.header('HX-Request-Type') !== 'full'
+  )
+}
+
+function idParam(c: Ctx, name: string, what: string): number {
+  const raw = c.req.param(name) ?? ''
+  if (!/^\d{1,15}$/.test(raw)) throw new ApiError('not_found', `No such ${what}`)
+  return Number(raw)
+}
+
+const noCustomer = () => new ApiError('not_found', 'No such customer in your account')
+
+async function projectsOnly(c: Ctx): Promise<ProjectInfo[]> {
+  return c.var.db
+    .selectFrom('projects')
+    .select(['id', 'name', 'slug', 'color'])
+    .where('account_id', '=', user(c).accountId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute()
+}
+
+async function customersList(c: Ctx) {
+  const query = new URL(c.req.url).searchParams
+  // `open` is view state (which badge shows its details), not part of the filter.
+  const openMatch = /^(\d{1,15})\.([a-z0-9-]+)$/.exec(query.get('open') ?? '')
+  const filterQuery = new URLSearchParams(query)
+  filterQuery.delete('open')
+  const props: CustomersViewProps = {
+    query,
+    projects: [],
+    open: openMatch ? { customerId: Number(openMatch[1]), slug: openMatch[2]! } : undefined,
+  }
+  let filter: CustomerFilter | undefined
+  try {
+    filter = parseCustomerFilter(filterQuery)
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.code !== 'validation_failed') throw err
+    props.error = err.message.replace(/^Invalid filter: /, '')
+  }
+  if (filter) {
+    const data = await customersPage(c.var.db, user(c).accountId, filter)
+    props.projects = data.summary.projects
+    const known = new Set(props.projects.map((p) => p.slug))
+    const unknown = filterSlugs(filter).filter((s) => !known.has(s))
+    if (unknown.length > 0) {
+      const yours = props.projects.map((p) => p.slug).join(', ') || 'none yet'
+      props.error = `No project ${unknown.map((s) => `'${s}'`).join(', ')} in your account (your projects: ${yours}).`
+    } else {
+      props.data = data
+    }
+  } else {
+    props.projects = await projectsOnly(c)
+  }
+  const status = props.error ? 400 : 200
+  c.header('Vary', 'HX-Request')
+  if (wantsFragment(c)) return renderFragment(c, <CustomersSection {...props} />, status)
+  return renderPage(
+    c,
+    <CustomersPage {...props} userEmail={user(c).email} csrfToken={c.var.csrfToken} />,
+    status,
+  )
+}
+
+async function customerShow(c: Ctx) {
+  const id = idParam(c, 'id', 'customer')
+  const customer = await getCustomer(c.var.db, user(c).accountId, id)
+  if (!customer) throw noCustomer()
+  return renderPage(
+    c,
+    <CustomerPage
+      customer={customer}
+      userEmail={user(c).email}
+      csrfToken={c.var.csrfToken}
+      saved={c.req.query('saved') === '1'}
+    />,
+  )
+}
+
+async function customerRename(c: Ctx) {
+  const id = idParam(c, 'id', 'customer')
+  const body = await c.req.parseBody()
+  const name = typeof body.name === 'string' ? body.name : ''
+  if (name.length > 200) {
+    throw new ApiError('validation_failed', 'A name is at most 200 characters', [
+      { path: 'name', message: 'at most 200 characters' },
+    ])
+  }
+  if (!(await renameCustomer(c.var.db, user(c).accountId, id, name))) throw noCustomer()
+  return c.redirect(`/customers/${id}?saved=1`, 303)
+}
+
+/** Where the details' close link goes: the table the badge was clicked in, without `open`. */
+function closeHref(c: Ctx): string {
+  try {
+    const current = new URL(c.req.header('HX-Current-URL') ?? '')
+    if (current.pathname === '/customers') {
+      return customersUrl(current.searchParams, { open: null })
+    }
+  } catch {
+    // no usable header: fall back to the unfiltered table
+  }
+  return '/customers'
+}
+
+async function badgeDetail(c: Ctx) {
+  const id = idParam(c, 'id', 'customer')
+  const projectId = idParam(c, 'projectId', 'project')
+  const customer = await getCustomer(c.var.db, user(c).accountId, id, projectId)
+  const relation = customer?.relations[0]
+  if (!customer || !relation) throw noCustomer()
+  if (!wantsFragment(c)) return c.redirect(`/customers/${id}#project-${relation.project.slug}`, 303)
+  return renderFragment(c, <BadgeDetail customerId={id} relation={relation} closeHref={closeHref(c)} />)
+}
+
+export function customerRoutes() {
+  const app = new Hono<HonoEnv>()
+  app.use('*', requireUser())
+  app.get('/', customersList)
+  app.get('/:id{[0-9]+}', customerShow)
+  app.post('/:id{[0-9]+}/name', customerRename)
+  app.get('/:id{[0-9]+}/projects/:projectId{[0-9]+}', badgeDetail)
+  return app
+}
