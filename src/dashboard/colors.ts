@@ -28,10 +28,13 @@ export function contrastRatio(a: string, b: string): number {
   return (hi + 0.05) / (lo + 0.05)
 }
 
-/** '#ffffff' or '#111827' — whichever reads better on `background`. */
+/**
+ * '#ffffff' or '#000000', whichever reads better on `background`. Pure black and white are the
+ * only pair where the better of the two reaches 4.5:1 (WCAG AA) on every colour, mid-greys included.
+ */
 export function textColorOn(background: string): string {
   const bg = normaliseColor(background) ?? '#4f46e5'
-  return contrastRatio(bg, '#ffffff') >= contrastRatio(bg, '#111827') ? '#ffffff' : '#111827'
+  return contrastRatio(bg, '#ffffff') >= contrastRatio(bg, '#000000') ? '#ffffff' : '#000000'
 }
 
 /** Inline style for a project badge (style attributes are allowed by the planned CSP). */
