@@ -1,6 +1,6 @@
 // `npm run bench`: the ingest API's throughput and latency over HTTP against the real Node server,
 // on PGlite and on a local PostgreSQL, printed as a table and saved to bench-results/<time>.json.
-// Options: --targets pglite,postgres  --only identify,batch  --duration <seconds per run, default 5>
+// Options: --targets pglite,postgres  --only identify,batch  --duration <seconds a run, default 5>
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
@@ -22,7 +22,9 @@ const { values } = parseArgs({
   },
 })
 const targets = values.targets.split(',').map((t) => t.trim()) as TargetName[]
-for (const t of targets) if (!TARGETS.includes(t)) throw new Error(`unknown target '${t}' (${TARGETS})`)
+for (const t of targets) {
+  if (!TARGETS.includes(t)) throw new Error(`unknown target '${t}' (${TARGETS})`)
+}
 const wanted = values.only.split(',').map((b) => b.trim())
 const benches = BENCHES.filter((b) => wanted.includes(b.name))
 const durationMs = Number(values.duration) * 1000
@@ -42,7 +44,8 @@ for (const name of targets) {
     await sleep(500)
     const rssAtRestMb = mb(target.rss())
     for (const bench of benches) results.push(...(await bench.run({ target, durationMs, log })))
-    servers.push({ target: name, database: target.database, rssAtRestMb, rssAfterMb: mb(target.rss()) })
+    const rssAfterMb = mb(target.rss())
+    servers.push({ target: name, database: target.database, rssAtRestMb, rssAfterMb })
   } finally {
     await target.stop()
   }
@@ -65,13 +68,15 @@ console.table(
 )
 console.table(servers)
 for (const r of results) {
-  if (r.errorSamples) console.error(`${r.bench} ${r.target} c=${r.concurrency} errors:`, r.errorSamples)
+  if (!r.errorSamples) continue
+  console.error(`${r.bench} ${r.target} c=${r.concurrency} errors:`, r.errorSamples)
 }
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const commit = (() => {
   try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim()
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' })
+      .trim()
   } catch {
     return undefined
   }

@@ -1,7 +1,7 @@
 // What a bench runs against: the real Node server (src/node.ts, as `npm start` runs it) in its own
 // process, over (a) the embedded PGlite in a temp data dir or (b) a throwaway PostgreSQL server.
 // Each target is seeded with one account and two projects first, and reports the server's RSS.
-import { spawn, type ChildProcess } from 'node:child_process'
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -85,7 +85,9 @@ async function seed(opts: NodeDbOptions): Promise<string[]> {
       password: 'bench password',
     })
     const keys = []
-    for (const name of ['Bench A', 'Bench B']) keys.push((await createProject(db, { accountId, name })).key)
+    for (const name of ['Bench A', 'Bench B']) {
+      keys.push((await createProject(db, { accountId, name })).key)
+    }
     return keys
   } finally {
     await close()
@@ -132,9 +134,13 @@ async function stopServer(child: ChildProcess) {
   clearTimeout(timer)
 }
 
+/** Linux's /proc, or `ps` elsewhere (macOS). */
 function rssOf(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
-  const kb = /VmRSS:\s+(\d+) kB/.exec(status)
-  if (!kb) throw new Error(`no VmRSS for pid ${pid}`)
-  return Number(kb[1]) * 1024
+  try {
+    const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+    if (kb) return Number(kb[1]) * 1024
+  } catch {}
+  const kb = Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)], { encoding: 'utf8' }).trim())
+  if (!Number.isFinite(kb)) throw new Error(`no RSS for pid ${pid}`)
+  return kb * 1024
 }

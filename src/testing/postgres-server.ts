@@ -30,8 +30,9 @@ export interface StartPostgresOptions {
 }
 
 const INSTALL_HINT =
-  'No PostgreSQL server binaries (initdb, postgres) found on PATH or in /usr/lib/postgresql/*/bin. ' +
-  'Install them, e.g. `apt-get install postgresql` (Debian/Ubuntu) or `brew install postgresql` (macOS).'
+  'No PostgreSQL server binaries (initdb, postgres) found on PATH or in ' +
+  '/usr/lib/postgresql/*/bin. Install them, e.g. `apt-get install postgresql` (Debian/Ubuntu) ' +
+  'or `brew install postgresql` (macOS).'
 
 /** Finds a directory holding both `initdb` and `postgres`: PATH first, then Debian's layout
  *  (newest major first), where `apt-get install postgresql` puts them without touching PATH. */
@@ -70,7 +71,8 @@ function serverUser(): { uid: number; gid: number; name: string } | undefined {
   }
   throw new Error(
     `Running as root, and no user ${wanted ? `'${wanted}'` : "'postgres' or 'nobody'"} to run ` +
-      'PostgreSQL as (it refuses root). Create one (useradd --system postgres) or set TINYCRM_PG_USER.',
+      'PostgreSQL as (it refuses root). Create one (useradd --system postgres) or set ' +
+      'TINYCRM_PG_USER.',
   )
 }
 
@@ -111,7 +113,7 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
   try {
     const init = spawnSync(
       join(bin, 'initdb'),
-      ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync'],
+      ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C', '-N'],
       { ...ids, env, cwd: dir, encoding: 'utf8' },
     )
     if (init.status !== 0) {
@@ -132,7 +134,8 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
     let lastError: unknown
     for (let attempt = 0; attempt < 3; attempt++) {
       const port = await freePort()
-      const child = spawn(join(bin, 'postgres'), ['-D', dataDir, '-k', dir, '-p', String(port), ...args], {
+      const argv = ['-D', dataDir, '-k', dir, '-p', String(port), ...args]
+      const child = spawn(join(bin, 'postgres'), argv, {
         ...ids,
         env,
         cwd: dir,
@@ -170,7 +173,12 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
   }
 }
 
-async function waitUntilReady(url: string, child: ChildProcess, log: () => string, timeoutMs: number) {
+async function waitUntilReady(
+  url: string,
+  child: ChildProcess,
+  log: () => string,
+  timeoutMs: number,
+) {
   const deadline = Date.now() + timeoutMs
   const exited = new Promise<never>((_, reject) => {
     child.once('exit', (code, signal) =>

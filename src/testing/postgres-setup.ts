@@ -1,6 +1,7 @@
 // vitest globalSetup of the `postgres` project: starts a throwaway PostgreSQL server (see
 // ./postgres-server.ts), creates a migrated database in it and hands its URL to the tests as
-// `inject('postgresUrl')`. Test files share that database and keep apart by seeding their own account.
+// `inject('postgresUrl')`. Test files share that database and keep apart by seeding their own
+// account.
 import type { TestProject } from 'vitest/node'
 import pg from 'pg'
 import { openNodeDb } from '../db/node.js'
