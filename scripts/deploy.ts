@@ -1,0 +1,88 @@
+// `npm run deploy`: ships the Worker to your Cloudflare account against your Neon database.
+// With DATABASE_URL set in the shell it (1) checks you are logged in to Cloudflare, (2) migrates the
+// database from Node (scripts/migrate.ts), (3) stores DATABASE_URL as the Worker secret (the value
+// goes through stdin, never argv or a file), (4) runs `wrangler deploy`.
+// `npm run deploy -- --dry-run` only bundles (into dist/worker/) and prints the bundle size.
+// The wrangler CLI needs Node 22+; this script runs it with a Node that has one (see ./wrangler-node).
+import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { gzipSync } from 'node:zlib'
+import { requireDatabaseUrl, runMigrations } from './migrate.js'
+import { wranglerArgs } from './wrangler-node.js'
+
+interface Run {
+  code: number
+  output: string
+}
+
+/** Runs wrangler; `capture` collects its output instead of showing it. */
+function wrangler(args: string[], opts: { input?: string; capture?: boolean } = {}): Promise<Run> {
+  let argv: string[]
+  try {
+    argv = wranglerArgs(args)
+  } catch (err) {
+    fail((err as Error).message)
+  }
+  const [cmd, ...rest] = argv
+  const out = opts.capture ? 'pipe' : 'inherit'
+  const child = spawn(cmd!, rest, { stdio: [opts.input === undefined ? 'inherit' : 'pipe', out, out] })
+  let output = ''
+  child.stdout?.on('data', (d) => (output += d))
+  child.stderr?.on('data', (d) => (output += d))
+  if (opts.input !== undefined) child.stdin!.end(opts.input)
+  return new Promise((resolve, reject) => {
+    child.on('error', reject)
+    child.on('close', (code) => resolve({ code: code ?? 1, output }))
+  })
+}
+
+function fail(message: string): never {
+  console.error(message)
+  process.exit(1)
+}
+
+function kib(bytes: number) {
+  return `${(bytes / 1024).toFixed(1)} KiB`
+}
+
+async function dryRun() {
+  const outdir = join('dist', 'worker')
+  const { code } = await wrangler(['deploy', '--dry-run', '--outdir', outdir])
+  if (code !== 0) process.exit(code)
+  const bundle = readFileSync(join(outdir, 'worker.js'))
+  console.log(
+    `Bundle ${join(outdir, 'worker.js')}: ${kib(bundle.length)} raw, ${kib(gzipSync(bundle).length)} gzipped`,
+  )
+}
+
+async function deploy() {
+  const databaseUrl = requireDatabaseUrl('deploy')
+
+  // Before touching the database: deploying would fail later without a Cloudflare login.
+  const whoami = await wrangler(['whoami'], { capture: true })
+  if (/not authenticated/i.test(whoami.output)) {
+    fail(`You are not logged in to Cloudflare. Log in once, then run this again:
+
+  npx wrangler login
+
+(or set CLOUDFLARE_API_TOKEN, e.g. in CI). Wrangler needs Node 22+; \`npx wrangler\` in this project
+runs it with the Node 24 binary the project installs.`)
+  }
+  if (whoami.code !== 0) fail(`\`wrangler whoami\` failed:\n${whoami.output}`)
+
+  await runMigrations(databaseUrl)
+
+  console.log('Storing DATABASE_URL as the Worker secret …')
+  const secret = await wrangler(['secret', 'put', 'DATABASE_URL'], { input: databaseUrl })
+  if (secret.code !== 0) fail('`wrangler secret put DATABASE_URL` failed (see above).')
+
+  const { code } = await wrangler(['deploy'])
+  if (code !== 0) fail('`wrangler deploy` failed (see above).')
+  console.log(`Deployed. Create an account and a project key against the same database:
+
+  DATABASE_URL=… npm run tinycrm -- --help`)
+}
+
+if (process.argv.includes('--dry-run')) await dryRun()
+else await deploy()
