@@ -11,6 +11,7 @@ import { csrfProtection } from './auth/csrf.js'
 import { authRoutes } from './dashboard/auth-routes.js'
 import { projectRoutes } from './dashboard/project-routes.js'
 import { customerRoutes } from './customers/routes.js'
+import { accountApiRoutes } from './account-api/routes.js'
 
 export function createApp(deps: AppDeps) {
   const app = new Hono<HonoEnv>()
@@ -53,6 +54,8 @@ export function createApp(deps: AppDeps) {
     await sql`SELECT 1`.execute(c.var.db)
     return c.json({ ok: true })
   })
+  // Before the ingest routes: their wildcard middleware (CORS, project key) would answer these paths.
+  app.route('/v1', accountApiRoutes())
   app.route('/v1', ingestRoutes(deps.ingestLimiter))
 
   app.route('/', authRoutes())

@@ -1,0 +1,206 @@
+// The account API for scripts (`Authorization: Bearer tcrm_acct_…`): read customers with the
+// dashboard's filter syntax, export CSV, merge / undo / delete, list and create projects.
+// Project keys are refused here: they are write-only and may live in a browser.
+// Every route names its auth middleware itself (no `use('*')`): this router shares /v1 with the
+// ingest routes, and a wildcard here would also run in front of /v1/identify.
+import { Hono, type Context, type MiddlewareHandler } from 'hono'
+import { zValidator } from '@hono/zod-validator'
+import { z } from 'zod'
+import type { HonoEnv } from '../env.js'
+import { ApiError } from '../lib/errors.js'
+import { looksLikeProjectKey } from '../lib/keys.js'
+import { createProject, listProjects } from '../accounts/store.js'
+import { parseCustomerFilter } from '../customers/filter.js'
+import { getCustomer, listCustomers, type Relation } from '../customers/query.js'
+import { deleteCustomer, listMerges, mergeCustomers, undoMerge } from '../merges/store.js'
+import { exportCustomersCsv, exportFilename } from '../csv/export.js'
+import { authenticateAccountToken, looksLikeAccountToken } from './tokens.js'
+
+export type AccountApiEnv = HonoEnv & {
+  Variables: { accountId: number; actor: string }
+}
+type Ctx = Context<AccountApiEnv>
+
+export const PROJECT_KEY_REFUSED =
+  'project keys can only write (identify, ping, batch); use an account token to read'
+
+const accountToken: MiddlewareHandler<AccountApiEnv> = async function accountToken(c, next) {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('Authorization') ?? '')
+  if (!match) {
+    throw new ApiError('unauthorized', 'Missing account token: send Authorization: Bearer tcrm_acct_…')
+  }
+  const token = match[1]!
+  if (looksLikeProjectKey(token)) throw new ApiError('forbidden', PROJECT_KEY_REFUSED)
+  if (!looksLikeAccountToken(token)) {
+    throw new ApiError('unauthorized', 'Unknown account token: account tokens start with tcrm_acct_')
+  }
+  const auth = await authenticateAccountToken(c.var.db, token)
+  if (!auth) throw new ApiError('unauthorized', 'Unknown account token')
+  if (auth === 'revoked') throw new ApiError('forbidden', 'This account token has been revoked')
+  c.set('accountId', auth.accountId)
+  c.set('actor', `token:${auth.tokenId}`)
+  await next()
+}
+
+const validationError = (error: z.ZodError<unknown>) =>
+  new ApiError(
+    'validation_failed',
+    error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
+    error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+  )
+const json = <T extends z.ZodType>(schema: T) =>
+  zValidator('json', schema, (result) => {
+    if (!result.success) throw validationError(result.error as z.ZodError<unknown>)
+  })
+
+const id = z.number().int().positive()
+const mergeBody = z.strictObject({ survivorId: id, absorbedId: id })
+const projectBody = z.strictObject({
+  name: z.string().trim().min(1).max(80),
+  color: z.string().regex(/^#[0-9a-fA-F]{6}$/, 'a colour like #4f46e5').optional(),
+})
+
+function idParam(c: Ctx, name: string): number {
+  const n = Number(c.req.param(name))
+  if (!Number.isSafeInteger(n) || n <= 0) throw new ApiError('not_found', `No such ${name}`)
+  return n
+}
+
+type Slugs = Map<number, string>
+async function projectSlugs(c: Ctx): Promise<Slugs> {
+  const rows = await listProjects(c.var.db, c.var.accountId)
+  return new Map(rows.map((p) => [p.id, p.slug]))
+}
+
+/** A relation list as `{ [slug]: {...} }`, the shape scripts index by product. */
+function byProject(relations: Relation[], slugs: Slugs) {
+  return Object.fromEntries(
+    relations.map((r) => [
+      slugs.get(r.projectId) ?? String(r.projectId),
+      { status: r.status, params: r.params, firstSeenAt: r.firstSeenAt, lastActivityAt: r.lastActivityAt },
+    ]),
+  )
+}
+
+export function accountApiRoutes() {
+  const app = new Hono<AccountApiEnv>()
+
+  app.get('/customers', accountToken, async function listCustomersApi(c) {
+    const url = new URL(c.req.url)
+    const filter = parseCustomerFilter(url.searchParams)
+    const [page, slugs] = await Promise.all([
+      listCustomers(c.var.db, c.var.accountId, filter),
+      projectSlugs(c),
+    ])
+    let nextUrl: string | null = null
+    if (page.next) {
+      const q = new URLSearchParams(url.searchParams)
+      q.set('after', page.next)
+      nextUrl = `${url.pathname}?${q}`
+    }
+    return c.json({
+      customers: page.rows.map((r) => ({
+        id: r.id,
+        email: r.email,
+        name: r.name,
+        createdAt: r.createdAt,
+        lastActivityAt: r.lastActivityAt,
+        projects: byProject(r.relations, slugs),
+      })),
+      next: page.next ?? null,
+      nextUrl,
+    })
+  })
+
+  app.get('/customers/export.csv', accountToken, async function exportCsvApi(c) {
+    const filter = parseCustomerFilter(new URL(c.req.url).searchParams)
+    const body = await exportCustomersCsv(c.var.db, c.var.accountId, filter)
+    return c.body(body, 200, {
+      'Content-Type': 'text/csv; charset=utf-8',
+      'Content-Disposition': `attachment; filename="${exportFilename()}"`,
+      'Cache-Control': 'no-store',
+    })
+  })
+
+  app.get('/customers/:id{[0-9]+}', accountToken, async function getCustomerApi(c) {
+    const customerId = idParam(c, 'id')
+    const [customer, merges, aliases] = await Promise.all([
+      getCustomer(c.var.db, c.var.accountId, customerId),
+      listMerges(c.var.db, c.var.accountId, customerId),
+      c.var.db
+        .selectFrom('customer_aliases')
+        .select('email')
+        .where('account_id', '=', c.var.accountId)
+        .where('customer_id', '=', customerId)
+        .orderBy('email')
+        .execute(),
+    ])
+    if (!customer) throw new ApiError('not_found', `No customer ${customerId} in this account`)
+    const { relations, ...rest } = customer
+    return c.json({
+      customer: {
+        ...rest,
+        aliases: aliases.map((a) => a.email),
+        projects: Object.fromEntries(
+          relations.map((r) => [
+            r.project.slug,
+            { status: r.status, params: r.params, firstSeenAt: r.firstSeenAt, lastActivityAt: r.lastActivityAt },
+          ]),
+        ),
+        merges: merges.map((m) => ({
+          id: m.id,
+          absorbedId: m.absorbed_id,
+          absorbedEmail: m.absorbed_email,
+          mergedAt: m.created_at,
+          undoneAt: m.undone_at,
+        })),
+      },
+    })
+  })
+
+  app.post('/customers/merge', accountToken, json(mergeBody), async function mergeApi(c) {
+    const body = c.req.valid('json')
+    const { mergeId } = await mergeCustomers(c.var.db, { accountId: c.var.accountId, actor: c.var.actor, ...body })
+    return c.json({ ok: true, mergeId, customerId: body.survivorId })
+  })
+
+  app.post('/merges/:id{[0-9]+}/undo', accountToken, async function undoApi(c) {
+    const mergeId = idParam(c, 'id')
+    const { customerIds } = await undoMerge(c.var.db, { accountId: c.var.accountId, mergeId, actor: c.var.actor })
+    return c.json({ ok: true, mergeId, survivorId: customerIds[0], restoredId: customerIds[1] })
+  })
+
+  app.delete('/customers/:id{[0-9]+}', accountToken, async function deleteApi(c) {
+    const customerId = idParam(c, 'id')
+    const deleted = await deleteCustomer(c.var.db, { accountId: c.var.accountId, customerId, actor: c.var.actor })
+    return c.json({ ok: true, customerId, deleted })
+  })
+
+  app.get('/projects', accountToken, async function listProjectsApi(c) {
+    const rows = await listProjects(c.var.db, c.var.accountId)
+    return c.json({
+      projects: rows.map((p) => ({
+        id: p.id,
+        name: p.name,
+        slug: p.slug,
+        color: p.color,
+        createdAt: p.created_at,
+        activeKeys: Number(p.active_keys ?? 0),
+      })),
+    })
+  })
+
+  app.post('/projects', accountToken, json(projectBody), async function createProjectApi(c) {
+    const body = c.req.valid('json')
+    const { project, key } = await createProject(c.var.db, { accountId: c.var.accountId, ...body })
+    return c.json(
+      {
+        project: { id: project.id, name: project.name, slug: project.slug, color: project.color, createdAt: project.created_at },
+        key,
+      },
+      201,
+    )
+  })
+
+  return app
+}

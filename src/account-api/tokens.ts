@@ -1,0 +1,74 @@
+// Account tokens for scripts: `tcrm_acct_` + 32 random base62 characters, read access to the whole
+// account (and merge/delete). Only the SHA-256 is stored, as for project keys; the token is shown
+// once, when it is created in the dashboard.
+import { sql, type Kysely } from 'kysely'
+import type { Database } from '../db/schema.js'
+import { ApiError } from '../lib/errors.js'
+import { hashKey, randomBase62 } from '../lib/keys.js'
+
+export const ACCOUNT_TOKEN_PREFIX = 'tcrm_acct_'
+const TOKEN_SHAPE = /^tcrm_acct_[0-9A-Za-z]{16,64}$/
+/** Characters kept in clear to tell tokens apart in listings. */
+const SHOWN = ACCOUNT_TOKEN_PREFIX.length + 6
+
+export function looksLikeAccountToken(token: string): boolean {
+  return TOKEN_SHAPE.test(token)
+}
+
+export async function createAccountToken(db: Kysely<Database>, accountId: number, name: string) {
+  const label = name.trim()
+  if (!label || label.length > 80) {
+    throw new ApiError('validation_failed', 'name must be 1 to 80 characters', [
+      { path: 'name', message: '1 to 80 characters' },
+    ])
+  }
+  const token = ACCOUNT_TOKEN_PREFIX + randomBase62(32)
+  const row = await db
+    .insertInto('account_tokens')
+    .values({ account_id: accountId, name: label, prefix: token.slice(0, SHOWN), token_hash: await hashKey(token) })
+    .returning(['id', 'name', 'prefix', 'created_at'])
+    .executeTakeFirstOrThrow()
+  return { ...row, token }
+}
+
+export async function listAccountTokens(db: Kysely<Database>, accountId: number) {
+  return db
+    .selectFrom('account_tokens')
+    .select(['id', 'name', 'prefix', 'created_at', 'last_used_at', 'revoked_at'])
+    .where('account_id', '=', accountId)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .execute()
+}
+
+/** Revokes one of the account's tokens; false when it is not the account's (or already revoked). */
+export async function revokeAccountToken(db: Kysely<Database>, accountId: number, tokenId: number) {
+  const row = await db
+    .updateTable('account_tokens')
+    .set({ revoked_at: new Date() })
+    .where('account_id', '=', accountId)
+    .where('id', '=', tokenId)
+    .where('revoked_at', 'is', null)
+    .returning('id')
+    .executeTakeFirst()
+  return row !== undefined
+}
+
+/** The account a token opens, or undefined / 'revoked'. One statement, which also notes its use
+ *  (at most once a minute, so a busy script does not write on every request). */
+export async function authenticateAccountToken(db: Kysely<Database>, token: string) {
+  const tokenHash = await hashKey(token)
+  const { rows } = await sql<{ id: number; account_id: number; revoked: boolean }>`
+WITH t AS (SELECT id, account_id, revoked_at FROM account_tokens WHERE token_hash = ${tokenHash}),
+used AS (
+  UPDATE account_tokens a SET last_used_at = now() FROM t
+  WHERE a.id = t.id AND t.revoked_at IS NULL
+    AND (a.last_used_at IS NULL OR a.last_used_at < now() - interval '1 minute')
+  RETURNING a.id
+)
+SELECT t.id, t.account_id, t.revoked_at IS NOT NULL AS revoked FROM t`.execute(db)
+  const row = rows[0]
+  if (!row) return undefined
+  if (row.revoked) return 'revoked' as const
+  return { tokenId: row.id, accountId: row.account_id }
+}

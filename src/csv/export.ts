@@ -1,0 +1,101 @@
+// CSV export of any segment the customers table can show (the same filter), streamed page by page
+// (keyset pagination, never the whole segment in memory). One row per customer; per project a
+// status column (`app-a`), its first seen / last activity (`app-a:first_seen`, `app-a:last_activity`)
+// and the params flattened (`app-a.plan`). Written by hand: quoting is RFC 4180, and cells that a
+// spreadsheet would run as a formula are neutralised.
+import { sql, type Kysely } from 'kysely'
+import type { Database } from '../db/schema.js'
+import { parseCustomerFilter, type CustomerFilter } from '../customers/filter.js'
+import { filterConditions, listCustomers, type CustomerRow } from '../customers/query.js'
+
+const PAGE = 500
+const FORMULA_START = /^[=+\-@\t\r]/
+
+/** One CSV cell. Text that starts like a formula (= + - @, tab, CR) gets a leading apostrophe, which
+ *  spreadsheets show as text; the importer strips it again. Numbers are written as numbers. */
+export function csvCell(value: unknown): string {
+  let s: string
+  if (value === null || value === undefined) s = ''
+  else if (typeof value === 'number' || typeof value === 'boolean') s = String(value)
+  else if (value instanceof Date) s = value.toISOString()
+  else if (typeof value === 'object') s = neutralise(JSON.stringify(value))
+  else s = neutralise(String(value))
+  return /[",\r\n]/.test(s) || /^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
+}
+
+function neutralise(s: string): string {
+  return FORMULA_START.test(s) ? `'${s}` : s
+}
+
+export const csvLine = (cells: unknown[]) => cells.map(csvCell).join(',') + '\r\n'
+
+interface Column {
+  header: string
+  value: (row: CustomerRow) => unknown
+}
+
+/** The columns of a segment: fixed customer columns, then per project (account order) its status,
+ *  times and every param key any customer of the segment has there. One statement. */
+async function columnsFor(db: Kysely<Database>, accountId: number, filter: CustomerFilter) {
+  const { rows } = await sql<{ id: number; slug: string; keys: string[] | null }>`
+SELECT p.id, p.slug, (
+  SELECT array_agg(DISTINCT k ORDER BY k)
+  FROM customer_projects r JOIN customers c ON c.id = r.customer_id, jsonb_object_keys(r.params) k
+  WHERE r.project_id = p.id AND ${sql.join(filterConditions(accountId, filter), sql` AND `)}
+) AS keys
+FROM projects p WHERE p.account_id = ${accountId}
+ORDER BY p.created_at, p.id`.execute(db)
+  const columns: Column[] = [
+    { header: 'id', value: (r) => r.id },
+    { header: 'email', value: (r) => r.email },
+    { header: 'name', value: (r) => r.name },
+    { header: 'first_seen', value: (r) => r.createdAt },
+    { header: 'last_activity', value: (r) => r.lastActivityAt },
+  ]
+  for (const p of rows) {
+    const rel = (r: CustomerRow) => r.relations.find((x) => x.projectId === Number(p.id))
+    columns.push(
+      { header: p.slug, value: (r) => rel(r)?.status },
+      { header: `${p.slug}:first_seen`, value: (r) => rel(r)?.firstSeenAt },
+      { header: `${p.slug}:last_activity`, value: (r) => rel(r)?.lastActivityAt },
+    )
+    for (const key of p.keys ?? []) {
+      columns.push({ header: `${p.slug}.${key}`, value: (r) => rel(r)?.params[key] })
+    }
+  }
+  return columns
+}
+
+/**
+ * The segment as a stream of CSV (UTF-8, with a BOM so spreadsheets read accents right, CRLF line
+ * ends). Pages of 500 customers are fetched as the consumer reads, so memory stays flat however
+ * big the segment is.
+ */
+export async function exportCustomersCsv(
+  db: Kysely<Database>,
+  accountId: number,
+  filter: CustomerFilter,
+): Promise<ReadableStream<Uint8Array>> {
+  const columns = await columnsFor(db, accountId, filter)
+  const encoder = new TextEncoder()
+  let page: CustomerFilter | undefined = { ...filter, after: undefined, limit: PAGE }
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(encoder.encode('\uFEFF' + csvLine(columns.map((c) => c.header))))
+    },
+    async pull(controller) {
+      if (!page) return controller.close()
+      const { rows, next } = await listCustomers(db, accountId, page)
+      let out = ''
+      for (const row of rows) out += csvLine(columns.map((c) => c.value(row)))
+      if (out) controller.enqueue(encoder.encode(out))
+      page = next ? { ...page, after: parseCustomerFilter({ after: next }).after } : undefined
+      if (!page) controller.close()
+    },
+  })
+}
+
+/** A file name for the download: the date, plus the filter if short. */
+export function exportFilename(now = new Date()) {
+  return `customers-${now.toISOString().slice(0, 10)}.csv`
+}
