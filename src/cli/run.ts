@@ -52,6 +52,11 @@ function commandUsage(c: Command): string {
   return `Usage: ${PROG} ${c.name} ${c.usage}\n\n${c.summary}.\n\n${c.help}\n\n${GLOBAL_HELP}`
 }
 
+const subcommands = (group: string) =>
+  COMMANDS.filter((c) => c.name.startsWith(`${group} `))
+    .map((c) => c.name.split(' ')[1])
+    .join(', ')
+
 function groupUsage(group: string): string {
   const list = COMMANDS.filter((c) => c.name.startsWith(`${group} `))
   return (
@@ -63,7 +68,12 @@ function groupUsage(group: string): string {
 /** Every option of every command, so a first pass can find the command words wherever flags are. */
 const ALL_OPTIONS: OptionsConfig = Object.assign({}, GLOBAL_OPTIONS, ...COMMANDS.map((c) => c.options))
 
-export async function runCli(argv: string[], io: CliIo): Promise<number> {
+export interface CliDeps {
+  /** Opens the target database; tests hand in one already-open PGlite. */
+  openDatabase?: typeof openTarget
+}
+
+export async function runCli(argv: string[], io: CliIo, deps: CliDeps = {}): Promise<number> {
   let command: Command | undefined
   try {
     const first = parseArgs({ args: argv, options: ALL_OPTIONS, allowPositionals: true, strict: false })
@@ -80,11 +90,13 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (!groups.has(words[0]!)) throw new UsageError(`Unknown command '${words[0]}'`)
     if (words.length === 1) {
       if (first.values.help) return print(io, groupUsage(words[0]!))
-      throw new UsageError(`'${words[0]}' needs a subcommand\n\n${groupUsage(words[0]!)}`)
+      throw new UsageError(`'${words[0]}' needs a subcommand: ${subcommands(words[0]!)}`)
     }
     command = COMMANDS.find((c) => c.name === `${words[0]} ${words[1]}`)
     if (!command) {
-      throw new UsageError(`Unknown command '${words[0]} ${words[1]}'\n\n${groupUsage(words[0]!)}`)
+      throw new UsageError(
+        `Unknown command '${words[0]} ${words[1]}'; '${words[0]}' has: ${subcommands(words[0]!)}`,
+      )
     }
     if (first.values.help) return print(io, commandUsage(command))
 
@@ -97,7 +109,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 
     const target = resolveTarget(values, io.env)
     await command.prepare?.(values, io)
-    const database = await openTarget(target, {
+    const database = await (deps.openDatabase ?? openTarget)(target, {
       mayCreate: command.createsDatabase === true,
       notice: io.stderr,
     })
@@ -130,7 +142,10 @@ function parseCommandArgs(command: Command, argv: string[]) {
     // parseArgs' messages name the option ("Unknown option '--nme'", "Option '--name <value>'
     // argument missing"); its error codes start with ERR_PARSE_ARGS_.
     const code = (err as { code?: string }).code ?? ''
-    if (code.startsWith('ERR_PARSE_ARGS_')) throw new UsageError((err as Error).message, command)
+    if (code.startsWith('ERR_PARSE_ARGS_')) {
+      const message = (err as Error).message.replace(/\. To specify a positional argument.*$/s, '')
+      throw new UsageError(message, command)
+    }
     throw err
   }
 }
@@ -138,7 +153,11 @@ function parseCommandArgs(command: Command, argv: string[]) {
 function report(err: unknown, io: CliIo, command: Command | undefined): number {
   if (err instanceof UsageError) {
     const c = err.command ?? command
-    io.stderr(`tinycrm: ${err.message}\n\n${c ? commandUsage(c) : toolUsage()}`)
+    const usage = c
+      ? `Usage: ${PROG} ${c.name} ${c.usage}\nMore: ${PROG} ${c.name} --help\n`
+      : `Usage: ${PROG} <command> [options]\nCommands: ${COMMANDS.map((c) => c.name).join(', ')}\n` +
+        `More: ${PROG} --help\n`
+    io.stderr(`tinycrm: ${err.message}\n${usage}`)
     return 2
   }
   if (err instanceof DataDirLockedError) {
@@ -154,6 +173,7 @@ function report(err: unknown, io: CliIo, command: Command | undefined): number {
     return 1
   }
   // A bug, not a user mistake: the stack helps whoever reports it.
-  io.stderr(`tinycrm: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
+  const detail = err instanceof Error ? (err.stack ?? err.message) : String(err)
+  io.stderr(`tinycrm: unexpected error: ${detail}\n`)
   return 1
 }

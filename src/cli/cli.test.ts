@@ -1,0 +1,140 @@
+// The CLI as a self-hoster runs it: real processes (`node --import tsx src/cli/main.ts …`) on a
+// real PGlite data directory, whose keys are then tried against the app, and the data directory's
+// lock against a real running server.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, describe, expect, it } from 'vitest'
+import { createApp } from '../app.js'
+import { openNodeDb } from '../db/node.js'
+import { postJson } from '../testing/fixtures.js'
+
+const root = fileURLToPath(new URL('../..', import.meta.url))
+const tmp = mkdtempSync(join(tmpdir(), 'tinycrm-cli-'))
+afterAll(() => rmSync(tmp, { recursive: true, force: true }))
+
+function env(dataDir: string): NodeJS.ProcessEnv {
+  const { DATABASE_URL: _u, TINYCRM_PASSWORD: _p, PORT: _port, ...rest } = process.env
+  return { ...rest, TINYCRM_DATA_DIR: dataDir }
+}
+
+function start(args: string[], dataDir: string, extraEnv: NodeJS.ProcessEnv = {}) {
+  return spawn(process.execPath, ['--import', 'tsx', ...args], {
+    cwd: root,
+    env: { ...env(dataDir), ...extraEnv },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
+}
+
+/** Runs the CLI to its end: exit code, stdout, stderr. */
+function cli(dataDir: string, args: string[], stdin = '') {
+  const child = start(['src/cli/main.ts', ...args], dataDir)
+  child.stdin!.end(stdin)
+  return collect(child)
+}
+
+function collect(child: ChildProcess) {
+  let stdout = ''
+  let stderr = ''
+  child.stdout!.on('data', (d) => (stdout += d))
+  child.stderr!.on('data', (d) => (stderr += d))
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+    child.on('close', (code) => resolve({ code, stdout, stderr })),
+  )
+}
+
+const lastLine = (text: string) => text.trimEnd().split('\n').at(-1)!
+
+/** Opens the data directory in this process (the CLI must have released it) and POSTs identify. */
+async function identifyWith(dataDir: string, keys: string[]) {
+  const node = await openNodeDb({ dataDir })
+  try {
+    const app = createApp({ db: node.db })
+    const statuses = []
+    for (const key of keys) {
+      statuses.push((await postJson(app, '/v1/identify', key, { email: 'x@example.com' })).status)
+    }
+    return statuses
+  } finally {
+    await node.close()
+  }
+}
+
+describe('tinycrm CLI on a PGlite data directory', () => {
+  const dir = join(tmp, 'main')
+
+  it('creates an account, a project whose key works, rotates and revokes keys', async () => {
+    const account = await cli(
+      dir,
+      ['account', 'create', '--email', 'Owner@Example.com', '--password', '-'],
+      'correct horse battery\n',
+    )
+    expect(account.stderr).toContain('Creating a new database')
+    expect(account).toMatchObject({ code: 0, stdout: expect.stringContaining('owner@example.com') })
+
+    const project = await cli(dir, [
+      'project', 'create', '--account', 'owner@example.com', '--name', 'App A',
+    ])
+    expect(project.code).toBe(0)
+    expect(project.stdout.endsWith('\n')).toBe(true)
+    const key = lastLine(project.stdout)
+    expect(key).toMatch(/^tcrm_proj_[0-9A-Za-z]{32}$/)
+    expect(await identifyWith(dir, [key])).toEqual([200])
+
+    const list = await cli(dir, ['project', 'list', '--account', 'owner@example.com'])
+    expect(list.code).toBe(0)
+    expect(list.stdout).toMatch(/^ID\s+SLUG\s+ACTIVE KEYS\s+CREATED \(UTC\)\s+NAME$/m)
+    expect(list.stdout).toMatch(/^\d+\s+app-a\s+1\s+\S+ \S+\s+App A$/m)
+
+    const rotated = await cli(dir, ['key', 'rotate', '--project', 'app-a'])
+    expect(rotated.code).toBe(0)
+    expect(rotated.stdout).toContain(`Revoked: ${key.slice(0, 16)}…`)
+    const newKey = lastLine(rotated.stdout)
+    expect(newKey).toMatch(/^tcrm_proj_/)
+    expect(newKey).not.toBe(key)
+    expect(await identifyWith(dir, [key, newKey])).toEqual([403, 200])
+
+    const revoked = await cli(dir, ['key', 'revoke', '--key', newKey.slice(0, 16)])
+    expect(revoked.code).toBe(0)
+    expect(revoked.stdout).toContain(`Revoked ${newKey.slice(0, 16)}… of App A`)
+    expect(await identifyWith(dir, [newKey])).toEqual([403])
+  }, 90_000) // seven process starts and a new database (initdb): slow on a busy machine
+
+  it('refuses a data directory a running server owns, and works once it has stopped', async () => {
+    const server = start(['src/node.ts'], dir, { PORT: '0' })
+    const output = collect(server)
+    let serverOut = ''
+    await new Promise<void>((resolve, reject) => {
+      server.stdout!.on('data', (d) => {
+        serverOut += d
+        if (serverOut.includes('TinyCRM ready')) resolve()
+      })
+      server.on('exit', () => reject(new Error(`server exited early: ${serverOut}`)))
+    })
+    try {
+      const refused = await cli(dir, ['project', 'list'])
+      expect(refused.code).toBe(1)
+      expect(refused.stdout).toBe('')
+      expect(refused.stderr).toContain(`is in use by another TinyCRM process (pid ${server.pid})`)
+      expect(refused.stderr).not.toMatch(/\n\s+at /) // a message, not a stack trace
+    } finally {
+      server.kill('SIGTERM')
+    }
+    expect((await output).code).toBe(0)
+
+    const after = await cli(dir, ['project', 'list', '--json'])
+    expect(after.code).toBe(0)
+    expect(JSON.parse(after.stdout)).toMatchObject([{ slug: 'app-a', activeKeys: 0 }])
+  }, 60_000)
+
+  it('takes over a lock left by a process that died', async () => {
+    const dead = spawn(process.execPath, ['-e', ''])
+    await new Promise((resolve) => dead.on('exit', resolve))
+    writeFileSync(join(dir, 'tinycrm.lock'), String(dead.pid))
+    const listed = await cli(dir, ['account', 'list'])
+    expect(listed.code).toBe(0)
+    expect(listed.stdout).toMatch(/^1\s+owner@example\.com\s+1\s/m)
+  })
+})
