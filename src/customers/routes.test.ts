@@ -1,0 +1,233 @@
+// The customers pages over HTTP on Node + PGlite: full page vs htmx fragment, badge details, the
+// customer page and its name form, errors shown in the page, tenant isolation, CSRF, escaping, and
+// the number of SQL statements per page.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createApp } from '../app.js'
+import { openTestDb, type TestDb } from '../testing/db.js'
+import { postJson } from '../testing/fixtures.js'
+import { seedQuestions, sessionCookie, type QuestionsFixture } from './fixture.js'
+
+let t: TestDb
+let app: ReturnType<typeof createApp>
+let fx: QuestionsFixture
+let cookie: string
+let otherCookie: string
+
+beforeAll(async () => {
+  t = await openTestDb()
+  app = createApp({ db: t.db })
+  fx = await seedQuestions(app, t.db)
+  cookie = await sessionCookie(t.db, fx.userId)
+  const otherUser = await t.db
+    .selectFrom('users')
+    .select('id')
+    .where('account_id', '=', fx.otherAccountId)
+    .executeTakeFirstOrThrow()
+  otherCookie = await sessionCookie(t.db, otherUser.id)
+})
+afterAll(() => t.close())
+
+const HTMX = { 'HX-Request': 'true', 'HX-Request-Type': 'partial' }
+
+async function get(path: string, headers: Record<string, string> = {}, as = cookie) {
+  const res = await app.request(path, { headers: { Cookie: as, Accept: 'text/html', ...headers } })
+  return { status: res.status, headers: res.headers, html: await res.text() }
+}
+
+function csrfFrom(html: string): string {
+  const token = /name="_csrf" value="([^"]+)"/.exec(html)?.[1]
+  if (!token) throw new Error('no CSRF field in the page')
+  return token
+}
+
+async function postForm(path: string, fields: Record<string, string>, as = cookie) {
+  const res = await app.request(path, {
+    method: 'POST',
+    headers: { Cookie: as, 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'text/html' },
+    body: new URLSearchParams(fields).toString(),
+  })
+  return { status: res.status, headers: res.headers, html: await res.text() }
+}
+
+describe('GET /customers', () => {
+  it('renders the whole page: layout, filter form, summary, one row per customer with a badge per project', async () => {
+    const { status, html } = await get('/customers')
+    expect(status).toBe(200)
+    expect(html.startsWith('<!doctype html>')).toBe(true)
+    expect(html).toContain('<form class="filters" method="get" action="/customers"')
+    expect(html).toContain('src="/assets/vendor/htmx.min.js"')
+    const fay = /<tr data-customer="fay@example.com">([\s\S]*?)<\/tr>/.exec(html)?.[1] ?? ''
+    expect(fay.match(/class="badge"/g)).toHaveLength(3)
+    expect(fay).toContain('App A: churned')
+    expect(fay).toContain('App B: paid')
+    expect(html).toMatch(/<time datetime="[^"]+" title="\d{4}-\d\d-\d\d \d\d:\d\d UTC">/)
+  })
+
+  it('answers htmx with the #customers fragment only, and history restores with the whole page', async () => {
+    const frag = await get('/customers?in=app-b', HTMX)
+    expect(frag.status).toBe(200)
+    expect(frag.html.startsWith('<section id="customers"')).toBe(true)
+    expect(frag.html).not.toContain('<html')
+    expect(frag.headers.get('Vary')).toContain('HX-Request')
+    const restore = await get('/customers?in=app-b', { ...HTMX, 'HX-History-Restore-Request': 'true' })
+    expect(restore.html.startsWith('<!doctype html>')).toBe(true)
+  })
+
+  it('every filter control is a plain GET form field or link, and htmx pushes the same URL', async () => {
+    const { html } = await get('/customers?in=app-a&sort=email&limit=2')
+    expect(html).toContain('hx-get="/customers" hx-target="#customers" hx-swap="outerHTML" hx-push-url="true"')
+    const next = /<a rel="next" href="([^"]+)" hx-get="([^"]+)"[^>]*hx-push-url="true"/.exec(html)
+    expect(next?.[1]).toBe(next?.[2])
+    // The current filter is shown back in the form and as a removable chip.
+    expect(html).toMatch(/<option value="app-a" selected/)
+    expect(html).toContain('aria-label="Remove filter uses app-a"')
+  })
+
+  it('shows a bad filter in the page with a 400, naming the bad part, and keeps the form', async () => {
+    const { status, html } = await get('/customers?p=plan:like:pro')
+    expect(status).toBe(400)
+    expect(html).toContain('role="alert"')
+    expect(html).toContain("unknown operator 'like'")
+    expect(html).toContain('value="plan:like:pro"')
+  })
+
+  it('shows an unknown project slug as a clear error, not a 500', async () => {
+    const { status, html } = await get('/customers?in=app-z')
+    expect(status).toBe(400)
+    expect(html).toContain("No project 'app-z' in your account (your projects: app-a, app-b, app-c)")
+  })
+
+  it('says so when nothing matches, and offers to clear the filters', async () => {
+    const { html } = await get('/customers?q=nobody-like-this')
+    expect(html).toContain('No customers match these filters')
+    expect(html).toContain('Clear filters')
+  })
+
+  it('opens a badge’s details in the table from the URL (open=<id>.<slug>)', async () => {
+    const { html } = await get(`/customers?open=${fx.ids.alex}.app-a`)
+    const slot = new RegExp(`<div id="detail-${fx.ids.alex}" class="badge-detail-slot">([\\s\\S]*?)</div></td>`).exec(html)?.[1]
+    expect(slot).toContain('aria-label="App A details"')
+    expect(slot).toContain('<th scope="row">mrr</th><td><code>29</code>')
+  })
+
+  it('escapes HTML in names and params', async () => {
+    await postJson(app, '/v1/identify', fx.keys.c, {
+      email: 'xss@example.com',
+      name: '<script>alert(1)</script>',
+      params: { note: '<img src=x onerror=alert(1)>', '<b>key</b>': 1 },
+    })
+    const { html } = await get('/customers?q=xss')
+    expect(html).not.toContain('<script>alert(1)</script>')
+    expect(html).not.toContain('<img src=x')
+    expect(html).toContain('&lt;script>alert(1)&lt;/script>')
+    const hal = await get('/customers?q=hal')
+    expect(hal.html).toContain('Hal &lt;b>Bold&lt;/b>')
+    const id = /href="\/customers\/(\d+)" class="customer-email">xss@/.exec(html)?.[1]
+    const page = await get(`/customers/${id}`)
+    expect(page.html).not.toContain('<b>key</b>')
+    expect(page.html).toContain('&lt;b>key&lt;/b>')
+    expect(page.html).toContain('&lt;img src=x onerror=alert(1)>')
+  })
+
+  it('sends a signed-out visitor to log in, and an htmx request gets 401 with HX-Redirect', async () => {
+    const page = await app.request('/customers?in=app-a')
+    expect(page.status).toBe(303)
+    expect(page.headers.get('Location')).toBe('/login?next=%2Fcustomers%3Fin%3Dapp-a')
+    const frag = await app.request('/customers', { headers: HTMX })
+    expect(frag.status).toBe(401)
+    expect(frag.headers.get('HX-Redirect')).toMatch(/^\/login\?next=/)
+  })
+})
+
+describe('GET /customers/:id', () => {
+  it('shows every project side by side: status, params, first seen, last active', async () => {
+    const { status, html } = await get(`/customers/${fx.ids.fay}`)
+    expect(status).toBe(200)
+    expect(html.match(/class="card project-card"/g)).toHaveLength(3)
+    expect(html).toContain('id="project-app-a"')
+    expect(html).toContain('<span class="status status-churned">churned</span>')
+    expect(html).toContain('<th scope="row">plan</th><td><code>basic</code>')
+    expect(html).toMatch(/<dt>First seen<\/dt><dd><time/)
+  })
+
+  it('answers 404 for another account’s customer, and for an id that does not exist', async () => {
+    expect((await get(`/customers/${fx.otherAlexId}`)).status).toBe(404)
+    expect((await get(`/customers/${fx.ids.alex}`, {}, otherCookie)).status).toBe(404)
+    expect((await get('/customers/999999999')).status).toBe(404)
+    const other = await get(`/customers/${fx.otherAlexId}`)
+    expect(other.html).not.toContain('Other Alex')
+  })
+
+  it('the other account sees only its own customers in the table', async () => {
+    const { html } = await get('/customers', {}, otherCookie)
+    expect([...html.matchAll(/data-customer="([^"]+)"/g)].map((m) => m[1])).toEqual(['alex@example.com'])
+    expect(html).toContain('Other Alex')
+    expect(html).not.toContain('Alex Chen')
+  })
+})
+
+describe('GET /customers/:id/projects/:projectId (badge details)', () => {
+  it('answers htmx with the details fragment', async () => {
+    const pid = (await t.db.selectFrom('projects').select('id').where('slug', '=', 'app-b').where('account_id', '=', fx.accountId).executeTakeFirstOrThrow()).id
+    const { status, html } = await get(`/customers/${fx.ids.bea}/projects/${pid}`, {
+      ...HTMX,
+      'HX-Current-URL': 'http://localhost/customers?in=app-b&open=1.app-b',
+    })
+    expect(status).toBe(200)
+    expect(html.startsWith('<div class="badge-detail"')).toBe(true)
+    expect(html).toContain('<span class="status status-paid">paid</span>')
+    expect(html).toContain('<th scope="row">mrr</th><td><code>19</code>')
+    expect(html).toContain('href="/customers?in=app-b"') // close goes back to the table
+    const plain = await app.request(`/customers/${fx.ids.bea}/projects/${pid}`, { headers: { Cookie: cookie } })
+    expect(plain.status).toBe(303)
+    expect(plain.headers.get('Location')).toBe(`/customers/${fx.ids.bea}#project-app-b`)
+  })
+
+  it('answers 404 for another account’s customer or project', async () => {
+    const otherProject = (await t.db.selectFrom('projects').select('id').where('account_id', '=', fx.otherAccountId).executeTakeFirstOrThrow()).id
+    expect((await get(`/customers/${fx.otherAlexId}/projects/${otherProject}`, HTMX)).status).toBe(404)
+    expect((await get(`/customers/${fx.ids.alex}/projects/${otherProject}`, HTMX)).status).toBe(404)
+  })
+})
+
+describe('POST /customers/:id/name', () => {
+  it('renames with the CSRF token and shows the page again', async () => {
+    const page = await get(`/customers/${fx.ids.gus}`)
+    const res = await postForm(`/customers/${fx.ids.gus}/name`, { _csrf: csrfFrom(page.html), name: '  Gus Grey ' })
+    expect(res.status).toBe(303)
+    expect(res.headers.get('Location')).toBe(`/customers/${fx.ids.gus}?saved=1`)
+    const after = await get(`/customers/${fx.ids.gus}?saved=1`)
+    expect(after.html).toContain('<h1>Gus Grey</h1>')
+    expect(after.html).toContain('Saved.')
+  })
+
+  it('refuses a post without the CSRF token, changing nothing', async () => {
+    const res = await postForm(`/customers/${fx.ids.alex}/name`, { name: 'Mallory' })
+    expect(res.status).toBe(403)
+    const row = await t.db.selectFrom('customers').select('name').where('id', '=', fx.ids.alex!).executeTakeFirstOrThrow()
+    expect(row.name).toBe('Alex Chen')
+  })
+
+  it('cannot rename another account’s customer, even with a valid token of its own', async () => {
+    const own = await get('/customers', {}, otherCookie)
+    const res = await postForm(`/customers/${fx.ids.alex}/name`, { _csrf: csrfFrom(own.html), name: 'Mallory' }, otherCookie)
+    expect(res.status).toBe(404)
+    const row = await t.db.selectFrom('customers').select('name').where('id', '=', fx.ids.alex!).executeTakeFirstOrThrow()
+    expect(row.name).toBe('Alex Chen')
+  })
+})
+
+describe('SQL statements per page', () => {
+  it.each([
+    ['the table, every filter at once', '/customers?q=a&in=app-a&in=app-b:paid&not_in=app-c&status=paid&not_status=churned&min_projects=2&active=30&seen_after=400d&p=plan:eq:pro&p=app-a.mrr:gte:1&sum=mrr&sort=name', {}],
+    ['the table as an htmx fragment', '/customers?in=app-a', HTMX],
+    ['a bad filter', '/customers?p=x:zz', {}],
+    ['a customer page', () => `/customers/${fx.ids.alex}`, {}],
+  ] as const)('%s: at most three', async (_, path, headers) => {
+    t.statements.length = 0
+    const res = await get(typeof path === 'function' ? path() : path, headers)
+    expect(res.status).toBeLessThan(500)
+    expect(t.statements.length).toBeGreaterThan(0)
+    expect(t.statements.length).toBeLessThanOrEqual(3)
+  })
+})
