@@ -56,6 +56,17 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      {
+        // Chromium (Debian's, via playwright-core) against the real Node server; see test/browser/harness.ts.
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          globalSetup: ['test/browser/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
     ],
   },
 })

@@ -26,6 +26,7 @@ export function Layout({ title, userEmail, csrfToken, active, children }: Layout
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="color-scheme" content="light" />
         <title>{`${title} · TinyCRM`}</title>
+        <link rel="icon" href="/assets/favicon.svg" type="image/svg+xml" />
         <link rel="stylesheet" href="/assets/app.css" />
         <script src="/assets/vendor/htmx.min.js" defer></script>
         <script src="/assets/app.js" defer></script>

@@ -1,0 +1,85 @@
+// In Chromium against the real server: sign up, create two projects, copy a key from the page,
+// identify over HTTP with it, rotate a key, check the phone layout, log out.
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import type { Browser } from 'playwright-core'
+import { identify, launchBrowser, newPage, screenshot, startServer, type RunningServer } from './harness.js'
+
+let server: RunningServer
+let browser: Browser
+
+beforeAll(async () => {
+  ;[server, browser] = await Promise.all([startServer(), launchBrowser()])
+})
+afterAll(async () => {
+  await browser?.close()
+  await server?.stop()
+})
+
+it('signs up, creates two projects, uses a key from the page, rotates it, and logs out', async () => {
+  const { page, context, problems } = await newPage(browser)
+  const base = server.url
+
+  await page.goto(base + '/')
+  expect(new URL(page.url()).pathname).toBe('/login')
+  await page.getByRole('link', { name: 'Sign up' }).first().click()
+  await page.getByLabel('Email').fill('indie@example.com')
+  await page.getByLabel('Password').fill('correct horse battery')
+  await page.getByRole('button', { name: 'Sign up' }).click()
+  await page.waitForURL(base + '/projects')
+  await expect(page.getByRole('heading', { name: 'Welcome! Create your first project' }).isVisible()).resolves.toBe(true)
+  await screenshot(page, 'accounts-01-first-run')
+
+  const keys: string[] = []
+  for (const name of ['App A', 'App B']) {
+    await page.goto(base + '/projects')
+    await page.getByLabel('Name').fill(name)
+    await page.getByRole('button', { name: 'Create project' }).click()
+    const key = (await page.getByTestId('new-key').textContent())!.trim()
+    expect(key).toMatch(/^tcrm_proj_[0-9A-Za-z]{32}$/)
+    expect(await page.locator('#snippet-env').textContent()).toBe(`TINYCRM_API_KEY=${key}`)
+    expect(await page.locator('#snippet-js').textContent()).toContain(`baseUrl: '${base}'`)
+    keys.push(key)
+  }
+  await screenshot(page, 'accounts-02-key-shown-once')
+
+  // The keys from the page work: one customer, merged by email across both projects.
+  const a = await identify(base, keys[0]!, { email: 'alex@example.com', name: 'Alex Chen', status: 'paid' })
+  const b = await identify(base, keys[1]!, { email: 'alex@example.com', status: 'free' })
+  expect(a).toMatchObject({ status: 200, body: { ok: true, created: true } })
+  expect(b).toMatchObject({ status: 200, body: { ok: true, created: false } })
+  expect(b.body.customerId).toBe(a.body.customerId)
+
+  await page.goto(base + '/projects')
+  const items = page.locator('.project-item')
+  await expect(items.count()).resolves.toBe(2)
+  for (const text of await items.allTextContents()) expect(text).toContain('1 customer ')
+  await screenshot(page, 'accounts-03-projects')
+
+  // Afterwards the key is only a prefix; rotating shows a new one and the old one stops working.
+  await items.first().getByRole('link', { name: 'Settings & keys' }).click()
+  expect(await page.content()).not.toContain(keys[0])
+  await page.getByRole('button', { name: 'Rotate key' }).click()
+  const rotated = (await page.getByTestId('new-key').textContent())!.trim()
+  expect(rotated).not.toBe(keys[0])
+  expect((await identify(base, keys[0]!, { email: 'alex@example.com' })).status).toBe(403)
+  expect((await identify(base, rotated, { email: 'alex@example.com' })).status).toBe(200)
+
+  // Usable at 390 px: nothing wider than the screen.
+  const phone = await newPage(browser, { width: 390, height: 844 })
+  await phone.context.addCookies(await context.cookies())
+  await phone.page.goto(page.url().replace(/\/keys$/, ''))
+  const overflow = await phone.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
+  expect(overflow).toBeLessThanOrEqual(0)
+  await screenshot(phone.page, 'accounts-04-project-390px')
+  await phone.context.close()
+
+  // Log out from the account menu: the session is over, pages send back to log in.
+  await page.locator('.account-menu summary').click()
+  await page.getByRole('button', { name: 'Log out' }).click()
+  await page.waitForURL(base + '/login')
+  await page.goto(base + '/projects')
+  expect(new URL(page.url()).pathname).toBe('/login')
+  await screenshot(page, 'accounts-05-logged-out')
+
+  expect(problems).toEqual([])
+})

@@ -1,0 +1,115 @@
+// Browser-test harness: starts the REAL Node server (src/node.ts in a child process, over a fresh
+// PGlite data dir, on a free port) and drives Debian's Chromium through playwright-core.
+// Screenshots go to test-artifacts/browser/ (gitignored; CI keeps them as artifacts).
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { chromium, type Browser, type Page } from 'playwright-core'
+
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+// Flags measured to work on this kind of machine (STACK-NOTES.md); playwright adds --headless
+// and its own fresh --user-data-dir.
+const CHROMIUM_FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+]
+export const ARTIFACTS_DIR = join(process.cwd(), 'test-artifacts', 'browser')
+
+export interface RunningServer {
+  url: string
+  output: () => string
+  stop(): Promise<void>
+}
+
+/** Starts `src/node.ts` like `npm start` does, on a free port, and waits for its ready line. */
+export async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tinycrm-browser-'))
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/node.ts'], {
+    env: {
+      ...process.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      TINYCRM_DATA_DIR: join(dataDir, 'data'),
+      DATABASE_URL: '',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 60_000)
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString()
+      const m = /TinyCRM ready at (http:\/\/\S+)/.exec(output)
+      if (m) {
+        clearTimeout(timer)
+        resolve(m[1]!)
+      }
+    }
+    child.stdout!.on('data', onData)
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`server exited with ${code}:\n${output}`))
+    })
+  })
+  return {
+    url,
+    output: () => output,
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r))
+        child.kill('SIGTERM')
+        await exited
+      }
+      rmSync(dataDir, { recursive: true, force: true })
+    },
+  }
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_FLAGS })
+}
+
+/**
+ * A page that records console errors and failed requests (a CSP violation or a missing asset shows
+ * up there), so tests can assert the page ran clean.
+ */
+export async function newPage(browser: Browser, opts: { width?: number; height?: number } = {}) {
+  const context = await browser.newContext({
+    viewport: { width: opts.width ?? 1280, height: opts.height ?? 900 },
+  })
+  const page = await context.newPage()
+  const problems: string[] = []
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') problems.push(`console: ${msg.text()} (${msg.location().url})`)
+  })
+  page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`))
+  page.on('response', (res) => {
+    if (res.status() >= 500 || (res.url().includes('/assets/') && res.status() >= 400)) {
+      problems.push(`${res.status()} ${res.url()}`)
+    }
+  })
+  return { page, context, problems }
+}
+
+export async function screenshot(page: Page, name: string) {
+  mkdirSync(ARTIFACTS_DIR, { recursive: true })
+  await page.screenshot({ path: join(ARTIFACTS_DIR, `${name}.png`), fullPage: true })
+}
+
+/** POSTs an identify call the way a product's backend does. */
+export async function identify(baseUrl: string, key: string, body: Record<string, unknown>) {
+  const res = await fetch(`${baseUrl}/v1/identify`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  })
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> }
+}
