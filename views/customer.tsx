@@ -106,7 +106,6 @@ export function CustomerPage(props: {
   const title = customer.name ?? customer.email
   return (
     <Layout title={title} userEmail={props.userEmail} csrfToken={props.csrfToken} active="customers">
-      <link rel="stylesheet" href="/assets/customers.css" />
       <div class="customer-page">
         <p class="crumbs">
           <a href="/customers">← Customers</a>

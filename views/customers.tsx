@@ -61,7 +61,6 @@ export function CustomersPage(
 ) {
   return (
     <Layout title="Customers" userEmail={props.userEmail} csrfToken={props.csrfToken} active="customers">
-      <link rel="stylesheet" href="/assets/customers.css" />
       <CustomersSection {...props} />
     </Layout>
   )
