@@ -240,6 +240,7 @@ function FilterForm({ query, projects }: { query: URLSearchParams; projects: Pro
           </Field>
         </div>
       </details>
+      {v('limit') ? <input type="hidden" name="limit" value={v('limit')} /> : null}
       <div class="filters-actions">
         <Field label="Sort by" for="f-sort">
           <select id="f-sort" name="sort">
