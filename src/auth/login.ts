@@ -57,9 +57,17 @@ export async function checkLogin(
   return { ok: false, reason: 'invalid' }
 }
 
-/** Counts a failure; a quiet hour since the last one starts the count again. */
+/**
+ * Counts a failure; a quiet hour since the last one starts the count again. Counters idle for a
+ * day are swept in the same statement (they are only kept to slow down guessing).
+ */
 async function recordFailure(db: Kysely<Database>, email: string) {
   await sql`
+    WITH stale AS (
+      DELETE FROM login_failures
+      WHERE last_failed_at < now() - interval '1 day' AND coalesce(locked_until, now()) <= now()
+        AND email <> ${email}
+    )
     INSERT INTO login_failures AS f (email, failures, last_failed_at)
     VALUES (${email}, 1, now())
     ON CONFLICT (email) DO UPDATE SET

@@ -34,7 +34,11 @@ export function cookieOptions(c: Context<HonoEnv>, maxAgeSeconds?: number) {
 export async function startSession(c: Context<HonoEnv>, userId: number): Promise<void> {
   const token = randomBase62(43) // ~256 bits
   const expiresAt = new Date(Date.now() + SESSION_DAYS * 86_400_000)
+  // The user's expired sessions are swept in the same statement, so the table does not grow forever.
   await c.var.db
+    .with('expired', (db) =>
+      db.deleteFrom('sessions').where('user_id', '=', userId).where('expires_at', '<=', new Date()),
+    )
     .insertInto('sessions')
     .values({ token_hash: await sha256Hex(token), user_id: userId, expires_at: expiresAt })
     .execute()

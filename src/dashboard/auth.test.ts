@@ -226,3 +226,27 @@ describe('CSRF', () => {
     expect(res.status).toBe(200)
   })
 })
+
+describe('error pages', () => {
+  it('renders dashboard errors as HTML pages and keeps JSON for the API', async () => {
+    const page = await new TestBrowser(app).get('/no-such-page')
+    expect(page.status).toBe(404)
+    expect(page.headers.get('content-type')).toContain('text/html')
+    expect(page.html).toContain('<h1>Not found</h1>')
+    const api = await app.request('/v1/identify', { method: 'POST', headers: { Accept: 'text/html' } })
+    expect(api.status).toBe(401)
+    expect(await api.json()).toMatchObject({ error: { code: 'unauthorized' } })
+  })
+
+  it('sweeps expired sessions of a user when they sign in again', async () => {
+    const seeded = await seedAccount(t.db)
+    await new TestBrowser(app).logIn(seeded.email, seeded.password)
+    await t.db.updateTable('sessions').set({ expires_at: new Date(Date.now() - 1000) })
+      .where('user_id', '=', seeded.userId).execute()
+    const b = new TestBrowser(app)
+    await b.logIn(seeded.email, seeded.password)
+    const rows = await t.db.selectFrom('sessions').select('expires_at').where('user_id', '=', seeded.userId).execute()
+    expect(rows).toHaveLength(1)
+    expect(rows[0]!.expires_at.getTime()).toBeGreaterThan(Date.now())
+  })
+})
