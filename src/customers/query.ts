@@ -190,25 +190,27 @@ function sortSpec(key: CustomerFilter['sort']['key']) {
 
 const where = (conds: Cond[]) => sql.join(conds, sql` AND `)
 
-/** One page of the segment, in the filter's order, from its cursor on (keyset, no OFFSET). */
-export async function listCustomers(db: Db, accountId: number, f: CustomerFilter): Promise<CustomerPage> {
+type RowsRow = {
+  id: number
+  email: string
+  name: string | null
+  created_at: Date | string
+  last_activity_at: Date | string
+  sort_value: string | null
+  relations: RawRelation[]
+}
+
+/** The rows statement: one page of the segment in the filter's order, from its cursor on (keyset
+ *  over (sort key, id), no OFFSET), every relation of a row aggregated into it. */
+export function rowsQuery(accountId: number, f: CustomerFilter) {
   const { expr, type } = sortSpec(f.sort.key)
-  const tag = sortParam(f.sort)
   const conds = filterConditions(accountId, f)
   const dir = sql.raw(f.sort.dir === 'desc' ? 'DESC' : 'ASC')
-  if (f.after && f.after.sort === tag && f.after.value !== null) {
+  if (f.after && f.after.sort === sortParam(f.sort) && f.after.value !== null) {
     const cmp = sql.raw(f.sort.dir === 'desc' ? '<' : '>')
     conds.push(sql`(${expr}, c.id) ${cmp} (${String(f.after.value)}::${type}, ${f.after.id}::bigint)`)
   }
-  const { rows } = await sql<{
-    id: number
-    email: string
-    name: string | null
-    created_at: Date | string
-    last_activity_at: Date | string
-    sort_value: string | null
-    relations: RawRelation[]
-  }>`
+  return sql<RowsRow>`
 SELECT c.id, c.email, c.name, c.created_at, c.last_activity_at, (${expr})::text AS sort_value,
   COALESCE((
     SELECT json_agg(json_build_object('projectId', r.project_id, 'status', r.status,
@@ -218,7 +220,13 @@ SELECT c.id, c.email, c.name, c.created_at, c.last_activity_at, (${expr})::text 
 FROM customers c
 WHERE ${where(conds)}
 ORDER BY ${expr} ${dir}, c.id ${dir}
-LIMIT ${f.limit + 1}`.execute(db)
+LIMIT ${f.limit + 1}`
+}
+
+/** One page of the segment (see rowsQuery), with the cursor of the next page. */
+export async function listCustomers(db: Db, accountId: number, f: CustomerFilter): Promise<CustomerPage> {
+  const tag = sortParam(f.sort)
+  const { rows } = await rowsQuery(accountId, f).execute(db)
   const page = rows.slice(0, f.limit).map((r) => ({
     id: r.id,
     email: r.email,
@@ -257,8 +265,19 @@ const PROJECTS_JSON = (accountId: number) => sql`COALESCE((
     ORDER BY p.created_at, p.id)
   FROM projects p WHERE p.account_id = ${accountId}), '[]')`
 
-/** The segment's count, status breakdown and param sum, plus the account's projects: one statement. */
-export async function summarizeCustomers(db: Db, accountId: number, f: CustomerFilter): Promise<Summary> {
+type SummaryRow = {
+  count: number
+  paid: number
+  trial: number
+  free: number
+  churned: number
+  total: number | null
+  projects: ProjectInfo[] | string
+}
+
+/** The summary statement: the segment's count, status breakdown and param sum, plus the
+ *  account's projects. */
+export function summaryQuery(accountId: number, f: CustomerFilter) {
   const breakdownProject = f.in.length === 1 ? f.in[0]!.project : null
   const scope = breakdownProject ? sql` AND r.project_id = ${projectId(accountId, breakdownProject)}` : sql``
   const sumScope = f.sum?.project ? sql` AND r.project_id = ${projectId(accountId, f.sum.project)}` : sql``
@@ -266,15 +285,7 @@ export async function summarizeCustomers(db: Db, accountId: number, f: CustomerF
     ? sql`(SELECT sum((r.params ->> ${f.sum.key}::text)::numeric) FROM customer_projects r
         WHERE r.customer_id = c.id AND jsonb_typeof(r.params -> ${f.sum.key}::text) = 'number'${sumScope})`
     : sql`NULL::numeric`
-  const { rows } = await sql<{
-    count: number
-    paid: number
-    trial: number
-    free: number
-    churned: number
-    total: number | null
-    projects: ProjectInfo[] | string
-  }>`
+  return sql<SummaryRow>`
 SELECT count(*)::int AS count,
   count(*) FILTER (WHERE s.best = 'paid')::int AS paid,
   count(*) FILTER (WHERE s.best = 'trial')::int AS trial,
@@ -290,7 +301,13 @@ FROM (
     ${sumExpr} AS total
   FROM customers c
   WHERE ${where(filterConditions(accountId, f))}
-) s`.execute(db)
+) s`
+}
+
+/** The segment's summary (see summaryQuery): one statement. */
+export async function summarizeCustomers(db: Db, accountId: number, f: CustomerFilter): Promise<Summary> {
+  const breakdownProject = f.in.length === 1 ? f.in[0]!.project : null
+  const { rows } = await summaryQuery(accountId, f).execute(db)
   const row = rows[0]!
   const projects = typeof row.projects === 'string' ? JSON.parse(row.projects) : row.projects
   const byStatus = Object.fromEntries(STATUSES.map((s) => [s, Number(row[s])])) as Record<Status, number>
