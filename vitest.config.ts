@@ -45,6 +45,8 @@ export default defineConfig({
                 DATABASE_URL: 'postgres://tinycrm:test@localhost/tinycrm',
                 NEON_FETCH_ENDPOINT: inject<string>('neonEndpoint'),
               },
+              // A small ingest limit, so a test can reach it (wrangler.toml's is 10,000 per 10 s).
+              ratelimits: { INGEST_LIMITER: { namespace_id: '1001', simple: { limit: 20, period: 60 } } },
             },
           })),
         ],

@@ -6,40 +6,76 @@ import { Hono } from 'hono'
 import { requestId } from 'hono/request-id'
 import { createApp, type App } from './app.js'
 import { openNeonDb } from './db/neon.js'
-import type { HonoEnv } from './env.js'
+import type { AppConfig, HonoEnv } from './env.js'
 import { ApiError, onError } from './lib/errors.js'
+import { bindingRateLimiter, type RateLimitBinding } from './lib/rate-limit.js'
 
 export interface WorkerEnv {
   DATABASE_URL?: string
   NEON_FETCH_ENDPOINT?: string
+  /** The `[[ratelimits]]` binding of wrangler.toml: ingest requests per API key. */
+  INGEST_LIMITER?: RateLimitBinding
+  /** Optional vars, as for `npm start`. */
+  TINYCRM_PUBLIC_URL?: string
+  TINYCRM_SIGNUP?: string
+}
+
+/** The period of INGEST_LIMITER in wrangler.toml (the binding does not report it): Retry-After. */
+const INGEST_LIMIT_PERIOD_SECONDS = 10
+
+function readConfig(env: WorkerEnv): AppConfig {
+  const signup = env.TINYCRM_SIGNUP?.trim().toLowerCase() || 'open'
+  if (signup !== 'open' && signup !== 'closed') {
+    throw new ApiError('internal', `TINYCRM_SIGNUP must be open or closed, got '${env.TINYCRM_SIGNUP}'`)
+  }
+  return { publicUrl: env.TINYCRM_PUBLIC_URL || undefined, signup }
 }
 
 // One app per isolate, rebuilt only if the bindings change (a new secret value, or another test's).
 let cached: { key: string; app: App } | undefined
 
-function appFor(databaseUrl: string, fetchEndpoint: string | undefined): App {
-  const key = `${databaseUrl}\n${fetchEndpoint ?? ''}`
+function appFor(env: WorkerEnv): App {
+  const databaseUrl = env.DATABASE_URL?.trim()
+  if (!databaseUrl) {
+    throw new ApiError(
+      'internal',
+      'This Worker has no DATABASE_URL: set it with `wrangler secret put DATABASE_URL` (see README)',
+    )
+  }
+  const fetchEndpoint = env.NEON_FETCH_ENDPOINT || undefined
+  const key = JSON.stringify([databaseUrl, fetchEndpoint, env.TINYCRM_PUBLIC_URL, env.TINYCRM_SIGNUP])
   if (cached?.key !== key) {
-    cached = { key, app: createApp({ db: openNeonDb(databaseUrl, { fetchEndpoint }) }) }
+    const app = createApp({
+      db: openNeonDb(databaseUrl, { fetchEndpoint }),
+      config: readConfig(env),
+      ingestLimiter: env.INGEST_LIMITER
+        ? bindingRateLimiter(env.INGEST_LIMITER, INGEST_LIMIT_PERIOD_SECONDS)
+        : undefined,
+    })
+    cached = { key, app }
   }
   return cached.app
 }
 
-// Without a database every request fails the same way, through the app's one error path.
-const unconfigured = new Hono<HonoEnv>()
-unconfigured.onError(onError)
-unconfigured.use('*', requestId({ headerName: 'X-Request-Id' }))
-unconfigured.all('*', () => {
-  throw new ApiError(
-    'internal',
-    'This Worker has no DATABASE_URL: set it with `wrangler secret put DATABASE_URL` (see README)',
-  )
-})
+/** A misconfigured Worker answers every request with the reason, through the app's error path. */
+function misconfigured(err: unknown) {
+  const app = new Hono<HonoEnv>()
+  app.onError(onError)
+  app.use('*', requestId({ headerName: 'X-Request-Id' }))
+  app.all('*', () => {
+    throw err
+  })
+  return app
+}
 
 export default {
   fetch(request, env, ctx) {
-    const databaseUrl = env.DATABASE_URL?.trim()
-    if (!databaseUrl) return unconfigured.fetch(request, env, ctx)
-    return appFor(databaseUrl, env.NEON_FETCH_ENDPOINT || undefined).fetch(request, env, ctx)
+    let app: App
+    try {
+      app = appFor(env)
+    } catch (err) {
+      return misconfigured(err).fetch(request, env, ctx)
+    }
+    return app.fetch(request, env, ctx)
   },
 } satisfies ExportedHandler<WorkerEnv>

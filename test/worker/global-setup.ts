@@ -9,13 +9,13 @@ import { seedAccount } from '../../src/testing/fixtures.js'
 declare module 'vitest' {
   export interface ProvidedContext {
     neonEndpoint: string
-    worker: { accountId: number; keyA: string; keyB: string; revokedKey: string }
+    worker: { accountId: number; keyA: string; keyB: string; revokedKey: string; busyKey: string }
   }
 }
 
 export default async function setup(project: TestProject) {
   const node = await openNodeDb({ dataDir: 'memory://' })
-  const seeded = await seedAccount(node.db, ['App A', 'App B', 'Retired app'])
+  const seeded = await seedAccount(node.db, ['App A', 'App B', 'Retired app', 'Busy app'])
   const revokedKey = seeded.projects[2]!.key
   await node.db
     .updateTable('api_keys')
@@ -30,6 +30,7 @@ export default async function setup(project: TestProject) {
     keyA: seeded.projects[0]!.key,
     keyB: seeded.projects[1]!.key,
     revokedKey,
+    busyKey: seeded.projects[3]!.key,
   })
   return async () => {
     await endpoint.close()

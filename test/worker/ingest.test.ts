@@ -6,7 +6,7 @@ import { neon, neonConfig, type NeonQueryFunction } from '@neondatabase/serverle
 import { beforeAll, describe, expect, inject, it, vi } from 'vitest'
 import worker, { type WorkerEnv } from '../../src/worker.js'
 
-const { keyA, keyB, revokedKey, accountId } = inject('worker')
+const { keyA, keyB, revokedKey, busyKey, accountId } = inject('worker')
 const bindings = env as unknown as WorkerEnv
 const statsUrl = new URL('/_stats', inject('neonEndpoint')).href
 // The Worker's default export as its own service binding (typed by `wrangler types` in apps that
@@ -150,6 +150,22 @@ describe('the Worker over Neon HTTP', () => {
     })
     expect(invalid.body.error.requestId).toEqual(expect.any(String))
     expect(await relations('v@example.com')).toEqual([])
+  })
+
+  it("answers 429 with Retry-After past the API key's limit (Cloudflare's rate-limit binding)", async () => {
+    // 20 per 60 s in the test config: 41 requests cross the limit even if a window ends mid-burst.
+    const statuses: number[] = []
+    let limited
+    for (let i = 0; i < 41; i++) {
+      const res = await call('/v1/ping', busyKey, { email: 'busy@example.com' })
+      statuses.push(res.status)
+      if (res.status === 429) limited = res
+    }
+    expect(statuses).toContain(200)
+    expect(limited).toMatchObject({ body: { error: { code: 'rate_limited' } } })
+    expect(limited!.headers.get('Retry-After')).toBe('10')
+    // Other keys keep their own budget.
+    expect((await call('/v1/ping', keyB, { email: 'busy@example.com' })).status).toBe(200)
   })
 
   it('answers a clear 500 JSON error, not a crash, when DATABASE_URL is missing', async () => {
