@@ -24,7 +24,13 @@ export function LoginPage(props: FormPageProps & { next?: string; notice?: strin
           <CsrfField token={props.csrfToken} />
           <label class="field">
             <span>Email</span>
-            <input type="email" name="email" autocomplete="username" required value={props.email ?? ''} />
+            <input
+              type="email"
+              name="email"
+              autocomplete="username"
+              required
+              value={props.email ?? ''}
+            />
           </label>
           <label class="field">
             <span>Password</span>
@@ -70,7 +76,13 @@ export function SignupPage(props: FormPageProps & { closed?: boolean; minPasswor
           <CsrfField token={props.csrfToken} />
           <label class="field">
             <span>Email</span>
-            <input type="email" name="email" autocomplete="username" required value={props.email ?? ''} />
+            <input
+              type="email"
+              name="email"
+              autocomplete="username"
+              required
+              value={props.email ?? ''}
+            />
           </label>
           <label class="field">
             <span>Password</span>

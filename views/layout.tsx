@@ -47,10 +47,7 @@ export function Layout({ title, userEmail, csrfToken, active, children }: Layout
               <>
                 <ul class="nav-links">
                   <li>
-                    <a
-                      href="/customers"
-                      aria-current={active === 'customers' ? 'page' : undefined}
-                    >
+                    <a href="/customers" aria-current={active === 'customers' ? 'page' : undefined}>
                       Customers
                     </a>
                   </li>
@@ -105,7 +102,11 @@ export function ErrorPage(props: {
   csrfToken?: string
 }) {
   const title =
-    props.status === 404 ? 'Not found' : props.status === 403 ? 'Not allowed' : 'Something went wrong'
+    props.status === 404
+      ? 'Not found'
+      : props.status === 403
+        ? 'Not allowed'
+        : 'Something went wrong'
   return (
     <Layout title={title} userEmail={props.userEmail} csrfToken={props.csrfToken}>
       <section class="card narrow error-page">

@@ -43,7 +43,13 @@ function ColorField({ value, id }: { value: string; id: string }) {
   return (
     <label class="field field-color" for={id}>
       <span>Badge colour</span>
-      <input id={id} type="color" name="color" value={normaliseColor(value) ?? PALETTE[0]} list="palette" />
+      <input
+        id={id}
+        type="color"
+        name="color"
+        value={normaliseColor(value) ?? PALETTE[0]}
+        list="palette"
+      />
       <datalist id="palette">
         {PALETTE.map((c) => (
           <option value={c} />
@@ -62,14 +68,26 @@ function Alert({ error }: { error?: string }) {
 }
 
 export function ProjectsPage(
-  props: Shell & { projects: ProjectRow[]; error?: string; draftName?: string; draftColor?: string },
+  props: Shell & {
+    projects: ProjectRow[]
+    error?: string
+    draftName?: string
+    draftColor?: string
+  },
 ) {
   const nextColor = props.draftColor ?? PALETTE[props.projects.length % PALETTE.length]!
   return (
-    <Layout title="Projects" userEmail={props.userEmail} csrfToken={props.csrfToken} active="projects">
+    <Layout
+      title="Projects"
+      userEmail={props.userEmail}
+      csrfToken={props.csrfToken}
+      active="projects"
+    >
       <div class="page-head">
         <h1>Projects</h1>
-        <p class="muted">One project per product. Each has its own API key; customers merge by email.</p>
+        <p class="muted">
+          One project per product. Each has its own API key; customers merge by email.
+        </p>
       </div>
       {props.projects.length === 0 ? (
         <section class="card empty-state">
@@ -92,7 +110,8 @@ export function ProjectsPage(
               </a>
               <span class="muted small">
                 {plural(Number(p.customers ?? 0), 'customer')} ·{' '}
-                {plural(Number(p.active_keys ?? 0), 'active key')} · created <Time date={p.created_at} />
+                {plural(Number(p.active_keys ?? 0), 'active key')} · created{' '}
+                <Time date={p.created_at} />
               </span>
               <a href={`/projects/${p.id}`} class="button button-secondary button-small">
                 Settings &amp; keys
@@ -108,7 +127,14 @@ export function ProjectsPage(
           <CsrfField token={props.csrfToken} />
           <label class="field grow">
             <span>Name</span>
-            <input type="text" name="name" required maxLength={80} placeholder="e.g. Invoice Bot" value={props.draftName ?? ''} />
+            <input
+              type="text"
+              name="name"
+              required
+              maxLength={80}
+              placeholder="e.g. Invoice Bot"
+              value={props.draftName ?? ''}
+            />
           </label>
           <ColorField value={nextColor} id="new-project-color" />
           <button type="submit" class="button">
@@ -138,7 +164,12 @@ export function ProjectPage(props: ProjectPageProps) {
   const { project, keys } = props
   const active = keys.filter((k) => !k.revoked_at)
   return (
-    <Layout title={project.name} userEmail={props.userEmail} csrfToken={props.csrfToken} active="projects">
+    <Layout
+      title={project.name}
+      userEmail={props.userEmail}
+      csrfToken={props.csrfToken}
+      active="projects"
+    >
       <p class="breadcrumb">
         <a href="/projects">Projects</a> /
       </p>
@@ -174,8 +205,8 @@ export function ProjectPage(props: ProjectPageProps) {
       <section class="card">
         <h2>API keys</h2>
         <p class="muted small">
-          Keys can only write (identify, ping, batch) into this project. Rotate to replace every active key
-          at once; add a key to switch apps over one at a time, then revoke the old one.
+          Keys can only write (identify, ping, batch) into this project. Rotate to replace every
+          active key at once; add a key to switch apps over one at a time, then revoke the old one.
         </p>
         <table class="table keys-table">
           <thead>
@@ -210,7 +241,11 @@ export function ProjectPage(props: ProjectPageProps) {
                   {k.revoked_at ? null : (
                     <form method="post" action={`/projects/${project.id}/keys/${k.id}/revoke`}>
                       <CsrfField token={props.csrfToken} />
-                      <button type="submit" class="button button-danger button-small" aria-label={`Revoke key ${k.prefix}`}>
+                      <button
+                        type="submit"
+                        class="button button-danger button-small"
+                        aria-label={`Revoke key ${k.prefix}`}
+                      >
                         Revoke
                       </button>
                     </form>
@@ -221,7 +256,9 @@ export function ProjectPage(props: ProjectPageProps) {
           </tbody>
         </table>
         {active.length === 0 ? (
-          <p class="notice">This project has no active key: its apps get 401/403 until you add one.</p>
+          <p class="notice">
+            This project has no active key: its apps get 401/403 until you add one.
+          </p>
         ) : null}
         <div class="button-row">
           <form method="post" action={`/projects/${project.id}/keys`}>
@@ -272,13 +309,26 @@ export function ProjectPage(props: ProjectPageProps) {
 
 function CopyButton({ target }: { target: string }) {
   return (
-    <button type="button" class="button button-secondary button-small copy-button" data-copy={target} hidden>
+    <button
+      type="button"
+      class="button button-secondary button-small copy-button"
+      data-copy={target}
+      hidden
+    >
       Copy
     </button>
   )
 }
 
-function CodeBlock({ id, label, children }: { id: string; label: string; children: ComponentChildren }) {
+function CodeBlock({
+  id,
+  label,
+  children,
+}: {
+  id: string
+  label: string
+  children: ComponentChildren
+}) {
   return (
     <figure class="code-block">
       <figcaption>
@@ -320,8 +370,8 @@ await crm.identify({
       <h2 id="install-title">Install</h2>
       {apiKey ? null : (
         <p class="muted small">
-          The full key is shown only when it is created: replace <code>{KEY_PLACEHOLDER}</code> with yours,
-          or rotate to get a new one.
+          The full key is shown only when it is created: replace <code>{KEY_PLACEHOLDER}</code> with
+          yours, or rotate to get a new one.
         </p>
       )}
       <CodeBlock id="snippet-install" label="1. Add the SDK to this product's backend">
@@ -355,7 +405,12 @@ export function DeleteProjectPage(props: Shell & { impact: DeleteImpact }) {
   const onlyHere = Number(impact.only_here ?? 0)
   const keys = Number(impact.active_keys ?? 0)
   return (
-    <Layout title={`Delete ${impact.name}`} userEmail={props.userEmail} csrfToken={props.csrfToken} active="projects">
+    <Layout
+      title={`Delete ${impact.name}`}
+      userEmail={props.userEmail}
+      csrfToken={props.csrfToken}
+      active="projects"
+    >
       <section class="card narrow danger-zone">
         <h1>
           Delete <ProjectBadge name={impact.name} color={impact.color} />?
@@ -367,13 +422,16 @@ export function DeleteProjectPage(props: Shell & { impact: DeleteImpact }) {
             <strong>{plural(customers, 'customer')}</strong> in this project;
           </li>
           <li>
-            <strong>{plural(onlyHere, 'customer')}</strong> entirely, because they are in no other project;
+            <strong>{plural(onlyHere, 'customer')}</strong> entirely, because they are in no other
+            project;
           </li>
           <li>
             <strong>{plural(keys, 'active API key')}</strong>: apps still sending with them get 401.
           </li>
         </ul>
-        <p class="muted small">Customers who are also in other projects keep those projects' data.</p>
+        <p class="muted small">
+          Customers who are also in other projects keep those projects' data.
+        </p>
         <div class="button-row">
           <form method="post" action={`/projects/${impact.id}/delete`}>
             <CsrfField token={props.csrfToken} />

@@ -92,7 +92,12 @@ export async function getProjectWithKeys(
     })),
   }
 }
-type ProjectKeyJson = { id: number | string; prefix: string; created_at: string; revoked_at: string | null }
+type ProjectKeyJson = {
+  id: number | string
+  prefix: string
+  created_at: string
+  revoked_at: string | null
+}
 
 /** Renames and/or recolours; the slug stays, so scripts and the CLI that use it keep working. */
 export async function updateProject(

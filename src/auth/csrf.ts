@@ -39,7 +39,10 @@ export function csrfProtection(): MiddlewareHandler<HonoEnv> {
     let sent = c.req.header(CSRF_HEADER)
     if (!sent) {
       const type = c.req.header('content-type') ?? ''
-      if (type.startsWith('application/x-www-form-urlencoded') || type.startsWith('multipart/form-data')) {
+      if (
+        type.startsWith('application/x-www-form-urlencoded') ||
+        type.startsWith('multipart/form-data')
+      ) {
         const field = (await c.req.parseBody())[CSRF_FIELD]
         if (typeof field === 'string') sent = field
       }

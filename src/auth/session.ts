@@ -49,7 +49,10 @@ export async function startSession(c: Context<HonoEnv>, userId: number): Promise
 export async function endSession(c: Context<HonoEnv>): Promise<void> {
   const token = getCookie(c, SESSION_COOKIE)
   if (token) {
-    await c.var.db.deleteFrom('sessions').where('token_hash', '=', await sha256Hex(token)).execute()
+    await c.var.db
+      .deleteFrom('sessions')
+      .where('token_hash', '=', await sha256Hex(token))
+      .execute()
   }
   deleteCookie(c, SESSION_COOKIE, cookieOptions(c))
 }

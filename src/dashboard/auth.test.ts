@@ -58,9 +58,13 @@ describe('sign up', () => {
     expect(sessionCookieLine(https.headers)).toMatch(/; Secure/i)
     const proxied = new TestBrowser(app)
     await proxied.get('/signup')
-    const res = await proxied.post('/signup', { email: email(), password: 'correct horse battery' }, {
-      'X-Forwarded-Proto': 'https',
-    })
+    const res = await proxied.post(
+      '/signup',
+      { email: email(), password: 'correct horse battery' },
+      {
+        'X-Forwarded-Proto': 'https',
+      },
+    )
     expect(sessionCookieLine(res.headers)).toMatch(/; Secure/i)
   })
 
@@ -85,7 +89,10 @@ describe('closed sign-up (TINYCRM_SIGNUP=closed)', () => {
       const page = await b.get('/signup')
       expect(page.status).toBe(403)
       expect(page.html).toContain('Sign-up is closed')
-      const second = await b.post('/signup', { email: 'second@example.com', password: 'correct horse battery' })
+      const second = await b.post('/signup', {
+        email: 'second@example.com',
+        password: 'correct horse battery',
+      })
       expect(second.status).toBe(403)
       const users = await fresh.db.selectFrom('users').select('email').execute()
       expect(users.map((u) => u.email)).toEqual(['first@example.com'])
@@ -103,7 +110,10 @@ describe('log in and log out', () => {
     expect(guarded.status).toBe(303)
     expect(guarded.location).toBe('/login?next=%2Fprojects%3Fx%3D1')
     await b.get(guarded.location!)
-    const res = await b.post(guarded.location!, { email: seeded.email.toUpperCase(), password: seeded.password })
+    const res = await b.post(guarded.location!, {
+      email: seeded.email.toUpperCase(),
+      password: seeded.password,
+    })
     expect(res.status).toBe(303)
     expect(res.location).toBe('/projects?x=1')
     expect((await b.get('/projects')).html).toContain('App A')
@@ -113,7 +123,10 @@ describe('log in and log out', () => {
     const seeded = await seedAccount(t.db)
     const b = new TestBrowser(app)
     await b.get('/login')
-    const res = await b.post('/login?next=//evil.example.com', { email: seeded.email, password: seeded.password })
+    const res = await b.post('/login?next=//evil.example.com', {
+      email: seeded.email,
+      password: seeded.password,
+    })
     expect(res.location).toBe('/customers')
   })
 
@@ -143,9 +156,16 @@ describe('log in and log out', () => {
     const other = await seedAccount(t.db)
     expect((await new TestBrowser(app).logIn(other.email, other.password)).status).toBe(303)
     // Once the lock has passed, the right password works and clears the count.
-    await t.db.updateTable('login_failures').set({ locked_until: new Date(Date.now() - 1000) }).execute()
+    await t.db
+      .updateTable('login_failures')
+      .set({ locked_until: new Date(Date.now() - 1000) })
+      .execute()
     expect((await b.logIn(seeded.email, seeded.password)).status).toBe(303)
-    const left = await t.db.selectFrom('login_failures').selectAll().where('email', '=', seeded.email).execute()
+    const left = await t.db
+      .selectFrom('login_failures')
+      .selectAll()
+      .where('email', '=', seeded.email)
+      .execute()
     expect(left).toEqual([])
   })
 
@@ -188,7 +208,11 @@ describe('CSRF', () => {
     expect(none.status).toBe(403)
     expect(wrong.status).toBe(403)
     expect(none.html).toContain('did not come from this site')
-    const names = await t.db.selectFrom('projects').select('name').where('account_id', '=', seeded.accountId).execute()
+    const names = await t.db
+      .selectFrom('projects')
+      .select('name')
+      .where('account_id', '=', seeded.accountId)
+      .execute()
     expect(names.map((p) => p.name)).not.toContain('Sneaky')
   })
 
@@ -207,10 +231,17 @@ describe('CSRF', () => {
     const seeded = await seedAccount(t.db)
     const b = new TestBrowser(app)
     await b.get('/login')
-    expect((await b.post('/login', { email: seeded.email, password: seeded.password, _csrf: null })).status).toBe(403)
-    expect((await b.post('/login', { email: seeded.email, password: seeded.password })).status).toBe(303)
+    expect(
+      (await b.post('/login', { email: seeded.email, password: seeded.password, _csrf: null }))
+        .status,
+    ).toBe(403)
+    expect(
+      (await b.post('/login', { email: seeded.email, password: seeded.password })).status,
+    ).toBe(303)
     const page = await b.get('/projects')
-    expect(page.html).toContain(`hx-headers:inherited="{&quot;X-CSRF-Token&quot;:&quot;${b.csrf}&quot;}"`)
+    expect(page.html).toContain(
+      `hx-headers:inherited="{&quot;X-CSRF-Token&quot;:&quot;${b.csrf}&quot;}"`,
+    )
     expect((await b.post('/logout', { _csrf: null })).status).toBe(403)
     const res = await b.post('/logout', { _csrf: null }, { 'X-CSRF-Token': b.csrf })
     expect(res.status).toBe(303)
@@ -220,7 +251,10 @@ describe('CSRF', () => {
     const seeded = await seedAccount(t.db)
     const res = await app.request('/v1/identify', {
       method: 'POST',
-      headers: { Authorization: `Bearer ${seeded.projects[0]!.key}`, 'Content-Type': 'application/json' },
+      headers: {
+        Authorization: `Bearer ${seeded.projects[0]!.key}`,
+        'Content-Type': 'application/json',
+      },
       body: JSON.stringify({ email: 'a@example.com' }),
     })
     expect(res.status).toBe(200)
@@ -233,7 +267,10 @@ describe('error pages', () => {
     expect(page.status).toBe(404)
     expect(page.headers.get('content-type')).toContain('text/html')
     expect(page.html).toContain('<h1>Not found</h1>')
-    const api = await app.request('/v1/identify', { method: 'POST', headers: { Accept: 'text/html' } })
+    const api = await app.request('/v1/identify', {
+      method: 'POST',
+      headers: { Accept: 'text/html' },
+    })
     expect(api.status).toBe(401)
     expect(await api.json()).toMatchObject({ error: { code: 'unauthorized' } })
   })
@@ -241,11 +278,18 @@ describe('error pages', () => {
   it('sweeps expired sessions of a user when they sign in again', async () => {
     const seeded = await seedAccount(t.db)
     await new TestBrowser(app).logIn(seeded.email, seeded.password)
-    await t.db.updateTable('sessions').set({ expires_at: new Date(Date.now() - 1000) })
-      .where('user_id', '=', seeded.userId).execute()
+    await t.db
+      .updateTable('sessions')
+      .set({ expires_at: new Date(Date.now() - 1000) })
+      .where('user_id', '=', seeded.userId)
+      .execute()
     const b = new TestBrowser(app)
     await b.logIn(seeded.email, seeded.password)
-    const rows = await t.db.selectFrom('sessions').select('expires_at').where('user_id', '=', seeded.userId).execute()
+    const rows = await t.db
+      .selectFrom('sessions')
+      .select('expires_at')
+      .where('user_id', '=', seeded.userId)
+      .execute()
     expect(rows).toHaveLength(1)
     expect(rows[0]!.expires_at.getTime()).toBeGreaterThan(Date.now())
   })

@@ -3,7 +3,15 @@
 export const COLOR_PATTERN = /^#[0-9a-f]{6}$/
 
 export const PALETTE = [
-  '#4f46e5', '#0f766e', '#b45309', '#be123c', '#7c3aed', '#15803d', '#0369a1', '#fde047', '#f9a8d4',
+  '#4f46e5',
+  '#0f766e',
+  '#b45309',
+  '#be123c',
+  '#7c3aed',
+  '#15803d',
+  '#0369a1',
+  '#fde047',
+  '#f9a8d4',
   '#94a3b8',
 ]
 

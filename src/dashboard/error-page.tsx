@@ -9,7 +9,9 @@ import { ErrorPage } from '../../views/layout.js'
 export function wantsHtml(c: Context<HonoEnv>): boolean {
   const path = c.req.path
   if (path === '/v1' || path.startsWith('/v1/')) return false
-  return c.req.header('HX-Request') === 'true' || (c.req.header('Accept') ?? '').includes('text/html')
+  return (
+    c.req.header('HX-Request') === 'true' || (c.req.header('Accept') ?? '').includes('text/html')
+  )
 }
 
 export function renderErrorPage(

@@ -47,7 +47,12 @@ function baseUrl(c: Ctx): string {
   return `${proto === 'https' || proto === 'http' ? proto : url.protocol.slice(0, -1)}://${url.host}`
 }
 
-async function showProject(c: Ctx, projectId: number, extra: { newKey?: string; error?: string; notice?: string } = {}, status: 200 | 400 = 200) {
+async function showProject(
+  c: Ctx,
+  projectId: number,
+  extra: { newKey?: string; error?: string; notice?: string } = {},
+  status: 200 | 400 = 200,
+) {
   const found = await getProjectWithKeys(c.var.db, user(c).accountId, projectId)
   if (!found) throw notFound()
   const page = (
@@ -70,7 +75,10 @@ export function projectRoutes() {
 
   app.get('/', async function projectsList(c) {
     const projects = await listProjectsWithCounts(c.var.db, user(c).accountId)
-    return renderPage(c, <ProjectsPage projects={projects} userEmail={user(c).email} csrfToken={c.var.csrfToken} />)
+    return renderPage(
+      c,
+      <ProjectsPage projects={projects} userEmail={user(c).email} csrfToken={c.var.csrfToken} />,
+    )
   })
 
   app.post('/', async function projectCreate(c) {
@@ -124,7 +132,9 @@ export function projectRoutes() {
   app.post('/:id/keys', async function keyCreate(c) {
     const id = idParam(c, 'id')
     const mode = (await form(c))('mode')
-    const key = await addProjectKey(c.var.db, user(c).accountId, id, { revokeOthers: mode !== 'add' })
+    const key = await addProjectKey(c.var.db, user(c).accountId, id, {
+      revokeOthers: mode !== 'add',
+    })
     if (!key) throw notFound()
     const notice =
       mode === 'add'
@@ -143,7 +153,10 @@ export function projectRoutes() {
   app.get('/:id/delete', async function projectDeleteConfirm(c) {
     const impact = await projectDeletionImpact(c.var.db, user(c).accountId, idParam(c, 'id'))
     if (!impact) throw notFound()
-    return renderPage(c, <DeleteProjectPage impact={impact} userEmail={user(c).email} csrfToken={c.var.csrfToken} />)
+    return renderPage(
+      c,
+      <DeleteProjectPage impact={impact} userEmail={user(c).email} csrfToken={c.var.csrfToken} />,
+    )
   })
 
   app.post('/:id/delete', async function projectDelete(c) {

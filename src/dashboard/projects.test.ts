@@ -24,7 +24,8 @@ async function signedIn() {
 }
 
 const fullKeys = (html: string) => html.match(/tcrm_proj_[0-9A-Za-z]{32}/g) ?? []
-const identify = (key: string, email = 'alex@example.com') => postJson(app, '/v1/identify', key, { email })
+const identify = (key: string, email = 'alex@example.com') =>
+  postJson(app, '/v1/identify', key, { email })
 
 describe('create', () => {
   it('creates a project and shows its full key once, with the install snippet filled in', async () => {
@@ -40,8 +41,12 @@ describe('create', () => {
     expect(res.html).toContain('npm install tinycrm-sdk')
     expect(res.html).toContain(`curl -X POST https://crm.example.com/v1/identify`)
     expect(res.html).toContain(`Bearer ${key}`)
-    const project = await t.db.selectFrom('projects').selectAll().where('account_id', '=', seeded.accountId)
-      .where('name', '=', 'Invoice Bot').executeTakeFirstOrThrow()
+    const project = await t.db
+      .selectFrom('projects')
+      .selectAll()
+      .where('account_id', '=', seeded.accountId)
+      .where('name', '=', 'Invoice Bot')
+      .executeTakeFirstOrThrow()
     expect(project.color).toBe('#fde047')
     // The key works for ingest...
     expect((await identify(key!)).status).toBe(200)
@@ -78,7 +83,11 @@ describe('rename, recolour, delete', () => {
     await b.get(`/projects/${project.id}`)
     const res = await b.post(`/projects/${project.id}`, { name: 'Renamed App', color: '#be123c' })
     expect(res.status).toBe(303)
-    const row = await t.db.selectFrom('projects').selectAll().where('id', '=', project.id).executeTakeFirstOrThrow()
+    const row = await t.db
+      .selectFrom('projects')
+      .selectAll()
+      .where('id', '=', project.id)
+      .executeTakeFirstOrThrow()
     expect(row).toMatchObject({ name: 'Renamed App', color: '#be123c', slug: project.slug })
     expect((await b.get('/projects')).html).toContain('Renamed App')
   })
@@ -96,7 +105,11 @@ describe('rename, recolour, delete', () => {
     expect(confirm.html).toContain('<strong>1 active API key</strong>')
     const res = await b.post(`/projects/${a!.project.id}/delete`)
     expect(res).toMatchObject({ status: 303, location: '/projects' })
-    const customers = await t.db.selectFrom('customers').select('email').where('account_id', '=', seeded.accountId).execute()
+    const customers = await t.db
+      .selectFrom('customers')
+      .select('email')
+      .where('account_id', '=', seeded.accountId)
+      .execute()
     expect(customers.map((c) => c.email)).toEqual(['both@example.com'])
     expect((await identify(a!.key)).status).toBe(401)
     expect((await identify(bProj!.key)).status).toBe(200)
@@ -126,7 +139,12 @@ describe('keys', () => {
     const [second] = fullKeys((await b.post(`/projects/${project.id}/keys`, { mode: 'add' })).html)
     expect((await identify(first)).status).toBe(200)
     expect((await identify(second!)).status).toBe(200)
-    const keys = await t.db.selectFrom('api_keys').selectAll().where('project_id', '=', project.id).orderBy('id').execute()
+    const keys = await t.db
+      .selectFrom('api_keys')
+      .selectAll()
+      .where('project_id', '=', project.id)
+      .orderBy('id')
+      .execute()
     const res = await b.post(`/projects/${project.id}/keys/${keys[0]!.id}/revoke`)
     expect(res).toMatchObject({ status: 303, location: `/projects/${project.id}` })
     expect((await identify(first)).status).toBe(403)
@@ -138,7 +156,11 @@ describe('tenant isolation', () => {
   it("answers 404 for another account's project, its keys and its delete page, and changes nothing", async () => {
     const victim = await seedAccount(t.db)
     const { project, key } = victim.projects[0]!
-    const keyRow = await t.db.selectFrom('api_keys').select('id').where('project_id', '=', project.id).executeTakeFirstOrThrow()
+    const keyRow = await t.db
+      .selectFrom('api_keys')
+      .select('id')
+      .where('project_id', '=', project.id)
+      .executeTakeFirstOrThrow()
     const { b } = await signedIn()
     await b.get('/projects')
     const attempts = [
@@ -155,7 +177,11 @@ describe('tenant isolation', () => {
       expect(fullKeys(res.html)).toEqual([])
     }
     expect((await b.get('/projects')).html).not.toContain(`/projects/${project.id}"`)
-    const row = await t.db.selectFrom('projects').selectAll().where('id', '=', project.id).executeTakeFirstOrThrow()
+    const row = await t.db
+      .selectFrom('projects')
+      .selectAll()
+      .where('id', '=', project.id)
+      .executeTakeFirstOrThrow()
     expect(row.name).toBe(project.name)
     expect((await identify(key)).status).toBe(200)
   })

@@ -7,7 +7,10 @@ export class TestBrowser {
   csrf = ''
   lastHtml = ''
 
-  constructor(readonly app: App, readonly origin = 'http://localhost') {}
+  constructor(
+    readonly app: App,
+    readonly origin = 'http://localhost',
+  ) {}
 
   private cookieHeader() {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ')
@@ -19,7 +22,9 @@ export class TestBrowser {
       const eq = pair!.indexOf('=')
       const name = pair!.slice(0, eq).trim()
       const value = pair!.slice(eq + 1).trim()
-      const expired = attrs.some((a) => /max-age=0\b/i.test(a.trim()) || /expires=thu, 01 jan 1970/i.test(a.trim()))
+      const expired = attrs.some(
+        (a) => /max-age=0\b/i.test(a.trim()) || /expires=thu, 01 jan 1970/i.test(a.trim()),
+      )
       if (expired || value === '') this.cookies.delete(name)
       else this.cookies.set(name, value)
     }
@@ -29,7 +34,11 @@ export class TestBrowser {
     const headers = new Headers(init.headers)
     if (!headers.has('Accept')) headers.set('Accept', 'text/html')
     if (this.cookies.size) headers.set('Cookie', this.cookieHeader())
-    const res = await this.app.request(new URL(path, this.origin).toString(), { ...init, headers, redirect: 'manual' })
+    const res = await this.app.request(new URL(path, this.origin).toString(), {
+      ...init,
+      headers,
+      redirect: 'manual',
+    })
     this.remember(res)
     const html = await res.text()
     if ((res.headers.get('content-type') ?? '').includes('text/html')) {

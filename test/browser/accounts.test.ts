@@ -2,7 +2,14 @@
 // identify over HTTP with it, rotate a key, check the phone layout, log out.
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { Browser } from 'playwright-core'
-import { identify, launchBrowser, newPage, screenshot, startServer, type RunningServer } from './harness.js'
+import {
+  identify,
+  launchBrowser,
+  newPage,
+  screenshot,
+  startServer,
+  type RunningServer,
+} from './harness.js'
 
 let server: RunningServer
 let browser: Browser
@@ -26,7 +33,9 @@ it('signs up, creates two projects, uses a key from the page, rotates it, and lo
   await page.getByLabel('Password').fill('correct horse battery')
   await page.getByRole('button', { name: 'Sign up' }).click()
   await page.waitForURL(base + '/projects')
-  await expect(page.getByRole('heading', { name: 'Welcome! Create your first project' }).isVisible()).resolves.toBe(true)
+  await expect(
+    page.getByRole('heading', { name: 'Welcome! Create your first project' }).isVisible(),
+  ).resolves.toBe(true)
   await screenshot(page, 'accounts-01-first-run')
 
   const keys: string[] = []
@@ -43,7 +52,11 @@ it('signs up, creates two projects, uses a key from the page, rotates it, and lo
   await screenshot(page, 'accounts-02-key-shown-once')
 
   // The keys from the page work: one customer, merged by email across both projects.
-  const a = await identify(base, keys[0]!, { email: 'alex@example.com', name: 'Alex Chen', status: 'paid' })
+  const a = await identify(base, keys[0]!, {
+    email: 'alex@example.com',
+    name: 'Alex Chen',
+    status: 'paid',
+  })
   const b = await identify(base, keys[1]!, { email: 'alex@example.com', status: 'free' })
   expect(a).toMatchObject({ status: 200, body: { ok: true, created: true } })
   expect(b).toMatchObject({ status: 200, body: { ok: true, created: false } })
@@ -68,7 +81,9 @@ it('signs up, creates two projects, uses a key from the page, rotates it, and lo
   const phone = await newPage(browser, { width: 390, height: 844 })
   await phone.context.addCookies(await context.cookies())
   await phone.page.goto(page.url().replace(/\/keys$/, ''))
-  const overflow = await phone.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
+  const overflow = await phone.page.evaluate(
+    () => document.documentElement.scrollWidth - window.innerWidth,
+  )
   expect(overflow).toBeLessThanOrEqual(0)
   await screenshot(phone.page, 'accounts-04-project-390px')
   await phone.context.close()
