@@ -86,6 +86,11 @@ async function openPostgres(url: string, opts: NodeDbOptions): Promise<NodeDb> {
         oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   })
+  // A connection the server drops (a restart, a failover) emits 'error': on the pool when idle,
+  // on the client while checked out. Unhandled, either would crash the process (see
+  // src/ingest/faults.pg.test.ts). The pool discards such a connection; a query on it gets a 503.
+  pool.on('error', (err) => console.warn('database connection lost:', err.message))
+  pool.on('connect', (client) => client.on('error', () => {}))
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: opts.log })
   if (opts.migrate) await migrateToLatest(db)
   const u = new URL(url)

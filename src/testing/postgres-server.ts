@@ -18,6 +18,11 @@ export interface PostgresServer {
   pid: number
   /** Stops the server (fast shutdown) and deletes its data directory. */
   stop(): Promise<void>
+  /** Stops the server but keeps its data, to simulate an outage: 'fast' disconnects clients
+   *  cleanly (pg_ctl stop -m fast), 'immediate' is a crash (recovery runs on restart). */
+  halt(mode?: 'fast' | 'immediate'): Promise<void>
+  /** Starts a halted server again on the same data directory and port. */
+  restart(): Promise<void>
 }
 
 export interface StartPostgresOptions {
@@ -132,8 +137,7 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
 
     // The free port may be taken between probing and binding: try a few.
     let lastError: unknown
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const port = await freePort()
+    const launch = (port: number) => {
       const argv = ['-D', dataDir, '-k', dir, '-p', String(port), ...args]
       const child = spawn(join(bin, 'postgres'), argv, {
         ...ids,
@@ -145,20 +149,36 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
       child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
         if (log.length < 20_000) log += chunk
       })
+      return { child, log: () => log }
+    }
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const port = await freePort()
+      let { child, log } = launch(port)
       const url = `postgres://postgres@127.0.0.1:${port}/postgres`
       try {
-        const version = await waitUntilReady(url, child, () => log, opts.timeoutMs ?? 30_000)
+        const version = await waitUntilReady(url, child, log, opts.timeoutMs ?? 30_000)
         live.add(child)
         installExitHook()
         return {
           url,
           port,
           version,
-          pid: child.pid!,
+          get pid() {
+            return child.pid!
+          },
           stop: async () => {
             await stopChild(child)
             live.delete(child)
             rmSync(dir, { recursive: true, force: true })
+          },
+          halt: async (mode = 'fast') => {
+            await stopChild(child, mode === 'fast' ? 'SIGINT' : 'SIGQUIT')
+            live.delete(child)
+          },
+          restart: async () => {
+            ;({ child, log } = launch(port))
+            live.add(child)
+            await waitUntilReady(url, child, log, opts.timeoutMs ?? 30_000)
           },
         }
       } catch (err) {
@@ -204,11 +224,12 @@ async function waitUntilReady(
   throw new Error(`postgres did not accept connections within ${timeoutMs} ms:\n${log()}`)
 }
 
-/** SIGINT is Postgres' "fast" shutdown: clients are disconnected, nothing is waited for. */
-async function stopChild(child: ChildProcess) {
+/** SIGINT is Postgres' "fast" shutdown: clients are disconnected, nothing is waited for.
+ *  SIGQUIT is "immediate": every process quits at once, as in a crash. */
+async function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGINT') {
   if (child.exitCode !== null || child.signalCode !== null) return
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  child.kill('SIGINT')
+  child.kill(signal)
   const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
   await exited
   clearTimeout(timer)
