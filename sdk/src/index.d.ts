@@ -137,7 +137,7 @@ export interface TinyCRMOptions {
   fetch?: typeof globalThis.fetch
   /** Called once per failed call, after retries. Default: console.error. `null` silences it. */
   onError?: ((error: TinyCRMError) => void) | null
-  /** Coalesce identify and ping calls into /v1/batch requests (flushAt 20, flushIntervalMs 1000). */
+  /** Coalesce identify and ping calls into /v1/batch requests (flushAt 20, every 1000 ms). */
   batch?: boolean
   /** Send a batch once this many calls are queued (max 5000). Setting it turns batching on. */
   flushAt?: number
@@ -149,7 +149,7 @@ export declare class TinyCRM {
   /** `new TinyCRM('tcrm_proj_…')` or `new TinyCRM({ apiKey, baseUrl, … })`. Never throws. */
   constructor(apiKey: string | undefined)
   constructor(options: TinyCRMOptions)
-  /** Creates or updates the customer in this product (an upsert, merged across products by email). */
+  /** Creates or updates the customer in this product (an upsert; products merge by email). */
   identify(input: IdentifyInput): Promise<Result<IdentifyData>>
   /** Marks the customer active in this product now; creates nothing. */
   ping(email: string): Promise<Result<PingData>>

@@ -53,7 +53,7 @@ export class TinyCRM {
         } catch (e) {
           r = fail(e.name == 'TimeoutError' ? 'timeout' : 'network_error', e.message)
         }
-        // A Retry-After over a minute is not worth holding a request (or a serverless function) for.
+        // A Retry-After over a minute is not worth holding a request (or a function) open for.
         if (n >= retries || !(wait < 6e4)) return r
         await new Promise((f) => setTimeout(f, wait))
       }
@@ -117,7 +117,7 @@ export class TinyCRM {
     this.ping = (input) => call('ping', typeof input == 'string' ? { email: input } : input)
     this.batch = (items) => call('batch', items)
     this.flush = async () => {
-      while (queue[0] || pending.size) drain(), await Promise.all(pending)
+      while (queue[0] || pending.size) (drain(), await Promise.all(pending))
     }
   }
 }

@@ -31,7 +31,10 @@ describe('constructors', () => {
     process.env.TINYCRM_URL = server.url
     try {
       const result = await new TinyCRM(key).identify({ email: 'env@example.com' })
-      expect(result).toEqual({ data: { ok: true, customerId: expect.any(Number), created: true }, error: null })
+      expect(result).toEqual({
+        data: { ok: true, customerId: expect.any(Number), created: true },
+        error: null,
+      })
     } finally {
       delete process.env.TINYCRM_URL
     }
@@ -52,7 +55,11 @@ describe('constructors', () => {
 describe('methods', () => {
   it('identify: created on the first call, the same customer after', async () => {
     const crm = new TinyCRM({ apiKey: key, baseUrl: server.url })
-    const first = await crm.identify({ email: 'Kim@Example.com', status: 'trialing', params: { a: 1 } })
+    const first = await crm.identify({
+      email: 'Kim@Example.com',
+      status: 'trialing',
+      params: { a: 1 },
+    })
     const second = await crm.identify({
       email: 'kim@example.com',
       status: 'active',
@@ -60,7 +67,11 @@ describe('methods', () => {
       timestamp: new Date(),
     })
     expect(first.data).toMatchObject({ ok: true, created: true })
-    expect(second.data).toMatchObject({ ok: true, created: false, customerId: first.data!.customerId })
+    expect(second.data).toMatchObject({
+      ok: true,
+      created: false,
+      customerId: first.data!.customerId,
+    })
     expect(await seeded.badges('kim@example.com')).toMatchObject([
       { status: 'paid', params: { b: [1, { c: true }] } },
     ])
@@ -75,7 +86,9 @@ describe('methods', () => {
         code: 'validation_failed',
         status: 400,
         message: expect.stringContaining('status'),
-        details: [{ path: 'status', message: expect.stringContaining('free, trial, paid, churned') }],
+        details: [
+          { path: 'status', message: expect.stringContaining('free, trial, paid, churned') },
+        ],
         requestId: expect.any(String),
       },
     })
@@ -158,7 +171,9 @@ describe('batching mode', () => {
   it('flushAt sends as soon as that many calls are queued', async () => {
     const { fetch, paths } = countingFetch()
     const crm = new TinyCRM({ apiKey: key, baseUrl: server.url, fetch, flushAt: 2 })
-    const calls = ['f1', 'f2', 'f3', 'f4', 'f5'].map((n) => crm.identify({ email: `${n}@example.com` }))
+    const calls = ['f1', 'f2', 'f3', 'f4', 'f5'].map((n) =>
+      crm.identify({ email: `${n}@example.com` }),
+    )
     // Four calls made two full batches without any flush; the fifth waits for the interval.
     await Promise.all(calls.slice(0, 4))
     expect(paths).toEqual(['/v1/batch', '/v1/batch'])
@@ -174,10 +189,16 @@ describe('batching mode', () => {
   })
 
   it('a failed batch request gives every queued call the error', async () => {
-    const crm = new TinyCRM({ apiKey: 'tcrm_proj_unknown', baseUrl: server.url, batch: true, onError: null })
+    const crm = new TinyCRM({
+      apiKey: 'tcrm_proj_unknown',
+      baseUrl: server.url,
+      batch: true,
+      onError: null,
+    })
     const calls = [crm.identify({ email: 'x@example.com' }), crm.ping('x@example.com')]
     await crm.flush()
-    for (const r of await Promise.all(calls)) expect(r.error).toMatchObject({ code: 'unauthorized', status: 401 })
+    for (const r of await Promise.all(calls))
+      expect(r.error).toMatchObject({ code: 'unauthorized', status: 401 })
   })
 })
 

@@ -29,7 +29,12 @@ async function faultServer(script: (n: number) => Reply) {
     let raw = ''
     for await (const chunk of req) raw += chunk
     const n = hits.length
-    hits.push({ at: Date.now(), path: req.url!, body: JSON.parse(raw), authorization: req.headers.authorization })
+    hits.push({
+      at: Date.now(),
+      path: req.url!,
+      body: JSON.parse(raw),
+      authorization: req.headers.authorization,
+    })
     const reply = script(n)
     if (reply === 'hang') return
     res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers })
@@ -51,9 +56,14 @@ async function refusedUrl() {
 
 const KEY = 'tcrm_proj_0123456789abcdefghijklmnop'
 const ok = { status: 200, body: { ok: true, customerId: 7, created: true } }
-const serverError = (code: string, message: string) => ({ error: { code, message, requestId: 'req-1' } })
+const serverError = (code: string, message: string) => ({
+  error: { code, message, requestId: 'req-1' },
+})
 
-function client(baseUrl: string, options: Partial<ConstructorParameters<typeof TinyCRM>[0] & object> = {}) {
+function client(
+  baseUrl: string,
+  options: Partial<ConstructorParameters<typeof TinyCRM>[0] & object> = {},
+) {
   const onError = vi.fn<(error: TinyCRMError) => void>()
   const crm = new TinyCRM({ apiKey: KEY, baseUrl, onError, ...options })
   return { crm, onError }
@@ -65,7 +75,11 @@ describe('retries', () => {
     const result = await crm.identify({ email: 'a@example.com' })
     expect(result).toEqual({
       data: null,
-      error: expect.objectContaining({ code: 'network_error', status: 0, message: expect.any(String) }),
+      error: expect.objectContaining({
+        code: 'network_error',
+        status: 0,
+        message: expect.any(String),
+      }),
     })
     expect(onError).toHaveBeenCalledTimes(1)
     expect(onError).toHaveBeenCalledWith(result.error)
@@ -102,7 +116,11 @@ describe('retries', () => {
   it('429 with Retry-After: waits at least that long before the retry', async () => {
     const { url, hits } = await faultServer((n) =>
       n === 0
-        ? { status: 429, headers: { 'Retry-After': '2' }, body: serverError('rate_limited', 'Slow down') }
+        ? {
+            status: 429,
+            headers: { 'Retry-After': '2' },
+            body: serverError('rate_limited', 'Slow down'),
+          }
         : ok,
     )
     const { crm } = client(url)
@@ -126,7 +144,10 @@ describe('retries', () => {
   })
 
   it('gives up after `retries` extra attempts with the last error', async () => {
-    const { url, hits } = await faultServer(() => ({ status: 503, body: serverError('unavailable', 'Down') }))
+    const { url, hits } = await faultServer(() => ({
+      status: 503,
+      body: serverError('unavailable', 'Down'),
+    }))
     const { crm } = client(url, { retries: 2 })
     const result = await crm.identify({ email: 'a@example.com' })
     expect(result.error).toMatchObject({ code: 'unavailable', status: 503, requestId: 'req-1' })
@@ -206,7 +227,9 @@ describe('fire-and-forget is safe', () => {
     try {
       const refused = await refusedUrl()
       const { url: failing } = await faultServer((n) =>
-        n % 2 ? { status: 401, body: serverError('unauthorized', 'Unknown API key') } : { status: 500 },
+        n % 2
+          ? { status: 401, body: serverError('unauthorized', 'Unknown API key') }
+          : { status: 500 },
       )
       const { url: hanging } = await faultServer(() => 'hang')
       const throwing = () => {

@@ -20,7 +20,9 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }))
 /** Runs an ES module snippet with plain `node` from `cwd`; resolves to its exit code and output. */
 async function node(cwd: string, source: string) {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--input-type=module', '-e', source], { cwd })
+    const { stdout, stderr } = await run(process.execPath, ['--input-type=module', '-e', source], {
+      cwd,
+    })
     return { code: 0, stdout, stderr }
   } catch (err) {
     const { code, stdout, stderr } = err as { code: number; stdout: string; stderr: string }
@@ -56,7 +58,10 @@ describe('size budget', () => {
 describe('plain Node', () => {
   it('imports tinycrm-sdk through the workspace from any folder of the repo', async () => {
     for (const cwd of [repoDir, join(repoDir, 'src'), join(repoDir, 'scripts')]) {
-      const out = await node(cwd, `import { TinyCRM } from 'tinycrm-sdk'; console.log(typeof TinyCRM)`)
+      const out = await node(
+        cwd,
+        `import { TinyCRM } from 'tinycrm-sdk'; console.log(typeof TinyCRM)`,
+      )
       expect(out).toMatchObject({ code: 0, stdout: 'function\n' })
     }
   })
@@ -81,7 +86,9 @@ describe('plain Node', () => {
 
 describe('npm pack', () => {
   it('packs the code, types, README and licence only, and the tarball works as installed', async () => {
-    const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', tmp], { cwd: sdkDir })
+    const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', tmp], {
+      cwd: sdkDir,
+    })
     const [packed] = JSON.parse(stdout.slice(stdout.indexOf('[')))
     expect(packed.files.map((f: { path: string }) => f.path).sort()).toEqual([
       'LICENSE',
@@ -97,12 +104,18 @@ describe('npm pack', () => {
     await run('tar', ['-xzf', join(tmp, packed.filename), '-C', installed, '--strip-components=1'])
     writeFileSync(join(consumer, 'package.json'), '{ "type": "module" }')
 
-    const out = await node(consumer, `
+    const out = await node(
+      consumer,
+      `
       import { TinyCRM } from 'tinycrm-sdk'
       const crm = new TinyCRM('tcrm_proj_x')
-      console.log(JSON.stringify(await crm.identify({ email: '' })))`)
+      console.log(JSON.stringify(await crm.identify({ email: '' })))`,
+    )
     expect(out.code).toBe(0)
-    expect(JSON.parse(out.stdout)).toMatchObject({ data: null, error: { code: 'validation_failed' } })
+    expect(JSON.parse(out.stdout)).toMatchObject({
+      data: null,
+      error: { code: 'validation_failed' },
+    })
 
     // The types as a consumer's TypeScript resolves them (package.json "exports" → types).
     writeFileSync(

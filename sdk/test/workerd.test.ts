@@ -54,7 +54,7 @@ afterAll(() => server.close())
 async function withWorker(
   bindings: Record<string, string>,
   compatibilityFlags: string[],
-  body: (send: (payload: object) => Promise<Response>) => Promise<void>,
+  body: (send: (payload: object) => Promise<{ status: number }>) => Promise<void>,
 ) {
   // Miniflare 5 takes a new options shape; the classic one converts, and stays short.
   const mf = new Miniflare(
@@ -68,7 +68,10 @@ async function withWorker(
   )
   try {
     await body((payload) =>
-      mf.dispatchFetch('http://worker.test/signup', { method: 'POST', body: JSON.stringify(payload) }),
+      mf.dispatchFetch('http://worker.test/signup', {
+        method: 'POST',
+        body: JSON.stringify(payload),
+      }),
     )
   } finally {
     await mf.dispose()

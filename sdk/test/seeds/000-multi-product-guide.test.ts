@@ -29,7 +29,10 @@ it('the same user signing up to two products is one customer row with two projec
       params: { source: 'product-hunt', product: 'product-a' },
     })
     // --- end seed
-    expect(result).toEqual({ data: { ok: true, customerId: expect.any(Number), created: true }, error: null })
+    expect(result).toEqual({
+      data: { ok: true, customerId: expect.any(Number), created: true },
+      error: null,
+    })
   }
   {
     // Product B — .env
@@ -50,8 +53,16 @@ it('the same user signing up to two products is one customer row with two projec
       email: 'sam@example.com',
       name: 'Sam Lee',
       badges: [
-        { project: 'Product A', status: 'paid', params: { source: 'product-hunt', product: 'product-a' } },
-        { project: 'Product B', status: 'free', params: { source: 'twitter', product: 'product-b' } },
+        {
+          project: 'Product A',
+          status: 'paid',
+          params: { source: 'product-hunt', product: 'product-a' },
+        },
+        {
+          project: 'Product B',
+          status: 'free',
+          params: { source: 'twitter', product: 'product-b' },
+        },
       ],
     },
   ])

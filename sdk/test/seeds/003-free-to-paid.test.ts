@@ -13,7 +13,8 @@ beforeAll(async () => {
 afterAll(() => server.close())
 
 // The Request type of a Next.js app (DOM lib): json() is Promise<any>. This repo's Workers types
-// make it Promise<unknown>, which would reject the seed's `const { email, name } = await req.json()`.
+// make it Promise<unknown>, which would reject the seed's `const { email, name } = await
+// req.json()`.
 type Request = Omit<globalThis.Request, 'json'> & { json(): Promise<any> }
 
 // The product's own database and Paddle's signature check, as the seed assumes them.

@@ -53,7 +53,10 @@ it('sign-up params, the upgrade, and params.plan = "pro" finds exactly the upgra
     // --- end seed
   }
 
-  onSignUp({ email: 'ph@example.com', name: 'PH' }, { query: { utm_source: 'producthunt', ref: 'friend123' } })
+  onSignUp(
+    { email: 'ph@example.com', name: 'PH' },
+    { query: { utm_source: 'producthunt', ref: 'friend123' } },
+  )
   onSignUp({ email: 'direct@example.com', name: 'Direct' }, { query: {} })
   onSignUp({ email: 'free@example.com', name: 'Free' }, { query: { utm_source: 'twitter' } })
   await crm.flush()
@@ -64,7 +67,13 @@ it('sign-up params, the upgrade, and params.plan = "pro" finds exactly the upgra
   const [ph] = await badges('ph@example.com')
   expect(ph).toMatchObject({
     status: 'paid',
-    params: { source: 'producthunt', referral: 'friend123', plan: 'pro', mrr: 29, billing_cycle: 'monthly' },
+    params: {
+      source: 'producthunt',
+      referral: 'friend123',
+      plan: 'pro',
+      mrr: 29,
+      billing_cycle: 'monthly',
+    },
   })
   const [direct] = await badges('direct@example.com')
   expect(direct!.params).toMatchObject({ source: 'direct', plan: 'pro' })
@@ -76,5 +85,7 @@ it('sign-up params, the upgrade, and params.plan = "pro" finds exactly the upgra
     'direct@example.com',
     'ph@example.com',
   ])
-  expect((await withParams({ source: 'producthunt' })).map((r) => r.email)).toEqual(['ph@example.com'])
+  expect((await withParams({ source: 'producthunt' })).map((r) => r.email)).toEqual([
+    'ph@example.com',
+  ])
 })
