@@ -13,7 +13,7 @@ export const accountCreate: Command = {
     'The account name defaults to the email. On a fresh data directory this also creates the\n' +
     'database.\n\n' +
     'Example:\n' +
-    "  printf '%s\\n' \"$PW\" | npm run tinycrm -- account create --email me@example.com --password -",
+    '  printf \'%s\\n\' "$PW" | npm run tinycrm -- account create --email me@example.com --password -',
   options: {
     email: { type: 'string' },
     password: { type: 'string' },

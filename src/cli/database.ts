@@ -42,7 +42,8 @@ export async function openTarget(
   target: Target,
   opts: { mayCreate: boolean; notice: (text: string) => void },
 ): Promise<NodeDb> {
-  if (target.databaseUrl) return openNodeDb({ databaseUrl: target.databaseUrl, migrate: true, poolSize: 2 })
+  if (target.databaseUrl)
+    return openNodeDb({ databaseUrl: target.databaseUrl, migrate: true, poolSize: 2 })
   const dir = resolve(target.dataDir)
   const exists = existsSync(join(dir, 'PG_VERSION'))
   if (!exists && !opts.mayCreate) {

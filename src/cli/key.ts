@@ -108,7 +108,9 @@ export const keyRevoke: Command = {
   required: ['key'],
   async run({ db, values, io }) {
     // Listings show the prefix followed by an ellipsis; accept it pasted back as it was shown.
-    const prefix = str(values, 'key')!.trim().replace(/(…|\.\.\.)$/, '')
+    const prefix = str(values, 'key')!
+      .trim()
+      .replace(/(…|\.\.\.)$/, '')
     const email = str(values, 'account')
     const accountId = email === undefined ? undefined : await requireAccount(db, email)
     const revoked = await revokeKeysByPrefix(db, prefix, accountId)
@@ -119,7 +121,9 @@ export const keyRevoke: Command = {
     )
     for (const k of revoked) {
       const p = names.get(k.project_id)
-      io.stdout(`Revoked ${k.prefix}… of ${p ? `${p.name} (id ${k.project_id}, slug ${p.slug})` : `project ${k.project_id}`}\n`)
+      io.stdout(
+        `Revoked ${k.prefix}… of ${p ? `${p.name} (id ${k.project_id}, slug ${p.slug})` : `project ${k.project_id}`}\n`,
+      )
     }
   },
 }

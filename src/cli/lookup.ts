@@ -23,7 +23,8 @@ export async function requireProject(db: Kysely<Database>, values: Values): Prom
   const email = str(values, 'account')
   if (email !== undefined) {
     const project = await findProject(db, await requireAccount(db, email), ref)
-    if (!project) throw new CliError(`No project '${ref}' in the account of ${normaliseEmail(email)}`)
+    if (!project)
+      throw new CliError(`No project '${ref}' in the account of ${normaliseEmail(email)}`)
     return project
   }
   const isId = /^\d{1,15}$/.test(ref)

@@ -76,7 +76,9 @@ export const projectList: Command = {
       return
     }
     if (rows.length === 0) {
-      io.stdout('No projects yet. Create one: npm run tinycrm -- project create --account EMAIL --name NAME\n')
+      io.stdout(
+        'No projects yet. Create one: npm run tinycrm -- project create --account EMAIL --name NAME\n',
+      )
       return
     }
     const header = ['ID', 'SLUG', 'ACTIVE KEYS', 'CREATED (UTC)', 'NAME']
@@ -89,7 +91,10 @@ export const projectList: Command = {
     ]
     io.stdout(
       email === undefined
-        ? formatTable(['ACCOUNT', ...header], rows.map((p) => [p.account.label, ...line(p)]))
+        ? formatTable(
+            ['ACCOUNT', ...header],
+            rows.map((p) => [p.account.label, ...line(p)]),
+          )
         : formatTable(header, rows.map(line)),
     )
   },

@@ -71,7 +71,9 @@ describe('usage', () => {
   it('prints a command help, wherever --help is', async () => {
     const r = await run(['project', 'create', '--help'])
     expect(r).toMatchObject({ code: 0, stderr: '' })
-    expect(r.stdout).toMatch(/^Usage: npm run tinycrm -- project create --account EMAIL --name NAME/)
+    expect(r.stdout).toMatch(
+      /^Usage: npm run tinycrm -- project create --account EMAIL --name NAME/,
+    )
     expect((await run(['help', 'project', 'create'])).stdout).toBe(r.stdout)
     expect((await run(['-h', 'project', 'create'])).stdout).toBe(r.stdout)
   })
@@ -112,7 +114,9 @@ describe('the database it works on', () => {
   it('takes --data-dir over TINYCRM_DATA_DIR, and rejects bad database settings', async () => {
     opened.length = 0
     await run(['account', 'list'], { env: { TINYCRM_DATA_DIR: 'from-env' } })
-    await run(['account', 'list', '--data-dir', 'from-flag'], { env: { TINYCRM_DATA_DIR: 'from-env' } })
+    await run(['account', 'list', '--data-dir', 'from-flag'], {
+      env: { TINYCRM_DATA_DIR: 'from-env' },
+    })
     await run(['account', 'list', '--data-dir', 'from-flag'], {
       env: { DATABASE_URL: 'postgres://db.example/crm' },
     })
@@ -123,8 +127,18 @@ describe('the database it works on', () => {
       { dataDir: 'from-flag', databaseUrl: undefined },
       { dataDir: dir, databaseUrl: 'postgres://flag.example/crm' },
     ])
-    const both = await run(['account', 'list', '--data-dir', dir, '--database-url', 'postgres://x/y'])
-    expect(both).toMatchObject({ code: 1, stderr: 'tinycrm: Give --database-url or --data-dir, not both\n' })
+    const both = await run([
+      'account',
+      'list',
+      '--data-dir',
+      dir,
+      '--database-url',
+      'postgres://x/y',
+    ])
+    expect(both).toMatchObject({
+      code: 1,
+      stderr: 'tinycrm: Give --database-url or --data-dir, not both\n',
+    })
     const badUrl = await run(['account', 'list'], { env: { DATABASE_URL: 'mysql://x/y' } })
     expect(badUrl).toMatchObject({
       code: 1,
@@ -135,9 +149,12 @@ describe('the database it works on', () => {
 
 describe('account create', () => {
   it('takes the password from --password -, TINYCRM_PASSWORD, or a prompt at a terminal', async () => {
-    const fromStdin = await run(['account', 'create', '--email', 'stdin@example.com', '--password', '-'], {
-      stdin: 'correct horse battery\nignored second line\n',
-    })
+    const fromStdin = await run(
+      ['account', 'create', '--email', 'stdin@example.com', '--password', '-'],
+      {
+        stdin: 'correct horse battery\nignored second line\n',
+      },
+    )
     expect(fromStdin).toMatchObject({ code: 0, stderr: '' })
     expect(fromStdin.stdout).toMatch(/^Created account \d+ for stdin@example\.com\.\n/)
 
@@ -151,7 +168,9 @@ describe('account create', () => {
       asked++
       return 'correct horse battery'
     }
-    expect((await run(['account', 'create', '--email', 'tty@example.com'], { prompt })).code).toBe(0)
+    expect((await run(['account', 'create', '--email', 'tty@example.com'], { prompt })).code).toBe(
+      0,
+    )
     expect(asked).toBe(1)
 
     const none = await run(['account', 'create', '--email', 'none@example.com'])
@@ -163,9 +182,15 @@ describe('account create', () => {
     await run(['account', 'create', '--email', 'taken@example.com', ...PW])
     const before = JSON.parse((await run(['account', 'list', '--json'])).stdout)
     const cases: [string[], string][] = [
-      [['--email', 'TAKEN@example.com', ...PW], 'An account with the email taken@example.com already exists'],
+      [
+        ['--email', 'TAKEN@example.com', ...PW],
+        'An account with the email taken@example.com already exists',
+      ],
       [['--email', 'not-an-email', ...PW], 'email is not a valid email address'],
-      [['--email', 'short@example.com', '--password', 'short'], 'password must be at least 8 characters'],
+      [
+        ['--email', 'short@example.com', '--password', 'short'],
+        'password must be at least 8 characters',
+      ],
     ]
     for (const [args, message] of cases) {
       expect(await run(['account', 'create', ...args])).toEqual({
@@ -183,7 +208,14 @@ describe('projects and keys', () => {
   it('names a project by id, or by slug when one account has it, else asks for --account', async () => {
     await run(['account', 'create', '--email', 'one@example.com', ...PW])
     await run(['account', 'create', '--email', 'two@example.com', ...PW])
-    const created = await run(['project', 'create', '--account', 'one@example.com', '--name', 'Shared Name'])
+    const created = await run([
+      'project',
+      'create',
+      '--account',
+      'one@example.com',
+      '--name',
+      'Shared Name',
+    ])
     const id = /\(id (\d+), slug shared-name\)/.exec(created.stdout)![1]!
     const bySlug = await run(['key', 'list', '--project', 'shared-name'])
     expect(bySlug.code).toBe(0)
@@ -197,14 +229,26 @@ describe('projects and keys', () => {
         "tinycrm: Several accounts have a project 'shared-name': add --account EMAIL, or use the project id\n",
     })
     expect((await run(['key', 'list', '--project', id])).code).toBe(0)
-    const scoped = await run(['key', 'list', '--project', 'shared-name', '--account', 'two@example.com', '--json'])
-    expect(JSON.parse(scoped.stdout)).toMatchObject([{ prefix: expect.stringMatching(/^tcrm_proj_/) }])
+    const scoped = await run([
+      'key',
+      'list',
+      '--project',
+      'shared-name',
+      '--account',
+      'two@example.com',
+      '--json',
+    ])
+    expect(JSON.parse(scoped.stdout)).toMatchObject([
+      { prefix: expect.stringMatching(/^tcrm_proj_/) },
+    ])
 
     expect(await run(['key', 'list', '--project', 'nope'])).toMatchObject({
       code: 1,
       stderr: "tinycrm: No project 'nope' (see: project list)\n",
     })
-    expect(await run(['key', 'list', '--project', id, '--account', 'two@example.com'])).toMatchObject({
+    expect(
+      await run(['key', 'list', '--project', id, '--account', 'two@example.com']),
+    ).toMatchObject({
       code: 1,
       stderr: `tinycrm: No project '${id}' in the account of two@example.com\n`,
     })
@@ -229,7 +273,9 @@ describe('projects and keys', () => {
     const all = await run(['project', 'list'])
     expect(all.stdout).toMatch(/^lists@example\.com +\d+ +alpha-2 +1 /m)
 
-    expect(await run(['project', 'create', ...a, '--name', 'Beta', '--color', 'red'])).toMatchObject({
+    expect(
+      await run(['project', 'create', ...a, '--name', 'Beta', '--color', 'red']),
+    ).toMatchObject({
       code: 1,
       stderr: "tinycrm: --color must look like #4f46e5, got 'red'\n",
     })
@@ -243,7 +289,9 @@ describe('projects and keys', () => {
     expect(added.code).toBe(0)
     const second = lastLine(added.stdout)
     expect(second).toMatch(/^tcrm_proj_[0-9A-Za-z]{32}$/)
-    const keys = JSON.parse((await run(['key', 'list', '--project', 'keyed', ...a, '--json'])).stdout)
+    const keys = JSON.parse(
+      (await run(['key', 'list', '--project', 'keyed', ...a, '--json'])).stdout,
+    )
     expect(keys).toMatchObject([
       { prefix: first.slice(0, 16), revokedAt: null },
       { prefix: second.slice(0, 16), revokedAt: null },
@@ -253,11 +301,18 @@ describe('projects and keys', () => {
     const shown = `${first.slice(0, 16)}…`
     expect(
       await run(['key', 'revoke', '--key', shown, '--account', 'lists@example.com']),
-    ).toMatchObject({ code: 1, stderr: `tinycrm: No active key starts with ${first.slice(0, 16)}\n` })
+    ).toMatchObject({
+      code: 1,
+      stderr: `tinycrm: No active key starts with ${first.slice(0, 16)}\n`,
+    })
     const revoked = await run(['key', 'revoke', '--key', shown])
     expect(revoked).toMatchObject({ code: 0, stderr: '' })
-    expect(revoked.stdout).toMatch(new RegExp(`^Revoked ${first.slice(0, 16)}… of Keyed \\(id \\d+, slug keyed\\)\\n$`))
-    const after = JSON.parse((await run(['key', 'list', '--project', 'keyed', ...a, '--json'])).stdout)
+    expect(revoked.stdout).toMatch(
+      new RegExp(`^Revoked ${first.slice(0, 16)}… of Keyed \\(id \\d+, slug keyed\\)\\n$`),
+    )
+    const after = JSON.parse(
+      (await run(['key', 'list', '--project', 'keyed', ...a, '--json'])).stdout,
+    )
     expect(after[0].revokedAt).not.toBeNull()
     expect(after[1].revokedAt).toBeNull()
 

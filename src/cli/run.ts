@@ -5,7 +5,14 @@ import { parseArgs } from 'node:util'
 import { ApiError, isDatabaseUnavailable } from '../lib/errors.js'
 import { DataDirLockedError } from '../db/lock.js'
 import { accountCreate, accountList } from './account.js'
-import { CliError, UsageError, type CliIo, type Command, type OptionsConfig, type Values } from './command.js'
+import {
+  CliError,
+  UsageError,
+  type CliIo,
+  type Command,
+  type OptionsConfig,
+  type Values,
+} from './command.js'
 import { openTarget, resolveTarget } from './database.js'
 import { keyCreate, keyList, keyRevoke, keyRotate } from './key.js'
 import { projectCreate, projectList } from './project.js'
@@ -66,7 +73,11 @@ function groupUsage(group: string): string {
 }
 
 /** Every option of every command, so a first pass can find the command words wherever flags are. */
-const ALL_OPTIONS: OptionsConfig = Object.assign({}, GLOBAL_OPTIONS, ...COMMANDS.map((c) => c.options))
+const ALL_OPTIONS: OptionsConfig = Object.assign(
+  {},
+  GLOBAL_OPTIONS,
+  ...COMMANDS.map((c) => c.options),
+)
 
 export interface CliDeps {
   /** Opens the target database; tests hand in one already-open PGlite. */
@@ -76,7 +87,12 @@ export interface CliDeps {
 export async function runCli(argv: string[], io: CliIo, deps: CliDeps = {}): Promise<number> {
   let command: Command | undefined
   try {
-    const first = parseArgs({ args: argv, options: ALL_OPTIONS, allowPositionals: true, strict: false })
+    const first = parseArgs({
+      args: argv,
+      options: ALL_OPTIONS,
+      allowPositionals: true,
+      strict: false,
+    })
     const words = first.positionals
     if (words[0] === 'help') {
       words.shift()
@@ -101,7 +117,8 @@ export async function runCli(argv: string[], io: CliIo, deps: CliDeps = {}): Pro
     if (first.values.help) return print(io, commandUsage(command))
 
     const { values, positionals } = parseCommandArgs(command, argv)
-    if (positionals.length > 2) throw new UsageError(`Unexpected argument '${positionals[2]}'`, command)
+    if (positionals.length > 2)
+      throw new UsageError(`Unexpected argument '${positionals[2]}'`, command)
     const missing = (command.required ?? []).filter((name) => values[name] === undefined)
     if (missing.length > 0) {
       throw new UsageError(`Missing ${missing.map((m) => `--${m}`).join(', ')}`, command)
