@@ -315,7 +315,9 @@ function Results(props: CustomersViewProps & { data: CustomerPage & { summary: S
   const { data, query, projects } = props
   const { summary } = data
   const filtered = [...query.keys()].some((k) => k in FILTER_LABELS && k !== 'sum')
-  if (projects.length > 0 && summary.count === 0 && !filtered) {
+  // A new account: the first-run steps above say it all.
+  if (projects.length === 0 && summary.count === 0) return null
+  if (summary.count === 0 && !filtered) {
     return (
       <div class="empty-state">
         <h2>No customers yet</h2>

@@ -4,7 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApp } from '../app.js'
 import { openTestDb, type TestDb } from '../testing/db.js'
-import { postJson } from '../testing/fixtures.js'
+import { createProject } from '../accounts/store.js'
+import { postJson, seedAccount } from '../testing/fixtures.js'
 import { seedQuestions, sessionCookie, type QuestionsFixture } from './fixture.js'
 
 let t: TestDb
@@ -127,6 +128,19 @@ describe('GET /customers', () => {
     expect(page.html).not.toContain('<b>key</b>')
     expect(page.html).toContain('&lt;b>key&lt;/b>')
     expect(page.html).toContain('&lt;img src=x onerror=alert(1)>')
+  })
+
+  it('first run: a new account is told how to create a project and send the first identify', async () => {
+    const account = await seedAccount(t.db, [])
+    const as = await sessionCookie(t.db, account.userId)
+    const empty = await get('/customers', {}, as)
+    expect(empty.html).toContain('Two steps to your first customer')
+    expect(empty.html).toContain('href="/projects"')
+    expect(empty.html).not.toContain('No customers match')
+    await createProject(t.db, { accountId: account.accountId, name: 'First App' })
+    const noCustomers = await get('/customers', {}, as)
+    expect(noCustomers.html).toContain('No customers yet')
+    expect(noCustomers.html).toContain('<code>identify</code>')
   })
 
   it('sends a signed-out visitor to log in, and an htmx request gets 401 with HX-Redirect', async () => {
