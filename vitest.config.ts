@@ -19,7 +19,7 @@ export default defineConfig({
       {
         test: {
           name: 'postgres',
-          include: ['src/**/*.pg.test.ts'],
+          include: ['src/**/*.pg.test.ts', 'sdk/test/**/*.pg.test.ts'],
           globalSetup: ['src/testing/postgres-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
@@ -29,6 +29,7 @@ export default defineConfig({
         test: {
           name: 'sdk',
           include: ['sdk/test/**/*.test.ts'],
+          exclude: ['**/*.pg.test.ts', '**/node_modules/**'],
           globalSetup: ['src/testing/pglite-setup.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
@@ -54,6 +55,8 @@ export default defineConfig({
           name: 'workers',
           include: ['test/worker/**/*.test.ts'],
           globalSetup: ['test/worker/global-setup.ts'],
+          // One database endpoint for all files: sequential files keep its query counts exact.
+          fileParallelism: false,
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },
