@@ -64,8 +64,9 @@ async function until(what: string, done: () => boolean) {
   }
 }
 
-describe.each(['fast', 'immediate'] as const)('the database stops mid-run (%s shutdown)', (mode) => {
-  it('answers 200 or 503 with Retry-After, writes whole rows only, and recovers by itself', async () => {
+const MODES = ['fast', 'immediate'] as const
+describe.each(MODES)('the database stops mid-run (%s shutdown)', (mode) => {
+  it('answers 200 or 503 + Retry-After, writes whole rows only, recovers by itself', async () => {
     const { accountId, projects } = await seedAccount(node.db, ['Faulty'])
     const key = projects[0]!.key
     const answers: Answer[] = []
