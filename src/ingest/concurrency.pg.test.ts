@@ -12,6 +12,9 @@ import { openNodeDb, type NodeDb } from '../db/node.js'
 import { seedAccount } from '../testing/fixtures.js'
 
 const POOL_SIZE = 60
+// Names this file's connections, so the gate counts only our requests (other .pg.test.ts files
+// share the database and run at the same time).
+const APP_NAME = 'tinycrm-concurrency-test'
 
 let node: NodeDb
 let server: ServerType
@@ -23,7 +26,8 @@ let keyB: string
 
 beforeAll(async () => {
   const url = inject('postgresUrl')
-  node = await openNodeDb({ databaseUrl: url, poolSize: POOL_SIZE })
+  const databaseUrl = `${url}?application_name=${APP_NAME}`
+  node = await openNodeDb({ databaseUrl, poolSize: POOL_SIZE })
   gatePool = new pg.Pool({ connectionString: url, max: 2 })
   const app = createApp({ db: node.db })
   await new Promise<void>((resolve) => {
@@ -69,8 +73,8 @@ async function gated<T>(waiters: number, fire: () => Promise<T>): Promise<T> {
       // Asked outside the gate's transaction, which would see one frozen snapshot of the activity.
       const { rows } = await gatePool.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM pg_stat_activity
-         WHERE datname = current_database() AND wait_event_type = 'Lock'
-           AND pid <> pg_backend_pid()`,
+         WHERE application_name = $1 AND wait_event_type = 'Lock'`,
+        [APP_NAME],
       )
       if (rows[0]!.n >= waiters) break
       // Requests that answer without reaching the database would leave the gate waiting forever.
