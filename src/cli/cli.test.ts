@@ -102,7 +102,7 @@ describe('tinycrm CLI on a PGlite data directory', () => {
     expect(await identifyWith(dir, [newKey])).toEqual([403])
   }, 240_000) // four CLI processes, a new database (initdb), three opens: slow on a busy machine
 
-  it('refuses a data directory a running server owns; after a crash takes over its stale lock', async () => {
+  it('refuses a data directory a server owns, and takes over the lock its crash left', async () => {
     const server = start(['src/node.ts'], dir, { PORT: '0' })
     const exited = collect(server)
     let serverOut = ''

@@ -121,9 +121,10 @@ export const keyRevoke: Command = {
     )
     for (const k of revoked) {
       const p = names.get(k.project_id)
-      io.stdout(
-        `Revoked ${k.prefix}… of ${p ? `${p.name} (id ${k.project_id}, slug ${p.slug})` : `project ${k.project_id}`}\n`,
-      )
+      const project = p
+        ? `${p.name} (id ${k.project_id}, slug ${p.slug})`
+        : `project ${k.project_id}`
+      io.stdout(`Revoked ${k.prefix}… of ${project}\n`)
     }
   },
 }

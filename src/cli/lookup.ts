@@ -1,6 +1,6 @@
 // How the CLI finds what a command names: an account by a user's email, a project by id or slug.
-// The dashboard always knows its account (the session); the CLI is an operator's tool over the whole
-// database, so it may look across accounts, which is why these few queries live here.
+// The dashboard always knows its account (the session); the CLI is an operator's tool over the
+// whole database, so it may look across accounts, which is why these few queries live here.
 import { sql, type Kysely } from 'kysely'
 import { findAccountIdByUserEmail, findProject, normaliseEmail } from '../accounts/store.js'
 import type { Database, Project } from '../db/schema.js'

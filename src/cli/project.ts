@@ -1,5 +1,5 @@
 // `project create` and `project list`. Creating a project prints its first API key as the last
-// line of stdout, so `KEY=$(npm run -s tinycrm -- project create … | tail -n 1)` works in scripts.
+// line of stdout, so `KEY=$(npm run -s tinycrm -- project create … | tail -n 1)` works.
 import { createProject, listProjects, normaliseEmail } from '../accounts/store.js'
 import { CliError, formatDate, formatTable, str, toJson, type Command } from './command.js'
 import { listAccounts, requireAccount } from './lookup.js'
