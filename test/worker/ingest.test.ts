@@ -181,4 +181,15 @@ describe('the Worker over Neon HTTP', () => {
     expect(String(logged.mock.calls[0]?.[0])).toContain(body.error.requestId)
     logged.mockRestore()
   })
+
+  it('answers a clear 500 for a bad TINYCRM_SIGNUP var', async () => {
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {})
+    const ctx = { waitUntil() {}, passThroughOnException() {} } as unknown as ExecutionContext
+    const request = new Request('https://tinycrm.example/healthz')
+    const env = { DATABASE_URL: bindings.DATABASE_URL, TINYCRM_SIGNUP: 'maybe' }
+    const res = await worker.fetch(request as Parameters<typeof worker.fetch>[0], env, ctx)
+    expect(res.status).toBe(500)
+    expect(((await res.json()) as any).error.message).toContain('TINYCRM_SIGNUP must be open or closed')
+    logged.mockRestore()
+  })
 })
