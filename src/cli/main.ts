@@ -40,6 +40,10 @@ function promptPassword(): Promise<string> {
   })
 }
 
+// Ctrl-C or a kill mid-command: exit through process.exit so the data directory's lock is released.
+process.on('SIGINT', () => process.exit(130))
+process.on('SIGTERM', () => process.exit(143))
+
 const code = await runCli(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
