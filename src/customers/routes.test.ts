@@ -84,6 +84,17 @@ describe('GET /customers', () => {
     expect(html).toContain('aria-label="Remove filter uses app-a"')
   })
 
+  it("keeps URLs short: a form's empty fields and the default sort are dropped", async () => {
+    const full = '/customers?q=&in=app-a&in=&not_in=&status=&sort=-last_activity&p='
+    const plain = await app.request(full, { headers: { Cookie: cookie } })
+    expect(plain.status).toBe(303)
+    expect(plain.headers.get('Location')).toBe('/customers?in=app-a')
+    const frag = await get(full, HTMX)
+    expect(frag.status).toBe(200)
+    expect(frag.headers.get('HX-Push-Url')).toBe('/customers?in=app-a')
+    expect((await get('/customers?in=app-a', HTMX)).headers.get('HX-Push-Url')).toBeNull()
+  })
+
   it('shows a bad filter in the page with a 400, naming the bad part, and keeps the form', async () => {
     const { status, html } = await get('/customers?p=plan:like:pro')
     expect(status).toBe(400)

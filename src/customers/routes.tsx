@@ -44,8 +44,25 @@ async function projectsOnly(c: Ctx): Promise<ProjectInfo[]> {
     .execute()
 }
 
+/** The URL people share: a GET form sends every field, so empty ones (and the default sort) are
+ *  dropped. Undefined when the request already is that URL. */
+function canonicalUrl(query: URLSearchParams): string | undefined {
+  const clean = new URLSearchParams()
+  for (const [k, v] of query.entries()) {
+    if (v.trim() === '' || (k === 'sort' && v === '-last_activity')) continue
+    clean.append(k, v)
+  }
+  return clean.toString() === query.toString() ? undefined : customersUrl(clean)
+}
+
 async function customersList(c: Ctx) {
   const query = new URL(c.req.url).searchParams
+  const canonical = canonicalUrl(query)
+  if (canonical) {
+    // Without htmx: one redirect to the short URL. With htmx: answer now, push the short URL.
+    if (c.req.header('HX-Request') !== 'true') return c.redirect(canonical, 303)
+    c.header('HX-Push-Url', canonical)
+  }
   // `open` is view state (which badge shows its details), not part of the filter.
   const openMatch = /^(\d{1,15})\.([a-z0-9-]+)$/.exec(query.get('open') ?? '')
   const filterQuery = new URLSearchParams(query)
