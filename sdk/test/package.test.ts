@@ -47,6 +47,23 @@ describe('size budget', () => {
     expect(min).toBeLessThan(2048)
   })
 
+  it('needs no syntax newer than Node 18 and 2022 browsers have (nothing to lower)', async () => {
+    const bundle = async (target: string[]) => {
+      const out = await build({
+        entryPoints: [join(sdkDir, 'src/index.js')],
+        bundle: true,
+        minify: true,
+        format: 'esm',
+        target,
+        write: false,
+      })
+      return out.outputFiles[0]!.text
+    }
+    expect(await bundle(['node18', 'chrome103', 'firefox100', 'safari16'])).toBe(
+      await bundle(['esnext']),
+    )
+  })
+
   it('has zero runtime dependencies and no Node built-ins', () => {
     const pkg = JSON.parse(readFileSync(join(sdkDir, 'package.json'), 'utf8'))
     expect(pkg.dependencies ?? {}).toEqual({})
