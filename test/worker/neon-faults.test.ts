@@ -49,7 +49,7 @@ describe('the Worker when the Neon HTTP endpoint fails', () => {
     expect(logged.mock.calls.flat().map(String).join(' ')).not.toContain(key)
   })
 
-  it.each([502, 503, 504])('answers 503 + Retry-After when the endpoint answers %i', async (status) => {
+  it.each([502, 503, 504])('answers 503 + Retry-After when it answers %i', async (status) => {
     vi.spyOn(console, 'error').mockImplementation(() => {})
     // The driver's own fetch hook: what a proxy in front of a database that is down sends back.
     const page = '<html>upstream unavailable</html>'
