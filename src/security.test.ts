@@ -1,0 +1,139 @@
+// Security properties of the whole app that no single route owns (see SECURITY.md): the headers
+// every response carries, pages without inline scripts, error bodies without internals, and logs
+// without secrets. Through the real app over PGlite.
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { createApp } from './app.js'
+import { TestBrowser } from './dashboard/test-client.js'
+import { hashKey } from './lib/keys.js'
+import { openTestDb, type TestDb } from './testing/db.js'
+import { postJson, seedAccount } from './testing/fixtures.js'
+
+let t: TestDb
+let app: ReturnType<typeof createApp>
+let n = 0
+const email = () => `sec${++n}-${Date.now()}@example.com`
+
+beforeAll(async () => {
+  t = await openTestDb()
+  app = createApp({ db: t.db })
+})
+afterAll(() => t.close())
+
+/** Everything the app wrote to the console while `fn` ran. */
+async function consoleDuring(fn: () => Promise<void>): Promise<string> {
+  const lines: string[] = []
+  const text = (a: unknown) => (a instanceof Error ? `${a.stack} ${JSON.stringify(a)}` : String(a))
+  const keep = (...args: unknown[]) => void lines.push(args.map(text).join(' '))
+  const spies = (['log', 'info', 'warn', 'error', 'debug'] as const).map((m) =>
+    vi.spyOn(console, m).mockImplementation(keep),
+  )
+  try {
+    await fn()
+  } finally {
+    for (const s of spies) s.mockRestore()
+  }
+  return lines.join('\n')
+}
+
+function expectSecurityHeaders(headers: Headers) {
+  const csp = headers.get('Content-Security-Policy') ?? ''
+  const directives = new Map(
+    csp.split(';').map((d) => {
+      const [name, ...values] = d.trim().split(/\s+/)
+      return [name!, values] as const
+    }),
+  )
+  // Scripts only from this origin: no inline scripts, no eval, no other hosts.
+  expect(directives.get('script-src')).toEqual(["'self'"])
+  expect(directives.get('default-src')).toEqual(["'self'"])
+  expect(directives.get('frame-ancestors')).toEqual(["'none'"])
+  expect(directives.get('object-src')).toEqual(["'none'"])
+  expect(headers.get('X-Frame-Options')).toBe('DENY')
+  expect(headers.get('X-Content-Type-Options')).toBe('nosniff')
+  expect(headers.get('Referrer-Policy')).toBe('strict-origin-when-cross-origin')
+}
+
+describe('security headers', () => {
+  it('dashboard pages: CSP without inline scripts, no framing, nosniff, referrer policy', async () => {
+    const b = new TestBrowser(app)
+    const pages = [await b.get('/login'), await b.get('/signup')]
+    await b.signUp(email())
+    pages.push(await b.get('/projects'), await b.get('/customers'), await b.get('/nowhere'))
+    for (const page of pages) {
+      expectSecurityHeaders(page.headers)
+      // And the pages need no exception to it: every script is a file, no inline handler.
+      expect(page.html).toMatch(/<html/)
+      expect(page.html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/i)
+      expect(page.html).not.toMatch(/\son[a-z]+\s*=/i)
+      expect(page.html).not.toMatch(/javascript:/i)
+    }
+  })
+
+  it('the JSON API gets the same headers, and stays callable from browsers (CORS)', async () => {
+    const { projects } = await seedAccount(t.db)
+    const res = await postJson(app, '/v1/identify', projects[0]!.key, { email: 'h@example.com' })
+    expect(res.status).toBe(200)
+    expectSecurityHeaders(res.headers)
+    const preflight = await app.request('/v1/identify', {
+      method: 'OPTIONS',
+      headers: { Origin: 'https://product.example', 'Access-Control-Request-Method': 'POST' },
+    })
+    expect(preflight.headers.get('Access-Control-Allow-Origin')).toBe('*')
+    // Write-only keys travel in a header, never a cookie: nothing for another site to ride on.
+    expect(preflight.headers.get('Access-Control-Allow-Credentials')).toBeNull()
+  })
+})
+
+describe('errors and logs', () => {
+  it('never logs passwords, session tokens or API keys, whatever the outcome', async () => {
+    const { projects } = await seedAccount(t.db)
+    const key = projects[0]!.key
+    const address = email()
+    const password = 'a secret nobody logs 42'
+    const b = new TestBrowser(app)
+    const logs = await consoleDuring(async () => {
+      await b.signUp(address, password)
+      await b.post('/logout')
+      await b.logIn(address, 'the wrong password 1')
+      await b.logIn(address, password)
+      await postJson(app, '/v1/identify', key, { email: 'not an email' })
+      await postJson(app, '/v1/identify', key + 'x', { email: 'x@example.com' })
+      await postJson(app, '/v1/identify', key, '{"email": broken json')
+    })
+    const session = b.cookies.get('tcrm_session')
+    expect(session).toBeDefined()
+    for (const secret of [password, 'the wrong password 1', session!, key, await hashKey(key)]) {
+      expect(logs).not.toContain(secret)
+    }
+  })
+
+  it('an internal failure answers 500 with a request id only, and logs the cause', async () => {
+    // A database that is gone (closed under the app): a real failure with internals to hide.
+    const broken = await openTestDb()
+    const brokenApp = createApp({ db: broken.db })
+    const { projects } = await seedAccount(broken.db)
+    const key = projects[0]!.key
+    const b = new TestBrowser(brokenApp)
+    await b.signUp(email())
+    await broken.close()
+
+    let api!: Awaited<ReturnType<typeof postJson>>
+    let page!: Awaited<ReturnType<TestBrowser['get']>>
+    const logs = await consoleDuring(async () => {
+      api = await postJson(brokenApp, '/v1/identify', key, { email: 'x@example.com' })
+      page = await b.get('/projects')
+    })
+    expect(api.status).toBe(500)
+    expect(api.body).toEqual({
+      error: { code: 'internal', message: 'Internal error', requestId: expect.any(String) },
+    })
+    expect(page.status).toBe(500)
+    for (const text of [JSON.stringify(api.body), page.html]) {
+      expect(text).not.toMatch(/\bat \S+ \(|node_modules|destroyed|closed|kysely|pglite|SELECT/i)
+    }
+    // The operator can find the cause: the log line carries the id the client was shown.
+    expect(logs).toContain(api.body.error.requestId)
+    expect(logs).not.toContain(key)
+    expect(logs).not.toContain(b.cookies.get('tcrm_session')!)
+  })
+})
