@@ -54,7 +54,7 @@ function expectSecurityHeaders(headers: Headers) {
 }
 
 describe('security headers', () => {
-  it('dashboard pages: CSP without inline scripts, no framing, nosniff, referrer policy', async () => {
+  it('dashboard pages: CSP without inline scripts, no framing, nosniff, referrer', async () => {
     const b = new TestBrowser(app)
     const pages = [await b.get('/login'), await b.get('/signup')]
     await b.signUp(email())
