@@ -72,7 +72,7 @@ const PLANS = ['free', 'starter', 'pro', 'team']
 
 /** Seeds one account with 3 projects and `n` customers in three INSERT … SELECT statements. The
  *  values are pure functions of the row number, so every run seeds the same data. */
-async function seed(db: Kysely<Database>, n: number) {
+export async function seed(db: Kysely<Database>, n: number) {
   const { accountId } = await createAccount(db, {
     email: `dashboard-bench-${Date.now()}@example.com`,
     password: 'bench password',
