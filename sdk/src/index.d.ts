@@ -16,9 +16,10 @@ export type Status =
   /** Stored as `churned`. */
   | 'cancelled'
 
-/** Any JSON value. `undefined` is dropped when sent, as JSON.stringify does. */
+/** Any JSON value. As JSON.stringify does, `undefined` is dropped and a Date becomes ISO text. */
 export type ParamValue =
   | string
+  | Date
   | number
   | boolean
   | null

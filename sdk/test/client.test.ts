@@ -63,7 +63,7 @@ describe('methods', () => {
     const second = await crm.identify({
       email: 'kim@example.com',
       status: 'active',
-      params: { a: null, b: [1, { c: true }] },
+      params: { a: null, b: [1, { c: true }], at: new Date(0) },
       timestamp: new Date(),
     })
     expect(first.data).toMatchObject({ ok: true, created: true })
@@ -73,7 +73,7 @@ describe('methods', () => {
       customerId: first.data!.customerId,
     })
     expect(await seeded.badges('kim@example.com')).toMatchObject([
-      { status: 'paid', params: { b: [1, { c: true }] } },
+      { status: 'paid', params: { b: [1, { c: true }], at: '1970-01-01T00:00:00.000Z' } },
     ])
   })
 
