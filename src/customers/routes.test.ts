@@ -109,6 +109,14 @@ describe('GET /customers', () => {
     expect(html).toContain("No project 'app-z' in your account (your projects: app-a, app-b, app-c)")
   })
 
+  it('explains how to filter on a param whose name has a dot', async () => {
+    const { status, html } = await get('/customers?p=utm.source:eq:x')
+    expect(status).toBe(400)
+    expect(html).toContain("No project 'utm' in your account")
+    expect(html).toContain('start it with *. (like *.utm.source)')
+    expect((await get('/customers?p=*.utm.source:eq:x')).status).toBe(200)
+  })
+
   it('says so when nothing matches, and offers to clear the filters', async () => {
     const { html } = await get('/customers?q=nobody-like-this')
     expect(html).toContain('No customers match these filters')

@@ -86,7 +86,11 @@ async function customersList(c: Ctx) {
     const unknown = filterSlugs(filter).filter((s) => !known.has(s))
     if (unknown.length > 0) {
       const yours = props.projects.map((p) => p.slug).join(', ') || 'none yet'
-      props.error = `No project ${unknown.map((s) => `'${s}'`).join(', ')} in your account (your projects: ${yours}).`
+      // `p=utm.source:…` reads as project "utm"; say how to name a param that has a dot.
+      const dotted = filter.params.some((p) => p.project && unknown.includes(p.project))
+      props.error =
+        `No project ${unknown.map((s) => `'${s}'`).join(', ')} in your account (your projects: ${yours}).` +
+        (dotted ? ' For a param whose name has a dot, start it with *. (like *.utm.source).' : '')
     } else {
       props.data = data
     }
