@@ -4,7 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createApp } from './app.js'
 import { TestBrowser } from './dashboard/test-client.js'
-import { hashKey } from './lib/keys.js'
+import { hashKey, KEY_PREFIX_LENGTH } from './lib/keys.js'
+import { verifyPassword } from './lib/password.js'
 import { openTestDb, type TestDb } from './testing/db.js'
 import { postJson, seedAccount } from './testing/fixtures.js'
 
@@ -81,6 +82,45 @@ describe('security headers', () => {
     expect(preflight.headers.get('Access-Control-Allow-Origin')).toBe('*')
     // Write-only keys travel in a header, never a cookie: nothing for another site to ride on.
     expect(preflight.headers.get('Access-Control-Allow-Credentials')).toBeNull()
+  })
+})
+
+describe('secrets at rest', () => {
+  it('stores passwords only as salted PBKDF2-SHA-256 hashes (100,000 iterations)', async () => {
+    const password = 'the same password twice'
+    const [a, b] = [email(), email()]
+    await new TestBrowser(app).signUp(a, password)
+    await new TestBrowser(app).signUp(b, password)
+    const rows = await t.db
+      .selectFrom('users')
+      .select(['email', 'password_hash'])
+      .where('email', 'in', [a, b])
+      .execute()
+    expect(rows).toHaveLength(2)
+    for (const { password_hash } of rows) {
+      const b64 = (n: number) => `[A-Za-z0-9+/=]{${n}}`
+      const format = new RegExp(`^pbkdf2-sha256\\$100000\\$${b64(24)}\\$${b64(44)}$`)
+      expect(password_hash).toMatch(format)
+      expect(password_hash).not.toContain(password)
+      expect(await verifyPassword(password, password_hash)).toBe(true)
+      expect(await verifyPassword(password + '!', password_hash)).toBe(false)
+    }
+    // A random salt per user: equal passwords do not give equal hashes.
+    expect(rows[0]!.password_hash).not.toBe(rows[1]!.password_hash)
+  })
+
+  it('stores project keys only as SHA-256, and a short prefix to tell them apart', async () => {
+    const { projects } = await seedAccount(t.db)
+    const { key, project } = projects[0]!
+    const row = await t.db
+      .selectFrom('api_keys')
+      .selectAll()
+      .where('project_id', '=', project.id)
+      .executeTakeFirstOrThrow()
+    expect(key).toMatch(/^tcrm_proj_[0-9A-Za-z]{32}$/)
+    expect(row.key_hash).toBe(await hashKey(key))
+    expect(row.prefix).toBe(key.slice(0, KEY_PREFIX_LENGTH))
+    expect(JSON.stringify(row)).not.toContain(key)
   })
 })
 
