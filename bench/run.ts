@@ -1,6 +1,7 @@
 // `npm run bench`: the ingest API's throughput and latency over HTTP against the real Node server,
 // on PGlite and on a local PostgreSQL, printed as a table and saved to bench-results/<time>.json.
 // Options: --targets pglite,postgres  --only identify,batch  --duration <seconds a run, default 5>
+//          --pg-fsync off (take the disk out of Postgres' figures)
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
@@ -19,6 +20,7 @@ const { values } = parseArgs({
     targets: { type: 'string', default: TARGETS.join(',') },
     only: { type: 'string', default: BENCHES.map((b) => b.name).join(',') },
     duration: { type: 'string', default: '5' },
+    'pg-fsync': { type: 'string', default: 'on' },
   },
 })
 const targets = values.targets.split(',').map((t) => t.trim()) as TargetName[]
@@ -27,6 +29,7 @@ for (const t of targets) {
 }
 const wanted = values.only.split(',').map((b) => b.trim())
 const benches = BENCHES.filter((b) => wanted.includes(b.name))
+if (benches.length === 0) throw new Error(`--only names none of: ${BENCHES.map((b) => b.name)}`)
 const durationMs = Number(values.duration) * 1000
 if (!(durationMs > 0)) throw new Error('--duration must be a number of seconds')
 
@@ -39,7 +42,7 @@ const results: BenchResult[] = []
 const servers: { target: string; database: string; rssAtRestMb: number; rssAfterMb: number }[] = []
 for (const name of targets) {
   log(`starting ${name}`)
-  const target = await startTarget(name)
+  const target = await startTarget(name, { postgresFsync: values['pg-fsync'] !== 'off' })
   try {
     await sleep(500)
     const rssAtRestMb = mb(target.rss())
@@ -91,7 +94,12 @@ const report = {
     memoryMb: mb(totalmem()),
     platform: `${process.platform}-${process.arch}`,
   },
-  options: { targets, benches: benches.map((b) => b.name), durationMs },
+  options: {
+    targets,
+    benches: benches.map((b) => b.name),
+    durationMs,
+    pgFsync: values['pg-fsync'],
+  },
   servers,
   results,
   totalSeconds: Math.round((Date.now() - started) / 1000),

@@ -29,7 +29,10 @@ export interface Target {
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 
-export async function startTarget(name: TargetName): Promise<Target> {
+export async function startTarget(
+  name: TargetName,
+  opts: { postgresFsync?: boolean } = {},
+): Promise<Target> {
   const cleanups: (() => Promise<void> | void)[] = []
   const cleanup = async () => {
     for (const fn of cleanups.reverse()) await fn()
@@ -46,8 +49,9 @@ export async function startTarget(name: TargetName): Promise<Target> {
       env = { TINYCRM_DATA_DIR: dataDir }
       database = 'PGlite 0.5 (embedded, data dir on disk)'
     } else {
-      // fsync on: the figures should be those of a server that keeps its data.
-      const server = await startPostgres({ durable: true })
+      // fsync on by default: the figures should be those of a server that keeps its data.
+      const durable = opts.postgresFsync ?? true
+      const server = await startPostgres({ durable })
       cleanups.push(() => server.stop())
       const admin = new pg.Client({ connectionString: server.url })
       await admin.connect()
@@ -56,7 +60,7 @@ export async function startTarget(name: TargetName): Promise<Target> {
       const url = server.url.replace(/\/postgres$/, '/tinycrm_bench')
       dbOpts = { databaseUrl: url, migrate: true }
       env = { DATABASE_URL: url }
-      database = `${server.version} (local, fsync on)`
+      database = `${server.version} (local, fsync ${durable ? 'on' : 'off'})`
     }
     const keys = await seed(dbOpts)
     const server = await startServer(env)
@@ -140,7 +144,8 @@ function rssOf(pid: number): number {
     const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
     if (kb) return Number(kb[1]) * 1024
   } catch {}
-  const kb = Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)], { encoding: 'utf8' }).trim())
+  const ps = execFileSync('ps', ['-o', 'rss=', '-p', String(pid)], { encoding: 'utf8' })
+  const kb = Number(ps.trim())
   if (!Number.isFinite(kb)) throw new Error(`no RSS for pid ${pid}`)
   return kb * 1024
 }
