@@ -98,6 +98,9 @@ describe.each(MODES)('the database stops mid-run (%s shutdown)', (mode) => {
     await until('200s before the outage', () => count(200) >= 100)
     await pgServer.halt(mode)
     await until('503s during the outage', () => count(503) >= 50)
+    // A load balancer's health check sees the outage the same way.
+    const down = await fetch(`${baseUrl}/healthz`)
+    expect([down.status, down.headers.get('Retry-After')]).toEqual([503, '2'])
     await pgServer.restart()
     restarted = true
     // The same app and pool: no restart of ours, only pg's reconnecting.
@@ -106,6 +109,7 @@ describe.each(MODES)('the database stops mid-run (%s shutdown)', (mode) => {
     )
     stop = true
     await clients
+    expect((await fetch(`${baseUrl}/healthz`)).status).toBe(200)
 
     // Every answer a client may act on: success, or "unavailable, retry" with a delay.
     const statuses = new Set(answers.map((a) => a.status))
