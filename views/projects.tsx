@@ -177,7 +177,10 @@ export function ProjectPage(props: ProjectPageProps) {
         <h1>
           <ProjectBadge name={project.name} color={project.color} />
         </h1>
-        <a class="button button-secondary button-small" href={`/customers?project=${project.id}`}>
+        <a
+          class="button button-secondary button-small"
+          href={`/customers?in=${encodeURIComponent(project.slug)}`}
+        >
           View its customers
         </a>
       </div>

@@ -89,6 +89,10 @@ describe('rename, recolour, delete', () => {
       .where('id', '=', project.id)
       .executeTakeFirstOrThrow()
     expect(row).toMatchObject({ name: 'Renamed App', color: '#be123c', slug: project.slug })
+    // Saved customer filters name projects by slug, so they keep working after a rename.
+    expect((await b.get(`/projects/${project.id}`)).html).toContain(
+      `href="/customers?in=${project.slug}"`,
+    )
     expect((await b.get('/projects')).html).toContain('Renamed App')
   })
 
