@@ -1,7 +1,7 @@
-// The customers page's SQL on a big account: seeds 100,000 customers over 3 projects (every customer
-// in 1–3 of them, ~190,000 relations with params), then times the page's two statements (rows +
-// summary, as GET /customers sends them) for each kind of filter, p50/p95, and EXPLAINs the
-// heaviest. `benchDashboard({ db, kind })` is what `npm run bench` calls; run alone:
+// The customers page's SQL on a big account: seeds 100,000 customers over 3 projects (every
+// customer in 1–3 of them, ~184,000 relations with params), then times the page's two statements
+// (rows + summary, as GET /customers sends them) for each kind of filter, p50/p95, and EXPLAINs
+// the heaviest. `benchDashboard({ db, kind })` is what `npm run bench` calls; run alone:
 //   npx tsx bench/dashboard.ts [--targets pglite,postgres] [--runs 15] [--customers 100000]
 import { sql, type Kysely } from 'kysely'
 import { fileURLToPath } from 'node:url'
@@ -112,7 +112,9 @@ FROM (
 ) x`.execute(db)
   await sql`ANALYZE customers`.execute(db)
   await sql`ANALYZE customer_projects`.execute(db)
-  const rel = await sql<{ n: number }>`SELECT count(*)::int AS n FROM customer_projects WHERE account_id = ${accountId}`.execute(db)
+  const rel = await sql<{
+    n: number
+  }>`SELECT count(*)::int AS n FROM customer_projects WHERE account_id = ${accountId}`.execute(db)
   return { accountId, relations: Number(rel.rows[0]!.n) }
 }
 
@@ -120,8 +122,13 @@ const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
 const round = (ms: number) => Math.round(ms * 10) / 10
 
-async function explain(db: Kysely<Database>, query: ReturnType<typeof rowsQuery> | ReturnType<typeof summaryQuery>) {
-  const { rows } = await sql<{ 'QUERY PLAN': string }>`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${query}`.execute(db)
+async function explain(
+  db: Kysely<Database>,
+  query: ReturnType<typeof rowsQuery> | ReturnType<typeof summaryQuery>,
+) {
+  const { rows } = await sql<{
+    'QUERY PLAN': string
+  }>`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${query}`.execute(db)
   return rows.map((r) => r['QUERY PLAN']).join('\n')
 }
 
@@ -137,7 +144,11 @@ export async function benchDashboard(opts: DashboardBenchOptions): Promise<Dashb
   log(`dashboard ${kind}: ${relations} relations seeded in ${seedSeconds} s`)
 
   // A real cursor for the "page 2" filter: the first page's next link.
-  const first = await customersPage(db, accountId, parseCustomerFilter(new URLSearchParams('sort=email')))
+  const first = await customersPage(
+    db,
+    accountId,
+    parseCustomerFilter(new URLSearchParams('sort=email')),
+  )
   const results: DashboardFilterResult[] = []
   for (const [name, rawQuery] of FILTER_KINDS) {
     const query = rawQuery.replace('PAGE2', first.next ?? '')
@@ -150,12 +161,22 @@ export async function benchDashboard(opts: DashboardBenchOptions): Promise<Dashb
       times.push(performance.now() - t0)
     }
     times.sort((x, y) => x - y)
-    const r = { target: kind, filter: name, query: rawQuery.replace('PAGE2', '…'), count: page.summary.count, p50Ms: round(percentile(times, 50)), p95Ms: round(percentile(times, 95)) }
+    const r = {
+      target: kind,
+      filter: name,
+      query: rawQuery.replace('PAGE2', '…'),
+      count: page.summary.count,
+      p50Ms: round(percentile(times, 50)),
+      p95Ms: round(percentile(times, 95)),
+    }
     log(`dashboard ${kind}: ${name}: p50 ${r.p50Ms} ms, p95 ${r.p95Ms} ms (${r.count} customers)`)
     results.push(r)
   }
   const worst = [...results].sort((x, y) => y.p50Ms - x.p50Ms)[0]!
-  const worstQuery = FILTER_KINDS.find(([name]) => name === worst.filter)![1].replace('PAGE2', first.next ?? '')
+  const worstQuery = FILTER_KINDS.find(([name]) => name === worst.filter)![1].replace(
+    'PAGE2',
+    first.next ?? '',
+  )
   const f = parseCustomerFilter(new URLSearchParams(worstQuery))
   return {
     target: kind,
@@ -203,15 +224,35 @@ async function main() {
         log(server.version)
       }
       cleanups.push(() => node.close())
-      all.push(await benchDashboard({ db: node.db, kind: target, runs: Number(values.runs), customers: Number(values.customers), log }))
+      all.push(
+        await benchDashboard({
+          db: node.db,
+          kind: target,
+          runs: Number(values.runs),
+          customers: Number(values.customers),
+          log,
+        }),
+      )
     } finally {
       for (const fn of cleanups.reverse()) await fn()
     }
   }
   for (const r of all) {
-    console.log(`\n## ${r.target}: ${r.customers} customers, ${r.relations} relations (seeded in ${r.seedSeconds} s)`)
-    console.table(r.results.map(({ filter, query, count, p50Ms, p95Ms }) => ({ filter, query, count, p50Ms, p95Ms })))
-    console.log(`\nHeaviest: ${r.heaviest.filter} (${r.heaviest.query})\n-- rows\n${r.heaviest.rowsPlan}\n-- summary\n${r.heaviest.summaryPlan}`)
+    console.log(
+      `\n## ${r.target}: ${r.customers} customers, ${r.relations} relations (seeded in ${r.seedSeconds} s)`,
+    )
+    console.table(
+      r.results.map(({ filter, query, count, p50Ms, p95Ms }) => ({
+        filter,
+        query,
+        count,
+        p50Ms,
+        p95Ms,
+      })),
+    )
+    console.log(
+      `\nHeaviest: ${r.heaviest.filter} (${r.heaviest.query})\n-- rows\n${r.heaviest.rowsPlan}\n-- summary\n${r.heaviest.summaryPlan}`,
+    )
   }
 }
 

@@ -67,7 +67,11 @@ function RelationFacts({ relation, now }: { relation: ProjectRelation; now?: Dat
 }
 
 /** The details of one badge, swapped in under the badges of a table row. */
-export function BadgeDetail(props: { customerId: number; relation: ProjectRelation; closeHref?: string }) {
+export function BadgeDetail(props: {
+  customerId: number
+  relation: ProjectRelation
+  closeHref?: string
+}) {
   const { relation } = props
   return (
     <div class="badge-detail" role="region" aria-label={`${relation.project.name} details`}>
@@ -75,7 +79,9 @@ export function BadgeDetail(props: { customerId: number; relation: ProjectRelati
         <span class="badge" style={badgeStyle(relation.project.color)}>
           {relation.project.name}
         </span>
-        <a href={`/customers/${props.customerId}#project-${relation.project.slug}`}>Customer page</a>
+        <a href={`/customers/${props.customerId}#project-${relation.project.slug}`}>
+          Customer page
+        </a>
         {props.closeHref ? (
           <a
             href={props.closeHref}
@@ -105,7 +111,12 @@ export function CustomerPage(props: {
   const { customer, now } = props
   const title = customer.name ?? customer.email
   return (
-    <Layout title={title} userEmail={props.userEmail} csrfToken={props.csrfToken} active="customers">
+    <Layout
+      title={title}
+      userEmail={props.userEmail}
+      csrfToken={props.csrfToken}
+      active="customers"
+    >
       <div class="customer-page">
         <p class="crumbs">
           <a href="/customers">← Customers</a>
@@ -135,7 +146,11 @@ export function CustomerPage(props: {
         ) : (
           <div class="project-columns">
             {customer.relations.map((r) => (
-              <section class="card project-card" id={`project-${r.project.slug}`} aria-labelledby={`h-${r.project.slug}`}>
+              <section
+                class="card project-card"
+                id={`project-${r.project.slug}`}
+                aria-labelledby={`h-${r.project.slug}`}
+              >
                 <h2 id={`h-${r.project.slug}`}>
                   <span class="badge" style={badgeStyle(r.project.color)}>
                     {r.project.name}

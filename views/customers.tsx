@@ -60,7 +60,12 @@ export function CustomersPage(
   props: CustomersViewProps & { userEmail: string; csrfToken?: string },
 ) {
   return (
-    <Layout title="Customers" userEmail={props.userEmail} csrfToken={props.csrfToken} active="customers">
+    <Layout
+      title="Customers"
+      userEmail={props.userEmail}
+      csrfToken={props.csrfToken}
+      active="customers"
+    >
       <CustomersSection {...props} />
     </Layout>
   )
@@ -81,8 +86,8 @@ export function CustomersSection(props: CustomersViewProps) {
             <strong>This filter cannot be read.</strong> {error}
           </p>
           <p>
-            <a {...swap('/customers')}>Clear all filters</a> · the syntax is in the README, "Filtering
-            customers".
+            <a {...swap('/customers')}>Clear all filters</a> · the syntax is in the README,
+            "Filtering customers".
           </p>
         </div>
       ) : data ? (
@@ -185,12 +190,26 @@ function FilterForm({ query, projects }: { query: URLSearchParams; projects: Pro
         </Field>
         {repeated(query, 'in').map((val, i) => (
           <Field label={i === 0 ? 'Uses project' : 'and also uses'} for={`f-in-${i}`}>
-            <ProjectSelect name="in" id={`f-in-${i}`} value={val} projects={projects} withStatuses label="Uses project" />
+            <ProjectSelect
+              name="in"
+              id={`f-in-${i}`}
+              value={val}
+              projects={projects}
+              withStatuses
+              label="Uses project"
+            />
           </Field>
         ))}
         {repeated(query, 'not_in').map((val, i) => (
           <Field label={i === 0 ? 'Not in project' : 'and not in'} for={`f-not-in-${i}`}>
-            <ProjectSelect name="not_in" id={`f-not-in-${i}`} value={val} projects={projects} withStatuses={false} label="Not in project" />
+            <ProjectSelect
+              name="not_in"
+              id={`f-not-in-${i}`}
+              value={val}
+              projects={projects}
+              withStatuses={false}
+              label="Not in project"
+            />
           </Field>
         ))}
         <Field label="Status anywhere" for="f-status">
@@ -213,7 +232,13 @@ function FilterForm({ query, projects }: { query: URLSearchParams; projects: Pro
         <summary>More filters</summary>
         <div class="filters-grid">
           <Field label="In at least N projects" for="f-min">
-            <input id="f-min" name="min_projects" inputmode="numeric" value={v('min_projects')} placeholder="2" />
+            <input
+              id="f-min"
+              name="min_projects"
+              inputmode="numeric"
+              value={v('min_projects')}
+              placeholder="2"
+            />
           </Field>
           <Field label="Inactive for days" for="f-inactive" hint="30, or 30@app-a">
             <input id="f-inactive" name="inactive" value={v('inactive')} placeholder="30" />
@@ -228,10 +253,19 @@ function FilterForm({ query, projects }: { query: URLSearchParams; projects: Pro
             <input id="f-seen-after" name="seen_after" value={v('seen_after')} />
           </Field>
           <Field label="No project with status" for="f-not-status">
-            <input id="f-not-status" name="not_status" value={v('not_status')} placeholder="paid,trial" />
+            <input
+              id="f-not-status"
+              name="not_status"
+              value={v('not_status')}
+              placeholder="paid,trial"
+            />
           </Field>
           {repeated(query, 'p').map((val, i) => (
-            <Field label={i === 0 ? 'Param' : 'and param'} for={`f-p-${i}`} hint="plan:eq:pro · app-a.mrr:gte:10 · beta:exists">
+            <Field
+              label={i === 0 ? 'Param' : 'and param'}
+              for={`f-p-${i}`}
+              hint="plan:eq:pro · app-a.mrr:gte:10 · beta:exists"
+            >
               <input id={`f-p-${i}`} name="p" value={val} placeholder="key:op:value" />
             </Field>
           ))}
@@ -273,7 +307,16 @@ const SORTS: [string, string][] = [
   ['-name', 'Name, Z→A'],
 ]
 
-const ADVANCED = ['min_projects', 'inactive', 'active', 'seen_before', 'seen_after', 'not_status', 'p', 'sum']
+const ADVANCED = [
+  'min_projects',
+  'inactive',
+  'active',
+  'seen_before',
+  'seen_after',
+  'not_status',
+  'p',
+  'sum',
+]
 const hasAdvanced = (q: URLSearchParams) => ADVANCED.some((k) => (q.get(k) ?? '') !== '')
 
 const FILTER_LABELS: Record<string, string> = {
@@ -358,7 +401,10 @@ function SummaryBar({ summary, query }: { summary: Summary; query: URLSearchPara
         <strong data-testid="segment-count">{summary.count.toLocaleString('en')}</strong>{' '}
         {summary.count === 1 ? 'customer' : 'customers'}
       </p>
-      <ul class="summary-statuses" aria-label={project ? `Status in ${project.name}` : 'Best status in any project'}>
+      <ul
+        class="summary-statuses"
+        aria-label={project ? `Status in ${project.name}` : 'Best status in any project'}
+      >
         {STATUSES.map((s) => (
           <li class={`status status-${s}`}>
             {s} <strong>{summary.byStatus[s].toLocaleString('en')}</strong>
@@ -368,7 +414,8 @@ function SummaryBar({ summary, query }: { summary: Summary; query: URLSearchPara
       </ul>
       {summary.sum !== null ? (
         <p class="summary-sum">
-          Σ {query.get('sum')} <strong data-testid="segment-sum">{money.format(summary.sum)}</strong>
+          Σ {query.get('sum')}{' '}
+          <strong data-testid="segment-sum">{money.format(summary.sum)}</strong>
         </p>
       ) : null}
     </div>
@@ -448,7 +495,10 @@ function CustomersTable(props: CustomersViewProps & { data: CustomerPage & { sum
                   </div>
                 </td>
                 <td data-label="Last activity">
-                  <time datetime={row.lastActivityAt.toISOString()} title={exactTime(row.lastActivityAt)}>
+                  <time
+                    datetime={row.lastActivityAt.toISOString()}
+                    title={exactTime(row.lastActivityAt)}
+                  >
                     {relativeTime(row.lastActivityAt, now)}
                   </time>
                 </td>
@@ -469,7 +519,11 @@ function Pager({ query, next }: { query: URLSearchParams; next?: string }) {
   if (!next && !paged) return null
   return (
     <nav class="pager" aria-label="Pages">
-      {paged ? <a {...swap(customersUrl(query, { after: null, open: null }))}>← First page</a> : <span />}
+      {paged ? (
+        <a {...swap(customersUrl(query, { after: null, open: null }))}>← First page</a>
+      ) : (
+        <span />
+      )}
       {next ? (
         <a rel="next" {...swap(customersUrl(query, { after: next, open: null }))}>
           Next page →

@@ -2,7 +2,12 @@
 // validation error naming the bad part for every mistake.
 import { describe, expect, it } from 'vitest'
 import { ApiError } from '../lib/errors.js'
-import { encodeCursor, parseCustomerFilter, parseParamValue, type CustomerFilter } from './filter.js'
+import {
+  encodeCursor,
+  parseCustomerFilter,
+  parseParamValue,
+  type CustomerFilter,
+} from './filter.js'
 
 const now = new Date('2026-11-23T12:00:00Z')
 const parse = (query: string) => parseCustomerFilter(new URLSearchParams(query), { now })
@@ -105,8 +110,18 @@ describe('parseCustomerFilter', () => {
         .join('&'),
     )
     expect(f.params).toEqual([
-      { project: null, key: 'plan', op: 'eq', values: [{ type: 'string', value: 'pro', raw: 'pro' }] },
-      { project: 'app-a', key: 'mrr', op: 'gte', values: [{ type: 'number', value: 10, raw: '10' }] },
+      {
+        project: null,
+        key: 'plan',
+        op: 'eq',
+        values: [{ type: 'string', value: 'pro', raw: 'pro' }],
+      },
+      {
+        project: 'app-a',
+        key: 'mrr',
+        op: 'gte',
+        values: [{ type: 'number', value: 10, raw: '10' }],
+      },
       {
         project: null,
         key: 'trial_ends',
@@ -116,13 +131,38 @@ describe('parseCustomerFilter', () => {
           { type: 'date', value: '2026-03-29', raw: '2026-03-29' },
         ],
       },
-      { project: null, key: 'beta', op: 'eq', values: [{ type: 'boolean', value: true, raw: 'true' }] },
-      { project: null, key: 'role', op: 'ne', values: [{ type: 'string', value: 'admin', raw: 'admin' }] },
-      { project: null, key: 'tags', op: 'contains', values: [{ type: 'string', value: 'vip', raw: 'vip' }] },
+      {
+        project: null,
+        key: 'beta',
+        op: 'eq',
+        values: [{ type: 'boolean', value: true, raw: 'true' }],
+      },
+      {
+        project: null,
+        key: 'role',
+        op: 'ne',
+        values: [{ type: 'string', value: 'admin', raw: 'admin' }],
+      },
+      {
+        project: null,
+        key: 'tags',
+        op: 'contains',
+        values: [{ type: 'string', value: 'vip', raw: 'vip' }],
+      },
       { project: null, key: 'coupon', op: 'exists', values: [] },
       { project: null, key: 'coupon', op: 'missing', values: [] },
-      { project: null, key: 'utm.source', op: 'eq', values: [{ type: 'string', value: 'x', raw: 'x' }] },
-      { project: null, key: 'version', op: 'eq', values: [{ type: 'string', value: '2', raw: '"2"' }] },
+      {
+        project: null,
+        key: 'utm.source',
+        op: 'eq',
+        values: [{ type: 'string', value: 'x', raw: 'x' }],
+      },
+      {
+        project: null,
+        key: 'version',
+        op: 'eq',
+        values: [{ type: 'string', value: '2', raw: '"2"' }],
+      },
       {
         project: null,
         key: 'url',
@@ -188,7 +228,9 @@ describe('parseCustomerFilter errors', () => {
     const err = errorOf(query)
     expect(err.code).toBe('validation_failed')
     expect(err.status).toBe(400)
-    expect(err.details).toEqual([expect.objectContaining({ path, message: expect.stringMatching(message) })])
+    expect(err.details).toEqual([
+      expect.objectContaining({ path, message: expect.stringMatching(message) }),
+    ])
     expect(err.message).toMatch(/^Invalid filter: /)
   })
 

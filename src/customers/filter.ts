@@ -112,7 +112,8 @@ const STATUS_ALIASES: Record<string, Status> = {
   canceled: 'churned',
   cancelled: 'churned',
 }
-const ISO_DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])(T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?$/
+const ISO_DATE =
+  /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])(T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?$/
 const NUMBER = /^-?\d+(\.\d+)?$/
 const DAY_MS = 86_400_000
 
@@ -174,7 +175,9 @@ function parseMoment(raw: string, ctx: Ctx, now: Date): TimeFilter {
   if (rel) return { at: new Date(now.getTime() - Number(rel[1]) * DAY_MS), project: scope }
   const at = new Date(when.trim())
   // Date rolls 2026-02-31 over to March; a day that does not exist is a typo, not a date.
-  const rolledOver = !Number.isNaN(at.getTime()) && /^\d{4}-\d{2}-\d{2}$/.test(when.trim()) &&
+  const rolledOver =
+    !Number.isNaN(at.getTime()) &&
+    /^\d{4}-\d{2}-\d{2}$/.test(when.trim()) &&
     at.toISOString().slice(0, 10) !== when.trim()
   if (!ISO_DATE.test(when.trim()) || Number.isNaN(at.getTime()) || rolledOver) {
     return fail(ctx, `'${raw}' is not a date (like 2026-01-01, or 14d for 14 days ago)`)
@@ -204,7 +207,8 @@ function parseParamKey(raw: string, ctx: Ctx): { project: string | null; key: st
 /** `key:op:value`, `app-a.key:op:value`, `key:exists`, `key:between:low,high`. */
 function parseParamFilter(raw: string, ctx: Ctx): ParamFilter {
   const [keyPart = '', afterKey] = splitOnce(raw, ':')
-  const [opPart = '', valuePart] = afterKey === undefined ? ['', undefined] : splitOnce(afterKey, ':')
+  const [opPart = '', valuePart] =
+    afterKey === undefined ? ['', undefined] : splitOnce(afterKey, ':')
   const where = `'${raw}'`
   const { project, key } = parseParamKey(keyPart, ctx)
   if (!key) return fail(ctx, `${where}: missing the param name (like plan:eq:pro)`)
@@ -217,7 +221,10 @@ function parseParamFilter(raw: string, ctx: Ctx): ParamFilter {
     return { project, key, op, values: [] }
   }
   if (valuePart === undefined || valuePart === '') {
-    return fail(ctx, `${where}: ${op} needs a value (like ${key}:${op}:${op === 'between' ? '1,9' : '10'})`)
+    return fail(
+      ctx,
+      `${where}: ${op} needs a value (like ${key}:${op}:${op === 'between' ? '1,9' : '10'})`,
+    )
   }
   if (op === 'between') {
     const parts = valuePart.split(',')
@@ -226,9 +233,13 @@ function parseParamFilter(raw: string, ctx: Ctx): ParamFilter {
     }
     const values = parts.map(parseParamValue)
     if (values[0]!.type !== values[1]!.type) {
-      return fail(ctx, `${where}: between needs two values of one type (${values[0]!.type} and ${values[1]!.type} given)`)
+      return fail(
+        ctx,
+        `${where}: between needs two values of one type (${values[0]!.type} and ${values[1]!.type} given)`,
+      )
     }
-    if (values[0]!.type === 'boolean') return fail(ctx, `${where}: between does not compare booleans`)
+    if (values[0]!.type === 'boolean')
+      return fail(ctx, `${where}: between does not compare booleans`)
     return { project, key, op, values }
   }
   const value = parseParamValue(valuePart)
@@ -250,7 +261,10 @@ function parseSort(raw: string, ctx: Ctx): CustomerFilter['sort'] {
 // base64url by hand: Buffer is not there on Workers without nodejs_compat.
 function toBase64Url(s: string): string {
   const bytes = new TextEncoder().encode(s)
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '')
 }
 
 function fromBase64Url(s: string): string {
@@ -281,7 +295,8 @@ function parseCursor(raw: string, ctx: Ctx): Cursor {
 
 const text = (max: number) => z.string().trim().max(max, `at most ${max} characters`)
 const one = <T extends z.ZodType>(inner: T) => z.array(inner).max(1, 'give it once').optional()
-const many = <T extends z.ZodType>(inner: T) => z.array(inner).max(20, 'at most 20 times').default([])
+const many = <T extends z.ZodType>(inner: T) =>
+  z.array(inner).max(20, 'at most 20 times').default([])
 
 function schema(now: Date) {
   return z
@@ -327,7 +342,9 @@ export function parseCustomerFilter(
   const entries =
     input instanceof URLSearchParams
       ? [...input.entries()]
-      : Object.entries(input).flatMap(([k, v]) => (v === undefined ? [] : [v].flat().map((x) => [k, x] as const)))
+      : Object.entries(input).flatMap(([k, v]) =>
+          v === undefined ? [] : [v].flat().map((x) => [k, x] as const),
+        )
   for (const [k, v] of entries) {
     if (v.trim() === '') continue
     ;(grouped[k] ??= []).push(v)
@@ -338,7 +355,10 @@ export function parseCustomerFilter(
       const name = String(issue.path[0] ?? '')
       if (issue.code === 'unrecognized_keys') {
         const keys = issue.keys.join(', ')
-        return { path: issue.keys[0] ?? '', message: `unknown filter '${keys}' (known: ${FILTER_PARAMS.join(', ')})` }
+        return {
+          path: issue.keys[0] ?? '',
+          message: `unknown filter '${keys}' (known: ${FILTER_PARAMS.join(', ')})`,
+        }
       }
       return { path: name, message: issue.message }
     })

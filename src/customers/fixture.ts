@@ -52,7 +52,11 @@ function plan() {
       status: 'trialing',
       params: { trial_ends: '2026-03-25', tags: ['vip', 'eu'] },
     }),
-    item('identify', 'fay@example.com', 40, { name: 'Fay', status: 'churned', params: { plan: 'pro' } }),
+    item('identify', 'fay@example.com', 40, {
+      name: 'Fay',
+      status: 'churned',
+      params: { plan: 'pro' },
+    }),
   ]
   const b = [
     item('identify', 'alex@example.com', 1, { status: 'free', params: { plan: 'free' } }),
@@ -80,7 +84,11 @@ function plan() {
 
 export async function seedQuestions(app: Fetcher, db: Kysely<Database>): Promise<QuestionsFixture> {
   const owner = await seedAccount(db, ['App A', 'App B', 'App C'])
-  const [pa, pb, pc] = owner.projects as [(typeof owner.projects)[0], (typeof owner.projects)[0], (typeof owner.projects)[0]]
+  const [pa, pb, pc] = owner.projects as [
+    (typeof owner.projects)[0],
+    (typeof owner.projects)[0],
+    (typeof owner.projects)[0],
+  ]
   const keys = { a: pa.key, b: pb.key, c: pc.key }
   const items = plan()
   for (const [key, batch] of [
@@ -125,17 +133,57 @@ export async function seedQuestions(app: Fetcher, db: Kysely<Database>): Promise
 
 /** Each question of PRODUCT.md as a dashboard URL query, with the customers that answer it. */
 export const QUESTIONS: { n: number; question: string; query: string; answer: string[] }[] = [
-  { n: 1, question: 'Everyone who uses App A', query: 'in=app-a', answer: ['alex', 'bea', 'cy', 'dee', 'fay'] },
+  {
+    n: 1,
+    question: 'Everyone who uses App A',
+    query: 'in=app-a',
+    answer: ['alex', 'bea', 'cy', 'dee', 'fay'],
+  },
   { n: 2, question: 'Paid customers of App B', query: 'in=app-b:paid', answer: ['bea', 'fay'] },
-  { n: 3, question: 'Customers of both A and B', query: 'in=app-a&in=app-b', answer: ['alex', 'bea', 'fay'] },
-  { n: 3, question: 'Customers in 2+ products', query: 'min_projects=2', answer: ['alex', 'bea', 'eve', 'fay'] },
+  {
+    n: 3,
+    question: 'Customers of both A and B',
+    query: 'in=app-a&in=app-b',
+    answer: ['alex', 'bea', 'fay'],
+  },
+  {
+    n: 3,
+    question: 'Customers in 2+ products',
+    query: 'min_projects=2',
+    answer: ['alex', 'bea', 'eve', 'fay'],
+  },
   { n: 3, question: 'Customers in 3+ products', query: 'min_projects=3', answer: ['fay'] },
-  { n: 4, question: 'Customers of A who have not tried B', query: 'in=app-a&not_in=app-b', answer: ['cy', 'dee'] },
-  { n: 5, question: 'Free on A but paid on B', query: 'in=app-a:free&in=app-b:paid', answer: ['bea'] },
-  { n: 6, question: 'Trial users across all products', query: 'status=trial', answer: ['dee', 'eve'] },
+  {
+    n: 4,
+    question: 'Customers of A who have not tried B',
+    query: 'in=app-a&not_in=app-b',
+    answer: ['cy', 'dee'],
+  },
+  {
+    n: 5,
+    question: 'Free on A but paid on B',
+    query: 'in=app-a:free&in=app-b:paid',
+    answer: ['bea'],
+  },
+  {
+    n: 6,
+    question: 'Trial users across all products',
+    query: 'status=trial',
+    answer: ['dee', 'eve'],
+  },
   { n: 6, question: 'Trial users of App B', query: 'in=app-b:trial', answer: ['eve'] },
-  { n: 7, question: 'Not active for 30 days', query: 'inactive=30&sort=last_activity', answer: ['cy'] },
-  { n: 7, question: 'Not active in App A for 30 days', query: 'inactive=30@app-a', answer: ['cy', 'fay'] },
+  {
+    n: 7,
+    question: 'Not active for 30 days',
+    query: 'inactive=30&sort=last_activity',
+    answer: ['cy'],
+  },
+  {
+    n: 7,
+    question: 'Not active in App A for 30 days',
+    query: 'inactive=30@app-a',
+    answer: ['cy', 'fay'],
+  },
   {
     n: 8,
     question: 'Signed up more than 14 days ago and still free',
@@ -148,8 +196,18 @@ export const QUESTIONS: { n: number; question: string; query: string; answer: st
     query: 'in=app-a:free&seen_before=14d@app-a',
     answer: ['cy'],
   },
-  { n: 9, question: 'Came from Product Hunt', query: 'p=source:eq:producthunt', answer: ['alex', 'hal'] },
-  { n: 10, question: 'Pro subscribers (and their MRR)', query: 'p=plan:eq:pro&sum=mrr', answer: ['alex', 'bea', 'fay'] },
+  {
+    n: 9,
+    question: 'Came from Product Hunt',
+    query: 'p=source:eq:producthunt',
+    answer: ['alex', 'hal'],
+  },
+  {
+    n: 10,
+    question: 'Pro subscribers (and their MRR)',
+    query: 'p=plan:eq:pro&sum=mrr',
+    answer: ['alex', 'bea', 'fay'],
+  },
   {
     n: 11,
     question: 'Trials ending in the week of 2026-03-23',
@@ -162,7 +220,12 @@ export const QUESTIONS: { n: number; question: string; query: string; answer: st
     query: 'in=app-a:churned&in=app-b:free,trial,paid',
     answer: ['fay'],
   },
-  { n: 12, question: 'Churned on A but active on B this month', query: 'in=app-a:churned&active=30@app-b', answer: ['fay'] },
+  {
+    n: 12,
+    question: 'Churned on A but active on B this month',
+    query: 'in=app-a:churned&active=30@app-b',
+    answer: ['fay'],
+  },
   { n: 13, question: 'Admins', query: 'p=role:eq:admin', answer: ['alex', 'gus'] },
   { n: 13, question: 'Beta users', query: 'p=beta:eq:true', answer: ['eve', 'hal'] },
   { n: 14, question: 'Find a customer by part of the email', query: 'q=ALEX', answer: ['alex'] },

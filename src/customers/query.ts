@@ -72,7 +72,10 @@ const inStatuses = (statuses: Status[]) =>
   sql`r.status IN (${sql.join(statuses.map((s) => sql`${s}`))})`
 
 function projectMatch(accountId: number, m: ProjectMatch): Cond {
-  return someRelation(projectId(accountId, m.project), m.statuses.length ? inStatuses(m.statuses) : null)
+  return someRelation(
+    projectId(accountId, m.project),
+    m.statuses.length ? inStatuses(m.statuses) : null,
+  )
 }
 
 const asJson = (v: unknown) => sql`${JSON.stringify(v)}::jsonb`
@@ -88,7 +91,7 @@ function paramCond(f: ParamFilter): Cond {
   const typed = (v: ParamValue): Cond => {
     if (v.type === 'number') return sql`(CASE WHEN ${isType('number')} THEN (${text})::numeric END)`
     if (v.type === 'date') {
-      // ISO dates and times compare as text, to the precision the filter gives (a day, a minute…).
+      // ISO dates and times compare as text, to the precision the filter gives (a day, a minute).
       return sql`(CASE WHEN ${isType('string')} AND ${text} ~ '^\\d{4}-\\d{2}-\\d{2}'
         THEN left(${text}, ${v.value.length}) END COLLATE "C")`
     }
@@ -128,7 +131,10 @@ function paramCond(f: ParamFilter): Cond {
       // Case-insensitive substring of a string, or membership of an array.
       const members = v.type === 'string' ? [v.value] : [v.value, v.raw]
       return sql`((${isType('string')} AND ${text} ILIKE ${likePattern(v.raw)})
-        OR ${sql.join(members.map((m) => sql`r.params @> ${asJson({ [f.key]: [m] })}`), sql` OR `)})`
+        OR ${sql.join(
+          members.map((m) => sql`r.params @> ${asJson({ [f.key]: [m] })}`),
+          sql` OR `,
+        )})`
     }
   }
 }
@@ -145,7 +151,9 @@ export function filterConditions(accountId: number, f: CustomerFilter): Cond[] {
   if (f.status.length) conds.push(someRelation(null, inStatuses(f.status)))
   if (f.notStatus.length) conds.push(sql`NOT ${someRelation(null, inStatuses(f.notStatus))}`)
   if (f.minProjects !== undefined) {
-    conds.push(sql`(SELECT count(*) FROM customer_projects r WHERE r.customer_id = c.id) >= ${f.minProjects}`)
+    conds.push(
+      sql`(SELECT count(*) FROM customer_projects r WHERE r.customer_id = c.id) >= ${f.minProjects}`,
+    )
   }
   const time = (
     t: CustomerFilter['activeSince'],
@@ -208,7 +216,9 @@ export function rowsQuery(accountId: number, f: CustomerFilter) {
   const dir = sql.raw(f.sort.dir === 'desc' ? 'DESC' : 'ASC')
   if (f.after && f.after.sort === sortParam(f.sort) && f.after.value !== null) {
     const cmp = sql.raw(f.sort.dir === 'desc' ? '<' : '>')
-    conds.push(sql`(${expr}, c.id) ${cmp} (${String(f.after.value)}::${type}, ${f.after.id}::bigint)`)
+    conds.push(
+      sql`(${expr}, c.id) ${cmp} (${String(f.after.value)}::${type}, ${f.after.id}::bigint)`,
+    )
   }
   return sql<RowsRow>`
 SELECT c.id, c.email, c.name, c.created_at, c.last_activity_at, (${expr})::text AS sort_value,
@@ -224,7 +234,11 @@ LIMIT ${f.limit + 1}`
 }
 
 /** One page of the segment (see rowsQuery), with the cursor of the next page. */
-export async function listCustomers(db: Db, accountId: number, f: CustomerFilter): Promise<CustomerPage> {
+export async function listCustomers(
+  db: Db,
+  accountId: number,
+  f: CustomerFilter,
+): Promise<CustomerPage> {
   const tag = sortParam(f.sort)
   const { rows } = await rowsQuery(accountId, f).execute(db)
   const page = rows.slice(0, f.limit).map((r) => ({
@@ -237,7 +251,9 @@ export async function listCustomers(db: Db, accountId: number, f: CustomerFilter
   }))
   const last = rows[f.limit - 1]
   const next =
-    rows.length > f.limit && last ? encodeCursor({ sort: tag, value: last.sort_value, id: last.id }) : undefined
+    rows.length > f.limit && last
+      ? encodeCursor({ sort: tag, value: last.sort_value, id: last.id })
+      : undefined
   return { rows: page, next }
 }
 
@@ -309,12 +325,19 @@ FROM (
 }
 
 /** The segment's summary (see summaryQuery): one statement. */
-export async function summarizeCustomers(db: Db, accountId: number, f: CustomerFilter): Promise<Summary> {
+export async function summarizeCustomers(
+  db: Db,
+  accountId: number,
+  f: CustomerFilter,
+): Promise<Summary> {
   const breakdownProject = f.in.length === 1 ? f.in[0]!.project : null
   const { rows } = await summaryQuery(accountId, f).execute(db)
   const row = rows[0]!
   const projects = typeof row.projects === 'string' ? JSON.parse(row.projects) : row.projects
-  const byStatus = Object.fromEntries(STATUSES.map((s) => [s, Number(row[s])])) as Record<Status, number>
+  const byStatus = Object.fromEntries(STATUSES.map((s) => [s, Number(row[s])])) as Record<
+    Status,
+    number
+  >
   return {
     count: Number(row.count),
     byStatus,
@@ -387,7 +410,12 @@ WHERE c.account_id = ${accountId} AND c.id = ${customerId}`.execute(db)
 }
 
 /** Sets a customer's name (empty clears it); false when the id is not this account's customer. */
-export async function renameCustomer(db: Db, accountId: number, customerId: number, name: string | null) {
+export async function renameCustomer(
+  db: Db,
+  accountId: number,
+  customerId: number,
+  name: string | null,
+) {
   const row = await db
     .updateTable('customers')
     .set({ name: name?.trim() || null, updated_at: new Date() })

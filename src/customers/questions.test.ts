@@ -34,7 +34,12 @@ async function pageEmails(query: string) {
   const html = await res.text()
   const emails = [...html.matchAll(/data-customer="([^"]+)"/g)].map((m) => local(m[1]!))
   const count = /data-testid="segment-count">([\d,]+)</.exec(html)?.[1]
-  return { status: res.status, emails, count: count ? Number(count.replace(/,/g, '')) : undefined, html }
+  return {
+    status: res.status,
+    emails,
+    count: count ? Number(count.replace(/,/g, '')) : undefined,
+    html,
+  }
 }
 
 describe('the 14 questions, through the query functions', () => {
@@ -66,19 +71,31 @@ describe('answers in more detail', () => {
     expect(s.count).toBe(3)
     // alex 29 (A) + bea 19 (B) + fay 49 (B) + 10 (C): all of their mrr, whichever project.
     expect(s.sum).toBe(107)
-    const onB = await summarizeCustomers(t.db, fx.accountId, parseCustomerFilter(new URLSearchParams('p=plan:eq:pro&sum=app-b.mrr')))
+    const onB = await summarizeCustomers(
+      t.db,
+      fx.accountId,
+      parseCustomerFilter(new URLSearchParams('p=plan:eq:pro&sum=app-b.mrr')),
+    )
     expect(onB.sum).toBe(68)
     const { html } = await pageEmails('p=plan:eq:pro&sum=mrr')
     expect(html).toContain('data-testid="segment-sum">107<')
   })
 
   it('summarises the segment by status: best status overall, or in the one project filtered on', async () => {
-    const all = await summarizeCustomers(t.db, fx.accountId, parseCustomerFilter(new URLSearchParams('')))
+    const all = await summarizeCustomers(
+      t.db,
+      fx.accountId,
+      parseCustomerFilter(new URLSearchParams('')),
+    )
     expect(all.count).toBe(8)
     expect(all.byStatus).toEqual({ paid: 3, trial: 2, free: 3, churned: 0 })
     expect(all.breakdownProject).toBeNull()
     expect(all.projects.map((p) => p.slug)).toEqual(['app-a', 'app-b', 'app-c'])
-    const a = await summarizeCustomers(t.db, fx.accountId, parseCustomerFilter(new URLSearchParams('in=app-a')))
+    const a = await summarizeCustomers(
+      t.db,
+      fx.accountId,
+      parseCustomerFilter(new URLSearchParams('in=app-a')),
+    )
     expect(a.byStatus).toEqual({ paid: 1, trial: 1, free: 2, churned: 1 })
     expect(a.breakdownProject).toBe('app-a')
   })
@@ -97,7 +114,14 @@ describe('answers in more detail', () => {
     expect(sorted(await answer('p=trial_ends:lt:2026-04-10T10:00'))).toEqual(['dee', 'eve'])
     expect(sorted(await answer('p=beta:eq:false'))).toEqual(['bea'])
     expect(sorted(await answer('p=plan:gt:f'))).toEqual(['alex', 'bea', 'fay']) // pro > f, free > f
-    expect(sorted(await answer('p=beta:ne:true'))).toEqual(['alex', 'bea', 'cy', 'dee', 'fay', 'gus'])
+    expect(sorted(await answer('p=beta:ne:true'))).toEqual([
+      'alex',
+      'bea',
+      'cy',
+      'dee',
+      'fay',
+      'gus',
+    ])
   })
 
   it('contains: a substring of a string (any case), or a member of an array', async () => {
@@ -113,15 +137,30 @@ describe('answers in more detail', () => {
 
   it('never shows another account’s customers, even with the same email', async () => {
     expect(await answer('q=alex')).toEqual(['alex'])
-    const rows = (await listCustomers(t.db, fx.accountId, parseCustomerFilter(new URLSearchParams('q=alex')))).rows
+    const rows = (
+      await listCustomers(t.db, fx.accountId, parseCustomerFilter(new URLSearchParams('q=alex')))
+    ).rows
     expect(rows[0]!.name).toBe('Alex Chen')
-    const other = await listCustomers(t.db, fx.otherAccountId, parseCustomerFilter(new URLSearchParams('')))
+    const other = await listCustomers(
+      t.db,
+      fx.otherAccountId,
+      parseCustomerFilter(new URLSearchParams('')),
+    )
     expect(other.rows.map((r) => r.name)).toEqual(['Other Alex'])
   })
 })
 
 describe('keyset paging', () => {
-  const sorts = ['-last_activity', 'last_activity', 'first_seen', '-first_seen', 'email', '-email', 'name', '-name']
+  const sorts = [
+    '-last_activity',
+    'last_activity',
+    'first_seen',
+    '-first_seen',
+    'email',
+    '-email',
+    'name',
+    '-name',
+  ]
   it.each(sorts)('walks every customer once in sort=%s, 3 at a time', async (sort) => {
     const whole = await answer(`sort=${sort}`)
     expect(whole).toHaveLength(8)
@@ -154,7 +193,9 @@ describe('keyset paging', () => {
     await customersPage(t.db, fx.accountId, f)
     expect(t.statements).toHaveLength(2)
     t.statements.length = 0
-    await pageEmails('in=app-a:paid&in=app-b&not_in=app-c&status=paid&min_projects=2&inactive=1&p=mrr:gte:1&sum=mrr')
+    await pageEmails(
+      'in=app-a:paid&in=app-b&not_in=app-c&status=paid&min_projects=2&inactive=1&p=mrr:gte:1&sum=mrr',
+    )
     expect(t.statements.length).toBeLessThanOrEqual(3)
   })
 })

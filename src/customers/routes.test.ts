@@ -44,7 +44,11 @@ function csrfFrom(html: string): string {
 async function postForm(path: string, fields: Record<string, string>, as = cookie) {
   const res = await app.request(path, {
     method: 'POST',
-    headers: { Cookie: as, 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'text/html' },
+    headers: {
+      Cookie: as,
+      'Content-Type': 'application/x-www-form-urlencoded',
+      Accept: 'text/html',
+    },
     body: new URLSearchParams(fields).toString(),
   })
   return { status: res.status, headers: res.headers, html: await res.text() }
@@ -70,13 +74,18 @@ describe('GET /customers', () => {
     expect(frag.html.startsWith('<section id="customers"')).toBe(true)
     expect(frag.html).not.toContain('<html')
     expect(frag.headers.get('Vary')).toContain('HX-Request')
-    const restore = await get('/customers?in=app-b', { ...HTMX, 'HX-History-Restore-Request': 'true' })
+    const restore = await get('/customers?in=app-b', {
+      ...HTMX,
+      'HX-History-Restore-Request': 'true',
+    })
     expect(restore.html.startsWith('<!doctype html>')).toBe(true)
   })
 
   it('every filter control is a plain GET form field or link, and htmx pushes the same URL', async () => {
     const { html } = await get('/customers?in=app-a&sort=email&limit=2')
-    expect(html).toContain('hx-get="/customers" hx-target="#customers" hx-swap="outerHTML" hx-push-url="true"')
+    expect(html).toContain(
+      'hx-get="/customers" hx-target="#customers" hx-swap="outerHTML" hx-push-url="true"',
+    )
     const next = /<a rel="next" href="([^"]+)" hx-get="([^"]+)"[^>]*hx-push-url="true"/.exec(html)
     expect(next?.[1]).toBe(next?.[2])
     // The current filter is shown back in the form and as a removable chip.
@@ -106,7 +115,9 @@ describe('GET /customers', () => {
   it('shows an unknown project slug as a clear error, not a 500', async () => {
     const { status, html } = await get('/customers?in=app-z')
     expect(status).toBe(400)
-    expect(html).toContain("No project 'app-z' in your account (your projects: app-a, app-b, app-c)")
+    expect(html).toContain(
+      "No project 'app-z' in your account (your projects: app-a, app-b, app-c)",
+    )
   })
 
   it('explains how to filter on a param whose name has a dot', async () => {
@@ -125,7 +136,9 @@ describe('GET /customers', () => {
 
   it('opens a badge’s details in the table from the URL (open=<id>.<slug>)', async () => {
     const { html } = await get(`/customers?open=${fx.ids.alex}.app-a`)
-    const slot = new RegExp(`<div id="detail-${fx.ids.alex}" class="badge-detail-slot">([\\s\\S]*?)</div></td>`).exec(html)?.[1]
+    const slot = new RegExp(
+      `<div id="detail-${fx.ids.alex}" class="badge-detail-slot">([\\s\\S]*?)</div></td>`,
+    ).exec(html)?.[1]
     expect(slot).toContain('aria-label="App A details"')
     expect(slot).toContain('<th scope="row">mrr</th><td><code>29</code>')
   })
@@ -193,7 +206,9 @@ describe('GET /customers/:id', () => {
 
   it('the other account sees only its own customers in the table', async () => {
     const { html } = await get('/customers', {}, otherCookie)
-    expect([...html.matchAll(/data-customer="([^"]+)"/g)].map((m) => m[1])).toEqual(['alex@example.com'])
+    expect([...html.matchAll(/data-customer="([^"]+)"/g)].map((m) => m[1])).toEqual([
+      'alex@example.com',
+    ])
     expect(html).toContain('Other Alex')
     expect(html).not.toContain('Alex Chen')
   })
@@ -201,7 +216,14 @@ describe('GET /customers/:id', () => {
 
 describe('GET /customers/:id/projects/:projectId (badge details)', () => {
   it('answers htmx with the details fragment', async () => {
-    const pid = (await t.db.selectFrom('projects').select('id').where('slug', '=', 'app-b').where('account_id', '=', fx.accountId).executeTakeFirstOrThrow()).id
+    const pid = (
+      await t.db
+        .selectFrom('projects')
+        .select('id')
+        .where('slug', '=', 'app-b')
+        .where('account_id', '=', fx.accountId)
+        .executeTakeFirstOrThrow()
+    ).id
     const { status, html } = await get(`/customers/${fx.ids.bea}/projects/${pid}`, {
       ...HTMX,
       'HX-Current-URL': 'http://localhost/customers?in=app-b&open=1.app-b',
@@ -211,14 +233,24 @@ describe('GET /customers/:id/projects/:projectId (badge details)', () => {
     expect(html).toContain('<span class="status status-paid">paid</span>')
     expect(html).toContain('<th scope="row">mrr</th><td><code>19</code>')
     expect(html).toContain('href="/customers?in=app-b"') // close goes back to the table
-    const plain = await app.request(`/customers/${fx.ids.bea}/projects/${pid}`, { headers: { Cookie: cookie } })
+    const plain = await app.request(`/customers/${fx.ids.bea}/projects/${pid}`, {
+      headers: { Cookie: cookie },
+    })
     expect(plain.status).toBe(303)
     expect(plain.headers.get('Location')).toBe(`/customers/${fx.ids.bea}#project-app-b`)
   })
 
   it('answers 404 for another account’s customer or project', async () => {
-    const otherProject = (await t.db.selectFrom('projects').select('id').where('account_id', '=', fx.otherAccountId).executeTakeFirstOrThrow()).id
-    expect((await get(`/customers/${fx.otherAlexId}/projects/${otherProject}`, HTMX)).status).toBe(404)
+    const otherProject = (
+      await t.db
+        .selectFrom('projects')
+        .select('id')
+        .where('account_id', '=', fx.otherAccountId)
+        .executeTakeFirstOrThrow()
+    ).id
+    expect((await get(`/customers/${fx.otherAlexId}/projects/${otherProject}`, HTMX)).status).toBe(
+      404,
+    )
     expect((await get(`/customers/${fx.ids.alex}/projects/${otherProject}`, HTMX)).status).toBe(404)
   })
 })
@@ -226,7 +258,10 @@ describe('GET /customers/:id/projects/:projectId (badge details)', () => {
 describe('POST /customers/:id/name', () => {
   it('renames with the CSRF token and shows the page again', async () => {
     const page = await get(`/customers/${fx.ids.gus}`)
-    const res = await postForm(`/customers/${fx.ids.gus}/name`, { _csrf: csrfFrom(page.html), name: '  Gus Grey ' })
+    const res = await postForm(`/customers/${fx.ids.gus}/name`, {
+      _csrf: csrfFrom(page.html),
+      name: '  Gus Grey ',
+    })
     expect(res.status).toBe(303)
     expect(res.headers.get('Location')).toBe(`/customers/${fx.ids.gus}?saved=1`)
     const after = await get(`/customers/${fx.ids.gus}?saved=1`)
@@ -237,22 +272,38 @@ describe('POST /customers/:id/name', () => {
   it('refuses a post without the CSRF token, changing nothing', async () => {
     const res = await postForm(`/customers/${fx.ids.alex}/name`, { name: 'Mallory' })
     expect(res.status).toBe(403)
-    const row = await t.db.selectFrom('customers').select('name').where('id', '=', fx.ids.alex!).executeTakeFirstOrThrow()
+    const row = await t.db
+      .selectFrom('customers')
+      .select('name')
+      .where('id', '=', fx.ids.alex!)
+      .executeTakeFirstOrThrow()
     expect(row.name).toBe('Alex Chen')
   })
 
   it('cannot rename another account’s customer, even with a valid token of its own', async () => {
     const own = await get('/customers', {}, otherCookie)
-    const res = await postForm(`/customers/${fx.ids.alex}/name`, { _csrf: csrfFrom(own.html), name: 'Mallory' }, otherCookie)
+    const res = await postForm(
+      `/customers/${fx.ids.alex}/name`,
+      { _csrf: csrfFrom(own.html), name: 'Mallory' },
+      otherCookie,
+    )
     expect(res.status).toBe(404)
-    const row = await t.db.selectFrom('customers').select('name').where('id', '=', fx.ids.alex!).executeTakeFirstOrThrow()
+    const row = await t.db
+      .selectFrom('customers')
+      .select('name')
+      .where('id', '=', fx.ids.alex!)
+      .executeTakeFirstOrThrow()
     expect(row.name).toBe('Alex Chen')
   })
 })
 
 describe('SQL statements per page', () => {
   it.each([
-    ['the table, every filter at once', '/customers?q=a&in=app-a&in=app-b:paid&not_in=app-c&status=paid&not_status=churned&min_projects=2&active=30&seen_after=400d&p=plan:eq:pro&p=app-a.mrr:gte:1&sum=mrr&sort=name', {}],
+    [
+      'the table, every filter at once',
+      '/customers?q=a&in=app-a&in=app-b:paid&not_in=app-c&status=paid&not_status=churned&min_projects=2&active=30&seen_after=400d&p=plan:eq:pro&p=app-a.mrr:gte:1&sum=mrr&sort=name',
+      {},
+    ],
     ['the table as an htmx fragment', '/customers?in=app-a', HTMX],
     ['a bad filter', '/customers?p=x:zz', {}],
     ['a customer page', () => `/customers/${fx.ids.alex}`, {}],

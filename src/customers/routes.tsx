@@ -8,7 +8,12 @@ import type { HonoEnv, SessionUser } from '../env.js'
 import { ApiError } from '../lib/errors.js'
 import { renderFragment, renderPage } from '../lib/render.js'
 import { CustomerPage, BadgeDetail } from '../../views/customer.js'
-import { CustomersPage, CustomersSection, customersUrl, type CustomersViewProps } from '../../views/customers.js'
+import {
+  CustomersPage,
+  CustomersSection,
+  customersUrl,
+  type CustomersViewProps,
+} from '../../views/customers.js'
 import { filterSlugs, parseCustomerFilter, type CustomerFilter } from './filter.js'
 import { customersPage, getCustomer, renameCustomer, type ProjectInfo } from './query.js'
 
@@ -155,7 +160,10 @@ async function badgeDetail(c: Ctx) {
   const relation = customer?.relations[0]
   if (!customer || !relation) throw noCustomer()
   if (!wantsFragment(c)) return c.redirect(`/customers/${id}#project-${relation.project.slug}`, 303)
-  return renderFragment(c, <BadgeDetail customerId={id} relation={relation} closeHref={closeHref(c)} />)
+  return renderFragment(
+    c,
+    <BadgeDetail customerId={id} relation={relation} closeHref={closeHref(c)} />,
+  )
 }
 
 export function customerRoutes() {

@@ -3,7 +3,14 @@
 // restores the previous view, a pasted URL gives the same view, badge details open, log out.
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
-import { identify, launchBrowser, newPage, screenshot, startServer, type RunningServer } from './harness.js'
+import {
+  identify,
+  launchBrowser,
+  newPage,
+  screenshot,
+  startServer,
+  type RunningServer,
+} from './harness.js'
 
 let server: RunningServer
 let browser: Browser
@@ -16,12 +23,14 @@ afterAll(async () => {
   await server?.stop()
 })
 
-const rows = (page: Page) => page.locator('.customers-table tbody tr').evaluateAll((trs) =>
-  trs.map((tr) => tr.getAttribute('data-customer')),
-)
+const rows = (page: Page) =>
+  page
+    .locator('.customers-table tbody tr')
+    .evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-customer')))
 /** Set on window: it survives htmx swaps and is gone after a full page load. */
 const mark = (page: Page) => page.evaluate(() => ((window as unknown as { mark: number }).mark = 1))
-const marked = (page: Page) => page.evaluate(() => (window as unknown as { mark?: number }).mark === 1)
+const marked = (page: Page) =>
+  page.evaluate(() => (window as unknown as { mark?: number }).mark === 1)
 
 it('shows one row with two badges, filters and pages in place, and the back button restores the view', async () => {
   const { page, context, problems } = await newPage(browser)
@@ -35,7 +44,9 @@ it('shows one row with two badges, filters and pages in place, and the back butt
 
   // A new account's customers page says how to start.
   await page.goto(base + '/customers')
-  await expect(page.getByRole('heading', { name: /first customer/ }).isVisible()).resolves.toBe(true)
+  await expect(page.getByRole('heading', { name: /first customer/ }).isVisible()).resolves.toBe(
+    true,
+  )
   await screenshot(page, 'customers-01-first-run')
 
   const keys: string[] = []
@@ -48,16 +59,41 @@ it('shows one row with two badges, filters and pages in place, and the back butt
   const [keyA, keyB] = keys as [string, string]
 
   // The seeds' example: the same person from two products, then a few more customers of A.
-  expect((await identify(base, keyA, { email: 'alex@example.com', name: 'Alex Chen', status: 'paid', params: { plan: 'pro', mrr: 29 } })).status).toBe(200)
-  expect((await identify(base, keyB, { email: 'alex@example.com', name: 'Alex Chen', status: 'free', params: { plan: 'free' } })).status).toBe(200)
+  expect(
+    (
+      await identify(base, keyA, {
+        email: 'alex@example.com',
+        name: 'Alex Chen',
+        status: 'paid',
+        params: { plan: 'pro', mrr: 29 },
+      })
+    ).status,
+  ).toBe(200)
+  expect(
+    (
+      await identify(base, keyB, {
+        email: 'alex@example.com',
+        name: 'Alex Chen',
+        status: 'free',
+        params: { plan: 'free' },
+      })
+    ).status,
+  ).toBe(200)
   for (let i = 1; i <= 6; i++) {
-    await identify(base, keyA, { email: `user${i}@example.com`, name: `User ${i}`, status: i % 2 ? 'free' : 'trial' })
+    await identify(base, keyA, {
+      email: `user${i}@example.com`,
+      name: `User ${i}`,
+      status: i % 2 ? 'free' : 'trial',
+    })
   }
 
   await page.goto(base + '/customers')
   expect(await rows(page)).toHaveLength(7)
   const alex = page.locator('tr[data-customer="alex@example.com"]')
-  await expect(alex.locator('.badge').allTextContents()).resolves.toEqual(['App A: paid', 'App B: free'])
+  await expect(alex.locator('.badge').allTextContents()).resolves.toEqual([
+    'App A: paid',
+    'App B: free',
+  ])
   await expect(page.getByTestId('segment-count').textContent()).resolves.toBe('7')
   await screenshot(page, 'customers-02-table')
 
@@ -79,7 +115,9 @@ it('shows one row with two badges, filters and pages in place, and the back butt
   expect(firstPage).toEqual(['alex@example.com', 'user1@example.com', 'user2@example.com'])
   await page.getByRole('link', { name: 'Next page →' }).click()
   await page.waitForURL(/after=/)
-  await expect.poll(() => rows(page)).toEqual(['user3@example.com', 'user4@example.com', 'user5@example.com'])
+  await expect
+    .poll(() => rows(page))
+    .toEqual(['user3@example.com', 'user4@example.com', 'user5@example.com'])
   expect(await marked(page)).toBe(true)
   const secondPageUrl = page.url()
   await screenshot(page, 'customers-04-page-2')
@@ -90,7 +128,9 @@ it('shows one row with two badges, filters and pages in place, and the back butt
   await expect.poll(() => rows(page)).toEqual(firstPage)
   await page.goForward()
   await page.waitForURL(secondPageUrl)
-  await expect.poll(() => rows(page)).toEqual(['user3@example.com', 'user4@example.com', 'user5@example.com'])
+  await expect
+    .poll(() => rows(page))
+    .toEqual(['user3@example.com', 'user4@example.com', 'user5@example.com'])
 
   // A pasted URL gives the same view as the one htmx built.
   await page.goto(filteredUrl)
