@@ -442,10 +442,10 @@ function CustomersTable(props: CustomersViewProps & { data: CustomerPage & { sum
         <caption class="visually-hidden">Customers matching the filters</caption>
         <thead>
           <tr>
-            <th scope="col">Email</th>
-            <th scope="col">Name</th>
+            <SortHeader query={query} field="email" label="Email" />
+            <SortHeader query={query} field="name" label="Name" />
             <th scope="col">Projects</th>
-            <th scope="col">Last activity</th>
+            <SortHeader query={query} field="last_activity" label="Last activity" newestFirst />
             <th scope="col">Params</th>
           </tr>
         </thead>
@@ -511,6 +511,30 @@ function CustomersTable(props: CustomersViewProps & { data: CustomerPage & { sum
         </tbody>
       </table>
     </div>
+  )
+}
+
+/** A column header that sorts by its column; a second click reverses the order. */
+function SortHeader(props: {
+  query: URLSearchParams
+  field: string
+  label: string
+  /** Dates start newest first, text A→Z. */
+  newestFirst?: boolean
+}) {
+  const current = props.query.get('sort') || '-last_activity'
+  const asc = current === props.field
+  const desc = current === `-${props.field}`
+  const first = props.newestFirst ? `-${props.field}` : props.field
+  const next = asc ? `-${props.field}` : desc ? props.field : first
+  const href = customersUrl(props.query, { sort: next, after: null, open: null })
+  return (
+    <th scope="col" aria-sort={asc ? 'ascending' : desc ? 'descending' : undefined}>
+      <a {...swap(href)} class="sort-link">
+        {props.label}
+        {asc ? ' ↑' : desc ? ' ↓' : ''}
+      </a>
+    </th>
   )
 }
 

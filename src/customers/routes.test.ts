@@ -104,6 +104,15 @@ describe('GET /customers', () => {
     expect((await get('/customers?in=app-a', HTMX)).headers.get('HX-Push-Url')).toBeNull()
   })
 
+  it('sorts from the column headers; a second click reverses', async () => {
+    const { html } = await get('/customers?in=app-a&sort=email&open=1.app-a')
+    expect(html).toContain(
+      '<th scope="col" aria-sort="ascending"><a href="/customers?in=app-a&amp;sort=-email"',
+    )
+    expect(html).toContain('href="/customers?in=app-a&amp;sort=name"')
+    expect(html).toContain('href="/customers?in=app-a&amp;sort=-last_activity"')
+  })
+
   it('shows a bad filter in the page with a 400, naming the bad part, and keeps the form', async () => {
     const { status, html } = await get('/customers?p=plan:like:pro')
     expect(status).toBe(400)
