@@ -82,10 +82,19 @@ const INGEST_SQL = (writer: Writer, rows: Row[]) => sql<{
 }>`
 WITH key AS (${writerKey(writer)}),
 proj AS (SELECT project_id, account_id FROM key WHERE NOT revoked),
-input AS (
+sent AS (
   SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(
     i int, email text, name text, status text, patch jsonb,
     first_ts timestamptz, last_ts timestamptz, ping boolean)
+),
+-- An email absorbed by a merge is an alias: its writes go to the surviving customer.
+input AS (
+  SELECT x.i, COALESCE(survivor.email, x.email) AS email, x.name, x.status, x.patch,
+    x.first_ts, x.last_ts, x.ping
+  FROM sent x
+  LEFT JOIN customer_aliases a
+    ON a.email = x.email AND a.account_id = (SELECT account_id FROM proj)
+  LEFT JOIN customers survivor ON survivor.id = a.customer_id
 ),
 cust AS (
   INSERT INTO customers AS c (account_id, email, name, created_at, last_activity_at)
@@ -138,6 +147,7 @@ SELECT k.found, k.revoked,
 FROM (SELECT count(*)::int AS found, COALESCE(bool_or(revoked), false) AS revoked FROM key) k`
 
 const RETRYABLE_SQLSTATE = new Set(['40P01', '40001']) // deadlock, serialization failure
+const CARDINALITY_VIOLATION = '21000'
 
 /** Applies the items with the project key whose SHA-256 is `keyHash`; one result per item, in order.
  *  Throws 401/403 for an unknown or revoked key; writes nothing then. */
@@ -174,6 +184,13 @@ async function write(
       break
     } catch (err) {
       const code = (err as { code?: string }).code
+      // 21000: two emails of one batch are the same customer (one is an alias of the other), and
+      // one statement may not touch a row twice. Rare: apply those items one by one, in order.
+      if (code === CARDINALITY_VIOLATION && items.length > 1) {
+        const results: ItemResult[] = []
+        for (const item of items) results.push(...(await write(db, writer, [item], receivedAt)))
+        return results
+      }
       if (attempt >= 3 || !code || !RETRYABLE_SQLSTATE.has(code)) throw err
     }
   }
