@@ -128,10 +128,12 @@ export function CustomerPage(props: {
             <When at={customer.lastActivityAt} now={now} />
           </p>
         </header>
-        <form method="post" action={`/customers/${customer.id}/name`} class="inline-form">
+        <form method="post" action={`/customers/${customer.id}/name`} class="inline-form card">
           <CsrfField token={props.csrfToken} />
-          <label for="customer-name">Name</label>
-          <input id="customer-name" name="name" value={customer.name ?? ''} maxLength={200} />
+          <label class="field grow">
+            <span>Name</span>
+            <input type="text" name="name" value={customer.name ?? ''} maxLength={200} />
+          </label>
           <button type="submit" class="button">
             Save name
           </button>

@@ -233,6 +233,7 @@ function FilterForm({ query, projects }: { query: URLSearchParams; projects: Pro
         <div class="filters-grid">
           <Field label="In at least N projects" for="f-min">
             <input
+              type="text"
               id="f-min"
               name="min_projects"
               inputmode="numeric"
@@ -241,19 +242,26 @@ function FilterForm({ query, projects }: { query: URLSearchParams; projects: Pro
             />
           </Field>
           <Field label="Inactive for days" for="f-inactive" hint="30, or 30@app-a">
-            <input id="f-inactive" name="inactive" value={v('inactive')} placeholder="30" />
+            <input
+              type="text"
+              id="f-inactive"
+              name="inactive"
+              value={v('inactive')}
+              placeholder="30"
+            />
           </Field>
           <Field label="Active within days" for="f-active" hint="7, or 7@app-a">
-            <input id="f-active" name="active" value={v('active')} placeholder="7" />
+            <input type="text" id="f-active" name="active" value={v('active')} placeholder="7" />
           </Field>
           <Field label="First seen before" for="f-seen-before" hint="2026-01-01 or 14d">
-            <input id="f-seen-before" name="seen_before" value={v('seen_before')} />
+            <input type="text" id="f-seen-before" name="seen_before" value={v('seen_before')} />
           </Field>
           <Field label="First seen after" for="f-seen-after" hint="2026-01-01 or 14d">
-            <input id="f-seen-after" name="seen_after" value={v('seen_after')} />
+            <input type="text" id="f-seen-after" name="seen_after" value={v('seen_after')} />
           </Field>
           <Field label="No project with status" for="f-not-status">
             <input
+              type="text"
               id="f-not-status"
               name="not_status"
               value={v('not_status')}
@@ -266,11 +274,11 @@ function FilterForm({ query, projects }: { query: URLSearchParams; projects: Pro
               for={`f-p-${i}`}
               hint="plan:eq:pro · app-a.mrr:gte:10 · beta:exists"
             >
-              <input id={`f-p-${i}`} name="p" value={val} placeholder="key:op:value" />
+              <input type="text" id={`f-p-${i}`} name="p" value={val} placeholder="key:op:value" />
             </Field>
           ))}
           <Field label="Sum of param" for="f-sum" hint="mrr, or app-a.mrr">
-            <input id="f-sum" name="sum" value={v('sum')} placeholder="mrr" />
+            <input type="text" id="f-sum" name="sum" value={v('sum')} placeholder="mrr" />
           </Field>
         </div>
       </details>
