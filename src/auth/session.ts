@@ -34,10 +34,20 @@ export function cookieOptions(c: Context<HonoEnv>, maxAgeSeconds?: number) {
 export async function startSession(c: Context<HonoEnv>, userId: number): Promise<void> {
   const token = randomBase62(43) // ~256 bits
   const expiresAt = new Date(Date.now() + SESSION_DAYS * 86_400_000)
-  // The user's expired sessions are swept in the same statement, so the table does not grow forever.
+  // In the same statement: the session this browser had before (signing in again must not leave
+  // it alive) and the user's expired sessions (so the table does not grow forever) are deleted.
+  const previous = getCookie(c, SESSION_COOKIE)
+  const previousHash = previous ? await sha256Hex(previous) : ''
   await c.var.db
-    .with('expired', (db) =>
-      db.deleteFrom('sessions').where('user_id', '=', userId).where('expires_at', '<=', new Date()),
+    .with('replaced', (db) =>
+      db
+        .deleteFrom('sessions')
+        .where((eb) =>
+          eb.or([
+            eb('token_hash', '=', previousHash),
+            eb.and([eb('user_id', '=', userId), eb('expires_at', '<=', new Date())]),
+          ]),
+        ),
     )
     .insertInto('sessions')
     .values({ token_hash: await sha256Hex(token), user_id: userId, expires_at: expiresAt })

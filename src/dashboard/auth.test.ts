@@ -275,6 +275,19 @@ describe('error pages', () => {
     expect(await api.json()).toMatchObject({ error: { code: 'unauthorized' } })
   })
 
+  it('ends the previous session of the browser when it signs in again', async () => {
+    const one = await seedAccount(t.db)
+    const two = await seedAccount(t.db)
+    const b = new TestBrowser(app)
+    await b.logIn(one.email, one.password)
+    const first = b.cookies.get('tcrm_session')!
+    await b.get('/projects') // a signed-in visitor is sent away from /login; post from any page
+    expect((await b.post('/login', { email: two.email, password: two.password })).status).toBe(303)
+    expect(b.cookies.get('tcrm_session')).not.toBe(first)
+    const replay = await app.request('/projects', { headers: { Cookie: `tcrm_session=${first}` } })
+    expect(replay.status).toBe(303)
+  })
+
   it('sweeps expired sessions of a user when they sign in again', async () => {
     const seeded = await seedAccount(t.db)
     await new TestBrowser(app).logIn(seeded.email, seeded.password)
