@@ -77,6 +77,24 @@ it('signs up, creates two projects, uses a key from the page, rotates it, and lo
   expect((await identify(base, keys[0]!, { email: 'alex@example.com' })).status).toBe(403)
   expect((await identify(base, rotated, { email: 'alex@example.com' })).status).toBe(200)
 
+  // htmx requests carry the CSRF token from <body hx-headers:inherited>: an hx-post with no form
+  // field of its own is accepted (the server refuses POSTs without the token, see auth.test.ts).
+  await page.evaluate(() => {
+    const button = document.createElement('button')
+    button.id = 'hx-probe'
+    button.setAttribute('hx-post', '/projects')
+    button.setAttribute('hx-vals', JSON.stringify({ name: 'Via htmx' }))
+    button.setAttribute('hx-swap', 'none')
+    document.querySelector('main')!.append(button)
+    ;(window as unknown as { htmx: { process(el: Element): void } }).htmx.process(button)
+  })
+  const [hxResponse] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/projects')),
+    page.click('#hx-probe'),
+  ])
+  expect(hxResponse.request().headers()['x-csrf-token']).toBeTruthy()
+  expect(hxResponse.status()).toBe(200)
+
   // Usable at 390 px: nothing wider than the screen.
   const phone = await newPage(browser, { width: 390, height: 844 })
   await phone.context.addCookies(await context.cookies())
