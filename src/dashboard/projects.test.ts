@@ -208,6 +208,17 @@ describe('escaping and budgets', () => {
     expect(list.html).not.toContain('<img src=x')
   })
 
+  it('puts the CSRF field in every form that posts', async () => {
+    const { b, seeded } = await signedIn()
+    const id = seeded.projects[0]!.project.id
+    for (const path of ['/projects', `/projects/${id}`, `/projects/${id}/delete`]) {
+      const { html } = await b.get(path)
+      const forms = html.match(/<form[^>]*method="post"[^>]*>[\s\S]*?<\/form>/g) ?? []
+      expect(forms.length, path).toBeGreaterThan(0)
+      for (const form of forms) expect(form, path).toContain(`name="_csrf" value="${b.csrf}"`)
+    }
+  })
+
   it('sends at most three SQL statements per page', async () => {
     const { b, seeded } = await signedIn()
     const id = seeded.projects[0]!.project.id
