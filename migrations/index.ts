@@ -5,10 +5,12 @@ import * as initial from './2026-11-23T00-initial.js'
 import * as sessions from './2026-11-23T01-sessions.js'
 import * as customerSearch from './2026-11-23T02-customer-search.js'
 import * as mergesTokens from './2026-11-23T03-merges-tokens.js'
+import * as importEmails from './2026-11-23T04-import-emails.js'
 
 export const migrations: Record<string, Migration> = {
   '2026-11-23T00-initial': initial,
   '2026-11-23T01-sessions': sessions,
   '2026-11-23T02-customer-search': customerSearch,
   '2026-11-23T03-merges-tokens': mergesTokens,
+  '2026-11-23T04-import-emails': importEmails,
 }

@@ -150,6 +150,11 @@ export interface ImportRejectsTable {
   cells: ColumnType<string[], string, string>
 }
 
+export interface ImportEmailsTable {
+  import_id: number
+  email: string
+}
+
 export interface AuditEventsTable {
   id: Generated<number>
   account_id: number
@@ -176,6 +181,7 @@ export interface Database {
   imports: ImportsTable
   import_chunks: ImportChunksTable
   import_rejects: ImportRejectsTable
+  import_emails: ImportEmailsTable
   audit_events: AuditEventsTable
 }
 

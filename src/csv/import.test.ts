@@ -1,0 +1,322 @@
+// CSV import on PGlite: one fixture per real-world quirk, the dry-run numbers against what the
+// import then does to the database, idempotent re-import, the export → import round trip, and a
+// 100,000-row file generated on the fly.
+import { readFileSync } from 'node:fs'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { sql } from 'kysely'
+import { ingestForProject } from '../ingest/upsert.js'
+import { openTestDb, type TestDb } from '../testing/db.js'
+import { seedAccount } from '../testing/fixtures.js'
+import { createProject } from '../accounts/store.js'
+import { parseCustomerFilter } from '../customers/filter.js'
+import { exportCustomersCsv } from './export.js'
+import {
+  importToEnd,
+  listRejects,
+  loadJob,
+  runStep,
+  startDryRun,
+  startImport,
+  suggestMapping,
+  type Mapping,
+} from './import.js'
+import { createImport } from './upload.js'
+
+let t: TestDb
+let accountId: number
+let projectA: { id: number; slug: string }
+let projectB: { id: number; slug: string }
+
+beforeAll(async () => {
+  t = await openTestDb()
+})
+afterAll(() => t.close())
+beforeEach(async () => {
+  const seeded = await seedAccount(t.db)
+  accountId = seeded.accountId
+  projectA = seeded.projects[0]!.project
+  projectB = seeded.projects[1]!.project
+})
+
+const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url))
+const streamOf = (bytes: Uint8Array | string) =>
+  new Blob([typeof bytes === 'string' ? bytes : new Uint8Array(bytes)]).stream()
+
+/** Uploads, maps (the suggestion, adjusted by `adjust`), dry-runs and imports into project A. */
+async function importInto(
+  project: { id: number; slug: string },
+  body: ReadableStream<Uint8Array>,
+  adjust: (m: Mapping, header: string[]) => Mapping = (m) => m,
+) {
+  const { importId } = await createImport(t.db, { accountId, projectId: project.id, filename: 'f.csv', body })
+  const job = await loadJob(t.db, accountId, importId)
+  const chunk = await t.db.selectFrom('import_chunks').select('rows').where('import_id', '=', importId).where('seq', '=', 0).executeTakeFirstOrThrow()
+  const sample = (chunk.rows as string[][]).map((r) => r.slice(1))
+  const mapping = adjust(suggestMapping(job.header, sample, project.slug), job.header)
+  const result = await importToEnd(t.db, accountId, importId, mapping)
+  return { ...result, importId }
+}
+
+async function customer(email: string, projectId = projectA.id) {
+  return t.db
+    .selectFrom('customers as c')
+    .leftJoin('customer_projects as r', (j) => j.onRef('r.customer_id', '=', 'c.id').on('r.project_id', '=', projectId))
+    .select(['c.id', 'c.email', 'c.name', 'c.created_at', 'r.status', 'r.params', 'r.first_seen_at', 'r.last_activity_at'])
+    .where('c.account_id', '=', accountId)
+    .where('c.email', '=', email)
+    .executeTakeFirst()
+}
+
+/** Customers and relations of the account, minus `updated_at` (bookkeeping of the last write). */
+async function accountData() {
+  const { rows } = await sql<{ row: string }>`
+    SELECT (to_jsonb(c) - 'updated_at')::text || ' ' || COALESCE((SELECT jsonb_agg(to_jsonb(r) - 'updated_at'
+      ORDER BY r.project_id) FROM customer_projects r WHERE r.customer_id = c.id), '[]')::text AS row
+    FROM customers c WHERE c.account_id = ${accountId} ORDER BY c.id`.execute(t.db)
+  return rows.map((r) => r.row)
+}
+
+describe('real-world CSV quirks, one fixture each', () => {
+  it('quoted fields with commas, doubled quotes and newlines inside quotes', async () => {
+    const r = await importInto(projectA, streamOf(fixture('quoted.csv')))
+    expect(r.counts).toEqual({ created: 2, updated: 0, merged: 0, rejected: 0 })
+    expect(await customer('ann@example.com')).toMatchObject({
+      name: 'Ann, the "Boss"',
+      status: 'paid',
+      params: { plan: 'pro, yearly', mrr: 49 },
+    })
+    expect(await customer('bob@example.com')).toMatchObject({ name: 'Bob\nSecond line', params: { plan: 'multi\nline plan', mrr: 0 } })
+  })
+
+  it('a UTF-8 BOM, CRLF line ends, accents, capitalised headers and status aliases', async () => {
+    const r = await importInto(projectA, streamOf(fixture('bom-crlf.csv')))
+    expect(r.counts.created).toBe(2)
+    expect(await customer('zoe@example.com')).toMatchObject({ name: 'Zoë Ångström', status: 'paid' })
+    expect(await customer('yan@example.com')).toMatchObject({ name: 'Yan Łukasz', status: 'trial' })
+  })
+
+  it('semicolon separators, detected from the header line', async () => {
+    await importInto(projectA, streamOf(fixture('semicolon.csv')))
+    expect(await customer('semi@example.com')).toMatchObject({ name: 'Semi; Colon', params: { score: 3.5 } })
+  })
+
+  it('blank lines, bad rows rejected one by one with the reason, the rest imported', async () => {
+    const r = await importInto(projectA, streamOf(fixture('messy.csv')), (m) =>
+      m.map((c) =>
+        c.key === 'beta' ? { ...c, type: 'boolean' } : c.key === 'mrr' ? { ...c, type: 'number' } : c,
+      ),
+    )
+    expect(r.dryRun).toEqual(r.counts)
+    expect(r.counts).toEqual({ created: 2, updated: 0, merged: 0, rejected: 4 })
+    expect(await customer('mixed@example.com')).toMatchObject({
+      status: 'free',
+      params: { mrr: 10, beta: true, trial_ends: '2026-12-01' },
+    })
+    expect(await customer('ok@example.com')).toMatchObject({ name: null, status: 'free', params: {} })
+    const rejects = await listRejects(t.db, r.importId)
+    expect(rejects.map((x) => [x.line, x.reason])).toEqual([
+      [4, expect.stringMatching(/email/)],
+      [5, expect.stringMatching(/status must be one of/)],
+      [6, expect.stringMatching(/column mrr: 'ten' is not a number/)],
+      [7, 'has 2 fields, the header has 6'],
+    ])
+    expect(rejects[0]!.cells).toEqual(['not-an-email', 'Bad Email', 'free', '1', 'no', '2026-12-01'])
+  })
+
+  it('a spreadsheet export: other header names, dates for first and last seen, a formula kept as text', async () => {
+    await importInto(projectA, streamOf(fixture('spreadsheet.csv')))
+    expect(await customer('xl@example.com')).toMatchObject({
+      params: { Company: '=HYPERLINK("http://x")' },
+    })
+    const c = (await customer('xl@example.com'))!
+    expect(c.first_seen_at!.toISOString()).toBe('2025-01-02T00:00:00.000Z')
+    expect(c.last_activity_at!.toISOString()).toBe('2025-03-04T05:06:07.000Z')
+  })
+
+  it('refuses a file that is not CSV, and an empty one, storing nothing', async () => {
+    const bad = 'email,name\n"unclosed,quote\n'
+    await expect(
+      createImport(t.db, { accountId, projectId: projectA.id, filename: 'x.csv', body: streamOf(bad) }),
+    ).rejects.toMatchObject({ code: 'validation_failed', message: expect.stringMatching(/not valid CSV/) })
+    await expect(
+      createImport(t.db, { accountId, projectId: projectA.id, filename: 'x.csv', body: streamOf('') }),
+    ).rejects.toMatchObject({ code: 'validation_failed' })
+    const left = await t.db.selectFrom('imports').select('id').where('account_id', '=', accountId).execute()
+    expect(left).toEqual([])
+  })
+})
+
+describe('dry run and import', () => {
+  it('the dry-run numbers are what the import then does to the database', async () => {
+    await ingestForProject(t.db, projectA.id, [{ type: 'identify', email: 'in-a@x.example', params: { keep: 1 } }])
+    await ingestForProject(t.db, projectB.id, [{ type: 'identify', email: 'in-b@x.example' }])
+    const csv = [
+      'email,plan',
+      'new1@x.example,pro', // created
+      'in-a@x.example,pro', // updated (already in this project)
+      'in-b@x.example,basic', // merged into the customer of project B
+      'new1@x.example,team', // the same new email again: an update of the row above
+      'broken,pro', // rejected
+      'new2@x.example,', // created
+    ].join('\n')
+    const customersBefore = (await accountData()).length
+    const relationsBefore = await relationCount(projectA.id)
+
+    const r = await importInto(projectA, streamOf(csv))
+
+    expect(r.dryRun).toEqual({ created: 2, updated: 2, merged: 1, rejected: 1 })
+    expect(r.counts).toEqual(r.dryRun)
+    expect((await accountData()).length - customersBefore).toBe(r.dryRun.created)
+    expect((await relationCount(projectA.id)) - relationsBefore).toBe(r.dryRun.created + r.dryRun.merged)
+    expect(await customer('new1@x.example')).toMatchObject({ params: { plan: 'team' } })
+    expect(await customer('in-a@x.example')).toMatchObject({ params: { keep: 1, plan: 'pro' } })
+    expect(await customer('in-b@x.example')).toMatchObject({ status: 'free', params: { plan: 'basic' } })
+  })
+
+  it('counts an email repeated across chunks once as created, in the dry run too', async () => {
+    const lines = ['email']
+    for (let i = 0; i < 1500; i++) lines.push(`rep${i % 1200}@x.example`)
+    const r = await importInto(projectA, streamOf(lines.join('\n')))
+    expect(r.dryRun).toEqual({ created: 1200, updated: 300, merged: 0, rejected: 0 })
+    expect(r.counts).toEqual(r.dryRun)
+  })
+
+  it('re-importing the same file changes nothing', async () => {
+    const file = fixture('messy.csv')
+    await importInto(projectA, streamOf(fixture('quoted.csv')))
+    await importInto(projectA, streamOf(file))
+    const before = await accountData()
+    const again = await importInto(projectA, streamOf(file))
+    expect(again.counts).toMatchObject({ created: 0, merged: 0 })
+    expect(await accountData()).toEqual(before)
+  })
+
+  it('drops the stored file once imported, keeping only the rejected rows', async () => {
+    const r = await importInto(projectA, streamOf(fixture('messy.csv')), (m) =>
+      m.map((c) => (c.key === 'mrr' ? { ...c, type: 'number' } : c)),
+    )
+    const chunks = await t.db.selectFrom('import_chunks').select('seq').where('import_id', '=', r.importId).execute()
+    expect(chunks).toEqual([])
+    expect(await listRejects(t.db, r.importId)).toHaveLength(4)
+  })
+})
+
+async function relationCount(projectId: number) {
+  const r = await t.db
+    .selectFrom('customer_projects')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('project_id', '=', projectId)
+    .executeTakeFirstOrThrow()
+  return Number(r.n)
+}
+
+async function readAll(stream: ReadableStream<Uint8Array>) {
+  // ignoreBOM: keep the byte-order mark in the text, to see that it is there.
+  return new TextDecoder('utf-8', { ignoreBOM: true }).decode(await new Response(stream).arrayBuffer())
+}
+
+describe('export → import round trip', () => {
+  it('a project exported and imported into a new project gives the same data', async () => {
+    await ingestForProject(t.db, projectA.id, [
+      { type: 'identify', email: 'r1@x.example', name: 'Ré, "One"', status: 'paid',
+        params: { plan: 'pro', mrr: 49.5, beta: true, trial_ends: '2026-12-01', handle: '@r1', formula: '=1+1',
+          note: 'line1\nline2', tags: ['a', 'b'] },
+        timestamp: new Date('2025-01-01T00:00:00Z') },
+      { type: 'identify', email: 'r1@x.example', timestamp: new Date('2025-06-01T12:34:56.789Z') },
+      { type: 'identify', email: 'r2@x.example', status: 'churned', params: { plan: '-5', mrr: -5 },
+        timestamp: new Date('2025-02-01T00:00:00Z') },
+    ])
+    await ingestForProject(t.db, projectB.id, [{ type: 'identify', email: 'r1@x.example', params: { other: 1 } }])
+
+    const csv = await readAll(await exportCustomersCsv(t.db, accountId, parseCustomerFilter({ in: 'app-a' })))
+    const { project: c } = await createProject(t.db, { accountId, name: 'App C' })
+    await importInto(c, streamOf(csv), (_m, header) =>
+      header.map((h) => {
+        if (h === 'email') return { target: 'email' }
+        if (h === 'name') return { target: 'name' }
+        if (h === 'app-a') return { target: 'status' }
+        if (h === 'app-a:first_seen') return { target: 'first_seen' }
+        if (h === 'app-a:last_activity') return { target: 'last_activity' }
+        const types: Record<string, 'text' | 'number' | 'boolean' | 'date' | 'json'> = {
+          plan: 'text', mrr: 'number', beta: 'boolean', trial_ends: 'date', handle: 'text',
+          formula: 'text', note: 'text', tags: 'json',
+        }
+        const key = h.replace(/^app-a\./, '')
+        return h.startsWith('app-a.') ? { target: 'param', key, type: types[key] } : { target: 'skip' }
+      }),
+    )
+    const rel = (projectId: number) => sql<{ row: string }>`
+      SELECT c.email || ' ' || (to_jsonb(r) - 'updated_at' - 'project_id')::text AS row
+      FROM customer_projects r JOIN customers c ON c.id = r.customer_id
+      WHERE r.project_id = ${projectId} ORDER BY c.email`.execute(t.db)
+    const original = (await rel(projectA.id)).rows
+    expect(original).toHaveLength(2)
+    expect((await rel(c.id)).rows).toEqual(original)
+  })
+
+  it('neutralises formulas and quotes what needs quoting', async () => {
+    await ingestForProject(t.db, projectA.id, [
+      { type: 'identify', email: 'f@x.example', name: '=cmd|calc', params: { a: '+1', b: '@x', c: '-2', n: -2 } },
+    ])
+    const csv = await readAll(await exportCustomersCsv(t.db, accountId, parseCustomerFilter({})))
+    expect(csv.startsWith('\uFEFFid,email,name,')).toBe(true)
+    const row = csv.split('\r\n')[1]!
+    expect(row).toContain(",'=cmd|calc,")
+    expect(row).toContain(",'+1,'@x,'-2,-2")
+  })
+})
+
+describe('a 100,000-row file', () => {
+  it('imports in chunks through the ingest upsert, holding one chunk at a time', async () => {
+    const N = 100_000
+    let i = 0
+    const enc = new TextEncoder()
+    const body = new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (i === 0) c.enqueue(enc.encode('email,name,status,plan,mrr,signed_up\n'))
+        let out = ''
+        for (let n = 0; n < 2000 && i < N; n++, i++) {
+          out += `user${i}@bulk.example,"User ${i}",${i % 3 ? 'free' : 'paid'},${i % 2 ? 'pro' : 'basic'},${i % 100},2025-01-0${1 + (i % 9)}\n`
+        }
+        c.enqueue(enc.encode(out))
+        if (i >= N) c.close()
+      },
+    })
+    const rss0 = process.memoryUsage().rss
+    let peak = rss0
+    const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50)
+    const t0 = performance.now()
+    const { importId, rows } = await createImport(t.db, { accountId, projectId: projectA.id, filename: 'bulk.csv', body })
+    const t1 = performance.now()
+    const job = await loadJob(t.db, accountId, importId)
+    const mapping = suggestMapping(job.header, [['u@x', 'U', 'free', 'pro', '1', '2025-01-01']], projectA.slug)
+    await startDryRun(t.db, accountId, importId, mapping)
+    const dry = await loadJob(t.db, accountId, importId)
+    while (await runStep(t.db, dry)) {
+      // one chunk per step
+    }
+    const t15 = performance.now()
+    await startImport(t.db, accountId, importId)
+    const r = await loadJob(t.db, accountId, importId)
+    while (await runStep(t.db, r)) {
+      // one chunk per step
+    }
+    const t2 = performance.now()
+    expect(dry.counts).toEqual({ created: N, updated: 0, merged: 0, rejected: 0 })
+    clearInterval(timer)
+    expect(rows).toBe(N)
+    expect(r.counts).toEqual({ created: N, updated: 0, merged: 0, rejected: 0 })
+    expect(await relationCount(projectA.id)).toBe(N)
+    expect(await customer('user99999@bulk.example')).toMatchObject({ name: 'User 99999', params: { plan: 'pro', mrr: 99 } })
+
+    const t3 = performance.now()
+    const csv = await readAll(await exportCustomersCsv(t.db, accountId, parseCustomerFilter({ in: projectA.slug })))
+    const t4 = performance.now()
+    expect(csv.split('\r\n').length - 2).toBe(N)
+    console.log(
+      `[csv bench, PGlite] upload+parse ${Math.round(N / ((t1 - t0) / 1000))} rows/s; ` +
+        `dry run ${Math.round(N / ((t15 - t1) / 1000))} rows/s; import ${Math.round(N / ((t2 - t15) / 1000))} rows/s; ` +
+        `export ${Math.round(N / ((t4 - t3) / 1000))} rows/s; peak RSS +${Math.round((peak - rss0) / 1e6)} MB`,
+    )
+  }, 600_000)
+})

@@ -1,0 +1,190 @@
+// Receiving a CSV file for import: it is parsed as it streams in (csv-parse: quoted fields, commas
+// and newlines inside quotes, a UTF-8 BOM, CRLF; `;` or tab separators detected from the header
+// line) and stored as chunks of rows, so neither the upload nor any later step holds the whole file.
+import type { Kysely } from 'kysely'
+import { parse, type CsvError } from 'csv-parse/stream'
+import type { Database } from '../db/schema.js'
+import { ApiError } from '../lib/errors.js'
+
+/** Rows per stored chunk: one chunk is one dry-run or import step (one ingest statement). */
+export const CHUNK_ROWS = 1000
+export const MAX_COLUMNS = 200
+
+/** The separator of a header line: the one of `,` `;` tab that occurs most outside quotes. */
+export function detectDelimiter(headerLine: string): string {
+  const counts: Record<string, number> = { ',': 0, ';': 0, '\t': 0 }
+  let quoted = false
+  for (const ch of headerLine) {
+    if (ch === '"') quoted = !quoted
+    else if (!quoted && ch in counts) counts[ch]!++
+  }
+  let best = ','
+  for (const d of [';', '\t']) if (counts[d]! > counts[best]!) best = d
+  return best
+}
+
+/** Reads bytes until the first line end outside quotes, returning that line (decoded) and a stream
+ *  of every byte, the header included. Quote, comma and line-end bytes are ASCII, so scanning UTF-8
+ *  bytes for them is safe. */
+async function peekHeader(body: ReadableStream<Uint8Array>) {
+  const reader = body.getReader()
+  const seen: Uint8Array[] = []
+  let size = 0
+  let quoted = false
+  let end = -1
+  let done = false
+  while (end < 0 && !done && size < 1_000_000) {
+    const next = await reader.read()
+    done = next.done
+    if (!next.value) continue
+    for (let i = 0; i < next.value.length && end < 0; i++) {
+      const b = next.value[i]
+      if (b === 0x22) quoted = !quoted
+      else if (!quoted && (b === 0x0a || b === 0x0d)) end = size + i
+    }
+    seen.push(next.value)
+    size += next.value.length
+  }
+  const all = new Uint8Array(size)
+  let at = 0
+  for (const part of seen) {
+    all.set(part, at)
+    at += part.length
+  }
+  const header = new TextDecoder().decode(end >= 0 ? all.subarray(0, end) : all).replace(/^\uFEFF/, '')
+  const rest = new ReadableStream<Uint8Array>({
+    start(c) {
+      if (size) c.enqueue(all)
+      if (done) c.close()
+    },
+    async pull(c) {
+      const next = await reader.read()
+      if (next.done) c.close()
+      else c.enqueue(next.value)
+    },
+    cancel: (reason) => reader.cancel(reason),
+  })
+  return { header, rest }
+}
+
+export interface ParsedChunk {
+  seq: number
+  /** The file line the chunk's first row starts on (1 is the header). */
+  firstLine: number
+  rows: string[][]
+  /** The file line of each row (a quoted newline makes a row span lines). */
+  lines: number[]
+}
+
+/** Parses CSV bytes, calling `onHeader` once and `onChunk` for every CHUNK_ROWS rows, in order,
+ *  awaiting each so back-pressure reaches the upload. */
+export async function parseCsv(
+  body: ReadableStream<Uint8Array>,
+  onHeader: (header: string[], delimiter: string) => Promise<void>,
+  onChunk: (chunk: ParsedChunk) => Promise<void>,
+): Promise<{ rows: number; chunks: number }> {
+  const { header, rest } = await peekHeader(body)
+  const delimiter = detectDelimiter(header)
+  // csv-parse works on Node Buffers (on Workers: the nodejs_compat flag provides Buffer).
+  const asBuffers = new TransformStream<Uint8Array, Uint8Array>({
+    transform: (chunk, c) => c.enqueue(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)),
+  })
+  const records = rest.pipeThrough(asBuffers).pipeThrough(
+    parse({
+      delimiter,
+      bom: true,
+      info: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      max_record_size: 1_000_000,
+    }) as TransformStream<Uint8Array, { record: string[]; info: { lines: number } }>,
+  )
+  let seen = false
+  let seq = 0
+  let rows: string[][] = []
+  let lines: number[] = []
+  let total = 0
+  const flush = async () => {
+    if (!rows.length) return
+    await onChunk({ seq, firstLine: lines[0]!, rows, lines })
+    seq++
+    rows = []
+    lines = []
+  }
+  try {
+    for await (const { record, info } of records as unknown as AsyncIterable<{
+      record: string[]
+      info: { lines: number }
+    }>) {
+      if (!seen) {
+        seen = true
+        const names = record.map((h) => h.trim())
+        if (names.length > MAX_COLUMNS) {
+          throw new ApiError('validation_failed', `The file has ${names.length} columns; at most ${MAX_COLUMNS}`)
+        }
+        await onHeader(names, delimiter)
+        continue
+      }
+      if (record.every((cell) => cell.trim() === '')) continue
+      rows.push(record)
+      lines.push(info.lines)
+      total++
+      if (rows.length >= CHUNK_ROWS) await flush()
+    }
+  } catch (err) {
+    if (err instanceof ApiError) throw err
+    const csv = err as CsvError
+    if (csv?.code?.startsWith?.('CSV_') || csv?.name === 'CsvError') {
+      throw new ApiError('validation_failed', `The file is not valid CSV: ${csv.message}`)
+    }
+    throw err
+  }
+  if (!seen) throw new ApiError('validation_failed', 'The file is empty: it needs a header row')
+  await flush()
+  return { rows: total, chunks: seq }
+}
+
+/** Stores an uploaded file as a new import of `projectId` (already checked to be the account's). */
+export async function createImport(
+  db: Kysely<Database>,
+  input: { accountId: number; projectId: number; filename: string; body: ReadableStream<Uint8Array> },
+): Promise<{ importId: number; rows: number }> {
+  let importId: number | undefined
+  try {
+    const { rows, chunks } = await parseCsv(
+      input.body,
+      async (header) => {
+        const row = await db
+          .insertInto('imports')
+          .values({
+            account_id: input.accountId,
+            project_id: input.projectId,
+            filename: input.filename.slice(0, 200) || 'upload.csv',
+            header: JSON.stringify(header),
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+        importId = row.id
+      },
+      async (chunk) => {
+        const lines = chunk.lines
+        await db
+          .insertInto('import_chunks')
+          .values({
+            import_id: importId!,
+            seq: chunk.seq,
+            first_line: chunk.firstLine,
+            // Each row carries its file line as a first cell, for the per-row report.
+            rows: JSON.stringify(chunk.rows.map((r, i) => [String(lines[i]), ...r])),
+          })
+          .execute()
+      },
+    )
+    if (rows === 0) throw new ApiError('validation_failed', 'The file has a header row but no data rows')
+    await db.updateTable('imports').set({ total_rows: rows, chunks }).where('id', '=', importId!).execute()
+    return { importId: importId!, rows }
+  } catch (err) {
+    if (importId !== undefined) await db.deleteFrom('imports').where('id', '=', importId).execute()
+    throw err
+  }
+}
