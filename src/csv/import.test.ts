@@ -316,7 +316,7 @@ describe('a 100,000-row file', () => {
     console.log(
       `[csv bench, PGlite] upload+parse ${Math.round(N / ((t1 - t0) / 1000))} rows/s; ` +
         `dry run ${Math.round(N / ((t15 - t1) / 1000))} rows/s; import ${Math.round(N / ((t2 - t15) / 1000))} rows/s; ` +
-        `export ${Math.round(N / ((t4 - t3) / 1000))} rows/s; peak RSS +${Math.round((peak - rss0) / 1e6)} MB`,
+        `export ${Math.round(N / ((t4 - t3) / 1000))} rows/s; RSS ${Math.round(rss0 / 1e6)} MB before, peak ${Math.round(peak / 1e6)} MB`,
     )
   }, 600_000)
 })
