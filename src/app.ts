@@ -12,6 +12,9 @@ import { authRoutes } from './dashboard/auth-routes.js'
 import { projectRoutes } from './dashboard/project-routes.js'
 import { customerRoutes } from './customers/routes.js'
 import { accountApiRoutes } from './account-api/routes.js'
+import { tokenDashboardRoutes } from './account-api/dashboard.js'
+import { csvDashboardRoutes } from './csv/routes.js'
+import { mergeDashboardRoutes } from './merges/routes.js'
 
 export function createApp(deps: AppDeps) {
   const app = new Hono<HonoEnv>()
@@ -61,6 +64,9 @@ export function createApp(deps: AppDeps) {
   app.route('/', authRoutes())
   app.route('/projects', projectRoutes())
   app.route('/customers', customerRoutes())
+  app.route('/', csvDashboardRoutes())
+  app.route('/', mergeDashboardRoutes())
+  app.route('/settings/tokens', tokenDashboardRoutes())
 
   return app
 }

@@ -50,7 +50,7 @@ const validationError = (error: z.ZodError<unknown>) =>
   )
 const json = <T extends z.ZodType>(schema: T) =>
   zValidator('json', schema, (result) => {
-    if (!result.success) throw validationError(result.error as z.ZodError<unknown>)
+    if (!result.success) throw validationError(result.error as unknown as z.ZodError<unknown>)
   })
 
 const id = z.number().int().positive()

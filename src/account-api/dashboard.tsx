@@ -1,0 +1,39 @@
+// Settings → API tokens in the dashboard (signed in): list, create (the token shown once), revoke.
+import { Hono, type Context } from 'hono'
+import { requireUser } from '../auth/session.js'
+import type { HonoEnv, SessionUser } from '../env.js'
+import { ApiError } from '../lib/errors.js'
+import { renderPage } from '../lib/render.js'
+import { TokensPage } from '../../views/tokens.js'
+import { createAccountToken, listAccountTokens, revokeAccountToken } from './tokens.js'
+
+type Ctx = Context<HonoEnv>
+const user = (c: Ctx): SessionUser => c.var.user!
+
+async function page(c: Ctx, extra: { created?: { name: string; token: string }; error?: string } = {}, status: 200 | 400 = 200) {
+  const tokens = await listAccountTokens(c.var.db, user(c).accountId)
+  return renderPage(c, <TokensPage tokens={tokens} userEmail={user(c).email} csrfToken={c.var.csrfToken} {...extra} />, status)
+}
+
+export function tokenDashboardRoutes() {
+  const app = new Hono<HonoEnv>()
+  app.use('*', requireUser())
+  app.get('/', (c) => page(c))
+  app.post('/', async function createToken(c) {
+    const name = String((await c.req.parseBody()).name ?? '')
+    try {
+      const created = await createAccountToken(c.var.db, user(c).accountId, name)
+      c.header('Cache-Control', 'no-store')
+      return page(c, { created: { name: created.name, token: created.token } })
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'validation_failed') return page(c, { error: err.message }, 400)
+      throw err
+    }
+  })
+  app.post('/:id{[0-9]+}/revoke', async function revokeToken(c) {
+    const ok = await revokeAccountToken(c.var.db, user(c).accountId, Number(c.req.param('id')))
+    if (!ok) throw new ApiError('not_found', 'No such token in your account')
+    return c.redirect('/settings/tokens', 303)
+  })
+  return app
+}

@@ -1,0 +1,140 @@
+// The dashboard's CSV import and export, through the real forms: upload (multipart), mapping, the
+// dry run advanced by htmx polls, the import, the rejected-rows download; the export of the
+// table's filter URL; and that another account reaches none of it.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createApp } from '../app.js'
+import { TestBrowser } from '../dashboard/test-client.js'
+import { openTestDb, type TestDb } from '../testing/db.js'
+
+let t: TestDb
+let app: ReturnType<typeof createApp>
+
+beforeAll(async () => {
+  t = await openTestDb()
+  app = createApp({ db: t.db })
+})
+afterAll(() => t.close())
+
+async function signedIn(email: string) {
+  const b = new TestBrowser(app)
+  await b.signUp(email)
+  await b.get('/projects')
+  await b.post('/projects', { name: 'App A' })
+  const project = await t.db.selectFrom('projects as p').innerJoin('users as u', 'u.account_id', 'p.account_id')
+    .select('p.id').where('u.email', '=', email).executeTakeFirstOrThrow()
+  return { b, projectId: project.id }
+}
+
+async function upload(b: TestBrowser, projectId: number, csv: string) {
+  await b.get(`/imports/new?project=${projectId}`)
+  const form = new FormData()
+  form.set('_csrf', b.csrf)
+  form.set('project', String(projectId))
+  form.set('file', new File([csv], 'people.csv', { type: 'text/csv' }))
+  return b.request('/imports', { method: 'POST', body: form })
+}
+
+/** Polls like the page does (htmx GETs) until the state section stops polling. */
+async function pollToEnd(b: TestBrowser, id: string) {
+  const seen: string[] = []
+  for (let i = 0; i < 50; i++) {
+    const res = await b.get(`/imports/${id}/progress`, { 'HX-Request': 'true' })
+    seen.push(res.html)
+    if (!res.html.includes('hx-trigger="every 1s"')) return seen
+  }
+  throw new Error('the import never finished')
+}
+
+describe('CSV import in the dashboard', () => {
+  it('upload → mapping → dry run → import → rejected rows', async () => {
+    const { b, projectId } = await signedIn('importer@example.com')
+    const csv = 'Email,Name,Plan,MRR\nann@x.example,Ann,pro,10\nbad-email,Bad,pro,1\nbob@x.example,Bob,basic,0\n'
+    const res = await upload(b, projectId, csv)
+    expect(res.status).toBe(303)
+    const id = /\/imports\/(\d+)$/.exec(res.location!)![1]!
+    const page = await b.get(res.location!)
+    expect(page.html).toContain('Map the columns')
+    expect(page.html).toMatch(/<option value="email" selected/)
+
+    const mapped = await b.post(`/imports/${id}/mapping`, {
+      target_0: 'email', target_1: 'name', target_2: 'param', key_2: 'plan', type_2: 'text',
+      target_3: 'param', key_3: 'mrr', type_3: 'number',
+    })
+    expect(mapped.status).toBe(303)
+    expect((await b.get(`/imports/${id}`)).html).toContain('hx-trigger="every 1s"')
+    const dry = await pollToEnd(b, id)
+    const result = dry.at(-1)!
+    expect(result).toContain('would be created')
+    expect(result).toMatch(/<strong>2<\/strong> would be created/)
+    expect(result).toMatch(/<strong>1<\/strong> would be rejected/)
+    expect(result).toContain('Line 3: email is not a valid email address')
+    expect(await t.db.selectFrom('customers').select('id').where('email', '=', 'ann@x.example').execute()).toEqual([])
+
+    await b.get(`/imports/${id}`)
+    expect((await b.post(`/imports/${id}/start`)).status).toBe(303)
+    const done = (await pollToEnd(b, id)).at(-1)!
+    expect(done).toContain('Import finished')
+    expect(done).toMatch(/<strong>2<\/strong> created/)
+    const ann = await t.db.selectFrom('customer_projects as r').innerJoin('customers as c', 'c.id', 'r.customer_id')
+      .select(['c.name', 'r.params']).where('c.email', '=', 'ann@x.example').executeTakeFirstOrThrow()
+    expect(ann).toEqual({ name: 'Ann', params: { plan: 'pro', mrr: 10 } })
+
+    const rejects = await b.get(`/imports/${id}/rejects.csv`)
+    expect(rejects.headers.get('content-type')).toContain('text/csv')
+    expect(rejects.html).toContain('line,reason,Email,Name,Plan,MRR')
+    expect(rejects.html).toContain('3,email is not a valid email address,bad-email,Bad,pro,1')
+  })
+
+  it('shows the mapping again with the reason when it is incomplete', async () => {
+    const { b, projectId } = await signedIn('mapper@example.com')
+    const res = await upload(b, projectId, 'a,b\n1,2\n')
+    const id = /\/imports\/(\d+)$/.exec(res.location!)![1]!
+    await b.get(res.location!)
+    const bad = await b.post(`/imports/${id}/mapping`, { target_0: 'skip', target_1: 'skip' })
+    expect(bad.status).toBe(400)
+    expect(bad.html).toContain('map exactly one column to email')
+  })
+
+  it('refuses a file that is not CSV with the reason', async () => {
+    const { b, projectId } = await signedIn('badfile@example.com')
+    const res = await upload(b, projectId, 'email\n"never closed\n')
+    expect(res.status).toBe(400)
+    expect(res.html).toContain('not valid CSV')
+  })
+
+  it('exports the table filter as CSV', async () => {
+    const { b, projectId } = await signedIn('exporter@example.com')
+    const res = await upload(b, projectId, 'email,plan\nx@x.example,pro\ny@x.example,basic\n')
+    const id = /\/imports\/(\d+)$/.exec(res.location!)![1]!
+    await b.get(res.location!)
+    await b.post(`/imports/${id}/mapping`, { target_0: 'email', target_1: 'param', key_1: 'plan', type_1: 'text' })
+    await pollToEnd(b, id)
+    await b.get(`/imports/${id}`)
+    await b.post(`/imports/${id}/start`)
+    await pollToEnd(b, id)
+    const csv = await b.get('/customers/export.csv?p=plan:eq:pro')
+    expect(csv.headers.get('content-disposition')).toMatch(/attachment; filename="customers-/)
+    const lines = csv.html.trim().split('\r\n')
+    expect(lines[0]).toContain('email,name,first_seen,last_activity,app-a,app-a:first_seen,app-a:last_activity,app-a.plan')
+    expect(lines).toHaveLength(2)
+    expect(lines[1]).toContain('x@x.example')
+  })
+
+  it('keeps imports to their account', async () => {
+    const { b, projectId } = await signedIn('owner-imp@example.com')
+    const res = await upload(b, projectId, 'email\nz@x.example\n')
+    const id = /\/imports\/(\d+)$/.exec(res.location!)![1]!
+    const { b: other, projectId: theirs } = await signedIn('other-imp@example.com')
+    expect((await other.get(`/imports/${id}`)).status).toBe(404)
+    expect((await other.get(`/imports/${id}/progress`, { 'HX-Request': 'true' })).status).toBe(404)
+    expect((await other.get(`/imports/${id}/rejects.csv`)).status).toBe(404)
+    await other.get(`/imports/new`)
+    expect((await other.post(`/imports/${id}/start`)).status).toBe(404)
+    expect((await other.post(`/imports/${id}/mapping`, { target_0: 'email' })).status).toBe(404)
+    // Uploading into someone else's project is refused too.
+    const into = await upload(other, projectId, 'email\nq@x.example\n')
+    expect(into.status).toBe(400)
+    expect(theirs).not.toBe(projectId)
+    expect((await new TestBrowser(app).get('/imports/new')).status).toBe(303)
+  })
+})

@@ -1,0 +1,199 @@
+// Dashboard routes of CSV import and export (signed in): /imports/new (upload), /imports/:id (the
+// job's page), …/mapping (start the dry run), …/start (import), …/progress (the htmx poll that
+// advances the job), …/rejects.csv; and GET /customers/export.csv (the table's filter URL).
+import { Hono, type Context } from 'hono'
+import { requireUser } from '../auth/session.js'
+import type { HonoEnv, SessionUser } from '../env.js'
+import { ApiError } from '../lib/errors.js'
+import { renderFragment, renderPage } from '../lib/render.js'
+import { parseCustomerFilter } from '../customers/filter.js'
+import { ImportPage, ImportState, UploadPage, type ImportView } from '../../views/import.js'
+import { csvLine, exportCustomersCsv, exportFilename } from './export.js'
+import {
+  convertRow,
+  listRejects,
+  loadJob,
+  runFor,
+  startDryRun,
+  startImport,
+  suggestMapping,
+  type ColumnMapping,
+  type Mapping,
+  type ParamType,
+  type Target,
+} from './import.js'
+import { createImport } from './upload.js'
+
+type Ctx = Context<HonoEnv>
+const user = (c: Ctx): SessionUser => c.var.user!
+/** How long one poll works on the job before answering (the Worker's CPU limit is far above). */
+const POLL_BUDGET_MS = 800
+const PREVIEW_ROWS = 10
+
+function idParam(c: Ctx): number {
+  const raw = c.req.param('id') ?? ''
+  if (!/^\d{1,15}$/.test(raw)) throw new ApiError('not_found', 'No such import')
+  return Number(raw)
+}
+
+async function accountProjects(c: Ctx) {
+  return c.var.db
+    .selectFrom('projects')
+    .select(['id', 'name', 'slug'])
+    .where('account_id', '=', user(c).accountId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute()
+}
+
+async function importView(c: Ctx, id: number): Promise<ImportView> {
+  const db = c.var.db
+  const job = await loadJob(db, user(c).accountId, id)
+  const [projects, first, rejects] = await Promise.all([
+    accountProjects(c),
+    db.selectFrom('import_chunks').select('rows').where('import_id', '=', id).where('seq', '=', 0).executeTakeFirst(),
+    listRejects(db, id, 20),
+  ])
+  const project = projects.find((p) => p.id === job.project_id)!
+  const stored = (first ? (typeof first.rows === 'string' ? JSON.parse(first.rows) : first.rows) : []) as string[][]
+  const sample = stored.slice(0, PREVIEW_ROWS)
+  const mapping: Mapping = job.mapping.length
+    ? job.mapping
+    : suggestMapping(job.header, sample.map((r) => r.slice(1)), project.slug, projects.map((p) => p.slug))
+  return {
+    id,
+    filename: job.filename,
+    projectName: project.name,
+    state: job.state,
+    header: job.header,
+    mapping,
+    totalRows: job.total_rows,
+    chunks: job.chunks,
+    nextChunk: job.next_chunk,
+    counts: job.counts,
+    dryRun: job.dry_run,
+    preview: sample.map((row) => {
+      const line = Number(row[0])
+      if (!job.mapping.length) return { line, cells: row.slice(1) }
+      const converted = convertRow(row, mapping, job.header)
+      if (converted.error) return { line, cells: row.slice(1), error: converted.error }
+      const item = converted.items![converted.items!.length - 1]!
+      const { type: _type, ...rest } = item
+      return { line, cells: row.slice(1), stored: rest }
+    }),
+    rejects: rejects.map((r) => ({ line: r.line, reason: r.reason })),
+  }
+}
+
+/** The mapping form's fields (target_i, key_i, type_i) as a Mapping. */
+function mappingFromForm(form: Record<string, unknown>, columns: number): Mapping {
+  const out: ColumnMapping[] = []
+  for (let i = 0; i < columns; i++) {
+    const target = String(form[`target_${i}`] ?? 'skip') as Target
+    out.push(
+      target === 'param'
+        ? { target, key: String(form[`key_${i}`] ?? ''), type: String(form[`type_${i}`] ?? 'text') as ParamType }
+        : { target },
+    )
+  }
+  return out
+}
+
+export function csvDashboardRoutes() {
+  const app = new Hono<HonoEnv>()
+
+  app.get('/customers/export.csv', requireUser(), async function exportCsv(c) {
+    const filter = parseCustomerFilter(new URL(c.req.url).searchParams)
+    const body = await exportCustomersCsv(c.var.db, user(c).accountId, filter)
+    return c.body(body, 200, {
+      'Content-Type': 'text/csv; charset=utf-8',
+      'Content-Disposition': `attachment; filename="${exportFilename()}"`,
+      'Cache-Control': 'no-store',
+    })
+  })
+
+  app.get('/imports/new', requireUser(), async function uploadForm(c) {
+    const projectId = Number(c.req.query('project') ?? 0) || undefined
+    const page = (
+      <UploadPage userEmail={user(c).email} csrfToken={c.var.csrfToken} projects={await accountProjects(c)} projectId={projectId} />
+    )
+    return renderPage(c, page)
+  })
+
+  app.post('/imports', requireUser(), async function upload(c) {
+    const form = await c.req.parseBody()
+    const projects = await accountProjects(c)
+    const project = projects.find((p) => String(p.id) === String(form.project))
+    const file = form.file
+    const fail = (error: string) =>
+      renderPage(c, <UploadPage userEmail={user(c).email} csrfToken={c.var.csrfToken} projects={projects} projectId={project?.id} error={error} />, 400)
+    if (!project) return fail('Pick a project of yours.')
+    if (!(file instanceof File) || file.size === 0) return fail('Choose a CSV file to upload.')
+    try {
+      const { importId } = await createImport(c.var.db, {
+        accountId: user(c).accountId,
+        projectId: project.id,
+        filename: file.name,
+        body: file.stream(),
+      })
+      return c.redirect(`/imports/${importId}`, 303)
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'validation_failed') return fail(err.message)
+      throw err
+    }
+  })
+
+  app.get('/imports/:id{[0-9]+}', requireUser(), async function importShow(c) {
+    const view = await importView(c, idParam(c))
+    return renderPage(c, <ImportPage view={view} userEmail={user(c).email} csrfToken={c.var.csrfToken} />)
+  })
+
+  app.post('/imports/:id{[0-9]+}/mapping', requireUser(), async function importMapping(c) {
+    const id = idParam(c)
+    const job = await loadJob(c.var.db, user(c).accountId, id)
+    const mapping = mappingFromForm(await c.req.parseBody(), job.header.length)
+    try {
+      await startDryRun(c.var.db, user(c).accountId, id, mapping)
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.code !== 'validation_failed') throw err
+      const view = { ...(await importView(c, id)), mapping }
+      const page = <ImportPage view={view} userEmail={user(c).email} csrfToken={c.var.csrfToken} error={err.message} />
+      return renderPage(c, page, 400)
+    }
+    return c.redirect(`/imports/${id}`, 303)
+  })
+
+  app.post('/imports/:id{[0-9]+}/start', requireUser(), async function importStart(c) {
+    const id = idParam(c)
+    await loadJob(c.var.db, user(c).accountId, id)
+    await startImport(c.var.db, user(c).accountId, id)
+    return c.redirect(`/imports/${id}`, 303)
+  })
+
+  app.get('/imports/:id{[0-9]+}/progress', requireUser(), async function importProgress(c) {
+    const id = idParam(c)
+    const job = await loadJob(c.var.db, user(c).accountId, id)
+    await runFor(c.var.db, job, POLL_BUDGET_MS)
+    const view = await importView(c, id)
+    if (c.req.header('HX-Request') !== 'true') return c.redirect(`/imports/${id}`, 303)
+    return renderFragment(c, <ImportState view={view} csrfToken={c.var.csrfToken} />)
+  })
+
+  app.get('/imports/:id{[0-9]+}/rejects.csv', requireUser(), async function rejectsCsv(c) {
+    const id = idParam(c)
+    const job = await loadJob(c.var.db, user(c).accountId, id)
+    const rejects = await listRejects(c.var.db, id)
+    let out = '\uFEFF' + csvLine(['line', 'reason', ...job.header])
+    for (const r of rejects) {
+      const cells = (typeof r.cells === 'string' ? JSON.parse(r.cells) : r.cells) as string[]
+      out += csvLine([r.line, r.reason, ...cells])
+    }
+    return c.body(out, 200, {
+      'Content-Type': 'text/csv; charset=utf-8',
+      'Content-Disposition': `attachment; filename="rejected-rows-${id}.csv"`,
+      'Cache-Control': 'no-store',
+    })
+  })
+
+  return app
+}

@@ -1,0 +1,93 @@
+// Dashboard routes for merge, undo and delete (signed in): /customers/:id/manage (the page),
+// POST /customers/:id/merge, POST /customers/:id/delete, POST /merges/:id/undo. The store
+// functions scope everything to the user's account: another account's ids answer 404.
+import { Hono, type Context } from 'hono'
+import { requireUser } from '../auth/session.js'
+import type { HonoEnv, SessionUser } from '../env.js'
+import { ApiError } from '../lib/errors.js'
+import { renderPage } from '../lib/render.js'
+import { normaliseEmail } from '../accounts/store.js'
+import { ManageCustomerPage } from '../../views/merge.js'
+import { deleteCustomer, listMerges, mergeCustomers, undoMerge } from './store.js'
+
+type Ctx = Context<HonoEnv>
+const user = (c: Ctx): SessionUser => c.var.user!
+const actor = (c: Ctx) => `user:${user(c).userId}`
+
+function idParam(c: Ctx): number {
+  const raw = c.req.param('id') ?? ''
+  if (!/^\d{1,15}$/.test(raw)) throw new ApiError('not_found', 'No such customer')
+  return Number(raw)
+}
+
+async function findCustomer(c: Ctx, where: { id?: number; email?: string }) {
+  let q = c.var.db.selectFrom('customers').select(['id', 'email', 'name']).where('account_id', '=', user(c).accountId)
+  if (where.id !== undefined) q = q.where('id', '=', where.id)
+  if (where.email !== undefined) q = q.where('email', '=', where.email)
+  return q.executeTakeFirst()
+}
+
+async function managePage(c: Ctx, id: number, extra: { notice?: string; error?: string } = {}, status: 200 | 400 | 404 = 200) {
+  const customer = await findCustomer(c, { id })
+  if (!customer) throw new ApiError('not_found', 'No such customer in your account')
+  const merges = await listMerges(c.var.db, user(c).accountId, id)
+  const page = (
+    <ManageCustomerPage customer={customer} merges={merges} userEmail={user(c).email} csrfToken={c.var.csrfToken} {...extra} />
+  )
+  return renderPage(c, page, status)
+}
+
+export function mergeDashboardRoutes() {
+  const app = new Hono<HonoEnv>()
+
+  app.get('/customers/:id{[0-9]+}/manage', requireUser(), async function manage(c) {
+    const notice = { merged: 'Merged.', undone: 'Merge undone.' }[c.req.query('done') ?? ''] ?? undefined
+    return managePage(c, idParam(c), { notice })
+  })
+
+  app.post('/customers/:id{[0-9]+}/merge', requireUser(), async function merge(c) {
+    const id = idParam(c)
+    const form = await c.req.parseBody()
+    const otherEmail = normaliseEmail(String(form.other ?? ''))
+    const other = otherEmail ? await findCustomer(c, { email: otherEmail }) : undefined
+    if (!other) return managePage(c, id, { error: `No customer with the email ${otherEmail || '(empty)'} in your account.` }, 400)
+    if (other.id === id) return managePage(c, id, { error: 'That is this customer.' }, 400)
+    const keepThis = form.keep !== 'other'
+    const survivorId = keepThis ? id : other.id
+    const absorbedId = keepThis ? other.id : id
+    await mergeCustomers(c.var.db, { accountId: user(c).accountId, survivorId, absorbedId, actor: actor(c) })
+    return c.redirect(`/customers/${survivorId}/manage?done=merged`, 303)
+  })
+
+  app.post('/merges/:id{[0-9]+}/undo', requireUser(), async function undo(c) {
+    const mergeId = idParam(c)
+    const merge = await c.var.db
+      .selectFrom('merges')
+      .select('survivor_id')
+      .where('id', '=', mergeId)
+      .where('account_id', '=', user(c).accountId)
+      .executeTakeFirst()
+    if (!merge) throw new ApiError('not_found', 'No such merge in your account')
+    try {
+      await undoMerge(c.var.db, { accountId: user(c).accountId, mergeId, actor: actor(c) })
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.code !== 'conflict') throw err
+      return managePage(c, merge.survivor_id, { error: `Cannot undo: ${err.message}.` }, 400)
+    }
+    return c.redirect(`/customers/${merge.survivor_id}/manage?done=undone`, 303)
+  })
+
+  app.post('/customers/:id{[0-9]+}/delete', requireUser(), async function remove(c) {
+    const id = idParam(c)
+    const customer = await findCustomer(c, { id })
+    if (!customer) throw new ApiError('not_found', 'No such customer in your account')
+    const form = await c.req.parseBody()
+    if (normaliseEmail(String(form.confirm ?? '')) !== customer.email) {
+      return managePage(c, id, { error: 'Type the customer’s email exactly to confirm the deletion.' }, 400)
+    }
+    await deleteCustomer(c.var.db, { accountId: user(c).accountId, customerId: id, actor: actor(c) })
+    return c.redirect('/customers', 303)
+  })
+
+  return app
+}
