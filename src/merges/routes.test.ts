@@ -1,0 +1,88 @@
+// Merge, undo and delete from the dashboard (the /customers/:id/manage page's forms), and the API
+// tokens settings page; both scoped to the signed-in account.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createApp } from '../app.js'
+import { TestBrowser } from '../dashboard/test-client.js'
+import { ingestForProject } from '../ingest/upsert.js'
+import { openTestDb, type TestDb } from '../testing/db.js'
+
+let t: TestDb
+let app: ReturnType<typeof createApp>
+
+beforeAll(async () => {
+  t = await openTestDb()
+  app = createApp({ db: t.db })
+})
+afterAll(() => t.close())
+
+async function signedIn(email: string) {
+  const b = new TestBrowser(app)
+  await b.signUp(email)
+  await b.get('/projects')
+  await b.post('/projects', { name: 'App A' })
+  const p = await t.db.selectFrom('projects as p').innerJoin('users as u', 'u.account_id', 'p.account_id')
+    .select(['p.id', 'p.account_id']).where('u.email', '=', email).executeTakeFirstOrThrow()
+  const id = async (customer: string) => {
+    const [r] = await ingestForProject(t.db, p.id, [{ type: 'identify', email: customer }])
+    return (r as { customerId: number }).customerId
+  }
+  return { b, id }
+}
+
+describe('merge, undo, delete in the dashboard', () => {
+  it('merges keeping the other email, undoes, and deletes after typing the email', async () => {
+    const { b, id } = await signedIn('m-owner@example.com')
+    const work = await id('ann@work.example')
+    const home = await id('ann@home.example')
+    const page = await b.get(`/customers/${work}/manage`)
+    expect(page.html).toContain('Merge with another customer')
+
+    const merged = await b.post(`/customers/${work}/merge`, { other: 'ANN@home.example ', keep: 'other' })
+    expect(merged.location).toBe(`/customers/${home}/manage?done=merged`)
+    const after = await b.get(merged.location!)
+    expect(after.html).toContain('ann@work.example merged')
+    const mergeId = /action="\/merges\/(\d+)\/undo"/.exec(after.html)![1]
+    const undone = await b.post(`/merges/${mergeId}/undo`)
+    expect(undone.location).toBe(`/customers/${home}/manage?done=undone`)
+    expect((await b.get(`/customers/${work}/manage`)).status).toBe(200)
+
+    const wrong = await b.post(`/customers/${work}/delete`, { confirm: 'someone@else' })
+    expect(wrong.status).toBe(400)
+    await b.get(`/customers/${work}/manage`)
+    const deleted = await b.post(`/customers/${work}/delete`, { confirm: 'ann@work.example' })
+    expect(deleted.location).toBe('/customers')
+    expect(await t.db.selectFrom('customers').select('id').where('id', '=', work).execute()).toEqual([])
+  })
+
+  it('answers a missing other customer with the reason, and keeps accounts apart', async () => {
+    const { b, id } = await signedIn('m-a@example.com')
+    const mine = await id('mine@x.example')
+    expect((await b.post(`/customers/${mine}/merge`, { other: 'nobody@x.example' })).status).toBe(400)
+    const { b: other } = await signedIn('m-b@example.com')
+    expect((await other.get(`/customers/${mine}/manage`)).status).toBe(404)
+    expect((await other.post(`/customers/${mine}/delete`, { confirm: 'mine@x.example' })).status).toBe(404)
+    expect((await other.post(`/customers/${mine}/merge`, { other: 'mine@x.example' })).status).toBe(404)
+    expect(await t.db.selectFrom('customers').select('id').where('id', '=', mine).execute()).toHaveLength(1)
+  })
+})
+
+describe('API tokens settings', () => {
+  it('creates a token shown once that opens the API, and revokes it', async () => {
+    const { b, id } = await signedIn('tok@example.com')
+    await id('c@x.example')
+    await b.get('/settings/tokens')
+    const created = await b.post('/settings/tokens', { name: 'my script' })
+    const token = /data-testid="new-token">(tcrm_acct_[0-9A-Za-z]+)</.exec(created.html)![1]!
+    const api = await app.request('/v1/customers', { headers: { Authorization: `Bearer ${token}` } })
+    expect(((await api.json()) as { customers: unknown[] }).customers).toHaveLength(1)
+    const list = await b.get('/settings/tokens')
+    expect(list.html).not.toContain(token)
+    const tokenId = /action="\/settings\/tokens\/(\d+)\/revoke"/.exec(list.html)![1]
+    const { b: other } = await signedIn('tok-other@example.com')
+    await other.get('/settings/tokens')
+    expect((await other.post(`/settings/tokens/${tokenId}/revoke`)).status).toBe(404)
+    expect((await b.post(`/settings/tokens/${tokenId}/revoke`)).status).toBe(303)
+    const refused = await app.request('/v1/customers', { headers: { Authorization: `Bearer ${token}` } })
+    expect(refused.status).toBe(403)
+  })
+})
