@@ -127,6 +127,9 @@ export function CustomerPage(props: {
             {customer.email} · first seen <When at={customer.createdAt} now={now} /> · last active{' '}
             <When at={customer.lastActivityAt} now={now} />
           </p>
+          <p>
+            <a href={`/customers/${customer.id}/manage`}>Merge, undo a merge, or delete…</a>
+          </p>
         </header>
         <form method="post" action={`/customers/${customer.id}/name`} class="inline-form card">
           <CsrfField token={props.csrfToken} />

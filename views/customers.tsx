@@ -77,6 +77,10 @@ export function CustomersSection(props: CustomersViewProps) {
     <section id={SECTION_ID} class="customers" aria-labelledby="customers-title">
       <div class="customers-head">
         <h1 id="customers-title">Customers</h1>
+        <p class="button-row">
+          <a class="button button-secondary" href={`/customers/export.csv?${query}`} download>Export CSV</a>
+          <a class="button button-secondary" href="/imports/new">Import CSV</a>
+        </p>
       </div>
       {projects.length === 0 ? <FirstRun /> : <FilterForm query={query} projects={projects} />}
       <ActiveFilters query={query} />
