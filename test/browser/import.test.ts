@@ -1,0 +1,84 @@
+// In Chromium against the real server: importing a CSV from the dashboard. Upload a 20,000-row
+// file, keep the suggested mapping, watch the dry run and the import advance (the progress section
+// is swapped by htmx polls), then find the customers in the table and export them.
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import type { Browser, Page } from 'playwright-core'
+import { launchBrowser, newPage, screenshot, startServer, type RunningServer } from './harness.js'
+
+let server: RunningServer
+let browser: Browser
+
+beforeAll(async () => {
+  ;[server, browser] = await Promise.all([startServer(), launchBrowser()])
+})
+afterAll(async () => {
+  await browser?.close()
+  await server?.stop()
+})
+
+const ROWS = 20_000
+
+/** Reads the progress text until `done` shows, returning every distinct value seen. */
+async function watchProgress(page: Page, done: string) {
+  const seen: string[] = []
+  for (let i = 0; i < 600; i++) {
+    if (await page.getByText(done).first().isVisible().catch(() => false)) return seen
+    const text = await page.getByTestId('progress-text').textContent({ timeout: 100 }).catch(() => null)
+    if (text && seen.at(-1) !== text) seen.push(text.trim())
+    await page.waitForTimeout(100)
+  }
+  throw new Error(`never saw "${done}"; progress seen: ${seen.join(' | ')}`)
+}
+
+const rowsDone = (text: string) => Number(/^([\d,]+) of/.exec(text)![1]!.replace(/,/g, ''))
+
+it('imports a CSV with a live progress indicator and a dry run first', async () => {
+  const { page, problems } = await newPage(browser)
+  const base = server.url
+  await page.goto(base + '/signup')
+  await page.getByLabel('Email').fill('importer@example.com')
+  await page.getByLabel('Password').fill('correct horse battery')
+  await page.getByRole('button', { name: 'Sign up' }).click()
+  await page.waitForURL(base + '/projects')
+  await page.getByLabel('Name').fill('App A')
+  await page.getByRole('button', { name: 'Create project' }).click()
+
+  await page.goto(base + '/customers')
+  await page.getByRole('link', { name: 'Import CSV' }).click()
+  let csv = 'Email,Name,Status,Plan,MRR\r\n'
+  for (let i = 0; i < ROWS; i++) csv += `person${i}@bulk.example,"Person ${i}",${i % 4 ? 'free' : 'paid'},pro,${i % 50}\r\n`
+  csv += 'not-an-email,Broken,free,pro,1\r\n'
+  await page.getByLabel(/CSV file/).setInputFiles({ name: 'people.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) })
+  await page.getByRole('button', { name: 'Upload and map columns' }).click()
+  await page.getByRole('heading', { name: 'Map the columns' }).waitFor()
+  await expect(page.getByLabel('Column MRR goes to').inputValue()).resolves.toBe('param')
+  await expect(page.getByLabel('Type of MRR').inputValue()).resolves.toBe('number')
+  await screenshot(page, 'import-01-mapping')
+
+  await page.getByRole('button', { name: 'Dry run', exact: true }).click()
+  const dry = await watchProgress(page, 'would be created')
+  await expect(page.getByTestId('counts').textContent()).resolves.toMatch(/20,000 would be created.*1 would be rejected/)
+  await expect(page.getByText('Line 20002: email is not a valid email address').isVisible()).resolves.toBe(true)
+  await screenshot(page, 'import-02-dry-run')
+
+  await page.getByRole('button', { name: /^Import 20,000 rows$/ }).click()
+  const progress = await watchProgress(page, 'Import finished')
+  await expect(page.getByTestId('counts').textContent()).resolves.toMatch(/20,000 created/)
+  await screenshot(page, 'import-03-done')
+
+  // The progress indicator moved while the import ran: values seen between start and end, rising.
+  const values = progress.map(rowsDone)
+  expect(values.length).toBeGreaterThan(0)
+  expect(values.some((v) => v > 0 && v < ROWS)).toBe(true)
+  expect([...values].sort((a, b) => a - b)).toEqual(values)
+  expect(dry.length + progress.length).toBeGreaterThan(1)
+
+  const rejects = await page.request.get(base + page.url().replace(base, '') + '/rejects.csv')
+  expect(await rejects.text()).toContain('20002,email is not a valid email address,not-an-email')
+
+  await page.goto(base + '/customers?p=MRR:eq:49')
+  await expect(page.getByTestId('segment-count').textContent()).resolves.toBe('400')
+  const exported = await page.request.get(base + '/customers/export.csv?p=MRR:eq:49')
+  expect((await exported.text()).trim().split('\r\n')).toHaveLength(401)
+  expect(problems).toEqual([])
+})
