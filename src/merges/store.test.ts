@@ -109,6 +109,16 @@ describe('merge', () => {
     expect(aliases).toMatchObject([{ email: 'ann@home.example', customer_id: work, merge_id: mergeId }])
   })
 
+  it('routes a later identify with the absorbed email to the survivor, creating nobody', async () => {
+    const { work, home } = await twoRecords()
+    await mergeCustomers(t.db, { accountId, survivorId: work, absorbedId: home, actor })
+    const id = await identify(projectC, { email: 'ann@home.example', params: { late: true } })
+    expect(id).toBe(work)
+    expect((await relations(work)).find((r) => r.project_id === projectC)!.params).toEqual({ x: 1, late: true })
+    const all = await t.db.selectFrom('customers').select('email').where('account_id', '=', accountId).execute()
+    expect(all).toEqual([{ email: 'ann@work.example' }])
+  })
+
   it('carries earlier aliases of the absorbed customer over to the survivor', async () => {
     const { work, home } = await twoRecords()
     const old = await identify(projectA, { email: 'ann@old.example' })
