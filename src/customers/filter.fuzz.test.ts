@@ -1,0 +1,109 @@
+// Any query string at all: the parser answers a filter or a validation error (never anything
+// else), and every filter it accepts runs as SQL without an error — keys and values are data,
+// never SQL, whatever quotes, colons or operators they carry.
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import fc from 'fast-check'
+import { createApp } from '../app.js'
+import { ApiError } from '../lib/errors.js'
+import { openTestDb, type TestDb } from '../testing/db.js'
+import { parseCustomerFilter } from './filter.js'
+import { seedQuestions, type QuestionsFixture } from './fixture.js'
+import { customersPage } from './query.js'
+
+let t: TestDb
+let fx: QuestionsFixture
+
+beforeAll(async () => {
+  t = await openTestDb()
+  fx = await seedQuestions(createApp({ db: t.db }), t.db)
+})
+afterAll(() => t.close())
+
+const nasty = fc.oneof(
+  fc.string({ maxLength: 12 }),
+  fc.constantFrom(
+    "'",
+    '"',
+    "'); DROP TABLE customers;--",
+    '%',
+    '_',
+    '\\',
+    ':',
+    ',',
+    '.',
+    '*.',
+    '@',
+  ),
+  fc.constantFrom('app-a', 'app-b', 'plan', 'mrr', 'pro', '10', 'true', '2026-03-23', 'paid'),
+)
+const part = fc.array(nasty, { minLength: 1, maxLength: 4 }).map((xs) => xs.join(''))
+const op = fc.constantFrom(
+  'eq',
+  'ne',
+  'gt',
+  'gte',
+  'lt',
+  'lte',
+  'contains',
+  'exists',
+  'missing',
+  'between',
+)
+// Keys as people and attackers write them: plain, scoped, quoted, with SQL and LIKE characters.
+const key = fc.constantFrom(
+  'plan',
+  'mrr',
+  "it's",
+  'a"b',
+  "x'); DROP TABLE customers;--",
+  'app-a.mrr',
+  '*.u.s',
+  '%_\\',
+  'trial_ends',
+  'beta',
+)
+const paramFilter = fc.oneof(
+  part,
+  fc.tuple(key, op, part).map(([k, o, v]) => `${k}:${o}:${v}`),
+  fc.tuple(key, fc.constantFrom('exists', 'missing')).map(([k, o]) => `${k}:${o}`),
+  fc.tuple(key, op, part, part).map(([k, o, a, b]) => `${k}:${o}:${a},${b}`),
+)
+const entry = fc.oneof(
+  fc.tuple(fc.constantFrom('q', 'in', 'not_in', 'status', 'not_status', 'sum', 'sort'), part),
+  fc.tuple(
+    fc.constantFrom('min_projects', 'active', 'inactive', 'seen_before', 'seen_after'),
+    part,
+  ),
+  fc.tuple(fc.constant('p'), paramFilter),
+  fc.tuple(fc.string({ maxLength: 8 }), part),
+)
+
+it('parses or refuses any query, and runs everything it accepts', async () => {
+  let ran = 0
+  let withParams = 0
+  await fc.assert(
+    fc.asyncProperty(fc.array(entry, { maxLength: 5 }), async (entries) => {
+      const query = new URLSearchParams(entries)
+      let filter
+      try {
+        filter = parseCustomerFilter(query)
+      } catch (err) {
+        expect(err).toBeInstanceOf(ApiError)
+        expect((err as ApiError).code).toBe('validation_failed')
+        return
+      }
+      const page = await customersPage(t.db, fx.accountId, filter)
+      expect(page.summary.count).toBeGreaterThanOrEqual(page.rows.length)
+      ran++
+      if (filter.params.length > 0) withParams++
+    }),
+    { numRuns: 300 },
+  )
+  expect(ran).toBeGreaterThan(20)
+  expect(withParams).toBeGreaterThan(10)
+  const count = await t.db
+    .selectFrom('customers')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow()
+  expect(Number(count.n)).toBeGreaterThan(0)
+})
