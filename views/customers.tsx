@@ -56,6 +56,13 @@ function without(query: URLSearchParams, key: string, value: string) {
   return customersUrl(q)
 }
 
+/** The CSV export of the whole segment: the filter without the view's page, size or open badge. */
+function exportHref(query: URLSearchParams): string {
+  const q = new URLSearchParams(query)
+  for (const k of ['open', 'after', 'limit']) q.delete(k)
+  return `/customers/export.csv${q.size ? `?${q}` : ''}`
+}
+
 export function CustomersPage(
   props: CustomersViewProps & { userEmail: string; csrfToken?: string },
 ) {
@@ -78,8 +85,12 @@ export function CustomersSection(props: CustomersViewProps) {
       <div class="customers-head">
         <h1 id="customers-title">Customers</h1>
         <p class="button-row">
-          <a class="button button-secondary" href={`/customers/export.csv?${query}`} download>Export CSV</a>
-          <a class="button button-secondary" href="/imports/new">Import CSV</a>
+          <a class="button button-secondary" href={exportHref(query)} download>
+            Export CSV
+          </a>
+          <a class="button button-secondary" href="/imports/new">
+            Import CSV
+          </a>
         </p>
       </div>
       {projects.length === 0 ? <FirstRun /> : <FilterForm query={query} projects={projects} />}

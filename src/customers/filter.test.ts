@@ -234,6 +234,11 @@ describe('parseCustomerFilter errors', () => {
     expect(err.message).toMatch(/^Invalid filter: /)
   })
 
+  it('treats Object.prototype names as unknown filters', () => {
+    expect(errorOf('valueOf=1').details?.[0]?.message).toMatch(/unknown filter 'valueOf'/)
+    expect(errorOf('__proto__=1').code).toBe('validation_failed')
+  })
+
   it('reports every bad part at once', () => {
     const err = errorOf('status=vip&sort=age&p=x:zz:1')
     expect(err.details?.map((d) => d.path).sort()).toEqual(['p', 'sort', 'status'])

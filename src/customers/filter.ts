@@ -338,7 +338,8 @@ export function parseCustomerFilter(
   input: URLSearchParams | Record<string, string | string[] | undefined>,
   opts: { now?: Date } = {},
 ): CustomerFilter {
-  const grouped: Record<string, string[]> = {}
+  // No prototype: a parameter named valueOf or __proto__ is just an unknown filter.
+  const grouped: Record<string, string[]> = Object.create(null)
   const entries =
     input instanceof URLSearchParams
       ? [...input.entries()]

@@ -104,6 +104,15 @@ describe('GET /customers', () => {
     expect((await get('/customers?in=app-a', HTMX)).headers.get('HX-Push-Url')).toBeNull()
   })
 
+  it('links the CSV export to the whole segment (not the page, its size or an open badge)', async () => {
+    const { html } = await get('/customers?in=app-a&sort=email&limit=2&open=1.app-a')
+    expect(html).toContain('href="/customers/export.csv?in=app-a&amp;sort=email"')
+    const csv = await app.request('/customers/export.csv?in=app-a&sort=email', {
+      headers: { Cookie: cookie },
+    })
+    expect(csv.status).toBe(200)
+  })
+
   it('sorts from the column headers; a second click reverses', async () => {
     const { html } = await get('/customers?in=app-a&sort=email&open=1.app-a')
     expect(html).toContain(
