@@ -2,7 +2,8 @@
 // and newlines inside quotes, a UTF-8 BOM, CRLF; `;` or tab separators detected from the header
 // line) and stored as chunks of rows, so neither the upload nor any later step holds the whole file.
 import type { Kysely } from 'kysely'
-import { parse, type CsvError } from 'csv-parse/stream'
+// The browser build: no node: imports and its own Buffer, so it runs on Workers without nodejs_compat.
+import { parse, type CsvError, type Options } from 'csv-parse/browser/esm'
 import type { Database } from '../db/schema.js'
 import { ApiError } from '../lib/errors.js'
 
@@ -76,6 +77,42 @@ export interface ParsedChunk {
   lines: number[]
 }
 
+type Parsed = { record: string[]; info: { lines: number } }
+
+/** The parser's records as an async iterable, fed from the byte stream as it is read: the parser
+ *  emits synchronously on write, so at most one network chunk's records wait here at a time. */
+async function* parsedRecords(body: ReadableStream<Uint8Array>, options: Options) {
+  const parser = parse(options)
+  const ready: Parsed[] = []
+  let failure: unknown
+  parser.on('data', (r: Parsed) => ready.push(r))
+  parser.on('error', (err: unknown) => (failure ??= err))
+  const ended = new Promise<void>((resolve) => parser.on('end', resolve))
+  const decoder = new TextDecoder('utf-8')
+  const reader = body.getReader()
+  let wrote = false
+  for (;;) {
+    const { value, done } = await reader.read()
+    const text = done ? decoder.decode() : decoder.decode(value, { stream: true })
+    if (text) {
+      parser.write(text)
+      wrote = true
+    }
+    // Ending the browser build's parser with no input at all throws a TypeError: nothing to parse.
+    if (done && !wrote) return
+    if (done) {
+      parser.end()
+      if (!failure) await Promise.race([ended, new Promise((r) => parser.on('error', r))])
+    }
+    if (failure) {
+      await reader.cancel().catch(() => undefined)
+      throw failure
+    }
+    yield* ready.splice(0)
+    if (done) return
+  }
+}
+
 /** Parses CSV bytes, calling `onHeader` once and `onChunk` for every CHUNK_ROWS rows, in order,
  *  awaiting each so back-pressure reaches the upload. */
 export async function parseCsv(
@@ -85,20 +122,14 @@ export async function parseCsv(
 ): Promise<{ rows: number; chunks: number }> {
   const { header, rest } = await peekHeader(body)
   const delimiter = detectDelimiter(header)
-  // csv-parse works on Node Buffers (on Workers: the nodejs_compat flag provides Buffer).
-  const asBuffers = new TransformStream<Uint8Array, Uint8Array>({
-    transform: (chunk, c) => c.enqueue(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)),
+  const records = parsedRecords(rest, {
+    delimiter,
+    bom: true,
+    info: true,
+    relax_column_count: true,
+    skip_empty_lines: true,
+    max_record_size: 1_000_000,
   })
-  const records = rest.pipeThrough(asBuffers).pipeThrough(
-    parse({
-      delimiter,
-      bom: true,
-      info: true,
-      relax_column_count: true,
-      skip_empty_lines: true,
-      max_record_size: 1_000_000,
-    }) as TransformStream<Uint8Array, { record: string[]; info: { lines: number } }>,
-  )
   let seen = false
   let seq = 0
   let rows: string[][] = []
@@ -112,10 +143,7 @@ export async function parseCsv(
     lines = []
   }
   try {
-    for await (const { record, info } of records as unknown as AsyncIterable<{
-      record: string[]
-      info: { lines: number }
-    }>) {
+    for await (const { record, info } of records) {
       if (!seen) {
         seen = true
         const names = record.map((h) => h.trim())
