@@ -19,7 +19,7 @@ function fetchedNode(): string | undefined {
   if (!existsSync(cachedNode)) {
     console.error(`wrangler needs Node 22+; fetching ${NODE_PACKAGE} into .cache/wrangler-node (once)`)
     execFileSync(
-      process.platform === 'win32' ? 'npm.cmd' : 'npm',
+      'npm',
       ['install', '--prefix', cacheDir, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', NODE_PACKAGE],
       { stdio: ['ignore', 'ignore', 'inherit'] },
     )

@@ -85,7 +85,7 @@ it('signs up, creates two projects, uses a key from the page, rotates it, and lo
     button.setAttribute('hx-post', '/projects')
     button.setAttribute('hx-vals', JSON.stringify({ name: 'Via htmx' }))
     button.setAttribute('hx-swap', 'none')
-    document.querySelector('main')!.append(button)
+    document.querySelector('main')!.appendChild(button)
     ;(window as unknown as { htmx: { process(el: Element): void } }).htmx.process(button)
   })
   const [hxResponse] = await Promise.all([
