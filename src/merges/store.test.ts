@@ -8,6 +8,7 @@ import { ingestForProject } from '../ingest/upsert.js'
 import { openTestDb, type TestDb } from '../testing/db.js'
 import { seedAccount } from '../testing/fixtures.js'
 import { deleteCustomer, mergeCustomers, undoMerge } from './store.js'
+import { snapshot } from './testing.js'
 
 let t: TestDb
 let accountId: number
@@ -30,18 +31,6 @@ const actor = 'user:1'
 async function identify(projectId: number, item: Record<string, unknown>) {
   const [r] = await ingestForProject(t.db, projectId, [{ type: 'identify', ...item } as never])
   return (r as { customerId: number }).customerId
-}
-
-/** Every row of every table a merge, undo or delete may touch, as Postgres prints it. */
-export async function snapshot(db: Kysely<Database>) {
-  const tables = ['customers', 'customer_projects', 'customer_aliases'] as const
-  const out: Record<string, unknown[]> = {}
-  for (const table of tables) {
-    const { rows } = await sql<{ row: string }>`
-      SELECT to_jsonb(t)::text AS row FROM ${sql.table(table)} t ORDER BY to_jsonb(t)::text`.execute(db)
-    out[table] = rows.map((r) => r.row)
-  }
-  return out
 }
 
 async function relations(customerId: number) {

@@ -1,0 +1,71 @@
+// Merge, undo, delete and a CSV import through the production driver (Neon's HTTP protocol, served
+// locally over PGlite), where interactive transactions do not exist: each write is one statement,
+// and undo still restores the database exactly.
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import type { Kysely } from 'kysely'
+import { openNeonDb } from '../db/neon.js'
+import type { Database } from '../db/schema.js'
+import { startNeonHttpEndpoint, type NeonHttpEndpoint } from '../dev/neon-http-endpoint.js'
+import { ingestForProject } from '../ingest/upsert.js'
+import { openTestDb, type TestDb } from '../testing/db.js'
+import { seedAccount } from '../testing/fixtures.js'
+import { importToEnd, suggestMapping } from '../csv/import.js'
+import { createImport } from '../csv/upload.js'
+import { deleteCustomer, mergeCustomers, undoMerge } from './store.js'
+import { snapshot } from './testing.js'
+
+let t: TestDb
+let endpoint: NeonHttpEndpoint
+let neonDb: Kysely<Database>
+
+beforeAll(async () => {
+  t = await openTestDb()
+  endpoint = await startNeonHttpEndpoint({ pglite: t.pglite })
+  neonDb = openNeonDb('postgres://tinycrm:dev@localhost/tinycrm', { fetchEndpoint: endpoint.url })
+})
+afterAll(async () => {
+  await endpoint?.close()
+  await t?.close()
+})
+
+const actor = 'token:1'
+
+it('merges, undoes to the exact snapshot, and deletes over Neon HTTP', async () => {
+  const { accountId, projects } = await seedAccount(t.db)
+  const [a, b] = projects.map((p) => p.project.id) as [number, number]
+  const [work] = await ingestForProject(neonDb, a, [{ type: 'identify', email: 'n@work.example', params: { p: 1 } }])
+  await ingestForProject(neonDb, b, [{ type: 'identify', email: 'n@work.example', status: 'paid' }])
+  const [home] = await ingestForProject(neonDb, b, [{ type: 'identify', email: 'n@home.example', params: { q: 2 } }])
+  const survivorId = (work as { customerId: number }).customerId
+  const absorbedId = (home as { customerId: number }).customerId
+  const before = await snapshot(t.db)
+
+  const { mergeId } = await mergeCustomers(neonDb, { accountId, survivorId, absorbedId, actor })
+  expect(typeof mergeId).toBe('number')
+  const undone = await undoMerge(neonDb, { accountId, mergeId, actor })
+  expect(undone.customerIds).toEqual([survivorId, absorbedId])
+  expect(await snapshot(t.db)).toEqual(before)
+
+  await expect(
+    mergeCustomers(neonDb, { accountId, survivorId, absorbedId, actor, failForTest: true }),
+  ).rejects.toThrow(/division by zero/)
+  expect(await snapshot(t.db)).toEqual(before)
+
+  expect(await deleteCustomer(neonDb, { accountId, customerId: absorbedId, actor })).toEqual({
+    projects: 1,
+    merges: 1,
+    aliases: 0,
+  })
+})
+
+it('imports a CSV over Neon HTTP', async () => {
+  const { accountId, projects } = await seedAccount(t.db)
+  const project = projects[0]!.project
+  const csv = 'email;name;plan\nx@n.example;X;pro\ny@n.example;Y;basic\nbad;Z;pro\n'
+  const { importId } = await createImport(neonDb, {
+    accountId, projectId: project.id, filename: 'n.csv', body: new Blob([csv]).stream(),
+  })
+  const r = await importToEnd(neonDb, accountId, importId, suggestMapping(['email', 'name', 'plan'], [], project.slug))
+  expect(r.dryRun).toEqual({ created: 2, updated: 0, merged: 0, rejected: 1 })
+  expect(r.counts).toEqual(r.dryRun)
+})

@@ -1,0 +1,15 @@
+// Test helper: every row of every table a merge, undo or delete may touch, as Postgres prints it,
+// so two snapshots compare ids, timestamps (to the microsecond) and params exactly.
+import { sql, type Kysely } from 'kysely'
+import type { Database } from '../db/schema.js'
+
+export async function snapshot(db: Kysely<Database>) {
+  const tables = ['customers', 'customer_projects', 'customer_aliases'] as const
+  const out: Record<string, unknown[]> = {}
+  for (const table of tables) {
+    const { rows } = await sql<{ row: string }>`
+      SELECT to_jsonb(t)::text AS row FROM ${sql.table(table)} t ORDER BY to_jsonb(t)::text`.execute(db)
+    out[table] = rows.map((r) => r.row)
+  }
+  return out
+}
