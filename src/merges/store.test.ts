@@ -2,8 +2,7 @@
 // exactly (full-table snapshots), that an injected failure leaves it untouched, and that a
 // deleted customer leaves no personal data behind.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { sql, type Kysely } from 'kysely'
-import type { Database } from '../db/schema.js'
+import { sql } from 'kysely'
 import { ingestForProject } from '../ingest/upsert.js'
 import { openTestDb, type TestDb } from '../testing/db.js'
 import { seedAccount } from '../testing/fixtures.js'
