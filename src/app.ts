@@ -58,8 +58,8 @@ export function createApp(deps: AppDeps) {
     return c.json({ ok: true })
   })
   // Before the ingest routes: their wildcard middleware (CORS, project key) would answer these paths.
-  app.route('/v1', accountApiRoutes())
   app.route('/v1', ingestRoutes(deps.ingestLimiter))
+  app.route('/v1', accountApiRoutes())
 
   app.route('/', authRoutes())
   app.route('/projects', projectRoutes())

@@ -63,10 +63,14 @@ const json = <T extends z.ZodType>(schema: T) =>
 
 export function ingestRoutes(limiter?: RateLimiter) {
   const app = new Hono<IngestEnv>()
-  app.use('*', cors({ origin: '*', allowHeaders: ['Authorization', 'Content-Type'], maxAge: 86400 }))
-  app.use('*', projectKey)
+  // Scoped to the ingest paths, so other /v1 routers (the account API) mount in any order.
+  const paths = ['/identify', '/ping', '/batch']
+  for (const path of paths) {
+    app.use(path, cors({ origin: '*', allowHeaders: ['Authorization', 'Content-Type'], maxAge: 86400 }))
+    app.use(path, projectKey)
+  }
   if (limiter) {
-    app.use('*', async (c, next) => {
+    app.on('POST', paths, async (c, next) => {
       if (!(await limiter.limit(c.var.keyHash))) {
         throw new ApiError('rate_limited', 'Too many requests for this API key; retry later', undefined, {
           'Retry-After': String(limiter.retryAfterSeconds),
