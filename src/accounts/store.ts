@@ -167,39 +167,6 @@ export async function listKeys(db: Kysely<Database>, projectId: number) {
     .execute()
 }
 
-/** Adds a key to a project. With `revokeOthers` (rotation) every older key stops working at once. */
-export async function addKey(
-  db: Kysely<Database>,
-  projectId: number,
-  opts: { revokeOthers: boolean },
-): Promise<string> {
-  const key = generateProjectKey()
-  const keyHash = await hashKey(key)
-  let q = db
-    .with('new_key', (q) =>
-      q
-        .insertInto('api_keys')
-        .values({ project_id: projectId, prefix: keyPrefix(key), key_hash: keyHash })
-        .returning('id'),
-    )
-  const inserted = opts.revokeOthers
-    ? await q
-        .with('revoked', (q) =>
-          q
-            .updateTable('api_keys')
-            .set({ revoked_at: new Date() })
-            .where('project_id', '=', projectId)
-            .where('revoked_at', 'is', null)
-            .returning('id'),
-        )
-        .selectFrom('new_key')
-        .select('id')
-        .executeTakeFirst()
-    : await q.selectFrom('new_key').select('id').executeTakeFirst()
-  if (!inserted) throw new Error('key was not created')
-  return key
-}
-
 /** Revokes the keys that start with `prefix` (at least the clear part shown in listings). */
 export async function revokeKeysByPrefix(db: Kysely<Database>, prefix: string, accountId?: number) {
   if (prefix.length < 'tcrm_proj_'.length + 4) {

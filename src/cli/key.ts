@@ -1,7 +1,8 @@
 // `key create|rotate|list|revoke`: a project's API keys. Zero-downtime rotation is `key create`,
 // deploy the new key, then `key revoke` the old prefix; `key rotate` is the emergency version
 // (the new key works and every older one stops at once).
-import { addKey, listKeys, revokeKeysByPrefix } from '../accounts/store.js'
+import { addProjectKey } from '../accounts/projects.js'
+import { listKeys, revokeKeysByPrefix } from '../accounts/store.js'
 import type { Project } from '../db/schema.js'
 import { CliError, formatDate, formatTable, str, toJson, type Command } from './command.js'
 import { projectNames, requireAccount, requireProject } from './lookup.js'
@@ -25,7 +26,7 @@ export const keyCreate: Command = {
   required: ['project'],
   async run({ db, values, io }) {
     const project = await requireProject(db, values)
-    const key = await addKey(db, project.id, { revokeOthers: false })
+    const key = (await addProjectKey(db, project.account_id, project.id, { revokeOthers: false }))!
     io.stdout(
       `Added a key to ${label(project)}; its older keys keep working until revoked.\n` +
         `New key, shown this once:\n${key}\n`,
@@ -46,7 +47,7 @@ export const keyRotate: Command = {
   async run({ db, values, io }) {
     const project = await requireProject(db, values)
     const before = (await listKeys(db, project.id)).filter((k) => !k.revoked_at)
-    const key = await addKey(db, project.id, { revokeOthers: true })
+    const key = (await addProjectKey(db, project.account_id, project.id, { revokeOthers: true }))!
     const revoked = before.map((k) => `${k.prefix}…`).join(', ')
     io.stdout(
       `Rotated the key of ${label(project)}.\n` +

@@ -2,7 +2,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { sql } from 'kysely'
 import { createApp } from '../app.js'
-import { addKey, revokeKeysByPrefix } from '../accounts/store.js'
+import { addProjectKey } from '../accounts/projects.js'
+import { revokeKeysByPrefix } from '../accounts/store.js'
 import { keyPrefix } from '../lib/keys.js'
 import { openTestDb, type TestDb } from '../testing/db.js'
 import { postJson, seedAccount } from '../testing/fixtures.js'
@@ -11,6 +12,7 @@ let t: TestDb
 let app: ReturnType<typeof createApp>
 let key: string
 let projectId: number
+let accountId: number
 
 beforeAll(async () => {
   t = await openTestDb()
@@ -21,6 +23,7 @@ beforeEach(async () => {
   const seeded = await seedAccount(t.db, ['App A'])
   key = seeded.projects[0]!.key
   projectId = seeded.projects[0]!.project.id
+  accountId = seeded.accountId
 })
 
 async function rowCounts() {
@@ -76,7 +79,7 @@ describe('authentication', () => {
   })
 
   it('after rotation the old key is refused and the new one works', async () => {
-    const fresh = await addKey(t.db, projectId, { revokeOthers: true })
+    const fresh = (await addProjectKey(t.db, accountId, projectId, { revokeOthers: true }))!
     expect((await postJson(app, '/v1/identify', key, { email: 'r@example.com' })).status).toBe(403)
     expect((await postJson(app, '/v1/identify', fresh, { email: 'r@example.com' })).status).toBe(200)
   })
