@@ -1,49 +1,34 @@
-// POST /v1/batch with 1,000 identify items each (new customers every time), at concurrency 1 and 4:
-// the import / backfill path. The figure that matters is rows written per second.
-import type { Bench, BenchResult } from './bench.js'
-import { latencySummary, runLoad } from './load.js'
+// POST /v1/batch with 1,000 identify items of new customers each, at concurrency 1 and 4: the
+// import / backfill path. The figure that matters is rows written per second.
+import type { BenchContext, BenchResult } from './bench.js'
+import { runLoad, summarize } from './load.js'
+import { BATCH_ITEMS, batchItems } from './workload.js'
 
-const ITEMS = 1_000
+export const BATCH_CONCURRENCY = [1, 4]
+/** At most this many batches a run (a run also stops at the duration). */
+export const BATCH_MAX = 200
 
-export const batchBench: Bench = {
-  name: 'batch',
-  async run({ target, durationMs, log }) {
-    const { keys, baseUrl } = target
-    let seq = 0
-    const next = () => {
-      const n = seq++
-      return {
-        path: '/v1/batch',
-        key: keys[n % keys.length]!,
-        body: {
-          batch: Array.from({ length: ITEMS }, (_, i) => ({
-            type: 'identify',
-            email: `b${n}-${i}@bench.example`,
-            status: 'paid',
-            params: { plan: 'pro', mrr: i % 100, source: 'import' },
-          })),
-        },
-      }
-    }
-    const results: BenchResult[] = []
-    for (const concurrency of [1, 4]) {
-      await runLoad({ baseUrl, concurrency, count: concurrency, next })
-      log(`batch ${target.name} c=${concurrency}`)
-      const r = await runLoad({ baseUrl, concurrency, durationMs, count: 200, next })
-      const ok = r.requests - r.errors
-      results.push({
-        bench: `batch ${ITEMS}`,
+export async function apiBatch({ target, durationMs, log }: BenchContext): Promise<BenchResult[]> {
+  const { keys, baseUrl } = target
+  let seq = 0
+  const next = () => {
+    const n = seq++
+    return { path: '/v1/batch', key: keys[n % keys.length]!, body: { batch: batchItems(n, 'api') } }
+  }
+  const results: BenchResult[] = []
+  for (const concurrency of BATCH_CONCURRENCY) {
+    await runLoad({ baseUrl, concurrency, count: concurrency, next })
+    log(`batch api ${target.name} c=${concurrency}`)
+    const r = await runLoad({ baseUrl, concurrency, durationMs, count: BATCH_MAX, next })
+    results.push(
+      summarize(r, {
+        bench: `batch ${BATCH_ITEMS}`,
         target: target.name,
+        side: 'api',
         concurrency,
-        requests: r.requests,
-        errors: r.errors,
-        seconds: r.seconds,
-        requestsPerSec: Math.round((r.requests / r.seconds) * 10) / 10,
-        rowsPerSec: Math.round((ok * ITEMS) / r.seconds),
-        ...latencySummary(r.latencies),
-        ...(r.errorSamples.length ? { errorSamples: r.errorSamples } : {}),
-      })
-    }
-    return results
-  },
+        rowsPerRequest: BATCH_ITEMS,
+      }),
+    )
+  }
+  return results
 }

@@ -1,5 +1,4 @@
-// The shape every bench module has, so run.ts can list them and later benches (raw SQL beside
-// the API, the Worker under workerd, dashboard queries on 1M rows) plug in the same way.
+// The shapes the bench modules share: one line of the report per (bench, target, side, concurrency).
 import type { Target } from './targets.js'
 
 export interface BenchContext {
@@ -9,10 +8,15 @@ export interface BenchContext {
   log(message: string): void
 }
 
+/** Where a figure comes from: the Node server over HTTP, the same SQL sent by the bench process
+ *  straight to the database, or the Worker under workerd through Neon's HTTP driver. */
+export type Side = 'api' | 'raw' | 'raw unnest' | 'worker'
+
 /** One line of the report. Latencies are per request (a request is one batch for batch benches). */
 export interface BenchResult {
   bench: string
   target: string
+  side: Side
   concurrency: number
   requests: number
   errors: number
@@ -23,10 +27,9 @@ export interface BenchResult {
   p50Ms: number
   p95Ms: number
   p99Ms: number
+  /** The Node server's peak resident set size during the run (sampled), API side only. */
+  rssPeakMb?: number
   errorSamples?: string[]
 }
 
-export interface Bench {
-  name: string
-  run(ctx: BenchContext): Promise<BenchResult[]>
-}
+export const round1 = (x: number) => Math.round(x * 10) / 10

@@ -2,6 +2,7 @@
 // connection (node:http, lighter per request than fetch), timing each. It runs in the bench
 // process; the server under test is a separate process, so the two don't share an event loop.
 import { Agent, request } from 'node:http'
+import type { BenchResult, Side } from './bench.js'
 
 export interface Req {
   path: string
@@ -107,5 +108,57 @@ export function latencySummary(latencies: number[]) {
     p50Ms: round(percentile(sorted, 50)),
     p95Ms: round(percentile(sorted, 95)),
     p99Ms: round(percentile(sorted, 99)),
+  }
+}
+
+/** The same loop without HTTP: N workers each awaiting `op(n)` one after another (the raw-SQL side
+ *  and the Worker side use it). A throw counts as an error. */
+export async function runLoop(opts: {
+  concurrency: number
+  durationMs?: number
+  count?: number
+  op(n: number): Promise<unknown>
+}): Promise<LoadResult> {
+  const latencies: number[] = []
+  const errorSamples: string[] = []
+  let errors = 0
+  let n = 0
+  const started = performance.now()
+  const deadline = started + (opts.durationMs ?? Infinity)
+  const limit = opts.count ?? Infinity
+  async function worker() {
+    while (n < limit && performance.now() < deadline) {
+      const i = n++
+      const t0 = performance.now()
+      try {
+        await opts.op(i)
+        latencies.push(performance.now() - t0)
+      } catch (err) {
+        errors++
+        if (errorSamples.length < 3) errorSamples.push(String(err).slice(0, 200))
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: opts.concurrency }, worker))
+  const seconds = (performance.now() - started) / 1000
+  return { requests: latencies.length + errors, errors, errorSamples, seconds, latencies }
+}
+
+/** A run's figures as one report line; `rowsPerRequest` turns successful requests into rows/s. */
+export function summarize(
+  r: LoadResult,
+  line: { bench: string; target: string; side: Side; concurrency: number; rowsPerRequest?: number },
+): BenchResult {
+  const { rowsPerRequest, ...rest } = line
+  const ok = r.requests - r.errors
+  return {
+    ...rest,
+    requests: r.requests,
+    errors: r.errors,
+    seconds: Math.round(r.seconds * 100) / 100,
+    requestsPerSec: Math.round((r.requests / r.seconds) * 10) / 10,
+    ...(rowsPerRequest ? { rowsPerSec: Math.round((ok * rowsPerRequest) / r.seconds) } : {}),
+    ...latencySummary(r.latencies),
+    ...(r.errorSamples.length ? { errorSamples: r.errorSamples } : {}),
   }
 }

@@ -1,25 +1,36 @@
-// `npm run bench`: the ingest API's throughput and latency over HTTP against the real Node server,
-// on PGlite and on a local PostgreSQL, printed as a table and saved to bench-results/<time>.json.
-// Options: --targets pglite,postgres  --only identify,batch  --duration <seconds a run, default 5>
-//          --pg-fsync off (take the disk out of Postgres' figures)
+// `npm run bench`: ingest throughput and latency of the real Node server over HTTP, beside the raw
+// limit (the same SQL sent straight to the database), the Worker under workerd through Neon's HTTP
+// driver, and the dashboard's customers query per filter kind — on the embedded PGlite and on a
+// local PostgreSQL. Prints one table per section and a ratios table; writes bench-results/<time>.json.
+// Options: --targets pglite,postgres  --only identify,batch,worker,dashboard
+//          --duration <seconds a run, default 5>  --customers <dashboard customers, default 20000>
+//          --full (400,000 dashboard customers ≈ 1M relations, 10 s runs)  --pg-fsync off
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import type { Bench, BenchResult } from './bench.js'
-import { batchBench } from './batch.js'
-import { identifyBench } from './identify.js'
+import { openNodeDb } from '../src/db/node.js'
+import { apiBatch } from './batch.js'
+import type { BenchResult } from './bench.js'
+import { benchDashboard, type DashboardBenchResult } from './dashboard.js'
+import { apiIdentify } from './identify.js'
+import { rawBatch, rawIdentify } from './raw.js'
+import { printReport } from './report.js'
 import { TARGETS, startTarget, type TargetName } from './targets.js'
+import { bundleWorker, workerIdentify, type WorkerBundle, type WorkerRun } from './worker.js'
 
-const BENCHES: Bench[] = [identifyBench, batchBench]
+const SECTIONS = ['identify', 'batch', 'worker', 'dashboard']
 
 const { values } = parseArgs({
   options: {
     targets: { type: 'string', default: TARGETS.join(',') },
-    only: { type: 'string', default: BENCHES.map((b) => b.name).join(',') },
-    duration: { type: 'string', default: '5' },
+    only: { type: 'string', default: SECTIONS.join(',') },
+    duration: { type: 'string' },
+    customers: { type: 'string' },
+    runs: { type: 'string', default: '15' },
+    full: { type: 'boolean', default: false },
     'pg-fsync': { type: 'string', default: 'on' },
   },
 })
@@ -27,59 +38,93 @@ const targets = values.targets.split(',').map((t) => t.trim()) as TargetName[]
 for (const t of targets) {
   if (!TARGETS.includes(t)) throw new Error(`unknown target '${t}' (${TARGETS})`)
 }
-const wanted = values.only.split(',').map((b) => b.trim())
-const benches = BENCHES.filter((b) => wanted.includes(b.name))
-if (benches.length === 0) throw new Error(`--only names none of: ${BENCHES.map((b) => b.name)}`)
-const durationMs = Number(values.duration) * 1000
+const wanted = new Set(values.only.split(',').map((b) => b.trim()))
+for (const w of wanted) if (!SECTIONS.includes(w)) throw new Error(`--only: unknown '${w}' (${SECTIONS})`)
+const durationMs = Number(values.duration ?? (values.full ? 10 : 5)) * 1000
 if (!(durationMs > 0)) throw new Error('--duration must be a number of seconds')
+const customers = Number(values.customers ?? (values.full ? 400_000 : 20_000))
+if (!(customers > 0)) throw new Error('--customers must be a positive number')
 
 const log = (message: string) => console.error(`  … ${message}`)
 const mb = (bytes: number) => Math.round(bytes / 1024 / 1024)
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-const started = Date.now()
-const results: BenchResult[] = []
-const servers: { target: string; database: string; rssAtRestMb: number; rssAfterMb: number }[] = []
-for (const name of targets) {
-  log(`starting ${name}`)
-  const target = await startTarget(name, { postgresFsync: values['pg-fsync'] !== 'off' })
-  try {
-    await sleep(500)
-    const rssAtRestMb = mb(target.rss())
-    for (const bench of benches) results.push(...(await bench.run({ target, durationMs, log })))
-    const rssAfterMb = mb(target.rss())
-    servers.push({ target: name, database: target.database, rssAtRestMb, rssAfterMb })
-  } finally {
-    await target.stop()
-  }
+export interface ServerMemory {
+  target: string
+  database: string
+  rssAtRestMb: number
+  rssPeakC64Mb?: number
+  rssAfterMb: number
 }
 
-console.log()
-console.table(
-  results.map((r) => ({
-    bench: r.bench,
-    target: r.target,
-    conc: r.concurrency,
-    'req/s': r.requestsPerSec,
-    'rows/s': r.rowsPerSec ?? '',
-    'p50 ms': r.p50Ms,
-    'p95 ms': r.p95Ms,
-    'p99 ms': r.p99Ms,
-    requests: r.requests,
-    errors: r.errors,
-  })),
-)
-console.table(servers)
-for (const r of results) {
-  if (!r.errorSamples) continue
-  console.error(`${r.bench} ${r.target} c=${r.concurrency} errors:`, r.errorSamples)
+const started = Date.now()
+const results: BenchResult[] = []
+const servers: ServerMemory[] = []
+const workers: (WorkerRun & { target: string })[] = []
+const dashboards: DashboardBenchResult[] = []
+let bundle: WorkerBundle | undefined
+try {
+  if (wanted.has('worker')) {
+    log('bundling the Worker (wrangler deploy --dry-run)')
+    bundle = bundleWorker()
+  }
+  for (const name of targets) {
+    log(`starting ${name}`)
+    const target = await startTarget(name, { postgresFsync: values['pg-fsync'] !== 'off' })
+    try {
+      const ctx = { target, durationMs, log }
+      await sleep(500)
+      const rssAtRestMb = mb(target.rss())
+      if (wanted.has('identify')) results.push(...(await apiIdentify(ctx)))
+      if (wanted.has('batch')) results.push(...(await apiBatch(ctx)))
+      const peak = results.find((r) => r.target === name && r.side === 'api' && r.concurrency === 64)
+      servers.push({
+        target: name,
+        database: target.database,
+        rssAtRestMb,
+        rssPeakC64Mb: peak?.rssPeakMb,
+        rssAfterMb: mb(target.rss()),
+      })
+      // From here on the bench process owns the database (PGlite allows one process a data dir).
+      await target.stopServer()
+      const node = await openNodeDb(target.dbOptions)
+      try {
+        const raw = { db: node.db, target: name, keys: target.keys, durationMs, log }
+        if (wanted.has('identify')) results.push(...(await rawIdentify(raw)))
+        if (wanted.has('batch')) results.push(...(await rawBatch(raw)))
+        if (bundle) {
+          const run = await workerIdentify({
+            bundle,
+            pglite: node.pglite,
+            pool: node.pool,
+            target: name,
+            keys: target.keys,
+            durationMs,
+            log,
+          })
+          workers.push({ target: name, ...run })
+          results.push(...run.results)
+        }
+        if (wanted.has('dashboard')) {
+          dashboards.push(
+            await benchDashboard({ db: node.db, kind: name, customers, runs: Number(values.runs), log }),
+          )
+        }
+      } finally {
+        await node.close()
+      }
+    } finally {
+      await target.stop()
+    }
+  }
+} finally {
+  bundle?.remove()
 }
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const commit = (() => {
   try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' })
-      .trim()
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim()
   } catch {
     return undefined
   }
@@ -96,16 +141,28 @@ const report = {
   },
   options: {
     targets,
-    benches: benches.map((b) => b.name),
+    sections: [...wanted],
     durationMs,
+    dashboardCustomers: customers,
+    full: values.full,
     pgFsync: values['pg-fsync'],
   },
   servers,
   results,
+  worker: bundle && {
+    bundleRawKb: bundle.rawKb,
+    bundleGzipKb: bundle.gzipKb,
+    bundleSeconds: bundle.bundleSeconds,
+    runs: workers,
+  },
+  dashboards,
   totalSeconds: Math.round((Date.now() - started) / 1000),
 }
+printReport(report)
 const dir = join(root, 'bench-results')
 mkdirSync(dir, { recursive: true })
 const file = join(dir, `${report.date.replace(/[:.]/g, '-')}.json`)
 writeFileSync(file, JSON.stringify(report, null, 2) + '\n')
 console.log(`\n${report.totalSeconds} s; results written to bench-results/${file.split('/').pop()}`)
+
+export type Report = typeof report

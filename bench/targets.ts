@@ -1,6 +1,8 @@
 // What a bench runs against: the real Node server (src/node.ts, as `npm start` runs it) in its own
 // process, over (a) the embedded PGlite in a temp data dir or (b) a throwaway PostgreSQL server.
 // Each target is seeded with one account and two projects first, and reports the server's RSS.
+// After the HTTP benches the server is stopped (`stopServer()`) and the bench process opens the same
+// database itself (`dbOptions`) for the raw-SQL side: a PGlite data dir has one owner at a time.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -21,9 +23,14 @@ export interface Target {
   baseUrl: string
   /** One project key per seeded project. */
   keys: string[]
+  /** How the bench process opens the same database once the server is stopped. */
+  dbOptions: NodeDbOptions
   serverPid: number
   /** Resident set size of the Node server process, in bytes. */
   rss(): number
+  /** Stops the Node server only; the database stays for the in-process benches. */
+  stopServer(): Promise<void>
+  /** Stops the server and the database and removes their files. */
   stop(): Promise<void>
 }
 
@@ -58,18 +65,21 @@ export async function startTarget(
       await admin.query('CREATE DATABASE tinycrm_bench')
       await admin.end()
       const url = server.url.replace(/\/postgres$/, '/tinycrm_bench')
-      dbOpts = { databaseUrl: url, migrate: true }
+      dbOpts = { databaseUrl: url, migrate: true, poolSize: 64 }
       env = { DATABASE_URL: url }
       database = `${server.version} (local, fsync ${durable ? 'on' : 'off'})`
     }
     const keys = await seed(dbOpts)
-    const server = await startServer(env)
+    // The rate limit (10,000 per 10 s per key by default) would cap the figures, not the server.
+    const server = await startServer({ ...env, TINYCRM_INGEST_RATE_LIMIT: '0' })
     cleanups.push(() => stopServer(server.child))
     return {
       name,
       database,
       baseUrl: server.baseUrl,
       keys,
+      dbOptions: dbOpts,
+      stopServer: () => stopServer(server.child),
       serverPid: server.child.pid!,
       rss: () => rssOf(server.child.pid!),
       stop: cleanup,
