@@ -128,13 +128,17 @@ rel AS (
     updated_at = now()
   RETURNING r.customer_id
 ),
-pinged AS (
-  UPDATE customer_projects r SET last_activity_at = GREATEST(r.last_activity_at, x.last_ts)
+-- Only planned when the request has pings: on stale statistics the planner drove this UPDATE from
+-- every relation of the project, O(table) per identify (npm run bench: 30 ms instead of 3 at 47k).
+pinged AS (${
+  rows.some((r) => r.ping)
+    ? sql`UPDATE customer_projects r SET last_activity_at = GREATEST(r.last_activity_at, x.last_ts)
   FROM input x, customers c, proj
   WHERE x.ping AND c.account_id = proj.account_id AND c.email = x.email
     AND r.customer_id = c.id AND r.project_id = proj.project_id
-  RETURNING x.i, r.customer_id AS id, x.last_ts
-),
+  RETURNING x.i, r.customer_id AS id, x.last_ts`
+    : sql`SELECT NULL::int AS i, NULL::bigint AS id, NULL::timestamptz AS last_ts WHERE false`
+}),
 pinged_customers AS (
   UPDATE customers c SET last_activity_at = GREATEST(c.last_activity_at, p.last_ts)
   FROM pinged p WHERE c.id = p.id
