@@ -57,11 +57,10 @@ export function createApp(deps: AppDeps) {
     await sql`SELECT 1`.execute(c.var.db)
     return c.json({ ok: true })
   })
-  // Before the ingest routes: their wildcard middleware (CORS, project key) would answer these paths.
   app.route('/v1', ingestRoutes(deps.ingestLimiter))
   app.route('/v1', accountApiRoutes())
 
-  app.route('/', authRoutes())
+  app.route('/', authRoutes(deps.loginLimiter))
   app.route('/projects', projectRoutes())
   app.route('/customers', customerRoutes())
   app.route('/', csvDashboardRoutes())

@@ -25,6 +25,8 @@ export interface AppDeps {
   assets?: MiddlewareHandler
   /** Per-API-key limit on the ingest routes (429 with Retry-After past it); none when unset. */
   ingestLimiter?: RateLimiter
+  /** Login attempts per email (before the password is checked; the DB lock-out comes on top). */
+  loginLimiter?: RateLimiter
 }
 
 export type HonoEnv = {

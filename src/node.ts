@@ -6,7 +6,7 @@ import { createApp } from './app.js'
 import { readNodeConfig } from './config.js'
 import { openNodeDb } from './db/node.js'
 import { DataDirLockedError } from './db/lock.js'
-import { memoryRateLimiter } from './lib/rate-limit.js'
+import { LOGIN_RATE_LIMIT, memoryRateLimiter } from './lib/rate-limit.js'
 
 const started = performance.now()
 const config = readNodeConfig()
@@ -29,6 +29,7 @@ const app = createApp({
   ingestLimiter: config.ingestRateLimit
     ? memoryRateLimiter({ limit: config.ingestRateLimit, periodSeconds: 10 })
     : undefined,
+  loginLimiter: memoryRateLimiter(LOGIN_RATE_LIMIT),
 })
 
 const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {

@@ -8,13 +8,15 @@ import { createApp, type App } from './app.js'
 import { openNeonDb } from './db/neon.js'
 import type { AppConfig, HonoEnv } from './env.js'
 import { ApiError, onError } from './lib/errors.js'
-import { bindingRateLimiter, type RateLimitBinding } from './lib/rate-limit.js'
+import { LOGIN_RATE_LIMIT, bindingRateLimiter, type RateLimitBinding } from './lib/rate-limit.js'
 
 export interface WorkerEnv {
   DATABASE_URL?: string
   NEON_FETCH_ENDPOINT?: string
   /** The `[[ratelimits]]` binding of wrangler.toml: ingest requests per API key. */
   INGEST_LIMITER?: RateLimitBinding
+  /** `[[ratelimits]]` LOGIN_LIMITER: login attempts per email. */
+  LOGIN_LIMITER?: RateLimitBinding
   /** Optional vars, as for `npm start`. */
   TINYCRM_PUBLIC_URL?: string
   TINYCRM_SIGNUP?: string
@@ -50,6 +52,9 @@ function appFor(env: WorkerEnv): App {
       config: readConfig(env),
       ingestLimiter: env.INGEST_LIMITER
         ? bindingRateLimiter(env.INGEST_LIMITER, INGEST_LIMIT_PERIOD_SECONDS)
+        : undefined,
+      loginLimiter: env.LOGIN_LIMITER
+        ? bindingRateLimiter(env.LOGIN_LIMITER, LOGIN_RATE_LIMIT.periodSeconds)
         : undefined,
     })
     cached = { key, app }

@@ -7,6 +7,7 @@ import type { HonoEnv } from '../env.js'
 import { ApiError } from '../lib/errors.js'
 import { renderPage } from '../lib/render.js'
 import { LoginPage, SignupPage } from '../../views/auth.js'
+import type { RateLimiter } from '../lib/rate-limit.js'
 
 async function formFields(c: Context<HonoEnv>) {
   const body = await c.req.parseBody()
@@ -14,7 +15,7 @@ async function formFields(c: Context<HonoEnv>) {
   return { email: text('email').trim(), password: text('password') }
 }
 
-export function authRoutes() {
+export function authRoutes(loginLimiter?: RateLimiter) {
   const app = new Hono<HonoEnv>()
 
   app.get('/', async function home(c) {
@@ -64,6 +65,13 @@ export function authRoutes() {
   app.post('/login', async function login(c) {
     const { email, password } = await formFields(c)
     const next = c.req.query('next')
+    // Counted before PBKDF2 runs: a flood of attempts costs neither CPU nor a database write.
+    if (loginLimiter && !(await loginLimiter.limit(`login:${email.trim().toLowerCase()}`))) {
+      c.header('Retry-After', String(loginLimiter.retryAfterSeconds))
+      const error = 'Too many login attempts for this email. Wait a minute and try again.'
+      const page = <LoginPage csrfToken={c.var.csrfToken} email={email} error={error} next={next} />
+      return renderPage(c, page, 429)
+    }
     const result = await checkLogin(c.var.db, email, password)
     if (!result.ok) {
       const locked = result.reason === 'locked'

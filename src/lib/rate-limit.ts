@@ -7,6 +7,9 @@ export interface RateLimiter {
   readonly retryAfterSeconds: number
 }
 
+/** Login attempts per email: 10 a minute (the same figures as LOGIN_LIMITER in wrangler.toml). */
+export const LOGIN_RATE_LIMIT = { limit: 10, periodSeconds: 60 } as const
+
 export function memoryRateLimiter(opts: { limit: number; periodSeconds: number }): RateLimiter {
   const periodMs = opts.periodSeconds * 1000
   let windowStart = 0
