@@ -32,7 +32,10 @@ export function UploadPage(props: {
     <ImportShell title="Import customers" userEmail={props.userEmail} csrfToken={props.csrfToken}>
       <h1>Import customers from CSV</h1>
       {props.error ? <p class="notice notice-error" role="alert">{props.error}</p> : null}
-      <form class="card stack" method="post" action="/imports" enctype="multipart/form-data">
+      <p class="notice notice-error" role="alert" data-upload-error hidden></p>
+      {/* With JS, /assets/import.js sends the file itself to data-stream-upload (streamed, never
+          buffered whole); without, the multipart post to /imports is the fallback. */}
+      <form class="card stack" method="post" action="/imports" enctype="multipart/form-data" data-stream-upload="/imports/stream">
         <CsrfField token={props.csrfToken} />
         <label class="field">
           <span>Into project</span>
@@ -56,8 +59,12 @@ export function UploadPage(props: {
           <button type="submit" class="button">
             Upload and map columns
           </button>
+          <span class="muted small" data-upload-status hidden>
+            Uploading…
+          </span>
         </div>
       </form>
+      <script src="/assets/import.js" defer></script>
     </ImportShell>
   )
 }

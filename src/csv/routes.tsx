@@ -1,4 +1,5 @@
-// Dashboard routes of CSV import and export (signed in): /imports/new (upload), /imports/:id (the
+// Dashboard routes of CSV import and export (signed in): /imports/new (upload, streamed to
+// /imports/stream with JS, multipart to /imports without), /imports/:id (the
 // job's page), …/mapping (start the dry run), …/start (import), …/progress (the htmx poll that
 // advances the job), …/rejects.csv; and GET /customers/export.csv (the table's filter URL).
 import { Hono, type Context } from 'hono'
@@ -22,7 +23,7 @@ import {
   type ParamType,
   type Target,
 } from './import.js'
-import { createImport } from './upload.js'
+import { createImport, MAX_UPLOAD_BYTES } from './upload.js'
 
 type Ctx = Context<HonoEnv>
 const user = (c: Ctx): SessionUser => c.var.user!
@@ -120,6 +121,8 @@ export function csvDashboardRoutes() {
     return renderPage(c, page)
   })
 
+  // The no-JS fallback: parseBody() buffers the whole multipart form (the file included) in memory
+  // before parsing starts. With JS, public/assets/import.js sends the file to /imports/stream instead.
   app.post('/imports', requireUser(), async function upload(c) {
     const form = await c.req.parseBody()
     const projects = await accountProjects(c)
@@ -138,9 +141,38 @@ export function csvDashboardRoutes() {
       })
       return c.redirect(`/imports/${importId}`, 303)
     } catch (err) {
-      if (err instanceof ApiError && err.code === 'validation_failed') return fail(err.message)
+      // An over-size file shows on the form too (renderPage answers 400 here; the stream route 413s).
+      const shown = ['validation_failed', 'payload_too_large']
+      if (err instanceof ApiError && shown.includes(err.code)) return fail(err.message)
       throw err
     }
+  })
+
+  // The streaming upload: the request body IS the file (sent by import.js as the raw File), parsed
+  // and stored in chunks as it arrives, so a 100,000-row file is never in memory whole. The CSRF
+  // token comes in the X-CSRF-Token header; errors answer JSON for the script to show.
+  app.post('/imports/stream', requireUser(), async function uploadStream(c) {
+    const type = c.req.header('content-type') ?? ''
+    if (!/^text\/(csv|plain)\b/i.test(type)) {
+      throw new ApiError('unsupported_media_type', 'Send the file as text/csv')
+    }
+    const length = c.req.header('content-length')
+    if (length !== undefined && Number(length) > MAX_UPLOAD_BYTES) {
+      throw new ApiError('payload_too_large', `The file is larger than ${MAX_UPLOAD_BYTES / 1024 / 1024} MB`)
+    }
+    const project = (await accountProjects(c)).find((p) => String(p.id) === c.req.query('project'))
+    if (!project) throw new ApiError('validation_failed', 'Pick a project of yours.')
+    const body = c.req.raw.body
+    if (!body || length === '0') throw new ApiError('validation_failed', 'Choose a CSV file to upload.')
+    const { importId, rows } = await createImport(c.var.db, {
+      accountId: user(c).accountId,
+      projectId: project.id,
+      filename: c.req.query('name') ?? 'upload.csv',
+      body,
+    })
+    const location = `/imports/${importId}`
+    c.header('Location', location)
+    return c.json({ ok: true, importId, rows, location }, 201)
   })
 
   app.get('/imports/:id{[0-9]+}', requireUser(), async function importShow(c) {

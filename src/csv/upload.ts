@@ -10,6 +10,33 @@ import { ApiError } from '../lib/errors.js'
 /** Rows per stored chunk: one chunk is one dry-run or import step (one ingest statement). */
 export const CHUNK_ROWS = 1000
 export const MAX_COLUMNS = 200
+/** The largest upload accepted (Workers accept 100 MB request bodies; 100,000 rows are ~6 MB). */
+export const MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+
+/** Passes `body` through, pulling one chunk only when the reader asks (so back-pressure reaches
+ *  the sender), and fails with payload_too_large as soon as more than `max` bytes have passed:
+ *  a body without Content-Length (or a lying one) is still cut off at the cap. */
+export function limitBytes(body: ReadableStream<Uint8Array>, max = MAX_UPLOAD_BYTES) {
+  const reader = body.getReader()
+  let seen = 0
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(c) {
+        const next = await reader.read()
+        if (next.done) return c.close()
+        seen += next.value.byteLength
+        if (seen > max) {
+          await reader.cancel().catch(() => undefined)
+          const mb = Math.round(max / 1024 / 1024)
+          return c.error(new ApiError('payload_too_large', `The file is larger than ${mb} MB`))
+        }
+        c.enqueue(next.value)
+      },
+      cancel: (reason) => reader.cancel(reason),
+    },
+    { highWaterMark: 0 },
+  )
+}
 
 /** The separator of a header line: the one of `,` `;` tab that occurs most outside quotes. */
 export function detectDelimiter(headerLine: string): string {
@@ -180,7 +207,7 @@ export async function createImport(
   let importId: number | undefined
   try {
     const { rows, chunks } = await parseCsv(
-      input.body,
+      limitBytes(input.body),
       async (header) => {
         const row = await db
           .insertInto('imports')
