@@ -1,5 +1,5 @@
 // In Chromium against the real server: importing a CSV from the dashboard. Upload a 20,000-row
-// file, keep the suggested mapping, watch the dry run and the import advance (the progress section
+// file (streamed by import.js as the raw request body), keep the suggested mapping, watch the dry run and the import advance (the progress section
 // is swapped by htmx polls), then find the customers in the table and export them.
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
@@ -49,8 +49,20 @@ it('imports a CSV with a live progress indicator and a dry run first', async () 
   for (let i = 0; i < ROWS; i++) csv += `person${i}@bulk.example,"Person ${i}",${i % 4 ? 'free' : 'paid'},pro,${i % 50}\r\n`
   csv += 'not-an-email,Broken,free,pro,1\r\n'
   await page.getByLabel(/CSV file/).setInputFiles({ name: 'people.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) })
+  // With JS the file goes as the raw request body to the streaming route, not as a multipart form.
+  const posts: string[] = []
+  page.on('request', (r) => {
+    if (r.method() === 'POST') posts.push(new URL(r.url()).pathname)
+  })
+  const sent = page.waitForRequest((r) => r.method() === 'POST' && r.url().includes('/imports/stream'))
   await page.getByRole('button', { name: 'Upload and map columns' }).click()
+  const upload = await sent
+  expect(upload.headers()['content-type']).toBe('text/csv')
+  expect(upload.headers()['x-csrf-token']).toMatch(/^[0-9a-f]{43}$/)
+  expect(new URL(upload.url()).searchParams.get('name')).toBe('people.csv')
+  expect((await upload.response())!.status()).toBe(201)
   await page.getByRole('heading', { name: 'Map the columns' }).waitFor()
+  expect(posts).toEqual(['/imports/stream'])
   await expect(page.getByLabel('Column MRR goes to').inputValue()).resolves.toBe('param')
   await expect(page.getByLabel('Type of MRR').inputValue()).resolves.toBe('number')
   await screenshot(page, 'import-01-mapping')
@@ -81,4 +93,43 @@ it('imports a CSV with a live progress indicator and a dry run first', async () 
   const exported = await page.request.get(base + '/customers/export.csv?p=MRR:eq:49')
   expect((await exported.text()).trim().split('\r\n')).toHaveLength(401)
   expect(problems).toEqual([])
+})
+
+it('falls back to the multipart form without JS, and shows a refused file on the page with JS', async () => {
+  const context = await browser.newContext({ javaScriptEnabled: false })
+  const page = await context.newPage()
+  const base = server.url
+  await page.goto(base + '/signup')
+  await page.getByLabel('Email').fill('nojs-importer@example.com')
+  await page.getByLabel('Password').fill('correct horse battery')
+  await page.getByRole('button', { name: 'Sign up' }).click()
+  await page.waitForURL(base + '/projects')
+  await page.getByLabel('Name').fill('App B')
+  await page.getByRole('button', { name: 'Create project' }).click()
+  await page.goto(base + '/imports/new')
+  const csv = 'email,name\r\nann@nojs.example,Ann\r\n'
+  await page.getByLabel(/CSV file/).setInputFiles({ name: 'few.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) })
+  const sent = page.waitForRequest((r) => r.method() === 'POST')
+  await page.getByRole('button', { name: 'Upload and map columns' }).click()
+  const upload = await sent
+  expect(new URL(upload.url()).pathname).toBe('/imports')
+  expect(upload.headers()['content-type']).toMatch(/^multipart\/form-data/)
+  await page.getByRole('heading', { name: 'Map the columns' }).waitFor()
+  const cookies = await context.cookies()
+  await context.close()
+
+  // Same session with JS: a file that is not CSV is refused and the reason shows on the form.
+  const js = await newPage(browser)
+  await js.context.addCookies(cookies)
+  await js.page.goto(base + '/imports/new')
+  const broken = 'email\n"never closed\n'
+  await js.page.getByLabel(/CSV file/).setInputFiles({ name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from(broken) })
+  await js.page.getByRole('button', { name: 'Upload and map columns' }).click()
+  await expect(js.page.getByRole('alert').textContent()).resolves.toBeTruthy()
+  await js.page.getByText(/not valid CSV/).waitFor()
+  expect(js.page.url()).toBe(base + '/imports/new')
+  await expect(js.page.getByRole('button', { name: 'Upload and map columns' }).isEnabled()).resolves.toBe(true)
+  // The 400 answer is the refusal itself; nothing else went wrong on the page.
+  expect(js.problems.filter((p) => !p.includes('400'))).toEqual([])
+  await js.context.close()
 })
