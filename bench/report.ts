@@ -47,7 +47,10 @@ export function ratios(results: BenchResult[]) {
 export function printReport(report: Report) {
   const { results } = report
   const m = report.machine
-  console.log(`\n# TinyCRM bench — ${m.cpus} × ${m.cpuModel}, ${m.memoryMb} MB, Node ${m.node}`)
+  console.log(
+    `\n# TinyCRM bench — ${m.cpus} × ${m.cpuModel}, ${m.memoryMb} MB, Node ${m.node}, ` +
+      `load average ${m.loadAverageBefore.join(' ')} before, ${m.loadAverageAfter.join(' ')} after`,
+  )
   section(
     'identify (one customer a request)',
     results

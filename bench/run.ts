@@ -7,7 +7,7 @@
 //          --full (400,000 dashboard customers ≈ 1M relations, 10 s runs)  --pg-fsync off
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { cpus, totalmem } from 'node:os'
+import { cpus, loadavg, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -58,6 +58,8 @@ export interface ServerMemory {
 }
 
 const started = Date.now()
+// The machine is shared: the load before and after says how much the figures can be trusted.
+const loadBefore = loadavg().map((l) => Math.round(l * 100) / 100)
 const results: BenchResult[] = []
 const servers: ServerMemory[] = []
 const workers: (WorkerRun & { target: string })[] = []
@@ -138,6 +140,8 @@ const report = {
     cpuModel: cpus()[0]?.model,
     memoryMb: mb(totalmem()),
     platform: `${process.platform}-${process.arch}`,
+    loadAverageBefore: loadBefore,
+    loadAverageAfter: loadavg().map((l) => Math.round(l * 100) / 100),
   },
   options: {
     targets,
