@@ -39,6 +39,12 @@
       },
     })
       .then(function (res) {
+        // Signed out meanwhile: the route redirected to the login page; come back here after it.
+        if (res.redirected) {
+          var login = new URL(res.url)
+          login.searchParams.set('next', window.location.pathname + window.location.search)
+          return window.location.assign(login.toString())
+        }
         return res.json().then(
           function (data) {
             if (res.ok && data.location) return window.location.assign(data.location)
