@@ -5,6 +5,7 @@ import { sql, type Kysely } from 'kysely'
 import type { Database, Project } from '../db/schema.js'
 import { normaliseColor } from '../dashboard/colors.js'
 import { ApiError } from '../lib/errors.js'
+import { projectsQuery } from './store.js'
 import { generateProjectKey, hashKey, keyPrefix } from '../lib/keys.js'
 
 export interface ProjectKey {
@@ -36,29 +37,14 @@ export function validateColor(input: string): string {
 
 /** Projects of the account with their active key and customer counts, oldest first. */
 export async function listProjectsWithCounts(db: Kysely<Database>, accountId: number) {
-  return db
-    .selectFrom('projects as p')
-    .select((eb) => [
-      'p.id',
-      'p.name',
-      'p.slug',
-      'p.color',
-      'p.created_at',
-      eb
-        .selectFrom('api_keys as k')
-        .whereRef('k.project_id', '=', 'p.id')
-        .where('k.revoked_at', 'is', null)
-        .select((e) => e.fn.countAll<number>().as('n'))
-        .as('active_keys'),
+  return projectsQuery(db, accountId)
+    .select((eb) =>
       eb
         .selectFrom('customer_projects as r')
         .whereRef('r.project_id', '=', 'p.id')
         .select((e) => e.fn.countAll<number>().as('n'))
         .as('customers'),
-    ])
-    .where('p.account_id', '=', accountId)
-    .orderBy('p.created_at')
-    .orderBy('p.id')
+    )
     .execute()
 }
 

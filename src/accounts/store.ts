@@ -135,7 +135,8 @@ export async function createProject(
   return { project, key }
 }
 
-export async function listProjects(db: Kysely<Database>, accountId: number) {
+/** The account's projects with their active key count, oldest first (a query, to extend). */
+export function projectsQuery(db: Kysely<Database>, accountId: number) {
   return db
     .selectFrom('projects as p')
     .select((eb) => [
@@ -154,7 +155,10 @@ export async function listProjects(db: Kysely<Database>, accountId: number) {
     .where('p.account_id', '=', accountId)
     .orderBy('p.created_at')
     .orderBy('p.id')
-    .execute()
+}
+
+export async function listProjects(db: Kysely<Database>, accountId: number) {
+  return projectsQuery(db, accountId).execute()
 }
 
 export async function listKeys(db: Kysely<Database>, projectId: number) {
