@@ -6,7 +6,7 @@ import fc from 'fast-check'
 import { createApp } from '../app.js'
 import { ApiError } from '../lib/errors.js'
 import { openTestDb, type TestDb } from '../testing/db.js'
-import { parseCustomerFilter } from './filter.js'
+import { PARAM_OPS, parseCustomerFilter } from './filter.js'
 import { seedQuestions, type QuestionsFixture } from './fixture.js'
 import { customersPage } from './query.js'
 
@@ -37,18 +37,7 @@ const nasty = fc.oneof(
   fc.constantFrom('app-a', 'app-b', 'plan', 'mrr', 'pro', '10', 'true', '2026-03-23', 'paid'),
 )
 const part = fc.array(nasty, { minLength: 1, maxLength: 4 }).map((xs) => xs.join(''))
-const op = fc.constantFrom(
-  'eq',
-  'ne',
-  'gt',
-  'gte',
-  'lt',
-  'lte',
-  'contains',
-  'exists',
-  'missing',
-  'between',
-)
+const op = fc.constantFrom(...PARAM_OPS)
 // Keys as people and attackers write them: plain, scoped, quoted, with SQL and LIKE characters.
 const key = fc.constantFrom(
   'plan',
