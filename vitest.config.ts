@@ -9,7 +9,12 @@ export default defineConfig({
       {
         test: {
           name: 'node',
-          include: ['src/**/*.test.ts', 'src/**/*.test.tsx', 'views/**/*.test.tsx', 'test/cli/**/*.test.ts'],
+          include: [
+            'src/**/*.test.ts',
+            'src/**/*.test.tsx',
+            'views/**/*.test.tsx',
+            'test/cli/**/*.test.ts',
+          ],
           exclude: ['**/*.pg.test.ts', '**/node_modules/**'],
           globalSetup: ['src/testing/pglite-setup.ts'],
           testTimeout: 30_000,
@@ -47,7 +52,9 @@ export default defineConfig({
                 NEON_FETCH_ENDPOINT: inject<string>('neonEndpoint'),
               },
               // A small ingest limit, so a test can reach it (wrangler.toml's is 10,000 per 10 s).
-              ratelimits: { INGEST_LIMITER: { namespace_id: '1001', simple: { limit: 20, period: 60 } } },
+              ratelimits: {
+                INGEST_LIMITER: { namespace_id: '1001', simple: { limit: 20, period: 60 } },
+              },
             },
           })),
         ],

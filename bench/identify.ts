@@ -7,7 +7,11 @@ import { identifyBody } from './workload.js'
 
 export const IDENTIFY_CONCURRENCY = [1, 16, 64]
 
-export async function apiIdentify({ target, durationMs, log }: BenchContext): Promise<BenchResult[]> {
+export async function apiIdentify({
+  target,
+  durationMs,
+  log,
+}: BenchContext): Promise<BenchResult[]> {
   const { keys, baseUrl } = target
   let seq = 0
   const next = () => {

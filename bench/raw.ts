@@ -73,7 +73,12 @@ FROM c JOIN x ON x.email = c.email`.execute(ctx.db)
     for (const concurrency of BATCH_CONCURRENCY) {
       await runLoop({ concurrency, count: concurrency, op: counted })
       ctx.log(`batch ${side} ${ctx.target} c=${concurrency}`)
-      const r = await runLoop({ concurrency, durationMs: ctx.durationMs, count: BATCH_MAX, op: counted })
+      const r = await runLoop({
+        concurrency,
+        durationMs: ctx.durationMs,
+        count: BATCH_MAX,
+        op: counted,
+      })
       results.push(
         summarize(r, {
           bench: `batch ${BATCH_ITEMS}`,

@@ -17,7 +17,11 @@ function section(title: string, rows: object[]) {
 export function ratios(results: BenchResult[]) {
   const find = (r: BenchResult, side: string) =>
     results.find(
-      (x) => x.side === side && x.bench === r.bench && x.target === r.target && x.concurrency === r.concurrency,
+      (x) =>
+        x.side === side &&
+        x.bench === r.bench &&
+        x.target === r.target &&
+        x.concurrency === r.concurrency,
     )
   const rate = (r: BenchResult) => r.rowsPerSec ?? r.requestsPerSec
   return results

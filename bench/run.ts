@@ -39,7 +39,8 @@ for (const t of targets) {
   if (!TARGETS.includes(t)) throw new Error(`unknown target '${t}' (${TARGETS})`)
 }
 const wanted = new Set(values.only.split(',').map((b) => b.trim()))
-for (const w of wanted) if (!SECTIONS.includes(w)) throw new Error(`--only: unknown '${w}' (${SECTIONS})`)
+for (const w of wanted)
+  if (!SECTIONS.includes(w)) throw new Error(`--only: unknown '${w}' (${SECTIONS})`)
 const durationMs = Number(values.duration ?? (values.full ? 10 : 5)) * 1000
 if (!(durationMs > 0)) throw new Error('--duration must be a number of seconds')
 const customers = Number(values.customers ?? (values.full ? 400_000 : 20_000))
@@ -79,7 +80,9 @@ try {
       const rssAtRestMb = mb(target.rss())
       if (wanted.has('identify')) results.push(...(await apiIdentify(ctx)))
       if (wanted.has('batch')) results.push(...(await apiBatch(ctx)))
-      const peak = results.find((r) => r.target === name && r.side === 'api' && r.concurrency === 64)
+      const peak = results.find(
+        (r) => r.target === name && r.side === 'api' && r.concurrency === 64,
+      )
       servers.push({
         target: name,
         database: target.database,
@@ -109,7 +112,13 @@ try {
         }
         if (wanted.has('dashboard')) {
           dashboards.push(
-            await benchDashboard({ db: node.db, kind: name, customers, runs: Number(values.runs), log }),
+            await benchDashboard({
+              db: node.db,
+              kind: name,
+              customers,
+              runs: Number(values.runs),
+              log,
+            }),
           )
         }
       } finally {
@@ -126,7 +135,10 @@ try {
 const root = fileURLToPath(new URL('..', import.meta.url))
 const commit = (() => {
   try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim()
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      cwd: root,
+      encoding: 'utf8',
+    }).trim()
   } catch {
     return undefined
   }

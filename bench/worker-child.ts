@@ -24,16 +24,16 @@ const t0 = performance.now()
 // miniflare 5 takes `workers: [{ config }]`; the v4 shape converts to it and reads better here.
 const mf = new Miniflare(
   convertV4MiniflareOptions({
-  modules: true,
-  scriptPath: input.scriptPath,
-  // Module names are paths relative to this root; the bundle sits in a temp dir outside the cwd.
-  modulesRoot: dirname(input.scriptPath),
-  compatibilityDate: '2026-09-01',
-  bindings: {
-    // Any well-formed URL: with NEON_FETCH_ENDPOINT set the driver never resolves its host.
-    DATABASE_URL: 'postgres://tinycrm:bench@localhost/tinycrm',
-    NEON_FETCH_ENDPOINT: input.endpoint,
-  },
+    modules: true,
+    scriptPath: input.scriptPath,
+    // Module names are paths relative to this root; the bundle sits in a temp dir outside the cwd.
+    modulesRoot: dirname(input.scriptPath),
+    compatibilityDate: '2026-09-01',
+    bindings: {
+      // Any well-formed URL: with NEON_FETCH_ENDPOINT set the driver never resolves its host.
+      DATABASE_URL: 'postgres://tinycrm:bench@localhost/tinycrm',
+      NEON_FETCH_ENDPOINT: input.endpoint,
+    },
   }),
 )
 let seq = 0
@@ -60,7 +60,9 @@ try {
     await runLoop({ concurrency, durationMs: Math.min(1000, input.durationMs / 4), op })
     log(`identify worker ${input.target} c=${concurrency}`)
     const r = await runLoop({ concurrency, durationMs: input.durationMs, op })
-    results.push(summarize(r, { bench: 'identify', target: input.target, side: 'worker', concurrency }))
+    results.push(
+      summarize(r, { bench: 'identify', target: input.target, side: 'worker', concurrency }),
+    )
   }
   const round = (ms: number) => Math.round(ms)
   console.log(

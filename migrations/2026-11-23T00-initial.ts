@@ -78,7 +78,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     )
     .addColumn('account_id', 'bigint', (c) => c.notNull())
     .addColumn('status', 'text', (c) =>
-      c.notNull().defaultTo('free').check(sql`status IN ('free', 'trial', 'paid', 'churned')`),
+      c
+        .notNull()
+        .defaultTo('free')
+        .check(sql`status IN ('free', 'trial', 'paid', 'churned')`),
     )
     .addColumn('params', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))
     .addColumn('first_seen_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
@@ -98,7 +101,14 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const table of ['customer_projects', 'customers', 'api_keys', 'projects', 'users', 'accounts']) {
+  for (const table of [
+    'customer_projects',
+    'customers',
+    'api_keys',
+    'projects',
+    'users',
+    'accounts',
+  ]) {
     await db.schema.dropTable(table).ifExists().execute()
   }
 }

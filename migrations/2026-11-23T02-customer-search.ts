@@ -6,8 +6,12 @@ import { sql, type Kysely } from 'kysely'
 
 export async function up(db: Kysely<any>): Promise<void> {
   await sql`CREATE EXTENSION IF NOT EXISTS pg_trgm`.execute(db)
-  await sql`CREATE INDEX customers_email_trgm_idx ON customers USING gin (email gin_trgm_ops)`.execute(db)
-  await sql`CREATE INDEX customers_name_trgm_idx ON customers USING gin (name gin_trgm_ops)`.execute(db)
+  await sql`CREATE INDEX customers_email_trgm_idx ON customers USING gin (email gin_trgm_ops)`.execute(
+    db,
+  )
+  await sql`CREATE INDEX customers_name_trgm_idx ON customers USING gin (name gin_trgm_ops)`.execute(
+    db,
+  )
   await sql`CREATE INDEX customers_account_name_idx
     ON customers (account_id, (COALESCE(name, '')), id)`.execute(db)
 }

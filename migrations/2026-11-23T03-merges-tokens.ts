@@ -21,7 +21,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('undone_at', 'timestamptz')
     .execute()
-  await sql`CREATE INDEX merges_survivor_idx ON merges (account_id, survivor_id, created_at DESC)`.execute(db)
+  await sql`CREATE INDEX merges_survivor_idx ON merges (account_id, survivor_id, created_at DESC)`.execute(
+    db,
+  )
   await sql`CREATE INDEX merges_absorbed_idx ON merges (account_id, absorbed_id)`.execute(db)
 
   // An absorbed email routes later identify/ping calls to the survivor (the ingest statement
@@ -91,7 +93,9 @@ export async function up(db: Kysely<any>): Promise<void> {
   // The file's rows, parsed once at upload, a chunk per poll. Dropped when the import finishes.
   await db.schema
     .createTable('import_chunks')
-    .addColumn('import_id', 'bigint', (c) => c.notNull().references('imports.id').onDelete('cascade'))
+    .addColumn('import_id', 'bigint', (c) =>
+      c.notNull().references('imports.id').onDelete('cascade'),
+    )
     .addColumn('seq', 'integer', (c) => c.notNull())
     .addColumn('first_line', 'integer', (c) => c.notNull())
     .addColumn('rows', 'jsonb', (c) => c.notNull())
@@ -100,7 +104,9 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('import_rejects')
-    .addColumn('import_id', 'bigint', (c) => c.notNull().references('imports.id').onDelete('cascade'))
+    .addColumn('import_id', 'bigint', (c) =>
+      c.notNull().references('imports.id').onDelete('cascade'),
+    )
     .addColumn('line', 'integer', (c) => c.notNull())
     .addColumn('reason', 'text', (c) => c.notNull())
     .addColumn('cells', 'jsonb', (c) => c.notNull())
@@ -121,7 +127,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('detail', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute()
-  await sql`CREATE INDEX audit_events_account_idx ON audit_events (account_id, created_at DESC)`.execute(db)
+  await sql`CREATE INDEX audit_events_account_idx ON audit_events (account_id, created_at DESC)`.execute(
+    db,
+  )
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

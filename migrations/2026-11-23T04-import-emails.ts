@@ -7,7 +7,9 @@ import type { Kysely } from 'kysely'
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('import_emails')
-    .addColumn('import_id', 'bigint', (c) => c.notNull().references('imports.id').onDelete('cascade'))
+    .addColumn('import_id', 'bigint', (c) =>
+      c.notNull().references('imports.id').onDelete('cascade'),
+    )
     .addColumn('email', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('import_emails_pkey', ['import_id', 'email'])
     .execute()

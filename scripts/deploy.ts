@@ -26,7 +26,9 @@ function wrangler(args: string[], opts: { input?: string; capture?: boolean } = 
   }
   const [cmd, ...rest] = argv
   const out = opts.capture ? 'pipe' : 'inherit'
-  const child = spawn(cmd!, rest, { stdio: [opts.input === undefined ? 'inherit' : 'pipe', out, out] })
+  const child = spawn(cmd!, rest, {
+    stdio: [opts.input === undefined ? 'inherit' : 'pipe', out, out],
+  })
   let output = ''
   child.stdout?.on('data', (d) => (output += d))
   child.stderr?.on('data', (d) => (output += d))

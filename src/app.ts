@@ -19,7 +19,9 @@ import { mergeDashboardRoutes } from './merges/routes.js'
 export function createApp(deps: AppDeps) {
   const app = new Hono<HonoEnv>()
   app.onError(onError)
-  app.notFound((c) => onError(new ApiError('not_found', `No route for ${c.req.method} ${c.req.path}`), c))
+  app.notFound((c) =>
+    onError(new ApiError('not_found', `No route for ${c.req.method} ${c.req.path}`), c),
+  )
 
   app.use('*', requestId({ headerName: 'X-Request-Id' }))
   // No inline scripts anywhere: htmx and any other JS are files under /assets. Inline style attributes

@@ -29,20 +29,26 @@ export function readNodeConfig(env: NodeJS.ProcessEnv = process.env): NodeConfig
     databaseUrl,
     publicUrl: env.TINYCRM_PUBLIC_URL,
     signup: readSignup(env.TINYCRM_SIGNUP),
-    ingestRateLimit: nonNegativeInt(env.TINYCRM_INGEST_RATE_LIMIT, 'TINYCRM_INGEST_RATE_LIMIT', 10_000),
+    ingestRateLimit: nonNegativeInt(
+      env.TINYCRM_INGEST_RATE_LIMIT,
+      'TINYCRM_INGEST_RATE_LIMIT',
+      10_000,
+    ),
   }
 }
 
 function nonNegativeInt(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined || value === '') return fallback
   const n = Number(value)
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number >= 0, got '${value}'`)
+  if (!Number.isInteger(n) || n < 0)
+    throw new Error(`${name} must be a whole number >= 0, got '${value}'`)
   return n
 }
 
 /** TINYCRM_SIGNUP=closed: only the first account may sign up (self-hosters); default open. */
 export function readSignup(value: string | undefined): 'open' | 'closed' {
   const v = value?.trim().toLowerCase() || 'open'
-  if (v !== 'open' && v !== 'closed') throw new Error(`TINYCRM_SIGNUP must be open or closed, got '${value}'`)
+  if (v !== 'open' && v !== 'closed')
+    throw new Error(`TINYCRM_SIGNUP must be open or closed, got '${value}'`)
   return v
 }

@@ -28,7 +28,10 @@ const INGEST_LIMIT_PERIOD_SECONDS = 10
 function readConfig(env: WorkerEnv): AppConfig {
   const signup = env.TINYCRM_SIGNUP?.trim().toLowerCase() || 'open'
   if (signup !== 'open' && signup !== 'closed') {
-    throw new ApiError('internal', `TINYCRM_SIGNUP must be open or closed, got '${env.TINYCRM_SIGNUP}'`)
+    throw new ApiError(
+      'internal',
+      `TINYCRM_SIGNUP must be open or closed, got '${env.TINYCRM_SIGNUP}'`,
+    )
   }
   return { publicUrl: env.TINYCRM_PUBLIC_URL || undefined, signup }
 }
@@ -45,7 +48,12 @@ function appFor(env: WorkerEnv): App {
     )
   }
   const fetchEndpoint = env.NEON_FETCH_ENDPOINT || undefined
-  const key = JSON.stringify([databaseUrl, fetchEndpoint, env.TINYCRM_PUBLIC_URL, env.TINYCRM_SIGNUP])
+  const key = JSON.stringify([
+    databaseUrl,
+    fetchEndpoint,
+    env.TINYCRM_PUBLIC_URL,
+    env.TINYCRM_SIGNUP,
+  ])
   if (cached?.key !== key) {
     const app = createApp({
       db: openNeonDb(databaseUrl, { fetchEndpoint }),

@@ -5,7 +5,13 @@
 import type { ComponentChildren } from 'preact'
 import { Layout } from './layout.js'
 import { CsrfField } from './csrf.js'
-import { PARAM_TYPES, TARGETS, type ColumnMapping, type Counts, type Mapping } from '../src/csv/import.js'
+import {
+  PARAM_TYPES,
+  TARGETS,
+  type ColumnMapping,
+  type Counts,
+  type Mapping,
+} from '../src/csv/import.js'
 
 interface ProjectOption {
   id: number
@@ -13,9 +19,19 @@ interface ProjectOption {
   slug: string
 }
 
-export function ImportShell(props: { title: string; userEmail: string; csrfToken?: string; children: ComponentChildren }) {
+export function ImportShell(props: {
+  title: string
+  userEmail: string
+  csrfToken?: string
+  children: ComponentChildren
+}) {
   return (
-    <Layout title={props.title} userEmail={props.userEmail} csrfToken={props.csrfToken} active="projects">
+    <Layout
+      title={props.title}
+      userEmail={props.userEmail}
+      csrfToken={props.csrfToken}
+      active="projects"
+    >
       <div class="stack">{props.children}</div>
     </Layout>
   )
@@ -31,11 +47,21 @@ export function UploadPage(props: {
   return (
     <ImportShell title="Import customers" userEmail={props.userEmail} csrfToken={props.csrfToken}>
       <h1>Import customers from CSV</h1>
-      {props.error ? <p class="notice notice-error" role="alert">{props.error}</p> : null}
+      {props.error ? (
+        <p class="notice notice-error" role="alert">
+          {props.error}
+        </p>
+      ) : null}
       <p class="notice notice-error" role="alert" data-upload-error hidden></p>
       {/* With JS, /assets/import.js sends the file itself to data-stream-upload (streamed, never
           buffered whole); without, the multipart post to /imports is the fallback. */}
-      <form class="card stack" method="post" action="/imports" enctype="multipart/form-data" data-stream-upload="/imports/stream">
+      <form
+        class="card stack"
+        method="post"
+        action="/imports"
+        enctype="multipart/form-data"
+        data-stream-upload="/imports/stream"
+      >
         <CsrfField token={props.csrfToken} />
         <label class="field">
           <span>Into project</span>
@@ -52,8 +78,8 @@ export function UploadPage(props: {
           <input type="file" name="file" accept=".csv,text/csv" required />
         </label>
         <p class="muted small">
-          Nothing is written until you have mapped the columns and seen the dry run. Importing the same
-          file again changes nothing.
+          Nothing is written until you have mapped the columns and seen the dry run. Importing the
+          same file again changes nothing.
         </p>
         <div class="button-row">
           <button type="submit" class="button">
@@ -86,9 +112,18 @@ export interface ImportView {
   rejects: { line: number; reason: string }[]
 }
 
-export function ImportPage(props: { view: ImportView; userEmail: string; csrfToken?: string; error?: string }) {
+export function ImportPage(props: {
+  view: ImportView
+  userEmail: string
+  csrfToken?: string
+  error?: string
+}) {
   return (
-    <ImportShell title={`Import ${props.view.filename}`} userEmail={props.userEmail} csrfToken={props.csrfToken}>
+    <ImportShell
+      title={`Import ${props.view.filename}`}
+      userEmail={props.userEmail}
+      csrfToken={props.csrfToken}
+    >
       <p class="crumbs">
         <a href="/imports/new">← New import</a>
       </p>
@@ -96,7 +131,11 @@ export function ImportPage(props: { view: ImportView; userEmail: string; csrfTok
         Import of {props.view.filename} into {props.view.projectName}
       </h1>
       <p class="muted">{props.view.totalRows.toLocaleString('en')} data rows</p>
-      {props.error ? <p class="notice notice-error" role="alert">{props.error}</p> : null}
+      {props.error ? (
+        <p class="notice notice-error" role="alert">
+          {props.error}
+        </p>
+      ) : null}
       <ImportState view={props.view} csrfToken={props.csrfToken} />
     </ImportShell>
   )
@@ -128,7 +167,13 @@ function MappingRow(props: { i: number; header: string; m: ColumnMapping; sample
         </select>
       </td>
       <td>
-        <input type="text" name={`key_${i}`} value={m.key ?? props.header} aria-label={`Param name for ${props.header}`} maxLength={200} />
+        <input
+          type="text"
+          name={`key_${i}`}
+          value={m.key ?? props.header}
+          aria-label={`Param name for ${props.header}`}
+          maxLength={200}
+        />
       </td>
       <td>
         <select name={`type_${i}`} aria-label={`Type of ${props.header}`}>
@@ -148,17 +193,22 @@ function CountsList({ counts, verb }: { counts: Counts; verb: 'would' | 'were' }
   return (
     <ul class="summary-statuses" data-testid="counts">
       <li>
-        <strong>{counts.created.toLocaleString('en')}</strong> {would ? 'would be created' : 'created'}
+        <strong>{counts.created.toLocaleString('en')}</strong>{' '}
+        {would ? 'would be created' : 'created'}
       </li>
       <li>
-        <strong>{counts.updated.toLocaleString('en')}</strong> {would ? 'would be updated' : 'updated'}
+        <strong>{counts.updated.toLocaleString('en')}</strong>{' '}
+        {would ? 'would be updated' : 'updated'}
       </li>
       <li>
         <strong>{counts.merged.toLocaleString('en')}</strong>{' '}
-        {would ? 'would join existing customers of other projects' : 'joined existing customers of other projects'}
+        {would
+          ? 'would join existing customers of other projects'
+          : 'joined existing customers of other projects'}
       </li>
       <li>
-        <strong>{counts.rejected.toLocaleString('en')}</strong> {would ? 'would be rejected' : 'rejected'}
+        <strong>{counts.rejected.toLocaleString('en')}</strong>{' '}
+        {would ? 'would be rejected' : 'rejected'}
       </li>
     </ul>
   )
@@ -270,7 +320,8 @@ export function ImportState({ view, csrfToken }: { view: ImportView; csrfToken?:
         <h2>{dry ? 'Change the mapping' : 'Map the columns'}</h2>
         <p class="muted small">
           Every column goes to the email (exactly one), the name, the status, a first-seen or
-          last-activity date, a param of the given type, or nowhere. Empty cells leave a value as it is.
+          last-activity date, a param of the given type, or nowhere. Empty cells leave a value as it
+          is.
         </p>
         <div class="table-wrap">
           <table class="table">
@@ -285,7 +336,12 @@ export function ImportState({ view, csrfToken }: { view: ImportView; csrfToken?:
             </thead>
             <tbody>
               {view.header.map((h, i) => (
-                <MappingRow i={i} header={h} m={view.mapping[i] ?? { target: 'skip' }} sample={view.preview[0]?.cells[i] ?? ''} />
+                <MappingRow
+                  i={i}
+                  header={h}
+                  m={view.mapping[i] ?? { target: 'skip' }}
+                  sample={view.preview[0]?.cells[i] ?? ''}
+                />
               ))}
             </tbody>
           </table>

@@ -64,7 +64,9 @@ export function Layout({ title, userEmail, csrfToken, active, children }: Layout
                   </summary>
                   <div class="account-menu-body">
                     <p class="muted small">Signed in as {userEmail}</p>
-                    <p class="small"><a href="/settings/tokens">API tokens</a></p>
+                    <p class="small">
+                      <a href="/settings/tokens">API tokens</a>
+                    </p>
                     <form method="post" action="/logout">
                       <CsrfField token={csrfToken} />
                       <button type="submit" class="button button-secondary">

@@ -21,14 +21,27 @@ export function ManageCustomerPage(props: {
 }) {
   const { customer, csrfToken } = props
   return (
-    <Layout title={`Manage ${customer.email}`} userEmail={props.userEmail} csrfToken={csrfToken} active="customers">
+    <Layout
+      title={`Manage ${customer.email}`}
+      userEmail={props.userEmail}
+      csrfToken={csrfToken}
+      active="customers"
+    >
       <div class="stack">
         <p class="crumbs">
           <a href={`/customers/${customer.id}`}>← {customer.name ?? customer.email}</a>
         </p>
         <h1>Merge, undo or delete</h1>
-        {props.notice ? <p class="notice" role="status">{props.notice}</p> : null}
-        {props.error ? <p class="notice notice-error" role="alert">{props.error}</p> : null}
+        {props.notice ? (
+          <p class="notice" role="status">
+            {props.notice}
+          </p>
+        ) : null}
+        {props.error ? (
+          <p class="notice notice-error" role="alert">
+            {props.error}
+          </p>
+        ) : null}
 
         <form method="post" action={`/customers/${customer.id}/merge`} class="card stack">
           <CsrfField token={csrfToken} />
@@ -64,7 +77,8 @@ export function ManageCustomerPage(props: {
             <ul class="stack">
               {props.merges.map((m) => (
                 <li>
-                  {m.absorbed_email} merged {m.created_at.toISOString().slice(0, 16).replace('T', ' ')} UTC
+                  {m.absorbed_email} merged{' '}
+                  {m.created_at.toISOString().slice(0, 16).replace('T', ' ')} UTC
                   {m.undone_at ? (
                     <span class="muted"> · undone</span>
                   ) : (
@@ -81,12 +95,17 @@ export function ManageCustomerPage(props: {
           </section>
         ) : null}
 
-        <form method="post" action={`/customers/${customer.id}/delete`} class="card stack danger-zone">
+        <form
+          method="post"
+          action={`/customers/${customer.id}/delete`}
+          class="card stack danger-zone"
+        >
           <CsrfField token={csrfToken} />
           <h2>Delete this customer (GDPR erasure)</h2>
           <p class="muted small">
-            Removes the customer from every project, its aliases and the merge records holding its data.
-            The audit log keeps only that customer #{customer.id} was deleted. This cannot be undone.
+            Removes the customer from every project, its aliases and the merge records holding its
+            data. The audit log keeps only that customer #{customer.id} was deleted. This cannot be
+            undone.
           </p>
           <label class="field">
             <span>Type {customer.email} to confirm</span>

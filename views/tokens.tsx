@@ -28,15 +28,21 @@ export function TokensPage(props: {
         <h1>API tokens</h1>
         <p class="muted">
           An account token lets a script read every customer of this account, export CSV, merge and
-          delete, through <code>/v1/customers</code>. Project keys (<code>tcrm_proj_…</code>) can only
-          write. Keep account tokens secret: never put one in a browser.
+          delete, through <code>/v1/customers</code>. Project keys (<code>tcrm_proj_…</code>) can
+          only write. Keep account tokens secret: never put one in a browser.
         </p>
-        {props.error ? <p class="notice notice-error" role="alert">{props.error}</p> : null}
+        {props.error ? (
+          <p class="notice notice-error" role="alert">
+            {props.error}
+          </p>
+        ) : null}
         {props.created ? (
           <div class="card stack key-reveal" role="status">
             <h2>Token “{props.created.name}” created</h2>
             <p>Copy it now: it is stored hashed and will not be shown again.</p>
-            <pre class="code-block" data-testid="new-token">{props.created.token}</pre>
+            <pre class="code-block" data-testid="new-token">
+              {props.created.token}
+            </pre>
             <pre class="code-block small">{`curl -H "Authorization: Bearer ${props.created.token}" \\\n  "$TINYCRM_URL/v1/customers?status=paid"`}</pre>
           </div>
         ) : null}
@@ -44,7 +50,13 @@ export function TokensPage(props: {
           <CsrfField token={props.csrfToken} />
           <label class="field grow">
             <span>Name (what uses it)</span>
-            <input type="text" name="name" required maxLength={80} placeholder="weekly export script" />
+            <input
+              type="text"
+              name="name"
+              required
+              maxLength={80}
+              placeholder="weekly export script"
+            />
           </label>
           <button type="submit" class="button">
             Create token

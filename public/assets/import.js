@@ -26,8 +26,10 @@
     var token = form.querySelector('input[name=_csrf]')
     var url =
       form.getAttribute('data-stream-upload') +
-      '?project=' + encodeURIComponent(form.querySelector('[name=project]').value) +
-      '&name=' + encodeURIComponent(file.name)
+      '?project=' +
+      encodeURIComponent(form.querySelector('[name=project]').value) +
+      '&name=' +
+      encodeURIComponent(file.name)
     fetch(url, {
       method: 'POST',
       body: file,

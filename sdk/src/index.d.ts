@@ -18,14 +18,7 @@ export type Status =
 
 /** Any JSON value. As JSON.stringify does, `undefined` is dropped and a Date becomes ISO text. */
 export type ParamValue =
-  | string
-  | Date
-  | number
-  | boolean
-  | null
-  | undefined
-  | ParamValue[]
-  | { [key: string]: ParamValue }
+  string | Date | number | boolean | null | undefined | ParamValue[] | { [key: string]: ParamValue }
 
 /**
  * Per-product custom data, shallow-merged into what this product already stored for the customer.

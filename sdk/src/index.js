@@ -117,7 +117,10 @@ export class TinyCRM {
     this.ping = (input) => call('ping', typeof input == 'string' ? { email: input } : input)
     this.batch = (items) => call('batch', items)
     this.flush = async () => {
-      while (queue[0] || pending.size) (drain(), await Promise.all(pending))
+      while (queue[0] || pending.size) {
+        drain()
+        await Promise.all(pending)
+      }
     }
   }
 }

@@ -10,9 +10,17 @@ import { createAccountToken, listAccountTokens, revokeAccountToken } from './tok
 type Ctx = Context<HonoEnv>
 const user = (c: Ctx): SessionUser => c.var.user!
 
-async function page(c: Ctx, extra: { created?: { name: string; token: string }; error?: string } = {}, status: 200 | 400 = 200) {
+async function page(
+  c: Ctx,
+  extra: { created?: { name: string; token: string }; error?: string } = {},
+  status: 200 | 400 = 200,
+) {
   const tokens = await listAccountTokens(c.var.db, user(c).accountId)
-  return renderPage(c, <TokensPage tokens={tokens} userEmail={user(c).email} csrfToken={c.var.csrfToken} {...extra} />, status)
+  return renderPage(
+    c,
+    <TokensPage tokens={tokens} userEmail={user(c).email} csrfToken={c.var.csrfToken} {...extra} />,
+    status,
+  )
 }
 
 export function tokenDashboardRoutes() {
@@ -26,7 +34,8 @@ export function tokenDashboardRoutes() {
       c.header('Cache-Control', 'no-store')
       return page(c, { created: { name: created.name, token: created.token } })
     } catch (err) {
-      if (err instanceof ApiError && err.code === 'validation_failed') return page(c, { error: err.message }, 400)
+      if (err instanceof ApiError && err.code === 'validation_failed')
+        return page(c, { error: err.message }, 400)
       throw err
     }
   })

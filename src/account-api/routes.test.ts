@@ -31,10 +31,19 @@ async function call(method: string, path: string, bearer: string | undefined, bo
   const headers: Record<string, string> = {}
   if (bearer) headers.Authorization = `Bearer ${bearer}`
   if (body !== undefined) headers['Content-Type'] = 'application/json'
-  const res = await app.request(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
+  const res = await app.request(path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
   const text = await res.text()
   const type = res.headers.get('content-type') ?? ''
-  return { status: res.status, headers: res.headers, text, body: type.includes('json') ? JSON.parse(text) : undefined }
+  return {
+    status: res.status,
+    headers: res.headers,
+    text,
+    body: type.includes('json') ? JSON.parse(text) : undefined,
+  }
 }
 
 const identify = (key: string, body: unknown) => postJson(app, '/v1/identify', key, body)
@@ -59,7 +68,9 @@ describe('auth', () => {
 
   it('answers 401 without a token or with an unknown one, 403 for a revoked one', async () => {
     expect((await call('GET', '/v1/customers', undefined)).status).toBe(401)
-    expect((await call('GET', '/v1/customers', 'tcrm_acct_0000000000000000000000000000000')).status).toBe(401)
+    expect(
+      (await call('GET', '/v1/customers', 'tcrm_acct_0000000000000000000000000000000')).status,
+    ).toBe(401)
     expect((await call('GET', '/v1/customers', 'nonsense')).status).toBe(401)
     const other = await createAccountToken(t.db, accountId, 'old')
     await revokeAccountToken(t.db, accountId, other.id)
@@ -74,7 +85,11 @@ describe('auth', () => {
   })
 
   it('stores only the hash of a token', async () => {
-    const rows = await t.db.selectFrom('account_tokens').selectAll().where('account_id', '=', accountId).execute()
+    const rows = await t.db
+      .selectFrom('account_tokens')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .execute()
     expect(JSON.stringify(rows)).not.toContain(token)
     expect(rows[0]!.token_hash).toMatch(/^[0-9a-f]{64}$/)
   })
@@ -83,12 +98,19 @@ describe('auth', () => {
 describe('reading customers', () => {
   it('lists a segment with the dashboard filter syntax, keyset-paginated', async () => {
     for (let i = 0; i < 5; i++) {
-      await identify(keyA, { email: `u${i}@x.example`, status: i % 2 ? 'paid' : 'free', params: { n: i } })
+      await identify(keyA, {
+        email: `u${i}@x.example`,
+        status: i % 2 ? 'paid' : 'free',
+        params: { n: i },
+      })
     }
     await identify(keyB, { email: 'u1@x.example', status: 'trial' })
     const paid = await call('GET', '/v1/customers?in=app-a:paid&sort=email', token)
     expect(paid.status).toBe(200)
-    expect(paid.body.customers.map((c: { email: string }) => c.email)).toEqual(['u1@x.example', 'u3@x.example'])
+    expect(paid.body.customers.map((c: { email: string }) => c.email)).toEqual([
+      'u1@x.example',
+      'u3@x.example',
+    ])
     expect(paid.body.customers[0].projects).toMatchObject({
       'app-a': { status: 'paid', params: { n: 1 } },
       'app-b': { status: 'trial' },
@@ -101,7 +123,13 @@ describe('reading customers', () => {
       seen.push(...page.body.customers.map((c: { email: string }) => c.email))
       url = page.body.nextUrl
     }
-    expect(seen).toEqual(['u0@x.example', 'u1@x.example', 'u2@x.example', 'u3@x.example', 'u4@x.example'])
+    expect(seen).toEqual([
+      'u0@x.example',
+      'u1@x.example',
+      'u2@x.example',
+      'u3@x.example',
+      'u4@x.example',
+    ])
   })
 
   it('answers 400 naming a bad filter', async () => {
@@ -112,8 +140,12 @@ describe('reading customers', () => {
 
   it('shows one customer with projects, aliases and merges', async () => {
     const a = (await identify(keyA, { email: 'ann@work.example', name: 'Ann' })).body.customerId
-    const b = (await identify(keyB, { email: 'ann@home.example', params: { plan: 'pro' } })).body.customerId
-    const merged = await call('POST', '/v1/customers/merge', token, { survivorId: a, absorbedId: b })
+    const b = (await identify(keyB, { email: 'ann@home.example', params: { plan: 'pro' } })).body
+      .customerId
+    const merged = await call('POST', '/v1/customers/merge', token, {
+      survivorId: a,
+      absorbedId: b,
+    })
     expect(merged.status).toBe(200)
     const res = await call('GET', `/v1/customers/${a}`, token)
     expect(res.body.customer).toMatchObject({
@@ -121,7 +153,14 @@ describe('reading customers', () => {
       email: 'ann@work.example',
       aliases: ['ann@home.example'],
       projects: { 'app-a': { status: 'free' }, 'app-b': { params: { plan: 'pro' } } },
-      merges: [{ id: merged.body.mergeId, absorbedId: b, absorbedEmail: 'ann@home.example', undoneAt: null }],
+      merges: [
+        {
+          id: merged.body.mergeId,
+          absorbedId: b,
+          absorbedEmail: 'ann@home.example',
+          undoneAt: null,
+        },
+      ],
     })
   })
 })
@@ -130,18 +169,32 @@ describe('merge, undo, delete', () => {
   it('merges, undoes, and refuses a second undo with 409', async () => {
     const a = (await identify(keyA, { email: 'ann@work.example' })).body.customerId
     const b = (await identify(keyB, { email: 'ann@home.example' })).body.customerId
-    const merged = await call('POST', '/v1/customers/merge', token, { survivorId: a, absorbedId: b })
+    const merged = await call('POST', '/v1/customers/merge', token, {
+      survivorId: a,
+      absorbedId: b,
+    })
     expect((await call('GET', `/v1/customers/${b}`, token)).status).toBe(404)
     const undone = await call('POST', `/v1/merges/${merged.body.mergeId}/undo`, token)
-    expect(undone.body).toEqual({ ok: true, mergeId: merged.body.mergeId, survivorId: a, restoredId: b })
-    expect((await call('GET', `/v1/customers/${b}`, token)).body.customer.email).toBe('ann@home.example')
+    expect(undone.body).toEqual({
+      ok: true,
+      mergeId: merged.body.mergeId,
+      survivorId: a,
+      restoredId: b,
+    })
+    expect((await call('GET', `/v1/customers/${b}`, token)).body.customer.email).toBe(
+      'ann@home.example',
+    )
     const again = await call('POST', `/v1/merges/${merged.body.mergeId}/undo`, token)
     expect(again.status).toBe(409)
     expect(again.body.error.code).toBe('conflict')
   })
 
   it('validates the merge body', async () => {
-    const res = await call('POST', '/v1/customers/merge', token, { survivorId: 1, absorbedId: 'x', extra: 1 })
+    const res = await call('POST', '/v1/customers/merge', token, {
+      survivorId: 1,
+      absorbedId: 'x',
+      extra: 1,
+    })
     expect(res.status).toBe(400)
     expect(res.body.error.code).toBe('validation_failed')
   })
@@ -149,7 +202,11 @@ describe('merge, undo, delete', () => {
   it('deletes a customer', async () => {
     const a = (await identify(keyA, { email: 'gone@x.example' })).body.customerId
     const res = await call('DELETE', `/v1/customers/${a}`, token)
-    expect(res.body).toEqual({ ok: true, customerId: a, deleted: { projects: 1, merges: 0, aliases: 0 } })
+    expect(res.body).toEqual({
+      ok: true,
+      customerId: a,
+      deleted: { projects: 1, merges: 0, aliases: 0 },
+    })
     expect((await call('DELETE', `/v1/customers/${a}`, token)).status).toBe(404)
   })
 })
@@ -161,7 +218,11 @@ describe('projects', () => {
     expect(created.body.project).toMatchObject({ name: 'App C', slug: 'app-c', color: '#123456' })
     expect((await identify(created.body.key, { email: 'c@x.example' })).status).toBe(200)
     const list = await call('GET', '/v1/projects', token)
-    expect(list.body.projects.map((p: { slug: string }) => p.slug)).toEqual(['app-a', 'app-b', 'app-c'])
+    expect(list.body.projects.map((p: { slug: string }) => p.slug)).toEqual([
+      'app-a',
+      'app-b',
+      'app-c',
+    ])
   })
 })
 
@@ -169,24 +230,40 @@ describe('tenant isolation', () => {
   it('never shows or touches another account through any route', async () => {
     const mine = (await identify(keyA, { email: 'mine@x.example' })).body.customerId
     const mine2 = (await identify(keyA, { email: 'mine2@x.example' })).body.customerId
-    const { mergeId } = (await call('POST', '/v1/customers/merge', token, { survivorId: mine, absorbedId: mine2 })).body
+    const { mergeId } = (
+      await call('POST', '/v1/customers/merge', token, { survivorId: mine, absorbedId: mine2 })
+    ).body
     const other = await seedAccount(t.db)
     const theirToken = (await createAccountToken(t.db, other.accountId, 'theirs')).token
     await identify(other.projects[0]!.key, { email: 'theirs@x.example' })
 
-    expect((await call('GET', '/v1/customers', theirToken)).body.customers.map((c: { email: string }) => c.email)).toEqual([
-      'theirs@x.example',
-    ])
+    expect(
+      (await call('GET', '/v1/customers', theirToken)).body.customers.map(
+        (c: { email: string }) => c.email,
+      ),
+    ).toEqual(['theirs@x.example'])
     expect((await call('GET', `/v1/customers/${mine}`, theirToken)).status).toBe(404)
     expect((await call('DELETE', `/v1/customers/${mine}`, theirToken)).status).toBe(404)
     expect((await call('POST', `/v1/merges/${mergeId}/undo`, theirToken)).status).toBe(404)
     const theirs = (await call('GET', '/v1/customers', theirToken)).body.customers[0].id
-    expect((await call('POST', '/v1/customers/merge', theirToken, { survivorId: theirs, absorbedId: mine })).status).toBe(404)
+    expect(
+      (
+        await call('POST', '/v1/customers/merge', theirToken, {
+          survivorId: theirs,
+          absorbedId: mine,
+        })
+      ).status,
+    ).toBe(404)
     const csv = await call('GET', '/v1/customers/export.csv', theirToken)
     expect(csv.text).toContain('theirs@x.example')
     expect(csv.text).not.toContain('mine@x.example')
     const projects = (await call('GET', '/v1/projects', theirToken)).body.projects
-    expect(projects.every((p: { id: number }) => p.id === other.projects[0]!.project.id || p.id === other.projects[1]!.project.id)).toBe(true)
+    expect(
+      projects.every(
+        (p: { id: number }) =>
+          p.id === other.projects[0]!.project.id || p.id === other.projects[1]!.project.id,
+      ),
+    ).toBe(true)
     expect((await call('GET', `/v1/customers/${mine}`, token)).status).toBe(200)
   })
 })

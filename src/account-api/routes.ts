@@ -27,12 +27,18 @@ export const PROJECT_KEY_REFUSED =
 const accountToken: MiddlewareHandler<AccountApiEnv> = async function accountToken(c, next) {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('Authorization') ?? '')
   if (!match) {
-    throw new ApiError('unauthorized', 'Missing account token: send Authorization: Bearer tcrm_acct_…')
+    throw new ApiError(
+      'unauthorized',
+      'Missing account token: send Authorization: Bearer tcrm_acct_…',
+    )
   }
   const token = match[1]!
   if (looksLikeProjectKey(token)) throw new ApiError('forbidden', PROJECT_KEY_REFUSED)
   if (!looksLikeAccountToken(token)) {
-    throw new ApiError('unauthorized', 'Unknown account token: account tokens start with tcrm_acct_')
+    throw new ApiError(
+      'unauthorized',
+      'Unknown account token: account tokens start with tcrm_acct_',
+    )
   }
   const auth = await authenticateAccountToken(c.var.db, token)
   if (!auth) throw new ApiError('unauthorized', 'Unknown account token')
@@ -57,7 +63,10 @@ const id = z.number().int().positive()
 const mergeBody = z.strictObject({ survivorId: id, absorbedId: id })
 const projectBody = z.strictObject({
   name: z.string().trim().min(1).max(80),
-  color: z.string().regex(/^#[0-9a-fA-F]{6}$/, 'a colour like #4f46e5').optional(),
+  color: z
+    .string()
+    .regex(/^#[0-9a-fA-F]{6}$/, 'a colour like #4f46e5')
+    .optional(),
 })
 
 function idParam(c: Ctx, name: string): number {
@@ -77,7 +86,12 @@ function byProject(relations: Relation[], slugs: Slugs) {
   return Object.fromEntries(
     relations.map((r) => [
       slugs.get(r.projectId) ?? String(r.projectId),
-      { status: r.status, params: r.params, firstSeenAt: r.firstSeenAt, lastActivityAt: r.lastActivityAt },
+      {
+        status: r.status,
+        params: r.params,
+        firstSeenAt: r.firstSeenAt,
+        lastActivityAt: r.lastActivityAt,
+      },
     ]),
   )
 }
@@ -144,7 +158,12 @@ export function accountApiRoutes() {
         projects: Object.fromEntries(
           relations.map((r) => [
             r.project.slug,
-            { status: r.status, params: r.params, firstSeenAt: r.firstSeenAt, lastActivityAt: r.lastActivityAt },
+            {
+              status: r.status,
+              params: r.params,
+              firstSeenAt: r.firstSeenAt,
+              lastActivityAt: r.lastActivityAt,
+            },
           ]),
         ),
         merges: merges.map((m) => ({
@@ -160,19 +179,31 @@ export function accountApiRoutes() {
 
   app.post('/customers/merge', accountToken, json(mergeBody), async function mergeApi(c) {
     const body = c.req.valid('json')
-    const { mergeId } = await mergeCustomers(c.var.db, { accountId: c.var.accountId, actor: c.var.actor, ...body })
+    const { mergeId } = await mergeCustomers(c.var.db, {
+      accountId: c.var.accountId,
+      actor: c.var.actor,
+      ...body,
+    })
     return c.json({ ok: true, mergeId, customerId: body.survivorId })
   })
 
   app.post('/merges/:id{[0-9]+}/undo', accountToken, async function undoApi(c) {
     const mergeId = idParam(c, 'id')
-    const { customerIds } = await undoMerge(c.var.db, { accountId: c.var.accountId, mergeId, actor: c.var.actor })
+    const { customerIds } = await undoMerge(c.var.db, {
+      accountId: c.var.accountId,
+      mergeId,
+      actor: c.var.actor,
+    })
     return c.json({ ok: true, mergeId, survivorId: customerIds[0], restoredId: customerIds[1] })
   })
 
   app.delete('/customers/:id{[0-9]+}', accountToken, async function deleteApi(c) {
     const customerId = idParam(c, 'id')
-    const deleted = await deleteCustomer(c.var.db, { accountId: c.var.accountId, customerId, actor: c.var.actor })
+    const deleted = await deleteCustomer(c.var.db, {
+      accountId: c.var.accountId,
+      customerId,
+      actor: c.var.actor,
+    })
     return c.json({ ok: true, customerId, deleted })
   })
 
@@ -195,7 +226,13 @@ export function accountApiRoutes() {
     const { project, key } = await createProject(c.var.db, { accountId: c.var.accountId, ...body })
     return c.json(
       {
-        project: { id: project.id, name: project.name, slug: project.slug, color: project.color, createdAt: project.created_at },
+        project: {
+          id: project.id,
+          name: project.name,
+          slug: project.slug,
+          color: project.color,
+          createdAt: project.created_at,
+        },
         key,
       },
       201,

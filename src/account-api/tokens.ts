@@ -25,7 +25,12 @@ export async function createAccountToken(db: Kysely<Database>, accountId: number
   const token = ACCOUNT_TOKEN_PREFIX + randomBase62(32)
   const row = await db
     .insertInto('account_tokens')
-    .values({ account_id: accountId, name: label, prefix: token.slice(0, SHOWN), token_hash: await hashKey(token) })
+    .values({
+      account_id: accountId,
+      name: label,
+      prefix: token.slice(0, SHOWN),
+      token_hash: await hashKey(token),
+    })
     .returning(['id', 'name', 'prefix', 'created_at'])
     .executeTakeFirstOrThrow()
   return { ...row, token }

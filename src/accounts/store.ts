@@ -23,9 +23,11 @@ export async function createAccount(
     ])
   }
   if (input.password.length < MIN_PASSWORD_LENGTH) {
-    throw new ApiError('validation_failed', `password must be at least ${MIN_PASSWORD_LENGTH} characters`, [
-      { path: 'password', message: `at least ${MIN_PASSWORD_LENGTH} characters` },
-    ])
+    throw new ApiError(
+      'validation_failed',
+      `password must be at least ${MIN_PASSWORD_LENGTH} characters`,
+      [{ path: 'password', message: `at least ${MIN_PASSWORD_LENGTH} characters` }],
+    )
   }
   const passwordHash = await hashPassword(input.password)
   // One statement: the account and its first user exist together or not at all. A data-modifying
@@ -47,11 +49,13 @@ export async function createAccount(
     .insertInto('users')
     .columns(['account_id', 'email', 'password_hash'])
     .expression((eb) =>
-      eb.selectFrom('account').select([
-        'account.id',
-        eb.val(email).as('email'),
-        eb.val(passwordHash).as('password_hash'),
-      ]),
+      eb
+        .selectFrom('account')
+        .select([
+          'account.id',
+          eb.val(email).as('email'),
+          eb.val(passwordHash).as('password_hash'),
+        ]),
     )
     .onConflict((oc) => oc.column('email').doNothing())
     .returning(['id', 'account_id'])
@@ -84,7 +88,15 @@ export function slugify(name: string): string {
   return slug || 'project'
 }
 
-export const DEFAULT_COLORS = ['#4f46e5', '#0f766e', '#b45309', '#be123c', '#7c3aed', '#15803d', '#0369a1']
+export const DEFAULT_COLORS = [
+  '#4f46e5',
+  '#0f766e',
+  '#b45309',
+  '#be123c',
+  '#7c3aed',
+  '#15803d',
+  '#0369a1',
+]
 
 /** Creates a project and its first key; the key is returned in full this once only. */
 export async function createProject(
@@ -121,11 +133,13 @@ export async function createProject(
         .insertInto('api_keys')
         .columns(['project_id', 'prefix', 'key_hash'])
         .expression((eb) =>
-          eb.selectFrom('project').select([
-            'project.id',
-            eb.val(keyPrefix(key)).as('prefix'),
-            eb.val(keyHash).as('key_hash'),
-          ]),
+          eb
+            .selectFrom('project')
+            .select([
+              'project.id',
+              eb.val(keyPrefix(key)).as('prefix'),
+              eb.val(keyHash).as('key_hash'),
+            ]),
         )
         .returning('id'),
     )
@@ -174,7 +188,10 @@ export async function listKeys(db: Kysely<Database>, projectId: number) {
 /** Revokes the keys that start with `prefix` (at least the clear part shown in listings). */
 export async function revokeKeysByPrefix(db: Kysely<Database>, prefix: string, accountId?: number) {
   if (prefix.length < 'tcrm_proj_'.length + 4) {
-    throw new ApiError('validation_failed', 'Give at least the key prefix shown in listings (tcrm_proj_ + 4 or more characters)')
+    throw new ApiError(
+      'validation_failed',
+      'Give at least the key prefix shown in listings (tcrm_proj_ + 4 or more characters)',
+    )
   }
   const cleartext = prefix.slice(0, keyPrefix(prefix).length)
   let q = db

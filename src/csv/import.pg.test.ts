@@ -38,10 +38,20 @@ it('imports 100,000 rows and exports them again', async () => {
   let peak = process.memoryUsage().rss
   const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50)
   const t0 = performance.now()
-  const { importId } = await createImport(db, { accountId, projectId: project.id, filename: 'bulk.csv', body: bulkCsv(N) })
+  const { importId } = await createImport(db, {
+    accountId,
+    projectId: project.id,
+    filename: 'bulk.csv',
+    body: bulkCsv(N),
+  })
   const t1 = performance.now()
   const header = (await loadJob(db, accountId, importId)).header
-  await startDryRun(db, accountId, importId, suggestMapping(header, [['a@b', 'A', 'free', 'pro', '1']], project.slug))
+  await startDryRun(
+    db,
+    accountId,
+    importId,
+    suggestMapping(header, [['a@b', 'A', 'free', 'pro', '1']], project.slug),
+  )
   const dry = await loadJob(db, accountId, importId)
   while (await runStep(db, dry)) {
     // one chunk per step

@@ -48,9 +48,19 @@ async function importInto(
   body: ReadableStream<Uint8Array>,
   adjust: (m: Mapping, header: string[]) => Mapping = (m) => m,
 ) {
-  const { importId } = await createImport(t.db, { accountId, projectId: project.id, filename: 'f.csv', body })
+  const { importId } = await createImport(t.db, {
+    accountId,
+    projectId: project.id,
+    filename: 'f.csv',
+    body,
+  })
   const job = await loadJob(t.db, accountId, importId)
-  const chunk = await t.db.selectFrom('import_chunks').select('rows').where('import_id', '=', importId).where('seq', '=', 0).executeTakeFirstOrThrow()
+  const chunk = await t.db
+    .selectFrom('import_chunks')
+    .select('rows')
+    .where('import_id', '=', importId)
+    .where('seq', '=', 0)
+    .executeTakeFirstOrThrow()
   const sample = (chunk.rows as string[][]).map((r) => r.slice(1))
   const mapping = adjust(suggestMapping(job.header, sample, project.slug), job.header)
   const result = await importToEnd(t.db, accountId, importId, mapping)
@@ -60,8 +70,19 @@ async function importInto(
 async function customer(email: string, projectId = projectA.id) {
   return t.db
     .selectFrom('customers as c')
-    .leftJoin('customer_projects as r', (j) => j.onRef('r.customer_id', '=', 'c.id').on('r.project_id', '=', projectId))
-    .select(['c.id', 'c.email', 'c.name', 'c.created_at', 'r.status', 'r.params', 'r.first_seen_at', 'r.last_activity_at'])
+    .leftJoin('customer_projects as r', (j) =>
+      j.onRef('r.customer_id', '=', 'c.id').on('r.project_id', '=', projectId),
+    )
+    .select([
+      'c.id',
+      'c.email',
+      'c.name',
+      'c.created_at',
+      'r.status',
+      'r.params',
+      'r.first_seen_at',
+      'r.last_activity_at',
+    ])
     .where('c.account_id', '=', accountId)
     .where('c.email', '=', email)
     .executeTakeFirst()
@@ -85,25 +106,38 @@ describe('real-world CSV quirks, one fixture each', () => {
       status: 'paid',
       params: { plan: 'pro, yearly', mrr: 49 },
     })
-    expect(await customer('bob@example.com')).toMatchObject({ name: 'Bob\nSecond line', params: { plan: 'multi\nline plan', mrr: 0 } })
+    expect(await customer('bob@example.com')).toMatchObject({
+      name: 'Bob\nSecond line',
+      params: { plan: 'multi\nline plan', mrr: 0 },
+    })
   })
 
   it('a UTF-8 BOM, CRLF line ends, accents, capitalised headers and status aliases', async () => {
     const r = await importInto(projectA, streamOf(fixture('bom-crlf.csv')))
     expect(r.counts.created).toBe(2)
-    expect(await customer('zoe@example.com')).toMatchObject({ name: 'Zoë Ångström', status: 'paid' })
+    expect(await customer('zoe@example.com')).toMatchObject({
+      name: 'Zoë Ångström',
+      status: 'paid',
+    })
     expect(await customer('yan@example.com')).toMatchObject({ name: 'Yan Łukasz', status: 'trial' })
   })
 
   it('semicolon separators, detected from the header line', async () => {
     await importInto(projectA, streamOf(fixture('semicolon.csv')))
-    expect(await customer('semi@example.com')).toMatchObject({ name: 'Semi; Colon', params: { score: 3.5 } })
+    expect(await customer('semi@example.com')).toMatchObject({
+      name: 'Semi; Colon',
+      params: { score: 3.5 },
+    })
   })
 
   it('blank lines, bad rows rejected one by one with the reason, the rest imported', async () => {
     const r = await importInto(projectA, streamOf(fixture('messy.csv')), (m) =>
       m.map((c) =>
-        c.key === 'beta' ? { ...c, type: 'boolean' } : c.key === 'mrr' ? { ...c, type: 'number' } : c,
+        c.key === 'beta'
+          ? { ...c, type: 'boolean' }
+          : c.key === 'mrr'
+            ? { ...c, type: 'number' }
+            : c,
       ),
     )
     expect(r.dryRun).toEqual(r.counts)
@@ -112,7 +146,11 @@ describe('real-world CSV quirks, one fixture each', () => {
       status: 'free',
       params: { mrr: 10, beta: true, trial_ends: '2026-12-01' },
     })
-    expect(await customer('ok@example.com')).toMatchObject({ name: null, status: 'free', params: {} })
+    expect(await customer('ok@example.com')).toMatchObject({
+      name: null,
+      status: 'free',
+      params: {},
+    })
     const rejects = await listRejects(t.db, r.importId)
     expect(rejects.map((x) => [x.line, x.reason])).toEqual([
       [4, expect.stringMatching(/email/)],
@@ -120,7 +158,14 @@ describe('real-world CSV quirks, one fixture each', () => {
       [6, expect.stringMatching(/column mrr: 'ten' is not a number/)],
       [7, 'has 2 fields, the header has 6'],
     ])
-    expect(rejects[0]!.cells).toEqual(['not-an-email', 'Bad Email', 'free', '1', 'no', '2026-12-01'])
+    expect(rejects[0]!.cells).toEqual([
+      'not-an-email',
+      'Bad Email',
+      'free',
+      '1',
+      'no',
+      '2026-12-01',
+    ])
   })
 
   it('a spreadsheet export: other header names, dates for first and last seen, a formula kept as text', async () => {
@@ -136,19 +181,38 @@ describe('real-world CSV quirks, one fixture each', () => {
   it('refuses a file that is not CSV, and an empty one, storing nothing', async () => {
     const bad = 'email,name\n"unclosed,quote\n'
     await expect(
-      createImport(t.db, { accountId, projectId: projectA.id, filename: 'x.csv', body: streamOf(bad) }),
-    ).rejects.toMatchObject({ code: 'validation_failed', message: expect.stringMatching(/not valid CSV/) })
+      createImport(t.db, {
+        accountId,
+        projectId: projectA.id,
+        filename: 'x.csv',
+        body: streamOf(bad),
+      }),
+    ).rejects.toMatchObject({
+      code: 'validation_failed',
+      message: expect.stringMatching(/not valid CSV/),
+    })
     await expect(
-      createImport(t.db, { accountId, projectId: projectA.id, filename: 'x.csv', body: streamOf('') }),
+      createImport(t.db, {
+        accountId,
+        projectId: projectA.id,
+        filename: 'x.csv',
+        body: streamOf(''),
+      }),
     ).rejects.toMatchObject({ code: 'validation_failed' })
-    const left = await t.db.selectFrom('imports').select('id').where('account_id', '=', accountId).execute()
+    const left = await t.db
+      .selectFrom('imports')
+      .select('id')
+      .where('account_id', '=', accountId)
+      .execute()
     expect(left).toEqual([])
   })
 })
 
 describe('dry run and import', () => {
   it('the dry-run numbers are what the import then does to the database', async () => {
-    await ingestForProject(t.db, projectA.id, [{ type: 'identify', email: 'in-a@x.example', params: { keep: 1 } }])
+    await ingestForProject(t.db, projectA.id, [
+      { type: 'identify', email: 'in-a@x.example', params: { keep: 1 } },
+    ])
     await ingestForProject(t.db, projectB.id, [{ type: 'identify', email: 'in-b@x.example' }])
     const csv = [
       'email,plan',
@@ -167,10 +231,15 @@ describe('dry run and import', () => {
     expect(r.dryRun).toEqual({ created: 2, updated: 2, merged: 1, rejected: 1 })
     expect(r.counts).toEqual(r.dryRun)
     expect((await accountData()).length - customersBefore).toBe(r.dryRun.created)
-    expect((await relationCount(projectA.id)) - relationsBefore).toBe(r.dryRun.created + r.dryRun.merged)
+    expect((await relationCount(projectA.id)) - relationsBefore).toBe(
+      r.dryRun.created + r.dryRun.merged,
+    )
     expect(await customer('new1@x.example')).toMatchObject({ params: { plan: 'team' } })
     expect(await customer('in-a@x.example')).toMatchObject({ params: { keep: 1, plan: 'pro' } })
-    expect(await customer('in-b@x.example')).toMatchObject({ status: 'free', params: { plan: 'basic' } })
+    expect(await customer('in-b@x.example')).toMatchObject({
+      status: 'free',
+      params: { plan: 'basic' },
+    })
   })
 
   it('counts an email repeated across chunks once as created, in the dry run too', async () => {
@@ -195,7 +264,11 @@ describe('dry run and import', () => {
     const r = await importInto(projectA, streamOf(fixture('messy.csv')), (m) =>
       m.map((c) => (c.key === 'mrr' ? { ...c, type: 'number' } : c)),
     )
-    const chunks = await t.db.selectFrom('import_chunks').select('seq').where('import_id', '=', r.importId).execute()
+    const chunks = await t.db
+      .selectFrom('import_chunks')
+      .select('seq')
+      .where('import_id', '=', r.importId)
+      .execute()
     expect(chunks).toEqual([])
     expect(await listRejects(t.db, r.importId)).toHaveLength(4)
   })
@@ -212,23 +285,47 @@ async function relationCount(projectId: number) {
 
 async function readAll(stream: ReadableStream<Uint8Array>) {
   // ignoreBOM: keep the byte-order mark in the text, to see that it is there.
-  return new TextDecoder('utf-8', { ignoreBOM: true }).decode(await new Response(stream).arrayBuffer())
+  return new TextDecoder('utf-8', { ignoreBOM: true }).decode(
+    await new Response(stream).arrayBuffer(),
+  )
 }
 
 describe('export → import round trip', () => {
   it('a project exported and imported into a new project gives the same data', async () => {
     await ingestForProject(t.db, projectA.id, [
-      { type: 'identify', email: 'r1@x.example', name: 'Ré, "One"', status: 'paid',
-        params: { plan: 'pro', mrr: 49.5, beta: true, trial_ends: '2026-12-01', handle: '@r1', formula: '=1+1',
-          note: 'line1\nline2', tags: ['a', 'b'] },
-        timestamp: new Date('2025-01-01T00:00:00Z') },
+      {
+        type: 'identify',
+        email: 'r1@x.example',
+        name: 'Ré, "One"',
+        status: 'paid',
+        params: {
+          plan: 'pro',
+          mrr: 49.5,
+          beta: true,
+          trial_ends: '2026-12-01',
+          handle: '@r1',
+          formula: '=1+1',
+          note: 'line1\nline2',
+          tags: ['a', 'b'],
+        },
+        timestamp: new Date('2025-01-01T00:00:00Z'),
+      },
       { type: 'identify', email: 'r1@x.example', timestamp: new Date('2025-06-01T12:34:56.789Z') },
-      { type: 'identify', email: 'r2@x.example', status: 'churned', params: { plan: '-5', mrr: -5 },
-        timestamp: new Date('2025-02-01T00:00:00Z') },
+      {
+        type: 'identify',
+        email: 'r2@x.example',
+        status: 'churned',
+        params: { plan: '-5', mrr: -5 },
+        timestamp: new Date('2025-02-01T00:00:00Z'),
+      },
     ])
-    await ingestForProject(t.db, projectB.id, [{ type: 'identify', email: 'r1@x.example', params: { other: 1 } }])
+    await ingestForProject(t.db, projectB.id, [
+      { type: 'identify', email: 'r1@x.example', params: { other: 1 } },
+    ])
 
-    const csv = await readAll(await exportCustomersCsv(t.db, accountId, parseCustomerFilter({ in: 'app-a' })))
+    const csv = await readAll(
+      await exportCustomersCsv(t.db, accountId, parseCustomerFilter({ in: 'app-a' })),
+    )
     const { project: c } = await createProject(t.db, { accountId, name: 'App C' })
     await importInto(c, streamOf(csv), (_m, header) =>
       header.map((h) => {
@@ -238,14 +335,23 @@ describe('export → import round trip', () => {
         if (h === 'app-a:first_seen') return { target: 'first_seen' }
         if (h === 'app-a:last_activity') return { target: 'last_activity' }
         const types: Record<string, 'text' | 'number' | 'boolean' | 'date' | 'json'> = {
-          plan: 'text', mrr: 'number', beta: 'boolean', trial_ends: 'date', handle: 'text',
-          formula: 'text', note: 'text', tags: 'json',
+          plan: 'text',
+          mrr: 'number',
+          beta: 'boolean',
+          trial_ends: 'date',
+          handle: 'text',
+          formula: 'text',
+          note: 'text',
+          tags: 'json',
         }
         const key = h.replace(/^app-a\./, '')
-        return h.startsWith('app-a.') ? { target: 'param', key, type: types[key] } : { target: 'skip' }
+        return h.startsWith('app-a.')
+          ? { target: 'param', key, type: types[key] }
+          : { target: 'skip' }
       }),
     )
-    const rel = (projectId: number) => sql<{ row: string }>`
+    const rel = (projectId: number) =>
+      sql<{ row: string }>`
       SELECT c.email || ' ' || (to_jsonb(r) - 'updated_at' - 'project_id')::text AS row
       FROM customer_projects r JOIN customers c ON c.id = r.customer_id
       WHERE r.project_id = ${projectId} ORDER BY c.email`.execute(t.db)
@@ -256,7 +362,12 @@ describe('export → import round trip', () => {
 
   it('neutralises formulas and quotes what needs quoting', async () => {
     await ingestForProject(t.db, projectA.id, [
-      { type: 'identify', email: 'f@x.example', name: '=cmd|calc', params: { a: '+1', b: '@x', c: '-2', n: -2 } },
+      {
+        type: 'identify',
+        email: 'f@x.example',
+        name: '=cmd|calc',
+        params: { a: '+1', b: '@x', c: '-2', n: -2 },
+      },
     ])
     const csv = await readAll(await exportCustomersCsv(t.db, accountId, parseCustomerFilter({})))
     expect(csv.startsWith('\uFEFFid,email,name,')).toBe(true)
@@ -286,10 +397,19 @@ describe('a 100,000-row file', () => {
     let peak = rss0
     const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50)
     const t0 = performance.now()
-    const { importId, rows } = await createImport(t.db, { accountId, projectId: projectA.id, filename: 'bulk.csv', body })
+    const { importId, rows } = await createImport(t.db, {
+      accountId,
+      projectId: projectA.id,
+      filename: 'bulk.csv',
+      body,
+    })
     const t1 = performance.now()
     const job = await loadJob(t.db, accountId, importId)
-    const mapping = suggestMapping(job.header, [['u@x', 'U', 'free', 'pro', '1', '2025-01-01']], projectA.slug)
+    const mapping = suggestMapping(
+      job.header,
+      [['u@x', 'U', 'free', 'pro', '1', '2025-01-01']],
+      projectA.slug,
+    )
     await startDryRun(t.db, accountId, importId, mapping)
     const dry = await loadJob(t.db, accountId, importId)
     while (await runStep(t.db, dry)) {
@@ -307,10 +427,15 @@ describe('a 100,000-row file', () => {
     expect(rows).toBe(N)
     expect(r.counts).toEqual({ created: N, updated: 0, merged: 0, rejected: 0 })
     expect(await relationCount(projectA.id)).toBe(N)
-    expect(await customer('user99999@bulk.example')).toMatchObject({ name: 'User 99999', params: { plan: 'pro', mrr: 99 } })
+    expect(await customer('user99999@bulk.example')).toMatchObject({
+      name: 'User 99999',
+      params: { plan: 'pro', mrr: 99 },
+    })
 
     const t3 = performance.now()
-    const csv = await readAll(await exportCustomersCsv(t.db, accountId, parseCustomerFilter({ in: projectA.slug })))
+    const csv = await readAll(
+      await exportCustomersCsv(t.db, accountId, parseCustomerFilter({ in: projectA.slug })),
+    )
     const t4 = performance.now()
     expect(csv.split('\r\n').length - 2).toBe(N)
     console.log(

@@ -10,7 +10,15 @@ import { ApiError } from '../lib/errors.js'
 import { batchItem, type BatchItem } from '../ingest/schemas.js'
 import { ingestForProject } from '../ingest/upsert.js'
 
-export const TARGETS = ['skip', 'email', 'name', 'status', 'first_seen', 'last_activity', 'param'] as const
+export const TARGETS = [
+  'skip',
+  'email',
+  'name',
+  'status',
+  'first_seen',
+  'last_activity',
+  'param',
+] as const
 export type Target = (typeof TARGETS)[number]
 export const PARAM_TYPES = ['text', 'number', 'boolean', 'date', 'json'] as const
 export type ParamType = (typeof PARAM_TYPES)[number]
@@ -48,14 +56,24 @@ export function suggestMapping(
     if (/^e-?mail( address)?$/.test(h)) return once('email')
     if (/^(full[ _]?)?name$/.test(h)) return once('name')
     if (h === 'status' || h === projectSlug) return once('status')
-    if (h === `${projectSlug}:first_seen` || /^(first[ _]?seen|signed[ _]?up|created)([ _]at)?$/.test(h)) {
+    if (
+      h === `${projectSlug}:first_seen` ||
+      /^(first[ _]?seen|signed[ _]?up|created)([ _]at)?$/.test(h)
+    ) {
       return once('first_seen')
     }
-    if (h === `${projectSlug}:last_activity` || /^last[ _]?(activity|seen|active)([ _]at)?$/.test(h)) {
+    if (
+      h === `${projectSlug}:last_activity` ||
+      /^last[ _]?(activity|seen|active)([ _]at)?$/.test(h)
+    ) {
       return once('last_activity')
     }
     // An export's own columns, and other projects' status and time columns.
-    if (['id', 'first_seen', 'last_activity'].includes(h) || h.includes(':') || accountSlugs.includes(h)) {
+    if (
+      ['id', 'first_seen', 'last_activity'].includes(h) ||
+      h.includes(':') ||
+      accountSlugs.includes(h)
+    ) {
       return { target: 'skip' }
     }
     const dot = raw.indexOf('.')
@@ -75,7 +93,8 @@ function guessType(values: string[]): ParamType {
   if (!cells.length) return 'text'
   if (cells.every((v) => /^-?\d+(\.\d+)?$/.test(v))) return 'number'
   if (cells.every((v) => /^(true|false)$/i.test(v))) return 'boolean'
-  if (cells.every((v) => /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(v))) return 'date'
+  if (cells.every((v) => /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(v)))
+    return 'date'
   return 'text'
 }
 
@@ -93,15 +112,23 @@ export function validateMapping(mapping: Mapping, header: string[]): Mapping {
   mapping.forEach((m, i) => {
     if (m.target !== 'param') return
     const key = m.key?.trim() ?? ''
-    if (!key || key.length > 200) problems.push(`column ${header[i]}: a param needs a name (1 to 200 characters)`)
+    if (!key || key.length > 200)
+      problems.push(`column ${header[i]}: a param needs a name (1 to 200 characters)`)
     else if (keys.has(key)) problems.push(`param ${key} is mapped twice`)
     keys.add(key)
-    if (!PARAM_TYPES.includes(m.type as ParamType)) problems.push(`column ${header[i]}: pick a type`)
+    if (!PARAM_TYPES.includes(m.type as ParamType))
+      problems.push(`column ${header[i]}: pick a type`)
   })
   if (problems.length) {
-    throw new ApiError('validation_failed', problems.join('; '), problems.map((message) => ({ path: 'mapping', message })))
+    throw new ApiError(
+      'validation_failed',
+      problems.join('; '),
+      problems.map((message) => ({ path: 'mapping', message })),
+    )
   }
-  return mapping.map((m) => (m.target === 'param' ? { ...m, key: m.key!.trim() } : { target: m.target }))
+  return mapping.map((m) =>
+    m.target === 'param' ? { ...m, key: m.key!.trim() } : { target: m.target },
+  )
 }
 
 /** Undoes the export's formula guard: a leading apostrophe before = + - @ (see ./export.ts). */
@@ -121,7 +148,9 @@ function readParam(cell: string, type: ParamType): { value: unknown } | { error:
       return { value: unguard(cell) }
     case 'number': {
       const n = Number(s.replace(/^'/, ''))
-      return /^'?-?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(s) && Number.isFinite(n) ? { value: n } : { error: 'is not a number' }
+      return /^'?-?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(s) && Number.isFinite(n)
+        ? { value: n }
+        : { error: 'is not a number' }
     }
     case 'boolean': {
       const b = s.toLowerCase()
@@ -224,7 +253,9 @@ SELECT x.email, COALESCE(c.id, al.customer_id) AS customer_id, r.last_activity_a
 FROM x
 LEFT JOIN customers c ON c.account_id = ${job.account_id} AND c.email = x.email
 LEFT JOIN customer_aliases al ON al.account_id = ${job.account_id} AND al.email = x.email
-LEFT JOIN customer_projects r ON r.customer_id = COALESCE(c.id, al.customer_id) AND r.project_id = ${job.project_id}`.execute(db)
+LEFT JOIN customer_projects r ON r.customer_id = COALESCE(c.id, al.customer_id) AND r.project_id = ${job.project_id}`.execute(
+    db,
+  )
   return new Map(rows.map((r) => [r.email, r]))
 }
 
@@ -252,11 +283,17 @@ export async function runStep(db: Kysely<Database>, job: Job): Promise<boolean> 
     .where('import_id', '=', job.id)
     .where('seq', '=', job.next_chunk)
     .executeTakeFirst()
-  const stored: string[][] = chunk ? (typeof chunk.rows === 'string' ? JSON.parse(chunk.rows) : chunk.rows) : []
+  const stored: string[][] = chunk
+    ? typeof chunk.rows === 'string'
+      ? JSON.parse(chunk.rows)
+      : chunk.rows
+    : []
 
   const converted = stored.map((row) => convertRow(row, job.mapping, job.header))
   const valid = converted.filter((c) => !c.error)
-  const known = valid.length ? await classify(db, job, [...new Set(valid.map((c) => c.email!))], dryRun) : new Map()
+  const known = valid.length
+    ? await classify(db, job, [...new Set(valid.map((c) => c.email!))], dryRun)
+    : new Map()
   const counts: Counts = { ...NO_COUNTS }
   const inChunk = new Set<string>()
   const items: BatchItem[] = []
@@ -271,8 +308,13 @@ export async function runStep(db: Kysely<Database>, job: Job): Promise<boolean> 
     counts[k?.rel_last || seen ? 'updated' : k?.customer_id ? 'merged' : 'created']++
     // Without a last-activity column, a known relation keeps its own time and a new one starts at
     // the job's creation: importing the same file again then changes nothing.
-    const ts = row.hasActivity ? undefined : k?.rel_last ? new Date(k.rel_last) : new Date(job.created_at)
-    for (const item of row.items!) items.push(ts && !item.timestamp ? { ...item, timestamp: ts } : item)
+    const ts = row.hasActivity
+      ? undefined
+      : k?.rel_last
+        ? new Date(k.rel_last)
+        : new Date(job.created_at)
+    for (const item of row.items!)
+      items.push(ts && !item.timestamp ? { ...item, timestamp: ts } : item)
   }
   if (!dryRun && items.length) {
     // A bulk import grows the tables faster than statistics follow (PGlite has no autovacuum):
@@ -282,7 +324,16 @@ export async function runStep(db: Kysely<Database>, job: Job): Promise<boolean> 
   }
 
   const rejects = converted.flatMap((c, i) =>
-    c.error ? [{ import_id: job.id, line: c.line, reason: c.error, cells: JSON.stringify(stored[i]!.slice(1)) }] : [],
+    c.error
+      ? [
+          {
+            import_id: job.id,
+            line: c.line,
+            reason: c.error,
+            cells: JSON.stringify(stored[i]!.slice(1)),
+          },
+        ]
+      : [],
   )
   if (rejects.length) {
     await db
@@ -350,7 +401,12 @@ export async function runFor(db: Kysely<Database>, job: Job, budgetMs: number) {
 }
 
 /** Sets the mapping and starts the dry run (from the first chunk). */
-export async function startDryRun(db: Kysely<Database>, accountId: number, importId: number, mapping: Mapping) {
+export async function startDryRun(
+  db: Kysely<Database>,
+  accountId: number,
+  importId: number,
+  mapping: Mapping,
+) {
   const job = await loadJob(db, accountId, importId)
   if (job.state === 'importing' || job.state === 'done') {
     throw new ApiError('conflict', 'This import has already started')
@@ -360,7 +416,13 @@ export async function startDryRun(db: Kysely<Database>, accountId: number, impor
   await db.deleteFrom('import_emails').where('import_id', '=', importId).execute()
   await db
     .updateTable('imports')
-    .set({ mapping: JSON.stringify(valid), state: 'dry_run', next_chunk: 0, counts: '{}', dry_run: null })
+    .set({
+      mapping: JSON.stringify(valid),
+      state: 'dry_run',
+      next_chunk: 0,
+      counts: '{}',
+      dry_run: null,
+    })
     .where('id', '=', importId)
     .execute()
 }
@@ -375,7 +437,8 @@ export async function startImport(db: Kysely<Database>, accountId: number, impor
     .where('state', '=', 'dry_run_done')
     .returning('id')
     .executeTakeFirst()
-  if (!row) throw new ApiError('conflict', 'Run the dry run first (or this import has already started)')
+  if (!row)
+    throw new ApiError('conflict', 'Run the dry run first (or this import has already started)')
 }
 
 export async function listRejects(db: Kysely<Database>, importId: number, limit?: number) {

@@ -20,8 +20,12 @@ async function signedIn(email: string) {
   await b.signUp(email)
   await b.get('/projects')
   await b.post('/projects', { name: 'App A' })
-  const project = await t.db.selectFrom('projects as p').innerJoin('users as u', 'u.account_id', 'p.account_id')
-    .select('p.id').where('u.email', '=', email).executeTakeFirstOrThrow()
+  const project = await t.db
+    .selectFrom('projects as p')
+    .innerJoin('users as u', 'u.account_id', 'p.account_id')
+    .select('p.id')
+    .where('u.email', '=', email)
+    .executeTakeFirstOrThrow()
   return { b, projectId: project.id }
 }
 
@@ -48,7 +52,8 @@ async function pollToEnd(b: TestBrowser, id: string) {
 describe('CSV import in the dashboard', () => {
   it('upload → mapping → dry run → import → rejected rows', async () => {
     const { b, projectId } = await signedIn('importer@example.com')
-    const csv = 'Email,Name,Plan,MRR\nann@x.example,Ann,pro,10\nbad-email,Bad,pro,1\nbob@x.example,Bob,basic,0\n'
+    const csv =
+      'Email,Name,Plan,MRR\nann@x.example,Ann,pro,10\nbad-email,Bad,pro,1\nbob@x.example,Bob,basic,0\n'
     const res = await upload(b, projectId, csv)
     expect(res.status).toBe(303)
     const id = /\/imports\/(\d+)$/.exec(res.location!)![1]!
@@ -57,8 +62,14 @@ describe('CSV import in the dashboard', () => {
     expect(page.html).toMatch(/<option value="email" selected/)
 
     const mapped = await b.post(`/imports/${id}/mapping`, {
-      target_0: 'email', target_1: 'name', target_2: 'param', key_2: 'plan', type_2: 'text',
-      target_3: 'param', key_3: 'mrr', type_3: 'number',
+      target_0: 'email',
+      target_1: 'name',
+      target_2: 'param',
+      key_2: 'plan',
+      type_2: 'text',
+      target_3: 'param',
+      key_3: 'mrr',
+      type_3: 'number',
     })
     expect(mapped.status).toBe(303)
     expect((await b.get(`/imports/${id}`)).html).toContain('hx-trigger="every 1s"')
@@ -68,15 +79,25 @@ describe('CSV import in the dashboard', () => {
     expect(result).toMatch(/<strong>2<\/strong> would be created/)
     expect(result).toMatch(/<strong>1<\/strong> would be rejected/)
     expect(result).toContain('Line 3: email is not a valid email address')
-    expect(await t.db.selectFrom('customers').select('id').where('email', '=', 'ann@x.example').execute()).toEqual([])
+    expect(
+      await t.db
+        .selectFrom('customers')
+        .select('id')
+        .where('email', '=', 'ann@x.example')
+        .execute(),
+    ).toEqual([])
 
     await b.get(`/imports/${id}`)
     expect((await b.post(`/imports/${id}/start`)).status).toBe(303)
     const done = (await pollToEnd(b, id)).at(-1)!
     expect(done).toContain('Import finished')
     expect(done).toMatch(/<strong>2<\/strong> created/)
-    const ann = await t.db.selectFrom('customer_projects as r').innerJoin('customers as c', 'c.id', 'r.customer_id')
-      .select(['c.name', 'r.params']).where('c.email', '=', 'ann@x.example').executeTakeFirstOrThrow()
+    const ann = await t.db
+      .selectFrom('customer_projects as r')
+      .innerJoin('customers as c', 'c.id', 'r.customer_id')
+      .select(['c.name', 'r.params'])
+      .where('c.email', '=', 'ann@x.example')
+      .executeTakeFirstOrThrow()
     expect(ann).toEqual({ name: 'Ann', params: { plan: 'pro', mrr: 10 } })
 
     const rejects = await b.get(`/imports/${id}/rejects.csv`)
@@ -107,7 +128,12 @@ describe('CSV import in the dashboard', () => {
     const res = await upload(b, projectId, 'email,plan\nx@x.example,pro\ny@x.example,basic\n')
     const id = /\/imports\/(\d+)$/.exec(res.location!)![1]!
     await b.get(res.location!)
-    await b.post(`/imports/${id}/mapping`, { target_0: 'email', target_1: 'param', key_1: 'plan', type_1: 'text' })
+    await b.post(`/imports/${id}/mapping`, {
+      target_0: 'email',
+      target_1: 'param',
+      key_1: 'plan',
+      type_1: 'text',
+    })
     await pollToEnd(b, id)
     await b.get(`/imports/${id}`)
     await b.post(`/imports/${id}/start`)
@@ -115,7 +141,9 @@ describe('CSV import in the dashboard', () => {
     const csv = await b.get('/customers/export.csv?p=plan:eq:pro')
     expect(csv.headers.get('content-disposition')).toMatch(/attachment; filename="customers-/)
     const lines = csv.html.trim().split('\r\n')
-    expect(lines[0]).toContain('email,name,first_seen,last_activity,app-a,app-a:first_seen,app-a:last_activity,app-a.plan')
+    expect(lines[0]).toContain(
+      'email,name,first_seen,last_activity,app-a,app-a:first_seen,app-a:last_activity,app-a.plan',
+    )
     expect(lines).toHaveLength(2)
     expect(lines[1]).toContain('x@x.example')
   })

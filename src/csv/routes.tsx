@@ -52,15 +52,27 @@ async function importView(c: Ctx, id: number): Promise<ImportView> {
   const job = await loadJob(db, user(c).accountId, id)
   const [projects, first, rejects] = await Promise.all([
     accountProjects(c),
-    db.selectFrom('import_chunks').select('rows').where('import_id', '=', id).where('seq', '=', 0).executeTakeFirst(),
+    db
+      .selectFrom('import_chunks')
+      .select('rows')
+      .where('import_id', '=', id)
+      .where('seq', '=', 0)
+      .executeTakeFirst(),
     listRejects(db, id, 20),
   ])
   const project = projects.find((p) => p.id === job.project_id)!
-  const stored = (first ? (typeof first.rows === 'string' ? JSON.parse(first.rows) : first.rows) : []) as string[][]
+  const stored = (
+    first ? (typeof first.rows === 'string' ? JSON.parse(first.rows) : first.rows) : []
+  ) as string[][]
   const sample = stored.slice(0, PREVIEW_ROWS)
   const mapping: Mapping = job.mapping.length
     ? job.mapping
-    : suggestMapping(job.header, sample.map((r) => r.slice(1)), project.slug, projects.map((p) => p.slug))
+    : suggestMapping(
+        job.header,
+        sample.map((r) => r.slice(1)),
+        project.slug,
+        projects.map((p) => p.slug),
+      )
   return {
     id,
     filename: job.filename,
@@ -93,7 +105,11 @@ function mappingFromForm(form: Record<string, unknown>, columns: number): Mappin
     const target = String(form[`target_${i}`] ?? 'skip') as Target
     out.push(
       target === 'param'
-        ? { target, key: String(form[`key_${i}`] ?? ''), type: String(form[`type_${i}`] ?? 'text') as ParamType }
+        ? {
+            target,
+            key: String(form[`key_${i}`] ?? ''),
+            type: String(form[`type_${i}`] ?? 'text') as ParamType,
+          }
         : { target },
     )
   }
@@ -116,7 +132,12 @@ export function csvDashboardRoutes() {
   app.get('/imports/new', requireUser(), async function uploadForm(c) {
     const projectId = Number(c.req.query('project') ?? 0) || undefined
     const page = (
-      <UploadPage userEmail={user(c).email} csrfToken={c.var.csrfToken} projects={await accountProjects(c)} projectId={projectId} />
+      <UploadPage
+        userEmail={user(c).email}
+        csrfToken={c.var.csrfToken}
+        projects={await accountProjects(c)}
+        projectId={projectId}
+      />
     )
     return renderPage(c, page)
   })
@@ -129,7 +150,17 @@ export function csvDashboardRoutes() {
     const project = projects.find((p) => String(p.id) === String(form.project))
     const file = form.file
     const fail = (error: string) =>
-      renderPage(c, <UploadPage userEmail={user(c).email} csrfToken={c.var.csrfToken} projects={projects} projectId={project?.id} error={error} />, 400)
+      renderPage(
+        c,
+        <UploadPage
+          userEmail={user(c).email}
+          csrfToken={c.var.csrfToken}
+          projects={projects}
+          projectId={project?.id}
+          error={error}
+        />,
+        400,
+      )
     if (!project) return fail('Pick a project of yours.')
     if (!(file instanceof File) || file.size === 0) return fail('Choose a CSV file to upload.')
     try {
@@ -158,12 +189,16 @@ export function csvDashboardRoutes() {
     }
     const length = c.req.header('content-length')
     if (length !== undefined && Number(length) > MAX_UPLOAD_BYTES) {
-      throw new ApiError('payload_too_large', `The file is larger than ${MAX_UPLOAD_BYTES / 1024 / 1024} MB`)
+      throw new ApiError(
+        'payload_too_large',
+        `The file is larger than ${MAX_UPLOAD_BYTES / 1024 / 1024} MB`,
+      )
     }
     const project = (await accountProjects(c)).find((p) => String(p.id) === c.req.query('project'))
     if (!project) throw new ApiError('validation_failed', 'Pick a project of yours.')
     const body = c.req.raw.body
-    if (!body || length === '0') throw new ApiError('validation_failed', 'Choose a CSV file to upload.')
+    if (!body || length === '0')
+      throw new ApiError('validation_failed', 'Choose a CSV file to upload.')
     const { importId, rows } = await createImport(c.var.db, {
       accountId: user(c).accountId,
       projectId: project.id,
@@ -177,7 +212,10 @@ export function csvDashboardRoutes() {
 
   app.get('/imports/:id{[0-9]+}', requireUser(), async function importShow(c) {
     const view = await importView(c, idParam(c))
-    return renderPage(c, <ImportPage view={view} userEmail={user(c).email} csrfToken={c.var.csrfToken} />)
+    return renderPage(
+      c,
+      <ImportPage view={view} userEmail={user(c).email} csrfToken={c.var.csrfToken} />,
+    )
   })
 
   app.post('/imports/:id{[0-9]+}/mapping', requireUser(), async function importMapping(c) {
@@ -189,7 +227,14 @@ export function csvDashboardRoutes() {
     } catch (err) {
       if (!(err instanceof ApiError) || err.code !== 'validation_failed') throw err
       const view = { ...(await importView(c, id)), mapping }
-      const page = <ImportPage view={view} userEmail={user(c).email} csrfToken={c.var.csrfToken} error={err.message} />
+      const page = (
+        <ImportPage
+          view={view}
+          userEmail={user(c).email}
+          csrfToken={c.var.csrfToken}
+          error={err.message}
+        />
+      )
       return renderPage(c, page, 400)
     }
     return c.redirect(`/imports/${id}`, 303)

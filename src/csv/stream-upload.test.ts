@@ -22,18 +22,32 @@ async function signedIn(email: string) {
   await b.signUp(email)
   await b.get('/projects')
   await b.post('/projects', { name: 'App A' })
-  const project = await t.db.selectFrom('projects as p').innerJoin('users as u', 'u.account_id', 'p.account_id')
-    .select('p.id').where('u.email', '=', email).executeTakeFirstOrThrow()
+  const project = await t.db
+    .selectFrom('projects as p')
+    .innerJoin('users as u', 'u.account_id', 'p.account_id')
+    .select('p.id')
+    .where('u.email', '=', email)
+    .executeTakeFirstOrThrow()
   await b.get(`/imports/new?project=${project.id}`)
   return { b, projectId: project.id }
 }
 
 /** Sends `body` as import.js does: the raw file, text/csv, the token in X-CSRF-Token. */
-async function stream(b: TestBrowser, query: string, body: BodyInit, headers: Record<string, string> = {}) {
+async function stream(
+  b: TestBrowser,
+  query: string,
+  body: BodyInit,
+  headers: Record<string, string> = {},
+) {
   const res = await b.request(`/imports/stream?${query}`, {
     method: 'POST',
     body,
-    headers: { 'Content-Type': 'text/csv', 'X-CSRF-Token': b.csrf, Accept: 'application/json', ...headers },
+    headers: {
+      'Content-Type': 'text/csv',
+      'X-CSRF-Token': b.csrf,
+      Accept: 'application/json',
+      ...headers,
+    },
     duplex: 'half',
   } as RequestInit)
   return { ...res, json: JSON.parse(res.html || 'null') }
@@ -62,7 +76,8 @@ describe('POST /imports/stream', () => {
     const { b, projectId } = await signedIn('streamer@example.com')
     const ROWS = 100_000
     const pad = (n: number, w: number) => String(n).padStart(w, '0')
-    const row = (i: number) => `p${pad(i, 6)}@stream.example,Person ${pad(i, 6)},paid,${pad(i % 50, 2)}\n`
+    const row = (i: number) =>
+      `p${pad(i, 6)}@stream.example,Person ${pad(i, 6)},paid,${pad(i % 50, 2)}\n`
     const rowBytes = row(0).length // every row has the same length
     function* pieces() {
       yield 'Email,Name,Status,MRR\n'
@@ -84,7 +99,9 @@ describe('POST /imports/stream', () => {
         if (!next.done) pulled += next.value.length
         // How far the server has read past what it has stored: bytes pulled minus the bytes of the
         // rows in chunks already INSERTed (every statement the server sent is in t.statements).
-        const stored = t.statements.filter((s) => s.startsWith('insert into "import_chunks"')).length
+        const stored = t.statements.filter((s) =>
+          s.startsWith('insert into "import_chunks"'),
+        ).length
         aheadMax = Math.max(aheadMax, pulled - stored * 1000 * rowBytes)
         const m = process.memoryUsage()
         peak.rss = Math.max(peak.rss, m.rss)
@@ -95,12 +112,24 @@ describe('POST /imports/stream', () => {
     })
     const res = await stream(b, `project=${projectId}&name=big.csv`, body)
     expect(res.status).toBe(201)
-    expect(res.json).toMatchObject({ ok: true, rows: ROWS, location: `/imports/${res.json.importId}` })
+    expect(res.json).toMatchObject({
+      ok: true,
+      rows: ROWS,
+      location: `/imports/${res.json.importId}`,
+    })
     expect(res.location).toBe(res.json.location)
 
-    const job = await t.db.selectFrom('imports').select(['filename', 'total_rows', 'chunks', 'project_id'])
-      .where('id', '=', res.json.importId).executeTakeFirstOrThrow()
-    expect(job).toEqual({ filename: 'big.csv', total_rows: ROWS, chunks: 100, project_id: projectId })
+    const job = await t.db
+      .selectFrom('imports')
+      .select(['filename', 'total_rows', 'chunks', 'project_id'])
+      .where('id', '=', res.json.importId)
+      .executeTakeFirstOrThrow()
+    expect(job).toEqual({
+      filename: 'big.csv',
+      total_rows: ROWS,
+      chunks: 100,
+      project_id: projectId,
+    })
     expect(pulled).toBeGreaterThan(ROWS * rowBytes)
     // Buffering the body first (as parseBody does) would read all ~5 MB before storing a chunk.
     expect(aheadMax).toBeLessThan(200_000)
@@ -125,7 +154,9 @@ describe('POST /imports/stream', () => {
     const res = await stream(b, `project=${projectId}&name=a.csv`, body, { 'X-CSRF-Token': '' })
     expect(res.status).toBe(403)
     expect(res.json.error.code).toBe('forbidden')
-    const wrong = await stream(b, `project=${projectId}&name=a.csv`, 'email\nx@x.example\n', { 'X-CSRF-Token': 'x'.repeat(43) })
+    const wrong = await stream(b, `project=${projectId}&name=a.csv`, 'email\nx@x.example\n', {
+      'X-CSRF-Token': 'x'.repeat(43),
+    })
     expect(wrong.status).toBe(403)
     expect(await importCount()).toBe(before)
     expect(pulls).toBe(0)
@@ -135,9 +166,14 @@ describe('POST /imports/stream', () => {
     const { b, projectId } = await signedIn('huge@example.com')
     let pulls = 0
     const body = lazyStream(['email\nx@x.example\n'][Symbol.iterator](), () => pulls++)
-    const res = await stream(b, `project=${projectId}&name=a.csv`, body, { 'Content-Length': String(MAX_UPLOAD_BYTES + 1) })
+    const res = await stream(b, `project=${projectId}&name=a.csv`, body, {
+      'Content-Length': String(MAX_UPLOAD_BYTES + 1),
+    })
     expect(res.status).toBe(413)
-    expect(res.json.error).toMatchObject({ code: 'payload_too_large', message: 'The file is larger than 50 MB' })
+    expect(res.json.error).toMatchObject({
+      code: 'payload_too_large',
+      message: 'The file is larger than 50 MB',
+    })
     expect(pulls).toBe(0)
   })
 
@@ -171,14 +207,21 @@ describe('POST /imports/stream', () => {
 
     const notMine = await stream(b, `project=${theirs}&name=a.csv`, csv)
     expect(notMine.status).toBe(400)
-    expect(notMine.json.error).toMatchObject({ code: 'validation_failed', message: 'Pick a project of yours.' })
+    expect(notMine.json.error).toMatchObject({
+      code: 'validation_failed',
+      message: 'Pick a project of yours.',
+    })
 
     // A browser sends an empty file with Content-Length: 0; a body of unknown length that turns
     // out empty is told so by the parser.
     const empty = await stream(b, `project=${projectId}&name=a.csv`, '', { 'Content-Length': '0' })
     expect(empty.status).toBe(400)
     expect(empty.json.error.message).toBe('Choose a CSV file to upload.')
-    const emptyStream = await stream(b, `project=${projectId}&name=a.csv`, lazyStream([][Symbol.iterator]()))
+    const emptyStream = await stream(
+      b,
+      `project=${projectId}&name=a.csv`,
+      lazyStream([][Symbol.iterator]()),
+    )
     expect(emptyStream.status).toBe(400)
     expect(emptyStream.json.error.message).toBe('The file is empty: it needs a header row')
 
@@ -190,7 +233,9 @@ describe('POST /imports/stream', () => {
     expect(headerOnly.status).toBe(400)
     expect(headerOnly.json.error.message).toBe('The file has a header row but no data rows')
 
-    const json = await stream(b, `project=${projectId}&name=a.csv`, '{}', { 'Content-Type': 'application/json' })
+    const json = await stream(b, `project=${projectId}&name=a.csv`, '{}', {
+      'Content-Type': 'application/json',
+    })
     expect(json.status).toBe(415)
     expect(await importCount()).toBe(before)
   })
@@ -201,6 +246,8 @@ describe('POST /imports/stream', () => {
     const res = await stream(anon, 'project=1&name=a.csv', 'email\nx@x.example\n')
     expect(res.status).toBe(303)
     expect(res.location).toMatch(/^\/login\?next=/)
-    expect(await t.db.selectFrom('imports').select('id').where('filename', '=', 'a.csv').execute()).toEqual([])
+    expect(
+      await t.db.selectFrom('imports').select('id').where('filename', '=', 'a.csv').execute(),
+    ).toEqual([])
   })
 })

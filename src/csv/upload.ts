@@ -79,7 +79,9 @@ async function peekHeader(body: ReadableStream<Uint8Array>) {
     all.set(part, at)
     at += part.length
   }
-  const header = new TextDecoder().decode(end >= 0 ? all.subarray(0, end) : all).replace(/^\uFEFF/, '')
+  const header = new TextDecoder()
+    .decode(end >= 0 ? all.subarray(0, end) : all)
+    .replace(/^\uFEFF/, '')
   const rest = new ReadableStream<Uint8Array>({
     start(c) {
       if (size) c.enqueue(all)
@@ -175,7 +177,10 @@ export async function parseCsv(
         seen = true
         const names = record.map((h) => h.trim())
         if (names.length > MAX_COLUMNS) {
-          throw new ApiError('validation_failed', `The file has ${names.length} columns; at most ${MAX_COLUMNS}`)
+          throw new ApiError(
+            'validation_failed',
+            `The file has ${names.length} columns; at most ${MAX_COLUMNS}`,
+          )
         }
         await onHeader(names, delimiter)
         continue
@@ -202,7 +207,12 @@ export async function parseCsv(
 /** Stores an uploaded file as a new import of `projectId` (already checked to be the account's). */
 export async function createImport(
   db: Kysely<Database>,
-  input: { accountId: number; projectId: number; filename: string; body: ReadableStream<Uint8Array> },
+  input: {
+    accountId: number
+    projectId: number
+    filename: string
+    body: ReadableStream<Uint8Array>
+  },
 ): Promise<{ importId: number; rows: number }> {
   let importId: number | undefined
   try {
@@ -235,8 +245,13 @@ export async function createImport(
           .execute()
       },
     )
-    if (rows === 0) throw new ApiError('validation_failed', 'The file has a header row but no data rows')
-    await db.updateTable('imports').set({ total_rows: rows, chunks }).where('id', '=', importId!).execute()
+    if (rows === 0)
+      throw new ApiError('validation_failed', 'The file has a header row but no data rows')
+    await db
+      .updateTable('imports')
+      .set({ total_rows: rows, chunks })
+      .where('id', '=', importId!)
+      .execute()
     return { importId: importId!, rows }
   } catch (err) {
     if (importId !== undefined) await db.deleteFrom('imports').where('id', '=', importId).execute()

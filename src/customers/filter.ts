@@ -197,7 +197,7 @@ export function parseParamValue(raw: string): ParamValue {
 
 /** `[project.]key` — a dot after a slug scopes the key to that project; `*.` is "any project"
  *  (for keys that contain a dot themselves). */
-function parseParamKey(raw: string, ctx: Ctx): { project: string | null; key: string } {
+function parseParamKey(raw: string, _ctx: Ctx): { project: string | null; key: string } {
   if (raw.startsWith('*.')) return { project: null, key: raw.slice(2) }
   const [head, rest] = splitOnce(raw, '.')
   if (rest !== undefined && SLUG.test(head)) return { project: head, key: rest }

@@ -114,7 +114,9 @@ async function openPostgres(url: string, opts: NodeDbOptions): Promise<NodeDb> {
     max: opts.poolSize ?? 10,
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-        oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+        oid === INT8_OID
+          ? Number
+          : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   })
   // A connection the server drops (a restart, a failover) emits 'error': on the pool when idle,

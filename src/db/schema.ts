@@ -3,7 +3,11 @@ import type { ColumnType, Generated, Selectable } from 'kysely'
 
 /** A timestamptz with a database default: optional on insert. */
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>
-type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+type NullableTimestamp = ColumnType<
+  Date | null,
+  Date | string | null | undefined,
+  Date | string | null
+>
 
 export const STATUSES = ['free', 'trial', 'paid', 'churned'] as const
 export type Status = (typeof STATUSES)[number]

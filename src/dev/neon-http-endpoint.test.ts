@@ -63,8 +63,14 @@ describe('the Neon HTTP protocol over PGlite', () => {
   })
 
   it('reports the command and row count that kysely-neon reads', async () => {
-    const res = await q.query('SELECT * FROM generate_series(1, 3) AS g(n)', [], { fullResults: true })
-    expect(res).toMatchObject({ command: 'SELECT', rowCount: 3, rows: [{ n: 1 }, { n: 2 }, { n: 3 }] })
+    const res = await q.query('SELECT * FROM generate_series(1, 3) AS g(n)', [], {
+      fullResults: true,
+    })
+    expect(res).toMatchObject({
+      command: 'SELECT',
+      rowCount: 3,
+      rows: [{ n: 1 }, { n: 2 }, { n: 3 }],
+    })
     expect(res.fields.map((f) => [f.name, f.dataTypeID])).toEqual([['n', 23]])
     const upd = await q.query(
       "UPDATE accounts SET name = name WHERE name = 'nobody-has-this-name'",
@@ -155,6 +161,8 @@ describe('the app over Kysely and the Neon HTTP driver (the Worker code path, in
       .select(['c.email', 'r.status', 'r.params'])
       .where('c.account_id', '=', accountId)
       .execute()
-    expect(rel).toEqual([{ email: 'neon@example.com', status: 'paid', params: { plan: 'pro', mrr: 29 } }])
+    expect(rel).toEqual([
+      { email: 'neon@example.com', status: 'paid', params: { plan: 'pro', mrr: 29 } },
+    ])
   })
 })

@@ -90,7 +90,8 @@ export function transactionCharacteristics(mode: BatchMode): string {
   const parts: string[] = []
   if (mode.isolationLevel) {
     const level = ISOLATION_LEVELS[mode.isolationLevel]
-    if (!level) throw new ProtocolError(`Unknown Neon-Batch-Isolation-Level: ${mode.isolationLevel}`)
+    if (!level)
+      throw new ProtocolError(`Unknown Neon-Batch-Isolation-Level: ${mode.isolationLevel}`)
     parts.push(`ISOLATION LEVEL ${level}`)
   }
   if (mode.readOnly !== undefined) parts.push(mode.readOnly ? 'READ ONLY' : 'READ WRITE')
@@ -112,7 +113,11 @@ function pgliteBackend(pglite: PGlite): Backend {
       ...Object.keys(known.serializers),
     ])
     const asIs = Object.fromEntries([...oids].map((oid) => [oid, identity]))
-    return { rowMode: 'array' as const, parsers: asIs, serializers: asIs as Record<number, () => string> }
+    return {
+      rowMode: 'array' as const,
+      parsers: asIs,
+      serializers: asIs as Record<number, () => string>,
+    }
   }
   const run = async (db: PGlite | Transaction, q: NeonQuery): Promise<NeonResult> => {
     const r = (await db.query<(string | null)[]>(q.query, q.params ?? [], options())) as {
@@ -238,7 +243,9 @@ function send(res: ServerResponse, status: number, body: unknown) {
 }
 
 /** Starts the endpoint on 127.0.0.1. Its URL goes into `neonConfig.fetchEndpoint`. */
-export async function startNeonHttpEndpoint(opts: NeonHttpEndpointOptions): Promise<NeonHttpEndpoint> {
+export async function startNeonHttpEndpoint(
+  opts: NeonHttpEndpointOptions,
+): Promise<NeonHttpEndpoint> {
   const backend = opts.pglite
     ? pgliteBackend(opts.pglite)
     : opts.pool

@@ -21,10 +21,21 @@ beforeEach(async () => {
   const seeded = await seedAccount(t.db, ['App A'])
   key = seeded.projects[0]!.key
   accountId = seeded.accountId
-  const work = await postJson(app, '/v1/identify', key, { email: 'ann@work.example', params: { a: 1 } })
-  const home = await postJson(app, '/v1/identify', key, { email: 'ann@home.example', params: { b: 2 } })
+  const work = await postJson(app, '/v1/identify', key, {
+    email: 'ann@work.example',
+    params: { a: 1 },
+  })
+  const home = await postJson(app, '/v1/identify', key, {
+    email: 'ann@home.example',
+    params: { b: 2 },
+  })
   survivor = work.body.customerId
-  await mergeCustomers(t.db, { accountId, survivorId: survivor, absorbedId: home.body.customerId, actor: 'test' })
+  await mergeCustomers(t.db, {
+    accountId,
+    survivorId: survivor,
+    absorbedId: home.body.customerId,
+    actor: 'test',
+  })
 })
 
 const emails = () =>
@@ -61,7 +72,10 @@ it('applies a batch naming both emails of one customer, in order', async () => {
   })
   expect(res.body).toMatchObject({ succeeded: 3, failed: 0 })
   expect(res.body.results.slice(0, 2).map((r: any) => r.customerId)).toEqual([survivor, survivor])
-  expect((await emails()).map((e) => e.email).sort()).toEqual(['ann@work.example', 'new@example.com'])
+  expect((await emails()).map((e) => e.email).sort()).toEqual([
+    'ann@work.example',
+    'new@example.com',
+  ])
   const rel = await t.db
     .selectFrom('customer_projects')
     .select(['status', 'params'])

@@ -51,19 +51,28 @@ const post = (body: string, headers: Record<string, string> = {}) => ({
 
 describe('authentication', () => {
   it('401 without an Authorization header', async () => {
-    const res = await rejected('/v1/identify', post('{"email":"a@example.com"}', { Authorization: '' }))
+    const res = await rejected(
+      '/v1/identify',
+      post('{"email":"a@example.com"}', { Authorization: '' }),
+    )
     expect(res).toMatchObject({ status: 401, error: { code: 'unauthorized' } })
     expect(res.error.message).toMatch(/Missing API key/)
   })
 
   it('401 for a key that is not a project key, or unknown', async () => {
-    const wrongShape = await rejected('/v1/identify', post('{"email":"a@example.com"}', { Authorization: 'Bearer sk_live_123' }))
+    const wrongShape = await rejected(
+      '/v1/identify',
+      post('{"email":"a@example.com"}', { Authorization: 'Bearer sk_live_123' }),
+    )
     expect(wrongShape).toMatchObject({ status: 401, error: { code: 'unauthorized' } })
     const unknown = await rejected(
       '/v1/identify',
       post('{"email":"a@example.com"}', { Authorization: `Bearer tcrm_proj_${'x'.repeat(32)}` }),
     )
-    expect(unknown).toMatchObject({ status: 401, error: { code: 'unauthorized', message: 'Unknown API key' } })
+    expect(unknown).toMatchObject({
+      status: 401,
+      error: { code: 'unauthorized', message: 'Unknown API key' },
+    })
   })
 
   it('403 for a revoked key, on every ingest route', async () => {
@@ -81,15 +90,24 @@ describe('authentication', () => {
   it('after rotation the old key is refused and the new one works', async () => {
     const fresh = (await addProjectKey(t.db, accountId, projectId, { revokeOthers: true }))!
     expect((await postJson(app, '/v1/identify', key, { email: 'r@example.com' })).status).toBe(403)
-    expect((await postJson(app, '/v1/identify', fresh, { email: 'r@example.com' })).status).toBe(200)
+    expect((await postJson(app, '/v1/identify', fresh, { email: 'r@example.com' })).status).toBe(
+      200,
+    )
   })
 })
 
 describe('body', () => {
   it('415 when the body is not JSON', async () => {
-    const res = await rejected('/v1/identify', post('email=a@example.com', { 'Content-Type': 'application/x-www-form-urlencoded' }))
+    const res = await rejected(
+      '/v1/identify',
+      post('email=a@example.com', { 'Content-Type': 'application/x-www-form-urlencoded' }),
+    )
     expect(res).toMatchObject({ status: 415, error: { code: 'unsupported_media_type' } })
-    const none = await rejected('/v1/identify', { method: 'POST', headers: { Authorization: `Bearer ${key}` }, body: '{}' })
+    const none = await rejected('/v1/identify', {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${key}` },
+      body: '{}',
+    })
     expect(none.status).toBe(415)
   })
 
@@ -106,11 +124,18 @@ describe('body', () => {
   })
 
   it('413 over 32 KB for identify and 500 KB for batch', async () => {
-    const big = JSON.stringify({ email: 'big@example.com', params: { blob: 'x'.repeat(33 * 1024) } })
+    const big = JSON.stringify({
+      email: 'big@example.com',
+      params: { blob: 'x'.repeat(33 * 1024) },
+    })
     const res = await rejected('/v1/identify', post(big))
     expect(res).toMatchObject({ status: 413, error: { code: 'payload_too_large' } })
     const batch = JSON.stringify({
-      batch: Array.from({ length: 60 }, (_, i) => ({ type: 'identify', email: `b${i}@example.com`, params: { blob: 'x'.repeat(9000) } })),
+      batch: Array.from({ length: 60 }, (_, i) => ({
+        type: 'identify',
+        email: `b${i}@example.com`,
+        params: { blob: 'x'.repeat(9000) },
+      })),
     })
     expect(batch.length).toBeGreaterThan(500 * 1024)
     const res2 = await rejected('/v1/batch', post(batch))
@@ -132,7 +157,11 @@ describe('fields', () => {
     [{ email: 'a@example.com', staus: 'paid' }, '(body)', /unknown field.*staus/],
     [{ email: 'a@example.com', params: { note: 'a\u0000b' } }, 'params', /NUL/],
     [{ email: 'a@example.com', name: 'a\u0000b' }, 'name', /NUL/],
-    [{ email: 'a@example.com', params: { deep: JSON.parse('['.repeat(40) + ']'.repeat(40)) } }, 'params', /nested/],
+    [
+      { email: 'a@example.com', params: { deep: JSON.parse('['.repeat(40) + ']'.repeat(40)) } },
+      'params',
+      /nested/,
+    ],
   ])('400 for %j, naming %s', async (body, path, message) => {
     const res = await rejected('/v1/identify', post(JSON.stringify(body)))
     expect(res.status).toBe(400)
@@ -143,7 +172,9 @@ describe('fields', () => {
 
   it('400 for a bad ping, and for a batch that is not a list of items', async () => {
     expect((await rejected('/v1/ping', post('{"email":"nope"}'))).status).toBe(400)
-    expect((await rejected('/v1/ping', post('{"email":"a@example.com","status":"paid"}'))).status).toBe(400)
+    expect(
+      (await rejected('/v1/ping', post('{"email":"a@example.com","status":"paid"}'))).status,
+    ).toBe(400)
     for (const body of ['{}', '{"batch":[]}', '{"batch":{}}', '{"items":[]}']) {
       const res = await rejected('/v1/batch', post(body))
       expect(res).toMatchObject({ status: 400, error: { code: 'validation_failed' } })
@@ -187,7 +218,10 @@ describe('CORS and unknown routes', () => {
 describe('rate limit', () => {
   it('429 with Retry-After past the per-key limit, counted per key', async () => {
     const { memoryRateLimiter } = await import('../lib/rate-limit.js')
-    const limited = createApp({ db: t.db, ingestLimiter: memoryRateLimiter({ limit: 3, periodSeconds: 10 }) })
+    const limited = createApp({
+      db: t.db,
+      ingestLimiter: memoryRateLimiter({ limit: 3, periodSeconds: 10 }),
+    })
     const other = (await seedAccount(t.db, ['Other'])).projects[0]!.key
     const statuses = []
     for (let i = 0; i < 5; i++) {
@@ -197,7 +231,15 @@ describe('rate limit', () => {
     const refused = await postJson(limited, '/v1/identify', key, { email: 'late@example.com' })
     expect(refused).toMatchObject({ status: 429, body: { error: { code: 'rate_limited' } } })
     expect(refused.headers.get('Retry-After')).toBe('10')
-    expect(await t.db.selectFrom('customers').where('email', '=', 'late@example.com').selectAll().execute()).toEqual([])
-    expect((await postJson(limited, '/v1/ping', other, { email: 'a@example.com' })).status).toBe(200)
+    expect(
+      await t.db
+        .selectFrom('customers')
+        .where('email', '=', 'late@example.com')
+        .selectAll()
+        .execute(),
+    ).toEqual([])
+    expect((await postJson(limited, '/v1/ping', other, { email: 'a@example.com' })).status).toBe(
+      200,
+    )
   })
 })

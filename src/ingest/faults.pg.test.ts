@@ -104,8 +104,9 @@ describe.each(MODES)('the database stops mid-run (%s shutdown)', (mode) => {
     await pgServer.restart()
     restarted = true
     // The same app and pool: no restart of ours, only pg's reconnecting.
-    await until('200s after the restart', () =>
-      answers.filter((a) => a.afterRestart && a.status === 200).length >= 100,
+    await until(
+      '200s after the restart',
+      () => answers.filter((a) => a.afterRestart && a.status === 200).length >= 100,
     )
     stop = true
     await clients

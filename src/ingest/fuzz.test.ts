@@ -67,9 +67,15 @@ const body$ = fc.oneof(
     {
       email: email$,
       name: fc.oneof(fc.string(), nasty, fc.constant(null), fc.integer()),
-      status: fc.oneof(fc.constantFrom('free', 'trial', 'paid', 'churned', 'active', 'gold', ''), fc.string()),
+      status: fc.oneof(
+        fc.constantFrom('free', 'trial', 'paid', 'churned', 'active', 'gold', ''),
+        fc.string(),
+      ),
       params: fc.oneof(fc.dictionary(key$, value$, { maxKeys: 5 }), value$),
-      timestamp: fc.oneof(fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), fc.string()),
+      timestamp: fc.oneof(
+        fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+        fc.string(),
+      ),
     },
     { requiredKeys: [] },
   ),
@@ -105,10 +111,20 @@ describe('fuzzing the ingest API', () => {
 
   it('ping and batch: never a 500', async () => {
     await fc.assert(
-      fc.asyncProperty(body$, fc.array(fc.oneof(body$, body$.map((b) => ({ ...(b as object), type: 'identify' }))), { maxLength: 8 }), async (body, items) => {
-        await send('/v1/ping', JSON.stringify(body))
-        await send('/v1/batch', JSON.stringify({ batch: items }))
-      }),
+      fc.asyncProperty(
+        body$,
+        fc.array(
+          fc.oneof(
+            body$,
+            body$.map((b) => ({ ...(b as object), type: 'identify' })),
+          ),
+          { maxLength: 8 },
+        ),
+        async (body, items) => {
+          await send('/v1/ping', JSON.stringify(body))
+          await send('/v1/batch', JSON.stringify({ batch: items }))
+        },
+      ),
       { numRuns: 150 },
     )
   })
@@ -116,20 +132,27 @@ describe('fuzzing the ingest API', () => {
   it('accepted params are stored exactly as sent, whatever their keys', async () => {
     let n = 0
     await fc.assert(
-      fc.asyncProperty(fc.dictionary(key$, value$.filter((v) => v !== null), { maxKeys: 6 }), async (params) => {
-        const email = `roundtrip${n++}@example.com`
-        const raw = JSON.stringify({ email, params })
-        const { status } = await send('/v1/identify', raw)
-        if (status !== 200) return // e.g. a string with \u0000, which Postgres' jsonb refuses: a 400
-        const row = await t.db
-          .selectFrom('customer_projects as r')
-          .innerJoin('customers as c', 'c.id', 'r.customer_id')
-          .select(sql<string>`r.params::text`.as('params'))
-          .where('c.account_id', '=', accountId)
-          .where('c.email', '=', email)
-          .executeTakeFirstOrThrow()
-        expect(JSON.parse(row.params)).toEqual(JSON.parse(JSON.stringify(params)))
-      }),
+      fc.asyncProperty(
+        fc.dictionary(
+          key$,
+          value$.filter((v) => v !== null),
+          { maxKeys: 6 },
+        ),
+        async (params) => {
+          const email = `roundtrip${n++}@example.com`
+          const raw = JSON.stringify({ email, params })
+          const { status } = await send('/v1/identify', raw)
+          if (status !== 200) return // e.g. a string with \u0000, which Postgres' jsonb refuses: a 400
+          const row = await t.db
+            .selectFrom('customer_projects as r')
+            .innerJoin('customers as c', 'c.id', 'r.customer_id')
+            .select(sql<string>`r.params::text`.as('params'))
+            .where('c.account_id', '=', accountId)
+            .where('c.email', '=', email)
+            .executeTakeFirstOrThrow()
+          expect(JSON.parse(row.params)).toEqual(JSON.parse(JSON.stringify(params)))
+        },
+      ),
       { numRuns: 150 },
     )
   })

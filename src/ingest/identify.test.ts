@@ -111,7 +111,10 @@ describe('identify', () => {
       email: 'p@example.com',
       params: { plan: 'pro', mrr: 29, flags: { beta: true, v2: false }, tags: ['a'] },
     })
-    await identify(keyA, { email: 'p@example.com', params: { mrr: 49, plan: null, flags: { beta: false } } })
+    await identify(keyA, {
+      email: 'p@example.com',
+      params: { mrr: 49, plan: null, flags: { beta: false } },
+    })
     expect((await relations('p@example.com'))[0]!.params).toEqual({
       mrr: 49,
       flags: { beta: false },
@@ -130,7 +133,8 @@ describe('identify', () => {
   })
 
   it('keeps keys like __proto__ and constructor as plain data', async () => {
-    const body = '{"email":"proto@example.com","params":{"__proto__":{"admin":true},"constructor":"x"}}'
+    const body =
+      '{"email":"proto@example.com","params":{"__proto__":{"admin":true},"constructor":"x"}}'
     const res = await identify(keyA, body)
     expect(res.status).toBe(200)
     const [rel] = await relations('proto@example.com')
@@ -204,9 +208,17 @@ describe('batch', () => {
     expect(res.body).toMatchObject({ ok: true, succeeded: 4, failed: 2 })
     expect(res.body.results).toMatchObject([
       { index: 0, ok: true, type: 'identify', created: true },
-      { index: 1, ok: false, error: { code: 'validation_failed', details: [{ path: 'batch.1.email' }] } },
+      {
+        index: 1,
+        ok: false,
+        error: { code: 'validation_failed', details: [{ path: 'batch.1.email' }] },
+      },
       { index: 2, ok: true, type: 'ping', found: true },
-      { index: 3, ok: false, error: { code: 'validation_failed', details: [{ path: 'batch.3.status' }] } },
+      {
+        index: 3,
+        ok: false,
+        error: { code: 'validation_failed', details: [{ path: 'batch.3.status' }] },
+      },
       { index: 4, ok: true, type: 'ping', found: false },
       { index: 5, ok: true, type: 'identify', created: true },
     ])
@@ -220,8 +232,19 @@ describe('batch', () => {
     await identify(keyA, { email: 'seq@example.com', params: { keep: 1, drop: 1 } })
     const res = await postJson(app, '/v1/batch', keyA, {
       batch: [
-        { type: 'identify', email: 'seq@example.com', name: 'First', status: 'trial', params: { a: 1 } },
-        { type: 'identify', email: 'SEQ@example.com', status: 'paid', params: { a: 2, drop: null } },
+        {
+          type: 'identify',
+          email: 'seq@example.com',
+          name: 'First',
+          status: 'trial',
+          params: { a: 1 },
+        },
+        {
+          type: 'identify',
+          email: 'SEQ@example.com',
+          status: 'paid',
+          params: { a: 2, drop: null },
+        },
         { type: 'identify', email: 'seq@example.com', name: '', params: { b: true } },
       ],
     })
@@ -240,7 +263,9 @@ describe('batch', () => {
     }))
     const res = await postJson(app, '/v1/batch', keyA, { batch })
     expect(res.body).toMatchObject({ succeeded: 1000, failed: 0 })
-    const n = await sql<{ n: number }>`SELECT count(*)::int AS n FROM customers WHERE account_id = ${accountId}`.execute(t.db)
+    const n = await sql<{
+      n: number
+    }>`SELECT count(*)::int AS n FROM customers WHERE account_id = ${accountId}`.execute(t.db)
     expect(n.rows[0]!.n).toBe(1000)
   })
 })

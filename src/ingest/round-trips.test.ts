@@ -20,7 +20,11 @@ beforeEach(() => {
 })
 
 it.each([
-  ['identify (new customer)', '/v1/identify', { email: 'new@example.com', status: 'trial', params: { a: 1 } }],
+  [
+    'identify (new customer)',
+    '/v1/identify',
+    { email: 'new@example.com', status: 'trial', params: { a: 1 } },
+  ],
   ['identify (known customer)', '/v1/identify', { email: 'new@example.com', params: { b: 2 } }],
   ['ping (known)', '/v1/ping', { email: 'new@example.com' }],
   ['ping (unknown)', '/v1/ping', { email: 'ghost@example.com' }],

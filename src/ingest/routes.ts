@@ -66,15 +66,23 @@ export function ingestRoutes(limiter?: RateLimiter) {
   // Scoped to the ingest paths, so other /v1 routers (the account API) mount in any order.
   const paths = ['/identify', '/ping', '/batch']
   for (const path of paths) {
-    app.use(path, cors({ origin: '*', allowHeaders: ['Authorization', 'Content-Type'], maxAge: 86400 }))
+    app.use(
+      path,
+      cors({ origin: '*', allowHeaders: ['Authorization', 'Content-Type'], maxAge: 86400 }),
+    )
     app.use(path, projectKey)
   }
   if (limiter) {
     app.on('POST', paths, async (c, next) => {
       if (!(await limiter.limit(c.var.keyHash))) {
-        throw new ApiError('rate_limited', 'Too many requests for this API key; retry later', undefined, {
-          'Retry-After': String(limiter.retryAfterSeconds),
-        })
+        throw new ApiError(
+          'rate_limited',
+          'Too many requests for this API key; retry later',
+          undefined,
+          {
+            'Retry-After': String(limiter.retryAfterSeconds),
+          },
+        )
       }
       await next()
     })

@@ -31,16 +31,14 @@ export const email = z
   .toLowerCase()
   .pipe(z.email({ error: 'email is not a valid email address' }).max(254, 'email is too long'))
 
-const status = z
-  .string({ error: `status must be one of ${STATUS_HELP}` })
-  .transform((s, ctx) => {
-    const canonical = STATUS_ALIASES[s.trim().toLowerCase()]
-    if (!canonical) {
-      ctx.addIssue({ code: 'custom', message: `status must be one of ${STATUS_HELP}` })
-      return z.NEVER
-    }
-    return canonical
-  })
+const status = z.string({ error: `status must be one of ${STATUS_HELP}` }).transform((s, ctx) => {
+  const canonical = STATUS_ALIASES[s.trim().toLowerCase()]
+  if (!canonical) {
+    ctx.addIssue({ code: 'custom', message: `status must be one of ${STATUS_HELP}` })
+    return z.NEVER
+  }
+  return canonical
+})
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
@@ -65,12 +63,13 @@ function paramsProblem(value: unknown, depth = 0): string | undefined {
 
 // Kept as the very object JSON.parse made (no copy), so keys like "__proto__" stay plain data.
 const params = z
-  .custom<Record<string, unknown>>(isPlainObject, { error: 'params must be an object of key/value pairs' })
+  .custom<Record<string, unknown>>(isPlainObject, {
+    error: 'params must be an object of key/value pairs',
+  })
   .superRefine((value, ctx) => {
     const problem = paramsProblem(value)
     if (problem) ctx.addIssue({ code: 'custom', message: problem })
   })
-
 
 const timestamp = z
   .union([z.iso.datetime({ offset: true }), z.iso.date()], {
@@ -130,6 +129,8 @@ export function issuesToDetails(error: z.core.$ZodError, prefix = ''): ErrorDeta
 export function validationError(error: z.core.$ZodError, prefix = ''): ApiError {
   const details = issuesToDetails(error, prefix)
   const first = details[0]!
-  const message = first.message.startsWith(first.path) ? first.message : `${first.path}: ${first.message}`
+  const message = first.message.startsWith(first.path)
+    ? first.message
+    : `${first.path}: ${first.message}`
   return new ApiError('validation_failed', message, details)
 }

@@ -103,246 +103,250 @@ afterAll(async () => {
 })
 
 describe(`soak: ${CALLS} requests from ${CLIENTS} clients over ${PROJECTS} projects`, () => {
-  it('ends with the customers, statuses, params and activity the model predicts', async () => {
-    const names = Array.from({ length: PROJECTS }, (_, i) => `Soak ${i}`)
-    const seeded = await seedAccount(node.db, names)
-    const keys = seeded.projects.map((p) => p.key)
-    const projectIds = seeded.projects.map((p) => p.project.id)
-    const rng = prng(SEED)
-    console.log(`soak: seed ${SEED} (replay with SOAK_SEED=${SEED}), ${EMAILS} emails`)
+  it(
+    'ends with the customers, statuses, params and activity the model predicts',
+    async () => {
+      const names = Array.from({ length: PROJECTS }, (_, i) => `Soak ${i}`)
+      const seeded = await seedAccount(node.db, names)
+      const keys = seeded.projects.map((p) => p.key)
+      const projectIds = seeded.projects.map((p) => p.project.id)
+      const rng = prng(SEED)
+      console.log(`soak: seed ${SEED} (replay with SOAK_SEED=${SEED}), ${EMAILS} emails`)
 
-    // Every email lives in 1..5 projects; each of its pairs belongs to one loop.
-    const owned: Pair[][] = Array.from({ length: CLIENTS }, () => [])
-    for (let e = 0; e < EMAILS; e++) {
-      const email = `soak-${e}@example.com`
-      const inProjects = [...Array(PROJECTS).keys()].filter(() => rng.chance(0.6))
-      if (inProjects.length === 0) inProjects.push(rng.int(PROJECTS))
-      for (const project of inProjects) {
-        owned[rng.int(CLIENTS)]!.push({
-          email,
-          project,
-          exists: false,
-          status: 'free',
-          params: {},
-          lastName: null,
-          firstSeen: [Infinity, Infinity],
-          lastActivity: [-Infinity, -Infinity],
-        })
-      }
-    }
-
-    const customerOf = new Map<string, number>()
-    const createdCount = new Map<string, number>()
-    const failures: string[] = []
-    const latencies: number[] = []
-    const fail = (msg: string) => failures.length < 20 && failures.push(msg)
-    const seeCustomer = (email: string, id: number, created?: boolean) => {
-      const known = customerOf.get(email)
-      if (known !== undefined && known !== id) fail(`${email}: customer ${id}, was ${known}`)
-      customerOf.set(email, id)
-      if (created) createdCount.set(email, (createdCount.get(email) ?? 0) + 1)
-    }
-
-    /** One identify or ping item for `pair`, with the model's update to apply once it succeeds. */
-    function makeItem(loopRng: Rng, pair: Pair, type: 'identify' | 'ping') {
-      // Emails arrive in any case and padding; the server normalises them to the merge key.
-      const sent = loopRng.chance(0.2) ? `  ${pair.email.toUpperCase()} ` : pair.email
-      const backfill = loopRng.chance(0.2)
-        ? new Date(Date.now() - 1000 * (60 + loopRng.int(30 * 86400)))
-        : undefined
-      const item: Record<string, unknown> = { email: sent }
-      if (backfill) item.timestamp = backfill.toISOString()
-      if (type === 'ping') return { item, backfill, patch: undefined }
-      let name: string | undefined
-      if (loopRng.chance(0.3)) {
-        // A blank name changes nothing: the latest NON-EMPTY name wins.
-        name = loopRng.chance(0.1) ? '  ' : `N ${pair.project}-${loopRng.int(1e6)}`
-        item.name = name
-      }
-      if (loopRng.chance(0.3)) {
-        item.status = loopRng.chance(0.8) ? loopRng.pick(STATUS_SENT) : loopRng.pick(ALIASES)
-      }
-      let patch: Record<string, unknown> | undefined
-      if (loopRng.chance(0.7)) {
-        patch = {}
-        for (let k = 1 + loopRng.int(3); k > 0; k--) {
-          patch[loopRng.pick(PARAM_KEYS)] = paramValue(loopRng)
-        }
-        item.params = patch
-      }
-      return { item, backfill, patch, name }
-    }
-
-    type Made = ReturnType<typeof makeItem> & { name?: string }
-    /** Applies a successful write to the model; the server received it between t0 and t1. */
-    function apply(pair: Pair, it: Made, t0: number, t1: number, type: 'identify' | 'ping') {
-      const [lo, hi] = it.backfill ? [+it.backfill, +it.backfill] : [t0, t1]
-      if (type === 'ping' && !pair.exists) return
-      pair.lastActivity = [Math.max(pair.lastActivity[0], lo), Math.max(pair.lastActivity[1], hi)]
-      if (type === 'ping') return
-      pair.exists = true
-      pair.firstSeen = [Math.min(pair.firstSeen[0], lo), Math.min(pair.firstSeen[1], hi)]
-      const status = it.item.status as string | undefined
-      if (status) pair.status = CANONICAL[status] ?? status
-      if (it.name?.trim()) pair.lastName = it.name.trim()
-      for (const [k, v] of Object.entries(it.patch ?? {})) {
-        if (v === null) delete pair.params[k]
-        else pair.params[k] = v
-      }
-    }
-
-    async function post(key: string, path: string, body: unknown) {
-      const res = await fetch(baseUrl + path, {
-        method: 'POST',
-        headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
-        body: JSON.stringify(body),
-      })
-      return { status: res.status, body: (await res.json()) as any }
-    }
-
-    let sentRequests = 0
-    let sentItems = 0
-    async function clientLoop(loop: number) {
-      const pairs = owned[loop]!
-      if (pairs.length === 0) return
-      const loopRng = prng(SEED * 131 + loop)
-      // Loops share one budget of requests, so the run stops by itself at exactly CALLS.
-      while (sentRequests < CALLS) {
-        sentRequests++
-        const pair = loopRng.pick(pairs)
-        const key = keys[pair.project]!
-        const roll = loopRng.next()
-        const t0 = Date.now()
-        if (roll < 0.05) {
-          // A small batch over this loop's pairs in ONE project (a key writes only its project).
-          const mine = pairs.filter((p) => p.project === pair.project)
-          const items = Array.from({ length: 2 + loopRng.int(8) }, () => {
-            const p = loopRng.pick(mine)
-            const type = loopRng.chance(0.7) ? ('identify' as const) : ('ping' as const)
-            return { p, type, made: makeItem(loopRng, p, type) }
+      // Every email lives in 1..5 projects; each of its pairs belongs to one loop.
+      const owned: Pair[][] = Array.from({ length: CLIENTS }, () => [])
+      for (let e = 0; e < EMAILS; e++) {
+        const email = `soak-${e}@example.com`
+        const inProjects = [...Array(PROJECTS).keys()].filter(() => rng.chance(0.6))
+        if (inProjects.length === 0) inProjects.push(rng.int(PROJECTS))
+        for (const project of inProjects) {
+          owned[rng.int(CLIENTS)]!.push({
+            email,
+            project,
+            exists: false,
+            status: 'free',
+            params: {},
+            lastName: null,
+            firstSeen: [Infinity, Infinity],
+            lastActivity: [-Infinity, -Infinity],
           })
-          const existedBefore = new Set(mine.filter((p) => p.exists).map((p) => p.email))
-          const identifiedIn = new Set(
-            items.filter((x) => x.type === 'identify').map((x) => x.p.email),
-          )
-          const batch = items.map((x) => ({ type: x.type, ...x.made.item }))
-          const r = await post(key, '/v1/batch', { batch })
-          const t1 = Date.now()
-          latencies.push(t1 - t0)
-          sentItems += items.length
-          if (r.status !== 200 || r.body.failed !== 0) {
-            fail(`batch: ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`)
+        }
+      }
+
+      const customerOf = new Map<string, number>()
+      const createdCount = new Map<string, number>()
+      const failures: string[] = []
+      const latencies: number[] = []
+      const fail = (msg: string) => failures.length < 20 && failures.push(msg)
+      const seeCustomer = (email: string, id: number, created?: boolean) => {
+        const known = customerOf.get(email)
+        if (known !== undefined && known !== id) fail(`${email}: customer ${id}, was ${known}`)
+        customerOf.set(email, id)
+        if (created) createdCount.set(email, (createdCount.get(email) ?? 0) + 1)
+      }
+
+      /** One identify or ping item for `pair`, with the model's update to apply once it succeeds. */
+      function makeItem(loopRng: Rng, pair: Pair, type: 'identify' | 'ping') {
+        // Emails arrive in any case and padding; the server normalises them to the merge key.
+        const sent = loopRng.chance(0.2) ? `  ${pair.email.toUpperCase()} ` : pair.email
+        const backfill = loopRng.chance(0.2)
+          ? new Date(Date.now() - 1000 * (60 + loopRng.int(30 * 86400)))
+          : undefined
+        const item: Record<string, unknown> = { email: sent }
+        if (backfill) item.timestamp = backfill.toISOString()
+        if (type === 'ping') return { item, backfill, patch: undefined }
+        let name: string | undefined
+        if (loopRng.chance(0.3)) {
+          // A blank name changes nothing: the latest NON-EMPTY name wins.
+          name = loopRng.chance(0.1) ? '  ' : `N ${pair.project}-${loopRng.int(1e6)}`
+          item.name = name
+        }
+        if (loopRng.chance(0.3)) {
+          item.status = loopRng.chance(0.8) ? loopRng.pick(STATUS_SENT) : loopRng.pick(ALIASES)
+        }
+        let patch: Record<string, unknown> | undefined
+        if (loopRng.chance(0.7)) {
+          patch = {}
+          for (let k = 1 + loopRng.int(3); k > 0; k--) {
+            patch[loopRng.pick(PARAM_KEYS)] = paramValue(loopRng)
+          }
+          item.params = patch
+        }
+        return { item, backfill, patch, name }
+      }
+
+      type Made = ReturnType<typeof makeItem> & { name?: string }
+      /** Applies a successful write to the model; the server received it between t0 and t1. */
+      function apply(pair: Pair, it: Made, t0: number, t1: number, type: 'identify' | 'ping') {
+        const [lo, hi] = it.backfill ? [+it.backfill, +it.backfill] : [t0, t1]
+        if (type === 'ping' && !pair.exists) return
+        pair.lastActivity = [Math.max(pair.lastActivity[0], lo), Math.max(pair.lastActivity[1], hi)]
+        if (type === 'ping') return
+        pair.exists = true
+        pair.firstSeen = [Math.min(pair.firstSeen[0], lo), Math.min(pair.firstSeen[1], hi)]
+        const status = it.item.status as string | undefined
+        if (status) pair.status = CANONICAL[status] ?? status
+        if (it.name?.trim()) pair.lastName = it.name.trim()
+        for (const [k, v] of Object.entries(it.patch ?? {})) {
+          if (v === null) delete pair.params[k]
+          else pair.params[k] = v
+        }
+      }
+
+      async function post(key: string, path: string, body: unknown) {
+        const res = await fetch(baseUrl + path, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+          body: JSON.stringify(body),
+        })
+        return { status: res.status, body: (await res.json()) as any }
+      }
+
+      let sentRequests = 0
+      let sentItems = 0
+      async function clientLoop(loop: number) {
+        const pairs = owned[loop]!
+        if (pairs.length === 0) return
+        const loopRng = prng(SEED * 131 + loop)
+        // Loops share one budget of requests, so the run stops by itself at exactly CALLS.
+        while (sentRequests < CALLS) {
+          sentRequests++
+          const pair = loopRng.pick(pairs)
+          const key = keys[pair.project]!
+          const roll = loopRng.next()
+          const t0 = Date.now()
+          if (roll < 0.05) {
+            // A small batch over this loop's pairs in ONE project (a key writes only its project).
+            const mine = pairs.filter((p) => p.project === pair.project)
+            const items = Array.from({ length: 2 + loopRng.int(8) }, () => {
+              const p = loopRng.pick(mine)
+              const type = loopRng.chance(0.7) ? ('identify' as const) : ('ping' as const)
+              return { p, type, made: makeItem(loopRng, p, type) }
+            })
+            const existedBefore = new Set(mine.filter((p) => p.exists).map((p) => p.email))
+            const identifiedIn = new Set(
+              items.filter((x) => x.type === 'identify').map((x) => x.p.email),
+            )
+            const batch = items.map((x) => ({ type: x.type, ...x.made.item }))
+            const r = await post(key, '/v1/batch', { batch })
+            const t1 = Date.now()
+            latencies.push(t1 - t0)
+            sentItems += items.length
+            if (r.status !== 200 || r.body.failed !== 0) {
+              fail(`batch: ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`)
+              continue
+            }
+            // Items for one email share one row of the statement: each reports that row's `created`.
+            const createdHere = new Set<string>()
+            items.forEach((x, i) => {
+              const res = r.body.results[i]
+              if (x.type === 'identify') {
+                seeCustomer(x.p.email, res.customerId, res.created && !createdHere.has(x.p.email))
+                if (res.created) createdHere.add(x.p.email)
+              } else {
+                // A ping finds a relation that existed before the batch or is identified within it.
+                const expected = existedBefore.has(x.p.email) || identifiedIn.has(x.p.email)
+                if (res.found !== expected) fail(`batch ping ${x.p.email}: found ${res.found}`)
+                if (res.found) seeCustomer(x.p.email, res.customerId)
+              }
+            })
+            // The batch is folded per email: its pings count towards relations it identifies, even
+            // the ones it identifies only after the ping. So: identifies first, then pings.
+            for (const x of items) if (x.type === 'identify') apply(x.p, x.made, t0, t1, x.type)
+            for (const x of items) if (x.type === 'ping') apply(x.p, x.made, t0, t1, x.type)
             continue
           }
-          // Items for one email share one row of the statement: each reports that row's `created`.
-          const createdHere = new Set<string>()
-          items.forEach((x, i) => {
-            const res = r.body.results[i]
-            if (x.type === 'identify') {
-              seeCustomer(x.p.email, res.customerId, res.created && !createdHere.has(x.p.email))
-              if (res.created) createdHere.add(x.p.email)
-            } else {
-              // A ping finds a relation that existed before the batch or is identified within it.
-              const expected = existedBefore.has(x.p.email) || identifiedIn.has(x.p.email)
-              if (res.found !== expected) fail(`batch ping ${x.p.email}: found ${res.found}`)
-              if (res.found) seeCustomer(x.p.email, res.customerId)
-            }
-          })
-          // The batch is folded per email: its pings count towards relations it identifies, even
-          // the ones it identifies only after the ping. So: identifies first, then pings.
-          for (const x of items) if (x.type === 'identify') apply(x.p, x.made, t0, t1, x.type)
-          for (const x of items) if (x.type === 'ping') apply(x.p, x.made, t0, t1, x.type)
-          continue
+          const type = roll < 0.75 ? 'identify' : 'ping'
+          const made = makeItem(loopRng, pair, type)
+          const r = await post(key, `/v1/${type}`, made.item)
+          const t1 = Date.now()
+          latencies.push(t1 - t0)
+          sentItems++
+          if (r.status !== 200) {
+            fail(`${type} ${pair.email}: ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`)
+            continue
+          }
+          if (type === 'identify') seeCustomer(pair.email, r.body.customerId, r.body.created)
+          else {
+            if (r.body.found !== pair.exists) fail(`ping ${pair.email}: found ${r.body.found}`)
+            if (r.body.found) seeCustomer(pair.email, r.body.customerId)
+          }
+          apply(pair, made, t0, t1, type)
         }
-        const type = roll < 0.75 ? 'identify' : 'ping'
-        const made = makeItem(loopRng, pair, type)
-        const r = await post(key, `/v1/${type}`, made.item)
-        const t1 = Date.now()
-        latencies.push(t1 - t0)
-        sentItems++
-        if (r.status !== 200) {
-          fail(`${type} ${pair.email}: ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`)
-          continue
-        }
-        if (type === 'identify') seeCustomer(pair.email, r.body.customerId, r.body.created)
-        else {
-          if (r.body.found !== pair.exists) fail(`ping ${pair.email}: found ${r.body.found}`)
-          if (r.body.found) seeCustomer(pair.email, r.body.customerId)
-        }
-        apply(pair, made, t0, t1, type)
       }
-    }
 
-    const started = Date.now()
-    await Promise.all(Array.from({ length: CLIENTS }, (_, i) => clientLoop(i)))
-    const seconds = (Date.now() - started) / 1000
-    latencies.sort((a, b) => a - b)
-    const pct = (q: number) => 
-      latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]
-    console.log(
-      `soak: ${sentRequests} requests (${sentItems} items) in ${seconds.toFixed(1)} s = ` +
-        `${Math.round(sentRequests / seconds)} req/s, ` +
-        `${Math.round(sentItems / seconds)} items/s; latency p50 ${pct(0.5)} ms, ` +
-        `p99 ${pct(0.99)} ms, max ${pct(1)} ms; failures ${failures.length}`,
-    )
-    expect(failures).toEqual([])
-    expect(sentRequests).toBe(CALLS)
+      const started = Date.now()
+      await Promise.all(Array.from({ length: CLIENTS }, (_, i) => clientLoop(i)))
+      const seconds = (Date.now() - started) / 1000
+      latencies.sort((a, b) => a - b)
+      const pct = (q: number) =>
+        latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]
+      console.log(
+        `soak: ${sentRequests} requests (${sentItems} items) in ${seconds.toFixed(1)} s = ` +
+          `${Math.round(sentRequests / seconds)} req/s, ` +
+          `${Math.round(sentItems / seconds)} items/s; latency p50 ${pct(0.5)} ms, ` +
+          `p99 ${pct(0.99)} ms, max ${pct(1)} ms; failures ${failures.length}`,
+      )
+      expect(failures).toEqual([])
+      expect(sentRequests).toBe(CALLS)
 
-    // --- The database against the model ---
-    const pairs = owned.flat().filter((p) => p.exists)
-    const emails = new Set(pairs.map((p) => p.email))
-    const customers = await node.db
-      .selectFrom('customers')
-      .select(['id', 'email', 'name', 'created_at', 'last_activity_at'])
-      .where('account_id', '=', seeded.accountId)
-      .execute()
-    // The exact number of customers, no duplicate email, each the id every response named.
-    expect(customers.length).toBe(emails.size)
-    expect(new Set(customers.map((c) => c.email)).size).toBe(customers.length)
-    for (const c of customers) expect(customerOf.get(c.email), c.email).toBe(c.id)
-    // Exactly one identify answered created: true per customer, however the loops raced.
-    for (const email of emails) expect(createdCount.get(email) ?? 0, email).toBe(1)
+      // --- The database against the model ---
+      const pairs = owned.flat().filter((p) => p.exists)
+      const emails = new Set(pairs.map((p) => p.email))
+      const customers = await node.db
+        .selectFrom('customers')
+        .select(['id', 'email', 'name', 'created_at', 'last_activity_at'])
+        .where('account_id', '=', seeded.accountId)
+        .execute()
+      // The exact number of customers, no duplicate email, each the id every response named.
+      expect(customers.length).toBe(emails.size)
+      expect(new Set(customers.map((c) => c.email)).size).toBe(customers.length)
+      for (const c of customers) expect(customerOf.get(c.email), c.email).toBe(c.id)
+      // Exactly one identify answered created: true per customer, however the loops raced.
+      for (const email of emails) expect(createdCount.get(email) ?? 0, email).toBe(1)
 
-    const relations = await node.db
-      .selectFrom('customer_projects as r')
-      .innerJoin('customers as c', 'c.id', 'r.customer_id')
-      .select(['c.email', 'r.project_id', 'r.status', 'r.params'])
-      .select(['r.first_seen_at', 'r.last_activity_at'])
-      .where('r.account_id', '=', seeded.accountId)
-      .execute()
-    expect(relations.length).toBe(pairs.length)
-    const byKey = new Map(relations.map((r) => [`${r.email}|${r.project_id}`, r]))
-    for (const pair of pairs) {
-      const r = byKey.get(`${pair.email}|${projectIds[pair.project]}`)
-      const where = `${pair.email} in project ${pair.project}`
-      expect(r, where).toBeDefined()
-      // The last write per key: status and params exactly as this pair's own writes left them.
-      expect(r!.status, where).toBe(pair.status)
-      expect(r!.params, where).toEqual(pair.params)
-      // Activity never behind the newest write, never ahead of it; first seen at the earliest.
-      expect(+r!.last_activity_at, where).toBeGreaterThanOrEqual(pair.lastActivity[0])
-      expect(+r!.last_activity_at, where).toBeLessThanOrEqual(pair.lastActivity[1])
-      expect(+r!.first_seen_at, where).toBeGreaterThanOrEqual(pair.firstSeen[0])
-      expect(+r!.first_seen_at, where).toBeLessThanOrEqual(pair.firstSeen[1])
-    }
-    for (const c of customers) {
-      const own = relations.filter((r) => r.email === c.email)
-      const mine = pairs.filter((p) => p.email === c.email)
-      // The customer's activity is its newest relation's; it was created when first seen anywhere.
-      expect(+c.last_activity_at, c.email).toBe(Math.max(...own.map((r) => +r.last_activity_at)))
-      expect(+c.created_at, c.email).toBe(Math.min(...own.map((r) => +r.first_seen_at)))
-      // The name is global and raced: the last non-empty one some loop sent, or none at all.
-      const candidates = mine.map((p) => p.lastName).filter((n) => n !== null)
-      if (candidates.length === 0) expect(c.name, c.email).toBeNull()
-      else expect(candidates, c.email).toContain(c.name)
-    }
+      const relations = await node.db
+        .selectFrom('customer_projects as r')
+        .innerJoin('customers as c', 'c.id', 'r.customer_id')
+        .select(['c.email', 'r.project_id', 'r.status', 'r.params'])
+        .select(['r.first_seen_at', 'r.last_activity_at'])
+        .where('r.account_id', '=', seeded.accountId)
+        .execute()
+      expect(relations.length).toBe(pairs.length)
+      const byKey = new Map(relations.map((r) => [`${r.email}|${r.project_id}`, r]))
+      for (const pair of pairs) {
+        const r = byKey.get(`${pair.email}|${projectIds[pair.project]}`)
+        const where = `${pair.email} in project ${pair.project}`
+        expect(r, where).toBeDefined()
+        // The last write per key: status and params exactly as this pair's own writes left them.
+        expect(r!.status, where).toBe(pair.status)
+        expect(r!.params, where).toEqual(pair.params)
+        // Activity never behind the newest write, never ahead of it; first seen at the earliest.
+        expect(+r!.last_activity_at, where).toBeGreaterThanOrEqual(pair.lastActivity[0])
+        expect(+r!.last_activity_at, where).toBeLessThanOrEqual(pair.lastActivity[1])
+        expect(+r!.first_seen_at, where).toBeGreaterThanOrEqual(pair.firstSeen[0])
+        expect(+r!.first_seen_at, where).toBeLessThanOrEqual(pair.firstSeen[1])
+      }
+      for (const c of customers) {
+        const own = relations.filter((r) => r.email === c.email)
+        const mine = pairs.filter((p) => p.email === c.email)
+        // The customer's activity is its newest relation's; it was created when first seen anywhere.
+        expect(+c.last_activity_at, c.email).toBe(Math.max(...own.map((r) => +r.last_activity_at)))
+        expect(+c.created_at, c.email).toBe(Math.min(...own.map((r) => +r.first_seen_at)))
+        // The name is global and raced: the last non-empty one some loop sent, or none at all.
+        const candidates = mine.map((p) => p.lastName).filter((n) => n !== null)
+        if (candidates.length === 0) expect(c.name, c.email).toBeNull()
+        else expect(candidates, c.email).toContain(c.name)
+      }
 
-    // No relation without its customer, none across accounts (the foreign keys say so; so must
-    // the data).
-    const { rows: orphans } = await sql<{ n: number }>`
+      // No relation without its customer, none across accounts (the foreign keys say so; so must
+      // the data).
+      const { rows: orphans } = await sql<{ n: number }>`
       SELECT count(*)::int AS n FROM customer_projects r
       LEFT JOIN customers c ON c.id = r.customer_id
       WHERE c.id IS NULL OR c.account_id <> r.account_id`.execute(node.db)
-    expect(orphans[0]!.n).toBe(0)
-  }, Math.max(120_000, CALLS * 10))
+      expect(orphans[0]!.n).toBe(0)
+    },
+    Math.max(120_000, CALLS * 10),
+  )
 })

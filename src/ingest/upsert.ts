@@ -214,6 +214,8 @@ async function write(
       return { type: 'identify', customerId: ident!.id, created: ident!.created }
     }
     const id = ident?.id ?? pinged.get(group)?.id
-    return id === undefined ? { type: 'ping', found: false } : { type: 'ping', found: true, customerId: id }
+    return id === undefined
+      ? { type: 'ping', found: false }
+      : { type: 'ping', found: true, customerId: id }
   })
 }

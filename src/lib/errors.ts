@@ -42,7 +42,11 @@ export class ApiError extends Error {
     return ERROR_STATUS[this.code]
   }
   toJSON() {
-    return { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) }
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.details ? { details: this.details } : {}),
+    }
   }
 }
 
@@ -71,7 +75,8 @@ export function isDatabaseUnavailable(err: unknown): boolean {
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err
   if (err instanceof HTTPException) {
-    if (err.status === 413) return new ApiError('payload_too_large', err.message || 'Request body too large')
+    if (err.status === 413)
+      return new ApiError('payload_too_large', err.message || 'Request body too large')
     if (err.status === 400) return new ApiError('invalid_json', err.message || 'Malformed request')
     return new ApiError('internal', 'Internal error')
   }

@@ -6,7 +6,11 @@ const ITERATIONS = 100_000
 const b64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes))
 const unb64 = (s: string) => Uint8Array.from(atob(s), (ch) => ch.charCodeAt(0))
 
-async function derive(password: string, salt: BufferSource, iterations: number): Promise<Uint8Array> {
+async function derive(
+  password: string,
+  salt: BufferSource,
+  iterations: number,
+): Promise<Uint8Array> {
   const key = await crypto.subtle.importKey(
     'raw',
     new TextEncoder().encode(password),

@@ -3,7 +3,11 @@ import type { Context } from 'hono'
 import type { VNode } from 'preact'
 import { renderToString } from 'preact-render-to-string'
 
-export function renderPage(c: Context, page: VNode, status: 200 | 400 | 403 | 404 | 422 | 429 = 200) {
+export function renderPage(
+  c: Context,
+  page: VNode,
+  status: 200 | 400 | 403 | 404 | 422 | 429 = 200,
+) {
   return c.html('<!doctype html>' + renderToString(page), status)
 }
 

@@ -33,9 +33,13 @@ const actor = 'token:1'
 it('merges, undoes to the exact snapshot, and deletes over Neon HTTP', async () => {
   const { accountId, projects } = await seedAccount(t.db)
   const [a, b] = projects.map((p) => p.project.id) as [number, number]
-  const [work] = await ingestForProject(neonDb, a, [{ type: 'identify', email: 'n@work.example', params: { p: 1 } }])
+  const [work] = await ingestForProject(neonDb, a, [
+    { type: 'identify', email: 'n@work.example', params: { p: 1 } },
+  ])
   await ingestForProject(neonDb, b, [{ type: 'identify', email: 'n@work.example', status: 'paid' }])
-  const [home] = await ingestForProject(neonDb, b, [{ type: 'identify', email: 'n@home.example', params: { q: 2 } }])
+  const [home] = await ingestForProject(neonDb, b, [
+    { type: 'identify', email: 'n@home.example', params: { q: 2 } },
+  ])
   const survivorId = (work as { customerId: number }).customerId
   const absorbedId = (home as { customerId: number }).customerId
   const before = await snapshot(t.db)
@@ -63,9 +67,17 @@ it('imports a CSV over Neon HTTP', async () => {
   const project = projects[0]!.project
   const csv = 'email;name;plan\nx@n.example;X;pro\ny@n.example;Y;basic\nbad;Z;pro\n'
   const { importId } = await createImport(neonDb, {
-    accountId, projectId: project.id, filename: 'n.csv', body: new Blob([csv]).stream(),
+    accountId,
+    projectId: project.id,
+    filename: 'n.csv',
+    body: new Blob([csv]).stream(),
   })
-  const r = await importToEnd(neonDb, accountId, importId, suggestMapping(['email', 'name', 'plan'], [], project.slug))
+  const r = await importToEnd(
+    neonDb,
+    accountId,
+    importId,
+    suggestMapping(['email', 'name', 'plan'], [], project.slug),
+  )
   expect(r.dryRun).toEqual({ created: 2, updated: 0, merged: 0, rejected: 1 })
   expect(r.counts).toEqual(r.dryRun)
 })

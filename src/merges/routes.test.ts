@@ -20,8 +20,12 @@ async function signedIn(email: string) {
   await b.signUp(email)
   await b.get('/projects')
   await b.post('/projects', { name: 'App A' })
-  const p = await t.db.selectFrom('projects as p').innerJoin('users as u', 'u.account_id', 'p.account_id')
-    .select(['p.id', 'p.account_id']).where('u.email', '=', email).executeTakeFirstOrThrow()
+  const p = await t.db
+    .selectFrom('projects as p')
+    .innerJoin('users as u', 'u.account_id', 'p.account_id')
+    .select(['p.id', 'p.account_id'])
+    .where('u.email', '=', email)
+    .executeTakeFirstOrThrow()
   const id = async (customer: string) => {
     const [r] = await ingestForProject(t.db, p.id, [{ type: 'identify', email: customer }])
     return (r as { customerId: number }).customerId
@@ -37,7 +41,10 @@ describe('merge, undo, delete in the dashboard', () => {
     const page = await b.get(`/customers/${work}/manage`)
     expect(page.html).toContain('Merge with another customer')
 
-    const merged = await b.post(`/customers/${work}/merge`, { other: 'ANN@home.example ', keep: 'other' })
+    const merged = await b.post(`/customers/${work}/merge`, {
+      other: 'ANN@home.example ',
+      keep: 'other',
+    })
     expect(merged.location).toBe(`/customers/${home}/manage?done=merged`)
     const after = await b.get(merged.location!)
     expect(after.html).toContain('ann@work.example merged')
@@ -51,18 +58,28 @@ describe('merge, undo, delete in the dashboard', () => {
     await b.get(`/customers/${work}/manage`)
     const deleted = await b.post(`/customers/${work}/delete`, { confirm: 'ann@work.example' })
     expect(deleted.location).toBe('/customers')
-    expect(await t.db.selectFrom('customers').select('id').where('id', '=', work).execute()).toEqual([])
+    expect(
+      await t.db.selectFrom('customers').select('id').where('id', '=', work).execute(),
+    ).toEqual([])
   })
 
   it('answers a missing other customer with the reason, and keeps accounts apart', async () => {
     const { b, id } = await signedIn('m-a@example.com')
     const mine = await id('mine@x.example')
-    expect((await b.post(`/customers/${mine}/merge`, { other: 'nobody@x.example' })).status).toBe(400)
+    expect((await b.post(`/customers/${mine}/merge`, { other: 'nobody@x.example' })).status).toBe(
+      400,
+    )
     const { b: other } = await signedIn('m-b@example.com')
     expect((await other.get(`/customers/${mine}/manage`)).status).toBe(404)
-    expect((await other.post(`/customers/${mine}/delete`, { confirm: 'mine@x.example' })).status).toBe(404)
-    expect((await other.post(`/customers/${mine}/merge`, { other: 'mine@x.example' })).status).toBe(404)
-    expect(await t.db.selectFrom('customers').select('id').where('id', '=', mine).execute()).toHaveLength(1)
+    expect(
+      (await other.post(`/customers/${mine}/delete`, { confirm: 'mine@x.example' })).status,
+    ).toBe(404)
+    expect((await other.post(`/customers/${mine}/merge`, { other: 'mine@x.example' })).status).toBe(
+      404,
+    )
+    expect(
+      await t.db.selectFrom('customers').select('id').where('id', '=', mine).execute(),
+    ).toHaveLength(1)
   })
 })
 
@@ -73,7 +90,9 @@ describe('API tokens settings', () => {
     await b.get('/settings/tokens')
     const created = await b.post('/settings/tokens', { name: 'my script' })
     const token = /data-testid="new-token">(tcrm_acct_[0-9A-Za-z]+)</.exec(created.html)![1]!
-    const api = await app.request('/v1/customers', { headers: { Authorization: `Bearer ${token}` } })
+    const api = await app.request('/v1/customers', {
+      headers: { Authorization: `Bearer ${token}` },
+    })
     expect(((await api.json()) as { customers: unknown[] }).customers).toHaveLength(1)
     const list = await b.get('/settings/tokens')
     expect(list.html).not.toContain(token)
@@ -82,7 +101,9 @@ describe('API tokens settings', () => {
     await other.get('/settings/tokens')
     expect((await other.post(`/settings/tokens/${tokenId}/revoke`)).status).toBe(404)
     expect((await b.post(`/settings/tokens/${tokenId}/revoke`)).status).toBe(303)
-    const refused = await app.request('/v1/customers', { headers: { Authorization: `Bearer ${token}` } })
+    const refused = await app.request('/v1/customers', {
+      headers: { Authorization: `Bearer ${token}` },
+    })
     expect(refused.status).toBe(403)
   })
 })

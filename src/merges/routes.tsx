@@ -21,18 +21,32 @@ function idParam(c: Ctx): number {
 }
 
 async function findCustomer(c: Ctx, where: { id?: number; email?: string }) {
-  let q = c.var.db.selectFrom('customers').select(['id', 'email', 'name']).where('account_id', '=', user(c).accountId)
+  let q = c.var.db
+    .selectFrom('customers')
+    .select(['id', 'email', 'name'])
+    .where('account_id', '=', user(c).accountId)
   if (where.id !== undefined) q = q.where('id', '=', where.id)
   if (where.email !== undefined) q = q.where('email', '=', where.email)
   return q.executeTakeFirst()
 }
 
-async function managePage(c: Ctx, id: number, extra: { notice?: string; error?: string } = {}, status: 200 | 400 | 404 = 200) {
+async function managePage(
+  c: Ctx,
+  id: number,
+  extra: { notice?: string; error?: string } = {},
+  status: 200 | 400 | 404 = 200,
+) {
   const customer = await findCustomer(c, { id })
   if (!customer) throw new ApiError('not_found', 'No such customer in your account')
   const merges = await listMerges(c.var.db, user(c).accountId, id)
   const page = (
-    <ManageCustomerPage customer={customer} merges={merges} userEmail={user(c).email} csrfToken={c.var.csrfToken} {...extra} />
+    <ManageCustomerPage
+      customer={customer}
+      merges={merges}
+      userEmail={user(c).email}
+      csrfToken={c.var.csrfToken}
+      {...extra}
+    />
   )
   return renderPage(c, page, status)
 }
@@ -41,7 +55,8 @@ export function mergeDashboardRoutes() {
   const app = new Hono<HonoEnv>()
 
   app.get('/customers/:id{[0-9]+}/manage', requireUser(), async function manage(c) {
-    const notice = { merged: 'Merged.', undone: 'Merge undone.' }[c.req.query('done') ?? ''] ?? undefined
+    const notice =
+      { merged: 'Merged.', undone: 'Merge undone.' }[c.req.query('done') ?? ''] ?? undefined
     return managePage(c, idParam(c), { notice })
   })
 
@@ -50,12 +65,23 @@ export function mergeDashboardRoutes() {
     const form = await c.req.parseBody()
     const otherEmail = normaliseEmail(String(form.other ?? ''))
     const other = otherEmail ? await findCustomer(c, { email: otherEmail }) : undefined
-    if (!other) return managePage(c, id, { error: `No customer with the email ${otherEmail || '(empty)'} in your account.` }, 400)
+    if (!other)
+      return managePage(
+        c,
+        id,
+        { error: `No customer with the email ${otherEmail || '(empty)'} in your account.` },
+        400,
+      )
     if (other.id === id) return managePage(c, id, { error: 'That is this customer.' }, 400)
     const keepThis = form.keep !== 'other'
     const survivorId = keepThis ? id : other.id
     const absorbedId = keepThis ? other.id : id
-    await mergeCustomers(c.var.db, { accountId: user(c).accountId, survivorId, absorbedId, actor: actor(c) })
+    await mergeCustomers(c.var.db, {
+      accountId: user(c).accountId,
+      survivorId,
+      absorbedId,
+      actor: actor(c),
+    })
     return c.redirect(`/customers/${survivorId}/manage?done=merged`, 303)
   })
 
@@ -83,9 +109,18 @@ export function mergeDashboardRoutes() {
     if (!customer) throw new ApiError('not_found', 'No such customer in your account')
     const form = await c.req.parseBody()
     if (normaliseEmail(String(form.confirm ?? '')) !== customer.email) {
-      return managePage(c, id, { error: 'Type the customer’s email exactly to confirm the deletion.' }, 400)
+      return managePage(
+        c,
+        id,
+        { error: 'Type the customer’s email exactly to confirm the deletion.' },
+        400,
+      )
     }
-    await deleteCustomer(c.var.db, { accountId: user(c).accountId, customerId: id, actor: actor(c) })
+    await deleteCustomer(c.var.db, {
+      accountId: user(c).accountId,
+      customerId: id,
+      actor: actor(c),
+    })
     return c.redirect('/customers', 303)
   })
 

@@ -22,7 +22,11 @@ afterAll(() => t.close())
 beforeEach(async () => {
   const seeded = await seedAccount(t.db, ['App A', 'App B', 'App C'])
   accountId = seeded.accountId
-  ;[projectA, projectB, projectC] = seeded.projects.map((p) => p.project.id) as [number, number, number]
+  ;[projectA, projectB, projectC] = seeded.projects.map((p) => p.project.id) as [
+    number,
+    number,
+    number,
+  ]
 })
 
 const actor = 'user:1'
@@ -44,19 +48,29 @@ async function relations(customerId: number) {
 /** Two records of one person: ann@work in A and B, ann@home in B and C. */
 async function twoRecords() {
   const work = await identify(projectA, {
-    email: 'ann@work.example', name: 'Ann', status: 'paid', params: { plan: 'pro', seats: 3 },
+    email: 'ann@work.example',
+    name: 'Ann',
+    status: 'paid',
+    params: { plan: 'pro', seats: 3 },
     timestamp: new Date('2026-03-01T10:00:00Z'),
   })
   await identify(projectB, {
-    email: 'ann@work.example', status: 'free', params: { source: 'work', shared: 'work' },
+    email: 'ann@work.example',
+    status: 'free',
+    params: { source: 'work', shared: 'work' },
     timestamp: new Date('2026-04-01T10:00:00Z'),
   })
   const home = await identify(projectB, {
-    email: 'ann@home.example', name: 'Ann Home', status: 'trial', params: { shared: 'home', extra: true },
+    email: 'ann@home.example',
+    name: 'Ann Home',
+    status: 'trial',
+    params: { shared: 'home', extra: true },
     timestamp: new Date('2026-02-01T10:00:00Z'),
   })
   await identify(projectC, {
-    email: 'ann@home.example', status: 'churned', params: { x: 1 },
+    email: 'ann@home.example',
+    status: 'churned',
+    params: { x: 1 },
     timestamp: new Date('2026-05-01T10:00:00Z'),
   })
   return { work, home }
@@ -82,7 +96,11 @@ describe('merge', () => {
     const c = rels.find((r) => r.project_id === projectC)!
     expect(c).toMatchObject({ status: 'churned', params: { x: 1 } })
 
-    const customer = await t.db.selectFrom('customers').selectAll().where('id', '=', work).executeTakeFirstOrThrow()
+    const customer = await t.db
+      .selectFrom('customers')
+      .selectAll()
+      .where('id', '=', work)
+      .executeTakeFirstOrThrow()
     expect(customer).toMatchObject({ email: 'ann@work.example', name: 'Ann' })
     expect(customer.created_at.toISOString()).toBe('2026-02-01T10:00:00.000Z')
     expect(customer.last_activity_at.toISOString()).toBe('2026-05-01T10:00:00.000Z')
@@ -92,9 +110,20 @@ describe('merge', () => {
 
   it('turns the absorbed email into an alias of the survivor', async () => {
     const { work, home } = await twoRecords()
-    const { mergeId } = await mergeCustomers(t.db, { accountId, survivorId: work, absorbedId: home, actor })
-    const aliases = await t.db.selectFrom('customer_aliases').selectAll().where('account_id', '=', accountId).execute()
-    expect(aliases).toMatchObject([{ email: 'ann@home.example', customer_id: work, merge_id: mergeId }])
+    const { mergeId } = await mergeCustomers(t.db, {
+      accountId,
+      survivorId: work,
+      absorbedId: home,
+      actor,
+    })
+    const aliases = await t.db
+      .selectFrom('customer_aliases')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .execute()
+    expect(aliases).toMatchObject([
+      { email: 'ann@home.example', customer_id: work, merge_id: mergeId },
+    ])
   })
 
   it('routes a later identify with the absorbed email to the survivor, creating nobody', async () => {
@@ -102,8 +131,15 @@ describe('merge', () => {
     await mergeCustomers(t.db, { accountId, survivorId: work, absorbedId: home, actor })
     const id = await identify(projectC, { email: 'ann@home.example', params: { late: true } })
     expect(id).toBe(work)
-    expect((await relations(work)).find((r) => r.project_id === projectC)!.params).toEqual({ x: 1, late: true })
-    const all = await t.db.selectFrom('customers').select('email').where('account_id', '=', accountId).execute()
+    expect((await relations(work)).find((r) => r.project_id === projectC)!.params).toEqual({
+      x: 1,
+      late: true,
+    })
+    const all = await t.db
+      .selectFrom('customers')
+      .select('email')
+      .where('account_id', '=', accountId)
+      .execute()
     expect(all).toEqual([{ email: 'ann@work.example' }])
   })
 
@@ -113,8 +149,11 @@ describe('merge', () => {
     await mergeCustomers(t.db, { accountId, survivorId: home, absorbedId: old, actor })
     await mergeCustomers(t.db, { accountId, survivorId: work, absorbedId: home, actor })
     const aliases = await t.db
-      .selectFrom('customer_aliases').select(['email', 'customer_id'])
-      .where('account_id', '=', accountId).orderBy('email').execute()
+      .selectFrom('customer_aliases')
+      .select(['email', 'customer_id'])
+      .where('account_id', '=', accountId)
+      .orderBy('email')
+      .execute()
     expect(aliases).toEqual([
       { email: 'ann@home.example', customer_id: work },
       { email: 'ann@old.example', customer_id: work },
@@ -130,7 +169,12 @@ describe('merge', () => {
       mergeCustomers(t.db, { accountId, survivorId: work, absorbedId: stranger, actor }),
     ).rejects.toMatchObject({ code: 'not_found' })
     await expect(
-      mergeCustomers(t.db, { accountId: other.accountId, survivorId: stranger, absorbedId: work, actor }),
+      mergeCustomers(t.db, {
+        accountId: other.accountId,
+        survivorId: stranger,
+        absorbedId: work,
+        actor,
+      }),
     ).rejects.toMatchObject({ code: 'not_found' })
     await expect(
       mergeCustomers(t.db, { accountId, survivorId: work, absorbedId: work, actor }),
@@ -150,7 +194,13 @@ describe('merge', () => {
     const before = await snapshot(t.db)
     const merges = await t.db.selectFrom('merges').select('id').execute()
     await expect(
-      mergeCustomers(t.db, { accountId, survivorId: work, absorbedId: home, actor, failForTest: true }),
+      mergeCustomers(t.db, {
+        accountId,
+        survivorId: work,
+        absorbedId: home,
+        actor,
+        failForTest: true,
+      }),
     ).rejects.toThrow(/division by zero/)
     expect(await snapshot(t.db)).toEqual(before)
     expect(await t.db.selectFrom('merges').select('id').execute()).toEqual(merges)
@@ -164,7 +214,12 @@ describe('undo', () => {
     await mergeCustomers(t.db, { accountId, survivorId: home, absorbedId: old, actor })
     const before = await snapshot(t.db)
 
-    const { mergeId } = await mergeCustomers(t.db, { accountId, survivorId: work, absorbedId: home, actor })
+    const { mergeId } = await mergeCustomers(t.db, {
+      accountId,
+      survivorId: work,
+      absorbedId: home,
+      actor,
+    })
     expect(await snapshot(t.db)).not.toEqual(before)
     const undone = await undoMerge(t.db, { accountId, mergeId, actor })
 
@@ -174,7 +229,12 @@ describe('undo', () => {
 
   it('refuses (409) once new data arrived for the survivor, and changes nothing', async () => {
     const { work, home } = await twoRecords()
-    const { mergeId } = await mergeCustomers(t.db, { accountId, survivorId: work, absorbedId: home, actor })
+    const { mergeId } = await mergeCustomers(t.db, {
+      accountId,
+      survivorId: work,
+      absorbedId: home,
+      actor,
+    })
     await identify(projectA, { email: 'ann@work.example', params: { seats: 4 } })
     const after = await snapshot(t.db)
     await expect(undoMerge(t.db, { accountId, mergeId, actor })).rejects.toMatchObject({
@@ -187,9 +247,21 @@ describe('undo', () => {
   it('refuses a second undo, an undo out of order, and a merge of another account', async () => {
     const { work, home } = await twoRecords()
     const old = await identify(projectA, { email: 'ann@old.example' })
-    const first = await mergeCustomers(t.db, { accountId, survivorId: work, absorbedId: home, actor })
-    const second = await mergeCustomers(t.db, { accountId, survivorId: work, absorbedId: old, actor })
-    await expect(undoMerge(t.db, { accountId, mergeId: first.mergeId, actor })).rejects.toMatchObject({
+    const first = await mergeCustomers(t.db, {
+      accountId,
+      survivorId: work,
+      absorbedId: home,
+      actor,
+    })
+    const second = await mergeCustomers(t.db, {
+      accountId,
+      survivorId: work,
+      absorbedId: old,
+      actor,
+    })
+    await expect(
+      undoMerge(t.db, { accountId, mergeId: first.mergeId, actor }),
+    ).rejects.toMatchObject({
       code: 'conflict',
       message: expect.stringMatching(/later merge/),
     })
@@ -198,7 +270,9 @@ describe('undo', () => {
       undoMerge(t.db, { accountId: other.accountId, mergeId: second.mergeId, actor }),
     ).rejects.toMatchObject({ code: 'not_found' })
     await undoMerge(t.db, { accountId, mergeId: second.mergeId, actor })
-    await expect(undoMerge(t.db, { accountId, mergeId: second.mergeId, actor })).rejects.toMatchObject({
+    await expect(
+      undoMerge(t.db, { accountId, mergeId: second.mergeId, actor }),
+    ).rejects.toMatchObject({
       code: 'conflict',
       message: expect.stringMatching(/already been undone/),
     })
@@ -219,7 +293,11 @@ describe('delete (GDPR erasure)', () => {
       await Promise.all(
         ['customers', 'customer_projects', 'customer_aliases', 'merges', 'audit_events'].map(
           async (table) =>
-            (await sql`SELECT * FROM ${sql.table(table)} WHERE account_id = ${accountId}`.execute(t.db)).rows,
+            (
+              await sql`SELECT * FROM ${sql.table(table)} WHERE account_id = ${accountId}`.execute(
+                t.db,
+              )
+            ).rows,
         ),
       ),
     )
@@ -228,9 +306,14 @@ describe('delete (GDPR erasure)', () => {
     }
     expect(dump).toContain('someone@else.example')
     const audit = await t.db
-      .selectFrom('audit_events').selectAll()
-      .where('account_id', '=', accountId).where('action', '=', 'customer.deleted').execute()
-    expect(audit).toMatchObject([{ customer_id: work, detail: { projects: 3, merges: 1, aliases: 1 } }])
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .where('action', '=', 'customer.deleted')
+      .execute()
+    expect(audit).toMatchObject([
+      { customer_id: work, detail: { projects: 3, merges: 1, aliases: 1 } },
+    ])
     expect(await relations(keep)).toHaveLength(1)
   })
 

@@ -25,7 +25,10 @@ export interface MergeInput {
  * blank). The absorbed customer is deleted, its email becomes an alias that routes later
  * identify/ping calls to the survivor, and the merge keeps a snapshot of both so it can be undone.
  */
-export async function mergeCustomers(db: Kysely<Database>, input: MergeInput): Promise<{ mergeId: number }> {
+export async function mergeCustomers(
+  db: Kysely<Database>,
+  input: MergeInput,
+): Promise<{ mergeId: number }> {
   const { accountId: acct, survivorId: surv, absorbedId: abs, actor } = input
   if (surv === abs) {
     throw new ApiError('validation_failed', 'A customer cannot be merged into itself', [
@@ -113,7 +116,9 @@ audit AS (
 )
 SELECT m.id, CASE WHEN ${input.failForTest === true} THEN 1 / 0 END AS fail
 FROM m, (SELECT count(*) FROM gone) g, (SELECT count(*) FROM alias) al, (SELECT count(*) FROM survivor) sv,
-  (SELECT count(*) FROM dropped) d, (SELECT count(*) FROM repointed) rp, (SELECT count(*) FROM audit) au`.execute(db)
+  (SELECT count(*) FROM dropped) d, (SELECT count(*) FROM repointed) rp, (SELECT count(*) FROM audit) au`.execute(
+    db,
+  )
   const row = result.rows[0]
   if (!row) throw await whyNotFound(db, acct, [surv, abs])
   return { mergeId: row.id }
@@ -170,7 +175,10 @@ FROM merges m WHERE m.id = ${mergeId} AND m.account_id = ${accountId}`.execute(d
     )
   }
   if (b.email_taken) {
-    return new ApiError('conflict', 'A customer with the absorbed email exists again; undo would duplicate it')
+    return new ApiError(
+      'conflict',
+      'A customer with the absorbed email exists again; undo would duplicate it',
+    )
   }
   return null
 }
@@ -183,7 +191,10 @@ FROM merges m WHERE m.id = ${mergeId} AND m.account_id = ${accountId}`.execute(d
  * that arrived after the merge. The checks are repeated inside the statement, so a write racing
  * the undo makes it refuse rather than half-apply.
  */
-export async function undoMerge(db: Kysely<Database>, input: UndoInput): Promise<{ customerIds: number[] }> {
+export async function undoMerge(
+  db: Kysely<Database>,
+  input: UndoInput,
+): Promise<{ customerIds: number[] }> {
   const blocker = await undoBlocker(db, input.accountId, input.mergeId)
   if (blocker) throw blocker
   const result = await sql<{ survivor_id: number; absorbed_id: number }>`
@@ -334,7 +345,15 @@ FROM counts, customer_gone, (SELECT count(*) FROM audit) au`.execute(db)
 export async function listMerges(db: Kysely<Database>, accountId: number, customerId: number) {
   return db
     .selectFrom('merges')
-    .select(['id', 'survivor_id', 'absorbed_id', 'absorbed_email', 'actor', 'created_at', 'undone_at'])
+    .select([
+      'id',
+      'survivor_id',
+      'absorbed_id',
+      'absorbed_email',
+      'actor',
+      'created_at',
+      'undone_at',
+    ])
     .where('account_id', '=', accountId)
     .where('survivor_id', '=', customerId)
     .orderBy('created_at', 'desc')

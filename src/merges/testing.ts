@@ -8,7 +8,9 @@ export async function snapshot(db: Kysely<Database>) {
   const out: Record<string, unknown[]> = {}
   for (const table of tables) {
     const { rows } = await sql<{ row: string }>`
-      SELECT to_jsonb(t)::text AS row FROM ${sql.table(table)} t ORDER BY to_jsonb(t)::text`.execute(db)
+      SELECT to_jsonb(t)::text AS row FROM ${sql.table(table)} t ORDER BY to_jsonb(t)::text`.execute(
+      db,
+    )
     out[table] = rows.map((r) => r.row)
   }
   return out

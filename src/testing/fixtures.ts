@@ -7,7 +7,10 @@ let counter = 0
 
 export async function seedAccount(db: Kysely<Database>, projectNames = ['App A', 'App B']) {
   const email = `owner${++counter}-${Date.now()}@example.com`
-  const { accountId, userId } = await createAccount(db, { email, password: 'correct horse battery' })
+  const { accountId, userId } = await createAccount(db, {
+    email,
+    password: 'correct horse battery',
+  })
   const projects = []
   for (const name of projectNames) projects.push(await createProject(db, { accountId, name }))
   return { accountId, userId, email, password: 'correct horse battery', projects }

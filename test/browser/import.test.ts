@@ -22,8 +22,18 @@ const ROWS = 20_000
 async function watchProgress(page: Page, done: string) {
   const seen: string[] = []
   for (let i = 0; i < 600; i++) {
-    if (await page.getByText(done).first().isVisible().catch(() => false)) return seen
-    const text = await page.getByTestId('progress-text').textContent({ timeout: 100 }).catch(() => null)
+    if (
+      await page
+        .getByText(done)
+        .first()
+        .isVisible()
+        .catch(() => false)
+    )
+      return seen
+    const text = await page
+      .getByTestId('progress-text')
+      .textContent({ timeout: 100 })
+      .catch(() => null)
     if (text && seen.at(-1) !== text) seen.push(text.trim())
     await page.waitForTimeout(100)
   }
@@ -46,15 +56,20 @@ it('imports a CSV with a live progress indicator and a dry run first', async () 
   await page.goto(base + '/customers')
   await page.getByRole('link', { name: 'Import CSV' }).click()
   let csv = 'Email,Name,Status,Plan,MRR\r\n'
-  for (let i = 0; i < ROWS; i++) csv += `person${i}@bulk.example,"Person ${i}",${i % 4 ? 'free' : 'paid'},pro,${i % 50}\r\n`
+  for (let i = 0; i < ROWS; i++)
+    csv += `person${i}@bulk.example,"Person ${i}",${i % 4 ? 'free' : 'paid'},pro,${i % 50}\r\n`
   csv += 'not-an-email,Broken,free,pro,1\r\n'
-  await page.getByLabel(/CSV file/).setInputFiles({ name: 'people.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) })
+  await page
+    .getByLabel(/CSV file/)
+    .setInputFiles({ name: 'people.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) })
   // With JS the file goes as the raw request body to the streaming route, not as a multipart form.
   const posts: string[] = []
   page.on('request', (r) => {
     if (r.method() === 'POST') posts.push(new URL(r.url()).pathname)
   })
-  const sent = page.waitForRequest((r) => r.method() === 'POST' && r.url().includes('/imports/stream'))
+  const sent = page.waitForRequest(
+    (r) => r.method() === 'POST' && r.url().includes('/imports/stream'),
+  )
   await page.getByRole('button', { name: 'Upload and map columns' }).click()
   const upload = await sent
   expect(upload.headers()['content-type']).toBe('text/csv')
@@ -69,8 +84,12 @@ it('imports a CSV with a live progress indicator and a dry run first', async () 
 
   await page.getByRole('button', { name: 'Dry run', exact: true }).click()
   const dry = await watchProgress(page, 'would be created')
-  await expect(page.getByTestId('counts').textContent()).resolves.toMatch(/20,000 would be created.*1 would be rejected/)
-  await expect(page.getByText('Line 20002: email is not a valid email address').isVisible()).resolves.toBe(true)
+  await expect(page.getByTestId('counts').textContent()).resolves.toMatch(
+    /20,000 would be created.*1 would be rejected/,
+  )
+  await expect(
+    page.getByText('Line 20002: email is not a valid email address').isVisible(),
+  ).resolves.toBe(true)
   await screenshot(page, 'import-02-dry-run')
 
   await page.getByRole('button', { name: /^Import 20,000 rows$/ }).click()
@@ -108,7 +127,9 @@ it('falls back to the multipart form without JS, and shows a refused file on the
   await page.getByRole('button', { name: 'Create project' }).click()
   await page.goto(base + '/imports/new')
   const csv = 'email,name\r\nann@nojs.example,Ann\r\n'
-  await page.getByLabel(/CSV file/).setInputFiles({ name: 'few.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) })
+  await page
+    .getByLabel(/CSV file/)
+    .setInputFiles({ name: 'few.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) })
   const sent = page.waitForRequest((r) => r.method() === 'POST')
   await page.getByRole('button', { name: 'Upload and map columns' }).click()
   const upload = await sent
@@ -123,12 +144,16 @@ it('falls back to the multipart form without JS, and shows a refused file on the
   await js.context.addCookies(cookies)
   await js.page.goto(base + '/imports/new')
   const broken = 'email\n"never closed\n'
-  await js.page.getByLabel(/CSV file/).setInputFiles({ name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from(broken) })
+  await js.page
+    .getByLabel(/CSV file/)
+    .setInputFiles({ name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from(broken) })
   await js.page.getByRole('button', { name: 'Upload and map columns' }).click()
   await expect(js.page.getByRole('alert').textContent()).resolves.toBeTruthy()
   await js.page.getByText(/not valid CSV/).waitFor()
   expect(js.page.url()).toBe(base + '/imports/new')
-  await expect(js.page.getByRole('button', { name: 'Upload and map columns' }).isEnabled()).resolves.toBe(true)
+  await expect(
+    js.page.getByRole('button', { name: 'Upload and map columns' }).isEnabled(),
+  ).resolves.toBe(true)
   // The 400 answer is the refusal itself; nothing else went wrong on the page.
   expect(js.problems.filter((p) => !p.includes('400'))).toEqual([])
   await js.context.close()

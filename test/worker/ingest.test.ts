@@ -19,7 +19,12 @@ beforeAll(() => {
   sql = neon(bindings.DATABASE_URL!)
 })
 
-async function call(path: string, key: string | undefined, body: unknown, type = 'application/json') {
+async function call(
+  path: string,
+  key: string | undefined,
+  body: unknown,
+  type = 'application/json',
+) {
   const headers: Record<string, string> = { 'Content-Type': type }
   if (key) headers.Authorization = `Bearer ${key}`
   const res = await self.fetch(`https://tinycrm.example${path}`, {
@@ -55,7 +60,7 @@ async function relations(email: string) {
 
 describe('the Worker over Neon HTTP', () => {
   it('identifies a customer in two products: one customer, a relation per product', async () => {
-    let a, b
+    let a
     const trips = await roundTrips(async () => {
       a = await call('/v1/identify', keyA, {
         email: 'Worker@Example.com',
@@ -65,7 +70,7 @@ describe('the Worker over Neon HTTP', () => {
       })
     })
     expect(trips).toEqual({ requests: 1, queries: 1 })
-    b = await call('/v1/identify', keyB, { email: 'worker@example.com', status: 'trialing' })
+    const b = await call('/v1/identify', keyB, { email: 'worker@example.com', status: 'trialing' })
 
     expect(a).toMatchObject({ status: 200, body: { ok: true, created: true } })
     expect(b).toMatchObject({ status: 200, body: { ok: true, created: false } })
@@ -81,8 +86,11 @@ describe('the Worker over Neon HTTP', () => {
   })
 
   it('pings: moves last activity with one query, creates nothing for an unknown email', async () => {
-    await call('/v1/identify', keyA, { email: 'pinger@example.com', timestamp: '2025-01-01T00:00:00Z' })
-    let found, unknown
+    await call('/v1/identify', keyA, {
+      email: 'pinger@example.com',
+      timestamp: '2025-01-01T00:00:00Z',
+    })
+    let found
     const trips = await roundTrips(async () => {
       found = await call('/v1/ping', keyA, {
         email: 'pinger@example.com',
@@ -90,7 +98,7 @@ describe('the Worker over Neon HTTP', () => {
       })
     })
     expect(trips).toEqual({ requests: 1, queries: 1 })
-    unknown = await call('/v1/ping', keyA, { email: 'nobody@example.com' })
+    const unknown = await call('/v1/ping', keyA, { email: 'nobody@example.com' })
 
     expect(found).toMatchObject({ status: 200, body: { ok: true, found: true } })
     expect(unknown).toMatchObject({ status: 200, body: { ok: true, found: false } })
@@ -175,7 +183,10 @@ describe('the Worker over Neon HTTP', () => {
     const res = await worker.fetch(request as Parameters<typeof worker.fetch>[0], {}, ctx)
     expect(res.status).toBe(500)
     const body = (await res.json()) as any
-    expect(body.error).toMatchObject({ code: 'internal', message: expect.stringContaining('DATABASE_URL') })
+    expect(body.error).toMatchObject({
+      code: 'internal',
+      message: expect.stringContaining('DATABASE_URL'),
+    })
     expect(body.error.requestId).toEqual(expect.any(String))
     // The operator finds it in the Worker's logs under the same request id.
     expect(String(logged.mock.calls[0]?.[0])).toContain(body.error.requestId)
@@ -189,7 +200,9 @@ describe('the Worker over Neon HTTP', () => {
     const env = { DATABASE_URL: bindings.DATABASE_URL, TINYCRM_SIGNUP: 'maybe' }
     const res = await worker.fetch(request as Parameters<typeof worker.fetch>[0], env, ctx)
     expect(res.status).toBe(500)
-    expect(((await res.json()) as any).error.message).toContain('TINYCRM_SIGNUP must be open or closed')
+    expect(((await res.json()) as any).error.message).toContain(
+      'TINYCRM_SIGNUP must be open or closed',
+    )
     logged.mockRestore()
   })
 })
