@@ -20,7 +20,7 @@ try {
   }
   throw err
 }
-const { db, kind, location, close } = database
+const { db, kind, location, close, announce } = database
 const app = createApp({
   db,
   config: { publicUrl: config.publicUrl, signup: config.signup },
@@ -34,6 +34,7 @@ const app = createApp({
 
 const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
   const url = `http://${info.address.includes(':') ? `[${info.address}]` : info.address}:${info.port}`
+  announce?.(url)
   const ms = Math.round(performance.now() - started)
   console.log(`TinyCRM ready at ${url} (${kind}: ${location}, ${ms} ms)`)
 })

@@ -117,17 +117,19 @@ describe('tinycrm CLI on a PGlite data directory', () => {
       const refused = await cli(dir, ['project', 'list'])
       expect(refused.code).toBe(1)
       expect(refused.stdout).toBe('')
+      const url = /TinyCRM ready at (\S+)/.exec(serverOut)![1]
       expect(refused.stderr).toBe(
         `tinycrm: The data directory ${dir} is in use by another TinyCRM process ` +
-          `(pid ${server.pid}). PGlite allows one process per data directory: stop that process ` +
-          'first, or run this against a Postgres server with DATABASE_URL.\n',
+          `(pid ${server.pid}, serving ${url}). PGlite allows one process per data directory: ` +
+          `use the dashboard at ${url}, or stop that process first, or run this against a ` +
+          'Postgres server with DATABASE_URL.\n',
       )
     } finally {
       // A crash, not a clean stop: the lock file stays behind with a dead pid in it.
       server.kill('SIGKILL')
       await exited
     }
-    expect(readFileSync(join(dir, 'tinycrm.lock'), 'utf8')).toBe(String(server.pid))
+    expect(JSON.parse(readFileSync(join(dir, 'tinycrm.lock'), 'utf8')).pid).toBe(server.pid)
 
     const list = await cli(dir, ['project', 'list', '--account', 'owner@example.com'])
     expect(list).toMatchObject({ code: 0, stderr: '' })

@@ -7,7 +7,7 @@ import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
 import { Kysely, PGliteDialect, PostgresDialect, type LogConfig } from 'kysely'
 import pg from 'pg'
 import type { Database } from './schema.js'
-import { lockDataDir } from './lock.js'
+import { lockDataDir, type DataDirLock } from './lock.js'
 import { migrateToLatest } from './migrate.js'
 
 const INT8_OID = 20
@@ -34,6 +34,8 @@ export interface NodeDb {
   /** The driver underneath, for the dev-only Neon HTTP endpoint and test fixtures. */
   pglite?: PGlite
   pool?: pg.Pool
+  /** Tells a CLI refused by the data directory's lock where this server's dashboard is. */
+  announce?(url: string): void
   close(): Promise<void>
 }
 
@@ -46,11 +48,12 @@ export async function openNodeDb(opts: NodeDbOptions = {}): Promise<NodeDb> {
 
 async function openPglite(dataDir: string, opts: NodeDbOptions): Promise<NodeDb> {
   const inMemory = dataDir.startsWith('memory://')
-  let release = () => {}
+  let lock: DataDirLock | undefined
+  const release = () => lock?.release()
   if (!inMemory) {
     dataDir = resolve(dataDir)
     mkdirSync(dataDir, { recursive: true })
-    release = lockDataDir(dataDir)
+    lock = lockDataDir(dataDir)
   }
   try {
     const pglite = await PGlite.create(dataDir, {
@@ -67,6 +70,7 @@ async function openPglite(dataDir: string, opts: NodeDbOptions): Promise<NodeDb>
       kind: 'pglite',
       location: dataDir,
       pglite,
+      announce: (url) => lock?.setUrl(url),
       async close() {
         stopAnalyze()
         await db.destroy()
