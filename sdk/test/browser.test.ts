@@ -1,14 +1,19 @@
 // The SDK in a real browser (Chromium through playwright-core): a page on another origin imports
-// the untouched ES module, calls identify across origins (CORS) against the real app, and a failing
-// unawaited call raises no unhandledrejection in the page.
+// the ES module (the source without its types, as the package's dist/index.js), calls identify
+// across origins (CORS) against the real app, and a failing unawaited call raises no
+// unhandledrejection in the page.
 import { readFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { transform } from 'esbuild'
 import { chromium, type Browser } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { startAppServer, type AppServer } from './app-server.js'
 
-const sdkSource = readFileSync(new URL('../src/index.js', import.meta.url), 'utf8')
+const { code: sdkSource } = await transform(
+  readFileSync(new URL('../src/index.ts', import.meta.url), 'utf8'),
+  { loader: 'ts', format: 'esm' },
+)
 
 // The page's own module: what a product's front end would write.
 const page = `<!doctype html><title>app</title>

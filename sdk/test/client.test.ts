@@ -1,7 +1,7 @@
 // The client's methods against the real app: both constructors, identify, both ping forms, batch,
 // and batching mode (calls coalesced into /v1/batch, each call still getting its own result).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { TinyCRM } from 'tinycrm-sdk'
+import { TinyCRM } from '../src/index.js'
 import { startAppServer, type AppServer } from './app-server.js'
 
 let server: AppServer

@@ -1,10 +1,11 @@
 // Resilience against a real local HTTP server that fails on purpose: connection refused, a hang
 // past the timeout, 5xx then success, 429 with Retry-After, and 4xx that must not be retried.
-// Whatever happens, a call resolves to { data, error }: nothing rejects, nothing escapes.
+// Whatever happens, a call resolves to { data, error }: nothing rejects, nothing escapes, and an
+// error from the transport names the URL it failed on. Without a URL, nothing is sent at all.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { TinyCRM, type TinyCRMError } from 'tinycrm-sdk'
+import { TinyCRM, type TinyCRMError } from '../src/index.js'
 
 type Reply = { status: number; headers?: Record<string, string>; body?: unknown } | 'hang'
 interface Hit {
@@ -71,14 +72,16 @@ function client(
 
 describe('retries', () => {
   it('connection refused: retried, then resolves with network_error and calls onError once', async () => {
-    const { crm, onError } = client(await refusedUrl(), { retries: 1 })
+    const url = await refusedUrl()
+    const { crm, onError } = client(url, { retries: 1 })
     const result = await crm.identify({ email: 'a@example.com' })
     expect(result).toEqual({
       data: null,
       error: expect.objectContaining({
         code: 'network_error',
         status: 0,
-        message: expect.any(String),
+        // Which server it could not reach: the first thing to check.
+        message: expect.stringContaining(`${url}/v1/identify`),
       }),
     })
     expect(onError).toHaveBeenCalledTimes(1)
@@ -90,6 +93,7 @@ describe('retries', () => {
     const { crm } = client(url, { timeoutMs: 200, retries: 1 })
     const result = await crm.identify({ email: 'a@example.com' })
     expect(result.error).toMatchObject({ code: 'timeout', status: 0 })
+    expect(result.error!.message).toContain(`${url}/v1/identify`)
     expect(hits).toHaveLength(2)
   })
 
@@ -173,12 +177,22 @@ describe('no retry on other 4xx', () => {
     expect(onError).toHaveBeenCalledTimes(1)
   })
 
-  it('a non-TinyCRM error page (a proxy) becomes http_error with its status', async () => {
+  it('a non-TinyCRM error page (a proxy) becomes http_error with its status and URL', async () => {
     const { url } = await faultServer(() => ({ status: 404, body: 'Not Found' }))
+    const { crm } = client(url)
+    expect((await crm.identify({ email: 'a@example.com' })).error).toEqual({
+      code: 'http_error',
+      status: 404,
+      message: `HTTP 404: ${url}/v1/identify`,
+    })
+  })
+
+  it('a 200 that is not TinyCRM (a wrong URL serving a page) is an http_error, not a success', async () => {
+    const { url } = await faultServer(() => ({ status: 200, body: '<html>' }))
     const { crm } = client(url)
     expect((await crm.identify({ email: 'a@example.com' })).error).toMatchObject({
       code: 'http_error',
-      status: 404,
+      status: 200,
     })
   })
 })
@@ -193,6 +207,43 @@ describe('mistakes caught before any request', () => {
     expect(new TinyCRM(undefined)).toBeInstanceOf(TinyCRM)
     expect(onError).toHaveBeenCalledTimes(1)
     expect(hits).toHaveLength(0)
+  })
+
+  it('no baseUrl and no TINYCRM_URL: missing_url, and nothing is sent anywhere', async () => {
+    const saved = process.env.TINYCRM_URL
+    delete process.env.TINYCRM_URL
+    // Counts every request the process makes through fetch, the SDK's only way out.
+    const sent = vi.spyOn(globalThis, 'fetch')
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {})
+    try {
+      const onError = vi.fn<(error: TinyCRMError) => void>()
+      for (const crm of [
+        new TinyCRM(KEY),
+        new TinyCRM({ apiKey: KEY, onError }),
+        new TinyCRM({ apiKey: KEY, baseUrl: '', onError: null }),
+        new TinyCRM({ apiKey: KEY, batch: true, onError: null }),
+      ]) {
+        const identify = crm.identify({ email: 'a@example.com' })
+        const ping = crm.ping('a@example.com')
+        const batch = crm.batch([{ type: 'ping', email: 'a@example.com' }])
+        await crm.flush()
+        for (const { error } of await Promise.all([identify, ping, batch])) {
+          expect(error).toEqual({
+            code: 'missing_url',
+            status: 0,
+            message: expect.stringMatching(/TINYCRM_URL.*baseUrl/),
+          })
+        }
+      }
+      // Reported once per call: by the default onError (console.error) and by a given one.
+      expect(logged).toHaveBeenCalledTimes(3)
+      expect(onError).toHaveBeenCalledTimes(3)
+      expect(sent).not.toHaveBeenCalled()
+    } finally {
+      sent.mockRestore()
+      logged.mockRestore()
+      if (saved !== undefined) process.env.TINYCRM_URL = saved
+    }
   })
 
   it('no email: validation_failed naming the field, sends nothing', async () => {
@@ -216,6 +267,26 @@ describe('mistakes caught before any request', () => {
     const result = await crm.identify({ email: 'a@example.com', params: { big: 1n as never } })
     expect(result.error).toMatchObject({ code: 'validation_failed', status: 400 })
     expect(hits).toHaveLength(0)
+  })
+})
+
+describe('what goes over the wire', () => {
+  it('identify sends paramsOnce as given, alone and inside a batch', async () => {
+    const { url, hits } = await faultServer((n) =>
+      n === 0 ? ok : { status: 200, body: { ok: true, results: [{ index: 0, ok: true }] } },
+    )
+    const paramsOnce = { source: 'producthunt', first_plan: 'pro' }
+    const input = { email: 'a@example.com', params: { plan: 'pro' }, paramsOnce }
+    expect((await client(url).crm.identify(input)).error).toBeNull()
+    const batching = client(url, { batch: true }).crm
+    const queued = batching.identify(input)
+    await batching.flush()
+    expect((await queued).error).toBeNull()
+
+    expect(hits.map((h) => [h.path, h.body])).toEqual([
+      ['/v1/identify', input],
+      ['/v1/batch', { batch: [{ ...input, type: 'identify' }] }],
+    ])
   })
 })
 

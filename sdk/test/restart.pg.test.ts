@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, expect, it, vi } from 'vitest'
 import { serve, type ServerType } from '@hono/node-server'
 import type { AddressInfo } from 'node:net'
-import { TinyCRM, type TinyCRMError } from 'tinycrm-sdk'
+import { TinyCRM, type TinyCRMError } from '../src/index.js'
 import { createApp } from '../../src/app.js'
 import { openNodeDb, type NodeDb } from '../../src/db/node.js'
 import { seedAccount } from '../../src/testing/fixtures.js'

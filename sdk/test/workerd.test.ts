@@ -1,6 +1,6 @@
 // The SDK inside workerd (Cloudflare's runtime, through Miniflare): a Worker bundles tinycrm-sdk
-// with esbuild, answers at once and hands identify's promise to ctx.waitUntil; the call still
-// reaches the real app (on Node, 127.0.0.1) and the row lands in its database.
+// (its source) with esbuild, answers at once and hands identify's promise to ctx.waitUntil; the call
+// still reaches the real app (on Node, 127.0.0.1) and the row lands in its database.
 import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
@@ -41,6 +41,7 @@ beforeAll(async () => {
   server = await startAppServer()
   const out = await build({
     stdin: { contents: worker, resolveDir: dirname(fileURLToPath(import.meta.url)), loader: 'js' },
+    alias: { 'tinycrm-sdk': fileURLToPath(new URL('../src/index.ts', import.meta.url)) },
     bundle: true,
     minify: true,
     format: 'esm',

@@ -2,7 +2,8 @@
 // between the markers, run against the real app. Each product has its own .env with the same
 // variable name, TINYCRM_API_KEY, holding that product's key.
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { TinyCRM } from 'tinycrm-sdk'
+// The seeds import from 'tinycrm-sdk': the package is built from this source (package.test.ts).
+import { TinyCRM } from '../../src/index.js'
 import { startAppServer, type AppServer } from '../app-server.js'
 
 let server: AppServer

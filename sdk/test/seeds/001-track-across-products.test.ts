@@ -1,7 +1,8 @@
 // Seed "Track customers across every product you build": the Next.js (Product A) and Express
 // (Product B) snippets, verbatim between the markers, against the real app.
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { TinyCRM } from 'tinycrm-sdk'
+// The seeds import from 'tinycrm-sdk': the package is built from this source (package.test.ts).
+import { TinyCRM } from '../../src/index.js'
 import { startAppServer, type AppServer } from '../app-server.js'
 
 let server: AppServer

@@ -1,7 +1,8 @@
 // Seed "Manage customers across your micro-SaaS portfolio": three apps call identify WITHOUT await
 // (verbatim between the markers); flush() is how a test, or a serverless function, waits for them.
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { TinyCRM } from 'tinycrm-sdk'
+// The seeds import from 'tinycrm-sdk': the package is built from this source (package.test.ts).
+import { TinyCRM } from '../../src/index.js'
 import { startAppServer, type AppServer } from '../app-server.js'
 
 let server: AppServer

@@ -2,7 +2,8 @@
 // (fire-and-forget), then a Paddle webhook marks them paid. The route handlers are the seed's,
 // verbatim between the markers; only `export` is dropped so two `POST`s can live in one test.
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { TinyCRM } from 'tinycrm-sdk'
+// The seeds import from 'tinycrm-sdk': the package is built from this source (package.test.ts).
+import { TinyCRM } from '../../src/index.js'
 import { startAppServer, type AppServer } from '../app-server.js'
 
 let server: AppServer

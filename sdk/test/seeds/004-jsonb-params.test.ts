@@ -2,7 +2,8 @@
 // missing ?ref= sends referral: null) and a Stripe/Paddle upgrade, verbatim between the markers;
 // then the seed's dashboard filter params.plan = "pro".
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { TinyCRM } from 'tinycrm-sdk'
+// The seeds import from 'tinycrm-sdk': the package is built from this source (package.test.ts).
+import { TinyCRM } from '../../src/index.js'
 import { startAppServer, type AppServer } from '../app-server.js'
 
 let server: AppServer
