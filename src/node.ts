@@ -31,6 +31,12 @@ const app = createApp({
     : undefined,
   loginLimiter: memoryRateLimiter(LOGIN_RATE_LIMIT),
 })
+// The packed SDK of this very version (built by scripts/pack-sdk.mjs), for `npm install <url>`; on
+// Cloudflare the Worker's static assets serve the same file.
+app.get(
+  '/sdk/tinycrm-sdk.tgz',
+  serveStatic({ root: fileURLToPath(new URL('../public', import.meta.url)) }),
+)
 
 const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
   const url = `http://${info.address.includes(':') ? `[${info.address}]` : info.address}:${info.port}`

@@ -1,5 +1,6 @@
 // The install snippet of a project page: the seeds' SDK code and a curl, with this project's key
 // (only right after creation or rotation; a placeholder otherwise) and this server's URL filled in.
+// The SDK installs from this server (the packed SDK of its own version; see scripts/pack-sdk.mjs).
 import type { ComponentChildren } from 'preact'
 
 export function CopyButton({ target }: { target: string }) {
@@ -70,7 +71,7 @@ await crm.identify({
         </p>
       )}
       <CodeBlock id="snippet-install" label="1. Add the SDK to this product's backend">
-        npm install tinycrm-sdk
+        {`npm install ${baseUrl}/sdk/tinycrm-sdk.tgz`}
       </CodeBlock>
       <CodeBlock id="snippet-env" label="2. Put the key in its environment (.env)">
         {`TINYCRM_API_KEY=${key}`}

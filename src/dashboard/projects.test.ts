@@ -38,7 +38,7 @@ describe('create', () => {
     expect(key).toBeDefined()
     expect(res.html).toContain(`TINYCRM_API_KEY=${key}`)
     expect(res.html).toContain("baseUrl: 'https://crm.example.com'")
-    expect(res.html).toContain('npm install tinycrm-sdk')
+    expect(res.html).toContain('npm install https://crm.example.com/sdk/tinycrm-sdk.tgz')
     expect(res.html).toContain(`curl -X POST https://crm.example.com/v1/identify`)
     expect(res.html).toContain(`Bearer ${key}`)
     const project = await t.db
