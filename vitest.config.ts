@@ -1,12 +1,20 @@
 // Test projects: `node` (the app over PGlite: most tests), `postgres` (a real server the setup
 // starts itself, for races), `workers` (the Worker inside workerd), `sdk`, and `browser` (Chromium).
 import { cloudflareTest } from '@cloudflare/vitest-plugin'
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
+
+// 'tinycrm-sdk' is the SDK's source in every test, imported the way users write it (the seeds' snippets
+// run verbatim); the packed package is tested as installed by sdk/test/package.test.ts.
+const sdkSource = fileURLToPath(new URL('./sdk/src/index.ts', import.meta.url))
+
+const resolve = { alias: { 'tinycrm-sdk': sdkSource } }
 
 export default defineConfig({
   test: {
     projects: [
       {
+        resolve,
         test: {
           name: 'node',
           include: [
@@ -22,6 +30,7 @@ export default defineConfig({
         },
       },
       {
+        resolve,
         test: {
           name: 'postgres',
           include: ['src/**/*.pg.test.ts', 'sdk/test/**/*.pg.test.ts'],
@@ -31,6 +40,7 @@ export default defineConfig({
         },
       },
       {
+        resolve,
         test: {
           name: 'sdk',
           include: ['sdk/test/**/*.test.ts'],
@@ -70,6 +80,7 @@ export default defineConfig({
       },
       {
         // Chromium (Debian's, via playwright-core) against the real Node server; see test/browser/harness.ts.
+        resolve,
         test: {
           name: 'browser',
           include: ['test/browser/**/*.test.ts'],

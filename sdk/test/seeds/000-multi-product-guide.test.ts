@@ -2,8 +2,9 @@
 // between the markers, run against the real app. Each product has its own .env with the same
 // variable name, TINYCRM_API_KEY, holding that product's key.
 import { afterAll, beforeAll, expect, it } from 'vitest'
-// The seeds import from 'tinycrm-sdk': the package is built from this source (package.test.ts).
-import { TinyCRM } from '../../src/index.js'
+// As the seed writes it: vitest.config.ts resolves 'tinycrm-sdk' to sdk/src (the built package is
+// tested as installed in package.test.ts).
+import { TinyCRM } from 'tinycrm-sdk'
 import { startAppServer, type AppServer } from '../app-server.js'
 
 let server: AppServer

@@ -1,8 +1,9 @@
 // Seed "Track customers across every product you build": the Next.js (Product A) and Express
 // (Product B) snippets, verbatim between the markers, against the real app.
 import { afterAll, beforeAll, expect, it } from 'vitest'
-// The seeds import from 'tinycrm-sdk': the package is built from this source (package.test.ts).
-import { TinyCRM } from '../../src/index.js'
+// As the seed writes it: vitest.config.ts resolves 'tinycrm-sdk' to sdk/src (the built package is
+// tested as installed in package.test.ts).
+import { TinyCRM } from 'tinycrm-sdk'
 import { startAppServer, type AppServer } from '../app-server.js'
 
 let server: AppServer

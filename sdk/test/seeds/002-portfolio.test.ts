@@ -1,8 +1,9 @@
 // Seed "Manage customers across your micro-SaaS portfolio": three apps call identify WITHOUT await
 // (verbatim between the markers); flush() is how a test, or a serverless function, waits for them.
 import { afterAll, beforeAll, expect, it } from 'vitest'
-// The seeds import from 'tinycrm-sdk': the package is built from this source (package.test.ts).
-import { TinyCRM } from '../../src/index.js'
+// As the seed writes it: vitest.config.ts resolves 'tinycrm-sdk' to sdk/src (the built package is
+// tested as installed in package.test.ts).
+import { TinyCRM } from 'tinycrm-sdk'
 import { startAppServer, type AppServer } from '../app-server.js'
 
 let server: AppServer

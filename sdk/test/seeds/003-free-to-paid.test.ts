@@ -2,8 +2,9 @@
 // (fire-and-forget), then a Paddle webhook marks them paid. The route handlers are the seed's,
 // verbatim between the markers; only `export` is dropped so two `POST`s can live in one test.
 import { afterAll, beforeAll, expect, it } from 'vitest'
-// The seeds import from 'tinycrm-sdk': the package is built from this source (package.test.ts).
-import { TinyCRM } from '../../src/index.js'
+// As the seed writes it: vitest.config.ts resolves 'tinycrm-sdk' to sdk/src (the built package is
+// tested as installed in package.test.ts).
+import { TinyCRM } from 'tinycrm-sdk'
 import { startAppServer, type AppServer } from '../app-server.js'
 
 let server: AppServer

@@ -2,8 +2,9 @@
 // missing ?ref= sends referral: null) and a Stripe/Paddle upgrade, verbatim between the markers;
 // then the seed's dashboard filter params.plan = "pro".
 import { afterAll, beforeAll, expect, it } from 'vitest'
-// The seeds import from 'tinycrm-sdk': the package is built from this source (package.test.ts).
-import { TinyCRM } from '../../src/index.js'
+// As the seed writes it: vitest.config.ts resolves 'tinycrm-sdk' to sdk/src (the built package is
+// tested as installed in package.test.ts).
+import { TinyCRM } from 'tinycrm-sdk'
 import { startAppServer, type AppServer } from '../app-server.js'
 
 let server: AppServer
