@@ -1,27 +1,19 @@
-// The TinyCRM app: one Hono app for the ingest API and the dashboard. It does not know which
-// runtime serves it; src/node.ts and src/worker.ts hand it a database.
+// The TinyCRM app: the JSON API (/v1, src/api.ts) and the dashboard (everything else,
+// src/dashboard.tsx), two sub-apps with their own middleware and error handling, behind the few
+// things every response shares (request id, security headers, the database). It does not know
+// which runtime serves it; src/node.ts and src/worker.ts hand it a database.
 import { Hono } from 'hono'
 import { requestId } from 'hono/request-id'
 import { secureHeaders } from 'hono/secure-headers'
-import { sql } from 'kysely'
+import { apiApp } from './api.js'
+import { dashboardApp } from './dashboard.js'
+import { checkDatabase } from './db/health.js'
 import type { AppDeps, HonoEnv } from './env.js'
-import { ApiError, onError } from './lib/errors.js'
-import { ingestRoutes } from './ingest/routes.js'
-import { csrfProtection } from './auth/csrf.js'
-import { authRoutes } from './dashboard/auth-routes.js'
-import { projectRoutes } from './dashboard/project-routes.js'
-import { customerRoutes } from './customers/routes.js'
-import { accountApiRoutes } from './account-api/routes.js'
-import { tokenDashboardRoutes } from './account-api/dashboard.js'
-import { csvDashboardRoutes } from './csv/routes.js'
-import { mergeDashboardRoutes } from './merges/routes.js'
+import { onError } from './middleware/on-error/index.js'
 
 export function createApp(deps: AppDeps) {
   const app = new Hono<HonoEnv>()
-  app.onError(onError)
-  app.notFound((c) =>
-    onError(new ApiError('not_found', `No route for ${c.req.method} ${c.req.path}`), c),
-  )
+  app.onError(onError())
 
   app.use('*', requestId({ headerName: 'X-Request-Id' }))
   // No inline scripts anywhere: htmx and any other JS are files under /assets. Inline style attributes
@@ -45,30 +37,20 @@ export function createApp(deps: AppDeps) {
       crossOriginResourcePolicy: false, // the ingest API is called cross-origin by browsers
     }),
   )
-  app.use('*', async (c, next) => {
+  app.use('*', async function provideDeps(c, next) {
     c.set('db', deps.db)
     c.set('config', deps.config ?? {})
     await next()
   })
 
   if (deps.assets) app.use('/assets/*', deps.assets)
-  // Every non-GET request outside /v1 and /assets must carry the session's CSRF token.
-  app.use('*', csrfProtection())
-
-  app.get('/healthz', async (c) => {
-    await sql`SELECT 1`.execute(c.var.db)
+  app.get('/healthz', async function healthz(c) {
+    await checkDatabase(c.var.db)
     return c.json({ ok: true })
   })
-  app.route('/v1', ingestRoutes(deps.ingestLimiter))
-  app.route('/v1', accountApiRoutes())
-
-  app.route('/', authRoutes(deps.loginLimiter))
-  app.route('/projects', projectRoutes())
-  app.route('/customers', customerRoutes())
-  app.route('/', csvDashboardRoutes())
-  app.route('/', mergeDashboardRoutes())
-  app.route('/settings/tokens', tokenDashboardRoutes())
-
+  // The API first: its catch-all answers every /v1 path, so the dashboard never sees one.
+  app.route('/v1', apiApp(deps))
+  app.route('/', dashboardApp(deps))
   return app
 }
 

@@ -7,7 +7,8 @@ import { requestId } from 'hono/request-id'
 import { createApp, type App } from './app.js'
 import { openNeonDb } from './db/neon.js'
 import type { AppConfig, HonoEnv } from './env.js'
-import { ApiError, onError } from './lib/errors.js'
+import { ApiError } from './lib/errors.js'
+import { onError } from './middleware/on-error/index.js'
 import { LOGIN_RATE_LIMIT, bindingRateLimiter, type RateLimitBinding } from './lib/rate-limit.js'
 
 export interface WorkerEnv {
@@ -73,7 +74,7 @@ function appFor(env: WorkerEnv): App {
 /** A misconfigured Worker answers every request with the reason, through the app's error path. */
 function misconfigured(err: unknown) {
   const app = new Hono<HonoEnv>()
-  app.onError(onError)
+  app.onError(onError())
   app.use('*', requestId({ headerName: 'X-Request-Id' }))
   app.all('*', () => {
     throw err

@@ -95,33 +95,3 @@ export function Layout({ title, userEmail, csrfToken, active, children }: Layout
     </html>
   )
 }
-
-/** A readable error page for dashboard requests (the API answers JSON instead). */
-export function ErrorPage(props: {
-  status: number
-  message: string
-  requestId?: string
-  userEmail?: string
-  csrfToken?: string
-}) {
-  const title =
-    props.status === 404
-      ? 'Not found'
-      : props.status === 403
-        ? 'Not allowed'
-        : 'Something went wrong'
-  return (
-    <Layout title={title} userEmail={props.userEmail} csrfToken={props.csrfToken}>
-      <section class="card narrow error-page">
-        <h1>{title}</h1>
-        <p>{props.message}</p>
-        {props.requestId ? <p class="muted small">Request id: {props.requestId}</p> : null}
-        <p>
-          <a class="button" href="/">
-            Back to TinyCRM
-          </a>
-        </p>
-      </section>
-    </Layout>
-  )
-}

@@ -1,5 +1,5 @@
-// CSRF protection for every non-GET dashboard request (everything outside /v1, whose project keys
-// travel in a header no other site can set). The token is derived from a secret only this browser
+// CSRF protection for every non-GET dashboard request (the API under /v1 is another sub-app: its
+// keys travel in a header no other site can set). The token is derived from a secret only this browser
 // holds in an HttpOnly cookie: the session token when signed in, else a pre-session token (so the
 // login and sign-up forms are covered too, against login CSRF). Forms send it in the `_csrf` field,
 // htmx requests in the X-CSRF-Token header (set once on <body> by the layout).
@@ -24,8 +24,6 @@ export async function csrfTokenFor(secret: string): Promise<string> {
 
 export function csrfProtection(): MiddlewareHandler<HonoEnv> {
   return async function csrfProtection(c, next) {
-    const path = c.req.path
-    if (path.startsWith('/v1/') || path.startsWith('/assets/') || path === '/healthz') return next()
     let secret = getCookie(c, SESSION_COOKIE) ?? getCookie(c, PRESESSION_COOKIE)
     const safe = SAFE_METHODS.has(c.req.method)
     if (!secret && safe) {

@@ -2,7 +2,8 @@
 // database, runs one command, always closes the database (releasing the data directory's lock) and
 // maps what went wrong to an exit code: 0 done, 1 failed (one clear line on stderr), 2 usage.
 import { parseArgs } from 'node:util'
-import { ApiError, isDatabaseUnavailable } from '../lib/errors.js'
+import { isDatabaseUnavailable } from '../db/errors.js'
+import { ApiError } from '../lib/errors.js'
 import { DataDirLockedError } from '../db/lock.js'
 import { accountCreate, accountList } from './account.js'
 import {

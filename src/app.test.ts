@@ -1,0 +1,66 @@
+// The two sub-apps: the API under /v1 answers every error (an unknown route included) as the JSON
+// envelope and never runs the dashboard's middleware; the dashboard answers a browser with pages.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createApp } from './app.js'
+import { openTestDb, type TestDb } from './testing/db.js'
+
+let t: TestDb
+let app: ReturnType<typeof createApp>
+
+beforeAll(async () => {
+  t = await openTestDb()
+  app = createApp({ db: t.db })
+})
+afterAll(() => t.close())
+
+const html = { Accept: 'text/html' }
+
+describe('the API (/v1)', () => {
+  it('answers an unknown route with the JSON envelope, even to a browser', async () => {
+    for (const path of ['/v1', '/v1/', '/v1/nope', '/v1/customers/x/y']) {
+      const res = await app.request(path, { headers: html })
+      expect(res.status, path).toBe(404)
+      expect(res.headers.get('content-type'), path).toContain('application/json')
+      expect(await res.json()).toMatchObject({
+        error: { code: 'not_found', requestId: expect.any(String) },
+      })
+    }
+  })
+
+  it('never runs the dashboard CSRF check: a form post to /v1 is the API’s 404, not a 403', async () => {
+    const res = await app.request('/v1/nope', {
+      method: 'POST',
+      headers: { ...html, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'a=1',
+    })
+    expect(res.status).toBe(404)
+    expect(res.headers.getSetCookie()).toEqual([])
+  })
+})
+
+describe('the dashboard', () => {
+  it('answers an unknown page with a friendly HTML page', async () => {
+    const res = await app.request('/nope', { headers: html })
+    expect(res.status).toBe(404)
+    expect(res.headers.get('content-type')).toContain('text/html')
+    const page = await res.text()
+    expect(page).toContain('<h1>Not found</h1>')
+    expect(page).toContain('There is no page at this address')
+    expect(page).not.toContain('No route')
+  })
+
+  it('answers a script that asks for JSON with the JSON envelope', async () => {
+    const res = await app.request('/projects/1', {
+      method: 'POST',
+      headers: { Accept: 'application/json' },
+    })
+    expect(res.status).toBe(403)
+    expect(await res.json()).toMatchObject({ error: { code: 'forbidden' } })
+  })
+})
+
+it('/healthz answers ok when the database does', async () => {
+  const res = await app.request('/healthz')
+  expect(res.status).toBe(200)
+  expect(await res.json()).toEqual({ ok: true })
+})

@@ -1,0 +1,56 @@
+// The dashboard: server-rendered pages and htmx fragments for people signed in with a session.
+// Its own middleware (the CSRF check on every form post) and its own error handler, which answers
+// a browser with a readable page and a script (the CSV upload's fetch) with the JSON envelope.
+import { Hono, type Context } from 'hono'
+import { renderToString } from 'preact-render-to-string'
+import { tokenDashboardRoutes } from './account-api/dashboard.js'
+import { csrfProtection } from './auth/csrf.js'
+import { csvDashboardRoutes } from './csv/routes.js'
+import { customerRoutes } from './customers/routes.js'
+import { authRoutes } from './dashboard/auth-routes.js'
+import { projectRoutes } from './dashboard/project-routes.js'
+import type { AppDeps, HonoEnv } from './env.js'
+import { ApiError } from './lib/errors.js'
+import { mergeDashboardRoutes } from './merges/routes.js'
+import { jsonError, onError, type ErrorResponder } from './middleware/on-error/index.js'
+import { ErrorPage } from '../views/error.js'
+
+/** A browser or htmx asking for a page gets HTML; a script (Accept: application/json) gets JSON. */
+function wantsHtml(c: Context<HonoEnv>): boolean {
+  return (
+    c.req.header('HX-Request') === 'true' || (c.req.header('Accept') ?? '').includes('text/html')
+  )
+}
+
+const errorPage: ErrorResponder = (c, error, requestId) => {
+  if (!wantsHtml(c)) return jsonError(c, error, requestId)
+  const page = (
+    <ErrorPage
+      status={error.status}
+      message={error.message}
+      requestId={error.status >= 500 ? requestId : undefined}
+      userEmail={c.var.user?.email}
+      csrfToken={c.var.csrfToken}
+    />
+  )
+  return c.html('<!doctype html>' + renderToString(page), error.status)
+}
+
+export function dashboardApp(deps: AppDeps) {
+  const dashboard = new Hono<HonoEnv>()
+  dashboard.onError(onError(errorPage))
+  dashboard.use('*', csrfProtection())
+  dashboard.route('/', authRoutes(deps.loginLimiter))
+  dashboard.route('/projects', projectRoutes())
+  dashboard.route('/customers', customerRoutes())
+  dashboard.route('/', csvDashboardRoutes())
+  dashboard.route('/', mergeDashboardRoutes())
+  dashboard.route('/settings/tokens', tokenDashboardRoutes())
+  dashboard.all('*', function pageNotFound() {
+    throw new ApiError(
+      'not_found',
+      'There is no page at this address. Check the link, or start again from your customers.',
+    )
+  })
+  return dashboard
+}

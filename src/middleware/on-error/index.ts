@@ -1,0 +1,56 @@
+// The one error path. Whatever a handler or middleware throws becomes an ApiError here (a Hono
+// HTTPException, a database outage, a data exception, or a bug), is logged when it is ours to fix,
+// and is answered by the sub-app's own responder: JSON on the API, a page on the dashboard. The
+// internals of a 500 never reach the client; the log line carries the request id the client saw.
+import type { Context, ErrorHandler } from 'hono'
+import { HTTPException } from 'hono/http-exception'
+import { isDataException, isDatabaseUnavailable } from '../../db/errors.js'
+import type { HonoEnv } from '../../env.js'
+import { ApiError } from '../../lib/errors.js'
+
+/** Seconds a client should wait after a 503 from a database outage. */
+export const UNAVAILABLE_RETRY_AFTER_SECONDS = 2
+
+export function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err
+  if (err instanceof HTTPException) {
+    if (err.status === 413)
+      return new ApiError('payload_too_large', err.message || 'Request body too large')
+    if (err.status === 400) return new ApiError('invalid_json', err.message || 'Malformed request')
+    return new ApiError('internal', 'Internal error')
+  }
+  // Validation should catch bad values first; this keeps any we missed a 400 rather than a 500.
+  if (isDataException(err)) {
+    return new ApiError('validation_failed', 'A value in the request could not be stored')
+  }
+  if (isDatabaseUnavailable(err)) {
+    return new ApiError('unavailable', 'The database is unavailable; retry shortly', undefined, {
+      'Retry-After': String(UNAVAILABLE_RETRY_AFTER_SECONDS),
+    })
+  }
+  return new ApiError('internal', 'Internal error')
+}
+
+/** How a sub-app answers an error (its headers are already set). */
+export type ErrorResponder = (
+  c: Context<HonoEnv>,
+  error: ApiError,
+  requestId: string | undefined,
+) => Response | Promise<Response>
+
+/** The API's answer: `{ error: { code, message, details?, requestId } }` with the code's status. */
+export const jsonError: ErrorResponder = (c, error, requestId) =>
+  c.json({ error: { ...error.toJSON(), requestId } }, error.status)
+
+/** An `onError` handler for a (sub-)app that answers with `respond` (JSON by default). */
+export function onError(respond: ErrorResponder = jsonError): ErrorHandler<HonoEnv> {
+  return function onError(err, c) {
+    const error = toApiError(err)
+    const requestId = c.get('requestId')
+    if (error.code === 'internal' || error.code === 'unavailable') {
+      console.error(`[${requestId}] ${c.req.method} ${c.req.path}:`, err)
+    }
+    for (const [k, v] of Object.entries(error.headers ?? {})) c.header(k, v)
+    return respond(c, error, requestId)
+  }
+}
