@@ -1,10 +1,10 @@
 // The dashboard: server-rendered pages and htmx fragments for people signed in with a session.
-// Its own middleware (the CSRF check on every form post) and its own error handler, which answers
-// a browser with a readable page and a script (the CSV upload's fetch) with the JSON envelope.
+// Its own middleware (body limits, the CSRF check on every form post, the session) and its own
+// error handler, which answers a browser with a readable page and a script (the CSV upload's
+// fetch) with the JSON envelope.
 import { Hono, type Context } from 'hono'
 import { renderToString } from 'preact-render-to-string'
 import { tokenDashboardRoutes } from './account-api/dashboard.js'
-import { csrfProtection } from './auth/csrf.js'
 import { csvDashboardRoutes } from './csv/routes.js'
 import { customerRoutes } from './customers/routes.js'
 import { authRoutes } from './dashboard/auth-routes.js'
@@ -12,6 +12,10 @@ import { projectRoutes } from './dashboard/project-routes.js'
 import type { AppDeps, HonoEnv } from './env.js'
 import { ApiError } from './lib/errors.js'
 import { mergeDashboardRoutes } from './merges/routes.js'
+import { DEFAULT_BODY_BYTES, bodyLimit } from './middleware/body-limit/index.js'
+import { csrf } from './middleware/csrf/index.js'
+import { session } from './middleware/session/index.js'
+import { MAX_UPLOAD_BYTES } from './csv/upload.js'
 import { jsonError, onError, type ErrorResponder } from './middleware/on-error/index.js'
 import { ErrorPage } from '../views/error.js'
 
@@ -39,7 +43,14 @@ const errorPage: ErrorResponder = (c, error, requestId) => {
 export function dashboardApp(deps: AppDeps) {
   const dashboard = new Hono<HonoEnv>()
   dashboard.onError(onError(errorPage))
-  dashboard.use('*', csrfProtection())
+  // Body limits before anything reads a body (the CSRF check reads form posts). The uploads need
+  // more than a form: the no-JS multipart fallback buffers the file, and the streamed upload
+  // counts its own bytes as they arrive.
+  dashboard.use('/imports', bodyLimit(MAX_UPLOAD_BYTES + DEFAULT_BODY_BYTES))
+  dashboard.use('/imports/stream', bodyLimit('counted-by-route'))
+  dashboard.use('*', bodyLimit(DEFAULT_BODY_BYTES))
+  dashboard.use('*', csrf())
+  dashboard.use('*', session())
   dashboard.route('/', authRoutes(deps.loginLimiter))
   dashboard.route('/projects', projectRoutes())
   dashboard.route('/customers', customerRoutes())

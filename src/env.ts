@@ -11,7 +11,7 @@ export interface AppConfig {
   signup?: 'open' | 'closed'
 }
 
-/** The signed-in dashboard user, set by `requireUser` (src/auth/session.ts). */
+/** The signed-in dashboard user, set by the session middleware (src/middleware/session). */
 export interface SessionUser {
   userId: number
   accountId: number
@@ -34,9 +34,11 @@ export type HonoEnv = {
     db: Kysely<Database>
     config: AppConfig
     requestId: string
-    /** Dashboard routes only: set by `requireUser`. */
+    /** The body limit in force (src/middleware/body-limit): the first one on the way decides. */
+    bodyLimit?: number | 'counted-by-route'
+    /** Dashboard only: the signed-in user, set by the session middleware. */
     user?: SessionUser
-    /** Dashboard routes only: the CSRF token forms and htmx requests must send back. */
+    /** Dashboard only: the CSRF token forms and htmx requests must send back. */
     csrfToken?: string
   }
 }

@@ -1,8 +1,9 @@
 // Settings → API tokens in the dashboard (signed in): list, create (the token shown once), revoke.
 import { Hono, type Context } from 'hono'
-import { requireUser } from '../auth/session.js'
+import { requireUser } from '../middleware/session/index.js'
 import type { HonoEnv, SessionUser } from '../env.js'
 import { ApiError } from '../lib/errors.js'
+import { idParam } from '../lib/http.js'
 import { renderPage } from '../lib/render.js'
 import { TokensPage } from '../../views/tokens.js'
 import { createAccountToken, listAccountTokens, revokeAccountToken } from './tokens.js'
@@ -40,7 +41,7 @@ export function tokenDashboardRoutes() {
     }
   })
   app.post('/:id{[0-9]+}/revoke', async function revokeToken(c) {
-    const ok = await revokeAccountToken(c.var.db, user(c).accountId, Number(c.req.param('id')))
+    const ok = await revokeAccountToken(c.var.db, user(c).accountId, idParam(c, 'id', 'token'))
     if (!ok) throw new ApiError('not_found', 'No such token in your account')
     return c.redirect('/settings/tokens', 303)
   })

@@ -5,7 +5,7 @@ import { createApp } from '../app.js'
 import { openTestDb, type TestDb } from '../testing/db.js'
 import { postJson, seedAccount } from '../testing/fixtures.js'
 import { createAccountToken, revokeAccountToken } from './tokens.js'
-import { PROJECT_KEY_REFUSED } from './routes.js'
+import { PROJECT_KEY_REFUSED } from '../middleware/account-token/index.js'
 
 let t: TestDb
 let app: ReturnType<typeof createApp>

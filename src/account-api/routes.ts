@@ -3,61 +3,18 @@
 // Project keys are refused here: they are write-only and may live in a browser.
 // Every route names its auth middleware itself (no `use('*')`): this router shares /v1 with the
 // ingest routes, and a wildcard here would also run in front of /v1/identify.
-import { Hono, type Context, type MiddlewareHandler } from 'hono'
-import { zValidator } from '@hono/zod-validator'
+import { Hono, type Context } from 'hono'
 import { z } from 'zod'
-import type { HonoEnv } from '../env.js'
 import { ApiError } from '../lib/errors.js'
-import { looksLikeProjectKey } from '../lib/keys.js'
+import { idParam, jsonBody } from '../lib/http.js'
+import { accountToken, type AccountTokenEnv } from '../middleware/account-token/index.js'
 import { createProject, listProjects } from '../accounts/store.js'
 import { parseCustomerFilter } from '../customers/filter.js'
 import { getCustomer, listCustomers, type Relation } from '../customers/query.js'
 import { deleteCustomer, listMerges, mergeCustomers, undoMerge } from '../merges/store.js'
 import { exportCustomersCsv, exportFilename } from '../csv/export.js'
-import { authenticateAccountToken, looksLikeAccountToken } from './tokens.js'
 
-export type AccountApiEnv = HonoEnv & {
-  Variables: { accountId: number; actor: string }
-}
-type Ctx = Context<AccountApiEnv>
-
-export const PROJECT_KEY_REFUSED =
-  'project keys can only write (identify, ping, batch); use an account token to read'
-
-const accountToken: MiddlewareHandler<AccountApiEnv> = async function accountToken(c, next) {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('Authorization') ?? '')
-  if (!match) {
-    throw new ApiError(
-      'unauthorized',
-      'Missing account token: send Authorization: Bearer tcrm_acct_…',
-    )
-  }
-  const token = match[1]!
-  if (looksLikeProjectKey(token)) throw new ApiError('forbidden', PROJECT_KEY_REFUSED)
-  if (!looksLikeAccountToken(token)) {
-    throw new ApiError(
-      'unauthorized',
-      'Unknown account token: account tokens start with tcrm_acct_',
-    )
-  }
-  const auth = await authenticateAccountToken(c.var.db, token)
-  if (!auth) throw new ApiError('unauthorized', 'Unknown account token')
-  if (auth === 'revoked') throw new ApiError('forbidden', 'This account token has been revoked')
-  c.set('accountId', auth.accountId)
-  c.set('actor', `token:${auth.tokenId}`)
-  await next()
-}
-
-const validationError = (error: z.ZodError<unknown>) =>
-  new ApiError(
-    'validation_failed',
-    error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
-    error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
-  )
-const json = <T extends z.ZodType>(schema: T) =>
-  zValidator('json', schema, (result) => {
-    if (!result.success) throw validationError(result.error as unknown as z.ZodError<unknown>)
-  })
+type Ctx = Context<AccountTokenEnv>
 
 const id = z.number().int().positive()
 const mergeBody = z.strictObject({ survivorId: id, absorbedId: id })
@@ -68,12 +25,6 @@ const projectBody = z.strictObject({
     .regex(/^#[0-9a-fA-F]{6}$/, 'a colour like #4f46e5')
     .optional(),
 })
-
-function idParam(c: Ctx, name: string): number {
-  const n = Number(c.req.param(name))
-  if (!Number.isSafeInteger(n) || n <= 0) throw new ApiError('not_found', `No such ${name}`)
-  return n
-}
 
 type Slugs = Map<number, string>
 async function projectSlugs(c: Ctx): Promise<Slugs> {
@@ -97,9 +48,9 @@ function byProject(relations: Relation[], slugs: Slugs) {
 }
 
 export function accountApiRoutes() {
-  const app = new Hono<AccountApiEnv>()
+  const app = new Hono<AccountTokenEnv>()
 
-  app.get('/customers', accountToken, async function listCustomersApi(c) {
+  app.get('/customers', accountToken(), async function listCustomersApi(c) {
     const url = new URL(c.req.url)
     const filter = parseCustomerFilter(url.searchParams)
     const [page, slugs] = await Promise.all([
@@ -126,7 +77,7 @@ export function accountApiRoutes() {
     })
   })
 
-  app.get('/customers/export.csv', accountToken, async function exportCsvApi(c) {
+  app.get('/customers/export.csv', accountToken(), async function exportCsvApi(c) {
     const filter = parseCustomerFilter(new URL(c.req.url).searchParams)
     const body = await exportCustomersCsv(c.var.db, c.var.accountId, filter)
     return c.body(body, 200, {
@@ -136,8 +87,8 @@ export function accountApiRoutes() {
     })
   })
 
-  app.get('/customers/:id{[0-9]+}', accountToken, async function getCustomerApi(c) {
-    const customerId = idParam(c, 'id')
+  app.get('/customers/:id{[0-9]+}', accountToken(), async function getCustomerApi(c) {
+    const customerId = idParam(c, 'id', 'customer')
     const [customer, merges, aliases] = await Promise.all([
       getCustomer(c.var.db, c.var.accountId, customerId),
       listMerges(c.var.db, c.var.accountId, customerId),
@@ -177,7 +128,7 @@ export function accountApiRoutes() {
     })
   })
 
-  app.post('/customers/merge', accountToken, json(mergeBody), async function mergeApi(c) {
+  app.post('/customers/merge', accountToken(), jsonBody(mergeBody), async function mergeApi(c) {
     const body = c.req.valid('json')
     const { mergeId } = await mergeCustomers(c.var.db, {
       accountId: c.var.accountId,
@@ -187,8 +138,8 @@ export function accountApiRoutes() {
     return c.json({ ok: true, mergeId, customerId: body.survivorId })
   })
 
-  app.post('/merges/:id{[0-9]+}/undo', accountToken, async function undoApi(c) {
-    const mergeId = idParam(c, 'id')
+  app.post('/merges/:id{[0-9]+}/undo', accountToken(), async function undoApi(c) {
+    const mergeId = idParam(c, 'id', 'merge')
     const { customerIds } = await undoMerge(c.var.db, {
       accountId: c.var.accountId,
       mergeId,
@@ -197,8 +148,8 @@ export function accountApiRoutes() {
     return c.json({ ok: true, mergeId, survivorId: customerIds[0], restoredId: customerIds[1] })
   })
 
-  app.delete('/customers/:id{[0-9]+}', accountToken, async function deleteApi(c) {
-    const customerId = idParam(c, 'id')
+  app.delete('/customers/:id{[0-9]+}', accountToken(), async function deleteApi(c) {
+    const customerId = idParam(c, 'id', 'customer')
     const deleted = await deleteCustomer(c.var.db, {
       accountId: c.var.accountId,
       customerId,
@@ -207,7 +158,7 @@ export function accountApiRoutes() {
     return c.json({ ok: true, customerId, deleted })
   })
 
-  app.get('/projects', accountToken, async function listProjectsApi(c) {
+  app.get('/projects', accountToken(), async function listProjectsApi(c) {
     const rows = await listProjects(c.var.db, c.var.accountId)
     return c.json({
       projects: rows.map((p) => ({
@@ -221,7 +172,7 @@ export function accountApiRoutes() {
     })
   })
 
-  app.post('/projects', accountToken, json(projectBody), async function createProjectApi(c) {
+  app.post('/projects', accountToken(), jsonBody(projectBody), async function createProjectApi(c) {
     const body = c.req.valid('json')
     const { project, key } = await createProject(c.var.db, { accountId: c.var.accountId, ...body })
     return c.json(

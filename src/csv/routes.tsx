@@ -3,9 +3,10 @@
 // job's page), …/mapping (start the dry run), …/start (import), …/progress (the htmx poll that
 // advances the job), …/rejects.csv; and GET /customers/export.csv (the table's filter URL).
 import { Hono, type Context } from 'hono'
-import { requireUser } from '../auth/session.js'
+import { requireUser } from '../middleware/session/index.js'
 import type { HonoEnv, SessionUser } from '../env.js'
 import { ApiError } from '../lib/errors.js'
+import { idParam } from '../lib/http.js'
 import { renderFragment, renderPage } from '../lib/render.js'
 import { parseCustomerFilter } from '../customers/filter.js'
 import { ImportPage, ImportState, UploadPage, type ImportView } from '../../views/import.js'
@@ -30,12 +31,6 @@ const user = (c: Ctx): SessionUser => c.var.user!
 /** How long one poll works on the job before answering (the Worker's CPU limit is far above). */
 const POLL_BUDGET_MS = 800
 const PREVIEW_ROWS = 10
-
-function idParam(c: Ctx): number {
-  const raw = c.req.param('id') ?? ''
-  if (!/^\d{1,15}$/.test(raw)) throw new ApiError('not_found', 'No such import')
-  return Number(raw)
-}
 
 async function accountProjects(c: Ctx) {
   return c.var.db
@@ -211,7 +206,7 @@ export function csvDashboardRoutes() {
   })
 
   app.get('/imports/:id{[0-9]+}', requireUser(), async function importShow(c) {
-    const view = await importView(c, idParam(c))
+    const view = await importView(c, idParam(c, 'id', 'import'))
     return renderPage(
       c,
       <ImportPage view={view} userEmail={user(c).email} csrfToken={c.var.csrfToken} />,
@@ -219,7 +214,7 @@ export function csvDashboardRoutes() {
   })
 
   app.post('/imports/:id{[0-9]+}/mapping', requireUser(), async function importMapping(c) {
-    const id = idParam(c)
+    const id = idParam(c, 'id', 'import')
     const job = await loadJob(c.var.db, user(c).accountId, id)
     const mapping = mappingFromForm(await c.req.parseBody(), job.header.length)
     try {
@@ -241,14 +236,14 @@ export function csvDashboardRoutes() {
   })
 
   app.post('/imports/:id{[0-9]+}/start', requireUser(), async function importStart(c) {
-    const id = idParam(c)
+    const id = idParam(c, 'id', 'import')
     await loadJob(c.var.db, user(c).accountId, id)
     await startImport(c.var.db, user(c).accountId, id)
     return c.redirect(`/imports/${id}`, 303)
   })
 
   app.get('/imports/:id{[0-9]+}/progress', requireUser(), async function importProgress(c) {
-    const id = idParam(c)
+    const id = idParam(c, 'id', 'import')
     const job = await loadJob(c.var.db, user(c).accountId, id)
     await runFor(c.var.db, job, POLL_BUDGET_MS)
     const view = await importView(c, id)
@@ -257,7 +252,7 @@ export function csvDashboardRoutes() {
   })
 
   app.get('/imports/:id{[0-9]+}/rejects.csv', requireUser(), async function rejectsCsv(c) {
-    const id = idParam(c)
+    const id = idParam(c, 'id', 'import')
     const job = await loadJob(c.var.db, user(c).accountId, id)
     const rejects = await listRejects(c.var.db, id)
     let out = '\uFEFF' + csvLine(['line', 'reason', ...job.header])

@@ -1,9 +1,10 @@
 // The ONE filter parser: URL search params (the dashboard's address bar, later `GET /v1/customers`)
 // → a typed CustomerFilter. The syntax is documented in the README ("Filtering customers"); every
 // mistake becomes one 400 `validation_failed` whose details name the bad parameter and value.
+import { decodeBase64Url, encodeBase64Url } from 'hono/utils/encode'
 import { z } from 'zod'
 import { STATUSES, type Status } from '../db/schema.js'
-import { ApiError, type ErrorDetail } from '../lib/errors.js'
+import { validationError } from '../lib/validation.js'
 
 export const SORT_KEYS = ['last_activity', 'first_seen', 'email', 'name'] as const
 export type SortKey = (typeof SORT_KEYS)[number]
@@ -258,19 +259,10 @@ function parseSort(raw: string, ctx: Ctx): CustomerFilter['sort'] {
   return { key, dir: desc ? 'desc' : 'asc' }
 }
 
-// base64url by hand: Buffer is not there on Workers without nodejs_compat.
-function toBase64Url(s: string): string {
-  const bytes = new TextEncoder().encode(s)
-  return btoa(String.fromCharCode(...bytes))
-    .replace(/\+/g, '-')
-    .replace(/\//g, '_')
-    .replace(/=+$/, '')
-}
-
-function fromBase64Url(s: string): string {
-  const bin = atob(s.replace(/-/g, '+').replace(/_/g, '/'))
-  return new TextDecoder().decode(Uint8Array.from(bin, (ch) => ch.charCodeAt(0)))
-}
+// Unpadded base64url: a cursor is a URL parameter, and `=` would be escaped there.
+const toBase64Url = (s: string) =>
+  encodeBase64Url(new TextEncoder().encode(s).buffer).replace(/=+$/, '')
+const fromBase64Url = (s: string) => new TextDecoder().decode(decodeBase64Url(s))
 
 export function encodeCursor(cursor: Cursor): string {
   return toBase64Url(JSON.stringify([cursor.sort, cursor.value, cursor.id]))
@@ -352,19 +344,15 @@ export function parseCustomerFilter(
   }
   const parsed = schema(opts.now ?? new Date()).safeParse(grouped)
   if (!parsed.success) {
-    const details: ErrorDetail[] = parsed.error.issues.map((issue) => {
-      const name = String(issue.path[0] ?? '')
-      if (issue.code === 'unrecognized_keys') {
-        const keys = issue.keys.join(', ')
-        return {
-          path: issue.keys[0] ?? '',
-          message: `unknown filter '${keys}' (known: ${FILTER_PARAMS.join(', ')})`,
-        }
-      }
-      return { path: name, message: issue.message }
+    throw validationError(parsed.error, {
+      title: 'Invalid filter',
+      // A parameter is named as written, without the index of its repetition.
+      path: (path) => String(path[0] ?? ''),
+      unknownKey: (key) => ({
+        path: key,
+        message: `unknown filter '${key}' (known: ${FILTER_PARAMS.join(', ')})`,
+      }),
     })
-    const summary = details.map((d) => (d.path ? `${d.path}: ${d.message}` : d.message)).join('; ')
-    throw new ApiError('validation_failed', `Invalid filter: ${summary}`, details)
   }
   const d = parsed.data
   const params = d.p

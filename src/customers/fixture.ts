@@ -5,9 +5,8 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
 import { postJson, seedAccount } from '../testing/fixtures.js'
-import { sha256Hex } from '../auth/crypto.js'
-import { SESSION_COOKIE } from '../auth/session.js'
-import { randomBase62 } from '../lib/keys.js'
+import { SESSION_COOKIE } from '../middleware/session/index.js'
+import { hashKey, randomBase62 } from '../lib/keys.js'
 
 type Fetcher = Parameters<typeof postJson>[0]
 
@@ -232,14 +231,14 @@ export const QUESTIONS: { n: number; question: string; query: string; answer: st
   { n: 14, question: 'Find a customer by part of the name', query: 'q=park', answer: ['bea'] },
 ]
 
-/** A session cookie for the user, made the way src/auth/session.ts makes one (the dashboard's
+/** A session cookie for the user, made the way the session middleware makes one (the dashboard's
  *  own login flow has its tests in A's files; these tests are about the customers pages). */
 export async function sessionCookie(db: Kysely<Database>, userId: number): Promise<string> {
   const token = randomBase62(43)
   await db
     .insertInto('sessions')
     .values({
-      token_hash: await sha256Hex(token),
+      token_hash: await hashKey(token),
       user_id: userId,
       expires_at: new Date(Date.now() + 86_400_000),
     })

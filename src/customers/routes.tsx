@@ -3,9 +3,10 @@
 // (GET /customers/:id/projects/:projectId). Every query is scoped to the signed-in account: another
 // account's customer answers 404. A page sends at most two statements here (plus the session's).
 import { Hono, type Context } from 'hono'
-import { requireUser } from '../auth/session.js'
+import { requireUser } from '../middleware/session/index.js'
 import type { HonoEnv, SessionUser } from '../env.js'
 import { ApiError } from '../lib/errors.js'
+import { idParam } from '../lib/http.js'
 import { renderFragment, renderPage } from '../lib/render.js'
 import { CustomerPage, BadgeDetail } from '../../views/customer.js'
 import {
@@ -29,12 +30,6 @@ function wantsFragment(c: Ctx): boolean {
     c.req.header('HX-History-Restore-Request') !== 'true' &&
     c.req.header('HX-Request-Type') !== 'full'
   )
-}
-
-function idParam(c: Ctx, name: string, what: string): number {
-  const raw = c.req.param(name) ?? ''
-  if (!/^\d{1,15}$/.test(raw)) throw new ApiError('not_found', `No such ${what}`)
-  return Number(raw)
 }
 
 const noCustomer = () => new ApiError('not_found', 'No such customer in your account')

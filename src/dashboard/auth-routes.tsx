@@ -2,7 +2,7 @@
 import { Hono, type Context } from 'hono'
 import { MIN_PASSWORD_LENGTH, createAccount } from '../accounts/store.js'
 import { checkLogin, clearFailures, signupAllowed } from '../auth/login.js'
-import { currentUser, endSession, safeNext, startSession } from '../auth/session.js'
+import { endSession, startSession } from '../middleware/session/index.js'
 import type { HonoEnv } from '../env.js'
 import { ApiError } from '../lib/errors.js'
 import { renderPage } from '../lib/render.js'
@@ -15,15 +15,23 @@ async function formFields(c: Context<HonoEnv>) {
   return { email: text('email').trim(), password: text('password') }
 }
 
+/** Only same-site paths are followed after login (no open redirect to another host). */
+export function safeNext(next: string | undefined | null): string {
+  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) {
+    return '/customers'
+  }
+  return next
+}
+
 export function authRoutes(loginLimiter?: RateLimiter) {
   const app = new Hono<HonoEnv>()
 
   app.get('/', async function home(c) {
-    return c.redirect((await currentUser(c)) ? '/customers' : '/login', 303)
+    return c.redirect(c.var.user ? '/customers' : '/login', 303)
   })
 
   app.get('/signup', async function signupPage(c) {
-    if (await currentUser(c)) return c.redirect('/customers', 303)
+    if (c.var.user) return c.redirect('/customers', 303)
     const closed = !(await signupAllowed(c.var.db, c.var.config.signup))
     return renderPage(
       c,
@@ -58,7 +66,7 @@ export function authRoutes(loginLimiter?: RateLimiter) {
 
   app.get('/login', async function loginPage(c) {
     const next = c.req.query('next')
-    if (await currentUser(c)) return c.redirect(safeNext(next), 303)
+    if (c.var.user) return c.redirect(safeNext(next), 303)
     return renderPage(c, <LoginPage csrfToken={c.var.csrfToken} next={next} />)
   })
 

@@ -13,9 +13,10 @@ import {
   updateProject,
   validateColor,
 } from '../accounts/projects.js'
-import { requireUser } from '../auth/session.js'
+import { requireUser } from '../middleware/session/index.js'
 import type { HonoEnv, SessionUser } from '../env.js'
 import { ApiError } from '../lib/errors.js'
+import { idParam } from '../lib/http.js'
 import { renderPage } from '../lib/render.js'
 import { DeleteProjectPage, ProjectPage, ProjectsPage } from '../../views/projects.js'
 
@@ -23,12 +24,6 @@ type Ctx = Context<HonoEnv>
 
 function user(c: Ctx): SessionUser {
   return c.var.user!
-}
-
-function idParam(c: Ctx, name: string): number {
-  const raw = c.req.param(name) ?? ''
-  if (!/^\d{1,15}$/.test(raw)) throw new ApiError('not_found', 'No such project')
-  return Number(raw)
 }
 
 const notFound = () => new ApiError('not_found', 'No such project in your account')
@@ -110,11 +105,11 @@ export function projectRoutes() {
   })
 
   app.get('/:id', async function projectShow(c) {
-    return showProject(c, idParam(c, 'id'))
+    return showProject(c, idParam(c, 'id', 'project'))
   })
 
   app.post('/:id', async function projectUpdate(c) {
-    const id = idParam(c, 'id')
+    const id = idParam(c, 'id', 'project')
     const field = await form(c)
     try {
       const updated = await updateProject(c.var.db, user(c).accountId, id, {
@@ -130,7 +125,7 @@ export function projectRoutes() {
   })
 
   app.post('/:id/keys', async function keyCreate(c) {
-    const id = idParam(c, 'id')
+    const id = idParam(c, 'id', 'project')
     const mode = (await form(c))('mode')
     const key = await addProjectKey(c.var.db, user(c).accountId, id, {
       revokeOthers: mode !== 'add',
@@ -144,14 +139,18 @@ export function projectRoutes() {
   })
 
   app.post('/:id/keys/:keyId/revoke', async function keyRevoke(c) {
-    const id = idParam(c, 'id')
-    const keyId = idParam(c, 'keyId')
+    const id = idParam(c, 'id', 'project')
+    const keyId = idParam(c, 'keyId', 'key')
     if (!(await revokeProjectKey(c.var.db, user(c).accountId, id, keyId))) throw notFound()
     return c.redirect(`/projects/${id}`, 303)
   })
 
   app.get('/:id/delete', async function projectDeleteConfirm(c) {
-    const impact = await projectDeletionImpact(c.var.db, user(c).accountId, idParam(c, 'id'))
+    const impact = await projectDeletionImpact(
+      c.var.db,
+      user(c).accountId,
+      idParam(c, 'id', 'project'),
+    )
     if (!impact) throw notFound()
     return renderPage(
       c,
@@ -160,7 +159,7 @@ export function projectRoutes() {
   })
 
   app.post('/:id/delete', async function projectDelete(c) {
-    const deleted = await deleteProject(c.var.db, user(c).accountId, idParam(c, 'id'))
+    const deleted = await deleteProject(c.var.db, user(c).accountId, idParam(c, 'id', 'project'))
     if (!deleted) throw notFound()
     return c.redirect('/projects', 303)
   })

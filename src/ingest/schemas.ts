@@ -1,6 +1,5 @@
-// What the ingest endpoints accept, and how a zod failure becomes a 400 that names the field.
+// What the ingest endpoints accept (a zod failure becomes a 400 naming the field: lib/validation.ts).
 import { z } from 'zod'
-import { ApiError, type ErrorDetail } from '../lib/errors.js'
 import { STATUSES, type Status } from '../db/schema.js'
 
 export const LIMITS = {
@@ -116,21 +115,3 @@ export const batchBody = z.strictObject({
 export type IdentifyInput = z.output<typeof identifyBody>
 export type PingInput = z.output<typeof pingBody>
 export type BatchItem = z.output<typeof batchItem>
-
-export function issuesToDetails(error: z.core.$ZodError, prefix = ''): ErrorDetail[] {
-  return error.issues.map((issue) => {
-    const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.')
-    let message = issue.message
-    if (issue.code === 'unrecognized_keys') message = `unknown field(s): ${issue.keys.join(', ')}`
-    return { path: path || '(body)', message }
-  })
-}
-
-export function validationError(error: z.core.$ZodError, prefix = ''): ApiError {
-  const details = issuesToDetails(error, prefix)
-  const first = details[0]!
-  const message = first.message.startsWith(first.path)
-    ? first.message
-    : `${first.path}: ${first.message}`
-  return new ApiError('validation_failed', message, details)
-}

@@ -1,6 +1,8 @@
 // API keys: `tcrm_proj_` + 32 random base62 characters (~190 bits). Only their SHA-256 is stored;
 // a fast hash is right for keys this random (nothing to brute-force), and it lets the ingest
 // statement find a key by equality on a unique index.
+import { sha256 } from 'hono/utils/crypto'
+
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
 export const PROJECT_KEY_PREFIX = 'tcrm_proj_'
 const RANDOM_CHARS = 32
@@ -21,9 +23,11 @@ export function generateProjectKey(): string {
   return PROJECT_KEY_PREFIX + randomBase62(RANDOM_CHARS)
 }
 
+/** SHA-256 of the key as hex: what the database stores and looks keys up by. */
 export async function hashKey(key: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(key))
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('')
+  const hex = await sha256(key)
+  if (hex === null) throw new Error('Web Crypto (crypto.subtle) is not available')
+  return hex
 }
 
 export function keyPrefix(key: string): string {

@@ -1,10 +1,10 @@
 // Password hashing with PBKDF2-SHA-256 through Web Crypto (the same code on Node and Workers).
 // 100,000 iterations: the most Workers' Web Crypto allows. Stored as
 // `pbkdf2-sha256$<iterations>$<salt b64>$<hash b64>` so the cost can be raised later.
-const ITERATIONS = 100_000
+import { timingSafeEqual } from 'hono/utils/buffer'
+import { decodeBase64, encodeBase64 } from 'hono/utils/encode'
 
-const b64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes))
-const unb64 = (s: string) => Uint8Array.from(atob(s), (ch) => ch.charCodeAt(0))
+const ITERATIONS = 100_000
 
 async function derive(
   password: string,
@@ -29,16 +29,12 @@ async function derive(
 export async function hashPassword(password: string): Promise<string> {
   const salt = crypto.getRandomValues(new Uint8Array(16))
   const hash = await derive(password, salt, ITERATIONS)
-  return `pbkdf2-sha256$${ITERATIONS}$${b64(salt)}$${b64(hash)}`
+  return `pbkdf2-sha256$${ITERATIONS}$${encodeBase64(salt.buffer)}$${encodeBase64(hash.buffer)}`
 }
 
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
   const [scheme, iter, salt, hash] = stored.split('$')
   if (scheme !== 'pbkdf2-sha256' || !iter || !salt || !hash) return false
-  const actual = await derive(password, unb64(salt), Number(iter))
-  const expected = unb64(hash)
-  if (actual.length !== expected.length) return false
-  let diff = 0
-  for (let i = 0; i < actual.length; i++) diff |= actual[i]! ^ expected[i]!
-  return diff === 0
+  const actual = await derive(password, decodeBase64(salt), Number(iter))
+  return timingSafeEqual(encodeBase64(actual.buffer), hash)
 }

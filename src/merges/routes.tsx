@@ -2,9 +2,10 @@
 // POST /customers/:id/merge, POST /customers/:id/delete, POST /merges/:id/undo. The store
 // functions scope everything to the user's account: another account's ids answer 404.
 import { Hono, type Context } from 'hono'
-import { requireUser } from '../auth/session.js'
+import { requireUser } from '../middleware/session/index.js'
 import type { HonoEnv, SessionUser } from '../env.js'
 import { ApiError } from '../lib/errors.js'
+import { idParam } from '../lib/http.js'
 import { renderPage } from '../lib/render.js'
 import { normaliseEmail } from '../accounts/store.js'
 import { ManageCustomerPage } from '../../views/merge.js'
@@ -13,12 +14,6 @@ import { deleteCustomer, listMerges, mergeCustomers, undoMerge } from './store.j
 type Ctx = Context<HonoEnv>
 const user = (c: Ctx): SessionUser => c.var.user!
 const actor = (c: Ctx) => `user:${user(c).userId}`
-
-function idParam(c: Ctx): number {
-  const raw = c.req.param('id') ?? ''
-  if (!/^\d{1,15}$/.test(raw)) throw new ApiError('not_found', 'No such customer')
-  return Number(raw)
-}
 
 async function findCustomer(c: Ctx, where: { id?: number; email?: string }) {
   let q = c.var.db
@@ -57,11 +52,11 @@ export function mergeDashboardRoutes() {
   app.get('/customers/:id{[0-9]+}/manage', requireUser(), async function manage(c) {
     const notice =
       { merged: 'Merged.', undone: 'Merge undone.' }[c.req.query('done') ?? ''] ?? undefined
-    return managePage(c, idParam(c), { notice })
+    return managePage(c, idParam(c, 'id', 'customer'), { notice })
   })
 
   app.post('/customers/:id{[0-9]+}/merge', requireUser(), async function merge(c) {
-    const id = idParam(c)
+    const id = idParam(c, 'id', 'customer')
     const form = await c.req.parseBody()
     const otherEmail = normaliseEmail(String(form.other ?? ''))
     const other = otherEmail ? await findCustomer(c, { email: otherEmail }) : undefined
@@ -86,7 +81,7 @@ export function mergeDashboardRoutes() {
   })
 
   app.post('/merges/:id{[0-9]+}/undo', requireUser(), async function undo(c) {
-    const mergeId = idParam(c)
+    const mergeId = idParam(c, 'id', 'merge')
     const merge = await c.var.db
       .selectFrom('merges')
       .select('survivor_id')
@@ -104,7 +99,7 @@ export function mergeDashboardRoutes() {
   })
 
   app.post('/customers/:id{[0-9]+}/delete', requireUser(), async function remove(c) {
-    const id = idParam(c)
+    const id = idParam(c, 'id', 'customer')
     const customer = await findCustomer(c, { id })
     if (!customer) throw new ApiError('not_found', 'No such customer in your account')
     const form = await c.req.parseBody()

@@ -2,7 +2,7 @@
 // HTTPException, a database outage, a data exception, or a bug), is logged when it is ours to fix,
 // and is answered by the sub-app's own responder: JSON on the API, a page on the dashboard. The
 // internals of a 500 never reach the client; the log line carries the request id the client saw.
-import type { Context, ErrorHandler } from 'hono'
+import type { Context, Env, ErrorHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { isDataException, isDatabaseUnavailable } from '../../db/errors.js'
 import type { HonoEnv } from '../../env.js'
@@ -32,21 +32,24 @@ export function toApiError(err: unknown): ApiError {
 }
 
 /** How a sub-app answers an error (its headers are already set). */
-export type ErrorResponder = (
-  c: Context<HonoEnv>,
+export type ErrorResponder<E extends Env = HonoEnv> = (
+  c: Context<E>,
   error: ApiError,
   requestId: string | undefined,
 ) => Response | Promise<Response>
 
 /** The API's answer: `{ error: { code, message, details?, requestId } }` with the code's status. */
-export const jsonError: ErrorResponder = (c, error, requestId) =>
-  c.json({ error: { ...error.toJSON(), requestId } }, error.status)
+export function jsonError<E extends Env>(c: Context<E>, error: ApiError, requestId?: string) {
+  return c.json({ error: { ...error.toJSON(), requestId } }, error.status)
+}
 
 /** An `onError` handler for a (sub-)app that answers with `respond` (JSON by default). */
-export function onError(respond: ErrorResponder = jsonError): ErrorHandler<HonoEnv> {
+export function onError<E extends Env = HonoEnv>(
+  respond: ErrorResponder<E> = jsonError,
+): ErrorHandler<E> {
   return function onError(err, c) {
     const error = toApiError(err)
-    const requestId = c.get('requestId')
+    const requestId = c.get('requestId') as string | undefined
     if (error.code === 'internal' || error.code === 'unavailable') {
       console.error(`[${requestId}] ${c.req.method} ${c.req.path}:`, err)
     }

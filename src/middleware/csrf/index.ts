@@ -1,29 +1,31 @@
 // CSRF protection for every non-GET dashboard request (the API under /v1 is another sub-app: its
-// keys travel in a header no other site can set). The token is derived from a secret only this browser
-// holds in an HttpOnly cookie: the session token when signed in, else a pre-session token (so the
-// login and sign-up forms are covered too, against login CSRF). Forms send it in the `_csrf` field,
-// htmx requests in the X-CSRF-Token header (set once on <body> by the layout).
+// keys travel in a header no other site can set). The token is derived from a secret only this
+// browser holds in an HttpOnly cookie: the session token when signed in, else a pre-session token
+// (so the login and sign-up forms are covered too, against login CSRF). Forms send it in the
+// `_csrf` field, htmx and scripts in the X-CSRF-Token header (set once on <body> by the layout).
 import type { MiddlewareHandler } from 'hono'
 import { getCookie, setCookie } from 'hono/cookie'
-import type { HonoEnv } from '../env.js'
-import { ApiError } from '../lib/errors.js'
-import { randomBase62 } from '../lib/keys.js'
-import { sha256Hex, timingSafeEqual } from './crypto.js'
-import { SESSION_COOKIE, cookieOptions } from './session.js'
+import { timingSafeEqual } from 'hono/utils/buffer'
+import type { HonoEnv } from '../../env.js'
+import { ApiError } from '../../lib/errors.js'
+import { hashKey, randomBase62 } from '../../lib/keys.js'
+import { SESSION_COOKIE, cookieOptions } from '../session/index.js'
 
 export const CSRF_FIELD = '_csrf'
 export const CSRF_HEADER = 'X-CSRF-Token'
 export const PRESESSION_COOKIE = 'tcrm_pre'
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+const FORM_TYPES = ['application/x-www-form-urlencoded', 'multipart/form-data']
 
 /** The token that goes with a cookie secret; SHA-256 cannot be turned back into the secret. */
 export async function csrfTokenFor(secret: string): Promise<string> {
-  return (await sha256Hex(`csrf:${secret}`)).slice(0, 43)
+  return (await hashKey(`csrf:${secret}`)).slice(0, 43)
 }
 
-export function csrfProtection(): MiddlewareHandler<HonoEnv> {
-  return async function csrfProtection(c, next) {
+/** Sets `c.var.csrfToken` for the pages' forms, and refuses an unsafe request without it (403). */
+export function csrf(): MiddlewareHandler<HonoEnv> {
+  return async function csrf(c, next) {
     let secret = getCookie(c, SESSION_COOKIE) ?? getCookie(c, PRESESSION_COOKIE)
     const safe = SAFE_METHODS.has(c.req.method)
     if (!secret && safe) {
@@ -37,15 +39,12 @@ export function csrfProtection(): MiddlewareHandler<HonoEnv> {
     let sent = c.req.header(CSRF_HEADER)
     if (!sent) {
       const type = c.req.header('content-type') ?? ''
-      if (
-        type.startsWith('application/x-www-form-urlencoded') ||
-        type.startsWith('multipart/form-data')
-      ) {
+      if (FORM_TYPES.some((t) => type.startsWith(t))) {
         const field = (await c.req.parseBody())[CSRF_FIELD]
         if (typeof field === 'string') sent = field
       }
     }
-    if (!expected || !sent || !timingSafeEqual(sent, expected)) {
+    if (!expected || !sent || !(await timingSafeEqual(sent, expected))) {
       throw new ApiError(
         'forbidden',
         'This form has expired or did not come from this site. Reload the page and try again.',

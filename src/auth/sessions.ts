@@ -1,0 +1,54 @@
+// Dashboard sessions kept in the database: the cookie holds a random token, the `sessions` table
+// only its SHA-256, so logging out or deleting a user really ends the session everywhere. The
+// cookie side is src/middleware/session.
+import type { Kysely } from 'kysely'
+import type { Database } from '../db/schema.js'
+import type { SessionUser } from '../env.js'
+
+/** Sessions last 30 days from sign-in; signing in again starts a new one. */
+export const SESSION_DAYS = 30
+
+/**
+ * Stores a new session. In the same statement, the session the browser had before (signing in
+ * again must not leave it alive) and the user's expired sessions (so the table does not grow
+ * forever) are deleted.
+ */
+export async function createSession(
+  db: Kysely<Database>,
+  input: { userId: number; tokenHash: string; replacesTokenHash?: string },
+): Promise<Date> {
+  const expiresAt = new Date(Date.now() + SESSION_DAYS * 86_400_000)
+  await db
+    .with('replaced', (q) =>
+      q
+        .deleteFrom('sessions')
+        .where((eb) =>
+          eb.or([
+            eb('token_hash', '=', input.replacesTokenHash ?? ''),
+            eb.and([eb('user_id', '=', input.userId), eb('expires_at', '<=', new Date())]),
+          ]),
+        ),
+    )
+    .insertInto('sessions')
+    .values({ token_hash: input.tokenHash, user_id: input.userId, expires_at: expiresAt })
+    .execute()
+  return expiresAt
+}
+
+export async function deleteSession(db: Kysely<Database>, tokenHash: string): Promise<void> {
+  await db.deleteFrom('sessions').where('token_hash', '=', tokenHash).execute()
+}
+
+/** The user of an unexpired session, or undefined. One statement. */
+export async function findSessionUser(
+  db: Kysely<Database>,
+  tokenHash: string,
+): Promise<SessionUser | undefined> {
+  return db
+    .selectFrom('sessions as s')
+    .innerJoin('users as u', 'u.id', 's.user_id')
+    .select(['u.id as userId', 'u.account_id as accountId', 'u.email'])
+    .where('s.token_hash', '=', tokenHash)
+    .where('s.expires_at', '>', new Date())
+    .executeTakeFirst()
+}

@@ -1,0 +1,38 @@
+// Small request helpers every router shares, so each rule is written once: how an id is read from
+// the path, how a bearer token is read from the header, and how a JSON body is taken.
+import type { Context } from 'hono'
+import { validator } from 'hono/validator'
+import type { z } from 'zod'
+import { ApiError } from './errors.js'
+import { validationError } from './validation.js'
+
+/** A numeric id from the path; anything else is "No such <what>" (404), never a 400 or a 500. */
+export function idParam(c: Context, name: string, what: string): number {
+  const raw = c.req.param(name) ?? ''
+  if (!/^\d{1,15}$/.test(raw)) throw new ApiError('not_found', `No such ${what}`)
+  return Number(raw)
+}
+
+/** The token of `Authorization: Bearer <token>`, or undefined when there is none. */
+export function bearerToken(c: Context): string | undefined {
+  return /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('Authorization') ?? '')?.[1]
+}
+
+const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/
+
+/** Takes a JSON body checked by `schema` (then `c.req.valid('json')`): 415 unless it is sent as
+ *  JSON, 400 `invalid_json` when it does not parse, 400 naming each bad field otherwise. */
+export function jsonBody<T extends z.ZodType>(schema: T) {
+  return validator('json', (value, c): z.output<T> => {
+    const type = (c.req.header('Content-Type') ?? '').split(';')[0]!.trim().toLowerCase()
+    if (!JSON_MEDIA_TYPE.test(type)) {
+      throw new ApiError(
+        'unsupported_media_type',
+        `Content-Type must be application/json (got ${type ? `'${type}'` : 'none'})`,
+      )
+    }
+    const parsed = schema.safeParse(value)
+    if (!parsed.success) throw validationError(parsed.error)
+    return parsed.data
+  })
+}

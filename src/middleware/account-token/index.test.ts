@@ -1,0 +1,48 @@
+// The account-token middleware over a real database: which tokens open which account.
+import { Hono } from 'hono'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { createAccountToken, revokeAccountToken } from '../../account-api/tokens.js'
+import { openTestDb, type TestDb } from '../../testing/db.js'
+import { seedAccount } from '../../testing/fixtures.js'
+import { onError } from '../on-error/index.js'
+import { PROJECT_KEY_REFUSED, accountToken, type AccountTokenEnv } from './index.js'
+
+let t: TestDb
+let app: Hono<AccountTokenEnv>
+
+beforeAll(async () => {
+  t = await openTestDb()
+  app = new Hono<AccountTokenEnv>()
+  app.onError(onError())
+  app.use(async (c, next) => {
+    c.set('db', t.db)
+    await next()
+  })
+  app.use(accountToken())
+  app.get('/', (c) => c.json({ accountId: c.var.accountId, actor: c.var.actor }))
+})
+afterAll(() => t.close())
+
+const get = (token?: string) =>
+  app.request('/', { headers: token ? { Authorization: `Bearer ${token}` } : {} })
+
+it('opens the token’s account and names the token as the actor', async () => {
+  const { accountId } = await seedAccount(t.db, [])
+  const { id, token } = await createAccountToken(t.db, accountId, 'script')
+  const res = await get(token)
+  expect(res.status).toBe(200)
+  expect(await res.json()).toEqual({ accountId, actor: `token:${id}` })
+})
+
+it('401 for no token or an unknown one, 403 for a project key or a revoked token', async () => {
+  const { accountId, projects } = await seedAccount(t.db, ['App'])
+  const { id, token } = await createAccountToken(t.db, accountId, 'old')
+  await revokeAccountToken(t.db, accountId, id)
+  expect((await get()).status).toBe(401)
+  expect((await get('tcrm_acct_' + 'x'.repeat(32))).status).toBe(401)
+  expect((await get('not-a-token')).status).toBe(401)
+  const project = await get(projects[0]!.key)
+  expect(project.status).toBe(403)
+  expect(await project.json()).toMatchObject({ error: { message: PROJECT_KEY_REFUSED } })
+  expect((await get(token)).status).toBe(403)
+})

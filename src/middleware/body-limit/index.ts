@@ -1,0 +1,40 @@
+// A cap on how many bytes of a request body anything may read, checked before any handler or
+// middleware reads it (Hono's body limit: the declared length at once, a body without one as it
+// arrives). 413 `payload_too_large` past it.
+//
+// The first body limit on a request's way decides; later ones let it through. So an app sets its
+// default with `use('*', bodyLimit(…))`, and a route that needs another one (a bigger upload, or a
+// stream the route counts itself) declares it with `use(path, …)` before the default.
+import type { MiddlewareHandler } from 'hono'
+import { bodyLimit as honoBodyLimit } from 'hono/body-limit'
+import type { HonoEnv } from '../../env.js'
+import { ApiError } from '../../lib/errors.js'
+
+/** A form post or an account API JSON body is a few KB at most; 1 MB leaves room to spare. */
+export const DEFAULT_BODY_BYTES = 1024 * 1024
+
+const MB = 1024 * 1024
+const describe = (bytes: number) =>
+  bytes >= MB && bytes % MB === 0 ? `${bytes / MB} MB` : `${Math.round(bytes / 1024)} KB`
+
+/** `maxBytes`, or 'counted-by-route' for a route that streams the body and enforces its own cap. */
+export function bodyLimit(maxBytes: number | 'counted-by-route'): MiddlewareHandler<HonoEnv> {
+  const limit =
+    typeof maxBytes === 'number'
+      ? honoBodyLimit({
+          maxSize: maxBytes,
+          onError: () => {
+            throw new ApiError(
+              'payload_too_large',
+              `Request body is over the ${describe(maxBytes)} limit`,
+            )
+          },
+        })
+      : undefined
+  return async function bodyLimit(c, next) {
+    if (c.var.bodyLimit !== undefined) return next()
+    c.set('bodyLimit', maxBytes)
+    if (!limit) return next()
+    return limit(c, next)
+  }
+}

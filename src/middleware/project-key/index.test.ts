@@ -1,0 +1,30 @@
+// The project-key middleware: the header's shape, and the hash the ingest statement looks up.
+import { Hono } from 'hono'
+import { expect, it } from 'vitest'
+import { generateProjectKey, hashKey } from '../../lib/keys.js'
+import { onError } from '../on-error/index.js'
+import { projectKey, type ProjectKeyEnv } from './index.js'
+
+const app = new Hono<ProjectKeyEnv>()
+app.onError(onError())
+app.use(projectKey())
+app.get('/', (c) => c.text(c.var.keyHash))
+
+const get = (authorization?: string) =>
+  app.request('/', { headers: authorization ? { Authorization: authorization } : {} })
+
+it('sets the SHA-256 of a well-formed key (any case of "Bearer")', async () => {
+  const key = generateProjectKey()
+  const res = await get(`bearer  ${key} `)
+  expect(res.status).toBe(200)
+  expect(await res.text()).toBe(await hashKey(key))
+})
+
+it('answers 401 naming what is wrong: no key, or not a project key', async () => {
+  const missing = await get()
+  expect(missing.status).toBe(401)
+  expect(await missing.json()).toMatchObject({ error: { message: /Missing API key/ } })
+  for (const header of ['Basic abc', 'Bearer tcrm_acct_0123456789abcdef0123', 'Bearer x y']) {
+    expect((await get(header)).status, header).toBe(401)
+  }
+})

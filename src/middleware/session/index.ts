@@ -1,0 +1,78 @@
+// The dashboard's session, cookie side (the rows are src/auth/sessions.ts). `session()` runs on
+// every dashboard request and sets `c.var.user` when the cookie names a live session (one
+// statement, only when there is a cookie); `requireUser()` guards the signed-in pages.
+import type { Context, MiddlewareHandler } from 'hono'
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
+import { SESSION_DAYS, createSession, deleteSession, findSessionUser } from '../../auth/sessions.js'
+import type { HonoEnv } from '../../env.js'
+import { hashKey, randomBase62 } from '../../lib/keys.js'
+
+export const SESSION_COOKIE = 'tcrm_session'
+
+/** Secure cookies whenever the visitor reached us over https (directly or through a proxy). */
+export function isHttps(c: Context<HonoEnv>): boolean {
+  return (
+    new URL(c.req.url).protocol === 'https:' ||
+    c.req.header('x-forwarded-proto')?.split(',')[0]?.trim() === 'https' ||
+    (c.var.config?.publicUrl ?? '').startsWith('https:')
+  )
+}
+
+export function cookieOptions(c: Context<HonoEnv>, maxAgeSeconds?: number) {
+  return {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'Lax' as const,
+    secure: isHttps(c),
+    ...(maxAgeSeconds !== undefined ? { maxAge: maxAgeSeconds } : {}),
+  }
+}
+
+/** Sets `c.var.user` when the session cookie names a live session. */
+export function session(): MiddlewareHandler<HonoEnv> {
+  return async function session(c, next) {
+    const token = getCookie(c, SESSION_COOKIE)
+    if (token && token.length <= 100) {
+      const user = await findSessionUser(c.var.db, await hashKey(token))
+      if (user) c.set('user', user)
+    }
+    await next()
+  }
+}
+
+/**
+ * Lets signed-in users through. A signed-out visitor is sent to the login page (and back here
+ * afterwards); an htmx request gets 401 with HX-Redirect, since a redirect would be followed by
+ * fetch and swapped into the page.
+ */
+export function requireUser(): MiddlewareHandler<HonoEnv> {
+  return async function requireUser(c, next) {
+    if (c.var.user) return next()
+    const url = new URL(c.req.url)
+    const login = `/login?next=${encodeURIComponent(url.pathname + url.search)}`
+    if (c.req.header('HX-Request') === 'true') {
+      c.header('HX-Redirect', login)
+      return c.body(null, 401)
+    }
+    return c.redirect(login, 303)
+  }
+}
+
+/** Starts a session for the user and sets its cookie; the browser's previous session ends. */
+export async function startSession(c: Context<HonoEnv>, userId: number): Promise<void> {
+  const token = randomBase62(43) // ~256 bits
+  const previous = getCookie(c, SESSION_COOKIE)
+  await createSession(c.var.db, {
+    userId,
+    tokenHash: await hashKey(token),
+    replacesTokenHash: previous ? await hashKey(previous) : undefined,
+  })
+  setCookie(c, SESSION_COOKIE, token, cookieOptions(c, SESSION_DAYS * 86_400))
+}
+
+/** Ends the visitor's session (if any) in the database and clears the cookie. */
+export async function endSession(c: Context<HonoEnv>): Promise<void> {
+  const token = getCookie(c, SESSION_COOKIE)
+  if (token) await deleteSession(c.var.db, await hashKey(token))
+  deleteCookie(c, SESSION_COOKIE, cookieOptions(c))
+}
