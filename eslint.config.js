@@ -45,7 +45,6 @@ export default tseslint.config(
     files: [
       'migrations/**',
       'src/db/migrate.ts',
-      'src/testing/**',
       '**/*.test.ts',
       '**/*.test.tsx',
       'test/**',

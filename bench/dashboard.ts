@@ -6,7 +6,8 @@
 import { sql, type Kysely } from 'kysely'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { createAccount, createProject } from '../src/accounts/store.js'
+import { createAccount } from '../src/accounts/store.js'
+import { createProject } from '../src/projects/store.js'
 import { parseCustomerFilter } from '../src/customers/filter.js'
 import { customersPage, rowsQuery, summaryQuery } from '../src/customers/query.js'
 import type { Database } from '../src/db/schema.js'
@@ -206,7 +207,7 @@ async function main() {
   const { tmpdir } = await import('node:os')
   const { join } = await import('node:path')
   const { openNodeDb } = await import('../src/db/node.js')
-  const { startPostgres } = await import('../src/testing/postgres-server.js')
+  const { startPostgres } = await import('../test/support/postgres-server.js')
   const log = (m: string) => console.error(`  … ${m}`)
   const all: DashboardBenchResult[] = []
   for (const target of values.targets.split(',')) {

@@ -9,9 +9,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
-import { createAccount, createProject } from '../src/accounts/store.js'
+import { createAccount } from '../src/accounts/store.js'
+import { createProject } from '../src/projects/store.js'
 import { openNodeDb, type NodeDbOptions } from '../src/db/node.js'
-import { startPostgres } from '../src/testing/postgres-server.js'
+import { startPostgres } from '../test/support/postgres-server.js'
 
 export type TargetName = 'pglite' | 'postgres'
 export const TARGETS: TargetName[] = ['pglite', 'postgres']

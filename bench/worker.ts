@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import type { PGlite } from '@electric-sql/pglite'
 import type pg from 'pg'
-import { startNeonHttpEndpoint } from '../src/dev/neon-http-endpoint.js'
+import { startNeonHttpEndpoint } from '../scripts/neon-http-endpoint.js'
 import { wranglerArgs, wranglerNode } from '../scripts/wrangler-node.js'
 import type { BenchResult } from './bench.js'
 

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { readNodeConfig } from '../src/config.js'
 import { DataDirLockedError } from '../src/db/lock.js'
 import { openNodeDb, type NodeDb } from '../src/db/node.js'
-import { startNeonHttpEndpoint } from '../src/dev/neon-http-endpoint.js'
+import { startNeonHttpEndpoint } from './neon-http-endpoint.js'
 import { wranglerArgs } from './wrangler-node.js'
 
 // The Worker needs a well-formed DATABASE_URL; with NEON_FETCH_ENDPOINT set, its host is never

@@ -2,7 +2,7 @@
 // envelope and never runs the dashboard's middleware; the dashboard answers a browser with pages.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApp } from './app.js'
-import { openTestDb, type TestDb } from './testing/db.js'
+import { openTestDb, type TestDb } from '../test/support/db.js'
 
 let t: TestDb
 let app: ReturnType<typeof createApp>

@@ -3,11 +3,11 @@
 // without secrets. Through the real app over PGlite.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createApp } from './app.js'
-import { TestBrowser } from './dashboard/test-client.js'
+import { TestBrowser } from '../test/support/test-browser.js'
 import { hashKey, KEY_PREFIX_LENGTH } from './lib/keys.js'
 import { verifyPassword } from './lib/password.js'
-import { openTestDb, type TestDb } from './testing/db.js'
-import { postJson, seedAccount } from './testing/fixtures.js'
+import { openTestDb, type TestDb } from '../test/support/db.js'
+import { postJson, seedAccount } from '../test/support/fixtures.js'
 
 let t: TestDb
 let app: ReturnType<typeof createApp>

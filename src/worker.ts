@@ -1,6 +1,6 @@
 // Cloudflare Worker entry: the same app as src/node.ts, over Neon's HTTP driver. DATABASE_URL is a
 // secret (`wrangler secret put DATABASE_URL`); NEON_FETCH_ENDPOINT is set only by `npm run dev` and
-// the workerd tests, to point the driver at the loopback endpoint of src/dev/neon-http-endpoint.ts.
+// the workerd tests, to point the driver at the loopback endpoint of scripts/neon-http-endpoint.ts.
 // Static files (public/) are served by Workers assets before this code runs.
 import { Hono } from 'hono'
 import { requestId } from 'hono/request-id'

@@ -2,8 +2,8 @@
 // active) and the form that edits the name. BadgeDetail is the same facts for one project, opened
 // in place from a badge in the customers table.
 import type { CustomerDetail, ProjectInfo, Relation } from '../src/customers/query.js'
-import { badgeStyle } from '../src/dashboard/colors.js'
-import { exactTime, relativeTime } from '../src/dashboard/format.js'
+import { badgeStyle } from '../src/projects/colors.js'
+import { exactTime, relativeTime } from './ui/format.js'
 import { CsrfField } from './csrf.js'
 import { Layout } from './layout.js'
 

@@ -4,8 +4,8 @@
 import type { ComponentChildren } from 'preact'
 import type { CustomerPage, CustomerRow, ProjectInfo, Summary } from '../src/customers/query.js'
 import { STATUSES } from '../src/db/schema.js'
-import { badgeStyle } from '../src/dashboard/colors.js'
-import { exactTime, relativeTime } from '../src/dashboard/format.js'
+import { badgeStyle } from '../src/projects/colors.js'
+import { exactTime, relativeTime } from './ui/format.js'
 import { Layout } from './layout.js'
 import { BadgeDetail } from './customer.js'
 

@@ -2,9 +2,9 @@
 // snippet), and the delete confirmation. Plain forms throughout; nothing needs JS except the
 // optional copy buttons (public/assets/app.js).
 import type { Project } from '../src/db/schema.js'
-import type { ProjectKey } from '../src/accounts/projects.js'
-import { PALETTE, badgeStyle, normaliseColor } from '../src/dashboard/colors.js'
-import { exactTime, relativeTime } from '../src/dashboard/format.js'
+import type { ProjectKey } from '../src/projects/keys.js'
+import { PALETTE, badgeStyle, defaultColor, normaliseColor } from '../src/projects/colors.js'
+import { exactTime, relativeTime } from './ui/format.js'
 import { CsrfField } from './csrf.js'
 import { Layout } from './layout.js'
 import { CopyButton, InstallSnippet } from './projects-install.js'
@@ -75,7 +75,7 @@ export function ProjectsPage(
     draftColor?: string
   },
 ) {
-  const nextColor = props.draftColor ?? PALETTE[props.projects.length % PALETTE.length]!
+  const nextColor = props.draftColor ?? defaultColor(props.projects.length)
   return (
     <Layout
       title="Projects"

@@ -5,8 +5,8 @@ import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
 import { sql } from 'kysely'
 import { createApp } from '../../src/app.js'
-import { openTestDb } from '../../src/testing/db.js'
-import { createProject } from '../../src/accounts/store.js'
+import { openTestDb } from '../../test/support/db.js'
+import { createProject } from '../../src/projects/store.js'
 
 let accounts = 0
 

@@ -8,8 +8,8 @@ import type { AddressInfo } from 'node:net'
 import { TinyCRM, type TinyCRMError } from '../src/index.js'
 import { createApp } from '../../src/app.js'
 import { openNodeDb, type NodeDb } from '../../src/db/node.js'
-import { seedAccount } from '../../src/testing/fixtures.js'
-import { startPostgres, type PostgresServer } from '../../src/testing/postgres-server.js'
+import { seedAccount } from '../../test/support/fixtures.js'
+import { startPostgres, type PostgresServer } from '../../test/support/postgres-server.js'
 
 let pgServer: PostgresServer
 let node: NodeDb

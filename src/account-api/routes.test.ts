@@ -2,8 +2,8 @@
 // syntax and keyset pages, merge / undo / delete, projects, and tenant isolation of every route.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createApp } from '../app.js'
-import { openTestDb, type TestDb } from '../testing/db.js'
-import { postJson, seedAccount } from '../testing/fixtures.js'
+import { openTestDb, type TestDb } from '../../test/support/db.js'
+import { postJson, seedAccount } from '../../test/support/fixtures.js'
 import { createAccountToken, revokeAccountToken } from './tokens.js'
 import { PROJECT_KEY_REFUSED } from '../middleware/account-token/index.js'
 

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createApp } from '../app.js'
 import { openNodeDb } from '../db/node.js'
-import { postJson } from '../testing/fixtures.js'
+import { postJson } from '../../test/support/fixtures.js'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const tmp = mkdtempSync(join(tmpdir(), 'tinycrm-cli-'))

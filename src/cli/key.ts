@@ -1,8 +1,7 @@
 // `key create|rotate|list|revoke`: a project's API keys. Zero-downtime rotation is `key create`,
 // deploy the new key, then `key revoke` the old prefix; `key rotate` is the emergency version
 // (the new key works and every older one stops at once).
-import { addProjectKey } from '../accounts/projects.js'
-import { listKeys, revokeKeysByPrefix } from '../accounts/store.js'
+import { addProjectKey, listKeys, revokeKeysByPrefix } from '../projects/keys.js'
 import type { Project } from '../db/schema.js'
 import { CliError, formatDate, formatTable, str, toJson, type Command } from './command.js'
 import { projectNames, requireAccount, requireProject } from './lookup.js'

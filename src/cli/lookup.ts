@@ -2,7 +2,8 @@
 // The dashboard always knows its account (the session); the CLI is an operator's tool over the
 // whole database, so it may look across accounts, which is why these few queries live here.
 import { sql, type Kysely } from 'kysely'
-import { findAccountIdByUserEmail, findProject, normaliseEmail } from '../accounts/store.js'
+import { findAccountIdByUserEmail, normaliseEmail } from '../accounts/store.js'
+import { findProject } from '../projects/store.js'
 import type { Database, Project } from '../db/schema.js'
 import { CliError, str, type Values } from './command.js'
 

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, expect, inject, it } from 'vitest'
 import { createApp } from '../app.js'
 import { openNodeDb, type NodeDb } from '../db/node.js'
-import { postJson } from '../testing/fixtures.js'
+import { postJson } from '../../test/support/fixtures.js'
 import { runCli } from './run.js'
 
 let server: NodeDb

@@ -1,6 +1,8 @@
 // `project create` and `project list`. Creating a project prints its first API key as the last
 // line of stdout, so `KEY=$(npm run -s tinycrm -- project create … | tail -n 1)` works.
-import { createProject, listProjects, normaliseEmail } from '../accounts/store.js'
+import { normaliseEmail } from '../accounts/store.js'
+import { normaliseColor } from '../projects/colors.js'
+import { createProject, listProjects } from '../projects/store.js'
 import { CliError, formatDate, formatTable, str, toJson, type Command } from './command.js'
 import { listAccounts, requireAccount } from './lookup.js'
 
@@ -21,7 +23,7 @@ export const projectCreate: Command = {
   required: ['account', 'name'],
   async run({ db, values, io }) {
     const color = str(values, 'color')
-    if (color !== undefined && !/^#[0-9a-fA-F]{6}$/.test(color)) {
+    if (color !== undefined && !normaliseColor(color)) {
       throw new CliError(`--color must look like #4f46e5, got '${color}'`)
     }
     const email = str(values, 'account')!
@@ -29,7 +31,7 @@ export const projectCreate: Command = {
     const { project, key } = await createProject(db, {
       accountId,
       name: str(values, 'name')!,
-      color: color?.toLowerCase(),
+      color,
     })
     io.stdout(
       `Created project ${project.name} (id ${project.id}, slug ${project.slug}) ` +

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openTestDb, type TestDb } from '../testing/db.js'
+import { openTestDb, type TestDb } from '../../test/support/db.js'
 import type { Target } from './database.js'
 import { runCli } from './run.js'
 

@@ -2,7 +2,7 @@
 // project starts one): the same steps the dashboard polls run, with rows/s and memory printed.
 import { afterAll, beforeAll, expect, inject, it } from 'vitest'
 import { openNodeDb, type NodeDb } from '../db/node.js'
-import { seedAccount } from '../testing/fixtures.js'
+import { seedAccount } from '../../test/support/fixtures.js'
 import { parseCustomerFilter } from '../customers/filter.js'
 import { exportCustomersCsv } from './export.js'
 import { loadJob, runStep, startDryRun, startImport, suggestMapping } from './import.js'

@@ -3,8 +3,8 @@
 // table's filter URL; and that another account reaches none of it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApp } from '../app.js'
-import { TestBrowser } from '../dashboard/test-client.js'
-import { openTestDb, type TestDb } from '../testing/db.js'
+import { TestBrowser } from '../../test/support/test-browser.js'
+import { openTestDb, type TestDb } from '../../test/support/db.js'
 
 let t: TestDb
 let app: ReturnType<typeof createApp>

@@ -9,6 +9,7 @@ import { ApiError } from '../lib/errors.js'
 import { idParam } from '../lib/http.js'
 import { renderFragment, renderPage } from '../lib/render.js'
 import { parseCustomerFilter } from '../customers/filter.js'
+import { listProjects } from '../projects/store.js'
 import { ImportPage, ImportState, UploadPage, type ImportView } from '../../views/import.js'
 import { csvLine, exportCustomersCsv, exportFilename } from './export.js'
 import {
@@ -32,15 +33,7 @@ const user = (c: Ctx): SessionUser => c.var.user!
 const POLL_BUDGET_MS = 800
 const PREVIEW_ROWS = 10
 
-async function accountProjects(c: Ctx) {
-  return c.var.db
-    .selectFrom('projects')
-    .select(['id', 'name', 'slug'])
-    .where('account_id', '=', user(c).accountId)
-    .orderBy('created_at')
-    .orderBy('id')
-    .execute()
-}
+const accountProjects = (c: Ctx) => listProjects(c.var.db, user(c).accountId)
 
 async function importView(c: Ctx, id: number): Promise<ImportView> {
   const db = c.var.db

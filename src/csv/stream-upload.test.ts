@@ -4,8 +4,8 @@
 // validation as the multipart form apply.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApp } from '../app.js'
-import { TestBrowser } from '../dashboard/test-client.js'
-import { openTestDb, type TestDb } from '../testing/db.js'
+import { TestBrowser } from '../../test/support/test-browser.js'
+import { openTestDb, type TestDb } from '../../test/support/db.js'
 import { MAX_UPLOAD_BYTES } from './upload.js'
 
 let t: TestDb

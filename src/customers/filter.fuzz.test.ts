@@ -5,9 +5,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest'
 import fc from 'fast-check'
 import { createApp } from '../app.js'
 import { ApiError } from '../lib/errors.js'
-import { openTestDb, type TestDb } from '../testing/db.js'
+import { openTestDb, type TestDb } from '../../test/support/db.js'
 import { PARAM_OPS, parseCustomerFilter } from './filter.js'
-import { seedQuestions, type QuestionsFixture } from './fixture.js'
+import { seedQuestions, type QuestionsFixture } from '../../test/support/customers-fixture.js'
 import { customersPage } from './query.js'
 
 let t: TestDb

@@ -6,10 +6,14 @@ import type { Kysely } from 'kysely'
 import { createApp } from '../app.js'
 import { openNeonDb } from '../db/neon.js'
 import type { Database } from '../db/schema.js'
-import { startNeonHttpEndpoint, type NeonHttpEndpoint } from '../dev/neon-http-endpoint.js'
-import { openTestDb, type TestDb } from '../testing/db.js'
+import { startNeonHttpEndpoint, type NeonHttpEndpoint } from '../../scripts/neon-http-endpoint.js'
+import { openTestDb, type TestDb } from '../../test/support/db.js'
 import { parseCustomerFilter } from './filter.js'
-import { QUESTIONS, seedQuestions, type QuestionsFixture } from './fixture.js'
+import {
+  QUESTIONS,
+  seedQuestions,
+  type QuestionsFixture,
+} from '../../test/support/customers-fixture.js'
 import { customersPage, getCustomer } from './query.js'
 
 let t: TestDb

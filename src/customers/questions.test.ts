@@ -2,9 +2,14 @@
 // functions and through the customers page itself. Also the segment summary and keyset paging.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApp } from '../app.js'
-import { openTestDb, type TestDb } from '../testing/db.js'
+import { openTestDb, type TestDb } from '../../test/support/db.js'
 import { parseCustomerFilter } from './filter.js'
-import { QUESTIONS, seedQuestions, sessionCookie, type QuestionsFixture } from './fixture.js'
+import {
+  QUESTIONS,
+  seedQuestions,
+  sessionCookie,
+  type QuestionsFixture,
+} from '../../test/support/customers-fixture.js'
 import { customersPage, listCustomers, summarizeCustomers } from './query.js'
 
 let t: TestDb

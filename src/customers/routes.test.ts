@@ -3,10 +3,14 @@
 // the number of SQL statements per page.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApp } from '../app.js'
-import { openTestDb, type TestDb } from '../testing/db.js'
-import { createProject } from '../accounts/store.js'
-import { postJson, seedAccount } from '../testing/fixtures.js'
-import { seedQuestions, sessionCookie, type QuestionsFixture } from './fixture.js'
+import { openTestDb, type TestDb } from '../../test/support/db.js'
+import { createProject } from '../projects/store.js'
+import { postJson, seedAccount } from '../../test/support/fixtures.js'
+import {
+  seedQuestions,
+  sessionCookie,
+  type QuestionsFixture,
+} from '../../test/support/customers-fixture.js'
 
 let t: TestDb
 let app: ReturnType<typeof createApp>

@@ -16,7 +16,8 @@ import {
   type CustomersViewProps,
 } from '../../views/customers.js'
 import { filterSlugs, parseCustomerFilter, type CustomerFilter } from './filter.js'
-import { customersPage, getCustomer, renameCustomer, type ProjectInfo } from './query.js'
+import { listProjects } from '../projects/store.js'
+import { customersPage, getCustomer, renameCustomer } from './query.js'
 
 type Ctx = Context<HonoEnv>
 
@@ -33,16 +34,6 @@ function wantsFragment(c: Ctx): boolean {
 }
 
 const noCustomer = () => new ApiError('not_found', 'No such customer in your account')
-
-async function projectsOnly(c: Ctx): Promise<ProjectInfo[]> {
-  return c.var.db
-    .selectFrom('projects')
-    .select(['id', 'name', 'slug', 'color'])
-    .where('account_id', '=', user(c).accountId)
-    .orderBy('created_at')
-    .orderBy('id')
-    .execute()
-}
 
 /** The URL people share: a GET form sends every field, so empty ones (and the default sort) are
  *  dropped. Undefined when the request already is that URL. */
@@ -95,7 +86,7 @@ async function customersList(c: Ctx) {
       props.data = data
     }
   } else {
-    props.projects = await projectsOnly(c)
+    props.projects = await listProjects(c.var.db, user(c).accountId)
   }
   const status = props.error ? 400 : 200
   c.header('Vary', 'HX-Request')

@@ -1,6 +1,6 @@
 // The Worker side of the db factory: Kysely over Neon's HTTP driver (one fetch per statement).
 // `fetchEndpoint` is only set in local development, to point the real driver at the loopback
-// endpoint of src/dev/neon-http-endpoint.ts; a deployed Worker talks to Neon itself.
+// endpoint of scripts/neon-http-endpoint.ts; a deployed Worker talks to Neon itself.
 import { neon, neonConfig, types } from '@neondatabase/serverless'
 import { Kysely, type LogConfig } from 'kysely'
 import { NeonDialect } from 'kysely-neon'

@@ -3,8 +3,8 @@
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest'
 import { createApp } from '../app.js'
 import { mergeCustomers } from '../merges/store.js'
-import { openTestDb, type TestDb } from '../testing/db.js'
-import { postJson, seedAccount } from '../testing/fixtures.js'
+import { openTestDb, type TestDb } from '../../test/support/db.js'
+import { postJson, seedAccount } from '../../test/support/fixtures.js'
 
 let t: TestDb
 let app: ReturnType<typeof createApp>

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net'
 import pg from 'pg'
 import { createApp } from '../app.js'
 import { openNodeDb, type NodeDb } from '../db/node.js'
-import { seedAccount } from '../testing/fixtures.js'
+import { seedAccount } from '../../test/support/fixtures.js'
 
 const POOL_SIZE = 60
 // Names this file's connections, so the gate counts only our requests (other .pg.test.ts files

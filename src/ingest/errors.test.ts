@@ -2,11 +2,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { sql } from 'kysely'
 import { createApp } from '../app.js'
-import { addProjectKey } from '../accounts/projects.js'
-import { revokeKeysByPrefix } from '../accounts/store.js'
+import { addProjectKey, revokeKeysByPrefix } from '../projects/keys.js'
 import { keyPrefix } from '../lib/keys.js'
-import { openTestDb, type TestDb } from '../testing/db.js'
-import { postJson, seedAccount } from '../testing/fixtures.js'
+import { openTestDb, type TestDb } from '../../test/support/db.js'
+import { postJson, seedAccount } from '../../test/support/fixtures.js'
 
 let t: TestDb
 let app: ReturnType<typeof createApp>

@@ -9,8 +9,8 @@ import type { AddressInfo } from 'node:net'
 import { sql } from 'kysely'
 import { createApp } from '../app.js'
 import { openNodeDb, type NodeDb } from '../db/node.js'
-import { startPostgres, type PostgresServer } from '../testing/postgres-server.js'
-import { seedAccount } from '../testing/fixtures.js'
+import { startPostgres, type PostgresServer } from '../../test/support/postgres-server.js'
+import { seedAccount } from '../../test/support/fixtures.js'
 
 const CLIENTS = 8
 

@@ -2,8 +2,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { sql } from 'kysely'
 import { createApp } from '../app.js'
-import { openTestDb, type TestDb } from '../testing/db.js'
-import { postJson, seedAccount } from '../testing/fixtures.js'
+import { openTestDb, type TestDb } from '../../test/support/db.js'
+import { postJson, seedAccount } from '../../test/support/fixtures.js'
 
 let t: TestDb
 let app: ReturnType<typeof createApp>

@@ -2,8 +2,8 @@
 // the API-key check included. Counted on the statements the app hands to the database.
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest'
 import { createApp } from '../app.js'
-import { openTestDb, type TestDb } from '../testing/db.js'
-import { postJson, seedAccount } from '../testing/fixtures.js'
+import { openTestDb, type TestDb } from '../../test/support/db.js'
+import { postJson, seedAccount } from '../../test/support/fixtures.js'
 
 let t: TestDb
 let app: ReturnType<typeof createApp>

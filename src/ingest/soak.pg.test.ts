@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net'
 import { sql } from 'kysely'
 import { createApp } from '../app.js'
 import { openNodeDb, type NodeDb } from '../db/node.js'
-import { seedAccount } from '../testing/fixtures.js'
+import { seedAccount } from '../../test/support/fixtures.js'
 
 const CALLS = Number(process.env.SOAK_CALLS ?? 20_000)
 const SEED = Number(process.env.SOAK_SEED ?? Date.now() % 1_000_000)

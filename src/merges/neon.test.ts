@@ -5,14 +5,14 @@ import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { Kysely } from 'kysely'
 import { openNeonDb } from '../db/neon.js'
 import type { Database } from '../db/schema.js'
-import { startNeonHttpEndpoint, type NeonHttpEndpoint } from '../dev/neon-http-endpoint.js'
+import { startNeonHttpEndpoint, type NeonHttpEndpoint } from '../../scripts/neon-http-endpoint.js'
 import { ingestForProject } from '../ingest/upsert.js'
-import { openTestDb, type TestDb } from '../testing/db.js'
-import { seedAccount } from '../testing/fixtures.js'
+import { openTestDb, type TestDb } from '../../test/support/db.js'
+import { seedAccount } from '../../test/support/fixtures.js'
 import { importToEnd, suggestMapping } from '../csv/import.js'
 import { createImport } from '../csv/upload.js'
 import { deleteCustomer, mergeCustomers, undoMerge } from './store.js'
-import { snapshot } from './testing.js'
+import { snapshot } from '../../test/support/merge-snapshot.js'
 
 let t: TestDb
 let endpoint: NeonHttpEndpoint

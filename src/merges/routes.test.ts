@@ -2,9 +2,9 @@
 // tokens settings page; both scoped to the signed-in account.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApp } from '../app.js'
-import { TestBrowser } from '../dashboard/test-client.js'
+import { TestBrowser } from '../../test/support/test-browser.js'
 import { ingestForProject } from '../ingest/upsert.js'
-import { openTestDb, type TestDb } from '../testing/db.js'
+import { openTestDb, type TestDb } from '../../test/support/db.js'
 
 let t: TestDb
 let app: ReturnType<typeof createApp>

@@ -4,10 +4,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { sql } from 'kysely'
 import { ingestForProject } from '../ingest/upsert.js'
-import { openTestDb, type TestDb } from '../testing/db.js'
-import { seedAccount } from '../testing/fixtures.js'
+import { openTestDb, type TestDb } from '../../test/support/db.js'
+import { seedAccount } from '../../test/support/fixtures.js'
 import { deleteCustomer, mergeCustomers, undoMerge } from './store.js'
-import { snapshot } from './testing.js'
+import { snapshot } from '../../test/support/merge-snapshot.js'
 
 let t: TestDb
 let accountId: number

@@ -5,7 +5,7 @@
 import { exports } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import type { App } from '../../src/app.js'
-import { TestBrowser } from '../../src/dashboard/test-client.js'
+import { TestBrowser } from '../support/test-browser.js'
 
 const self = (exports as unknown as { default: Fetcher }).default
 // TestBrowser drives an app's `request`; here every request goes to the Worker's own fetch.

@@ -3,8 +3,8 @@
 // its real driver (NEON_FETCH_ENDPOINT, see vitest.config.ts); the tests get the keys by inject().
 import type { TestProject } from 'vitest/node'
 import { openNodeDb } from '../../src/db/node.js'
-import { startNeonHttpEndpoint } from '../../src/dev/neon-http-endpoint.js'
-import { seedAccount } from '../../src/testing/fixtures.js'
+import { startNeonHttpEndpoint } from '../../scripts/neon-http-endpoint.js'
+import { seedAccount } from '../support/fixtures.js'
 
 declare module 'vitest' {
   export interface ProvidedContext {

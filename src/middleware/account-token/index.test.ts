@@ -2,8 +2,8 @@
 import { Hono } from 'hono'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { createAccountToken, revokeAccountToken } from '../../account-api/tokens.js'
-import { openTestDb, type TestDb } from '../../testing/db.js'
-import { seedAccount } from '../../testing/fixtures.js'
+import { openTestDb, type TestDb } from '../../../test/support/db.js'
+import { seedAccount } from '../../../test/support/fixtures.js'
 import { onError } from '../on-error/index.js'
 import { PROJECT_KEY_REFUSED, accountToken, type AccountTokenEnv } from './index.js'
 

@@ -4,7 +4,7 @@ import { Hono } from 'hono'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApp } from '../../app.js'
 import type { HonoEnv } from '../../env.js'
-import { openTestDb, type TestDb } from '../../testing/db.js'
+import { openTestDb, type TestDb } from '../../../test/support/db.js'
 import { onError } from '../on-error/index.js'
 import { DEFAULT_BODY_BYTES, bodyLimit } from './index.js'
 

@@ -3,8 +3,8 @@
 import { Hono } from 'hono'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { HonoEnv } from '../../env.js'
-import { openTestDb, type TestDb } from '../../testing/db.js'
-import { seedAccount } from '../../testing/fixtures.js'
+import { openTestDb, type TestDb } from '../../../test/support/db.js'
+import { seedAccount } from '../../../test/support/fixtures.js'
 import { SESSION_COOKIE, endSession, requireUser, session, startSession } from './index.js'
 
 let t: TestDb

@@ -2,7 +2,7 @@
 // with every SQL statement the app sends recorded, so tests can count round trips.
 import { readFileSync } from 'node:fs'
 import { inject } from 'vitest'
-import { openNodeDb, type NodeDb } from '../db/node.js'
+import { openNodeDb, type NodeDb } from '../../src/db/node.js'
 
 export interface TestDb extends NodeDb {
   /** Every statement sent since the last `statements.length = 0`. */

@@ -2,10 +2,10 @@
 // session cookies and CSRF — through the real routes over PGlite.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApp } from '../app.js'
-import { openTestDb, type TestDb } from '../testing/db.js'
-import { seedAccount } from '../testing/fixtures.js'
-import { FREE_ATTEMPTS } from '../auth/login.js'
-import { TestBrowser } from './test-client.js'
+import { openTestDb, type TestDb } from '../../test/support/db.js'
+import { seedAccount } from '../../test/support/fixtures.js'
+import { FREE_ATTEMPTS } from './login.js'
+import { TestBrowser } from '../../test/support/test-browser.js'
 
 let t: TestDb
 let app: ReturnType<typeof createApp>

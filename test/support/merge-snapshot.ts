@@ -1,7 +1,7 @@
 // Test helper: every row of every table a merge, undo or delete may touch, as Postgres prints it,
 // so two snapshots compare ids, timestamps (to the microsecond) and params exactly.
 import { sql, type Kysely } from 'kysely'
-import type { Database } from '../db/schema.js'
+import type { Database } from '../../src/db/schema.js'
 
 export async function snapshot(db: Kysely<Database>) {
   const tables = ['customers', 'customer_projects', 'customer_aliases'] as const

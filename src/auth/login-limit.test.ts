@@ -3,9 +3,9 @@
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { createApp } from '../app.js'
 import { memoryRateLimiter } from '../lib/rate-limit.js'
-import { openTestDb, type TestDb } from '../testing/db.js'
-import { seedAccount } from '../testing/fixtures.js'
-import { TestBrowser } from './test-client.js'
+import { openTestDb, type TestDb } from '../../test/support/db.js'
+import { seedAccount } from '../../test/support/fixtures.js'
+import { TestBrowser } from '../../test/support/test-browser.js'
 
 let t: TestDb
 let app: ReturnType<typeof createApp>

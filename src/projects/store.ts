@@ -1,38 +1,112 @@
-// Project administration scoped to an account (the dashboard's projects pages; the CLI may share
-// it): every function takes the account id and touches nothing of another account, so a guessed
-// project or key id answers "not found". Creation and listing live in ./store.ts.
+// A project is one of the account's products: its name, slug (stable: filters and scripts use it)
+// and badge colour. Every function takes the account id and touches nothing of another account,
+// so a guessed project id answers "not found". Keys are ./keys.ts, colours ./colors.ts.
 import { sql, type Kysely } from 'kysely'
 import type { Database, Project } from '../db/schema.js'
-import { normaliseColor } from '../dashboard/colors.js'
 import { ApiError } from '../lib/errors.js'
-import { projectsQuery } from './store.js'
+import { defaultColor, validateColor } from './colors.js'
 import { generateProjectKey, hashKey, keyPrefix } from '../lib/keys.js'
+import type { ProjectKey } from './keys.js'
 
-export interface ProjectKey {
-  id: number
-  prefix: string
-  created_at: Date
-  revoked_at: Date | null
-}
+export const MAX_PROJECT_NAME = 80
 
+/** The one project-name rule: 1 to 80 characters once trimmed. */
 export function validateProjectName(input: string): string {
   const name = input.trim()
-  if (!name || name.length > 80) {
-    throw new ApiError('validation_failed', 'The name must be 1 to 80 characters.', [
-      { path: 'name', message: '1 to 80 characters' },
-    ])
+  if (!name || name.length > MAX_PROJECT_NAME) {
+    throw new ApiError(
+      'validation_failed',
+      `The project name must be 1 to ${MAX_PROJECT_NAME} characters.`,
+      [{ path: 'name', message: `1 to ${MAX_PROJECT_NAME} characters` }],
+    )
   }
   return name
 }
 
-export function validateColor(input: string): string {
-  const color = normaliseColor(input)
-  if (!color) {
-    throw new ApiError('validation_failed', 'The colour must look like #4f46e5.', [
-      { path: 'color', message: 'a #rrggbb colour' },
+export function slugify(name: string): string {
+  const slug = name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40)
+  return slug || 'project'
+}
+
+/** Creates a project and its first key; the key is returned in full this once only. */
+export async function createProject(
+  db: Kysely<Database>,
+  input: { accountId: number; name: string; color?: string },
+): Promise<{ project: Project; key: string }> {
+  const name = validateProjectName(input.name)
+  const existing = await db
+    .selectFrom('projects')
+    .select(['slug'])
+    .where('account_id', '=', input.accountId)
+    .execute()
+  const taken = new Set(existing.map((p) => p.slug))
+  const base = slugify(name)
+  let slug = base
+  for (let n = 2; taken.has(slug); n++) slug = `${base}-${n}`
+  const color =
+    input.color === undefined ? defaultColor(existing.length) : validateColor(input.color)
+  const key = generateProjectKey()
+  const keyHash = await hashKey(key)
+  const project = await db
+    .with('project', (q) =>
+      q
+        .insertInto('projects')
+        .values({ account_id: input.accountId, name, slug, color })
+        .returningAll(),
+    )
+    .with('key', (q) =>
+      q
+        .insertInto('api_keys')
+        .columns(['project_id', 'prefix', 'key_hash'])
+        .expression((eb) =>
+          eb
+            .selectFrom('project')
+            .select([
+              'project.id',
+              eb.val(keyPrefix(key)).as('prefix'),
+              eb.val(keyHash).as('key_hash'),
+            ]),
+        )
+        .returning('id'),
+    )
+    .selectFrom('project')
+    .selectAll()
+    .executeTakeFirstOrThrow()
+  return { project, key }
+}
+
+/** The account's projects with their active key count, oldest first: the query, to extend. */
+function projectsQuery(db: Kysely<Database>, accountId: number) {
+  return db
+    .selectFrom('projects as p')
+    .select((eb) => [
+      'p.id',
+      'p.name',
+      'p.slug',
+      'p.color',
+      'p.created_at',
+      eb
+        .selectFrom('api_keys as k')
+        .whereRef('k.project_id', '=', 'p.id')
+        .where('k.revoked_at', 'is', null)
+        .select((e) => e.fn.countAll<number>().as('n'))
+        .as('active_keys'),
     ])
-  }
-  return color
+    .where('p.account_id', '=', accountId)
+    .orderBy('p.created_at')
+    .orderBy('p.id')
+}
+
+/** The projects of the account (id, name, slug, colour, created, active keys), oldest first: the
+ *  one list every page, the account API and the CLI show. */
+export async function listProjects(db: Kysely<Database>, accountId: number) {
+  return projectsQuery(db, accountId).execute()
 }
 
 /** Projects of the account with their active key and customer counts, oldest first. */
@@ -46,6 +120,19 @@ export async function listProjectsWithCounts(db: Kysely<Database>, accountId: nu
         .as('customers'),
     )
     .execute()
+}
+
+/** One project of the account, by id or by slug (URLs and the CLI accept either). */
+export async function findProject(db: Kysely<Database>, accountId: number, idOrSlug: string) {
+  const q = db.selectFrom('projects').selectAll().where('account_id', '=', accountId)
+  if (!/^\d{1,15}$/.test(idOrSlug)) return q.where('slug', '=', idOrSlug).executeTakeFirst()
+  // A project named "2024" has the slug "2024": the id wins, the slug is the fallback.
+  const id = Number(idOrSlug)
+  return q
+    .where((eb) => eb.or([eb('id', '=', id), eb('slug', '=', idOrSlug)]))
+    .orderBy((eb) => eb('id', '=', id), 'desc')
+    .limit(1)
+    .executeTakeFirst()
 }
 
 /** One project of the account and all its keys (newest first), in one statement. */
@@ -101,72 +188,6 @@ export async function updateProject(
     .set(set)
     .where('account_id', '=', accountId)
     .where('id', '=', projectId)
-    .executeTakeFirst()
-  return res.numUpdatedRows > 0n
-}
-
-/**
- * Adds a key to a project of the account and returns it in full (the only time it is seen), or
- * undefined when the project is not the account's. With `revokeOthers` (rotation) every older
- * key stops working in the same statement.
- */
-export async function addProjectKey(
-  db: Kysely<Database>,
-  accountId: number,
-  projectId: number,
-  opts: { revokeOthers: boolean },
-): Promise<string | undefined> {
-  const key = generateProjectKey()
-  const keyHash = await hashKey(key)
-  const owned = db
-    .selectFrom('projects')
-    .select('id')
-    .where('account_id', '=', accountId)
-    .where('id', '=', projectId)
-  const withInsert = db.with('new_key', (q) =>
-    q
-      .insertInto('api_keys')
-      .columns(['project_id', 'prefix', 'key_hash'])
-      .expression(
-        owned.select((eb) => [eb.val(keyPrefix(key)).as('prefix'), eb.val(keyHash).as('key_hash')]),
-      )
-      .returning('id'),
-  )
-  const inserted = opts.revokeOthers
-    ? await withInsert
-        .with('revoked', (q) =>
-          q
-            .updateTable('api_keys')
-            .set({ revoked_at: new Date() })
-            .where('project_id', 'in', owned)
-            .where('revoked_at', 'is', null)
-            .returning('id'),
-        )
-        .selectFrom('new_key')
-        .select('id')
-        .executeTakeFirst()
-    : await withInsert.selectFrom('new_key').select('id').executeTakeFirst()
-  return inserted ? key : undefined
-}
-
-/** Revokes one key of one of the account's projects; false when there is no such key. */
-export async function revokeProjectKey(
-  db: Kysely<Database>,
-  accountId: number,
-  projectId: number,
-  keyId: number,
-): Promise<boolean> {
-  const res = await db
-    .updateTable('api_keys')
-    .set({ revoked_at: sql`coalesce(revoked_at, now())` })
-    .where('id', '=', keyId)
-    .where('project_id', 'in', (eb) =>
-      eb
-        .selectFrom('projects')
-        .select('id')
-        .where('account_id', '=', accountId)
-        .where('id', '=', projectId),
-    )
     .executeTakeFirst()
   return res.numUpdatedRows > 0n
 }

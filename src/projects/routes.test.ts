@@ -2,9 +2,9 @@
 // rotated and revoked with their effect on the ingest API; another account's project is a 404.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApp } from '../app.js'
-import { openTestDb, type TestDb } from '../testing/db.js'
-import { postJson, seedAccount } from '../testing/fixtures.js'
-import { TestBrowser } from './test-client.js'
+import { openTestDb, type TestDb } from '../../test/support/db.js'
+import { postJson, seedAccount } from '../../test/support/fixtures.js'
+import { TestBrowser } from '../../test/support/test-browser.js'
 import { contrastRatio, textColorOn } from './colors.js'
 
 let t: TestDb

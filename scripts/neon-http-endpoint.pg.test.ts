@@ -2,7 +2,7 @@
 // is set), driven by the real `neon()` driver: the same answers as over PGlite.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { neon, neonConfig, type NeonQueryFunction } from '@neondatabase/serverless'
-import { openNodeDb, type NodeDb } from '../db/node.js'
+import { openNodeDb, type NodeDb } from '../src/db/node.js'
 import { startNeonHttpEndpoint, type NeonHttpEndpoint } from './neon-http-endpoint.js'
 
 let node: NodeDb

@@ -2,17 +2,15 @@
 // delete with a confirmation. Every query is scoped to the signed-in account: another account's
 // project id answers 404, never its data. Each request sends at most three SQL statements.
 import { Hono, type Context } from 'hono'
-import { createProject } from '../accounts/store.js'
+import { addProjectKey, revokeProjectKey } from './keys.js'
 import {
-  addProjectKey,
+  createProject,
   deleteProject,
   getProjectWithKeys,
   listProjectsWithCounts,
   projectDeletionImpact,
-  revokeProjectKey,
   updateProject,
-  validateColor,
-} from '../accounts/projects.js'
+} from './store.js'
 import { requireUser } from '../middleware/session/index.js'
 import type { HonoEnv, SessionUser } from '../env.js'
 import { ApiError } from '../lib/errors.js'
@@ -84,7 +82,7 @@ export function projectRoutes() {
       const { project, key } = await createProject(c.var.db, {
         accountId: user(c).accountId,
         name,
-        color: color === undefined ? undefined : validateColor(color),
+        color,
       })
       // Rendered here, not redirected: the full key exists only in this response.
       return showProject(c, project.id, { newKey: key, notice: `Project ${project.name} created.` })

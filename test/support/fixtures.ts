@@ -1,7 +1,8 @@
 // Small fixtures shared by tests: an account with projects and their keys, and a request helper.
 import type { Kysely } from 'kysely'
-import type { Database } from '../db/schema.js'
-import { createAccount, createProject } from '../accounts/store.js'
+import type { Database } from '../../src/db/schema.js'
+import { createAccount } from '../../src/accounts/store.js'
+import { createProject } from '../../src/projects/store.js'
 
 let counter = 0
 

@@ -1,6 +1,6 @@
 // A tiny browser stand-in for route tests: keeps cookies across requests, finds the CSRF token in
 // the last page, and posts forms the way a browser does (urlencoded, following nothing).
-import type { App } from '../app.js'
+import type { App } from '../../src/app.js'
 
 export class TestBrowser {
   readonly cookies = new Map<string, string>()

@@ -3,10 +3,10 @@
 // second account that shares an email, to prove it never shows. Used by the query, route and
 // browser tests.
 import type { Kysely } from 'kysely'
-import type { Database } from '../db/schema.js'
-import { postJson, seedAccount } from '../testing/fixtures.js'
-import { SESSION_COOKIE } from '../middleware/session/index.js'
-import { hashKey, randomBase62 } from '../lib/keys.js'
+import type { Database } from '../../src/db/schema.js'
+import { postJson, seedAccount } from './fixtures.js'
+import { SESSION_COOKIE } from '../../src/middleware/session/index.js'
+import { hashKey, randomBase62 } from '../../src/lib/keys.js'
 
 type Fetcher = Parameters<typeof postJson>[0]
 

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TestProject } from 'vitest/node'
-import { openNodeDb } from '../db/node.js'
+import { openNodeDb } from '../../src/db/node.js'
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -4,7 +4,7 @@
 // account.
 import type { TestProject } from 'vitest/node'
 import pg from 'pg'
-import { openNodeDb } from '../db/node.js'
+import { openNodeDb } from '../../src/db/node.js'
 import { startPostgres } from './postgres-server.js'
 
 declare module 'vitest' {

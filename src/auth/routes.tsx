@@ -1,7 +1,7 @@
 // Sign up, log in, log out, and `/` (to the customers table when signed in, else to log in).
 import { Hono, type Context } from 'hono'
 import { MIN_PASSWORD_LENGTH, createAccount } from '../accounts/store.js'
-import { checkLogin, clearFailures, signupAllowed } from '../auth/login.js'
+import { checkLogin, clearFailures, signupAllowed } from './login.js'
 import { endSession, startSession } from '../middleware/session/index.js'
 import type { HonoEnv } from '../env.js'
 import { ApiError } from '../lib/errors.js'
