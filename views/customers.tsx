@@ -3,7 +3,7 @@
 // fragment in place and pushes the same URL, so back, reload and a pasted URL show the same view.
 import type { ComponentChildren } from 'preact'
 import type { CustomerPage, CustomerRow, ProjectInfo, Summary } from '../src/customers/query.js'
-import { STATUSES } from '../src/db/schema.js'
+import { STATUSES } from '../src/lib/status.js'
 import { badgeStyle } from '../src/projects/colors.js'
 import { exactTime, relativeTime } from './ui/format.js'
 import { Layout } from './layout.js'

@@ -3,7 +3,7 @@
 // mistake becomes one 400 `validation_failed` whose details name the bad parameter and value.
 import { decodeBase64Url, encodeBase64Url } from 'hono/utils/encode'
 import { z } from 'zod'
-import { STATUSES, type Status } from '../db/schema.js'
+import { STATUSES, parseStatus, type Status } from '../lib/status.js'
 import { validationError } from '../lib/validation.js'
 
 export const SORT_KEYS = ['last_activity', 'first_seen', 'email', 'name'] as const
@@ -107,12 +107,6 @@ export const FILTER_PARAMS = [
 ] as const
 
 const SLUG = /^[a-z0-9][a-z0-9-]*$/
-const STATUS_ALIASES: Record<string, Status> = {
-  trialing: 'trial',
-  active: 'paid',
-  canceled: 'churned',
-  cancelled: 'churned',
-}
 const ISO_DATE =
   /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])(T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?$/
 const NUMBER = /^-?\d+(\.\d+)?$/
@@ -125,15 +119,10 @@ function fail(ctx: Ctx, message: string): never {
   return z.NEVER as never
 }
 
-function parseStatus(raw: string, ctx: Ctx): Status {
-  const s = raw.trim().toLowerCase()
-  if ((STATUSES as readonly string[]).includes(s)) return s as Status
-  if (STATUS_ALIASES[s]) return STATUS_ALIASES[s]!
-  return fail(ctx, `unknown status '${raw}' (use ${STATUSES.join(', ')})`)
-}
-
 function parseStatuses(raw: string, ctx: Ctx): Status[] {
-  return [...new Set(raw.split(',').map((s) => parseStatus(s, ctx)))]
+  const status = (name: string) =>
+    parseStatus(name) ?? fail(ctx, `unknown status '${name}' (use ${STATUSES.join(', ')})`)
+  return [...new Set(raw.split(',').map(status))]
 }
 
 function parseSlug(raw: string, ctx: Ctx): string {

@@ -3,8 +3,8 @@
 // a param, and the account's projects). Project slugs are resolved inside the SQL, so neither waits
 // for the other. Every user-given key and value is a bound parameter, never SQL text.
 import { sql, type Kysely, type RawBuilder } from 'kysely'
-import type { Database, Status } from '../db/schema.js'
-import { STATUSES } from '../db/schema.js'
+import type { Database } from '../db/schema.js'
+import { STATUSES, type Status } from '../lib/status.js'
 import {
   encodeCursor,
   sortParam,

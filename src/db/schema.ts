@@ -1,5 +1,6 @@
 // The one description of the database that every query is typed against (see migrations/).
 import type { ColumnType, Generated, Selectable } from 'kysely'
+import type { Status } from '../lib/status.js'
 
 /** A timestamptz with a database default: optional on insert. */
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>
@@ -8,9 +9,6 @@ type NullableTimestamp = ColumnType<
   Date | string | null | undefined,
   Date | string | null
 >
-
-export const STATUSES = ['free', 'trial', 'paid', 'churned'] as const
-export type Status = (typeof STATUSES)[number]
 
 export interface AccountsTable {
   id: Generated<number>

@@ -1,6 +1,6 @@
 // What the ingest endpoints accept (a zod failure becomes a 400 naming the field: lib/validation.ts).
 import { z } from 'zod'
-import { STATUSES, type Status } from '../db/schema.js'
+import { STATUSES, STATUS_ALIASES, parseStatus } from '../lib/status.js'
 
 export const LIMITS = {
   /** Bytes, as Segment's: one identify or ping call. */
@@ -12,17 +12,7 @@ export const LIMITS = {
   futureSkewMs: 24 * 60 * 60 * 1000,
 } as const
 
-const STATUS_ALIASES: Record<string, Status> = {
-  free: 'free',
-  trial: 'trial',
-  trialing: 'trial',
-  paid: 'paid',
-  active: 'paid',
-  churned: 'churned',
-  canceled: 'churned',
-  cancelled: 'churned',
-}
-const STATUS_HELP = `${STATUSES.join(', ')} (aliases: trialing, active, canceled, cancelled)`
+const STATUS_HELP = `${STATUSES.join(', ')} (aliases: ${STATUS_ALIASES.join(', ')})`
 
 export const email = z
   .string({ error: 'email is required and must be a string' })
@@ -31,7 +21,7 @@ export const email = z
   .pipe(z.email({ error: 'email is not a valid email address' }).max(254, 'email is too long'))
 
 const status = z.string({ error: `status must be one of ${STATUS_HELP}` }).transform((s, ctx) => {
-  const canonical = STATUS_ALIASES[s.trim().toLowerCase()]
+  const canonical = parseStatus(s)
   if (!canonical) {
     ctx.addIssue({ code: 'custom', message: `status must be one of ${STATUS_HELP}` })
     return z.NEVER
