@@ -1,5 +1,9 @@
-// Configuration of the Node server and CLI, from environment variables (documented in README.md).
-import { DEFAULT_DATA_DIR } from './db/node.js'
+// Configuration from environment variables (documented in README.md): the Node server's and the
+// CLI's, and the settings the Worker reads from its vars the same way (src/worker.ts). No imports,
+// so the Worker bundle can take it.
+
+/** The embedded PGlite's data directory when TINYCRM_DATA_DIR is not set. */
+export const DEFAULT_DATA_DIR = '.tinycrm-data'
 
 export interface NodeConfig {
   port: number

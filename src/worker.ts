@@ -5,6 +5,7 @@
 import { Hono } from 'hono'
 import { requestId } from 'hono/request-id'
 import { createApp, type App } from './app.js'
+import { readSignup } from './config.js'
 import { openNeonDb } from './db/neon.js'
 import type { AppConfig, HonoEnv } from './env.js'
 import { ApiError } from './lib/errors.js'
@@ -26,15 +27,17 @@ export interface WorkerEnv {
 /** The period of INGEST_LIMITER in wrangler.toml (the binding does not report it): Retry-After. */
 const INGEST_LIMIT_PERIOD_SECONDS = 10
 
+/** The Worker's vars, read by the same rules as `npm start`'s environment (src/config.ts). A bad
+ *  value is an ApiError, so every request answers with the reason. */
 function readConfig(env: WorkerEnv): AppConfig {
-  const signup = env.TINYCRM_SIGNUP?.trim().toLowerCase() || 'open'
-  if (signup !== 'open' && signup !== 'closed') {
-    throw new ApiError(
-      'internal',
-      `TINYCRM_SIGNUP must be open or closed, got '${env.TINYCRM_SIGNUP}'`,
-    )
+  try {
+    return {
+      publicUrl: env.TINYCRM_PUBLIC_URL || undefined,
+      signup: readSignup(env.TINYCRM_SIGNUP),
+    }
+  } catch (err) {
+    throw new ApiError('internal', (err as Error).message)
   }
-  return { publicUrl: env.TINYCRM_PUBLIC_URL || undefined, signup }
 }
 
 // One app per isolate, rebuilt only if the bindings change (a new secret value, or another test's).

@@ -9,6 +9,7 @@ import pg from 'pg'
 import type { Database } from './schema.js'
 import { lockDataDir, type DataDirLock } from './lock.js'
 import { migrateToLatest } from './migrate.js'
+import { DEFAULT_DATA_DIR } from '../config.js'
 
 const INT8_OID = 20
 
@@ -38,8 +39,6 @@ export interface NodeDb {
   announce?(url: string): void
   close(): Promise<void>
 }
-
-export const DEFAULT_DATA_DIR = '.tinycrm-data'
 
 export async function openNodeDb(opts: NodeDbOptions = {}): Promise<NodeDb> {
   if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts)
