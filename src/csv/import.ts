@@ -283,11 +283,7 @@ export async function runStep(db: Kysely<Database>, job: Job): Promise<boolean> 
     .where('import_id', '=', job.id)
     .where('seq', '=', job.next_chunk)
     .executeTakeFirst()
-  const stored: string[][] = chunk
-    ? typeof chunk.rows === 'string'
-      ? JSON.parse(chunk.rows)
-      : chunk.rows
-    : []
+  const stored = chunk?.rows ?? []
 
   const converted = stored.map((row) => convertRow(row, job.mapping, job.header))
   const valid = converted.filter((c) => !c.error)
@@ -382,13 +378,11 @@ export async function loadJob(db: Kysely<Database>, accountId: number, importId:
     .where('account_id', '=', accountId)
     .executeTakeFirst()
   if (!row) throw new ApiError('not_found', 'No such import')
-  const parse = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T
   return {
     ...row,
-    header: parse<string[]>(row.header),
-    mapping: parse<Mapping | null>(row.mapping) ?? [],
-    counts: { ...NO_COUNTS, ...parse<Partial<Counts>>(row.counts) },
-    dry_run: parse<Counts | null>(row.dry_run),
+    mapping: (row.mapping as Mapping | null) ?? [],
+    counts: { ...NO_COUNTS, ...row.counts },
+    dry_run: row.dry_run as Counts | null,
   }
 }
 

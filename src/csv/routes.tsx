@@ -49,9 +49,7 @@ async function importView(c: Ctx, id: number): Promise<ImportView> {
     listRejects(db, id, 20),
   ])
   const project = projects.find((p) => p.id === job.project_id)!
-  const stored = (
-    first ? (typeof first.rows === 'string' ? JSON.parse(first.rows) : first.rows) : []
-  ) as string[][]
+  const stored = first?.rows ?? []
   const sample = stored.slice(0, PREVIEW_ROWS)
   const mapping: Mapping = job.mapping.length
     ? job.mapping
@@ -250,8 +248,7 @@ export function csvDashboardRoutes() {
     const rejects = await listRejects(c.var.db, id)
     let out = '\uFEFF' + csvLine(['line', 'reason', ...job.header])
     for (const r of rejects) {
-      const cells = (typeof r.cells === 'string' ? JSON.parse(r.cells) : r.cells) as string[]
-      out += csvLine([r.line, r.reason, ...cells])
+      out += csvLine([r.line, r.reason, ...r.cells])
     }
     return c.body(out, 200, {
       'Content-Type': 'text/csv; charset=utf-8',

@@ -265,9 +265,8 @@ interface RawRelation {
   lastActivityAt: string
 }
 
-function parseRelations(raw: RawRelation[] | string): Relation[] {
-  const list: RawRelation[] = typeof raw === 'string' ? JSON.parse(raw) : raw
-  return list.map((r) => ({
+function parseRelations(raw: RawRelation[]): Relation[] {
+  return raw.map((r) => ({
     projectId: Number(r.projectId),
     status: r.status,
     params: r.params ?? {},
@@ -288,7 +287,7 @@ type SummaryRow = {
   free: number
   churned: number
   total: number | null
-  projects: ProjectInfo[] | string
+  projects: ProjectInfo[]
 }
 
 /** The summary statement: the segment's count, status breakdown and param sum, plus the
@@ -333,7 +332,6 @@ export async function summarizeCustomers(
   const breakdownProject = f.in.length === 1 ? f.in[0]!.project : null
   const { rows } = await summaryQuery(accountId, f).execute(db)
   const row = rows[0]!
-  const projects = typeof row.projects === 'string' ? JSON.parse(row.projects) : row.projects
   const byStatus = Object.fromEntries(STATUSES.map((s) => [s, Number(row[s])])) as Record<
     Status,
     number
@@ -343,7 +341,7 @@ export async function summarizeCustomers(
     byStatus,
     breakdownProject,
     sum: f.sum ? Number(row.total ?? 0) : null,
-    projects: projects.map((p: ProjectInfo) => ({ ...p, id: Number(p.id) })),
+    projects: row.projects.map((p) => ({ ...p, id: Number(p.id) })),
   }
 }
 
@@ -380,7 +378,7 @@ export async function getCustomer(
     name: string | null
     created_at: Date | string
     last_activity_at: Date | string
-    relations: (RawRelation & { project: ProjectInfo })[] | string
+    relations: (RawRelation & { project: ProjectInfo })[]
   }>`
 SELECT c.id, c.email, c.name, c.created_at, c.last_activity_at,
   COALESCE((
@@ -394,7 +392,7 @@ FROM customers c
 WHERE c.account_id = ${accountId} AND c.id = ${customerId}`.execute(db)
   const row = rows[0]
   if (!row) return undefined
-  const raw = typeof row.relations === 'string' ? JSON.parse(row.relations) : row.relations
+  const raw = row.relations
   const relations = parseRelations(raw).map((r, i) => ({
     ...r,
     project: { ...raw[i]!.project, id: Number(raw[i]!.project.id) },

@@ -5,11 +5,11 @@ import { neon, neonConfig, types } from '@neondatabase/serverless'
 import { Kysely, type LogConfig } from 'kysely'
 import { NeonDialect } from 'kysely-neon'
 import type { Database } from './schema.js'
+import { TYPE_PARSERS } from './types.js'
 
-const INT8_OID = 20
 // The driver reads type parsers per query (kysely-neon passes none) or from its global pg-types, not
-// from neon()'s options, so int8 is made a number here, once per isolate, as on PGlite and pg.
-types.setTypeParser(INT8_OID, Number)
+// from neon()'s options, so they are set here, once per isolate: the same as on PGlite and pg.
+for (const [oid, parse] of Object.entries(TYPE_PARSERS)) types.setTypeParser(Number(oid), parse)
 
 export function openNeonDb(
   databaseUrl: string,

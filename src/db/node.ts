@@ -8,10 +8,9 @@ import { Kysely, PGliteDialect, PostgresDialect, type LogConfig } from 'kysely'
 import pg from 'pg'
 import type { Database } from './schema.js'
 import { lockDataDir, type DataDirLock } from './lock.js'
+import { TYPE_PARSERS } from './types.js'
 import { migrateToLatest } from './migrate.js'
 import { DEFAULT_DATA_DIR } from '../config.js'
-
-const INT8_OID = 20
 
 export interface NodeDbOptions {
   /** A postgres:// URL; without one the embedded PGlite in `dataDir` is used. */
@@ -56,7 +55,7 @@ async function openPglite(dataDir: string, opts: NodeDbOptions): Promise<NodeDb>
   }
   try {
     const pglite = await PGlite.create(dataDir, {
-      parsers: { [INT8_OID]: (v: string) => Number(v) },
+      parsers: TYPE_PARSERS,
       loadDataDir: opts.loadDataDir,
       // Trigram indexes for searching customers by part of an email or name (see migrations/).
       extensions: { pg_trgm },
@@ -117,9 +116,7 @@ async function openPostgres(url: string, opts: NodeDbOptions): Promise<NodeDb> {
     max: opts.poolSize ?? 10,
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-        oid === INT8_OID
-          ? Number
-          : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+        TYPE_PARSERS[oid] ?? pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   })
   // A connection the server drops (a restart, a failover) emits 'error': on the pool when idle,
