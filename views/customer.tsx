@@ -1,7 +1,8 @@
 // One customer: every project side by side (status, params as a key/value table, first seen, last
 // active) and the form that edits the name. BadgeDetail is the same facts for one project, opened
 // in place from a badge in the customers table.
-import type { CustomerDetail, ProjectInfo, Relation } from '../src/customers/query.js'
+import type { CustomerDetail } from '../src/customers/customer.js'
+import type { ProjectInfo, Relation } from '../src/customers/query.js'
 import { badgeStyle } from '../src/projects/colors.js'
 import { exactTime, relativeTime } from './ui/format.js'
 import { CsrfField } from './csrf.js'

@@ -5,13 +5,8 @@
 import type { ComponentChildren } from 'preact'
 import { Layout } from './layout.js'
 import { CsrfField } from './csrf.js'
-import {
-  PARAM_TYPES,
-  TARGETS,
-  type ColumnMapping,
-  type Counts,
-  type Mapping,
-} from '../src/csv/import.js'
+import type { Counts } from '../src/csv/job.js'
+import { PARAM_TYPES, TARGETS, type ColumnMapping, type Mapping } from '../src/csv/mapping.js'
 
 interface ProjectOption {
   id: number

@@ -10,7 +10,8 @@ import { idParam, jsonBody } from '../lib/http.js'
 import { accountToken, type AccountTokenEnv } from '../middleware/account-token/index.js'
 import { createProject, listProjects } from '../projects/store.js'
 import { parseCustomerFilter } from '../customers/filter.js'
-import { getCustomer, listCustomers, type Relation } from '../customers/query.js'
+import { getCustomer, listAliases } from '../customers/customer.js'
+import { listCustomers, type Relation } from '../customers/query.js'
 import { deleteCustomer, listMerges, mergeCustomers, undoMerge } from '../merges/store.js'
 import { exportCustomersCsv, exportFilename } from '../csv/export.js'
 
@@ -90,20 +91,14 @@ export function accountApiRoutes() {
     const [customer, merges, aliases] = await Promise.all([
       getCustomer(c.var.db, c.var.accountId, customerId),
       listMerges(c.var.db, c.var.accountId, customerId),
-      c.var.db
-        .selectFrom('customer_aliases')
-        .select('email')
-        .where('account_id', '=', c.var.accountId)
-        .where('customer_id', '=', customerId)
-        .orderBy('email')
-        .execute(),
+      listAliases(c.var.db, c.var.accountId, customerId),
     ])
     if (!customer) throw new ApiError('not_found', `No customer ${customerId} in this account`)
     const { relations, ...rest } = customer
     return c.json({
       customer: {
         ...rest,
-        aliases: aliases.map((a) => a.email),
+        aliases,
         projects: Object.fromEntries(
           relations.map((r) => [
             r.project.slug,

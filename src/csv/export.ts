@@ -6,7 +6,8 @@
 import { sql, type Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
 import { parseCustomerFilter, type CustomerFilter } from '../customers/filter.js'
-import { filterConditions, listCustomers, type CustomerRow } from '../customers/query.js'
+import { filterConditions } from '../customers/conditions.js'
+import { listCustomers, type CustomerRow } from '../customers/query.js'
 
 const PAGE = 500
 const FORMULA_START = /^[=+\-@\t\r]/

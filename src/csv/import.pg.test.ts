@@ -5,7 +5,8 @@ import { openNodeDb, type NodeDb } from '../db/node.js'
 import { seedAccount } from '../../test/support/fixtures.js'
 import { parseCustomerFilter } from '../customers/filter.js'
 import { exportCustomersCsv } from './export.js'
-import { loadJob, runStep, startDryRun, startImport, suggestMapping } from './import.js'
+import { loadJob, runStep, startDryRun, startImport } from './job.js'
+import { suggestMapping } from './mapping.js'
 import { createImport } from './upload.js'
 
 let node: NodeDb

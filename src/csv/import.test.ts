@@ -10,16 +10,8 @@ import { seedAccount } from '../../test/support/fixtures.js'
 import { createProject } from '../projects/store.js'
 import { parseCustomerFilter } from '../customers/filter.js'
 import { exportCustomersCsv } from './export.js'
-import {
-  importToEnd,
-  listRejects,
-  loadJob,
-  runStep,
-  startDryRun,
-  startImport,
-  suggestMapping,
-  type Mapping,
-} from './import.js'
+import { importToEnd, listRejects, loadJob, runStep, startDryRun, startImport } from './job.js'
+import { suggestMapping, type Mapping } from './mapping.js'
 import { createImport } from './upload.js'
 
 let t: TestDb

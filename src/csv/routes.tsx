@@ -12,19 +12,15 @@ import { parseCustomerFilter } from '../customers/filter.js'
 import { listProjects } from '../projects/store.js'
 import { ImportPage, ImportState, UploadPage, type ImportView } from '../../views/import.js'
 import { csvLine, exportCustomersCsv, exportFilename } from './export.js'
+import { firstChunkRows, listRejects, loadJob, runFor, startDryRun, startImport } from './job.js'
 import {
   convertRow,
-  listRejects,
-  loadJob,
-  runFor,
-  startDryRun,
-  startImport,
   suggestMapping,
   type ColumnMapping,
   type Mapping,
   type ParamType,
   type Target,
-} from './import.js'
+} from './mapping.js'
 import { createImport, MAX_UPLOAD_BYTES } from './upload.js'
 
 type Ctx = Context<HonoEnv>
@@ -38,18 +34,12 @@ const accountProjects = (c: Ctx) => listProjects(c.var.db, user(c).accountId)
 async function importView(c: Ctx, id: number): Promise<ImportView> {
   const db = c.var.db
   const job = await loadJob(db, user(c).accountId, id)
-  const [projects, first, rejects] = await Promise.all([
+  const [projects, stored, rejects] = await Promise.all([
     accountProjects(c),
-    db
-      .selectFrom('import_chunks')
-      .select('rows')
-      .where('import_id', '=', id)
-      .where('seq', '=', 0)
-      .executeTakeFirst(),
+    firstChunkRows(db, id),
     listRejects(db, id, 20),
   ])
   const project = projects.find((p) => p.id === job.project_id)!
-  const stored = first?.rows ?? []
   const sample = stored.slice(0, PREVIEW_ROWS)
   const mapping: Mapping = job.mapping.length
     ? job.mapping

@@ -14,7 +14,8 @@ import {
   seedQuestions,
   type QuestionsFixture,
 } from '../../test/support/customers-fixture.js'
-import { customersPage, getCustomer } from './query.js'
+import { getCustomer } from './customer.js'
+import { customersPage } from './query.js'
 
 let t: TestDb
 let endpoint: NeonHttpEndpoint

@@ -17,7 +17,8 @@ import {
 } from '../../views/customers.js'
 import { filterSlugs, parseCustomerFilter, type CustomerFilter } from './filter.js'
 import { listProjects } from '../projects/store.js'
-import { customersPage, getCustomer, renameCustomer } from './query.js'
+import { getCustomer, renameCustomer } from './customer.js'
+import { customersPage } from './query.js'
 
 type Ctx = Context<HonoEnv>
 

@@ -9,21 +9,16 @@ import { idParam } from '../lib/http.js'
 import { renderPage } from '../lib/render.js'
 import { normaliseEmail } from '../accounts/store.js'
 import { ManageCustomerPage } from '../../views/merge.js'
+import { findCustomer as findAccountCustomer } from '../customers/customer.js'
+import { findMerge } from './lookup.js'
 import { deleteCustomer, listMerges, mergeCustomers, undoMerge } from './store.js'
 
 type Ctx = Context<HonoEnv>
 const user = (c: Ctx): SessionUser => c.var.user!
 const actor = (c: Ctx) => `user:${user(c).userId}`
 
-async function findCustomer(c: Ctx, where: { id?: number; email?: string }) {
-  let q = c.var.db
-    .selectFrom('customers')
-    .select(['id', 'email', 'name'])
-    .where('account_id', '=', user(c).accountId)
-  if (where.id !== undefined) q = q.where('id', '=', where.id)
-  if (where.email !== undefined) q = q.where('email', '=', where.email)
-  return q.executeTakeFirst()
-}
+const findCustomer = (c: Ctx, where: { id: number } | { email: string }) =>
+  findAccountCustomer(c.var.db, user(c).accountId, where)
 
 async function managePage(
   c: Ctx,
@@ -82,12 +77,7 @@ export function mergeDashboardRoutes() {
 
   app.post('/merges/:id{[0-9]+}/undo', requireUser(), async function undo(c) {
     const mergeId = idParam(c, 'id', 'merge')
-    const merge = await c.var.db
-      .selectFrom('merges')
-      .select('survivor_id')
-      .where('id', '=', mergeId)
-      .where('account_id', '=', user(c).accountId)
-      .executeTakeFirst()
+    const merge = await findMerge(c.var.db, user(c).accountId, mergeId)
     if (!merge) throw new ApiError('not_found', 'No such merge in your account')
     try {
       await undoMerge(c.var.db, { accountId: user(c).accountId, mergeId, actor: actor(c) })

@@ -1,0 +1,221 @@
+// CSV import, the pure part: which column is what (a first guess from the header, then checked as
+// the user set it), and how one stored row becomes the identify items the ingest API takes. No
+// database here; the job that runs it chunk by chunk is ./job.ts.
+import { ApiError } from '../lib/errors.js'
+import { batchItem, type BatchItem } from '../ingest/schemas.js'
+
+export const TARGETS = [
+  'skip',
+  'email',
+  'name',
+  'status',
+  'first_seen',
+  'last_activity',
+  'param',
+] as const
+export type Target = (typeof TARGETS)[number]
+export const PARAM_TYPES = ['text', 'number', 'boolean', 'date', 'json'] as const
+export type ParamType = (typeof PARAM_TYPES)[number]
+
+export interface ColumnMapping {
+  target: Target
+  /** For params: the key, and how the cell is read. */
+  key?: string
+  type?: ParamType
+}
+export type Mapping = ColumnMapping[]
+
+const SLUGGY = /^[a-z0-9][a-z0-9-]*$/
+
+/** A first guess at the mapping from the header and some rows; the user corrects it. An export of
+ *  TinyCRM reads back: `app-a` (the target project's slug) is its status, `app-a.plan` a param. */
+export function suggestMapping(
+  header: string[],
+  sample: string[][],
+  projectSlug: string,
+  accountSlugs: string[] = [],
+): Mapping {
+  const taken = new Set<Target>()
+  return header.map((raw, i) => {
+    const h = raw.trim().toLowerCase()
+    const once = (target: Target): ColumnMapping => {
+      if (taken.has(target)) return { target: 'skip' }
+      taken.add(target)
+      return { target }
+    }
+    if (/^e-?mail( address)?$/.test(h)) return once('email')
+    if (/^(full[ _]?)?name$/.test(h)) return once('name')
+    if (h === 'status' || h === projectSlug) return once('status')
+    if (
+      h === `${projectSlug}:first_seen` ||
+      /^(first[ _]?seen|signed[ _]?up|created)([ _]at)?$/.test(h)
+    ) {
+      return once('first_seen')
+    }
+    if (
+      h === `${projectSlug}:last_activity` ||
+      /^last[ _]?(activity|seen|active)([ _]at)?$/.test(h)
+    ) {
+      return once('last_activity')
+    }
+    // An export's own columns, and other projects' status and time columns.
+    if (
+      ['id', 'first_seen', 'last_activity'].includes(h) ||
+      h.includes(':') ||
+      accountSlugs.includes(h)
+    ) {
+      return { target: 'skip' }
+    }
+    const dot = raw.indexOf('.')
+    let key = raw.trim()
+    if (dot > 0 && SLUGGY.test(raw.slice(0, dot))) {
+      // Another project's column of an export: not this project's data.
+      if (raw.slice(0, dot) !== projectSlug) return { target: 'skip' }
+      key = raw.slice(dot + 1)
+    }
+    if (!key) return { target: 'skip' }
+    return { target: 'param', key, type: guessType(sample.map((r) => r[i] ?? '')) }
+  })
+}
+
+function guessType(values: string[]): ParamType {
+  const cells = values.map((v) => v.trim()).filter(Boolean)
+  if (!cells.length) return 'text'
+  if (cells.every((v) => /^-?\d+(\.\d+)?$/.test(v))) return 'number'
+  if (cells.every((v) => /^(true|false)$/i.test(v))) return 'boolean'
+  if (cells.every((v) => /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(v)))
+    return 'date'
+  return 'text'
+}
+
+/** Checks a mapping posted by the form against the header: exactly one email column, at most one
+ *  of the others, a key and a type for every param, no key twice. */
+export function validateMapping(mapping: Mapping, header: string[]): Mapping {
+  const problems: string[] = []
+  if (mapping.length !== header.length) problems.push('one mapping per column is needed')
+  const count = (t: Target) => mapping.filter((m) => m.target === t).length
+  if (count('email') !== 1) problems.push('map exactly one column to email')
+  for (const t of ['name', 'status', 'first_seen', 'last_activity'] as const) {
+    if (count(t) > 1) problems.push(`map at most one column to ${t}`)
+  }
+  const keys = new Set<string>()
+  mapping.forEach((m, i) => {
+    if (m.target !== 'param') return
+    const key = m.key?.trim() ?? ''
+    if (!key || key.length > 200)
+      problems.push(`column ${header[i]}: a param needs a name (1 to 200 characters)`)
+    else if (keys.has(key)) problems.push(`param ${key} is mapped twice`)
+    keys.add(key)
+    if (!PARAM_TYPES.includes(m.type as ParamType))
+      problems.push(`column ${header[i]}: pick a type`)
+  })
+  if (problems.length) {
+    throw new ApiError(
+      'validation_failed',
+      problems.join('; '),
+      problems.map((message) => ({ path: 'mapping', message })),
+    )
+  }
+  return mapping.map((m) =>
+    m.target === 'param' ? { ...m, key: m.key!.trim() } : { target: m.target },
+  )
+}
+
+/** Undoes the export's formula guard: a leading apostrophe before = + - @ (see ./export.ts). */
+const unguard = (s: string) => (/^'[=+\-@\t\r]/.test(s) ? s.slice(1) : s)
+
+function readDate(cell: string): string | undefined {
+  const s = cell.trim()
+  if (!/^\d{4}-\d{2}-\d{2}/.test(s)) return undefined
+  const d = new Date(s.length === 10 ? `${s}T00:00:00Z` : s.replace(' ', 'T'))
+  return Number.isNaN(d.getTime()) ? undefined : d.toISOString()
+}
+
+function readParam(cell: string, type: ParamType): { value: unknown } | { error: string } {
+  const s = cell.trim()
+  switch (type) {
+    case 'text':
+      return { value: unguard(cell) }
+    case 'number': {
+      const n = Number(s.replace(/^'/, ''))
+      return /^'?-?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(s) && Number.isFinite(n)
+        ? { value: n }
+        : { error: 'is not a number' }
+    }
+    case 'boolean': {
+      const b = s.toLowerCase()
+      if (['true', 'yes', '1', 'y'].includes(b)) return { value: true }
+      if (['false', 'no', '0', 'n'].includes(b)) return { value: false }
+      return { error: 'is not true/false' }
+    }
+    case 'date': {
+      // Dates stay as the text filters compare: a day as YYYY-MM-DD, a time as full ISO.
+      if (/^\d{4}-\d{2}-\d{2}$/.test(s) && readDate(s)) return { value: s }
+      const iso = readDate(s)
+      return iso ? { value: iso } : { error: 'is not a date (YYYY-MM-DD or ISO 8601)' }
+    }
+    case 'json':
+      try {
+        return { value: JSON.parse(unguard(s)) }
+      } catch {
+        return { error: 'is not JSON' }
+      }
+  }
+}
+
+export interface Converted {
+  line: number
+  email?: string
+  /** The identify items of the row (two when a first-seen time is mapped), before the timestamp
+   *  of rows without a last-activity column is decided. */
+  items?: BatchItem[]
+  hasActivity?: boolean
+  error?: string
+}
+
+/** One stored row (its file line first, then the cells) → identify items, or why it is rejected.
+ *  The items go through the ingest API's own schema, so an import accepts what the API accepts. */
+export function convertRow(stored: string[], mapping: Mapping, header: string[]): Converted {
+  const line = Number(stored[0])
+  const cells = stored.slice(1)
+  if (cells.length !== header.length) {
+    return { line, error: `has ${cells.length} fields, the header has ${header.length}` }
+  }
+  const item: Record<string, unknown> = { type: 'identify' }
+  const params: Record<string, unknown> = {}
+  let firstSeen: string | undefined
+  let lastActivity: string | undefined
+  for (let i = 0; i < mapping.length; i++) {
+    const m = mapping[i]!
+    const cell = cells[i] ?? ''
+    if (m.target === 'skip' || (cell.trim() === '' && m.target !== 'email')) continue
+    const where = `column ${header[i]}: '${cell.length > 40 ? cell.slice(0, 40) + '…' : cell}'`
+    if (m.target === 'email') item.email = unguard(cell.trim())
+    else if (m.target === 'name') item.name = unguard(cell.trim())
+    else if (m.target === 'status') item.status = cell.trim()
+    else if (m.target === 'first_seen' || m.target === 'last_activity') {
+      const iso = readDate(cell)
+      if (!iso) return { line, error: `${where} is not a date` }
+      if (m.target === 'first_seen') firstSeen = iso
+      else lastActivity = iso
+    } else {
+      const read = readParam(cell, m.type!)
+      if ('error' in read) return { line, error: `${where} ${read.error}` }
+      params[m.key!] = read.value
+    }
+  }
+  if (Object.keys(params).length) item.params = params
+  if (lastActivity) item.timestamp = lastActivity
+  const parsed = batchItem.safeParse(item)
+  if (!parsed.success) {
+    return { line, error: parsed.error.issues.map((i) => i.message).join('; ') }
+  }
+  const items: BatchItem[] = [parsed.data]
+  if (firstSeen) {
+    const first = batchItem.safeParse({ type: 'identify', email: item.email, timestamp: firstSeen })
+    if (!first.success) return { line, error: first.error.issues.map((i) => i.message).join('; ') }
+    // First, so the folded upsert takes the earliest time as first seen and the row's values last.
+    items.unshift(first.data)
+  }
+  return { line, email: parsed.data.email, items, hasActivity: lastActivity !== undefined }
+}
