@@ -1,6 +1,6 @@
 // Sign-up and log-in pages: plain forms that post back to themselves (no JS needed).
-import { CsrfField } from './csrf.js'
-import { Layout } from './layout.js'
+import { CsrfField } from './ui/csrf.js'
+import { Layout } from './ui/layout.js'
 
 interface FormPageProps {
   csrfToken: string | undefined

@@ -1,6 +1,6 @@
 // The page a dashboard request gets when something goes wrong (the API answers JSON instead):
 // what happened in words, a way back, and for a 500 the request id the log line carries.
-import { Layout } from './layout.js'
+import { Layout } from './ui/layout.js'
 
 /** A readable error page for dashboard requests (the API answers JSON instead). */
 export function ErrorPage(props: {

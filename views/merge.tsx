@@ -1,8 +1,8 @@
 // Merge, undo and delete for one customer: a page of its own (/customers/:id/manage) that the
 // customer page links to. Merging asks for the other customer's email and which email survives;
 // deleting asks to type the email, as erasure cannot be undone.
-import { Layout } from './layout.js'
-import { CsrfField } from './csrf.js'
+import { Layout } from './ui/layout.js'
+import { CsrfField } from './ui/csrf.js'
 
 export interface MergeRecord {
   id: number

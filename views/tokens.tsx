@@ -1,7 +1,7 @@
 // Account tokens (Settings → API tokens): create one for a script (shown once), see when each was
 // last used, revoke. Tokens read the whole account through /v1/customers and friends.
-import { Layout } from './layout.js'
-import { CsrfField } from './csrf.js'
+import { Layout } from './ui/layout.js'
+import { CsrfField } from './ui/csrf.js'
 
 export interface TokenRow {
   id: number

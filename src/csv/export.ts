@@ -5,7 +5,8 @@
 // spreadsheet would run as a formula are neutralised.
 import { sql, type Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
-import { parseCustomerFilter, type CustomerFilter } from '../customers/filter.js'
+import { parseCustomerFilter } from '../customers/filter.js'
+import type { CustomerFilter } from '../customers/filter-syntax.js'
 import { filterConditions } from '../customers/conditions.js'
 import { listCustomers, type CustomerRow } from '../customers/query.js'
 

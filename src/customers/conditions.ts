@@ -3,7 +3,7 @@
 // parameter, never SQL text; project slugs are resolved inside the statement.
 import { sql, type RawBuilder } from 'kysely'
 import type { Status } from '../lib/status.js'
-import type { CustomerFilter, ParamFilter, ParamValue, ProjectMatch } from './filter.js'
+import type { CustomerFilter, ParamFilter, ParamValue, ProjectMatch } from './filter-syntax.js'
 
 export type Cond = RawBuilder<unknown>
 

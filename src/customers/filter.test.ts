@@ -2,12 +2,9 @@
 // validation error naming the bad part for every mistake.
 import { describe, expect, it } from 'vitest'
 import { ApiError } from '../lib/errors.js'
-import {
-  encodeCursor,
-  parseCustomerFilter,
-  parseParamValue,
-  type CustomerFilter,
-} from './filter.js'
+import { parseCustomerFilter } from './filter.js'
+import type { CustomerFilter } from './filter-syntax.js'
+import { encodeCursor, parseParamValue } from './filter-values.js'
 
 const now = new Date('2026-11-23T12:00:00Z')
 const parse = (query: string) => parseCustomerFilter(new URLSearchParams(query), { now })

@@ -6,7 +6,8 @@ import { sql, type Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
 import { STATUSES, type Status } from '../lib/status.js'
 import { filterConditions, projectId, type Cond } from './conditions.js'
-import { encodeCursor, sortParam, type CustomerFilter } from './filter.js'
+import { sortParam, type CustomerFilter } from './filter-syntax.js'
+import { encodeCursor } from './filter-values.js'
 
 type Db = Kysely<Database>
 

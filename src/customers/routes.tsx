@@ -8,14 +8,15 @@ import type { HonoEnv, SessionUser } from '../env.js'
 import { ApiError } from '../lib/errors.js'
 import { idParam } from '../lib/http.js'
 import { renderFragment, renderPage } from '../lib/render.js'
-import { CustomerPage, BadgeDetail } from '../../views/customer.js'
+import { CustomerPage, BadgeDetail } from '../../views/customers/customer.js'
 import {
   CustomersPage,
   CustomersSection,
-  customersUrl,
   type CustomersViewProps,
-} from '../../views/customers.js'
-import { filterSlugs, parseCustomerFilter, type CustomerFilter } from './filter.js'
+} from '../../views/customers/page.js'
+import { customersUrl } from '../../views/customers/urls.js'
+import { filterSlugs, parseCustomerFilter } from './filter.js'
+import { DEFAULT_SORT, sortParam, type CustomerFilter } from './filter-syntax.js'
 import { listProjects } from '../projects/store.js'
 import { getCustomer, renameCustomer } from './customer.js'
 import { customersPage } from './query.js'
@@ -41,7 +42,7 @@ const noCustomer = () => new ApiError('not_found', 'No such customer in your acc
 function canonicalUrl(query: URLSearchParams): string | undefined {
   const clean = new URLSearchParams()
   for (const [k, v] of query.entries()) {
-    if (v.trim() === '' || (k === 'sort' && v === '-last_activity')) continue
+    if (v.trim() === '' || (k === 'sort' && v === sortParam(DEFAULT_SORT))) continue
     clean.append(k, v)
   }
   return clean.toString() === query.toString() ? undefined : customersUrl(clean)

@@ -16,7 +16,9 @@ import type { HonoEnv, SessionUser } from '../env.js'
 import { ApiError } from '../lib/errors.js'
 import { idParam } from '../lib/http.js'
 import { renderPage } from '../lib/render.js'
-import { DeleteProjectPage, ProjectPage, ProjectsPage } from '../../views/projects.js'
+import { DeleteProjectPage } from '../../views/projects/delete.js'
+import { ProjectsPage } from '../../views/projects/list.js'
+import { ProjectPage } from '../../views/projects/project.js'
 
 type Ctx = Context<HonoEnv>
 

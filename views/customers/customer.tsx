@@ -1,22 +1,13 @@
 // One customer: every project side by side (status, params as a key/value table, first seen, last
 // active) and the form that edits the name. BadgeDetail is the same facts for one project, opened
 // in place from a badge in the customers table.
-import type { CustomerDetail } from '../src/customers/customer.js'
-import type { ProjectInfo, Relation } from '../src/customers/query.js'
-import { badgeStyle } from '../src/projects/colors.js'
-import { exactTime, relativeTime } from './ui/format.js'
-import { CsrfField } from './csrf.js'
-import { Layout } from './layout.js'
+import type { CustomerDetail } from '../../src/customers/customer.js'
+import type { ProjectInfo, Relation } from '../../src/customers/query.js'
+import { ProjectBadge, Time } from '../ui/elements.js'
+import { CsrfField } from '../ui/csrf.js'
+import { Layout } from '../ui/layout.js'
 
 type ProjectRelation = Relation & { project: ProjectInfo }
-
-function When({ at, now }: { at: Date; now?: Date }) {
-  return (
-    <time datetime={at.toISOString()} title={exactTime(at)}>
-      {relativeTime(at, now)}
-    </time>
-  )
-}
 
 function showValue(v: unknown): string {
   if (typeof v === 'string') return v
@@ -54,13 +45,13 @@ function RelationFacts({ relation, now }: { relation: ProjectRelation; now?: Dat
       <div>
         <dt>First seen</dt>
         <dd>
-          <When at={relation.firstSeenAt} now={now} />
+          <Time date={relation.firstSeenAt} now={now} />
         </dd>
       </div>
       <div>
         <dt>Last active</dt>
         <dd>
-          <When at={relation.lastActivityAt} now={now} />
+          <Time date={relation.lastActivityAt} now={now} />
         </dd>
       </div>
     </dl>
@@ -77,9 +68,7 @@ export function BadgeDetail(props: {
   return (
     <div class="badge-detail" role="region" aria-label={`${relation.project.name} details`}>
       <div class="badge-detail-head">
-        <span class="badge" style={badgeStyle(relation.project.color)}>
-          {relation.project.name}
-        </span>
+        <ProjectBadge name={relation.project.name} color={relation.project.color} />
         <a href={`/customers/${props.customerId}#project-${relation.project.slug}`}>
           Customer page
         </a>
@@ -125,8 +114,8 @@ export function CustomerPage(props: {
         <header class="customer-head">
           <h1>{title}</h1>
           <p class="muted">
-            {customer.email} · first seen <When at={customer.createdAt} now={now} /> · last active{' '}
-            <When at={customer.lastActivityAt} now={now} />
+            {customer.email} · first seen <Time date={customer.createdAt} now={now} /> · last active{' '}
+            <Time date={customer.lastActivityAt} now={now} />
           </p>
           <p>
             <a href={`/customers/${customer.id}/manage`}>Merge, undo a merge, or delete…</a>
@@ -158,9 +147,7 @@ export function CustomerPage(props: {
                 aria-labelledby={`h-${r.project.slug}`}
               >
                 <h2 id={`h-${r.project.slug}`}>
-                  <span class="badge" style={badgeStyle(r.project.color)}>
-                    {r.project.name}
-                  </span>
+                  <ProjectBadge name={r.project.name} color={r.project.color} />
                 </h2>
                 <RelationFacts relation={r} now={now} />
                 <h3 class="small">Params</h3>

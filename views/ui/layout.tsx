@@ -4,6 +4,12 @@
 import type { ComponentChildren } from 'preact'
 import { CsrfField } from './csrf.js'
 
+/** What every signed-in page is given for its shell: who is signed in, the CSRF token. */
+export interface PageShell {
+  userEmail: string
+  csrfToken: string | undefined
+}
+
 export interface LayoutProps {
   title: string
   /** The signed-in user's email, when there is one (shows the nav and log-out). */

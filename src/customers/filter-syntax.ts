@@ -1,0 +1,115 @@
+// The filter language's vocabulary: every query parameter, sort key and param operator it knows,
+// and the typed filter a URL becomes. The parser (./filter.ts) and the views that label its parts
+// are both keyed by these lists, so neither can know a word the other does not. The language is
+// described in docs/filter-language.md.
+import type { Status } from '../lib/status.js'
+
+export const SORT_KEYS = ['last_activity', 'first_seen', 'email', 'name'] as const
+export type SortKey = (typeof SORT_KEYS)[number]
+export const PARAM_OPS = [
+  'eq',
+  'ne',
+  'gt',
+  'gte',
+  'lt',
+  'lte',
+  'contains',
+  'exists',
+  'missing',
+  'between',
+] as const
+export type ParamOp = (typeof PARAM_OPS)[number]
+
+/** Newest activity first, unless `sort=` says otherwise. */
+export const DEFAULT_SORT: CustomerFilter['sort'] = { key: 'last_activity', dir: 'desc' }
+
+export const DEFAULT_LIMIT = 50
+export const MAX_LIMIT = 200
+
+/** A filter value typed from its spelling: 42 / -1.5 → number, true / false → boolean,
+ *  2026-03-23 (optionally with a time) → date, anything else (or "quoted") → string. */
+export type ParamValue =
+  | { type: 'number'; value: number; raw: string }
+  | { type: 'boolean'; value: boolean; raw: string }
+  | { type: 'date'; value: string; raw: string }
+  | { type: 'string'; value: string; raw: string }
+
+export interface ProjectMatch {
+  /** Project slug. */
+  project: string
+  /** Empty: any status. */
+  statuses: Status[]
+}
+
+export interface ParamFilter {
+  /** A project slug, or null for "any project". */
+  project: string | null
+  key: string
+  op: ParamOp
+  values: ParamValue[]
+}
+
+export interface TimeFilter {
+  at: Date
+  /** A project slug, or null for the customer as a whole. */
+  project: string | null
+}
+
+export interface Cursor {
+  sort: string
+  value: string | number | null
+  id: number
+}
+
+export interface CustomerFilter {
+  q?: string
+  /** Uses every one of these projects (each with one of its statuses, when given). */
+  in: ProjectMatch[]
+  /** Uses none of these (with one of the statuses, when given). */
+  notIn: ProjectMatch[]
+  /** Has at least one project with one of these statuses. */
+  status: Status[]
+  /** Has no project with any of these statuses. */
+  notStatus: Status[]
+  minProjects?: number
+  /** Last activity at or after `at`. */
+  activeSince?: TimeFilter
+  /** Last activity before `at`. */
+  inactiveSince?: TimeFilter
+  /** First seen before / at or after. */
+  seenBefore?: TimeFilter
+  seenAfter?: TimeFilter
+  params: ParamFilter[]
+  sort: { key: SortKey; dir: 'asc' | 'desc' }
+  /** The numeric param to sum over the segment (e.g. mrr), optionally in one project. */
+  sum?: { project: string | null; key: string }
+  after?: Cursor
+  limit: number
+}
+
+/** Every query parameter the syntax knows; anything else is refused (a typo must not silently
+ *  widen the segment). */
+export const FILTER_PARAMS = [
+  'q',
+  'in',
+  'not_in',
+  'status',
+  'not_status',
+  'min_projects',
+  'active',
+  'inactive',
+  'seen_before',
+  'seen_after',
+  'p',
+  'sort',
+  'sum',
+  'after',
+  'limit',
+] as const
+
+export type FilterParam = (typeof FILTER_PARAMS)[number]
+
+/** The sort as it appears in the URL (`-last_activity`), also the tag a cursor carries. */
+export function sortParam(sort: CustomerFilter['sort']): string {
+  return `${sort.dir === 'desc' ? '-' : ''}${sort.key}`
+}

@@ -1,0 +1,94 @@
+// The projects list, with the form that creates one.
+import { defaultColor } from '../../src/projects/colors.js'
+import { CsrfField } from '../ui/csrf.js'
+import { Alert, ProjectBadge, Time, plural } from '../ui/elements.js'
+import { Layout, type PageShell } from '../ui/layout.js'
+import { ColorField } from './color-field.js'
+
+export interface ProjectRow {
+  id: number
+  name: string
+  color: string
+  created_at: Date
+  active_keys: number | null
+  customers: number | null
+}
+
+export function ProjectsPage(
+  props: PageShell & {
+    projects: ProjectRow[]
+    error?: string
+    draftName?: string
+    draftColor?: string
+  },
+) {
+  const nextColor = props.draftColor ?? defaultColor(props.projects.length)
+  return (
+    <Layout
+      title="Projects"
+      userEmail={props.userEmail}
+      csrfToken={props.csrfToken}
+      active="projects"
+    >
+      <div class="page-head">
+        <h1>Projects</h1>
+        <p class="muted">
+          One project per product. Each has its own API key; customers merge by email.
+        </p>
+      </div>
+      {props.projects.length === 0 ? (
+        <section class="card empty-state">
+          <h2>Welcome! Create your first project</h2>
+          <ol class="steps">
+            <li>Create a project for one of your products below.</li>
+            <li>Copy its API key and the install snippet into that product's backend.</li>
+            <li>
+              Call <code>identify</code> when a user signs up or logs in: the customer shows up in{' '}
+              <a href="/customers">Customers</a>.
+            </li>
+          </ol>
+        </section>
+      ) : (
+        <ul class="project-list" aria-label="Your projects">
+          {props.projects.map((p) => (
+            <li class="card project-item">
+              <a href={`/projects/${p.id}`} class="project-link">
+                <ProjectBadge name={p.name} color={p.color} />
+              </a>
+              <span class="muted small">
+                {plural(Number(p.customers ?? 0), 'customer')} ·{' '}
+                {plural(Number(p.active_keys ?? 0), 'active key')} · created{' '}
+                <Time date={p.created_at} />
+              </span>
+              <a href={`/projects/${p.id}`} class="button button-secondary button-small">
+                Settings &amp; keys
+              </a>
+            </li>
+          ))}
+        </ul>
+      )}
+      <section class="card">
+        <h2>New project</h2>
+        <Alert error={props.error} />
+        <form method="post" action="/projects" class="inline-form">
+          <CsrfField token={props.csrfToken} />
+          <label class="field grow">
+            <span>Name</span>
+            <input
+              type="text"
+              name="name"
+              required
+              maxLength={80}
+              placeholder="e.g. Invoice Bot"
+              value={props.draftName ?? ''}
+            />
+          </label>
+          <ColorField value={nextColor} id="new-project-color" />
+          <button type="submit" class="button">
+            Create project
+          </button>
+        </form>
+      </section>
+    </Layout>
+  )
+}

@@ -1,0 +1,33 @@
+// Small pieces several pages show: a project's badge, a time (relative, exact on hover), an alert,
+// a count with its noun.
+import { badgeStyle } from '../../src/projects/colors.js'
+import { exactTime, relativeTime } from './format.js'
+
+export function ProjectBadge({ name, color }: { name: string; color: string }) {
+  return (
+    <span class="badge" style={badgeStyle(color)}>
+      {name}
+    </span>
+  )
+}
+
+/** "3 days ago", with the exact UTC time on hover. */
+export function Time({ date, now }: { date: Date; now?: Date }) {
+  return (
+    <time datetime={date.toISOString()} title={exactTime(date)}>
+      {relativeTime(date, now)}
+    </time>
+  )
+}
+
+export function Alert({ error }: { error?: string }) {
+  return error ? (
+    <p class="alert" role="alert">
+      {error}
+    </p>
+  ) : null
+}
+
+export function plural(n: number, word: string) {
+  return `${n.toLocaleString('en')} ${word}${n === 1 ? '' : 's'}`
+}
