@@ -3,6 +3,38 @@
 import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
+const VIEWS = { regex: '(^|/)views/', message: 'Only routes import views/ (data never renders).' }
+const ROUTES = {
+  regex: '(^|/)(routes|app|api|dashboard)(\\.js)?$',
+  message: 'Routes and the app assembly sit on top: nothing below imports them.',
+}
+const MIDDLEWARE = {
+  regex: '(^|/)middleware/',
+  message: 'Middleware is for the app and its routes: data and views do not import it.',
+}
+const NOT_PRODUCTION = {
+  regex: '(^|/)(test|scripts|bench)/',
+  message: 'Production code never imports tests, scripts or benchmarks.',
+}
+
+/** One config per layer: its files (tests excepted) may not import what `bans` names. Each file
+ *  falls in the first layer that lists it (a later config would replace the rule's options). */
+function layers(list) {
+  const claimed = []
+  return list.map(({ name, files, ignores = [], bans }) => {
+    const config = {
+      name: `layers/${name}`,
+      files,
+      ignores: [...ignores, ...claimed, '**/*.test.ts', '**/*.test.tsx'],
+      rules: {
+        'no-restricted-imports': ['error', { patterns: [...bans, NOT_PRODUCTION] }],
+      },
+    }
+    claimed.push(...files.filter((f) => !ignores.includes(f)))
+    return config
+  })
+}
+
 export default tseslint.config(
   {
     ignores: [
@@ -39,6 +71,52 @@ export default tseslint.config(
       ],
     },
   },
+  // The layers (docs/architecture.md), enforced: each group of files may not import the groups
+  // named here. Production code never imports tests, scripts or benchmarks.
+  ...layers([
+    {
+      // The ground floor: nothing from the rest of the repository.
+      name: 'lib',
+      files: ['src/lib/**'],
+      bans: [{ regex: '^\\.\\./', message: 'src/lib/ imports nothing from the rest of src/.' }],
+    },
+    {
+      // Data: the database and the functions over it, the CLI, the config. No HTTP, no pages.
+      name: 'data',
+      files: [
+        'src/db/**',
+        'src/accounts/**',
+        'src/auth/**',
+        'src/projects/**',
+        'src/customers/**',
+        'src/ingest/**',
+        'src/merges/**',
+        'src/csv/**',
+        'src/account-api/**',
+        'src/cli/**',
+        'src/env.ts',
+        'src/config.ts',
+      ],
+      ignores: ['src/**/routes.ts', 'src/**/routes.tsx', 'src/account-api/dashboard.tsx'],
+      bans: [VIEWS, ROUTES, MIDDLEWARE],
+    },
+    {
+      name: 'middleware',
+      files: ['src/middleware/**'],
+      bans: [VIEWS, ROUTES],
+    },
+    {
+      // Pages render what routes hand them: they never reach for a request's machinery.
+      name: 'views',
+      files: ['views/**'],
+      bans: [ROUTES, MIDDLEWARE],
+    },
+    {
+      name: 'routes and entries',
+      files: ['src/**', 'migrations/**'],
+      bans: [],
+    },
+  ]),
   {
     // Frozen migrations take `Kysely<any>` (Kysely's own advice: they must not depend on today's schema
     // type); tests cast freely to poke at bad input.

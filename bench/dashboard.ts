@@ -41,7 +41,7 @@ export interface DashboardBenchResult {
   heaviest: { filter: string; query: string; rowsPlan: string; summaryPlan: string }
 }
 
-/** One of each filter kind the page offers (PRODUCT.md's questions and the sorts and paging). */
+/** One of each filter kind the page offers (the README's 14 questions and the sorts and paging). */
 export const FILTER_KINDS: [string, string][] = [
   ['everyone (default sort)', ''],
   ['search q (email/name part)', 'q=user4242'],

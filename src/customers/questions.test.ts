@@ -1,5 +1,6 @@
-// PRODUCT.md's 14 questions, answered on a fixture whose right answers are known: through the query
-// functions and through the customers page itself. Also the segment summary and keyset paging.
+// The 14 questions the product must answer (the README's "The 14 questions, as URLs"), answered
+// on a fixture whose right answers are known: through the query functions and through the
+// customers page itself. Also the segment summary and keyset paging.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApp } from '../app.js'
 import { openTestDb, type TestDb } from '../../test/support/db.js'

@@ -1,4 +1,4 @@
-// The ingest API's semantics, as PRODUCT.md states them, on Node over PGlite.
+// The ingest API's semantics, as docs/ingest.md states them, on Node over PGlite.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { sql } from 'kysely'
 import { createApp } from '../app.js'

@@ -1,4 +1,4 @@
-// A test account whose right answers are known for each of PRODUCT.md's 14 questions: eight
+// A test account whose right answers are known for each of the README's 14 questions: eight
 // customers over three projects, sent through the real ingest API (backfilled timestamps), plus a
 // second account that shares an email, to prove it never shows. Used by the query, route and
 // browser tests.
@@ -130,7 +130,7 @@ export async function seedQuestions(app: Fetcher, db: Kysely<Database>): Promise
   }
 }
 
-/** Each question of PRODUCT.md as a dashboard URL query, with the customers that answer it. */
+/** Each of the README's questions as a dashboard URL query, with the customers that answer it. */
 export const QUESTIONS: { n: number; question: string; query: string; answer: string[] }[] = [
   {
     n: 1,
