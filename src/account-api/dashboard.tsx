@@ -1,15 +1,15 @@
 // Settings → API tokens in the dashboard (signed in): list, create (the token shown once), revoke.
 import { Hono, type Context } from 'hono'
-import { requireUser } from '../middleware/session/index.js'
-import type { HonoEnv, SessionUser } from '../env.js'
+import { requireUser, sessionUser } from '../middleware/session/index.js'
+import type { HonoEnv } from '../env.js'
 import { ApiError } from '../lib/errors.js'
-import { idParam } from '../lib/http.js'
+import { formFields, idParam } from '../lib/http.js'
 import { renderPage } from '../lib/render.js'
 import { TokensPage } from '../../views/tokens.js'
 import { createAccountToken, listAccountTokens, revokeAccountToken } from './tokens.js'
 
 type Ctx = Context<HonoEnv>
-const user = (c: Ctx): SessionUser => c.var.user!
+const user = sessionUser
 
 async function page(
   c: Ctx,
@@ -29,7 +29,7 @@ export function tokenDashboardRoutes() {
   app.use('*', requireUser())
   app.get('/', (c) => page(c))
   app.post('/', async function createToken(c) {
-    const name = String((await c.req.parseBody()).name ?? '')
+    const name = (await formFields(c))('name') ?? ''
     try {
       const created = await createAccountToken(c.var.db, user(c).accountId, name)
       c.header('Cache-Control', 'no-store')

@@ -5,14 +5,14 @@ import { checkLogin, clearFailures, signupAllowed } from './login.js'
 import { endSession, startSession } from '../middleware/session/index.js'
 import type { HonoEnv } from '../env.js'
 import { ApiError } from '../lib/errors.js'
+import { formFields } from '../lib/http.js'
 import { renderPage } from '../lib/render.js'
 import { LoginPage, SignupPage } from '../../views/auth.js'
 import type { RateLimiter } from '../lib/rate-limit.js'
 
-async function formFields(c: Context<HonoEnv>) {
-  const body = await c.req.parseBody()
-  const text = (name: string) => (typeof body[name] === 'string' ? (body[name] as string) : '')
-  return { email: text('email').trim(), password: text('password') }
+async function credentials(c: Context<HonoEnv>) {
+  const field = await formFields(c)
+  return { email: (field('email') ?? '').trim(), password: field('password') ?? '' }
 }
 
 /** Only same-site paths are followed after login (no open redirect to another host). */
@@ -41,7 +41,7 @@ export function authRoutes(loginLimiter?: RateLimiter) {
   })
 
   app.post('/signup', async function signup(c) {
-    const { email, password } = await formFields(c)
+    const { email, password } = await credentials(c)
     if (!(await signupAllowed(c.var.db, c.var.config.signup))) {
       return renderPage(c, <SignupPage csrfToken={c.var.csrfToken} closed minPassword={0} />, 403)
     }
@@ -71,7 +71,7 @@ export function authRoutes(loginLimiter?: RateLimiter) {
   })
 
   app.post('/login', async function login(c) {
-    const { email, password } = await formFields(c)
+    const { email, password } = await credentials(c)
     const next = c.req.query('next')
     // Counted before PBKDF2 runs: a flood of attempts costs neither CPU nor a database write.
     if (loginLimiter && !(await loginLimiter.limit(`login:${email.trim().toLowerCase()}`))) {

@@ -3,8 +3,8 @@
 // job's page), …/mapping (start the dry run), …/start (import), …/progress (the htmx poll that
 // advances the job), …/rejects.csv; and GET /customers/export.csv (the table's filter URL).
 import { Hono, type Context } from 'hono'
-import { requireUser } from '../middleware/session/index.js'
-import type { HonoEnv, SessionUser } from '../env.js'
+import { requireUser, sessionUser } from '../middleware/session/index.js'
+import type { HonoEnv } from '../env.js'
 import { ApiError } from '../lib/errors.js'
 import { idParam } from '../lib/http.js'
 import { renderFragment, renderPage } from '../lib/render.js'
@@ -25,7 +25,7 @@ import {
 import { createImport, MAX_UPLOAD_BYTES } from './upload.js'
 
 type Ctx = Context<HonoEnv>
-const user = (c: Ctx): SessionUser => c.var.user!
+const user = sessionUser
 /** How long one poll works on the job before answering (the Worker's CPU limit is far above). */
 const POLL_BUDGET_MS = 800
 const PREVIEW_ROWS = 10

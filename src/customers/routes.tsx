@@ -3,10 +3,10 @@
 // (GET /customers/:id/projects/:projectId). Every query is scoped to the signed-in account: another
 // account's customer answers 404. A page sends at most two statements here (plus the session's).
 import { Hono, type Context } from 'hono'
-import { requireUser } from '../middleware/session/index.js'
-import type { HonoEnv, SessionUser } from '../env.js'
+import { requireUser, sessionUser } from '../middleware/session/index.js'
+import type { HonoEnv } from '../env.js'
 import { ApiError } from '../lib/errors.js'
-import { idParam } from '../lib/http.js'
+import { formFields, idParam } from '../lib/http.js'
 import { renderFragment, renderPage } from '../lib/render.js'
 import { CustomerPage, BadgeDetail } from '../../views/customers/customer.js'
 import {
@@ -23,7 +23,7 @@ import { customersPage } from './query.js'
 
 type Ctx = Context<HonoEnv>
 
-const user = (c: Ctx): SessionUser => c.var.user!
+const user = sessionUser
 
 /** An htmx request that swaps a part of the page. History restores (back button after a push)
  *  ask for the whole page, as does a request without htmx. */
@@ -117,8 +117,7 @@ async function customerShow(c: Ctx) {
 
 async function customerRename(c: Ctx) {
   const id = idParam(c, 'id', 'customer')
-  const body = await c.req.parseBody()
-  const name = typeof body.name === 'string' ? body.name : ''
+  const name = (await formFields(c))('name') ?? ''
   if (name.length > 200) {
     throw new ApiError('validation_failed', 'A name is at most 200 characters', [
       { path: 'name', message: 'at most 200 characters' },

@@ -1,5 +1,6 @@
 // Small request helpers every router shares, so each rule is written once: how an id is read from
-// the path, how a bearer token is read from the header, and how a JSON body is taken.
+// the path, how a bearer token is read from the header, how a form's fields and a JSON body are
+// taken.
 import type { Context } from 'hono'
 import { validator } from 'hono/validator'
 import type { z } from 'zod'
@@ -16,6 +17,16 @@ export function idParam(c: Context, name: string, what: string): number {
 /** The token of `Authorization: Bearer <token>`, or undefined when there is none. */
 export function bearerToken(c: Context): string | undefined {
   return /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('Authorization') ?? '')?.[1]
+}
+
+/** A posted form's text fields: `field(name)` is the value, or undefined when the field is missing
+ *  or is a file (never the text '[object File]'). */
+export async function formFields(c: Context): Promise<(name: string) => string | undefined> {
+  const body = await c.req.parseBody()
+  return (name) => {
+    const value = body[name]
+    return typeof value === 'string' ? value : undefined
+  }
 }
 
 const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/

@@ -2,10 +2,10 @@
 // POST /customers/:id/merge, POST /customers/:id/delete, POST /merges/:id/undo. The store
 // functions scope everything to the user's account: another account's ids answer 404.
 import { Hono, type Context } from 'hono'
-import { requireUser } from '../middleware/session/index.js'
-import type { HonoEnv, SessionUser } from '../env.js'
+import { requireUser, sessionUser } from '../middleware/session/index.js'
+import type { HonoEnv } from '../env.js'
 import { ApiError } from '../lib/errors.js'
-import { idParam } from '../lib/http.js'
+import { formFields, idParam } from '../lib/http.js'
 import { renderPage } from '../lib/render.js'
 import { normaliseEmail } from '../accounts/store.js'
 import { ManageCustomerPage } from '../../views/merge.js'
@@ -14,7 +14,7 @@ import { findMerge } from './lookup.js'
 import { deleteCustomer, listMerges, mergeCustomers, undoMerge } from './store.js'
 
 type Ctx = Context<HonoEnv>
-const user = (c: Ctx): SessionUser => c.var.user!
+const user = sessionUser
 const actor = (c: Ctx) => `user:${user(c).userId}`
 
 const findCustomer = (c: Ctx, where: { id: number } | { email: string }) =>
@@ -52,8 +52,8 @@ export function mergeDashboardRoutes() {
 
   app.post('/customers/:id{[0-9]+}/merge', requireUser(), async function merge(c) {
     const id = idParam(c, 'id', 'customer')
-    const form = await c.req.parseBody()
-    const otherEmail = normaliseEmail(String(form.other ?? ''))
+    const field = await formFields(c)
+    const otherEmail = normaliseEmail(field('other') ?? '')
     const other = otherEmail ? await findCustomer(c, { email: otherEmail }) : undefined
     if (!other)
       return managePage(
@@ -63,7 +63,7 @@ export function mergeDashboardRoutes() {
         400,
       )
     if (other.id === id) return managePage(c, id, { error: 'That is this customer.' }, 400)
-    const keepThis = form.keep !== 'other'
+    const keepThis = field('keep') !== 'other'
     const survivorId = keepThis ? id : other.id
     const absorbedId = keepThis ? other.id : id
     await mergeCustomers(c.var.db, {
@@ -92,8 +92,8 @@ export function mergeDashboardRoutes() {
     const id = idParam(c, 'id', 'customer')
     const customer = await findCustomer(c, { id })
     if (!customer) throw new ApiError('not_found', 'No such customer in your account')
-    const form = await c.req.parseBody()
-    if (normaliseEmail(String(form.confirm ?? '')) !== customer.email) {
+    const field = await formFields(c)
+    if (normaliseEmail(field('confirm') ?? '') !== customer.email) {
       return managePage(
         c,
         id,

@@ -11,10 +11,10 @@ import {
   projectDeletionImpact,
   updateProject,
 } from './store.js'
-import { requireUser } from '../middleware/session/index.js'
-import type { HonoEnv, SessionUser } from '../env.js'
+import { requireUser, sessionUser } from '../middleware/session/index.js'
+import type { HonoEnv } from '../env.js'
 import { ApiError } from '../lib/errors.js'
-import { idParam } from '../lib/http.js'
+import { formFields, idParam } from '../lib/http.js'
 import { renderPage } from '../lib/render.js'
 import { DeleteProjectPage } from '../../views/projects/delete.js'
 import { ProjectsPage } from '../../views/projects/list.js'
@@ -22,16 +22,9 @@ import { ProjectPage } from '../../views/projects/project.js'
 
 type Ctx = Context<HonoEnv>
 
-function user(c: Ctx): SessionUser {
-  return c.var.user!
-}
+const user = sessionUser
 
 const notFound = () => new ApiError('not_found', 'No such project in your account')
-
-async function form(c: Ctx) {
-  const body = await c.req.parseBody()
-  return (name: string) => (typeof body[name] === 'string' ? (body[name] as string) : undefined)
-}
 
 /** Where this server is reached, for the install snippet: the configured URL, else this request's. */
 function baseUrl(c: Ctx): string {
@@ -77,7 +70,7 @@ export function projectRoutes() {
   })
 
   app.post('/', async function projectCreate(c) {
-    const field = await form(c)
+    const field = await formFields(c)
     const name = field('name') ?? ''
     const color = field('color') || undefined
     try {
@@ -110,7 +103,7 @@ export function projectRoutes() {
 
   app.post('/:id', async function projectUpdate(c) {
     const id = idParam(c, 'id', 'project')
-    const field = await form(c)
+    const field = await formFields(c)
     try {
       const updated = await updateProject(c.var.db, user(c).accountId, id, {
         name: field('name'),
@@ -126,7 +119,7 @@ export function projectRoutes() {
 
   app.post('/:id/keys', async function keyCreate(c) {
     const id = idParam(c, 'id', 'project')
-    const mode = (await form(c))('mode')
+    const mode = (await formFields(c))('mode')
     const key = await addProjectKey(c.var.db, user(c).accountId, id, {
       revokeOthers: mode !== 'add',
     })

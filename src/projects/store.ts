@@ -1,7 +1,7 @@
 // A project is one of the account's products: its name, slug (stable: filters and scripts use it)
 // and badge colour. Every function takes the account id and touches nothing of another account,
 // so a guessed project id answers "not found". Keys are ./keys.ts, colours ./colors.ts.
-import { sql, type Kysely } from 'kysely'
+import { sql, type ExpressionBuilder, type Kysely } from 'kysely'
 import type { Database, Project } from '../db/schema.js'
 import { ApiError } from '../lib/errors.js'
 import { defaultColor, validateColor } from './colors.js'
@@ -9,6 +9,22 @@ import { generateProjectKey, hashKey, keyPrefix } from '../lib/keys.js'
 import type { ProjectKey } from './keys.js'
 
 export const MAX_PROJECT_NAME = 80
+
+/** Counts about a project row `p`, for the lists and the deletion page. */
+type ProjectRow = ExpressionBuilder<Database & { p: Database['projects'] }, 'p'>
+const activeKeys = (eb: ProjectRow) =>
+  eb
+    .selectFrom('api_keys as k')
+    .whereRef('k.project_id', '=', 'p.id')
+    .where('k.revoked_at', 'is', null)
+    .select((e) => e.fn.countAll<number>().as('n'))
+    .as('active_keys')
+const customerCount = (eb: ProjectRow) =>
+  eb
+    .selectFrom('customer_projects as r')
+    .whereRef('r.project_id', '=', 'p.id')
+    .select((e) => e.fn.countAll<number>().as('n'))
+    .as('customers')
 
 /** The one project-name rule: 1 to 80 characters once trimmed. */
 export function validateProjectName(input: string): string {
@@ -85,19 +101,7 @@ export async function createProject(
 function projectsQuery(db: Kysely<Database>, accountId: number) {
   return db
     .selectFrom('projects as p')
-    .select((eb) => [
-      'p.id',
-      'p.name',
-      'p.slug',
-      'p.color',
-      'p.created_at',
-      eb
-        .selectFrom('api_keys as k')
-        .whereRef('k.project_id', '=', 'p.id')
-        .where('k.revoked_at', 'is', null)
-        .select((e) => e.fn.countAll<number>().as('n'))
-        .as('active_keys'),
-    ])
+    .select((eb) => ['p.id', 'p.name', 'p.slug', 'p.color', 'p.created_at', activeKeys(eb)])
     .where('p.account_id', '=', accountId)
     .orderBy('p.created_at')
     .orderBy('p.id')
@@ -111,15 +115,7 @@ export async function listProjects(db: Kysely<Database>, accountId: number) {
 
 /** Projects of the account with their active key and customer counts, oldest first. */
 export async function listProjectsWithCounts(db: Kysely<Database>, accountId: number) {
-  return projectsQuery(db, accountId)
-    .select((eb) =>
-      eb
-        .selectFrom('customer_projects as r')
-        .whereRef('r.project_id', '=', 'p.id')
-        .select((e) => e.fn.countAll<number>().as('n'))
-        .as('customers'),
-    )
-    .execute()
+  return projectsQuery(db, accountId).select(customerCount).execute()
 }
 
 /** One project of the account, by id or by slug (URLs and the CLI accept either). */
@@ -204,11 +200,7 @@ export async function projectDeletionImpact(
       'p.id',
       'p.name',
       'p.color',
-      eb
-        .selectFrom('customer_projects as r')
-        .whereRef('r.project_id', '=', 'p.id')
-        .select((e) => e.fn.countAll<number>().as('n'))
-        .as('customers'),
+      customerCount(eb),
       eb
         .selectFrom('customer_projects as r')
         .whereRef('r.project_id', '=', 'p.id')
@@ -224,12 +216,7 @@ export async function projectDeletionImpact(
         )
         .select((e) => e.fn.countAll<number>().as('n'))
         .as('only_here'),
-      eb
-        .selectFrom('api_keys as k')
-        .whereRef('k.project_id', '=', 'p.id')
-        .where('k.revoked_at', 'is', null)
-        .select((e) => e.fn.countAll<number>().as('n'))
-        .as('active_keys'),
+      activeKeys(eb),
     ])
     .where('p.account_id', '=', accountId)
     .where('p.id', '=', projectId)

@@ -4,7 +4,7 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import { SESSION_DAYS, createSession, deleteSession, findSessionUser } from '../../auth/sessions.js'
-import type { HonoEnv } from '../../env.js'
+import type { HonoEnv, SessionUser } from '../../env.js'
 import { hashKey, randomBase62 } from '../../lib/keys.js'
 
 export const SESSION_COOKIE = 'tcrm_session'
@@ -56,6 +56,12 @@ export function requireUser(): MiddlewareHandler<HonoEnv> {
     }
     return c.redirect(login, 303)
   }
+}
+
+/** The signed-in user of a route behind requireUser(). */
+export function sessionUser(c: Context<HonoEnv>): SessionUser {
+  if (!c.var.user) throw new Error('sessionUser() on a route without requireUser()')
+  return c.var.user
 }
 
 /** Starts a session for the user and sets its cookie; the browser's previous session ends. */
