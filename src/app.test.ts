@@ -59,6 +59,13 @@ describe('the dashboard', () => {
   })
 })
 
+it('serves public/ files (assets, the packed SDK) before either sub-app', async () => {
+  const withAssets = createApp({ db: t.db, assets: async (c) => c.text(`static ${c.req.path}`) })
+  for (const path of ['/assets/app.css', '/sdk/tinycrm-sdk.tgz']) {
+    expect(await (await withAssets.request(path)).text()).toBe(`static ${path}`)
+  }
+})
+
 it('/healthz answers ok when the database does', async () => {
   const res = await app.request('/healthz')
   expect(res.status).toBe(200)

@@ -43,12 +43,17 @@ export function createApp(deps: AppDeps) {
     await next()
   })
 
-  if (deps.assets) app.use('/assets/*', deps.assets)
+  if (deps.assets) {
+    app.use('/assets/*', deps.assets)
+    app.use('/sdk/*', deps.assets)
+  }
   app.get('/healthz', async function healthz(c) {
     await checkDatabase(c.var.db)
     return c.json({ ok: true })
   })
-  // The API first: its catch-all answers every /v1 path, so the dashboard never sees one.
+  // The API first: its catch-all answers every /v1 path, so the dashboard never sees one. The
+  // dashboard's catch-all answers everything else: a route belongs in one of the two sub-apps (one
+  // added to the returned app would never be reached).
   app.route('/v1', apiApp(deps))
   app.route('/', dashboardApp(deps))
   return app

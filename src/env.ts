@@ -21,7 +21,8 @@ export interface SessionUser {
 export interface AppDeps {
   db: Kysely<Database>
   config?: AppConfig
-  /** Serves public/assets/* on Node; unset on Workers, where static assets answer before the app. */
+  /** Serves public/ (/assets/*, /sdk/*) on Node; unset on Workers, where static assets answer
+   *  before the app. */
   assets?: MiddlewareHandler
   /** Per-API-key limit on the ingest routes (429 with Retry-After past it); none when unset. */
   ingestLimiter?: RateLimiter

@@ -24,19 +24,15 @@ const { db, kind, location, close, announce } = database
 const app = createApp({
   db,
   config: { publicUrl: config.publicUrl, signup: config.signup },
-  // Static files (public/assets/*); on Cloudflare the Worker's static assets serve the same folder.
+  // Static files of public/ (assets, and the packed SDK of this very version, built by
+  // scripts/pack-sdk.mjs, for `npm install <url>`); on Cloudflare the Worker's static assets serve
+  // the same folder.
   assets: serveStatic({ root: fileURLToPath(new URL('../public', import.meta.url)) }),
   ingestLimiter: config.ingestRateLimit
     ? memoryRateLimiter({ limit: config.ingestRateLimit, periodSeconds: 10 })
     : undefined,
   loginLimiter: memoryRateLimiter(LOGIN_RATE_LIMIT),
 })
-// The packed SDK of this very version (built by scripts/pack-sdk.mjs), for `npm install <url>`; on
-// Cloudflare the Worker's static assets serve the same file.
-app.get(
-  '/sdk/tinycrm-sdk.tgz',
-  serveStatic({ root: fileURLToPath(new URL('../public', import.meta.url)) }),
-)
 
 const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
   const url = `http://${info.address.includes(':') ? `[${info.address}]` : info.address}:${info.port}`
