@@ -1,4 +1,5 @@
-// The Worker side of the db factory: Kysely over Neon's HTTP driver (one fetch per statement).
+// The Worker side of the db factory: Kysely over Neon's HTTP driver (one fetch per statement, or
+// per batch of statements run as one transaction: ./transaction.ts).
 // `fetchEndpoint` is only set in local development, to point the real driver at the loopback
 // endpoint of scripts/neon-http-endpoint.ts; a deployed Worker talks to Neon itself.
 import { neon, neonConfig, types } from '@neondatabase/serverless'
@@ -6,6 +7,7 @@ import { Kysely, type LogConfig } from 'kysely'
 import { NeonDialect } from 'kysely-neon'
 import type { Database } from './schema.js'
 import { TYPE_PARSERS } from './types.js'
+import { setTransactionRunner } from './transaction.js'
 
 // The driver reads type parsers per query (kysely-neon passes none) or from its global pg-types, not
 // from neon()'s options, so they are set here, once per isolate: the same as on PGlite and pg.
@@ -20,5 +22,14 @@ export function openNeonDb(
     neonConfig.fetchEndpoint = () => endpoint
   }
   const client = neon(databaseUrl)
-  return new Kysely<Database>({ dialect: new NeonDialect({ neon: client }), log: opts.log })
+  const db = new Kysely<Database>({ dialect: new NeonDialect({ neon: client }), log: opts.log })
+  // No interactive transactions over HTTP: statements that must commit together go as one batch.
+  setTransactionRunner(db, async (queries) => {
+    const results = await client.transaction(
+      (txn) => queries.map((q) => txn.query(q.sql, [...q.parameters])),
+      { fullResults: true },
+    )
+    return results.map((r) => ({ rows: r.rows as Record<string, unknown>[] }))
+  })
+  return db
 }

@@ -1,0 +1,47 @@
+// Several statements in ONE transaction, on every runtime: a Kysely transaction on PGlite and pg,
+// one non-interactive batch (one HTTP round trip) on Neon's HTTP driver, which has no interactive
+// transactions (./neon.ts registers that). The statements are fixed up front — none reads the
+// result of another — but each runs with its own snapshot (READ COMMITTED) and sees what the
+// ones before it wrote: so "lock these rows, then act on what they hold now" is two statements
+// here (see src/merges/store.ts).
+import type { CompiledQuery, Kysely, QueryResult } from 'kysely'
+import type { Database } from './schema.js'
+
+export type TransactionRunner = (
+  queries: readonly CompiledQuery[],
+) => Promise<QueryResult<Record<string, unknown>>[]>
+
+const runners = new WeakMap<Kysely<Database>, TransactionRunner>()
+
+/** For a driver without interactive transactions: how it runs a batch as one transaction. */
+export function setTransactionRunner(db: Kysely<Database>, run: TransactionRunner) {
+  runners.set(db, run)
+}
+
+// Deadlock, serialization failure: the transaction was rolled back whole and may simply run again.
+const RETRYABLE = new Set(['40P01', '40001'])
+
+/** Runs `queries` in order in one transaction and returns their results; on a deadlock or a
+ *  serialization failure (both roll everything back) runs them again, up to `attempts` times. */
+export async function runInTransaction(
+  db: Kysely<Database>,
+  queries: readonly CompiledQuery[],
+  attempts = 4,
+): Promise<QueryResult<Record<string, unknown>>[]> {
+  const run =
+    runners.get(db) ??
+    ((qs: readonly CompiledQuery[]) =>
+      db.transaction().execute(async (trx) => {
+        const results: QueryResult<Record<string, unknown>>[] = []
+        for (const q of qs) results.push(await trx.executeQuery<Record<string, unknown>>(q))
+        return results
+      }))
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run(queries)
+    } catch (err) {
+      const code = (err as { code?: string }).code
+      if (attempt >= attempts || !code || !RETRYABLE.has(code)) throw err
+    }
+  }
+}
