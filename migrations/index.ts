@@ -6,6 +6,7 @@ import * as sessions from './2026-11-23T01-sessions.js'
 import * as customerSearch from './2026-11-23T02-customer-search.js'
 import * as mergesTokens from './2026-11-23T03-merges-tokens.js'
 import * as importEmails from './2026-11-23T04-import-emails.js'
+import * as mergeTombstones from './2026-11-28T00-merge-tombstones.js'
 
 export const migrations: Record<string, Migration> = {
   '2026-11-23T00-initial': initial,
@@ -13,4 +14,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-23T02-customer-search': customerSearch,
   '2026-11-23T03-merges-tokens': mergesTokens,
   '2026-11-23T04-import-emails': importEmails,
+  '2026-11-28T00-merge-tombstones': mergeTombstones,
 }

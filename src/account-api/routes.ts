@@ -12,7 +12,8 @@ import { createProject, listProjects } from '../projects/store.js'
 import { parseCustomerFilter } from '../customers/filter.js'
 import { getCustomer, listAliases } from '../customers/customer.js'
 import { listCustomers, type Relation } from '../customers/query.js'
-import { deleteCustomer, listMerges, mergeCustomers, undoMerge } from '../merges/store.js'
+import { deleteCustomer } from '../merges/erase.js'
+import { listMerges, mergeCustomers, undoMerge } from '../merges/store.js'
 import { exportCustomersCsv, exportFilename } from '../csv/export.js'
 
 type Ctx = Context<AccountTokenEnv>

@@ -32,12 +32,11 @@ async function classify(db: Kysely<Database>, job: Job, emails: string[], dryRun
   const { rows } = await sql<Known>`
 WITH x AS (SELECT DISTINCT email FROM unnest(${emails}::text[]) AS u(email)),
 noted AS (${noted})
-SELECT x.email, COALESCE(c.id, al.customer_id) AS customer_id, r.last_activity_at AS rel_last,
+SELECT x.email, COALESCE(c.merged_into, c.id) AS customer_id, r.last_activity_at AS rel_last,
   NOT EXISTS (SELECT 1 FROM noted n WHERE n.email = x.email) AS earlier
 FROM x
 LEFT JOIN customers c ON c.account_id = ${job.account_id} AND c.email = x.email
-LEFT JOIN customer_aliases al ON al.account_id = ${job.account_id} AND al.email = x.email
-LEFT JOIN customer_projects r ON r.customer_id = COALESCE(c.id, al.customer_id) AND r.project_id = ${job.project_id}`.execute(
+LEFT JOIN customer_projects r ON r.customer_id = COALESCE(c.merged_into, c.id) AND r.project_id = ${job.project_id}`.execute(
     db,
   )
   return new Map(rows.map((r) => [r.email, r]))

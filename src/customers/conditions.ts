@@ -90,7 +90,8 @@ function paramCond(f: ParamFilter): Cond {
 
 /** The WHERE conditions of a filter, without the page cursor; `c` is the customers row. */
 export function filterConditions(accountId: number, f: CustomerFilter): Cond[] {
-  const conds: Cond[] = [sql`c.account_id = ${accountId}`]
+  // Customers merged into another stay as tombstones (src/merges/store.ts): never listed.
+  const conds: Cond[] = [sql`c.account_id = ${accountId}`, sql`c.merged_into IS NULL`]
   if (f.q) {
     const pattern = likePattern(f.q)
     conds.push(sql`(c.email ILIKE ${pattern} OR c.name ILIKE ${pattern})`)

@@ -42,7 +42,7 @@ SELECT c.id, c.email, c.name, c.created_at, c.last_activity_at,
     FROM customer_projects r JOIN projects p ON p.id = r.project_id
     WHERE r.customer_id = c.id${only}), '[]') AS relations
 FROM customers c
-WHERE c.account_id = ${accountId} AND c.id = ${customerId}`.execute(db)
+WHERE c.account_id = ${accountId} AND c.id = ${customerId} AND c.merged_into IS NULL`.execute(db)
   const row = rows[0]
   if (!row) return undefined
   const raw = row.relations
@@ -87,17 +87,18 @@ export async function findCustomer(
     .selectFrom('customers')
     .select(['id', 'email', 'name'])
     .where('account_id', '=', accountId)
+    .where('merged_into', 'is', null) // merged customers stay as tombstones
   q = 'id' in where ? q.where('id', '=', where.id) : q.where('email', '=', where.email)
   return q.executeTakeFirst()
 }
 
-/** The emails merged into a customer, which now route to it. */
+/** The emails merged into a customer, which now route to it (their rows stay as tombstones). */
 export async function listAliases(db: Db, accountId: number, customerId: number) {
   const rows = await db
-    .selectFrom('customer_aliases')
+    .selectFrom('customers')
     .select('email')
     .where('account_id', '=', accountId)
-    .where('customer_id', '=', customerId)
+    .where('merged_into', '=', customerId)
     .orderBy('email')
     .execute()
   return rows.map((r) => r.email)

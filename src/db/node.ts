@@ -94,7 +94,7 @@ function keepStatisticsFresh(pglite: PGlite, everyMs = 15_000): () => void {
     try {
       const { rows } = await pglite.query<{ relname: string }>(
         `SELECT relname FROM pg_class
-         WHERE relname IN ('customers', 'customer_projects', 'customer_aliases')
+         WHERE relname IN ('customers', 'customer_projects')
            AND pg_relation_size(oid) / current_setting('block_size')::int
                > GREATEST(relpages * 1.2, relpages + 8)`,
       )

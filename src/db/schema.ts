@@ -50,6 +50,9 @@ export interface CustomersTable {
   created_at: Timestamp
   last_activity_at: Timestamp
   updated_at: Timestamp
+  /** Set on a customer merged into another (src/merges/store.ts): the row stays as a tombstone
+   *  that routes its email to the survivor. Every read of customers skips these rows. */
+  merged_into: ColumnType<number | null, number | null | undefined, number | null>
 }
 
 export interface CustomerProjectsTable {
@@ -92,21 +95,16 @@ export interface MergesTable {
   undone_at: NullableTimestamp
 }
 
-/** Both customers as they were before a merge (rows as `to_jsonb` writes them). */
+/** Both customers as they were before a merge (rows as `to_jsonb` writes them), and a digest of
+ *  the survivor right after it: undo refuses once the survivor no longer matches it. */
 export interface MergeSnapshot {
   survivor: Record<string, unknown>
   absorbed: Record<string, unknown>
   survivor_projects: Record<string, unknown>[]
   absorbed_projects: Record<string, unknown>[]
+  /** The customers merged into the absorbed one earlier (tombstones; emails are what count). */
   absorbed_aliases: Record<string, unknown>[]
-}
-
-export interface CustomerAliasesTable {
-  account_id: number
-  email: string
-  customer_id: number
-  merge_id: number | null
-  created_at: Timestamp
+  after?: string
 }
 
 export interface AccountTokensTable {
@@ -178,7 +176,6 @@ export interface Database {
   sessions: SessionsTable
   login_failures: LoginFailuresTable
   merges: MergesTable
-  customer_aliases: CustomerAliasesTable
   account_tokens: AccountTokensTable
   imports: ImportsTable
   import_chunks: ImportChunksTable

@@ -3,6 +3,25 @@
 // their relation to the key's project, and moves last activity. Postgres' ON CONFLICT makes two
 // products sending the same new email at once end in one customer, and row locks make concurrent
 // param merges on one relation lose no key.
+//
+// Racing a merge, an undo or a delete (src/merges/store.ts). In READ COMMITTED one statement reads
+// one snapshot: a row lock it waits for does not refresh what it reads, except that ON CONFLICT DO
+// UPDATE, UPDATE and FOR UPDATE act on the latest version of rows that existed in the snapshot.
+// So this statement decides where a write goes only through the row it locks:
+// - An email merged into another customer keeps its own row, as a tombstone (merged_into). The
+//   upsert of an email always lands on that row's latest version: an identify that waited for a
+//   merge to commit sees merged_into and writes to the survivor (`onto`), one that waited for an
+//   undo finds the email its own customer again. With the email in a separate alias table, the
+//   statement would read the alias from its old snapshot, find the absorbed row gone and create
+//   the email anew: a duplicate customer, its writes lost to the merge (issue 9, measured).
+// - Merge, undo and delete lock the customer rows first, in a statement of their own, and then act
+//   with a fresh snapshot: they wait for an ingest holding those rows, and an ingest waits for them.
+// - Where the latest version cannot be reached through a locked row (a ping follows its email's
+//   snapshot row; a survivor created after the snapshot), the statement checks what it locked
+//   against its snapshot and aborts with 40001 when they differ; `write()` runs it again.
+// Chosen over SERIALIZABLE-with-retry (every ingest would pay predicate locks and retries under
+// load, and Neon's single HTTP queries cannot ask for it) and over advisory locks (a lock taken
+// mid-statement does not refresh its snapshot either). Measured with `npm run bench` (bench/README).
 import { sql, type Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
 import { ApiError } from '../lib/errors.js'
@@ -74,12 +93,19 @@ const writerKey = (writer: Writer) =>
     : sql`SELECT p.id AS project_id, p.account_id, false AS revoked
         FROM projects p WHERE p.id = ${writer.projectId}`
 
-const INGEST_SQL = (writer: Writer, rows: Row[]) => sql<{
-  found: number
-  revoked: boolean
-  identified: { i: number; id: number; created: boolean }[]
-  pinged: { i: number; id: number }[]
-}>`
+const INGEST_SQL = (writer: Writer, rows: Row[]) => {
+  const pings = rows.some((r) => r.ping)
+  // A pinged email whose row a merge or an undo changed after this statement's snapshot.
+  const pingMoved = pings
+    ? sql`EXISTS (SELECT 1 FROM ping_seen s JOIN ping_now n ON n.id = s.row_id
+        WHERE n.merged_into IS DISTINCT FROM s.merged_into)`
+    : sql`false`
+  return sql<{
+    found: number
+    revoked: boolean
+    identified: { i: number; id: number; created: boolean }[]
+    pinged: { i: number; id: number }[]
+  }>`
 WITH key AS (${writerKey(writer)}),
 proj AS (SELECT project_id, account_id FROM key WHERE NOT revoked),
 sent AS (
@@ -87,28 +113,41 @@ sent AS (
     i int, email text, name text, status text, patch jsonb,
     first_ts timestamptz, last_ts timestamptz, ping boolean)
 ),
--- An email absorbed by a merge is an alias: its writes go to the surviving customer.
-input AS (
-  SELECT x.i, COALESCE(survivor.email, x.email) AS email, x.name, x.status, x.patch,
-    x.first_ts, x.last_ts, x.ping
-  FROM sent x
-  LEFT JOIN customer_aliases a
-    ON a.email = x.email AND a.account_id = (SELECT account_id FROM proj)
-  LEFT JOIN customers survivor ON survivor.id = a.customer_id
-),
+-- Each identified email's own row. A row merged into another customer is a tombstone: it keeps
+-- its values, and its survivor takes the write (onto). Rows are locked in the order merges lock
+-- them (tombstones first, then by email; survivors after both), so that the two do not deadlock.
 cust AS (
   INSERT INTO customers AS c (account_id, email, name, created_at, last_activity_at)
   SELECT proj.account_id, x.email, x.name, x.first_ts, x.last_ts
-  FROM input x CROSS JOIN proj WHERE NOT x.ping
-  ORDER BY x.email
+  FROM sent x CROSS JOIN proj
+  LEFT JOIN customers known ON known.account_id = proj.account_id AND known.email = x.email
+  WHERE NOT x.ping
+  ORDER BY known.merged_into IS NULL, x.email
   ON CONFLICT (account_id, email) DO UPDATE SET
-    name = COALESCE(EXCLUDED.name, c.name),
-    created_at = LEAST(c.created_at, EXCLUDED.created_at),
-    last_activity_at = GREATEST(c.last_activity_at, EXCLUDED.last_activity_at),
-    updated_at = now()
-  RETURNING c.id, c.email, (c.xmax = 0) AS created
+    name = CASE WHEN c.merged_into IS NULL THEN COALESCE(EXCLUDED.name, c.name) ELSE c.name END,
+    created_at = CASE WHEN c.merged_into IS NULL
+      THEN LEAST(c.created_at, EXCLUDED.created_at) ELSE c.created_at END,
+    last_activity_at = CASE WHEN c.merged_into IS NULL
+      THEN GREATEST(c.last_activity_at, EXCLUDED.last_activity_at) ELSE c.last_activity_at END,
+    updated_at = CASE WHEN c.merged_into IS NULL THEN now() ELSE c.updated_at END
+  RETURNING c.id, c.email, c.merged_into, (c.xmax = 0) AS created
 ),
-src AS (SELECT cust.id, cust.created, x.* FROM input x JOIN cust ON cust.email = x.email),
+-- Whose write it is: the email's customer, or the survivor it was merged into.
+tgt AS (
+  SELECT COALESCE(c.merged_into, c.id) AS id, c.merged_into IS NOT NULL AS onto, c.created, x.*
+  FROM sent x JOIN cust c ON c.email = x.email
+),
+onto AS (
+  UPDATE customers c SET
+    name = COALESCE(t.name, c.name),
+    created_at = LEAST(c.created_at, t.first_ts),
+    last_activity_at = GREATEST(c.last_activity_at, t.last_ts),
+    updated_at = now()
+  FROM tgt t WHERE t.onto AND c.id = t.id
+  RETURNING c.id
+),
+-- A survivor's relations are written after its row is locked (onto), as a merge locks them.
+src AS (SELECT t.* FROM tgt t WHERE NOT t.onto OR t.id IN (SELECT id FROM onto)),
 rel AS (
   INSERT INTO customer_projects AS r
     (customer_id, project_id, account_id, status, params, first_seen_at, last_activity_at)
@@ -128,29 +167,75 @@ rel AS (
     updated_at = now()
   RETURNING r.customer_id
 ),
--- Only planned when the request has pings: on stale statistics the planner drove this UPDATE from
--- every relation of the project, O(table) per identify (npm run bench: 30 ms instead of 3 at 47k).
-pinged AS (${
-  rows.some((r) => r.ping)
-    ? sql`UPDATE customer_projects r SET last_activity_at = GREATEST(r.last_activity_at, x.last_ts)
-  FROM input x, customers c, proj
-  WHERE x.ping AND c.account_id = proj.account_id AND c.email = x.email
-    AND r.customer_id = c.id AND r.project_id = proj.project_id
-  RETURNING x.i, r.customer_id AS id, x.last_ts`
-    : sql`SELECT NULL::int AS i, NULL::bigint AS id, NULL::timestamptz AS last_ts WHERE false`
-}),
+${pings ? PING_CTES : NO_PINGS}
+SELECT k.found, k.revoked,
+  (SELECT COALESCE(json_agg(json_build_object('i', s.i, 'id', s.id, 'created', s.created)), '[]')
+     FROM src s) AS identified,
+  (SELECT COALESCE(json_agg(json_build_object('i', t.i, 'id', t.id)), '[]')
+     FROM ping_to t WHERE t.id IN (SELECT id FROM pinged)) AS pinged,
+  CASE
+    -- Two emails of the request write to one customer (one merged into the other): one statement
+    -- may touch a row once, so the caller applies the items one by one.
+    WHEN EXISTS (SELECT 1 FROM tgt t
+        WHERE t.onto AND (SELECT count(*) FROM tgt u WHERE u.id = t.id) > 1)
+      OR EXISTS (SELECT 1 FROM ping_to p WHERE p.id IN (SELECT id FROM tgt))
+    THEN tinycrm_abort('21000', 'two emails of the request are one customer')
+    -- The email was merged into a customer this statement's snapshot does not see yet, or a
+    -- pinged email was merged or unmerged meanwhile: run the statement again, with a new snapshot.
+    WHEN EXISTS (SELECT 1 FROM tgt t WHERE t.onto AND t.id NOT IN (SELECT id FROM onto))
+      OR ${pingMoved}
+    THEN tinycrm_abort('40001', 'a merge moved a customer this request writes to; retrying')
+  END AS aborted
+FROM (SELECT count(*)::int AS found, COALESCE(bool_or(revoked), false) AS revoked FROM key) k`
+}
+
+// Pings write only to relations that exist. An email's row is read from the statement's snapshot
+// (ping_seen), then locked (ping_now), which re-reads its latest version: if a merge or an undo
+// changed where the email belongs in between, the statement is retried rather than writing to
+// the customer the snapshot named. Only planned when the request has pings: on stale statistics
+// the planner drove the relation UPDATE from every relation of the project, O(table) per identify
+// (npm run bench: 30 ms instead of 3 at 47k).
+const PING_CTES = sql`ping_seen AS (
+  SELECT x.i, x.last_ts, c.id AS row_id, c.merged_into
+  FROM sent x CROSS JOIN proj
+  JOIN customers c ON c.account_id = proj.account_id AND c.email = x.email
+  WHERE x.ping
+),
+ping_now AS (
+  SELECT c.id, c.merged_into FROM customers c
+  WHERE c.id IN (SELECT row_id FROM ping_seen)
+  ORDER BY c.merged_into IS NULL, c.email
+  FOR NO KEY UPDATE
+),
+ping_to AS (
+  SELECT s.i, s.last_ts, COALESCE(n.merged_into, n.id) AS id, n.merged_into IS NOT NULL AS onto
+  FROM ping_seen s JOIN ping_now n ON n.id = s.row_id
+  WHERE n.merged_into IS NOT DISTINCT FROM s.merged_into
+),
+-- A merged email's survivor is locked before its relation, as identify and merges lock them.
+ping_onto AS (
+  SELECT c.id FROM customers c
+  WHERE c.id IN (SELECT id FROM ping_to WHERE onto)
+  ORDER BY c.email
+  FOR NO KEY UPDATE
+),
+pinged AS (
+  UPDATE customer_projects r SET last_activity_at = GREATEST(r.last_activity_at, p.last_ts)
+  FROM (SELECT id, bool_or(onto) AS onto, max(last_ts) AS last_ts FROM ping_to GROUP BY id) p, proj
+  WHERE r.customer_id = p.id AND r.project_id = proj.project_id
+    AND (NOT p.onto OR p.id IN (SELECT id FROM ping_onto))
+  RETURNING r.customer_id AS id, p.last_ts
+),
 pinged_customers AS (
   UPDATE customers c SET last_activity_at = GREATEST(c.last_activity_at, p.last_ts)
   FROM pinged p WHERE c.id = p.id
   RETURNING c.id
-)
-SELECT k.found, k.revoked,
-  (SELECT COALESCE(json_agg(json_build_object('i', s.i, 'id', s.id, 'created', s.created)), '[]')
-     FROM src s) AS identified,
-  (SELECT COALESCE(json_agg(json_build_object('i', p.i, 'id', p.id)), '[]') FROM pinged p) AS pinged
-FROM (SELECT count(*)::int AS found, COALESCE(bool_or(revoked), false) AS revoked FROM key) k`
+)`
+const NO_PINGS = sql`ping_to AS (SELECT NULL::int AS i, NULL::bigint AS id WHERE false),
+pinged AS (SELECT NULL::bigint AS id WHERE false)`
 
-const RETRYABLE_SQLSTATE = new Set(['40P01', '40001']) // deadlock, serialization failure
+// Deadlock; serialization failure, or the statement's own abort when a merge moved a customer.
+const RETRYABLE_SQLSTATE = new Set(['40P01', '40001'])
 const CARDINALITY_VIOLATION = '21000'
 
 /** Applies the items with the project key whose SHA-256 is `keyHash`; one result per item, in order.
@@ -188,14 +273,14 @@ async function write(
       break
     } catch (err) {
       const code = (err as { code?: string }).code
-      // 21000: two emails of one batch are the same customer (one is an alias of the other), and
+      // 21000: two emails of one batch are the same customer (one merged into the other), and
       // one statement may not touch a row twice. Rare: apply those items one by one, in order.
       if (code === CARDINALITY_VIOLATION && items.length > 1) {
         const results: ItemResult[] = []
         for (const item of items) results.push(...(await write(db, writer, [item], receivedAt)))
         return results
       }
-      if (attempt >= 3 || !code || !RETRYABLE_SQLSTATE.has(code)) throw err
+      if (attempt >= 4 || !code || !RETRYABLE_SQLSTATE.has(code)) throw err
     }
   }
   if (result.found === 0) {

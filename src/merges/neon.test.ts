@@ -12,7 +12,8 @@ import { seedAccount } from '../../test/support/fixtures.js'
 import { importToEnd } from '../csv/job.js'
 import { suggestMapping } from '../csv/mapping.js'
 import { createImport } from '../csv/upload.js'
-import { deleteCustomer, mergeCustomers, undoMerge } from './store.js'
+import { deleteCustomer } from './erase.js'
+import { mergeCustomers, undoMerge } from './store.js'
 import { snapshot } from '../../test/support/merge-snapshot.js'
 
 let t: TestDb

@@ -11,7 +11,8 @@ import { normaliseEmail } from '../accounts/store.js'
 import { ManageCustomerPage } from '../../views/merge.js'
 import { findCustomer as findAccountCustomer } from '../customers/customer.js'
 import { findMerge } from './lookup.js'
-import { deleteCustomer, listMerges, mergeCustomers, undoMerge } from './store.js'
+import { deleteCustomer } from './erase.js'
+import { listMerges, mergeCustomers, undoMerge } from './store.js'
 
 type Ctx = Context<HonoEnv>
 const user = sessionUser

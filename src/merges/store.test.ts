@@ -6,8 +6,12 @@ import { sql } from 'kysely'
 import { ingestForProject } from '../ingest/upsert.js'
 import { openTestDb, type TestDb } from '../../test/support/db.js'
 import { seedAccount } from '../../test/support/fixtures.js'
-import { deleteCustomer, mergeCustomers, undoMerge } from './store.js'
+import { deleteCustomer } from './erase.js'
+import { mergeCustomers, undoMerge } from './store.js'
 import { snapshot } from '../../test/support/merge-snapshot.js'
+import { createImport } from '../csv/upload.js'
+import { loadJob, runStep, startDryRun } from '../csv/job.js'
+import { suggestMapping } from '../csv/mapping.js'
 
 let t: TestDb
 let accountId: number
@@ -104,26 +108,25 @@ describe('merge', () => {
     expect(customer).toMatchObject({ email: 'ann@work.example', name: 'Ann' })
     expect(customer.created_at.toISOString()).toBe('2026-02-01T10:00:00.000Z')
     expect(customer.last_activity_at.toISOString()).toBe('2026-05-01T10:00:00.000Z')
-    const gone = await t.db.selectFrom('customers').select('id').where('id', '=', home).execute()
-    expect(gone).toEqual([])
+    // The absorbed customer stays as a tombstone pointing at the survivor, listed nowhere.
+    const gone = await t.db
+      .selectFrom('customers')
+      .select(['id', 'merged_into'])
+      .where('id', '=', home)
+      .execute()
+    expect(gone).toEqual([{ id: home, merged_into: work }])
   })
 
   it('turns the absorbed email into an alias of the survivor', async () => {
     const { work, home } = await twoRecords()
-    const { mergeId } = await mergeCustomers(t.db, {
-      accountId,
-      survivorId: work,
-      absorbedId: home,
-      actor,
-    })
+    await mergeCustomers(t.db, { accountId, survivorId: work, absorbedId: home, actor })
     const aliases = await t.db
-      .selectFrom('customer_aliases')
-      .selectAll()
+      .selectFrom('customers')
+      .select(['id', 'email', 'merged_into'])
       .where('account_id', '=', accountId)
+      .where('merged_into', 'is not', null)
       .execute()
-    expect(aliases).toMatchObject([
-      { email: 'ann@home.example', customer_id: work, merge_id: mergeId },
-    ])
+    expect(aliases).toEqual([{ id: home, email: 'ann@home.example', merged_into: work }])
   })
 
   it('routes a later identify with the absorbed email to the survivor, creating nobody', async () => {
@@ -139,6 +142,7 @@ describe('merge', () => {
       .selectFrom('customers')
       .select('email')
       .where('account_id', '=', accountId)
+      .where('merged_into', 'is', null)
       .execute()
     expect(all).toEqual([{ email: 'ann@work.example' }])
   })
@@ -149,14 +153,15 @@ describe('merge', () => {
     await mergeCustomers(t.db, { accountId, survivorId: home, absorbedId: old, actor })
     await mergeCustomers(t.db, { accountId, survivorId: work, absorbedId: home, actor })
     const aliases = await t.db
-      .selectFrom('customer_aliases')
-      .select(['email', 'customer_id'])
+      .selectFrom('customers')
+      .select(['email', 'merged_into'])
       .where('account_id', '=', accountId)
+      .where('merged_into', 'is not', null)
       .orderBy('email')
       .execute()
     expect(aliases).toEqual([
-      { email: 'ann@home.example', customer_id: work },
-      { email: 'ann@old.example', customer_id: work },
+      { email: 'ann@home.example', merged_into: work },
+      { email: 'ann@old.example', merged_into: work },
     ])
   })
 
@@ -182,11 +187,12 @@ describe('merge', () => {
     expect(await snapshot(t.db)).toEqual(before)
   })
 
-  it('is one statement', async () => {
+  it('is one transaction: lock the customers, merge, record the survivor as merged', async () => {
     const { work, home } = await twoRecords()
     t.statements.length = 0
     await mergeCustomers(t.db, { accountId, survivorId: work, absorbedId: home, actor })
-    expect(t.statements).toHaveLength(1)
+    expect(t.statements).toHaveLength(3)
+    expect(t.statements[0]).toMatch(/FOR UPDATE\s*$/)
   })
 
   it('is atomic: a failure injected after every write leaves both customers as they were', async () => {
@@ -291,7 +297,7 @@ describe('delete (GDPR erasure)', () => {
 
     const dump = JSON.stringify(
       await Promise.all(
-        ['customers', 'customer_projects', 'customer_aliases', 'merges', 'audit_events'].map(
+        ['customers', 'customer_projects', 'merges', 'audit_events'].map(
           async (table) =>
             (
               await sql`SELECT * FROM ${sql.table(table)} WHERE account_id = ${accountId}`.execute(
@@ -317,7 +323,60 @@ describe('delete (GDPR erasure)', () => {
     expect(await relations(keep)).toHaveLength(1)
   })
 
-  it('is one statement, and refuses a customer of another account', async () => {
+  it('purges the person from unfinished imports: uploaded rows and dry-run notes', async () => {
+    const { work, home } = await twoRecords()
+    await mergeCustomers(t.db, { accountId, survivorId: work, absorbedId: home, actor })
+    // Not yet imported: the rows wait in import_chunks, the dry run noted the emails it saw.
+    const csv =
+      'email,name,phone\nann@work.example,Ann,+1 555 0100\n  ANN@HOME.example ,Ann H,+1 555 0101\n' +
+      "'-ann@x.example,Guarded,0\nbob@else.example,Bob,+1 555 0102\n"
+    const { importId } = await createImport(t.db, {
+      accountId,
+      projectId: projectA,
+      filename: 'people.csv',
+      body: new Blob([csv]).stream(),
+    })
+    const slug = (
+      await t.db
+        .selectFrom('projects')
+        .select('slug')
+        .where('id', '=', projectA)
+        .executeTakeFirstOrThrow()
+    ).slug
+    await startDryRun(
+      t.db,
+      accountId,
+      importId,
+      suggestMapping(['email', 'name', 'phone'], [], slug),
+    )
+    await runStep(t.db, await loadJob(t.db, accountId, importId))
+    const noted = () =>
+      t.db.selectFrom('import_emails').select('email').where('import_id', '=', importId).execute()
+    expect((await noted()).map((r) => r.email).sort()).toEqual([
+      '-ann@x.example',
+      'ann@home.example',
+      'ann@work.example',
+      'bob@else.example',
+    ])
+
+    await deleteCustomer(t.db, { accountId, customerId: work, actor })
+
+    const chunk = await t.db
+      .selectFrom('import_chunks')
+      .select('rows')
+      .where('import_id', '=', importId)
+      .executeTakeFirstOrThrow()
+    expect(chunk.rows).toEqual([
+      ['4', "'-ann@x.example", 'Guarded', '0'],
+      ['5', 'bob@else.example', 'Bob', '+1 555 0102'],
+    ])
+    expect((await noted()).map((r) => r.email).sort()).toEqual([
+      '-ann@x.example',
+      'bob@else.example',
+    ])
+  })
+
+  it('is one transaction of two statements, and refuses a customer of another account', async () => {
     const { work } = await twoRecords()
     const other = await seedAccount(t.db)
     const before = await snapshot(t.db)
@@ -327,6 +386,6 @@ describe('delete (GDPR erasure)', () => {
     expect(await snapshot(t.db)).toEqual(before)
     t.statements.length = 0
     await deleteCustomer(t.db, { accountId, customerId: work, actor })
-    expect(t.statements).toHaveLength(1)
+    expect(t.statements).toHaveLength(2)
   })
 })

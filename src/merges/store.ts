@@ -1,20 +1,52 @@
-// Merging two customers, undoing a merge, and erasing a customer (GDPR). Each is ONE SQL
-// statement built of data-modifying CTEs: the Worker reaches Neon over HTTP, where interactive
-// transactions do not exist, and one statement is atomic on every driver — a failure anywhere
-// leaves both customers exactly as they were.
-import { sql, type Kysely } from 'kysely'
+// Merging two customers and undoing a merge (erasing a customer is ./erase.ts).
+//
+// Each runs as statements of ONE transaction (src/db/transaction.ts: a Kysely transaction on Node,
+// one batch — one round trip — over Neon's HTTP driver, which has no interactive transactions).
+// The first statement only locks the customer rows involved; the next ones act. Why two: in READ
+// COMMITTED a statement reads one snapshot, and a lock it waits for mid-statement does not refresh
+// it — a merge built as one statement read the relations as they were when it started, then
+// overwrote or deleted rows an identify had committed meanwhile (issue 9: acknowledged writes
+// lost). Once the first statement holds the rows, no ingest can write to those customers (it locks
+// the same rows, in the same order: an absorbed email's row before its survivor's), and the next
+// statement starts with a snapshot that holds every write that came before. The merged customer's
+// row stays as a tombstone (merged_into) so that ingest finds where its email went: see the top of
+// src/ingest/upsert.ts.
+import { sql, type CompiledQuery, type Kysely, type RawBuilder } from 'kysely'
 import type { Database, MergeSnapshot } from '../db/schema.js'
+import { runInTransaction } from '../db/transaction.js'
 import { ApiError } from '../lib/errors.js'
+
+/** Locks the live customers `ids` and every customer merged into them (tombstones first, then by
+ *  email: the order ingest locks them in), for the statements after it in the transaction. */
+export function lockCustomers(db: Kysely<Database>, accountId: number, ids: number[]) {
+  const list = sql.join(ids)
+  return sql`SELECT id FROM customers
+    WHERE account_id = ${accountId} AND (id IN (${list}) OR merged_into IN (${list}))
+    ORDER BY merged_into IS NULL, email
+    FOR UPDATE`.compile(db)
+}
+
+/** A digest of everything an undo would overwrite on the survivor `id`: its row and its relations
+ *  (timestamps as epoch numbers, so the digest does not depend on the session's time zone). The
+ *  migration 2026-11-28T00 holds a frozen copy for the merges made before it. */
+const survivorState = (id: RawBuilder<unknown>) => sql<string>`(
+  SELECT md5(jsonb_build_array(c.name, extract(epoch FROM c.created_at),
+    extract(epoch FROM c.last_activity_at), extract(epoch FROM c.updated_at),
+    COALESCE((SELECT jsonb_agg(jsonb_build_array(r.project_id, r.status, r.params,
+        extract(epoch FROM r.first_seen_at), extract(epoch FROM r.last_activity_at),
+        extract(epoch FROM r.updated_at)) ORDER BY r.project_id)
+      FROM customer_projects r WHERE r.customer_id = c.id), '[]'::jsonb))::text)
+  FROM customers c WHERE c.id = ${id})`
 
 export interface MergeInput {
   accountId: number
   /** The customer that stays: its id and its email survive. */
   survivorId: number
-  /** The customer folded into the survivor; its email becomes an alias of the survivor. */
+  /** The customer folded into the survivor; its email goes on routing writes to the survivor. */
   absorbedId: number
   /** Who asked: `user:<id>` or `token:<id>` (kept in the merge record and the audit). */
   actor: string
-  /** Tests only: make the statement fail after every write in it has run. */
+  /** Tests only: make the transaction fail after every write in it has run. */
   failForTest?: boolean
 }
 
@@ -22,8 +54,10 @@ export interface MergeInput {
  * Folds `absorbedId` into `survivorId`. Per project the relations combine: the status of the more
  * recently updated relation, params merged with the survivor's values winning, the earliest first
  * seen and the latest last activity. The survivor keeps its name (the absorbed one's fills a
- * blank). The absorbed customer is deleted, its email becomes an alias that routes later
- * identify/ping calls to the survivor, and the merge keeps a snapshot of both so it can be undone.
+ * blank). The absorbed customer stays as a tombstone pointing at the survivor — hidden from every
+ * list, it routes later identify/ping calls with its email to the survivor — and the merge keeps a
+ * snapshot of both, so it can be undone, and the survivor's state right after it, so that undo
+ * can tell whether anything arrived since.
  */
 export async function mergeCustomers(
   db: Kysely<Database>,
@@ -35,16 +69,16 @@ export async function mergeCustomers(
       { path: 'absorbedId', message: 'must differ from survivorId' },
     ])
   }
-  const result = await sql<{ id: number; fail: number | null }>`
+  const merge = sql<{ id: number; fail: number | null }>`
 WITH s AS (
-  SELECT * FROM customers WHERE id = ${surv} AND account_id = ${acct} FOR UPDATE
+  SELECT * FROM customers WHERE id = ${surv} AND account_id = ${acct} AND merged_into IS NULL
 ),
 a AS (
-  SELECT * FROM customers WHERE id = ${abs} AND account_id = ${acct} FOR UPDATE
+  SELECT * FROM customers WHERE id = ${abs} AND account_id = ${acct} AND merged_into IS NULL
 ),
 sp AS (SELECT r.* FROM customer_projects r JOIN s ON r.customer_id = s.id),
 ap AS (SELECT r.* FROM customer_projects r JOIN a ON r.customer_id = a.id),
-aa AS (SELECT al.* FROM customer_aliases al JOIN a ON al.customer_id = a.id),
+aa AS (SELECT t.* FROM customers t JOIN a ON t.merged_into = a.id),
 m AS (
   INSERT INTO merges (account_id, survivor_id, absorbed_id, absorbed_email, actor, snapshot)
   SELECT ${acct}, s.id, a.id, a.email, ${actor}, jsonb_build_object(
@@ -81,19 +115,15 @@ moved AS (
   WHERE r.customer_id = ${abs} AND NOT EXISTS (SELECT 1 FROM sp WHERE sp.project_id = r.project_id)
   RETURNING r.project_id
 ),
+-- Customers merged into the absorbed one earlier now route to the survivor: no chains to follow.
 repointed AS (
-  UPDATE customer_aliases al SET customer_id = ${surv}
+  UPDATE customers t SET merged_into = ${surv}
   FROM m
-  WHERE al.customer_id = ${abs} AND al.account_id = ${acct}
-  RETURNING al.email
+  WHERE t.merged_into = ${abs} AND t.account_id = ${acct}
+  RETURNING t.id
 ),
-gone AS (
-  DELETE FROM customers c USING m WHERE c.id = ${abs} RETURNING c.id
-),
-alias AS (
-  INSERT INTO customer_aliases (account_id, email, customer_id, merge_id)
-  SELECT ${acct}, a.email, ${surv}, m.id FROM a, m
-  RETURNING email
+tombstone AS (
+  UPDATE customers c SET merged_into = ${surv} FROM m WHERE c.id = ${abs} RETURNING c.id
 ),
 survivor AS (
   UPDATE customers c SET
@@ -115,11 +145,15 @@ audit AS (
   RETURNING id
 )
 SELECT m.id, CASE WHEN ${input.failForTest === true} THEN 1 / 0 END AS fail
-FROM m, (SELECT count(*) FROM gone) g, (SELECT count(*) FROM alias) al, (SELECT count(*) FROM survivor) sv,
-  (SELECT count(*) FROM dropped) d, (SELECT count(*) FROM repointed) rp, (SELECT count(*) FROM audit) au`.execute(
-    db,
-  )
-  const row = result.rows[0]
+FROM m`.compile(db)
+  // A third statement sees what the merge wrote, and records the survivor's state after it.
+  const seal = sql`
+UPDATE merges SET snapshot = snapshot || jsonb_build_object('after', ${survivorState(sql`${surv}`)})
+WHERE account_id = ${acct} AND survivor_id = ${surv} AND absorbed_id = ${abs}
+  AND undone_at IS NULL AND snapshot->'after' IS NULL`.compile(db)
+
+  const [, merged] = await runInTransaction(db, [lockCustomers(db, acct, [surv, abs]), merge, seal])
+  const row = merged!.rows[0] as { id: number } | undefined
   if (!row) throw await whyNotFound(db, acct, [surv, abs])
   return { mergeId: row.id }
 }
@@ -130,6 +164,7 @@ async function whyNotFound(db: Kysely<Database>, accountId: number, ids: number[
     .select('id')
     .where('account_id', '=', accountId)
     .where('id', 'in', ids)
+    .where('merged_into', 'is', null)
     .execute()
   const missing = ids.filter((id) => !found.some((f) => f.id === id))
   return new ApiError('not_found', `No customer ${missing.join(' or ')} in this account`)
@@ -141,205 +176,123 @@ export interface UndoInput {
   actor: string
 }
 
-/** Why a merge cannot be undone any more, or null when it can. */
-async function undoBlocker(db: Kysely<Database>, accountId: number, mergeId: number) {
-  const r = await sql<{
-    undone: boolean
-    survivor_exists: boolean
-    later_merge: boolean
-    changed: boolean
-    email_taken: boolean
-  }>`
-SELECT m.undone_at IS NOT NULL AS undone,
-  EXISTS (SELECT 1 FROM customers c WHERE c.id = m.survivor_id) AS survivor_exists,
-  EXISTS (SELECT 1 FROM merges l WHERE l.account_id = m.account_id AND l.id <> m.id
-    AND l.undone_at IS NULL AND l.created_at >= m.created_at
-    AND (l.survivor_id = m.survivor_id OR l.absorbed_id = m.survivor_id)) AS later_merge,
-  EXISTS (SELECT 1 FROM customers c WHERE c.id = m.survivor_id
-      AND (c.updated_at > m.created_at OR c.last_activity_at > m.created_at))
-    OR EXISTS (SELECT 1 FROM customer_projects r WHERE r.customer_id = m.survivor_id
-      AND (r.updated_at > m.created_at OR r.last_activity_at > m.created_at)) AS changed,
-  EXISTS (SELECT 1 FROM customers c WHERE c.account_id = m.account_id
-    AND (c.email = m.absorbed_email OR c.id = m.absorbed_id)) AS email_taken
-FROM merges m WHERE m.id = ${mergeId} AND m.account_id = ${accountId}`.execute(db)
-  const b = r.rows[0]
-  if (!b) return new ApiError('not_found', `No merge ${mergeId} in this account`)
-  if (b.undone) return new ApiError('conflict', 'This merge has already been undone')
-  if (!b.survivor_exists || b.later_merge) {
-    return new ApiError('conflict', 'A later merge involves this customer: undo that one first')
-  }
-  if (b.changed) {
-    return new ApiError(
-      'conflict',
-      'The merged customer has changed since the merge (new data arrived); undoing would lose it',
-    )
-  }
-  if (b.email_taken) {
-    return new ApiError(
-      'conflict',
-      'A customer with the absorbed email exists again; undo would duplicate it',
-    )
-  }
-  return null
+const UNDO_REFUSED: Record<string, string> = {
+  undone: 'This merge has already been undone',
+  later_merge: 'A later merge involves this customer: undo that one first',
+  changed:
+    'The merged customer has changed since the merge (new data arrived); undoing would lose it',
 }
 
 /**
- * Undoes a merge from its snapshot: the absorbed customer comes back with its id, relations,
- * params and aliases; the survivor's customer row and relations return to what they were; the
- * alias the merge created goes. Refused (409) when the survivor changed since the merge, when a
- * later merge involves it, or when the absorbed email exists again: undo never discards data
- * that arrived after the merge. The checks are repeated inside the statement, so a write racing
- * the undo makes it refuse rather than half-apply.
+ * Undoes a merge from its snapshot: the absorbed customer comes back with its id, relations and
+ * values, the customers merged into it before come back to it, and the survivor's row and
+ * relations return to what they were. Refused (409) when the survivor changed since the merge
+ * (its state no longer matches the one recorded right after it) or a later merge involves it:
+ * undo never discards data that arrived after the merge. The check and the restore run in one
+ * statement, after the rows are locked, so no write can slip between them.
  */
 export async function undoMerge(
   db: Kysely<Database>,
   input: UndoInput,
 ): Promise<{ customerIds: number[] }> {
-  const blocker = await undoBlocker(db, input.accountId, input.mergeId)
-  if (blocker) throw blocker
-  const result = await sql<{ survivor_id: number; absorbed_id: number }>`
-WITH m AS (
-  SELECT m.* FROM merges m
-  WHERE m.id = ${input.mergeId} AND m.account_id = ${input.accountId} AND m.undone_at IS NULL
-    AND EXISTS (SELECT 1 FROM customers c WHERE c.id = m.survivor_id
-      AND c.updated_at <= m.created_at AND c.last_activity_at <= m.created_at)
-    AND NOT EXISTS (SELECT 1 FROM customer_projects r WHERE r.customer_id = m.survivor_id
-      AND (r.updated_at > m.created_at OR r.last_activity_at > m.created_at))
-    AND NOT EXISTS (SELECT 1 FROM merges l WHERE l.account_id = m.account_id AND l.id <> m.id
-      AND l.undone_at IS NULL AND l.created_at >= m.created_at
-      AND (l.survivor_id = m.survivor_id OR l.absorbed_id = m.survivor_id))
-  FOR UPDATE
+  const { accountId: acct, mergeId } = input
+  const lock: CompiledQuery = sql`
+SELECT c.id FROM merges m
+JOIN customers c ON c.account_id = m.account_id
+  AND (c.id IN (m.survivor_id, m.absorbed_id) OR c.merged_into IN (m.survivor_id, m.absorbed_id))
+WHERE m.id = ${mergeId} AND m.account_id = ${acct}
+ORDER BY c.merged_into IS NULL, c.email
+FOR UPDATE`.compile(db)
+  const undo = sql<{
+    found: boolean
+    refused: string | null
+    survivor_id: number | null
+    absorbed_id: number | null
+  }>`
+WITH m AS (SELECT * FROM merges WHERE id = ${mergeId} AND account_id = ${acct}),
+why AS (
+  SELECT CASE
+    WHEN m.undone_at IS NOT NULL THEN 'undone'
+    WHEN EXISTS (SELECT 1 FROM merges l WHERE l.account_id = m.account_id AND l.id > m.id
+        AND l.undone_at IS NULL AND m.survivor_id IN (l.survivor_id, l.absorbed_id))
+      OR NOT EXISTS (SELECT 1 FROM customers c
+        WHERE c.id = m.absorbed_id AND c.merged_into = m.survivor_id) THEN 'later_merge'
+    WHEN (m.snapshot->>'after') IS DISTINCT FROM ${survivorState(sql`m.survivor_id`)}
+      THEN 'changed'
+  END AS refused
+  FROM m
 ),
+ok AS (SELECT m.* FROM m, why WHERE why.refused IS NULL),
 absorbed AS (
-  INSERT INTO customers OVERRIDING SYSTEM VALUE
-  SELECT (jsonb_populate_record(NULL::customers, m.snapshot->'absorbed')).* FROM m
-  RETURNING id
+  UPDATE customers c SET merged_into = NULL, name = s.name, created_at = s.created_at,
+    last_activity_at = s.last_activity_at, updated_at = s.updated_at
+  FROM ok, jsonb_populate_record(NULL::customers, ok.snapshot->'absorbed') s
+  WHERE c.id = ok.absorbed_id
+  RETURNING c.id
 ),
 survivor AS (
   UPDATE customers c SET name = s.name, created_at = s.created_at,
     last_activity_at = s.last_activity_at, updated_at = s.updated_at
-  FROM m, jsonb_populate_record(NULL::customers, m.snapshot->'survivor') s
-  WHERE c.id = m.survivor_id AND s.id = m.survivor_id
+  FROM ok, jsonb_populate_record(NULL::customers, ok.snapshot->'survivor') s
+  WHERE c.id = ok.survivor_id
   RETURNING c.id
 ),
 sp AS (
-  SELECT r.* FROM m, jsonb_populate_recordset(NULL::customer_projects, m.snapshot->'survivor_projects') r
+  SELECT r.* FROM ok,
+    jsonb_populate_recordset(NULL::customer_projects, ok.snapshot->'survivor_projects') r
 ),
 restored AS (
   UPDATE customer_projects c SET status = sp.status, params = sp.params,
-    first_seen_at = sp.first_seen_at, last_activity_at = sp.last_activity_at, updated_at = sp.updated_at
+    first_seen_at = sp.first_seen_at, last_activity_at = sp.last_activity_at,
+    updated_at = sp.updated_at
   FROM sp
   WHERE c.customer_id = sp.customer_id AND c.project_id = sp.project_id
   RETURNING c.project_id
 ),
 unmoved AS (
-  DELETE FROM customer_projects c USING m
-  WHERE c.customer_id = m.survivor_id AND NOT EXISTS (SELECT 1 FROM sp WHERE sp.project_id = c.project_id)
+  DELETE FROM customer_projects c USING ok
+  WHERE c.customer_id = ok.survivor_id
+    AND NOT EXISTS (SELECT 1 FROM sp WHERE sp.project_id = c.project_id)
   RETURNING c.project_id
 ),
 absorbed_projects AS (
   INSERT INTO customer_projects
-  SELECT r.* FROM m, jsonb_populate_recordset(NULL::customer_projects, m.snapshot->'absorbed_projects') r
+  SELECT r.* FROM ok,
+    jsonb_populate_recordset(NULL::customer_projects, ok.snapshot->'absorbed_projects') r
   RETURNING project_id
 ),
-alias AS (
-  DELETE FROM customer_aliases al USING m
-  WHERE al.account_id = m.account_id AND al.merge_id = m.id AND al.email = m.absorbed_email
-  RETURNING al.email
-),
 aliases_back AS (
-  UPDATE customer_aliases al SET customer_id = m.absorbed_id
-  FROM m, jsonb_populate_recordset(NULL::customer_aliases, m.snapshot->'absorbed_aliases') x
-  WHERE al.account_id = x.account_id AND al.email = x.email
-  RETURNING al.email
+  UPDATE customers t SET merged_into = ok.absorbed_id
+  FROM ok
+  WHERE t.account_id = ok.account_id AND t.merged_into = ok.survivor_id
+    AND t.email IN (SELECT x->>'email' FROM jsonb_array_elements(ok.snapshot->'absorbed_aliases') x)
+  RETURNING t.id
 ),
 marked AS (
-  UPDATE merges SET undone_at = now() FROM m WHERE merges.id = m.id RETURNING merges.id
+  UPDATE merges SET undone_at = now() FROM ok WHERE merges.id = ok.id RETURNING merges.id
 ),
 audit AS (
   INSERT INTO audit_events (account_id, action, customer_id, merge_id, actor, detail)
-  SELECT m.account_id, 'merge.undone', m.survivor_id, m.id, ${input.actor},
-    jsonb_build_object('absorbed_id', m.absorbed_id)
-  FROM m
+  SELECT ok.account_id, 'merge.undone', ok.survivor_id, ok.id, ${input.actor},
+    jsonb_build_object('absorbed_id', ok.absorbed_id)
+  FROM ok
   RETURNING id
 )
-SELECT m.survivor_id, m.absorbed_id
-FROM m, (SELECT count(*) FROM absorbed) a, (SELECT count(*) FROM survivor) s,
-  (SELECT count(*) FROM restored) r, (SELECT count(*) FROM unmoved) u,
-  (SELECT count(*) FROM absorbed_projects) ap, (SELECT count(*) FROM alias) al,
-  (SELECT count(*) FROM aliases_back) ab, (SELECT count(*) FROM marked) mk,
-  (SELECT count(*) FROM audit) au`.execute(db)
-  const row = result.rows[0]
-  if (!row) {
-    throw (
-      (await undoBlocker(db, input.accountId, input.mergeId)) ??
-      new ApiError('conflict', 'The customers changed while undoing; try again')
-    )
-  }
-  return { customerIds: [row.survivor_id, row.absorbed_id] }
-}
+SELECT EXISTS (SELECT 1 FROM m) AS found, (SELECT refused FROM why) AS refused,
+  (SELECT survivor_id FROM ok) AS survivor_id, (SELECT absorbed_id FROM ok) AS absorbed_id`.compile(
+    db,
+  )
 
-/**
- * Erases a customer (GDPR): its project rows, its aliases, and every merge record whose snapshot
- * holds its data (also those of customers merged into it earlier) go; rejected import rows that
- * carry its email go too. The audit keeps one `customer.deleted` event with the id and counts
- * only — no email, name or params.
- */
-export async function deleteCustomer(
-  db: Kysely<Database>,
-  input: { accountId: number; customerId: number; actor: string },
-): Promise<{ projects: number; merges: number; aliases: number }> {
-  const { accountId: acct, customerId: id, actor } = input
-  const result = await sql<{ projects: number; merges: number; aliases: number }>`
-WITH RECURSIVE c AS (
-  SELECT id, email FROM customers WHERE id = ${id} AND account_id = ${acct}
-),
-chain(id) AS (
-  SELECT id FROM c
-  UNION
-  SELECT m.absorbed_id FROM merges m JOIN chain ON m.survivor_id = chain.id
-  WHERE m.account_id = ${acct} AND m.undone_at IS NULL
-),
-merges_gone AS (
-  DELETE FROM merges m
-  WHERE m.account_id = ${acct} AND EXISTS (SELECT 1 FROM c)
-    AND (m.survivor_id IN (SELECT id FROM chain) OR m.absorbed_id IN (SELECT id FROM chain))
-  RETURNING m.id
-),
-aliases_gone AS (
-  DELETE FROM customer_aliases al USING c WHERE al.customer_id = c.id RETURNING al.email
-),
-projects_gone AS (
-  DELETE FROM customer_projects r USING c WHERE r.customer_id = c.id RETURNING r.project_id
-),
-rejects_gone AS (
-  DELETE FROM import_rejects x USING c, imports i
-  WHERE i.id = x.import_id AND i.account_id = ${acct}
-    AND EXISTS (SELECT 1 FROM jsonb_array_elements_text(x.cells) cell
-      WHERE lower(trim(cell)) = c.email
-        OR lower(trim(cell)) IN (SELECT email FROM customer_aliases a WHERE a.customer_id = c.id))
-  RETURNING x.line
-),
-customer_gone AS (
-  DELETE FROM customers x USING c WHERE x.id = c.id RETURNING x.id
-),
-counts AS (
-  SELECT (SELECT count(*) FROM projects_gone)::int AS projects,
-    (SELECT count(*) FROM merges_gone)::int AS merges,
-    (SELECT count(*) FROM aliases_gone)::int AS aliases,
-    (SELECT count(*) FROM rejects_gone)::int AS rejects
-),
-audit AS (
-  INSERT INTO audit_events (account_id, action, customer_id, actor, detail)
-  SELECT ${acct}, 'customer.deleted', g.id, ${actor}, to_jsonb(counts)
-  FROM customer_gone g, counts
-  RETURNING id
-)
-SELECT counts.projects, counts.merges, counts.aliases
-FROM counts, customer_gone, (SELECT count(*) FROM audit) au`.execute(db)
-  const row = result.rows[0]
-  if (!row) throw new ApiError('not_found', `No customer ${id} in this account`)
-  return row
+  const [, result] = await runInTransaction(db, [lock, undo])
+  const row = result!.rows[0] as {
+    found: boolean
+    refused: string | null
+    survivor_id: number | null
+    absorbed_id: number | null
+  }
+  if (!row.found) throw new ApiError('not_found', `No merge ${mergeId} in this account`)
+  if (row.refused) throw new ApiError('conflict', UNDO_REFUSED[row.refused] ?? row.refused)
+  return { customerIds: [row.survivor_id!, row.absorbed_id!] }
 }
 
 export async function listMerges(db: Kysely<Database>, accountId: number, customerId: number) {

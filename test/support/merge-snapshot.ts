@@ -4,7 +4,7 @@ import { sql, type Kysely } from 'kysely'
 import type { Database } from '../../src/db/schema.js'
 
 export async function snapshot(db: Kysely<Database>) {
-  const tables = ['customers', 'customer_projects', 'customer_aliases'] as const
+  const tables = ['customers', 'customer_projects'] as const
   const out: Record<string, unknown[]> = {}
   for (const table of tables) {
     const { rows } = await sql<{ row: string }>`
