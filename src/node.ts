@@ -4,6 +4,7 @@ import { serveStatic } from '@hono/node-server/serve-static'
 import { fileURLToPath } from 'node:url'
 import { createApp } from './app.js'
 import { readNodeConfig } from './config.js'
+import { expireAbandonedImports } from './csv/retention.js'
 import { openNodeDb } from './db/node.js'
 import { DataDirLockedError } from './db/lock.js'
 import { LOGIN_RATE_LIMIT, memoryRateLimiter } from './lib/rate-limit.js'
@@ -33,6 +34,14 @@ const app = createApp({
     : undefined,
   loginLimiter: memoryRateLimiter(LOGIN_RATE_LIMIT),
 })
+
+// Abandoned CSV imports expire: now, then every hour (on Workers, a Cron Trigger does it).
+const expireImports = () =>
+  expireAbandonedImports(db).catch((err: Error) =>
+    console.warn('expiring abandoned imports failed:', err.message),
+  )
+void expireImports()
+setInterval(() => void expireImports(), 3_600_000).unref()
 
 const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
   const url = `http://${info.address.includes(':') ? `[${info.address}]` : info.address}:${info.port}`

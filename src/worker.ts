@@ -1,12 +1,16 @@
 // Cloudflare Worker entry: the same app as src/node.ts, over Neon's HTTP driver. DATABASE_URL is a
 // secret (`wrangler secret put DATABASE_URL`); NEON_FETCH_ENDPOINT is set only by `npm run dev` and
 // the workerd tests, to point the driver at the loopback endpoint of scripts/neon-http-endpoint.ts.
-// Static files (public/) are served by Workers assets before this code runs.
+// Static files (public/) are served by Workers assets before this code runs. The Cron Trigger of
+// wrangler.toml runs `scheduled`: abandoned CSV imports expire (src/csv/retention.ts).
 import { Hono } from 'hono'
 import { requestId } from 'hono/request-id'
+import type { Kysely } from 'kysely'
 import { createApp, type App } from './app.js'
 import { readSignup } from './config.js'
+import { expireAbandonedImports } from './csv/retention.js'
 import { openNeonDb } from './db/neon.js'
+import type { Database } from './db/schema.js'
 import type { AppConfig, HonoEnv } from './env.js'
 import { ApiError } from './lib/errors.js'
 import { onError } from './middleware/on-error/index.js'
@@ -41,9 +45,9 @@ function readConfig(env: WorkerEnv): AppConfig {
 }
 
 // One app per isolate, rebuilt only if the bindings change (a new secret value, or another test's).
-let cached: { key: string; app: App } | undefined
+let cached: { key: string; app: App; db: Kysely<Database> } | undefined
 
-function appFor(env: WorkerEnv): App {
+function appFor(env: WorkerEnv): { app: App; db: Kysely<Database> } {
   const databaseUrl = env.DATABASE_URL?.trim()
   if (!databaseUrl) {
     throw new ApiError(
@@ -59,8 +63,9 @@ function appFor(env: WorkerEnv): App {
     env.TINYCRM_SIGNUP,
   ])
   if (cached?.key !== key) {
+    const db = openNeonDb(databaseUrl, { fetchEndpoint })
     const app = createApp({
-      db: openNeonDb(databaseUrl, { fetchEndpoint }),
+      db,
       config: readConfig(env),
       ingestLimiter: env.INGEST_LIMITER
         ? bindingRateLimiter(env.INGEST_LIMITER, INGEST_LIMIT_PERIOD_SECONDS)
@@ -69,9 +74,9 @@ function appFor(env: WorkerEnv): App {
         ? bindingRateLimiter(env.LOGIN_LIMITER, LOGIN_RATE_LIMIT.periodSeconds)
         : undefined,
     })
-    cached = { key, app }
+    cached = { key, app, db }
   }
-  return cached.app
+  return cached
 }
 
 /** A misconfigured Worker answers every request with the reason, through the app's error path. */
@@ -89,10 +94,13 @@ export default {
   fetch(request, env, ctx) {
     let app: App
     try {
-      app = appFor(env)
+      app = appFor(env).app
     } catch (err) {
       return misconfigured(err).fetch(request, env, ctx)
     }
     return app.fetch(request, env, ctx)
+  },
+  async scheduled(_controller, env) {
+    await expireAbandonedImports(appFor(env).db)
   },
 } satisfies ExportedHandler<WorkerEnv>
