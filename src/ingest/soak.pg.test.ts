@@ -3,6 +3,8 @@
 // a real PostgreSQL server; then the database is checked against a model the driver kept itself.
 // Each (email, project) pair is owned by ONE client loop, so its writes are sequential and "the
 // last write" is defined; emails overlap ACROSS loops, so the customer row is raced all run long.
+// Beside them, a fifth of the requests write to merge groups (./soak-merges.ts) that a curator
+// loop merges, unmerges and deletes meanwhile, checked against that file's own model.
 // SOAK_CALLS sets the size (default 20,000 requests; the issue's full run is SOAK_CALLS=200000),
 // SOAK_SEED replays a run.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
@@ -12,6 +14,8 @@ import { sql } from 'kysely'
 import { createApp } from '../app.js'
 import { openNodeDb, type NodeDb } from '../db/node.js'
 import { seedAccount } from '../../test/support/fixtures.js'
+import { createAccountToken } from '../account-api/tokens.js'
+import { MergeGroups } from './soak-merges.js'
 
 const CALLS = Number(process.env.SOAK_CALLS ?? 20_000)
 const SEED = Number(process.env.SOAK_SEED ?? Date.now() % 1_000_000)
@@ -20,6 +24,7 @@ const PROJECTS = 5
 // Small enough that every email is written many times; large enough that the loops collide a lot.
 const EMAILS = Math.max(50, Math.min(1000, Math.round(CALLS / 100)))
 const POOL_SIZE = 20
+const GROUPS = 3
 
 /** mulberry32: a seeded PRNG, so a failing run can be replayed with SOAK_SEED. */
 function prng(seed: number) {
@@ -112,6 +117,13 @@ describe(`soak: ${CALLS} requests from ${CLIENTS} clients over ${PROJECTS} proje
       const projectIds = seeded.projects.map((p) => p.project.id)
       const rng = prng(SEED)
       console.log(`soak: seed ${SEED} (replay with SOAK_SEED=${SEED}), ${EMAILS} emails`)
+      const groups = new MergeGroups({
+        baseUrl,
+        keys,
+        slugs: seeded.projects.map((p) => p.project.slug),
+        token: (await createAccountToken(node.db, seeded.accountId, 'soak')).token,
+        groups: GROUPS,
+      })
 
       // Every email lives in 1..5 projects; each of its pairs belongs to one loop.
       const owned: Pair[][] = Array.from({ length: CLIENTS }, () => [])
@@ -211,6 +223,13 @@ describe(`soak: ${CALLS} requests from ${CLIENTS} clients over ${PROJECTS} proje
         // Loops share one budget of requests, so the run stops by itself at exactly CALLS.
         while (sentRequests < CALLS) {
           sentRequests++
+          if (loopRng.chance(0.2)) {
+            const t0 = Date.now()
+            await groups.write(loopRng)
+            latencies.push(Date.now() - t0)
+            sentItems++
+            continue
+          }
           const pair = loopRng.pick(pairs)
           const key = keys[pair.project]!
           const roll = loopRng.next()
@@ -276,7 +295,10 @@ describe(`soak: ${CALLS} requests from ${CLIENTS} clients over ${PROJECTS} proje
       }
 
       const started = Date.now()
-      await Promise.all(Array.from({ length: CLIENTS }, (_, i) => clientLoop(i)))
+      await Promise.all([
+        ...Array.from({ length: CLIENTS }, (_, i) => clientLoop(i)),
+        groups.curate(prng(SEED * 7 + 1), () => sentRequests >= CALLS),
+      ])
       const seconds = (Date.now() - started) / 1000
       latencies.sort((a, b) => a - b)
       const pct = (q: number) =>
@@ -285,10 +307,12 @@ describe(`soak: ${CALLS} requests from ${CLIENTS} clients over ${PROJECTS} proje
         `soak: ${sentRequests} requests (${sentItems} items) in ${seconds.toFixed(1)} s = ` +
           `${Math.round(sentRequests / seconds)} req/s, ` +
           `${Math.round(sentItems / seconds)} items/s; latency p50 ${pct(0.5)} ms, ` +
-          `p99 ${pct(0.99)} ms, max ${pct(1)} ms; failures ${failures.length}`,
+          `p99 ${pct(0.99)} ms, max ${pct(1)} ms; failures ${failures.length}; ` +
+          `merge groups ${JSON.stringify(groups.counts)}`,
       )
       expect(failures).toEqual([])
       expect(sentRequests).toBe(CALLS)
+      expect(await groups.check()).toEqual([])
 
       // --- The database against the model ---
       const pairs = owned.flat().filter((p) => p.exists)
@@ -297,6 +321,7 @@ describe(`soak: ${CALLS} requests from ${CLIENTS} clients over ${PROJECTS} proje
         .selectFrom('customers')
         .select(['id', 'email', 'name', 'created_at', 'last_activity_at'])
         .where('account_id', '=', seeded.accountId)
+        .where('email', 'like', 'soak-%')
         .execute()
       // The exact number of customers, no duplicate email, each the id every response named.
       expect(customers.length).toBe(emails.size)
@@ -311,6 +336,7 @@ describe(`soak: ${CALLS} requests from ${CLIENTS} clients over ${PROJECTS} proje
         .select(['c.email', 'r.project_id', 'r.status', 'r.params'])
         .select(['r.first_seen_at', 'r.last_activity_at'])
         .where('r.account_id', '=', seeded.accountId)
+        .where('c.email', 'like', 'soak-%')
         .execute()
       expect(relations.length).toBe(pairs.length)
       const byKey = new Map(relations.map((r) => [`${r.email}|${r.project_id}`, r]))
