@@ -13,6 +13,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     ADD COLUMN merged_into bigint REFERENCES customers (id) ON DELETE CASCADE`.execute(db)
   await sql`CREATE INDEX customers_merged_into_idx ON customers (merged_into)
     WHERE merged_into IS NOT NULL`.execute(db)
+  // For ingest's lock order (tombstones first): a probe into this small index per email of a batch
+  // costs next to nothing, where one into the whole unique index measurably slowed batches.
+  await sql`CREATE INDEX customers_tombstone_email_idx ON customers (account_id, email)
+    WHERE merged_into IS NOT NULL`.execute(db)
 
   // Each alias becomes the tombstone of the customer it was: with that customer's id and values
   // when its merge record says them (undo restores them), else as a new row. An email that exists

@@ -95,11 +95,9 @@ const writerKey = (writer: Writer) =>
 
 const INGEST_SQL = (writer: Writer, rows: Row[]) => {
   const pings = rows.some((r) => r.ping)
-  // A pinged email whose row a merge or an undo changed after this statement's snapshot.
-  const pingMoved = pings
-    ? sql`EXISTS (SELECT 1 FROM ping_seen s JOIN ping_now n ON n.id = s.row_id
-        WHERE n.merged_into IS DISTINCT FROM s.merged_into)`
-    : sql`false`
+  // Only a request naming several emails needs a lock order, or can name one customer twice:
+  // the single identify, the common case, is planned without those parts.
+  const several = rows.length > 1
   return sql<{
     found: number
     revoked: boolean
@@ -114,15 +112,13 @@ sent AS (
     first_ts timestamptz, last_ts timestamptz, ping boolean)
 ),
 -- Each identified email's own row. A row merged into another customer is a tombstone: it keeps
--- its values, and its survivor takes the write (onto). Rows are locked in the order merges lock
--- them (tombstones first, then by email; survivors after both), so that the two do not deadlock.
+-- its values, and its survivor takes the write (onto). Several rows are locked in the order
+-- merges lock them (LOCK_ORDER; survivors after them), so that the two do not deadlock.
 cust AS (
   INSERT INTO customers AS c (account_id, email, name, created_at, last_activity_at)
   SELECT proj.account_id, x.email, x.name, x.first_ts, x.last_ts
   FROM sent x CROSS JOIN proj
-  LEFT JOIN customers known ON known.account_id = proj.account_id AND known.email = x.email
-  WHERE NOT x.ping
-  ORDER BY known.merged_into IS NULL, x.email
+  ${several ? LOCK_ORDER : sql`WHERE NOT x.ping`}
   ON CONFLICT (account_id, email) DO UPDATE SET
     name = CASE WHEN c.merged_into IS NULL THEN COALESCE(EXCLUDED.name, c.name) ELSE c.name END,
     created_at = CASE WHEN c.merged_into IS NULL
@@ -174,20 +170,33 @@ SELECT k.found, k.revoked,
   (SELECT COALESCE(json_agg(json_build_object('i', t.i, 'id', t.id)), '[]')
      FROM ping_to t WHERE t.id IN (SELECT id FROM pinged)) AS pinged,
   CASE
-    -- Two emails of the request write to one customer (one merged into the other): one statement
-    -- may touch a row once, so the caller applies the items one by one.
-    WHEN EXISTS (SELECT 1 FROM tgt t
-        WHERE t.onto AND (SELECT count(*) FROM tgt u WHERE u.id = t.id) > 1)
-      OR EXISTS (SELECT 1 FROM ping_to p WHERE p.id IN (SELECT id FROM tgt))
-    THEN tinycrm_abort('21000', 'two emails of the request are one customer')
+    ${several ? ONE_CUSTOMER_TWICE : sql``}
     -- The email was merged into a customer this statement's snapshot does not see yet, or a
     -- pinged email was merged or unmerged meanwhile: run the statement again, with a new snapshot.
     WHEN EXISTS (SELECT 1 FROM tgt t WHERE t.onto AND t.id NOT IN (SELECT id FROM onto))
-      OR ${pingMoved}
+      ${pings ? PING_MOVED : sql``}
     THEN tinycrm_abort('40001', 'a merge moved a customer this request writes to; retrying')
   END AS aborted
 FROM (SELECT count(*)::int AS found, COALESCE(bool_or(revoked), false) AS revoked FROM key) k`
 }
+
+// Rows are locked in the order merges lock them: tombstones first (as the snapshot knows them),
+// then by email.
+const LOCK_ORDER = sql`LEFT JOIN customers known ON known.account_id = proj.account_id
+    AND known.email = x.email AND known.merged_into IS NOT NULL
+  WHERE NOT x.ping
+  ORDER BY known.id IS NULL, x.email`
+
+// Two emails of the request write to one customer (one merged into the other): one statement may
+// touch a row once, so the caller applies the items one by one.
+const ONE_CUSTOMER_TWICE = sql`WHEN EXISTS (SELECT 1 FROM tgt t
+        WHERE t.onto AND (SELECT count(*) FROM tgt u WHERE u.id = t.id) > 1)
+      OR EXISTS (SELECT 1 FROM ping_to p WHERE p.id IN (SELECT id FROM tgt))
+    THEN tinycrm_abort('21000', 'two emails of the request are one customer')`
+
+// A pinged email whose row a merge or an undo changed after this statement's snapshot.
+const PING_MOVED = sql`OR EXISTS (SELECT 1 FROM ping_seen s JOIN ping_now n ON n.id = s.row_id
+        WHERE n.merged_into IS DISTINCT FROM s.merged_into)`
 
 // Pings write only to relations that exist. An email's row is read from the statement's snapshot
 // (ping_seen), then locked (ping_now), which re-reads its latest version: if a merge or an undo
