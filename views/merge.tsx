@@ -103,9 +103,9 @@ export function ManageCustomerPage(props: {
           <CsrfField token={csrfToken} />
           <h2>Delete this customer (GDPR erasure)</h2>
           <p class="muted small">
-            Removes the customer from every project, its aliases and the merge records holding its
-            data. The audit log keeps only that customer #{customer.id} was deleted. This cannot be
-            undone.
+            Removes the customer from every project, its aliases, its rows in unfinished CSV imports
+            and the merge records holding its data. The audit log keeps only that customer #
+            {customer.id} was deleted. This cannot be undone.
           </p>
           <label class="field">
             <span>Type {customer.email} to confirm</span>

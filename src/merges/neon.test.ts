@@ -1,6 +1,6 @@
 // Merge, undo, delete and a CSV import through the production driver (Neon's HTTP protocol, served
-// locally over PGlite), where interactive transactions do not exist: each write is one statement,
-// and undo still restores the database exactly.
+// locally over PGlite), where interactive transactions do not exist: merge, undo and delete each go
+// as one transaction batch — one HTTP round trip — and undo still restores the database exactly.
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { Kysely } from 'kysely'
 import { openNeonDb } from '../db/neon.js'
@@ -46,9 +46,24 @@ it('merges, undoes to the exact snapshot, and deletes over Neon HTTP', async () 
   const absorbedId = (home as { customerId: number }).customerId
   const before = await snapshot(t.db)
 
-  const { mergeId } = await mergeCustomers(neonDb, { accountId, survivorId, absorbedId, actor })
+  const roundTrips = async (fn: () => Promise<unknown>) => {
+    const requests = endpoint.stats.requests
+    await fn()
+    return endpoint.stats.requests - requests
+  }
+  let mergeId = 0
+  expect(
+    await roundTrips(async () => {
+      ;({ mergeId } = await mergeCustomers(neonDb, { accountId, survivorId, absorbedId, actor }))
+    }),
+  ).toBe(1)
   expect(typeof mergeId).toBe('number')
-  const undone = await undoMerge(neonDb, { accountId, mergeId, actor })
+  let undone = { customerIds: [] as number[] }
+  expect(
+    await roundTrips(async () => {
+      undone = await undoMerge(neonDb, { accountId, mergeId, actor })
+    }),
+  ).toBe(1)
   expect(undone.customerIds).toEqual([survivorId, absorbedId])
   expect(await snapshot(t.db)).toEqual(before)
 
