@@ -2,9 +2,10 @@
 // the file it still holds; a finished one (which keeps only its rejected rows) and a recent one stay.
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { sql } from 'kysely'
-import { openTestDb, type TestDb } from '../testing/db.js'
-import { seedAccount } from '../testing/fixtures.js'
-import { importToEnd, loadJob, runStep, startDryRun, suggestMapping } from './import.js'
+import { openTestDb, type TestDb } from '../../test/support/db.js'
+import { seedAccount } from '../../test/support/fixtures.js'
+import { importToEnd, loadJob, runStep, startDryRun } from './job.js'
+import { suggestMapping } from './mapping.js'
 import { expireAbandonedImports } from './retention.js'
 import { createImport } from './upload.js'
 

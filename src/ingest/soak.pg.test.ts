@@ -15,7 +15,7 @@ import { createApp } from '../app.js'
 import { openNodeDb, type NodeDb } from '../db/node.js'
 import { seedAccount } from '../../test/support/fixtures.js'
 import { createAccountToken } from '../account-api/tokens.js'
-import { MergeGroups } from './soak-merges.js'
+import { MergeGroups } from '../../test/support/soak-merges.js'
 
 const CALLS = Number(process.env.SOAK_CALLS ?? 20_000)
 const SEED = Number(process.env.SOAK_SEED ?? Date.now() % 1_000_000)

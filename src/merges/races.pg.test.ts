@@ -15,10 +15,11 @@ import { sql } from 'kysely'
 import pg from 'pg'
 import { createApp } from '../app.js'
 import { openNodeDb, type NodeDb } from '../db/node.js'
-import { seedAccount } from '../testing/fixtures.js'
+import { seedAccount } from '../../test/support/fixtures.js'
 import { createAccountToken } from '../account-api/tokens.js'
 import { createImport } from '../csv/upload.js'
-import { loadJob, runStep, startDryRun, suggestMapping } from '../csv/import.js'
+import { loadJob, runStep, startDryRun } from '../csv/job.js'
+import { suggestMapping } from '../csv/mapping.js'
 
 const TRIALS = Number(process.env.RACE_TRIALS ?? 40)
 const WRITERS = 6

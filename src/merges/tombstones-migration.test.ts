@@ -9,7 +9,7 @@ import { Kysely, PGliteDialect, sql } from 'kysely'
 import { Migrator } from 'kysely/migration'
 import { migrations } from '../../migrations/index.js'
 import type { Database } from '../db/schema.js'
-import { seedAccount } from '../testing/fixtures.js'
+import { seedAccount } from '../../test/support/fixtures.js'
 import { undoMerge } from './store.js'
 
 let pglite: PGlite
