@@ -22,13 +22,13 @@
 // Chosen over SERIALIZABLE-with-retry (every ingest would pay predicate locks and retries under
 // load, and Neon's single HTTP queries cannot ask for it) and over advisory locks (a lock taken
 // mid-statement does not refresh its snapshot either). Measured with `npm run bench` (bench/README).
-import { sql, type Kysely } from 'kysely'
+import { sql, type Kysely, type RawBuilder } from 'kysely'
 import type { Database } from '../db/schema.js'
 import { ApiError } from '../lib/errors.js'
 import type { BatchItem } from './schemas.js'
 
 /** One group of items for the same email, folded into what they do together, in order. */
-interface Row {
+export interface Row {
   i: number
   email: string
   name: string | null
@@ -93,24 +93,63 @@ const writerKey = (writer: Writer) =>
     : sql`SELECT p.id AS project_id, p.account_id, false AS revoked
         FROM projects p WHERE p.id = ${writer.projectId}`
 
-const INGEST_SQL = (writer: Writer, rows: Row[]) => {
-  const pings = rows.some((r) => r.ping)
+/** What one ingest statement returns: the key check, and per row what became of it. */
+export interface IngestResult {
+  found: number
+  revoked: boolean
+  identified: { i: number; id: number; created: boolean }[]
+  pinged: { i: number; id: number }[]
+}
+
+/**
+ * The rows one ingest statement writes. The API and imports send them as JSON (`jsonRows`); billing
+ * computes its one row in CTEs of the same statement (src/billing/apply.ts), so its write is the
+ * same customer and relation upsert, still one statement.
+ */
+export interface IngestRows {
+  /** CTEs that run first (`a AS (…), b AS (…)`), for `sent` to read from. */
+  before?: RawBuilder<unknown>
+  /** A SELECT of the rows with the columns of `Row` (i, email, name, status, patch, first_ts,
+   *  last_ts, ping); other columns are carried along and ignored. */
+  sent: RawBuilder<unknown>
+  /** How many rows `sent` has at most (a request naming several emails needs a lock order). */
+  count: number
+  /** Whether any row is a ping (the ping CTEs are planned only then). */
+  pings: boolean
+  /** false: these writes are not the customer's activity (a billing event): a customer or relation
+   *  that exists keeps its last activity; a new one starts at `first_ts`. */
+  activity: boolean
+  /** More columns for the result row (what `before` did). */
+  report?: RawBuilder<unknown>
+}
+
+export function jsonRows(rows: Row[]): IngestRows {
+  return {
+    sent: sql`SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(
+    i int, email text, name text, status text, patch jsonb,
+    first_ts timestamptz, last_ts timestamptz, ping boolean)`,
+    count: rows.length,
+    pings: rows.some((r) => r.ping),
+    activity: true,
+  }
+}
+
+export const ingestStatement = <Report extends object = object>(
+  writer: Writer,
+  rows: IngestRows,
+) => {
+  const { pings, activity } = rows
   // Only a request naming several emails needs a lock order, or can name one customer twice:
   // the single identify, the common case, is planned without those parts.
-  const several = rows.length > 1
-  return sql<{
-    found: number
-    revoked: boolean
-    identified: { i: number; id: number; created: boolean }[]
-    pinged: { i: number; id: number }[]
-  }>`
-WITH key AS (${writerKey(writer)}),
+  const several = rows.count > 1
+  // A write that is not activity leaves an existing row's last activity as it is.
+  const moved = (row: string, incoming: string) =>
+    activity ? sql.raw(`GREATEST(${row}, ${incoming})`) : sql.raw(row)
+  return sql<IngestResult & Report>`
+WITH ${rows.before ? sql`${rows.before},` : sql``}
+key AS (${writerKey(writer)}),
 proj AS (SELECT project_id, account_id FROM key WHERE NOT revoked),
-sent AS (
-  SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(
-    i int, email text, name text, status text, patch jsonb,
-    first_ts timestamptz, last_ts timestamptz, ping boolean)
-),
+sent AS (${rows.sent}),
 -- Each identified email's own row. A row merged into another customer is a tombstone: it keeps
 -- its values, and its survivor takes the write (onto). Several rows are locked in the order
 -- merges lock them (LOCK_ORDER; survivors after them), so that the two do not deadlock.
@@ -124,7 +163,7 @@ cust AS (
     created_at = CASE WHEN c.merged_into IS NULL
       THEN LEAST(c.created_at, EXCLUDED.created_at) ELSE c.created_at END,
     last_activity_at = CASE WHEN c.merged_into IS NULL
-      THEN GREATEST(c.last_activity_at, EXCLUDED.last_activity_at) ELSE c.last_activity_at END,
+      THEN ${moved('c.last_activity_at', 'EXCLUDED.last_activity_at')} ELSE c.last_activity_at END,
     updated_at = CASE WHEN c.merged_into IS NULL THEN now() ELSE c.updated_at END
   RETURNING c.id, c.email, c.merged_into, (c.xmax = 0) AS created
 ),
@@ -137,7 +176,7 @@ onto AS (
   UPDATE customers c SET
     name = COALESCE(t.name, c.name),
     created_at = LEAST(c.created_at, t.first_ts),
-    last_activity_at = GREATEST(c.last_activity_at, t.last_ts),
+    last_activity_at = ${moved('c.last_activity_at', 't.last_ts')},
     updated_at = now()
   FROM tgt t WHERE t.onto AND c.id = t.id
   RETURNING c.id
@@ -159,7 +198,7 @@ rel AS (
         - ARRAY(SELECT k FROM jsonb_each(s.patch) AS e(k, v) WHERE jsonb_typeof(v) = 'null')
       FROM src s WHERE s.id = EXCLUDED.customer_id),
     first_seen_at = LEAST(r.first_seen_at, EXCLUDED.first_seen_at),
-    last_activity_at = GREATEST(r.last_activity_at, EXCLUDED.last_activity_at),
+    last_activity_at = ${moved('r.last_activity_at', 'EXCLUDED.last_activity_at')},
     updated_at = now()
   RETURNING r.customer_id
 ),
@@ -177,6 +216,7 @@ SELECT k.found, k.revoked,
       ${pings ? PING_MOVED : sql``}
     THEN tinycrm_abort('40001', 'a merge moved a customer this request writes to; retrying')
   END AS aborted
+  ${rows.report ? sql`, ${rows.report}` : sql``}
 FROM (SELECT count(*)::int AS found, COALESCE(bool_or(revoked), false) AS revoked FROM key) k`
 }
 
@@ -268,6 +308,23 @@ export async function ingestForProject(
   return write(db, { projectId }, items, receivedAt)
 }
 
+/** Runs one ingest statement, again on a deadlock, a serialization failure or the statement's own
+ *  abort when a merge moved a customer it writes to (at most 4 times). */
+export async function runIngest<Report extends object = object>(
+  db: Kysely<Database>,
+  writer: Writer,
+  rows: IngestRows,
+): Promise<IngestResult & Report> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return (await ingestStatement<Report>(writer, rows).execute(db)).rows[0]!
+    } catch (err) {
+      const code = (err as { code?: string }).code
+      if (attempt >= 4 || !code || !RETRYABLE_SQLSTATE.has(code)) throw err
+    }
+  }
+}
+
 async function write(
   db: Kysely<Database>,
   writer: Writer,
@@ -275,22 +332,18 @@ async function write(
   receivedAt: Date,
 ): Promise<ItemResult[]> {
   const { rows, groupOf } = fold(items, receivedAt)
-  let result
-  for (let attempt = 1; ; attempt++) {
-    try {
-      result = (await INGEST_SQL(writer, rows).execute(db)).rows[0]!
-      break
-    } catch (err) {
-      const code = (err as { code?: string }).code
-      // 21000: two emails of one batch are the same customer (one merged into the other), and
-      // one statement may not touch a row twice. Rare: apply those items one by one, in order.
-      if (code === CARDINALITY_VIOLATION && items.length > 1) {
-        const results: ItemResult[] = []
-        for (const item of items) results.push(...(await write(db, writer, [item], receivedAt)))
-        return results
-      }
-      if (attempt >= 4 || !code || !RETRYABLE_SQLSTATE.has(code)) throw err
+  let result: IngestResult
+  try {
+    result = await runIngest(db, writer, jsonRows(rows))
+  } catch (err) {
+    // 21000: two emails of one batch are the same customer (one merged into the other), and
+    // one statement may not touch a row twice. Rare: apply those items one by one, in order.
+    if ((err as { code?: string }).code === CARDINALITY_VIOLATION && items.length > 1) {
+      const results: ItemResult[] = []
+      for (const item of items) results.push(...(await write(db, writer, [item], receivedAt)))
+      return results
     }
+    throw err
   }
   if (result.found === 0) {
     throw 'keyHash' in writer
