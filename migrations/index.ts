@@ -7,6 +7,7 @@ import * as customerSearch from './2026-11-23T02-customer-search.js'
 import * as mergesTokens from './2026-11-23T03-merges-tokens.js'
 import * as importEmails from './2026-11-23T04-import-emails.js'
 import * as mergeTombstones from './2026-11-28T00-merge-tombstones.js'
+import * as billing from './2026-11-28T01-billing.js'
 
 export const migrations: Record<string, Migration> = {
   '2026-11-23T00-initial': initial,
@@ -15,4 +16,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-23T03-merges-tokens': mergesTokens,
   '2026-11-23T04-import-emails': importEmails,
   '2026-11-28T00-merge-tombstones': mergeTombstones,
+  '2026-11-28T01-billing': billing,
 }

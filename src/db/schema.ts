@@ -166,6 +166,49 @@ export interface AuditEventsTable {
   created_at: Timestamp
 }
 
+export interface BillingConnectionsTable {
+  /** The unguessable id in the webhook URL. */
+  id: string
+  account_id: number
+  project_id: number
+  provider: 'stripe' | 'paddle'
+  /** As the provider gave it: verifying a signature needs the secret itself. Never shown again. */
+  signing_secret: string
+  created_at: Timestamp
+}
+
+export interface BillingEventsTable {
+  connection_id: string
+  event_id: string
+  project_id: number
+  provider: string
+  billing_customer_id: string
+  type: string
+  occurred_at: ColumnType<Date, string, string>
+  received_at: Timestamp
+}
+
+/** Per subscription id, per field: the value and the order key of the event that set it. */
+export type BillingState = Record<string, Record<string, { v: unknown; at: string }>>
+
+export interface BillingCustomersTable {
+  project_id: number
+  provider: string
+  billing_customer_id: string
+  /** The email this billing customer was first seen with; null while it is waiting for one. */
+  email: string | null
+  subscriptions: ColumnType<BillingState, string | undefined, string>
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface BillingRelationsTable {
+  project_id: number
+  email: string
+  subscriptions: ColumnType<BillingState, string | undefined, string>
+  updated_at: Timestamp
+}
+
 export interface Database {
   accounts: AccountsTable
   users: UsersTable
@@ -182,6 +225,10 @@ export interface Database {
   import_rejects: ImportRejectsTable
   import_emails: ImportEmailsTable
   audit_events: AuditEventsTable
+  billing_connections: BillingConnectionsTable
+  billing_events: BillingEventsTable
+  billing_customers: BillingCustomersTable
+  billing_relations: BillingRelationsTable
 }
 
 export type Project = Selectable<ProjectsTable>

@@ -1,0 +1,113 @@
+// What a billing event means to TinyCRM, whichever provider sent it: a pure description that the
+// provider mappings (./stripe.ts, ./paddle.ts) produce and ./apply.ts writes. Nothing here reads
+// the database.
+import type { Status } from '../db/schema.js'
+import { email as emailSchema } from '../ingest/schemas.js'
+
+export const PROVIDERS = ['stripe', 'paddle'] as const
+export type Provider = (typeof PROVIDERS)[number]
+
+/** What one event says about one subscription (or one-time purchase). A field left out is not
+ *  touched; `null` clears it. `status` null means "this subscription gives no status" (e.g. Stripe's
+ *  `incomplete`: not paid yet), so the customer's status comes from their other subscriptions. */
+export interface SubscriptionPatch {
+  status?: Status | null
+  /** The provider's own status, kept as the `billing_status` param. */
+  billing_status?: string | null
+  plan?: string | null
+  /** Monthly amount in the currency's minor unit, unrounded (see ./money.ts). */
+  mrr?: number
+  /** ISO 4217, upper case. */
+  currency?: string | null
+  /** Decimal places of `currency`, to turn the summed minor units into `mrr`. */
+  digits?: number
+  trial_ends?: string | null
+  cancel_at?: string | null
+  /** The billing customer id, kept as the `billing_customer_id` param. */
+  customer?: string | null
+}
+
+export interface BillingEvent {
+  provider: Provider
+  id: string
+  type: string
+  /** When the provider says it happened, ISO 8601 with microseconds (Paddle has them). */
+  created: string
+  /** The total order of events: `created`, then `rank` for events of the same instant, then the id.
+   *  See orderKey(). */
+  order: string
+  /** The provider's customer id; null when the event has none (a guest checkout). */
+  customer: string | null
+  /** The customer's email when the event carries one (normalised), else null. */
+  email: string | null
+  subscription?: {
+    /** The subscription id, or the checkout/transaction id of a one-time purchase. */
+    id: string
+    patch: SubscriptionPatch
+  }
+}
+
+/**
+ * The key that orders a subscription's events: the newest key wins each field.
+ *
+ * - Same instant (Stripe's `created` has whole seconds): a snapshot of the subscription (rank 2)
+ *   beats what another event implies about it (rank 1: a paid invoice, a checkout), and the event
+ *   id breaks what is left, so the order is total and the same wherever the events are applied.
+ * - An ended subscription stays ended: Stripe never revives a `canceled` or `incomplete_expired`
+ *   subscription, nor Paddle a `canceled` one, so an ending sorts after every event of a live one
+ *   (`~` sorts after the digits a time starts with). A final invoice paid a second after the
+ *   cancellation must not make the customer paid again.
+ */
+export function orderKey(created: string, rank: 1 | 2, id: string, ended = false): string {
+  return `${ended ? '~' : ''}${created}|${rank}|${id}`
+}
+
+/** An ISO 8601 time with exactly six fractional digits in UTC (`2026-03-01T12:00:00.000000Z`), so
+ *  keys compare as text; Paddle sends microseconds, which a JS Date would drop. */
+export function isoMicros(input: string | number): string | null {
+  if (typeof input === 'number') {
+    if (!Number.isFinite(input)) return null
+    return new Date(Math.trunc(input) * 1000).toISOString().replace(/\.\d+Z$/, '.000000Z')
+  }
+  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:?\d\d)$/.exec(input)
+  if (!m) return null
+  const whole = new Date(`${m[1]}${m[3]}`)
+  if (Number.isNaN(whole.getTime())) return null
+  const fraction = (m[2] ?? '').padEnd(6, '0').slice(0, 6)
+  return whole.toISOString().replace(/\.\d+Z$/, `.${fraction}Z`)
+}
+
+/** An email as the ingest API normalises it, or null when the value is not a valid one. */
+export function normaliseEmail(value: unknown): string | null {
+  if (typeof value !== 'string' || value.trim() === '') return null
+  const parsed = emailSchema.safeParse(value)
+  return parsed.success ? parsed.data : null
+}
+
+/** A unix time in seconds as ISO 8601 (the form other date params take), or null. */
+export function isoDate(seconds: unknown): string | null {
+  return typeof seconds === 'number' && Number.isFinite(seconds)
+    ? new Date(seconds * 1000).toISOString()
+    : null
+}
+
+export type Json = Record<string, unknown>
+
+export function obj(value: unknown): Json | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Json)
+    : undefined
+}
+
+export function str(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined
+}
+
+export function num(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined
+}
+
+/** A provider's id field, which is an id string or (when expanded) an object with an id. */
+export function idOf(value: unknown): string | undefined {
+  return str(value) ?? str(obj(value)?.id)
+}

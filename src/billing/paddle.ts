@@ -1,0 +1,170 @@
+// Paddle Billing events → BillingEvent (pure). Notifications carry `event_id`, `event_type`,
+// `occurred_at` (ISO 8601 with microseconds: the order of events) and the entity as `data`.
+// Paddle's subscription entity has no email: it comes from customer.created/updated (or the
+// remembered customer id). See README.md ("Billing: Stripe and Paddle") for the table.
+import type { Status } from '../db/schema.js'
+import {
+  type BillingEvent,
+  type Json,
+  type SubscriptionPatch,
+  idOf,
+  isoMicros,
+  normaliseEmail,
+  num,
+  obj,
+  orderKey,
+  str,
+} from './events.js'
+import { isInterval, isoDigits, perMonth } from './money.js'
+
+/** Paddle's five subscription statuses, as TinyCRM statuses (the same rules as Stripe's). */
+export const PADDLE_STATUS: Record<string, Status | null> = {
+  trialing: 'trial',
+  active: 'paid',
+  past_due: 'paid',
+  paused: 'churned',
+  canceled: 'churned',
+}
+
+const SUBSCRIPTION_EVENTS = new Set(
+  'created updated activated canceled paused resumed past_due trialing imported'
+    .split(' ')
+    .map((s) => `subscription.${s}`),
+)
+
+function iso(value: unknown): string | null {
+  const s = str(value)
+  if (!s) return null
+  const d = new Date(s)
+  return Number.isNaN(d.getTime()) ? null : d.toISOString()
+}
+
+/** Paddle amounts are strings of minor units ("2900"). */
+function amount(value: unknown): number {
+  const n = Number(str(value) ?? NaN)
+  return Number.isFinite(n) ? n : 0
+}
+
+/** An item's price per period in the subscription's currency: the base price, or the override
+ *  in that currency (Paddle bills a country's override when one applies). */
+function unitPrice(price: Json, currency: string): number {
+  const base = obj(price.unit_price)
+  if (str(base?.currency_code)?.toUpperCase() === currency) return amount(base?.amount)
+  const overrides = Array.isArray(price.unit_price_overrides) ? price.unit_price_overrides : []
+  for (const o of overrides) {
+    const unit = obj(obj(o)?.unit_price)
+    if (str(unit?.currency_code)?.toUpperCase() === currency) return amount(unit?.amount)
+  }
+  return amount(base?.amount)
+}
+
+export function paddleSubscriptionPatch(sub: Json): SubscriptionPatch {
+  const status = str(sub.status) ?? 'unknown'
+  const currency = (str(sub.currency_code) ?? '').toUpperCase()
+  const subCycle = obj(sub.billing_cycle)
+  const items = Array.isArray(sub.items) ? sub.items : []
+  let mrr = 0
+  let top: { item: Json; monthly: number } | undefined
+  for (const raw of items) {
+    const item = obj(raw)
+    const price = obj(item?.price)
+    if (!item || !price || item.recurring === false || item.status === 'inactive') continue
+    const cycle = obj(price.billing_cycle) ?? subCycle
+    const interval = isInterval(cycle?.interval) ? cycle.interval : 'month'
+    const period = unitPrice(price, currency) * (num(item.quantity) ?? 1)
+    const monthly = perMonth(period, interval, num(cycle?.frequency) ?? 1)
+    mrr += monthly
+    if (!top || monthly > top.monthly) top = { item, monthly }
+  }
+  const plan = top
+    ? (str(obj(top.item.product)?.name) ??
+      str(obj(top.item.price)?.name) ??
+      str(obj(top.item.price)?.description) ??
+      idOf(top.item.price) ??
+      null)
+    : null
+  const trialItem = items.map(obj).find((i) => obj(i?.trial_dates))
+  const scheduled = obj(sub.scheduled_change)
+  return {
+    status: PADDLE_STATUS[status] ?? null,
+    billing_status: status,
+    plan,
+    mrr,
+    currency: currency || null,
+    digits: isoDigits(currency || 'USD'),
+    trial_ends:
+      status === 'trialing'
+        ? (iso(obj(trialItem?.trial_dates)?.ends_at) ?? iso(sub.next_billed_at))
+        : null,
+    cancel_at:
+      status === 'canceled'
+        ? iso(sub.canceled_at)
+        : scheduled?.action === 'cancel'
+          ? iso(scheduled.effective_at)
+          : null,
+    customer: idOf(sub.customer_id) ?? null,
+  }
+}
+
+/** A Paddle notification (the parsed webhook body) as a BillingEvent; null for ignored ones. */
+export function mapPaddleEvent(event: Json): BillingEvent | null {
+  const id = str(event.event_id)
+  const type = str(event.event_type)
+  const created = isoMicros(str(event.occurred_at) ?? '')
+  const data = obj(event.data)
+  if (!id || !type || !created || !data) return null
+  const base = { provider: 'paddle' as const, id, type, created }
+
+  if (SUBSCRIPTION_EVENTS.has(type)) {
+    const subId = idOf(data)
+    if (!subId) return null
+    const patch = paddleSubscriptionPatch(data)
+    return {
+      ...base,
+      order: orderKey(created, 2, id, patch.billing_status === 'canceled'),
+      customer: idOf(data.customer_id) ?? null,
+      email: null,
+      subscription: { id: subId, patch },
+    }
+  }
+
+  if (type === 'customer.created' || type === 'customer.updated') {
+    const email = normaliseEmail(data.email)
+    const customer = idOf(data)
+    if (!email || !customer) return null
+    return { ...base, order: orderKey(created, 1, id), customer, email }
+  }
+
+  if (type === 'transaction.completed') {
+    const customer = idOf(data.customer_id) ?? null
+    if (!customer) return null
+    const event: BillingEvent = { ...base, order: orderKey(created, 1, id), customer, email: null }
+    const totals = obj(obj(data.details)?.totals)
+    const paid = amount(totals?.grand_total ?? totals?.total) > 0
+    const subId = idOf(data.subscription_id)
+    if (subId && paid) {
+      // A $0 transaction (the one that starts a trial) proves no payment.
+      event.subscription = { id: subId, patch: { status: 'paid', billing_status: 'active' } }
+    } else if (!subId && paid) {
+      // A one-time purchase: paid for good, with no monthly amount.
+      const currency = (str(data.currency_code) ?? '').toUpperCase() || null
+      event.subscription = {
+        id: idOf(data) ?? id,
+        patch: {
+          status: 'paid',
+          billing_status: 'completed',
+          plan: null,
+          mrr: 0,
+          currency,
+          digits: isoDigits(currency ?? 'USD'),
+          trial_ends: null,
+          cancel_at: null,
+          customer,
+        },
+      }
+    }
+    return event
+  }
+
+  return null
+}

@@ -1,0 +1,229 @@
+// Stripe events → BillingEvent (pure). The table in README.md ("Billing: Stripe and Paddle") says
+// the same; the tests in ./stripe.test.ts hold both to it. Objects are read defensively: a webhook
+// endpoint may be on any API version, so fields moved by newer versions are read in both places.
+import type { Status } from '../db/schema.js'
+import {
+  type BillingEvent,
+  type Json,
+  type SubscriptionPatch,
+  idOf,
+  isoDate,
+  isoMicros,
+  normaliseEmail,
+  num,
+  obj,
+  orderKey,
+  str,
+} from './events.js'
+import { isInterval, perMonth, stripeDigits } from './money.js'
+
+/**
+ * Stripe's eight subscription statuses, as TinyCRM statuses. `null`: the subscription gives no
+ * status (the customer's status comes from their other subscriptions, or stays as it is).
+ */
+export const STRIPE_STATUS: Record<string, Status | null> = {
+  trialing: 'trial',
+  active: 'paid',
+  // Stripe is retrying the payment and the customer keeps access: still paid, and the
+  // billing_status param says past_due, so a filter finds them (p=billing_status:eq:past_due).
+  past_due: 'paid',
+  // Retries are exhausted and invoices stay open: no longer paying.
+  unpaid: 'churned',
+  canceled: 'churned',
+  // A trial that ended without a payment method, or a paused collection: not paying.
+  paused: 'churned',
+  // The first payment has not gone through yet (up to 23 hours): nothing to say yet.
+  incomplete: null,
+  // ...and then never did: they were never a customer, so not "churned" either.
+  incomplete_expired: null,
+}
+
+/** Statuses a Stripe subscription never leaves. */
+const ENDED = new Set(['canceled', 'incomplete_expired'])
+
+function invoiceSubscription(invoice: Json): string | undefined {
+  // Before API version 2025-03-31 an invoice named its subscription at the top level.
+  return (
+    idOf(invoice.subscription) ?? idOf(obj(obj(invoice.parent)?.subscription_details)?.subscription)
+  )
+}
+
+/** One price's amount for `quantity`, in minor units per billing period, or 0 when the event
+ *  cannot say (metered usage, tiers not included in the event). */
+function periodAmount(price: Json, quantity: number): number {
+  const recurring = obj(price.recurring)
+  if (recurring?.usage_type === 'metered') return 0
+  const unit = num(price.unit_amount) ?? Number(str(price.unit_amount_decimal) ?? 0)
+  return Number.isFinite(unit) ? unit * quantity : 0
+}
+
+/** A discount's coupon when the event carries it expanded (webhooks on API versions before
+ *  2025-03-31 carry `discount.coupon`; newer ones send discount ids, which say nothing). */
+function couponsOf(value: unknown, at: number): Json[] {
+  const list = Array.isArray(value) ? value : value ? [value] : []
+  return list.flatMap((d) => {
+    const discount = obj(d)
+    if (!discount) return []
+    const end = num(discount.end)
+    if (end !== undefined && end <= at) return []
+    const coupon = obj(discount.coupon) ?? obj(obj(discount.source)?.coupon)
+    return coupon ? [coupon] : []
+  })
+}
+
+function discounted(amount: number, coupons: Json[], currency: string): number {
+  for (const coupon of coupons) {
+    const percent = num(coupon.percent_off)
+    const off = num(coupon.amount_off)
+    if (percent !== undefined) amount *= 1 - percent / 100
+    else if (off !== undefined && str(coupon.currency)?.toLowerCase() === currency) amount -= off
+  }
+  return Math.max(0, amount)
+}
+
+function planName(price: Json): string | null {
+  return (
+    str(price.lookup_key) ??
+    str(price.nickname) ??
+    str(obj(price.product)?.name) ??
+    idOf(price) ??
+    null
+  )
+}
+
+/** Everything a subscription object says, as a patch of every field. */
+export function subscriptionPatch(sub: Json, at: number): SubscriptionPatch {
+  const status = str(sub.status) ?? 'unknown'
+  const currency = (str(sub.currency) ?? '').toLowerCase()
+  const items = Array.isArray(obj(sub.items)?.data) ? (obj(sub.items)!.data as unknown[]) : []
+  let mrr = 0
+  let top: { price: Json; monthly: number } | undefined
+  for (const raw of items) {
+    const item = obj(raw)
+    const price = obj(item?.price)
+    if (!item || !price) continue
+    const recurring = obj(price.recurring)
+    const interval = isInterval(recurring?.interval) ? recurring.interval : 'month'
+    const period = discounted(
+      periodAmount(price, num(item.quantity) ?? 1),
+      couponsOf(item.discounts, at),
+      currency,
+    )
+    const monthly = perMonth(period, interval, num(recurring?.interval_count) ?? 1)
+    mrr += monthly
+    if (!top || monthly > top.monthly) top = { price, monthly }
+  }
+  // Subscription-wide discounts apply to the whole bill; `discount` is the pre-2025 single one.
+  mrr = discounted(mrr, [...couponsOf(sub.discount, at), ...couponsOf(sub.discounts, at)], currency)
+
+  const firstItem = obj(items[0])
+  const periodEnd = num(sub.current_period_end) ?? num(firstItem?.current_period_end)
+  const ended = ENDED.has(status)
+  return {
+    status: STRIPE_STATUS[status] ?? null,
+    billing_status: status,
+    plan: top ? planName(top.price) : null,
+    mrr,
+    currency: currency ? currency.toUpperCase() : null,
+    digits: stripeDigits(currency),
+    trial_ends: status === 'trialing' ? isoDate(sub.trial_end) : null,
+    cancel_at: ended
+      ? isoDate(sub.ended_at ?? sub.canceled_at)
+      : (isoDate(sub.cancel_at) ?? (sub.cancel_at_period_end ? isoDate(periodEnd) : null)),
+    customer: idOf(sub.customer) ?? null,
+  }
+}
+
+/** A Stripe event (the parsed webhook body) as a BillingEvent; null for events TinyCRM ignores. */
+export function mapStripeEvent(event: Json): BillingEvent | null {
+  const id = str(event.id)
+  const type = str(event.type)
+  const createdSeconds = num(event.created)
+  const object = obj(obj(event.data)?.object)
+  if (!id || !type || createdSeconds === undefined || !object) return null
+  const created = isoMicros(createdSeconds)!
+  const base = { provider: 'stripe' as const, id, type, created }
+  const key = (rank: 1 | 2, ended = false) => orderKey(created, rank, id, ended)
+
+  if (type.startsWith('customer.subscription.')) {
+    const subId = idOf(object)
+    if (!subId) return null
+    const patch = subscriptionPatch(object, createdSeconds)
+    return {
+      ...base,
+      order: key(2, ENDED.has(patch.billing_status ?? '')),
+      customer: idOf(object.customer) ?? null,
+      email: normaliseEmail(obj(object.customer)?.email),
+      subscription: { id: subId, patch },
+    }
+  }
+
+  if (type === 'customer.created' || type === 'customer.updated') {
+    const email = normaliseEmail(object.email)
+    const customer = idOf(object)
+    if (!email || !customer) return null
+    return { ...base, order: key(1), customer, email }
+  }
+
+  if (
+    type === 'checkout.session.completed' ||
+    type === 'checkout.session.async_payment_succeeded'
+  ) {
+    const customer = idOf(object.customer) ?? null
+    const email = normaliseEmail(obj(object.customer_details)?.email ?? object.customer_email)
+    if (!customer && !email) return null
+    const event: BillingEvent = { ...base, order: key(1), customer, email }
+    const paid = object.payment_status === 'paid'
+    const total = num(object.amount_total) ?? 0
+    const discount = num(obj(object.total_details)?.amount_discount) ?? 0
+    const subId = idOf(object.subscription)
+    if (object.mode === 'subscription' && subId) {
+      // A checkout that charged nothing and discounted nothing started a trial ($0 trial
+      // checkouts report payment_status no_payment_required); one that charged is paid.
+      if (total === 0 && discount === 0) {
+        event.subscription = { id: subId, patch: { status: 'trial', billing_status: 'trialing' } }
+      } else if (paid || object.payment_status === 'no_payment_required') {
+        event.subscription = { id: subId, patch: { status: 'paid', billing_status: 'active' } }
+      }
+    } else if (object.mode === 'payment' && paid && total > 0) {
+      // A one-time purchase (a lifetime deal): paid for good, with no monthly amount.
+      const currency = (str(object.currency) ?? '').toUpperCase() || null
+      event.subscription = {
+        id: idOf(object) ?? id,
+        patch: {
+          status: 'paid',
+          billing_status: 'paid',
+          plan: null,
+          mrr: 0,
+          currency,
+          digits: stripeDigits(currency ?? 'usd'),
+          trial_ends: null,
+          cancel_at: null,
+          customer,
+        },
+      }
+    }
+    return event
+  }
+
+  if (type === 'invoice.paid' || type === 'invoice.payment_failed') {
+    const subId = invoiceSubscription(object)
+    const customer = idOf(object.customer) ?? null
+    const email = normaliseEmail(object.customer_email)
+    if (!customer && !email) return null
+    const event: BillingEvent = { ...base, order: key(1), customer, email }
+    if (subId && type === 'invoice.payment_failed') {
+      // A renewal that failed makes the subscription past_due; a failed first invoice leaves it
+      // incomplete, which gives no status.
+      if (object.billing_reason !== 'subscription_create') {
+        event.subscription = { id: subId, patch: { status: 'paid', billing_status: 'past_due' } }
+      }
+    } else if (subId && (num(object.amount_paid) ?? 0) > 0) {
+      // A $0 invoice (the one that opens a trial) proves no payment.
+      event.subscription = { id: subId, patch: { status: 'paid', billing_status: 'active' } }
+    }
+    return event
+  }
+
+  return null
+}
