@@ -1,0 +1,190 @@
+// Applying one verified billing event: ONE SQL statement, so it is atomic on every driver (Neon's
+// HTTP driver has no interactive transactions) and a failure anywhere writes nothing.
+//
+// 1. The event id is recorded per connection; a duplicate inserts nothing and everything below
+//    reads from that insert, so it changes nothing (exactly once).
+// 2. The billing customer's row merges what the event says about its subscription, field by field:
+//    each field keeps the value with the greatest order key (see orderKey() in ./events.ts), so
+//    events applied in any order end as if applied in order, and an older event changes nothing.
+//    The row remembers the email the customer was first seen with; without one, the customer is
+//    waiting and nothing else is written yet.
+// 3. The subscriptions of every billing customer linked to that email in the project are merged
+//    into one row per (project, email); its row lock makes concurrent events of one person (two
+//    subscriptions, or two Stripe customers of one email) apply one after the other, each seeing
+//    the other's result (Postgres re-reads a conflicting row before updating it).
+// 4. From that row, the relation's status (the best subscription's) and params (`mrr` the sum of
+//    the paying subscriptions') are written by the ingest statement itself (src/ingest/upsert.ts):
+//    the same customer and relation upsert as identify, as part of this statement.
+import { sql, type Kysely, type RawBuilder } from 'kysely'
+import type { BillingState, Database } from '../db/schema.js'
+import { runIngest } from '../ingest/upsert.js'
+import type { BillingEvent, Provider } from './events.js'
+
+/** A field map merged with another: per field, the value with the greater order key. Keys are
+ *  compared byte by byte (COLLATE "C"), as JavaScript compares them. */
+const mergeFields = (a: RawBuilder<unknown>, b: RawBuilder<unknown>) => sql`(
+  SELECT COALESCE(jsonb_object_agg(f.k, CASE
+      WHEN f.y IS NULL OR (f.x IS NOT NULL AND (f.x ->> 'at') COLLATE "C" >= (f.y ->> 'at') COLLATE "C")
+      THEN f.x ELSE f.y END), '{}'::jsonb)
+  FROM (SELECT ks.k, ${a} -> ks.k AS x, ${b} -> ks.k AS y
+        FROM (SELECT jsonb_object_keys(${a}) UNION SELECT jsonb_object_keys(${b})) AS ks(k)) AS f)`
+
+/** Two subscription maps merged, subscription by subscription, field by field. */
+const mergeSubscriptions = (a: RawBuilder<unknown>, b: RawBuilder<unknown>) => sql`(
+  SELECT COALESCE(jsonb_object_agg(s.id, ${mergeFields(
+    sql`COALESCE(${a} -> s.id, '{}'::jsonb)`,
+    sql`COALESCE(${b} -> s.id, '{}'::jsonb)`,
+  )}), '{}'::jsonb)
+  FROM (SELECT jsonb_object_keys(${a}) UNION SELECT jsonb_object_keys(${b})) AS s(id))`
+
+/** The event's patch as state: every field it sets, stamped with the event's order key. */
+export function stateOf(event: BillingEvent): BillingState {
+  if (!event.subscription) return {}
+  const fields: BillingState[string] = {}
+  for (const [field, v] of Object.entries(event.subscription.patch)) {
+    if (v !== undefined) fields[field] = { v, at: event.order }
+  }
+  return { [event.subscription.id]: fields }
+}
+
+/** A billing customer with no id (a guest checkout) is known by its email alone. */
+export const billingCustomerKey = (event: BillingEvent) =>
+  event.customer ?? `email:${event.email ?? ''}`
+
+export interface Connection {
+  id: string
+  project_id: number
+  provider: Provider
+}
+
+export interface ApplyOutcome {
+  /** False when the connection was deleted meanwhile: nothing was written. */
+  connected: boolean
+  /** The event id was seen before on this connection: nothing was written. */
+  duplicate: boolean
+  /** No email is known for its billing customer yet: kept, applied when one arrives. */
+  waiting: boolean
+  /** The TinyCRM customer the relation was written for, when it was. */
+  customerId: number | null
+}
+
+/** The relation write of billing: status and params from the merged subscriptions of one
+ *  (project, email), stamped with the event's time and its provider as the source. */
+function billingRelationRow(event: BillingEvent) {
+  return sql`
+b_subs AS (
+  SELECT s.key AS id, s.value AS state,
+    s.value -> 'status' ->> 'v' AS status,
+    CASE s.value -> 'status' ->> 'v'
+      WHEN 'paid' THEN 3 WHEN 'trial' THEN 2 WHEN 'churned' THEN 1 ELSE 0 END AS rank,
+    (s.value -> 'mrr' ->> 'v')::numeric AS mrr,
+    s.value -> 'currency' ->> 'v' AS currency,
+    COALESCE((s.value -> 'digits' ->> 'v')::int, 2) AS digits,
+    s.value -> 'status' ->> 'at' AS status_at
+  FROM b_relation r, jsonb_each(r.subscriptions) AS s
+),
+-- The subscription that speaks for the customer: the best status (paid, trial, churned), then the
+-- largest amount, then the latest change.
+b_primary AS (
+  SELECT * FROM b_subs
+  ORDER BY rank DESC, mrr DESC NULLS LAST, status_at COLLATE "C" DESC NULLS LAST, id COLLATE "C"
+  LIMIT 1
+),
+b_row AS (
+  SELECT r.email,
+    CASE WHEN p.rank > 0 THEN p.status END AS status,
+    CASE WHEN p.id IS NULL
+      THEN jsonb_build_object('billing_customer_id', ${event.customer}::text)
+      ELSE jsonb_build_object(
+        'billing_status', p.state -> 'billing_status' -> 'v',
+        'plan', p.state -> 'plan' -> 'v',
+        -- Paying subscriptions in the primary's currency, summed, then rounded once.
+        'mrr', to_jsonb((
+          SELECT round(COALESCE(round(sum(s.mrr)), 0) / power(10::numeric, p.digits), p.digits)
+          FROM b_subs s
+          WHERE s.status = 'paid' AND s.currency IS NOT DISTINCT FROM p.currency)),
+        'currency', p.state -> 'currency' -> 'v',
+        'trial_ends', p.state -> 'trial_ends' -> 'v',
+        'cancel_at', p.state -> 'cancel_at' -> 'v',
+        'billing_customer_id',
+          COALESCE(p.state -> 'customer' -> 'v', to_jsonb(${event.customer}::text)))
+    END AS patch
+  FROM b_relation r LEFT JOIN b_primary p ON true
+)`
+}
+
+export async function applyBillingEvent(
+  db: Kysely<Database>,
+  connection: Connection,
+  event: BillingEvent,
+): Promise<ApplyOutcome> {
+  const state = JSON.stringify(stateOf(event))
+  const before = sql`
+b_conn AS (
+  SELECT id, project_id FROM billing_connections WHERE id = ${connection.id}
+),
+b_event AS (
+  INSERT INTO billing_events
+    (connection_id, event_id, project_id, provider, billing_customer_id, type, occurred_at)
+  SELECT c.id, ${event.id}, c.project_id, ${event.provider}, ${billingCustomerKey(event)},
+    ${event.type}, ${event.created}::timestamptz
+  FROM b_conn c
+  ON CONFLICT (connection_id, event_id) DO NOTHING
+  RETURNING project_id
+),
+b_customer AS (
+  INSERT INTO billing_customers AS b (project_id, provider, billing_customer_id, email, subscriptions)
+  SELECT e.project_id, ${event.provider}, ${billingCustomerKey(event)}, ${event.email}::text,
+    ${state}::jsonb
+  FROM b_event e
+  ON CONFLICT (project_id, provider, billing_customer_id) DO UPDATE SET
+    -- The first email stays: a later one (an email change) follows the same customer.
+    email = COALESCE(b.email, EXCLUDED.email),
+    subscriptions = ${mergeSubscriptions(sql`b.subscriptions`, sql`EXCLUDED.subscriptions`)},
+    updated_at = now()
+  RETURNING b.project_id, b.email, b.subscriptions
+),
+-- Writes to an email absorbed by a merge go to the surviving customer, as identify's do.
+b_linked AS (
+  SELECT c.project_id, COALESCE(survivor.email, c.email) AS email, c.subscriptions
+  FROM b_customer c
+  JOIN projects p ON p.id = c.project_id
+  LEFT JOIN customer_aliases a ON a.account_id = p.account_id AND a.email = c.email
+  LEFT JOIN customers survivor ON survivor.id = a.customer_id
+  WHERE c.email IS NOT NULL
+),
+b_relation AS (
+  INSERT INTO billing_relations AS r (project_id, email, subscriptions)
+  SELECT project_id, email, subscriptions FROM b_linked
+  ON CONFLICT (project_id, email) DO UPDATE SET
+    subscriptions = ${mergeSubscriptions(sql`r.subscriptions`, sql`EXCLUDED.subscriptions`)},
+    updated_at = now()
+  RETURNING r.email, r.subscriptions
+),
+${billingRelationRow(event)}`
+
+  const result = await runIngest<{ connected: number; recorded: number; waiting: number }>(
+    db,
+    { projectId: connection.project_id },
+    {
+      before,
+      // source and at: who wrote and when, for the newest-wins rule and the history to key on.
+      sent: sql`SELECT 0 AS i, b.email, NULL::text AS name, b.status, b.patch,
+        ${event.created}::timestamptz AS first_ts, ${event.created}::timestamptz AS last_ts,
+        false AS ping, ${event.provider}::text AS source, ${event.created}::timestamptz AS at
+        FROM b_row b`,
+      pings: false,
+      activity: false,
+      report: sql`(SELECT count(*)::int FROM b_conn) AS connected,
+        (SELECT count(*)::int FROM b_event) AS recorded,
+        (SELECT count(*)::int FROM b_customer WHERE email IS NULL) AS waiting`,
+    },
+  )
+  const recorded = result.recorded > 0
+  return {
+    connected: result.connected > 0,
+    duplicate: result.connected > 0 && !recorded,
+    waiting: recorded && result.waiting > 0,
+    customerId: result.identified[0]?.id ?? null,
+  }
+}

@@ -1,0 +1,158 @@
+// Billing over HTTP: the public webhook route the providers post to, and the account API that
+// connects, lists and disconnects them (`Authorization: Bearer tcrm_acct_…`).
+//
+// POST /v1/billing/webhooks/:id — no session, no CSRF, no key: the connection id in the URL picks
+// the signing secret, and the signature is the proof. The raw body is verified before it is
+// parsed. Answers: 404 unknown connection; 400 bad or stale signature, or not JSON (nothing
+// written: the provider shows the reason); 200 applied, ignored, waiting or a duplicate (so the
+// provider stops retrying); 503 when the database is unavailable (so it retries).
+import { Hono, type Context } from 'hono'
+import { z } from 'zod'
+import type { HonoEnv } from '../env.js'
+import { ApiError } from '../lib/errors.js'
+import { publicBaseUrl } from '../lib/public-url.js'
+import { findProject } from '../accounts/store.js'
+import { accountToken, type AccountApiEnv } from '../account-api/routes.js'
+import { maxBody } from '../ingest/routes.js'
+import { applyBillingEvent } from './apply.js'
+import {
+  countWaitingEvents,
+  createConnection,
+  deleteConnection,
+  findConnection,
+  listConnections,
+  webhookPath,
+} from './connections.js'
+import { PROVIDERS, type BillingEvent, type Json, type Provider } from './events.js'
+import { mapPaddleEvent } from './paddle.js'
+import { mapStripeEvent } from './stripe.js'
+import { SIGNATURE_HEADER, verifySignature } from './verify.js'
+
+/** Stripe's largest events (an invoice with many lines) stay well under this. */
+export const WEBHOOK_BODY_LIMIT = 1024 * 1024
+
+const MAPPERS: Record<Provider, (event: Json) => BillingEvent | null> = {
+  stripe: mapStripeEvent,
+  paddle: mapPaddleEvent,
+}
+
+const noConnection = () =>
+  new ApiError('not_found', 'No billing connection with this id: it was deleted, or never existed')
+
+/** The webhook: verify, map, apply once. */
+export function billingWebhookRoutes() {
+  const app = new Hono<HonoEnv>()
+  app.post('/billing/webhooks/:id', maxBody(WEBHOOK_BODY_LIMIT), async function billingWebhook(c) {
+    const connection = await findConnection(c.var.db, c.req.param('id'))
+    if (!connection) throw noConnection()
+    const body = new Uint8Array(await c.req.arrayBuffer())
+    const header = SIGNATURE_HEADER[connection.provider]
+    const verdict = await verifySignature(
+      connection.provider,
+      body,
+      c.req.header(header),
+      connection.signing_secret,
+    )
+    if (!verdict.ok) {
+      throw new ApiError('validation_failed', `Signature refused: ${verdict.reason}`, [
+        { path: header, message: verdict.reason },
+      ])
+    }
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(new TextDecoder().decode(body))
+    } catch {
+      throw new ApiError('invalid_json', 'The signed body is not JSON')
+    }
+    const event =
+      typeof parsed === 'object' && parsed !== null
+        ? MAPPERS[connection.provider](parsed as Json)
+        : null
+    if (!event) return c.json({ received: true, ignored: true })
+    const outcome = await applyBillingEvent(c.var.db, connection, event)
+    if (!outcome.connected) throw noConnection()
+    return c.json({
+      received: true,
+      duplicate: outcome.duplicate,
+      waiting: outcome.waiting,
+      customerId: outcome.customerId,
+    })
+  })
+  return app
+}
+
+type Ctx = Context<AccountApiEnv>
+
+const connectBody = z.strictObject({
+  provider: z.enum(PROVIDERS, { error: `provider must be one of ${PROVIDERS.join(', ')}` }),
+  signingSecret: z.string({ error: 'signingSecret is required and must be a string' }),
+})
+
+async function projectOf(c: Ctx) {
+  const project = await findProject(c.var.db, c.var.accountId, c.req.param('project') ?? '')
+  if (!project) throw new ApiError('not_found', 'No such project in this account')
+  return project
+}
+
+export const webhookUrl = <E extends HonoEnv>(c: Context<E>, id: string) =>
+  publicBaseUrl(c) + webhookPath(id)
+
+/** The account API's billing routes, under /v1/projects/{id or slug}/billing. */
+export function billingApiRoutes() {
+  const app = new Hono<AccountApiEnv>()
+
+  app.post('/projects/:project/billing', accountToken, async function connectBillingApi(c) {
+    let raw: unknown
+    try {
+      raw = await c.req.json()
+    } catch {
+      throw new ApiError('invalid_json', 'The body must be JSON: {"provider","signingSecret"}')
+    }
+    const body = connectBody.safeParse(raw)
+    if (!body.success) {
+      const issue = body.error.issues[0]!
+      const path = issue.path.join('.') || '(body)'
+      const message =
+        issue.code === 'unrecognized_keys'
+          ? `unknown field(s): ${issue.keys.join(', ')}`
+          : issue.message
+      throw new ApiError('validation_failed', `${path}: ${message}`, [{ path, message }])
+    }
+    const project = await projectOf(c)
+    const created = await createConnection(c.var.db, {
+      accountId: c.var.accountId,
+      projectId: project.id,
+      provider: body.data.provider,
+      signingSecret: body.data.signingSecret,
+    })
+    if (!created) throw new ApiError('not_found', 'No such project in this account')
+    return c.json({ ...created, url: webhookUrl(c, created.id) }, 201)
+  })
+
+  app.get('/projects/:project/billing', accountToken, async function listBillingApi(c) {
+    const project = await projectOf(c)
+    const [connections, waitingEvents] = await Promise.all([
+      listConnections(c.var.db, c.var.accountId, project.id),
+      countWaitingEvents(c.var.db, c.var.accountId, project.id),
+    ])
+    return c.json({
+      connections: connections.map((k) => ({ ...k, url: webhookUrl(c, k.id) })),
+      waitingEvents,
+    })
+  })
+
+  app.delete(
+    '/projects/:project/billing/:connection',
+    accountToken,
+    async function disconnectBillingApi(c) {
+      const project = await projectOf(c)
+      const id = c.req.param('connection')
+      if (!(await deleteConnection(c.var.db, c.var.accountId, project.id, id))) {
+        throw new ApiError('not_found', 'No such billing connection in this project')
+      }
+      return c.json({ ok: true, id })
+    },
+  )
+
+  return app
+}

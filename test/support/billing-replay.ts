@@ -1,0 +1,167 @@
+// Delivering webhook events the way providers do: shuffled, each 1–3 times, signed at the moment
+// of sending, with some first attempts failing (503) and retried until they get a 2xx. Plus the
+// real app served over HTTP with a fault injector in front: a request marked by the test either
+// finds the database failing at its write (nothing applied), or is applied and its answer lost.
+import { AsyncLocalStorage } from 'node:async_hooks'
+import { createHmac } from 'node:crypto'
+import type { AddressInfo } from 'node:net'
+import { serve } from '@hono/node-server'
+import type { Kysely, KyselyPlugin } from 'kysely'
+import Stripe from 'stripe'
+import { createApp } from '../../src/app.js'
+import type { Database } from '../../src/db/schema.js'
+
+export interface Delivery {
+  /** The connection's webhook path. */
+  path: string
+  provider: 'stripe' | 'paddle'
+  secret: string
+  body: string
+}
+
+export type Fault = 'db' | 'lost'
+
+const stripe = new Stripe('sk_test_not_used')
+
+/** The signature header a provider sends with `body`, made now. */
+export function signatureHeaders(
+  d: Delivery,
+  now = Math.floor(Date.now() / 1000),
+): Record<string, string> {
+  if (d.provider === 'stripe') {
+    const header = stripe.webhooks.generateTestHeaderString({
+      payload: d.body,
+      secret: d.secret,
+      timestamp: now,
+    })
+    return { 'Stripe-Signature': header }
+  }
+  // Paddle's documented scheme: ts=<unix>;h1=HMAC-SHA256(secret, `${ts}:${body}`).
+  const h1 = createHmac('sha256', d.secret).update(`${now}:${d.body}`).digest('hex')
+  return { 'Paddle-Signature': `ts=${now};h1=${h1}` }
+}
+
+/** A small seeded PRNG (mulberry32), so a failing order can be replayed with its seed. */
+export function random(seed: number) {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+export function shuffle<T>(items: T[], rnd: () => number): T[] {
+  const out = [...items]
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(rnd() * (i + 1))
+    ;[out[i], out[j]] = [out[j]!, out[i]!]
+  }
+  return out
+}
+
+export interface ReplayStats {
+  requests: number
+  duplicates: number
+  faults: Record<Fault, number>
+  statuses: Record<number, number>
+}
+
+/**
+ * Posts every delivery 1–3 times in a shuffled order, `concurrency` at a time. A share of first
+ * attempts carries a fault; any 503 is retried later, as a provider does, until the answer is 2xx.
+ * Throws on any other status.
+ */
+export async function replay(
+  send: (d: Delivery, fault: Fault | undefined) => Promise<{ status: number; body: any }>,
+  deliveries: Delivery[],
+  opts: { seed: number; concurrency: number; faultShare: number },
+): Promise<ReplayStats> {
+  const rnd = random(opts.seed)
+  const queue: { d: Delivery; fault?: Fault }[] = []
+  for (const d of deliveries) {
+    const copies = 1 + Math.floor(rnd() * 3)
+    for (let k = 0; k < copies; k++) queue.push({ d })
+  }
+  const stats: ReplayStats = {
+    requests: 0,
+    duplicates: 0,
+    faults: { db: 0, lost: 0 },
+    statuses: {},
+  }
+  const pending = shuffle(queue, rnd)
+  for (const item of pending) {
+    if (rnd() < opts.faultShare) item.fault = rnd() < 0.5 ? 'db' : 'lost'
+  }
+  const worker = async () => {
+    for (let item = pending.shift(); item; item = pending.shift()) {
+      const res = await send(item.d, item.fault)
+      stats.requests++
+      stats.statuses[res.status] = (stats.statuses[res.status] ?? 0) + 1
+      if (item.fault) stats.faults[item.fault]++
+      if (res.status === 503) {
+        // Retried later, without a fault this time.
+        pending.splice(Math.floor(rnd() * (pending.length + 1)), 0, { d: item.d })
+        continue
+      }
+      if (res.status !== 200) {
+        throw new Error(
+          `${res.status} for ${item.d.body.slice(0, 120)}: ${JSON.stringify(res.body)}`,
+        )
+      }
+      if (res.body.duplicate) stats.duplicates++
+    }
+  }
+  await Promise.all(Array.from({ length: opts.concurrency }, worker))
+  return stats
+}
+
+/** The real app over HTTP, with the fault injector in front (see the top of this file). */
+export async function startFaultyServer(db: Kysely<Database>) {
+  const failing = new AsyncLocalStorage<{ queries: number }>()
+  // The request's second statement (its write; the first looks the connection up) fails as a
+  // dropped connection does, so the app answers 503 exactly as it would in an outage.
+  const plugin: KyselyPlugin = {
+    transformQuery(args) {
+      const store = failing.getStore()
+      if (store && ++store.queries === 2) {
+        throw Object.assign(new Error('injected: connection lost'), { code: '08006' })
+      }
+      return args.node
+    },
+    transformResult: async (args) => args.result,
+  }
+  const app = createApp({ db: db.withPlugin(plugin) })
+  const server = serve({
+    port: 0,
+    hostname: '127.0.0.1',
+    fetch: async (req: Request) => {
+      const fault = req.headers.get('x-test-fault')
+      if (fault === 'db') return failing.run({ queries: 0 }, () => app.fetch(req))
+      if (fault === 'lost') {
+        await (await app.fetch(req)).text()
+        return new Response('{"lost":true}', { status: 503 })
+      }
+      return app.fetch(req)
+    },
+  })
+  await new Promise((resolve) => server.once('listening', resolve))
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  const send = async (d: Delivery, fault?: Fault) => {
+    const headers: Record<string, string> = {
+      'Content-Type': 'application/json',
+      ...signatureHeaders(d),
+    }
+    if (fault) headers['x-test-fault'] = fault
+    const res = await fetch(url + d.path, { method: 'POST', headers, body: d.body })
+    const text = await res.text()
+    return { status: res.status, body: text ? JSON.parse(text) : null }
+  }
+  return {
+    url,
+    send,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  }
+}
