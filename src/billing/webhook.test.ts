@@ -1,0 +1,399 @@
+// The webhook route, one behaviour at a time: who gets a 404 or a 400 (and that nothing is
+// written then), duplicates, events waiting for an email, an email change, order, what a billing
+// write leaves alone, several subscriptions and providers for one person, and the statement count.
+import { createHmac } from 'node:crypto'
+import Stripe from 'stripe'
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { createApp } from '../app.js'
+import { openTestDb, type TestDb } from '../testing/db.js'
+import { postJson, seedAccount } from '../testing/fixtures.js'
+import { createConnection, deleteConnection, webhookPath } from './connections.js'
+import { WEBHOOK_BODY_LIMIT } from './routes.js'
+
+const stripe = new Stripe('sk_test_not_used')
+const SECRET = 'whsec_webhook_test_0123456789abcdef'
+const PADDLE_SECRET = 'pdl_ntfset_01webhooktest_abcdefghijklmnop'
+const T = 1_790_000_000
+
+let t: TestDb
+let app: ReturnType<typeof createApp>
+let seeded: Awaited<ReturnType<typeof seedAccount>>
+let path: string
+let paddlePath: string
+
+beforeAll(async () => {
+  t = await openTestDb()
+  app = createApp({ db: t.db })
+})
+afterAll(() => t.close())
+beforeEach(async () => {
+  seeded = await seedAccount(t.db)
+  const project = seeded.projects[0]!.project
+  const stripeConnection = await createConnection(t.db, {
+    accountId: seeded.accountId,
+    projectId: project.id,
+    provider: 'stripe',
+    signingSecret: SECRET,
+  })
+  const paddleConnection = await createConnection(t.db, {
+    accountId: seeded.accountId,
+    projectId: project.id,
+    provider: 'paddle',
+    signingSecret: PADDLE_SECRET,
+  })
+  path = webhookPath(stripeConnection!.id)
+  paddlePath = webhookPath(paddleConnection!.id)
+})
+
+let n = 0
+function event(type: string, object: Record<string, unknown>, created = T) {
+  return { id: `evt_${++n}_${Date.now()}`, object: 'event', created, type, data: { object } }
+}
+
+function subscription(over: Record<string, unknown> = {}) {
+  return {
+    id: 'sub_1',
+    object: 'subscription',
+    customer: 'cus_1',
+    currency: 'usd',
+    status: 'active',
+    cancel_at_period_end: false,
+    items: {
+      data: [
+        {
+          quantity: 1,
+          price: {
+            id: 'price_1',
+            lookup_key: 'pro',
+            unit_amount: 2900,
+            recurring: { interval: 'month', interval_count: 1 },
+          },
+        },
+      ],
+    },
+    ...over,
+  }
+}
+
+async function post(body: unknown, opts: { header?: string | null; to?: string } = {}) {
+  const payload = typeof body === 'string' ? body : JSON.stringify(body)
+  const headers: Record<string, string> = { 'Content-Type': 'application/json' }
+  const header =
+    opts.header === undefined
+      ? stripe.webhooks.generateTestHeaderString({ payload, secret: SECRET })
+      : opts.header
+  if (header !== null) headers['Stripe-Signature'] = header
+  const res = await app.request(opts.to ?? path, { method: 'POST', headers, body: payload })
+  return { status: res.status, body: (await res.json()) as any }
+}
+
+async function postPaddle(body: unknown) {
+  const payload = JSON.stringify(body)
+  const ts = Math.floor(Date.now() / 1000)
+  const h1 = createHmac('sha256', PADDLE_SECRET).update(`${ts}:${payload}`).digest('hex')
+  const res = await app.request(paddlePath, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'Paddle-Signature': `ts=${ts};h1=${h1}` },
+    body: payload,
+  })
+  return { status: res.status, body: (await res.json()) as any }
+}
+
+async function relation(email: string, project = 0) {
+  return t.db
+    .selectFrom('customer_projects as r')
+    .innerJoin('customers as c', 'c.id', 'r.customer_id')
+    .select(['c.id', 'r.status', 'r.params', 'r.last_activity_at', 'r.first_seen_at'])
+    .where('c.account_id', '=', seeded.accountId)
+    .where('c.email', '=', email)
+    .where('r.project_id', '=', seeded.projects[project]!.project.id)
+    .executeTakeFirst()
+}
+
+async function rowCounts() {
+  const count = async (table: 'billing_events' | 'billing_customers' | 'customer_projects') =>
+    Number(
+      (
+        await t.db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    )
+  return {
+    events: await count('billing_events'),
+    customers: await count('billing_customers'),
+    relations: await count('customer_projects'),
+  }
+}
+
+describe('who gets in', () => {
+  it('answers 404 for an unknown or malformed connection id, and writes nothing', async () => {
+    const before = await rowCounts()
+    const body = event('customer.created', { id: 'cus_1', email: 'a@example.com' })
+    expect((await post(body, { to: '/v1/billing/webhooks/bill_' + 'x'.repeat(24) })).status).toBe(
+      404,
+    )
+    const res = await post(body, { to: '/v1/billing/webhooks/nope' })
+    expect(res).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } })
+    expect(await rowCounts()).toEqual(before)
+  })
+
+  it('answers 400 naming the header and the reason for a bad, missing or stale signature', async () => {
+    const before = await rowCounts()
+    const body = event('customer.created', { id: 'cus_1', email: 'a@example.com' })
+    const bad = await post(body, {
+      header: `t=${Math.floor(Date.now() / 1000)},v1=${'0'.repeat(64)}`,
+    })
+    expect(bad.status).toBe(400)
+    expect(bad.body.error).toMatchObject({
+      code: 'validation_failed',
+      details: [{ path: 'Stripe-Signature', message: expect.stringMatching(/no v1 signature/) }],
+    })
+    expect((await post(body, { header: null })).body.error.message).toMatch(/header is missing/)
+    const payload = JSON.stringify(body)
+    const stale = stripe.webhooks.generateTestHeaderString({
+      payload,
+      secret: SECRET,
+      timestamp: Math.floor(Date.now() / 1000) - 301,
+    })
+    expect((await post(payload, { header: stale })).status).toBe(400)
+    // A Paddle signature on the Stripe connection is not a Stripe signature.
+    expect((await post(body, { header: 'ts=1;h1=abc' })).status).toBe(400)
+    expect(await rowCounts()).toEqual(before)
+  })
+
+  it('answers 400 for a signed body that is not JSON, and 200 for events it does not use', async () => {
+    expect((await post('not json')).body.error.code).toBe('invalid_json')
+    const before = await rowCounts()
+    const res = await post(event('charge.refunded', { id: 'ch_1' }))
+    expect(res).toEqual({ status: 200, body: { received: true, ignored: true } })
+    expect(await rowCounts()).toEqual(before)
+  })
+
+  it('refuses a body over the limit with 413', async () => {
+    const big = JSON.stringify({ pad: 'x'.repeat(WEBHOOK_BODY_LIMIT) })
+    const res = await post(big)
+    expect(res.status).toBe(413)
+  })
+
+  it('answers 404 once the connection is deleted', async () => {
+    const id = path.split('/').pop()!
+    expect(await deleteConnection(t.db, seeded.accountId, seeded.projects[0]!.project.id, id)).toBe(
+      true,
+    )
+    const res = await post(event('customer.created', { id: 'cus_1', email: 'a@example.com' }))
+    expect(res.status).toBe(404)
+  })
+})
+
+describe('applying events', () => {
+  it('applies an event once: a duplicate answers 200 and changes nothing', async () => {
+    const created = event('customer.created', { id: 'cus_1', email: 'alex@example.com' })
+    const sub = event('customer.subscription.created', subscription(), T + 1)
+    expect((await post(created)).body).toMatchObject({ received: true, duplicate: false })
+    const first = await post(sub)
+    expect(first.body).toMatchObject({ duplicate: false, waiting: false })
+    const before = await rowCounts()
+    const again = await post(sub)
+    expect(again).toMatchObject({ status: 200, body: { received: true, duplicate: true } })
+    expect(await rowCounts()).toEqual(before)
+    expect(await relation('alex@example.com')).toMatchObject({
+      status: 'paid',
+      params: {
+        billing_status: 'active',
+        plan: 'pro',
+        mrr: 29,
+        currency: 'USD',
+        billing_customer_id: 'cus_1',
+      },
+    })
+  })
+
+  it('keeps events without an email waiting, and applies them when the email arrives', async () => {
+    const trial = subscription({ status: 'trialing', trial_end: T + 14 * 86_400 })
+    const a = await post(event('customer.subscription.created', trial, T + 1))
+    const b = await post(
+      event('customer.subscription.updated', { ...trial, status: 'active' }, T + 9),
+    )
+    expect(a.body).toMatchObject({ waiting: true, customerId: null })
+    expect(b.body).toMatchObject({ waiting: true })
+    expect(await relation('late@example.com')).toBeUndefined()
+    // The email arrives with an event older than both: the newer state still wins.
+    const c = await post(event('customer.created', { id: 'cus_1', email: 'late@example.com' }, T))
+    expect(c.body).toMatchObject({ waiting: false, customerId: expect.any(Number) })
+    expect(await relation('late@example.com')).toMatchObject({
+      status: 'paid',
+      params: { billing_status: 'active', mrr: 29 },
+    })
+    const waiting = await t.db
+      .selectFrom('billing_customers')
+      .select('email')
+      .where('billing_customer_id', '=', 'cus_1')
+      .where('project_id', '=', seeded.projects[0]!.project.id)
+      .executeTakeFirstOrThrow()
+    expect(waiting.email).toBe('late@example.com')
+  })
+
+  it('an email change follows the same customer', async () => {
+    await post(event('customer.created', { id: 'cus_1', email: 'old@example.com' }, T))
+    await post(event('customer.subscription.created', subscription(), T + 1))
+    const original = await relation('old@example.com')
+    await post(event('customer.updated', { id: 'cus_1', email: 'new@example.com' }, T + 100))
+    const invoice = {
+      id: 'in_1',
+      customer: 'cus_1',
+      customer_email: 'new@example.com',
+      amount_paid: 2900,
+      parent: { subscription_details: { subscription: 'sub_1' } },
+    }
+    const res = await post(event('invoice.paid', invoice, T + 200))
+    expect(res.body.customerId).toBe(original!.id)
+    expect(await relation('new@example.com')).toBeUndefined()
+    const customers = await t.db
+      .selectFrom('customers')
+      .select('email')
+      .where('account_id', '=', seeded.accountId)
+      .execute()
+    expect(customers.map((c) => c.email)).toEqual(['old@example.com'])
+  })
+
+  it('an older event changes nothing; an ended subscription stays ended', async () => {
+    await post(event('customer.created', { id: 'cus_1', email: 'o@example.com' }, T))
+    await post(event('customer.subscription.updated', subscription({ quantity: 1 }), T + 50))
+    const older = subscription({ status: 'trialing', trial_end: T + 1000 })
+    await post(event('customer.subscription.created', older, T + 10))
+    expect((await relation('o@example.com'))!.status).toBe('paid')
+
+    await post(event('customer.subscription.deleted', subscription({ status: 'canceled' }), T + 60))
+    const finalInvoice = {
+      id: 'in_9',
+      customer: 'cus_1',
+      customer_email: 'o@example.com',
+      amount_paid: 500,
+      parent: { subscription_details: { subscription: 'sub_1' } },
+    }
+    await post(event('invoice.paid', finalInvoice, T + 61))
+    expect(await relation('o@example.com')).toMatchObject({
+      status: 'churned',
+      params: { billing_status: 'canceled', mrr: 0 },
+    })
+  })
+
+  it("leaves the product's own params and the last activity alone", async () => {
+    const identified = await postJson(app, '/v1/identify', seeded.projects[0]!.key, {
+      email: 'sdk@example.com',
+      status: 'free',
+      params: { source: 'producthunt', plan: 'old-plan' },
+      timestamp: '2026-11-01T00:00:00Z',
+    })
+    expect(identified.status).toBe(200)
+    const before = await relation('sdk@example.com')
+    await post(event('customer.created', { id: 'cus_1', email: 'sdk@example.com' }, T + 5_000_000))
+    await post(event('customer.subscription.created', subscription(), T + 5_000_001))
+    const after = await relation('sdk@example.com')
+    expect(after).toMatchObject({
+      status: 'paid',
+      params: { source: 'producthunt', plan: 'pro', mrr: 29 },
+    })
+    expect(after!.last_activity_at).toEqual(before!.last_activity_at)
+    // A relation created by billing is first seen when the event happened.
+    await post(event('customer.created', { id: 'cus_2', email: 'new@example.com' }, T))
+    expect((await relation('new@example.com'))!.first_seen_at).toEqual(new Date(T * 1000))
+  })
+
+  it('one person, several subscriptions and both providers: the best status wins, mrr is their sum', async () => {
+    await post(event('customer.created', { id: 'cus_1', email: 'both@example.com' }, T))
+    await post(event('customer.subscription.created', subscription(), T + 1))
+    const addon = subscription({
+      id: 'sub_2',
+      status: 'trialing',
+      items: {
+        data: [
+          { quantity: 2, price: { id: 'p2', unit_amount: 500, recurring: { interval: 'month' } } },
+        ],
+      },
+    })
+    await post(event('customer.subscription.created', addon, T + 2))
+    // A second Stripe customer with the same email (Checkout made another one): canceled.
+    await post(event('customer.created', { id: 'cus_2', email: 'both@example.com' }, T + 3))
+    await post(
+      event(
+        'customer.subscription.deleted',
+        subscription({ id: 'sub_3', customer: 'cus_2', status: 'canceled' }),
+        T + 4,
+      ),
+    )
+    // And Paddle: a yearly subscription of the same person.
+    const occurred = new Date((T + 5) * 1000).toISOString()
+    await postPaddle({
+      event_id: 'evt_p1',
+      event_type: 'customer.created',
+      occurred_at: occurred,
+      data: { id: 'ctm_1', email: 'both@example.com' },
+    })
+    await postPaddle({
+      event_id: 'evt_p2',
+      event_type: 'subscription.activated',
+      occurred_at: occurred,
+      data: {
+        id: 'sub_p1',
+        status: 'active',
+        customer_id: 'ctm_1',
+        currency_code: 'USD',
+        billing_cycle: { interval: 'year', frequency: 1 },
+        items: [
+          {
+            status: 'active',
+            quantity: 1,
+            recurring: true,
+            price: { id: 'pri_1', unit_price: { amount: '12000', currency_code: 'USD' } },
+            product: { name: 'Yearly' },
+          },
+        ],
+      },
+    })
+    expect(await relation('both@example.com')).toMatchObject({
+      status: 'paid',
+      // $29 (Stripe) + $120/12 (Paddle); the trial and the canceled one add nothing.
+      params: { mrr: 39, plan: 'pro', billing_status: 'active', billing_customer_id: 'cus_1' },
+    })
+  })
+
+  it('a webhook is two statements: the connection lookup, then one write', async () => {
+    await post(event('customer.created', { id: 'cus_1', email: 's@example.com' }))
+    t.statements.length = 0
+    await post(event('customer.subscription.created', subscription(), T + 1))
+    expect(t.statements).toHaveLength(2)
+    expect(t.statements[0]).toMatch(/from "billing_connections"/)
+    expect(t.statements[1]).toMatch(/INSERT INTO billing_events/)
+  })
+
+  it('never logs the signing secret, whatever goes wrong', async () => {
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {})
+    const broken = createApp({
+      db: t.db.withPlugin({
+        transformQuery: () => {
+          throw Object.assign(new Error('boom'), { code: 'XX000' })
+        },
+        transformResult: async (args) => args.result,
+      }),
+    })
+    const payload = JSON.stringify(
+      event('customer.created', { id: 'cus_1', email: 'x@example.com' }),
+    )
+    const res = await broken.request(path, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/json',
+        'Stripe-Signature': stripe.webhooks.generateTestHeaderString({ payload, secret: SECRET }),
+      },
+      body: payload,
+    })
+    expect(res.status).toBe(500)
+    await post(payload, { header: 't=1,v1=00' })
+    const text = JSON.stringify(logged.mock.calls, (_, v) => (v instanceof Error ? v.stack : v))
+    logged.mockRestore()
+    expect(text).not.toContain(SECRET)
+  })
+})
