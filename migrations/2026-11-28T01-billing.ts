@@ -3,7 +3,8 @@
 //
 // - billing_connections: one per connected provider account; the id is the unguessable part of
 //   the webhook URL. The signing secret is stored as the provider gave it, because verifying a
-//   signature needs the secret itself (an HMAC key cannot be hashed like a password).
+//   signature needs the secret itself (an HMAC key cannot be hashed like a password). It may come
+//   after the connection: Stripe and Paddle show it only once the URL is entered in them.
 // - billing_events: each event id applied once per connection (the primary key is the guard).
 // - billing_customers: a provider's customer id → the email it was first seen with (later events
 //   without an email find it here; an email change keeps it), and the state of every subscription
@@ -26,7 +27,7 @@ export async function up(db: Kysely<any>): Promise<void> {
       c.notNull().references('projects.id').onDelete('cascade'),
     )
     .addColumn('provider', 'text', (c) => c.notNull().check(sql`provider IN ('stripe', 'paddle')`))
-    .addColumn('signing_secret', 'text', (c) => c.notNull())
+    .addColumn('signing_secret', 'text')
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute()
   await db.schema

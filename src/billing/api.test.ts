@@ -52,6 +52,7 @@ describe('connecting a provider', () => {
       id: expect.stringMatching(/^bill_[0-9A-Za-z]{24}$/),
       provider: 'stripe',
       createdAt: expect.any(String),
+      hasSecret: true,
       url: `http://crm.example/v1/billing/webhooks/${res.body.id}`,
     })
     expect(res.text).not.toContain(SECRET)
@@ -71,6 +72,7 @@ describe('connecting a provider', () => {
           provider: 'stripe',
           url: res.body.url,
           createdAt: expect.any(String),
+          hasSecret: true,
           events: 0,
           lastEventAt: null,
         },
@@ -104,7 +106,7 @@ describe('connecting a provider', () => {
     const cases: [unknown, string, RegExp][] = [
       [{ signingSecret: SECRET }, 'provider', /provider must be one of stripe, paddle/],
       [{ provider: 'braintree', signingSecret: SECRET }, 'provider', /stripe, paddle/],
-      [{ provider: 'stripe' }, 'signingSecret', /required/],
+      [{ provider: 'stripe', signingSecret: 42 }, 'signingSecret', /must be a string/],
       [
         { provider: 'stripe', signingSecret: 'sk_live_' + 'a'.repeat(24) },
         'signingSecret',
@@ -137,6 +139,33 @@ describe('connecting a provider', () => {
     expect(
       (await call('GET', `/v1/projects/${projectId()}/billing`, token)).body.connections,
     ).toEqual([])
+  })
+})
+
+describe('a secret given later', () => {
+  it('connects without one (the URL comes first), then PUT sets it, or replaces a rolled one', async () => {
+    const path = `/v1/projects/${projectId()}/billing`
+    const created = await call('POST', path, token, { provider: 'paddle' })
+    expect(created).toMatchObject({ status: 201, body: { provider: 'paddle', hasSecret: false } })
+    expect((await call('GET', path, token)).body.connections[0].hasSecret).toBe(false)
+    const put = (body: unknown, id = created.body.id) => call('PUT', `${path}/${id}`, token, body)
+    expect((await put({})).body.error.details[0]).toEqual({
+      path: 'signingSecret',
+      message: 'signingSecret is required and must be a string',
+    })
+    expect((await put({ signingSecret: 'pdl_live_apikey_' + 'b'.repeat(20) })).status).toBe(400)
+    expect(await put({ signingSecret: 'pdl_ntfset_01abc_DEFGHIJKLMNOPQRS' })).toMatchObject({
+      status: 200,
+      body: { ok: true, id: created.body.id },
+    })
+    expect((await call('GET', path, token)).body.connections[0].hasSecret).toBe(true)
+    expect(
+      (await put({ signingSecret: 'pdl_ntfset_01abc_DEFGHIJKLMNOPQRS' }, 'bill_nope')).status,
+    ).toBe(404)
+    expect(
+      (await call('PUT', `${path}/${created.body.id}`, otherToken, { signingSecret: SECRET }))
+        .status,
+    ).toBe(404)
   })
 })
 

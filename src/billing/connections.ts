@@ -1,6 +1,8 @@
-// Billing connections of a project: create (the signing secret goes in, the webhook URL comes
-// out), list (never with the secret), delete, and the lookup the webhook route does. Every function
-// but the lookup takes the account id, so another account's connection answers "not found".
+// Billing connections of a project: create (the webhook URL comes out; the signing secret goes in
+// now or later, since Stripe and Paddle show it only once the URL is entered in them), set or
+// replace the secret, list (never with the secret), delete, and the lookup the webhook route does.
+// Every function but the lookup takes the account id, so another account's connection answers
+// "not found".
 import { sql, type Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
 import { ApiError } from '../lib/errors.js'
@@ -17,6 +19,8 @@ export interface ConnectionSummary {
   id: string
   provider: Provider
   createdAt: Date
+  /** False until the signing secret is pasted: the webhook refuses every event meanwhile. */
+  hasSecret: boolean
   /** Events applied or waiting through this connection. */
   events: number
   lastEventAt: Date | null
@@ -48,15 +52,21 @@ export function parseProvider(value: unknown): Provider {
   ])
 }
 
-export async function createConnection(
-  db: Kysely<Database>,
-  input: { accountId: number; projectId: number; provider: Provider; signingSecret: string },
-): Promise<{ id: string; provider: Provider; createdAt: Date } | undefined> {
-  const secret = input.signingSecret.trim()
-  const problem = signingSecretProblem(input.provider, secret)
+function checkedSecret(provider: Provider, input: string): string {
+  const secret = input.trim()
+  const problem = signingSecretProblem(provider, secret)
   if (problem) {
     throw new ApiError('validation_failed', problem, [{ path: 'signingSecret', message: problem }])
   }
+  return secret
+}
+
+export async function createConnection(
+  db: Kysely<Database>,
+  input: { accountId: number; projectId: number; provider: Provider; signingSecret?: string },
+): Promise<{ id: string; provider: Provider; createdAt: Date; hasSecret: boolean } | undefined> {
+  const secret =
+    input.signingSecret === undefined ? null : checkedSecret(input.provider, input.signingSecret)
   const row = await db
     .insertInto('billing_connections')
     .columns(['id', 'account_id', 'project_id', 'provider', 'signing_secret'])
@@ -75,62 +85,103 @@ export async function createConnection(
     )
     .returning(['id', 'created_at'])
     .executeTakeFirst()
-  return row && { id: row.id, provider: input.provider, createdAt: row.created_at }
+  return (
+    row && { id: row.id, provider: input.provider, createdAt: row.created_at, hasSecret: !!secret }
+  )
 }
 
-/** The project's connections, oldest first, without their secrets. */
-export async function listConnections(
+/** Sets or replaces (a rolled secret) a connection's signing secret; false when there is no such
+ *  connection in the project. */
+export async function setSigningSecret(
   db: Kysely<Database>,
   accountId: number,
   projectId: number,
-): Promise<ConnectionSummary[]> {
-  const rows = await db
-    .selectFrom('billing_connections as c')
-    .select([
-      'c.id',
-      'c.provider',
-      'c.created_at',
-      sql<number>`(SELECT count(*)::int FROM billing_events e WHERE e.connection_id = c.id)`.as(
-        'events',
-      ),
-      sql<Date | null>`(SELECT max(e.received_at) FROM billing_events e
-        WHERE e.connection_id = c.id)`.as('last_event_at'),
-    ])
-    .where('c.account_id', '=', accountId)
-    .where('c.project_id', '=', projectId)
-    .orderBy('c.created_at')
-    .orderBy('c.id')
-    .execute()
-  return rows.map((r) => ({
-    id: r.id,
-    provider: r.provider,
-    createdAt: r.created_at,
-    events: Number(r.events),
-    lastEventAt: r.last_event_at ? new Date(r.last_event_at) : null,
-  }))
+  connectionId: string,
+  signingSecret: string,
+): Promise<boolean> {
+  const connection = await db
+    .selectFrom('billing_connections')
+    .select('provider')
+    .where('account_id', '=', accountId)
+    .where('project_id', '=', projectId)
+    .where('id', '=', connectionId)
+    .executeTakeFirst()
+  if (!connection) return false
+  const res = await db
+    .updateTable('billing_connections')
+    .set({ signing_secret: checkedSecret(connection.provider, signingSecret) })
+    .where('account_id', '=', accountId)
+    .where('id', '=', connectionId)
+    .executeTakeFirst()
+  return res.numUpdatedRows > 0n
 }
 
-/** Events of the project kept until their billing customer's email is known. */
-export async function countWaitingEvents(
+export interface BillingOverview {
+  /** The project's connections, oldest first, without their secrets. */
+  connections: ConnectionSummary[]
+  /** Events kept until their billing customer's email is known. */
+  waitingEvents: number
+}
+
+export type ConnectionJson = {
+  id: string
+  provider: Provider
+  created_at: string
+  has_secret: boolean
+  events: number
+  last_event_at: string | null
+}
+
+/** The billing overview of the project aliased `p` in a projects query, as two more columns:
+ *  `billing_connections` and `billing_waiting` (read them with overviewOf). */
+export const billingColumns = [
+  sql<ConnectionJson[]>`(SELECT COALESCE(json_agg(json_build_object(
+      'id', c.id, 'provider', c.provider, 'created_at', c.created_at,
+      'has_secret', c.signing_secret IS NOT NULL,
+      'events', (SELECT count(*) FROM billing_events e WHERE e.connection_id = c.id),
+      'last_event_at', (SELECT max(e.received_at) FROM billing_events e
+        WHERE e.connection_id = c.id))
+    ORDER BY c.created_at, c.id), '[]'::json)
+   FROM billing_connections c
+   WHERE c.account_id = p.account_id AND c.project_id = p.id)`.as('billing_connections'),
+  sql<number>`(SELECT count(*)::int
+   FROM billing_customers b
+   JOIN billing_events e ON e.project_id = b.project_id AND e.provider = b.provider
+     AND e.billing_customer_id = b.billing_customer_id
+   WHERE b.project_id = p.id AND b.email IS NULL)`.as('billing_waiting'),
+]
+
+export function overviewOf(row: {
+  billing_connections: ConnectionJson[]
+  billing_waiting: number
+}): BillingOverview {
+  return {
+    connections: row.billing_connections.map((k) => ({
+      id: k.id,
+      provider: k.provider,
+      createdAt: new Date(k.created_at),
+      hasSecret: k.has_secret,
+      events: Number(k.events),
+      lastEventAt: k.last_event_at ? new Date(k.last_event_at) : null,
+    })),
+    waitingEvents: Number(row.billing_waiting),
+  }
+}
+
+/** A project's billing connections and its count of waiting events, in one statement;
+ *  undefined when the project is not the account's. */
+export async function billingOverview(
   db: Kysely<Database>,
   accountId: number,
   projectId: number,
-): Promise<number> {
+): Promise<BillingOverview | undefined> {
   const row = await db
-    .selectFrom('billing_customers as b')
-    .innerJoin('billing_events as e', (join) =>
-      join
-        .onRef('e.project_id', '=', 'b.project_id')
-        .onRef('e.provider', '=', 'b.provider')
-        .onRef('e.billing_customer_id', '=', 'b.billing_customer_id'),
-    )
-    .innerJoin('projects as p', 'p.id', 'b.project_id')
-    .select(sql<number>`count(*)::int`.as('n'))
+    .selectFrom('projects as p')
+    .select(billingColumns)
     .where('p.account_id', '=', accountId)
-    .where('b.project_id', '=', projectId)
-    .where('b.email', 'is', null)
-    .executeTakeFirstOrThrow()
-  return Number(row.n)
+    .where('p.id', '=', projectId)
+    .executeTakeFirst()
+  return row && overviewOf(row)
 }
 
 export async function deleteConnection(

@@ -7,6 +7,38 @@ import { email as emailSchema } from '../ingest/schemas.js'
 export const PROVIDERS = ['stripe', 'paddle'] as const
 export type Provider = (typeof PROVIDERS)[number]
 
+export const PROVIDER_NAMES: Record<Provider, string> = { stripe: 'Stripe', paddle: 'Paddle' }
+
+/** The events to select when adding the webhook in the provider's dashboard: the ones TinyCRM
+ *  reads (./stripe.ts, ./paddle.ts). Others are answered 200 and ignored. */
+export const EVENTS_TO_SEND: Record<Provider, string[]> = {
+  stripe: [
+    'customer.created',
+    'customer.updated',
+    'customer.subscription.created',
+    'customer.subscription.updated',
+    'customer.subscription.deleted',
+    'customer.subscription.paused',
+    'customer.subscription.resumed',
+    'checkout.session.completed',
+    'invoice.paid',
+    'invoice.payment_failed',
+  ],
+  paddle: [
+    'customer.created',
+    'customer.updated',
+    'subscription.created',
+    'subscription.updated',
+    'subscription.activated',
+    'subscription.trialing',
+    'subscription.past_due',
+    'subscription.paused',
+    'subscription.resumed',
+    'subscription.canceled',
+    'transaction.completed',
+  ],
+}
+
 /** What one event says about one subscription (or one-time purchase). A field left out is not
  *  touched; `null` clears it. `status` null means "this subscription gives no status" (e.g. Stripe's
  *  `incomplete`: not paid yet), so the customer's status comes from their other subscriptions. */

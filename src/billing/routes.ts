@@ -16,11 +16,11 @@ import { accountToken, type AccountApiEnv } from '../account-api/routes.js'
 import { maxBody } from '../ingest/routes.js'
 import { applyBillingEvent } from './apply.js'
 import {
-  countWaitingEvents,
+  billingOverview,
   createConnection,
   deleteConnection,
   findConnection,
-  listConnections,
+  setSigningSecret,
   webhookPath,
 } from './connections.js'
 import { PROVIDERS, type BillingEvent, type Json, type Provider } from './events.js'
@@ -45,8 +45,14 @@ export function billingWebhookRoutes() {
   app.post('/billing/webhooks/:id', maxBody(WEBHOOK_BODY_LIMIT), async function billingWebhook(c) {
     const connection = await findConnection(c.var.db, c.req.param('id'))
     if (!connection) throw noConnection()
-    const body = new Uint8Array(await c.req.arrayBuffer())
     const header = SIGNATURE_HEADER[connection.provider]
+    if (!connection.signing_secret) {
+      const reason = "this connection has no signing secret yet: paste it on the project's page"
+      throw new ApiError('validation_failed', `Signature refused: ${reason}`, [
+        { path: header, message: reason },
+      ])
+    }
+    const body = new Uint8Array(await c.req.arrayBuffer())
     const verdict = await verifySignature(
       connection.provider,
       body,
@@ -83,10 +89,35 @@ export function billingWebhookRoutes() {
 
 type Ctx = Context<AccountApiEnv>
 
+const signingSecret = z.string({ error: 'signingSecret must be a string' })
 const connectBody = z.strictObject({
   provider: z.enum(PROVIDERS, { error: `provider must be one of ${PROVIDERS.join(', ')}` }),
+  signingSecret: signingSecret.optional(),
+})
+const secretBody = z.strictObject({
   signingSecret: z.string({ error: 'signingSecret is required and must be a string' }),
 })
+
+/** The JSON body, validated: 400 naming the field otherwise. */
+async function jsonBody<T extends z.ZodType>(c: Ctx, schema: T): Promise<z.output<T>> {
+  let raw: unknown
+  try {
+    raw = await c.req.json()
+  } catch {
+    throw new ApiError('invalid_json', 'The body must be JSON')
+  }
+  const body = schema.safeParse(raw)
+  if (!body.success) {
+    const issue = body.error.issues[0]!
+    const path = issue.path.join('.') || '(body)'
+    const message =
+      issue.code === 'unrecognized_keys'
+        ? `unknown field(s): ${issue.keys.join(', ')}`
+        : issue.message
+    throw new ApiError('validation_failed', `${path}: ${message}`, [{ path, message }])
+  }
+  return body.data
+}
 
 async function projectOf(c: Ctx) {
   const project = await findProject(c.var.db, c.var.accountId, c.req.param('project') ?? '')
@@ -102,39 +133,40 @@ export function billingApiRoutes() {
   const app = new Hono<AccountApiEnv>()
 
   app.post('/projects/:project/billing', accountToken, async function connectBillingApi(c) {
-    let raw: unknown
-    try {
-      raw = await c.req.json()
-    } catch {
-      throw new ApiError('invalid_json', 'The body must be JSON: {"provider","signingSecret"}')
-    }
-    const body = connectBody.safeParse(raw)
-    if (!body.success) {
-      const issue = body.error.issues[0]!
-      const path = issue.path.join('.') || '(body)'
-      const message =
-        issue.code === 'unrecognized_keys'
-          ? `unknown field(s): ${issue.keys.join(', ')}`
-          : issue.message
-      throw new ApiError('validation_failed', `${path}: ${message}`, [{ path, message }])
-    }
+    const body = await jsonBody(c, connectBody)
     const project = await projectOf(c)
     const created = await createConnection(c.var.db, {
       accountId: c.var.accountId,
       projectId: project.id,
-      provider: body.data.provider,
-      signingSecret: body.data.signingSecret,
+      provider: body.provider,
+      signingSecret: body.signingSecret,
     })
     if (!created) throw new ApiError('not_found', 'No such project in this account')
     return c.json({ ...created, url: webhookUrl(c, created.id) }, 201)
   })
 
+  // Sets the secret of a connection made without one, or replaces it (Stripe's "roll secret").
+  app.put(
+    '/projects/:project/billing/:connection',
+    accountToken,
+    async function setSigningSecretApi(c) {
+      const body = await jsonBody(c, secretBody)
+      const project = await projectOf(c)
+      const id = c.req.param('connection')
+      if (
+        !(await setSigningSecret(c.var.db, c.var.accountId, project.id, id, body.signingSecret))
+      ) {
+        throw new ApiError('not_found', 'No such billing connection in this project')
+      }
+      return c.json({ ok: true, id })
+    },
+  )
+
   app.get('/projects/:project/billing', accountToken, async function listBillingApi(c) {
     const project = await projectOf(c)
-    const [connections, waitingEvents] = await Promise.all([
-      listConnections(c.var.db, c.var.accountId, project.id),
-      countWaitingEvents(c.var.db, c.var.accountId, project.id),
-    ])
+    const overview = await billingOverview(c.var.db, c.var.accountId, project.id)
+    if (!overview) throw new ApiError('not_found', 'No such project in this account')
+    const { connections, waitingEvents } = overview
     return c.json({
       connections: connections.map((k) => ({ ...k, url: webhookUrl(c, k.id) })),
       waitingEvents,

@@ -172,8 +172,9 @@ export interface BillingConnectionsTable {
   account_id: number
   project_id: number
   provider: 'stripe' | 'paddle'
-  /** As the provider gave it: verifying a signature needs the secret itself. Never shown again. */
-  signing_secret: string
+  /** As the provider gave it: verifying a signature needs the secret itself. Never shown again.
+   *  Null until it is pasted (providers show it after the URL is entered in them). */
+  signing_secret: string | null
   created_at: Timestamp
 }
 

@@ -1,12 +1,14 @@
 // The projects pages: list and create, one project (rename, recolour, keys: rotate, add, revoke),
-// delete with a confirmation. Every query is scoped to the signed-in account: another account's
-// project id answers 404, never its data. Each request sends at most three SQL statements.
+// delete with a confirmation, and its billing connections. Every query is scoped to the signed-in
+// account: another account's project id answers 404, never its data. Each request sends at most
+// three SQL statements.
 import { Hono, type Context } from 'hono'
 import { addProjectKey, revokeProjectKey } from './keys.js'
 import {
   createProject,
   deleteProject,
-  getProjectWithKeys,
+  projectAndKeys,
+  projectWithKeysQuery,
   listProjectsWithCounts,
   projectDeletionImpact,
   updateProject,
@@ -18,7 +20,16 @@ import { formFields, idParam } from '../lib/http.js'
 import { renderPage } from '../lib/render.js'
 import { DeleteProjectPage } from '../../views/projects/delete.js'
 import { ProjectsPage } from '../../views/projects/list.js'
-import { ProjectPage } from '../../views/projects/project.js'
+import { ProjectPage, type ProjectPageProps } from '../../views/projects/project.js'
+import {
+  billingColumns,
+  createConnection,
+  deleteConnection,
+  overviewOf,
+  parseProvider,
+  setSigningSecret,
+} from '../billing/connections.js'
+import { webhookUrl } from '../billing/routes.js'
 
 type Ctx = Context<HonoEnv>
 
@@ -40,13 +51,30 @@ async function showProject(
   projectId: number,
   extra: { newKey?: string; error?: string; notice?: string } = {},
   status: 200 | 400 = 200,
+  billingError?: string,
 ) {
-  const found = await getProjectWithKeys(c.var.db, user(c).accountId, projectId)
-  if (!found) throw notFound()
+  // One statement: the project, its keys and its billing connections.
+  const row = await projectWithKeysQuery(c.var.db, user(c).accountId, projectId)
+    .select(billingColumns)
+    .executeTakeFirst()
+  if (!row) throw notFound()
+  const { billing_connections, billing_waiting, ...project } = row
+  const found = projectAndKeys(project)
+  const overview = overviewOf({ billing_connections, billing_waiting })
+  const connections = overview.connections.map((k) => ({ ...k, url: webhookUrl(c, k.id) }))
+  // Right after connecting (the redirect carries the id): its URL and the events to select.
+  const just = connections.find((k) => k.id === c.req.query('connected'))
+  const billing: ProjectPageProps['billing'] = {
+    connections,
+    waitingEvents: overview.waitingEvents,
+    connected: just && { provider: just.provider, url: just.url, hasSecret: just.hasSecret },
+    error: billingError,
+  }
   const page = (
     <ProjectPage
       {...found}
       {...extra}
+      billing={billing}
       userEmail={user(c).email}
       csrfToken={c.var.csrfToken}
       baseUrl={baseUrl(c)}
@@ -136,6 +164,58 @@ export function projectRoutes() {
     const keyId = idParam(c, 'keyId', 'key')
     if (!(await revokeProjectKey(c.var.db, user(c).accountId, id, keyId))) throw notFound()
     return c.redirect(`/projects/${id}`, 303)
+  })
+
+  // Billing: connect a provider (the URL is shown with the events to select), paste or replace
+  // a signing secret, disconnect.
+  app.post('/:id/billing', async function billingConnect(c) {
+    const id = idParam(c, 'id', 'project')
+    const field = await formFields(c)
+    try {
+      const provider = parseProvider(field('provider'))
+      const created = await createConnection(c.var.db, {
+        accountId: user(c).accountId,
+        projectId: id,
+        provider,
+        signingSecret: field('signingSecret')?.trim() || undefined,
+      })
+      if (!created) throw notFound()
+      return c.redirect(`/projects/${id}?connected=${created.id}#billing`, 303)
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.code !== 'validation_failed') throw err
+      return showProject(c, id, {}, 400, err.message)
+    }
+  })
+
+  app.post('/:id/billing/:connection/secret', async function billingSecret(c) {
+    const id = idParam(c, 'id', 'project')
+    const secret = (await formFields(c))('signingSecret') ?? ''
+    try {
+      const ok = await setSigningSecret(
+        c.var.db,
+        user(c).accountId,
+        id,
+        c.req.param('connection'),
+        secret,
+      )
+      if (!ok) throw notFound()
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.code !== 'validation_failed') throw err
+      return showProject(c, id, {}, 400, err.message)
+    }
+    return c.redirect(`/projects/${id}#billing`, 303)
+  })
+
+  app.post('/:id/billing/:connection/delete', async function billingDisconnect(c) {
+    const id = idParam(c, 'id', 'project')
+    const deleted = await deleteConnection(
+      c.var.db,
+      user(c).accountId,
+      id,
+      c.req.param('connection'),
+    )
+    if (!deleted) throw notFound()
+    return c.redirect(`/projects/${id}#billing`, 303)
   })
 
   app.get('/:id/delete', async function projectDeleteConfirm(c) {

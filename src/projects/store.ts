@@ -131,13 +131,10 @@ export async function findProject(db: Kysely<Database>, accountId: number, idOrS
     .executeTakeFirst()
 }
 
-/** One project of the account and all its keys (newest first), in one statement. */
-export async function getProjectWithKeys(
-  db: Kysely<Database>,
-  accountId: number,
-  projectId: number,
-): Promise<{ project: Project; keys: ProjectKey[] } | undefined> {
-  const row = await db
+/** One project of the account and all its keys (newest first): a query, to extend (the project
+ *  page adds its billing connections, so the page stays one statement). */
+export function projectWithKeysQuery(db: Kysely<Database>, accountId: number, projectId: number) {
+  return db
     .selectFrom('projects as p')
     .selectAll('p')
     .select(
@@ -148,8 +145,13 @@ export async function getProjectWithKeys(
     )
     .where('p.account_id', '=', accountId)
     .where('p.id', '=', projectId)
-    .executeTakeFirst()
-  if (!row) return undefined
+}
+
+/** A row of projectWithKeysQuery as the project and its keys. */
+export function projectAndKeys(row: Project & { keys: ProjectKeyJson[] }): {
+  project: Project
+  keys: ProjectKey[]
+} {
   const { keys, ...project } = row
   return {
     project,
@@ -160,6 +162,16 @@ export async function getProjectWithKeys(
       revoked_at: k.revoked_at ? new Date(k.revoked_at) : null,
     })),
   }
+}
+
+/** One project of the account and all its keys (newest first), in one statement. */
+export async function getProjectWithKeys(
+  db: Kysely<Database>,
+  accountId: number,
+  projectId: number,
+): Promise<{ project: Project; keys: ProjectKey[] } | undefined> {
+  const row = await projectWithKeysQuery(db, accountId, projectId).executeTakeFirst()
+  return row && projectAndKeys(row)
 }
 type ProjectKeyJson = {
   id: number | string

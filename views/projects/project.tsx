@@ -1,10 +1,11 @@
-// One project: its settings, its keys (rotate, add, revoke) and the install snippet, with a new key
-// shown in full once.
+// One project: its settings, its keys (rotate, add, revoke), the install snippet, with a new key
+// shown in full once, and its billing connections (./billing.tsx).
 import type { Project } from '../../src/db/schema.js'
 import type { ProjectKey } from '../../src/projects/keys.js'
 import { CsrfField } from '../ui/csrf.js'
 import { Alert, ProjectBadge, Time } from '../ui/elements.js'
 import { Layout, type PageShell } from '../ui/layout.js'
+import { BillingSection, type BillingSectionProps } from './billing.js'
 import { ColorField } from './color-field.js'
 import { CopyButton, InstallSnippet } from './install.js'
 
@@ -16,6 +17,7 @@ export interface ProjectPageProps extends PageShell {
   baseUrl: string
   error?: string
   notice?: string
+  billing: Omit<BillingSectionProps, 'projectId' | 'csrfToken'>
 }
 
 export function ProjectPage(props: ProjectPageProps) {
@@ -138,6 +140,8 @@ export function ProjectPage(props: ProjectPageProps) {
           </form>
         </div>
       </section>
+
+      <BillingSection {...props.billing} projectId={project.id} csrfToken={props.csrfToken} />
 
       <section class="card">
         <h2>Settings</h2>

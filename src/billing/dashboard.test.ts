@@ -1,0 +1,184 @@
+// "Connect Stripe / Connect Paddle" on a project's page: the URL shown after connecting (with the
+// events to select), a secret pasted later or replaced, the waiting-events count, disconnect, and
+// the usual guards (CSRF, another account's project, three statements a page).
+import Stripe from 'stripe'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createApp } from '../app.js'
+import { TestBrowser } from '../dashboard/test-client.js'
+import { openTestDb, type TestDb } from '../testing/db.js'
+import { seedAccount } from '../testing/fixtures.js'
+
+const stripe = new Stripe('sk_test_not_used')
+const SECRET = 'whsec_dashboard_ABCDEFGHIJKLMNOP'
+
+let t: TestDb
+let app: ReturnType<typeof createApp>
+
+beforeAll(async () => {
+  t = await openTestDb()
+  app = createApp({ db: t.db, config: { publicUrl: 'https://crm.example.com' } })
+})
+afterAll(() => t.close())
+
+async function signedIn() {
+  const seeded = await seedAccount(t.db)
+  const b = new TestBrowser(app)
+  await b.logIn(seeded.email, seeded.password)
+  const id = seeded.projects[0]!.project.id
+  await b.get(`/projects/${id}`) // the page's CSRF token, as a browser has it
+  return { b, seeded, id }
+}
+
+async function sendStripe(url: string, type: string, object: object, secret = SECRET) {
+  const payload = JSON.stringify({
+    id: `evt_${Math.random()}`,
+    created: 1_790_000_000,
+    type,
+    data: { object },
+  })
+  const res = await app.request(new URL(url).pathname, {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/json',
+      'Stripe-Signature': stripe.webhooks.generateTestHeaderString({ payload, secret }),
+    },
+    body: payload,
+  })
+  return { status: res.status, body: (await res.json()) as any }
+}
+
+const webhookUrls = (html: string) =>
+  html.match(/https:\/\/crm\.example\.com\/v1\/billing\/webhooks\/bill_[0-9A-Za-z]{24}/g) ?? []
+
+describe('connecting on the project page', () => {
+  it('shows the URL and the events to select after connecting, and never the secret', async () => {
+    const { b, id } = await signedIn()
+    const page = await b.get(`/projects/${id}`)
+    expect(page.html).toContain('Connect Stripe')
+    expect(page.html).toContain('Connect Paddle')
+    expect(page.html).toContain('No events waiting for an email.')
+    const res = await b.post(`/projects/${id}/billing`, {
+      provider: 'stripe',
+      signingSecret: SECRET,
+    })
+    expect(res.status).toBe(303)
+    expect(res.location).toMatch(new RegExp(`^/projects/${id}\\?connected=bill_\\w{24}#billing$`))
+    const shown = await b.get(res.location!)
+    const url = /data-testid="webhook-url">([^<]+)</.exec(shown.html)?.[1]
+    expect(url).toMatch(/^https:\/\/crm\.example\.com\/v1\/billing\/webhooks\/bill_\w{24}$/)
+    expect(shown.html).toContain('<code>invoice.payment_failed</code>')
+    expect(shown.html).toContain('never shown again')
+    expect(shown.html).not.toContain(SECRET)
+    // Without ?connected the page lists the connection, with no reveal.
+    const later = await b.get(`/projects/${id}`)
+    expect(later.html).not.toContain('data-testid="webhook-url"')
+    expect(webhookUrls(later.html)).toEqual([url])
+    expect(later.html).not.toContain(SECRET)
+    // The connection works.
+    const hook = await sendStripe(url!, 'customer.created', { id: 'cus_1', email: 'a@example.com' })
+    expect(hook.status).toBe(200)
+  })
+
+  it('connects first and takes the secret after (the providers show it only then), or replaces it', async () => {
+    const { b, id } = await signedIn()
+    const res = await b.post(`/projects/${id}/billing`, { provider: 'stripe', signingSecret: '' })
+    const shown = await b.get(res.location!)
+    expect(shown.html).toContain('Then paste the signing secret Stripe shows')
+    expect(shown.html).toContain('No signing secret yet: paste it')
+    const url = webhookUrls(shown.html)[0]!
+    const refused = await sendStripe(url, 'customer.created', {
+      id: 'cus_1',
+      email: 'a@example.com',
+    })
+    expect(refused.status).toBe(400)
+    expect(refused.body.error.message).toMatch(/no signing secret yet/)
+
+    const connection = url.split('/').pop()!
+    const saved = await b.post(`/projects/${id}/billing/${connection}/secret`, {
+      signingSecret: SECRET,
+    })
+    expect(saved).toMatchObject({ status: 303, location: `/projects/${id}#billing` })
+    const ok = await sendStripe(url, 'customer.created', { id: 'cus_1', email: 'a@example.com' })
+    expect(ok.status).toBe(200)
+    expect((await b.get(`/projects/${id}`)).html).toContain('Replace the signing secret')
+
+    // Rolled in Stripe: the new secret replaces the old one.
+    const rolled = 'whsec_rolled_ABCDEFGHIJKLMNOP'
+    await b.get(`/projects/${id}`)
+    await b.post(`/projects/${id}/billing/${connection}/secret`, { signingSecret: rolled })
+    expect(
+      (await sendStripe(url, 'customer.updated', { id: 'cus_1', email: 'a@example.com' })).status,
+    ).toBe(400)
+    expect(
+      (await sendStripe(url, 'customer.updated', { id: 'cus_1', email: 'a@example.com' }, rolled))
+        .status,
+    ).toBe(200)
+  })
+
+  it('refuses an API key pasted as the secret, with the reason on the page', async () => {
+    const { b, id } = await signedIn()
+    const res = await b.post(`/projects/${id}/billing`, {
+      provider: 'stripe',
+      signingSecret: 'sk_live_' + 'a'.repeat(30),
+    })
+    expect(res.status).toBe(400)
+    expect(res.html).toContain('is a Stripe API key')
+    expect(res.html).not.toContain('sk_live_')
+    expect(webhookUrls(res.html)).toEqual([])
+  })
+
+  it('counts events waiting for an email, and disconnects', async () => {
+    const { b, id } = await signedIn()
+    const res = await b.post(`/projects/${id}/billing`, {
+      provider: 'stripe',
+      signingSecret: SECRET,
+    })
+    const url = webhookUrls((await b.get(res.location!)).html)[0]!
+    const sub = {
+      id: 'sub_1',
+      object: 'subscription',
+      customer: 'cus_9',
+      status: 'trialing',
+      items: { data: [] },
+    }
+    await sendStripe(url, 'customer.subscription.created', sub)
+    await sendStripe(url, 'customer.subscription.updated', { ...sub, status: 'active' })
+    const page = await b.get(`/projects/${id}`)
+    expect(page.html).toMatch(/2 events waiting for an email/)
+    expect(page.html).toMatch(/2 events/)
+
+    const connection = url.split('/').pop()!
+    const gone = await b.post(`/projects/${id}/billing/${connection}/delete`)
+    expect(gone).toMatchObject({ status: 303, location: `/projects/${id}#billing` })
+    expect(webhookUrls((await b.get(`/projects/${id}`)).html)).toEqual([])
+    expect(
+      (await sendStripe(url, 'customer.created', { id: 'cus_9', email: 'x@example.com' })).status,
+    ).toBe(404)
+  })
+
+  it('needs the CSRF token, shows another account nothing, and sends at most three statements', async () => {
+    const { b, id } = await signedIn()
+    const other = await signedIn()
+    await b.get(`/projects/${id}`)
+    const noToken = await b.post(`/projects/${id}/billing`, { provider: 'stripe', _csrf: null })
+    expect(noToken.status).toBe(403)
+    expect((await b.post(`/projects/${other.id}/billing`, { provider: 'stripe' })).status).toBe(404)
+    const theirs = await other.b.post(`/projects/${other.id}/billing`, { provider: 'paddle' })
+    const theirId = /connected=(bill_\w+)/.exec(theirs.location!)![1]
+    await b.get(`/projects/${id}`)
+    expect((await b.post(`/projects/${id}/billing/${theirId}/delete`)).status).toBe(404)
+    expect(
+      (await b.post(`/projects/${id}/billing/${theirId}/secret`, { signingSecret: SECRET })).status,
+    ).toBe(404)
+
+    t.statements.length = 0
+    const connect = await b.post(`/projects/${id}/billing`, {
+      provider: 'stripe',
+      signingSecret: SECRET,
+    })
+    expect(t.statements.length).toBeLessThanOrEqual(3)
+    t.statements.length = 0
+    expect((await b.get(connect.location!)).status).toBe(200)
+    expect(t.statements.length).toBeLessThanOrEqual(3)
+  })
+})
