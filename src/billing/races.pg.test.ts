@@ -1,0 +1,339 @@
+// Billing webhooks racing on a real PostgreSQL server (PGlite runs one statement at a time and
+// hides every race). Requests go over HTTP to the app, each on its own pooled connection; a gate
+// (a lock on billing_events held by the test) parks every write statement until all are waiting,
+// then lets them go at once. Then the whole Stripe fixture, shuffled, duplicated and with injected
+// failures, 32 requests at a time, must end equal to the reference model.
+import type { AddressInfo } from 'node:net'
+import { serve, type ServerType } from '@hono/node-server'
+import pg from 'pg'
+import Stripe from 'stripe'
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it, vi } from 'vitest'
+import { createApp } from '../app.js'
+import { openNodeDb, type NodeDb } from '../db/node.js'
+import { seedAccount } from '../testing/fixtures.js'
+import { billingModel, withoutNulls } from '../../test/support/billing-model.js'
+import { replay, startFaultyServer, type Delivery } from '../../test/support/billing-replay.js'
+import { stripeFixture } from '../../test/support/stripe-fixture.js'
+import { createConnection, webhookPath } from './connections.js'
+import type { Json } from './events.js'
+import { mapStripeEvent } from './stripe.js'
+
+const POOL_SIZE = 40
+const APP_NAME = 'tinycrm-billing-races'
+const SECRET = 'whsec_races_0123456789abcdefgh'
+const T = 1_790_000_000
+const stripe = new Stripe('sk_test_not_used')
+
+let node: NodeDb
+let server: ServerType
+let baseUrl: string
+let gatePool: pg.Pool
+let seeded: Awaited<ReturnType<typeof seedAccount>>
+let path: string
+
+beforeAll(async () => {
+  const url = inject('postgresUrl')
+  node = await openNodeDb({
+    databaseUrl: `${url}?application_name=${APP_NAME}`,
+    poolSize: POOL_SIZE,
+  })
+  gatePool = new pg.Pool({ connectionString: url, max: 2 })
+  const app = createApp({ db: node.db })
+  await new Promise<void>((resolve) => {
+    server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => {
+      baseUrl = `http://127.0.0.1:${info.port}`
+      resolve()
+    })
+  })
+})
+afterAll(async () => {
+  await new Promise((resolve) => server.close(resolve))
+  await gatePool.end()
+  await node.close()
+})
+beforeEach(async () => {
+  seeded = await seedAccount(node.db)
+  const connection = await createConnection(node.db, {
+    accountId: seeded.accountId,
+    projectId: seeded.projects[0]!.project.id,
+    provider: 'stripe',
+    signingSecret: SECRET,
+  })
+  path = webhookPath(connection!.id)
+})
+
+/** Holds billing_events locked while `fire()` sends, until `waiters` writes wait on it. */
+async function gated<T>(waiters: number, fire: () => Promise<T>): Promise<T> {
+  const gate = await gatePool.connect()
+  let settled = false
+  try {
+    await gate.query('BEGIN')
+    await gate.query('LOCK TABLE billing_events IN ACCESS EXCLUSIVE MODE')
+    const pending = fire().finally(() => (settled = true))
+    pending.catch(() => {})
+    const deadline = Date.now() + 30_000
+    for (;;) {
+      const { rows } = await gatePool.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+         WHERE application_name = $1 AND wait_event_type = 'Lock'`,
+        [APP_NAME],
+      )
+      if (rows[0]!.n >= waiters) break
+      if (settled) throw new Error(`requests finished before ${waiters} of them reached the gate`)
+      if (Date.now() > deadline)
+        throw new Error(`only ${rows[0]!.n} of ${waiters} reached the gate`)
+      await new Promise((r) => setTimeout(r, 10))
+    }
+    await gate.query('COMMIT')
+    return await pending
+  } finally {
+    await gate.query('ROLLBACK').catch(() => {})
+    gate.release()
+  }
+}
+
+async function post(event: object) {
+  const payload = JSON.stringify(event)
+  const res = await fetch(baseUrl + path, {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/json',
+      'Stripe-Signature': stripe.webhooks.generateTestHeaderString({ payload, secret: SECRET }),
+    },
+    body: payload,
+  })
+  return { status: res.status, body: (await res.json()) as any }
+}
+
+const event = (id: string, type: string, object: object, created = T) => ({
+  id,
+  object: 'event',
+  created,
+  type,
+  data: { object },
+})
+
+function subscription(id: string, customer: string, status: string, amount: number) {
+  return {
+    id,
+    object: 'subscription',
+    customer,
+    currency: 'usd',
+    status,
+    items: {
+      data: [
+        {
+          quantity: 1,
+          price: {
+            id: `price_${amount}`,
+            lookup_key: `p${amount}`,
+            unit_amount: amount,
+            recurring: { interval: 'month' },
+          },
+        },
+      ],
+    },
+  }
+}
+
+async function relation(email: string) {
+  return node.db
+    .selectFrom('customer_projects as r')
+    .innerJoin('customers as c', 'c.id', 'r.customer_id')
+    .select(['r.status', 'r.params'])
+    .where('c.account_id', '=', seeded.accountId)
+    .where('c.email', '=', email)
+    .executeTakeFirst()
+}
+
+async function eventCount() {
+  const row = await node.db
+    .selectFrom('billing_events')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('project_id', '=', seeded.projects[0]!.project.id)
+    .executeTakeFirstOrThrow()
+  return Number(row.n)
+}
+
+async function customerCount() {
+  const row = await node.db
+    .selectFrom('customers')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('account_id', '=', seeded.accountId)
+    .executeTakeFirstOrThrow()
+  return Number(row.n)
+}
+
+describe('billing webhooks racing (real PostgreSQL)', () => {
+  it('applies one event delivered 20 times at the same instant once', async () => {
+    await post(event('evt_c', 'customer.created', { id: 'cus_1', email: 'same@example.com' }))
+    const sub = event(
+      'evt_s',
+      'customer.subscription.created',
+      subscription('sub_1', 'cus_1', 'active', 2900),
+      T + 1,
+    )
+    const responses = await gated(20, () =>
+      Promise.all(Array.from({ length: 20 }, () => post(sub))),
+    )
+    expect(responses.map((r) => r.status)).toEqual(Array(20).fill(200))
+    expect(responses.filter((r) => !r.body.duplicate)).toHaveLength(1)
+    expect(await eventCount()).toBe(2)
+    expect(await relation('same@example.com')).toMatchObject({
+      status: 'paid',
+      params: { mrr: 29 },
+    })
+  })
+
+  it('keeps the newest of 30 racing events of one subscription', async () => {
+    await post(event('evt_c', 'customer.created', { id: 'cus_1', email: 'order@example.com' }))
+    const statuses = ['trialing', 'active', 'past_due', 'unpaid', 'active', 'paused']
+    const events = Array.from({ length: 30 }, (_, i) =>
+      event(
+        `evt_${i}`,
+        'customer.subscription.updated',
+        subscription('sub_1', 'cus_1', statuses[i % 6]!, 1000 + i),
+        T + 10 + i,
+      ),
+    )
+    const responses = await gated(30, () => Promise.all(events.reverse().map(post)))
+    expect(responses.every((r) => r.status === 200)).toBe(true)
+    // The newest (i = 29): paused → churned, its amount not counted, its plan kept.
+    expect(await relation('order@example.com')).toMatchObject({
+      status: 'churned',
+      params: { billing_status: 'paused', plan: 'p1029', mrr: 0 },
+    })
+  })
+
+  it('loses no subscription when 12 subscriptions of one person, over 4 billing customers, race', async () => {
+    for (let c = 0; c < 4; c++) {
+      await post(
+        event(
+          `evt_c${c}`,
+          'customer.created',
+          { id: `cus_${c}`, email: 'many@example.com' },
+          T + c,
+        ),
+      )
+    }
+    const events = Array.from({ length: 12 }, (_, i) =>
+      event(
+        `evt_s${i}`,
+        'customer.subscription.created',
+        subscription(`sub_${i}`, `cus_${i % 4}`, i === 5 ? 'trialing' : 'active', 100 * (i + 1)),
+        T + 100,
+      ),
+    )
+    const responses = await gated(12, () => Promise.all(events.map(post)))
+    expect(responses.every((r) => r.status === 200)).toBe(true)
+    // Every active one summed: (1+…+12 − 6) × $1.
+    expect(await relation('many@example.com')).toMatchObject({
+      status: 'paid',
+      params: { mrr: 72, plan: 'p1200', billing_customer_id: 'cus_3' },
+    })
+    expect(await customerCount()).toBe(1)
+  })
+
+  it('applies waiting events when the email arrives at the same instant as more of them', async () => {
+    // Some subscription events before, some racing with the customer's email, some after.
+    await post(
+      event(
+        'evt_w0',
+        'customer.subscription.created',
+        subscription('sub_a', 'cus_w', 'trialing', 500),
+        T,
+      ),
+    )
+    const racing = [
+      event('evt_w1', 'customer.created', { id: 'cus_w', email: 'wait@example.com' }, T + 1),
+      event(
+        'evt_w2',
+        'customer.subscription.updated',
+        subscription('sub_a', 'cus_w', 'active', 500),
+        T + 2,
+      ),
+      event(
+        'evt_w3',
+        'customer.subscription.created',
+        subscription('sub_b', 'cus_w', 'active', 700),
+        T + 3,
+      ),
+      event('evt_w4', 'customer.updated', { id: 'cus_w', email: 'wait.new@example.com' }, T + 4),
+    ]
+    const responses = await gated(4, () => Promise.all(racing.map(post)))
+    expect(responses.every((r) => r.status === 200)).toBe(true)
+    // Linked to whichever email committed first; the other email holds nothing.
+    const both = [await relation('wait@example.com'), await relation('wait.new@example.com')]
+    expect(both.filter(Boolean)).toEqual([
+      expect.objectContaining({
+        status: 'paid',
+        params: expect.objectContaining({ mrr: 12, plan: 'p700' }),
+      }),
+    ])
+  })
+
+  it('ends equal to the model after the whole Stripe fixture, shuffled, 32 at a time, with failures', async () => {
+    const faulty = await startFaultyServer(node.db)
+    try {
+      const fixture = stripeFixture()
+      const deliveries: Delivery[] = []
+      const models = []
+      for (const [i, project] of fixture.entries()) {
+        const secret = `whsec_pgreplay${i}_${'z'.repeat(24)}`
+        const connection = await createConnection(node.db, {
+          accountId: seeded.accountId,
+          projectId: seeded.projects[i]!.project.id,
+          provider: 'stripe',
+          signingSecret: secret,
+        })
+        for (const e of project.account.events) {
+          deliveries.push({
+            path: webhookPath(connection!.id),
+            provider: 'stripe',
+            secret,
+            body: JSON.stringify(e),
+          })
+        }
+        models.push(
+          billingModel(
+            project.account.events
+              .map((e) => mapStripeEvent(e as unknown as Json)!)
+              .filter(Boolean),
+          ),
+        )
+      }
+      const logged = vi.spyOn(console, 'error').mockImplementation(() => {})
+      const stats = await replay(faulty.send, deliveries, {
+        seed: 424242,
+        concurrency: 32,
+        faultShare: 0.1,
+      })
+      logged.mockRestore()
+      expect(stats.faults.db + stats.faults.lost).toBeGreaterThan(0)
+      for (const [i, model] of models.entries()) {
+        const rows = await node.db
+          .selectFrom('customer_projects as r')
+          .innerJoin('customers as c', 'c.id', 'r.customer_id')
+          .select(['c.email', 'r.status', 'r.params'])
+          .where('r.project_id', '=', seeded.projects[i]!.project.id)
+          .execute()
+        const actual = new Map(rows.map((r) => [r.email, { status: r.status, params: r.params }]))
+        // Each modelled relation under its link email, or (after an email change delivered
+        // first) under the other email of the same billing customer.
+        const emailsOf = fixture[i]!.emailsOf
+        expect(actual.size).toBe(model.relations.size)
+        for (const [email, modelled] of model.relations) {
+          const candidates = emailsOf.get(email) ?? [email]
+          const held = candidates.find((e) => actual.has(e))
+          expect(held, email).toBeDefined()
+          expect(actual.get(held!), email).toEqual({
+            status: modelled.status,
+            params: withoutNulls(modelled.params),
+          })
+        }
+      }
+    } finally {
+      await faulty.close()
+    }
+  })
+})
