@@ -10,6 +10,7 @@ import type { Kysely, KyselyPlugin } from 'kysely'
 import Stripe from 'stripe'
 import { createApp } from '../../src/app.js'
 import type { Database } from '../../src/db/schema.js'
+import { random, shuffle } from './billing-replay-core.js'
 
 export interface Delivery {
   /** The connection's webhook path. */
@@ -41,26 +42,7 @@ export function signatureHeaders(
   return { 'Paddle-Signature': `ts=${now};h1=${h1}` }
 }
 
-/** A small seeded PRNG (mulberry32), so a failing order can be replayed with its seed. */
-export function random(seed: number) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
-export function shuffle<T>(items: T[], rnd: () => number): T[] {
-  const out = [...items]
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(rnd() * (i + 1))
-    ;[out[i], out[j]] = [out[j]!, out[i]!]
-  }
-  return out
-}
+export { random, shuffle } from './billing-replay-core.js'
 
 export interface ReplayStats {
   requests: number
