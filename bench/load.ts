@@ -6,8 +6,11 @@ import type { BenchResult, Side } from './bench.js'
 
 export interface Req {
   path: string
-  key: string
+  /** A project key, sent as `Authorization: Bearer`. */
+  key?: string
+  /** JSON-encoded here unless it is a string already (a signed webhook body is sent as signed). */
   body: unknown
+  headers?: Record<string, string>
 }
 
 export interface LoadOptions {
@@ -44,7 +47,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
 
   const send = (req: Req) =>
     new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const body = Buffer.from(JSON.stringify(req.body))
+      const body = Buffer.from(typeof req.body === 'string' ? req.body : JSON.stringify(req.body))
       const r = request(
         {
           agent,
@@ -53,9 +56,10 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
           method: 'POST',
           path: req.path,
           headers: {
-            Authorization: `Bearer ${req.key}`,
+            ...(req.key ? { Authorization: `Bearer ${req.key}` } : {}),
             'Content-Type': 'application/json',
             'Content-Length': body.length,
+            ...req.headers,
           },
         },
         (res) => {

@@ -83,6 +83,19 @@ export function printReport(report: Report) {
         errors: r.errors,
       })),
   )
+  section(
+    'billing webhooks (one signed Stripe event a request: verify, look up, one write)',
+    results
+      .filter((r) => r.bench === 'billing webhook')
+      .map((r) => ({
+        target: r.target,
+        conc: r.concurrency,
+        'req/s': r.requestsPerSec,
+        ...ms(r),
+        requests: r.requests,
+        errors: r.errors,
+      })),
+  )
   section('API / raw (requests/s for identify, rows/s for batch)', ratios(results))
   section(
     'Node server memory (RSS)',

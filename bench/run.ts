@@ -1,8 +1,8 @@
 // `npm run bench`: ingest throughput and latency of the real Node server over HTTP, beside the raw
-// limit (the same SQL sent straight to the database), the Worker under workerd through Neon's HTTP
+// limit (the same SQL sent straight to the database), billing webhook latency, the Worker under workerd through Neon's HTTP
 // driver, and the dashboard's customers query per filter kind — on the embedded PGlite and on a
 // local PostgreSQL. Prints one table per section and a ratios table; writes bench-results/<time>.json.
-// Options: --targets pglite,postgres  --only identify,batch,worker,dashboard
+// Options: --targets pglite,postgres  --only identify,batch,billing,worker,dashboard
 //          --duration <seconds a run, default 5>  --customers <dashboard customers, default 20000>
 //          --full (400,000 dashboard customers ≈ 1M relations, 10 s runs)  --pg-fsync off
 import { execFileSync } from 'node:child_process'
@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { openNodeDb } from '../src/db/node.js'
 import { apiBatch } from './batch.js'
+import { apiBilling } from './billing.js'
 import type { BenchResult } from './bench.js'
 import { benchDashboard, type DashboardBenchResult } from './dashboard.js'
 import { apiIdentify } from './identify.js'
@@ -21,7 +22,7 @@ import { printReport } from './report.js'
 import { TARGETS, startTarget, type TargetName } from './targets.js'
 import { bundleWorker, workerIdentify, type WorkerBundle, type WorkerRun } from './worker.js'
 
-const SECTIONS = ['identify', 'batch', 'worker', 'dashboard']
+const SECTIONS = ['identify', 'batch', 'billing', 'worker', 'dashboard']
 
 const { values } = parseArgs({
   options: {
@@ -80,6 +81,7 @@ try {
       const rssAtRestMb = mb(target.rss())
       if (wanted.has('identify')) results.push(...(await apiIdentify(ctx)))
       if (wanted.has('batch')) results.push(...(await apiBatch(ctx)))
+      if (wanted.has('billing')) results.push(...(await apiBilling(ctx)))
       const peak = results.find(
         (r) => r.target === name && r.side === 'api' && r.concurrency === 64,
       )

@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import { createAccount } from '../src/accounts/store.js'
+import { createConnection, webhookPath } from '../src/billing/connections.js'
 import { createProject } from '../src/projects/store.js'
 import { openNodeDb, type NodeDbOptions } from '../src/db/node.js'
 import { startPostgres } from '../test/support/postgres-server.js'
@@ -24,6 +25,8 @@ export interface Target {
   baseUrl: string
   /** One project key per seeded project. */
   keys: string[]
+  /** A Stripe connection of the first project: its webhook path and signing secret. */
+  billing: { path: string; secret: string }
   /** How the bench process opens the same database once the server is stopped. */
   dbOptions: NodeDbOptions
   serverPid: number
@@ -70,7 +73,7 @@ export async function startTarget(
       env = { DATABASE_URL: url }
       database = `${server.version} (local, fsync ${durable ? 'on' : 'off'})`
     }
-    const keys = await seed(dbOpts)
+    const { keys, billing } = await seed(dbOpts)
     // The rate limit (10,000 per 10 s per key by default) would cap the figures, not the server.
     const server = await startServer({ ...env, TINYCRM_INGEST_RATE_LIMIT: '0' })
     cleanups.push(() => stopServer(server.child))
@@ -79,6 +82,7 @@ export async function startTarget(
       database,
       baseUrl: server.baseUrl,
       keys,
+      billing,
       dbOptions: dbOpts,
       stopServer: () => stopServer(server.child),
       serverPid: server.child.pid!,
@@ -91,19 +95,30 @@ export async function startTarget(
   }
 }
 
-/** Creates the account and projects before the server starts: a PGlite data dir has one owner. */
-async function seed(opts: NodeDbOptions): Promise<string[]> {
+export const BENCH_WEBHOOK_SECRET = 'whsec_bench_0123456789abcdefghij'
+
+/** Creates the account, projects and a Stripe connection before the server starts: a PGlite data
+ *  dir has one owner. */
+async function seed(opts: NodeDbOptions) {
   const { db, close } = await openNodeDb(opts)
   try {
     const { accountId } = await createAccount(db, {
       email: 'bench@example.com',
       password: 'bench password',
     })
-    const keys = []
-    for (const name of ['Bench A', 'Bench B']) {
-      keys.push((await createProject(db, { accountId, name })).key)
+    const projects = []
+    for (const name of ['Bench A', 'Bench B'])
+      projects.push(await createProject(db, { accountId, name }))
+    const connection = await createConnection(db, {
+      accountId,
+      projectId: projects[0]!.project.id,
+      provider: 'stripe',
+      signingSecret: BENCH_WEBHOOK_SECRET,
+    })
+    return {
+      keys: projects.map((p) => p.key),
+      billing: { path: webhookPath(connection!.id), secret: BENCH_WEBHOOK_SECRET },
     }
-    return keys
   } finally {
     await close()
   }

@@ -14,6 +14,10 @@
 //   project (several Stripe customers may share an email), from which the relation's status and
 //   params are computed. One row per (project, email), so concurrent events of one person
 //   serialise on it.
+// - billing_merge(a, b): two such subscription maps merged, subscription by subscription, field by
+//   field, each field keeping the value with the greater order key ("at", compared byte by byte).
+//   PL/pgSQL, so its plan is made once per connection: written inline, the merge made the webhook
+//   statement take ~9 ms to plan on PGlite.
 import { sql, type Kysely } from 'kysely'
 
 export async function up(db: Kysely<any>): Promise<void> {
@@ -86,9 +90,33 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addPrimaryKeyConstraint('billing_relations_pkey', ['project_id', 'email'])
     .execute()
+
+  await sql`CREATE FUNCTION billing_merge(a jsonb, b jsonb) RETURNS jsonb
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+    DECLARE
+      merged jsonb := COALESCE(a, '{}'::jsonb);
+      sub text;
+      fields jsonb;
+      field text;
+      incoming jsonb;
+      kept jsonb;
+    BEGIN
+      FOR sub, fields IN SELECT key, value FROM jsonb_each(COALESCE(b, '{}'::jsonb)) LOOP
+        kept := COALESCE(merged -> sub, '{}'::jsonb);
+        FOR field, incoming IN SELECT key, value FROM jsonb_each(fields) LOOP
+          IF kept -> field IS NULL
+            OR (incoming ->> 'at') COLLATE "C" > (kept -> field ->> 'at') COLLATE "C" THEN
+            kept := kept || jsonb_build_object(field, incoming);
+          END IF;
+        END LOOP;
+        merged := merged || jsonb_build_object(sub, kept);
+      END LOOP;
+      RETURN merged;
+    END $$`.execute(db)
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  await sql`DROP FUNCTION IF EXISTS billing_merge(jsonb, jsonb)`.execute(db)
   for (const table of [
     'billing_relations',
     'billing_customers',

@@ -4,8 +4,9 @@
 // 1. The event id is recorded per connection; a duplicate inserts nothing and everything below
 //    reads from that insert, so it changes nothing (exactly once).
 // 2. The billing customer's row merges what the event says about its subscription, field by field:
-//    each field keeps the value with the greatest order key (see orderKey() in ./events.ts), so
-//    events applied in any order end as if applied in order, and an older event changes nothing.
+//    each field keeps the value with the greatest order key (see orderKey() in ./events.ts, and
+//    billing_merge() in the migration), so events applied in any order end as if applied in
+//    order, and an older event changes nothing.
 //    The row remembers the email the customer was first seen with; without one, the customer is
 //    waiting and nothing else is written yet.
 // 3. The subscriptions of every billing customer linked to that email in the project are merged
@@ -15,27 +16,10 @@
 // 4. From that row, the relation's status (the best subscription's) and params (`mrr` the sum of
 //    the paying subscriptions') are written by the ingest statement itself (src/ingest/upsert.ts):
 //    the same customer and relation upsert as identify, as part of this statement.
-import { sql, type Kysely, type RawBuilder } from 'kysely'
+import { sql, type Kysely } from 'kysely'
 import type { BillingState, Database } from '../db/schema.js'
 import { runIngest } from '../ingest/upsert.js'
 import type { BillingEvent, Provider } from './events.js'
-
-/** A field map merged with another: per field, the value with the greater order key. Keys are
- *  compared byte by byte (COLLATE "C"), as JavaScript compares them. */
-const mergeFields = (a: RawBuilder<unknown>, b: RawBuilder<unknown>) => sql`(
-  SELECT COALESCE(jsonb_object_agg(f.k, CASE
-      WHEN f.y IS NULL OR (f.x IS NOT NULL AND (f.x ->> 'at') COLLATE "C" >= (f.y ->> 'at') COLLATE "C")
-      THEN f.x ELSE f.y END), '{}'::jsonb)
-  FROM (SELECT ks.k, ${a} -> ks.k AS x, ${b} -> ks.k AS y
-        FROM (SELECT jsonb_object_keys(${a}) UNION SELECT jsonb_object_keys(${b})) AS ks(k)) AS f)`
-
-/** Two subscription maps merged, subscription by subscription, field by field. */
-const mergeSubscriptions = (a: RawBuilder<unknown>, b: RawBuilder<unknown>) => sql`(
-  SELECT COALESCE(jsonb_object_agg(s.id, ${mergeFields(
-    sql`COALESCE(${a} -> s.id, '{}'::jsonb)`,
-    sql`COALESCE(${b} -> s.id, '{}'::jsonb)`,
-  )}), '{}'::jsonb)
-  FROM (SELECT jsonb_object_keys(${a}) UNION SELECT jsonb_object_keys(${b})) AS s(id))`
 
 /** The event's patch as state: every field it sets, stamped with the event's order key. */
 export function stateOf(event: BillingEvent): BillingState {
@@ -140,7 +124,7 @@ b_customer AS (
   ON CONFLICT (project_id, provider, billing_customer_id) DO UPDATE SET
     -- The first email stays: a later one (an email change) follows the same customer.
     email = COALESCE(b.email, EXCLUDED.email),
-    subscriptions = ${mergeSubscriptions(sql`b.subscriptions`, sql`EXCLUDED.subscriptions`)},
+    subscriptions = billing_merge(b.subscriptions, EXCLUDED.subscriptions),
     updated_at = now()
   RETURNING b.project_id, b.email, b.subscriptions
 ),
@@ -157,7 +141,7 @@ b_relation AS (
   INSERT INTO billing_relations AS r (project_id, email, subscriptions)
   SELECT project_id, email, subscriptions FROM b_linked
   ON CONFLICT (project_id, email) DO UPDATE SET
-    subscriptions = ${mergeSubscriptions(sql`r.subscriptions`, sql`EXCLUDED.subscriptions`)},
+    subscriptions = billing_merge(r.subscriptions, EXCLUDED.subscriptions),
     updated_at = now()
   RETURNING r.email, r.subscriptions
 ),
