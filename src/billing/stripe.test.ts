@@ -1,7 +1,7 @@
 // Stripe events → what TinyCRM writes: the status table, the monthly amount (intervals, quantity,
 // discounts, zero-decimal currencies), the $0 trial checkout, and which events say what.
 import { describe, expect, it } from 'vitest'
-import type { Json } from './events.js'
+import { EVENTS_TO_SEND, type Json } from './events.js'
 import { mapStripeEvent, STRIPE_STATUS, subscriptionPatch } from './stripe.js'
 
 const CREATED = 1_790_000_000
@@ -308,5 +308,20 @@ describe('events', () => {
     ).toBeNull()
     expect(mapStripeEvent(event('charge.succeeded', { id: 'ch_1' }))).toBeNull()
     expect(mapStripeEvent({ id: 'evt_1', type: 'customer.updated' })).toBeNull()
+  })
+})
+
+describe('the events the connect page asks to send', () => {
+  it('are all understood', () => {
+    for (const type of EVENTS_TO_SEND.stripe) {
+      const object = type.startsWith('customer.subscription.')
+        ? sub()
+        : type.startsWith('customer.')
+          ? { id: 'cus_1', email: 'a@example.com' }
+          : type.startsWith('checkout.')
+            ? { id: 'cs_1', mode: 'subscription', customer: 'cus_1', subscription: 'sub_1' }
+            : { id: 'in_1', customer: 'cus_1', customer_email: 'a@example.com' }
+      expect(mapStripeEvent(event(type, object)), type).not.toBeNull()
+    }
   })
 })
