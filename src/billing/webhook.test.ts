@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { createApp } from '../app.js'
 import { openTestDb, type TestDb } from '../testing/db.js'
 import { postJson, seedAccount } from '../testing/fixtures.js'
+import { mergeCustomers } from '../merges/store.js'
 import { createConnection, deleteConnection, webhookPath } from './connections.js'
 import { WEBHOOK_BODY_LIMIT } from './routes.js'
 
@@ -357,6 +358,25 @@ describe('applying events', () => {
       status: 'paid',
       // $29 (Stripe) + $120/12 (Paddle); the trial and the canceled one add nothing.
       params: { mrr: 39, plan: 'pro', billing_status: 'active', billing_customer_id: 'cus_1' },
+    })
+  })
+
+  it('an email absorbed by a merge leads to the surviving customer', async () => {
+    const key = seeded.projects[1]!.key
+    const kept = await postJson(app, '/v1/identify', key, { email: 'kept@example.com' })
+    const gone = await postJson(app, '/v1/identify', key, { email: 'gone@example.com' })
+    await mergeCustomers(t.db, {
+      accountId: seeded.accountId,
+      survivorId: kept.body.customerId,
+      absorbedId: gone.body.customerId,
+      actor: 'test',
+    })
+    await post(event('customer.created', { id: 'cus_1', email: 'gone@example.com' }, T))
+    const res = await post(event('customer.subscription.created', subscription(), T + 1))
+    expect(res.body.customerId).toBe(kept.body.customerId)
+    expect(await relation('kept@example.com')).toMatchObject({
+      status: 'paid',
+      params: { mrr: 29 },
     })
   })
 
