@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { createApp } from '../app.js'
 import { openTestDb, type TestDb } from '../testing/db.js'
 import { postJson, seedAccount } from '../testing/fixtures.js'
-import { mergeCustomers } from '../merges/store.js'
+import { deleteCustomer, mergeCustomers } from '../merges/store.js'
 import { createConnection, deleteConnection, webhookPath } from './connections.js'
 import { WEBHOOK_BODY_LIMIT } from './routes.js'
 
@@ -378,6 +378,28 @@ describe('applying events', () => {
       status: 'paid',
       params: { mrr: 29 },
     })
+  })
+
+  it("deleting the customer (GDPR) erases billing's memory of their email", async () => {
+    await post(event('customer.created', { id: 'cus_1', email: 'erase@example.com' }, T))
+    const res = await post(event('customer.subscription.created', subscription(), T + 1))
+    await deleteCustomer(t.db, {
+      accountId: seeded.accountId,
+      customerId: res.body.customerId,
+      actor: 'test',
+    })
+    const left = await t.db
+      .selectFrom('billing_customers')
+      .select('email')
+      .where('email', '=', 'erase@example.com')
+      .union(
+        t.db
+          .selectFrom('billing_relations')
+          .select('email')
+          .where('email', '=', 'erase@example.com'),
+      )
+      .execute()
+    expect(left).toEqual([])
   })
 
   it('a webhook is two statements: the connection lookup, then one write', async () => {

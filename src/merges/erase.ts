@@ -16,7 +16,8 @@ const namesThem = (cell: RawBuilder<unknown>) =>
  * Erases a customer: its project rows, the customers merged into it (their emails), every merge
  * record whose snapshot holds its data, and the rows of any CSV import that carry one of its
  * emails — rejected rows, and the uploaded rows and dry-run notes of imports not finished yet,
- * which would otherwise bring the person back when the import runs. The audit keeps one
+ * which would otherwise bring the person back when the import runs — and what billing remembers
+ * of its emails. The audit keeps one
  * `customer.deleted` event with the id and counts only — no email, name or params.
  */
 export async function deleteCustomer(
@@ -65,6 +66,18 @@ noted_gone AS (
   DELETE FROM import_emails x USING imports i
   WHERE i.id = x.import_id AND i.account_id = ${acct} AND x.email IN (SELECT email FROM emails)
   RETURNING x.email
+),
+-- What billing remembers of their emails (which billing customer, its subscriptions); a later
+-- event from the provider brings the person back, as an identify would.
+billing_gone AS (
+  DELETE FROM billing_customers b USING projects p
+  WHERE p.account_id = ${acct} AND b.project_id = p.id AND b.email IN (SELECT email FROM emails)
+  RETURNING b.billing_customer_id
+),
+billing_state_gone AS (
+  DELETE FROM billing_relations b USING projects p
+  WHERE p.account_id = ${acct} AND b.project_id = p.id AND b.email IN (SELECT email FROM emails)
+  RETURNING b.email
 ),
 customers_gone AS (
   DELETE FROM customers x USING people p WHERE x.id = p.id RETURNING x.id
