@@ -52,9 +52,9 @@ export interface ApplyOutcome {
   customerId: number | null
 }
 
-/** The relation write of billing: status and params from the merged subscriptions of one
- *  (project, email), stamped with the event's time and its provider as the source. */
-function billingRelationRow(event: BillingEvent) {
+/** The relation's status and params from the merged subscriptions of one (project, email): the
+ *  CTEs that compute them from `b_relation`, ending in `b_row`. */
+function relationState(event: BillingEvent) {
   return sql`
 b_subs AS (
   SELECT s.key AS id, s.value AS state,
@@ -95,6 +95,24 @@ b_row AS (
     END AS patch
   FROM b_relation r LEFT JOIN b_primary p ON true
 )`
+}
+
+/**
+ * Every billing write to a relation goes through here: the row of `b_row` (status, params) as one
+ * ingest row, stamped with the event's time and its provider as the source. The ingest statement
+ * reads neither `source` nor `at` yet; they are there for a per-key newest-wins rule and a change
+ * history to key on. A billing event is not the customer's activity (`activity: false`); a
+ * relation it creates is first seen when the event happened.
+ */
+function relationWrite(event: BillingEvent) {
+  return {
+    sent: sql`SELECT 0 AS i, b.email, NULL::text AS name, b.status, b.patch,
+      ${event.created}::timestamptz AS first_ts, ${event.created}::timestamptz AS last_ts,
+      false AS ping, ${event.provider}::text AS source, ${event.created}::timestamptz AS at
+      FROM b_row b`,
+    pings: false,
+    activity: false,
+  }
 }
 
 export async function applyBillingEvent(
@@ -145,20 +163,14 @@ b_relation AS (
     updated_at = now()
   RETURNING r.email, r.subscriptions
 ),
-${billingRelationRow(event)}`
+${relationState(event)}`
 
   const result = await runIngest<{ connected: number; recorded: number; waiting: number }>(
     db,
     { projectId: connection.project_id },
     {
       before,
-      // source and at: who wrote and when, for the newest-wins rule and the history to key on.
-      sent: sql`SELECT 0 AS i, b.email, NULL::text AS name, b.status, b.patch,
-        ${event.created}::timestamptz AS first_ts, ${event.created}::timestamptz AS last_ts,
-        false AS ping, ${event.provider}::text AS source, ${event.created}::timestamptz AS at
-        FROM b_row b`,
-      pings: false,
-      activity: false,
+      ...relationWrite(event),
       report: sql`(SELECT count(*)::int FROM b_conn) AS connected,
         (SELECT count(*)::int FROM b_event) AS recorded,
         (SELECT count(*)::int FROM b_customer WHERE email IS NULL) AS waiting`,

@@ -164,15 +164,6 @@ export function projectAndKeys(row: Project & { keys: ProjectKeyJson[] }): {
   }
 }
 
-/** One project of the account and all its keys (newest first), in one statement. */
-export async function getProjectWithKeys(
-  db: Kysely<Database>,
-  accountId: number,
-  projectId: number,
-): Promise<{ project: Project; keys: ProjectKey[] } | undefined> {
-  const row = await projectWithKeysQuery(db, accountId, projectId).executeTakeFirst()
-  return row && projectAndKeys(row)
-}
 type ProjectKeyJson = {
   id: number | string
   prefix: string
