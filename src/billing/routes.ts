@@ -128,7 +128,7 @@ async function projectOf(c: Ctx) {
 }
 
 export const webhookUrl = <E extends HonoEnv>(c: Context<E>, id: string) =>
-  publicBaseUrl(c) + webhookPath(id)
+  publicBaseUrl(c, c.var.config.publicUrl) + webhookPath(id)
 
 /** The account API's billing routes, under /v1/projects/{id or slug}/billing. */
 export function billingApiRoutes() {

@@ -17,6 +17,7 @@ import { requireUser, sessionUser } from '../middleware/session/index.js'
 import type { HonoEnv } from '../env.js'
 import { ApiError } from '../lib/errors.js'
 import { formFields, idParam } from '../lib/http.js'
+import { publicBaseUrl } from '../lib/public-url.js'
 import { renderPage } from '../lib/render.js'
 import { DeleteProjectPage } from '../../views/projects/delete.js'
 import { ProjectsPage } from '../../views/projects/list.js'
@@ -36,15 +37,6 @@ type Ctx = Context<HonoEnv>
 const user = sessionUser
 
 const notFound = () => new ApiError('not_found', 'No such project in your account')
-
-/** Where this server is reached, for the install snippet: the configured URL, else this request's. */
-function baseUrl(c: Ctx): string {
-  const configured = c.var.config.publicUrl?.replace(/\/+$/, '')
-  if (configured) return configured
-  const url = new URL(c.req.url)
-  const proto = c.req.header('x-forwarded-proto')?.split(',')[0]?.trim()
-  return `${proto === 'https' || proto === 'http' ? proto : url.protocol.slice(0, -1)}://${url.host}`
-}
 
 async function showProject(
   c: Ctx,
@@ -77,7 +69,7 @@ async function showProject(
       billing={billing}
       userEmail={user(c).email}
       csrfToken={c.var.csrfToken}
-      baseUrl={baseUrl(c)}
+      baseUrl={publicBaseUrl(c, c.var.config.publicUrl)}
     />
   )
   // A page carrying a live key must not be kept by the browser or a proxy.
