@@ -93,6 +93,7 @@ export default tseslint.config(
         'src/merges/**',
         'src/csv/**',
         'src/account-api/**',
+        'src/billing/**',
         'src/cli/**',
         'src/env.ts',
         'src/config.ts',

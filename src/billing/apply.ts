@@ -110,6 +110,7 @@ function relationWrite(event: BillingEvent) {
       ${event.created}::timestamptz AS first_ts, ${event.created}::timestamptz AS last_ts,
       false AS ping, ${event.provider}::text AS source, ${event.created}::timestamptz AS at
       FROM b_row b`,
+    count: 1,
     pings: false,
     activity: false,
   }
@@ -146,14 +147,10 @@ b_customer AS (
     updated_at = now()
   RETURNING b.project_id, b.email, b.subscriptions
 ),
--- Writes to an email absorbed by a merge go to the surviving customer, as identify's do.
+-- Linked to an email: its subscriptions join those of the email's other billing customers. (An
+-- email absorbed by a merge is written onto its survivor by the ingest statement, as identify's.)
 b_linked AS (
-  SELECT c.project_id, COALESCE(survivor.email, c.email) AS email, c.subscriptions
-  FROM b_customer c
-  JOIN projects p ON p.id = c.project_id
-  LEFT JOIN customer_aliases a ON a.account_id = p.account_id AND a.email = c.email
-  LEFT JOIN customers survivor ON survivor.id = a.customer_id
-  WHERE c.email IS NOT NULL
+  SELECT project_id, email, subscriptions FROM b_customer WHERE email IS NOT NULL
 ),
 b_relation AS (
   INSERT INTO billing_relations AS r (project_id, email, subscriptions)

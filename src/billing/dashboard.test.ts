@@ -4,9 +4,9 @@
 import Stripe from 'stripe'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApp } from '../app.js'
-import { TestBrowser } from '../dashboard/test-client.js'
-import { openTestDb, type TestDb } from '../testing/db.js'
-import { seedAccount } from '../testing/fixtures.js'
+import { TestBrowser } from '../../test/support/test-browser.js'
+import { openTestDb, type TestDb } from '../../test/support/db.js'
+import { seedAccount } from '../../test/support/fixtures.js'
 
 const stripe = new Stripe('sk_test_not_used')
 const SECRET = 'whsec_dashboard_ABCDEFGHIJKLMNOP'

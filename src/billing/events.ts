@@ -1,7 +1,7 @@
 // What a billing event means to TinyCRM, whichever provider sent it: a pure description that the
 // provider mappings (./stripe.ts, ./paddle.ts) produce and ./apply.ts writes. Nothing here reads
 // the database.
-import type { Status } from '../db/schema.js'
+import type { Status } from '../lib/status.js'
 import { email as emailSchema } from '../ingest/schemas.js'
 
 export const PROVIDERS = ['stripe', 'paddle'] as const

@@ -2,7 +2,7 @@
 // `occurred_at` (ISO 8601 with microseconds: the order of events) and the entity as `data`.
 // Paddle's subscription entity has no email: it comes from customer.created/updated (or the
 // remembered customer id). See README.md ("Billing: Stripe and Paddle") for the table.
-import type { Status } from '../db/schema.js'
+import type { Status } from '../lib/status.js'
 import {
   type BillingEvent,
   type Json,

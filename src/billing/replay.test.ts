@@ -7,9 +7,9 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import Stripe from 'stripe'
 import { createApp } from '../app.js'
-import { TestBrowser } from '../dashboard/test-client.js'
-import { openTestDb, type TestDb } from '../testing/db.js'
-import { seedAccount } from '../testing/fixtures.js'
+import { TestBrowser } from '../../test/support/test-browser.js'
+import { openTestDb, type TestDb } from '../../test/support/db.js'
+import { seedAccount } from '../../test/support/fixtures.js'
 import { billingModel, withoutNulls, type Model } from '../../test/support/billing-model.js'
 import {
   replay,

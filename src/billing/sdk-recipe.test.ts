@@ -9,8 +9,8 @@ import { serve, type ServerType } from '@hono/node-server'
 import Stripe from 'stripe'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createApp } from '../app.js'
-import { openTestDb, type TestDb } from '../testing/db.js'
-import { seedAccount } from '../testing/fixtures.js'
+import { openTestDb, type TestDb } from '../../test/support/db.js'
+import { seedAccount } from '../../test/support/fixtures.js'
 
 const { emails } = vi.hoisted(() => ({ emails: new Map<string, string>() }))
 vi.mock('stripe', async (importOriginal) => {

@@ -1,7 +1,7 @@
 // Stripe events → BillingEvent (pure). The table in README.md ("Billing: Stripe and Paddle") says
 // the same; the tests in ./stripe.test.ts hold both to it. Objects are read defensively: a webhook
 // endpoint may be on any API version, so fields moved by newer versions are read in both places.
-import type { Status } from '../db/schema.js'
+import type { Status } from '../lib/status.js'
 import {
   type BillingEvent,
   type Json,
