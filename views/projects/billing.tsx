@@ -36,7 +36,7 @@ function SecretForm(props: {
   csrfToken: string | undefined
 }) {
   const { connection: k } = props
-  return (
+  const form = (
     <form
       method="post"
       action={`/projects/${props.projectId}/billing/${k.id}/secret`}
@@ -53,6 +53,15 @@ function SecretForm(props: {
         Save secret
       </button>
     </form>
+  )
+  // A secret in place is replaced rarely (when rolled in the provider): folded away until then.
+  return k.hasSecret ? (
+    <details>
+      <summary class="small">Replace secret…</summary>
+      {form}
+    </details>
+  ) : (
+    form
   )
 }
 
