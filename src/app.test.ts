@@ -44,7 +44,7 @@ describe('the dashboard', () => {
     expect(res.status).toBe(404)
     expect(res.headers.get('content-type')).toContain('text/html')
     const page = await res.text()
-    expect(page).toContain('<h1>Not found</h1>')
+    expect(page).toContain('>Page not found</h1>')
     expect(page).toContain('There is no page at this address')
     expect(page).not.toContain('No route')
   })

@@ -3,7 +3,6 @@
 // error handler, which answers a browser with a readable page and a script (the CSV upload's
 // fetch) with the JSON envelope.
 import { Hono, type Context } from 'hono'
-import { renderToString } from 'preact-render-to-string'
 import { tokenDashboardRoutes } from './account-api/dashboard.js'
 import { csvDashboardRoutes } from './csv/routes.js'
 import { customerRoutes } from './customers/routes.js'
@@ -17,6 +16,8 @@ import { csrf } from './middleware/csrf/index.js'
 import { session } from './middleware/session/index.js'
 import { MAX_UPLOAD_BYTES } from './csv/upload.js'
 import { jsonError, onError, type ErrorResponder } from './middleware/on-error/index.js'
+import { flash } from './middleware/flash/index.js'
+import { renderPage } from './lib/render.js'
 import { ErrorPage } from '../views/error.js'
 
 /** A browser or htmx asking for a page gets HTML; a script (Accept: application/json) gets JSON. */
@@ -37,7 +38,7 @@ const errorPage: ErrorResponder = (c, error, requestId) => {
       csrfToken={c.var.csrfToken}
     />
   )
-  return c.html('<!doctype html>' + renderToString(page), error.status)
+  return renderPage(c, page, error.status)
 }
 
 export function dashboardApp(deps: AppDeps) {
@@ -51,6 +52,7 @@ export function dashboardApp(deps: AppDeps) {
   dashboard.use('*', bodyLimit(DEFAULT_BODY_BYTES))
   dashboard.use('*', csrf())
   dashboard.use('*', session())
+  dashboard.use('*', flash())
   dashboard.route('/', authRoutes(deps.loginLimiter))
   dashboard.route('/projects', projectRoutes())
   dashboard.route('/customers', customerRoutes())

@@ -2,6 +2,7 @@
 import type { MiddlewareHandler } from 'hono'
 import type { Kysely } from 'kysely'
 import type { Database } from './db/schema.js'
+import type { Flash } from './lib/flash.js'
 import type { RateLimiter } from './lib/rate-limit.js'
 
 export interface AppConfig {
@@ -9,6 +10,9 @@ export interface AppConfig {
   publicUrl?: string
   /** TINYCRM_SIGNUP: 'open' (default) or 'closed' (only the first account may sign up). */
   signup?: 'open' | 'closed'
+  /** A digest of public/assets (Node: computed at start): asset URLs carry it as `?v=`, and a
+   *  file asked for with the current one may be kept by the browser for good. */
+  assetVersion?: string
 }
 
 /** The signed-in dashboard user, set by the session middleware (src/middleware/session). */
@@ -41,5 +45,7 @@ export type HonoEnv = {
     user?: SessionUser
     /** Dashboard only: the CSRF token forms and htmx requests must send back. */
     csrfToken?: string
+    /** Dashboard only: the one-time message of the redirect that led here (src/lib/flash.ts). */
+    flash?: Flash
   }
 }

@@ -1,5 +1,7 @@
 // Sign-up and log-in pages: plain forms that post back to themselves (no JS needed).
+import type { ComponentChildren } from 'preact'
 import { CsrfField } from './ui/csrf.js'
+import { Alert } from './ui/elements.js'
 import { Layout } from './ui/layout.js'
 
 interface FormPageProps {
@@ -8,42 +10,46 @@ interface FormPageProps {
   error?: string
 }
 
-export function LoginPage(props: FormPageProps & { next?: string; notice?: string }) {
+function AuthCard(props: { title: string; lead?: string; children: ComponentChildren }) {
+  return (
+    <section class="card auth-card" aria-labelledby="auth-title">
+      <h1 id="auth-title">{props.title}</h1>
+      {props.lead ? <p class="muted">{props.lead}</p> : null}
+      {props.children}
+    </section>
+  )
+}
+
+function EmailField({ value }: { value?: string }) {
+  return (
+    <label class="field">
+      <span>Email</span>
+      <input type="email" name="email" autocomplete="username" required value={value ?? ''} />
+    </label>
+  )
+}
+
+export function LoginPage(props: FormPageProps & { next?: string }) {
   const action = props.next ? `/login?next=${encodeURIComponent(props.next)}` : '/login'
   return (
     <Layout title="Log in">
-      <section class="card narrow auth-card">
-        <h1>Log in to TinyCRM</h1>
-        {props.notice ? <p class="notice">{props.notice}</p> : null}
-        {props.error ? (
-          <p class="alert" role="alert">
-            {props.error}
-          </p>
-        ) : null}
+      <AuthCard title="Log in to TinyCRM">
+        <Alert error={props.error} />
         <form method="post" action={action} class="stack">
           <CsrfField token={props.csrfToken} />
-          <label class="field">
-            <span>Email</span>
-            <input
-              type="email"
-              name="email"
-              autocomplete="username"
-              required
-              value={props.email ?? ''}
-            />
-          </label>
+          <EmailField value={props.email} />
           <label class="field">
             <span>Password</span>
             <input type="password" name="password" autocomplete="current-password" required />
           </label>
-          <button type="submit" class="button">
+          <button type="submit" class="button button-block">
             Log in
           </button>
         </form>
-        <p class="muted">
+        <p class="auth-switch muted">
           No account yet? <a href="/signup">Sign up</a>
         </p>
-      </section>
+      </AuthCard>
     </Layout>
   )
 }
@@ -52,38 +58,25 @@ export function SignupPage(props: FormPageProps & { closed?: boolean; minPasswor
   if (props.closed) {
     return (
       <Layout title="Sign-up closed">
-        <section class="card narrow auth-card">
-          <h1>Sign-up is closed</h1>
+        <AuthCard title="Sign-up is closed">
           <p>
             This TinyCRM server accepts no new accounts. Ask its owner for access, or{' '}
             <a href="/login">log in</a>.
           </p>
-        </section>
+        </AuthCard>
       </Layout>
     )
   }
   return (
     <Layout title="Sign up">
-      <section class="card narrow auth-card">
-        <h1>Create your TinyCRM account</h1>
-        <p class="muted">One table for the customers of all your products.</p>
-        {props.error ? (
-          <p class="alert" role="alert">
-            {props.error}
-          </p>
-        ) : null}
+      <AuthCard
+        title="Create your TinyCRM account"
+        lead="One table for the customers of all your products."
+      >
+        <Alert error={props.error} />
         <form method="post" action="/signup" class="stack">
           <CsrfField token={props.csrfToken} />
-          <label class="field">
-            <span>Email</span>
-            <input
-              type="email"
-              name="email"
-              autocomplete="username"
-              required
-              value={props.email ?? ''}
-            />
-          </label>
+          <EmailField value={props.email} />
           <label class="field">
             <span>Password</span>
             <input
@@ -98,14 +91,14 @@ export function SignupPage(props: FormPageProps & { closed?: boolean; minPasswor
               At least {props.minPassword} characters.
             </small>
           </label>
-          <button type="submit" class="button">
+          <button type="submit" class="button button-block">
             Sign up
           </button>
         </form>
-        <p class="muted">
+        <p class="auth-switch muted">
           Already have an account? <a href="/login">Log in</a>
         </p>
-      </section>
+      </AuthCard>
     </Layout>
   )
 }

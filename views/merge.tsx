@@ -3,6 +3,7 @@
 // deleting asks to type the email, as erasure cannot be undone.
 import { Layout } from './ui/layout.js'
 import { CsrfField } from './ui/csrf.js'
+import { Alert, Time } from './ui/elements.js'
 
 export interface MergeRecord {
   id: number
@@ -16,10 +17,12 @@ export function ManageCustomerPage(props: {
   merges: MergeRecord[]
   userEmail: string
   csrfToken?: string
-  notice?: string
   error?: string
+  /** The other email as typed, when the form comes back with an error. */
+  draftOther?: string
 }) {
   const { customer, csrfToken } = props
+  const label = customer.name ?? customer.email
   return (
     <Layout
       title={`Manage ${customer.email}`}
@@ -27,41 +30,50 @@ export function ManageCustomerPage(props: {
       csrfToken={csrfToken}
       active="customers"
     >
-      <div class="stack">
-        <p class="crumbs">
-          <a href={`/customers/${customer.id}`}>← {customer.name ?? customer.email}</a>
-        </p>
-        <h1>Merge, undo or delete</h1>
-        {props.notice ? (
-          <p class="notice" role="status">
-            {props.notice}
-          </p>
-        ) : null}
-        {props.error ? (
-          <p class="notice notice-error" role="alert">
-            {props.error}
-          </p>
-        ) : null}
+      <nav class="crumbs" aria-label="Breadcrumb">
+        <a href="/customers">Customers</a> <span aria-hidden="true">/</span>{' '}
+        <a href={`/customers/${customer.id}`}>{label}</a> <span aria-hidden="true">/</span>{' '}
+        <span aria-current="page">Merge or delete</span>
+      </nav>
+      <header class="page-head">
+        <div>
+          <h1>Merge, undo or delete</h1>
+          <p class="muted">{customer.email}</p>
+        </div>
+      </header>
+      <Alert error={props.error} />
 
-        <form method="post" action={`/customers/${customer.id}/merge`} class="card stack">
+      <section class="card" aria-labelledby="merge-title">
+        <h2 id="merge-title">Merge with another customer</h2>
+        <p class="muted small">
+          Same person, two emails. Per project the records combine (latest status, params of the
+          surviving email win, earliest first seen, latest activity). The other email becomes an
+          alias: later identify calls with it update the survivor. You can undo a merge below.
+        </p>
+        <form method="post" action={`/customers/${customer.id}/merge`} class="stack">
           <CsrfField token={csrfToken} />
-          <h2>Merge with another customer</h2>
-          <p class="muted small">
-            Same person, two emails. Per project the records combine (latest status, params of the
-            surviving email win, earliest first seen, latest activity). The other email becomes an
-            alias: later identify calls with it update the survivor. You can undo a merge below.
-          </p>
           <label class="field">
             <span>The other customer's email</span>
-            <input type="email" name="other" required maxLength={254} />
+            <input
+              type="email"
+              name="other"
+              required
+              maxLength={254}
+              autocomplete="off"
+              value={props.draftOther ?? ''}
+            />
           </label>
-          <fieldset class="field">
+          <fieldset class="choice-group">
             <legend>Which email survives?</legend>
-            <label>
-              <input type="radio" name="keep" value="this" checked /> {customer.email} (this one)
+            <label class="choice">
+              <input type="radio" name="keep" value="this" checked />
+              <span>
+                {customer.email} <span class="muted">(this one)</span>
+              </span>
             </label>
-            <label>
-              <input type="radio" name="keep" value="other" /> the other one
+            <label class="choice">
+              <input type="radio" name="keep" value="other" />
+              <span>the other one</span>
             </label>
           </fieldset>
           <div class="button-row">
@@ -70,46 +82,51 @@ export function ManageCustomerPage(props: {
             </button>
           </div>
         </form>
+      </section>
 
-        {props.merges.length ? (
-          <section class="card stack">
-            <h2>Merges into this customer</h2>
-            <ul class="stack">
-              {props.merges.map((m) => (
-                <li>
-                  {m.absorbed_email} merged{' '}
-                  {m.created_at.toISOString().slice(0, 16).replace('T', ' ')} UTC
-                  {m.undone_at ? (
-                    <span class="muted"> · undone</span>
-                  ) : (
-                    <form method="post" action={`/merges/${m.id}/undo`} class="inline-form">
-                      <CsrfField token={csrfToken} />
-                      <button type="submit" class="button button-secondary button-small">
-                        Undo
-                      </button>
-                    </form>
-                  )}
-                </li>
-              ))}
-            </ul>
-          </section>
-        ) : null}
+      {props.merges.length ? (
+        <section class="card" aria-labelledby="history-title">
+          <h2 id="history-title">Merges into this customer</h2>
+          <ul class="merge-history">
+            {props.merges.map((m) => (
+              <li>
+                <span>
+                  <strong>{m.absorbed_email}</strong> merged <Time date={m.created_at} />
+                </span>
+                {m.undone_at ? (
+                  <span class="status status-revoked">Undone</span>
+                ) : (
+                  <form method="post" action={`/merges/${m.id}/undo`}>
+                    <CsrfField token={csrfToken} />
+                    <button
+                      type="submit"
+                      class="button button-secondary button-small"
+                      aria-label={`Undo the merge of ${m.absorbed_email}`}
+                    >
+                      Undo
+                    </button>
+                  </form>
+                )}
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
 
-        <form
-          method="post"
-          action={`/customers/${customer.id}/delete`}
-          class="card stack danger-zone"
-        >
+      <section class="card danger-zone" aria-labelledby="delete-title">
+        <h2 id="delete-title">Delete this customer (GDPR erasure)</h2>
+        <p class="muted small">
+          Removes the customer from every project, its aliases, its rows in unfinished CSV imports
+          and the merge records holding its data. The audit log keeps only that customer #
+          {customer.id} was deleted. This cannot be undone.
+        </p>
+        <form method="post" action={`/customers/${customer.id}/delete`} class="stack">
           <CsrfField token={csrfToken} />
-          <h2>Delete this customer (GDPR erasure)</h2>
-          <p class="muted small">
-            Removes the customer from every project, its aliases, its rows in unfinished CSV imports
-            and the merge records holding its data. The audit log keeps only that customer #
-            {customer.id} was deleted. This cannot be undone.
-          </p>
           <label class="field">
-            <span>Type {customer.email} to confirm</span>
-            <input type="text" name="confirm" required autocomplete="off" />
+            <span>
+              Type <strong>{customer.email}</strong> to confirm
+            </span>
+            <input type="text" name="confirm" required autocomplete="off" spellcheck={false} />
           </label>
           <div class="button-row">
             <button type="submit" class="button button-danger">
@@ -117,7 +134,7 @@ export function ManageCustomerPage(props: {
             </button>
           </div>
         </form>
-      </div>
+      </section>
     </Layout>
   )
 }

@@ -1,7 +1,11 @@
-// Account tokens (Settings → API tokens): create one for a script (shown once), see when each was
-// last used, revoke. Tokens read the whole account through /v1/customers and friends.
-import { Layout } from './ui/layout.js'
+// Account tokens (Settings → API tokens): create one for a script (shown once, with a copy
+// button), see when each was last used, revoke (asks first). Tokens read the whole account through
+// /v1/customers and friends.
+import { ConfirmAction } from './ui/confirm.js'
 import { CsrfField } from './ui/csrf.js'
+import { Alert, Time } from './ui/elements.js'
+import { Layout } from './ui/layout.js'
+import { CopyButton } from './projects/install.js'
 
 export interface TokenRow {
   id: number
@@ -12,42 +16,54 @@ export interface TokenRow {
   revoked_at: Date | null
 }
 
-const day = (d: Date | null) => (d ? d.toISOString().slice(0, 10) : '—')
-
 export function TokensPage(props: {
   tokens: TokenRow[]
   userEmail: string
   csrfToken?: string
-  /** The token just created, shown this once. */
-  created?: { name: string; token: string }
+  /** The token just created, shown this once (the flash of the redirect). */
+  newToken?: string
   error?: string
+  draftName?: string
 }) {
+  const { csrfToken } = props
   return (
-    <Layout title="API tokens" userEmail={props.userEmail} csrfToken={props.csrfToken}>
-      <div class="stack">
-        <h1>API tokens</h1>
-        <p class="muted">
-          An account token lets a script read every customer of this account, export CSV, merge and
-          delete, through <code>/v1/customers</code>. Project keys (<code>tcrm_proj_…</code>) can
-          only write. Keep account tokens secret: never put one in a browser.
-        </p>
-        {props.error ? (
-          <p class="notice notice-error" role="alert">
-            {props.error}
+    <Layout title="API tokens" userEmail={props.userEmail} csrfToken={csrfToken} active="settings">
+      <header class="page-head">
+        <div>
+          <h1>API tokens</h1>
+          <p class="muted">
+            An account token lets a script read every customer of this account, export CSV, merge
+            and delete, through <code>/v1/customers</code>. Project keys (<code>tcrm_proj_…</code>)
+            can only write. Keep account tokens secret: never put one in a browser.
           </p>
-        ) : null}
-        {props.created ? (
-          <div class="card stack key-reveal" role="status">
-            <h2>Token “{props.created.name}” created</h2>
-            <p>Copy it now: it is stored hashed and will not be shown again.</p>
-            <pre class="code-block" data-testid="new-token">
-              {props.created.token}
-            </pre>
-            <pre class="code-block small">{`curl -H "Authorization: Bearer ${props.created.token}" \\\n  "$TINYCRM_URL/v1/customers?status=paid"`}</pre>
+        </div>
+      </header>
+      {props.newToken ? (
+        <section class="card key-reveal" aria-labelledby="new-token-title">
+          <h2 id="new-token-title">Your new token</h2>
+          <p>Copy it now: it is stored hashed and will not be shown again.</p>
+          <div class="copy-row">
+            <code id="new-token" class="key-value" data-testid="new-token">
+              {props.newToken}
+            </code>
+            <CopyButton target="new-token" />
           </div>
-        ) : null}
-        <form method="post" action="/settings/tokens" class="card inline-form">
-          <CsrfField token={props.csrfToken} />
+          <figure class="code-block">
+            <figcaption>
+              <span>Try it</span>
+              <CopyButton target="new-token-curl" />
+            </figcaption>
+            <pre>
+              <code id="new-token-curl">{`curl -H "Authorization: Bearer ${props.newToken}" \\\n  "$TINYCRM_URL/v1/customers?status=paid"`}</code>
+            </pre>
+          </figure>
+        </section>
+      ) : null}
+      <section class="card" aria-labelledby="create-token-title">
+        <h2 id="create-token-title">New token</h2>
+        <Alert error={props.error} />
+        <form method="post" action="/settings/tokens" class="inline-form">
+          <CsrfField token={csrfToken} />
           <label class="field grow">
             <span>Name (what uses it)</span>
             <input
@@ -56,12 +72,16 @@ export function TokensPage(props: {
               required
               maxLength={80}
               placeholder="weekly export script"
+              value={props.draftName ?? ''}
             />
           </label>
           <button type="submit" class="button">
             Create token
           </button>
         </form>
+      </section>
+      <section class="card" aria-labelledby="tokens-title">
+        <h2 id="tokens-title">Your tokens</h2>
         {props.tokens.length ? (
           <div class="table-wrap">
             <table class="table keys-table">
@@ -71,7 +91,9 @@ export function TokensPage(props: {
                   <th scope="col">Token</th>
                   <th scope="col">Created</th>
                   <th scope="col">Last used</th>
-                  <th scope="col"></th>
+                  <th scope="col">
+                    <span class="visually-hidden">Actions</span>
+                  </th>
                 </tr>
               </thead>
               <tbody>
@@ -81,18 +103,31 @@ export function TokensPage(props: {
                     <td>
                       <code>{t.prefix}…</code>
                     </td>
-                    <td>{day(t.created_at)}</td>
-                    <td>{day(t.last_used_at)}</td>
                     <td>
+                      <Time date={t.created_at} />
+                    </td>
+                    <td>{t.last_used_at ? <Time date={t.last_used_at} /> : 'never'}</td>
+                    <td class="actions">
                       {t.revoked_at ? (
-                        <span class="status status-revoked">revoked {day(t.revoked_at)}</span>
+                        <span class="status status-revoked">
+                          Revoked <Time date={t.revoked_at} />
+                        </span>
                       ) : (
-                        <form method="post" action={`/settings/tokens/${t.id}/revoke`}>
-                          <CsrfField token={props.csrfToken} />
-                          <button type="submit" class="button button-danger button-small">
-                            Revoke
-                          </button>
-                        </form>
+                        <ConfirmAction
+                          id={`confirm-revoke-token-${t.id}`}
+                          label="Revoke…"
+                          ariaLabel={`Revoke token ${t.name}…`}
+                          title={`Revoke the token “${t.name}”?`}
+                          action={`/settings/tokens/${t.id}/revoke`}
+                          confirmLabel="Revoke token"
+                          csrfToken={csrfToken}
+                          small
+                        >
+                          <p>
+                            Scripts using <code>{t.prefix}…</code> get 403 from now on. A revoked
+                            token cannot be brought back.
+                          </p>
+                        </ConfirmAction>
                       )}
                     </td>
                   </tr>
@@ -101,9 +136,11 @@ export function TokensPage(props: {
             </table>
           </div>
         ) : (
-          <p class="muted">No tokens yet.</p>
+          <p class="empty-note">
+            No tokens yet. Create one for each script that reads this account.
+          </p>
         )}
-      </div>
+      </section>
     </Layout>
   )
 }

@@ -1,6 +1,9 @@
-// Settings → API tokens in the dashboard (signed in): list, create (the token shown once), revoke.
+// Settings → API tokens in the dashboard (signed in): list, create, revoke. Both posts answer 303
+// (Post/Redirect/Get): a new token reaches the page once, as the redirect's flash, with the name
+// it was given; a reload shows it no more and creates nothing.
 import { Hono, type Context } from 'hono'
 import { requireUser, sessionUser } from '../middleware/session/index.js'
+import { redirectWithFlash } from '../middleware/flash/index.js'
 import type { HonoEnv } from '../env.js'
 import { ApiError } from '../lib/errors.js'
 import { formFields, idParam } from '../lib/http.js'
@@ -10,16 +13,23 @@ import { createAccountToken, listAccountTokens, revokeAccountToken } from './tok
 
 type Ctx = Context<HonoEnv>
 const user = sessionUser
+const TOKENS = '/settings/tokens'
 
 async function page(
   c: Ctx,
-  extra: { created?: { name: string; token: string }; error?: string } = {},
+  extra: { error?: string; draftName?: string } = {},
   status: 200 | 400 = 200,
 ) {
   const tokens = await listAccountTokens(c.var.db, user(c).accountId)
   return renderPage(
     c,
-    <TokensPage tokens={tokens} userEmail={user(c).email} csrfToken={c.var.csrfToken} {...extra} />,
+    <TokensPage
+      tokens={tokens}
+      userEmail={user(c).email}
+      csrfToken={c.var.csrfToken}
+      newToken={c.var.flash?.secret}
+      {...extra}
+    />,
     status,
   )
 }
@@ -32,18 +42,25 @@ export function tokenDashboardRoutes() {
     const name = (await formFields(c))('name') ?? ''
     try {
       const created = await createAccountToken(c.var.db, user(c).accountId, name)
-      c.header('Cache-Control', 'no-store')
-      return page(c, { created: { name: created.name, token: created.token } })
+      return redirectWithFlash(c, TOKENS, {
+        message: `Created the token “${created.name}”. Copy it now: it is shown only this once.`,
+        secret: created.token,
+      })
     } catch (err) {
       if (err instanceof ApiError && err.code === 'validation_failed')
-        return page(c, { error: err.message }, 400)
+        return page(c, { error: err.message, draftName: name }, 400)
       throw err
     }
   })
   app.post('/:id{[0-9]+}/revoke', async function revokeToken(c) {
-    const ok = await revokeAccountToken(c.var.db, user(c).accountId, idParam(c, 'id', 'token'))
-    if (!ok) throw new ApiError('not_found', 'No such token in your account')
-    return c.redirect('/settings/tokens', 303)
+    const id = idParam(c, 'id', 'token')
+    const token = (await listAccountTokens(c.var.db, user(c).accountId)).find((t) => t.id === id)
+    if (!token || !(await revokeAccountToken(c.var.db, user(c).accountId, id)))
+      throw new ApiError('not_found', 'No such token in your account')
+    return redirectWithFlash(c, TOKENS, {
+      message: `Revoked the token “${token.name}”: scripts using it get 403 from now on.`,
+      tone: 'danger',
+    })
   })
   return app
 }

@@ -84,9 +84,14 @@ export async function clearFailures(db: Kysely<Database>, email: string) {
   await db.deleteFrom('login_failures').where('email', '=', normaliseEmail(email)).execute()
 }
 
+/** Whether the server has any account yet (a fresh one sends its first visitor to sign up). */
+export async function hasAnyAccount(db: Kysely<Database>): Promise<boolean> {
+  const row = await db.selectFrom('accounts').select('id').limit(1).executeTakeFirst()
+  return row !== undefined
+}
+
 /** With TINYCRM_SIGNUP=closed, only the very first account may sign up. */
 export async function signupAllowed(db: Kysely<Database>, mode: 'open' | 'closed' = 'open') {
   if (mode === 'open') return true
-  const row = await db.selectFrom('accounts').select('id').limit(1).executeTakeFirst()
-  return !row
+  return !(await hasAnyAccount(db))
 }

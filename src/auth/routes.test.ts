@@ -189,6 +189,32 @@ describe('log in and log out', () => {
     expect(res.headers.get('HX-Redirect')).toBe('/login?next=%2Fprojects')
   })
 
+  it('sends the first visit to a server with no account to sign up, / and /login alike', async () => {
+    const fresh = await openTestDb()
+    try {
+      const b = new TestBrowser(createApp({ db: fresh.db }))
+      expect((await b.get('/')).location).toBe('/signup')
+      expect((await b.get('/login')).location).toBe('/signup')
+      await b.signUp(email())
+      await b.get('/projects')
+      await b.post('/logout')
+      expect((await b.get('/')).location).toBe('/login')
+      expect((await b.get('/login')).status).toBe(200)
+    } finally {
+      await fresh.close()
+    }
+  })
+
+  it('says so after logging out, once', async () => {
+    const b = new TestBrowser(app)
+    await b.signUp(email())
+    await b.get('/projects')
+    const out = await b.post('/logout')
+    expect(out).toMatchObject({ status: 303, location: '/login' })
+    expect((await b.follow(out)).html).toContain('You are logged out.')
+    expect((await b.get('/login')).html).not.toContain('You are logged out.')
+  })
+
   it('sends / to the customers table when signed in, else to log in', async () => {
     const b = new TestBrowser(app)
     expect((await b.get('/')).location).toBe('/login')
@@ -266,7 +292,7 @@ describe('error pages', () => {
     const page = await new TestBrowser(app).get('/no-such-page')
     expect(page.status).toBe(404)
     expect(page.headers.get('content-type')).toContain('text/html')
-    expect(page.html).toContain('<h1>Not found</h1>')
+    expect(page.html).toContain('>Page not found</h1>')
     const api = await app.request('/v1/identify', {
       method: 'POST',
       headers: { Accept: 'text/html' },

@@ -1,8 +1,10 @@
-// Sign up, log in, log out, and `/` (to the customers table when signed in, else to log in).
+// Sign up, log in, log out, and `/` (to the customers table when signed in, else to log in; on a
+// server with no account yet, to sign up: the first visit makes the first account).
 import { Hono, type Context } from 'hono'
 import { MIN_PASSWORD_LENGTH, createAccount } from '../accounts/store.js'
-import { checkLogin, clearFailures, signupAllowed } from './login.js'
+import { checkLogin, clearFailures, hasAnyAccount, signupAllowed } from './login.js'
 import { endSession, startSession } from '../middleware/session/index.js'
+import { redirectWithFlash } from '../middleware/flash/index.js'
 import type { HonoEnv } from '../env.js'
 import { ApiError } from '../lib/errors.js'
 import { formFields } from '../lib/http.js'
@@ -27,7 +29,8 @@ export function authRoutes(loginLimiter?: RateLimiter) {
   const app = new Hono<HonoEnv>()
 
   app.get('/', async function home(c) {
-    return c.redirect(c.var.user ? '/customers' : '/login', 303)
+    if (c.var.user) return c.redirect('/customers', 303)
+    return c.redirect((await hasAnyAccount(c.var.db)) ? '/login' : '/signup', 303)
   })
 
   app.get('/signup', async function signupPage(c) {
@@ -67,6 +70,8 @@ export function authRoutes(loginLimiter?: RateLimiter) {
   app.get('/login', async function loginPage(c) {
     const next = c.req.query('next')
     if (c.var.user) return c.redirect(safeNext(next), 303)
+    // Nobody to log in as yet: the first visitor makes the first account.
+    if (!(await hasAnyAccount(c.var.db))) return c.redirect('/signup', 303)
     return renderPage(c, <LoginPage csrfToken={c.var.csrfToken} next={next} />)
   })
 
@@ -97,7 +102,7 @@ export function authRoutes(loginLimiter?: RateLimiter) {
 
   app.post('/logout', async function logout(c) {
     await endSession(c)
-    return c.redirect('/login', 303)
+    return redirectWithFlash(c, '/login', { message: 'You are logged out.' })
   })
 
   return app

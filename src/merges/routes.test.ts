@@ -45,12 +45,18 @@ describe('merge, undo, delete in the dashboard', () => {
       other: 'ANN@home.example ',
       keep: 'other',
     })
-    expect(merged.location).toBe(`/customers/${home}/manage?done=merged`)
-    const after = await b.get(merged.location!)
-    expect(after.html).toContain('ann@work.example merged')
-    const mergeId = /action="\/merges\/(\d+)\/undo"/.exec(after.html)![1]
+    // It lands on the surviving customer's page, saying what happened, with Undo.
+    expect(merged).toMatchObject({ status: 303, location: `/customers/${home}` })
+    const landed = await b.follow(merged)
+    expect(landed.html).toContain('Merged ann@work.example into ann@home.example.')
+    const mergeId = /action="\/merges\/(\d+)\/undo"/.exec(landed.html)![1]
+    const history = await b.get(`/customers/${home}/manage`)
+    expect(history.html).toContain('ann@work.example</strong> merged')
     const undone = await b.post(`/merges/${mergeId}/undo`)
-    expect(undone.location).toBe(`/customers/${home}/manage?done=undone`)
+    expect(undone.location).toBe(`/customers/${home}`)
+    expect((await b.follow(undone)).html).toContain(
+      'Undid the merge: ann@work.example is a customer of its own again.',
+    )
     expect((await b.get(`/customers/${work}/manage`)).status).toBe(200)
 
     const wrong = await b.post(`/customers/${work}/delete`, { confirm: 'someone@else' })
@@ -58,6 +64,7 @@ describe('merge, undo, delete in the dashboard', () => {
     await b.get(`/customers/${work}/manage`)
     const deleted = await b.post(`/customers/${work}/delete`, { confirm: 'ann@work.example' })
     expect(deleted.location).toBe('/customers')
+    expect((await b.follow(deleted)).html).toContain('Deleted ann@work.example from every project')
     expect(
       await t.db.selectFrom('customers').select('id').where('id', '=', work).execute(),
     ).toEqual([])
@@ -89,7 +96,12 @@ describe('API tokens settings', () => {
     await id('c@x.example')
     await b.get('/settings/tokens')
     const created = await b.post('/settings/tokens', { name: 'my script' })
-    const token = /data-testid="new-token">(tcrm_acct_[0-9A-Za-z]+)</.exec(created.html)![1]!
+    expect(created).toMatchObject({ status: 303, location: '/settings/tokens' })
+    expect(created.html).not.toContain('tcrm_acct_')
+    const shown = await b.follow(created)
+    expect(shown.headers.get('Cache-Control')).toBe('no-store')
+    expect(shown.html).toContain('Created the token “my script”.')
+    const token = /data-testid="new-token">(tcrm_acct_[0-9A-Za-z]+)</.exec(shown.html)![1]!
     const api = await app.request('/v1/customers', {
       headers: { Authorization: `Bearer ${token}` },
     })
@@ -100,7 +112,9 @@ describe('API tokens settings', () => {
     const { b: other } = await signedIn('tok-other@example.com')
     await other.get('/settings/tokens')
     expect((await other.post(`/settings/tokens/${tokenId}/revoke`)).status).toBe(404)
-    expect((await b.post(`/settings/tokens/${tokenId}/revoke`)).status).toBe(303)
+    const revoked = await b.post(`/settings/tokens/${tokenId}/revoke`)
+    expect(revoked.status).toBe(303)
+    expect((await b.follow(revoked)).html).toContain('Revoked the token “my script”')
     const refused = await app.request('/v1/customers', {
       headers: { Authorization: `Bearer ${token}` },
     })

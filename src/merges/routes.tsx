@@ -1,8 +1,11 @@
 // Dashboard routes for merge, undo and delete (signed in): /customers/:id/manage (the page),
-// POST /customers/:id/merge, POST /customers/:id/delete, POST /merges/:id/undo. The store
-// functions scope everything to the user's account: another account's ids answer 404.
+// POST /customers/:id/merge, POST /customers/:id/delete, POST /merges/:id/undo. Each post answers
+// 303 with a message saying what happened (a merge's carries its Undo button); a reload repeats
+// nothing. The store functions scope everything to the user's account: another account's ids
+// answer 404.
 import { Hono, type Context } from 'hono'
 import { requireUser, sessionUser } from '../middleware/session/index.js'
+import { redirectWithFlash } from '../middleware/flash/index.js'
 import type { HonoEnv } from '../env.js'
 import { ApiError } from '../lib/errors.js'
 import { formFields, idParam } from '../lib/http.js'
@@ -24,8 +27,8 @@ const findCustomer = (c: Ctx, where: { id: number } | { email: string }) =>
 async function managePage(
   c: Ctx,
   id: number,
-  extra: { notice?: string; error?: string } = {},
-  status: 200 | 400 | 404 = 200,
+  extra: { error?: string; draftOther?: string } = {},
+  status: 200 | 400 | 404 | 409 = 200,
 ) {
   const customer = await findCustomer(c, { id })
   if (!customer) throw new ApiError('not_found', 'No such customer in your account')
@@ -46,34 +49,37 @@ export function mergeDashboardRoutes() {
   const app = new Hono<HonoEnv>()
 
   app.get('/customers/:id{[0-9]+}/manage', requireUser(), async function manage(c) {
-    const notice =
-      { merged: 'Merged.', undone: 'Merge undone.' }[c.req.query('done') ?? ''] ?? undefined
-    return managePage(c, idParam(c, 'id', 'customer'), { notice })
+    return managePage(c, idParam(c, 'id', 'customer'))
   })
 
   app.post('/customers/:id{[0-9]+}/merge', requireUser(), async function merge(c) {
     const id = idParam(c, 'id', 'customer')
     const field = await formFields(c)
-    const otherEmail = normaliseEmail(field('other') ?? '')
-    const other = otherEmail ? await findCustomer(c, { email: otherEmail }) : undefined
-    if (!other)
-      return managePage(
-        c,
-        id,
-        { error: `No customer with the email ${otherEmail || '(empty)'} in your account.` },
-        400,
-      )
-    if (other.id === id) return managePage(c, id, { error: 'That is this customer.' }, 400)
-    const keepThis = field('keep') !== 'other'
-    const survivorId = keepThis ? id : other.id
-    const absorbedId = keepThis ? other.id : id
-    await mergeCustomers(c.var.db, {
+    const typed = field('other') ?? ''
+    const otherEmail = normaliseEmail(typed)
+    const [self, other] = await Promise.all([
+      findCustomer(c, { id }),
+      otherEmail ? findCustomer(c, { email: otherEmail }) : undefined,
+    ])
+    if (!self) throw new ApiError('not_found', 'No such customer in your account')
+    if (!other) {
+      const error = `No customer with the email ${otherEmail || '(empty)'} in your account.`
+      return managePage(c, id, { error, draftOther: typed }, 400)
+    }
+    if (other.id === id) {
+      return managePage(c, id, { error: 'That is this customer.', draftOther: typed }, 400)
+    }
+    const [survivor, absorbed] = field('keep') === 'other' ? [other, self] : [self, other]
+    const { mergeId } = await mergeCustomers(c.var.db, {
       accountId: user(c).accountId,
-      survivorId,
-      absorbedId,
+      survivorId: survivor.id,
+      absorbedId: absorbed.id,
       actor: actor(c),
     })
-    return c.redirect(`/customers/${survivorId}/manage?done=merged`, 303)
+    return redirectWithFlash(c, `/customers/${survivor.id}`, {
+      message: `Merged ${absorbed.email} into ${survivor.email}.`,
+      undo: `/merges/${mergeId}/undo`,
+    })
   })
 
   app.post('/merges/:id{[0-9]+}/undo', requireUser(), async function undo(c) {
@@ -84,9 +90,11 @@ export function mergeDashboardRoutes() {
       await undoMerge(c.var.db, { accountId: user(c).accountId, mergeId, actor: actor(c) })
     } catch (err) {
       if (!(err instanceof ApiError) || err.code !== 'conflict') throw err
-      return managePage(c, merge.survivor_id, { error: `Cannot undo: ${err.message}.` }, 400)
+      return managePage(c, merge.survivor_id, { error: `Cannot undo: ${err.message}.` }, 409)
     }
-    return c.redirect(`/customers/${merge.survivor_id}/manage?done=undone`, 303)
+    return redirectWithFlash(c, `/customers/${merge.survivor_id}`, {
+      message: `Undid the merge: ${merge.absorbed_email} is a customer of its own again.`,
+    })
   })
 
   app.post('/customers/:id{[0-9]+}/delete', requireUser(), async function remove(c) {
@@ -107,7 +115,10 @@ export function mergeDashboardRoutes() {
       customerId: id,
       actor: actor(c),
     })
-    return c.redirect('/customers', 303)
+    return redirectWithFlash(c, '/customers', {
+      message: `Deleted ${customer.email} from every project, with its aliases and merge history.`,
+      tone: 'danger',
+    })
   })
 
   return app

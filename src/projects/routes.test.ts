@@ -28,12 +28,26 @@ const identify = (key: string, email = 'alex@example.com') =>
   postJson(app, '/v1/identify', key, { email })
 
 describe('create', () => {
-  it('creates a project and shows its full key once, with the install snippet filled in', async () => {
+  it('creates a project, then shows its full key once after the redirect, with the install snippet filled in', async () => {
     const { b, seeded } = await signedIn()
     await b.get('/projects')
-    const res = await b.post('/projects', { name: 'Invoice Bot', color: '#FDE047' })
+    const created = await b.post('/projects', { name: 'Invoice Bot', color: '#FDE047' })
+    // Post/Redirect/Get: the post answers 303, and its response carries no key.
+    expect(created.status).toBe(303)
+    expect(fullKeys(created.html)).toEqual([])
+    const project = await t.db
+      .selectFrom('projects')
+      .selectAll()
+      .where('account_id', '=', seeded.accountId)
+      .where('name', '=', 'Invoice Bot')
+      .executeTakeFirstOrThrow()
+    expect(created.location).toBe(`/projects/${project.id}`)
+    expect(project.color).toBe('#fde047')
+
+    const res = await b.follow(created)
     expect(res.status).toBe(200)
     expect(res.headers.get('Cache-Control')).toBe('no-store')
+    expect(res.html).toContain('Created Invoice Bot.')
     const [key] = fullKeys(res.html)
     expect(key).toBeDefined()
     expect(res.html).toContain(`TINYCRM_API_KEY=${key}`)
@@ -41,20 +55,53 @@ describe('create', () => {
     expect(res.html).toContain('npm install https://crm.example.com/sdk/tinycrm-sdk.tgz')
     expect(res.html).toContain(`curl -X POST https://crm.example.com/v1/identify`)
     expect(res.html).toContain(`Bearer ${key}`)
-    const project = await t.db
-      .selectFrom('projects')
-      .selectAll()
-      .where('account_id', '=', seeded.accountId)
-      .where('name', '=', 'Invoice Bot')
-      .executeTakeFirstOrThrow()
-    expect(project.color).toBe('#fde047')
     // The key works for ingest...
     expect((await identify(key!)).status).toBe(200)
-    // ...and afterwards the page shows only its prefix and a placeholder.
+    // ...and a reload shows only its prefix and a placeholder.
     const again = await b.get(`/projects/${project.id}`)
     expect(fullKeys(again.html)).toEqual([])
+    expect(again.html).not.toContain('Created Invoice Bot.')
     expect(again.html).toContain(`${key!.slice(0, 16)}…`)
     expect(again.html).toContain('TINYCRM_API_KEY=tcrm_proj_YOUR_KEY')
+  })
+
+  it('shows the key only on the page the redirect names', async () => {
+    const { b, seeded } = await signedIn()
+    await b.get('/projects')
+    const created = await b.post('/projects', { name: 'Elsewhere' })
+    // Another page first: it shows nothing of the flash, which waits for its own page.
+    const other = await b.get(`/projects/${seeded.projects[0]!.project.id}`)
+    expect(fullKeys(other.html)).toEqual([])
+    expect(other.html).not.toContain('Created Elsewhere.')
+    expect(new Set(fullKeys((await b.follow(created)).html)).size).toBe(1)
+    expect(fullKeys((await b.follow(created)).html)).toEqual([])
+  })
+
+  it('warns when the name is already a project of the account, and creates it only when asked again', async () => {
+    const { b, seeded } = await signedIn()
+    const first = seeded.projects[0]!.project
+    await b.get('/projects')
+    const count = async () =>
+      (
+        await t.db
+          .selectFrom('projects')
+          .select('id')
+          .where('account_id', '=', seeded.accountId)
+          .execute()
+      ).length
+    const before = await count()
+    const warned = await b.post('/projects', { name: ` ${first.name.toUpperCase()} ` })
+    expect(warned.status).toBe(409)
+    expect(warned.html).toContain(`You already have a project named <strong>${first.name}</strong>`)
+    expect(warned.html).toContain('name="duplicate" value="ok"')
+    expect(await count()).toBe(before)
+    const created = await b.post('/projects', { name: first.name, duplicate: 'ok' })
+    expect(created.status).toBe(303)
+    expect(await count()).toBe(before + 1)
+    // Renaming into another project's name warns the same way.
+    const renamed = await b.post(created.location!, { name: first.name })
+    expect(renamed.status).toBe(409)
+    expect(renamed.html).toContain('anyway')
   })
 
   it('refuses an empty name or a bad colour with the form again', async () => {
@@ -107,8 +154,17 @@ describe('rename, recolour, delete', () => {
     expect(confirm.html).toContain('<strong>2 customers</strong> in this project')
     expect(confirm.html).toContain('<strong>1 customer</strong> entirely')
     expect(confirm.html).toContain('<strong>1 active API key</strong>')
-    const res = await b.post(`/projects/${a!.project.id}/delete`)
+    // With customers, the name must be typed (any case); a wrong one deletes nothing.
+    const wrong = await b.post(`/projects/${a!.project.id}/delete`, { confirm: 'nope' })
+    expect(wrong.status).toBe(400)
+    expect(wrong.html).toContain('Type the project')
+    const res = await b.post(`/projects/${a!.project.id}/delete`, {
+      confirm: ` ${a!.project.name.toLowerCase()}`,
+    })
     expect(res).toMatchObject({ status: 303, location: '/projects' })
+    expect((await b.follow(res)).html).toContain(
+      `Deleted ${a!.project.name}, its keys and its data on 2 customers; 1 customer was in no other project and is gone.`,
+    )
     const customers = await t.db
       .selectFrom('customers')
       .select('email')
@@ -122,25 +178,32 @@ describe('rename, recolour, delete', () => {
 })
 
 describe('keys', () => {
-  it('rotates: a new key shown once, every older key answers 403 at once', async () => {
+  it('rotates: a new key shown once after the redirect, every older key answers 403 at once', async () => {
     const { b, seeded } = await signedIn()
     const { project, key: oldKey } = seeded.projects[0]!
     await b.get(`/projects/${project.id}`)
-    const res = await b.post(`/projects/${project.id}/keys`, { mode: 'rotate' })
-    expect(res.status).toBe(200)
+    const posted = await b.post(`/projects/${project.id}/keys`, { mode: 'rotate' })
+    expect(posted).toMatchObject({ status: 303, location: `/projects/${project.id}` })
+    const res = await b.follow(posted)
     const [newKey] = fullKeys(res.html)
     expect(newKey).not.toBe(oldKey)
     expect(res.html).toContain(`TINYCRM_API_KEY=${newKey}`)
+    expect(res.html).toContain('Rotated the key')
     expect((await identify(oldKey)).status).toBe(403)
     expect((await identify(newKey!)).status).toBe(200)
     expect(res.html).toContain('Revoked')
+    // A reload repeats nothing: the key just shown still works, and is not shown again.
+    const reload = await b.get(`/projects/${project.id}`)
+    expect(fullKeys(reload.html)).toEqual([])
+    expect((await identify(newKey!)).status).toBe(200)
   })
 
   it('adds a second key without revoking, then revokes one key: 403 for it only', async () => {
     const { b, seeded } = await signedIn()
     const { project, key: first } = seeded.projects[0]!
     await b.get(`/projects/${project.id}`)
-    const [second] = fullKeys((await b.post(`/projects/${project.id}/keys`, { mode: 'add' })).html)
+    const added = await b.post(`/projects/${project.id}/keys`, { mode: 'add' })
+    const [second] = fullKeys((await b.follow(added)).html)
     expect((await identify(first)).status).toBe(200)
     expect((await identify(second!)).status).toBe(200)
     const keys = await t.db
@@ -151,8 +214,20 @@ describe('keys', () => {
       .execute()
     const res = await b.post(`/projects/${project.id}/keys/${keys[0]!.id}/revoke`)
     expect(res).toMatchObject({ status: 303, location: `/projects/${project.id}` })
+    expect((await b.follow(res)).html).toContain(`Revoked the key ${keys[0]!.prefix}…`)
     expect((await identify(first)).status).toBe(403)
     expect((await identify(second!)).status).toBe(200)
+  })
+
+  it('asks before rotating or revoking: each is a dialog with Cancel and the action', async () => {
+    const { b, seeded } = await signedIn()
+    const { html } = await b.get(`/projects/${seeded.projects[0]!.project.id}`)
+    for (const id of ['confirm-rotate', 'confirm-revoke-']) {
+      expect(html).toMatch(new RegExp(`popovertarget="${id}\\d*"`))
+      expect(html).toMatch(
+        new RegExp(`<div id="${id}\\d*" popover="auto" class="confirm" role="dialog"`),
+      )
+    }
   })
 })
 
@@ -201,7 +276,7 @@ describe('escaping and budgets', () => {
   it('escapes HTML in project names everywhere it is shown', async () => {
     const { b } = await signedIn()
     await b.get('/projects')
-    const res = await b.post('/projects', { name: '<img src=x onerror=alert(1)>' })
+    const res = await b.follow(await b.post('/projects', { name: '<img src=x onerror=alert(1)>' }))
     expect(res.html).not.toContain('<img src=x')
     expect(res.html).toContain('&lt;img src=x onerror=alert(1)>')
     const list = await b.get('/projects')

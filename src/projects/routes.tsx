@@ -1,19 +1,23 @@
 // The projects pages: list and create, one project (rename, recolour, keys: rotate, add, revoke),
-// delete with a confirmation, and its billing connections. Every query is scoped to the signed-in
-// account: another account's project id answers 404, never its data. Each request sends at most
-// three SQL statements.
+// delete with a confirmation, and its billing connections. Every form post does its work and answers 303 (Post/Redirect/Get):
+// a reload never repeats it, and a new key reaches the project page once, as the redirect's flash.
+// Every query is scoped to the signed-in account: another account's project id answers 404, never
+// its data. A page sends at most three SQL statements; creating a project four (the list is read
+// first, to warn about a name already taken).
 import { Hono, type Context } from 'hono'
 import { addProjectKey, revokeProjectKey } from './keys.js'
 import {
   createProject,
   deleteProject,
-  projectAndKeys,
-  projectWithKeysQuery,
+  listProjects,
   listProjectsWithCounts,
+  projectAndKeys,
   projectDeletionImpact,
+  projectWithKeysQuery,
   updateProject,
 } from './store.js'
 import { requireUser, sessionUser } from '../middleware/session/index.js'
+import { redirectWithFlash } from '../middleware/flash/index.js'
 import type { HonoEnv } from '../env.js'
 import { ApiError } from '../lib/errors.js'
 import { formFields, idParam } from '../lib/http.js'
@@ -21,7 +25,8 @@ import { publicBaseUrl } from '../lib/public-url.js'
 import { renderPage } from '../lib/render.js'
 import { DeleteProjectPage } from '../../views/projects/delete.js'
 import { ProjectsPage } from '../../views/projects/list.js'
-import { ProjectPage, type ProjectPageProps } from '../../views/projects/project.js'
+import { ProjectPage, type NameTaken, type ProjectPageProps } from '../../views/projects/project.js'
+import { plural } from '../../views/ui/elements.js'
 import {
   billingColumns,
   createConnection,
@@ -38,11 +43,22 @@ const user = sessionUser
 
 const notFound = () => new ApiError('not_found', 'No such project in your account')
 
+const sameName = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase()
+
+/** Another project of the account with this name: two identical badges on a row would be
+ *  impossible to tell apart, so the forms warn and ask once more. */
+async function nameTaken(c: Ctx, name: string, exceptId?: number): Promise<NameTaken | undefined> {
+  if (!name.trim()) return undefined
+  const projects = await listProjects(c.var.db, user(c).accountId)
+  const other = projects.find((p) => p.id !== exceptId && sameName(p.name, name))
+  return other && { name: other.name, slug: other.slug, draft: name.trim() }
+}
+
 async function showProject(
   c: Ctx,
   projectId: number,
-  extra: { newKey?: string; error?: string; notice?: string } = {},
-  status: 200 | 400 = 200,
+  extra: { error?: string; nameTaken?: NameTaken; draftName?: string } = {},
+  status: 200 | 400 | 409 = 200,
   billingError?: string,
 ) {
   // One statement: the project, its keys and its billing connections.
@@ -67,13 +83,30 @@ async function showProject(
       {...found}
       {...extra}
       billing={billing}
+      // The key created or rotated by the post that redirected here, shown this once.
+      newKey={c.var.flash?.secret}
       userEmail={user(c).email}
       csrfToken={c.var.csrfToken}
       baseUrl={publicBaseUrl(c, c.var.config.publicUrl)}
     />
   )
-  // A page carrying a live key must not be kept by the browser or a proxy.
-  if (extra.newKey) c.header('Cache-Control', 'no-store')
+  return renderPage(c, page, status)
+}
+
+async function showList(
+  c: Ctx,
+  extra: { error?: string; nameTaken?: NameTaken; draftName?: string; draftColor?: string },
+  status: 400 | 409,
+) {
+  const projects = await listProjectsWithCounts(c.var.db, user(c).accountId)
+  const page = (
+    <ProjectsPage
+      projects={projects}
+      userEmail={user(c).email}
+      csrfToken={c.var.csrfToken}
+      {...extra}
+    />
+  )
   return renderPage(c, page, status)
 }
 
@@ -93,27 +126,23 @@ export function projectRoutes() {
     const field = await formFields(c)
     const name = field('name') ?? ''
     const color = field('color') || undefined
+    if (field('duplicate') !== 'ok') {
+      const taken = await nameTaken(c, name)
+      if (taken) return showList(c, { nameTaken: taken, draftName: name, draftColor: color }, 409)
+    }
     try {
       const { project, key } = await createProject(c.var.db, {
         accountId: user(c).accountId,
         name,
         color,
       })
-      // Rendered here, not redirected: the full key exists only in this response.
-      return showProject(c, project.id, { newKey: key, notice: `Project ${project.name} created.` })
+      return redirectWithFlash(c, `/projects/${project.id}`, {
+        message: `Created ${project.name}. Copy its API key now: it is shown only this once.`,
+        secret: key,
+      })
     } catch (err) {
       if (!(err instanceof ApiError) || err.code !== 'validation_failed') throw err
-      const projects = await listProjectsWithCounts(c.var.db, user(c).accountId)
-      const page = (
-        <ProjectsPage
-          projects={projects}
-          userEmail={user(c).email}
-          csrfToken={c.var.csrfToken}
-          error={err.message}
-          draftName={name}
-        />
-      )
-      return renderPage(c, page, 400)
+      return showList(c, { error: err.message, draftName: name, draftColor: color }, 400)
     }
   })
 
@@ -124,38 +153,48 @@ export function projectRoutes() {
   app.post('/:id', async function projectUpdate(c) {
     const id = idParam(c, 'id', 'project')
     const field = await formFields(c)
+    const name = field('name')
+    if (name !== undefined && field('duplicate') !== 'ok') {
+      const taken = await nameTaken(c, name, id)
+      if (taken) return showProject(c, id, { nameTaken: taken, draftName: name }, 409)
+    }
     try {
       const updated = await updateProject(c.var.db, user(c).accountId, id, {
-        name: field('name'),
+        name,
         color: field('color'),
       })
       if (!updated) throw notFound()
     } catch (err) {
       if (!(err instanceof ApiError) || err.code !== 'validation_failed') throw err
-      return showProject(c, id, { error: err.message }, 400)
+      return showProject(c, id, { error: err.message, draftName: name }, 400)
     }
-    return c.redirect(`/projects/${id}`, 303)
+    return redirectWithFlash(c, `/projects/${id}`, { message: 'Saved the name and colour.' })
   })
 
   app.post('/:id/keys', async function keyCreate(c) {
     const id = idParam(c, 'id', 'project')
-    const mode = (await formFields(c))('mode')
-    const key = await addProjectKey(c.var.db, user(c).accountId, id, {
-      revokeOthers: mode !== 'add',
-    })
+    const rotate = (await formFields(c))('mode') !== 'add'
+    const key = await addProjectKey(c.var.db, user(c).accountId, id, { revokeOthers: rotate })
     if (!key) throw notFound()
-    const notice =
-      mode === 'add'
-        ? 'Key added. The other keys keep working until you revoke them.'
-        : 'Key rotated: every older key of this project has stopped working.'
-    return showProject(c, id, { newKey: key, notice })
+    const message = rotate
+      ? 'Rotated the key: every older key of this project stopped working.'
+      : 'Added a key: the other keys keep working until you revoke them.'
+    return redirectWithFlash(c, `/projects/${id}`, {
+      message: `${message} Copy the new key now: it is shown only this once.`,
+      secret: key,
+    })
   })
 
   app.post('/:id/keys/:keyId/revoke', async function keyRevoke(c) {
     const id = idParam(c, 'id', 'project')
     const keyId = idParam(c, 'keyId', 'key')
-    if (!(await revokeProjectKey(c.var.db, user(c).accountId, id, keyId))) throw notFound()
-    return c.redirect(`/projects/${id}`, 303)
+    const found = await projectWithKeysQuery(c.var.db, user(c).accountId, id).executeTakeFirst()
+    const key = found && projectAndKeys(found).keys.find((k) => k.id === keyId)
+    if (!key || !(await revokeProjectKey(c.var.db, user(c).accountId, id, keyId))) throw notFound()
+    return redirectWithFlash(c, `/projects/${id}`, {
+      message: `Revoked the key ${key.prefix}…: apps still sending with it get 403 from now on.`,
+      tone: 'danger',
+    })
   })
 
   // Billing: connect a provider (the URL is shown with the events to select), paste or replace
@@ -224,9 +263,34 @@ export function projectRoutes() {
   })
 
   app.post('/:id/delete', async function projectDelete(c) {
-    const deleted = await deleteProject(c.var.db, user(c).accountId, idParam(c, 'id', 'project'))
+    const id = idParam(c, 'id', 'project')
+    const impact = await projectDeletionImpact(c.var.db, user(c).accountId, id)
+    if (!impact) throw notFound()
+    // A project with customers goes only once its name is typed, as a customer with its email.
+    const customers = Number(impact.customers ?? 0)
+    const typed = (await formFields(c))('confirm') ?? ''
+    if (customers > 0 && !sameName(typed, impact.name)) {
+      const page = (
+        <DeleteProjectPage
+          impact={impact}
+          userEmail={user(c).email}
+          csrfToken={c.var.csrfToken}
+          error={`Type the project's name, ${impact.name}, to confirm.`}
+        />
+      )
+      return renderPage(c, page, 400)
+    }
+    const deleted = await deleteProject(c.var.db, user(c).accountId, id)
     if (!deleted) throw notFound()
-    return c.redirect('/projects', 303)
+    const removed = deleted.removedCustomers
+    const one = removed === 1
+    const gone = removed
+      ? `; ${plural(removed, 'customer')} ${one ? 'was' : 'were'} in no other project and ${one ? 'is' : 'are'} gone`
+      : ''
+    return redirectWithFlash(c, '/projects', {
+      message: `Deleted ${impact.name}, its keys and its data on ${plural(customers, 'customer')}${gone}.`,
+      tone: 'danger',
+    })
   })
 
   return app

@@ -53,6 +53,12 @@ export class TestBrowser {
     return this.request(path, { headers })
   }
 
+  /** Follows a redirect the way a browser does (a GET of its location, cookies and all). */
+  follow(res: { location: string | null }) {
+    if (!res.location) throw new Error('not a redirect')
+    return this.get(res.location)
+  }
+
   /** Posts a form; the CSRF token from the last page is added unless `_csrf` is given (or null). */
   post(path: string, fields: Record<string, string | null> = {}, headers?: Record<string, string>) {
     const body = new URLSearchParams()

@@ -1,6 +1,7 @@
-// The confirmation before a project is deleted: what goes with it.
+// The confirmation before a project is deleted: what goes with it, and (when it has customers)
+// its name typed, as deleting a customer asks for the email.
 import { CsrfField } from '../ui/csrf.js'
-import { ProjectBadge, plural } from '../ui/elements.js'
+import { Alert, ProjectBadge, plural } from '../ui/elements.js'
 import { Layout, type PageShell } from '../ui/layout.js'
 
 export interface DeleteImpact {
@@ -12,7 +13,7 @@ export interface DeleteImpact {
   active_keys: number | null
 }
 
-export function DeleteProjectPage(props: PageShell & { impact: DeleteImpact }) {
+export function DeleteProjectPage(props: PageShell & { impact: DeleteImpact; error?: string }) {
   const { impact } = props
   const customers = Number(impact.customers ?? 0)
   const onlyHere = Number(impact.only_here ?? 0)
@@ -24,12 +25,17 @@ export function DeleteProjectPage(props: PageShell & { impact: DeleteImpact }) {
       csrfToken={props.csrfToken}
       active="projects"
     >
-      <section class="card narrow danger-zone">
-        <h1>
+      <nav class="crumbs" aria-label="Breadcrumb">
+        <a href="/projects">Projects</a> <span aria-hidden="true">/</span>{' '}
+        <a href={`/projects/${impact.id}`}>{impact.name}</a> <span aria-hidden="true">/</span>{' '}
+        <span aria-current="page">Delete</span>
+      </nav>
+      <section class="card narrow danger-zone" aria-labelledby="delete-title">
+        <h1 id="delete-title">
           Delete <ProjectBadge name={impact.name} color={impact.color} />?
         </h1>
         <p>This cannot be undone. Deleting it permanently removes:</p>
-        <ul>
+        <ul class="impact">
           <li>
             the status, params, first-seen and last-active dates of{' '}
             <strong>{plural(customers, 'customer')}</strong> in this project;
@@ -45,17 +51,26 @@ export function DeleteProjectPage(props: PageShell & { impact: DeleteImpact }) {
         <p class="muted small">
           Customers who are also in other projects keep those projects' data.
         </p>
-        <div class="button-row">
-          <form method="post" action={`/projects/${impact.id}/delete`}>
-            <CsrfField token={props.csrfToken} />
+        <Alert error={props.error} />
+        <form method="post" action={`/projects/${impact.id}/delete`} class="stack">
+          <CsrfField token={props.csrfToken} />
+          {customers > 0 ? (
+            <label class="field">
+              <span>
+                Type <strong>{impact.name}</strong> to confirm
+              </span>
+              <input type="text" name="confirm" required autocomplete="off" spellcheck={false} />
+            </label>
+          ) : null}
+          <div class="button-row">
             <button type="submit" class="button button-danger">
               Delete {impact.name} for good
             </button>
-          </form>
-          <a class="button button-secondary" href={`/projects/${impact.id}`}>
-            Cancel
-          </a>
-        </div>
+            <a class="button button-secondary" href={`/projects/${impact.id}`}>
+              Cancel
+            </a>
+          </div>
+        </form>
       </section>
     </Layout>
   )

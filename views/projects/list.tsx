@@ -1,13 +1,15 @@
-// The projects list, with the form that creates one.
+// The projects list, with the form that creates one (and its warning when the name is taken).
 import { defaultColor } from '../../src/projects/colors.js'
 import { CsrfField } from '../ui/csrf.js'
 import { Alert, ProjectBadge, Time, plural } from '../ui/elements.js'
 import { Layout, type PageShell } from '../ui/layout.js'
 import { ColorField } from './color-field.js'
+import { NameTakenWarning, type NameTaken } from './project.js'
 
 export interface ProjectRow {
   id: number
   name: string
+  slug: string
   color: string
   created_at: Date
   active_keys: number | null
@@ -18,6 +20,8 @@ export function ProjectsPage(
   props: PageShell & {
     projects: ProjectRow[]
     error?: string
+    /** The name typed is another project's: say so and offer to create it anyway. */
+    nameTaken?: NameTaken
     draftName?: string
     draftColor?: string
   },
@@ -30,15 +34,17 @@ export function ProjectsPage(
       csrfToken={props.csrfToken}
       active="projects"
     >
-      <div class="page-head">
-        <h1>Projects</h1>
-        <p class="muted">
-          One project per product. Each has its own API key; customers merge by email.
-        </p>
-      </div>
+      <header class="page-head">
+        <div>
+          <h1>Projects</h1>
+          <p class="muted">
+            One project per product. Each has its own API key; customers merge by email.
+          </p>
+        </div>
+      </header>
       {props.projects.length === 0 ? (
-        <section class="card empty-state">
-          <h2>Welcome! Create your first project</h2>
+        <section class="card onboarding" aria-labelledby="welcome-title">
+          <h2 id="welcome-title">Welcome! Create your first project</h2>
           <ol class="steps">
             <li>Create a project for one of your products below.</li>
             <li>Copy its API key and the install snippet into that product's backend.</li>
@@ -49,26 +55,33 @@ export function ProjectsPage(
           </ol>
         </section>
       ) : (
-        <ul class="project-list" aria-label="Your projects">
+        <ul class="project-list card" aria-label="Your projects">
           {props.projects.map((p) => (
-            <li class="card project-item">
+            <li class="project-item">
               <a href={`/projects/${p.id}`} class="project-link">
                 <ProjectBadge name={p.name} color={p.color} />
               </a>
-              <span class="muted small">
+              <code class="project-slug" title="Slug: used in filters and by the CLI">
+                {p.slug}
+              </code>
+              <span class="muted small project-facts">
                 {plural(Number(p.customers ?? 0), 'customer')} ·{' '}
                 {plural(Number(p.active_keys ?? 0), 'active key')} · created{' '}
                 <Time date={p.created_at} />
               </span>
-              <a href={`/projects/${p.id}`} class="button button-secondary button-small">
+              <a
+                href={`/projects/${p.id}`}
+                class="button button-secondary button-small"
+                aria-label={`Settings & keys of ${p.name}`}
+              >
                 Settings &amp; keys
               </a>
             </li>
           ))}
         </ul>
       )}
-      <section class="card">
-        <h2>New project</h2>
+      <section class="card" aria-labelledby="new-project-title">
+        <h2 id="new-project-title">New project</h2>
         <Alert error={props.error} />
         <form method="post" action="/projects" class="inline-form">
           <CsrfField token={props.csrfToken} />
@@ -87,6 +100,7 @@ export function ProjectsPage(
           <button type="submit" class="button">
             Create project
           </button>
+          {props.nameTaken ? <NameTakenWarning taken={props.nameTaken} verb="Create" /> : null}
         </form>
       </section>
     </Layout>

@@ -1,7 +1,10 @@
 // The page shell every dashboard page renders inside: the top bar with the nav (Customers,
-// Projects, the account menu with log out) and, when signed in, the CSRF header htmx sends on
-// every request. No inline scripts: htmx and app.js are files, so a strict CSP can come later.
+// Projects, Imports, the account menu with API tokens and log out), the one-time message of the
+// redirect that led here (src/lib/flash.ts), and, when signed in, the CSRF header htmx sends on
+// every request. No inline scripts: htmx and app.js are files, under a strict CSP.
 import type { ComponentChildren } from 'preact'
+import { useContext } from 'preact/hooks'
+import { PageContext } from '../../src/lib/flash.js'
 import { CsrfField } from './csrf.js'
 
 /** What every signed-in page is given for its shell: who is signed in, the CSRF token. */
@@ -10,6 +13,8 @@ export interface PageShell {
   csrfToken: string | undefined
 }
 
+export type NavEntry = 'customers' | 'projects' | 'imports' | 'settings'
+
 export interface LayoutProps {
   title: string
   /** The signed-in user's email, when there is one (shows the nav and log-out). */
@@ -17,11 +22,28 @@ export interface LayoutProps {
   /** Sent by htmx as X-CSRF-Token on every request from this page. */
   csrfToken?: string
   /** Which nav entry is the current page. */
-  active?: 'customers' | 'projects'
+  active?: NavEntry
+  /** A page that needs more room than a form (the customers table) asks for it. */
+  wide?: boolean
   children: ComponentChildren
 }
 
-export function Layout({ title, userEmail, csrfToken, active, children }: LayoutProps) {
+/** `/assets/app.css?v=…`: a URL that changes whenever the assets do, so browsers may keep each
+ *  version for good (see src/node.ts). Without a version (Workers), the plain path. */
+export function useAssetUrl(): (path: string) => string {
+  const { assetVersion } = useContext(PageContext)
+  return (path) => (assetVersion ? `${path}?v=${assetVersion}` : path)
+}
+
+const NAV: { entry: NavEntry; href: string; label: string }[] = [
+  { entry: 'customers', href: '/customers', label: 'Customers' },
+  { entry: 'projects', href: '/projects', label: 'Projects' },
+  { entry: 'imports', href: '/imports/new', label: 'Imports' },
+]
+
+export function Layout(props: LayoutProps) {
+  const { title, userEmail, csrfToken, active, children } = props
+  const asset = useAssetUrl()
   const bodyAttrs = csrfToken
     ? { 'hx-headers:inherited': JSON.stringify({ 'X-CSRF-Token': csrfToken }) }
     : {}
@@ -32,50 +54,52 @@ export function Layout({ title, userEmail, csrfToken, active, children }: Layout
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="color-scheme" content="light" />
         <title>{`${title} · TinyCRM`}</title>
-        <link rel="icon" href="/assets/favicon.svg" type="image/svg+xml" />
-        <link rel="stylesheet" href="/assets/app.css" />
-        <script src="/assets/vendor/htmx.min.js" defer></script>
-        <script src="/assets/app.js" defer></script>
+        <link rel="icon" href={asset('/assets/favicon.svg')} type="image/svg+xml" />
+        <link rel="stylesheet" href={asset('/assets/app.css')} />
+        <script src={asset('/assets/vendor/htmx.min.js')} defer></script>
+        <script src={asset('/assets/app.js')} defer></script>
       </head>
       <body {...bodyAttrs}>
         <a class="skip-link" href="#main">
           Skip to content
         </a>
         <header class="topbar">
-          <nav class="topbar-inner" aria-label="Main">
+          <nav class={props.wide ? 'topbar-inner wide' : 'topbar-inner'} aria-label="Main">
             <a class="brand" href="/">
-              <span class="brand-mark" aria-hidden="true">
-                ◆
-              </span>
+              <span class="brand-mark" aria-hidden="true"></span>
               TinyCRM
             </a>
             {userEmail ? (
               <>
                 <ul class="nav-links">
-                  <li>
-                    <a href="/customers" aria-current={active === 'customers' ? 'page' : undefined}>
-                      Customers
-                    </a>
-                  </li>
-                  <li>
-                    <a href="/projects" aria-current={active === 'projects' ? 'page' : undefined}>
-                      Projects
-                    </a>
-                  </li>
+                  {NAV.map((n) => (
+                    <li>
+                      <a href={n.href} aria-current={active === n.entry ? 'page' : undefined}>
+                        {n.label}
+                      </a>
+                    </li>
+                  ))}
                 </ul>
                 <details class="account-menu">
                   <summary>
                     <span class="visually-hidden">Account: </span>
+                    <span class="account-avatar" aria-hidden="true">
+                      {userEmail.slice(0, 1).toUpperCase()}
+                    </span>
                     <span class="account-email">{userEmail}</span>
                   </summary>
                   <div class="account-menu-body">
                     <p class="muted small">Signed in as {userEmail}</p>
-                    <p class="small">
-                      <a href="/settings/tokens">API tokens</a>
-                    </p>
+                    <a
+                      class="menu-item"
+                      href="/settings/tokens"
+                      aria-current={active === 'settings' ? 'page' : undefined}
+                    >
+                      API tokens
+                    </a>
                     <form method="post" action="/logout">
                       <CsrfField token={csrfToken} />
-                      <button type="submit" class="button button-secondary">
+                      <button type="submit" class="menu-item">
                         Log out
                       </button>
                     </form>
@@ -83,7 +107,7 @@ export function Layout({ title, userEmail, csrfToken, active, children }: Layout
                 </details>
               </>
             ) : (
-              <ul class="nav-links">
+              <ul class="nav-links nav-end">
                 <li>
                   <a href="/login">Log in</a>
                 </li>
@@ -94,10 +118,34 @@ export function Layout({ title, userEmail, csrfToken, active, children }: Layout
             )}
           </nav>
         </header>
-        <main id="main" class="page">
+        <main id="main" class={props.wide ? 'page wide' : 'page'}>
+          <FlashMessage csrfToken={csrfToken} />
           {children}
         </main>
       </body>
     </html>
+  )
+}
+
+/** What the last action did, shown once; with an Undo button when it can be undone. */
+function FlashMessage({ csrfToken }: { csrfToken?: string }) {
+  const { flash } = useContext(PageContext)
+  if (!flash) return null
+  const tone = flash.tone ?? 'success'
+  return (
+    <div class={`flash flash-${tone}`} role="status" data-testid="flash">
+      <span class="flash-icon" aria-hidden="true">
+        {tone === 'danger' ? '–' : '✓'}
+      </span>
+      <p class="flash-message">{flash.message}</p>
+      {flash.undo ? (
+        <form method="post" action={flash.undo} class="flash-action">
+          <CsrfField token={csrfToken} />
+          <button type="submit" class="button button-secondary button-small">
+            Undo
+          </button>
+        </form>
+      ) : null}
+    </div>
   )
 }

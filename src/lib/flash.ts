@@ -1,0 +1,55 @@
+// The one-time message of Post/Redirect/Get: a form post does its work, then answers 303 with a
+// short-lived cookie saying what happened ("Merged b@x into a@x"), and the page it redirects to
+// shows the message once. A new key or token rides along the same way, so the page that reveals it
+// is a GET that a reload does not repeat (and that shows the key no more). The cookie names the
+// path it is for; src/middleware/flash reads it there and clears it once the page is shown.
+import { createContext } from 'preact'
+import { decodeBase64Url, encodeBase64Url } from 'hono/utils/encode'
+
+export interface Flash {
+  /** What happened, in words. */
+  message: string
+  /** 'danger' after something was removed for good; 'success' otherwise. */
+  tone?: 'success' | 'danger'
+  /** A key or token shown this once; the page that asked for it decides how. */
+  secret?: string
+  /** A form action (POST) that undoes what happened: the message carries an Undo button. */
+  undo?: string
+}
+
+export const FLASH_COOKIE = 'tcrm_flash'
+/** Long enough for the browser to follow the redirect, short enough not to linger. */
+export const FLASH_SECONDS = 60
+
+const MAX_TEXT = 600
+
+export function encodeFlash(path: string, flash: Flash): string {
+  return encodeBase64Url(new TextEncoder().encode(JSON.stringify({ path, ...flash })).buffer)
+}
+
+/** The flash and the path it is for, or undefined for anything that is not one of ours. */
+export function decodeFlash(value: string): { path: string; flash: Flash } | undefined {
+  try {
+    const data = JSON.parse(new TextDecoder().decode(decodeBase64Url(value))) as unknown
+    if (typeof data !== 'object' || data === null) return undefined
+    const { path, message, tone, secret, undo } = data as Record<string, unknown>
+    if (typeof path !== 'string' || !path.startsWith('/')) return undefined
+    if (typeof message !== 'string' || message.length > MAX_TEXT) return undefined
+    const flash: Flash = { message }
+    if (tone === 'success' || tone === 'danger') flash.tone = tone
+    if (typeof secret === 'string' && secret.length <= 200) flash.secret = secret
+    if (typeof undo === 'string' && /^\/[\w/-]*$/.test(undo)) flash.undo = undo
+    return { path, flash }
+  } catch {
+    return undefined
+  }
+}
+
+/** What every rendered page may show besides its own content: the flash of this request, and the
+ *  version that asset URLs carry (so browsers may keep them for good). Given by renderPage. */
+export interface PageContextValue {
+  flash?: Flash
+  assetVersion?: string
+}
+
+export const PageContext = createContext<PageContextValue>({})
