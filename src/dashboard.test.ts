@@ -1,0 +1,198 @@
+// Post/Redirect/Get, for every form the dashboard has: each POST route, done successfully, answers
+// 303 and its target page renders (a reload of that page is a GET and repeats nothing). The list
+// of POST routes is read from the dashboard itself, so a new form post without a case here fails
+// this test until it gets one.
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { createApp } from './app.js'
+import { dashboardApp } from './dashboard.js'
+import { ingestForProject } from './ingest/upsert.js'
+import { openTestDb, type TestDb } from '../test/support/db.js'
+import { TestBrowser } from '../test/support/test-browser.js'
+
+let t: TestDb
+let app: ReturnType<typeof createApp>
+
+beforeAll(async () => {
+  t = await openTestDb()
+  app = createApp({ db: t.db })
+})
+afterAll(() => t.close())
+
+type Answer = { status: number; location: string | null }
+
+/** Routes that are not forms, and why. */
+const NOT_FORMS: Record<string, string> = {
+  '/imports/stream': "import.js's fetch: the file as the body, answered 201 JSON with a Location",
+}
+
+it('answers every successful form post with 303 to a page that renders', async () => {
+  const b = new TestBrowser(app)
+  const email = 'prg@example.com'
+  const accountOf = async () =>
+    (
+      await t.db
+        .selectFrom('users')
+        .select('account_id')
+        .where('email', '=', email)
+        .executeTakeFirstOrThrow()
+    ).account_id
+  const projectIds = async () =>
+    (
+      await t.db
+        .selectFrom('projects')
+        .select('id')
+        .where('account_id', '=', await accountOf())
+        .orderBy('id')
+        .execute()
+    ).map((p) => p.id)
+  const customer = async (projectId: number, address: string) => {
+    const [r] = await ingestForProject(t.db, projectId, [{ type: 'identify', email: address }])
+    return (r as { customerId: number }).customerId
+  }
+  const pageOf = async (path: string) => {
+    await b.get(path)
+    return b.csrf
+  }
+  let importId = 0
+
+  // In an order that builds what the next case needs.
+  const cases: [string, () => Promise<Answer>][] = [
+    ['/signup', () => b.signUp(email)],
+    ['/logout', async () => (await pageOf('/projects'), b.post('/logout'))],
+    ['/login', () => b.logIn(email)],
+    ['/projects', async () => (await pageOf('/projects'), b.post('/projects', { name: 'App A' }))],
+    [
+      '/projects/:id',
+      async () => {
+        const [id] = await projectIds()
+        await pageOf(`/projects/${id}`)
+        return b.post(`/projects/${id}`, { name: 'App A1', color: '#0f766e' })
+      },
+    ],
+    [
+      '/projects/:id/keys',
+      async () => b.post(`/projects/${(await projectIds())[0]}/keys`, { mode: 'rotate' }),
+    ],
+    [
+      '/projects/:id/keys/:keyId/revoke',
+      async () => {
+        const [id] = await projectIds()
+        const key = await t.db
+          .selectFrom('api_keys')
+          .select('id')
+          .where('project_id', '=', id!)
+          .where('revoked_at', 'is', null)
+          .executeTakeFirstOrThrow()
+        return b.post(`/projects/${id}/keys/${key.id}/revoke`)
+      },
+    ],
+    [
+      '/customers/:id{[0-9]+}/name',
+      async () => {
+        const id = await customer((await projectIds())[0]!, 'named@x.example')
+        await pageOf(`/customers/${id}`)
+        return b.post(`/customers/${id}/name`, { name: 'Named' })
+      },
+    ],
+    [
+      '/imports',
+      async () => {
+        const [projectId] = await projectIds()
+        await pageOf(`/imports/new?project=${projectId}`)
+        const form = new FormData()
+        form.set('_csrf', b.csrf)
+        form.set('project', String(projectId))
+        form.set('file', new File(['email\nimported@x.example\n'], 'few.csv'))
+        const res = await b.request('/imports', { method: 'POST', body: form })
+        importId = Number(/\/imports\/(\d+)$/.exec(res.location ?? '')?.[1])
+        return res
+      },
+    ],
+    [
+      '/imports/:id{[0-9]+}/mapping',
+      () => b.post(`/imports/${importId}/mapping`, { target_0: 'email' }),
+    ],
+    [
+      '/imports/:id{[0-9]+}/start',
+      async () => {
+        // The dry run advances with the page's polls; one is enough for one row.
+        await b.get(`/imports/${importId}/progress`, { 'HX-Request': 'true' })
+        await pageOf(`/imports/${importId}`)
+        return b.post(`/imports/${importId}/start`)
+      },
+    ],
+    [
+      '/customers/:id{[0-9]+}/merge',
+      async () => {
+        const [projectId] = await projectIds()
+        const id = await customer(projectId!, 'one@x.example')
+        await customer(projectId!, 'two@x.example')
+        await pageOf(`/customers/${id}/manage`)
+        return b.post(`/customers/${id}/merge`, { other: 'two@x.example', keep: 'this' })
+      },
+    ],
+    [
+      '/merges/:id{[0-9]+}/undo',
+      async () => {
+        const merge = await t.db
+          .selectFrom('merges')
+          .select('id')
+          .where('account_id', '=', await accountOf())
+          .executeTakeFirstOrThrow()
+        return b.post(`/merges/${merge.id}/undo`)
+      },
+    ],
+    [
+      '/customers/:id{[0-9]+}/delete',
+      async () => {
+        const id = await customer((await projectIds())[0]!, 'gone@x.example')
+        await pageOf(`/customers/${id}/manage`)
+        return b.post(`/customers/${id}/delete`, { confirm: 'gone@x.example' })
+      },
+    ],
+    [
+      '/settings/tokens',
+      async () => (await pageOf('/settings/tokens'), b.post('/settings/tokens', { name: 'cron' })),
+    ],
+    [
+      '/settings/tokens/:id{[0-9]+}/revoke',
+      async () => {
+        const token = await t.db
+          .selectFrom('account_tokens')
+          .select('id')
+          .where('account_id', '=', await accountOf())
+          .executeTakeFirstOrThrow()
+        return b.post(`/settings/tokens/${token.id}/revoke`)
+      },
+    ],
+    [
+      '/projects/:id/delete',
+      async () => {
+        const [id] = await projectIds()
+        await pageOf(`/projects/${id}/delete`)
+        return b.post(`/projects/${id}/delete`, { confirm: 'App A1' })
+      },
+    ],
+  ]
+
+  const posts = new Set(
+    dashboardApp({ db: t.db })
+      .routes.filter((r) => r.method === 'POST')
+      .map((r) => r.path),
+  )
+  const covered = new Set([...cases.map(([path]) => path), ...Object.keys(NOT_FORMS)])
+  const missing = [...posts].filter((p) => !covered.has(p))
+  expect(missing, 'POST routes without a case in src/dashboard.test.ts').toEqual([])
+  expect(
+    [...covered].filter((p) => !posts.has(p)),
+    'cases for routes that are gone',
+  ).toEqual([])
+
+  for (const [path, post] of cases) {
+    const res = await post()
+    expect(res.status, path).toBe(303)
+    expect(res.location, path).toMatch(/^\//)
+    const landed = await b.follow(res)
+    expect(landed.status, `${path} → ${res.location}`).toBe(200)
+  }
+})
