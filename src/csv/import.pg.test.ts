@@ -69,7 +69,7 @@ it('imports 100,000 rows and exports them again', async () => {
   ).text()
   const t4 = performance.now()
   clearInterval(timer)
-  expect(dry.counts).toEqual({ created: N, updated: 0, merged: 0, rejected: 0 })
+  expect(dry.counts).toEqual({ created: N, updated: 0, unchanged: 0, merged: 0, rejected: 0 })
   expect(job.counts).toEqual(dry.counts)
   expect(csv.trim().split('\r\n')).toHaveLength(N + 1)
   const rate = (ms: number) => Math.round(N / (ms / 1000))

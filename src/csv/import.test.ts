@@ -92,7 +92,7 @@ async function accountData() {
 describe('real-world CSV quirks, one fixture each', () => {
   it('quoted fields with commas, doubled quotes and newlines inside quotes', async () => {
     const r = await importInto(projectA, streamOf(fixture('quoted.csv')))
-    expect(r.counts).toEqual({ created: 2, updated: 0, merged: 0, rejected: 0 })
+    expect(r.counts).toEqual({ created: 2, updated: 0, unchanged: 0, merged: 0, rejected: 0 })
     expect(await customer('ann@example.com')).toMatchObject({
       name: 'Ann, the "Boss"',
       status: 'paid',
@@ -133,7 +133,7 @@ describe('real-world CSV quirks, one fixture each', () => {
       ),
     )
     expect(r.dryRun).toEqual(r.counts)
-    expect(r.counts).toEqual({ created: 2, updated: 0, merged: 0, rejected: 4 })
+    expect(r.counts).toEqual({ created: 2, updated: 0, unchanged: 0, merged: 0, rejected: 4 })
     expect(await customer('mixed@example.com')).toMatchObject({
       status: 'free',
       params: { mrr: 10, beta: true, trial_ends: '2026-12-01' },
@@ -163,7 +163,7 @@ describe('real-world CSV quirks, one fixture each', () => {
   it('a spreadsheet export: other header names, dates for first and last seen, a formula kept as text', async () => {
     await importInto(projectA, streamOf(fixture('spreadsheet.csv')))
     expect(await customer('xl@example.com')).toMatchObject({
-      params: { Company: '=HYPERLINK("http://x")' },
+      params: { company: '=HYPERLINK("http://x")' },
     })
     const c = (await customer('xl@example.com'))!
     expect(c.first_seen_at!.toISOString()).toBe('2025-01-02T00:00:00.000Z')
@@ -220,7 +220,7 @@ describe('dry run and import', () => {
 
     const r = await importInto(projectA, streamOf(csv))
 
-    expect(r.dryRun).toEqual({ created: 2, updated: 2, merged: 1, rejected: 1 })
+    expect(r.dryRun).toEqual({ created: 2, updated: 2, unchanged: 0, merged: 1, rejected: 1 })
     expect(r.counts).toEqual(r.dryRun)
     expect((await accountData()).length - customersBefore).toBe(r.dryRun.created)
     expect((await relationCount(projectA.id)) - relationsBefore).toBe(
@@ -238,18 +238,54 @@ describe('dry run and import', () => {
     const lines = ['email']
     for (let i = 0; i < 1500; i++) lines.push(`rep${i % 1200}@x.example`)
     const r = await importInto(projectA, streamOf(lines.join('\n')))
-    expect(r.dryRun).toEqual({ created: 1200, updated: 300, merged: 0, rejected: 0 })
+    expect(r.dryRun).toEqual({ created: 1200, updated: 300, unchanged: 0, merged: 0, rejected: 0 })
     expect(r.counts).toEqual(r.dryRun)
   })
 
-  it('re-importing the same file changes nothing', async () => {
+  it('re-importing the same file changes nothing, and its dry run says unchanged', async () => {
     const file = fixture('messy.csv')
     await importInto(projectA, streamOf(fixture('quoted.csv')))
-    await importInto(projectA, streamOf(file))
+    const first = await importInto(projectA, streamOf(file))
     const before = await accountData()
     const again = await importInto(projectA, streamOf(file))
-    expect(again.counts).toMatchObject({ created: 0, merged: 0 })
+    const valid = first.counts.created + first.counts.updated + first.counts.merged
+    expect(again.dryRun).toEqual({
+      created: 0,
+      updated: 0,
+      unchanged: valid,
+      merged: 0,
+      rejected: first.counts.rejected,
+    })
+    expect(again.counts).toEqual(again.dryRun)
     expect(await accountData()).toEqual(before)
+  })
+
+  it('counts a row as updated when any one thing in it differs from what is stored', async () => {
+    await ingestForProject(t.db, projectA.id, [
+      {
+        type: 'identify',
+        email: 'same@x.example',
+        name: 'Same',
+        status: 'paid',
+        params: { plan: 'pro', mrr: 10, meta: { a: 1, b: [1, 2] } },
+      },
+    ])
+    const row = (cells: string) => `email,name,status,plan,mrr,meta\nsame@x.example,${cells}\n`
+    const json = (m: Mapping) =>
+      m.map((c) => (c.key === 'meta' ? { ...c, type: 'json' as const } : c))
+    const same = await importInto(
+      projectA,
+      streamOf(row('Same,paid,pro,10,"{""b"":[1,2],""a"":1}"')),
+      json,
+    )
+    expect(same.dryRun).toMatchObject({ updated: 0, unchanged: 1 })
+    // Empty cells leave values as they are: still unchanged.
+    const blanks = await importInto(projectA, streamOf(row(',,,,')), json)
+    expect(blanks.dryRun).toMatchObject({ updated: 0, unchanged: 1 })
+    for (const changed of ['Other,paid,pro,10,', 'Same,trial,pro,10,', 'Same,paid,pro,11,']) {
+      const r = await importInto(projectA, streamOf(row(changed)), json)
+      expect(r.dryRun, changed).toMatchObject({ updated: 1, unchanged: 0 })
+    }
   })
 
   it('drops the stored file once imported, keeping only the rejected rows', async () => {
@@ -414,10 +450,10 @@ describe('a 100,000-row file', () => {
       // one chunk per step
     }
     const t2 = performance.now()
-    expect(dry.counts).toEqual({ created: N, updated: 0, merged: 0, rejected: 0 })
+    expect(dry.counts).toEqual({ created: N, updated: 0, unchanged: 0, merged: 0, rejected: 0 })
     clearInterval(timer)
     expect(rows).toBe(N)
-    expect(r.counts).toEqual({ created: N, updated: 0, merged: 0, rejected: 0 })
+    expect(r.counts).toEqual({ created: N, updated: 0, unchanged: 0, merged: 0, rejected: 0 })
     expect(await relationCount(projectA.id)).toBe(N)
     expect(await customer('user99999@bulk.example')).toMatchObject({
       name: 'User 99999',

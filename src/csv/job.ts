@@ -8,38 +8,80 @@ import type { Database } from '../db/schema.js'
 import { ApiError } from '../lib/errors.js'
 import type { BatchItem } from '../ingest/schemas.js'
 import { ingestForProject } from '../ingest/upsert.js'
-import { convertRow, validateMapping, type Mapping } from './mapping.js'
+import { convertRow, validateMapping, type Converted, type Mapping } from './mapping.js'
 
-export type Outcome = 'created' | 'updated' | 'merged' | 'rejected'
+export type Outcome = 'created' | 'updated' | 'unchanged' | 'merged' | 'rejected'
 export type Counts = Record<Outcome, number>
-export const NO_COUNTS: Counts = { created: 0, updated: 0, merged: 0, rejected: 0 }
+export const NO_COUNTS: Counts = { created: 0, updated: 0, unchanged: 0, merged: 0, rejected: 0 }
 
 interface Known {
   email: string
   customer_id: number | null
+  /** The customer's name and its relation to this project, to tell whether a row changes them. */
+  name: string | null
+  status: string | null
+  params: Record<string, unknown> | null
+  rel_first: Date | string | null
   rel_last: Date | string | null
   earlier: boolean
 }
 
 /** Where each email stands, without writing any customer: a customer of the account (or an alias
- *  of one), with or without a relation to this project; and, for a dry run, whether an earlier
+ *  of one), with or without a relation to this project, as it is now; and whether an earlier
  *  chunk had it (noted in import_emails, in the same statement). */
 async function classify(db: Kysely<Database>, job: Job, emails: string[], dryRun: boolean) {
+  // The dry run notes each email the first time a chunk has it; the import takes each note back
+  // the first time, so an email repeated in the file counts the same way in both.
   const noted = dryRun
     ? sql`INSERT INTO import_emails (import_id, email) SELECT ${job.id}, email FROM x
         ON CONFLICT DO NOTHING RETURNING email`
-    : sql`SELECT email FROM x`
+    : sql`DELETE FROM import_emails e WHERE e.import_id = ${job.id}
+        AND e.email IN (SELECT email FROM x) RETURNING e.email`
   const { rows } = await sql<Known>`
 WITH x AS (SELECT DISTINCT email FROM unnest(${emails}::text[]) AS u(email)),
 noted AS (${noted})
-SELECT x.email, COALESCE(c.merged_into, c.id) AS customer_id, r.last_activity_at AS rel_last,
+SELECT x.email, s.id AS customer_id, s.name, r.status, r.params,
+  r.first_seen_at AS rel_first, r.last_activity_at AS rel_last,
   NOT EXISTS (SELECT 1 FROM noted n WHERE n.email = x.email) AS earlier
 FROM x
 LEFT JOIN customers c ON c.account_id = ${job.account_id} AND c.email = x.email
-LEFT JOIN customer_projects r ON r.customer_id = COALESCE(c.merged_into, c.id) AND r.project_id = ${job.project_id}`.execute(
+LEFT JOIN customers s ON s.id = COALESCE(c.merged_into, c.id)
+LEFT JOIN customer_projects r ON r.customer_id = s.id AND r.project_id = ${job.project_id}`.execute(
     db,
   )
   return new Map(rows.map((r) => [r.email, r]))
+}
+
+/** Same JSON value, whatever the order of object keys (jsonb sorts them its own way). */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (typeof a !== 'object' || a === null || typeof b !== 'object' || b === null) return a === b
+  if (Array.isArray(a) !== Array.isArray(b)) return false
+  const ka = Object.keys(a)
+  const kb = Object.keys(b)
+  return (
+    ka.length === kb.length &&
+    ka.every((k) => sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+  )
+}
+
+/** Whether a row would leave a customer already in this project exactly as it is: the same name,
+ *  status and params (a null param removes a key: a change only if the key is there), a first
+ *  seen no earlier and a last activity no later. Re-importing a file says "unchanged", not
+ *  "updated". */
+function changesNothing(row: Converted, k: Known): boolean {
+  const items = row.items!
+  const main = items[items.length - 1]!
+  if (main.type !== 'identify') return false
+  if (main.name?.trim() && main.name.trim() !== k.name) return false
+  if (main.status && main.status !== k.status) return false
+  const stored = k.params ?? {}
+  for (const [key, value] of Object.entries(main.params ?? {})) {
+    if (value === null ? key in stored : !sameJson(stored[key], value)) return false
+  }
+  const first = items.length > 1 ? items[0]!.timestamp : undefined
+  if (first && k.rel_first && first < new Date(k.rel_first)) return false
+  if (main.timestamp && k.rel_last && main.timestamp > new Date(k.rel_last)) return false
+  return true
 }
 
 export interface Job {
@@ -84,7 +126,17 @@ export async function runStep(db: Kysely<Database>, job: Job): Promise<boolean> 
     const k: Known | undefined = known.get(row.email!)
     const seen = inChunk.has(row.email!) || k?.earlier
     inChunk.add(row.email!)
-    counts[k?.rel_last || seen ? 'updated' : k?.customer_id ? 'merged' : 'created']++
+    counts[
+      seen
+        ? 'updated'
+        : k?.rel_last
+          ? changesNothing(row, k)
+            ? 'unchanged'
+            : 'updated'
+          : k?.customer_id
+            ? 'merged'
+            : 'created'
+    ]++
     // Without a last-activity column, a known relation keeps its own time and a new one starts at
     // the job's creation: importing the same file again then changes nothing.
     const ts = row.hasActivity
@@ -244,6 +296,29 @@ export async function importToEnd(
     // one chunk per step
   }
   return { dryRun, counts: running.counts }
+}
+
+/** The account's latest imports, newest first, with their project: the list of past imports. */
+export async function listImports(db: Kysely<Database>, accountId: number, limit = 20) {
+  const rows = await db
+    .selectFrom('imports as i')
+    .innerJoin('projects as p', 'p.id', 'i.project_id')
+    .select([
+      'i.id',
+      'i.filename',
+      'i.state',
+      'i.total_rows',
+      'i.counts',
+      'i.created_at',
+      'i.finished_at',
+      'p.name as project_name',
+      'p.color as project_color',
+    ])
+    .where('i.account_id', '=', accountId)
+    .orderBy('i.id', 'desc')
+    .limit(limit)
+    .execute()
+  return rows.map((r) => ({ ...r, counts: { ...NO_COUNTS, ...r.counts } }))
 }
 
 /** The first stored rows of an import (its file line first, then the cells), for the preview. */

@@ -27,6 +27,20 @@ export type Mapping = ColumnMapping[]
 
 const SLUGGY = /^[a-z0-9][a-z0-9-]*$/
 
+/** The param name a header suggests: lower case, runs of anything else as one `_`, accents
+ *  dropped ("MRR (USD)" → `mrr_usd`, "Trial ends" → `trial_ends`); `column_3` when nothing is
+ *  left. Filters then name it without quoting. */
+export function paramKeyFromHeader(header: string, index: number): string {
+  const key = header
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '')
+    .slice(0, 60)
+  return key || `column_${index + 1}`
+}
+
 /** A first guess at the mapping from the header and some rows; the user corrects it. An export of
  *  TinyCRM reads back: `app-a` (the target project's slug) is its status, `app-a.plan` a param. */
 export function suggestMapping(
@@ -36,6 +50,14 @@ export function suggestMapping(
   accountSlugs: string[] = [],
 ): Mapping {
   const taken = new Set<Target>()
+  const keys = new Set<string>()
+  /** A key not suggested yet: `mrr`, then `mrr_2` for a second column named alike. */
+  const uniqueKey = (key: string) => {
+    let unique = key
+    for (let n = 2; keys.has(unique); n++) unique = `${key}_${n}`
+    keys.add(unique)
+    return unique
+  }
   return header.map((raw, i) => {
     const h = raw.trim().toLowerCase()
     const once = (target: Target): ColumnMapping => {
@@ -67,14 +89,18 @@ export function suggestMapping(
       return { target: 'skip' }
     }
     const dot = raw.indexOf('.')
-    let key = raw.trim()
+    let key: string
     if (dot > 0 && SLUGGY.test(raw.slice(0, dot))) {
-      // Another project's column of an export: not this project's data.
+      // Another project's column of an export: not this project's data. This project's keeps its
+      // key exactly, so an export imports back as it was.
       if (raw.slice(0, dot) !== projectSlug) return { target: 'skip' }
       key = raw.slice(dot + 1)
+      if (!key) return { target: 'skip' }
+    } else {
+      if (!raw.trim()) return { target: 'skip' }
+      key = paramKeyFromHeader(raw, i)
     }
-    if (!key) return { target: 'skip' }
-    return { target: 'param', key, type: guessType(sample.map((r) => r[i] ?? '')) }
+    return { target: 'param', key: uniqueKey(key), type: guessType(sample.map((r) => r[i] ?? '')) }
   })
 }
 

@@ -76,8 +76,8 @@ describe('CSV import in the dashboard', () => {
     const dry = await pollToEnd(b, id)
     const result = dry.at(-1)!
     expect(result).toContain('would be created')
-    expect(result).toMatch(/<strong>2<\/strong> would be created/)
-    expect(result).toMatch(/<strong>1<\/strong> would be rejected/)
+    expect(result).toMatch(/<strong>2<\/strong> <span>would be created/)
+    expect(result).toMatch(/<strong>1<\/strong> <span>would be rejected/)
     expect(result).toContain('Line 3: email is not a valid email address')
     expect(
       await t.db
@@ -91,7 +91,7 @@ describe('CSV import in the dashboard', () => {
     expect((await b.post(`/imports/${id}/start`)).status).toBe(303)
     const done = (await pollToEnd(b, id)).at(-1)!
     expect(done).toContain('Import finished')
-    expect(done).toMatch(/<strong>2<\/strong> created/)
+    expect(done).toMatch(/<strong>2<\/strong> <span>created/)
     const ann = await t.db
       .selectFrom('customer_projects as r')
       .innerJoin('customers as c', 'c.id', 'r.customer_id')

@@ -10,12 +10,27 @@ import { idParam } from '../lib/http.js'
 import { renderFragment, renderPage } from '../lib/render.js'
 import { parseCustomerFilter } from '../customers/filter.js'
 import { listProjects } from '../projects/store.js'
-import { ImportPage, ImportState, type ImportView } from '../../views/import/job.js'
+import {
+  ImportPage,
+  ImportState,
+  type ImportPreview,
+  type ImportView,
+} from '../../views/import/job.js'
 import { UploadPage } from '../../views/import/upload.js'
 import { csvLine, exportCustomersCsv, exportFilename } from './export.js'
-import { firstChunkRows, listRejects, loadJob, runFor, startDryRun, startImport } from './job.js'
+import {
+  NO_COUNTS,
+  firstChunkRows,
+  listImports,
+  listRejects,
+  loadJob,
+  runFor,
+  startDryRun,
+  startImport,
+} from './job.js'
 import {
   convertRow,
+  paramKeyFromHeader,
   suggestMapping,
   type ColumnMapping,
   type Mapping,
@@ -42,37 +57,81 @@ async function importView(c: Ctx, id: number): Promise<ImportView> {
   ])
   const project = projects.find((p) => p.id === job.project_id)!
   const sample = stored.slice(0, PREVIEW_ROWS)
-  const mapping: Mapping = job.mapping.length
-    ? job.mapping
-    : suggestMapping(
-        job.header,
-        sample.map((r) => r.slice(1)),
-        project.slug,
-        projects.map((p) => p.slug),
-      )
+  const suggested = suggestMapping(
+    job.header,
+    sample.map((r) => r.slice(1)),
+    project.slug,
+    projects.map((p) => p.slug),
+  )
+  const mapping: Mapping = job.mapping.length ? job.mapping : suggested
   return {
     id,
     filename: job.filename,
-    projectName: project.name,
+    project: { name: project.name, slug: project.slug, color: project.color },
     state: job.state,
     header: job.header,
     mapping,
+    suggestedKeys: job.header.map((h, i) => suggested[i]?.key ?? paramKeyFromHeader(h, i)),
+    firstValues: job.header.map((_, i) => sample[0]?.[i + 1] ?? ''),
     totalRows: job.total_rows,
     chunks: job.chunks,
     nextChunk: job.next_chunk,
     counts: job.counts,
-    dryRun: job.dry_run,
-    preview: sample.map((row) => {
-      const line = Number(row[0])
-      if (!job.mapping.length) return { line, cells: row.slice(1) }
-      const converted = convertRow(row, mapping, job.header)
-      if (converted.error) return { line, cells: row.slice(1), error: converted.error }
-      const item = converted.items![converted.items!.length - 1]!
-      const { type: _type, ...rest } = item
-      return { line, cells: row.slice(1), stored: rest }
-    }),
+    dryRun: job.dry_run ? { ...NO_COUNTS, ...job.dry_run } : null,
+    preview: job.mapping.length ? previewRows(sample, job.mapping, job.header) : undefined,
     rejects: rejects.map((r) => ({ line: r.line, reason: r.reason })),
   }
+}
+
+const COLUMN_LABELS: Record<Exclude<Target, 'skip' | 'param'>, string> = {
+  email: 'Email',
+  name: 'Name',
+  status: 'Status',
+  first_seen: 'First seen',
+  last_activity: 'Last activity',
+}
+
+/** How one value reads in the preview: text as it is, JSON for the rest; '' for "leaves it". */
+function shown(value: unknown): string {
+  if (value === undefined || value === null) return ''
+  if (value instanceof Date) return value.toISOString()
+  return typeof value === 'string' ? value : JSON.stringify(value)
+}
+
+/** The first rows as they will be stored: one column per mapped column, each value converted. */
+function previewRows(sample: string[][], mapping: Mapping, header: string[]): ImportPreview {
+  const mapped = mapping.filter((m) => m.target !== 'skip')
+  const columns = mapped.map((m) =>
+    m.target === 'param'
+      ? { label: m.key!, hint: m.type ?? 'text' }
+      : { label: COLUMN_LABELS[m.target as keyof typeof COLUMN_LABELS], hint: '' },
+  )
+  const rows = sample.map((row) => {
+    const line = Number(row[0])
+    const converted = convertRow(row, mapping, header)
+    if (converted.error) return { line, error: converted.error }
+    const items = converted.items!
+    const main = items[items.length - 1]!
+    const identify = main.type === 'identify' ? main : undefined
+    const cells = mapped.map((m) => {
+      switch (m.target) {
+        case 'email':
+          return main.email
+        case 'name':
+          return shown(identify?.name)
+        case 'status':
+          return shown(identify?.status)
+        case 'first_seen':
+          return items.length > 1 ? shown(items[0]!.timestamp) : ''
+        case 'last_activity':
+          return converted.hasActivity ? shown(main.timestamp) : ''
+        default:
+          return shown(identify?.params?.[m.key!])
+      }
+    })
+    return { line, cells }
+  })
+  return { columns, rows }
 }
 
 /** The mapping form's fields (target_i, key_i, type_i) as a Mapping. */
@@ -108,12 +167,17 @@ export function csvDashboardRoutes() {
 
   app.get('/imports/new', requireUser(), async function uploadForm(c) {
     const projectId = Number(c.req.query('project') ?? 0) || undefined
+    const [projects, imports] = await Promise.all([
+      accountProjects(c),
+      listImports(c.var.db, user(c).accountId),
+    ])
     const page = (
       <UploadPage
         userEmail={user(c).email}
         csrfToken={c.var.csrfToken}
-        projects={await accountProjects(c)}
+        projects={projects}
         projectId={projectId}
+        imports={imports}
       />
     )
     return renderPage(c, page)

@@ -11,22 +11,33 @@ import {
   type Target,
 } from '../../src/csv/mapping.js'
 import { CsrfField } from '../ui/csrf.js'
+import { Alert, ProjectBadge, plural } from '../ui/elements.js'
 import { ImportShell } from './upload.js'
+
+/** The first rows as they will be stored: one column per mapped column (params by their key). */
+export interface ImportPreview {
+  columns: { label: string; /** A param's type. */ hint: string }[]
+  rows: { line: number; cells?: string[]; error?: string }[]
+}
 
 export interface ImportView {
   id: number
   filename: string
-  projectName: string
+  project: { name: string; slug: string; color: string }
   state: string
   header: string[]
   mapping: Mapping
+  /** Per column, the param name its header suggests (`MRR (USD)` → `mrr_usd`). */
+  suggestedKeys: string[]
+  /** Per column, its value in the first data row. */
+  firstValues: string[]
   totalRows: number
   chunks: number
   nextChunk: number
   counts: Counts
   dryRun: Counts | null
-  /** The first rows, raw (before mapping) or as they will be stored (after). */
-  preview: { line: number; cells: string[]; stored?: Record<string, unknown>; error?: string }[]
+  /** Once a mapping is set. */
+  preview?: ImportPreview
   rejects: { line: number; reason: string }[]
 }
 
@@ -36,25 +47,28 @@ export function ImportPage(props: {
   csrfToken?: string
   error?: string
 }) {
+  const { view } = props
   return (
     <ImportShell
-      title={`Import ${props.view.filename}`}
+      title={`Import ${view.filename}`}
       userEmail={props.userEmail}
       csrfToken={props.csrfToken}
     >
-      <p class="crumbs">
-        <a href="/imports/new">← New import</a>
-      </p>
-      <h1>
-        Import of {props.view.filename} into {props.view.projectName}
-      </h1>
-      <p class="muted">{props.view.totalRows.toLocaleString('en')} data rows</p>
-      {props.error ? (
-        <p class="notice notice-error" role="alert">
-          {props.error}
-        </p>
-      ) : null}
-      <ImportState view={props.view} csrfToken={props.csrfToken} />
+      <nav class="crumbs" aria-label="Breadcrumb">
+        <a href="/imports/new">Imports</a> <span aria-hidden="true">/</span>{' '}
+        <span aria-current="page">{view.filename}</span>
+      </nav>
+      <header class="page-head">
+        <div>
+          <h1>Import {view.filename}</h1>
+          <p class="muted">
+            Into <ProjectBadge name={view.project.name} color={view.project.color} /> ·{' '}
+            {plural(view.totalRows, 'data row')}
+          </p>
+        </div>
+      </header>
+      <Alert error={props.error} />
+      <ImportState view={view} csrfToken={props.csrfToken} />
     </ImportShell>
   )
 }
@@ -69,14 +83,24 @@ const LABELS: Record<Target, string> = {
   param: 'Param',
 }
 
-function MappingRow(props: { i: number; header: string; m: ColumnMapping; sample: string }) {
-  const { i, m } = props
+function MappingRow(props: {
+  i: number
+  header: string
+  m: ColumnMapping
+  sample: string
+  suggestedKey: string
+}) {
+  const { i, m, header } = props
   return (
-    <tr>
-      <th scope="row">{props.header}</th>
-      <td class="muted small">{props.sample}</td>
-      <td>
-        <select name={`target_${i}`} aria-label={`Column ${props.header} goes to`}>
+    <tr class="mapping-row">
+      <th scope="row" data-label="Column">
+        {header}
+      </th>
+      <td class="mapping-sample" data-label="First value">
+        {props.sample ? <span>{props.sample}</span> : <span class="muted">empty</span>}
+      </td>
+      <td data-label="Goes to">
+        <select name={`target_${i}`} aria-label={`Column ${header} goes to`}>
           {TARGETS.map((t) => (
             <option value={t} selected={m.target === t}>
               {LABELS[t]}
@@ -84,17 +108,18 @@ function MappingRow(props: { i: number; header: string; m: ColumnMapping; sample
           ))}
         </select>
       </td>
-      <td>
+      <td class="param-only" data-label="Param name">
         <input
           type="text"
           name={`key_${i}`}
-          value={m.key ?? props.header}
-          aria-label={`Param name for ${props.header}`}
+          value={m.key ?? props.suggestedKey}
+          aria-label={`Param name for ${header}`}
           maxLength={200}
+          spellcheck={false}
         />
       </td>
-      <td>
-        <select name={`type_${i}`} aria-label={`Type of ${props.header}`}>
+      <td class="param-only" data-label="Type">
+        <select name={`type_${i}`} aria-label={`Type of ${header}`}>
           {PARAM_TYPES.map((t) => (
             <option value={t} selected={(m.type ?? 'text') === t}>
               {t}
@@ -106,28 +131,29 @@ function MappingRow(props: { i: number; header: string; m: ColumnMapping; sample
   )
 }
 
+const OUTCOMES: { key: keyof Counts; would: string; were: string; tone: string }[] = [
+  { key: 'created', would: 'would be created', were: 'created', tone: 'ok' },
+  { key: 'updated', would: 'would be updated', were: 'updated', tone: 'info' },
+  { key: 'unchanged', would: 'unchanged', were: 'unchanged', tone: 'neutral' },
+  {
+    key: 'merged',
+    would: 'would join customers of other projects',
+    were: 'joined customers of other projects',
+    tone: 'info',
+  },
+  { key: 'rejected', would: 'would be rejected', were: 'rejected', tone: 'danger' },
+]
+
+/** The outcome counts as a row of tiles: the number large, what it means beneath. */
 function CountsList({ counts, verb }: { counts: Counts; verb: 'would' | 'were' }) {
-  const would = verb === 'would'
   return (
-    <ul class="summary-statuses" data-testid="counts">
-      <li>
-        <strong>{counts.created.toLocaleString('en')}</strong>{' '}
-        {would ? 'would be created' : 'created'}
-      </li>
-      <li>
-        <strong>{counts.updated.toLocaleString('en')}</strong>{' '}
-        {would ? 'would be updated' : 'updated'}
-      </li>
-      <li>
-        <strong>{counts.merged.toLocaleString('en')}</strong>{' '}
-        {would
-          ? 'would join existing customers of other projects'
-          : 'joined existing customers of other projects'}
-      </li>
-      <li>
-        <strong>{counts.rejected.toLocaleString('en')}</strong>{' '}
-        {would ? 'would be rejected' : 'rejected'}
-      </li>
+    <ul class="stat-grid" data-testid="counts">
+      {OUTCOMES.map((o) => (
+        <li class={`stat stat-${o.tone}${counts[o.key] ? '' : ' stat-zero'}`}>
+          <strong>{counts[o.key].toLocaleString('en')}</strong>{' '}
+          <span>{verb === 'would' ? o.would : o.were}</span>
+        </li>
+      ))}
     </ul>
   )
 }
@@ -137,7 +163,7 @@ function Rejects({ view }: { view: ImportView }) {
   return (
     <div class="stack">
       <h3>Rejected rows</h3>
-      <ul class="small">
+      <ul class="reject-list small">
         {view.rejects.map((r) => (
           <li>
             Line {r.line}: {r.reason}
@@ -149,6 +175,47 @@ function Rejects({ view }: { view: ImportView }) {
           Download all rejected rows (CSV)
         </a>
       </p>
+    </div>
+  )
+}
+
+/** The first rows as a table of the mapped columns, as they will be stored. */
+function Preview({ preview }: { preview: ImportPreview }) {
+  return (
+    <div class="stack">
+      <h3>The first rows as they will be stored</h3>
+      <div class="table-wrap">
+        <table class="table preview-table">
+          <thead>
+            <tr>
+              <th scope="col">Line</th>
+              {preview.columns.map((col) => (
+                <th scope="col">
+                  {col.label}
+                  {col.hint ? <span class="column-hint"> {col.hint}</span> : null}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {preview.rows.map((row) => (
+              <tr class={row.error ? 'row-rejected' : undefined}>
+                <td class="muted">{row.line}</td>
+                {row.error ? (
+                  <td colSpan={preview.columns.length}>
+                    <span class="status status-churned">Rejected</span> {row.error}
+                  </td>
+                ) : (
+                  row.cells!.map((cell) => (
+                    <td>{cell === '' ? <span class="muted">—</span> : cell}</td>
+                  ))
+                )}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <p class="muted small">— an empty cell: the value stored stays as it is.</p>
     </div>
   )
 }
@@ -168,7 +235,12 @@ export function ImportState({ view, csrfToken }: { view: ImportView; csrfToken?:
         aria-live="polite"
       >
         <h2>{view.state === 'dry_run' ? 'Dry run: checking every row…' : 'Importing…'}</h2>
-        <progress max={view.chunks} value={view.nextChunk} data-testid="progress">
+        <progress
+          max={view.chunks}
+          value={view.nextChunk}
+          data-testid="progress"
+          aria-label="Rows done"
+        >
           {view.nextChunk} of {view.chunks}
         </progress>
         <p data-testid="progress-text">
@@ -184,53 +256,39 @@ export function ImportState({ view, csrfToken }: { view: ImportView; csrfToken?:
         <h2>Import finished</h2>
         <CountsList counts={view.counts} verb="were" />
         <Rejects view={view} />
-        <p>
-          <a class="button" href="/customers">
-            See the customers
+        <p class="button-row">
+          <a class="button" href={`/customers?in=${encodeURIComponent(view.project.slug)}`}>
+            See the customers of {view.project.name}
+          </a>
+          <a class="button button-secondary" href="/imports/new">
+            Import another file
           </a>
         </p>
       </section>
     )
   }
   const dry = view.state === 'dry_run_done' ? view.dryRun : null
+  const changes = dry ? dry.created + dry.updated + dry.merged : 0
   return (
     <section id="import-state" class="stack" data-state={view.state}>
       {dry ? (
         <div class="card stack">
           <h2>Dry run</h2>
           <CountsList counts={dry} verb="would" />
-          <h3>The first rows as they will be stored</h3>
-          <div class="table-wrap">
-            <table class="table">
-              <thead>
-                <tr>
-                  <th scope="col">Line</th>
-                  <th scope="col">Stored as</th>
-                </tr>
-              </thead>
-              <tbody>
-                {view.preview.map((p) => (
-                  <tr>
-                    <td>{p.line}</td>
-                    <td>
-                      {p.error ? (
-                        <span class="status status-churned">Rejected: {p.error}</span>
-                      ) : (
-                        <code class="small">{JSON.stringify(p.stored)}</code>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          {view.preview ? <Preview preview={view.preview} /> : null}
           <Rejects view={view} />
-          <form method="post" action={`/imports/${view.id}/start`} class="button-row">
-            <CsrfField token={csrfToken} />
-            <button type="submit" class="button">
-              Import {(dry.created + dry.updated + dry.merged).toLocaleString('en')} rows
-            </button>
-          </form>
+          {changes ? (
+            <form method="post" action={`/imports/${view.id}/start`} class="button-row">
+              <CsrfField token={csrfToken} />
+              <button type="submit" class="button">
+                Import {changes.toLocaleString('en')} rows
+              </button>
+            </form>
+          ) : (
+            <p class="notice-quiet">
+              Nothing to import: every valid row is already in TinyCRM as the file has it.
+            </p>
+          )}
         </div>
       ) : null}
       <form method="post" action={`/imports/${view.id}/mapping`} class="card stack">
@@ -239,17 +297,17 @@ export function ImportState({ view, csrfToken }: { view: ImportView; csrfToken?:
         <p class="muted small">
           Every column goes to the email (exactly one), the name, the status, a first-seen or
           last-activity date, a param of the given type, or nowhere. Empty cells leave a value as it
-          is.
+          is. Nothing is written until you import.
         </p>
-        <div class="table-wrap">
-          <table class="table">
+        <div class="table-wrap mapping-wrap">
+          <table class="table mapping-table">
             <thead>
               <tr>
                 <th scope="col">Column</th>
                 <th scope="col">First value</th>
                 <th scope="col">Goes to</th>
                 <th scope="col">Param name</th>
-                <th scope="col">Param type</th>
+                <th scope="col">Type</th>
               </tr>
             </thead>
             <tbody>
@@ -258,14 +316,15 @@ export function ImportState({ view, csrfToken }: { view: ImportView; csrfToken?:
                   i={i}
                   header={h}
                   m={view.mapping[i] ?? { target: 'skip' }}
-                  sample={view.preview[0]?.cells[i] ?? ''}
+                  sample={view.firstValues[i] ?? ''}
+                  suggestedKey={view.suggestedKeys[i] ?? ''}
                 />
               ))}
             </tbody>
           </table>
         </div>
         <div class="button-row">
-          <button type="submit" class="button">
+          <button type="submit" class={dry ? 'button button-secondary' : 'button'}>
             {dry ? 'Run the dry run again' : 'Dry run'}
           </button>
         </div>

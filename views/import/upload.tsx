@@ -1,12 +1,27 @@
-// CSV import, the first page: pick the project and the file. The job's own page is ./job.tsx.
+// CSV import, the first page: pick the project and the file, and the list of past imports. The
+// job's own page is ./job.tsx.
 import type { ComponentChildren } from 'preact'
-import { Layout } from '../ui/layout.js'
+import type { Counts } from '../../src/csv/job.js'
+import { Layout, useAssetUrl } from '../ui/layout.js'
 import { CsrfField } from '../ui/csrf.js'
+import { Alert, ProjectBadge, Time, plural } from '../ui/elements.js'
 
 interface ProjectOption {
   id: number
   name: string
   slug: string
+}
+
+export interface PastImport {
+  id: number
+  filename: string
+  state: string
+  total_rows: number
+  counts: Counts
+  created_at: Date
+  finished_at: Date | null
+  project_name: string
+  project_color: string
 }
 
 export function ImportShell(props: {
@@ -20,11 +35,16 @@ export function ImportShell(props: {
       title={props.title}
       userEmail={props.userEmail}
       csrfToken={props.csrfToken}
-      active="projects"
+      active="imports"
     >
-      <div class="stack">{props.children}</div>
+      {props.children}
     </Layout>
   )
+}
+
+function ImportScript() {
+  const asset = useAssetUrl()
+  return <script src={asset('/assets/import.js')} defer></script>
 }
 
 export function UploadPage(props: {
@@ -32,55 +52,152 @@ export function UploadPage(props: {
   csrfToken?: string
   projects: ProjectOption[]
   projectId?: number
+  imports?: PastImport[]
   error?: string
 }) {
   return (
     <ImportShell title="Import customers" userEmail={props.userEmail} csrfToken={props.csrfToken}>
-      <h1>Import customers from CSV</h1>
-      {props.error ? (
-        <p class="notice notice-error" role="alert">
-          {props.error}
-        </p>
-      ) : null}
-      <p class="notice notice-error" role="alert" data-upload-error hidden></p>
-      {/* With JS, /assets/import.js sends the file itself to data-stream-upload (streamed, never
-          buffered whole); without, the multipart post to /imports is the fallback. */}
-      <form
-        class="card stack"
-        method="post"
-        action="/imports"
-        enctype="multipart/form-data"
-        data-stream-upload="/imports/stream"
-      >
-        <CsrfField token={props.csrfToken} />
-        <label class="field">
-          <span>Into project</span>
-          <select name="project" required>
-            {props.projects.map((p) => (
-              <option value={String(p.id)} selected={p.id === props.projectId}>
-                {p.name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label class="field">
-          <span>CSV file (a header row; comma, semicolon or tab separated; UTF-8)</span>
-          <input type="file" name="file" accept=".csv,text/csv" required />
-        </label>
-        <p class="muted small">
-          Nothing is written until you have mapped the columns and seen the dry run. Importing the
-          same file again changes nothing.
-        </p>
-        <div class="button-row">
-          <button type="submit" class="button">
-            Upload and map columns
-          </button>
-          <span class="muted small" data-upload-status hidden>
-            Uploading…
-          </span>
+      <header class="page-head">
+        <div>
+          <h1>Import customers from CSV</h1>
+          <p class="muted">
+            Map the columns, see a dry run, then import. Importing the same file again changes
+            nothing.
+          </p>
         </div>
-      </form>
-      <script src="/assets/import.js" defer></script>
+      </header>
+      <Alert error={props.error} />
+      <p class="alert" role="alert" data-upload-error hidden></p>
+      {props.projects.length === 0 ? (
+        <section class="card onboarding">
+          <h2>First, a project</h2>
+          <p>
+            An import goes into one project (one of your products).{' '}
+            <a href="/projects">Create a project</a>, then come back.
+          </p>
+        </section>
+      ) : (
+        // With JS, /assets/import.js sends the file itself to data-stream-upload (streamed, never
+        // buffered whole); without, the multipart post to /imports is the fallback.
+        <form
+          class="card stack upload-form"
+          method="post"
+          action="/imports"
+          enctype="multipart/form-data"
+          data-stream-upload="/imports/stream"
+        >
+          <CsrfField token={props.csrfToken} />
+          <label class="field">
+            <span>Into project</span>
+            <select name="project" required>
+              {props.projects.map((p) => (
+                <option value={String(p.id)} selected={p.id === props.projectId}>
+                  {p.name} ({p.slug})
+                </option>
+              ))}
+            </select>
+          </label>
+          <div class="field">
+            <label for="csv-file">CSV file</label>
+            <span class="dropzone">
+              <input
+                id="csv-file"
+                type="file"
+                name="file"
+                accept=".csv,text/csv"
+                required
+                aria-describedby="file-hint"
+              />
+            </span>
+            <small id="file-hint" class="muted">
+              A header row; comma, semicolon or tab separated; UTF-8; up to 50 MB. Drop it here or
+              choose it.
+            </small>
+          </div>
+          <div class="button-row">
+            <button type="submit" class="button">
+              Upload and map columns
+            </button>
+            <span class="muted small" data-upload-status hidden>
+              Uploading…
+            </span>
+          </div>
+        </form>
+      )}
+      {props.imports ? <PastImports imports={props.imports} /> : null}
+      <ImportScript />
     </ImportShell>
+  )
+}
+
+const STATES: Record<string, string> = {
+  uploaded: 'Waiting for its mapping',
+  dry_run: 'Dry run running',
+  dry_run_done: 'Dry run done, not imported',
+  importing: 'Importing',
+  done: 'Imported',
+}
+
+function outcome(i: PastImport): string {
+  if (i.state !== 'done') return ''
+  const c = i.counts
+  const parts = [
+    `${c.created.toLocaleString('en')} created`,
+    `${c.updated.toLocaleString('en')} updated`,
+  ]
+  if (c.unchanged) parts.push(`${c.unchanged.toLocaleString('en')} unchanged`)
+  if (c.merged) parts.push(`${c.merged.toLocaleString('en')} joined`)
+  if (c.rejected) parts.push(`${c.rejected.toLocaleString('en')} rejected`)
+  return parts.join(' · ')
+}
+
+function PastImports({ imports }: { imports: PastImport[] }) {
+  return (
+    <section class="card" aria-labelledby="past-imports-title">
+      <h2 id="past-imports-title">Past imports</h2>
+      {imports.length === 0 ? (
+        <p class="empty-note">No imports yet.</p>
+      ) : (
+        <div class="table-wrap">
+          <table class="table imports-table">
+            <thead>
+              <tr>
+                <th scope="col">File</th>
+                <th scope="col">Project</th>
+                <th scope="col">Rows</th>
+                <th scope="col">Result</th>
+                <th scope="col">Uploaded</th>
+              </tr>
+            </thead>
+            <tbody>
+              {imports.map((i) => (
+                <tr>
+                  <td>
+                    <a href={`/imports/${i.id}`}>{i.filename}</a>
+                  </td>
+                  <td>
+                    <ProjectBadge name={i.project_name} color={i.project_color} />
+                  </td>
+                  <td class="numeric">{plural(i.total_rows, 'row')}</td>
+                  <td>
+                    <span class={i.state === 'done' ? 'status status-active' : 'status'}>
+                      {STATES[i.state] ?? i.state}
+                    </span>{' '}
+                    <span class="muted small">{outcome(i)}</span>
+                  </td>
+                  <td>
+                    <Time date={i.created_at} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <p class="muted small">
+        Uploaded files are deleted once imported (only rejected rows are kept), or 7 days after the
+        upload if never imported.
+      </p>
+    </section>
   )
 }

@@ -1,0 +1,42 @@
+// The mapping's first guess from a header: which column is the email, the name, the status, the
+// dates, and what a param is called and typed.
+import { describe, expect, it } from 'vitest'
+import { paramKeyFromHeader, suggestMapping } from './mapping.js'
+
+describe('suggestMapping', () => {
+  it('names params after their header the way filters write them', () => {
+    const header = ['Email', 'MRR (USD)', 'Trial ends', 'Plan', 'Société', '€', 'mrr-usd']
+    const mapping = suggestMapping(
+      header,
+      [['a@x.example', '49', '2026-12-01', 'pro', 'x', 'y', '1']],
+      'app-a',
+    )
+    expect(mapping.map((m) => m.key ?? m.target)).toEqual([
+      'email',
+      'mrr_usd',
+      'trial_ends',
+      'plan',
+      'societe',
+      'column_6',
+      'mrr_usd_2',
+    ])
+    expect(mapping[1]).toEqual({ target: 'param', key: 'mrr_usd', type: 'number' })
+    expect(mapping[2]).toMatchObject({ type: 'date' })
+  })
+
+  it("keeps this project's export columns exactly, so an export imports back as it was", () => {
+    const header = ['email', 'app-a', 'app-a.MRR (USD)', 'app-b.plan', 'app-a:first_seen']
+    expect(suggestMapping(header, [], 'app-a', ['app-a', 'app-b'])).toEqual([
+      { target: 'email' },
+      { target: 'status' },
+      { target: 'param', key: 'MRR (USD)', type: 'text' },
+      { target: 'skip' },
+      { target: 'first_seen' },
+    ])
+  })
+
+  it('paramKeyFromHeader', () => {
+    expect(paramKeyFromHeader('  Last Payment -- Amount ', 0)).toBe('last_payment_amount')
+    expect(paramKeyFromHeader('***', 2)).toBe('column_3')
+  })
+})
