@@ -15,6 +15,8 @@ export function createApp(deps: AppDeps) {
   const app = new Hono<HonoEnv>()
   app.onError(onError())
 
+  // Outermost, so it sees every answer as it leaves (Node only: see AppDeps.compression).
+  if (deps.compression) app.use('*', deps.compression)
   app.use('*', requestId({ headerName: 'X-Request-Id' }))
   // No inline scripts anywhere: htmx and any other JS are files under /assets. Inline style attributes
   // (badge colours) are allowed; styles cannot run code.

@@ -28,6 +28,8 @@ export interface AppDeps {
   /** Serves public/ (/assets/*, /sdk/*) on Node; unset on Workers, where static assets answer
    *  before the app. */
   assets?: MiddlewareHandler
+  /** Compresses responses on Node; unset on Workers, where Cloudflare compresses them itself. */
+  compression?: MiddlewareHandler
   /** Per-API-key limit on the ingest routes (429 with Retry-After past it); none when unset. */
   ingestLimiter?: RateLimiter
   /** Login attempts per email (before the password is checked; the DB lock-out comes on top). */

@@ -1,6 +1,12 @@
 // Node entry: `npm start`. Serves the app on PORT over the embedded PGlite (or DATABASE_URL).
 import { serve } from '@hono/node-server'
 import { serveStatic } from '@hono/node-server/serve-static'
+import { compress } from 'hono/compress'
+import { every } from 'hono/combine'
+import { etag } from 'hono/etag'
+import { createHash } from 'node:crypto'
+import { readFileSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createApp } from './app.js'
 import { readNodeConfig } from './config.js'
@@ -22,13 +28,48 @@ try {
   throw err
 }
 const { db, kind, location, close, announce } = database
+
+const publicDir = fileURLToPath(new URL('../public', import.meta.url))
+/** A digest of every file under public/assets: page URLs carry it (`app.css?v=…`), so a file asked
+ *  for with the current one may be kept by browsers for good, and a new version is a new URL. */
+function assetDigest(dir: string): string {
+  const hash = createHash('sha256')
+  const walk = (at: string) => {
+    for (const entry of readdirSync(at, { withFileTypes: true }).sort((a, b) =>
+      a.name.localeCompare(b.name),
+    )) {
+      const path = join(at, entry.name)
+      if (entry.isDirectory()) walk(path)
+      else hash.update(entry.name).update(readFileSync(path))
+    }
+  }
+  walk(dir)
+  return hash.digest('hex').slice(0, 12)
+}
+const assetVersion = assetDigest(join(publicDir, 'assets'))
+
 const app = createApp({
   db,
-  config: { publicUrl: config.publicUrl, signup: config.signup },
+  config: { publicUrl: config.publicUrl, signup: config.signup, assetVersion },
   // Static files of public/ (assets, and the packed SDK of this very version, built by
   // scripts/pack-sdk.mjs, for `npm install <url>`); on Cloudflare the Worker's static assets serve
-  // the same folder.
-  assets: serveStatic({ root: fileURLToPath(new URL('../public', import.meta.url)) }),
+  // the same folder. An ETag lets a browser revalidate cheaply (304); a URL with the current
+  // `?v=` is kept for a year.
+  assets: every(
+    etag(),
+    serveStatic({
+      root: publicDir,
+      onFound: (_path, c) => {
+        const current = c.req.query('v') === assetVersion
+        c.header('Cache-Control', current ? 'public, max-age=31536000, immutable' : 'no-cache')
+      },
+    }),
+  ),
+  // Pages, styles, scripts and CSV exports go compressed (JSON stays as it is: the ingest API's
+  // answers are a few bytes). On Cloudflare the edge compresses instead.
+  compression: compress({
+    contentTypeFilter: /^(text\/(html|css|csv|javascript)|application\/javascript|image\/svg\+xml)/,
+  }),
   ingestLimiter: config.ingestRateLimit
     ? memoryRateLimiter({ limit: config.ingestRateLimit, periodSeconds: 10 })
     : undefined,
