@@ -53,7 +53,7 @@ export function TokensPage(props: {
               <span>Try it</span>
               <CopyButton target="new-token-curl" />
             </figcaption>
-            <pre>
+            <pre tabIndex={0}>
               <code id="new-token-curl">{`curl -H "Authorization: Bearer ${props.newToken}" \\\n  "$TINYCRM_URL/v1/customers?status=paid"`}</code>
             </pre>
           </figure>

@@ -2,7 +2,8 @@
 // PGlite data dir, on a free port) and drives Debian's Chromium through playwright-core.
 // Screenshots go to test-artifacts/browser/ (gitignored; CI keeps them as artifacts).
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
@@ -99,9 +100,48 @@ export async function newPage(browser: Browser, opts: { width?: number; height?:
   return { page, context, problems }
 }
 
-export async function screenshot(page: Page, name: string) {
-  mkdirSync(ARTIFACTS_DIR, { recursive: true })
-  await page.screenshot({ path: join(ARTIFACTS_DIR, `${name}.png`), fullPage: true })
+export async function screenshot(page: Page, name: string, dir = ARTIFACTS_DIR) {
+  mkdirSync(dir, { recursive: true })
+  await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true })
+}
+
+const axeSource = readFileSync(
+  createRequire(import.meta.url).resolve('axe-core/axe.min.js'),
+  'utf8',
+)
+
+export interface AxeViolation {
+  id: string
+  impact: string | null
+  help: string
+  targets: string[]
+}
+
+/** Runs axe-core in the page (evaluated through the DevTools protocol, so the page's CSP, which
+ *  allows no inline script, does not stand in the way) and returns the serious and critical
+ *  violations. */
+export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource)
+  return page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(): Promise<AxeResults> } }).axe
+    type AxeResults = {
+      violations: {
+        id: string
+        impact: string | null
+        help: string
+        nodes: { target: string[] }[]
+      }[]
+    }
+    const { violations } = await axe.run()
+    return violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => ({
+        id: v.id,
+        impact: v.impact,
+        help: v.help,
+        targets: v.nodes.map((n) => n.target.join(' ')),
+      }))
+  })
 }
 
 /** POSTs an identify call the way a product's backend does. */

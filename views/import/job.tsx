@@ -184,7 +184,8 @@ function Preview({ preview }: { preview: ImportPreview }) {
   return (
     <div class="stack">
       <h3>The first rows as they will be stored</h3>
-      <div class="table-wrap">
+      {/* Focusable: a wide preview scrolls sideways, with the keyboard too. */}
+      <div class="table-wrap" tabIndex={0} role="region" aria-label="Preview of the first rows">
         <table class="table preview-table">
           <thead>
             <tr>
@@ -207,7 +208,9 @@ function Preview({ preview }: { preview: ImportPreview }) {
                   </td>
                 ) : (
                   row.cells!.map((cell) => (
-                    <td>{cell === '' ? <span class="muted">—</span> : cell}</td>
+                    <td title={cell || undefined}>
+                      {cell === '' ? <span class="muted">—</span> : cell}
+                    </td>
                   ))
                 )}
               </tr>

@@ -31,7 +31,8 @@ function CodeBlock({
         <span>{label}</span>
         <CopyButton target={id} />
       </figcaption>
-      <pre>
+      {/* Focusable: a snippet wider than the screen scrolls, with the keyboard too. */}
+      <pre tabIndex={0}>
         <code id={id}>{children}</code>
       </pre>
     </figure>
