@@ -49,6 +49,14 @@ it('answers every successful form post with 303 to a page that renders', async (
     const [r] = await ingestForProject(t.db, projectId, [{ type: 'identify', email: address }])
     return (r as { customerId: number }).customerId
   }
+  const billingConnection = async () =>
+    (
+      await t.db
+        .selectFrom('billing_connections')
+        .select('id')
+        .where('account_id', '=', await accountOf())
+        .executeTakeFirstOrThrow()
+    ).id
   const pageOf = async (path: string) => {
     await b.get(path)
     return b.csrf
@@ -84,6 +92,31 @@ it('answers every successful form post with 303 to a page that renders', async (
           .where('revoked_at', 'is', null)
           .executeTakeFirstOrThrow()
         return b.post(`/projects/${id}/keys/${key.id}/revoke`)
+      },
+    ],
+    [
+      '/projects/:id/billing',
+      async () => {
+        const [id] = await projectIds()
+        await pageOf(`/projects/${id}`)
+        return b.post(`/projects/${id}/billing`, { provider: 'stripe' })
+      },
+    ],
+    [
+      '/projects/:id/billing/:connection/secret',
+      async () => {
+        const [id] = await projectIds()
+        const connection = await billingConnection()
+        return b.post(`/projects/${id}/billing/${connection}/secret`, {
+          signingSecret: 'whsec_0123456789abcdefghij',
+        })
+      },
+    ],
+    [
+      '/projects/:id/billing/:connection/delete',
+      async () => {
+        const [id] = await projectIds()
+        return b.post(`/projects/${id}/billing/${await billingConnection()}/delete`)
       },
     ],
     [

@@ -234,7 +234,10 @@ export function projectRoutes() {
       if (!(err instanceof ApiError) || err.code !== 'validation_failed') throw err
       return showProject(c, id, {}, 400, err.message)
     }
-    return c.redirect(`/projects/${id}#billing`, 303)
+    return redirectWithFlash(c, `/projects/${id}#billing`, {
+      message:
+        'Saved the signing secret: events are checked with it from now on. It is never shown.',
+    })
   })
 
   app.post('/:id/billing/:connection/delete', async function billingDisconnect(c) {
@@ -246,7 +249,11 @@ export function projectRoutes() {
       c.req.param('connection'),
     )
     if (!deleted) throw notFound()
-    return c.redirect(`/projects/${id}#billing`, 303)
+    return redirectWithFlash(c, `/projects/${id}#billing`, {
+      message:
+        'Disconnected: events sent to its webhook URL now get 404 and change nothing. Statuses already set stay.',
+      tone: 'danger',
+    })
   })
 
   app.get('/:id/delete', async function projectDeleteConfirm(c) {

@@ -44,7 +44,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
   })
   let output = ''
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 60_000)
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 100_000)
     const onData = (chunk: Buffer) => {
       output += chunk.toString()
       const m = /TinyCRM ready at (http:\/\/\S+)/.exec(output)

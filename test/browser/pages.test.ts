@@ -198,6 +198,16 @@ it('shows a new API token once after the redirect, and revokes only after confir
   await page.waitForURL(server.url + '/settings/tokens')
   const token = (await page.getByTestId('new-token').textContent())!.trim()
   expect(token).toMatch(/^tcrm_acct_/)
+  // Its Copy button puts exactly the token on the clipboard.
+  await desktop.context.grantPermissions(['clipboard-read', 'clipboard-write'], {
+    origin: server.url,
+  })
+  await page
+    .getByTestId('new-token')
+    .locator('xpath=..')
+    .getByRole('button', { name: 'Copy' })
+    .click()
+  await expect(page.evaluate(() => navigator.clipboard.readText())).resolves.toBe(token)
   expect(await audit(page, 'tokens-new-token', '1280')).toEqual([])
   await page.reload()
   expect(await page.content()).not.toContain(token)
@@ -291,6 +301,29 @@ function unexpected(problems: string[]): string[] {
     (p) => !/status of (409 \(Conflict\) \(\S+\/projects|404 \(Not Found\) \(\S+\/nope)\)$/.test(p),
   )
 }
+
+it('connects billing: the URL shown once, the connection at both widths, disconnect asks first', async () => {
+  const { page } = desktop
+  await page.goto(`${server.url}/projects/${projectA}`)
+  await page.getByRole('button', { name: 'Connect Stripe' }).click()
+  await page.getByTestId('webhook-url').waitFor()
+  expect(await audit(page, 'project-billing-connected', '1280')).toEqual([])
+  const path = `/projects/${projectA}`
+  expect(await auditBoth(bothPages(), 'project-billing', path)).toEqual({ '1280': [], '390': [] })
+
+  await page.getByLabel('No signing secret yet: paste it').fill('whsec_0123456789abcdefghijkl')
+  await page.getByRole('button', { name: 'Save secret' }).click()
+  await expect(page.getByTestId('flash').textContent()).resolves.toContain(
+    'Saved the signing secret',
+  )
+  await page.getByRole('button', { name: 'Disconnect Stripe' }).click()
+  const dialog = page.getByRole('dialog', { name: 'Disconnect Stripe?' })
+  await dialog.waitFor()
+  expect(await audit(page, 'project-confirm-disconnect', '1280')).toEqual([])
+  await dialog.getByRole('button', { name: 'Disconnect', exact: true }).click()
+  await expect(page.getByTestId('flash').textContent()).resolves.toContain('Disconnected')
+  await expect(page.locator('.connection').count()).resolves.toBe(0)
+})
 
 it('merges and deletes with a message saying what happened, the merge with Undo', async () => {
   const { page } = desktop

@@ -1,6 +1,7 @@
 // The billing section of a project's page: "Connect Stripe / Connect Paddle" (paste the signing
 // secret, get the webhook URL), the connections with their URLs, and how many events wait for an
-// email. Plain forms; the copy buttons are the only JS (public/assets/app.js).
+// email. Plain forms (disconnecting asks first, in a popover); the copy buttons are the only JS
+// (public/assets/app.js).
 import type { ConnectionSummary } from '../../src/billing/connections.js'
 import {
   EVENTS_TO_SEND,
@@ -8,6 +9,7 @@ import {
   PROVIDERS,
   type Provider,
 } from '../../src/billing/events.js'
+import { ConfirmAction } from '../ui/confirm.js'
 import { CsrfField } from '../ui/csrf.js'
 import { Alert, Time, plural } from '../ui/elements.js'
 import { CopyButton } from './install.js'
@@ -76,7 +78,7 @@ export function BillingSection(props: BillingSectionProps) {
       </p>
       <Alert error={props.error} />
       {connected ? (
-        <div class="key-reveal" role="status">
+        <div class="key-reveal connection-reveal" role="status">
           <h3>{PROVIDER_NAMES[connected.provider]} connected: paste this URL in it</h3>
           <div class="copy-row">
             <code id="new-webhook-url" class="key-value" data-testid="webhook-url">
@@ -100,95 +102,103 @@ export function BillingSection(props: BillingSectionProps) {
         </div>
       ) : null}
       {props.connections.length ? (
-        <table class="table">
-          <thead>
-            <tr>
-              <th scope="col">Provider</th>
-              <th scope="col">Webhook URL</th>
-              <th scope="col">Events</th>
-              <th scope="col">
-                <span class="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.connections.map((k) => (
-              <tr>
-                <td>
-                  {PROVIDER_NAMES[k.provider]}
-                  <br />
-                  <span class="muted small">
-                    since <Time date={k.createdAt} />
-                  </span>
-                </td>
-                <td>
-                  <code class="small">{k.url}</code>
-                </td>
-                <td>
-                  {plural(k.events, 'event')}
-                  {k.lastEventAt ? (
-                    <>
-                      <br />
-                      <span class="muted small">
-                        last <Time date={k.lastEventAt} />
-                      </span>
-                    </>
-                  ) : null}
-                </td>
-                <td class="actions">
-                  <SecretForm
-                    projectId={props.projectId}
-                    connection={k}
-                    csrfToken={props.csrfToken}
-                  />
-                  <form
-                    method="post"
-                    action={`/projects/${props.projectId}/billing/${k.id}/delete`}
-                  >
-                    <CsrfField token={props.csrfToken} />
-                    <button
-                      type="submit"
-                      class="button button-danger button-small"
-                      aria-label={`Disconnect ${PROVIDER_NAMES[k.provider]}`}
-                    >
-                      Disconnect
-                    </button>
-                  </form>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <ul class="connection-list" aria-label="Connections">
+          {props.connections.map((k) => (
+            <Connection connection={k} projectId={props.projectId} csrfToken={props.csrfToken} />
+          ))}
+        </ul>
       ) : null}
       <p data-testid="waiting-events" class={props.waitingEvents ? 'notice' : 'muted small'}>
         {props.waitingEvents
           ? `${plural(props.waitingEvents, 'event')} waiting for an email: their billing customer has not been seen with one yet. They are applied as soon as an event with the email arrives (enable customer.created and customer.updated).`
           : 'No events waiting for an email.'}
       </p>
-      <form method="post" action={`/projects/${props.projectId}/billing`} class="inline-form">
+      <form method="post" action={`/projects/${props.projectId}/billing`} class="connect-form">
         <CsrfField token={props.csrfToken} />
-        <label class="field grow">
+        <h3>{props.connections.length ? 'Connect another' : 'Connect a provider'}</h3>
+        <label class="field">
           <span>Signing secret (now, or after adding the URL)</span>
           <input
             type="password"
             name="signingSecret"
             autocomplete="off"
             placeholder="whsec_… (Stripe) or pdl_ntfset_… (Paddle)"
+            aria-describedby="billing-where"
           />
         </label>
-        {PROVIDERS.map((p) => (
-          <button type="submit" name="provider" value={p} class="button">
-            Connect {PROVIDER_NAMES[p]}
-          </button>
-        ))}
+        <ul class="muted small where-list" id="billing-where">
+          {PROVIDERS.map((p) => (
+            <li>
+              {PROVIDER_NAMES[p]}: {WHERE[p]}.
+            </li>
+          ))}
+        </ul>
+        <div class="button-row">
+          {PROVIDERS.map((p, i) => (
+            <button
+              type="submit"
+              name="provider"
+              value={p}
+              class={i ? 'button button-secondary' : 'button'}
+            >
+              Connect {PROVIDER_NAMES[p]}
+            </button>
+          ))}
+        </div>
       </form>
-      <ul class="muted small">
-        {PROVIDERS.map((p) => (
-          <li>
-            {PROVIDER_NAMES[p]}: {WHERE[p]}.
-          </li>
-        ))}
-      </ul>
     </section>
+  )
+}
+
+/** One connection: provider, its URL to copy, what arrived, and what can be done with it. */
+function Connection(props: {
+  connection: ConnectionSummary & { url: string }
+  projectId: number
+  csrfToken: string | undefined
+}) {
+  const { connection: k } = props
+  const name = PROVIDER_NAMES[k.provider]
+  const urlId = `webhook-url-${k.id}`
+  return (
+    <li class="connection">
+      <div class="connection-head">
+        <strong>{name}</strong>
+        <span class={k.hasSecret ? 'status status-active' : 'status status-trial'}>
+          {k.hasSecret ? 'Signing secret set' : 'No signing secret yet'}
+        </span>
+        <span class="muted small">
+          since <Time date={k.createdAt} /> · {plural(k.events, 'event')}
+          {k.lastEventAt ? (
+            <>
+              , last <Time date={k.lastEventAt} />
+            </>
+          ) : null}
+        </span>
+      </div>
+      <div class="copy-row">
+        <code id={urlId} class="small connection-url">
+          {k.url}
+        </code>
+        <CopyButton target={urlId} />
+      </div>
+      <div class="connection-actions">
+        <SecretForm projectId={props.projectId} connection={k} csrfToken={props.csrfToken} />
+        <ConfirmAction
+          id={`confirm-disconnect-${k.id}`}
+          label="Disconnect…"
+          ariaLabel={`Disconnect ${name}`}
+          title={`Disconnect ${name}?`}
+          action={`/projects/${props.projectId}/billing/${k.id}/delete`}
+          confirmLabel="Disconnect"
+          csrfToken={props.csrfToken}
+          small
+        >
+          <p>
+            Events {name} sends to this URL get 404 from now on and change nothing; statuses already
+            set stay as they are. Remove the endpoint in {name} too.
+          </p>
+        </ConfirmAction>
+      </div>
+    </li>
   )
 }
