@@ -130,6 +130,49 @@ describe('log in and log out', () => {
     expect(res.location).toBe('/customers')
   })
 
+  it('follows only same-origin paths after login: no control characters, no other host', async () => {
+    const seeded = await seedAccount(t.db)
+    const b = new TestBrowser(app)
+    await b.logIn(seeded.email, seeded.password)
+    // Raw query strings, as an attacker would send them (decoded: tab, newline, backslash …).
+    const offSite = [
+      '/%09/evil.example',
+      '/%0A/evil.example',
+      '/%0D%0ASet-Cookie:%20x=1',
+      '//evil.example',
+      '/%5Cevil.example',
+      '/%5C%5Cevil.example',
+      '/..//evil.example',
+      '/./%2F/evil.example',
+      'https://evil.example/',
+      'javascript:alert(1)',
+      '%2F%2Fevil.example',
+      '/%00/evil.example',
+      '/%E2%80%A8x',
+    ]
+    const sameOrigin = (location: string | null, next: string) => {
+      expect(location, next).not.toMatch(/[\u0000-\u001f\u007f\\]/)
+      expect(location?.startsWith('/') && !location.startsWith('//'), next).toBe(true)
+      expect(new URL(location!, 'http://localhost').origin, next).toBe('http://localhost')
+    }
+    for (const next of offSite) {
+      const signedIn = await b.get(`/login?next=${next}`)
+      expect(signedIn.status, next).toBe(303)
+      sameOrigin(signedIn.location, next)
+      const login = new TestBrowser(app)
+      await login.get('/login')
+      const posted = await login.post(`/login?next=${next}`, {
+        email: seeded.email,
+        password: seeded.password,
+      })
+      expect(posted.status, next).toBe(303)
+      sameOrigin(posted.location, next)
+    }
+    // Same-origin paths keep their query.
+    const kept = await b.get(`/login?next=${encodeURIComponent('/customers?q=a b&status=paid')}`)
+    expect(kept.location).toBe('/customers?q=a%20b&status=paid')
+  })
+
   it('refuses a wrong password or an unknown email with the same message', async () => {
     const seeded = await seedAccount(t.db)
     const b = new TestBrowser(app)

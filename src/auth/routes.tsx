@@ -17,12 +17,28 @@ async function credentials(c: Context<HonoEnv>) {
   return { email: (field('email') ?? '').trim(), password: field('password') ?? '' }
 }
 
-/** Only same-site paths are followed after login (no open redirect to another host). */
+const AFTER_LOGIN = '/customers'
+// Resolved against a placeholder origin: only the path, query and fragment are ever kept.
+const ORIGIN = 'http://tinycrm.invalid'
+
+/**
+ * Where to go after login: `next` when it is a path of this site, else the customers table. It is
+ * resolved against the origin and re-serialised (so what is sent is percent-encoded, never raw), and
+ * refused when it holds a control character or a backslash (browsers drop a tab or newline and read
+ * `\` as `/`, so `/<TAB>/evil.example` would lead to `//evil.example`) or leaves the origin.
+ */
 export function safeNext(next: string | undefined | null): string {
-  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) {
-    return '/customers'
+  if (!next || !next.startsWith('/') || /[\u0000-\u001f\u007f\\]/.test(next)) return AFTER_LOGIN
+  let url: URL
+  try {
+    url = new URL(next, ORIGIN)
+  } catch {
+    return AFTER_LOGIN
   }
-  return next
+  const path = url.pathname + url.search + url.hash
+  // `/..//x` resolves to the path `//x`, which a browser reads as the host x.
+  if (url.origin !== ORIGIN || !path.startsWith('/') || path.startsWith('//')) return AFTER_LOGIN
+  return path
 }
 
 export function authRoutes(loginLimiter?: RateLimiter) {

@@ -116,3 +116,49 @@ it('signs up, creates two projects, uses a key from the page, rotates it, and lo
 
   expect(problems).toEqual([])
 })
+
+it('stays on the origin after login, whatever ?next= holds (tab, newline, backslash, //)', async () => {
+  const { page, problems } = await newPage(browser)
+  const base = server.url
+  // Any request off the origin is recorded and aborted: nothing leaves this machine.
+  const offOrigin: string[] = []
+  await page.context().route('**/*', (route) => {
+    const url = route.request().url()
+    if (new URL(url).origin === new URL(base).origin) return route.continue()
+    offOrigin.push(url)
+    return route.abort()
+  })
+  await page.goto(base + '/signup')
+  await page.getByLabel('Email').fill('redirect@example.com')
+  await page.getByLabel('Password').fill('correct horse battery')
+  await page.getByRole('button', { name: 'Sign up' }).click()
+  await page.waitForURL(base + '/projects')
+
+  const attacks = [
+    '/%09/evil.example',
+    '/%5C/evil.example',
+    '/..//evil.example',
+    '/%0A/evil.example',
+  ]
+  // Signed in: GET /login?next=… redirects at once.
+  for (const next of attacks) {
+    await page.goto(`${base}/login?next=${next}`)
+    expect(new URL(page.url()).origin, next).toBe(new URL(base).origin)
+  }
+  // Signed out: the login form posts to /login?next=… and is redirected after the password.
+  await page.context().clearCookies()
+  for (const next of attacks) {
+    await page.goto(`${base}/login?next=${next}`)
+    await page.getByLabel('Email').fill('redirect@example.com')
+    await page.getByLabel('Password').fill('correct horse battery')
+    await Promise.all([
+      page.waitForLoadState('load'),
+      page.getByRole('button', { name: 'Log in' }).click(),
+    ])
+    await page.waitForURL((url) => url.pathname !== '/login')
+    expect(new URL(page.url()).origin, next).toBe(new URL(base).origin)
+    await page.context().clearCookies()
+  }
+  expect(offOrigin).toEqual([])
+  expect(problems).toEqual([])
+})
