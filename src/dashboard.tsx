@@ -44,14 +44,18 @@ const errorPage: ErrorResponder = (c, error, requestId) => {
 export function dashboardApp(deps: AppDeps) {
   const dashboard = new Hono<HonoEnv>()
   dashboard.onError(onError(errorPage))
-  // Body limits before anything reads a body (the CSRF check reads form posts). The uploads need
-  // more than a form: the no-JS multipart fallback buffers the file, and the streamed upload
-  // counts its own bytes as they arrive.
-  dashboard.use('/imports', bodyLimit(MAX_UPLOAD_BYTES + DEFAULT_BODY_BYTES))
+  // The session first (it reads a cookie, never the body), then the body limits, before anything
+  // reads a body (the CSRF check parses form posts). The no-JS upload buffers its multipart form,
+  // file included, so it may be big, but only for a signed-in user: a visitor signed out gets the
+  // form limit. The streamed upload counts its own bytes as they arrive (after requireUser).
+  dashboard.use('*', session())
+  dashboard.use(
+    '/imports',
+    bodyLimit((c) => (c.var.user ? MAX_UPLOAD_BYTES + DEFAULT_BODY_BYTES : DEFAULT_BODY_BYTES)),
+  )
   dashboard.use('/imports/stream', bodyLimit('counted-by-route'))
   dashboard.use('*', bodyLimit(DEFAULT_BODY_BYTES))
   dashboard.use('*', csrf())
-  dashboard.use('*', session())
   dashboard.use('*', flash())
   dashboard.route('/', authRoutes(deps.loginLimiter))
   dashboard.route('/projects', projectRoutes())

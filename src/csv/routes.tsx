@@ -6,7 +6,7 @@ import { Hono, type Context } from 'hono'
 import { requireUser, sessionUser } from '../middleware/session/index.js'
 import type { HonoEnv } from '../env.js'
 import { ApiError } from '../lib/errors.js'
-import { idParam } from '../lib/http.js'
+import { formBody, idParam } from '../lib/http.js'
 import { renderFragment, renderPage } from '../lib/render.js'
 import { parseCustomerFilter } from '../customers/filter.js'
 import { listProjects } from '../projects/store.js'
@@ -186,7 +186,7 @@ export function csvDashboardRoutes() {
   // The no-JS fallback: parseBody() buffers the whole multipart form (the file included) in memory
   // before parsing starts. With JS, public/assets/import.js sends the file to /imports/stream instead.
   app.post('/imports', requireUser(), async function upload(c) {
-    const form = await c.req.parseBody()
+    const form = await formBody(c)
     const projects = await accountProjects(c)
     const project = projects.find((p) => String(p.id) === String(form.project))
     const file = form.file
@@ -262,7 +262,7 @@ export function csvDashboardRoutes() {
   app.post('/imports/:id{[0-9]+}/mapping', requireUser(), async function importMapping(c) {
     const id = idParam(c, 'id', 'import')
     const job = await loadJob(c.var.db, user(c).accountId, id)
-    const mapping = mappingFromForm(await c.req.parseBody(), job.header.length)
+    const mapping = mappingFromForm(await formBody(c), job.header.length)
     try {
       await startDryRun(c.var.db, user(c).accountId, id, mapping)
     } catch (err) {

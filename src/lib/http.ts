@@ -19,10 +19,24 @@ export function bearerToken(c: Context): string | undefined {
   return /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('Authorization') ?? '')?.[1]
 }
 
+/** A posted form (urlencoded or multipart), parsed once; a body that is not the form its type
+ *  says is a 400, not a 500. */
+export async function formBody(c: Context): Promise<Record<string, string | File>> {
+  try {
+    return (await c.req.parseBody()) as Record<string, string | File>
+  } catch (err) {
+    if (err instanceof ApiError || !(err instanceof TypeError)) throw err
+    throw new ApiError(
+      'validation_failed',
+      'The form could not be read: its body is not what its Content-Type says',
+    )
+  }
+}
+
 /** A posted form's text fields: `field(name)` is the value, or undefined when the field is missing
  *  or is a file (never the text '[object File]'). */
 export async function formFields(c: Context): Promise<(name: string) => string | undefined> {
-  const body = await c.req.parseBody()
+  const body = await formBody(c)
   return (name) => {
     const value = body[name]
     return typeof value === 'string' ? value : undefined

@@ -89,4 +89,37 @@ describe('the app', () => {
     })
     expect(api.status).toBe(413)
   })
+
+  it('reads at most 1 MB of an upload route before the visitor is signed in', async () => {
+    const app = createApp({ db: t.db })
+    const secret = { Cookie: 'tcrm_pre=s3cret; tcrm_session=forged-session-token' }
+    for (const path of ['/imports', '/imports/stream']) {
+      // Chunked (no Content-Length), as a form of the wrong type would come: the CSRF check
+      // would parse it whole to look for its token.
+      const { body, state } = counted(40 * 1024 * 1024)
+      const res = await app.request(path, {
+        method: 'POST',
+        headers: {
+          ...secret,
+          'Content-Type': 'multipart/form-data; boundary=x',
+          Accept: 'text/html',
+        },
+        body,
+        duplex: 'half',
+      } as RequestInit)
+      expect([403, 413], path).toContain(res.status)
+      expect(state.read, path).toBeLessThanOrEqual(DEFAULT_BODY_BYTES + 64 * 1024)
+      const declared = await app.request(path, {
+        method: 'POST',
+        headers: {
+          ...secret,
+          'Content-Type': 'multipart/form-data; boundary=x',
+          'Content-Length': String(40 * 1024 * 1024),
+        },
+        body: counted(40 * 1024 * 1024).body,
+        duplex: 'half',
+      } as RequestInit)
+      expect([403, 413], path).toContain(declared.status)
+    }
+  })
 })

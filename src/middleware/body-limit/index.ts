@@ -5,7 +5,7 @@
 // The first body limit on a request's way decides; later ones let it through. So an app sets its
 // default with `use('*', bodyLimit(…))`, and a route that needs another one (a bigger upload, or a
 // stream the route counts itself) declares it with `use(path, …)` before the default.
-import type { MiddlewareHandler } from 'hono'
+import type { Context, MiddlewareHandler } from 'hono'
 import { bodyLimit as honoBodyLimit } from 'hono/body-limit'
 import type { HonoEnv } from '../../env.js'
 import { ApiError } from '../../lib/errors.js'
@@ -17,24 +17,39 @@ const MB = 1024 * 1024
 const describe = (bytes: number) =>
   bytes >= MB && bytes % MB === 0 ? `${bytes / MB} MB` : `${Math.round(bytes / 1024)} KB`
 
-/** `maxBytes`, or 'counted-by-route' for a route that streams the body and enforces its own cap. */
-export function bodyLimit(maxBytes: number | 'counted-by-route'): MiddlewareHandler<HonoEnv> {
-  const limit =
-    typeof maxBytes === 'number'
-      ? honoBodyLimit({
-          maxSize: maxBytes,
-          onError: () => {
-            throw new ApiError(
-              'payload_too_large',
-              `Request body is over the ${describe(maxBytes)} limit`,
-            )
-          },
-        })
-      : undefined
+/** How many bytes a request may send: a number, a number decided per request (a bigger upload for
+ *  a signed-in user only), or 'counted-by-route' for a route that streams the body and enforces
+ *  its own cap (nothing else may read such a body: the CSRF check takes its token from a header). */
+export type BodyLimit = number | 'counted-by-route' | ((c: Context<HonoEnv>) => number)
+
+function honoLimit(maxBytes: number) {
+  return honoBodyLimit({
+    maxSize: maxBytes,
+    onError: () => {
+      throw new ApiError(
+        'payload_too_large',
+        `Request body is over the ${describe(maxBytes)} limit`,
+      )
+    },
+  })
+}
+
+export function bodyLimit(maxBytes: BodyLimit): MiddlewareHandler<HonoEnv> {
+  const fixed = typeof maxBytes === 'number' ? honoLimit(maxBytes) : undefined
+  const perSize = new Map<number, MiddlewareHandler>()
   return async function bodyLimit(c, next) {
     if (c.var.bodyLimit !== undefined) return next()
-    c.set('bodyLimit', maxBytes)
-    if (!limit) return next()
+    if (maxBytes === 'counted-by-route') {
+      c.set('bodyLimit', maxBytes)
+      return next()
+    }
+    const bytes = typeof maxBytes === 'function' ? maxBytes(c) : maxBytes
+    c.set('bodyLimit', bytes)
+    let limit = fixed
+    if (!limit) {
+      limit = perSize.get(bytes) ?? honoLimit(bytes)
+      perSize.set(bytes, limit)
+    }
     return limit(c, next)
   }
 }
