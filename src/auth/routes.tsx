@@ -28,7 +28,7 @@ const ORIGIN = 'http://tinycrm.invalid'
  * `\` as `/`, so `/<TAB>/evil.example` would lead to `//evil.example`) or leaves the origin.
  */
 export function safeNext(next: string | undefined | null): string {
-  if (!next || !next.startsWith('/') || /[\u0000-\u001f\u007f\\]/.test(next)) return AFTER_LOGIN
+  if (!next || !next.startsWith('/') || /[\p{Cc}\\]/u.test(next)) return AFTER_LOGIN
   let url: URL
   try {
     url = new URL(next, ORIGIN)

@@ -62,7 +62,15 @@ ORDER BY p.created_at, p.id`.execute(db)
       { header: `${p.slug}:last_activity`, value: (r) => rel(r)?.lastActivityAt },
     )
     for (const key of p.keys ?? []) {
-      columns.push({ header: `${p.slug}.${key}`, value: (r) => rel(r)?.params[key] })
+      // Own keys only: `constructor` or `toString` of a customer without that param is an empty
+      // cell, not Object.prototype's function.
+      columns.push({
+        header: `${p.slug}.${key}`,
+        value: (r) => {
+          const params = rel(r)?.params
+          return params && Object.hasOwn(params, key) ? params[key] : undefined
+        },
+      })
     }
   }
   return columns

@@ -126,6 +126,7 @@ export function validateMapping(mapping: Mapping, header: string[]): Mapping {
   }
   const keys = new Set<string>()
   mapping.forEach((m, i) => {
+    if (!TARGETS.includes(m.target)) problems.push(`column ${header[i]}: unknown target`)
     if (m.target !== 'param') return
     const key = m.key?.trim() ?? ''
     if (!key || key.length > 200)
@@ -208,7 +209,8 @@ export function convertRow(stored: string[], mapping: Mapping, header: string[])
     return { line, error: `has ${cells.length} fields, the header has ${header.length}` }
   }
   const item: Record<string, unknown> = { type: 'identify' }
-  const params: Record<string, unknown> = {}
+  // No prototype: a column named `__proto__` is a param like any other, not this object's prototype.
+  const params: Record<string, unknown> = Object.create(null)
   let firstSeen: string | undefined
   let lastActivity: string | undefined
   for (let i = 0; i < mapping.length; i++) {

@@ -40,14 +40,18 @@ export function limitBytes(body: ReadableStream<Uint8Array>, max = MAX_UPLOAD_BY
 
 /** The separator of a header line: the one of `,` `;` tab that occurs most outside quotes. */
 export function detectDelimiter(headerLine: string): string {
-  const counts: Record<string, number> = { ',': 0, ';': 0, '\t': 0 }
+  const counts = new Map([
+    [',', 0],
+    [';', 0],
+    ['\t', 0],
+  ])
   let quoted = false
   for (const ch of headerLine) {
     if (ch === '"') quoted = !quoted
-    else if (!quoted && ch in counts) counts[ch]!++
+    else if (!quoted && counts.has(ch)) counts.set(ch, counts.get(ch)! + 1)
   }
   let best = ','
-  for (const d of [';', '\t']) if (counts[d]! > counts[best]!) best = d
+  for (const d of [';', '\t']) if (counts.get(d)! > counts.get(best)!) best = d
   return best
 }
 
