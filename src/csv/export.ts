@@ -1,32 +1,32 @@
 // CSV export of any segment the customers table can show (the same filter), streamed page by page
 // (keyset pagination, never the whole segment in memory). One row per customer; per project a
 // status column (`app-a`), its first seen / last activity (`app-a:first_seen`, `app-a:last_activity`)
-// and the params flattened (`app-a.plan`). Written by hand: quoting is RFC 4180, and cells that a
-// spreadsheet would run as a formula are neutralised.
+// and the params flattened (`app-a.plan`). Written by hand: quoting is RFC 4180, and text cells
+// that a spreadsheet would run as a formula (or read as a number, a date …) are guarded so that our
+// own import reads back exactly what was exported.
 import { sql, type Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
 import { parseCustomerFilter } from '../customers/filter.js'
 import type { CustomerFilter } from '../customers/filter-syntax.js'
 import { filterConditions } from '../customers/conditions.js'
 import { listCustomers, type CustomerRow } from '../customers/query.js'
+import { guardText } from './text-guard.js'
 
 const PAGE = 500
-const FORMULA_START = /^[=+\-@\t\r]/
 
-/** One CSV cell. Text that starts like a formula (= + - @, tab, CR) gets a leading apostrophe, which
- *  spreadsheets show as text; the importer strips it again. Numbers are written as numbers. */
-export function csvCell(value: unknown): string {
-  let s: string
-  if (value === null || value === undefined) s = ''
-  else if (typeof value === 'number' || typeof value === 'boolean') s = String(value)
-  else if (value instanceof Date) s = value.toISOString()
-  else if (typeof value === 'object') s = neutralise(JSON.stringify(value))
-  else s = neutralise(String(value))
+function quote(s: string): string {
   return /[",\r\n]/.test(s) || /^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
 }
 
-function neutralise(s: string): string {
-  return FORMULA_START.test(s) ? `'${s}` : s
+/** One CSV cell. Numbers and booleans are written as such, an object or array param as its JSON;
+ *  text that a spreadsheet would run as a formula or read as another type gets a leading
+ *  apostrophe (./text-guard.ts), which the importer takes off again. */
+export function csvCell(value: unknown): string {
+  if (value === null || value === undefined) return ''
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value)
+  if (value instanceof Date) return value.toISOString()
+  if (typeof value === 'object') return quote(JSON.stringify(value))
+  return quote(guardText(String(value)))
 }
 
 export const csvLine = (cells: unknown[]) => cells.map(csvCell).join(',') + '\r\n'
@@ -91,7 +91,9 @@ export async function exportCustomersCsv(
   let page: CustomerFilter | undefined = { ...filter, after: undefined, limit: PAGE }
   return new ReadableStream<Uint8Array>({
     start(controller) {
-      controller.enqueue(encoder.encode('\uFEFF' + csvLine(columns.map((c) => c.header))))
+      // Headers are ours (fixed names, `slug.key`, `slug:first_seen`): quoted, never guarded.
+      const header = columns.map((c) => quote(c.header)).join(',') + '\r\n'
+      controller.enqueue(encoder.encode('\uFEFF' + header))
     },
     async pull(controller) {
       if (!page) return controller.close()

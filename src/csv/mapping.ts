@@ -3,6 +3,7 @@
 // database here; the job that runs it chunk by chunk is ./job.ts.
 import { ApiError } from '../lib/errors.js'
 import { batchItem, type BatchItem } from '../ingest/schemas.js'
+import { BOOLEAN_TEXT, DATE_TEXT, NUMBER_TEXT, isJsonText, unguardText } from './text-guard.js'
 
 export const TARGETS = [
   'skip',
@@ -80,22 +81,22 @@ export function suggestMapping(
     ) {
       return once('last_activity')
     }
-    // An export's own columns, and other projects' status and time columns.
-    if (
+    // A param column of an export (`app-a.plan`, whatever the key holds, colons included); another
+    // project's is not this project's data. This project's keeps its key exactly, so an export
+    // imports back as it was.
+    const dot = raw.indexOf('.')
+    let key: string
+    if (dot > 0 && SLUGGY.test(raw.slice(0, dot))) {
+      if (raw.slice(0, dot) !== projectSlug) return { target: 'skip' }
+      key = raw.slice(dot + 1)
+      if (!key) return { target: 'skip' }
+    } else if (
+      // An export's own columns, and other projects' status and time columns.
       ['id', 'first_seen', 'last_activity'].includes(h) ||
       h.includes(':') ||
       accountSlugs.includes(h)
     ) {
       return { target: 'skip' }
-    }
-    const dot = raw.indexOf('.')
-    let key: string
-    if (dot > 0 && SLUGGY.test(raw.slice(0, dot))) {
-      // Another project's column of an export: not this project's data. This project's keeps its
-      // key exactly, so an export imports back as it was.
-      if (raw.slice(0, dot) !== projectSlug) return { target: 'skip' }
-      key = raw.slice(dot + 1)
-      if (!key) return { target: 'skip' }
     } else {
       if (!raw.trim()) return { target: 'skip' }
       key = paramKeyFromHeader(raw, i)
@@ -107,10 +108,10 @@ export function suggestMapping(
 function guessType(values: string[]): ParamType {
   const cells = values.map((v) => v.trim()).filter(Boolean)
   if (!cells.length) return 'text'
-  if (cells.every((v) => /^-?\d+(\.\d+)?$/.test(v))) return 'number'
-  if (cells.every((v) => /^(true|false)$/i.test(v))) return 'boolean'
-  if (cells.every((v) => /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(v)))
-    return 'date'
+  if (cells.every((v) => NUMBER_TEXT.test(v))) return 'number'
+  if (cells.every((v) => BOOLEAN_TEXT.test(v))) return 'boolean'
+  if (cells.every((v) => DATE_TEXT.test(v))) return 'date'
+  if (cells.every(isJsonText)) return 'json'
   return 'text'
 }
 
@@ -148,9 +149,6 @@ export function validateMapping(mapping: Mapping, header: string[]): Mapping {
   )
 }
 
-/** Undoes the export's formula guard: a leading apostrophe before = + - @ (see ./export.ts). */
-const unguard = (s: string) => (/^'[=+\-@\t\r]/.test(s) ? s.slice(1) : s)
-
 function readDate(cell: string): string | undefined {
   const s = cell.trim()
   if (!/^\d{4}-\d{2}-\d{2}/.test(s)) return undefined
@@ -159,15 +157,14 @@ function readDate(cell: string): string | undefined {
 }
 
 function readParam(cell: string, type: ParamType): { value: unknown } | { error: string } {
-  const s = cell.trim()
+  // An exported cell may carry the export's apostrophe (a spreadsheet's "this is text" mark).
+  const s = unguardText(cell).trim()
   switch (type) {
     case 'text':
-      return { value: unguard(cell) }
+      return { value: unguardText(cell) }
     case 'number': {
-      const n = Number(s.replace(/^'/, ''))
-      return /^'?-?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(s) && Number.isFinite(n)
-        ? { value: n }
-        : { error: 'is not a number' }
+      const n = Number(s)
+      return NUMBER_TEXT.test(s) && Number.isFinite(n) ? { value: n } : { error: 'is not a number' }
     }
     case 'boolean': {
       const b = s.toLowerCase()
@@ -183,7 +180,7 @@ function readParam(cell: string, type: ParamType): { value: unknown } | { error:
     }
     case 'json':
       try {
-        return { value: JSON.parse(unguard(s)) }
+        return { value: JSON.parse(s) }
       } catch {
         return { error: 'is not JSON' }
       }
@@ -218,8 +215,8 @@ export function convertRow(stored: string[], mapping: Mapping, header: string[])
     const cell = cells[i] ?? ''
     if (m.target === 'skip' || (cell.trim() === '' && m.target !== 'email')) continue
     const where = `column ${header[i]}: '${cell.length > 40 ? cell.slice(0, 40) + '…' : cell}'`
-    if (m.target === 'email') item.email = unguard(cell.trim())
-    else if (m.target === 'name') item.name = unguard(cell.trim())
+    if (m.target === 'email') item.email = unguardText(cell.trim())
+    else if (m.target === 'name') item.name = unguardText(cell.trim())
     else if (m.target === 'status') item.status = cell.trim()
     else if (m.target === 'first_seen' || m.target === 'last_activity') {
       const iso = readDate(cell)

@@ -6,10 +6,11 @@ import { runInTransaction } from '../db/transaction.js'
 import { ApiError } from '../lib/errors.js'
 import { lockCustomers } from './store.js'
 
-/** A CSV cell read as the import reads an email (trimmed, the export's formula guard — a leading
- *  apostrophe before = + - @ — dropped, lower-cased), compared with the person's emails. */
+/** A CSV cell read as the import reads an email (trimmed, the export's guard — a leading
+ *  apostrophe before = + - @ or another apostrophe, src/csv/text-guard.ts — dropped, lower-cased),
+ *  compared with the person's emails. */
 const namesThem = (cell: RawBuilder<unknown>) =>
-  sql`lower(regexp_replace(regexp_replace(${cell}, '^\\s+|\\s+$', '', 'g'), '^''(?=[-=+@])', ''))
+  sql`lower(regexp_replace(regexp_replace(${cell}, '^\\s+|\\s+$', '', 'g'), '^''(?=[-=+@''])', ''))
     IN (SELECT email FROM emails)`
 
 /**
