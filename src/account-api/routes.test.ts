@@ -138,6 +138,22 @@ describe('reading customers', () => {
     expect(res.body.error.details[0].path).toBe('status')
   })
 
+  it('answers 400 naming a project slug the account does not have, on the list and the export', async () => {
+    await identify(keyA, { email: 'known@x.example' })
+    for (const query of ['not_in=app-x', 'in=app-x', 'p=app-x.plan:eq:pro', 'sum=app-x.mrr']) {
+      for (const path of ['/v1/customers', '/v1/customers/export.csv']) {
+        const res = await call('GET', `${path}?${query}`, token)
+        expect(res.status, `${path}?${query}`).toBe(400)
+        expect(res.body.error.code).toBe('validation_failed')
+        expect(res.body.error.message).toContain(
+          "No project 'app-x' in your account (your projects: app-a, app-b)",
+        )
+        expect(res.body.error.details[0].path).toBe(query.split('=')[0])
+      }
+    }
+    expect((await call('GET', '/v1/customers?not_in=app-b', token)).status).toBe(200)
+  })
+
   it('shows one customer with projects, aliases and merges', async () => {
     const a = (await identify(keyA, { email: 'ann@work.example', name: 'Ann' })).body.customerId
     const b = (await identify(keyB, { email: 'ann@home.example', params: { plan: 'pro' } })).body

@@ -9,7 +9,7 @@ import { ApiError } from '../lib/errors.js'
 import { idParam, jsonBody } from '../lib/http.js'
 import { accountToken, type AccountTokenEnv } from '../middleware/account-token/index.js'
 import { createProject, listProjects } from '../projects/store.js'
-import { parseCustomerFilter } from '../customers/filter.js'
+import { checkFilterProjects, parseCustomerFilter } from '../customers/filter.js'
 import { getCustomer, listAliases } from '../customers/customer.js'
 import { listCustomers, type Relation } from '../customers/query.js'
 import { deleteCustomer } from '../merges/erase.js'
@@ -57,6 +57,7 @@ export function accountApiRoutes() {
       listCustomers(c.var.db, c.var.accountId, filter),
       projectSlugs(c),
     ])
+    checkFilterProjects(filter, [...slugs.values()])
     let nextUrl: string | null = null
     if (page.next) {
       const q = new URLSearchParams(url.searchParams)

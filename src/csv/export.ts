@@ -6,7 +6,7 @@
 // own import reads back exactly what was exported.
 import { sql, type Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
-import { parseCustomerFilter } from '../customers/filter.js'
+import { checkFilterProjects, parseCustomerFilter } from '../customers/filter.js'
 import type { CustomerFilter } from '../customers/filter-syntax.js'
 import { filterConditions } from '../customers/conditions.js'
 import { listCustomers, type CustomerRow } from '../customers/query.js'
@@ -37,7 +37,8 @@ interface Column {
 }
 
 /** The columns of a segment: fixed customer columns, then per project (account order) its status,
- *  times and every param key any customer of the segment has there. One statement. */
+ *  times and every param key any customer of the segment has there; and the account's project
+ *  slugs. One statement. */
 async function columnsFor(db: Kysely<Database>, accountId: number, filter: CustomerFilter) {
   const { rows } = await sql<{ id: number; slug: string; keys: string[] | null }>`
 SELECT p.id, p.slug, (
@@ -73,7 +74,7 @@ ORDER BY p.created_at, p.id`.execute(db)
       })
     }
   }
-  return columns
+  return { columns, slugs: rows.map((p) => p.slug) }
 }
 
 /**
@@ -86,7 +87,9 @@ export async function exportCustomersCsv(
   accountId: number,
   filter: CustomerFilter,
 ): Promise<ReadableStream<Uint8Array>> {
-  const columns = await columnsFor(db, accountId, filter)
+  const { columns, slugs } = await columnsFor(db, accountId, filter)
+  // Before the first byte: an unknown project is the caller's 400, not a file of everyone.
+  checkFilterProjects(filter, slugs)
   const encoder = new TextEncoder()
   let page: CustomerFilter | undefined = { ...filter, after: undefined, limit: PAGE }
   return new ReadableStream<Uint8Array>({

@@ -103,7 +103,8 @@ describe('CSV import in the dashboard', () => {
     const rejects = await b.get(`/imports/${id}/rejects.csv`)
     expect(rejects.headers.get('content-type')).toContain('text/csv')
     expect(rejects.html).toContain('line,reason,Email,Name,Plan,MRR')
-    expect(rejects.html).toContain('3,email is not a valid email address,bad-email,Bad,pro,1')
+    // The cells go back as text, guarded like the export's (./text-guard.ts): `'1` is the text 1.
+    expect(rejects.html).toContain("3,email is not a valid email address,bad-email,Bad,pro,'1")
   })
 
   it('shows the mapping again with the reason when it is incomplete', async () => {
@@ -146,6 +147,15 @@ describe('CSV import in the dashboard', () => {
     )
     expect(lines).toHaveLength(2)
     expect(lines[1]).toContain('x@x.example')
+  })
+
+  it('refuses to export a filter naming a project the account does not have (400)', async () => {
+    const { b } = await signedIn('export-slug@example.com')
+    const res = await b.get('/customers/export.csv?not_in=app-x')
+    expect(res.status).toBe(400)
+    expect(res.headers.get('content-disposition')).toBeNull()
+    expect(res.html).toContain("No project 'app-x' in your account (your projects: app-a)")
+    expect((await b.get('/customers/export.csv?not_in=app-a')).status).toBe(200)
   })
 
   it('keeps imports to their account', async () => {

@@ -3,6 +3,7 @@
 // ./filter-syntax.ts, how each value reads ./filter-values.ts. Every mistake becomes one 400
 // `validation_failed` whose details name the bad parameter and value.
 import { z } from 'zod'
+import { ApiError } from '../lib/errors.js'
 import { validationError } from '../lib/validation.js'
 import {
   DEFAULT_LIMIT,
@@ -112,17 +113,38 @@ export function parseCustomerFilter(
   }
 }
 
-/** Every project slug the filter names, to check against the account's projects. */
-export function filterSlugs(f: CustomerFilter): string[] {
-  const slugs = [
-    ...f.in.map((m) => m.project),
-    ...f.notIn.map((m) => m.project),
-    ...f.params.map((p) => p.project),
-    f.activeSince?.project,
-    f.inactiveSince?.project,
-    f.seenBefore?.project,
-    f.seenAfter?.project,
-    f.sum?.project,
+/** Every project slug the filter names, with the URL parameter that names it. */
+function namedProjects(f: CustomerFilter): { param: string; slug: string }[] {
+  const named: [string, string | null | undefined][] = [
+    ...f.in.map((m): [string, string] => ['in', m.project]),
+    ...f.notIn.map((m): [string, string] => ['not_in', m.project]),
+    ...f.params.map((p): [string, string | null] => ['p', p.project]),
+    ['active', f.activeSince?.project],
+    ['inactive', f.inactiveSince?.project],
+    ['seen_before', f.seenBefore?.project],
+    ['seen_after', f.seenAfter?.project],
+    ['sum', f.sum?.project],
   ]
-  return [...new Set(slugs.filter((s): s is string => typeof s === 'string'))]
+  return named.flatMap(([param, slug]) => (typeof slug === 'string' ? [{ param, slug }] : []))
+}
+
+/**
+ * The check every reader of a filter makes once it knows the account's projects (the customers
+ * page, `GET /v1/customers`, both CSV exports): a slug the account does not have is a 400 naming
+ * the parameter, never a filter that silently matches everyone (`not_in=app-x`) or no one.
+ */
+export function checkFilterProjects(filter: CustomerFilter, accountSlugs: readonly string[]) {
+  const known = new Set(accountSlugs)
+  const unknown = namedProjects(filter).filter((n) => !known.has(n.slug))
+  if (unknown.length === 0) return
+  const slugs = [...new Set(unknown.map((n) => n.slug))]
+  const yours = accountSlugs.join(', ') || 'none yet'
+  // `p=utm.source:…` reads as project "utm"; say how to name a param that has a dot.
+  const dotted = unknown.some((n) => n.param === 'p')
+  throw new ApiError(
+    'validation_failed',
+    `No project ${slugs.map((s) => `'${s}'`).join(', ')} in your account (your projects: ${yours}).` +
+      (dotted ? ' For a param whose name has a dot, start it with *. (like *.utm.source).' : ''),
+    unknown.map((n) => ({ path: n.param, message: `no project '${n.slug}' in your account` })),
+  )
 }

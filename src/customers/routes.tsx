@@ -15,7 +15,7 @@ import {
   type CustomersViewProps,
 } from '../../views/customers/page.js'
 import { customersUrl } from '../../views/customers/urls.js'
-import { filterSlugs, parseCustomerFilter } from './filter.js'
+import { checkFilterProjects, parseCustomerFilter } from './filter.js'
 import { DEFAULT_SORT, sortParam, type CustomerFilter } from './filter-syntax.js'
 import { listProjects } from '../projects/store.js'
 import { getCustomer, renameCustomer } from './customer.js'
@@ -75,17 +75,16 @@ async function customersList(c: Ctx) {
   if (filter) {
     const data = await customersPage(c.var.db, user(c).accountId, filter)
     props.projects = data.summary.projects
-    const known = new Set(props.projects.map((p) => p.slug))
-    const unknown = filterSlugs(filter).filter((s) => !known.has(s))
-    if (unknown.length > 0) {
-      const yours = props.projects.map((p) => p.slug).join(', ') || 'none yet'
-      // `p=utm.source:…` reads as project "utm"; say how to name a param that has a dot.
-      const dotted = filter.params.some((p) => p.project && unknown.includes(p.project))
-      props.error =
-        `No project ${unknown.map((s) => `'${s}'`).join(', ')} in your account (your projects: ${yours}).` +
-        (dotted ? ' For a param whose name has a dot, start it with *. (like *.utm.source).' : '')
-    } else {
+    // The page's summary lists the account's projects: checked after the one query, not before.
+    try {
+      checkFilterProjects(
+        filter,
+        props.projects.map((p) => p.slug),
+      )
       props.data = data
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.code !== 'validation_failed') throw err
+      props.error = err.message
     }
   } else {
     props.projects = await listProjects(c.var.db, user(c).accountId)
