@@ -2,6 +2,7 @@
 // envelope and never runs the dashboard's middleware; the dashboard answers a browser with pages.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApp } from './app.js'
+import { loopbackHosts } from './middleware/host-check/index.js'
 import { openTestDb, type TestDb } from '../test/support/db.js'
 
 let t: TestDb
@@ -70,4 +71,17 @@ it('/healthz answers ok when the database does', async () => {
   const res = await app.request('/healthz')
   expect(res.status).toBe(200)
   expect(await res.json()).toEqual({ ok: true })
+})
+
+it('bound to loopback, refuses a foreign Host before the API, the dashboard or the assets', async () => {
+  const bound = createApp({
+    db: t.db,
+    config: { allowedHosts: loopbackHosts('127.0.0.1', 'https://crm.example.com') },
+    assets: async (c) => c.text('static'),
+  })
+  for (const path of ['/v1/identify', '/signup', '/assets/app.css', '/healthz']) {
+    expect((await bound.request(`http://rebound.example:8787${path}`)).status, path).toBe(403)
+    expect((await bound.request(`http://127.0.0.1:8787${path}`)).status, path).not.toBe(403)
+  }
+  expect((await bound.request('https://crm.example.com/signup')).status).toBe(200)
 })

@@ -9,6 +9,7 @@ import { apiApp } from './api.js'
 import { dashboardApp } from './dashboard.js'
 import { checkDatabase } from './db/health.js'
 import type { AppDeps, HonoEnv } from './env.js'
+import { hostCheck } from './middleware/host-check/index.js'
 import { onError } from './middleware/on-error/index.js'
 
 export function createApp(deps: AppDeps) {
@@ -18,6 +19,7 @@ export function createApp(deps: AppDeps) {
   // Outermost, so it sees every answer as it leaves (Node only: see AppDeps.compression).
   if (deps.compression) app.use('*', deps.compression)
   app.use('*', requestId({ headerName: 'X-Request-Id' }))
+  app.use('*', hostCheck(deps.config?.allowedHosts))
   // No inline scripts anywhere: htmx and any other JS are files under /assets. Inline style attributes
   // (badge colours) are allowed; styles cannot run code.
   app.use(

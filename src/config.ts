@@ -26,12 +26,18 @@ export function readNodeConfig(env: NodeJS.ProcessEnv = process.env): NodeConfig
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new Error('DATABASE_URL must be a postgres:// or postgresql:// URL')
   }
+  const publicUrl = env.TINYCRM_PUBLIC_URL?.trim() || undefined
+  if (publicUrl && !URL.canParse(publicUrl)) {
+    throw new Error(
+      `TINYCRM_PUBLIC_URL must be a URL like https://crm.example.com, got '${publicUrl}'`,
+    )
+  }
   return {
     port,
     host: env.HOST ?? '127.0.0.1',
     dataDir: env.TINYCRM_DATA_DIR ?? DEFAULT_DATA_DIR,
     databaseUrl,
-    publicUrl: env.TINYCRM_PUBLIC_URL,
+    publicUrl,
     signup: readSignup(env.TINYCRM_SIGNUP),
     ingestRateLimit: nonNegativeInt(
       env.TINYCRM_INGEST_RATE_LIMIT,

@@ -13,6 +13,9 @@ export interface AppConfig {
   /** A digest of public/assets (Node: computed at start): asset URLs carry it as `?v=`, and a
    *  file asked for with the current one may be kept by the browser for good. */
   assetVersion?: string
+  /** The Host names a server bound to loopback answers (src/middleware/host-check); unset:
+   *  any. */
+  allowedHosts?: string[]
 }
 
 /** The signed-in dashboard user, set by the session middleware (src/middleware/session). */

@@ -13,6 +13,7 @@ import { readNodeConfig } from './config.js'
 import { expireAbandonedImports } from './csv/retention.js'
 import { openNodeDb } from './db/node.js'
 import { DataDirLockedError } from './db/lock.js'
+import { loopbackHosts } from './middleware/host-check/index.js'
 import { LOGIN_RATE_LIMIT, memoryRateLimiter } from './lib/rate-limit.js'
 
 const started = performance.now()
@@ -50,7 +51,12 @@ const assetVersion = assetDigest(join(publicDir, 'assets'))
 
 const app = createApp({
   db,
-  config: { publicUrl: config.publicUrl, signup: config.signup, assetVersion },
+  config: {
+    publicUrl: config.publicUrl,
+    signup: config.signup,
+    assetVersion,
+    allowedHosts: loopbackHosts(config.host, config.publicUrl),
+  },
   // Static files of public/ (assets, and the packed SDK of this very version, built by
   // scripts/pack-sdk.mjs, for `npm install <url>`); on Cloudflare the Worker's static assets serve
   // the same folder. An ETag lets a browser revalidate cheaply (304); a URL with the current
