@@ -3,6 +3,7 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
 import { ApiError } from '../lib/errors.js'
+import { parseEmail } from '../lib/email.js'
 import { hashPassword } from '../lib/password.js'
 
 export const MIN_PASSWORD_LENGTH = 8
@@ -11,16 +12,20 @@ export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase()
 }
 
+/** What `createAccount({ onlyIfFirst: true })` throws when an account exists already. */
+export const SIGNUP_CLOSED = 'Sign-up is closed: this server already has its account'
+
 export async function createAccount(
   db: Kysely<Database>,
-  input: { email: string; password: string; name?: string },
+  input: {
+    email: string
+    password: string
+    name?: string
+    /** TINYCRM_SIGNUP=closed: create it only if it is the very first account (else 403). */
+    onlyIfFirst?: boolean
+  },
 ): Promise<{ accountId: number; userId: number }> {
-  const email = normaliseEmail(input.email)
-  if (!/^[^\s@]+@[^\s@]+$/.test(email)) {
-    throw new ApiError('validation_failed', 'email is not a valid email address', [
-      { path: 'email', message: 'not a valid email address' },
-    ])
-  }
+  const email = parseEmail(input.email)
   if (input.password.length < MIN_PASSWORD_LENGTH) {
     throw new ApiError(
       'validation_failed',
@@ -31,18 +36,29 @@ export async function createAccount(
   const passwordHash = await hashPassword(input.password)
   // One statement: the account and its first user exist together or not at all. A data-modifying
   // CTE runs even when the outer insert conflicts, hence the guard against an orphan account.
+  // Only the first: no account in this statement's snapshot, and (for the sign-ups of one instant,
+  // which all see an empty table) first_signup's unique constraint admits one of them.
   const row = await db
     .with('account', (q) =>
       q
         .insertInto('accounts')
-        .columns(['name'])
+        .columns(['name', 'first_signup'])
         .expression(
           q
-            .selectNoFrom((eb) => eb.val(input.name ?? email).as('name'))
+            .selectNoFrom((eb) => [
+              eb.val(input.name ?? email).as('name'),
+              eb.val(input.onlyIfFirst ? true : null).as('first_signup'),
+            ])
             .where((eb) =>
-              eb.not(eb.exists(q.selectFrom('users').select('id').where('email', '=', email))),
+              eb.and([
+                eb.not(eb.exists(q.selectFrom('users').select('id').where('email', '=', email))),
+                ...(input.onlyIfFirst
+                  ? [eb.not(eb.exists(q.selectFrom('accounts').select('id')))]
+                  : []),
+              ]),
             ),
         )
+        .onConflict((oc) => oc.column('first_signup').doNothing())
         .returning('id'),
     )
     .insertInto('users')
@@ -59,6 +75,7 @@ export async function createAccount(
     .onConflict((oc) => oc.column('email').doNothing())
     .returning(['id', 'account_id'])
     .executeTakeFirst()
+  if (!row && input.onlyIfFirst) throw new ApiError('forbidden', SIGNUP_CLOSED)
   if (!row) {
     throw new ApiError('validation_failed', `An account with the email ${email} already exists`, [
       { path: 'email', message: 'already registered' },

@@ -48,6 +48,28 @@ describe('sign up', () => {
     expect(b.cookies.has('tcrm_session')).toBe(false)
   })
 
+  it('refuses an email over 254 characters or not an address (400) at sign-up and log-in, storing nothing', async () => {
+    const long = `${'a'.repeat(7750)}@example.com`
+    for (const address of [long, `${'a'.repeat(245)}@example.com`, 'weird"<script>@x.test']) {
+      const b = new TestBrowser(app)
+      const signUp = await b.signUp(address)
+      expect(signUp.status).toBe(400)
+      expect(signUp.html).toMatch(/email is (too long|not a valid email address)/)
+      expect(b.cookies.has('tcrm_session')).toBe(false)
+      const logIn = await b.logIn(address)
+      expect(logIn.status).toBe(400)
+      expect(logIn.html).toMatch(/email is (too long|not a valid email address)/)
+    }
+    const stored = await t.db
+      .selectFrom('users')
+      .select('email')
+      .where((eb) => eb.or([eb(eb.fn('length', ['email']), '>', 254), eb('email', 'like', '%<%')]))
+      .execute()
+    expect(stored).toEqual([])
+    const failures = await t.db.selectFrom('login_failures').select('email').execute()
+    expect(failures.filter((f) => f.email.length > 254 || f.email.includes('<'))).toEqual([])
+  })
+
   it('sets the session cookie HttpOnly, SameSite=Lax, and Secure only over https', async () => {
     const plain = await new TestBrowser(app).signUp(email())
     const line = sessionCookieLine(plain.headers)!

@@ -7,6 +7,7 @@ import { endSession, startSession } from '../middleware/session/index.js'
 import { redirectWithFlash } from '../middleware/flash/index.js'
 import type { HonoEnv } from '../env.js'
 import { ApiError } from '../lib/errors.js'
+import { parseEmail } from '../lib/email.js'
 import { formFields } from '../lib/http.js'
 import { renderPage } from '../lib/render.js'
 import { LoginPage, SignupPage } from '../../views/auth.js'
@@ -15,6 +16,17 @@ import type { RateLimiter } from '../lib/rate-limit.js'
 async function credentials(c: Context<HonoEnv>) {
   const field = await formFields(c)
   return { email: (field('email') ?? '').trim(), password: field('password') ?? '' }
+}
+
+/** Why `email` is not an address (lib/email.ts), or undefined. */
+function emailProblem(email: string): string | undefined {
+  try {
+    parseEmail(email)
+    return undefined
+  } catch (err) {
+    if (err instanceof ApiError) return err.message
+    throw err
+  }
 }
 
 const AFTER_LOGIN = '/customers'
@@ -66,8 +78,15 @@ export function authRoutes(loginLimiter?: RateLimiter) {
     }
     let userId: number
     try {
-      ;({ userId } = await createAccount(c.var.db, { email, password }))
+      ;({ userId } = await createAccount(c.var.db, {
+        email,
+        password,
+        onlyIfFirst: c.var.config.signup === 'closed',
+      }))
     } catch (err) {
+      if (err instanceof ApiError && err.code === 'forbidden') {
+        return renderPage(c, <SignupPage csrfToken={c.var.csrfToken} closed minPassword={0} />, 403)
+      }
       if (!(err instanceof ApiError) || err.code !== 'validation_failed') throw err
       const page = (
         <SignupPage
@@ -94,6 +113,15 @@ export function authRoutes(loginLimiter?: RateLimiter) {
   app.post('/login', async function login(c) {
     const { email, password } = await credentials(c)
     const next = c.req.query('next')
+    // No account has an address that is not one (sign-up checks the same rule), so this tells
+    // nobody anything, and keeps a 7,000-character "email" away from the failure counter's index.
+    const problem = emailProblem(email)
+    if (problem) {
+      const page = (
+        <LoginPage csrfToken={c.var.csrfToken} email={email} error={problem} next={next} />
+      )
+      return renderPage(c, page, 400)
+    }
     // Counted before PBKDF2 runs: a flood of attempts costs neither CPU nor a database write.
     if (loginLimiter && !(await loginLimiter.limit(`login:${email.trim().toLowerCase()}`))) {
       c.header('Retry-After', String(loginLimiter.retryAfterSeconds))

@@ -2,7 +2,7 @@
 // provider mappings (./stripe.ts, ./paddle.ts) produce and ./apply.ts writes. Nothing here reads
 // the database.
 import type { Status } from '../lib/status.js'
-import { email as emailSchema } from '../ingest/schemas.js'
+import { emailSchema } from '../lib/email.js'
 
 export const PROVIDERS = ['stripe', 'paddle'] as const
 export type Provider = (typeof PROVIDERS)[number]

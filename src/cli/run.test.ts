@@ -187,6 +187,8 @@ describe('account create', () => {
         'An account with the email taken@example.com already exists',
       ],
       [['--email', 'not-an-email', ...PW], 'email is not a valid email address'],
+      [['--email', 'weird"<script>@x.test', ...PW], 'email is not a valid email address'],
+      [['--email', `${'a'.repeat(5000)}@example.com`, ...PW], 'email is too long'],
       [
         ['--email', 'short@example.com', '--password', 'short'],
         'password must be at least 8 characters',

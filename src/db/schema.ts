@@ -14,6 +14,8 @@ export interface AccountsTable {
   id: Generated<number>
   name: string
   created_at: Timestamp
+  /** True on the one account a closed sign-up let in (unique), else null. */
+  first_signup: Generated<boolean | null>
 }
 
 export interface UsersTable {

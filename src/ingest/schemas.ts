@@ -1,5 +1,6 @@
 // What the ingest endpoints accept (a zod failure becomes a 400 naming the field: lib/validation.ts).
 import { z } from 'zod'
+import { emailSchema as email } from '../lib/email.js'
 import { STATUSES, STATUS_ALIASES, parseStatus } from '../lib/status.js'
 
 export const LIMITS = {
@@ -13,12 +14,6 @@ export const LIMITS = {
 } as const
 
 const STATUS_HELP = `${STATUSES.join(', ')} (aliases: ${STATUS_ALIASES.join(', ')})`
-
-export const email = z
-  .string({ error: 'email is required and must be a string' })
-  .trim()
-  .toLowerCase()
-  .pipe(z.email({ error: 'email is not a valid email address' }).max(254, 'email is too long'))
 
 const status = z.string({ error: `status must be one of ${STATUS_HELP}` }).transform((s, ctx) => {
   const canonical = parseStatus(s)
@@ -68,6 +63,8 @@ const timestamp = z
   .refine((d) => d.getTime() <= Date.now() + LIMITS.futureSkewMs, {
     error: 'timestamp is more than a day in the future',
   })
+  // Year 1 or 1900 is a placeholder or a bug in the sender, never a customer's activity.
+  .refine((d) => d.getTime() >= 0, { error: 'timestamp is before 1970' })
 
 export const identifyBody = z.strictObject({
   email,
