@@ -3,9 +3,10 @@
 // `fetchEndpoint` is only set in local development, to point the real driver at the loopback
 // endpoint of scripts/neon-http-endpoint.ts; a deployed Worker talks to Neon itself.
 import { neon, neonConfig, types } from '@neondatabase/serverless'
-import { Kysely, type LogConfig } from 'kysely'
+import { Kysely, type LogEvent } from 'kysely'
 import { NeonDialect } from 'kysely-neon'
 import type { Database } from './schema.js'
+import { databaseLog } from './log.js'
 import { TYPE_PARSERS } from './types.js'
 import { setTransactionRunner } from './transaction.js'
 
@@ -15,14 +16,17 @@ for (const [oid, parse] of Object.entries(TYPE_PARSERS)) types.setTypeParser(Num
 
 export function openNeonDb(
   databaseUrl: string,
-  opts: { fetchEndpoint?: string; log?: LogConfig } = {},
+  opts: { fetchEndpoint?: string; log?: (event: LogEvent) => void } = {},
 ): Kysely<Database> {
   if (opts.fetchEndpoint) {
     const endpoint = opts.fetchEndpoint
     neonConfig.fetchEndpoint = () => endpoint
   }
   const client = neon(databaseUrl)
-  const db = new Kysely<Database>({ dialect: new NeonDialect({ neon: client }), log: opts.log })
+  const db = new Kysely<Database>({
+    dialect: new NeonDialect({ neon: client }),
+    log: databaseLog(opts.log),
+  })
   // No interactive transactions over HTTP: statements that must commit together go as one batch.
   setTransactionRunner(db, async (queries) => {
     const results = await client.transaction(

@@ -4,11 +4,12 @@ import { mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
-import { Kysely, PGliteDialect, PostgresDialect, type LogConfig } from 'kysely'
+import { Kysely, PGliteDialect, PostgresDialect, type LogEvent } from 'kysely'
 import pg from 'pg'
 import type { Database } from './schema.js'
 import { lockDataDir, type DataDirLock } from './lock.js'
 import { TYPE_PARSERS } from './types.js'
+import { databaseLog, reportUnavailable } from './log.js'
 import { migrateToLatest } from './migrate.js'
 import { DEFAULT_DATA_DIR } from '../config.js'
 
@@ -23,7 +24,8 @@ export interface NodeDbOptions {
   poolSize?: number
   /** PGlite only: start from this `dumpDataDir()` tarball (fast test fixtures). */
   loadDataDir?: Blob
-  log?: LogConfig
+  /** Sees every statement (tests count them), after ./log.ts has. */
+  log?: (event: LogEvent) => void
 }
 
 export interface NodeDb {
@@ -60,7 +62,10 @@ async function openPglite(dataDir: string, opts: NodeDbOptions): Promise<NodeDb>
       // Trigram indexes for searching customers by part of an email or name (see migrations/).
       extensions: { pg_trgm },
     })
-    const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }), log: opts.log })
+    const db = new Kysely<Database>({
+      dialect: new PGliteDialect({ pglite }),
+      log: databaseLog(opts.log),
+    })
     await migrateToLatest(db)
     const stopAnalyze = inMemory ? () => {} : keepStatisticsFresh(pglite)
     return {
@@ -122,9 +127,12 @@ async function openPostgres(url: string, opts: NodeDbOptions): Promise<NodeDb> {
   // A connection the server drops (a restart, a failover) emits 'error': on the pool when idle,
   // on the client while checked out. Unhandled, either would crash the process (see
   // src/ingest/faults.pg.test.ts). The pool discards such a connection; a query on it gets a 503.
-  pool.on('error', (err) => console.warn('database connection lost:', err.message))
+  pool.on('error', (err) => reportUnavailable(err, 'an idle connection'))
   pool.on('connect', (client) => client.on('error', () => {}))
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: opts.log })
+  const db = new Kysely<Database>({
+    dialect: new PostgresDialect({ pool }),
+    log: databaseLog(opts.log),
+  })
   if (opts.migrate) await migrateToLatest(db)
   const u = new URL(url)
   return {

@@ -1,10 +1,13 @@
 // The one error path. Whatever a handler or middleware throws becomes an ApiError here (a Hono
 // HTTPException, a database outage, a data exception, or a bug), is logged when it is ours to fix,
 // and is answered by the sub-app's own responder: JSON on the API, a page on the dashboard. The
-// internals of a 500 never reach the client; the log line carries the request id the client saw.
+// internals of a 500 never reach the client; the log line carries the request id the client saw,
+// and never a value the request sent (src/db/log.ts). A database outage is logged once, not per
+// request.
 import type { Context, Env, ErrorHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { isDataException, isDatabaseUnavailable } from '../../db/errors.js'
+import { describeError, reportUnavailable } from '../../db/log.js'
 import type { HonoEnv } from '../../env.js'
 import { ApiError } from '../../lib/errors.js'
 
@@ -50,9 +53,10 @@ export function onError<E extends Env = HonoEnv>(
   return function onError(err, c) {
     const error = toApiError(err)
     const requestId = c.get('requestId') as string | undefined
-    if (error.code === 'internal' || error.code === 'unavailable') {
-      console.error(`[${requestId}] ${c.req.method} ${c.req.path}:`, err)
-    }
+    // Never the error object itself: drivers put the statement's parameters on it (../../db/log.ts).
+    const where = `[${requestId}] ${c.req.method} ${c.req.path}`
+    if (error.code === 'unavailable') reportUnavailable(err, where)
+    if (error.code === 'internal') console.error(`${where}: 500 ${describeError(err)}`)
     for (const [k, v] of Object.entries(error.headers ?? {})) c.header(k, v)
     return respond(c, error, requestId)
   }
