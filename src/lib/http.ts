@@ -2,7 +2,7 @@
 // the path, how a bearer token is read from the header, how a form's fields and a JSON body are
 // taken.
 import type { Context } from 'hono'
-import { validator } from 'hono/validator'
+import { zValidator } from '@hono/zod-validator'
 import type { z } from 'zod'
 import { ApiError } from './errors.js'
 import { validationError } from './validation.js'
@@ -45,19 +45,22 @@ export async function formFields(c: Context): Promise<(name: string) => string |
 
 const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/
 
+/** zValidator's hook for every JSON route: a body not sent as JSON is a 415 (the validator would
+ *  have checked `{}` instead), a zod failure the one mapping of ./validation.ts, so the error
+ *  envelope is the same whichever route refused the body. */
+function jsonHook(result: { success: boolean; error?: z.core.$ZodError }, c: Context): void {
+  const type = (c.req.header('Content-Type') ?? '').split(';')[0]!.trim().toLowerCase()
+  if (!JSON_MEDIA_TYPE.test(type)) {
+    throw new ApiError(
+      'unsupported_media_type',
+      `Content-Type must be application/json (got ${type ? `'${type}'` : 'none'})`,
+    )
+  }
+  if (!result.success && result.error) throw validationError(result.error)
+}
+
 /** Takes a JSON body checked by `schema` (then `c.req.valid('json')`): 415 unless it is sent as
  *  JSON, 400 `invalid_json` when it does not parse, 400 naming each bad field otherwise. */
 export function jsonBody<T extends z.ZodType>(schema: T) {
-  return validator('json', (value, c): z.output<T> => {
-    const type = (c.req.header('Content-Type') ?? '').split(';')[0]!.trim().toLowerCase()
-    if (!JSON_MEDIA_TYPE.test(type)) {
-      throw new ApiError(
-        'unsupported_media_type',
-        `Content-Type must be application/json (got ${type ? `'${type}'` : 'none'})`,
-      )
-    }
-    const parsed = schema.safeParse(value)
-    if (!parsed.success) throw validationError(parsed.error)
-    return parsed.data
-  })
+  return zValidator('json', schema, jsonHook)
 }
