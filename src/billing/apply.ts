@@ -76,6 +76,13 @@ b_primary AS (
 ),
 b_row AS (
   SELECT r.email,
+    -- The time of what the row says: its newest event. The subscriptions merged here may include
+    -- events that arrived late but happened before others already written, so the row is the
+    -- billing state as of its newest event whichever event brought it (orderKey: an optional
+    -- '~', then the time).
+    COALESCE((SELECT max(ltrim(split_part(f.value ->> 'at', '|', 1), '~'))
+        FROM b_subs s, jsonb_each(s.state) AS f),
+      ${event.created})::timestamptz AS stamp,
     CASE WHEN p.rank > 0 THEN p.status END AS status,
     CASE WHEN p.id IS NULL
       THEN jsonb_build_object('billing_customer_id', ${event.customer}::text)
@@ -99,16 +106,18 @@ b_row AS (
 
 /**
  * Every billing write to a relation goes through here: the row of `b_row` (status, params) as one
- * ingest row, stamped with the event's time and its provider as the source. The ingest statement
- * reads neither `source` nor `at` yet; they are there for a per-key newest-wins rule and a change
- * history to key on. A billing event is not the customer's activity (`activity: false`); a
- * relation it creates is first seen when the event happened.
+ * ingest row, its provider as the source, stamped with the time of the newest event in it, so that
+ * newest wins between billing and the other writers (an identify stamped later than the billing
+ * state keeps its status). Among billing's own writes a later one carries at least the state of an
+ * earlier one, and wins a tie. A billing event is not the customer's activity (`activity: false`);
+ * a relation it creates is first seen when the event happened.
  */
 function relationWrite(event: BillingEvent) {
   return {
-    sent: sql`SELECT 0 AS i, b.email, NULL::text AS name, b.status, b.patch,
+    sent: sql`SELECT 0 AS i, b.email, NULL::text AS name, b.status, b.stamp AS status_at, b.patch,
+      '{}'::jsonb AS patch_at, NULL::jsonb AS once, extract(epoch FROM b.stamp) AS at,
       ${event.created}::timestamptz AS first_ts, ${event.created}::timestamptz AS last_ts,
-      false AS ping, ${event.provider}::text AS source, ${event.created}::timestamptz AS at
+      false AS ping, ${event.provider}::text AS source
       FROM b_row b`,
     count: 1,
     pings: false,

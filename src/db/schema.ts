@@ -63,6 +63,12 @@ export interface CustomerProjectsTable {
   account_id: number
   status: Generated<Status>
   params: ColumnType<Record<string, unknown>, string | undefined, string>
+  /** When the status was set (newest wins); null while no write has set it. */
+  status_at: NullableTimestamp
+  /** Per param key, the time (epoch seconds) of the write that set or removed it. */
+  params_at: ColumnType<Record<string, number>, string | undefined, string>
+  /** Who made the latest write: api, import, stripe, paddle, merge or dashboard. */
+  source: ColumnType<string, string | undefined, string>
   first_seen_at: Timestamp
   last_activity_at: Timestamp
   updated_at: Timestamp

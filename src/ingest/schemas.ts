@@ -75,6 +75,8 @@ export const identifyBody = z.strictObject({
     .nullish(),
   status: status.nullish(),
   params: params.nullish(),
+  /** Set-once params: each key is set only where this project's params lack it (first touch). */
+  paramsOnce: params.nullish(),
   timestamp: timestamp.optional(),
 })
 

@@ -27,14 +27,25 @@ import type { Database } from '../db/schema.js'
 import { ApiError } from '../lib/errors.js'
 import type { BatchItem } from './schemas.js'
 
-/** One group of items for the same email, folded into what they do together, in order. */
+/** Who wrote a relation's status or params: kept with the relation for its history of changes. */
+export type Source = 'api' | 'import' | 'stripe' | 'paddle' | 'merge' | 'dashboard'
+
+/** One group of items for the same email, folded into what they do together. */
 export interface Row {
   i: number
   email: string
   name: string | null
+  /** The status with the newest time among the items (a later item wins a tie), and that time. */
   status: string | null
-  /** Shallow patch of params: a key whose value is null is removed. */
+  status_at: string | null
+  /** Shallow patch of params, each key the value with the newest time: null removes the key. */
   patch: Record<string, unknown>
+  /** The time of each patched key (epoch seconds) where it is not `at`. */
+  patch_at: Record<string, number>
+  /** Set-once params: each key the value of the earliest item that sent it. */
+  once: Record<string, unknown> | null
+  /** The newest time of the group's identify items, epoch seconds. */
+  at: number
   first_ts: string
   last_ts: string
   ping: boolean
@@ -45,14 +56,20 @@ export type ItemResult =
   | { type: 'ping'; found: boolean; customerId?: number }
 
 /** Folds the items per email (a batch may name one email many times; one statement may touch a row
- *  only once), in order: last non-empty name, last status, params patched in sequence, the widest
- *  time span. A ping folded into an identify of the same batch finds its customer. */
+ *  only once): the last non-empty name, and newest wins for the status and each param key (a later
+ *  item wins a tie), as the statement applies them to what is stored; the earliest value of a
+ *  set-once key; the widest time span. A ping folded into an identify of the same batch finds its
+ *  customer. */
 function fold(items: BatchItem[], receivedAt: Date): { rows: Row[]; groupOf: number[] } {
   const byEmail = new Map<string, Row>()
+  // Per row: the time (epoch seconds) of each patched key and of each set-once key.
+  const keyTimes = new Map<Row, { patch: Map<string, number>; once: Map<string, number> }>()
   const rows: Row[] = []
   const groupOf: number[] = []
   for (const item of items) {
-    const ts = (item.timestamp ?? receivedAt).toISOString()
+    const time = item.timestamp ?? receivedAt
+    const ts = time.toISOString()
+    const sec = time.getTime() / 1000
     let row = byEmail.get(item.email)
     if (!row) {
       row = {
@@ -60,24 +77,47 @@ function fold(items: BatchItem[], receivedAt: Date): { rows: Row[]; groupOf: num
         email: item.email,
         name: null,
         status: null,
+        status_at: null,
         patch: Object.create(null) as Record<string, unknown>,
+        patch_at: Object.create(null) as Record<string, number>,
+        once: null,
+        at: sec,
         first_ts: ts,
         last_ts: ts,
         ping: true,
       }
       byEmail.set(item.email, row)
+      keyTimes.set(row, { patch: new Map(), once: new Map() })
       rows.push(row)
     }
     groupOf.push(row.i)
     if (ts > row.last_ts) row.last_ts = ts
     if (item.type === 'ping') continue
     if (row.ping || ts < row.first_ts) row.first_ts = ts
+    if (row.ping || sec > row.at) row.at = sec
     row.ping = false
     const name = item.name?.trim()
     if (name) row.name = name
-    if (item.status) row.status = item.status
+    if (item.status && (row.status_at === null || ts >= row.status_at)) {
+      row.status = item.status
+      row.status_at = ts
+    }
+    const times = keyTimes.get(row)!
     // Assignment onto a null-prototype object keeps "__proto__" and friends as plain keys.
-    for (const [k, v] of Object.entries(item.params ?? {})) row.patch[k] = v
+    for (const [k, v] of Object.entries(item.params ?? {})) {
+      if ((times.patch.get(k) ?? -Infinity) > sec) continue
+      row.patch[k] = v
+      times.patch.set(k, sec)
+    }
+    for (const [k, v] of Object.entries(item.paramsOnce ?? {})) {
+      if (v === null || (times.once.get(k) ?? Infinity) <= sec) continue
+      row.once ??= Object.create(null) as Record<string, unknown>
+      row.once[k] = v
+      times.once.set(k, sec)
+    }
+  }
+  for (const row of rows) {
+    for (const [k, sec] of keyTimes.get(row)!.patch) if (sec !== row.at) row.patch_at[k] = sec
   }
   return { rows, groupOf }
 }
@@ -109,8 +149,9 @@ export interface IngestResult {
 export interface IngestRows {
   /** CTEs that run first (`a AS (…), b AS (…)`), for `sent` to read from. */
   before?: RawBuilder<unknown>
-  /** A SELECT of the rows with the columns of `Row` (i, email, name, status, patch, first_ts,
-   *  last_ts, ping); other columns are carried along and ignored. */
+  /** A SELECT of the rows with the columns of `Row` (i, email, name, status, status_at, patch,
+   *  patch_at, once, at, first_ts, last_ts, ping) and `source`; other columns are carried along
+   *  and ignored. */
   sent: RawBuilder<unknown>
   /** How many rows `sent` has at most (a request naming several emails needs a lock order). */
   count: number
@@ -123,11 +164,12 @@ export interface IngestRows {
   report?: RawBuilder<unknown>
 }
 
-export function jsonRows(rows: Row[]): IngestRows {
+export function jsonRows(rows: Row[], source: Source): IngestRows {
   return {
-    sent: sql`SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(
-    i int, email text, name text, status text, patch jsonb,
-    first_ts timestamptz, last_ts timestamptz, ping boolean)`,
+    sent: sql`SELECT x.*, ${source}::text AS source
+    FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(
+    i int, email text, name text, status text, status_at timestamptz, patch jsonb, patch_at jsonb,
+    once jsonb, at numeric, first_ts timestamptz, last_ts timestamptz, ping boolean)`,
     count: rows.length,
     pings: rows.some((r) => r.ping),
     activity: true,
@@ -183,20 +225,28 @@ onto AS (
 ),
 -- A survivor's relations are written after its row is locked (onto), as a merge locks them.
 src AS (SELECT t.* FROM tgt t WHERE NOT t.onto OR t.id IN (SELECT id FROM onto)),
+-- Newest wins: the status, and each param key (relation_patch, in the migration 2026-11-29T10),
+-- take the written value only when its time is not older than the stored one's.
 rel AS (
-  INSERT INTO customer_projects AS r
-    (customer_id, project_id, account_id, status, params, first_seen_at, last_activity_at)
+  INSERT INTO customer_projects AS r (customer_id, project_id, account_id, status, status_at,
+    params, params_at, source, first_seen_at, last_activity_at)
   SELECT s.id, proj.project_id, proj.account_id, COALESCE(s.status, 'free'),
-    s.patch - ARRAY(SELECT k FROM jsonb_each(s.patch) AS e(k, v) WHERE jsonb_typeof(v) = 'null'),
+    CASE WHEN s.status IS NOT NULL THEN s.status_at END, p.new_params, p.new_params_at, s.source,
     s.first_ts, s.last_ts
   FROM src s CROSS JOIN proj
+    CROSS JOIN LATERAL relation_patch(NULL, NULL, s.patch, s.patch_at, s.at, true, s.once) p
   ORDER BY s.id
   ON CONFLICT (customer_id, project_id) DO UPDATE SET
-    status = COALESCE((SELECT s.status FROM src s WHERE s.id = EXCLUDED.customer_id), r.status),
-    params = (
-      SELECT (r.params || s.patch)
-        - ARRAY(SELECT k FROM jsonb_each(s.patch) AS e(k, v) WHERE jsonb_typeof(v) = 'null')
-      FROM src s WHERE s.id = EXCLUDED.customer_id),
+    (status, status_at, params, params_at, source) = (
+      SELECT CASE WHEN n.newer THEN s.status ELSE r.status END,
+        CASE WHEN n.newer THEN s.status_at ELSE r.status_at END,
+        p.new_params, p.new_params_at, s.source
+      FROM src s
+        CROSS JOIN LATERAL (SELECT s.status IS NOT NULL
+          AND (r.status_at IS NULL OR s.status_at >= r.status_at) AS newer) n
+        CROSS JOIN LATERAL relation_patch(
+          r.params, r.params_at, s.patch, s.patch_at, s.at, true, s.once) p
+      WHERE s.id = EXCLUDED.customer_id),
     first_seen_at = LEAST(r.first_seen_at, EXCLUDED.first_seen_at),
     last_activity_at = ${moved('r.last_activity_at', 'EXCLUDED.last_activity_at')},
     updated_at = now()
@@ -295,17 +345,19 @@ export async function ingest(
   items: BatchItem[],
   receivedAt = new Date(),
 ): Promise<ItemResult[]> {
-  return write(db, { keyHash }, items, receivedAt)
+  return write(db, { keyHash }, items, receivedAt, 'api')
 }
 
-/** The same upsert for a project the caller has already authorised (CSV import): one statement. */
+/** The same upsert for a project the caller has already authorised (CSV import, the dashboard):
+ *  one statement. */
 export async function ingestForProject(
   db: Kysely<Database>,
   projectId: number,
   items: BatchItem[],
   receivedAt = new Date(),
+  source: Source = 'import',
 ): Promise<ItemResult[]> {
-  return write(db, { projectId }, items, receivedAt)
+  return write(db, { projectId }, items, receivedAt, source)
 }
 
 /** Runs one ingest statement, again on a deadlock, a serialization failure or the statement's own
@@ -330,17 +382,20 @@ async function write(
   writer: Writer,
   items: BatchItem[],
   receivedAt: Date,
+  source: Source,
 ): Promise<ItemResult[]> {
   const { rows, groupOf } = fold(items, receivedAt)
   let result: IngestResult
   try {
-    result = await runIngest(db, writer, jsonRows(rows))
+    result = await runIngest(db, writer, jsonRows(rows, source))
   } catch (err) {
     // 21000: two emails of one batch are the same customer (one merged into the other), and
     // one statement may not touch a row twice. Rare: apply those items one by one, in order.
     if ((err as { code?: string }).code === CARDINALITY_VIOLATION && items.length > 1) {
       const results: ItemResult[] = []
-      for (const item of items) results.push(...(await write(db, writer, [item], receivedAt)))
+      for (const item of items) {
+        results.push(...(await write(db, writer, [item], receivedAt, source)))
+      }
       return results
     }
     throw err

@@ -38,6 +38,10 @@ const survivorState = (id: RawBuilder<unknown>) => sql<string>`(
       FROM customer_projects r WHERE r.customer_id = c.id), '[]'::jsonb))::text)
   FROM customers c WHERE c.id = ${id})`
 
+// The absorbed relation's status is the newer one (see `combined` in mergeCustomers).
+const ABSORBED_STATUS_NEWER = sql`(ap.status_at > r.status_at
+  OR (r.status_at IS NULL AND (ap.status_at IS NOT NULL OR ap.updated_at > r.updated_at)))`
+
 export interface MergeInput {
   accountId: number
   /** The customer that stays: its id and its email survive. */
@@ -51,9 +55,9 @@ export interface MergeInput {
 }
 
 /**
- * Folds `absorbedId` into `survivorId`. Per project the relations combine: the status of the more
- * recently updated relation, params merged with the survivor's values winning, the earliest first
- * seen and the latest last activity. The survivor keeps its name (the absorbed one's fills a
+ * Folds `absorbedId` into `survivorId`. Per project the relations combine: newest wins for the
+ * status and each param key (without times: the status of the more recently updated relation and
+ * the survivor's params), the earliest first seen and the latest last activity. The survivor keeps its name (the absorbed one's fills a
  * blank). The absorbed customer stays as a tombstone pointing at the survivor — hidden from every
  * list, it routes later identify/ping calls with its email to the survivor — and the merge keeps a
  * snapshot of both, so it can be undone, and the survivor's state right after it, so that undo
@@ -93,10 +97,18 @@ m AS (
   FROM s, a
   RETURNING id, created_at
 ),
+-- Newest wins, as for every write: the status and each param key (a removal included) with the
+-- newer time; where neither has one (stored before times were kept), the status of the relation
+-- updated more recently and the survivor's params.
 combined AS (
   UPDATE customer_projects r SET
-    status = CASE WHEN ap.updated_at > r.updated_at THEN ap.status ELSE r.status END,
-    params = ap.params || r.params,
+    status = CASE WHEN ${ABSORBED_STATUS_NEWER} THEN ap.status ELSE r.status END,
+    status_at = CASE WHEN ${ABSORBED_STATUS_NEWER} THEN ap.status_at ELSE r.status_at END,
+    (params, params_at) = (SELECT p.new_params, p.new_params_at FROM relation_patch(r.params,
+      r.params_at, ap.params || COALESCE((SELECT jsonb_object_agg(k, 'null'::jsonb)
+        FROM jsonb_object_keys(ap.params_at) k WHERE NOT ap.params ? k), '{}'::jsonb),
+      ap.params_at, NULL, false, NULL) p),
+    source = 'merge',
     first_seen_at = LEAST(r.first_seen_at, ap.first_seen_at),
     last_activity_at = GREATEST(r.last_activity_at, ap.last_activity_at),
     updated_at = m.created_at
@@ -243,6 +255,7 @@ sp AS (
 ),
 restored AS (
   UPDATE customer_projects c SET status = sp.status, params = sp.params,
+    status_at = sp.status_at, params_at = COALESCE(sp.params_at, '{}'::jsonb), source = 'merge',
     first_seen_at = sp.first_seen_at, last_activity_at = sp.last_activity_at,
     updated_at = sp.updated_at
   FROM sp
@@ -255,9 +268,13 @@ unmoved AS (
     AND NOT EXISTS (SELECT 1 FROM sp WHERE sp.project_id = c.project_id)
   RETURNING c.project_id
 ),
+-- Snapshots taken before times were kept have no status_at, params_at or source.
 absorbed_projects AS (
-  INSERT INTO customer_projects
-  SELECT r.* FROM ok,
+  INSERT INTO customer_projects (customer_id, project_id, account_id, status, status_at, params,
+    params_at, source, first_seen_at, last_activity_at, updated_at)
+  SELECT r.customer_id, r.project_id, r.account_id, r.status, r.status_at, r.params,
+    COALESCE(r.params_at, '{}'::jsonb), 'merge', r.first_seen_at, r.last_activity_at, r.updated_at
+  FROM ok,
     jsonb_populate_recordset(NULL::customer_projects, ok.snapshot->'absorbed_projects') r
   RETURNING project_id
 ),
