@@ -8,6 +8,10 @@
 //   no time (stored before this migration) is overwritten by the next write.
 // - source: who made the latest write (api, import, stripe, paddle, merge, dashboard), for the
 //   history of changes (next migration) to read.
+// - billing_customers.latest_at, billing_relations.latest_at: the time of the newest billing event
+//   seen for them, the time a billing write to the relation carries. Not the newest time among the
+//   subscriptions' fields: an event that changes nothing (an invoice after a cancellation: an
+//   ended subscription stays ended) still makes the billing state newer than what came before it.
 // - relation_patch(): applies a params patch to stored params with those rules, and set-once keys
 //   (`paramsOnce`: set only where the params lack the key). PL/pgSQL, so it is planned once per
 //   connection rather than with every ingest statement (as billing_merge, for the same reason).
@@ -19,6 +23,14 @@ export async function up(db: Kysely<any>): Promise<void> {
     ADD COLUMN params_at jsonb NOT NULL DEFAULT '{}'::jsonb,
     ADD COLUMN source text NOT NULL DEFAULT 'api'
       CHECK (source IN ('api', 'import', 'stripe', 'paddle', 'merge', 'dashboard'))`.execute(db)
+
+  await sql`ALTER TABLE billing_customers ADD COLUMN latest_at timestamptz`.execute(db)
+  await sql`ALTER TABLE billing_relations ADD COLUMN latest_at timestamptz`.execute(db)
+  await sql`UPDATE billing_customers b SET latest_at = (SELECT max(e.occurred_at)
+    FROM billing_events e WHERE e.project_id = b.project_id AND e.provider = b.provider
+      AND e.billing_customer_id = b.billing_customer_id)`.execute(db)
+  await sql`UPDATE billing_relations r SET latest_at = (SELECT max(b.latest_at)
+    FROM billing_customers b WHERE b.project_id = r.project_id AND b.email = r.email)`.execute(db)
 
   // A key of `patch` wins when its time (patch_at, else `at`) is newer than the stored key's, or
   // as new when `ties` (a later arrival wins a tie); a key with no time wins only where the params
@@ -78,6 +90,8 @@ export async function down(db: Kysely<any>): Promise<void> {
   await sql`DROP FUNCTION IF EXISTS relation_patch(jsonb, jsonb, jsonb, jsonb, numeric, boolean, jsonb)`.execute(
     db,
   )
+  await sql`ALTER TABLE billing_customers DROP COLUMN IF EXISTS latest_at`.execute(db)
+  await sql`ALTER TABLE billing_relations DROP COLUMN IF EXISTS latest_at`.execute(db)
   await sql`ALTER TABLE customer_projects
     DROP COLUMN IF EXISTS status_at, DROP COLUMN IF EXISTS params_at,
     DROP COLUMN IF EXISTS source`.execute(db)

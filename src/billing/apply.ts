@@ -76,13 +76,9 @@ b_primary AS (
 ),
 b_row AS (
   SELECT r.email,
-    -- The time of what the row says: its newest event. The subscriptions merged here may include
-    -- events that arrived late but happened before others already written, so the row is the
-    -- billing state as of its newest event whichever event brought it (orderKey: an optional
-    -- '~', then the time).
-    COALESCE((SELECT max(ltrim(split_part(f.value ->> 'at', '|', 1), '~'))
-        FROM b_subs s, jsonb_each(s.state) AS f),
-      ${event.created})::timestamptz AS stamp,
+    -- The time of what the row says: the newest event seen for this person, whichever event
+    -- brought the row (one that arrived late is already merged in).
+    r.latest_at AS stamp,
     CASE WHEN p.rank > 0 THEN p.status END AS status,
     CASE WHEN p.id IS NULL
       THEN jsonb_build_object('billing_customer_id', ${event.customer}::text)
@@ -106,7 +102,7 @@ b_row AS (
 
 /**
  * Every billing write to a relation goes through here: the row of `b_row` (status, params) as one
- * ingest row, its provider as the source, stamped with the time of the newest event in it, so that
+ * ingest row, its provider as the source, stamped with the time of the newest event seen, so that
  * newest wins between billing and the other writers (an identify stamped later than the billing
  * state keeps its status). Among billing's own writes a later one carries at least the state of an
  * earlier one, and wins a tie. A billing event is not the customer's activity (`activity: false`);
@@ -145,29 +141,32 @@ b_event AS (
   RETURNING project_id
 ),
 b_customer AS (
-  INSERT INTO billing_customers AS b (project_id, provider, billing_customer_id, email, subscriptions)
+  INSERT INTO billing_customers AS b
+    (project_id, provider, billing_customer_id, email, subscriptions, latest_at)
   SELECT e.project_id, ${event.provider}, ${billingCustomerKey(event)}, ${event.email}::text,
-    ${state}::jsonb
+    ${state}::jsonb, ${event.created}::timestamptz
   FROM b_event e
   ON CONFLICT (project_id, provider, billing_customer_id) DO UPDATE SET
     -- The first email stays: a later one (an email change) follows the same customer.
     email = COALESCE(b.email, EXCLUDED.email),
     subscriptions = billing_merge(b.subscriptions, EXCLUDED.subscriptions),
+    latest_at = GREATEST(b.latest_at, EXCLUDED.latest_at),
     updated_at = now()
-  RETURNING b.project_id, b.email, b.subscriptions
+  RETURNING b.project_id, b.email, b.subscriptions, b.latest_at
 ),
 -- Linked to an email: its subscriptions join those of the email's other billing customers. (An
 -- email absorbed by a merge is written onto its survivor by the ingest statement, as identify's.)
 b_linked AS (
-  SELECT project_id, email, subscriptions FROM b_customer WHERE email IS NOT NULL
+  SELECT project_id, email, subscriptions, latest_at FROM b_customer WHERE email IS NOT NULL
 ),
 b_relation AS (
-  INSERT INTO billing_relations AS r (project_id, email, subscriptions)
-  SELECT project_id, email, subscriptions FROM b_linked
+  INSERT INTO billing_relations AS r (project_id, email, subscriptions, latest_at)
+  SELECT project_id, email, subscriptions, latest_at FROM b_linked
   ON CONFLICT (project_id, email) DO UPDATE SET
     subscriptions = billing_merge(r.subscriptions, EXCLUDED.subscriptions),
+    latest_at = GREATEST(r.latest_at, EXCLUDED.latest_at),
     updated_at = now()
-  RETURNING r.email, r.subscriptions
+  RETURNING r.email, r.subscriptions, r.latest_at
 ),
 ${relationState(event)}`
 

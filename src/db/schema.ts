@@ -207,6 +207,8 @@ export interface BillingCustomersTable {
   /** The email this billing customer was first seen with; null while it is waiting for one. */
   email: string | null
   subscriptions: ColumnType<BillingState, string | undefined, string>
+  /** The time of the newest event seen for this billing customer. */
+  latest_at: NullableTimestamp
   created_at: Timestamp
   updated_at: Timestamp
 }
@@ -215,6 +217,8 @@ export interface BillingRelationsTable {
   project_id: number
   email: string
   subscriptions: ColumnType<BillingState, string | undefined, string>
+  /** The time of the newest billing event seen for this person: what a billing write carries. */
+  latest_at: NullableTimestamp
   updated_at: Timestamp
 }
 
