@@ -10,6 +10,7 @@ import * as mergeTombstones from './2026-11-28T00-merge-tombstones.js'
 import * as billing from './2026-11-28T01-billing.js'
 import * as firstSignup from './2026-11-29T00-first-signup.js'
 import * as newestWins from './2026-11-29T10-newest-wins.js'
+import * as relationHistory from './2026-11-29T11-relation-history.js'
 
 export const migrations: Record<string, Migration> = {
   '2026-11-23T00-initial': initial,
@@ -21,4 +22,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-28T01-billing': billing,
   '2026-11-29T00-first-signup': firstSignup,
   '2026-11-29T10-newest-wins': newestWins,
+  '2026-11-29T11-relation-history': relationHistory,
 }

@@ -11,6 +11,8 @@ import { accountToken, type AccountTokenEnv } from '../middleware/account-token/
 import { createProject, listProjects } from '../projects/store.js'
 import { checkFilterProjects, parseCustomerFilter } from '../customers/filter.js'
 import { getCustomer, listAliases } from '../customers/customer.js'
+import { HISTORY_PAGE, customerHistory } from '../customers/history.js'
+import { validationError } from '../lib/validation.js'
 import { listCustomers, type Relation } from '../customers/query.js'
 import { deleteCustomer } from '../merges/erase.js'
 import { listMerges, mergeCustomers, undoMerge } from '../merges/store.js'
@@ -46,6 +48,16 @@ function byProject(relations: Relation[], slugs: Slugs) {
     ]),
   )
 }
+
+const historyQuery = z.object({
+  limit: z.coerce
+    .number({ error: 'limit must be a number from 1 to 500' })
+    .int('limit must be a whole number')
+    .min(1, 'limit must be at least 1')
+    .max(500, 'limit is at most 500')
+    .default(HISTORY_PAGE),
+  before: z.coerce.number({ error: 'before must be a change id' }).int().positive().optional(),
+})
 
 export function accountApiRoutes() {
   const app = new Hono<AccountTokenEnv>()
@@ -120,6 +132,32 @@ export function accountApiRoutes() {
           undoneAt: m.undone_at,
         })),
       },
+    })
+  })
+
+  // The customer's history of changes, newest first; `before` (a change id) pages on.
+  app.get('/customers/:id{[0-9]+}/history', accountToken(), async function historyApi(c) {
+    const customerId = idParam(c, 'id', 'customer')
+    const query = historyQuery.safeParse(c.req.query())
+    if (!query.success) throw validationError(query.error)
+    const { limit, before } = query.data
+    const [customer, changes] = await Promise.all([
+      getCustomer(c.var.db, c.var.accountId, customerId),
+      customerHistory(c.var.db, c.var.accountId, customerId, { limit, before }),
+    ])
+    if (!customer) throw new ApiError('not_found', `No customer ${customerId} in this account`)
+    return c.json({
+      changes: changes.map((h) => ({
+        id: h.id,
+        project: h.project.slug,
+        field: h.field,
+        key: h.key,
+        from: h.from,
+        to: h.to,
+        source: h.source,
+        changedAt: h.changedAt,
+      })),
+      next: changes.length === limit ? changes[changes.length - 1]!.id : null,
     })
   })
 

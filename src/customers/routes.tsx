@@ -19,6 +19,7 @@ import { checkFilterProjects, parseCustomerFilter } from './filter.js'
 import { DEFAULT_SORT, sortParam, type CustomerFilter } from './filter-syntax.js'
 import { listProjects } from '../projects/store.js'
 import { getCustomer, renameCustomer } from './customer.js'
+import { customerHistory } from './history.js'
 import { customersPage } from './query.js'
 
 type Ctx = Context<HonoEnv>
@@ -103,10 +104,12 @@ async function customerShow(c: Ctx) {
   const id = idParam(c, 'id', 'customer')
   const customer = await getCustomer(c.var.db, user(c).accountId, id)
   if (!customer) throw noCustomer()
+  const history = await customerHistory(c.var.db, user(c).accountId, id)
   return renderPage(
     c,
     <CustomerPage
       customer={customer}
+      history={history}
       userEmail={user(c).email}
       csrfToken={c.var.csrfToken}
       saved={c.req.query('saved') === '1'}

@@ -222,6 +222,24 @@ export interface BillingRelationsTable {
   updated_at: Timestamp
 }
 
+/** One change of a relation's status or of one of its params (written by a trigger). */
+export interface RelationChangesTable {
+  id: Generated<number>
+  account_id: number
+  customer_id: number
+  project_id: number
+  field: 'status' | 'param'
+  /** The param's key; null for the status. */
+  key: string | null
+  old_value: unknown
+  new_value: unknown
+  /** api, import, stripe, paddle, merge or dashboard. */
+  source: string
+  /** When the change happened: the time the write carried. */
+  changed_at: ColumnType<Date, string, string>
+  recorded_at: Timestamp
+}
+
 export interface Database {
   accounts: AccountsTable
   users: UsersTable
@@ -242,6 +260,7 @@ export interface Database {
   billing_events: BillingEventsTable
   billing_customers: BillingCustomersTable
   billing_relations: BillingRelationsTable
+  relation_changes: RelationChangesTable
 }
 
 export type Project = Selectable<ProjectsTable>

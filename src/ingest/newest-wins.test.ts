@@ -113,7 +113,12 @@ describe('newest wins', () => {
     ])
     expect(await relation()).toMatchObject({ status: 'paid', source: 'import' })
     await ingestForProject(t.db, projectId, [
-      { type: 'identify', email: 'alex@example.com', status: 'churned', timestamp: new Date(at(22)) },
+      {
+        type: 'identify',
+        email: 'alex@example.com',
+        status: 'churned',
+        timestamp: new Date(at(22)),
+      },
     ])
     expect((await relation()).status).toBe('churned')
   })

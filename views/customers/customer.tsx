@@ -6,6 +6,8 @@ import type { ProjectInfo, Relation } from '../../src/customers/query.js'
 import { ProjectBadge, Time } from '../ui/elements.js'
 import { CsrfField } from '../ui/csrf.js'
 import { Layout } from '../ui/layout.js'
+import type { RelationChange } from '../../src/customers/history.js'
+import { CustomerHistory } from './history.js'
 
 type ProjectRelation = Relation & { project: ProjectInfo }
 
@@ -97,6 +99,8 @@ export function CustomerPage(props: {
   csrfToken?: string
   saved?: boolean
   now?: Date
+  /** The relations' changes, newest first (views/customers/history.tsx). */
+  history?: RelationChange[]
 }) {
   const { customer, now } = props
   const title = customer.name ?? customer.email
@@ -156,6 +160,7 @@ export function CustomerPage(props: {
             ))}
           </div>
         )}
+        {props.history ? <CustomerHistory changes={props.history} /> : null}
       </div>
     </Layout>
   )

@@ -1,0 +1,168 @@
+// The history of a customer's relations: every write path logs what it changed (status, each
+// param: old → new, source, time), nothing when nothing changed, a merged customer's history shows
+// on its survivor, erasing a customer erases it; on the customer page and through the account API.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { createApp } from '../app.js'
+import { openTestDb, type TestDb } from '../../test/support/db.js'
+import { postJson, seedAccount } from '../../test/support/fixtures.js'
+import { sessionCookie } from '../../test/support/customers-fixture.js'
+import { createAccountToken } from '../account-api/tokens.js'
+import { deleteCustomer } from '../merges/erase.js'
+import { mergeCustomers, undoMerge } from '../merges/store.js'
+import { ingestForProject } from '../ingest/upsert.js'
+import { customerHistory } from './history.js'
+
+let t: TestDb
+let app: ReturnType<typeof createApp>
+let seeded: Awaited<ReturnType<typeof seedAccount>>
+let key: string
+let projectId: number
+
+beforeAll(async () => {
+  t = await openTestDb()
+  app = createApp({ db: t.db })
+})
+afterAll(() => t.close())
+beforeEach(async () => {
+  seeded = await seedAccount(t.db, ['FormBox', 'Invoicely'])
+  key = seeded.projects[0]!.key
+  projectId = seeded.projects[0]!.project.id
+})
+
+const identify = async (body: Record<string, unknown>) => {
+  const res = await postJson(app, '/v1/identify', key, body)
+  expect(res.status, JSON.stringify(res.body)).toBe(200)
+  return res.body.customerId as number
+}
+
+/** The history as short lines, oldest first: "status free→paid api 2026-03-03". */
+async function lines(customerId: number) {
+  const changes = await customerHistory(t.db, seeded.accountId, customerId)
+  return changes
+    .reverse()
+    .map(
+      (c) =>
+        `${c.project.slug} ${c.key ?? 'status'} ${JSON.stringify(c.from)}→${JSON.stringify(c.to)} ${c.source} ${c.changedAt.toISOString().slice(0, 10)}`,
+    )
+}
+
+describe('what is logged', () => {
+  it('logs a new relation, then each change with its source and the time the write carried', async () => {
+    const id = await identify({
+      email: 'alex@example.com',
+      status: 'trial',
+      params: { plan: 'pro' },
+      timestamp: '2026-03-01T10:00:00Z',
+    })
+    await identify({
+      email: 'alex@example.com',
+      status: 'paid',
+      params: { plan: 'pro', mrr: 29 },
+      timestamp: '2026-03-03T10:00:00Z',
+    })
+    // Nothing changes: nothing logged (a ping, a same-value write, an older write that loses).
+    await postJson(app, '/v1/ping', key, { email: 'alex@example.com' })
+    await identify({
+      email: 'alex@example.com',
+      status: 'paid',
+      params: { mrr: 29 },
+      timestamp: '2026-03-03T12:00:00Z',
+    })
+    await identify({ email: 'alex@example.com', status: 'free', timestamp: '2026-03-02T00:00:00Z' })
+    await ingestForProject(t.db, projectId, [
+      {
+        type: 'identify',
+        email: 'alex@example.com',
+        params: { mrr: null },
+        timestamp: new Date('2026-03-04T00:00:00Z'),
+      },
+    ])
+    expect(await lines(id)).toEqual([
+      'formbox status null→"trial" api 2026-03-01',
+      'formbox plan null→"pro" api 2026-03-01',
+      'formbox status "trial"→"paid" api 2026-03-03',
+      'formbox mrr null→29 api 2026-03-03',
+      'formbox mrr 29→null import 2026-03-04',
+    ])
+  })
+
+  it('logs a merge’s changes on the survivor, keeps the absorbed one’s history with it, and undo', async () => {
+    const a = await identify({ email: 'a@example.com', timestamp: '2026-03-01T00:00:00Z' })
+    const b = await identify({
+      email: 'b@example.com',
+      status: 'paid',
+      timestamp: '2026-03-02T00:00:00Z',
+    })
+    const { mergeId } = await mergeCustomers(t.db, {
+      accountId: seeded.accountId,
+      survivorId: a,
+      absorbedId: b,
+      actor: 'user:1',
+    })
+    const merged = await lines(a)
+    expect(merged).toContain('formbox status "free"→"paid" merge 2026-03-02')
+    expect(merged).toContain('formbox status null→"paid" api 2026-03-02')
+    await undoMerge(t.db, { accountId: seeded.accountId, mergeId, actor: 'user:1' })
+    expect((await lines(a)).at(-1)).toMatch(/^formbox status "paid"→"free" merge /)
+    expect(await lines(b)).toContain('formbox status null→"paid" api 2026-03-02')
+  })
+
+  it('is erased with the customer', async () => {
+    const id = await identify({ email: 'gone@example.com', status: 'paid' })
+    expect(await lines(id)).toHaveLength(1)
+    await deleteCustomer(t.db, { accountId: seeded.accountId, customerId: id, actor: 'user:1' })
+    const left = await t.db
+      .selectFrom('relation_changes')
+      .select('id')
+      .where('customer_id', '=', id)
+      .execute()
+    expect(left).toEqual([])
+  })
+})
+
+describe('where it shows', () => {
+  it('on the customer page, as "FormBox: trial → paid, 3 Mar 2026, API"', async () => {
+    const id = await identify({
+      email: 'alex@example.com',
+      status: 'trial',
+      timestamp: '2026-03-01T10:00:00Z',
+    })
+    await identify({ email: 'alex@example.com', status: 'paid', timestamp: '2026-03-03T10:00:00Z' })
+    const cookie = await sessionCookie(t.db, seeded.userId)
+    const res = await app.request(`/customers/${id}`, { headers: { Cookie: cookie } })
+    expect(res.status).toBe(200)
+    const text = (await res.text()).replace(/<[^>]+>/g, '').replace(/\s+/g, ' ')
+    expect(text).toContain('FormBox: trial → paid, 3 Mar 2026, API')
+    expect(text).toContain('FormBox: started as trial, 1 Mar 2026, API')
+  })
+
+  it('through the account API, paged newest first, 404 for another account’s customer', async () => {
+    const id = await identify({
+      email: 'alex@example.com',
+      status: 'trial',
+      params: { plan: 'pro' },
+      timestamp: '2026-03-01T10:00:00Z',
+    })
+    await identify({ email: 'alex@example.com', status: 'paid', timestamp: '2026-03-03T10:00:00Z' })
+    const { token } = await createAccountToken(t.db, seeded.accountId, 'history')
+    const get = async (path: string, bearer = token) => {
+      const res = await app.request(path, { headers: { Authorization: `Bearer ${bearer}` } })
+      return { status: res.status, body: (await res.json()) as any }
+    }
+    const first = await get(`/v1/customers/${id}/history?limit=2`)
+    expect(first.status).toBe(200)
+    expect(first.body.changes).toMatchObject([
+      { project: 'formbox', field: 'status', key: null, from: 'trial', to: 'paid', source: 'api' },
+      { project: 'formbox', field: 'param', key: 'plan', from: null, to: 'pro' },
+    ])
+    expect(first.body.changes[0].changedAt).toBe('2026-03-03T10:00:00.000Z')
+    const rest = await get(`/v1/customers/${id}/history?limit=2&before=${first.body.next}`)
+    expect(rest.body.changes).toMatchObject([{ field: 'status', from: null, to: 'trial' }])
+    expect(rest.body.next).toBeNull()
+    expect((await get(`/v1/customers/${id}/history?limit=0`)).status).toBe(400)
+
+    const other = await seedAccount(t.db)
+    const { token: otherToken } = await createAccountToken(t.db, other.accountId, 'x')
+    expect((await get(`/v1/customers/${id}/history`, otherToken)).status).toBe(404)
+  })
+})
