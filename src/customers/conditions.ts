@@ -4,6 +4,7 @@
 import { sql, type RawBuilder } from 'kysely'
 import type { Status } from '../lib/status.js'
 import type { CustomerFilter, ParamFilter, ParamValue, ProjectMatch } from './filter-syntax.js'
+import { changedCond } from './filter-changed.js'
 
 export type Cond = RawBuilder<unknown>
 
@@ -128,6 +129,9 @@ export function filterConditions(accountId: number, f: CustomerFilter): Cond[] {
     const negated = p.op === 'ne' || p.op === 'missing'
     const cond = someRelation(scope, paramCond(p))
     conds.push(negated ? sql`NOT ${cond}` : cond)
+  }
+  for (const ch of f.changed ?? []) {
+    conds.push(changedCond(ch.project ? projectId(accountId, ch.project) : null, ch))
   }
   return conds
 }

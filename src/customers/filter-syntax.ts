@@ -3,6 +3,7 @@
 // are both keyed by these lists, so neither can know a word the other does not. The language is
 // described in docs/filter-language.md.
 import type { Status } from '../lib/status.js'
+import type { ChangedFilter } from './filter-changed.js'
 
 export const SORT_KEYS = ['last_activity', 'first_seen', 'email', 'name'] as const
 export type SortKey = (typeof SORT_KEYS)[number]
@@ -85,6 +86,8 @@ export interface CustomerFilter {
   sum?: { project: string | null; key: string }
   after?: Cursor
   limit: number
+  /** Whose status became one of some statuses since a time (./filter-changed.ts). */
+  changed?: ChangedFilter[]
 }
 
 /** Every query parameter the syntax knows; anything else is refused (a typo must not silently
@@ -105,6 +108,7 @@ export const FILTER_PARAMS = [
   'sum',
   'after',
   'limit',
+  'changed',
 ] as const
 
 export type FilterParam = (typeof FILTER_PARAMS)[number]

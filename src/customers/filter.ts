@@ -22,6 +22,7 @@ import {
   parseSort,
   parseStatuses,
 } from './filter-values.js'
+import { parseChanged } from './filter-changed.js'
 
 const text = (max: number) => z.string().trim().max(max, `at most ${max} characters`)
 const one = <T extends z.ZodType>(inner: T) => z.array(inner).max(1, 'give it once').optional()
@@ -57,6 +58,7 @@ function schema(now: Date) {
           .transform(Number)
           .refine((n) => n >= 1 && n <= MAX_LIMIT, `between 1 and ${MAX_LIMIT}`),
       ),
+      changed: many(text(300).transform((v, ctx) => parseChanged(v, ctx, now))),
     })
     .strict()
 }
@@ -110,6 +112,7 @@ export function parseCustomerFilter(
     sum: d.sum?.[0],
     after: d.after?.[0],
     limit: d.limit?.[0] ?? DEFAULT_LIMIT,
+    ...(d.changed.length ? { changed: d.changed } : {}),
   }
 }
 
@@ -124,6 +127,7 @@ function namedProjects(f: CustomerFilter): { param: string; slug: string }[] {
     ['seen_before', f.seenBefore?.project],
     ['seen_after', f.seenAfter?.project],
     ['sum', f.sum?.project],
+    ...(f.changed ?? []).map((c): [string, string | null] => ['changed', c.project]),
   ]
   return named.flatMap(([param, slug]) => (typeof slug === 'string' ? [{ param, slug }] : []))
 }

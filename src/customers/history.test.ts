@@ -166,3 +166,53 @@ describe('where it shows', () => {
     expect((await get(`/v1/customers/${id}/history`, otherToken)).status).toBe(404)
   })
 })
+
+describe('the changed= filter', () => {
+  const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString()
+
+  it('finds who became paid in a project in the last 7 days, and who churned anywhere', async () => {
+    await identify({ email: 'new-paid@example.com', status: 'trial', timestamp: daysAgo(20) })
+    await identify({ email: 'new-paid@example.com', status: 'paid', timestamp: daysAgo(2) })
+    await identify({ email: 'old-paid@example.com', status: 'paid', timestamp: daysAgo(30) })
+    await identify({ email: 'churner@example.com', status: 'paid', timestamp: daysAgo(40) })
+    await identify({ email: 'churner@example.com', status: 'churned', timestamp: daysAgo(3) })
+    const other = seeded.projects[1]!.key
+    await postJson(app, '/v1/identify', other, {
+      email: 'elsewhere@example.com',
+      status: 'paid',
+      timestamp: daysAgo(1),
+    })
+    const { token } = await createAccountToken(t.db, seeded.accountId, 'filter')
+    const emails = async (query: string) => {
+      const res = await app.request(`/v1/customers?${query}`, {
+        headers: { Authorization: `Bearer ${token}` },
+      })
+      const body = (await res.json()) as any
+      expect(res.status, JSON.stringify(body)).toBe(200)
+      return (body.customers as { email: string }[]).map((c) => c.email).sort()
+    }
+    expect(await emails('changed=status:paid@formbox:7d')).toEqual(['new-paid@example.com'])
+    expect(await emails('changed=status:paid:7d')).toEqual([
+      'elsewhere@example.com',
+      'new-paid@example.com',
+    ])
+    expect(await emails('changed=status:churned:7d')).toEqual(['churner@example.com'])
+    expect(await emails('changed=status:paid,churned@formbox:60d')).toEqual([
+      'churner@example.com',
+      'new-paid@example.com',
+      'old-paid@example.com',
+    ])
+  })
+
+  it('refuses a malformed change, naming the parameter', async () => {
+    const { token } = await createAccountToken(t.db, seeded.accountId, 'filter')
+    for (const bad of ['status:paid', 'plan:pro:7d', 'status:rich:7d', 'status:paid@:7d']) {
+      const res = await app.request(`/v1/customers?changed=${encodeURIComponent(bad)}`, {
+        headers: { Authorization: `Bearer ${token}` },
+      })
+      expect(res.status, bad).toBe(400)
+      const body = (await res.json()) as any
+      expect(body.error.details[0].path, bad).toBe('changed')
+    }
+  })
+})

@@ -264,6 +264,7 @@ const FILTER_LABELS: Record<LabelledFilter, string> = {
   seen_after: 'first seen after',
   p: 'param',
   sum: 'sum of',
+  changed: 'changed',
 }
 
 /** A query parameter that is a filter (own keys only: `constructor=` is no filter). */
