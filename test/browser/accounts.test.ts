@@ -26,9 +26,9 @@ it('signs up, creates two projects, uses a key from the page, rotates it, and lo
   const { page, context, problems } = await newPage(browser)
   const base = server.url
 
+  // A server with no account yet sends its first visitor to Sign up.
   await page.goto(base + '/')
-  expect(new URL(page.url()).pathname).toBe('/login')
-  await page.getByRole('link', { name: 'Sign up' }).first().click()
+  expect(new URL(page.url()).pathname).toBe('/signup')
   await page.getByLabel('Email').fill('indie@example.com')
   await page.getByLabel('Password').fill('correct horse battery')
   await page.getByRole('button', { name: 'Sign up' }).click()
@@ -71,7 +71,9 @@ it('signs up, creates two projects, uses a key from the page, rotates it, and lo
   // Afterwards the key is only a prefix; rotating shows a new one and the old one stops working.
   await items.first().getByRole('link', { name: 'Settings & keys' }).click()
   expect(await page.content()).not.toContain(keys[0])
-  await page.getByRole('button', { name: 'Rotate key' }).click()
+  // Rotating asks first, in a dialog.
+  await page.getByRole('button', { name: 'Rotate key…' }).click()
+  await page.getByRole('dialog').getByRole('button', { name: 'Rotate key', exact: true }).click()
   const rotated = (await page.getByTestId('new-key').textContent())!.trim()
   expect(rotated).not.toBe(keys[0])
   expect((await identify(base, keys[0]!, { email: 'alex@example.com' })).status).toBe(403)
@@ -93,7 +95,8 @@ it('signs up, creates two projects, uses a key from the page, rotates it, and lo
     page.click('#hx-probe'),
   ])
   expect(hxResponse.request().headers()['x-csrf-token']).toBeTruthy()
-  expect(hxResponse.status()).toBe(200)
+  // Created, and answered as every form post is: 303 to the new project.
+  expect(hxResponse.status()).toBe(303)
 
   // Usable at 390 px: nothing wider than the screen.
   const phone = await newPage(browser, { width: 390, height: 844 })
