@@ -46,9 +46,10 @@ export function ManageCustomerPage(props: {
       <section class="card" aria-labelledby="merge-title">
         <h2 id="merge-title">Merge with another customer</h2>
         <p class="muted small">
-          Same person, two emails. Per project the records combine (latest status, params of the
-          surviving email win, earliest first seen, latest activity). The other email becomes an
-          alias: later identify calls with it update the survivor. You can undo a merge below.
+          Same person, two emails. Per project the records combine: the newest write wins for the
+          status and each param, with the earliest first seen and the latest activity. The other
+          email becomes an alias: later identify calls with it update the survivor. You can undo a
+          merge below.
         </p>
         <form method="post" action={`/customers/${customer.id}/merge`} class="stack">
           <CsrfField token={csrfToken} />
