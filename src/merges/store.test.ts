@@ -81,7 +81,7 @@ async function twoRecords() {
 }
 
 describe('merge', () => {
-  it('combines per project: latest status, survivor params win, earliest first seen, latest activity', async () => {
+  it('combines per project: newest status and params by time, earliest first seen, latest activity', async () => {
     const { work, home } = await twoRecords()
     const homeB = (await relations(home)).find((r) => r.project_id === projectB)!
     const workB = (await relations(work)).find((r) => r.project_id === projectB)!
@@ -91,9 +91,10 @@ describe('merge', () => {
     const rels = await relations(work)
     expect(rels.map((r) => r.project_id)).toEqual([projectA, projectB, projectC])
     const b = rels.find((r) => r.project_id === projectB)!
-    // ann@home's relation to B was written after ann@work's: its status is the latest.
+    // ann@home's relation to B arrived after ann@work's, but ann@work's status and `shared` carry
+    // the later time (April, against February): newest wins, not last to arrive.
     expect(homeB.updated_at.getTime()).toBeGreaterThan(workB.updated_at.getTime())
-    expect(b.status).toBe('trial')
+    expect(b.status).toBe('free')
     expect(b.params).toEqual({ source: 'work', shared: 'work', extra: true })
     expect(b.first_seen_at.toISOString()).toBe('2026-02-01T10:00:00.000Z')
     expect(b.last_activity_at.toISOString()).toBe('2026-04-01T10:00:00.000Z')
