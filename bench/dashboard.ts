@@ -201,8 +201,15 @@ async function main() {
       targets: { type: 'string', default: 'pglite,postgres' },
       runs: { type: 'string', default: '15' },
       customers: { type: 'string', default: '100000' },
+      help: { type: 'boolean', short: 'h', default: false },
     },
   })
+  if (values.help) {
+    console.log(
+      'Usage: npx tsx bench/dashboard.ts [--targets pglite,postgres] [--runs 15] [--customers 100000]',
+    )
+    return
+  }
   const { mkdtempSync, rmSync } = await import('node:fs')
   const { tmpdir } = await import('node:os')
   const { join } = await import('node:path')

@@ -1,10 +1,8 @@
 // `npm run bench`: ingest throughput and latency of the real Node server over HTTP, beside the raw
-// limit (the same SQL sent straight to the database), billing webhook latency, the Worker under workerd through Neon's HTTP
-// driver, and the dashboard's customers query per filter kind — on the embedded PGlite and on a
-// local PostgreSQL. Prints one table per section and a ratios table; writes bench-results/<time>.json.
-// Options: --targets pglite,postgres  --only identify,batch,billing,worker,dashboard
-//          --duration <seconds a run, default 5>  --customers <dashboard customers, default 20000>
-//          --full (400,000 dashboard customers ≈ 1M relations, 10 s runs)  --pg-fsync off
+// limit (the same SQL sent straight to the database), billing webhook latency, the Worker under
+// workerd through Neon's HTTP driver, and the dashboard's customers query per filter kind — on the
+// embedded PGlite and on a local PostgreSQL. Prints one table per section and a ratios table;
+// writes bench-results/<time>.json. `npm run bench -- --help` lists the sections and options.
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, totalmem } from 'node:os'
@@ -22,30 +20,84 @@ import { printReport } from './report.js'
 import { TARGETS, startTarget, type TargetName } from './targets.js'
 import { bundleWorker, workerIdentify, type WorkerBundle, type WorkerRun } from './worker.js'
 
-const SECTIONS = ['identify', 'batch', 'billing', 'worker', 'dashboard']
+/** The sections, in the order they run, with what each measures (printed by --help). */
+const SECTION_HELP: Record<string, string> = {
+  identify: 'POST /v1/identify at concurrency 1, 16, 64 (API and raw statement); server RSS',
+  batch: 'POST /v1/batch, 1,000 new customers a request, c=1 and c=4 (API, raw, plain unnest)',
+  billing: 'signed Stripe webhook events at c=1 and c=16',
+  worker: 'the Worker bundle (size raw/gzipped) and identify under workerd via Neon HTTP',
+  dashboard: 'the customers page for each filter kind, p50/p95, and EXPLAIN of the heaviest',
+}
+const SECTIONS = Object.keys(SECTION_HELP)
 
-const { values } = parseArgs({
-  options: {
-    targets: { type: 'string', default: TARGETS.join(',') },
-    only: { type: 'string', default: SECTIONS.join(',') },
-    duration: { type: 'string' },
-    customers: { type: 'string' },
-    runs: { type: 'string', default: '15' },
-    full: { type: 'boolean', default: false },
-    'pg-fsync': { type: 'string', default: 'on' },
-  },
-})
+const USAGE = `Usage: npm run bench -- [options]
+
+Measures TinyCRM on this machine and prints one table per section; the figures and the machine go
+to bench-results/<time>.json. See bench/README.md.
+
+Sections (--only):
+${SECTIONS.map((s) => `  ${s.padEnd(10)} ${SECTION_HELP[s]}`).join('\n')}
+  The Node server's memory (RSS at rest, peak at c=64) is reported whenever identify runs.
+
+Options:
+  --targets <list>     databases, comma-separated: ${TARGETS.join(',')} (default: both)
+  --only <list>        sections, comma-separated (default: all)
+  --duration <s>       seconds per timed run (default 5; 10 with --full)
+  --customers <n>      customers the dashboard section seeds (default 20000; 544000 with --full,
+                       about 1,000,000 customer-project rows)
+  --runs <n>           timed runs per dashboard filter (default 15)
+  --full               the issue's sizes: 10 s runs and 544,000 dashboard customers
+  --pg-fsync on|off    fsync of the throwaway PostgreSQL server (default on)
+  -h, --help           this text
+
+Examples:
+  npm run bench -- --targets postgres --only identify,batch --duration 3
+  npm run bench -- --only dashboard --customers 100000
+`
+
+let parsed
+try {
+  parsed = parseArgs({
+    options: {
+      targets: { type: 'string', default: TARGETS.join(',') },
+      only: { type: 'string', default: SECTIONS.join(',') },
+      duration: { type: 'string' },
+      customers: { type: 'string' },
+      runs: { type: 'string', default: '15' },
+      full: { type: 'boolean', default: false },
+      'pg-fsync': { type: 'string', default: 'on' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  })
+} catch (err) {
+  usageError((err as Error).message)
+}
+const { values } = parsed
+if (values.help) {
+  console.log(USAGE)
+  process.exit(0)
+}
+
+/** A wrong option or value: say which and why, then the usage, without a stack trace. */
+function usageError(message: string): never {
+  console.error(`${message}\n\n${USAGE}`)
+  process.exit(2)
+}
 const targets = values.targets.split(',').map((t) => t.trim()) as TargetName[]
 for (const t of targets) {
-  if (!TARGETS.includes(t)) throw new Error(`unknown target '${t}' (${TARGETS})`)
+  if (!TARGETS.includes(t)) usageError(`--targets: unknown target '${t}' (${TARGETS})`)
 }
 const wanted = new Set(values.only.split(',').map((b) => b.trim()))
-for (const w of wanted)
-  if (!SECTIONS.includes(w)) throw new Error(`--only: unknown '${w}' (${SECTIONS})`)
+for (const w of wanted) if (!SECTIONS.includes(w)) usageError(`--only: unknown section '${w}'`)
 const durationMs = Number(values.duration ?? (values.full ? 10 : 5)) * 1000
-if (!(durationMs > 0)) throw new Error('--duration must be a number of seconds')
-const customers = Number(values.customers ?? (values.full ? 400_000 : 20_000))
-if (!(customers > 0)) throw new Error('--customers must be a positive number')
+if (!(durationMs > 0)) usageError('--duration must be a number of seconds above 0')
+const customers = Number(values.customers ?? (values.full ? 544_000 : 20_000))
+if (!Number.isInteger(customers) || customers <= 0)
+  usageError('--customers must be a whole number above 0')
+const runs = Number(values.runs)
+if (!Number.isInteger(runs) || runs <= 0) usageError('--runs must be a whole number above 0')
+if (values['pg-fsync'] !== 'on' && values['pg-fsync'] !== 'off')
+  usageError('--pg-fsync must be on or off')
 
 const log = (message: string) => console.error(`  … ${message}`)
 const mb = (bytes: number) => Math.round(bytes / 1024 / 1024)
@@ -118,7 +170,7 @@ try {
               db: node.db,
               kind: name,
               customers,
-              runs: Number(values.runs),
+              runs,
               log,
             }),
           )
