@@ -56,6 +56,15 @@ export function printReport(report: Report) {
       `load average ${m.loadAverageBefore.join(' ')} before, ${m.loadAverageAfter.join(' ')} after`,
   )
   section(
+    'npm start (embedded PGlite): spawn to "ready at"',
+    (report.startup ?? []).map((r) => ({
+      run: r.run,
+      'wait ms': r.waitMs,
+      'printed ms': r.printedMs,
+      said: r.lines.join(' | '),
+    })),
+  )
+  section(
     'identify (one customer a request)',
     results
       .filter((r) => r.bench === 'identify')

@@ -17,11 +17,13 @@ import { benchDashboard, type DashboardBenchResult } from './dashboard.js'
 import { apiIdentify } from './identify.js'
 import { rawBatch, rawIdentify } from './raw.js'
 import { printReport } from './report.js'
+import { benchStartup, type StartupRun } from './startup.js'
 import { TARGETS, startTarget, type TargetName } from './targets.js'
 import { bundleWorker, workerIdentify, type WorkerBundle, type WorkerRun } from './worker.js'
 
 /** The sections, in the order they run, with what each measures (printed by --help). */
 const SECTION_HELP: Record<string, string> = {
+  startup: '`npm start` on a fresh PGlite data dir, then twice warm: the wait to "ready"',
   identify: 'POST /v1/identify at concurrency 1, 16, 64 (API and raw statement); server RSS',
   batch: 'POST /v1/batch, 1,000 new customers a request, c=1 and c=4 (API, raw, plain unnest)',
   billing: 'signed Stripe webhook events at c=1 and c=16',
@@ -119,12 +121,16 @@ const servers: ServerMemory[] = []
 const workers: (WorkerRun & { target: string })[] = []
 const dashboards: DashboardBenchResult[] = []
 let bundle: WorkerBundle | undefined
+let startup: StartupRun[] | undefined
 try {
+  if (wanted.has('startup')) startup = await benchStartup(log)
   if (wanted.has('worker')) {
     log('bundling the Worker (wrangler deploy --dry-run)')
     bundle = bundleWorker()
   }
-  for (const name of targets) {
+  // startup brings its own server and data dir; the rest run on each target.
+  const onTargets = [...wanted].some((w) => w !== 'startup')
+  for (const name of onTargets ? targets : []) {
     log(`starting ${name}`)
     const target = await startTarget(name, { postgresFsync: values['pg-fsync'] !== 'off' })
     try {
@@ -217,6 +223,7 @@ const report = {
     full: values.full,
     pgFsync: values['pg-fsync'],
   },
+  startup,
   servers,
   results,
   worker: bundle && {

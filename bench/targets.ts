@@ -124,19 +124,19 @@ async function seed(opts: NodeDbOptions) {
   }
 }
 
-/** Runs src/node.ts in one process (`node --import tsx`, not the tsx CLI, which adds a parent
+/** Runs the server as `npm start` does (scripts/start.mjs: the bundled src/node.ts, in one
  *  process) on a port the OS picks, and waits for its "ready at <url>" line. */
-async function startServer(extraEnv: Record<string, string>) {
+export async function startServer(extraEnv: Record<string, string>) {
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1', ...extraEnv }
   if (!extraEnv.DATABASE_URL) delete env.DATABASE_URL
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/node.ts'], {
+  const child = spawn(process.execPath, ['scripts/start.mjs'], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''
   const baseUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 60_000)
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 120_000)
     const onData = (chunk: Buffer) => {
       output += chunk.toString()
       const match = /ready at (http:\/\/\S+)/.exec(output)
@@ -152,10 +152,10 @@ async function startServer(extraEnv: Record<string, string>) {
       reject(new Error(`server exited (${code}):\n${output}`))
     })
   })
-  return { child, baseUrl }
+  return { child, baseUrl, output: () => output }
 }
 
-async function stopServer(child: ChildProcess) {
+export async function stopServer(child: ChildProcess) {
   if (child.exitCode !== null || child.signalCode !== null) return
   const exited = new Promise((resolve) => child.once('exit', resolve))
   child.kill('SIGTERM')
@@ -165,7 +165,7 @@ async function stopServer(child: ChildProcess) {
 }
 
 /** Linux's /proc, or `ps` elsewhere (macOS). */
-function rssOf(pid: number): number {
+export function rssOf(pid: number): number {
   try {
     const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
     if (kb) return Number(kb[1]) * 1024
