@@ -4,7 +4,7 @@
 // Every route names its auth middleware itself (no `use('*')`): this router shares /v1 with the
 // ingest routes, and a wildcard here would also run in front of /v1/identify.
 import { Hono, type Context } from 'hono'
-import { z } from 'zod'
+import * as z from 'zod'
 import { ApiError } from '../lib/errors.js'
 import { idParam, jsonBody } from '../lib/http.js'
 import { accountToken, type AccountTokenEnv } from '../middleware/account-token/index.js'

@@ -9,7 +9,7 @@
 // or a duplicate (so the provider stops retrying); 503 when the database is unavailable (so it
 // retries).
 import { Hono, type Context } from 'hono'
-import { z } from 'zod'
+import * as z from 'zod'
 import type { HonoEnv } from '../env.js'
 import { ApiError } from '../lib/errors.js'
 import { jsonBody } from '../lib/http.js'

@@ -2,7 +2,7 @@
 // cursor …). Each parser adds a zod issue naming what is wrong and how it should look; the schema
 // that applies them is ./filter.ts.
 import { decodeBase64Url, encodeBase64Url } from 'hono/utils/encode'
-import { z } from 'zod'
+import * as z from 'zod'
 import { STATUSES, parseStatus, type Status } from '../lib/status.js'
 import {
   PARAM_OPS,

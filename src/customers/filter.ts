@@ -2,7 +2,7 @@
 // CSV exports) → a typed CustomerFilter. The language is docs/filter-language.md; its words are
 // ./filter-syntax.ts, how each value reads ./filter-values.ts. Every mistake becomes one 400
 // `validation_failed` whose details name the bad parameter and value.
-import { z } from 'zod'
+import * as z from 'zod'
 import { ApiError } from '../lib/errors.js'
 import { validationError } from '../lib/validation.js'
 import {

@@ -1,5 +1,5 @@
 // What the ingest endpoints accept (a zod failure becomes a 400 naming the field: lib/validation.ts).
-import { z } from 'zod'
+import * as z from 'zod'
 import { emailSchema as email } from '../lib/email.js'
 import { STATUSES, STATUS_ALIASES, parseStatus } from '../lib/status.js'
 

@@ -2,7 +2,7 @@
 // sign-up, log-in, the CLI): trimmed, lower-cased, a plain address (zod's: no quotes, angle
 // brackets or spaces) and at most 254 characters (RFC 5321's limit for a path, and well under
 // what a Postgres index row can hold).
-import { z } from 'zod'
+import * as z from 'zod'
 import { validationError } from './validation.js'
 
 export const MAX_EMAIL_LENGTH = 254
