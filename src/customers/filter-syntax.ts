@@ -67,10 +67,10 @@ export interface CustomerFilter {
   in: ProjectMatch[]
   /** Uses none of these (with one of the statuses, when given). */
   notIn: ProjectMatch[]
-  /** Has at least one project with one of these statuses. */
-  status: Status[]
-  /** Has no project with any of these statuses. */
-  notStatus: Status[]
+  /** Per entry: has at least one project with one of its statuses (entries combine with AND). */
+  status: Status[][]
+  /** Per entry: has no project with any of its statuses. */
+  notStatus: Status[][]
   minProjects?: number
   /** Last activity at or after `at`. */
   activeSince?: TimeFilter
@@ -83,7 +83,9 @@ export interface CustomerFilter {
   sort: { key: SortKey; dir: 'asc' | 'desc' }
   /** The numeric param to sum over the segment (e.g. mrr), optionally in one project. */
   sum?: { project: string | null; key: string }
+  /** The page after this cursor (next), or the page before it (previous): at most one. */
   after?: Cursor
+  before?: Cursor
   limit: number
 }
 
@@ -104,6 +106,7 @@ export const FILTER_PARAMS = [
   'sort',
   'sum',
   'after',
+  'before',
   'limit',
 ] as const
 

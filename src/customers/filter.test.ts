@@ -63,9 +63,10 @@ describe('parseCustomerFilter', () => {
   })
 
   it('reads statuses anywhere, and statuses nowhere', () => {
+    // Each entry is one condition (they combine with AND); within one, any of its statuses.
     const f = parse('status=trial&status=paid,active&not_status=churned')
-    expect(f.status).toEqual(['trial', 'paid'])
-    expect(f.notStatus).toEqual(['churned'])
+    expect(f.status).toEqual([['trial'], ['paid']])
+    expect(f.notStatus).toEqual([['churned']])
   })
 
   it('reads a minimum number of projects', () => {

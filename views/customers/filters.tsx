@@ -250,7 +250,7 @@ const ADVANCED: LabelledFilter[] = [
 const hasAdvanced = (q: URLSearchParams) => ADVANCED.some((k) => (q.get(k) ?? '') !== '')
 
 /** Every filter parameter a person sets, as a chip reads it (sort, page and size are not filters). */
-type LabelledFilter = Exclude<FilterParam, 'sort' | 'after' | 'limit'>
+type LabelledFilter = Exclude<FilterParam, 'sort' | 'after' | 'before' | 'limit'>
 const FILTER_LABELS: Record<LabelledFilter, string> = {
   q: 'search',
   in: 'uses',

@@ -50,7 +50,7 @@ export function Results(props: CustomersViewProps & { data: CustomerPage & { sum
 const money = new Intl.NumberFormat('en', { maximumFractionDigits: 2 })
 
 function SummaryBar({ summary, query }: { summary: Summary; query: URLSearchParams }) {
-  const project = summary.projects.find((p) => p.slug === summary.breakdownProject)
+  const project = summary.projects.find((p) => p.slug === summary.byProject[0]?.slug)
   return (
     <div class="summary" aria-live="polite">
       <p class="summary-count">
@@ -63,7 +63,10 @@ function SummaryBar({ summary, query }: { summary: Summary; query: URLSearchPara
       >
         {STATUSES.map((s) => (
           <li class={`status status-${s}`}>
-            {s} <strong>{summary.byStatus[s].toLocaleString('en')}</strong>
+            {s}{' '}
+            <strong>
+              {(summary.byProject[0]?.byStatus ?? summary.byStatus)[s].toLocaleString('en')}
+            </strong>
           </li>
         ))}
         {project ? <li class="muted small">in {project.name}</li> : null}
@@ -71,7 +74,9 @@ function SummaryBar({ summary, query }: { summary: Summary; query: URLSearchPara
       {summary.sum !== null ? (
         <p class="summary-sum">
           Σ {query.get('sum')}{' '}
-          <strong data-testid="segment-sum">{money.format(summary.sum)}</strong>
+          <strong data-testid="segment-sum">
+            {money.format(summary.sum.selective ? summary.sum.matched : summary.sum.all)}
+          </strong>
         </p>
       ) : null}
     </div>
