@@ -76,6 +76,7 @@ const key = fc.constantFrom(
 )
 const value = fc.oneof(
   fc.constantFrom('pro', '10', '-1.5', '010', 'true', 'false', '2026-03-23', '2026-03-23T10:00'),
+  fc.constantFrom('+7d', '-30d', '+0d', '+1.5d', '7d'),
   fc.constantFrom('"2"', '""', '"a"b"', '"', 'x:y', 'a,b', ' spaced ', 'PRO plan', '"true"'),
   fc.string({ maxLength: 6 }),
 )
@@ -215,6 +216,8 @@ describe('chips in plain words', () => {
       'trial_ends between 23 Mar 2026 and 29 Mar 2026',
     ],
     ['p', 'coupon:exists', 'Has coupon'],
+    ['p', 'trial_ends:between:+0d,+7d', 'trial_ends between today and in 7 days'],
+    ['p', 'renewed:lt:-30d', 'renewed < 30 days ago'],
     ['p', '*.utm.source:missing', 'No utm.source'],
     ['p', 'tags:contains:vip', 'tags contains vip'],
     ['sum', 'mrr', 'Sum of mrr'],

@@ -74,7 +74,8 @@ const READERS: Record<ChipParam, Reader> = {
     const f = readParamFilter(raw, fail)
     const values = f.values.map((v) => ({
       type: v.type,
-      text: v.type === 'string' ? v.value : v.raw,
+      // `+7d` may arrive as ` 7d` (a + in a query string is a space): written back with its +.
+      text: v.type === 'string' ? v.value : v.raw.replace(/^ /, '+'),
     }))
     return { kind: 'param', project: f.project, key: f.key, op: f.op, values }
   },
@@ -102,11 +103,17 @@ export function readChip(name: string, value: string): Chip {
   }
 }
 
-/** The chips of a query: every condition, in the order written (empty values are absent). */
-export function chipsFromQuery(query: URLSearchParams): Chip[] {
+/** The conditions of a query, each with the URL entry it was read from, in the order written
+ *  (empty values are absent). */
+export function readChips(query: URLSearchParams): { name: string; value: string; chip: Chip }[] {
   return [...query.entries()]
     .filter(([name, value]) => value.trim() !== '' && !isViewParam(name))
-    .map(([name, value]) => readChip(name, value))
+    .map(([name, value]) => ({ name, value, chip: readChip(name, value) }))
+}
+
+/** The chips of a query (see readChips). */
+export function chipsFromQuery(query: URLSearchParams): Chip[] {
+  return readChips(query).map((e) => e.chip)
 }
 
 /** A string value in quotes when it would otherwise read as another type (or as nothing). */
@@ -201,8 +208,13 @@ export function orList(words: string[]): string {
 const days = (n: number) => `${n.toLocaleString('en')} ${n === 1 ? 'day' : 'days'}`
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
 
-/** `2026-03-03` as `3 Mar 2026`; with a time, `3 Mar 2026 09:00` (and its offset, if not UTC). */
+/** `2026-03-03` as `3 Mar 2026`, `+7d` as `in 7 days`; with a time, `3 Mar 2026 09:00` (and its offset, if not UTC). */
 export function spellDate(iso: string): string {
+  const relative = /^([+ -])(\d{1,5})d$/.exec(iso)
+  if (relative) {
+    const n = Number(relative[2])
+    return n === 0 ? 'today' : relative[1] === '-' ? `${days(n)} ago` : `in ${days(n)}`
+  }
   const m = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}:\d{2})\S*?([+-]\d{2}:?\d{2})?)?$/.exec(iso)
   if (!m) return iso
   const day = `${Number(m[3])} ${MONTHS[Number(m[2]) - 1]} ${m[1]}`

@@ -27,11 +27,13 @@ export const DEFAULT_LIMIT = 50
 export const MAX_LIMIT = 200
 
 /** A filter value typed from its spelling: 42 / -1.5 → number, true / false → boolean,
- *  2026-03-23 (optionally with a time) → date, anything else (or "quoted") → string. */
+ *  2026-03-23 (optionally with a time) or +7d / -7d / +0d (days from today) → date, anything else
+ *  (or "quoted") → string. A date from today carries `daysFromToday`; the parser sets its value
+ *  to that day (`2026-11-30`). */
 export type ParamValue =
   | { type: 'number'; value: number; raw: string }
   | { type: 'boolean'; value: boolean; raw: string }
-  | { type: 'date'; value: string; raw: string }
+  | { type: 'date'; value: string; raw: string; daysFromToday?: number }
   | { type: 'string'; value: string; raw: string }
 
 export interface ProjectMatch {
@@ -115,4 +117,23 @@ export type FilterParam = (typeof FILTER_PARAMS)[number]
 /** The sort as it appears in the URL (`-last_activity`), also the tag a cursor carries. */
 export function sortParam(sort: CustomerFilter['sort']): string {
   return `${sort.dir === 'desc' ? '-' : ''}${sort.key}`
+}
+
+/** The query as a URL says it: empty values dropped (a plain GET form sends every field) and the
+ *  default sort left out. */
+export function canonicalQuery(query: URLSearchParams): URLSearchParams {
+  const clean = new URLSearchParams()
+  for (const [k, v] of query) {
+    if (v.trim() === '' || (k === 'sort' && v === sortParam(DEFAULT_SORT))) continue
+    clean.append(k, v)
+  }
+  return clean
+}
+
+/** A query string people can read: `in=app-a:paid,trial` rather than `in=app-a%3Apaid%2Ctrial`.
+ *  Only `:`, `,` and `@` stay as they are (they mean nothing special in a query); a + is %2B. */
+export function queryString(query: URLSearchParams): string {
+  const enc = (s: string) =>
+    encodeURIComponent(s).replace(/%3A/g, ':').replace(/%2C/g, ',').replace(/%40/g, '@')
+  return [...query].map(([k, v]) => `${enc(k)}=${enc(v)}`).join('&')
 }

@@ -24,6 +24,8 @@ export const SLUG = /^[a-z0-9][a-z0-9-]*$/
 const ISO_DATE =
   /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])(T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?$/
 const NUMBER = /^-?\d+(\.\d+)?$/
+// `+7d` typed in an address bar arrives as ` 7d` (a + in a query string is a space).
+const RELATIVE_DAY = /^([+ -])(\d{1,5})d$/
 export const DAY_MS = 86_400_000
 
 export function splitOnce(s: string, sep: string): [string, string | undefined] {
@@ -113,7 +115,18 @@ export function parseParamValue(raw: string): ParamValue {
   if (raw === 'true' || raw === 'false') return { type: 'boolean', value: raw === 'true', raw }
   if (NUMBER.test(raw)) return { type: 'number', value: Number(raw), raw }
   if (ISO_DATE.test(raw)) return { type: 'date', value: raw, raw }
+  const relative = RELATIVE_DAY.exec(raw)
+  if (relative) {
+    const days = Number(relative[2]) * (relative[1] === '-' ? -1 : 1)
+    return { type: 'date', value: raw, raw, daysFromToday: days }
+  }
   return { type: 'string', value: raw, raw }
+}
+
+/** The day a value like `+7d` stands for, `now` being today: `2026-11-30` (UTC). */
+export function resolveParamValue(v: ParamValue, now: Date): ParamValue {
+  if (v.type !== 'date' || v.daysFromToday === undefined) return v
+  return { ...v, value: daysBefore(now, -v.daysFromToday).toISOString().slice(0, 10) }
 }
 
 /** `[project.]key` — a dot after a slug scopes the key to that project; `*.` is "any project"
