@@ -9,6 +9,7 @@ import * as importEmails from './2026-11-23T04-import-emails.js'
 import * as mergeTombstones from './2026-11-28T00-merge-tombstones.js'
 import * as billing from './2026-11-28T01-billing.js'
 import * as firstSignup from './2026-11-29T00-first-signup.js'
+import * as savedViews from './2026-11-29T01-saved-views.js'
 
 export const migrations: Record<string, Migration> = {
   '2026-11-23T00-initial': initial,
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-28T00-merge-tombstones': mergeTombstones,
   '2026-11-28T01-billing': billing,
   '2026-11-29T00-first-signup': firstSignup,
+  '2026-11-29T01-saved-views': savedViews,
 }
