@@ -136,6 +136,12 @@ export function parseCustomerFilter(
   }
 }
 
+/** Every project slug the filter names, once each, in the order written (the summary's
+ *  per-project status breakdown). */
+export function filterSlugs(f: CustomerFilter): string[] {
+  return [...new Set(namedProjects(f).map((n) => n.slug))]
+}
+
 /** Every project slug the filter names, with the URL parameter that names it. */
 function namedProjects(f: CustomerFilter): { param: string; slug: string }[] {
   const named: [string, string | null | undefined][] = [

@@ -4,7 +4,7 @@
 // reload and a pasted URL show the same view. The rail loads its live counts after the page
 // (its own request), which keeps this page at two statements.
 import type { CustomerPage, ProjectInfo, Summary } from '../../src/customers/query.js'
-import { Layout } from '../ui/layout.js'
+import { Layout, useAssetUrl } from '../ui/layout.js'
 import { CustomerDrawer, rowDetail } from './drawer.js'
 import { FilterBar } from './filters.js'
 import { Results, SegmentSummary } from './results.js'
@@ -25,10 +25,11 @@ export interface CustomersViewProps {
 
 /** The customers pages' own stylesheet and script (the filter builder, keys, the drawer). */
 export function CustomersAssets() {
+  const asset = useAssetUrl()
   return (
     <>
-      <link rel="stylesheet" href="/assets/customers.css" />
-      <script src="/assets/build/customers.js" defer></script>
+      <link rel="stylesheet" href={asset('/assets/customers.css')} />
+      <script src={asset('/assets/build/customers.js')} defer></script>
     </>
   )
 }
@@ -41,6 +42,7 @@ export function CustomersPage(props: CustomersViewProps & { userEmail: string })
       userEmail={props.userEmail}
       csrfToken={props.csrfToken}
       active="customers"
+      wide
       head={<CustomersAssets />}
     >
       <div class="customers-layout">
