@@ -1,6 +1,6 @@
 // The JSON API under /v1: ingest (project keys: identify, ping, batch), the billing webhooks
 // (Stripe and Paddle, signed), and the account API (account tokens: customers, merges, projects,
-// billing connections). Its own error handler answers every error as the JSON envelope, and its
+// billing connections, saved views). Its own error handler answers every error as the JSON envelope, and its
 // catch-all ends every /v1 request here, so nothing outside this sub-app (the dashboard's CSRF
 // check, session, HTML pages) ever runs for an API path.
 import { Hono } from 'hono'
@@ -8,6 +8,7 @@ import { accountApiRoutes } from './account-api/routes.js'
 import { billingApiRoutes, billingWebhookRoutes } from './billing/routes.js'
 import type { AppDeps, HonoEnv } from './env.js'
 import { ingestRoutes } from './ingest/routes.js'
+import { savedViewsApiRoutes } from './saved-views/routes.js'
 import { ApiError } from './lib/errors.js'
 import { DEFAULT_BODY_BYTES, bodyLimit } from './middleware/body-limit/index.js'
 import { onError } from './middleware/on-error/index.js'
@@ -22,6 +23,7 @@ export function apiApp(deps: AppDeps) {
   api.use('*', bodyLimit(DEFAULT_BODY_BYTES))
   api.route('/', accountApiRoutes())
   api.route('/', billingApiRoutes())
+  api.route('/', savedViewsApiRoutes())
   api.all('*', function apiNotFound(c) {
     throw new ApiError('not_found', `No route for ${c.req.method} ${c.req.path}`)
   })

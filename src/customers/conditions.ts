@@ -3,7 +3,7 @@
 // parameter, never SQL text; project slugs are resolved inside the statement.
 import { sql, type RawBuilder } from 'kysely'
 import type { Status } from '../lib/status.js'
-import type { CustomerFilter, ParamFilter, ParamValue, ProjectMatch } from './filter-syntax.js'
+import type { CustomerFilter, ParamFilter, ParamValue } from './filter-syntax.js'
 import { changedCond } from './filter-changed.js'
 
 export type Cond = RawBuilder<unknown>
@@ -20,13 +20,6 @@ const someRelation = (scope: Cond | null, cond: Cond | null) =>
 
 const inStatuses = (statuses: Status[]) =>
   sql`r.status IN (${sql.join(statuses.map((s) => sql`${s}`))})`
-
-function projectMatch(accountId: number, m: ProjectMatch): Cond {
-  return someRelation(
-    projectId(accountId, m.project),
-    m.statuses.length ? inStatuses(m.statuses) : null,
-  )
-}
 
 const asJson = (v: unknown) => sql`${JSON.stringify(v)}::jsonb`
 const likePattern = (s: string) => `%${s.replace(/[\\%_]/g, '\\$&')}%`
@@ -78,9 +71,11 @@ function paramCond(f: ParamFilter): Cond {
     case 'between':
       return sql`${typed(v)} BETWEEN ${lit(v)} AND ${lit(w)}`
     case 'contains': {
-      // Case-insensitive substring of a string, or membership of an array.
+      // Case-insensitive substring of a string, or membership of an array. A quoted value is the
+      // text inside its quotes; a number or boolean is also looked for as it is spelled.
       const members = v.type === 'string' ? [v.value] : [v.value, v.raw]
-      return sql`((${isType('string')} AND ${text} ILIKE ${likePattern(v.raw)})
+      const spelled = v.type === 'string' ? v.value : v.raw
+      return sql`((${isType('string')} AND ${text} ILIKE ${likePattern(spelled)})
         OR ${sql.join(
           members.map((m) => sql`r.params @> ${asJson({ [f.key]: [m] })}`),
           sql` OR `,
@@ -88,6 +83,60 @@ function paramCond(f: ParamFilter): Cond {
     }
   }
 }
+
+/** A condition one relation `r` satisfies (of one project, when `project` is set), or, negated,
+ *  that none does. */
+interface RelationCondition {
+  project: Cond | null
+  where: Cond | null
+  negated: boolean
+}
+
+/** The filter's conditions on a customer's relations: in=, not_in=, status=, not_status=, a time
+ *  in one project, a param. */
+function relationConditions(accountId: number, f: CustomerFilter): RelationCondition[] {
+  const list: RelationCondition[] = []
+  const project = (slug: string | null) => (slug ? projectId(accountId, slug) : null)
+  const statuses = (s: Status[]) => (s.length ? inStatuses(s) : null)
+  for (const m of f.in)
+    list.push({ project: project(m.project), where: statuses(m.statuses), negated: false })
+  for (const m of f.notIn)
+    list.push({ project: project(m.project), where: statuses(m.statuses), negated: true })
+  for (const s of f.status) list.push({ project: null, where: inStatuses(s), negated: false })
+  for (const s of f.notStatus) list.push({ project: null, where: inStatuses(s), negated: true })
+  for (const [t, column, op] of TIMES) {
+    const time = f[t]
+    if (time?.project) {
+      const at = sql`${time.at.toISOString()}::timestamptz`
+      list.push({
+        project: project(time.project),
+        where: sql`r.${sql.ref(column)} ${sql.raw(op)} ${at}`,
+        negated: false,
+      })
+    }
+  }
+  for (const p of f.params) {
+    list.push({
+      project: project(p.project),
+      where: paramCond(p),
+      negated: p.op === 'ne' || p.op === 'missing',
+    })
+  }
+  return list
+}
+
+/** The time conditions: the filter's field, the relation's column, the comparison; without a
+ *  project they compare the customer's own column of the same meaning. */
+const TIMES = [
+  ['activeSince', 'last_activity_at', '>='],
+  ['inactiveSince', 'last_activity_at', '<'],
+  ['seenBefore', 'first_seen_at', '<'],
+  ['seenAfter', 'first_seen_at', '>='],
+] as const
+const CUSTOMER_COLUMN = {
+  last_activity_at: 'last_activity_at',
+  first_seen_at: 'created_at',
+} as const
 
 /** The WHERE conditions of a filter, without the page cursor; `c` is the customers row. */
 export function filterConditions(accountId: number, f: CustomerFilter): Cond[] {
@@ -97,41 +146,41 @@ export function filterConditions(accountId: number, f: CustomerFilter): Cond[] {
     const pattern = likePattern(f.q)
     conds.push(sql`(c.email ILIKE ${pattern} OR c.name ILIKE ${pattern})`)
   }
-  for (const m of f.in) conds.push(projectMatch(accountId, m))
-  for (const m of f.notIn) conds.push(sql`NOT ${projectMatch(accountId, m)}`)
-  if (f.status.length) conds.push(someRelation(null, inStatuses(f.status)))
-  if (f.notStatus.length) conds.push(sql`NOT ${someRelation(null, inStatuses(f.notStatus))}`)
+  for (const rc of relationConditions(accountId, f)) {
+    const exists = someRelation(rc.project, rc.where)
+    conds.push(rc.negated ? sql`NOT ${exists}` : exists)
+  }
   if (f.minProjects !== undefined) {
     conds.push(
       sql`(SELECT count(*) FROM customer_projects r WHERE r.customer_id = c.id) >= ${f.minProjects}`,
     )
   }
-  const time = (
-    t: CustomerFilter['activeSince'],
-    customerCol: Cond,
-    relationCol: Cond,
-    op: '>=' | '<',
-  ) => {
-    if (!t) return
-    const at = sql`${t.at.toISOString()}::timestamptz`
-    conds.push(
-      t.project
-        ? someRelation(projectId(accountId, t.project), sql`${relationCol} ${sql.raw(op)} ${at}`)
-        : sql`${customerCol} ${sql.raw(op)} ${at}`,
-    )
-  }
-  time(f.activeSince, sql`c.last_activity_at`, sql`r.last_activity_at`, '>=')
-  time(f.inactiveSince, sql`c.last_activity_at`, sql`r.last_activity_at`, '<')
-  time(f.seenBefore, sql`c.created_at`, sql`r.first_seen_at`, '<')
-  time(f.seenAfter, sql`c.created_at`, sql`r.first_seen_at`, '>=')
-  for (const p of f.params) {
-    const scope = p.project ? projectId(accountId, p.project) : null
-    const negated = p.op === 'ne' || p.op === 'missing'
-    const cond = someRelation(scope, paramCond(p))
-    conds.push(negated ? sql`NOT ${cond}` : cond)
+  for (const [t, column, op] of TIMES) {
+    const time = f[t]
+    if (time && !time.project) {
+      const at = sql`${time.at.toISOString()}::timestamptz`
+      conds.push(sql`c.${sql.ref(CUSTOMER_COLUMN[column])} ${sql.raw(op)} ${at}`)
+    }
   }
   for (const ch of f.changed ?? []) {
     conds.push(changedCond(ch.project ? projectId(accountId, ch.project) : null, ch))
   }
   return conds
+}
+
+/** Whether the filter has a condition that some relation must satisfy (a project, a status, a
+ *  param, a time in one project): then "the relations that matched" differ from all of them. */
+export function selectsRelations(accountId: number, f: CustomerFilter): boolean {
+  return relationConditions(accountId, f).some((c) => !c.negated)
+}
+
+/** True for a relation `r` of a matching customer that satisfies one of the filter's conditions
+ *  on relations (the App A relation for in=app-a:paid, the one with plan=pro for
+ *  p=plan:eq:pro); true for every relation when the filter has none. */
+export function matchedRelation(accountId: number, f: CustomerFilter): Cond {
+  const positive = relationConditions(accountId, f).filter((c) => !c.negated)
+  if (!positive.length) return sql`true`
+  const one = (c: RelationCondition) =>
+    sql`(${c.project ? sql`r.project_id = ${c.project}` : sql`true`} AND ${c.where ?? sql`true`})`
+  return sql`(${sql.join(positive.map(one), sql` OR `)})`
 }

@@ -28,11 +28,13 @@ export const DEFAULT_LIMIT = 50
 export const MAX_LIMIT = 200
 
 /** A filter value typed from its spelling: 42 / -1.5 → number, true / false → boolean,
- *  2026-03-23 (optionally with a time) → date, anything else (or "quoted") → string. */
+ *  2026-03-23 (optionally with a time) or +7d / -7d / +0d (days from today) → date, anything else
+ *  (or "quoted") → string. A date from today carries `daysFromToday`; the parser sets its value
+ *  to that day (`2026-11-30`). */
 export type ParamValue =
   | { type: 'number'; value: number; raw: string }
   | { type: 'boolean'; value: boolean; raw: string }
-  | { type: 'date'; value: string; raw: string }
+  | { type: 'date'; value: string; raw: string; daysFromToday?: number }
   | { type: 'string'; value: string; raw: string }
 
 export interface ProjectMatch {
@@ -68,10 +70,10 @@ export interface CustomerFilter {
   in: ProjectMatch[]
   /** Uses none of these (with one of the statuses, when given). */
   notIn: ProjectMatch[]
-  /** Has at least one project with one of these statuses. */
-  status: Status[]
-  /** Has no project with any of these statuses. */
-  notStatus: Status[]
+  /** Per entry: has at least one project with one of its statuses (entries combine with AND). */
+  status: Status[][]
+  /** Per entry: has no project with any of its statuses. */
+  notStatus: Status[][]
   minProjects?: number
   /** Last activity at or after `at`. */
   activeSince?: TimeFilter
@@ -84,7 +86,9 @@ export interface CustomerFilter {
   sort: { key: SortKey; dir: 'asc' | 'desc' }
   /** The numeric param to sum over the segment (e.g. mrr), optionally in one project. */
   sum?: { project: string | null; key: string }
+  /** The page after this cursor (next), or the page before it (previous): at most one. */
   after?: Cursor
+  before?: Cursor
   limit: number
   /** Whose status became one of some statuses since a time (./filter-changed.ts). */
   changed?: ChangedFilter[]
@@ -107,6 +111,7 @@ export const FILTER_PARAMS = [
   'sort',
   'sum',
   'after',
+  'before',
   'limit',
   'changed',
 ] as const
@@ -116,4 +121,23 @@ export type FilterParam = (typeof FILTER_PARAMS)[number]
 /** The sort as it appears in the URL (`-last_activity`), also the tag a cursor carries. */
 export function sortParam(sort: CustomerFilter['sort']): string {
   return `${sort.dir === 'desc' ? '-' : ''}${sort.key}`
+}
+
+/** The query as a URL says it: empty values dropped (a plain GET form sends every field) and the
+ *  default sort left out. */
+export function canonicalQuery(query: URLSearchParams): URLSearchParams {
+  const clean = new URLSearchParams()
+  for (const [k, v] of query) {
+    if (v.trim() === '' || (k === 'sort' && v === sortParam(DEFAULT_SORT))) continue
+    clean.append(k, v)
+  }
+  return clean
+}
+
+/** A query string people can read: `in=app-a:paid,trial` rather than `in=app-a%3Apaid%2Ctrial`.
+ *  Only `:`, `,` and `@` stay as they are (they mean nothing special in a query); a + is %2B. */
+export function queryString(query: URLSearchParams): string {
+  const enc = (s: string) =>
+    encodeURIComponent(s).replace(/%3A/g, ':').replace(/%2C/g, ',').replace(/%40/g, '@')
+  return [...query].map(([k, v]) => `${enc(k)}=${enc(v)}`).join('&')
 }

@@ -1,8 +1,9 @@
 // How each filter parameter's value reads (`app-a:paid`, `30@app-a`, `14d`, `plan:gte:10`, a page
-// cursor …). Each parser adds a zod issue naming what is wrong and how it should look; the schema
-// that applies them is ./filter.ts.
+// cursor …), as it is spelled: free of zod and of the clock, so the parser (./filter.ts) and the
+// filter builder (./filter-chips.ts, also bundled for the browser) read a URL the same way. Each
+// reader calls `fail` with what is wrong and how it should look; the parser turns that into a zod
+// issue, the builder into a condition it shows as typed.
 import { decodeBase64Url, encodeBase64Url } from 'hono/utils/encode'
-import * as z from 'zod'
 import { STATUSES, parseStatus, type Status } from '../lib/status.js'
 import {
   PARAM_OPS,
@@ -14,77 +15,98 @@ import {
   type ParamValue,
   type ProjectMatch,
   type SortKey,
-  type TimeFilter,
 } from './filter-syntax.js'
+
+/** Reports what is wrong with a value; never returns normally to the reader. */
+export type Fail = (message: string) => never
 
 export const SLUG = /^[a-z0-9][a-z0-9-]*$/
 const ISO_DATE =
   /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])(T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?$/
 const NUMBER = /^-?\d+(\.\d+)?$/
-const DAY_MS = 86_400_000
+// `+7d` typed in an address bar arrives as ` 7d` (a + in a query string is a space).
+const RELATIVE_DAY = /^([+ -])(\d{1,5})d$/
+export const DAY_MS = 86_400_000
 
-type Ctx = z.RefinementCtx
-
-function fail(ctx: Ctx, message: string): never {
-  ctx.addIssue({ code: 'custom', message })
-  return z.NEVER as never
-}
-
-export function parseStatuses(raw: string, ctx: Ctx): Status[] {
-  const status = (name: string) =>
-    parseStatus(name) ?? fail(ctx, `unknown status '${name}' (use ${STATUSES.join(', ')})`)
-  return [...new Set(raw.split(',').map(status))]
-}
-
-function parseSlug(raw: string, ctx: Ctx): string {
-  const slug = raw.trim().toLowerCase()
-  if (!SLUG.test(slug)) return fail(ctx, `'${raw}' is not a project slug (like app-a)`)
-  return slug
-}
-
-/** `app-a` or `app-a:paid` or `app-a:free,trial`. */
-export function parseProjectMatch(raw: string, ctx: Ctx): ProjectMatch {
-  const [slug = '', statuses] = splitOnce(raw, ':')
-  return {
-    project: parseSlug(slug, ctx),
-    statuses: statuses === undefined ? [] : parseStatuses(statuses, ctx),
-  }
-}
-
-function splitOnce(s: string, sep: string): [string, string | undefined] {
+export function splitOnce(s: string, sep: string): [string, string | undefined] {
   const i = s.indexOf(sep)
   return i < 0 ? [s, undefined] : [s.slice(0, i), s.slice(i + sep.length)]
 }
 
-/** `30` (days) or `30@app-a` (days, in one project). */
-export function parseDays(raw: string, ctx: Ctx, now: Date): TimeFilter {
-  const [days = '', project] = splitOnce(raw, '@')
-  if (!/^\d{1,5}$/.test(days.trim())) {
-    return fail(ctx, `'${raw}' is not a number of days (like 30, or 30@app-a for one project)`)
-  }
+/** `paid` or `free,trialing` (aliases read as their status), without repeats. */
+export function readStatuses(raw: string, fail: Fail): Status[] {
+  const status = (name: string) =>
+    parseStatus(name) ?? fail(`unknown status '${name}' (use ${STATUSES.join(', ')})`)
+  return [...new Set(raw.split(',').map(status))]
+}
+
+export function readSlug(raw: string, fail: Fail): string {
+  const slug = raw.trim().toLowerCase()
+  if (!SLUG.test(slug)) return fail(`'${raw}' is not a project slug (like app-a)`)
+  return slug
+}
+
+/** `app-a` or `app-a:paid` or `app-a:free,trial`. */
+export function readProjectMatch(raw: string, fail: Fail): ProjectMatch {
+  const [slug = '', statuses] = splitOnce(raw, ':')
   return {
-    at: new Date(now.getTime() - Number(days) * DAY_MS),
-    project: project === undefined ? null : parseSlug(project, ctx),
+    project: readSlug(slug, fail),
+    statuses: statuses === undefined ? [] : readStatuses(statuses, fail),
   }
 }
 
+/** `2`: a number of projects, up to 3 digits. */
+export function readMinProjects(raw: string, fail: Fail): number {
+  return /^\d{1,3}$/.test(raw) ? Number(raw) : fail('a whole number, like 2')
+}
+
+/** A number of days, overall or in one project: `30` or `30@app-a`. */
+export interface DaysSpec {
+  days: number
+  project: string | null
+}
+
+export function readDays(raw: string, fail: Fail): DaysSpec {
+  const [days = '', project] = splitOnce(raw, '@')
+  if (!/^\d{1,5}$/.test(days.trim())) {
+    return fail(`'${raw}' is not a number of days (like 30, or 30@app-a for one project)`)
+  }
+  return { days: Number(days), project: project === undefined ? null : readSlug(project, fail) }
+}
+
+/** A moment as written: some days ago (`14d`) or an ISO date or time (`2026-01-01`). */
+export type Moment = { daysAgo: number } | { iso: string }
+
+export interface MomentSpec {
+  when: Moment
+  project: string | null
+}
+
 /** `2026-01-01` (a date, UTC), a full ISO time, or `14d` (14 days ago); `@app-a` scopes it. */
-export function parseMoment(raw: string, ctx: Ctx, now: Date): TimeFilter {
-  const [when = '', project] = splitOnce(raw, '@')
-  const scope = project === undefined ? null : parseSlug(project, ctx)
-  const rel = /^(\d{1,5})d$/.exec(when.trim())
-  if (rel) return { at: new Date(now.getTime() - Number(rel[1]) * DAY_MS), project: scope }
-  const at = new Date(when.trim())
+export function readMoment(raw: string, fail: Fail): MomentSpec {
+  const [whenRaw = '', project] = splitOnce(raw, '@')
+  const scope = project === undefined ? null : readSlug(project, fail)
+  const when = whenRaw.trim()
+  const rel = /^(\d{1,5})d$/.exec(when)
+  if (rel) return { when: { daysAgo: Number(rel[1]) }, project: scope }
+  const at = new Date(when)
   // Date rolls 2026-02-31 over to March; a day that does not exist is a typo, not a date.
   const rolledOver =
     !Number.isNaN(at.getTime()) &&
-    /^\d{4}-\d{2}-\d{2}$/.test(when.trim()) &&
-    at.toISOString().slice(0, 10) !== when.trim()
-  if (!ISO_DATE.test(when.trim()) || Number.isNaN(at.getTime()) || rolledOver) {
-    return fail(ctx, `'${raw}' is not a date (like 2026-01-01, or 14d for 14 days ago)`)
+    /^\d{4}-\d{2}-\d{2}$/.test(when) &&
+    at.toISOString().slice(0, 10) !== when
+  if (!ISO_DATE.test(when) || Number.isNaN(at.getTime()) || rolledOver) {
+    return fail(`'${raw}' is not a date (like 2026-01-01, or 14d for 14 days ago)`)
   }
-  return { at, project: scope }
+  return { when: { iso: when }, project: scope }
 }
+
+/** The instant a moment stands for, `now` anchoring days ago. */
+export function momentDate(when: Moment, now: Date): Date {
+  return 'daysAgo' in when ? daysBefore(now, when.daysAgo) : new Date(when.iso)
+}
+
+export const daysBefore = (now: Date, days: number) => new Date(now.getTime() - days * DAY_MS)
 
 export function parseParamValue(raw: string): ParamValue {
   if (raw.length >= 2 && raw.startsWith('"') && raw.endsWith('"')) {
@@ -93,12 +115,23 @@ export function parseParamValue(raw: string): ParamValue {
   if (raw === 'true' || raw === 'false') return { type: 'boolean', value: raw === 'true', raw }
   if (NUMBER.test(raw)) return { type: 'number', value: Number(raw), raw }
   if (ISO_DATE.test(raw)) return { type: 'date', value: raw, raw }
+  const relative = RELATIVE_DAY.exec(raw)
+  if (relative) {
+    const days = Number(relative[2]) * (relative[1] === '-' ? -1 : 1)
+    return { type: 'date', value: raw, raw, daysFromToday: days }
+  }
   return { type: 'string', value: raw, raw }
+}
+
+/** The day a value like `+7d` stands for, `now` being today: `2026-11-30` (UTC). */
+export function resolveParamValue(v: ParamValue, now: Date): ParamValue {
+  if (v.type !== 'date' || v.daysFromToday === undefined) return v
+  return { ...v, value: daysBefore(now, -v.daysFromToday).toISOString().slice(0, 10) }
 }
 
 /** `[project.]key` — a dot after a slug scopes the key to that project; `*.` is "any project"
  *  (for keys that contain a dot themselves). */
-export function parseParamKey(raw: string, _ctx: Ctx): { project: string | null; key: string } {
+export function readParamKey(raw: string): { project: string | null; key: string } {
   if (raw.startsWith('*.')) return { project: null, key: raw.slice(2) }
   const [head, rest] = splitOnce(raw, '.')
   if (rest !== undefined && SLUG.test(head)) return { project: head, key: rest }
@@ -106,55 +139,52 @@ export function parseParamKey(raw: string, _ctx: Ctx): { project: string | null;
 }
 
 /** `key:op:value`, `app-a.key:op:value`, `key:exists`, `key:between:low,high`. */
-export function parseParamFilter(raw: string, ctx: Ctx): ParamFilter {
+export function readParamFilter(raw: string, fail: Fail): ParamFilter {
   const [keyPart = '', afterKey] = splitOnce(raw, ':')
   const [opPart = '', valuePart] =
     afterKey === undefined ? ['', undefined] : splitOnce(afterKey, ':')
   const where = `'${raw}'`
-  const { project, key } = parseParamKey(keyPart, ctx)
-  if (!key) return fail(ctx, `${where}: missing the param name (like plan:eq:pro)`)
+  const { project, key } = readParamKey(keyPart)
+  if (!key) return fail(`${where}: missing the param name (like plan:eq:pro)`)
   const op = opPart.toLowerCase() as ParamOp
   if (!PARAM_OPS.includes(op)) {
-    return fail(ctx, `${where}: unknown operator '${opPart}' (use ${PARAM_OPS.join(', ')})`)
+    return fail(`${where}: unknown operator '${opPart}' (use ${PARAM_OPS.join(', ')})`)
   }
   if (op === 'exists' || op === 'missing') {
-    if (valuePart) return fail(ctx, `${where}: ${op} takes no value`)
+    if (valuePart) return fail(`${where}: ${op} takes no value`)
     return { project, key, op, values: [] }
   }
   if (valuePart === undefined || valuePart === '') {
     return fail(
-      ctx,
       `${where}: ${op} needs a value (like ${key}:${op}:${op === 'between' ? '1,9' : '10'})`,
     )
   }
   if (op === 'between') {
     const parts = valuePart.split(',')
     if (parts.length !== 2 || !parts[0] || !parts[1]) {
-      return fail(ctx, `${where}: between needs two values, low,high`)
+      return fail(`${where}: between needs two values, low,high`)
     }
     const values = parts.map(parseParamValue)
     if (values[0]!.type !== values[1]!.type) {
       return fail(
-        ctx,
         `${where}: between needs two values of one type (${values[0]!.type} and ${values[1]!.type} given)`,
       )
     }
-    if (values[0]!.type === 'boolean')
-      return fail(ctx, `${where}: between does not compare booleans`)
+    if (values[0]!.type === 'boolean') return fail(`${where}: between does not compare booleans`)
     return { project, key, op, values }
   }
   const value = parseParamValue(valuePart)
   if (value.type === 'boolean' && ['gt', 'gte', 'lt', 'lte'].includes(op)) {
-    return fail(ctx, `${where}: ${op} does not compare booleans`)
+    return fail(`${where}: ${op} does not compare booleans`)
   }
   return { project, key, op, values: [value] }
 }
 
-export function parseSort(raw: string, ctx: Ctx): CustomerFilter['sort'] {
+export function readSort(raw: string, fail: Fail): CustomerFilter['sort'] {
   const desc = raw.startsWith('-')
   const key = (desc ? raw.slice(1) : raw) as SortKey
   if (!SORT_KEYS.includes(key)) {
-    return fail(ctx, `unknown sort '${raw}' (use ${SORT_KEYS.join(', ')}, with - for descending)`)
+    return fail(`unknown sort '${raw}' (use ${SORT_KEYS.join(', ')}, with - for descending)`)
   }
   return { key, dir: desc ? 'desc' : 'asc' }
 }
@@ -168,7 +198,7 @@ export function encodeCursor(cursor: Cursor): string {
   return toBase64Url(JSON.stringify([cursor.sort, cursor.value, cursor.id]))
 }
 
-export function parseCursor(raw: string, ctx: Ctx): Cursor {
+export function readCursor(raw: string, fail: Fail): Cursor {
   try {
     const [sort, value, id] = JSON.parse(fromBase64Url(raw)) as unknown[]
     if (
@@ -182,5 +212,30 @@ export function parseCursor(raw: string, ctx: Ctx): Cursor {
   } catch {
     // fall through to the one message below
   }
-  return fail(ctx, 'not a page cursor from this server (drop after= to start from the first page)')
+  return fail('not a page cursor from this server (drop it to start from the first page)')
+}
+
+/** `changed=` as spelled, before `now` resolves its time (what the filter builder shows). */
+export interface ChangedSpec {
+  statuses: Status[]
+  project: string | null
+  when: Moment
+}
+
+const SHAPE = /^status:([^@:]+)(?:@([^:]*))?:(.+)$/
+
+/** `status:<statuses>[@<project>]:<when>`; `when` as seen_after takes it (`7d`, `2026-11-23`). */
+export function readChanged(raw: string, fail: Fail): ChangedSpec {
+  const m = SHAPE.exec(raw.trim())
+  const project = m?.[2]?.trim().toLowerCase()
+  if (!m || (project !== undefined && !SLUG.test(project))) {
+    return fail(
+      `'${raw}' is not a change (like status:paid@app-a:7d, or status:churned:2026-11-23)`,
+    )
+  }
+  return {
+    statuses: readStatuses(m[1]!, fail),
+    project: project ?? null,
+    when: readMoment(m[3]!, fail).when,
+  }
 }

@@ -63,9 +63,10 @@ describe('parseCustomerFilter', () => {
   })
 
   it('reads statuses anywhere, and statuses nowhere', () => {
+    // Each entry is one condition (they combine with AND); within one, any of its statuses.
     const f = parse('status=trial&status=paid,active&not_status=churned')
-    expect(f.status).toEqual(['trial', 'paid'])
-    expect(f.notStatus).toEqual(['churned'])
+    expect(f.status).toEqual([['trial'], ['paid']])
+    expect(f.notStatus).toEqual([['churned']])
   })
 
   it('reads a minimum number of projects', () => {
@@ -176,6 +177,22 @@ describe('parseCustomerFilter', () => {
     expect(parseParamValue('2026-13-01')).toMatchObject({ type: 'string' })
     expect(parseParamValue('"true"')).toMatchObject({ type: 'string', value: 'true' })
     expect(parseParamValue('pro plan')).toMatchObject({ type: 'string', value: 'pro plan' })
+    expect(parseParamValue('+7d')).toMatchObject({ type: 'date', daysFromToday: 7 })
+    expect(parseParamValue('"+7d"')).toMatchObject({ type: 'string', value: '+7d' })
+  })
+
+  it('reads +Nd / -Nd as that many days from today (UTC), a date to the day', () => {
+    // As a form sends it (%2B), and as typed in an address bar (+, which arrives as a space).
+    const days = (q: string) => parse(q).params[0]!.values.map((v) => v.value)
+    expect(days('p=trial_ends:between:%2B0d,%2B7d')).toEqual(days('p=trial_ends:between:+0d,+7d'))
+    const [f] = parse('p=trial_ends:between:+0d,+7d').params
+    expect(f!.values.map((v) => [v.type, v.value])).toEqual([
+      ['date', '2026-11-23'],
+      ['date', '2026-11-30'],
+    ])
+    expect(parse('p=renewed:gte:-30d').params[0]!.values[0]!.value).toBe('2026-10-24')
+    // A day from today and a calendar date are one type: between takes both.
+    expect(parse('p=x:between:+0d,2027-01-01').params[0]!.values).toHaveLength(2)
   })
 
   it('reads sort, sum, page size and a cursor', () => {

@@ -1,7 +1,8 @@
 // The ONE filter parser: URL search params (the dashboard's address bar, `GET /v1/customers`, the
-// CSV exports) → a typed CustomerFilter. The language is docs/filter-language.md; its words are
-// ./filter-syntax.ts, how each value reads ./filter-values.ts. Every mistake becomes one 400
-// `validation_failed` whose details name the bad parameter and value.
+// CSV exports, saved views) → a typed CustomerFilter. The language is docs/filter-language.md; its
+// words are ./filter-syntax.ts, how each value reads ./filter-values.ts (shared with the filter
+// builder). Every mistake becomes one 400 `validation_failed` whose details name the bad parameter
+// and value.
 import * as z from 'zod'
 import { ApiError } from '../lib/errors.js'
 import { validationError } from '../lib/validation.js'
@@ -11,46 +12,59 @@ import {
   FILTER_PARAMS,
   MAX_LIMIT,
   type CustomerFilter,
+  type TimeFilter,
 } from './filter-syntax.js'
 import {
-  parseCursor,
-  parseDays,
-  parseMoment,
-  parseParamFilter,
-  parseParamKey,
-  parseProjectMatch,
-  parseSort,
-  parseStatuses,
+  daysBefore,
+  momentDate,
+  readCursor,
+  readDays,
+  readMinProjects,
+  readMoment,
+  readParamFilter,
+  readParamKey,
+  readProjectMatch,
+  readSort,
+  readStatuses,
+  resolveParamValue,
+  type DaysSpec,
+  type Fail,
+  type MomentSpec,
 } from './filter-values.js'
-import { parseChanged } from './filter-changed.js'
+import { readChanged } from './filter-changed.js'
 
 const text = (max: number) => z.string().trim().max(max, `at most ${max} characters`)
 const one = <T extends z.ZodType>(inner: T) => z.array(inner).max(1, 'give it once').optional()
 const many = <T extends z.ZodType>(inner: T) =>
   z.array(inner).max(20, 'at most 20 times').default([])
 
-function schema(now: Date) {
+/** A reader of ./filter-values.ts as a zod transform: its `fail` becomes an issue. */
+const read =
+  <T>(reader: (raw: string, fail: Fail) => T) =>
+  (raw: string, ctx: z.RefinementCtx): T =>
+    reader(raw, (message) => {
+      ctx.addIssue({ code: 'custom', message })
+      return z.NEVER as never
+    })
+
+function schema() {
   return z
     .object({
       q: one(text(200)),
-      in: many(text(200).transform(parseProjectMatch)),
-      not_in: many(text(200).transform(parseProjectMatch)),
-      status: many(text(100).transform(parseStatuses)),
-      not_status: many(text(100).transform(parseStatuses)),
-      min_projects: one(
-        z
-          .string()
-          .regex(/^\d{1,3}$/, 'a whole number, like 2')
-          .transform(Number),
-      ),
-      active: one(text(100).transform((v, ctx) => parseDays(v, ctx, now))),
-      inactive: one(text(100).transform((v, ctx) => parseDays(v, ctx, now))),
-      seen_before: one(text(100).transform((v, ctx) => parseMoment(v, ctx, now))),
-      seen_after: one(text(100).transform((v, ctx) => parseMoment(v, ctx, now))),
-      p: many(z.string().max(500, 'at most 500 characters').transform(parseParamFilter)),
-      sort: one(text(40).transform(parseSort)),
-      sum: one(text(200).transform((v, ctx) => parseParamKey(v, ctx))),
-      after: one(text(2000).transform(parseCursor)),
+      in: many(text(200).transform(read(readProjectMatch))),
+      not_in: many(text(200).transform(read(readProjectMatch))),
+      status: many(text(100).transform(read(readStatuses))),
+      not_status: many(text(100).transform(read(readStatuses))),
+      min_projects: one(z.string().transform(read(readMinProjects))),
+      active: one(text(100).transform(read(readDays))),
+      inactive: one(text(100).transform(read(readDays))),
+      seen_before: one(text(100).transform(read(readMoment))),
+      seen_after: one(text(100).transform(read(readMoment))),
+      p: many(z.string().max(500, 'at most 500 characters').transform(read(readParamFilter))),
+      sort: one(text(40).transform(read(readSort))),
+      sum: one(text(200).transform((v) => readParamKey(v))),
+      after: one(text(2000).transform(read(readCursor))),
+      before: one(text(2000).transform(read(readCursor))),
       limit: one(
         z
           .string()
@@ -58,9 +72,13 @@ function schema(now: Date) {
           .transform(Number)
           .refine((n) => n >= 1 && n <= MAX_LIMIT, `between 1 and ${MAX_LIMIT}`),
       ),
-      changed: many(text(300).transform((v, ctx) => parseChanged(v, ctx, now))),
+      changed: many(text(300).transform(read(readChanged))),
     })
     .strict()
+    .refine((d) => !(d.after && d.before), {
+      message: 'give after or before, not both',
+      path: ['before'],
+    })
 }
 
 /** Reads the filter from URL search params (or a record of them). Empty values count as absent,
@@ -82,7 +100,7 @@ export function parseCustomerFilter(
     if (v.trim() === '') continue
     ;(grouped[k] ??= []).push(v)
   }
-  const parsed = schema(opts.now ?? new Date()).safeParse(grouped)
+  const parsed = schema().safeParse(grouped)
   if (!parsed.success) {
     throw validationError(parsed.error, {
       title: 'Invalid filter',
@@ -95,25 +113,44 @@ export function parseCustomerFilter(
     })
   }
   const d = parsed.data
-  const params = d.p
+  const now = opts.now ?? new Date()
+  const daysAgo = (spec: DaysSpec | undefined): TimeFilter | undefined =>
+    spec && { at: daysBefore(now, spec.days), project: spec.project }
+  const moment = (spec: MomentSpec | undefined): TimeFilter | undefined =>
+    spec && { at: momentDate(spec.when, now), project: spec.project }
   return {
     q: d.q?.[0],
     in: d.in,
     notIn: d.not_in,
-    status: [...new Set(d.status.flat())],
-    notStatus: [...new Set(d.not_status.flat())],
+    status: d.status,
+    notStatus: d.not_status,
     minProjects: d.min_projects?.[0],
-    activeSince: d.active?.[0],
-    inactiveSince: d.inactive?.[0],
-    seenBefore: d.seen_before?.[0],
-    seenAfter: d.seen_after?.[0],
-    params,
+    activeSince: daysAgo(d.active?.[0]),
+    inactiveSince: daysAgo(d.inactive?.[0]),
+    seenBefore: moment(d.seen_before?.[0]),
+    seenAfter: moment(d.seen_after?.[0]),
+    params: d.p.map((p) => ({ ...p, values: p.values.map((v) => resolveParamValue(v, now)) })),
     sort: d.sort?.[0] ?? DEFAULT_SORT,
     sum: d.sum?.[0],
     after: d.after?.[0],
+    before: d.before?.[0],
     limit: d.limit?.[0] ?? DEFAULT_LIMIT,
-    ...(d.changed.length ? { changed: d.changed } : {}),
+    ...(d.changed.length
+      ? {
+          changed: d.changed.map((c) => ({
+            statuses: c.statuses,
+            project: c.project,
+            since: momentDate(c.when, now),
+          })),
+        }
+      : {}),
   }
+}
+
+/** Every project slug the filter names, once each, in the order written (the summary's
+ *  per-project status breakdown). */
+export function filterSlugs(f: CustomerFilter): string[] {
+  return [...new Set(namedProjects(f).map((n) => n.slug))]
 }
 
 /** Every project slug the filter names, with the URL parameter that names it. */

@@ -1,12 +1,20 @@
 // The customers table's data. A page costs two statements here: the rows (with every project
-// relation aggregated per row) and the summary (count, status breakdown, sum of a param, and the
-// account's projects). Project slugs are resolved inside the SQL, so neither waits for the other.
-// The filter's conditions are ./conditions.ts; one customer's page is ./customer.ts.
+// relation aggregated per row) and the summary (count, status breakdowns, sums of a param, the
+// page's position, and the account's projects). Project slugs are resolved inside the SQL, so
+// neither waits for the other. The filter's conditions are ./conditions.ts; one customer's page is
+// ./customer.ts.
 import { sql, type Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
 import { STATUSES, type Status } from '../lib/status.js'
-import { filterConditions, projectId, type Cond } from './conditions.js'
-import { sortParam, type CustomerFilter } from './filter-syntax.js'
+import {
+  filterConditions,
+  matchedRelation,
+  projectId,
+  selectsRelations,
+  type Cond,
+} from './conditions.js'
+import { filterSlugs } from './filter.js'
+import { sortParam, type Cursor, type CustomerFilter } from './filter-syntax.js'
 import { encodeCursor } from './filter-values.js'
 
 type Db = Kysely<Database>
@@ -39,17 +47,28 @@ export interface CustomerPage {
   rows: CustomerRow[]
   /** The `after=` value of the next page, when there is one. */
   next?: string
+  /** The `before=` value of the previous page, when this is not the first. */
+  prev?: string
 }
 
 export interface Summary {
   count: number
-  /** Customers by status: their best status over their projects (paid > trial > free > churned),
-   *  or their status in the one project the filter is about (a single `in=`). */
+  /** How many of the segment come before this page (51–100 of 2,258 starts at 50). */
+  offset: number
+  /** Customers by their best status over their projects (paid > trial > free > churned). */
   byStatus: Record<Status, number>
-  /** The project the breakdown is about, when there is one. */
-  breakdownProject: string | null
-  /** Sum of the `sum=` param over the segment (numbers only), null without `sum=`. */
-  sum: number | null
+  /** Per project the filter names: its customers in the segment by their status there (a
+   *  customer paid on A and churned on B counts in both). */
+  byProject: { slug: string; byStatus: Record<Status, number> }[]
+  /** The `sum=` param added up (JSON numbers only), null without `sum=`: over the relations that
+   *  matched the filter's conditions on relations, and over all the segment's relations. */
+  sum: {
+    key: string
+    project: string | null
+    matched: number
+    all: number
+    selective: boolean
+  } | null
   projects: ProjectInfo[]
 }
 
@@ -79,18 +98,30 @@ type RowsRow = {
   relations: RawRelation[]
 }
 
+/** The page's cursor, when it was made for this sort (another sort's cursor: the first page). */
+function pageCursor(f: CustomerFilter): { cursor: Cursor; backwards: boolean } | undefined {
+  const cursor = f.after ?? f.before
+  if (!cursor || cursor.sort !== sortParam(f.sort) || cursor.value === null) return undefined
+  return { cursor, backwards: !f.after }
+}
+
+/** `row` (a (sort value, id) pair) comes after the cursor in the table's order (or before it). */
+function pastCursor(row: Cond, f: CustomerFilter, cursor: Cursor, after: boolean): Cond {
+  const { type } = sortSpec(f.sort.key)
+  const cmp = sql.raw(after === (f.sort.dir === 'asc') ? '>' : '<')
+  return sql`${row} ${cmp} (${String(cursor.value)}::${type}, ${cursor.id}::bigint)`
+}
+
 /** The rows statement: one page of the segment in the filter's order, from its cursor on (keyset
- *  over (sort key, id), no OFFSET), every relation of a row aggregated into it. */
+ *  over (sort key, id), no OFFSET), every relation of a row aggregated into it. A `before=` page
+ *  is read backwards from its cursor (and put back in order by listCustomers). */
 export function rowsQuery(accountId: number, f: CustomerFilter) {
-  const { expr, type } = sortSpec(f.sort.key)
+  const { expr } = sortSpec(f.sort.key)
   const conds = filterConditions(accountId, f)
-  const dir = sql.raw(f.sort.dir === 'desc' ? 'DESC' : 'ASC')
-  if (f.after && f.after.sort === sortParam(f.sort) && f.after.value !== null) {
-    const cmp = sql.raw(f.sort.dir === 'desc' ? '<' : '>')
-    conds.push(
-      sql`(${expr}, c.id) ${cmp} (${String(f.after.value)}::${type}, ${f.after.id}::bigint)`,
-    )
-  }
+  const page = pageCursor(f)
+  if (page) conds.push(pastCursor(sql`(${expr}, c.id)`, f, page.cursor, !page.backwards))
+  const ascending = (f.sort.dir === 'asc') !== (page?.backwards ?? false)
+  const dir = sql.raw(ascending ? 'ASC' : 'DESC')
   return sql<RowsRow>`
 SELECT c.id, c.email, c.name, c.created_at, c.last_activity_at, (${expr})::text AS sort_value,
   COALESCE((
@@ -104,28 +135,35 @@ ORDER BY ${expr} ${dir}, c.id ${dir}
 LIMIT ${f.limit + 1}`
 }
 
-/** One page of the segment (see rowsQuery), with the cursor of the next page. */
+/** One page of the segment (see rowsQuery), with the cursors of the next and previous pages. */
 export async function listCustomers(
   db: Db,
   accountId: number,
   f: CustomerFilter,
 ): Promise<CustomerPage> {
   const tag = sortParam(f.sort)
+  const page = pageCursor(f)
   const { rows } = await rowsQuery(accountId, f).execute(db)
-  const page = rows.slice(0, f.limit).map((r) => ({
-    id: r.id,
-    email: r.email,
-    name: r.name,
-    createdAt: new Date(r.created_at),
-    lastActivityAt: new Date(r.last_activity_at),
-    relations: parseRelations(r.relations),
-  }))
-  const last = rows[f.limit - 1]
-  const next =
-    rows.length > f.limit && last
-      ? encodeCursor({ sort: tag, value: last.sort_value, id: last.id })
-      : undefined
-  return { rows: page, next }
+  const more = rows.length > f.limit
+  const read = page?.backwards ? rows.slice(0, f.limit).reverse() : rows.slice(0, f.limit)
+  const cursor = (r: RowsRow | undefined) =>
+    r && encodeCursor({ sort: tag, value: r.sort_value, id: r.id })
+  const first = cursor(read[0])
+  const last = cursor(read[read.length - 1])
+  return {
+    rows: read.map((r) => ({
+      id: r.id,
+      email: r.email,
+      name: r.name,
+      createdAt: new Date(r.created_at),
+      lastActivityAt: new Date(r.last_activity_at),
+      relations: parseRelations(r.relations),
+    })),
+    // Read forwards, a next page exists when the statement found one row more; read backwards
+    // (from a later page), there is always one: where we came from.
+    next: page?.backwards || more ? last : undefined,
+    prev: page && (!page.backwards || more) ? first : undefined,
+  }
 }
 
 export interface RawRelation {
@@ -152,48 +190,69 @@ const PROJECTS_JSON = (accountId: number) => sql`COALESCE((
     ORDER BY p.created_at, p.id)
   FROM projects p WHERE p.account_id = ${accountId}), '[]')`
 
+/** The statuses best first: a customer's best status is the lowest position among its relations. */
+const RANKED = sql`ARRAY['paid', 'trial', 'free', 'churned']`
+const RANK_ORDER: Status[] = ['paid', 'trial', 'free', 'churned']
+
 type SummaryRow = {
   count: number
-  paid: number
-  trial: number
-  free: number
-  churned: number
-  total: number | null
+  before: number
+  by_best: Record<string, number>
+  by_project: [number, Status, number][]
+  sum_all: number | null
+  sum_matched: number | null
   projects: ProjectInfo[]
 }
 
-/** The summary statement: the segment's count, status breakdown and param sum, plus the
- *  account's projects. */
+/** The summary statement: the segment's count, status breakdowns (best status per customer; the
+ *  status per project), the `sum=` param over all the segment's relations and over those that
+ *  matched, how many come before the page, and the account's projects. */
 export function summaryQuery(accountId: number, f: CustomerFilter) {
-  const breakdownProject = f.in.length === 1 ? f.in[0]!.project : null
-  const inScope = (slug: string | null | undefined) =>
-    slug ? sql`r.project_id = ${projectId(accountId, slug)} AND ` : sql``
-  const total = f.sum
-    ? sql`sum(CASE WHEN ${inScope(f.sum.project)}jsonb_typeof(r.params -> ${f.sum.key}::text) = 'number'
-        THEN (r.params ->> ${f.sum.key}::text)::numeric END)`
+  const { expr } = sortSpec(f.sort.key)
+  const page = pageCursor(f)
+  // After a cursor, the page starts past every row up to it; before one, `limit` rows earlier.
+  const beforePage = page
+    ? page.backwards
+      ? pastCursor(sql`(s.sort_value, s.id)`, f, page.cursor, false)
+      : sql`NOT ${pastCursor(sql`(s.sort_value, s.id)`, f, page.cursor, true)}`
+    : sql`false`
+  const inSumProject = f.sum?.project
+    ? sql`r.project_id = ${projectId(accountId, f.sum.project)} AND `
+    : sql``
+  const value = f.sum
+    ? sql`CASE WHEN ${inSumProject}jsonb_typeof(r.params -> ${f.sum.key}::text) = 'number'
+        THEN (r.params ->> ${f.sum.key}::text)::numeric END`
     : sql`NULL::numeric`
-  // One pass: the segment joined to its relations (a hash join, not a lookup per customer), the
-  // best status ranked 1 paid … 4 churned.
   return sql<SummaryRow>`
-SELECT count(*)::int AS count,
-  count(*) FILTER (WHERE s.best = 1)::int AS paid,
-  count(*) FILTER (WHERE s.best = 2)::int AS trial,
-  count(*) FILTER (WHERE s.best = 3)::int AS free,
-  count(*) FILTER (WHERE s.best = 4)::int AS churned,
-  sum(s.total)::float8 AS total,
-  ${PROJECTS_JSON(accountId)} AS projects
-FROM (
-  SELECT c.id,
-    min(CASE WHEN ${inScope(breakdownProject)}true THEN
-      CASE r.status WHEN 'paid' THEN 1 WHEN 'trial' THEN 2 WHEN 'free' THEN 3 WHEN 'churned' THEN 4 END
-    END) AS best,
-    ${total} AS total
+WITH segment AS (
+  SELECT c.id, ${expr} AS sort_value
   FROM customers c
-  LEFT JOIN customer_projects r ON r.customer_id = c.id AND r.account_id = ${accountId}
   WHERE ${where(filterConditions(accountId, f))}
-  GROUP BY c.id
-) s`
+), relations AS (
+  -- Every relation of the segment's customers: its sum= value, and whether it is one the
+  -- filter's conditions on relations matched.
+  SELECT r.customer_id, r.project_id, r.status, ${value} AS value,
+    ${matchedRelation(accountId, f)} AS matched
+  FROM segment s
+  JOIN customer_projects r ON r.customer_id = s.id AND r.account_id = ${accountId}
+), best AS (
+  SELECT min(array_position(${RANKED}, r.status)) AS rank
+  FROM relations r GROUP BY r.customer_id
+)
+SELECT
+  (SELECT count(*) FROM segment)::int AS count,
+  (SELECT count(*) FROM segment s WHERE ${beforePage})::int AS before,
+  (SELECT COALESCE(json_object_agg(b.rank, b.n), '{}')
+    FROM (SELECT rank, count(*) AS n FROM best GROUP BY rank) b) AS by_best,
+  (SELECT COALESCE(json_agg(json_build_array(x.project_id, x.status, x.n)), '[]')
+    FROM (SELECT project_id, status, count(*) AS n FROM relations GROUP BY project_id, status) x)
+    AS by_project,
+  (SELECT sum(value) FROM relations)::float8 AS sum_all,
+  (SELECT sum(value) FILTER (WHERE matched) FROM relations)::float8 AS sum_matched,
+  ${PROJECTS_JSON(accountId)} AS projects`
 }
+
+const noStatuses = () => Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<Status, number>
 
 /** The segment's summary (see summaryQuery): one statement. */
 export async function summarizeCustomers(
@@ -201,19 +260,38 @@ export async function summarizeCustomers(
   accountId: number,
   f: CustomerFilter,
 ): Promise<Summary> {
-  const breakdownProject = f.in.length === 1 ? f.in[0]!.project : null
   const { rows } = await summaryQuery(accountId, f).execute(db)
   const row = rows[0]!
-  const byStatus = Object.fromEntries(STATUSES.map((s) => [s, Number(row[s])])) as Record<
-    Status,
-    number
-  >
+  const projects = row.projects.map((p) => ({ ...p, id: Number(p.id) }))
+  const byStatus = noStatuses()
+  for (const [rank, n] of Object.entries(row.by_best)) {
+    const status = RANK_ORDER[Number(rank) - 1]
+    if (status) byStatus[status] = Number(n)
+  }
+  const byProject = filterSlugs(f).flatMap((slug) => {
+    const project = projects.find((p) => p.slug === slug)
+    if (!project) return []
+    const counts = noStatuses()
+    for (const [id, status, n] of row.by_project) {
+      if (Number(id) === project.id) counts[status] = Number(n)
+    }
+    return [{ slug, byStatus: counts }]
+  })
+  const before = Number(row.before)
   return {
     count: Number(row.count),
+    offset: pageCursor(f)?.backwards ? Math.max(0, before - f.limit) : before,
     byStatus,
-    breakdownProject,
-    sum: f.sum ? Number(row.total ?? 0) : null,
-    projects: row.projects.map((p) => ({ ...p, id: Number(p.id) })),
+    byProject,
+    sum: f.sum
+      ? {
+          ...f.sum,
+          all: Number(row.sum_all ?? 0),
+          matched: Number(row.sum_matched ?? 0),
+          selective: selectsRelations(accountId, f),
+        }
+      : null,
+    projects,
   }
 }
 

@@ -71,39 +71,62 @@ describe('answers in more detail', () => {
     expect(await answer('sort=-last_activity')).toEqual([...order].reverse())
   })
 
-  it('Q10: the sum of mrr over the pro subscribers, in every project and in one', async () => {
-    const f = parseCustomerFilter(new URLSearchParams('p=plan:eq:pro&sum=mrr'))
-    const s = await summarizeCustomers(t.db, fx.accountId, f)
+  const summary = (query: string) =>
+    summarizeCustomers(t.db, fx.accountId, parseCustomerFilter(new URLSearchParams(query)))
+
+  it('Q10: the sum of mrr over the pro relations, and over all the pro subscribers’ products', async () => {
+    const s = await summary('p=plan:eq:pro&sum=mrr')
     expect(s.count).toBe(3)
-    // alex 29 (A) + bea 19 (B) + fay 49 (B) + 10 (C): all of their mrr, whichever project.
-    expect(s.sum).toBe(107)
-    const onB = await summarizeCustomers(
-      t.db,
-      fx.accountId,
-      parseCustomerFilter(new URLSearchParams('p=plan:eq:pro&sum=app-b.mrr')),
-    )
-    expect(onB.sum).toBe(68)
-    const { html } = await pageEmails('p=plan:eq:pro&sum=mrr')
-    expect(html).toContain('data-testid="segment-sum">107<')
+    // The relations whose plan is pro: alex 29 (A), bea 19 (B), fay — (A) + 49 (B).
+    expect(s.sum).toMatchObject({ key: 'mrr', matched: 97, selective: true })
+    // All of their products: fay's basic plan on C (10) too.
+    expect(s.sum?.all).toBe(107)
+    // One project's: the B relations of the segment (bea 19, fay 49), pro on B both.
+    expect((await summary('p=plan:eq:pro&sum=app-b.mrr')).sum).toMatchObject({
+      matched: 68,
+      all: 68,
+    })
+    // Without a condition on relations, every relation matched: one number.
+    expect((await summary('q=fay&sum=mrr')).sum).toMatchObject({
+      matched: 59,
+      all: 59,
+      selective: false,
+    })
+    // The relations a project condition names: in=app-b:paid is bea's and fay's B.
+    expect((await summary('in=app-b:paid&sum=mrr')).sum).toMatchObject({ matched: 68, all: 78 })
   })
 
-  it('summarises the segment by status: best status overall, or in the one project filtered on', async () => {
-    const all = await summarizeCustomers(
-      t.db,
-      fx.accountId,
-      parseCustomerFilter(new URLSearchParams('')),
-    )
+  it('Q5: the relations of either condition count, one project each', async () => {
+    // bea: free on A (no mrr), paid on B (19).
+    expect((await summary('in=app-a:free&in=app-b:paid&sum=mrr')).sum).toMatchObject({
+      matched: 19,
+      all: 19,
+    })
+  })
+
+  it('summarises the segment by best status, and per project the filter names', async () => {
+    const all = await summary('')
     expect(all.count).toBe(8)
     expect(all.byStatus).toEqual({ paid: 3, trial: 2, free: 3, churned: 0 })
-    expect(all.breakdownProject).toBeNull()
+    expect(all.byProject).toEqual([])
     expect(all.projects.map((p) => p.slug)).toEqual(['app-a', 'app-b', 'app-c'])
-    const a = await summarizeCustomers(
-      t.db,
-      fx.accountId,
-      parseCustomerFilter(new URLSearchParams('in=app-a')),
-    )
-    expect(a.byStatus).toEqual({ paid: 1, trial: 1, free: 2, churned: 1 })
-    expect(a.breakdownProject).toBe('app-a')
+    const a = await summary('in=app-a')
+    expect(a.byStatus).toEqual({ paid: 3, trial: 1, free: 1, churned: 0 })
+    expect(a.byProject).toEqual([
+      { slug: 'app-a', byStatus: { paid: 1, trial: 1, free: 2, churned: 1 } },
+    ])
+    // Churned on A and a customer of B: fay churned on A and paid on B counts in both.
+    const q12 = await summary('in=app-a:churned&in=app-b:free,trial,paid')
+    expect(q12.byProject).toEqual([
+      { slug: 'app-a', byStatus: { paid: 0, trial: 0, free: 0, churned: 1 } },
+      { slug: 'app-b', byStatus: { paid: 1, trial: 0, free: 0, churned: 0 } },
+    ])
+  })
+
+  it('repeated status= are two conditions: paid somewhere and trial somewhere', async () => {
+    expect(await answer('status=paid&status=trial')).toEqual([])
+    expect(sorted(await answer('status=paid,trial'))).toEqual(['alex', 'bea', 'dee', 'eve', 'fay'])
+    expect(sorted(await answer('status=free&status=paid'))).toEqual(['alex', 'bea'])
   })
 
   it('scopes params filters to one project with a slug prefix', async () => {
@@ -118,6 +141,9 @@ describe('answers in more detail', () => {
     expect(sorted(await answer('p=mrr:lt:11'))).toEqual(['fay'])
     expect(sorted(await answer('p=trial_ends:gte:2026-04-01'))).toEqual(['eve'])
     expect(sorted(await answer('p=trial_ends:lt:2026-04-10T10:00'))).toEqual(['dee', 'eve'])
+    // Days from today: both trials ended before today, and neither ends in the next week.
+    expect(sorted(await answer('p=trial_ends:lt:+0d'))).toEqual(['dee', 'eve'])
+    expect(await answer('p=trial_ends:between:+0d,+7d')).toEqual([])
     expect(sorted(await answer('p=beta:eq:false'))).toEqual(['bea'])
     expect(sorted(await answer('p=plan:gt:f'))).toEqual(['alex', 'bea', 'fay']) // pro > f, free > f
     expect(sorted(await answer('p=beta:ne:true'))).toEqual([
@@ -134,6 +160,8 @@ describe('answers in more detail', () => {
     expect(sorted(await answer('p=source:contains:HUNT'))).toEqual(['alex', 'hal'])
     expect(await answer('p=tags:contains:vip')).toEqual(['dee'])
     expect(await answer('p=tags:contains:v')).toEqual([])
+    // A quoted value is the text inside the quotes, not the quotes themselves.
+    expect(sorted(await answer('p=source:contains:"HUNT"'))).toEqual(['alex', 'hal'])
   })
 
   it('exists and missing', async () => {
@@ -182,10 +210,39 @@ describe('keyset paging', () => {
     expect(walked).toEqual(whole)
   })
 
+  it.each(sorts)(
+    'walks back with before= from the last page in sort=%s, each page knowing its place',
+    async (sort) => {
+      const whole = await answer(`sort=${sort}`)
+      let q = new URLSearchParams({ sort, limit: '3' })
+      const offsets: number[] = []
+      // Forwards to the last page…
+      for (;;) {
+        const { next, summary } = await customersPage(t.db, fx.accountId, parseCustomerFilter(q))
+        offsets.push(summary.offset)
+        if (!next) break
+        q = new URLSearchParams({ sort, limit: '3', after: next })
+      }
+      expect(offsets).toEqual([0, 3, 6])
+      // …then back: the same pages in reverse, the first without a previous one.
+      const pages: string[][] = []
+      const backOffsets: number[] = []
+      for (;;) {
+        const page = await customersPage(t.db, fx.accountId, parseCustomerFilter(q))
+        pages.unshift(page.rows.map((r) => local(r.email)))
+        backOffsets.push(page.summary.offset)
+        if (!page.prev) break
+        q = new URLSearchParams({ sort, limit: '3', before: page.prev })
+      }
+      expect(pages.flat()).toEqual(whole)
+      expect(backOffsets).toEqual([6, 3, 0])
+    },
+  )
+
   it('the page links carry the cursor, and the last page has no next link', async () => {
     const first = await pageEmails('sort=email&limit=5')
     expect(first.emails).toEqual(['alex', 'bea', 'cy', 'dee', 'eve'])
-    const next = /<a rel="next" href="([^"]+)"/.exec(first.html)?.[1]?.replace(/&amp;/g, '&')
+    const next = /<a rel="next"[^>]* href="([^"]+)"/.exec(first.html)?.[1]?.replace(/&amp;/g, '&')
     expect(next).toMatch(/^\/customers\?sort=email&limit=5&after=/)
     const second = await pageEmails(next!.slice('/customers?'.length))
     expect(second.emails).toEqual(['fay', 'gus', 'hal'])

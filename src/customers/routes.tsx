@@ -1,26 +1,31 @@
 // The customers pages: the table (GET /customers, a full page or, for htmx, the #customers
-// fragment), one customer (GET /customers/:id, POST …/name) and a badge's details
-// (GET /customers/:id/projects/:projectId). Every query is scoped to the signed-in account: another
-// account's customer answers 404. A page sends at most two statements here (plus the session's).
+// section), what the filter builder offers (GET /customers/fields), one customer (GET
+// /customers/:id, POST …/name) and a customer's drawer (GET /customers/:id/panel); the saved
+// views under /customers/views (src/saved-views/routes.tsx). Every query is scoped to the
+// signed-in account: another account's customer answers 404. The table sends two statements
+// (rows, summary) after the session's; the drawer one.
 import { Hono, type Context } from 'hono'
 import { requireUser, sessionUser } from '../middleware/session/index.js'
 import type { HonoEnv } from '../env.js'
 import { ApiError } from '../lib/errors.js'
 import { formFields, idParam } from '../lib/http.js'
 import { renderFragment, renderPage } from '../lib/render.js'
-import { CustomerPage, BadgeDetail } from '../../views/customers/customer.js'
+import { CustomerHeader, CustomerPage } from '../../views/customers/customer.js'
+import { CustomerDrawer } from '../../views/customers/drawer.js'
 import {
   CustomersPage,
   CustomersSection,
   type CustomersViewProps,
 } from '../../views/customers/page.js'
-import { customersUrl } from '../../views/customers/urls.js'
+import { backHref, customersUrl } from '../../views/customers/urls.js'
 import { checkFilterProjects, parseCustomerFilter } from './filter.js'
-import { DEFAULT_SORT, sortParam, type CustomerFilter } from './filter-syntax.js'
+import { canonicalQuery, type CustomerFilter } from './filter-syntax.js'
 import { listProjects } from '../projects/store.js'
 import { getCustomer, renameCustomer } from './customer.js'
 import { customerHistory } from './history.js'
+import { filterFields } from './fields.js'
 import { customersPage } from './query.js'
+import { savedViewRoutes } from '../saved-views/routes.js'
 
 type Ctx = Context<HonoEnv>
 
@@ -39,32 +44,35 @@ function wantsFragment(c: Ctx): boolean {
 const noCustomer = () => new ApiError('not_found', 'No such customer in your account')
 
 /** The URL people share: a GET form sends every field, so empty ones (and the default sort) are
- *  dropped. Undefined when the request already is that URL. */
-function canonicalUrl(query: URLSearchParams): string | undefined {
-  const clean = new URLSearchParams()
-  for (const [k, v] of query.entries()) {
-    if (v.trim() === '' || (k === 'sort' && v === sortParam(DEFAULT_SORT))) continue
-    clean.append(k, v)
-  }
-  return clean.toString() === query.toString() ? undefined : customersUrl(clean)
+ *  dropped, and it is written readable. Undefined when the request already is that URL. */
+function canonicalUrl(url: URL): string | undefined {
+  const canonical = customersUrl(canonicalQuery(url.searchParams))
+  return canonical === url.pathname + url.search ? undefined : canonical
+}
+
+/** `open=42` (a customer's drawer) or `open=42.app-a` (with that project in focus). */
+function openParam(value: string | null): CustomersViewProps['open'] {
+  const m = /^(\d{1,15})(?:\.([a-z0-9-]+))?$/.exec(value ?? '')
+  return m ? { customerId: Number(m[1]), slug: m[2] } : undefined
 }
 
 async function customersList(c: Ctx) {
-  const query = new URL(c.req.url).searchParams
-  const canonical = canonicalUrl(query)
+  const url = new URL(c.req.url)
+  const canonical = canonicalUrl(url)
   if (canonical) {
     // Without htmx: one redirect to the short URL. With htmx: answer now, push the short URL.
     if (c.req.header('HX-Request') !== 'true') return c.redirect(canonical, 303)
     c.header('HX-Push-Url', canonical)
   }
-  // `open` is view state (which badge shows its details), not part of the filter.
-  const openMatch = /^(\d{1,15})\.([a-z0-9-]+)$/.exec(query.get('open') ?? '')
+  const query = canonicalQuery(url.searchParams)
+  // `open` is view state (whose drawer is open), not part of the filter.
   const filterQuery = new URLSearchParams(query)
   filterQuery.delete('open')
   const props: CustomersViewProps = {
     query,
     projects: [],
-    open: openMatch ? { customerId: Number(openMatch[1]), slug: openMatch[2]! } : undefined,
+    open: openParam(query.get('open')),
+    csrfToken: c.var.csrfToken,
   }
   let filter: CustomerFilter | undefined
   try {
@@ -93,12 +101,11 @@ async function customersList(c: Ctx) {
   const status = props.error ? 400 : 200
   c.header('Vary', 'HX-Request')
   if (wantsFragment(c)) return renderFragment(c, <CustomersSection {...props} />, status)
-  return renderPage(
-    c,
-    <CustomersPage {...props} userEmail={user(c).email} csrfToken={c.var.csrfToken} />,
-    status,
-  )
+  return renderPage(c, <CustomersPage {...props} userEmail={user(c).email} />, status)
 }
+
+/** The customer page's way back: the table's query it was opened from (`back=`). */
+const backParam = (c: Ctx) => c.req.query('back') ?? ''
 
 async function customerShow(c: Ctx) {
   const id = idParam(c, 'id', 'customer')
@@ -110,6 +117,8 @@ async function customerShow(c: Ctx) {
     <CustomerPage
       customer={customer}
       history={history}
+      backHref={backHref(backParam(c))}
+      back={backParam(c)}
       userEmail={user(c).email}
       csrfToken={c.var.csrfToken}
       saved={c.req.query('saved') === '1'}
@@ -125,42 +134,50 @@ async function customerRename(c: Ctx) {
       { path: 'name', message: 'at most 200 characters' },
     ])
   }
-  if (!(await renameCustomer(c.var.db, user(c).accountId, id, name))) throw noCustomer()
-  return c.redirect(`/customers/${id}?saved=1`, 303)
-}
-
-/** Where the details' close link goes: the table the badge was clicked in, without `open`. */
-function closeHref(c: Ctx): string {
-  try {
-    const current = new URL(c.req.header('HX-Current-URL') ?? '')
-    if (current.pathname === '/customers') {
-      return customersUrl(current.searchParams, { open: null })
-    }
-  } catch {
-    // no usable header: fall back to the unfiltered table
+  const { accountId } = user(c)
+  if (!(await renameCustomer(c.var.db, accountId, id, name))) throw noCustomer()
+  if (c.req.header('HX-Request') === 'true') {
+    // In place: the header again, with the new name.
+    const customer = await getCustomer(c.var.db, accountId, id)
+    if (!customer) throw noCustomer()
+    return renderFragment(
+      c,
+      <CustomerHeader customer={customer} csrfToken={c.var.csrfToken} back={backParam(c)} saved />,
+    )
   }
-  return '/customers'
+  const back = backParam(c)
+  return c.redirect(
+    `/customers/${id}?saved=1${back ? `&back=${encodeURIComponent(back)}` : ''}`,
+    303,
+  )
 }
 
-async function badgeDetail(c: Ctx) {
+/** A customer's drawer beside the table (htmx); a browser without it gets the table with it. */
+async function customerPanel(c: Ctx) {
   const id = idParam(c, 'id', 'customer')
-  const projectId = idParam(c, 'projectId', 'project')
-  const customer = await getCustomer(c.var.db, user(c).accountId, id, projectId)
-  const relation = customer?.relations[0]
-  if (!customer || !relation) throw noCustomer()
-  if (!wantsFragment(c)) return c.redirect(`/customers/${id}#project-${relation.project.slug}`, 303)
-  return renderFragment(
-    c,
-    <BadgeDetail customerId={id} relation={relation} closeHref={closeHref(c)} />,
-  )
+  const focus = c.req.query('project')
+  const query = new URLSearchParams(backParam(c))
+  if (!wantsFragment(c)) {
+    return c.redirect(customersUrl(query, { open: focus ? `${id}.${focus}` : String(id) }), 303)
+  }
+  const customer = await getCustomer(c.var.db, user(c).accountId, id)
+  if (!customer) throw noCustomer()
+  return renderFragment(c, <CustomerDrawer customer={customer} query={query} focus={focus} />)
+}
+
+async function fields(c: Ctx) {
+  c.header('Cache-Control', 'no-store')
+  return c.json(await filterFields(c.var.db, user(c).accountId))
 }
 
 export function customerRoutes() {
   const app = new Hono<HonoEnv>()
   app.use('*', requireUser())
   app.get('/', customersList)
+  app.get('/fields', fields)
+  app.route('/views', savedViewRoutes())
   app.get('/:id{[0-9]+}', customerShow)
   app.post('/:id{[0-9]+}/name', customerRename)
-  app.get('/:id{[0-9]+}/projects/:projectId{[0-9]+}', badgeDetail)
+  app.get('/:id{[0-9]+}/panel', customerPanel)
   return app
 }

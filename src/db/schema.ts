@@ -16,6 +16,9 @@ export interface AccountsTable {
   created_at: Timestamp
   /** True on the one account a closed sign-up let in (unique), else null. */
   first_signup: Generated<boolean | null>
+  /** When the ready views were added (src/saved-views/): once, when the account's second
+   *  project is created. */
+  ready_views_added_at: NullableTimestamp
 }
 
 export interface UsersTable {
@@ -240,6 +243,17 @@ export interface RelationChangesTable {
   recorded_at: Timestamp
 }
 
+/** A named customers filter: its URL query (`in=app-a:paid&sort=email`), in rail order. */
+export interface SavedViewsTable {
+  id: Generated<number>
+  account_id: number
+  name: string
+  query: string
+  position: number
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
 export interface Database {
   accounts: AccountsTable
   users: UsersTable
@@ -261,6 +275,7 @@ export interface Database {
   billing_customers: BillingCustomersTable
   billing_relations: BillingRelationsTable
   relation_changes: RelationChangesTable
+  saved_views: SavedViewsTable
 }
 
 export type Project = Selectable<ProjectsTable>

@@ -7,6 +7,7 @@ import { ApiError } from '../lib/errors.js'
 import { defaultColor, validateColor } from './colors.js'
 import { generateProjectKey, hashKey, keyPrefix } from '../lib/keys.js'
 import type { ProjectKey } from './keys.js'
+import { addReadyViews } from '../saved-views/store.js'
 
 export const MAX_PROJECT_NAME = 80
 
@@ -94,6 +95,10 @@ export async function createProject(
     .selectFrom('project')
     .selectAll()
     .executeTakeFirstOrThrow()
+  // From the second project on, the account gets the README's questions as ready views (once).
+  // Asked after every create, not only when `existing` had one: two projects created at once
+  // both read an empty account, and the later check still sees both.
+  await addReadyViews(db, input.accountId, { once: true })
   return { project, key }
 }
 

@@ -1,15 +1,17 @@
-// One customer: every project side by side (status, params as a key/value table, first seen, last
-// active) and the form that edits the name. BadgeDetail is the same facts for one project, opened
-// in place from a badge in the customers table.
+// One customer: a header first (each product's status pill, the total MRR, exact dates beside
+// relative ones, the name edited in place), then every project side by side (status, params as a
+// key/value table, first seen, last active). The same facts open in the customers table's drawer
+// (./drawer.tsx), and the back link returns to the table the customer was opened from.
 import type { CustomerDetail } from '../../src/customers/customer.js'
 import type { ProjectInfo, Relation } from '../../src/customers/query.js'
-import { ProjectBadge, Time } from '../ui/elements.js'
+import { DateAndAge } from '../ui/elements.js'
 import { CsrfField } from '../ui/csrf.js'
 import { Layout } from '../ui/layout.js'
 import type { RelationChange } from '../../src/customers/history.js'
 import { CustomerHistory } from './history.js'
+import { CustomersAssets } from './page.js'
 
-type ProjectRelation = Relation & { project: ProjectInfo }
+export type ProjectRelation = Relation & { project: ProjectInfo }
 
 function showValue(v: unknown): string {
   if (typeof v === 'string') return v
@@ -35,66 +37,147 @@ export function ParamsTable({ params }: { params: Record<string, unknown> }) {
   )
 }
 
-function RelationFacts({ relation, now }: { relation: ProjectRelation; now?: Date }) {
+/** A project's status as a pill: the badge's own encoding (fill, outline, strike-through). */
+export function StatusPill({ relation }: { relation: ProjectRelation }) {
+  return (
+    <span
+      class={`badge status-${relation.status}`}
+      data-project={relation.project.slug}
+      data-status={relation.status}
+      style={`--project:${relation.project.color}`}
+    >
+      <span class="dot" aria-hidden="true" />
+      {relation.project.name}
+      <span class="badge-status">{relation.status}</span>
+    </span>
+  )
+}
+
+/** The `mrr` param (any case) added up over the customer's projects, when one has it as a number. */
+export function totalMrr(relations: ProjectRelation[]): { total: number; parts: string[] } | null {
+  let total = 0
+  const parts: string[] = []
+  for (const r of relations) {
+    const entry = Object.entries(r.params).find(
+      ([k, v]) => k.toLowerCase() === 'mrr' && typeof v === 'number',
+    )
+    if (entry) {
+      total += entry[1] as number
+      parts.push(`${r.project.name} ${money.format(entry[1] as number)}`)
+    }
+  }
+  return parts.length ? { total, parts } : null
+}
+
+const money = new Intl.NumberFormat('en', { maximumFractionDigits: 2 })
+
+export function RelationFacts({ relation, now }: { relation: ProjectRelation; now?: Date }) {
   return (
     <dl class="facts">
       <div>
         <dt>Status</dt>
-        <dd>
-          <span class={`status status-${relation.status}`}>{relation.status}</span>
-        </dd>
+        <dd>{relation.status}</dd>
       </div>
       <div>
         <dt>First seen</dt>
         <dd>
-          <Time date={relation.firstSeenAt} now={now} />
+          <DateAndAge date={relation.firstSeenAt} now={now} />
         </dd>
       </div>
       <div>
         <dt>Last active</dt>
         <dd>
-          <Time date={relation.lastActivityAt} now={now} />
+          <DateAndAge date={relation.lastActivityAt} now={now} />
         </dd>
       </div>
     </dl>
   )
 }
 
-/** The details of one badge, swapped in under the badges of a table row. */
-export function BadgeDetail(props: {
-  customerId: number
-  relation: ProjectRelation
-  closeHref?: string
-}) {
-  const { relation } = props
+/** The status pills and the MRR: what a founder reads first. */
+export function CustomerGlance({ customer }: { customer: CustomerDetail }) {
+  const mrr = totalMrr(customer.relations)
   return (
-    <div class="badge-detail" role="region" aria-label={`${relation.project.name} details`}>
-      <div class="badge-detail-head">
-        <ProjectBadge name={relation.project.name} color={relation.project.color} />
-        <a href={`/customers/${props.customerId}#project-${relation.project.slug}`}>
-          Customer page
-        </a>
-        {props.closeHref ? (
-          <a
-            href={props.closeHref}
-            hx-get={props.closeHref}
-            hx-target="#customers"
+    <div class="customer-glance">
+      <div class="badges">
+        {customer.relations.map((r) => (
+          <StatusPill relation={r} />
+        ))}
+      </div>
+      {mrr ? (
+        <p class="customer-mrr">
+          MRR <strong data-testid="customer-mrr">{money.format(mrr.total)}</strong>
+          {mrr.parts.length > 1 ? <span class="muted"> ({mrr.parts.join(' + ')})</span> : null}
+        </p>
+      ) : null}
+    </div>
+  )
+}
+
+/** The customer page's header; also the htmx answer to a rename. */
+export function CustomerHeader(props: {
+  customer: CustomerDetail
+  /** The table's query the page was opened from (kept through a rename). */
+  back?: string
+  csrfToken?: string
+  saved?: boolean
+  now?: Date
+}) {
+  const { customer, now } = props
+  const title = customer.name ?? customer.email
+  const action = `/customers/${customer.id}/name${props.back ? `?back=${encodeURIComponent(props.back)}` : ''}`
+  return (
+    <header id="customer-header" class="customer-head">
+      <div class="customer-title">
+        <h1>{title}</h1>
+        <details class="rename" open={false}>
+          <summary class="button-chip" aria-label="Edit the name">
+            ✎ Rename
+          </summary>
+          <form
+            method="post"
+            action={action}
+            class="rename-form"
+            hx-post={action}
+            hx-target="#customer-header"
             hx-swap="outerHTML"
-            hx-push-url="true"
-            aria-label="Close details"
           >
-            ✕
-          </a>
+            <CsrfField token={props.csrfToken} />
+            <label class="visually-hidden" for="customer-name">
+              Name
+            </label>
+            <input
+              id="customer-name"
+              type="text"
+              name="name"
+              value={customer.name ?? ''}
+              maxLength={200}
+              placeholder="A name for this customer"
+            />
+            <button type="submit" class="button button-small">
+              Save name
+            </button>
+          </form>
+        </details>
+        {props.saved ? (
+          <span class="muted small" role="status">
+            Saved.
+          </span>
         ) : null}
       </div>
-      <RelationFacts relation={relation} />
-      <ParamsTable params={relation.params} />
-    </div>
+      <p class="muted customer-dates">
+        {customer.email} · first seen <DateAndAge date={customer.createdAt} now={now} /> · last
+        active <DateAndAge date={customer.lastActivityAt} now={now} />
+      </p>
+      <CustomerGlance customer={customer} />
+    </header>
   )
 }
 
 export function CustomerPage(props: {
   customer: CustomerDetail
+  backHref: string
+  back?: string
   userEmail: string
   csrfToken?: string
   saved?: boolean
@@ -103,43 +186,30 @@ export function CustomerPage(props: {
   history?: RelationChange[]
 }) {
   const { customer, now } = props
-  const title = customer.name ?? customer.email
   return (
     <Layout
-      title={title}
+      title={customer.name ?? customer.email}
       userEmail={props.userEmail}
       csrfToken={props.csrfToken}
       active="customers"
+      head={<CustomersAssets />}
     >
       <div class="customer-page">
         <p class="crumbs">
-          <a href="/customers">← Customers</a>
+          <a href={props.backHref} class="back-link">
+            ← Customers
+          </a>
         </p>
-        <header class="customer-head">
-          <h1>{title}</h1>
-          <p class="muted">
-            {customer.email} · first seen <Time date={customer.createdAt} now={now} /> · last active{' '}
-            <Time date={customer.lastActivityAt} now={now} />
-          </p>
-          <p>
-            <a href={`/customers/${customer.id}/manage`}>Merge, undo a merge, or delete…</a>
-          </p>
-        </header>
-        <form method="post" action={`/customers/${customer.id}/name`} class="inline-form card">
-          <CsrfField token={props.csrfToken} />
-          <label class="field grow">
-            <span>Name</span>
-            <input type="text" name="name" value={customer.name ?? ''} maxLength={200} />
-          </label>
-          <button type="submit" class="button">
-            Save name
-          </button>
-          {props.saved ? (
-            <span class="muted small" role="status">
-              Saved.
-            </span>
-          ) : null}
-        </form>
+        <CustomerHeader
+          customer={customer}
+          back={props.back}
+          csrfToken={props.csrfToken}
+          saved={props.saved}
+          now={now}
+        />
+        <p class="small">
+          <a href={`/customers/${customer.id}/manage`}>Merge, undo a merge, or delete…</a>
+        </p>
         {customer.relations.length === 0 ? (
           <p class="muted">This customer is in no project any more.</p>
         ) : (
@@ -151,7 +221,7 @@ export function CustomerPage(props: {
                 aria-labelledby={`h-${r.project.slug}`}
               >
                 <h2 id={`h-${r.project.slug}`}>
-                  <ProjectBadge name={r.project.name} color={r.project.color} />
+                  <StatusPill relation={r} />
                 </h2>
                 <RelationFacts relation={r} now={now} />
                 <h3 class="small">Params</h3>

@@ -1,217 +1,192 @@
-// The customers table's filter form (a plain GET form htmx submits in place) and the chips of the
-// filters in force. Labels are keyed by the parser's own lists (src/customers/filter-syntax.ts), so
-// a filter or sort the parser knows cannot be missing here, nor one it does not know be offered.
-import type { ComponentChildren } from 'preact'
+// The customers table's toolbar, one row: search, the filter chips, "+ Filter", sort, save view,
+// export. The filter area is a plain GET form (role=search) in which every chip carries its URL
+// entry as a field, written back by the builder's model (src/customers/filter-chips.ts): without
+// JavaScript a chip opens to its entry as text and "+ Filter" to a field per kind; with it, the
+// browser bundle (views/customers/browser/) edits chips in plain controls and applies each change
+// at once. Sort labels are keyed by the parser's own lists, so no sort can be missing here.
+import {
+  chipProject,
+  describeChip,
+  readChips,
+  writeChip,
+  type Chip,
+} from '../../src/customers/filter-chips.js'
 import {
   DEFAULT_SORT,
   SORT_KEYS,
+  queryString,
   sortParam,
-  type FilterParam,
   type SortKey,
 } from '../../src/customers/filter-syntax.js'
 import type { ProjectInfo } from '../../src/customers/query.js'
-import { STATUSES } from '../../src/lib/status.js'
-import { SECTION_ID, swap, without } from './urls.js'
+import { CsrfField } from '../ui/csrf.js'
+import { FORM_ID, SECTION_ID, exportHref, swap, tableQuery, without } from './urls.js'
 
-function Field(props: { label: string; for: string; children: ComponentChildren; hint?: string }) {
+export interface FilterBarProps {
+  query: URLSearchParams
+  projects: ProjectInfo[]
+  csrfToken?: string
+}
+
+export const projectNamer = (projects: ProjectInfo[]) => (slug: string) =>
+  projects.find((p) => p.slug === slug)?.name ?? slug
+
+export function FilterBar({ query, projects, csrfToken }: FilterBarProps) {
+  const entries = readChips(query)
+  const name = projectNamer(projects)
   return (
-    <div class="field">
-      <label for={props.for}>{props.label}</label>
-      {props.children}
-      {props.hint ? <small class="muted">{props.hint}</small> : null}
+    <div class="toolbar">
+      <form
+        id={FORM_ID}
+        class="filters"
+        role="search"
+        aria-label="Filter customers"
+        method="get"
+        action="/customers"
+        hx-get="/customers"
+        hx-target={`#${SECTION_ID}`}
+        hx-swap="outerMorph"
+        hx-push-url="true"
+        hx-sync="replace"
+      >
+        <label class="visually-hidden" for="f-q">
+          Search email or name
+        </label>
+        <input
+          id="f-q"
+          class="search"
+          type="search"
+          name="q"
+          value={query.get('q') ?? ''}
+          placeholder="Search email or name   /"
+          autocomplete="off"
+        />
+        <button
+          type="button"
+          class="filters-toggle button-chip"
+          aria-expanded="false"
+          aria-controls="filter-chips"
+        >
+          Filters ({entries.length})
+        </button>
+        <ul id="filter-chips" class="chips" aria-label="Filters in use">
+          {entries.map((e, i) => (
+            <ChipItem
+              {...e}
+              index={i}
+              words={describeChip(e.chip, name)}
+              color={projects.find((p) => p.slug === chipProject(e.chip))?.color}
+              query={query}
+            />
+          ))}
+          <li class="add-filter-item">
+            <AddFilter projects={projects} />
+          </li>
+        </ul>
+        <SortSelect query={query} />
+        <noscript>
+          <button type="submit" class="button button-small">
+            Apply
+          </button>
+        </noscript>
+      </form>
+      <SaveView query={query} csrfToken={csrfToken} />
+      <a class="button button-secondary button-small" href={exportHref(query)} download>
+        Export CSV
+      </a>
     </div>
   )
 }
 
-function ProjectSelect(props: {
+/** One condition: its words (which open an editor), its URL entry as a field, a ✕ that drops it. */
+function ChipItem(props: {
   name: string
-  id: string
   value: string
-  projects: ProjectInfo[]
-  withStatuses: boolean
-  label: string
+  chip: Chip
+  index: number
+  words: string
+  color?: string
+  query: URLSearchParams
 }) {
-  const { projects, value } = props
+  const [name, value] = writeChip(props.chip)
+  const problem = props.chip.kind === 'unread' ? props.chip.problem : undefined
   return (
-    <select name={props.name} id={props.id} aria-label={props.label}>
-      <option value="">—</option>
-      {projects.map((p) =>
-        props.withStatuses ? (
-          <optgroup label={p.name} key={p.slug}>
-            <option value={p.slug} selected={value === p.slug}>
-              {p.name}: any status
-            </option>
-            {STATUSES.map((s) => (
-              <option value={`${p.slug}:${s}`} selected={value === `${p.slug}:${s}`}>
-                {p.name}: {s}
-              </option>
-            ))}
-          </optgroup>
-        ) : (
-          <option value={p.slug} selected={value === p.slug}>
-            {p.name}
-          </option>
-        ),
-      )}
-      {value && !projects.some((p) => value === p.slug || value.startsWith(`${p.slug}:`)) ? (
-        <option value={value} selected>
-          {value}
-        </option>
-      ) : null}
-    </select>
+    <li class={`chip${problem ? ' chip-unread' : ''}`} data-chip={props.index} data-param={name}>
+      <details class="chip-edit">
+        <summary aria-label={`Filter: ${props.words}. Edit`}>
+          {props.color ? (
+            <span class="dot" style={`--project:${props.color}`} aria-hidden="true" />
+          ) : null}
+          {props.words}
+        </summary>
+        <div class="chip-raw">
+          <label>
+            <span class="chip-raw-name">{name}=</span>
+            <input class="chip-input" type="text" name={name} value={value} />
+          </label>
+          {problem ? <small class="chip-problem">{problem}</small> : null}
+        </div>
+      </details>
+      <a
+        class="chip-remove"
+        {...swap(without(props.query, props.name, props.value))}
+        aria-label={`Remove filter: ${props.words}`}
+      >
+        ✕
+      </a>
+    </li>
   )
 }
 
-/** One control per value a repeatable filter has, plus an empty one to add another. */
-function repeated(query: URLSearchParams, name: string): string[] {
-  return [...query.getAll(name).filter((v) => v.trim() !== ''), '']
-}
-
-export function FilterForm({
-  query,
-  projects,
-}: {
-  query: URLSearchParams
-  projects: ProjectInfo[]
-}) {
-  const v = (name: string) => query.get(name) ?? ''
-  const sort = v('sort') || sortParam(DEFAULT_SORT)
+/** "+ Filter": with JavaScript, a field picker (the browser bundle); without, a field per kind of
+ *  condition, written in the filter syntax, with examples in the account's own slugs. */
+function AddFilter({ projects }: { projects: ProjectInfo[] }) {
+  const slug = projects[0]?.slug ?? 'app-a'
+  const fields: [name: string, label: string, example: string][] = [
+    ['in', 'Uses a project (statuses after a colon)', `${slug} or ${slug}:paid,trial`],
+    ['not_in', 'Does not use a project', `${slug} or ${slug}:paid`],
+    ['status', 'Has a status in any product', 'paid or free,trial'],
+    ['not_status', 'Has a status in no product', 'paid,trial'],
+    ['min_projects', 'In at least N products', '2'],
+    ['active', 'Active within N days', `7 or 7@${slug}`],
+    ['inactive', 'Inactive for N days', `30 or 30@${slug}`],
+    ['seen_before', 'First seen before', `14d, 2026-01-01, or 14d@${slug}`],
+    ['seen_after', 'First seen on or after', `14d or 2026-01-01`],
+    ['p', 'A param', `plan:eq:pro, ${slug}.mrr:gte:10, coupon:exists`],
+    ['sum', 'Sum of a numeric param', `mrr or ${slug}.mrr`],
+  ]
   return (
-    <form
-      class="filters"
-      method="get"
-      action="/customers"
-      role="search"
-      hx-get="/customers"
-      hx-target={`#${SECTION_ID}`}
-      hx-swap="outerHTML"
-      hx-push-url="true"
-    >
-      <div class="filters-main">
-        <Field label="Search email or name" for="f-q">
-          <input id="f-q" type="search" name="q" value={v('q')} placeholder="alex, @acme.com…" />
-        </Field>
-        {repeated(query, 'in').map((val, i) => (
-          <Field label={i === 0 ? 'Uses project' : 'and also uses'} for={`f-in-${i}`}>
-            <ProjectSelect
-              name="in"
-              id={`f-in-${i}`}
-              value={val}
-              projects={projects}
-              withStatuses
-              label="Uses project"
-            />
-          </Field>
-        ))}
-        {repeated(query, 'not_in').map((val, i) => (
-          <Field label={i === 0 ? 'Not in project' : 'and not in'} for={`f-not-in-${i}`}>
-            <ProjectSelect
-              name="not_in"
-              id={`f-not-in-${i}`}
-              value={val}
-              projects={projects}
-              withStatuses={false}
-              label="Not in project"
-            />
-          </Field>
-        ))}
-        <Field label="Status anywhere" for="f-status">
-          <select id="f-status" name="status">
-            <option value="">any</option>
-            {STATUSES.map((s) => (
-              <option value={s} selected={v('status') === s}>
-                {s}
-              </option>
-            ))}
-            {v('status') && !(STATUSES as readonly string[]).includes(v('status')) ? (
-              <option value={v('status')} selected>
-                {v('status')}
-              </option>
-            ) : null}
-          </select>
-        </Field>
-      </div>
-      <details class="filters-more" open={hasAdvanced(query)}>
-        <summary>More filters</summary>
-        <div class="filters-grid">
-          <Field label="In at least N projects" for="f-min">
-            <input
-              type="text"
-              id="f-min"
-              name="min_projects"
-              inputmode="numeric"
-              value={v('min_projects')}
-              placeholder="2"
-            />
-          </Field>
-          <Field label="Inactive for days" for="f-inactive" hint="30, or 30@app-a">
-            <input
-              type="text"
-              id="f-inactive"
-              name="inactive"
-              value={v('inactive')}
-              placeholder="30"
-            />
-          </Field>
-          <Field label="Active within days" for="f-active" hint="7, or 7@app-a">
-            <input type="text" id="f-active" name="active" value={v('active')} placeholder="7" />
-          </Field>
-          <Field label="First seen before" for="f-seen-before" hint="2026-01-01 or 14d">
-            <input type="text" id="f-seen-before" name="seen_before" value={v('seen_before')} />
-          </Field>
-          <Field label="First seen after" for="f-seen-after" hint="2026-01-01 or 14d">
-            <input type="text" id="f-seen-after" name="seen_after" value={v('seen_after')} />
-          </Field>
-          <Field label="No project with status" for="f-not-status">
-            <input
-              type="text"
-              id="f-not-status"
-              name="not_status"
-              value={v('not_status')}
-              placeholder="paid,trial"
-            />
-          </Field>
-          {repeated(query, 'p').map((val, i) => (
-            <Field
-              label={i === 0 ? 'Param' : 'and param'}
-              for={`f-p-${i}`}
-              hint="plan:eq:pro · app-a.mrr:gte:10 · beta:exists"
-            >
-              <input type="text" id={`f-p-${i}`} name="p" value={val} placeholder="key:op:value" />
-            </Field>
+    <details class="add-filter">
+      <summary class="button-chip" aria-haspopup="dialog">
+        + Filter
+      </summary>
+      <noscript>
+        <div class="add-filter-fields">
+          {fields.map(([name, label, example]) => (
+            <label class="field">
+              <span>
+                {label} <code>{name}=</code>
+              </span>
+              <input type="text" name={name} value="" placeholder={example} />
+            </label>
           ))}
-          <Field label="Sum of param" for="f-sum" hint="mrr, or app-a.mrr">
-            <input type="text" id="f-sum" name="sum" value={v('sum')} placeholder="mrr" />
-          </Field>
+          <p class="small muted">
+            The syntax, value by value: README, “Filtering customers”.{' '}
+            <button type="submit" class="button button-small">
+              Apply
+            </button>
+          </p>
         </div>
-      </details>
-      {v('limit') ? <input type="hidden" name="limit" value={v('limit')} /> : null}
-      <div class="filters-actions">
-        <Field label="Sort by" for="f-sort">
-          <select id="f-sort" name="sort">
-            {SORTS.map(([value, label]) => (
-              <option value={value} selected={sort === value}>
-                {label}
-              </option>
-            ))}
-          </select>
-        </Field>
-        <button type="submit" class="button">
-          Apply
-        </button>
-        <a class="button button-secondary" {...swap('/customers')}>
-          Clear
-        </a>
-      </div>
-    </form>
+      </noscript>
+    </details>
   )
 }
 
 /** How each sort key reads, both ways; dates are offered newest first, text A→Z. */
 const SORT_LABELS: Record<SortKey, { asc: string; desc: string; newestFirst?: true }> = {
   last_activity: {
-    desc: 'Last activity, newest first',
-    asc: 'Last activity, oldest first',
+    desc: 'Last active, newest first',
+    asc: 'Last active, oldest first',
     newestFirst: true,
   },
   first_seen: {
@@ -236,58 +211,46 @@ const SORTS = SORT_KEYS.flatMap((key) => {
   return dirs.map((dir) => [sortParam({ key, dir }), SORT_LABELS[key][dir]] as const)
 })
 
-/** The filters behind "More filters" (open when one of them is in use). */
-const ADVANCED: LabelledFilter[] = [
-  'min_projects',
-  'inactive',
-  'active',
-  'seen_before',
-  'seen_after',
-  'not_status',
-  'p',
-  'sum',
-]
-const hasAdvanced = (q: URLSearchParams) => ADVANCED.some((k) => (q.get(k) ?? '') !== '')
-
-/** Every filter parameter a person sets, as a chip reads it (sort, page and size are not filters). */
-type LabelledFilter = Exclude<FilterParam, 'sort' | 'after' | 'limit'>
-const FILTER_LABELS: Record<LabelledFilter, string> = {
-  q: 'search',
-  in: 'uses',
-  not_in: 'not in',
-  status: 'status',
-  not_status: 'no status',
-  min_projects: 'projects ≥',
-  inactive: 'inactive days',
-  active: 'active days',
-  seen_before: 'first seen before',
-  seen_after: 'first seen after',
-  p: 'param',
-  sum: 'sum of',
-  changed: 'changed',
+function SortSelect({ query }: { query: URLSearchParams }) {
+  const sort = query.get('sort') || sortParam(DEFAULT_SORT)
+  const known = SORTS.some(([value]) => value === sort)
+  return (
+    <>
+      <label class="visually-hidden" for="f-sort">
+        Sort by
+      </label>
+      <select id="f-sort" name="sort" class="sort-select">
+        {SORTS.map(([value, label]) => (
+          <option value={value} selected={sort === value}>
+            {label}
+          </option>
+        ))}
+        {known ? null : (
+          <option value={sort} selected>
+            {sort}
+          </option>
+        )}
+      </select>
+    </>
+  )
 }
 
-/** A query parameter that is a filter (own keys only: `constructor=` is no filter). */
-export const isFilter = (name: string): name is LabelledFilter => Object.hasOwn(FILTER_LABELS, name)
-
-/** The filters in force as chips, each with a link that drops it. */
-export function ActiveFilters({ query }: { query: URLSearchParams }) {
-  const chips = [...query.entries()].filter(
-    (e): e is [LabelledFilter, string] => e[1].trim() !== '' && isFilter(e[0]),
-  )
-  if (chips.length === 0) return null
+/** "Save view": names the current filter (a form of its own, posted; the rail shows it). */
+function SaveView({ query, csrfToken }: { query: URLSearchParams; csrfToken?: string }) {
   return (
-    <ul class="chips" aria-label="Filters in use">
-      {chips.map(([k, v]) => (
-        <li class="chip">
-          <span>
-            {FILTER_LABELS[k]} <strong>{v}</strong>
-          </span>
-          <a {...swap(without(query, k, v))} aria-label={`Remove filter ${FILTER_LABELS[k]} ${v}`}>
-            ✕
-          </a>
-        </li>
-      ))}
-    </ul>
+    <details class="save-view">
+      <summary class="button button-secondary button-small">Save view</summary>
+      <form method="post" action="/customers/views" class="save-view-form">
+        <CsrfField token={csrfToken} />
+        <input type="hidden" name="query" value={queryString(tableQuery(query))} />
+        <label for="save-view-name">Name this view</label>
+        <div class="save-view-row">
+          <input id="save-view-name" type="text" name="name" maxLength={80} required />
+          <button type="submit" class="button button-small">
+            Save
+          </button>
+        </div>
+      </form>
+    </details>
   )
 }

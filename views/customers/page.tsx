@@ -1,11 +1,14 @@
-// The customers table page and its htmx fragment (#customers: the filter form, the segment's
-// summary, the table and the pager). Everything is a plain link or a GET form; htmx swaps the
-// fragment in place and pushes the same URL, so back, reload and a pasted URL show the same view.
+// The customers table page: the saved views' rail, the #customers section (title and the
+// segment's numbers, the filter toolbar, the table, the pager) and the drawer. Everything is a
+// plain link or a GET form; htmx morphs #customers in place and pushes the same URL, so back,
+// reload and a pasted URL show the same view. The rail loads its live counts after the page
+// (its own request), which keeps this page at two statements.
 import type { CustomerPage, ProjectInfo, Summary } from '../../src/customers/query.js'
-import { Layout } from '../ui/layout.js'
-import { ActiveFilters, FilterForm } from './filters.js'
-import { Results } from './results.js'
-import { SECTION_ID, exportHref, swap } from './urls.js'
+import { Layout, useAssetUrl } from '../ui/layout.js'
+import { CustomerDrawer, rowDetail } from './drawer.js'
+import { FilterBar } from './filters.js'
+import { Results, SegmentSummary } from './results.js'
+import { SECTION_ID, swap } from './urls.js'
 
 export interface CustomersViewProps {
   /** The request's query, as typed: the form shows it back even when it does not parse. */
@@ -14,22 +17,60 @@ export interface CustomersViewProps {
   /** Set when the filter is wrong: shown instead of the table. */
   error?: string
   data?: CustomerPage & { summary: Summary }
-  /** The badge opened with `open=<customerId>.<slug>` (its details render in place). */
-  open?: { customerId: number; slug: string }
+  /** The customer opened with `open=<id>[.<slug>]` (its drawer renders with the page). */
+  open?: { customerId: number; slug?: string }
+  csrfToken?: string
   now?: Date
 }
 
-export function CustomersPage(
-  props: CustomersViewProps & { userEmail: string; csrfToken?: string },
-) {
+/** The customers pages' own stylesheet and script (the filter builder, keys, the drawer). */
+export function CustomersAssets() {
+  const asset = useAssetUrl()
+  return (
+    <>
+      <link rel="stylesheet" href={asset('/assets/customers.css')} />
+      <script src={asset('/assets/build/customers.js')} defer></script>
+    </>
+  )
+}
+
+export function CustomersPage(props: CustomersViewProps & { userEmail: string }) {
+  const opened = props.open && props.data?.rows.find((r) => r.id === props.open!.customerId)
   return (
     <Layout
       title="Customers"
       userEmail={props.userEmail}
       csrfToken={props.csrfToken}
       active="customers"
+      wide
+      head={<CustomersAssets />}
     >
-      <CustomersSection {...props} />
+      <div class="customers-layout">
+        <nav
+          id="views-rail"
+          class="views-rail"
+          aria-label="Saved views"
+          hx-get="/customers/views"
+          hx-trigger="load"
+          hx-swap="outerHTML"
+        >
+          <p class="rail-title">Views</p>
+          <p class="small">
+            <a href="/customers/views">Saved views</a>
+          </p>
+        </nav>
+        <CustomersSection {...props} />
+      </div>
+      <aside id="drawer" class="drawer" aria-label="Customer details">
+        {opened ? (
+          <CustomerDrawer
+            customer={rowDetail(opened, props.projects)}
+            query={props.query}
+            focus={props.open?.slug}
+            now={props.now}
+          />
+        ) : null}
+      </aside>
     </Layout>
   )
 }
@@ -40,37 +81,40 @@ export function CustomersSection(props: CustomersViewProps) {
     <section id={SECTION_ID} class="customers" aria-labelledby="customers-title">
       <div class="customers-head">
         <h1 id="customers-title">Customers</h1>
-        <p class="button-row">
-          <a class="button button-secondary" href={exportHref(query)} download>
-            Export CSV
-          </a>
-          <a class="button button-secondary" href="/imports/new">
-            Import CSV
-          </a>
-        </p>
+        {data ? <SegmentSummary summary={data.summary} /> : null}
+        <a class="head-link small" href="/imports/new">
+          Import CSV
+        </a>
       </div>
-      {projects.length === 0 ? <FirstRun /> : <FilterForm query={query} projects={projects} />}
-      <ActiveFilters query={query} />
-      {error ? (
-        <div class="notice notice-error" role="alert">
-          <p>
-            <strong>This filter cannot be read.</strong> {error}
-          </p>
-          <p>
-            <a {...swap('/customers')}>Clear all filters</a> · the syntax is in the README,
-            "Filtering customers".
-          </p>
-        </div>
-      ) : data ? (
-        <Results {...props} data={data} />
-      ) : null}
+      {projects.length === 0 && !error ? (
+        <FirstRun />
+      ) : (
+        <>
+          <FilterBar query={query} projects={projects} csrfToken={props.csrfToken} />
+          <div class="progress" aria-hidden="true" />
+          {error ? (
+            <div class="notice notice-error" role="alert">
+              <p>
+                <strong>This filter cannot be read.</strong> {error}
+              </p>
+              <p>
+                Fix or remove the filter marked above, or{' '}
+                <a {...swap('/customers')}>clear all filters</a>. The syntax is in the README,
+                “Filtering customers”.
+              </p>
+            </div>
+          ) : data ? (
+            <Results {...props} data={data} />
+          ) : null}
+        </>
+      )}
     </section>
   )
 }
 
 function FirstRun() {
   return (
-    <div class="empty-state">
+    <div class="customers-empty">
       <h2>Welcome! Two steps to your first customer</h2>
       <ol>
         <li>

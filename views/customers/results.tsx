@@ -1,160 +1,210 @@
-// The customers table's results: the segment's summary (count, status breakdown, sum), the table
-// (a badge per project; a badge's details open in place) and the pager.
-import type { CustomerPage, CustomerRow, Summary } from '../../src/customers/query.js'
+// The customers table's results: the segment's numbers (count, status breakdown overall or per
+// project the filter names, the sum of a param over the matched relations and over all their
+// products), the table (a badge per project whose fill says the status, a column per param the
+// filter uses, params per project) and the pager. Badges open the customer's details in the drawer.
+import type {
+  CustomerPage,
+  CustomerRow,
+  ProjectInfo,
+  Relation,
+  Summary,
+} from '../../src/customers/query.js'
+import { chipsFromQuery } from '../../src/customers/filter-chips.js'
 import { DEFAULT_SORT, sortParam, type SortKey } from '../../src/customers/filter-syntax.js'
-import { STATUSES } from '../../src/lib/status.js'
-import { badgeStyle } from '../../src/projects/colors.js'
-import { Time } from '../ui/elements.js'
-import { BadgeDetail } from './customer.js'
-import { firstDirection, isFilter } from './filters.js'
+import { STATUSES, type Status } from '../../src/lib/status.js'
+import { DateAndAge } from '../ui/elements.js'
+import { firstDirection } from './filters.js'
 import type { CustomersViewProps } from './page.js'
-import { customersUrl, swap } from './urls.js'
+import { FORM_ID, customerHref, customersUrl, swap, tableQuery } from './urls.js'
 
-export function Results(props: CustomersViewProps & { data: CustomerPage & { summary: Summary } }) {
-  const { data, query, projects } = props
-  const { summary } = data
-  const filtered = [...query.keys()].some((k) => isFilter(k) && k !== 'sum')
-  // A new account: the first-run steps above say it all.
-  if (projects.length === 0 && summary.count === 0) return null
-  if (summary.count === 0 && !filtered) {
-    return (
-      <div class="empty-state">
-        <h2>No customers yet</h2>
-        <p>
-          Send your first <code>identify</code> from a product's backend; the{' '}
-          <a href="/projects">project page</a> has the snippet with its key filled in.
-        </p>
-      </div>
-    )
-  }
+type Data = CustomerPage & { summary: Summary }
+
+const number = new Intl.NumberFormat('en', { maximumFractionDigits: 2 })
+
+/** A status as a small swatch in the badges' own style (the legend of the table's badges). */
+export function StatusCount({ status, n }: { status: Status; n: number }) {
   return (
-    <>
-      <SummaryBar summary={summary} query={query} />
-      {data.rows.length === 0 ? (
-        <div class="empty-state">
-          <h2>No customers match these filters</h2>
-          <p>
-            <a class="button" {...swap('/customers')}>
-              Clear filters
-            </a>
-          </p>
-        </div>
-      ) : (
-        <CustomersTable {...props} />
-      )}
-      <Pager query={query} next={data.next} />
-    </>
+    <li class="status-count" data-status={status}>
+      <span class={`status-swatch status-${status}`} aria-hidden="true" />
+      {status} <strong>{number.format(n)}</strong>
+    </li>
   )
 }
 
-const money = new Intl.NumberFormat('en', { maximumFractionDigits: 2 })
-
-function SummaryBar({ summary, query }: { summary: Summary; query: URLSearchParams }) {
-  const project = summary.projects.find((p) => p.slug === summary.breakdownProject)
+/** The segment's numbers, beside the page title. */
+export function SegmentSummary({ summary }: { summary: Summary }) {
+  const name = (slug: string) => summary.projects.find((p) => p.slug === slug)?.name ?? slug
+  const { sum } = summary
+  const subject = sum ? `${sum.project ? `${name(sum.project)} ` : ''}${sum.key}` : ''
   return (
     <div class="summary" aria-live="polite">
       <p class="summary-count">
-        <strong data-testid="segment-count">{summary.count.toLocaleString('en')}</strong>{' '}
+        <strong data-count={summary.count} data-testid="segment-count">
+          {number.format(summary.count)}
+        </strong>{' '}
         {summary.count === 1 ? 'customer' : 'customers'}
       </p>
-      <ul
-        class="summary-statuses"
-        aria-label={project ? `Status in ${project.name}` : 'Best status in any project'}
-      >
-        {STATUSES.map((s) => (
-          <li class={`status status-${s}`}>
-            {s} <strong>{summary.byStatus[s].toLocaleString('en')}</strong>
-          </li>
-        ))}
-        {project ? <li class="muted small">in {project.name}</li> : null}
-      </ul>
-      {summary.sum !== null ? (
+      {summary.byProject.length === 0 ? (
+        <ul class="summary-statuses" aria-label="By best status in any product">
+          {STATUSES.map((s) => (
+            <StatusCount status={s} n={summary.byStatus[s]} />
+          ))}
+        </ul>
+      ) : (
+        summary.byProject.map((p) => (
+          <ul class="summary-statuses" aria-label={`By status on ${name(p.slug)}`}>
+            <li class="summary-project">{name(p.slug)}:</li>
+            {STATUSES.map((s) => (
+              <StatusCount status={s} n={p.byStatus[s]} />
+            ))}
+          </ul>
+        ))
+      )}
+      {sum ? (
         <p class="summary-sum">
-          Σ {query.get('sum')}{' '}
-          <strong data-testid="segment-sum">{money.format(summary.sum)}</strong>
+          Σ {subject}{' '}
+          <strong data-testid="segment-sum">
+            {number.format(sum.selective ? sum.matched : sum.all)}
+          </strong>{' '}
+          {sum.selective ? (
+            <>
+              <span class="muted">where the filter matched</span> ·{' '}
+              <span data-testid="segment-sum-all">{number.format(sum.all)}</span>{' '}
+              <span class="muted">across all their products</span>
+            </>
+          ) : (
+            <span class="muted">across all their products</span>
+          )}
         </p>
       ) : null}
     </div>
   )
 }
 
-function paramsPreview(row: CustomerRow): string {
-  const seen = new Map<string, string>()
-  for (const r of row.relations) {
-    for (const [k, v] of Object.entries(r.params)) {
-      if (!seen.has(k)) seen.set(k, typeof v === 'string' ? v : JSON.stringify(v))
-    }
+export function Results(props: CustomersViewProps & { data: Data }) {
+  const { data, query, projects } = props
+  const { summary } = data
+  const filtered = chipsFromQuery(query).some((c) => c.kind !== 'sum') || !!query.get('q')
+  if (summary.count === 0) {
+    return filtered ? (
+      <div class="customers-empty">
+        <h2>No customers match these filters</h2>
+        <p>Remove a filter above, or start again from everyone.</p>
+        <p>
+          <a class="button" {...swap('/customers')}>
+            Clear all filters
+          </a>
+        </p>
+      </div>
+    ) : projects.length === 0 ? null : (
+      <div class="customers-empty">
+        <h2>No customers yet</h2>
+        <p>
+          Send your first <code>identify</code> from a product's backend; the{' '}
+          <a href="/projects">project page</a> has the snippet with its key filled in. Or{' '}
+          <a href="/imports/new">import a CSV</a>.
+        </p>
+      </div>
+    )
   }
-  return [...seen].map(([k, v]) => `${k}: ${v.length > 24 ? `${v.slice(0, 23)}…` : v}`).join(' · ')
+  return (
+    <>
+      {data.rows.length === 0 ? (
+        <div class="customers-empty">
+          <h2>Nothing on this page</h2>
+          <p>
+            <a {...swap(customersUrl(tableQuery(query)))}>Back to the first page</a>
+          </p>
+        </div>
+      ) : (
+        <CustomersTable {...props} />
+      )}
+      <Pager query={query} data={data} />
+    </>
+  )
 }
 
-function CustomersTable(props: CustomersViewProps & { data: CustomerPage & { summary: Summary } }) {
-  const { data, projects, query, open } = props
+/** The params the filter is about (its p= and sum= keys), each a column: per project, labelled. */
+function paramColumns(query: URLSearchParams) {
+  const seen = new Map<string, { project: string | null; key: string }>()
+  for (const chip of chipsFromQuery(query)) {
+    if (chip.kind === 'param' || chip.kind === 'sum') {
+      seen.set(`${chip.project ?? '*'}.${chip.key}`, { project: chip.project, key: chip.key })
+    }
+  }
+  return [...seen.values()].slice(0, 3)
+}
+
+function showParam(v: unknown): string {
+  const s = typeof v === 'string' ? v : JSON.stringify(v)
+  return s.length > 40 ? `${s.slice(0, 39)}…` : s
+}
+
+function CustomersTable(props: CustomersViewProps & { data: Data }) {
+  const { data, projects, query } = props
   const now = props.now ?? new Date()
   const byId = new Map(projects.map((p) => [p.id, p]))
+  const columns = paramColumns(query)
+  const name = (slug: string) => projects.find((p) => p.slug === slug)?.name ?? slug
   return (
     <div class="table-wrap">
       <table class="customers-table">
         <caption class="visually-hidden">Customers matching the filters</caption>
         <thead>
           <tr>
-            <SortHeader query={query} field="email" label="Email" />
-            <SortHeader query={query} field="name" label="Name" />
-            <th scope="col">Projects</th>
-            <SortHeader query={query} field="last_activity" label="Last activity" />
-            <th scope="col">Params</th>
+            <SortHeader query={query} field="email" label="Email" class="col-email" />
+            <SortHeader query={query} field="name" label="Name" class="col-name" />
+            <th scope="col" class="col-products">
+              Products
+            </th>
+            <SortHeader
+              query={query}
+              field="last_activity"
+              label="Last active"
+              class="col-active"
+            />
+            {columns.map((c) => (
+              <th scope="col" class="col-param">
+                {c.key}
+                {c.project ? <span class="muted"> ({name(c.project)})</span> : null}
+              </th>
+            ))}
+            <th scope="col" class="col-params">
+              Params
+            </th>
           </tr>
         </thead>
         <tbody>
           {data.rows.map((row) => {
-            const opened = open?.customerId === row.id ? open.slug : undefined
-            const openRel = row.relations.find((r) => byId.get(r.projectId)?.slug === opened)
+            const relations = row.relations.flatMap((r) => {
+              const project = byId.get(r.projectId)
+              return project ? [{ ...r, project }] : []
+            })
             return (
-              <tr data-customer={row.email}>
-                <td data-label="Email">
-                  <a href={`/customers/${row.id}`} class="customer-email">
+              <tr id={`row-${row.id}`} data-customer-id={row.id} data-customer={row.email}>
+                <td class="col-email">
+                  <a href={customerHref(row.id, query)} class="customer-link">
                     {row.email}
                   </a>
                 </td>
-                <td data-label="Name">{row.name ?? <span class="muted">—</span>}</td>
-                <td data-label="Projects">
+                <td class="col-name">{row.name ?? <span class="muted">—</span>}</td>
+                <td class="col-products">
                   <div class="badges">
-                    {row.relations.map((r) => {
-                      const p = byId.get(r.projectId)
-                      if (!p) return null
-                      const href = customersUrl(query, { open: `${row.id}.${p.slug}` })
-                      return (
-                        <a
-                          class="badge"
-                          style={badgeStyle(p.color)}
-                          href={href}
-                          hx-get={`/customers/${row.id}/projects/${p.id}`}
-                          hx-target={`#detail-${row.id}`}
-                          hx-swap="innerHTML"
-                          hx-push-url={href}
-                          aria-expanded={opened === p.slug ? 'true' : 'false'}
-                          title={`${p.name}: ${r.status} — show details`}
-                        >
-                          {p.name}: {r.status}
-                        </a>
-                      )
-                    })}
-                  </div>
-                  <div id={`detail-${row.id}`} class="badge-detail-slot">
-                    {openRel && byId.get(openRel.projectId) ? (
-                      <BadgeDetail
-                        customerId={row.id}
-                        relation={{ ...openRel, project: byId.get(openRel.projectId)! }}
-                        closeHref={customersUrl(query, { open: null })}
-                      />
-                    ) : null}
+                    {relations.map((r) => (
+                      <StatusBadge row={row} relation={r} query={query} />
+                    ))}
                   </div>
                 </td>
-                <td data-label="Last activity">
-                  <Time date={row.lastActivityAt} now={now} />
+                <td class="col-active">
+                  <DateAndAge date={row.lastActivityAt} now={now} />
                 </td>
-                <td data-label="Params" class="params-preview">
-                  {paramsPreview(row)}
+                {columns.map((c) => (
+                  <td class="col-param">
+                    <ParamValues relations={relations} column={c} />
+                  </td>
+                ))}
+                <td class="col-params">
+                  <ParamsPreview relations={relations} />
                 </td>
               </tr>
             )
@@ -165,16 +215,103 @@ function CustomersTable(props: CustomersViewProps & { data: CustomerPage & { sum
   )
 }
 
+type ProjectRelation = Relation & { project: ProjectInfo }
+
+/** A project's badge on a row: its colour as a dot, its name, and the status as the badge's
+ *  fill (paid solid, trial dashed, free outlined, churned struck through), so the status reads in
+ *  greyscale too. Opens the customer's details in the drawer. */
+function StatusBadge(props: {
+  row: CustomerRow
+  relation: ProjectRelation
+  query: URLSearchParams
+}) {
+  const { row, relation, query } = props
+  const { project, status } = relation
+  const href = customersUrl(tableQuery(query), { open: `${row.id}.${project.slug}` })
+  const back = new URLSearchParams(tableQuery(query)).toString()
+  return (
+    <a
+      class={`badge status-${status}`}
+      data-project={project.slug}
+      data-status={status}
+      style={`--project:${project.color}`}
+      href={href}
+      hx-get={`/customers/${row.id}/panel?project=${project.slug}${back ? `&back=${encodeURIComponent(back)}` : ''}`}
+      hx-target="#drawer"
+      hx-swap="innerHTML"
+      hx-push-url={href}
+      aria-label={`${project.name}: ${status} — details`}
+    >
+      <span class="dot" aria-hidden="true" />
+      {project.name}
+      <span class="badge-status">{status}</span>
+    </a>
+  )
+}
+
+/** One param in each project that has it, the project named (values never merged unlabelled). */
+function ParamValues(props: {
+  relations: ProjectRelation[]
+  column: { project: string | null; key: string }
+}) {
+  const { column } = props
+  const cells = props.relations.filter(
+    (r) =>
+      (!column.project || r.project.slug === column.project) && Object.hasOwn(r.params, column.key),
+  )
+  return (
+    <>
+      {cells.map((r) => (
+        <span class="param-value">
+          {column.project ? null : <span class="param-project">{r.project.name}</span>}
+          {showParam(r.params[column.key])}
+        </span>
+      ))}
+    </>
+  )
+}
+
+/** Every project's params on one line, each group led by its project's name. */
+function ParamsPreview({ relations }: { relations: ProjectRelation[] }) {
+  const groups = relations.filter((r) => Object.keys(r.params).length > 0)
+  const text = (r: ProjectRelation) =>
+    Object.entries(r.params)
+      .map(([k, v]) => `${k}: ${showParam(v)}`)
+      .join(', ')
+  return (
+    <span
+      class="params-preview"
+      title={groups.map((r) => `${r.project.name} — ${text(r)}`).join('\n')}
+    >
+      {groups.map((r) => (
+        <span class="params-group">
+          <span class="param-project">{r.project.name}</span>
+          {text(r)}
+        </span>
+      ))}
+    </span>
+  )
+}
+
 /** A column header that sorts by its column; a second click reverses the order. */
-function SortHeader(props: { query: URLSearchParams; field: SortKey; label: string }) {
+function SortHeader(props: {
+  query: URLSearchParams
+  field: SortKey
+  label: string
+  class: string
+}) {
   const current = props.query.get('sort') || sortParam(DEFAULT_SORT)
   const asc = current === props.field
   const desc = current === `-${props.field}`
   const first = sortParam({ key: props.field, dir: firstDirection(props.field) })
   const next = asc ? `-${props.field}` : desc ? props.field : first
-  const href = customersUrl(props.query, { sort: next, after: null, open: null })
+  const href = customersUrl(tableQuery(props.query), { sort: next })
   return (
-    <th scope="col" aria-sort={asc ? 'ascending' : desc ? 'descending' : undefined}>
+    <th
+      scope="col"
+      class={props.class}
+      aria-sort={asc ? 'ascending' : desc ? 'descending' : undefined}
+    >
       <a {...swap(href)} class="sort-link">
         {props.label}
         {asc ? ' ↑' : desc ? ' ↓' : ''}
@@ -183,21 +320,72 @@ function SortHeader(props: { query: URLSearchParams; field: SortKey; label: stri
   )
 }
 
-function Pager({ query, next }: { query: URLSearchParams; next?: string }) {
-  const paged = query.has('after')
-  if (!next && !paged) return null
+export const PAGE_SIZES = [25, 50, 100, 200]
+
+/** Previous / next, where this page is ("51–100 of 2,258"), and rows per page (a field of the
+ *  filter form, so a filter change keeps it). */
+function Pager({ query, data }: { query: URLSearchParams; data: Data }) {
+  const { summary, rows } = data
+  const from = summary.offset + 1
+  const to = summary.offset + rows.length
+  const limit = query.get('limit') ?? '50'
+  const base = tableQuery(query)
+  // Back to the first page is the plain URL, not a cursor one.
+  const prevHref =
+    data.prev && summary.offset > Number(limit)
+      ? customersUrl(base, { before: data.prev })
+      : data.prev
+        ? customersUrl(base)
+        : undefined
+  const sizes = PAGE_SIZES.map(String).includes(limit)
+    ? PAGE_SIZES.map(String)
+    : [limit, ...PAGE_SIZES.map(String)]
   return (
     <nav class="pager" aria-label="Pages">
-      {paged ? (
-        <a {...swap(customersUrl(query, { after: null, open: null }))}>← First page</a>
-      ) : (
-        <span />
-      )}
-      {next ? (
-        <a rel="next" {...swap(customersUrl(query, { after: next, open: null }))}>
-          Next page →
-        </a>
-      ) : null}
+      <p class="pager-position">
+        {rows.length ? `${number.format(from)}–${number.format(to)}` : '0'} of{' '}
+        {number.format(summary.count)}
+      </p>
+      <label class="pager-size">
+        Rows per page{' '}
+        <select name="limit" form={FORM_ID} class="limit-select">
+          {sizes.map((n) => (
+            <option value={n === '50' ? '' : n} selected={n === limit}>
+              {n}
+            </option>
+          ))}
+        </select>
+      </label>
+      <span class="pager-links">
+        {prevHref ? (
+          <a
+            rel="prev"
+            class="button button-secondary button-small"
+            id="pager-prev"
+            {...swap(prevHref)}
+          >
+            ← Previous
+          </a>
+        ) : (
+          <span class="button button-secondary button-small" aria-disabled="true">
+            ← Previous
+          </span>
+        )}
+        {data.next ? (
+          <a
+            rel="next"
+            class="button button-secondary button-small"
+            id="pager-next"
+            {...swap(customersUrl(base, { after: data.next }))}
+          >
+            Next →
+          </a>
+        ) : (
+          <span class="button button-secondary button-small" aria-disabled="true">
+            Next →
+          </span>
+        )}
+      </span>
     </nav>
   )
 }

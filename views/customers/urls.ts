@@ -1,12 +1,18 @@
 // The customers table's URLs: the filter lives in the query string, so every change of view is a
-// link to another /customers URL, and htmx swaps the #customers section and pushes that URL.
+// link to another /customers URL, and htmx morphs the #customers section into it and pushes that
+// URL (morphing keeps focus and what is being typed). URLs are written readable
+// (`in=app-a:paid`), as the filter language documents them.
+import { queryString } from '../../src/customers/filter-syntax.js'
+
 export const SECTION_ID = 'customers'
-/** The htmx attributes of everything that changes the view: swap #customers, push the URL. */
+export const FORM_ID = 'filters'
+
+/** The htmx attributes of everything that changes the view: morph #customers, push the URL. */
 export const swap = (href: string) => ({
   href,
   'hx-get': href,
   'hx-target': `#${SECTION_ID}`,
-  'hx-swap': 'outerHTML',
+  'hx-swap': 'outerMorph',
   'hx-push-url': 'true',
 })
 
@@ -18,26 +24,45 @@ export function customersUrl(query: URLSearchParams, change: Record<string, stri
     else q.set(k, v)
   }
   for (const [k, v] of [...q.entries()]) if (v === '') q.delete(k, v)
-  const s = q.toString()
+  const s = queryString(q)
   return s ? `/customers?${s}` : '/customers'
 }
 
-/** The query without one of its entries (a filter chip's ✕ link). */
+/** The table's filter without its page and open panel: what a view saves, a back link returns
+ *  to, and a filter change starts from. */
+export function tableQuery(query: URLSearchParams): URLSearchParams {
+  const q = new URLSearchParams(query)
+  for (const k of ['after', 'before', 'open']) q.delete(k)
+  return q
+}
+
+/** The query without one of its entries (a filter chip's ✕ link), from the first page. */
 export function without(query: URLSearchParams, key: string, value: string) {
   const q = new URLSearchParams()
   let removed = false
-  for (const [k, v] of query.entries()) {
+  for (const [k, v] of tableQuery(query)) {
     if (!removed && k === key && v === value) removed = true
     else q.append(k, v)
   }
-  q.delete('after')
-  q.delete('open')
   return customersUrl(q)
 }
 
-/** The CSV export of the whole segment: the filter without the view's page, size or open badge. */
+/** The CSV export of the whole segment: the filter without the view's page, size or panel. */
 export function exportHref(query: URLSearchParams): string {
-  const q = new URLSearchParams(query)
-  for (const k of ['open', 'after', 'limit']) q.delete(k)
-  return `/customers/export.csv${q.size ? `?${q}` : ''}`
+  const q = tableQuery(query)
+  q.delete('limit')
+  const s = queryString(q)
+  return `/customers/export.csv${s ? `?${s}` : ''}`
+}
+
+/** A customer's page, with the table to go back to. */
+export function customerHref(id: number, query: URLSearchParams): string {
+  const back = queryString(tableQuery(query))
+  return `/customers/${id}${back ? `?back=${encodeURIComponent(back)}` : ''}`
+}
+
+/** Where a customer page's back link goes: the table it was opened from (only ever a
+ *  /customers URL, whatever `back` holds). */
+export function backHref(back: string | undefined): string {
+  return customersUrl(tableQuery(new URLSearchParams(back ?? '')))
 }

@@ -1,7 +1,7 @@
 // Small pieces several pages show: a project's badge, a time (relative, exact on hover), an alert,
 // a count with its noun.
 import { badgeStyle } from '../../src/projects/colors.js'
-import { exactTime, relativeTime } from './format.js'
+import { exactTime, relativeTime, shortDate } from './format.js'
 
 export function ProjectBadge({ name, color }: { name: string; color: string }) {
   return (
@@ -16,6 +16,17 @@ export function Time({ date, now }: { date: Date; now?: Date }) {
   return (
     <time datetime={date.toISOString()} title={exactTime(date)}>
       {relativeTime(date, now)}
+    </time>
+  )
+}
+
+/** "3 Mar 2026 · 8 months ago": the day beside the age, so sorting by date reads as dates; the
+ *  exact UTC time on hover. */
+export function DateAndAge({ date, now }: { date: Date; now?: Date }) {
+  return (
+    <time datetime={date.toISOString()} title={exactTime(date)}>
+      {shortDate(date)}
+      <span class="age"> · {relativeTime(date, now)}</span>
     </time>
   )
 }

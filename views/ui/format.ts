@@ -21,3 +21,15 @@ export function relativeTime(date: Date, now = new Date()): string {
 export function exactTime(date: Date): string {
   return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`
 }
+
+const DAY = new Intl.DateTimeFormat('en-GB', {
+  day: 'numeric',
+  month: 'short',
+  year: 'numeric',
+  timeZone: 'UTC',
+})
+
+/** `3 Mar 2026` (UTC): a day anyone reads the same way. */
+export function shortDate(date: Date): string {
+  return DAY.format(date)
+}

@@ -25,6 +25,8 @@ export interface LayoutProps {
   active?: NavEntry
   /** A page that needs more room than a form (the customers table) asks for it. */
   wide?: boolean
+  /** A page's own stylesheet and script (files, for the CSP), after the shared ones. */
+  head?: ComponentChildren
   children: ComponentChildren
 }
 
@@ -58,6 +60,7 @@ export function Layout(props: LayoutProps) {
         <link rel="stylesheet" href={asset('/assets/app.css')} />
         <script src={asset('/assets/vendor/htmx.min.js')} defer></script>
         <script src={asset('/assets/app.js')} defer></script>
+        {props.head}
       </head>
       <body {...bodyAttrs}>
         <a class="skip-link" href="#main">

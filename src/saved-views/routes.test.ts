@@ -1,0 +1,185 @@
+// Saved views over HTTP on Node + PGlite: the account API (/v1/views: list, create, rename and
+// refilter, reorder, delete, each bad field named, another account's view not found), the
+// dashboard's rail (live counts, the current view marked, move and delete without JavaScript),
+// and the ready views: the README's questions with the account's own slugs, giving the same
+// customers as the question URLs. Races are in store.pg.test.ts.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createApp } from '../app.js'
+import { openTestDb, type TestDb } from '../../test/support/db.js'
+import { createAccountToken } from '../account-api/tokens.js'
+import { seedAccount } from '../../test/support/fixtures.js'
+import {
+  QUESTIONS,
+  seedQuestions,
+  sessionCookie,
+  type QuestionsFixture,
+} from '../../test/support/customers-fixture.js'
+import { READY_VIEWS } from './ready.js'
+import { listViews } from './store.js'
+
+let t: TestDb
+let app: ReturnType<typeof createApp>
+let fx: QuestionsFixture
+let token: string
+let cookie: string
+
+beforeAll(async () => {
+  t = await openTestDb()
+  app = createApp({ db: t.db })
+  fx = await seedQuestions(app, t.db)
+  token = (await createAccountToken(t.db, fx.accountId, 'views')).token
+  cookie = await sessionCookie(t.db, fx.userId)
+})
+afterAll(() => t.close())
+
+async function call(method: string, path: string, body?: unknown, bearer = token) {
+  const headers: Record<string, string> = { Authorization: `Bearer ${bearer}` }
+  if (body !== undefined) headers['Content-Type'] = 'application/json'
+  const res = await app.request(path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  return { status: res.status, body: (await res.json()) as any }
+}
+
+async function page(path: string, headers: Record<string, string> = {}) {
+  const res = await app.request(path, {
+    headers: { Cookie: cookie, Accept: 'text/html', ...headers },
+  })
+  return { status: res.status, headers: res.headers, html: await res.text() }
+}
+
+const ids = (html: string) =>
+  [...html.matchAll(/data-customer="([^@"]+)@/g)].map((m) => m[1]).sort()
+
+describe('the ready views', () => {
+  it('an account with two projects has the questions as views, with its own slugs', async () => {
+    const views = await listViews(t.db, fx.accountId)
+    expect(views.map((v) => v.name)).toEqual(
+      READY_VIEWS.map((v) => v.name.replaceAll('{A}', 'App A').replaceAll('{B}', 'App B')),
+    )
+    expect(views.find((v) => v.name === 'Paid on App B')?.query).toBe('in=app-b:paid')
+  })
+
+  it('each view gives the same customers as the README question it stands for', async () => {
+    const views = await listViews(t.db, fx.accountId)
+    let compared = 0
+    for (const q of QUESTIONS) {
+      const view = views.find((v) => v.query === q.query)
+      if (!view) continue
+      compared++
+      const viaView = ids((await page(`/customers?${view.query}`)).html)
+      expect(viaView, q.question).toEqual([...q.answer].sort())
+    }
+    expect(compared).toBeGreaterThanOrEqual(10)
+  })
+
+  it('are not added to an account with one project', async () => {
+    const one = await seedAccount(t.db, ['Only'])
+    expect(await listViews(t.db, one.accountId)).toEqual([])
+  })
+})
+
+describe('/v1/views (account API)', () => {
+  it('creates, renames, refilters, reorders and deletes a view', async () => {
+    const created = await call('POST', '/v1/views', {
+      name: '  Paying on B  ',
+      query: '?in=app-b:paid&sort=email',
+    })
+    expect(created.status).toBe(201)
+    expect(created.body.view).toMatchObject({
+      name: 'Paying on B',
+      query: 'in=app-b:paid&sort=email',
+      url: '/customers?in=app-b:paid&sort=email',
+    })
+    const id = created.body.view.id
+    const renamed = await call('PATCH', `/v1/views/${id}`, { name: 'B payers', query: 'in=app-b' })
+    expect(renamed.body.view).toMatchObject({ id, name: 'B payers', query: 'in=app-b' })
+
+    const listed = (await call('GET', '/v1/views')).body.views as { id: number }[]
+    expect(listed.at(-1)!.id).toBe(id)
+    const order = [id, ...listed.filter((v) => v.id !== id).map((v) => v.id)]
+    const reordered = await call('PUT', '/v1/views/order', { ids: order })
+    expect(reordered.body.views.map((v: { id: number }) => v.id)).toEqual(order)
+
+    expect((await call('DELETE', `/v1/views/${id}`)).body).toEqual({ ok: true, id })
+    expect((await call('DELETE', `/v1/views/${id}`)).status).toBe(404)
+  })
+
+  it('names each bad field: an empty name, a filter the parser refuses, a project not yours', async () => {
+    const bad = async (body: unknown) => (await call('POST', '/v1/views', body)).body.error
+    expect(await bad({ name: ' ', query: '' })).toMatchObject({
+      code: 'validation_failed',
+      details: [{ path: 'name', message: '1 to 80 characters' }],
+    })
+    expect((await bad({ name: 'x', query: 'p=plan:like:pro' })).details[0].path).toBe('query.p')
+    expect((await bad({ name: 'x', query: 'in=app-z' })).message).toContain("no project 'app-z'")
+    expect((await bad({ name: 'x', query: 'after=abc' })).details[0].path).toBe('query.after')
+    expect(await bad({ name: 'Trials', query: 'status=trial' })).toMatchObject({
+      message: "name: you already have a view named 'Trials'",
+    })
+    const order = await call('PUT', '/v1/views/order', { ids: [1] })
+    expect(order.body.error.details[0].path).toBe('ids')
+  })
+
+  it("never shows or touches another account's view", async () => {
+    const other = await seedAccount(t.db, ['Other'])
+    const theirs = (await createAccountToken(t.db, other.accountId, 'x')).token
+    const mine = (await call('GET', '/v1/views')).body.views[0]
+    expect((await call('GET', '/v1/views', undefined, theirs)).body.views).toEqual([])
+    expect((await call('PATCH', `/v1/views/${mine.id}`, { name: 'x' }, theirs)).status).toBe(404)
+    expect((await call('DELETE', `/v1/views/${mine.id}`, undefined, theirs)).status).toBe(404)
+    expect((await call('GET', '/v1/views')).body.views[0]).toEqual(mine)
+  })
+})
+
+describe('the rail (dashboard)', () => {
+  it('lists every view with its live count, and marks the one the table shows', async () => {
+    const rail = await page('/customers/views', {
+      'HX-Request': 'true',
+      'HX-Current-URL': 'http://localhost/customers?in=app-b:paid',
+    })
+    expect(rail.html.startsWith('<nav id="views-rail"')).toBe(true)
+    expect(rail.html).toMatch(/aria-current="page"[^>]*>[^]*?Paid on App B/)
+    const paid = /Paid on App B<\/span><span class="rail-count" data-view-count="(\d+)"/.exec(
+      rail.html,
+    )
+    expect(Number(paid?.[1])).toBe(
+      QUESTIONS.find((q) => q.query === 'in=app-b:paid')!.answer.length,
+    )
+    expect(rail.html).toContain('data-view-count="8"') // all customers
+  })
+
+  it('saves the current filter without JavaScript and opens it', async () => {
+    const table = await page('/customers?in=app-a&sort=email')
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(table.html)![1]!
+    const query = /name="query" value="([^"]+)"/.exec(table.html)![1]!
+    expect(query).toBe('in=app-a&amp;sort=email')
+    const res = await app.request('/customers/views', {
+      method: 'POST',
+      headers: { Cookie: cookie, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        _csrf: csrf,
+        name: 'A by email',
+        query: 'in=app-a&sort=email',
+      }).toString(),
+    })
+    expect(res.status).toBe(303)
+    expect(res.headers.get('Location')).toBe('/customers?in=app-a&sort=email')
+    const views = await listViews(t.db, fx.accountId)
+    const saved = views.find((v) => v.name === 'A by email')!
+    // Move it up, then delete it: plain forms, each back to the views page.
+    const post = (path: string, fields: Record<string, string>) =>
+      app.request(path, {
+        method: 'POST',
+        headers: { Cookie: cookie, 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ _csrf: csrf, ...fields }).toString(),
+      })
+    expect((await post(`/customers/views/${saved.id}/move`, { by: 'up' })).status).toBe(303)
+    const moved = await listViews(t.db, fx.accountId)
+    expect(moved.findIndex((v) => v.id === saved.id)).toBe(views.length - 2)
+    expect((await post(`/customers/views/${saved.id}/delete`, {})).status).toBe(303)
+    expect((await listViews(t.db, fx.accountId)).some((v) => v.id === saved.id)).toBe(false)
+  })
+})

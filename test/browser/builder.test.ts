@@ -1,0 +1,263 @@
+// In Chromium against the real server: the filter builder. Questions 5 and 12 of the README built
+// by clicking only (no URL typed) give the same customers as the README's URLs; question 5 again
+// with the keyboard alone; every README question URL loaded and applied unchanged keeps its count;
+// `/`, `j`/`k`, Enter and Esc; a saved view in the rail with its count; 15+ rows above the fold at
+// 1280×800, the first customer on the first screen at 390×844; screenshots at both widths.
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import {
+  identify,
+  launchBrowser,
+  newPage,
+  screenshot,
+  startServer,
+  type RunningServer,
+} from './harness.js'
+
+let server: RunningServer
+let browser: Browser
+let cookies: Awaited<ReturnType<BrowserContext['cookies']>>
+
+// [email, status on App A, status on App B, params on B]
+const PEOPLE: [string, string | null, string | null, Record<string, unknown>?][] = [
+  ['alex', 'free', 'paid', { plan: 'pro', mrr: 29 }], // question 5
+  ['bea', 'free', 'free'],
+  ['cy', 'paid', 'paid', { plan: 'basic', mrr: 9 }],
+  ['dee', 'churned', 'trial'], // question 12
+  ['eve', 'churned', null],
+  ['fay', 'churned', 'paid', { plan: 'pro', mrr: 49 }], // question 12
+]
+
+beforeAll(async () => {
+  ;[server, browser] = await Promise.all([startServer(), launchBrowser()])
+  const { page, context } = await newPage(browser)
+  const base = server.url
+  await page.goto(base + '/signup')
+  await page.getByLabel('Email').fill('builder@example.com')
+  await page.getByLabel('Password').fill('correct horse battery')
+  await page.getByRole('button', { name: 'Sign up' }).click()
+  await page.waitForURL(base + '/projects')
+  const keys: string[] = []
+  for (const name of ['App A', 'App B']) {
+    await page.goto(base + '/projects')
+    await page.getByLabel('Name').fill(name)
+    await page.getByRole('button', { name: 'Create project' }).click()
+    keys.push((await page.getByTestId('new-key').textContent())!.trim())
+  }
+  for (const [who, a, b, params] of PEOPLE) {
+    const email = `${who}@example.com`
+    if (a) await identify(base, keys[0]!, { email, status: a })
+    if (b) await identify(base, keys[1]!, { email, status: b, params: params ?? {} })
+  }
+  for (let i = 1; i <= 24; i++) {
+    await identify(base, keys[0]!, { email: `user${i}@example.com`, status: 'free' })
+  }
+  cookies = await context.cookies()
+  await context.close()
+}, 300_000) // the server's start alone takes a minute on a busy machine
+afterAll(async () => {
+  await browser?.close()
+  await server?.stop()
+})
+
+async function signedIn(width = 1280, height = 800) {
+  const p = await newPage(browser, { width, height })
+  await p.context.addCookies(cookies)
+  return p
+}
+
+const rows = (page: Page) =>
+  page
+    .locator('.customers-table tbody tr')
+    .evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-customer')!.split('@')[0]).sort())
+const count = (page: Page) => page.locator('#customers [data-count]').getAttribute('data-count')
+const query = (page: Page) => decodeURIComponent(new URL(page.url()).search)
+
+/** "+ Filter", a product, its statuses ticked, Done: by clicking only. */
+async function addProjectFilter(page: Page, product: string, statuses: string[]) {
+  await page.locator('.add-filter > summary').click()
+  const picker = page.getByRole('dialog', { name: 'Filter by' })
+  await picker.getByRole('button', { name: new RegExp(`^${product}`) }).click()
+  const editor = page.getByRole('dialog', { name: 'Add a filter' })
+  for (const s of statuses) {
+    await editor.getByRole('checkbox', { name: s, exact: true }).check()
+  }
+  await editor.getByRole('button', { name: 'Done' }).click()
+}
+
+it('builds question 5 and question 12 by clicking, with the README URLs’ customers', async () => {
+  const { page, problems } = await signedIn()
+  const expected = async (url: string) => {
+    await page.goto(server.url + url)
+    return rows(page)
+  }
+  const q5 = await expected('/customers?in=app-a:free&in=app-b:paid')
+  const q12 = await expected('/customers?in=app-a:churned&in=app-b:free,trial,paid')
+  expect(q5).toEqual(['alex'])
+  expect(q12).toEqual(['dee', 'fay'])
+
+  await page.goto(server.url + '/customers')
+  await addProjectFilter(page, 'App A', ['free'])
+  await addProjectFilter(page, 'App B', ['paid'])
+  await expect.poll(() => query(page)).toBe('?in=app-a:free&in=app-b:paid')
+  await expect.poll(() => rows(page)).toEqual(q5)
+  await expect(page.locator('.chip summary').allTextContents()).resolves.toEqual([
+    'App A is free',
+    'App B is paid',
+  ])
+  await screenshot(page, 'builder-01-question-5-1280')
+
+  await page.goto(server.url + '/customers')
+  await addProjectFilter(page, 'App A', ['churned'])
+  await addProjectFilter(page, 'App B', ['free', 'trial', 'paid'])
+  await expect.poll(() => query(page)).toBe('?in=app-a:churned&in=app-b:free,trial,paid')
+  await expect.poll(() => rows(page)).toEqual(q12)
+
+  // A chip edits in place: untick trial on App B, the table follows; remove it with its ✕.
+  await page.locator('.chip summary', { hasText: 'App B is' }).click()
+  await page
+    .getByRole('dialog', { name: 'Edit filter' })
+    .getByRole('checkbox', { name: 'trial' })
+    .uncheck()
+  await expect.poll(() => query(page)).toBe('?in=app-a:churned&in=app-b:free,paid')
+  await expect.poll(() => rows(page)).toEqual(['fay'])
+  await page.keyboard.press('Escape')
+  await page.getByRole('link', { name: /^Remove filter: App B/ }).click()
+  await expect.poll(() => query(page)).toBe('?in=app-a:churned')
+  expect(problems).toEqual([])
+})
+
+it('builds question 5 with the keyboard alone', async () => {
+  const { page, problems } = await signedIn()
+  await page.goto(server.url + '/customers')
+  for (const [product, status] of [
+    ['App A', 'free'],
+    ['App B', 'paid'],
+  ] as const) {
+    await page.locator('.add-filter > summary').focus()
+    await page.keyboard.press('Enter') // opens the picker, focus in its search box
+    await page.getByRole('dialog', { name: 'Filter by' }).waitFor()
+    await page.keyboard.type(product)
+    await page.keyboard.press('Enter') // picks the first field shown
+    const editor = page.getByRole('dialog', { name: 'Add a filter' })
+    await editor.waitFor()
+    const box = editor.getByRole('checkbox', { name: status, exact: true })
+    for (let i = 0; i < 12 && !(await box.evaluate((el) => el === document.activeElement)); i++) {
+      await page.keyboard.press('Tab')
+    }
+    await page.keyboard.press('Space')
+    await expect.poll(() => query(page)).toContain(`${product === 'App A' ? 'app-a' : 'app-b'}:`)
+    await page.keyboard.press('Escape')
+  }
+  await expect.poll(() => query(page)).toBe('?in=app-a:free&in=app-b:paid')
+  await expect.poll(() => rows(page)).toEqual(['alex'])
+
+  // `/` search, `j`/`k` rows, Enter opens the customer.
+  await page.keyboard.press('Escape')
+  await page.locator('body').focus()
+  await page.keyboard.press('/')
+  expect(await page.evaluate(() => document.activeElement?.id)).toBe('f-q')
+  await page.goto(server.url + '/customers?sort=email')
+  await page.keyboard.press('j')
+  await page.keyboard.press('j')
+  await page.keyboard.press('k')
+  await page.keyboard.press('j')
+  expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('bea@example.com')
+  await page.keyboard.press('Enter')
+  await page.waitForURL(/\/customers\/\d+\?back=sort%3Demail$/)
+
+  // A badge opens the drawer without moving the table; Esc closes it and gives focus back.
+  await page.goto(server.url + '/customers?sort=email')
+  const before = await page.locator('tr[data-customer="alex@example.com"]').boundingBox()
+  await page.locator('tr[data-customer="alex@example.com"] .badge[data-project="app-b"]').click()
+  await page.getByRole('dialog', { name: 'alex@example.com' }).waitFor()
+  await page.waitForURL(/open=\d+\.app-b/)
+  expect(await page.locator('tr[data-customer="alex@example.com"]').boundingBox()).toEqual(before)
+  await screenshot(page, 'builder-02-drawer-1280')
+  await page.keyboard.press('Escape')
+  await expect.poll(() => page.locator('#drawer').innerHTML()).toBe('')
+  expect(page.url()).not.toContain('open=')
+  expect(problems).toEqual([])
+})
+
+const README_URLS = [
+  'in=app-a',
+  'in=app-b:paid',
+  'in=app-a&in=app-b',
+  'min_projects=2',
+  'min_projects=3',
+  'in=app-a&not_in=app-b',
+  'in=app-a:free&in=app-b:paid',
+  'status=trial',
+  'in=app-b:trial',
+  'inactive=30&sort=last_activity',
+  'inactive=30@app-a&sort=last_activity',
+  'seen_before=14d&status=free&not_status=paid,trial',
+  'in=app-a:free&seen_before=14d@app-a',
+  'p=source:eq:producthunt',
+  'p=plan:eq:pro&sum=mrr',
+  'p=trial_ends:between:2026-03-23,2026-03-29',
+  'in=app-a:churned&in=app-b:free,trial,paid',
+  'in=app-a:churned&active=30@app-b',
+  'p=role:eq:admin',
+  'p=beta:eq:true',
+  'q=alex',
+]
+
+it('every README question URL, applied unchanged, keeps its count and its URL', async () => {
+  const { page, problems } = await signedIn()
+  for (const q of README_URLS) {
+    await page.goto(`${server.url}/customers?${q}`)
+    const before = await count(page)
+    expect(before, q).not.toBeNull()
+    const shown = await page.locator('.chip summary').allTextContents()
+    // Apply with nothing changed: Enter in the search box submits the whole form.
+    const answered = page.waitForResponse(
+      (r) => r.url().includes('/customers?') && r.request().headers()['hx-request'] === 'true',
+    )
+    await page.locator('#f-q').press('Enter')
+    expect((await answered).status(), q).toBe(200)
+    await expect.poll(() => count(page)).toBe(before)
+    expect(new URL(page.url()).search, q).toBe(`?${q}`)
+    expect(await page.locator('.chip summary').allTextContents(), q).toEqual(shown)
+  }
+  expect(problems).toEqual([])
+})
+
+it('saves a view and shows it in the rail with its live count', async () => {
+  const { page, problems } = await signedIn()
+  await page.goto(server.url + '/customers?in=app-b:paid')
+  // The ready views came with the second project.
+  const ready = page.locator('.rail-link', { hasText: /^Paid on App B/ })
+  await expect(ready.isVisible()).resolves.toBe(true)
+  expect(await ready.locator('.rail-count').getAttribute('data-view-count')).toBe('3')
+  await page.getByText('Save view').click()
+  await page.getByLabel('Name this view').fill('B payers')
+  await page.getByRole('button', { name: 'Save', exact: true }).click()
+  await page.waitForURL(/\/customers\?in=app-b:paid$/)
+  const saved = page.locator('.rail-link', { hasText: 'B payers' })
+  await saved.waitFor()
+  expect(await saved.getAttribute('aria-current')).toBe('page')
+  expect(await saved.locator('.rail-count').getAttribute('data-view-count')).toBe('3')
+  expect(problems).toEqual([])
+})
+
+it('shows 15+ rows at 1280×800, the first customer on the first screen at 390×844', async () => {
+  const desk = await signedIn(1280, 800)
+  await desk.page.goto(server.url + '/customers')
+  await desk.page.locator('#views-rail .rail-list').waitFor()
+  const visible = await desk.page
+    .locator('.customers-table tbody tr')
+    .evaluateAll((trs) => trs.filter((tr) => tr.getBoundingClientRect().bottom <= 800).length)
+  expect(visible).toBeGreaterThanOrEqual(15)
+  await screenshot(desk.page, 'builder-03-table-1280')
+
+  const phone = await signedIn(390, 844)
+  await phone.page.goto(server.url + '/customers?in=app-b')
+  const first = await phone.page.locator('.customers-table tbody tr').first().boundingBox()
+  expect(first!.y).toBeLessThan(844 - 40)
+  await phone.page.getByRole('button', { name: /^Filters \(1\)/ }).click()
+  await expect(phone.page.locator('.chip').first().isVisible()).resolves.toBe(true)
+  await screenshot(phone.page, 'builder-04-table-390')
+  expect([...desk.problems, ...phone.problems]).toEqual([])
+})

@@ -1,0 +1,301 @@
+// The filter builder's controls: one editor per kind of chip, each turning plain controls (a
+// project select, status checkboxes, a number of days, an operator and its values) into a Chip of
+// src/customers/filter-chips.ts. An editor calls `change` with the chip after every edit; the
+// builder (./builder.ts) applies it once the chip writes back to the URL syntax without loss.
+import type { FilterFields, ParamField } from '../../../src/customers/fields.js'
+import { spellValue, type Chip, type ChipValue } from '../../../src/customers/filter-chips.js'
+import type { ParamOp } from '../../../src/customers/filter-syntax.js'
+import { parseParamValue } from '../../../src/customers/filter-values.js'
+import { STATUSES } from '../../../src/lib/status.js'
+import { checkboxes, field, h, radios, select, uid, type Control } from './dom.js'
+
+type Change = (chip: Chip) => void
+type Editor<K extends Chip['kind']> = (
+  chip: Extract<Chip, { kind: K }>,
+  fields: FilterFields,
+  change: Change,
+) => Control[]
+
+const statusOptions = STATUSES.map((s): [string, string] => [s, s])
+
+/** A select of the account's projects, "any product" first when `any` is given. */
+function projectSelect(fields: FilterFields, value: string | null, any?: string) {
+  const options: [string, string][] = fields.projects.map((p) => [p.slug, p.name])
+  // A slug the account does not have (a pasted URL) stays what it is.
+  if (value && !options.some(([slug]) => slug === value)) options.push([value, value])
+  return select(any ? [['', any], ...options] : options, value ?? '')
+}
+
+/** A number input whose value is read as a whole number (NaN when empty). */
+function numberInput(value: number, min: number) {
+  return h('input', { type: 'number', min, step: 1, value, inputmode: 'numeric' })
+}
+
+const onEdit = (el: Control, fn: () => void) => {
+  el.addEventListener('change', fn)
+  if (el instanceof HTMLInputElement && el.type !== 'date') el.addEventListener('input', fn)
+}
+
+const project: Editor<'project'> = (chip, fields, change) => {
+  let c = chip
+  const set = (part: Partial<typeof chip>) => change((c = { ...c, ...part }))
+  const which = projectSelect(fields, chip.project)
+  onEdit(which, () => set({ project: which.value }))
+  return [
+    field('Product', which),
+    radios(
+      'Customers who',
+      [
+        ['in', 'use it'],
+        ['not_in', 'do not use it'],
+      ],
+      chip.negate ? 'not_in' : 'in',
+      (v) => set({ negate: v === 'not_in' }),
+    ),
+    checkboxes('With status (none ticked: any)', statusOptions, chip.statuses, (statuses) =>
+      set({ statuses: statuses as typeof chip.statuses }),
+    ),
+  ]
+}
+
+const status: Editor<'status'> = (chip, _fields, change) => {
+  let c = chip
+  const set = (part: Partial<typeof chip>) => change((c = { ...c, ...part }))
+  return [
+    radios(
+      'Status in',
+      [
+        ['any', 'any product'],
+        ['no', 'no product'],
+      ],
+      chip.negate ? 'no' : 'any',
+      (v) => set({ negate: v === 'no' }),
+    ),
+    checkboxes('Statuses', statusOptions, chip.statuses, (statuses) =>
+      set({ statuses: statuses as typeof chip.statuses }),
+    ),
+  ]
+}
+
+const products: Editor<'products'> = (chip, _fields, change) => {
+  const min = numberInput(chip.min, 1)
+  onEdit(min, () => change({ ...chip, min: min.valueAsNumber }))
+  return [field('In at least this many products', min)]
+}
+
+const activity: Editor<'activity'> = (chip, fields, change) => {
+  let c = chip
+  const set = (part: Partial<typeof chip>) => change((c = { ...c, ...part }))
+  const days = numberInput(chip.days, 0)
+  const where = projectSelect(fields, chip.project, 'any product')
+  onEdit(days, () => set({ days: days.valueAsNumber }))
+  onEdit(where, () => set({ project: where.value || null }))
+  return [
+    radios(
+      'Customers',
+      [
+        ['active', 'active in the last N days'],
+        ['inactive', 'inactive for N days or more'],
+      ],
+      chip.inactive ? 'inactive' : 'active',
+      (v) => set({ inactive: v === 'inactive' }),
+    ),
+    field('Days (N)', days),
+    field('On', where),
+  ]
+}
+
+const seen: Editor<'seen'> = (chip, fields, change) => {
+  let c = chip
+  const set = (part: Partial<typeof chip>) => change((c = { ...c, ...part }))
+  const relative = 'daysAgo' in chip.when
+  const days = numberInput('daysAgo' in chip.when ? chip.when.daysAgo : 14, 0)
+  const date = h('input', {
+    type: 'date',
+    value: 'iso' in chip.when ? chip.when.iso.slice(0, 10) : '',
+  })
+  // A full time (2026-03-01T10:00) from a pasted URL is kept as typed until the date is edited.
+  const when = () =>
+    relative
+      ? { daysAgo: days.valueAsNumber }
+      : 'iso' in chip.when && chip.when.iso.slice(0, 10) === date.value
+        ? chip.when
+        : { iso: date.value }
+  const where = projectSelect(fields, chip.project, 'any product (first seen anywhere)')
+  onEdit(days, () => set({ when: when() }))
+  onEdit(date, () => set({ when: when() }))
+  onEdit(where, () => set({ project: where.value || null }))
+  return [
+    radios(
+      'First seen',
+      [
+        ['before', relative ? 'N days ago or earlier' : 'before the date'],
+        ['after', relative ? 'in the last N days' : 'on or after the date'],
+      ],
+      chip.before ? 'before' : 'after',
+      (v) => set({ before: v === 'before' }),
+    ),
+    radios(
+      'Counted',
+      [
+        ['days', 'in days from today'],
+        ['date', 'from a date'],
+      ],
+      relative ? 'days' : 'date',
+      // Switching between days and a date changes the controls: the builder draws them again.
+      (v) =>
+        set({ when: v === 'days' ? { daysAgo: days.valueAsNumber || 14 } : { iso: date.value } }),
+    ),
+    relative ? field('Days (N)', days) : field('Date', date),
+    field('On', where),
+  ]
+}
+
+const ALL_OPS: [ParamOp, string][] = [
+  ['eq', '= is'],
+  ['ne', '≠ is not'],
+  ['gt', '> more than'],
+  ['gte', '≥ at least'],
+  ['lt', '< less than'],
+  ['lte', '≤ at most'],
+  ['between', 'between'],
+  ['contains', 'contains'],
+  ['exists', 'has the key'],
+  ['missing', 'does not have the key'],
+]
+const OPS_BY_TYPE: Record<string, ParamOp[]> = {
+  number: ['eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'between', 'exists', 'missing'],
+  boolean: ['eq', 'ne', 'exists', 'missing'],
+  string: ['eq', 'ne', 'contains', 'gt', 'gte', 'lt', 'lte', 'between', 'exists', 'missing'],
+  array: ['contains', 'exists', 'missing'],
+  object: ['exists', 'missing'],
+  null: ['exists', 'missing'],
+}
+
+/** The fields of a key: in one project, or (no project) in any of them. */
+export function keyFields(fields: FilterFields, project: string | null, key: string) {
+  return fields.params.filter((f) => f.key === key && (!project || f.project === project))
+}
+
+/** The operators that fit the types a key was seen with (every one for a key not seen). */
+export function opsFor(found: ParamField[]): ParamOp[] {
+  const types = new Set(found.flatMap((f) => f.types))
+  if (types.size === 0) return ALL_OPS.map(([op]) => op)
+  return ALL_OPS.map(([op]) => op).filter((op) =>
+    [...types].some((t) => OPS_BY_TYPE[t]?.includes(op)),
+  )
+}
+
+/** A value as typed in the box: "quoted" is a string; a key only ever seen as text keeps a number
+ *  or true/false as text. */
+export function typedValue(text: string, found: ParamField[]): ChipValue {
+  const read = parseParamValue(text)
+  const onlyText = found.length > 0 && found.every((f) => f.types.every((t) => t === 'string'))
+  if (read.type === 'string') return { type: 'string', text: read.value }
+  if (onlyText && read.type !== 'date') return { type: 'string', text }
+  return { type: read.type, text }
+}
+
+/** A value as the box shows it: a string that would read as something else in quotes. */
+export const valueText = (v: ChipValue) => (v.type === 'string' ? spellValue(v) : v.text)
+
+function datalist(values: (string | number | boolean)[]) {
+  return h(
+    'datalist',
+    { id: uid('values') },
+    values.map((v) => h('option', { value: String(v) })),
+  )
+}
+
+const param: Editor<'param'> = (chip, fields, change) => {
+  const found = keyFields(fields, chip.project, chip.key)
+  const where = projectSelect(fields, chip.project, 'any product')
+  const keys = [...new Set(fields.params.map((f) => f.key))]
+  const keyList = datalist(keys)
+  const key = h('input', { type: 'text', value: chip.key, list: keyList.id, autocomplete: 'off' })
+  const ops = opsFor(found)
+  if (!ops.includes(chip.op)) ops.push(chip.op)
+  const op = select(
+    ALL_OPS.filter(([o]) => ops.includes(o)),
+    chip.op,
+  )
+  const known = found.flatMap((f) => f.values ?? [])
+  const valueList = datalist([...new Set(known)])
+  const count = chip.op === 'between' ? 2 : chip.op === 'exists' || chip.op === 'missing' ? 0 : 1
+  const dateLike = chip.values.some((v) => v.type === 'date')
+  const inputs = Array.from({ length: count }, (_, i) =>
+    h('input', {
+      type: 'text',
+      value: chip.values[i] ? valueText(chip.values[i]) : '',
+      list: known.length ? valueList.id : undefined,
+      autocomplete: 'off',
+      placeholder: dateLike ? '2026-03-01 or +7d' : undefined,
+    }),
+  )
+  const next = (): Chip => {
+    const o = op.value as ParamOp
+    const n = o === 'between' ? 2 : o === 'exists' || o === 'missing' ? 0 : 1
+    const texts = inputs.map((i) => i.value)
+    const values = Array.from({ length: n }, (_, i) => typedValue(texts[i] ?? '', found))
+    return { ...chip, project: where.value || null, key: key.value.trim(), op: o, values }
+  }
+  for (const el of [where, key, op, ...inputs]) onEdit(el, () => change(next()))
+  const valueLabels = count === 2 ? ['From', 'To'] : ['Value']
+  return [
+    field('Param', key),
+    keyList,
+    field('On', where),
+    field('Operator', op),
+    ...inputs.map((input, i) => field(valueLabels[i]!, input)),
+    valueList,
+  ]
+}
+
+const sum: Editor<'sum'> = (chip, fields, change) => {
+  const numeric = [
+    ...new Set(fields.params.filter((f) => f.types.includes('number')).map((f) => f.key)),
+  ]
+  const list = datalist(numeric)
+  const key = h('input', { type: 'text', value: chip.key, list: list.id, autocomplete: 'off' })
+  const where = projectSelect(fields, chip.project, 'any product')
+  const next = () => ({ ...chip, key: key.value.trim(), project: where.value || null })
+  onEdit(key, () => change(next()))
+  onEdit(where, () => change(next()))
+  return [field('Sum of the param', key), list, field('On', where)]
+}
+
+/** A condition the parser refuses: its text, to fix by hand. */
+const unread: Editor<'unread'> = (chip, _fields, change) => {
+  const text = h('input', { type: 'text', value: chip.value, autocomplete: 'off' })
+  onEdit(text, () => change({ ...chip, value: text.value }))
+  return [field(`${chip.name}=`, text)]
+}
+
+/** The controls of a chip. */
+export function editorFor(chip: Chip, fields: FilterFields, change: Change): Control[] {
+  switch (chip.kind) {
+    case 'project':
+      return project(chip, fields, change)
+    case 'status':
+      return status(chip, fields, change)
+    case 'products':
+      return products(chip, fields, change)
+    case 'activity':
+      return activity(chip, fields, change)
+    case 'seen':
+      return seen(chip, fields, change)
+    case 'param':
+      return param(chip, fields, change)
+    case 'sum':
+      return sum(chip, fields, change)
+    case 'changed':
+      // Edited as typed (status:paid@app-a:7d); the chip reads it back after each edit.
+      return unread(
+        { kind: 'unread', name: 'changed', value: chip.value, problem: '' },
+        fields,
+        change,
+      )
+    case 'unread':
+      return unread(chip, fields, change)
+  }
+}

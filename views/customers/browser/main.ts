@@ -1,0 +1,151 @@
+// The customers table's browser code (bundled by scripts/copy-assets.mjs into
+// /assets/build/customers.js; a file, for the CSP). The page works without it — plain links and a
+// GET form; this adds the filter builder (./builder.ts), applying a search or a sort as it changes,
+// the keys (`/` search, `j`/`k` rows, Enter opens, Esc closes), the drawer's close without a
+// reload, the table dimmed with a progress bar during a request, and the top of the table after a
+// page change.
+import { closePopover, popoverOpen, startBuilder } from './builder.js'
+import { isTyping } from './dom.js'
+
+const FORM = 'filters'
+const form = () => document.getElementById(FORM) as HTMLFormElement | null
+
+document.documentElement.classList.add('js')
+
+/** The search box and the selects (sort, rows per page) apply as they change. */
+function applyAsTyped() {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  document.addEventListener('input', (e) => {
+    const el = e.target as HTMLElement
+    if (el.id !== 'f-q') return
+    clearTimeout(timer)
+    timer = setTimeout(() => form()?.requestSubmit(), 300)
+  })
+  document.addEventListener('change', (e) => {
+    const el = e.target as HTMLElement
+    if (el.matches('#f-sort, .limit-select')) form()?.requestSubmit()
+  })
+  // Enter in the search box applies now. (The form has several text fields, the chips', and no
+  // submit button with JavaScript, so the browser would not submit it on Enter by itself.)
+  document.addEventListener('keydown', (e) => {
+    if (e.key !== 'Enter' || (e.target as HTMLElement).id !== 'f-q') return
+    e.preventDefault()
+    clearTimeout(timer)
+    form()?.requestSubmit()
+  })
+}
+
+const rows = () => [...document.querySelectorAll<HTMLElement>('.customers-table tbody tr')]
+const rowLink = (tr: HTMLElement) => tr.querySelector<HTMLElement>('.customer-link')
+
+/** `j`/`k` move between rows (focusing the row's email link, so Enter opens the customer). */
+function moveRow(by: 1 | -1) {
+  const all = rows()
+  if (!all.length) return
+  const at = all.findIndex((tr) => tr.contains(document.activeElement))
+  const next = all[at < 0 ? (by === 1 ? 0 : all.length - 1) : at + by]
+  const link = next && rowLink(next)
+  if (link) {
+    link.focus()
+    link.scrollIntoView({ block: 'nearest' })
+  }
+}
+
+const drawer = () => document.getElementById('drawer')
+let drawerOpener: HTMLElement | null = null
+
+/** Closes the drawer in place: the table's URL without `open`, focus back where it opened. */
+function closeDrawer(href?: string) {
+  const d = drawer()
+  if (!d || !d.firstElementChild) return false
+  d.replaceChildren()
+  const close = href ?? location.pathname + location.search.replace(/([?&])open=[^&]*&?/, '$1')
+  history.pushState({ htmx: true }, '', close.replace(/[?&]$/, ''))
+  drawerOpener?.focus()
+  drawerOpener = null
+  return true
+}
+
+function keys() {
+  document.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape') {
+      if (popoverOpen()) return closePopover()
+      if (closeDrawer()) return e.preventDefault()
+      return
+    }
+    if (e.metaKey || e.ctrlKey || e.altKey || isTyping(e.target)) return
+    if (e.key === '/') {
+      e.preventDefault()
+      document.getElementById('f-q')?.focus()
+    } else if (e.key === 'j' || e.key === 'k') {
+      e.preventDefault()
+      moveRow(e.key === 'j' ? 1 : -1)
+    }
+  })
+  document.addEventListener('click', (e) => {
+    const target = e.target as Element
+    const close = target.closest?.<HTMLAnchorElement>('[data-close-drawer]')
+    if (close) {
+      e.preventDefault()
+      closeDrawer(close.getAttribute('href') ?? undefined)
+    }
+    const badge = target.closest?.<HTMLElement>('.badge[hx-get]')
+    if (badge) drawerOpener = badge
+  })
+}
+
+/** The rail marks the view the table shows (its query is the URL's). */
+function markRail() {
+  const here = location.pathname + location.search
+  for (const a of document.querySelectorAll<HTMLAnchorElement>('.rail-link')) {
+    const href = a.getAttribute('href')
+    if (href === here) a.setAttribute('aria-current', 'page')
+    else a.removeAttribute('aria-current')
+  }
+}
+
+function feedback() {
+  let pageChange = false
+  const layout = () => document.querySelector('.customers-layout')
+  document.addEventListener('htmx:before:request', (e) => {
+    const source = e.target as Element
+    if (!source.closest?.('#customers, .views-rail')) return
+    layout()?.classList.add('is-loading')
+    pageChange = !!source.closest?.('.pager')
+  })
+  document.addEventListener('htmx:finally:request', () => layout()?.classList.remove('is-loading'))
+  document.addEventListener('htmx:after:swap', (e) => {
+    markRail()
+    const target = (e as CustomEvent<{ ctx?: { target?: Element } }>).detail?.ctx?.target
+    if (target?.id === 'drawer' || drawer()?.contains(e.target as Node)) {
+      drawer()?.querySelector<HTMLElement>('.drawer-panel')?.focus()
+    }
+    if (pageChange) {
+      pageChange = false
+      const wrap = document.querySelector<HTMLElement>('.table-wrap')
+      document.getElementById('customers')?.scrollIntoView({ block: 'start' })
+      if (wrap) {
+        wrap.tabIndex = -1
+        wrap.focus({ preventScroll: true })
+      }
+    }
+  })
+}
+
+/** "Filters (n)" on a phone shows and hides the chips. */
+function filtersToggle() {
+  document.addEventListener('click', (e) => {
+    const button = (e.target as Element).closest?.<HTMLElement>('.filters-toggle')
+    if (!button) return
+    const open = button.getAttribute('aria-expanded') !== 'true'
+    button.setAttribute('aria-expanded', String(open))
+    document.getElementById('filter-chips')?.classList.toggle('is-open', open)
+  })
+}
+
+applyAsTyped()
+keys()
+feedback()
+filtersToggle()
+startBuilder()
+markRail()

@@ -1,0 +1,176 @@
+// The saved views' rail beside the customers table: every view with its live count, the one
+// showing marked, each with a menu to move it up or down or delete it. The same list is a page of
+// its own (/customers/views) for a browser without JavaScript.
+import type { SavedView, ViewCount } from '../../src/saved-views/store.js'
+import { CsrfField } from '../ui/csrf.js'
+import { Layout } from '../ui/layout.js'
+import { CustomersAssets } from './page.js'
+import { swap } from './urls.js'
+
+export interface RailProps {
+  views: SavedView[]
+  counts: Map<number, ViewCount>
+  /** Everyone's count (the "All customers" entry). */
+  total: number
+  /** The table's current query (canonical), to mark the view it shows. */
+  current?: string
+  /** Whether the ready views can be added (two projects or more). */
+  canAddReady: boolean
+  csrfToken?: string
+}
+
+const number = new Intl.NumberFormat('en')
+
+export function ViewsRail(props: RailProps) {
+  return (
+    <nav id="views-rail" class="views-rail" aria-label="Saved views">
+      <RailList {...props} />
+    </nav>
+  )
+}
+
+function RailList(props: RailProps) {
+  const { views, counts, current } = props
+  return (
+    <>
+      <p class="rail-title">Views</p>
+      <ul class="rail-list">
+        <li class="rail-item">
+          <a
+            class="rail-link"
+            {...swap('/customers')}
+            aria-current={current === '' ? 'page' : undefined}
+          >
+            <span class="rail-name">All customers</span>
+            <span class="rail-count" data-view-count={props.total}>
+              {number.format(props.total)}
+            </span>
+          </a>
+        </li>
+        {views.map((v, i) => {
+          const count = counts.get(v.id)
+          return (
+            <li class="rail-item" data-view-id={v.id}>
+              <a
+                class="rail-link"
+                {...swap(`/customers?${v.query}`)}
+                aria-current={current === v.query ? 'page' : undefined}
+                title={count && 'problem' in count ? count.problem : v.name}
+              >
+                <span class="rail-name">{v.name}</span>
+                {count && 'count' in count ? (
+                  <span class="rail-count" data-view-count={count.count}>
+                    {number.format(count.count)}
+                  </span>
+                ) : (
+                  <span class="rail-count rail-problem" aria-label="cannot be counted">
+                    !
+                  </span>
+                )}
+              </a>
+              <details class="rail-menu">
+                <summary aria-label={`Manage the view ${v.name}`}>⋯</summary>
+                <div class="rail-menu-body">
+                  <RailAction
+                    view={v}
+                    action="move"
+                    field={['by', 'up']}
+                    label="Move up"
+                    disabled={i === 0}
+                    csrf={props.csrfToken}
+                  />
+                  <RailAction
+                    view={v}
+                    action="move"
+                    field={['by', 'down']}
+                    label="Move down"
+                    disabled={i === views.length - 1}
+                    csrf={props.csrfToken}
+                  />
+                  <RailAction
+                    view={v}
+                    action="delete"
+                    label={`Delete “${v.name}”`}
+                    csrf={props.csrfToken}
+                    danger
+                  />
+                </div>
+              </details>
+            </li>
+          )
+        })}
+      </ul>
+      {views.length === 0 ? (
+        <div class="rail-empty small">
+          <p class="muted">Save a filter with “Save view” to keep it here.</p>
+          {props.canAddReady ? (
+            <form
+              method="post"
+              action="/customers/views/ready"
+              hx-post="/customers/views/ready"
+              hx-target="#views-rail"
+              hx-swap="outerHTML"
+            >
+              <CsrfField token={props.csrfToken} />
+              <button type="submit" class="button button-secondary button-small">
+                Add the ready views
+              </button>
+            </form>
+          ) : null}
+        </div>
+      ) : null}
+    </>
+  )
+}
+
+/** A rail menu's action: a small POST form (htmx answers with the rail, a browser is redirected). */
+function RailAction(props: {
+  view: SavedView
+  action: 'move' | 'delete'
+  label: string
+  field?: [string, string]
+  disabled?: boolean
+  danger?: boolean
+  csrf?: string
+}) {
+  const url = `/customers/views/${props.view.id}/${props.action}`
+  return (
+    <form method="post" action={url} hx-post={url} hx-target="#views-rail" hx-swap="outerHTML">
+      <CsrfField token={props.csrf} />
+      {props.field ? <input type="hidden" name={props.field[0]} value={props.field[1]} /> : null}
+      <button
+        type="submit"
+        class={`rail-action${props.danger ? ' rail-action-danger' : ''}`}
+        disabled={props.disabled}
+      >
+        {props.label}
+      </button>
+    </form>
+  )
+}
+
+/** The views as a page: the rail's list, for a browser without JavaScript, and a form's errors. */
+export function ViewsPage(props: RailProps & { userEmail: string; error?: string }) {
+  return (
+    <Layout
+      title="Saved views"
+      userEmail={props.userEmail}
+      csrfToken={props.csrfToken}
+      active="customers"
+      head={<CustomersAssets />}
+    >
+      <div class="views-page card narrow">
+        <p class="crumbs">
+          <a href="/customers">← Customers</a>
+        </p>
+        <h1>Saved views</h1>
+        {props.error ? (
+          <p class="alert" role="alert">
+            {props.error}
+          </p>
+        ) : null}
+        <RailList {...props} />
+      </div>
+    </Layout>
+  )
+}
