@@ -9,7 +9,6 @@ import { Kysely, PGliteDialect, sql } from 'kysely'
 import { Migrator } from 'kysely/migration'
 import { migrations } from '../../migrations/index.js'
 import type { Database } from '../db/schema.js'
-import { seedAccount } from '../../test/support/fixtures.js'
 import { undoMerge } from './store.js'
 
 let pglite: PGlite
@@ -28,8 +27,15 @@ beforeAll(async () => {
 afterAll(() => db.destroy())
 
 it('turns aliases into tombstones and keeps an untouched merge undoable', async () => {
-  const { accountId, projects } = await seedAccount(db)
-  const [a, b] = projects.map((p) => p.project.id) as [number, number]
+  // The schema as it stood at that migration: the store's functions write today's columns.
+  const accountId = (
+    await sql<{ id: number }>`INSERT INTO accounts (name) VALUES ('Acme') RETURNING id`.execute(db)
+  ).rows[0]!.id
+  const [a, b] = (
+    await sql<{ id: number }>`INSERT INTO projects (account_id, name, slug)
+      VALUES (${accountId}, 'App A', 'app-a'), (${accountId}, 'App B', 'app-b')
+      RETURNING id`.execute(db)
+  ).rows.map((r) => r.id) as [number, number]
   const customer = async (email: string, name: string) =>
     (
       await sql<{ id: number }>`INSERT INTO customers (account_id, email, name, created_at,
