@@ -11,6 +11,7 @@ import * as billing from './2026-11-28T01-billing.js'
 import * as firstSignup from './2026-11-29T00-first-signup.js'
 import * as newestWins from './2026-11-29T10-newest-wins.js'
 import * as relationHistory from './2026-11-29T11-relation-history.js'
+import * as segment from './2026-11-29T12-segment.js'
 
 export const migrations: Record<string, Migration> = {
   '2026-11-23T00-initial': initial,
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-29T00-first-signup': firstSignup,
   '2026-11-29T10-newest-wins': newestWins,
   '2026-11-29T11-relation-history': relationHistory,
+  '2026-11-29T12-segment': segment,
 }
