@@ -336,3 +336,17 @@ describe('the two shapes and authentication', () => {
     expect(await customer('qa@example.com')).toBeDefined()
   })
 })
+
+describe('erasing a customer (GDPR)', () => {
+  it('forgets the ids that named them: a later call with only the userId brings nobody back', async () => {
+    const { deleteCustomer } = await import('../merges/erase.js')
+    await segment('/v1/identify', { userId: 'u_gone', traits: { email: 'ra@example.com' } })
+    const { id } = (await customer('ra@example.com'))!
+    await deleteCustomer(t.db, { accountId, customerId: id, actor: 'test' })
+    await segment('/v1/identify', { userId: 'u_gone', traits: { plan: 'pro' } })
+    expect(await customerCount()).toBe(0)
+    expect(await t.db.selectFrom('segment_ids').selectAll().execute()).not.toContainEqual(
+      expect.objectContaining({ external_id: 'u_gone' }),
+    )
+  })
+})
