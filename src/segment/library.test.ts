@@ -39,6 +39,7 @@ it('10,000 calls through duplicates and dropped responses: the database equals t
       `${Date.now() - started} ms`,
   )
   expect(run.failed).toBe(0)
+  expect(run.refused).toBe(0)
   expect(run.duplicated).toBeGreaterThan(0)
   expect(run.dropped).toBeGreaterThan(0)
   expect(run.messageIds.size).toBe(10_000)

@@ -70,6 +70,17 @@ s_pruned AS (
   RETURNING 1
 ),
 s_rows AS (SELECT * FROM s_kept WHERE write AND to_email IS NOT NULL),
+-- The customers of the request, locked up front in the order merges lock them (tombstones first,
+-- then by email): the ingest statement locks identified emails and pinged ones in two passes, and
+-- two requests mixing identify and track for the same people in opposite roles deadlocked on
+-- them (measured on Postgres with the analytics-node soak: src/segment/races.pg.test.ts).
+s_locked AS (
+  SELECT c.id FROM customers c CROSS JOIN proj
+  WHERE c.account_id = proj.account_id
+    AND c.email IN (SELECT to_email FROM s_rows)
+  ORDER BY c.merged_into IS NULL, c.email
+  FOR NO KEY UPDATE OF c
+),
 -- The last value of each param key per email, in request order.
 s_keys AS (
   SELECT DISTINCT ON (r.to_email, p.key) r.to_email, p.key, p.value
@@ -88,7 +99,8 @@ const SENT = sql`SELECT (row_number() OVER (ORDER BY r.to_email))::int - 1 AS i,
     COALESCE(min(r.ts) FILTER (WHERE NOT r.ping), min(r.ts)) AS first_ts,
     max(r.ts) AS last_ts,
     bool_and(r.ping) AS ping
-  FROM s_rows r GROUP BY r.to_email`
+  FROM s_rows r GROUP BY r.to_email
+  HAVING (SELECT count(*) FROM s_locked) >= 0`
 
 export interface SegmentOutcome {
   /** Events applied now (not seen before in the project). */

@@ -43,6 +43,8 @@ export interface SoakResult {
   duplicated: number
   dropped: number
   replayedLate: number
+  /** Posts the server answered with anything but 200 (a deadlock given up on, say). */
+  refused: number
   /** Calls the library reported as failed (must be 0). */
   failed: number
   messageIds: Set<string>
@@ -53,6 +55,7 @@ class FlakyNetwork implements HTTPClient {
   posts = 0
   duplicated = 0
   dropped = 0
+  refused = 0
   late: HTTPClientRequest[] = []
   messageIds = new Set<string>()
   constructor(private rand: () => number) {}
@@ -74,7 +77,10 @@ class FlakyNetwork implements HTTPClient {
       res = await send()
     }
     const text = await res.text()
-    if (res.status !== 200) throw new Error(`unexpected ${res.status}: ${text}`)
+    if (res.status !== 200) {
+      this.refused++
+      throw new Error(`unexpected ${res.status}: ${text}`)
+    }
     if (this.rand() < 0.05) {
       this.dropped++
       throw new Error('connection reset (the response was lost)')
@@ -116,7 +122,12 @@ export async function runSoak(baseUrl: string, key: string, seed = 13): Promise<
       analytics.identify(
         {
           userId: userId(i),
-          traits: { email: email(i), name: `First ${i}`, plan: 'p1', ...(status ? { status } : {}) },
+          traits: {
+            email: email(i),
+            name: `First ${i}`,
+            plan: 'p1',
+            ...(status ? { status } : {}),
+          },
           timestamp: new Date(ts),
         },
         cb,
@@ -187,6 +198,7 @@ export async function runSoak(baseUrl: string, key: string, seed = 13): Promise<
     posts: network.posts,
     duplicated: network.duplicated,
     dropped: network.dropped,
+    refused: network.refused,
     replayedLate: network.late.length,
     failed,
     messageIds: network.messageIds,
