@@ -270,6 +270,34 @@ describe('batch', () => {
   })
 })
 
+describe("Segment's Webhooks (Actions) destination, posting to /v1/batch", () => {
+  it('takes one event as the body, and a bare array of events (batching on)', async () => {
+    const bearer = { Authorization: `Bearer ${key}` }
+    const one = await segment(
+      '/v1/batch',
+      { type: 'identify', userId: 'u_w', messageId: 'w-1', traits: { email: 'wa@example.com' } },
+      bearer,
+    )
+    expect(one).toEqual({ status: 200, body: { success: true } })
+    const many = await segment(
+      '/v1/batch',
+      [
+        {
+          type: 'track',
+          userId: 'u_w',
+          event: 'e',
+          messageId: 'w-2',
+          timestamp: '2026-03-09T00:00:00Z',
+        },
+        { type: 'group', userId: 'u_w', groupId: 'g1', messageId: 'w-3' },
+      ],
+      bearer,
+    )
+    expect(many).toEqual({ status: 200, body: { success: true } })
+    expect(await customer('wa@example.com')).toMatchObject({ params: { company: { id: 'g1' } } })
+  })
+})
+
 describe('timestamps', () => {
   it('originalTimestamp is corrected by sentAt; timestamp wins over both', async () => {
     const now = Date.now()

@@ -4,8 +4,9 @@
 // /batch), and analytics.js's short paths /i, /t, /p, /s, /g, /a and /b. Mounted before TinyCRM's
 // own ingest routes: on /identify and /batch, a body in TinyCRM's shape (see isSegmentShaped)
 // goes on to them unchanged. The key comes as Segment's libraries send it (Basic, the key as user
-// name; or `writeKey` in the body) or as a Bearer token. Answers as Segment does: 200
-// `{"success": true}`.
+// name; or `writeKey` in the body) or as a Bearer token. /batch also takes what Segment's
+// Webhooks (Actions) destination posts to it: one event, or (batching on) a bare array of events.
+// Answers as Segment does: 200 `{"success": true}`.
 import { Hono, type Context, type Next } from 'hono'
 import { cors } from 'hono/cors'
 import { batchItem, LIMITS, type BatchItem } from '../ingest/schemas.js'
@@ -16,6 +17,7 @@ import { bodyLimit } from '../middleware/body-limit/index.js'
 import { projectKeyHash, type ProjectKeyEnv } from '../middleware/project-key/index.js'
 import { checkRateLimit } from '../middleware/rate-limit/index.js'
 import {
+  batchEvents,
   isSegmentBatch,
   isSegmentShaped,
   parseEvent,
@@ -121,18 +123,20 @@ function batch(limiter: RateLimiter | undefined, shared: boolean) {
     const body = await readJson(c)
     if (shared && !isSegmentBatch(body)) return next()
     if (body instanceof ApiError) throw body
-    if (!isObject(body) || !Array.isArray(body.batch) || body.batch.length === 0) {
+    const events = batchEvents(body)
+    if (!events || events.length === 0) {
       throw invalid([{ path: 'batch', message: 'batch must be an array of at least one event' }])
     }
-    if (body.batch.length > LIMITS.batchItems) {
+    if (events.length > LIMITS.batchItems) {
       throw invalid([{ path: 'batch', message: `batch holds at most ${LIMITS.batchItems} events` }])
     }
-    const sentAt = typeof body.sentAt === 'string' ? body.sentAt : undefined
+    const envelope = isObject(body) && Array.isArray(body.batch) ? body : {}
+    const sentAt = typeof envelope.sentAt === 'string' ? envelope.sentAt : undefined
     const receivedAt = new Date()
     // Each event is read alone: a bad one fails alone, and the others are written.
     const rows: SegmentRow[] = []
     const details: ErrorDetail[] = []
-    body.batch.forEach((raw, n) => {
+    events.forEach((raw, n) => {
       const prefix = `batch.${n}`
       if (isSegmentShaped(raw)) {
         const parsed = parseEvent(raw, { n, sentAt, receivedAt, prefix })
@@ -144,10 +148,10 @@ function batch(limiter: RateLimiter | undefined, shared: boolean) {
       if (own.success) rows.push(tinycrmRow(own.data, n, receivedAt))
       else details.push(...issueDetails(own.error, { prefix }))
     })
-    const writeKey = body.writeKey ?? (isObject(body.batch[0]) ? body.batch[0].writeKey : undefined)
+    const writeKey = envelope.writeKey ?? (isObject(events[0]) ? events[0].writeKey : undefined)
     await apply(c, limiter, writeKey, rows)
     if (details.length) {
-      const accepted = `${rows.length} of ${body.batch.length} events were accepted`
+      const accepted = `${rows.length} of ${events.length} events were accepted`
       throw invalid(details, accepted)
     }
     return c.json({ success: true })

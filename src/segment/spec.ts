@@ -29,11 +29,21 @@ export function isSegmentShaped(value: unknown): boolean {
 }
 const SEGMENT_MARKS = ['userId', 'anonymousId', 'previousId', 'messageId']
 
-/** Whether a /v1/batch body is Segment's: an envelope field, or any item in Segment's shape. */
+/** Whether a /v1/batch body is Segment's: an envelope field or any item in Segment's shape, or
+ *  what Segment's Webhooks (Actions) destination posts — one event, or a bare array of events. */
 export function isSegmentBatch(body: unknown): boolean {
+  if (Array.isArray(body)) return true
   if (!isObject(body)) return false
-  if (ENVELOPE_FIELDS.some((field) => field in body)) return true
+  if (isSegmentShaped(body) || ENVELOPE_FIELDS.some((field) => field in body)) return true
   return Array.isArray(body.batch) && body.batch.some(isSegmentShaped)
+}
+
+/** The events of a Segment batch body, in any of the shapes isSegmentBatch takes. */
+export function batchEvents(body: unknown): unknown[] | undefined {
+  if (Array.isArray(body)) return body
+  if (!isObject(body)) return undefined
+  if (Array.isArray(body.batch)) return body.batch
+  return isSegmentShaped(body) ? [body] : undefined
 }
 
 const id = z
