@@ -322,6 +322,8 @@ describe('the two shapes and authentication', () => {
       batch: [{ type: 'identify', email: 'oa@example.com' }],
     })
     expect(ok.body).toMatchObject({ ok: true, succeeded: 1 })
+    const viaBasic = await segment('/v1/identify', { email: 'oa@example.com', name: 'Oa' })
+    expect(viaBasic.body).toMatchObject({ ok: true, created: false })
   })
 
   it('accepts the key as Basic user name, as Bearer, or as writeKey in a text/plain body', async () => {
