@@ -313,6 +313,57 @@ describe('timestamps', () => {
   })
 })
 
+describe("newest wins (docs/ordering.md), by the event's timestamp", () => {
+  const T1 = '2026-03-01T00:00:00.000Z'
+  const T2 = '2026-03-02T00:00:00.000Z'
+  const T3 = '2026-03-03T00:00:00.000Z'
+
+  it('an older event arriving later changes neither the status nor a newer key', async () => {
+    const email = 'nw@example.com'
+    await segment('/v1/identify', {
+      userId: email,
+      timestamp: T2,
+      traits: { status: 'paid', plan: 'pro' },
+    })
+    await segment('/v1/identify', {
+      userId: email,
+      timestamp: T1,
+      traits: { status: 'churned', plan: 'free', seats: 3 },
+    })
+    expect(await customer(email)).toMatchObject({
+      status: 'paid',
+      params: { plan: 'pro', seats: 3 },
+    })
+    await segment('/v1/identify', { userId: email, timestamp: T3, traits: { plan: null } })
+    expect((await customer(email))!.params).toEqual({ seats: 3 })
+  })
+
+  it('within one batch the newest event wins, not the last one sent; a tie goes to the later', async () => {
+    const email = 'nx@example.com'
+    await segment('/v1/batch', {
+      batch: [
+        { type: 'identify', userId: email, timestamp: T2, traits: { status: 'paid', plan: 'b' } },
+        { type: 'identify', userId: email, timestamp: T1, traits: { status: 'trial', plan: 'a' } },
+        { type: 'identify', userId: email, timestamp: T2, traits: { seats: 1 } },
+        { type: 'identify', userId: email, timestamp: T2, traits: { seats: 2 } },
+      ],
+    })
+    expect(await customer(email)).toMatchObject({
+      status: 'paid',
+      params: { plan: 'b', seats: 2 },
+    })
+  })
+
+  it("weighs Segment's events and TinyCRM's own identify by the same times", async () => {
+    const email = 'ny@example.com'
+    await postJson(app, '/v1/identify', key, { email, status: 'paid', timestamp: T2 })
+    await segment('/v1/identify', { userId: email, timestamp: T1, traits: { status: 'trial' } })
+    expect((await customer(email))!.status).toBe('paid')
+    await segment('/v1/identify', { userId: email, timestamp: T3, traits: { status: 'churned' } })
+    expect((await customer(email))!.status).toBe('churned')
+  })
+})
+
 describe('the two shapes and authentication', () => {
   it("TinyCRM's own identify and batch keep working, and keep refusing unknown fields", async () => {
     const own = await postJson(app, '/v1/identify', key, { email: 'oa@example.com', plan: 'pro' })

@@ -4,7 +4,8 @@
 // `integrations`, `_metadata` and more: kept out of the way, never refused), strict where TinyCRM
 // must be (a value Postgres cannot store, a timestamp far in the future, an event over 32 KB).
 import { z } from 'zod'
-import { email as emailSchema, LIMITS, params } from '../ingest/schemas.js'
+import { LIMITS, params } from '../ingest/schemas.js'
+import { emailSchema } from '../lib/email.js'
 import type { ErrorDetail } from '../lib/errors.js'
 import { parseStatus } from '../lib/status.js'
 import { issueDetails } from '../lib/validation.js'
@@ -88,7 +89,7 @@ type SegmentEvent = z.output<typeof segmentEvent>
 
 /** What one event asks of the ingest statement (src/segment/store.ts). */
 export interface SegmentRow {
-  /** Its place in the request: the later of two events wins (name, status, a param key). */
+  /** Its place in the request: the later of two events wins the name, and a tie of times. */
   n: number
   message_id: string | null
   /** The customer's email when the call names it (or an earlier call of the request did). */

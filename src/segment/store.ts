@@ -7,10 +7,11 @@
 //    included.
 // 2. Events that name no email find their customer by an external id the project remembers
 //    (segment_ids: a userId, anonymousId or alias seen with an email before).
-// 3. The events are folded per email, in request order, into the rows the ingest statement
-//    writes: the last non-empty name and status, the params patched key by key, the widest time
-//    span; an email whose events are all activity (track, page, screen) is a ping, which creates
-//    nothing.
+// 3. The events are folded per email into the rows the ingest statement writes: the last
+//    non-empty name; the status and each param key of the newest event (by its `timestamp`; a
+//    later event wins a tie), with that time, so newest wins against what is stored; the widest
+//    time span; an email whose events are all activity (track, page, screen) is a ping, which
+//    creates nothing.
 // 4. The external ids of the events applied are remembered for their customer's email.
 // 5. Messages older than 7 days are pruned, a few per statement, skipping rows others hold.
 import { sql, type Kysely } from 'kysely'
@@ -81,24 +82,36 @@ s_locked AS (
   ORDER BY c.merged_into IS NULL, c.email
   FOR NO KEY UPDATE OF c
 ),
--- The last value of each param key per email, in request order.
+-- The newest value of each param key per email (by the event's time; a later event wins a tie),
+-- and that time in epoch seconds, as the ingest statement compares it with the stored key's.
 s_keys AS (
-  SELECT DISTINCT ON (r.to_email, p.key) r.to_email, p.key, p.value
+  SELECT DISTINCT ON (r.to_email, p.key) r.to_email, p.key, p.value,
+    extract(epoch FROM r.ts) AS at
   FROM s_rows r CROSS JOIN jsonb_each(r.patch) AS p(key, value)
-  ORDER BY r.to_email, p.key, r.n DESC
+  ORDER BY r.to_email, p.key, r.ts DESC, r.n DESC
 )`
 }
 
-// The rows of the ingest statement (see `Row` in src/ingest/upsert.ts), one per email.
+// The rows of the ingest statement (see `Row` in src/ingest/upsert.ts), one per email. Newest
+// wins, as for TinyCRM's own API: the status and each param key carry the time of the event that
+// set them (Segment's `timestamp`), and the statement keeps them only where they are not older
+// than what is stored. Written as the API's (source 'api'): Segment's calls come in through it.
 const SENT = sql`SELECT (row_number() OVER (ORDER BY r.to_email))::int - 1 AS i,
     r.to_email AS email,
     (array_agg(r.name ORDER BY r.n DESC) FILTER (WHERE r.name IS NOT NULL))[1] AS name,
-    (array_agg(r.status ORDER BY r.n DESC) FILTER (WHERE r.status IS NOT NULL))[1] AS status,
+    (array_agg(r.status ORDER BY r.ts DESC, r.n DESC) FILTER (WHERE r.status IS NOT NULL))[1]
+      AS status,
+    max(r.ts) FILTER (WHERE r.status IS NOT NULL) AS status_at,
     COALESCE((SELECT jsonb_object_agg(k.key, k.value) FROM s_keys k
       WHERE k.to_email = r.to_email), '{}'::jsonb) AS patch,
+    COALESCE((SELECT jsonb_object_agg(k.key, k.at) FROM s_keys k
+      WHERE k.to_email = r.to_email), '{}'::jsonb) AS patch_at,
+    NULL::jsonb AS once,
+    extract(epoch FROM COALESCE(max(r.ts) FILTER (WHERE NOT r.ping), max(r.ts))) AS at,
     COALESCE(min(r.ts) FILTER (WHERE NOT r.ping), min(r.ts)) AS first_ts,
     max(r.ts) AS last_ts,
-    bool_and(r.ping) AS ping
+    bool_and(r.ping) AS ping,
+    'api'::text AS source
   FROM s_rows r GROUP BY r.to_email
   HAVING (SELECT count(*) FROM s_locked) >= 0`
 
