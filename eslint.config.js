@@ -106,6 +106,7 @@ export default tseslint.config(
         'src/account-api/**',
         'src/billing/**',
         'src/saved-views/**',
+        'src/segment/**',
         'src/cli/**',
         'src/env.ts',
         'src/config.ts',

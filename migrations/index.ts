@@ -12,6 +12,7 @@ import * as firstSignup from './2026-11-29T00-first-signup.js'
 import * as newestWins from './2026-11-29T10-newest-wins.js'
 import * as relationHistory from './2026-11-29T11-relation-history.js'
 import * as savedViews from './2026-11-29T12-saved-views.js'
+import * as segment from './2026-11-29T12-segment.js'
 
 export const migrations: Record<string, Migration> = {
   '2026-11-23T00-initial': initial,
@@ -25,4 +26,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-29T10-newest-wins': newestWins,
   '2026-11-29T11-relation-history': relationHistory,
   '2026-11-29T12-saved-views': savedViews,
+  '2026-11-29T12-segment': segment,
 }

@@ -1,4 +1,5 @@
-// The JSON API under /v1: ingest (project keys: identify, ping, batch), the billing webhooks
+// The JSON API under /v1: ingest (project keys: identify, ping, batch; and Segment's tracking
+// API on the same routes, src/segment/), the billing webhooks
 // (Stripe and Paddle, signed), and the account API (account tokens: customers, merges, projects,
 // billing connections, saved views). Its own error handler answers every error as the JSON envelope, and its
 // catch-all ends every /v1 request here, so nothing outside this sub-app (the dashboard's CSRF
@@ -10,6 +11,7 @@ import type { AppDeps, HonoEnv } from './env.js'
 import { ingestRoutes } from './ingest/routes.js'
 import { savedViewsApiRoutes } from './saved-views/routes.js'
 import { ApiError } from './lib/errors.js'
+import { segmentRoutes } from './segment/routes.js'
 import { DEFAULT_BODY_BYTES, bodyLimit } from './middleware/body-limit/index.js'
 import { onError } from './middleware/on-error/index.js'
 
@@ -18,6 +20,8 @@ export function apiApp(deps: AppDeps) {
   api.onError(onError())
   // Ingest and the billing webhook set their own body limits (32 KB a call, 500 KB a batch; 1 MB
   // an event); every route after them gets the default.
+  // Segment's tracking API first: on /identify and /batch it hands TinyCRM's own shape on.
+  api.route('/', segmentRoutes(deps.ingestLimiter))
   api.route('/', ingestRoutes(deps.ingestLimiter))
   api.route('/', billingWebhookRoutes())
   api.use('*', bodyLimit(DEFAULT_BODY_BYTES))

@@ -254,6 +254,21 @@ export interface SavedViewsTable {
   updated_at: Timestamp
 }
 
+/** A Segment messageId a project has applied (src/segment/): each is applied once. */
+export interface SegmentMessagesTable {
+  project_id: number
+  message_id: string
+  received_at: Timestamp
+}
+
+/** A project's external id (Segment's userId, anonymousId) → the email of its customer. */
+export interface SegmentIdsTable {
+  project_id: number
+  external_id: string
+  email: string
+  updated_at: Timestamp
+}
+
 export interface Database {
   accounts: AccountsTable
   users: UsersTable
@@ -276,6 +291,8 @@ export interface Database {
   billing_relations: BillingRelationsTable
   relation_changes: RelationChangesTable
   saved_views: SavedViewsTable
+  segment_messages: SegmentMessagesTable
+  segment_ids: SegmentIdsTable
 }
 
 export type Project = Selectable<ProjectsTable>

@@ -212,7 +212,7 @@ describe('CORS and unknown routes', () => {
   })
 
   it('404 JSON for an unknown API route', async () => {
-    const res = await app.request('/v1/track', post('{}'))
+    const res = await app.request('/v1/trakc', post('{}'))
     expect(res.status).toBe(404)
     expect(((await res.json()) as any).error.code).toBe('not_found')
   })

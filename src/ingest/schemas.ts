@@ -46,7 +46,7 @@ function paramsProblem(value: unknown, depth = 0): string | undefined {
 }
 
 // Kept as the very object JSON.parse made (no copy), so keys like "__proto__" stay plain data.
-const params = z
+export const params = z
   .custom<Record<string, unknown>>(isPlainObject, {
     error: 'params must be an object of key/value pairs',
   })

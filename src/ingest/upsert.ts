@@ -149,6 +149,9 @@ export interface IngestResult {
 export interface IngestRows {
   /** CTEs that run first (`a AS (…), b AS (…)`), for `sent` to read from. */
   before?: RawBuilder<unknown>
+  /** CTEs that run once the key is checked: they may read `proj` (project_id, account_id), which
+   *  is empty for an unknown or revoked key. */
+  withProject?: RawBuilder<unknown>
   /** A SELECT of the rows with the columns of `Row` (i, email, name, status, status_at, patch,
    *  patch_at, once, at, first_ts, last_ts, ping) and `source`; other columns are carried along
    *  and ignored. */
@@ -191,6 +194,7 @@ export const ingestStatement = <Report extends object = object>(
 WITH ${rows.before ? sql`${rows.before},` : sql``}
 key AS (${writerKey(writer)}),
 proj AS (SELECT project_id, account_id FROM key WHERE NOT revoked),
+${rows.withProject ? sql`${rows.withProject},` : sql``}
 sent AS (${rows.sent}),
 -- Each identified email's own row. A row merged into another customer is a tombstone: it keeps
 -- its values, and its survivor takes the write (onto). Several rows are locked in the order

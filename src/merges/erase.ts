@@ -17,8 +17,8 @@ const namesThem = (cell: RawBuilder<unknown>) =>
  * Erases a customer: its project rows, the customers merged into it (their emails), every merge
  * record whose snapshot holds its data, and the rows of any CSV import that carry one of its
  * emails — rejected rows, and the uploaded rows and dry-run notes of imports not finished yet,
- * which would otherwise bring the person back when the import runs — and what billing remembers
- * of its emails. The audit keeps one
+ * which would otherwise bring the person back when the import runs — what billing remembers
+ * of its emails, and the Segment ids that named them. The audit keeps one
  * `customer.deleted` event with the id and counts only — no email, name or params.
  */
 export async function deleteCustomer(
@@ -79,6 +79,13 @@ billing_state_gone AS (
   DELETE FROM billing_relations b USING projects p
   WHERE p.account_id = ${acct} AND b.project_id = p.id AND b.email IN (SELECT email FROM emails)
   RETURNING b.email
+),
+-- The external ids a Segment source sent with their emails: a later call with only that userId
+-- must not bring the person back.
+segment_ids_gone AS (
+  DELETE FROM segment_ids s USING projects p
+  WHERE p.account_id = ${acct} AND s.project_id = p.id AND s.email IN (SELECT email FROM emails)
+  RETURNING s.external_id
 ),
 customers_gone AS (
   DELETE FROM customers x USING people p WHERE x.id = p.id RETURNING x.id

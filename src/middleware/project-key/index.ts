@@ -1,7 +1,10 @@
-// The ingest API's authentication: `Authorization: Bearer tcrm_proj_…`. Only the key's shape is
-// checked here; whether it exists and is not revoked is checked by the ingest statement itself
-// (one statement per request), which finds the key by its SHA-256, set here as `c.var.keyHash`.
-import type { MiddlewareHandler } from 'hono'
+// The ingest API's authentication: the project key, as `Authorization: Bearer tcrm_proj_…` or as
+// Segment's libraries send their write key, HTTP Basic with the key as the user name and no
+// password (`writeKey` in the body is the Segment routes' own: src/segment/routes.ts). Only the
+// key's shape is checked here; whether it exists and is not revoked is checked by the ingest
+// statement itself (one statement per request), which finds the key by its SHA-256, set here as
+// `c.var.keyHash`.
+import type { Context, MiddlewareHandler } from 'hono'
 import type { HonoEnv } from '../../env.js'
 import { ApiError } from '../../lib/errors.js'
 import { bearerToken } from '../../lib/http.js'
@@ -9,16 +12,39 @@ import { hashKey, looksLikeProjectKey } from '../../lib/keys.js'
 
 export type ProjectKeyEnv = HonoEnv & { Variables: { keyHash: string } }
 
+/** The user name of `Authorization: Basic base64(user:password)`, or undefined. */
+function basicUser(c: Context): string | undefined {
+  const encoded = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(c.req.header('Authorization') ?? '')?.[1]
+  if (!encoded) return undefined
+  let decoded: string
+  try {
+    decoded = atob(encoded)
+  } catch {
+    return undefined
+  }
+  const user = decoded.split(':')[0]
+  return user || undefined
+}
+
+/** The SHA-256 of the request's project key (Bearer, Basic, else `writeKey` from the body); 401
+ *  when there is none or it is not shaped like a project key. */
+export async function projectKeyHash(c: Context, writeKey?: unknown): Promise<string> {
+  const key = bearerToken(c) ?? basicUser(c) ?? (typeof writeKey === 'string' ? writeKey : '')
+  if (!key) {
+    throw new ApiError(
+      'unauthorized',
+      'Missing API key: send Authorization: Bearer tcrm_proj_… (or Basic, the key as user name)',
+    )
+  }
+  if (!looksLikeProjectKey(key)) {
+    throw new ApiError('unauthorized', 'Unknown API key: project keys start with tcrm_proj_')
+  }
+  return hashKey(key)
+}
+
 export function projectKey(): MiddlewareHandler<ProjectKeyEnv> {
   return async function projectKey(c, next) {
-    const key = bearerToken(c)
-    if (!key) {
-      throw new ApiError('unauthorized', 'Missing API key: send Authorization: Bearer tcrm_proj_…')
-    }
-    if (!looksLikeProjectKey(key)) {
-      throw new ApiError('unauthorized', 'Unknown API key: project keys start with tcrm_proj_')
-    }
-    c.set('keyHash', await hashKey(key))
+    c.set('keyHash', await projectKeyHash(c))
     await next()
   }
 }

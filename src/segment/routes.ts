@@ -1,0 +1,182 @@
+// Segment's HTTP tracking API on TinyCRM's /v1 routes, so a Segment library delivers here with only
+// its host changed: /identify, /track, /page, /screen, /group, /alias and /batch (as
+// @segment/analytics-node and the server libraries call them), /import (Segment's other name for
+// /batch), and analytics.js's short paths /i, /t, /p, /s, /g, /a and /b. Mounted before TinyCRM's
+// own ingest routes: on /identify and /batch, a body in TinyCRM's shape (see isSegmentShaped)
+// goes on to them unchanged. The key comes as Segment's libraries send it (Basic, the key as user
+// name; or `writeKey` in the body) or as a Bearer token. /batch also takes what Segment's
+// Webhooks (Actions) destination posts to it: one event, or (batching on) a bare array of events.
+// Answers as Segment does: 200 `{"success": true}`.
+import { Hono, type Context, type Next } from 'hono'
+import { cors } from 'hono/cors'
+import { batchItem, LIMITS, type BatchItem } from '../ingest/schemas.js'
+import { ApiError, type ErrorDetail } from '../lib/errors.js'
+import type { RateLimiter } from '../lib/rate-limit.js'
+import { issueDetails } from '../lib/validation.js'
+import { bodyLimit } from '../middleware/body-limit/index.js'
+import { projectKeyHash, type ProjectKeyEnv } from '../middleware/project-key/index.js'
+import { checkRateLimit } from '../middleware/rate-limit/index.js'
+import {
+  batchEvents,
+  isSegmentBatch,
+  isSegmentShaped,
+  parseEvent,
+  resolveWithinRequest,
+  type SegmentRow,
+  type SegmentType,
+} from './spec.js'
+import { applySegmentEvents } from './store.js'
+
+const SINGLE_PATHS: Record<string, SegmentType> = {
+  '/identify': 'identify',
+  '/track': 'track',
+  '/page': 'page',
+  '/screen': 'screen',
+  '/group': 'group',
+  '/alias': 'alias',
+  '/i': 'identify',
+  '/t': 'track',
+  '/p': 'page',
+  '/s': 'screen',
+  '/g': 'group',
+  '/a': 'alias',
+}
+const BATCH_PATHS = ['/batch', '/import', '/b']
+/** Paths TinyCRM's own ingest also serves: a body in its shape goes on to it. */
+const SHARED_PATHS = new Set(['/identify', '/batch'])
+
+// analytics.js posts as text/plain (no CORS preflight); the server libraries as JSON.
+const MEDIA_TYPE = /^(application\/([\w.-]+\+)?json|text\/plain)$/
+
+/** The JSON body; an ApiError (415, 400) for what cannot be read. */
+async function readJson(c: Context): Promise<unknown> {
+  const type = (c.req.header('Content-Type') ?? '').split(';')[0]!.trim().toLowerCase()
+  if (type && !MEDIA_TYPE.test(type)) {
+    return new ApiError(
+      'unsupported_media_type',
+      `Content-Type must be application/json or text/plain (got '${type}')`,
+    )
+  }
+  const text = await c.req.text()
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    return new ApiError('invalid_json', 'The request body is not valid JSON')
+  }
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v)
+
+/** A TinyCRM item in a Segment batch, as the row its identify or ping writes. */
+function tinycrmRow(item: BatchItem, n: number, receivedAt: Date): SegmentRow {
+  const base = {
+    n,
+    message_id: null,
+    email: item.email,
+    lookup: [],
+    links: [],
+    name: null,
+    status: null,
+    patch: {},
+    ts: (item.timestamp ?? receivedAt).toISOString(),
+    ping: item.type === 'ping',
+    write: true,
+  }
+  if (item.type === 'ping') return base
+  return {
+    ...base,
+    name: item.name?.trim() || null,
+    status: item.status ?? null,
+    patch: item.params ?? {},
+  }
+}
+
+async function apply(
+  c: Context<ProjectKeyEnv>,
+  limiter: RateLimiter | undefined,
+  writeKey: unknown,
+  rows: SegmentRow[],
+) {
+  const keyHash = await projectKeyHash(c, writeKey)
+  await checkRateLimit(limiter, keyHash, 'Too many requests for this API key; retry later')
+  return applySegmentEvents(c.var.db, keyHash, resolveWithinRequest(rows))
+}
+
+function single(type: SegmentType, limiter: RateLimiter | undefined, shared: boolean) {
+  return async function segmentCall(c: Context<ProjectKeyEnv>, next: Next) {
+    const body = await readJson(c)
+    // On a shared path, whatever is not Segment's (a body that does not read, too) is TinyCRM's
+    // to answer, as it always has.
+    if (shared && !isSegmentShaped(body)) return next()
+    if (body instanceof ApiError) throw body
+    const receivedAt = new Date()
+    const parsed = parseEvent(body, { n: 0, type, receivedAt })
+    if (!parsed.ok) throw invalid(parsed.details)
+    await apply(c, limiter, isObject(body) ? body.writeKey : undefined, [parsed.row])
+    return c.json({ success: true })
+  }
+}
+
+function batch(limiter: RateLimiter | undefined, shared: boolean) {
+  return async function segmentBatch(c: Context<ProjectKeyEnv>, next: Next) {
+    const body = await readJson(c)
+    if (shared && !isSegmentBatch(body)) return next()
+    if (body instanceof ApiError) throw body
+    const events = batchEvents(body)
+    if (!events || events.length === 0) {
+      throw invalid([{ path: 'batch', message: 'batch must be an array of at least one event' }])
+    }
+    if (events.length > LIMITS.batchItems) {
+      throw invalid([{ path: 'batch', message: `batch holds at most ${LIMITS.batchItems} events` }])
+    }
+    const envelope = isObject(body) && Array.isArray(body.batch) ? body : {}
+    const sentAt = typeof envelope.sentAt === 'string' ? envelope.sentAt : undefined
+    const receivedAt = new Date()
+    // Each event is read alone: a bad one fails alone, and the others are written.
+    const rows: SegmentRow[] = []
+    const details: ErrorDetail[] = []
+    events.forEach((raw, n) => {
+      const prefix = `batch.${n}`
+      if (isSegmentShaped(raw)) {
+        const parsed = parseEvent(raw, { n, sentAt, receivedAt, prefix })
+        if (parsed.ok) rows.push(parsed.row)
+        else details.push(...parsed.details)
+        return
+      }
+      const own = batchItem.safeParse(raw)
+      if (own.success) rows.push(tinycrmRow(own.data, n, receivedAt))
+      else details.push(...issueDetails(own.error, { prefix }))
+    })
+    const writeKey = envelope.writeKey ?? (isObject(events[0]) ? events[0].writeKey : undefined)
+    await apply(c, limiter, writeKey, rows)
+    if (details.length) {
+      const accepted = `${rows.length} of ${events.length} events were accepted`
+      throw invalid(details, accepted)
+    }
+    return c.json({ success: true })
+  }
+}
+
+function invalid(details: ErrorDetail[], note?: string) {
+  const message = details.map((d) => `${d.path}: ${d.message}`).join('; ')
+  return new ApiError('validation_failed', note ? `${message} (${note})` : message, details)
+}
+
+export function segmentRoutes(limiter?: RateLimiter) {
+  const app = new Hono<ProjectKeyEnv>()
+  const paths = [...Object.keys(SINGLE_PATHS), ...BATCH_PATHS]
+  for (const path of paths) {
+    app.use(
+      path,
+      cors({ origin: '*', allowHeaders: ['Authorization', 'Content-Type'], maxAge: 86400 }),
+    )
+  }
+  for (const [path, type] of Object.entries(SINGLE_PATHS)) {
+    app.post(path, bodyLimit(LIMITS.singleBody), single(type, limiter, SHARED_PATHS.has(path)))
+  }
+  for (const path of BATCH_PATHS) {
+    app.post(path, bodyLimit(LIMITS.batchBody), batch(limiter, SHARED_PATHS.has(path)))
+  }
+  return app
+}

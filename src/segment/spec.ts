@@ -1,0 +1,244 @@
+// Segment's tracking spec (identify, track, page, screen, group, alias) as TinyCRM reads it: which
+// bodies are Segment's, what an event must hold, and what each becomes — a row for the ingest
+// statement (src/segment/store.ts). Lenient where Segment is (its libraries add `context`,
+// `integrations`, `_metadata` and more: kept out of the way, never refused), strict where TinyCRM
+// must be (a value Postgres cannot store, a timestamp far in the future, an event over 32 KB).
+import { z } from 'zod'
+import { LIMITS, params } from '../ingest/schemas.js'
+import { emailSchema } from '../lib/email.js'
+import type { ErrorDetail } from '../lib/errors.js'
+import { parseStatus } from '../lib/status.js'
+import { issueDetails } from '../lib/validation.js'
+
+export const SEGMENT_TYPES = ['identify', 'track', 'page', 'screen', 'group', 'alias'] as const
+export type SegmentType = (typeof SEGMENT_TYPES)[number]
+
+/** The envelope fields of a Segment batch besides `batch` (TinyCRM's own batch has only `batch`). */
+const ENVELOPE_FIELDS = ['writeKey', 'sentAt', 'context', 'integrations', 'metadata']
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v)
+
+/**
+ * Whether a call (or a batch item) is Segment's: it carries one of Segment's identity fields
+ * (`userId`, `anonymousId`, an alias's `previousId`) or a `messageId`, which every Segment call
+ * has and TinyCRM's own shape never does. Anything else is TinyCRM's own shape, whose unknown
+ * fields stay refused.
+ */
+export function isSegmentShaped(value: unknown): boolean {
+  return isObject(value) && SEGMENT_MARKS.some((field) => field in value)
+}
+const SEGMENT_MARKS = ['userId', 'anonymousId', 'previousId', 'messageId']
+
+/** Whether a /v1/batch body is Segment's: an envelope field or any item in Segment's shape, or
+ *  what Segment's Webhooks (Actions) destination posts — one event, or a bare array of events. */
+export function isSegmentBatch(body: unknown): boolean {
+  if (Array.isArray(body)) return true
+  if (!isObject(body)) return false
+  if (isSegmentShaped(body) || ENVELOPE_FIELDS.some((field) => field in body)) return true
+  return Array.isArray(body.batch) && body.batch.some(isSegmentShaped)
+}
+
+/** The events of a Segment batch body, in any of the shapes isSegmentBatch takes. */
+export function batchEvents(body: unknown): unknown[] | undefined {
+  if (Array.isArray(body)) return body
+  if (!isObject(body)) return undefined
+  if (Array.isArray(body.batch)) return body.batch
+  return isSegmentShaped(body) ? [body] : undefined
+}
+
+const id = z
+  .union([z.string(), z.number()], { error: 'must be a string or a number' })
+  .transform(String)
+  .pipe(
+    z
+      .string()
+      .min(1, 'must not be empty')
+      .max(500, 'is longer than 500 characters')
+      .refine((s) => !s.includes('\u0000'), 'contains a NUL character'),
+  )
+
+const isoTime = z.iso.datetime({
+  offset: true,
+  error: 'must be an ISO 8601 date-time, e.g. 2026-03-29T12:00:00Z',
+})
+
+const traits = params.optional()
+
+/** One Segment event. Fields TinyCRM does not read pass untouched. */
+export const segmentEvent = z.looseObject({
+  type: z.enum(SEGMENT_TYPES, { error: `type must be one of ${SEGMENT_TYPES.join(', ')}` }),
+  messageId: z
+    .string({ error: 'messageId must be a string' })
+    .min(1, 'messageId must not be empty')
+    .max(200, 'messageId is longer than 200 characters')
+    .refine((s) => !s.includes('\u0000'), 'messageId contains a NUL character')
+    .optional(),
+  userId: id.nullish(),
+  anonymousId: id.nullish(),
+  previousId: id.nullish(),
+  groupId: id.nullish(),
+  traits,
+  context: z.looseObject({ traits }).optional(),
+  event: z.string({ error: 'event must be a string' }).optional(),
+  timestamp: isoTime.optional(),
+  originalTimestamp: isoTime.optional(),
+  sentAt: isoTime.optional(),
+})
+type SegmentEvent = z.output<typeof segmentEvent>
+
+/** What one event asks of the ingest statement (src/segment/store.ts). */
+export interface SegmentRow {
+  /** Its place in the request: the later of two events wins the name, and a tie of times. */
+  n: number
+  message_id: string | null
+  /** The customer's email when the call names it (or an earlier call of the request did). */
+  email: string | null
+  /** External ids to find the customer by in the project (segment_ids), first match wins. */
+  lookup: string[]
+  /** External ids remembered as this customer's once it is found. */
+  links: string[]
+  name: string | null
+  status: string | null
+  /** Shallow patch of params; a key sent as null is removed. */
+  patch: Record<string, unknown>
+  ts: string
+  /** Activity only (track, page, screen): moves last activity, never creates a customer. */
+  ping: boolean
+  /** False for alias: only links ids, writes no customer. */
+  write: boolean
+}
+
+export type Parsed = { ok: true; row: SegmentRow } | { ok: false; details: ErrorDetail[] }
+
+const encoder = new TextEncoder()
+
+const asEmail = (value: unknown): string | null => {
+  const parsed = emailSchema.safeParse(value)
+  return parsed.success ? parsed.data : null
+}
+
+/** Segment's rule: `timestamp`, else `originalTimestamp` moved by the sender's clock skew
+ *  (`sentAt` against arrival), else arrival. */
+function eventTime(event: SegmentEvent, batchSentAt: string | undefined, receivedAt: Date): Date {
+  if (event.timestamp) return new Date(event.timestamp)
+  const sentAt = event.sentAt ?? batchSentAt
+  if (event.originalTimestamp) {
+    const original = new Date(event.originalTimestamp).getTime()
+    const skew = sentAt ? receivedAt.getTime() - new Date(sentAt).getTime() : 0
+    return new Date(original + skew)
+  }
+  return receivedAt
+}
+
+const NAME_TRAITS = ['email', 'name', 'firstName', 'lastName']
+
+/** The traits of an identify as TinyCRM's fields: email, name, status, and the rest as params. */
+function fromTraits(traits: Record<string, unknown>) {
+  const patch = Object.create(null) as Record<string, unknown>
+  let status: string | null = null
+  for (const [k, v] of Object.entries(traits)) {
+    if (NAME_TRAITS.includes(k) || k === '$set_once') continue
+    const known = k === 'status' && typeof v === 'string' ? parseStatus(v) : undefined
+    if (known) status = known
+    else patch[k] = v
+  }
+  const first = typeof traits.firstName === 'string' ? traits.firstName.trim() : ''
+  const last = typeof traits.lastName === 'string' ? traits.lastName.trim() : ''
+  const full = typeof traits.name === 'string' ? traits.name.trim() : ''
+  const name = (full || [first, last].filter(Boolean).join(' ')).slice(0, 500) || null
+  return { name, status, patch }
+}
+
+/**
+ * Reads one event (`type` given by a single-call route, else the event's own). An invalid event
+ * gets the details of what is wrong, each path prefixed with `prefix` (`batch.3`).
+ */
+export function parseEvent(
+  raw: unknown,
+  opts: { n: number; type?: SegmentType; sentAt?: string; receivedAt: Date; prefix?: string },
+): Parsed {
+  const at = (path: string) => [opts.prefix, path].filter(Boolean).join('.') || '(body)'
+  const bytes = encoder.encode(JSON.stringify(raw)).length
+  if (bytes > LIMITS.singleBody) {
+    const kb = (bytes / 1024).toFixed(1)
+    return { ok: false, details: [{ path: at(''), message: `event is ${kb} KB; at most 32 KB` }] }
+  }
+  const input = isObject(raw) && opts.type ? { ...raw, type: opts.type } : raw
+  const parsed = segmentEvent.safeParse(input)
+  if (!parsed.success) {
+    return { ok: false, details: issueDetails(parsed.error, { prefix: opts.prefix }) }
+  }
+  const e = parsed.data
+  const problems: ErrorDetail[] = []
+  if (e.type === 'alias') {
+    if (!e.userId) problems.push({ path: at('userId'), message: 'alias needs a userId' })
+    if (!e.previousId)
+      problems.push({ path: at('previousId'), message: 'alias needs a previousId' })
+  } else if (!e.userId && !e.anonymousId) {
+    problems.push({ path: at('userId'), message: 'userId or anonymousId is required' })
+  }
+  if (e.type === 'track' && !e.event) {
+    problems.push({ path: at('event'), message: 'track needs an event name' })
+  }
+  if (e.type === 'group' && !e.groupId) {
+    problems.push({ path: at('groupId'), message: 'group needs a groupId' })
+  }
+  const ts = eventTime(e, opts.sentAt, opts.receivedAt)
+  if (ts.getTime() > opts.receivedAt.getTime() + LIMITS.futureSkewMs) {
+    problems.push({ path: at('timestamp'), message: 'timestamp is more than a day in the future' })
+  }
+  if (problems.length) return { ok: false, details: problems }
+
+  const ids = [e.userId, e.anonymousId].filter((v): v is string => !!v)
+  const traitsIn = e.traits ?? {}
+  const email =
+    asEmail(traitsIn.email) ?? asEmail(e.userId) ?? asEmail(e.context?.traits?.email) ?? null
+  const row: SegmentRow = {
+    n: opts.n,
+    message_id: e.messageId ?? null,
+    email,
+    lookup: ids,
+    links: [],
+    name: null,
+    status: null,
+    patch: {},
+    ts: ts.toISOString(),
+    ping: false,
+    write: true,
+  }
+  switch (e.type) {
+    case 'identify':
+      Object.assign(row, fromTraits(traitsIn), { links: ids })
+      break
+    case 'group':
+      // The company as one param: a later group call replaces it whole.
+      row.patch = { company: { ...traitsIn, id: e.groupId } }
+      if (e.userId) row.links = [e.userId]
+      break
+    case 'alias':
+      row.email = asEmail(e.userId) ?? asEmail(e.context?.traits?.email)
+      row.lookup = [e.userId!, e.previousId!]
+      row.links = [e.userId!, e.previousId!]
+      row.write = false
+      break
+    default:
+      row.ping = true
+  }
+  return { ok: true, row }
+}
+
+/**
+ * Resolves the emails a request already tells: an identify with an email and a userId lets the
+ * request's later events carrying only that userId (or an alias of it) find the same customer
+ * without the database. The rest are looked up by the statement (segment_ids).
+ */
+export function resolveWithinRequest(rows: SegmentRow[]): SegmentRow[] {
+  const known = new Map<string, string>()
+  return rows.map((row) => {
+    let email = row.email
+    for (const id of row.lookup) email ??= known.get(id) ?? null
+    if (email) for (const id of row.links) known.set(id, email)
+    return email === row.email ? row : { ...row, email }
+  })
+}

@@ -1,0 +1,109 @@
+// Segment's batch route inside workerd, over the production path (Neon's HTTP driver to the local
+// endpoint): a batch as @segment/analytics-node sends it is one HTTP query, its duplicate changes
+// nothing, and calls carrying only a userId find the customer.
+import { env, exports } from 'cloudflare:workers'
+import { neon, neonConfig, type NeonQueryFunction } from '@neondatabase/serverless'
+import { beforeAll, describe, expect, inject, it } from 'vitest'
+import type { WorkerEnv } from '../../src/worker.js'
+import { generateProjectKey, hashKey, keyPrefix } from '../../src/lib/keys.js'
+
+const { accountId } = inject('worker')
+const bindings = env as unknown as WorkerEnv
+const statsUrl = new URL('/_stats', inject('neonEndpoint')).href
+const self = (exports as unknown as { default: Fetcher }).default
+
+let sql: NeonQueryFunction<false, false>
+let key: string
+let projectId: number
+
+// A project of its own: its key has the whole of the test limiter's budget.
+beforeAll(async () => {
+  neonConfig.fetchEndpoint = () => bindings.NEON_FETCH_ENDPOINT!
+  sql = neon(bindings.DATABASE_URL!)
+  key = generateProjectKey()
+  const [project] = await sql`INSERT INTO projects (account_id, name, slug)
+    VALUES (${accountId}, 'Segment source', 'segment-source') RETURNING id`
+  projectId = Number(project!.id)
+  await sql`INSERT INTO api_keys (project_id, prefix, key_hash)
+    VALUES (${projectId}, ${keyPrefix(key)}, ${await hashKey(key)})`
+})
+
+async function served(): Promise<{ requests: number; queries: number }> {
+  return (await fetch(statsUrl)).json()
+}
+
+/** Posts as @segment/analytics-node does: Basic auth, the key as user name, and writeKey in the body. */
+async function postBatch(batch: unknown[]) {
+  const res = await self.fetch('https://tinycrm.example/v1/batch', {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/json',
+      'User-Agent': 'analytics-node-next/latest',
+      Authorization: `Basic ${btoa(`${key}:`)}`,
+    },
+    body: JSON.stringify({ batch, writeKey: key, sentAt: new Date() }),
+  })
+  return { status: res.status, body: (await res.json()) as unknown }
+}
+
+async function relation(email: string) {
+  const [row] = await sql`
+    SELECT c.name, r.status, r.params, r.last_activity_at FROM customer_projects r
+    JOIN customers c ON c.id = r.customer_id
+    WHERE r.project_id = ${projectId} AND c.email = ${email}`
+  return row
+}
+
+describe("Segment's batch in workerd", () => {
+  const batch = [
+    {
+      type: 'identify',
+      userId: 'w-1',
+      messageId: 'node-next-1-a',
+      traits: {
+        email: 'segment-worker@example.com',
+        firstName: 'Sam',
+        lastName: 'Worker',
+        plan: 'pro',
+      },
+      timestamp: '2026-03-01T00:00:00.000Z',
+      context: { library: { name: '@segment/analytics-node', version: '3.1.0' } },
+      _metadata: { nodeVersion: '20', jsRuntime: 'node' },
+      integrations: {},
+    },
+    {
+      type: 'track',
+      userId: 'w-1',
+      event: 'Upgraded',
+      properties: { plan: 'pro' },
+      messageId: 'node-next-1-b',
+      timestamp: '2026-03-02T00:00:00.000Z',
+    },
+  ]
+
+  it('applies a batch in one HTTP query and answers as Segment', async () => {
+    const before = await served()
+    const res = await postBatch(batch)
+    const after = await served()
+    expect(res).toEqual({ status: 200, body: { success: true } })
+    expect({
+      requests: after.requests - before.requests,
+      queries: after.queries - before.queries,
+    }).toEqual({ requests: 1, queries: 1 })
+    const row = await relation('segment-worker@example.com')
+    expect(row).toMatchObject({ name: 'Sam Worker', status: 'free', params: { plan: 'pro' } })
+    expect(new Date(row!.last_activity_at).toISOString()).toBe('2026-03-02T00:00:00.000Z')
+  })
+
+  it('a duplicate of the batch changes nothing; only new messageIds are applied', async () => {
+    const renamed = [{ ...batch[0], traits: { name: 'Replayed', plan: 'free' } }, batch[1]]
+    expect((await postBatch(renamed)).status).toBe(200)
+    expect(await relation('segment-worker@example.com')).toMatchObject({
+      name: 'Sam Worker',
+      params: { plan: 'pro' },
+    })
+    const [recorded] = await sql`SELECT count(*)::int AS n FROM segment_messages
+      WHERE project_id = ${projectId}`
+    expect(recorded).toEqual({ n: 2 })
+  })
+})
