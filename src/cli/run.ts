@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util'
 import { isDatabaseUnavailable } from '../db/errors.js'
 import { ApiError } from '../lib/errors.js'
 import { DataDirLockedError } from '../db/lock.js'
-import { accountCreate, accountList } from './account.js'
+import { accountCreate, accountList, accountResetPassword } from './account.js'
 import {
   CliError,
   UsageError,
@@ -17,16 +17,21 @@ import {
 import { openTarget, resolveTarget } from './database.js'
 import { keyCreate, keyList, keyRevoke, keyRotate } from './key.js'
 import { projectCreate, projectList } from './project.js'
+import { tokenCreate, tokenList, tokenRevoke } from './token.js'
 
 export const COMMANDS: Command[] = [
   accountCreate,
   accountList,
+  accountResetPassword,
   projectCreate,
   projectList,
   keyCreate,
   keyRotate,
   keyList,
   keyRevoke,
+  tokenCreate,
+  tokenList,
+  tokenRevoke,
 ]
 
 const GLOBAL_OPTIONS: OptionsConfig = {
@@ -48,7 +53,7 @@ function toolUsage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length))
   return (
     `Usage: ${PROG} <command> [options]\n\n` +
-    'Manage TinyCRM accounts, projects and API keys without the dashboard.\n\n' +
+    'Manage TinyCRM accounts, projects, API keys and account tokens without the dashboard.\n\n' +
     'Commands:\n' +
     COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}\n`).join('') +
     `\n${GLOBAL_HELP}\n` +
