@@ -94,6 +94,7 @@ export default tseslint.config(
         'src/csv/**',
         'src/account-api/**',
         'src/billing/**',
+        'src/backup/**',
         'src/cli/**',
         'src/env.ts',
         'src/config.ts',
