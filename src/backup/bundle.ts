@@ -33,6 +33,7 @@ export const BUNDLE_TABLES: TableSpec[] = [
   { name: 'customer_projects', key: [{ column: 'customer_id' }, { column: 'project_id' }] },
   { name: 'merges', key: id },
   { name: 'account_tokens', key: id },
+  { name: 'invites', key: id },
   { name: 'imports', key: id },
   { name: 'import_chunks', key: [{ column: 'import_id' }, { column: 'seq' }] },
   { name: 'import_rejects', key: [{ column: 'import_id' }, { column: 'line' }] },

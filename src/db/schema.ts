@@ -240,6 +240,18 @@ export interface RelationChangesTable {
   recorded_at: Timestamp
 }
 
+export interface InvitesTable {
+  id: Generated<number>
+  account_id: number
+  /** SHA-256 (hex) of the token in the invite link. */
+  token_hash: string
+  created_by: number | null
+  created_at: Timestamp
+  expires_at: ColumnType<Date, Date | string, Date | string>
+  accepted_at: NullableTimestamp
+  accepted_by: number | null
+}
+
 export interface Database {
   accounts: AccountsTable
   users: UsersTable
@@ -261,6 +273,7 @@ export interface Database {
   billing_customers: BillingCustomersTable
   billing_relations: BillingRelationsTable
   relation_changes: RelationChangesTable
+  invites: InvitesTable
 }
 
 export type Project = Selectable<ProjectsTable>
