@@ -24,8 +24,8 @@ export function TeamPage(props: {
   userId: number
   userEmail: string
   csrfToken?: string
-  /** The invite link just made, shown this once. */
-  created?: { url: string; expiresAt: Date }
+  /** The invite link just made (the redirect's flash), shown this once. */
+  newLink?: string
   error?: string
 }) {
   return (
@@ -43,15 +43,12 @@ export function TeamPage(props: {
             {props.error}
           </p>
         ) : null}
-        {props.created ? (
+        {props.newLink ? (
           <div class="card stack key-reveal" role="status">
-            <h2>Invite link created</h2>
-            <p>
-              Copy it now and send it to your teammate: it is stored hashed and will not be shown
-              again. It works once, until {day(props.created.expiresAt)}.
-            </p>
+            <h2>Invite link</h2>
+            <p>Send it to your teammate: it is stored hashed and will not be shown again.</p>
             <pre class="code-block" data-testid="invite-link">
-              {props.created.url}
+              {props.newLink}
             </pre>
           </div>
         ) : null}

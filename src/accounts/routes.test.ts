@@ -22,9 +22,12 @@ afterAll(() => t.close())
 async function inviteLink(owner: TestBrowser) {
   await owner.get('/settings/team')
   const made = await owner.post('/settings/team/invites')
-  expect(made.status).toBe(200)
-  expect(made.headers.get('cache-control')).toBe('no-store')
-  const url = /data-testid="invite-link">([^<]+)</.exec(made.html)![1]!
+  expect(made).toMatchObject({ status: 303, location: '/settings/team' })
+  const shown = await owner.follow(made)
+  expect(shown.headers.get('cache-control')).toBe('no-store')
+  const url = /data-testid="invite-link">([^<]+)</.exec(shown.html)![1]!
+  // Shown once: a reload has no link.
+  expect((await owner.get('/settings/team')).html).not.toContain('data-testid="invite-link"')
   expect(url).toMatch(/^https:\/\/crm\.example\.com\/invite\/tcrm_inv_[0-9A-Za-z]{32}$/)
   return new URL(url).pathname
 }
@@ -155,6 +158,9 @@ describe('removing a member', () => {
     await owner.get('/settings/team')
     expect((await owner.post(`/settings/team/members/${ids[mateEmail]}/remove`)).status).toBe(303)
     expect((await mate.get('/customers')).status).toBe(303) // signed out: back to log in
-    expect((await owner.get('/settings/team')).html).not.toContain(mateEmail)
+    expect((await owner.get('/settings/team')).html).toContain(
+      `Removed ${mateEmail}: they are logged out and can no longer log in.`,
+    )
+    expect((await owner.get('/settings/team')).html).not.toContain(mateEmail) // the flash is gone
   })
 })

@@ -1,7 +1,9 @@
 // Settings → Team (signed in): members, invite links, removing a member; and /invite/:token, where
 // an invited person picks an email and a password and joins the account (signed in at once).
+// Every post answers 303 (Post/Redirect/Get): a new link reaches the page once, as the flash.
 import { Hono, type Context } from 'hono'
 import { requireUser, sessionUser, startSession } from '../middleware/session/index.js'
+import { redirectWithFlash } from '../middleware/flash/index.js'
 import type { HonoEnv } from '../env.js'
 import { ApiError } from '../lib/errors.js'
 import { formFields, idParam } from '../lib/http.js'
@@ -20,12 +22,9 @@ import {
 import { MIN_PASSWORD_LENGTH } from './store.js'
 
 type Ctx = Context<HonoEnv>
+const TEAM = '/settings/team'
 
-async function teamPage(
-  c: Ctx,
-  extra: { created?: { url: string; expiresAt: Date }; error?: string } = {},
-  status: 200 | 400 = 200,
-) {
+async function teamPage(c: Ctx, extra: { error?: string } = {}, status: 200 | 400 = 200) {
   const user = sessionUser(c)
   const [members, invites] = await Promise.all([
     listMembers(c.var.db, user.accountId),
@@ -39,6 +38,7 @@ async function teamPage(
       userId={user.userId}
       userEmail={user.email}
       csrfToken={c.var.csrfToken}
+      newLink={c.var.flash?.secret}
       {...extra}
     />,
     status,
@@ -52,23 +52,30 @@ export function teamRoutes() {
   app.post('/invites', async function createInviteLink(c) {
     const user = sessionUser(c)
     const invite = await createInvite(c.var.db, user.accountId, user.userId)
-    c.header('Cache-Control', 'no-store')
-    const url = `${publicBaseUrl(c, c.var.config.publicUrl)}/invite/${invite.token}`
-    return teamPage(c, { created: { url, expiresAt: invite.expiresAt } })
+    const day = invite.expiresAt.toISOString().slice(0, 10)
+    return redirectWithFlash(c, TEAM, {
+      message: `Created an invite link, valid once until ${day}. Copy it now: it is shown only this once.`,
+      secret: `${publicBaseUrl(c, c.var.config.publicUrl)}/invite/${invite.token}`,
+    })
   })
   app.post('/invites/:id{[0-9]+}/revoke', async function withdrawInvite(c) {
     const id = idParam(c, 'id', 'invite')
     if (!(await revokeInvite(c.var.db, sessionUser(c).accountId, id))) {
       throw new ApiError('not_found', 'No such pending invite in your account')
     }
-    return c.redirect('/settings/team', 303)
+    return redirectWithFlash(c, TEAM, {
+      message: 'Withdrew the invite: its link no longer works.',
+      tone: 'danger',
+    })
   })
   app.post('/members/:id{[0-9]+}/remove', async function removeTeammate(c) {
     const user = sessionUser(c)
+    const userId = idParam(c, 'id', 'member')
+    const member = (await listMembers(c.var.db, user.accountId)).find((m) => m.id === userId)
     try {
       await removeMember(c.var.db, {
         accountId: user.accountId,
-        userId: idParam(c, 'id', 'member'),
+        userId,
         actingUserId: user.userId,
       })
     } catch (err) {
@@ -76,7 +83,10 @@ export function teamRoutes() {
         return teamPage(c, { error: err.message }, 400)
       throw err
     }
-    return c.redirect('/settings/team', 303)
+    return redirectWithFlash(c, TEAM, {
+      message: `Removed ${member?.email ?? 'the member'}: they are logged out and can no longer log in.`,
+      tone: 'danger',
+    })
   })
   return app
 }
