@@ -55,6 +55,8 @@ it('writes a header, the rows, and a manifest of counts and checksums', () => {
   expect(JSON.parse(lines.at(-1)!)).toEqual({ manifest })
   expect(manifest.tables.customers!.rows).toBeGreaterThan(10)
   expect(manifest.tables.merges!.rows).toBe(1)
+  // The relations' history, written by a trigger on customer_projects, travels as it was.
+  expect(manifest.tables.relation_changes!.rows).toBeGreaterThan(10)
   expect(manifest.tables.customers!.sha256).toMatch(/^[0-9a-f]{64}$/)
 })
 

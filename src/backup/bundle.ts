@@ -20,6 +20,9 @@ interface TableSpec {
   /** Columns pointing at rows of the same table (a merged customer's survivor may come later):
    *  inserted empty, then set once the whole table is in. */
   selfRefs?: string[]
+  /** A history table that a trigger fills when rows are inserted here. The bundle carries the
+   *  history as it was (it comes later in the file), so the trigger's own rows are removed. */
+  history?: keyof Database
 }
 
 const id = [{ column: 'id' }]
@@ -30,7 +33,12 @@ export const BUNDLE_TABLES: TableSpec[] = [
   { name: 'projects', key: id },
   { name: 'api_keys', key: id },
   { name: 'customers', key: id, selfRefs: ['merged_into'] },
-  { name: 'customer_projects', key: [{ column: 'customer_id' }, { column: 'project_id' }] },
+  {
+    name: 'customer_projects',
+    key: [{ column: 'customer_id' }, { column: 'project_id' }],
+    history: 'relation_changes',
+  },
+  { name: 'relation_changes', key: id },
   { name: 'merges', key: id },
   { name: 'account_tokens', key: id },
   { name: 'invites', key: id },
@@ -271,6 +279,9 @@ export async function importBundle(
         SELECT ${list} FROM jsonb_populate_recordset(NULL::${sql.table(spec.name)}, ${JSON.stringify(rows)}::jsonb)`.execute(
         trx,
       )
+      // The target was empty and the history's own rows come after these: every row it has now
+      // was written by the trigger, and would double the history (and take the imported ids).
+      if (spec.history) await sql`DELETE FROM ${sql.table(spec.history)}`.execute(trx)
     }
     if (!header) throw new BundleError('the file is empty')
     if (!manifest)
