@@ -107,6 +107,7 @@ export default tseslint.config(
         'src/billing/**',
         'src/saved-views/**',
         'src/segment/**',
+        'src/backup/**',
         'src/cli/**',
         'src/env.ts',
         'src/config.ts',

@@ -58,6 +58,17 @@ async function dryRun() {
   )
 }
 
+/** The login command that works with this Node: wrangler refuses Node < 22, so on Node 20 it is
+ *  wrangler run by the Node 24 that `npm run dev`/`deploy` fetched (`npx wrangler login` fails). */
+function loginCommand(): string {
+  if (Number(process.versions.node.split('.')[0]) >= 22) return 'npx wrangler login'
+  const [node, cli] = wranglerArgs([])
+  const here = process.cwd() + '/'
+  return [node!, cli!, 'login']
+    .map((p) => (p.startsWith(here) ? p.slice(here.length) : p))
+    .join(' ')
+}
+
 async function deploy() {
   const databaseUrl = requireDatabaseUrl('deploy')
 
@@ -66,10 +77,9 @@ async function deploy() {
   if (/not authenticated/i.test(whoami.output)) {
     fail(`You are not logged in to Cloudflare. Log in once, then run this again:
 
-  npx wrangler login
+  ${loginCommand()}
 
-(or set CLOUDFLARE_API_TOKEN, e.g. in CI). Wrangler needs Node 22+; \`npx wrangler\` in this project
-runs it with the Node 24 binary the project installs.`)
+(or set CLOUDFLARE_API_TOKEN, e.g. in CI).`)
   }
   if (whoami.code !== 0) fail(`\`wrangler whoami\` failed:\n${whoami.output}`)
 

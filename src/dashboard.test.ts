@@ -6,6 +6,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest'
 import { createApp } from './app.js'
 import { dashboardApp } from './dashboard.js'
 import { ingestForProject } from './ingest/upsert.js'
+import { createInvite } from './accounts/members.js'
 import { openTestDb, type TestDb } from '../test/support/db.js'
 import { TestBrowser } from '../test/support/test-browser.js'
 
@@ -196,6 +197,48 @@ it('answers every successful form post with 303 to a page that renders', async (
           .where('account_id', '=', await accountOf())
           .executeTakeFirstOrThrow()
         return b.post(`/settings/tokens/${token.id}/revoke`)
+      },
+    ],
+    [
+      '/settings/team/invites',
+      async () => (await pageOf('/settings/team'), b.post('/settings/team/invites')),
+    ],
+    [
+      '/settings/team/invites/:id{[0-9]+}/revoke',
+      async () => {
+        const invite = await t.db
+          .selectFrom('invites')
+          .select('id')
+          .where('account_id', '=', await accountOf())
+          .executeTakeFirstOrThrow()
+        await pageOf('/settings/team')
+        return b.post(`/settings/team/invites/${invite.id}/revoke`)
+      },
+    ],
+    [
+      '/invite/:token',
+      async () => {
+        const owner = await t.db
+          .selectFrom('users')
+          .select(['id', 'account_id'])
+          .where('email', '=', email)
+          .executeTakeFirstOrThrow()
+        const { token } = await createInvite(t.db, owner.account_id, owner.id)
+        const mate = new TestBrowser(app)
+        await mate.get(`/invite/${token}`)
+        return mate.post(`/invite/${token}`, { email: 'mate@x.example', password: 'teammate pw' })
+      },
+    ],
+    [
+      '/settings/team/members/:id{[0-9]+}/remove',
+      async () => {
+        const mate = await t.db
+          .selectFrom('users')
+          .select('id')
+          .where('email', '=', 'mate@x.example')
+          .executeTakeFirstOrThrow()
+        await pageOf('/settings/team')
+        return b.post(`/settings/team/members/${mate.id}/remove`)
       },
     ],
     [

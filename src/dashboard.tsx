@@ -7,6 +7,7 @@ import { tokenDashboardRoutes } from './account-api/dashboard.js'
 import { csvDashboardRoutes } from './csv/routes.js'
 import { customerRoutes } from './customers/routes.js'
 import { authRoutes } from './auth/routes.js'
+import { inviteRoutes, teamRoutes } from './accounts/routes.js'
 import type { AppDeps, HonoEnv } from './env.js'
 import { ApiError } from './lib/errors.js'
 import { mergeDashboardRoutes } from './merges/routes.js'
@@ -63,6 +64,8 @@ export function dashboardApp(deps: AppDeps) {
   dashboard.route('/', csvDashboardRoutes())
   dashboard.route('/', mergeDashboardRoutes())
   dashboard.route('/settings/tokens', tokenDashboardRoutes())
+  dashboard.route('/settings/team', teamRoutes())
+  dashboard.route('/invite', inviteRoutes())
   dashboard.all('*', function pageNotFound() {
     throw new ApiError(
       'not_found',

@@ -96,7 +96,20 @@ const server = serve({ fetch: app.fetch, port: config.port, hostname: config.hos
   // Since the process started (performance's time origin): the whole wait, loading included.
   const ms = Math.round(performance.now())
   console.log(`TinyCRM ready at ${url} (${kind}: ${location}, ${ms} ms)`)
+  void announceFirstRun(config.publicUrl ?? url)
 })
+
+/** A database without any account (the first run): say where to make the first one. */
+async function announceFirstRun(baseUrl: string) {
+  const anyone = await db
+    .selectFrom('accounts')
+    .select('id')
+    .limit(1)
+    .executeTakeFirst()
+    .catch(() => ({ id: 0 })) // unreachable database: the first request will say so
+  if (anyone) return
+  console.log(`No account yet: sign up at ${baseUrl.replace(/\/$/, '')}/signup`)
+}
 
 let stopping = false
 async function shutdown(signal: string) {

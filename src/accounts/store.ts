@@ -1,6 +1,6 @@
 // Accounts and their users (the dashboard login): plain functions over the db, shared by the CLI
 // and the dashboard. Projects and their keys are src/projects/.
-import type { Kysely } from 'kysely'
+import { sql, type Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
 import { ApiError } from '../lib/errors.js'
 import { parseEmail } from '../lib/email.js'
@@ -15,6 +15,17 @@ export function normaliseEmail(email: string): string {
 /** What `createAccount({ onlyIfFirst: true })` throws when an account exists already. */
 export const SIGNUP_CLOSED = 'Sign-up is closed: this server already has its account'
 
+/** The one password rule: at least MIN_PASSWORD_LENGTH characters. */
+export function checkPassword(password: string, field = 'password'): void {
+  if (password.length < MIN_PASSWORD_LENGTH) {
+    throw new ApiError(
+      'validation_failed',
+      `${field} must be at least ${MIN_PASSWORD_LENGTH} characters`,
+      [{ path: field, message: `at least ${MIN_PASSWORD_LENGTH} characters` }],
+    )
+  }
+}
+
 export async function createAccount(
   db: Kysely<Database>,
   input: {
@@ -26,13 +37,7 @@ export async function createAccount(
   },
 ): Promise<{ accountId: number; userId: number }> {
   const email = parseEmail(input.email)
-  if (input.password.length < MIN_PASSWORD_LENGTH) {
-    throw new ApiError(
-      'validation_failed',
-      `password must be at least ${MIN_PASSWORD_LENGTH} characters`,
-      [{ path: 'password', message: `at least ${MIN_PASSWORD_LENGTH} characters` }],
-    )
-  }
+  checkPassword(input.password)
   const passwordHash = await hashPassword(input.password)
   // One statement: the account and its first user exist together or not at all. A data-modifying
   // CTE runs even when the outer insert conflicts, hence the guard against an orphan account.
@@ -91,4 +96,28 @@ export async function findAccountIdByUserEmail(db: Kysely<Database>, email: stri
     .where('email', '=', normaliseEmail(email))
     .executeTakeFirst()
   return row?.account_id
+}
+
+/**
+ * Sets a user's password (there is no email to send a reset link, so the operator does it from
+ * the CLI). In the same statement every session of the user ends (a reset after a leak must log
+ * the leaker out) and the email's failed-login count is cleared. Undefined: no such user.
+ */
+export async function resetPassword(
+  db: Kysely<Database>,
+  emailInput: string,
+  password: string,
+): Promise<{ userId: number; sessionsEnded: number } | undefined> {
+  const email = normaliseEmail(emailInput)
+  checkPassword(password)
+  const passwordHash = await hashPassword(password)
+  const { rows } = await sql<{ id: number; sessions: number }>`
+    WITH u AS (
+      UPDATE users SET password_hash = ${passwordHash} WHERE email = ${email} RETURNING id
+    ),
+    s AS (DELETE FROM sessions WHERE user_id IN (SELECT id FROM u) RETURNING 1),
+    f AS (DELETE FROM login_failures WHERE email = ${email} AND EXISTS (SELECT 1 FROM u))
+    SELECT u.id, (SELECT count(*) FROM s)::int AS sessions FROM u`.execute(db)
+  const row = rows[0]
+  return row && { userId: Number(row.id), sessionsEnded: row.sessions }
 }

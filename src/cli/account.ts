@@ -1,5 +1,13 @@
-// `account create` and `account list`: the owner's workspace and its login, without the dashboard.
-import { MIN_PASSWORD_LENGTH, createAccount, normaliseEmail } from '../accounts/store.js'
+// `account create`, `account list` and `account reset-password`: the owner's workspace and its
+// logins, without the dashboard (and without email: a forgotten password is reset here).
+import {
+  MIN_PASSWORD_LENGTH,
+  checkPassword,
+  createAccount,
+  normaliseEmail,
+  resetPassword,
+} from '../accounts/store.js'
+import { parseEmail } from '../lib/email.js'
 import { CliError, formatDate, formatTable, str, toJson, type Command } from './command.js'
 import { listAccounts } from './lookup.js'
 import { PASSWORD_SOURCES, readPassword } from './password.js'
@@ -22,11 +30,11 @@ export const accountCreate: Command = {
   required: ['email'],
   createsDatabase: true,
   async prepare(values, io) {
-    // Asked for (or read from stdin) before a new database takes seconds to create.
-    values.password = await readPassword(values, io)
-    if (values.password.length < MIN_PASSWORD_LENGTH) {
-      throw new CliError(`password must be at least ${MIN_PASSWORD_LENGTH} characters`)
-    }
+    // Checked, and the password asked for (or read from stdin), before a new database takes
+    // seconds to create.
+    parseEmail(str(values, 'email')!)
+    values.password = await readPassword(values, io, 'account create')
+    checkPassword(values.password)
   },
   async run({ db, values, io }) {
     const email = str(values, 'email')!
@@ -76,6 +84,33 @@ export const accountList: Command = {
           r.name,
         ]),
       ),
+    )
+  },
+}
+
+export const accountResetPassword: Command = {
+  name: 'account reset-password',
+  summary: "Set a user's password and end their sessions (there is no reset email)",
+  usage: '--email EMAIL [--password -|VALUE]',
+  help:
+    `The new password comes from ${PASSWORD_SOURCES}; at least ${MIN_PASSWORD_LENGTH} characters.\n` +
+    'Every dashboard session of that user ends at once and their failed-login count is cleared;\n' +
+    'the account, its projects, keys and tokens are untouched.\n\n' +
+    'Example:\n' +
+    '  printf \'%s\\n\' "$PW" | npm run -s tinycrm -- account reset-password --email me@example.com --password -',
+  options: { email: { type: 'string' }, password: { type: 'string' } },
+  required: ['email'],
+  async prepare(values, io) {
+    parseEmail(str(values, 'email')!)
+    values.password = await readPassword(values, io, 'account reset-password')
+    checkPassword(values.password)
+  },
+  async run({ db, values, io }) {
+    const email = normaliseEmail(str(values, 'email')!)
+    const done = await resetPassword(db, email, str(values, 'password')!)
+    if (!done) throw new CliError(`No user with the email ${email} (see: account list)`)
+    io.stdout(
+      `Password of ${email} reset; ${done.sessionsEnded} session(s) ended. Log in with the new one.\n`,
     )
   },
 }

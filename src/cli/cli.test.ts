@@ -139,3 +139,25 @@ describe('tinycrm CLI on a PGlite data directory', () => {
     expect(existsSync(join(dir, 'tinycrm.lock'))).toBe(false) // released on exit
   }, 120_000)
 })
+
+describe('npm start on an empty data directory', () => {
+  it('prints where to sign up, after the ready line', async () => {
+    const server = start(['src/node.ts'], join(tmp, 'first-run'), { PORT: '0' })
+    const exited = collect(server)
+    let out = ''
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.stdout!.on('data', (d) => {
+          out += d
+          if (out.includes('No account yet')) resolve()
+        })
+        server.on('exit', () => reject(new Error(`server exited early: ${out}`)))
+      })
+      const url = /TinyCRM ready at (\S+)/.exec(out)![1]
+      expect(out).toContain(`\nNo account yet: sign up at ${url}/signup\n`)
+    } finally {
+      server.kill('SIGTERM')
+      await exited
+    }
+  }, 120_000)
+})

@@ -2,23 +2,27 @@
 // line of stdout, so `KEY=$(npm run -s tinycrm -- project create … | tail -n 1)` works.
 import { normaliseEmail } from '../accounts/store.js'
 import { normaliseColor } from '../projects/colors.js'
-import { createProject, listProjects } from '../projects/store.js'
+import { createProject, ensureProject, listProjects } from '../projects/store.js'
 import { CliError, formatDate, formatTable, str, toJson, type Command } from './command.js'
 import { listAccounts, requireAccount } from './lookup.js'
 
 export const projectCreate: Command = {
   name: 'project create',
   summary: 'Create a project (one per product) and print its first API key',
-  usage: '--account EMAIL --name NAME [--color #RRGGBB]',
+  usage: '--account EMAIL --name NAME [--color #RRGGBB] [--if-missing]',
   help:
-    'The slug is made from the name (unique within the account). The API key is shown this once,\n' +
-    'as the last line of stdout; only its hash is stored.\n\n' +
+    'The slug is made from the name (unique within the account: a second "App A" is app-a-2).\n' +
+    'The API key is shown this once, as the last line of stdout; only its hash is stored.\n\n' +
+    '--if-missing: when the account already has the project of that slug, change nothing, say so\n' +
+    'on stderr and print nothing on stdout (exit 0), so a setup script can run again safely;\n' +
+    'its keys are not shown again (`key create` adds one).\n\n' +
     'Example:\n' +
     '  KEY=$(npm run -s tinycrm -- project create --account me@example.com --name "App A" | tail -n 1)',
   options: {
     account: { type: 'string' },
     name: { type: 'string' },
     color: { type: 'string' },
+    'if-missing': { type: 'boolean' },
   },
   required: ['account', 'name'],
   async run({ db, values, io }) {
@@ -28,11 +32,18 @@ export const projectCreate: Command = {
     }
     const email = str(values, 'account')!
     const accountId = await requireAccount(db, email)
-    const { project, key } = await createProject(db, {
-      accountId,
-      name: str(values, 'name')!,
-      color,
-    })
+    const input = { accountId, name: str(values, 'name')!, color }
+    const { project, key } = values['if-missing']
+      ? await ensureProject(db, input)
+      : await createProject(db, input)
+    if (key === null) {
+      io.stderr(
+        `Project ${project.name} (id ${project.id}, slug ${project.slug}) already exists ` +
+          `for ${normaliseEmail(email)}: nothing changed. Its keys are not shown again ` +
+          `(add one: npm run tinycrm -- key create --project ${project.id}).\n`,
+      )
+      return
+    }
     io.stdout(
       `Created project ${project.name} (id ${project.id}, slug ${project.slug}) ` +
         `for ${normaliseEmail(email)}.\n` +

@@ -6,6 +6,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openTestDb, type TestDb } from '../../test/support/db.js'
+import { createApp } from '../app.js'
+import { checkLogin } from '../auth/login.js'
+import { createSession } from '../auth/sessions.js'
 import type { Target } from './database.js'
 import { runCli } from './run.js'
 
@@ -189,6 +192,7 @@ describe('account create', () => {
       [['--email', 'not-an-email', ...PW], 'email is not a valid email address'],
       [['--email', 'weird"<script>@x.test', ...PW], 'email is not a valid email address'],
       [['--email', `${'a'.repeat(5000)}@example.com`, ...PW], 'email is too long'],
+      [['--email', `${'a'.repeat(243)}@example.com`, ...PW], 'email is too long'],
       [
         ['--email', 'short@example.com', '--password', 'short'],
         'password must be at least 8 characters',
@@ -322,5 +326,149 @@ describe('projects and keys', () => {
       code: 1,
       stderr: expect.stringContaining('tcrm_proj_ + 4 or more characters'),
     })
+  })
+})
+
+describe('project create --if-missing', () => {
+  it('creates the project once; a second run changes nothing and prints no key', async () => {
+    await run(['account', 'create', '--email', 'setup@example.com', ...PW])
+    const args = ['project', 'create', '--account', 'setup@example.com', '--name', 'Formly']
+    const first = await run([...args, '--if-missing'])
+    expect(first).toMatchObject({ code: 0, stderr: '' })
+    expect(lastLine(first.stdout)).toMatch(/^tcrm_proj_[0-9A-Za-z]{32}$/)
+
+    const again = await run([...args, '--if-missing'])
+    expect(again.code).toBe(0)
+    expect(again.stdout).toBe('')
+    expect(again.stderr).toMatch(
+      /^Project Formly \(id (\d+), slug formly\) already exists for setup@example\.com: nothing changed\. Its keys are not shown again \(add one: npm run tinycrm -- key create --project \1\)\.\n$/,
+    )
+    const listed = JSON.parse(
+      (await run(['project', 'list', '--account', 'setup@example.com', '--json'])).stdout,
+    )
+    expect(listed).toMatchObject([{ slug: 'formly', activeKeys: 1 }])
+    // Without the flag the old behaviour stays: a second project, formly-2.
+    expect((await run(args)).stdout).toContain('slug formly-2')
+    expect((await run([...args, '--name', '  '])).stderr).toBe(
+      'tinycrm: The project name must be 1 to 80 characters.\n',
+    )
+  })
+})
+
+describe('account reset-password', () => {
+  it('sets the new password, ends every session, and clears the failed logins', async () => {
+    const email = 'forgot@example.com'
+    await run(['account', 'create', '--email', email, ...PW])
+    const user = await checkLogin(t.db, email, 'correct horse battery')
+    if (!user.ok) throw new Error('login failed')
+    await createSession(t.db, { userId: user.user.userId, tokenHash: 'a'.repeat(64) })
+    await checkLogin(t.db, email, 'a wrong guess')
+    const failures = () =>
+      t.db.selectFrom('login_failures').select('failures').where('email', '=', email).execute()
+    expect(await failures()).toEqual([{ failures: 1 }])
+
+    const r = await run(
+      ['account', 'reset-password', '--email', 'FORGOT@example.com', '--password', '-'],
+      {
+        stdin: 'a brand new secret\n',
+      },
+    )
+    expect(r).toEqual({
+      code: 0,
+      stdout: `Password of ${email} reset; 1 session(s) ended. Log in with the new one.\n`,
+      stderr: '',
+    })
+    // Read before the logins below: the old password's attempt is a new failure of its own.
+    expect(await failures()).toEqual([])
+    const sessions = await t.db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('user_id', '=', user.user.userId)
+      .execute()
+    expect(sessions).toEqual([])
+    expect((await checkLogin(t.db, email, 'correct horse battery')).ok).toBe(false)
+    expect((await checkLogin(t.db, email, 'a brand new secret')).ok).toBe(true)
+  })
+
+  it('refuses an unknown user, a bad email and a short password, changing nothing', async () => {
+    const cases: [string[], string, number][] = [
+      [
+        ['--email', 'nobody@example.com', ...PW],
+        'No user with the email nobody@example.com (see: account list)',
+        1,
+      ],
+      [['--email', 'x@', ...PW], 'email is not a valid email address', 1],
+      [
+        ['--email', 'forgot@example.com', '--password', 'short'],
+        'password must be at least 8 characters',
+        1,
+      ],
+      [
+        ['--email', 'forgot@example.com'],
+        'account reset-password needs a password: --password - (read the first line of stdin), TINYCRM_PASSWORD in the environment, or --password VALUE',
+        2,
+      ],
+    ]
+    for (const [args, message, code] of cases) {
+      const r = await run(['account', 'reset-password', ...args])
+      expect(r, args.join(' ')).toMatchObject({ code, stdout: '' })
+      expect(r.stderr.split('\n')[0]).toBe(`tinycrm: ${message}`)
+    }
+  })
+})
+
+describe('account tokens', () => {
+  it('creates a token that reads the account API, lists it, and revokes it', async () => {
+    const a = ['--account', 'tokens@example.com']
+    await run(['account', 'create', '--email', 'tokens@example.com', ...PW])
+    const created = await run(['token', 'create', ...a, '--name', 'nightly report'])
+    expect(created).toMatchObject({ code: 0, stderr: '' })
+    const token = lastLine(created.stdout)
+    expect(token).toMatch(/^tcrm_acct_[0-9A-Za-z]{32}$/)
+    const app = createApp({ db: t.db })
+    const read = () =>
+      app.request('/v1/customers', { headers: { Authorization: `Bearer ${token}` } })
+    expect((await read()).status).toBe(200)
+
+    const [listed] = JSON.parse((await run(['token', 'list', ...a, '--json'])).stdout)
+    expect(listed).toMatchObject({
+      name: 'nightly report',
+      prefix: token.slice(0, 16),
+      revokedAt: null,
+      lastUsedAt: expect.any(String),
+    })
+    const table = await run(['token', 'list', ...a])
+    expect(table.stdout).toMatch(/^ID +PREFIX +CREATED \(UTC\) +LAST USED +STATUS +NAME\n/)
+    expect(table.stdout).toContain(`${token.slice(0, 16)}…`)
+
+    // Another account cannot revoke it by id.
+    await run(['account', 'create', '--email', 'other-tokens@example.com', ...PW])
+    const id = String(listed.id)
+    expect(
+      await run(['token', 'revoke', '--account', 'other-tokens@example.com', '--id', id]),
+    ).toMatchObject({
+      code: 1,
+      stderr: `tinycrm: The account of other-tokens@example.com has no active token ${id} (see: token list)\n`,
+    })
+    expect((await read()).status).toBe(200)
+    expect(await run(['token', 'revoke', ...a, '--id', id])).toMatchObject({
+      code: 0,
+      stdout: `Revoked token ${id} of the account of tokens@example.com.\n`,
+    })
+    expect((await read()).status).toBe(403)
+    expect((await run(['token', 'revoke', ...a, '--id', id])).code).toBe(1)
+  })
+
+  it('names the bad field', async () => {
+    const a = ['--account', 'tokens@example.com']
+    expect(await run(['token', 'create', ...a, '--name', ' '])).toMatchObject({
+      code: 1,
+      stderr: 'tinycrm: name must be 1 to 80 characters\n',
+    })
+    expect(await run(['token', 'revoke', ...a, '--id', 'tcrm_acct_x'])).toMatchObject({
+      code: 1,
+      stderr: "tinycrm: --id must be a token id (a number), got 'tcrm_acct_x'\n",
+    })
+    expect((await run(['token', 'list'])).stderr.split('\n')[0]).toBe('tinycrm: Missing --account')
   })
 })

@@ -5,7 +5,8 @@ import { parseArgs } from 'node:util'
 import { isDatabaseUnavailable } from '../db/errors.js'
 import { ApiError } from '../lib/errors.js'
 import { DataDirLockedError } from '../db/lock.js'
-import { accountCreate, accountList } from './account.js'
+import { accountCreate, accountList, accountResetPassword } from './account.js'
+import { exportCommand, importCommand } from './backup.js'
 import {
   CliError,
   UsageError,
@@ -17,16 +18,23 @@ import {
 import { openTarget, resolveTarget } from './database.js'
 import { keyCreate, keyList, keyRevoke, keyRotate } from './key.js'
 import { projectCreate, projectList } from './project.js'
+import { tokenCreate, tokenList, tokenRevoke } from './token.js'
 
 export const COMMANDS: Command[] = [
   accountCreate,
   accountList,
+  accountResetPassword,
   projectCreate,
   projectList,
   keyCreate,
   keyRotate,
   keyList,
   keyRevoke,
+  tokenCreate,
+  tokenList,
+  tokenRevoke,
+  exportCommand,
+  importCommand,
 ]
 
 const GLOBAL_OPTIONS: OptionsConfig = {
@@ -48,7 +56,8 @@ function toolUsage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length))
   return (
     `Usage: ${PROG} <command> [options]\n\n` +
-    'Manage TinyCRM accounts, projects and API keys without the dashboard.\n\n' +
+    'Manage TinyCRM accounts, projects, API keys and account tokens without the dashboard;\n' +
+    'export and import the whole database.\n\n' +
     'Commands:\n' +
     COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}\n`).join('') +
     `\n${GLOBAL_HELP}\n` +
@@ -99,17 +108,23 @@ export async function runCli(argv: string[], io: CliIo, deps: CliDeps = {}): Pro
       words.shift()
       first.values.help = true
     }
-    const groups = new Set(COMMANDS.map((c) => c.name.split(' ')[0]))
+    const groups = new Set(
+      COMMANDS.filter((c) => c.name.includes(' ')).map((c) => c.name.split(' ')[0]),
+    )
     if (words.length === 0) {
       if (first.values.help) return print(io, toolUsage())
       throw new UsageError('No command given')
     }
-    if (!groups.has(words[0]!)) throw new UsageError(`Unknown command '${words[0]}'`)
-    if (words.length === 1) {
-      if (first.values.help) return print(io, groupUsage(words[0]!))
-      throw new UsageError(`'${words[0]}' needs a subcommand: ${subcommands(words[0]!)}`)
+    // A one-word command (`export`), or a group and its action (`project create`).
+    command = COMMANDS.find((c) => c.name === words[0])
+    if (!command) {
+      if (!groups.has(words[0]!)) throw new UsageError(`Unknown command '${words[0]}'`)
+      if (words.length === 1) {
+        if (first.values.help) return print(io, groupUsage(words[0]!))
+        throw new UsageError(`'${words[0]}' needs a subcommand: ${subcommands(words[0]!)}`)
+      }
+      command = COMMANDS.find((c) => c.name === `${words[0]} ${words[1]}`)
     }
-    command = COMMANDS.find((c) => c.name === `${words[0]} ${words[1]}`)
     if (!command) {
       throw new UsageError(
         `Unknown command '${words[0]} ${words[1]}'; '${words[0]}' has: ${subcommands(words[0]!)}`,
@@ -118,8 +133,9 @@ export async function runCli(argv: string[], io: CliIo, deps: CliDeps = {}): Pro
     if (first.values.help) return print(io, commandUsage(command))
 
     const { values, positionals } = parseCommandArgs(command, argv)
-    if (positionals.length > 2)
-      throw new UsageError(`Unexpected argument '${positionals[2]}'`, command)
+    const wordCount = command.name.split(' ').length
+    if (positionals.length > wordCount)
+      throw new UsageError(`Unexpected argument '${positionals[wordCount]}'`, command)
     const missing = (command.required ?? []).filter((name) => values[name] === undefined)
     if (missing.length > 0) {
       throw new UsageError(`Missing ${missing.map((m) => `--${m}`).join(', ')}`, command)

@@ -269,6 +269,18 @@ export interface SegmentIdsTable {
   updated_at: Timestamp
 }
 
+export interface InvitesTable {
+  id: Generated<number>
+  account_id: number
+  /** SHA-256 (hex) of the token in the invite link. */
+  token_hash: string
+  created_by: number | null
+  created_at: Timestamp
+  expires_at: ColumnType<Date, Date | string, Date | string>
+  accepted_at: NullableTimestamp
+  accepted_by: number | null
+}
+
 export interface Database {
   accounts: AccountsTable
   users: UsersTable
@@ -293,6 +305,7 @@ export interface Database {
   saved_views: SavedViewsTable
   segment_messages: SegmentMessagesTable
   segment_ids: SegmentIdsTable
+  invites: InvitesTable
 }
 
 export type Project = Selectable<ProjectsTable>

@@ -68,15 +68,70 @@ export async function createProject(
   for (let n = 2; taken.has(slug); n++) slug = `${base}-${n}`
   const color =
     input.color === undefined ? defaultColor(existing.length) : validateColor(input.color)
+  const created = await insertProjectWithKey(db, { accountId: input.accountId, name, slug, color })
+  return created!
+}
+
+/**
+ * The account's project with the slug this name makes, created with its first key only when the
+ * account has none (`project create --if-missing`, safe to re-run in a setup script). Run twice
+ * at the same instant, the unique (account, slug) lets one insert and the other finds that one.
+ */
+export async function ensureProject(
+  db: Kysely<Database>,
+  input: { accountId: number; name: string; color?: string },
+): Promise<{ project: Project; key: string | null }> {
+  const name = validateProjectName(input.name)
+  const slug = slugify(name)
+  const color = input.color === undefined ? undefined : validateColor(input.color)
+  const created = await insertProjectWithKey(
+    db,
+    { accountId: input.accountId, name, slug, color },
+    { ifMissing: true },
+  )
+  if (created) return created
+  const project = await db
+    .selectFrom('projects')
+    .selectAll()
+    .where('account_id', '=', input.accountId)
+    .where('slug', '=', slug)
+    .executeTakeFirstOrThrow()
+  return { project, key: null }
+}
+
+/** One statement: the project and its first key exist together or not at all. With ifMissing, a
+ *  taken slug inserts nothing (and undefined comes back) instead of failing. */
+async function insertProjectWithKey(
+  db: Kysely<Database>,
+  row: { accountId: number; name: string; slug: string; color?: string },
+  opts: { ifMissing?: boolean } = {},
+): Promise<{ project: Project; key: string } | undefined> {
   const key = generateProjectKey()
   const keyHash = await hashKey(key)
-  const project = await db
-    .with('project', (q) =>
-      q
-        .insertInto('projects')
-        .values({ account_id: input.accountId, name, slug, color })
-        .returningAll(),
+  const color =
+    row.color ??
+    defaultColor(
+      Number(
+        (
+          await db
+            .selectFrom('projects')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .where('account_id', '=', row.accountId)
+            .executeTakeFirstOrThrow()
+        ).n,
+      ),
     )
+  const project = await db
+    .with('project', (q) => {
+      const insert = q
+        .insertInto('projects')
+        .values({ account_id: row.accountId, name: row.name, slug: row.slug, color })
+      return (
+        opts.ifMissing
+          ? insert.onConflict((oc) => oc.columns(['account_id', 'slug']).doNothing())
+          : insert
+      ).returningAll()
+    })
     .with('key', (q) =>
       q
         .insertInto('api_keys')
@@ -94,11 +149,12 @@ export async function createProject(
     )
     .selectFrom('project')
     .selectAll()
-    .executeTakeFirstOrThrow()
+    .executeTakeFirst()
+  if (!project) return undefined
   // From the second project on, the account gets the README's questions as ready views (once).
   // Asked after every create, not only when `existing` had one: two projects created at once
   // both read an empty account, and the later check still sees both.
-  await addReadyViews(db, input.accountId, { once: true })
+  await addReadyViews(db, row.accountId, { once: true })
   return { project, key }
 }
 

@@ -3,7 +3,7 @@
 // statement (src/segment/store.ts). Lenient where Segment is (its libraries add `context`,
 // `integrations`, `_metadata` and more: kept out of the way, never refused), strict where TinyCRM
 // must be (a value Postgres cannot store, a timestamp far in the future, an event over 32 KB).
-import { z } from 'zod'
+import * as z from 'zod'
 import { LIMITS, params } from '../ingest/schemas.js'
 import { emailSchema } from '../lib/email.js'
 import type { ErrorDetail } from '../lib/errors.js'

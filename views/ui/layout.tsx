@@ -100,6 +100,9 @@ export function Layout(props: LayoutProps) {
                     >
                       API tokens
                     </a>
+                    <a class="menu-item" href="/settings/team">
+                      Team
+                    </a>
                     <form method="post" action="/logout">
                       <CsrfField token={csrfToken} />
                       <button type="submit" class="menu-item">

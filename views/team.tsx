@@ -1,0 +1,194 @@
+// Settings → Team: the account's members, its pending invite links, and a button that makes a new
+// one (shown once, to copy: TinyCRM sends no email). And the page an invited person opens.
+import { CsrfField } from './ui/csrf.js'
+import { Layout } from './ui/layout.js'
+
+export interface MemberRow {
+  id: number
+  email: string
+  created_at: Date
+}
+
+export interface InviteRow {
+  id: number
+  created_at: Date
+  expires_at: Date
+  created_by_email: string | null
+}
+
+const day = (d: Date) => d.toISOString().slice(0, 10)
+
+export function TeamPage(props: {
+  members: MemberRow[]
+  invites: InviteRow[]
+  userId: number
+  userEmail: string
+  csrfToken?: string
+  /** The invite link just made (the redirect's flash), shown this once. */
+  newLink?: string
+  error?: string
+}) {
+  return (
+    <Layout title="Team" userEmail={props.userEmail} csrfToken={props.csrfToken}>
+      <div class="stack">
+        <h1>Team</h1>
+        <p class="muted">
+          Everyone here logs in to this account and sees and does the same: customers, projects,
+          keys, tokens. To add someone, make an invite link and send it to them yourself; it works
+          once, for a week. A forgotten password is reset from the command line:{' '}
+          <code>npm run tinycrm -- account reset-password --email EMAIL</code>.
+        </p>
+        {props.error ? (
+          <p class="notice notice-error" role="alert">
+            {props.error}
+          </p>
+        ) : null}
+        {props.newLink ? (
+          <div class="card stack key-reveal" role="status">
+            <h2>Invite link</h2>
+            <p>Send it to your teammate: it is stored hashed and will not be shown again.</p>
+            <pre class="code-block" data-testid="invite-link">
+              {props.newLink}
+            </pre>
+          </div>
+        ) : null}
+        <form method="post" action="/settings/team/invites" class="card inline-form">
+          <CsrfField token={props.csrfToken} />
+          <button type="submit" class="button">
+            Create an invite link
+          </button>
+        </form>
+        <h2>Members</h2>
+        <div class="table-wrap">
+          <table class="table">
+            <thead>
+              <tr>
+                <th scope="col">Email</th>
+                <th scope="col">Member since</th>
+                <th scope="col"></th>
+              </tr>
+            </thead>
+            <tbody>
+              {props.members.map((m) => (
+                <tr>
+                  <td>{m.email}</td>
+                  <td>{day(m.created_at)}</td>
+                  <td>
+                    {m.id === props.userId ? (
+                      <span class="muted">you</span>
+                    ) : (
+                      <form method="post" action={`/settings/team/members/${m.id}/remove`}>
+                        <CsrfField token={props.csrfToken} />
+                        <button type="submit" class="button button-danger button-small">
+                          Remove
+                        </button>
+                      </form>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+        {props.invites.length ? (
+          <>
+            <h2>Pending invites</h2>
+            <div class="table-wrap">
+              <table class="table">
+                <thead>
+                  <tr>
+                    <th scope="col">Made by</th>
+                    <th scope="col">Created</th>
+                    <th scope="col">Expires</th>
+                    <th scope="col"></th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {props.invites.map((i) => (
+                    <tr>
+                      <td>{i.created_by_email ?? '—'}</td>
+                      <td>{day(i.created_at)}</td>
+                      <td>{day(i.expires_at)}</td>
+                      <td>
+                        <form method="post" action={`/settings/team/invites/${i.id}/revoke`}>
+                          <CsrfField token={props.csrfToken} />
+                          <button type="submit" class="button button-danger button-small">
+                            Withdraw
+                          </button>
+                        </form>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          </>
+        ) : null}
+      </div>
+    </Layout>
+  )
+}
+
+export function AcceptInvitePage(props: {
+  token: string
+  accountName?: string
+  csrfToken?: string
+  email?: string
+  error?: string
+  minPassword: number
+}) {
+  if (!props.accountName) {
+    return (
+      <Layout title="Invite not valid">
+        <section class="card narrow auth-card">
+          <h1>This invite link is not valid</h1>
+          <p>
+            It was used, withdrawn or has expired. Ask whoever sent it for a new one, or{' '}
+            <a href="/login">log in</a>.
+          </p>
+        </section>
+      </Layout>
+    )
+  }
+  return (
+    <Layout title="Join a team">
+      <section class="card narrow auth-card">
+        <h1>Join {props.accountName} on TinyCRM</h1>
+        <p class="muted">Choose the email and password you will log in with.</p>
+        {props.error ? (
+          <p class="alert" role="alert">
+            {props.error}
+          </p>
+        ) : null}
+        <form method="post" action={`/invite/${props.token}`} class="stack">
+          <CsrfField token={props.csrfToken} />
+          <label class="field">
+            <span>Email</span>
+            <input
+              type="email"
+              name="email"
+              autocomplete="username"
+              required
+              maxLength={254}
+              value={props.email ?? ''}
+            />
+          </label>
+          <label class="field">
+            <span>Password</span>
+            <input
+              type="password"
+              name="password"
+              autocomplete="new-password"
+              required
+              minLength={props.minPassword}
+            />
+            <small class="muted">At least {props.minPassword} characters.</small>
+          </label>
+          <button type="submit" class="button">
+            Join
+          </button>
+        </form>
+      </section>
+    </Layout>
+  )
+}
