@@ -242,6 +242,43 @@ it('answers every successful form post with 303 to a page that renders', async (
       },
     ],
     [
+      '/customers/views',
+      async () => (
+        await pageOf('/customers'),
+        b.post('/customers/views', { name: 'Paid anywhere', query: 'status=paid' })
+      ),
+    ],
+    [
+      '/customers/views/ready',
+      async () => (await pageOf('/customers'), b.post('/customers/views/ready')),
+    ],
+    [
+      '/customers/views/:id{[0-9]+}/move',
+      async () => {
+        const view = await t.db
+          .selectFrom('saved_views')
+          .select('id')
+          .where('account_id', '=', await accountOf())
+          .orderBy('position')
+          .executeTakeFirstOrThrow()
+        await pageOf('/customers')
+        return b.post(`/customers/views/${view.id}/move`, { by: 'down' })
+      },
+    ],
+    [
+      '/customers/views/:id{[0-9]+}/delete',
+      async () => {
+        const view = await t.db
+          .selectFrom('saved_views')
+          .select('id')
+          .where('account_id', '=', await accountOf())
+          .orderBy('position')
+          .executeTakeFirstOrThrow()
+        await pageOf('/customers')
+        return b.post(`/customers/views/${view.id}/delete`)
+      },
+    ],
+    [
       '/projects/:id/delete',
       async () => {
         const [id] = await projectIds()
