@@ -95,6 +95,6 @@ it('imports a CSV over Neon HTTP', async () => {
     importId,
     suggestMapping(['email', 'name', 'plan'], [], project.slug),
   )
-  expect(r.dryRun).toEqual({ created: 2, updated: 0, merged: 0, rejected: 1 })
+  expect(r.dryRun).toEqual({ created: 2, updated: 0, unchanged: 0, merged: 0, rejected: 1 })
   expect(r.counts).toEqual(r.dryRun)
 })
