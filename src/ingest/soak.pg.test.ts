@@ -81,6 +81,11 @@ interface Pair {
   exists: boolean
   status: string
   params: Record<string, unknown>
+  /** The time each of them carries (newest wins, docs/ordering.md): the item's timestamp, else
+   *  its arrival (taken as the end of its request: one client's writes to a pair are sequential,
+   *  and a backfill is at least a minute old). A key never written has no time. */
+  statusAt: number
+  paramsAt: Record<string, number>
   /** Last non-empty name this pair's loop sent; the customer's final name is one of these. */
   lastName: string | null
   /** Bounds on when the server received the writes, for first_seen_at / last_activity_at. */
@@ -138,6 +143,8 @@ describe(`soak: ${CALLS} requests from ${CLIENTS} clients over ${PROJECTS} proje
             exists: false,
             status: 'free',
             params: {},
+            statusAt: -Infinity,
+            paramsAt: {},
             lastName: null,
             firstSeen: [Infinity, Infinity],
             lastActivity: [-Infinity, -Infinity],
@@ -196,10 +203,18 @@ describe(`soak: ${CALLS} requests from ${CLIENTS} clients over ${PROJECTS} proje
         if (type === 'ping') return
         pair.exists = true
         pair.firstSeen = [Math.min(pair.firstSeen[0], lo), Math.min(pair.firstSeen[1], hi)]
+        // Newest wins (a tie goes to the later arrival): a backfilled write older than what the
+        // pair holds changes nothing.
+        const at = it.backfill ? +it.backfill : t1
         const status = it.item.status as string | undefined
-        if (status) pair.status = CANONICAL[status] ?? status
+        if (status && at >= pair.statusAt) {
+          pair.status = CANONICAL[status] ?? status
+          pair.statusAt = at
+        }
         if (it.name?.trim()) pair.lastName = it.name.trim()
         for (const [k, v] of Object.entries(it.patch ?? {})) {
+          if (at < (pair.paramsAt[k] ?? -Infinity)) continue
+          pair.paramsAt[k] = at
           if (v === null) delete pair.params[k]
           else pair.params[k] = v
         }
