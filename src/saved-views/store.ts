@@ -108,7 +108,7 @@ SELECT
 const POSITION_KEY = 'saved_views_account_position_key'
 
 /** Runs a write again (a fresh read of the positions) when a concurrent write took the same place
- *  in the rail: the deferred unique key on (account, position) is what notices. */
+ *  in the rail (the deferred unique key on (account, position) is what notices) or deadlocked. */
 async function retryOnPositionClash<T>(write: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
@@ -118,7 +118,10 @@ async function retryOnPositionClash<T>(write: () => Promise<T>): Promise<T> {
       const clash =
         e.code === UNIQUE_VIOLATION &&
         (e.constraint === POSITION_KEY || String(e.message).includes(POSITION_KEY))
-      if (!clash || attempt >= 8) throw err
+      // Two single-statement writes that update the same rows in another order (a reorder and a
+      // move) can deadlock: Postgres rolls one back whole, and running it again is safe.
+      const deadlock = e.code === '40P01'
+      if (!(clash || deadlock) || attempt >= 8) throw err
     }
   }
 }

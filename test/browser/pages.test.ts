@@ -65,12 +65,12 @@ async function auditBoth(contexts: Record<string, Page>, name: string, path: str
 
 const keyOf = async (page: Page) => (await page.getByTestId('new-key').textContent())!.trim()
 
-/** A customer's id, read from the table's link to them (fetched with the page's session). */
+/** A customer's id, read from the table's row for them (fetched with the page's session). */
 async function customerId(page: Page, email: string): Promise<number> {
   const id = await page.evaluate(
     async (url) => {
       const html = await (await fetch(url, { headers: { Accept: 'text/html' } })).text()
-      return /href="\/customers\/(\d+)"/.exec(html)?.[1]
+      return /data-customer-id="(\d+)"/.exec(html)?.[1]
     },
     `${server.url}/customers?q=${encodeURIComponent(email)}`,
   )
