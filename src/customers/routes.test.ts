@@ -76,8 +76,8 @@ describe('GET /customers', () => {
       ).exec(html)?.[1] ?? ''
     expect(fay.match(/class="badge status-/g)).toHaveLength(3)
     expect(fay).toContain('data-project="app-a" data-status="churned"')
-    expect(fay).toContain('aria-label="App A: churned — details"')
-    expect(fay).toContain('aria-label="App B: paid — details"')
+    expect(fay).toContain('data-project="app-a" data-status="churned"')
+    expect(fay).toContain('data-project="app-b" data-status="paid"')
     expect(html).toMatch(/<time datetime="[^"]+" title="\d{4}-\d\d-\d\d \d\d:\d\d UTC">/)
   })
 

@@ -228,8 +228,9 @@ it('saves a view and shows it in the rail with its live count', async () => {
   const { page, problems } = await signedIn()
   await page.goto(server.url + '/customers?in=app-b:paid')
   // The ready views came with the second project.
+  // The rail (and its counts) arrives after the table, in its own request.
   const ready = page.locator('.rail-link', { hasText: /^Paid on App B/ })
-  await expect(ready.isVisible()).resolves.toBe(true)
+  await ready.waitFor()
   expect(await ready.locator('.rail-count').getAttribute('data-view-count')).toBe('3')
   await page.getByText('Save view').click()
   await page.getByLabel('Name this view').fill('B payers')

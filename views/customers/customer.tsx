@@ -131,8 +131,8 @@ export function CustomerHeader(props: {
       <div class="customer-title">
         <h1>{title}</h1>
         <details class="rename" open={false}>
-          <summary class="button-chip" aria-label="Edit the name">
-            ✎ Rename
+          <summary class="button-chip">
+            <span aria-hidden="true">✎ </span>Rename
           </summary>
           <form
             method="post"

@@ -240,11 +240,13 @@ function StatusBadge(props: {
       hx-target="#drawer"
       hx-swap="innerHTML"
       hx-push-url={href}
-      aria-label={`${project.name}: ${status} — details`}
     >
+      {/* The accessible name is the visible text ("App A paid — details"): a label that differed
+          from what a speech-input user sees could not be spoken as a command. */}
       <span class="dot" aria-hidden="true" />
       {project.name}
       <span class="badge-status">{status}</span>
+      <span class="visually-hidden"> — details</span>
     </a>
   )
 }
