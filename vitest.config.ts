@@ -12,6 +12,11 @@ const resolve = { alias: { 'tinycrm-sdk': sdkSource } }
 
 export default defineConfig({
   test: {
+    // Vitest's default on a 2-core machine is one worker, which runs every file in turn. Most files
+    // wait on a database, a child server or a browser, so three run at a time; TINYCRM_TEST_WORKERS
+    // changes it. (The Worker and browser projects stay one file at a time, after the rest: see
+    // their fileParallelism.)
+    maxWorkers: Number(process.env.TINYCRM_TEST_WORKERS ?? 3),
     projects: [
       {
         resolve,
