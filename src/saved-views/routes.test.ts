@@ -119,8 +119,11 @@ describe('/v1/views (account API)', () => {
     expect(await bad({ name: 'Trials', query: 'status=trial' })).toMatchObject({
       message: "name: you already have a view named 'Trials'",
     })
-    const order = await call('PUT', '/v1/views/order', { ids: [1] })
-    expect(order.body.error.details[0].path).toBe('ids')
+    const own = (await call('GET', '/v1/views')).body.views[0].id
+    for (const ids of [[own, own], [own, 999_999], 'x']) {
+      const order = await call('PUT', '/v1/views/order', { ids })
+      expect(order.body.error.details[0].path).toBe('ids')
+    }
   })
 
   it("never shows or touches another account's view", async () => {

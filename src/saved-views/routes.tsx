@@ -13,15 +13,14 @@ import { requireUser, sessionUser } from '../middleware/session/index.js'
 import { canonicalQuery, queryString } from '../customers/filter-syntax.js'
 import { ViewsPage, ViewsRail, type RailProps } from '../../views/customers/rail.js'
 import { customersUrl, tableQuery } from '../../views/customers/urls.js'
+import { countViews } from './counts.js'
+import { moveView, reorderViews } from './order.js'
 import {
   addReadyViews,
-  countViews,
   createView,
   deleteView,
   listViews,
   listViewsWithSlugs,
-  moveView,
-  reorderViews,
   updateView,
   type SavedView,
 } from './store.js'

@@ -1,7 +1,8 @@
 // The saved views' rail beside the customers table: every view with its live count, the one
 // showing marked, each with a menu to move it up or down or delete it. The same list is a page of
 // its own (/customers/views) for a browser without JavaScript.
-import type { SavedView, ViewCount } from '../../src/saved-views/store.js'
+import type { ViewCount } from '../../src/saved-views/counts.js'
+import type { SavedView } from '../../src/saved-views/store.js'
 import { CsrfField } from '../ui/csrf.js'
 import { Layout } from '../ui/layout.js'
 import { CustomersAssets } from './page.js'
