@@ -1,6 +1,7 @@
 // Saved views over HTTP on Node + PGlite: the account API (/v1/views: list, create, rename and
 // refilter, reorder, delete, each bad field named, another account's view not found), the
-// dashboard's rail (live counts, the current view marked, move and delete without JavaScript),
+// dashboard's rail (live counts, the current view marked, rename, move and delete without
+// JavaScript),
 // and the ready views: the README's questions with the account's own slugs, giving the same
 // customers as the question URLs. Races are in store.pg.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -119,8 +120,11 @@ describe('/v1/views (account API)', () => {
     expect(await bad({ name: 'Trials', query: 'status=trial' })).toMatchObject({
       message: "name: you already have a view named 'Trials'",
     })
-    const order = await call('PUT', '/v1/views/order', { ids: [1] })
-    expect(order.body.error.details[0].path).toBe('ids')
+    const own = (await call('GET', '/v1/views')).body.views[0].id
+    for (const ids of [[own, own], [own, 999_999], 'x']) {
+      const order = await call('PUT', '/v1/views/order', { ids })
+      expect(order.body.error.details[0].path).toBe('ids')
+    }
   })
 
   it("never shows or touches another account's view", async () => {
@@ -176,6 +180,21 @@ describe('the rail (dashboard)', () => {
         headers: { Cookie: cookie, 'Content-Type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams({ _csrf: csrf, ...fields }).toString(),
       })
+    // Rename it: redirected to the views page (a reload repeats nothing); a name in use or an
+    // empty one answered with the page saying why, the view untouched.
+    const renamed = await post(`/customers/views/${saved.id}/rename`, { name: ' A, by email ' })
+    expect(renamed.status).toBe(303)
+    expect(renamed.headers.get('Location')).toBe('/customers/views')
+    const named = async () => (await listViews(t.db, fx.accountId)).find((v) => v.id === saved.id)
+    expect((await named())?.name).toBe('A, by email')
+    const taken = await post(`/customers/views/${saved.id}/rename`, { name: views[0]!.name })
+    expect(taken.status).toBe(400)
+    expect(await taken.text()).toContain(
+      `The view was not renamed: name: you already have a view named '${views[0]!.name}'`,
+    )
+    const empty = await post(`/customers/views/${saved.id}/rename`, { name: '  ' })
+    expect(await empty.text()).toContain('The view was not renamed: name: 1 to 80 characters')
+    expect((await named())?.name).toBe('A, by email')
     expect((await post(`/customers/views/${saved.id}/move`, { by: 'up' })).status).toBe(303)
     const moved = await listViews(t.db, fx.accountId)
     expect(moved.findIndex((v) => v.id === saved.id)).toBe(views.length - 2)

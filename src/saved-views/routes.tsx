@@ -1,5 +1,6 @@
 // Saved views over HTTP: the account API (`/v1/views`, account tokens) and the dashboard's rail
-// (`/customers/views`, a session): list, create, rename or refilter, reorder, delete. The rail
+// (`/customers/views`, a session): list, create, rename or refilter, reorder, delete (the rail
+// renames, moves and deletes; its refusals are shown in the rail, or on the views page). The rail
 // is its own request after the customers page, so its live counts (one statement for all views)
 // never add to the table's statements: session, views with the project slugs, counts.
 import { Hono, type Context } from 'hono'
@@ -13,15 +14,14 @@ import { requireUser, sessionUser } from '../middleware/session/index.js'
 import { canonicalQuery, queryString } from '../customers/filter-syntax.js'
 import { ViewsPage, ViewsRail, type RailProps } from '../../views/customers/rail.js'
 import { customersUrl, tableQuery } from '../../views/customers/urls.js'
+import { countViews } from './counts.js'
+import { moveView, reorderViews } from './order.js'
 import {
   addReadyViews,
-  countViews,
   createView,
   deleteView,
   listViews,
   listViewsWithSlugs,
-  moveView,
-  reorderViews,
   updateView,
   type SavedView,
 } from './store.js'
@@ -120,6 +120,19 @@ async function answer(c: Ctx, fallback = '/customers/views') {
   return c.redirect(fallback, 303)
 }
 
+/** A change refused: the rail (htmx) or the views page (a browser) saying why, nothing written. */
+async function refused(c: Ctx, error: string) {
+  if (c.req.header('HX-Request') === 'true') {
+    return renderFragment(
+      c,
+      <ViewsRail {...await railProps(c, currentQuery(c))} error={error} />,
+      400,
+    )
+  }
+  const page = <ViewsPage {...await railProps(c)} userEmail={sessionUser(c).email} error={error} />
+  return renderPage(c, page, 400)
+}
+
 export function savedViewRoutes() {
   const app = new Hono<HonoEnv>()
   app.use('*', requireUser())
@@ -141,14 +154,7 @@ export function savedViewRoutes() {
       return c.redirect(customersUrl(new URLSearchParams(view.query)), 303)
     } catch (err) {
       if (!(err instanceof ApiError) || err.code !== 'validation_failed') throw err
-      const page = (
-        <ViewsPage
-          {...await railProps(c)}
-          userEmail={sessionUser(c).email}
-          error={`The view was not saved: ${err.message}`}
-        />
-      )
-      return renderPage(c, page, 400)
+      return refused(c, `The view was not saved: ${err.message}`)
     }
   })
 
@@ -160,6 +166,17 @@ export function savedViewRoutes() {
   app.post('/:id{[0-9]+}/move', async function move(c) {
     const by = (await formFields(c))('by') === 'up' ? -1 : 1
     await moveView(c.var.db, sessionUser(c).accountId, idParam(c, 'id', 'saved view'), by)
+    return answer(c)
+  })
+
+  app.post('/:id{[0-9]+}/rename', async function rename(c) {
+    const name = (await formFields(c))('name') ?? ''
+    try {
+      await updateView(c.var.db, sessionUser(c).accountId, idParam(c, 'id', 'saved view'), { name })
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.code !== 'validation_failed') throw err
+      return refused(c, `The view was not renamed: ${err.message}`)
+    }
     return answer(c)
   })
 

@@ -2,13 +2,12 @@
 // its URL query, checked by the one filter parser and written as the table writes its URLs, so
 // opening a view is opening /customers?<query>. Every function is scoped to the account: another
 // account's view is "not found". The ready views (./ready.ts) are added once an account has two
-// projects; the rail's live counts are one statement for all views (countViews).
+// projects. Their order in the rail is ./order.ts; their live counts, ./counts.ts.
 import { sql, type Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
 import { ApiError, type ErrorDetail } from '../lib/errors.js'
-import { filterConditions } from '../customers/conditions.js'
 import { checkFilterProjects, parseCustomerFilter } from '../customers/filter.js'
-import { canonicalQuery, queryString, type CustomerFilter } from '../customers/filter-syntax.js'
+import { canonicalQuery, queryString } from '../customers/filter-syntax.js'
 import { readyViews } from './ready.js'
 
 type Db = Kysely<Database>
@@ -25,7 +24,7 @@ export interface SavedView {
   position: number
 }
 
-const invalid = (details: ErrorDetail[]) =>
+export const invalid = (details: ErrorDetail[]) =>
   new ApiError(
     'validation_failed',
     details.map((d) => `${d.path}: ${d.message}`).join('; '),
@@ -109,7 +108,7 @@ const POSITION_KEY = 'saved_views_account_position_key'
 
 /** Runs a write again (a fresh read of the positions) when a concurrent write took the same place
  *  in the rail (the deferred unique key on (account, position) is what notices) or deadlocked. */
-async function retryOnPositionClash<T>(write: () => Promise<T>): Promise<T> {
+export async function retryOnPositionClash<T>(write: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await write()
@@ -155,7 +154,7 @@ RETURNING id, name, query, position`.execute(db),
   throw nameTaken(name)
 }
 
-const noView = () => new ApiError('not_found', 'No such saved view in your account')
+export const noView = () => new ApiError('not_found', 'No such saved view in your account')
 
 /** Renames a view and/or gives it another filter. */
 export async function updateView(
@@ -182,59 +181,6 @@ export async function updateView(
     if ((err as { code?: unknown }).code === UNIQUE_VIOLATION) throw nameTaken(set.name ?? '')
     throw err
   }
-}
-
-/** Puts the account's views in this order; `ids` lists each of them once. */
-export async function reorderViews(db: Db, accountId: number, ids: unknown): Promise<SavedView[]> {
-  const views = await listViews(db, accountId)
-  const own = new Set(views.map((v) => v.id))
-  if (
-    !Array.isArray(ids) ||
-    ids.length !== own.size ||
-    new Set(ids).size !== ids.length ||
-    !ids.every((id) => typeof id === 'number' && own.has(id))
-  ) {
-    throw invalid([
-      { path: 'ids', message: `every id of your views once (${[...own].join(', ') || 'none'})` },
-    ])
-  }
-  // Positions from 1 after the highest one in use, so the new places never meet a view created
-  // meanwhile (which took max + 1 of the old ones), whatever order the rows are updated in.
-  await retryOnPositionClash(() =>
-    sql`
-UPDATE saved_views v SET position = base.top + o.position, updated_at = now()
-FROM unnest(${ids}::bigint[]) WITH ORDINALITY AS o(id, position),
-  (SELECT COALESCE(max(position), 0) AS top FROM saved_views WHERE account_id = ${accountId}) base
-WHERE v.id = o.id AND v.account_id = ${accountId}`.execute(db),
-  )
-  return listViews(db, accountId)
-}
-
-/** Moves a view one place up or down the rail: it swaps places with its neighbour, in one
- *  statement. False when it is already first (or last). */
-export async function moveView(db: Db, accountId: number, viewId: number, by: -1 | 1) {
-  const up = by === -1
-  const { rows } = await retryOnPositionClash(() =>
-    sql<{ id: number }>`
-WITH me AS (
-  SELECT id, position FROM saved_views WHERE account_id = ${accountId} AND id = ${viewId}
-), neighbour AS (
-  SELECT v.id, v.position FROM saved_views v, me
-  WHERE v.account_id = ${accountId}
-    AND ${up ? sql`(v.position, v.id) < (me.position, me.id)` : sql`(v.position, v.id) > (me.position, me.id)`}
-  ORDER BY ${up ? sql`v.position DESC, v.id DESC` : sql`v.position, v.id`}
-  LIMIT 1
-)
-UPDATE saved_views v
-SET position = CASE WHEN v.id = me.id THEN neighbour.position ELSE me.position END,
-  updated_at = now()
-FROM me, neighbour
-WHERE v.account_id = ${accountId} AND v.id IN (me.id, neighbour.id)
-RETURNING v.id`.execute(db),
-  )
-  if (rows.length) return true
-  if (!(await listViews(db, accountId)).some((v) => v.id === viewId)) throw noView()
-  return false
 }
 
 export async function deleteView(db: Db, accountId: number, viewId: number): Promise<void> {
@@ -286,39 +232,4 @@ ON CONFLICT (account_id, lower(name)) DO NOTHING
 RETURNING id`.execute(db),
   )
   return rows.length
-}
-
-/** A view's live count, or why it has none (its filter names a project that is gone…). */
-export type ViewCount = { count: number } | { problem: string }
-
-/** The number of customers in each view, in ONE statement (a count per view); `slugs` are the
- *  account's projects. */
-export async function countViews(
-  db: Db,
-  accountId: number,
-  views: SavedView[],
-  slugs: string[],
-): Promise<Map<number, ViewCount>> {
-  const counts = new Map<number, ViewCount>()
-  const filters: { id: number; filter: CustomerFilter }[] = []
-  for (const v of views) {
-    try {
-      // A view naming a project deleted since is refused here with the parser's own words.
-      const filter = parseCustomerFilter(new URLSearchParams(v.query))
-      checkFilterProjects(filter, slugs)
-      filters.push({ id: v.id, filter })
-    } catch (err) {
-      if (!(err instanceof ApiError)) throw err
-      counts.set(v.id, { problem: err.message })
-    }
-  }
-  if (filters.length === 0) return counts
-  const columns = filters.map(
-    ({ filter }, i) =>
-      sql`(SELECT count(*) FROM customers c
-        WHERE ${sql.join(filterConditions(accountId, filter), sql` AND `)})::int AS ${sql.ref(`v${i}`)}`,
-  )
-  const { rows } = await sql<Record<string, number>>`SELECT ${sql.join(columns)}`.execute(db)
-  filters.forEach(({ id }, i) => counts.set(id, { count: Number(rows[0]![`v${i}`]) }))
-  return counts
 }

@@ -1,7 +1,8 @@
 // The saved views' rail beside the customers table: every view with its live count, the one
-// showing marked, each with a menu to move it up or down or delete it. The same list is a page of
+// showing marked, each with a menu to rename it, move it up or down or delete it. The same list is a page of
 // its own (/customers/views) for a browser without JavaScript.
-import type { SavedView, ViewCount } from '../../src/saved-views/store.js'
+import type { ViewCount } from '../../src/saved-views/counts.js'
+import { MAX_VIEW_NAME, type SavedView } from '../../src/saved-views/store.js'
 import { CsrfField } from '../ui/csrf.js'
 import { Layout } from '../ui/layout.js'
 import { CustomersAssets } from './page.js'
@@ -17,6 +18,8 @@ export interface RailProps {
   /** Whether the ready views can be added (two projects or more). */
   canAddReady: boolean
   csrfToken?: string
+  /** Why the last change was refused (a rename to a name in use…). */
+  error?: string
 }
 
 const number = new Intl.NumberFormat('en')
@@ -34,6 +37,11 @@ function RailList(props: RailProps) {
   return (
     <>
       <p class="rail-title">Views</p>
+      {props.error ? (
+        <p class="alert small" role="alert">
+          {props.error}
+        </p>
+      ) : null}
       <ul class="rail-list">
         <li class="rail-item">
           <a
@@ -87,6 +95,7 @@ function RailList(props: RailProps) {
                     disabled={i === views.length - 1}
                     csrf={props.csrfToken}
                   />
+                  <RenameForm view={v} csrf={props.csrfToken} />
                   <RailAction
                     view={v}
                     action="delete"
@@ -149,8 +158,40 @@ function RailAction(props: {
   )
 }
 
+/** Renames a view in place: its name in a field, saved by Enter or the button. */
+function RenameForm(props: { view: SavedView; csrf?: string }) {
+  const url = `/customers/views/${props.view.id}/rename`
+  const field = `rename-view-${props.view.id}`
+  return (
+    <form
+      method="post"
+      action={url}
+      hx-post={url}
+      hx-target="#views-rail"
+      hx-swap="outerHTML"
+      class="rail-rename"
+    >
+      <CsrfField token={props.csrf} />
+      <label for={field} class="small muted">
+        Name
+      </label>
+      <input
+        id={field}
+        type="text"
+        name="name"
+        value={props.view.name}
+        required
+        maxLength={MAX_VIEW_NAME}
+      />
+      <button type="submit" class="rail-action">
+        Rename
+      </button>
+    </form>
+  )
+}
+
 /** The views as a page: the rail's list, for a browser without JavaScript, and a form's errors. */
-export function ViewsPage(props: RailProps & { userEmail: string; error?: string }) {
+export function ViewsPage(props: RailProps & { userEmail: string }) {
   return (
     <Layout
       title="Saved views"
@@ -164,11 +205,6 @@ export function ViewsPage(props: RailProps & { userEmail: string; error?: string
           <a href="/customers">← Customers</a>
         </p>
         <h1>Saved views</h1>
-        {props.error ? (
-          <p class="alert" role="alert">
-            {props.error}
-          </p>
-        ) : null}
         <RailList {...props} />
       </div>
     </Layout>

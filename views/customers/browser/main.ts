@@ -132,6 +132,25 @@ function feedback() {
   })
 }
 
+/** After a rail menu's action (rename, move, delete) the rail is drawn again: focus goes back to
+ *  that view's menu button (or, the view deleted, to the rail's first view), not to the page. */
+function railFocus() {
+  let acted: string | undefined
+  document.addEventListener('htmx:before:request', (e) => {
+    const source = e.target as Element
+    acted = source.closest?.('.rail-menu')
+      ? (source.closest<HTMLElement>('[data-view-id]')?.dataset.viewId ?? '')
+      : undefined
+  })
+  document.addEventListener('htmx:after:swap', () => {
+    if (acted === undefined) return
+    const rail = document.getElementById('views-rail')
+    const menu = rail?.querySelector<HTMLElement>(`[data-view-id="${acted}"] .rail-menu > summary`)
+    acted = undefined
+    ;(menu ?? rail?.querySelector<HTMLElement>('.rail-link'))?.focus()
+  })
+}
+
 /** "Filters (n)" on a phone shows and hides the chips. */
 function filtersToggle() {
   document.addEventListener('click', (e) => {
@@ -146,6 +165,7 @@ function filtersToggle() {
 applyAsTyped()
 keys()
 feedback()
+railFocus()
 filtersToggle()
 startBuilder()
 markRail()
