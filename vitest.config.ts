@@ -87,6 +87,9 @@ export default defineConfig({
           globalSetup: ['test/browser/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
+          // expect.poll waits for the page (an htmx swap, a rail's own request): its default of
+          // one second is shorter than one request on a loaded machine.
+          expect: { poll: { timeout: 15_000 } },
           fileParallelism: false,
         },
       },
