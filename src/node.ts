@@ -10,11 +10,11 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createApp } from './app.js'
 import { readNodeConfig } from './config.js'
-import { expireAbandonedImports } from './csv/retention.js'
 import { openNodeDb } from './db/node.js'
 import { DataDirLockedError } from './db/lock.js'
 import { loopbackHosts } from './middleware/host-check/index.js'
 import { LOGIN_RATE_LIMIT, memoryRateLimiter } from './lib/rate-limit.js'
+import { expireOldData } from './retention.js'
 
 const config = readNodeConfig()
 const progress = (message: string) => console.log(`TinyCRM: ${message}`)
@@ -82,13 +82,12 @@ const app = createApp({
   loginLimiter: memoryRateLimiter(LOGIN_RATE_LIMIT),
 })
 
-// Abandoned CSV imports expire: now, then every hour (on Workers, a Cron Trigger does it).
-const expireImports = () =>
-  expireAbandonedImports(db).catch((err: Error) =>
-    console.warn('expiring abandoned imports failed:', err.message),
-  )
-void expireImports()
-setInterval(() => void expireImports(), 3_600_000).unref()
+// Abandoned CSV imports and old billing event ids expire (src/retention.ts): now, then every hour
+// (on Workers, a Cron Trigger does it).
+const expire = () =>
+  expireOldData(db).catch((err: Error) => console.warn('expiring old data failed:', err.message))
+void expire()
+setInterval(() => void expire(), 3_600_000).unref()
 
 const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
   const url = `http://${info.address.includes(':') ? `[${info.address}]` : info.address}:${info.port}`

@@ -2,19 +2,20 @@
 // secret (`wrangler secret put DATABASE_URL`); NEON_FETCH_ENDPOINT is set only by `npm run dev` and
 // the workerd tests, to point the driver at the loopback endpoint of scripts/neon-http-endpoint.ts.
 // Static files (public/) are served by Workers assets before this code runs. The Cron Trigger of
-// wrangler.toml runs `scheduled`: abandoned CSV imports expire (src/csv/retention.ts).
+// wrangler.toml runs `scheduled`: abandoned CSV imports and old billing event ids expire
+// (src/retention.ts).
 import { Hono } from 'hono'
 import { requestId } from 'hono/request-id'
 import type { Kysely } from 'kysely'
 import { createApp, type App } from './app.js'
 import { readSignup } from './config.js'
-import { expireAbandonedImports } from './csv/retention.js'
 import { openNeonDb } from './db/neon.js'
 import type { Database } from './db/schema.js'
 import type { AppConfig, HonoEnv } from './env.js'
 import { ApiError } from './lib/errors.js'
 import { onError } from './middleware/on-error/index.js'
 import { LOGIN_RATE_LIMIT, bindingRateLimiter, type RateLimitBinding } from './lib/rate-limit.js'
+import { expireOldData } from './retention.js'
 
 export interface WorkerEnv {
   DATABASE_URL?: string
@@ -101,6 +102,6 @@ export default {
     return app.fetch(request, env, ctx)
   },
   async scheduled(_controller, env) {
-    await expireAbandonedImports(appFor(env).db)
+    await expireOldData(appFor(env).db)
   },
 } satisfies ExportedHandler<WorkerEnv>

@@ -8,6 +8,7 @@ import type { Database } from '../db/schema.js'
 import { ApiError } from '../lib/errors.js'
 import { randomBase62 } from '../lib/keys.js'
 import { PROVIDERS, type Provider } from './events.js'
+import { BILLING_EVENT_DAYS } from './retention.js'
 
 /** `bill_` + 24 base62 characters: 142 random bits, the unguessable part of the webhook URL. */
 const CONNECTION_ID = /^bill_[0-9A-Za-z]{24}$/
@@ -21,8 +22,10 @@ export interface ConnectionSummary {
   createdAt: Date
   /** False until the signing secret is pasted: the webhook refuses every event meanwhile. */
   hasSecret: boolean
-  /** Events applied or waiting through this connection. */
+  /** Events received through this connection in the last BILLING_EVENT_DAYS days (older ids are
+   *  forgotten: ./retention.ts). */
   events: number
+  /** When the newest event came (kept past the window). */
   lastEventAt: Date | null
 }
 
@@ -138,7 +141,8 @@ export const billingColumns = [
   sql<ConnectionJson[]>`(SELECT COALESCE(json_agg(json_build_object(
       'id', c.id, 'provider', c.provider, 'created_at', c.created_at,
       'has_secret', c.signing_secret IS NOT NULL,
-      'events', (SELECT count(*) FROM billing_events e WHERE e.connection_id = c.id),
+      'events', (SELECT count(*) FROM billing_events e WHERE e.connection_id = c.id
+        AND e.received_at >= now() - make_interval(days => ${BILLING_EVENT_DAYS})),
       'last_event_at', (SELECT max(e.received_at) FROM billing_events e
         WHERE e.connection_id = c.id))
     ORDER BY c.created_at, c.id), '[]'::json)

@@ -3,6 +3,7 @@
 // email. Plain forms (disconnecting asks first, in a popover); the copy buttons are the only JS
 // (public/assets/app.js).
 import type { ConnectionSummary } from '../../src/billing/connections.js'
+import { BILLING_EVENT_DAYS } from '../../src/billing/retention.js'
 import {
   EVENTS_TO_SEND,
   PROVIDER_NAMES,
@@ -167,7 +168,8 @@ function Connection(props: {
           {k.hasSecret ? 'Signing secret set' : 'No signing secret yet'}
         </span>
         <span class="muted small">
-          since <Time date={k.createdAt} /> · {plural(k.events, 'event')}
+          since <Time date={k.createdAt} /> · {plural(k.events, 'event')} in {BILLING_EVENT_DAYS}{' '}
+          days
           {k.lastEventAt ? (
             <>
               , last <Time date={k.lastEventAt} />
