@@ -80,11 +80,12 @@ let n = 0
 async function deliver(
   type: string,
   object: object,
-  opts: { secret?: string; body?: string } = {},
+  opts: { secret?: string; body?: string; created?: number } = {},
 ) {
+  const created = opts.created ?? T + ++n
   const payload =
     opts.body ??
-    JSON.stringify({ id: `evt_${++n}`, object: 'event', created: T + n, type, data: { object } })
+    JSON.stringify({ id: `evt_${++n}`, object: 'event', created, type, data: { object } })
   const header = stripe.webhooks.generateTestHeaderString({
     payload,
     secret: opts.secret ?? SECRET,
@@ -235,5 +236,25 @@ describe("sdk/README.md's Stripe recipe", () => {
     expect([first.status, again.status]).toEqual([200, 200])
     expect((await relation('kim@example.com'))!.status).toBe('paid')
     expect((await deliver('checkout.session.completed', { id: 'cs_1' })).status).toBe(200)
+  })
+
+  it('keeps the newer status when an older event arrives late', async () => {
+    emails.set('cus_4', 'noa@example.com')
+    const at = T + 86_400 // a day on, so no earlier delivery in this file is newer
+    const paid = await deliver(
+      'customer.subscription.updated',
+      subscription('active', { customer: 'cus_4' }),
+      { created: at + 3600 },
+    )
+    const trialLate = await deliver(
+      'customer.subscription.created',
+      subscription('trialing', { customer: 'cus_4' }),
+      { created: at },
+    )
+    expect([paid.status, trialLate.status]).toEqual([200, 200])
+    expect(await relation('noa@example.com')).toMatchObject({
+      status: 'paid',
+      params: { billing_status: 'active' },
+    })
   })
 })
