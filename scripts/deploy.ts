@@ -50,12 +50,41 @@ function kib(bytes: number) {
 
 async function dryRun() {
   const outdir = join('dist', 'worker')
-  const { code } = await wrangler(['deploy', '--dry-run', '--outdir', outdir])
+  const metafile = join(outdir, 'metafile.json')
+  const { code } = await wrangler([
+    'deploy',
+    '--dry-run',
+    '--outdir',
+    outdir,
+    '--metafile',
+    metafile,
+  ])
   if (code !== 0) process.exit(code)
   const bundle = readFileSync(join(outdir, 'worker.js'))
   console.log(
     `Bundle ${join(outdir, 'worker.js')}: ${kib(bundle.length)} raw, ${kib(gzipSync(bundle).length)} gzipped`,
   )
+  console.log('Largest parts (minified bytes in the bundle):')
+  for (const [part, bytes] of largestParts(metafile))
+    console.log(`  ${kib(bytes).padStart(10)}  ${part}`)
+}
+
+/** What the bundle is made of, from esbuild's metafile: bytes per npm package, and per folder of
+ *  our own source (src/customers, views/projects, …), largest first. */
+function largestParts(metafile: string, count = 15): [string, number][] {
+  const meta = JSON.parse(readFileSync(metafile, 'utf8')) as {
+    outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }> }>
+  }
+  const parts = new Map<string, number>()
+  for (const [name, output] of Object.entries(meta.outputs)) {
+    if (name.endsWith('.map')) continue
+    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+      const inPackage = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)
+      const part = inPackage ? inPackage[1]! : input.split('/').slice(0, 2).join('/')
+      parts.set(part, (parts.get(part) ?? 0) + bytesInOutput)
+    }
+  }
+  return [...parts].sort((a, b) => b[1] - a[1]).slice(0, count)
 }
 
 /** The login command that works with this Node: wrangler refuses Node < 22, so on Node 20 it is

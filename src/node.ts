@@ -82,11 +82,11 @@ const app = createApp({
   loginLimiter: memoryRateLimiter(LOGIN_RATE_LIMIT),
 })
 
-// Abandoned CSV imports and old billing event ids expire (src/retention.ts): now, then every hour
-// (on Workers, a Cron Trigger does it).
+// Abandoned CSV imports and old billing event ids expire (src/retention.ts): once the server is
+// ready (not competing with start-up for PGlite's one connection), then every hour (on Workers, a
+// Cron Trigger does it).
 const expire = () =>
   expireOldData(db).catch((err: Error) => console.warn('expiring old data failed:', err.message))
-void expire()
 setInterval(() => void expire(), 3_600_000).unref()
 
 const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
@@ -95,7 +95,7 @@ const server = serve({ fetch: app.fetch, port: config.port, hostname: config.hos
   // Since the process started (performance's time origin): the whole wait, loading included.
   const ms = Math.round(performance.now())
   console.log(`TinyCRM ready at ${url} (${kind}: ${location}, ${ms} ms)`)
-  void announceFirstRun(config.publicUrl ?? url)
+  void announceFirstRun(config.publicUrl ?? url).then(expire)
 })
 
 /** A database without any account (the first run): say where to make the first one. */

@@ -11,7 +11,7 @@ import { lockDataDir, type DataDirLock } from './lock.js'
 import { TYPE_PARSERS } from './types.js'
 import { databaseLog, reportUnavailable } from './log.js'
 import { migrateToLatest } from './migrate.js'
-import { copyPgliteTemplate, isFreshDataDir } from './pglite-template.js'
+import { copyPgliteTemplate, hasPgliteTemplate, isFreshDataDir } from './pglite-template.js'
 import { DEFAULT_DATA_DIR } from '../config.js'
 
 export interface NodeDbOptions {
@@ -64,8 +64,10 @@ async function openPglite(dataDir: string, opts: NodeDbOptions): Promise<NodeDb>
       // a throwaway or a fixture: nothing to say
     } else if (!isFreshDataDir(dataDir)) {
       progress(`opening the database in ${dataDir}`)
-    } else if (copyPgliteTemplate(dataDir)) {
-      progress(`creating the database in ${dataDir} (from the template npm install made)`)
+    } else if (hasPgliteTemplate()) {
+      // Said before the copy (tens of MB, seconds on a slow disk), so the wait is never silent.
+      progress(`creating the database in ${dataDir} (from the template npm install made)…`)
+      copyPgliteTemplate(dataDir)
     } else {
       progress(`creating the database in ${dataDir} (first run, no template: this takes a while)…`)
     }

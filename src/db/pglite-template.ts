@@ -39,10 +39,15 @@ export function isFreshDataDir(dataDir: string): boolean {
   return !existsSync(join(dataDir, 'PG_VERSION'))
 }
 
+/** Whether `npm install` made the template for this PGlite version and schema. */
+export function hasPgliteTemplate(): boolean {
+  return existsSync(join(pgliteTemplateDir(), 'PG_VERSION'))
+}
+
 /** Copies the template into a fresh data directory; false when there is no template. */
 export function copyPgliteTemplate(dataDir: string): boolean {
+  if (!hasPgliteTemplate()) return false
   const template = pgliteTemplateDir()
-  if (!existsSync(join(template, 'PG_VERSION'))) return false
   // A clone where the filesystem can (APFS, btrfs, XFS): no bytes copied; elsewhere a copy.
   const mode = constants.COPYFILE_FICLONE
   for (const name of readdirSync(template)) {
