@@ -135,14 +135,18 @@ export function printReport(report: Report) {
   for (const d of report.dashboards) {
     section(
       `dashboard ${d.target}: ${d.customers} customers, ${d.relations} relations (seeded in ${d.seedSeconds} s)`,
-      d.results.map(({ filter, query, count, p50Ms, p95Ms }) => ({
+      d.results.map(({ filter, query, count, p50Ms, p95Ms, rowsP95Ms }) => ({
         filter,
         query,
         count,
         'p50 ms': p50Ms,
         'p95 ms': p95Ms,
+        'rows alone p95 ms': rowsP95Ms,
       })),
     )
+    for (const r of d.results) {
+      console.log(`-- summary of ${r.query || '(everyone)'}\n${r.summaryPlan}`)
+    }
     console.log(
       `Heaviest: ${d.heaviest.filter} (${d.heaviest.query})\n-- rows\n${d.heaviest.rowsPlan}\n` +
         `-- summary\n${d.heaviest.summaryPlan}`,

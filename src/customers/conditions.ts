@@ -5,6 +5,7 @@ import { sql, type RawBuilder } from 'kysely'
 import type { Status } from '../lib/status.js'
 import type { CustomerFilter, ParamFilter, ParamValue } from './filter-syntax.js'
 import { changedCond } from './filter-changed.js'
+import { hasRelationKey } from './relation-keys.js'
 
 export type Cond = RawBuilder<unknown>
 
@@ -94,16 +95,24 @@ interface RelationCondition {
 
 /** The filter's conditions on a customer's relations: in=, not_in=, status=, not_status=, a time
  *  in one project, a param. */
-function relationConditions(accountId: number, f: CustomerFilter): RelationCondition[] {
+function relationConditions(
+  accountId: number,
+  f: CustomerFilter,
+  { keyed = true } = {},
+): RelationCondition[] {
   const list: RelationCondition[] = []
   const project = (slug: string | null) => (slug ? projectId(accountId, slug) : null)
   const statuses = (s: Status[]) => (s.length ? inStatuses(s) : null)
-  for (const m of f.in)
-    list.push({ project: project(m.project), where: statuses(m.statuses), negated: false })
-  for (const m of f.notIn)
-    list.push({ project: project(m.project), where: statuses(m.statuses), negated: true })
-  for (const s of f.status) list.push({ project: null, where: inStatuses(s), negated: false })
-  for (const s of f.notStatus) list.push({ project: null, where: inStatuses(s), negated: true })
+  // keyed: false leaves out the conditions on projects and statuses (the customer's
+  // relation_keys answer them).
+  if (keyed) {
+    for (const m of f.in)
+      list.push({ project: project(m.project), where: statuses(m.statuses), negated: false })
+    for (const m of f.notIn)
+      list.push({ project: project(m.project), where: statuses(m.statuses), negated: true })
+    for (const s of f.status) list.push({ project: null, where: inStatuses(s), negated: false })
+    for (const s of f.notStatus) list.push({ project: null, where: inStatuses(s), negated: true })
+  }
   for (const [t, column, op] of TIMES) {
     const time = f[t]
     if (time?.project) {
@@ -146,15 +155,19 @@ export function filterConditions(accountId: number, f: CustomerFilter): Cond[] {
     const pattern = likePattern(f.q)
     conds.push(sql`(c.email ILIKE ${pattern} OR c.name ILIKE ${pattern})`)
   }
-  for (const rc of relationConditions(accountId, f)) {
+  // Projects and statuses read the customer's own summary (relation_keys, GIN-indexed; see
+  // ./relation-keys.ts); a time in one project or a param still looks at the relations.
+  const keyed = (slug: string | null, statuses: Status[]) =>
+    hasRelationKey(slug ? projectId(accountId, slug) : null, statuses)
+  for (const m of f.in) conds.push(keyed(m.project, m.statuses))
+  for (const m of f.notIn) conds.push(sql`NOT ${keyed(m.project, m.statuses)}`)
+  for (const s of f.status) conds.push(keyed(null, s))
+  for (const s of f.notStatus) conds.push(sql`NOT ${keyed(null, s)}`)
+  for (const rc of relationConditions(accountId, f, { keyed: false })) {
     const exists = someRelation(rc.project, rc.where)
     conds.push(rc.negated ? sql`NOT ${exists}` : exists)
   }
-  if (f.minProjects !== undefined) {
-    conds.push(
-      sql`(SELECT count(*) FROM customer_projects r WHERE r.customer_id = c.id) >= ${f.minProjects}`,
-    )
-  }
+  if (f.minProjects !== undefined) conds.push(sql`c.project_count >= ${f.minProjects}`)
   for (const [t, column, op] of TIMES) {
     const time = f[t]
     if (time && !time.project) {

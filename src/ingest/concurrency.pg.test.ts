@@ -3,13 +3,14 @@
 // loopback port, and the app's pool has a connection per request in flight, so the statements
 // really run side by side in Postgres. A "gate" (a table lock held by the test) makes them start
 // at the same instant: every request parks on the lock, then the gate opens.
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest'
 import { serve, type ServerType } from '@hono/node-server'
 import type { AddressInfo } from 'node:net'
 import pg from 'pg'
 import { createApp } from '../app.js'
 import { openNodeDb, type NodeDb } from '../db/node.js'
 import { seedAccount } from '../../test/support/fixtures.js'
+import { summaryMismatches } from '../../test/support/summary-columns.js'
 
 const POOL_SIZE = 60
 // Names this file's connections, so the gate counts only our requests (other .pg.test.ts files
@@ -47,6 +48,10 @@ beforeEach(async () => {
   accountId = seeded.accountId
   keyA = seeded.projects[0]!.key
   keyB = seeded.projects[1]!.key
+})
+// Whatever raced, each customer's summary columns say what its relations say.
+afterEach(async () => {
+  expect(await summaryMismatches(node.db, accountId)).toEqual([])
 })
 
 async function post(path: string, key: string, body: unknown) {

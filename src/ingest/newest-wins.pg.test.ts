@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { createApp } from '../app.js'
 import { openNodeDb, type NodeDb } from '../db/node.js'
 import { seedAccount } from '../../test/support/fixtures.js'
+import { summaryMismatches } from '../../test/support/summary-columns.js'
 import { billingModel } from '../../test/support/billing-model.js'
 import { random, shuffle } from '../../test/support/billing-replay.js'
 import { createConnection, webhookPath } from '../billing/connections.js'
@@ -237,5 +238,7 @@ describe('newest wins across every writer, racing', () => {
     for (const email of Object.keys(expected)) {
       expect({ email, ...actual[email] }).toEqual({ email, ...expected[email] })
     }
+    // The customers' summary columns followed every status the race settled on.
+    expect(await summaryMismatches(node.db, seeded.accountId)).toEqual([])
   }, 120_000)
 })

@@ -16,6 +16,7 @@ import pg from 'pg'
 import { createApp } from '../app.js'
 import { openNodeDb, type NodeDb } from '../db/node.js'
 import { seedAccount } from '../../test/support/fixtures.js'
+import { summaryMismatches } from '../../test/support/summary-columns.js'
 import { createAccountToken } from '../account-api/tokens.js'
 import { createImport } from '../csv/upload.js'
 import { loadJob, runStep, startDryRun } from '../csv/job.js'
@@ -255,6 +256,7 @@ const keysOf = (p: Person | undefined) =>
  *  the operation answered: `outcomes` counts a trial's label). */
 async function runTrials(
   name: string,
+  accountId: number,
   trial: (t: number, outcome: (label: string) => void) => Promise<string[]>,
 ) {
   const failed: string[] = []
@@ -269,6 +271,8 @@ async function runTrials(
   const deadlocksBefore = await deadlocks()
   for (let t = 0; t < TRIALS; t++) {
     const problems = await trial(t, (label) => (outcomes[label] = (outcomes[label] ?? 0) + 1))
+    // Every customer's summary columns still say what its relations say.
+    problems.push(...(await summaryMismatches(node.db, accountId)))
     if (problems.length) failed.push(`trial ${t}: ${problems.slice(0, 4).join('; ')}`)
   }
   console.log(
@@ -302,7 +306,7 @@ async function madeAfter(s: Scenario, mergeId: number, acks: Ack[]) {
 describe('merge racing identify, ping and batch on both emails (real PostgreSQL)', () => {
   it(`loses no acknowledged write, makes no duplicate, and stays undoable (${TRIALS} trials × ${WRITERS} writers)`, async () => {
     const s = await scenario()
-    await runTrials('merge', async (t, outcome) => {
+    await runTrials('merge', s.accountId, async (t, outcome) => {
       const tag = `m${t}`
       const { x, y, X, Y, seedKeys } = await seedPair(s, tag)
       const acks: Ack[] = []
@@ -362,7 +366,7 @@ describe('merge racing identify, ping and batch on both emails (real PostgreSQL)
 describe('undo racing identify, ping and batch on both emails (real PostgreSQL)', () => {
   it(`refuses with a clear message, or restores exactly with no acknowledged write lost (${TRIALS} trials × ${WRITERS} writers)`, async () => {
     const s = await scenario()
-    await runTrials('undo', async (t, outcome) => {
+    await runTrials('undo', s.accountId, async (t, outcome) => {
       const tag = `u${t}`
       const { x, y, X, Y, seedKeys } = await seedPair(s, tag)
       const merge = await call('POST', '/v1/customers/merge', s.token, {
@@ -414,7 +418,7 @@ describe('undo racing identify, ping and batch on both emails (real PostgreSQL)'
 describe('delete racing identify, ping and batch on both emails (real PostgreSQL)', () => {
   it(`leaves nothing of the person, imports included, and loses no later write (${TRIALS} trials × ${WRITERS} writers)`, async () => {
     const s = await scenario()
-    await runTrials('delete', async (t, outcome) => {
+    await runTrials('delete', s.accountId, async (t, outcome) => {
       const tag = `d${t}`
       const { x, y, X, Y, seedKeys } = await seedPair(s, tag)
       const merge = await call('POST', '/v1/customers/merge', s.token, {

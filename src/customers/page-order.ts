@@ -1,0 +1,36 @@
+// The customers table's order and its keyset pages: the sort expression of each sort, the page's
+// cursor, and where a row stands against it. Shared by the rows statement (./query.ts) and the
+// summary (./summary.ts), which counts the rows before the page.
+import { sql } from 'kysely'
+import type { Cond } from './conditions.js'
+import { sortParam, type Cursor, type CustomerFilter } from './filter-syntax.js'
+
+/** The sort expression, the SQL type of its cursor value, and whether it is unique on its own. */
+export function sortSpec(key: CustomerFilter['sort']['key']) {
+  switch (key) {
+    case 'last_activity':
+      return { expr: sql`c.last_activity_at`, type: sql`timestamptz` }
+    case 'first_seen':
+      return { expr: sql`c.created_at`, type: sql`timestamptz` }
+    case 'email':
+      return { expr: sql`c.email`, type: sql`text` }
+    case 'name':
+      return { expr: sql`COALESCE(c.name, '')`, type: sql`text` }
+  }
+}
+
+export const where = (conds: Cond[]) => sql.join(conds, sql` AND `)
+
+/** The page's cursor, when it was made for this sort (another sort's cursor: the first page). */
+export function pageCursor(f: CustomerFilter): { cursor: Cursor; backwards: boolean } | undefined {
+  const cursor = f.after ?? f.before
+  if (!cursor || cursor.sort !== sortParam(f.sort) || cursor.value === null) return undefined
+  return { cursor, backwards: !f.after }
+}
+
+/** `row` (a (sort value, id) pair) comes after the cursor in the table's order (or before it). */
+export function pastCursor(row: Cond, f: CustomerFilter, cursor: Cursor, after: boolean): Cond {
+  const { type } = sortSpec(f.sort.key)
+  const cmp = sql.raw(after === (f.sort.dir === 'asc') ? '>' : '<')
+  return sql`${row} ${cmp} (${String(cursor.value)}::${type}, ${cursor.id}::bigint)`
+}

@@ -1,0 +1,79 @@
+// The customers' summary columns (relation_keys, project_count, best_rank; migration
+// 2026-11-30T00) follow every write path that changes a customer's relations, and the filters
+// that read them answer as the relations do.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ingestForProject } from '../ingest/upsert.js'
+import { deleteCustomer } from '../merges/erase.js'
+import { mergeCustomers, undoMerge } from '../merges/store.js'
+import { deleteProject } from '../projects/store.js'
+import { openTestDb, type TestDb } from '../../test/support/db.js'
+import { seedAccount } from '../../test/support/fixtures.js'
+import { summaryMismatches } from '../../test/support/summary-columns.js'
+import { parseCustomerFilter } from './filter.js'
+import { customersPage } from './query.js'
+
+let t: TestDb
+beforeAll(async () => {
+  t = await openTestDb()
+})
+afterAll(() => t.close())
+
+describe('summary columns', () => {
+  it('follow ingest, status changes, merge, undo, delete and a project deletion', async () => {
+    const seeded = await seedAccount(t.db, ['App A', 'App B', 'App C'])
+    const acct = seeded.accountId
+    const [a, b, c] = seeded.projects.map((p) => p.project.id) as [number, number, number]
+    const identify = async (project: number, email: string, status?: string) => {
+      const [r] = await ingestForProject(t.db, project, [
+        { type: 'identify', email, ...(status ? { status } : {}) } as never,
+      ])
+      return (r as { customerId: number }).customerId
+    }
+    const check = async () => expect(await summaryMismatches(t.db, acct)).toEqual([])
+    const emails = async (query: string) =>
+      (await customersPage(t.db, acct, parseCustomerFilter(new URLSearchParams(query)))).rows
+        .map((r) => r.email)
+        .sort()
+
+    const x = await identify(a, 'x@example.com', 'paid')
+    await identify(b, 'x@example.com', 'churned')
+    const y = await identify(b, 'y@example.com', 'trial')
+    await identify(c, 'y@example.com')
+    await ingestForProject(t.db, c, [
+      { type: 'identify', email: 'z@example.com', status: 'trial' } as never,
+      { type: 'identify', email: 'w@example.com', status: 'free' } as never,
+    ])
+    await check()
+    expect(await emails('in=app-b:churned')).toEqual(['x@example.com'])
+    expect(await emails('status=trial&min_projects=2')).toEqual(['y@example.com'])
+    expect(await emails('not_in=app-a&not_status=free')).toEqual(['z@example.com'])
+
+    // A status that changes moves the keys; a ping or a returning identify leaves them.
+    await identify(a, 'x@example.com', 'trial')
+    await ingestForProject(t.db, b, [{ type: 'ping', email: 'y@example.com' } as never])
+    await check()
+    expect(await emails('in=app-a:paid')).toEqual([])
+    expect(await emails('in=app-a:trial')).toEqual(['x@example.com'])
+
+    const { mergeId } = await mergeCustomers(t.db, {
+      accountId: acct,
+      survivorId: x,
+      absorbedId: y,
+      actor: 'user:1',
+    })
+    await check()
+    expect(await emails('min_projects=3')).toEqual(['x@example.com'])
+    await undoMerge(t.db, { accountId: acct, mergeId, actor: 'user:1' })
+    await check()
+    expect(await emails('min_projects=2')).toEqual(['x@example.com', 'y@example.com'])
+
+    await deleteProject(t.db, acct, b)
+    await check()
+    expect(await emails('status=churned')).toEqual([])
+    await deleteCustomer(t.db, { accountId: acct, customerId: x, actor: 'user:1' })
+    await check()
+
+    const page = await customersPage(t.db, acct, parseCustomerFilter(new URLSearchParams('')))
+    expect(page.summary.byStatus).toEqual({ paid: 0, trial: 1, free: 2, churned: 0 })
+  })
+})

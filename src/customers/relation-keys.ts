@@ -1,0 +1,29 @@
+// The customer's relations packed into its own row (customers.relation_keys, kept by triggers on
+// customer_projects: migration 2026-11-30T00): the filters on projects and statuses and the
+// page's status breakdowns read one row per customer instead of joining its relations.
+// Per relation: project_id * 8 (uses the project), project_id * 8 + rank (has that status there),
+// -rank (has that status somewhere); best_rank is the customer's lowest rank.
+import { sql, type RawBuilder } from 'kysely'
+import type { Status } from '../lib/status.js'
+
+/** The statuses best first: a status's rank is its position here, from 1. */
+export const RANK_ORDER: Status[] = ['paid', 'trial', 'free', 'churned']
+const rank = (s: Status) => RANK_ORDER.indexOf(s) + 1
+
+/**
+ * True when the customer `c` has a relation (to the project `project`, an id expression, when it
+ * is set) with one of `statuses` (any status when there are none): the GIN index's `@>` or `&&`.
+ */
+export function hasRelationKey(
+  project: RawBuilder<unknown> | null,
+  statuses: Status[],
+): RawBuilder<unknown> {
+  if (project === null) {
+    if (!statuses.length) return sql`c.project_count > 0`
+    const keys = statuses.map((s) => sql`${-rank(s)}::bigint`)
+    return sql`c.relation_keys && ARRAY[${sql.join(keys)}]`
+  }
+  if (!statuses.length) return sql`c.relation_keys @> ARRAY[(${project}) * 8]::bigint[]`
+  const keys = statuses.map((s) => sql`(${project}) * 8 + ${rank(s)}`)
+  return sql`c.relation_keys && ARRAY[${sql.join(keys)}]::bigint[]`
+}
