@@ -1,8 +1,9 @@
 // The local Neon HTTP endpoint over a real Postgres pool (what `npm run dev` uses when DATABASE_URL
 // is set), driven by the real `neon()` driver: the same answers as over PGlite.
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { neon, neonConfig, type NeonQueryFunction } from '@neondatabase/serverless'
-import { openNodeDb, type NodeDb } from '../src/db/node.js'
+import type { NodeDb } from '../src/db/node.js'
+import { openTestDb } from '../test/support/pg-harness.js'
 import { startNeonHttpEndpoint, type NeonHttpEndpoint } from './neon-http-endpoint.js'
 
 let node: NodeDb
@@ -10,7 +11,7 @@ let endpoint: NeonHttpEndpoint
 let q: NeonQueryFunction<false, false>
 
 beforeAll(async () => {
-  node = await openNodeDb({ databaseUrl: inject('postgresUrl'), poolSize: 2 })
+  node = await openTestDb({ poolSize: 2 })
   endpoint = await startNeonHttpEndpoint({ pool: node.pool })
   neonConfig.fetchEndpoint = () => endpoint.url
   q = neon('postgres://tinycrm:dev@localhost/tinycrm')

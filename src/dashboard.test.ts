@@ -50,12 +50,23 @@ it('answers every successful form post with 303 to a page that renders', async (
     const [r] = await ingestForProject(t.db, projectId, [{ type: 'identify', email: address }])
     return (r as { customerId: number }).customerId
   }
-  const billingConnection = async () =>
+  /** The id of the account's row in `table` that an earlier case made. */
+  const idIn = async (table: 'billing_connections' | 'merges' | 'account_tokens' | 'invites') =>
     (
       await t.db
-        .selectFrom('billing_connections')
+        .selectFrom(table)
         .select('id')
         .where('account_id', '=', await accountOf())
+        .executeTakeFirstOrThrow()
+    ).id
+  /** The account's first saved view in its order. */
+  const firstView = async () =>
+    (
+      await t.db
+        .selectFrom('saved_views')
+        .select('id')
+        .where('account_id', '=', await accountOf())
+        .orderBy('position')
         .executeTakeFirstOrThrow()
     ).id
   const pageOf = async (path: string) => {
@@ -107,7 +118,7 @@ it('answers every successful form post with 303 to a page that renders', async (
       '/projects/:id/billing/:connection/secret',
       async () => {
         const [id] = await projectIds()
-        const connection = await billingConnection()
+        const connection = await idIn('billing_connections')
         return b.post(`/projects/${id}/billing/${connection}/secret`, {
           signingSecret: 'whsec_0123456789abcdefghij',
         })
@@ -117,7 +128,7 @@ it('answers every successful form post with 303 to a page that renders', async (
       '/projects/:id/billing/:connection/delete',
       async () => {
         const [id] = await projectIds()
-        return b.post(`/projects/${id}/billing/${await billingConnection()}/delete`)
+        return b.post(`/projects/${id}/billing/${await idIn('billing_connections')}/delete`)
       },
     ],
     [
@@ -168,12 +179,8 @@ it('answers every successful form post with 303 to a page that renders', async (
     [
       '/merges/:id{[0-9]+}/undo',
       async () => {
-        const merge = await t.db
-          .selectFrom('merges')
-          .select('id')
-          .where('account_id', '=', await accountOf())
-          .executeTakeFirstOrThrow()
-        return b.post(`/merges/${merge.id}/undo`)
+        const mergeId = await idIn('merges')
+        return b.post(`/merges/${mergeId}/undo`)
       },
     ],
     [
@@ -191,12 +198,8 @@ it('answers every successful form post with 303 to a page that renders', async (
     [
       '/settings/tokens/:id{[0-9]+}/revoke',
       async () => {
-        const token = await t.db
-          .selectFrom('account_tokens')
-          .select('id')
-          .where('account_id', '=', await accountOf())
-          .executeTakeFirstOrThrow()
-        return b.post(`/settings/tokens/${token.id}/revoke`)
+        const tokenId = await idIn('account_tokens')
+        return b.post(`/settings/tokens/${tokenId}/revoke`)
       },
     ],
     [
@@ -206,13 +209,9 @@ it('answers every successful form post with 303 to a page that renders', async (
     [
       '/settings/team/invites/:id{[0-9]+}/revoke',
       async () => {
-        const invite = await t.db
-          .selectFrom('invites')
-          .select('id')
-          .where('account_id', '=', await accountOf())
-          .executeTakeFirstOrThrow()
+        const inviteId = await idIn('invites')
         await pageOf('/settings/team')
-        return b.post(`/settings/team/invites/${invite.id}/revoke`)
+        return b.post(`/settings/team/invites/${inviteId}/revoke`)
       },
     ],
     [
@@ -255,27 +254,17 @@ it('answers every successful form post with 303 to a page that renders', async (
     [
       '/customers/views/:id{[0-9]+}/move',
       async () => {
-        const view = await t.db
-          .selectFrom('saved_views')
-          .select('id')
-          .where('account_id', '=', await accountOf())
-          .orderBy('position')
-          .executeTakeFirstOrThrow()
+        const viewId = await firstView()
         await pageOf('/customers')
-        return b.post(`/customers/views/${view.id}/move`, { by: 'down' })
+        return b.post(`/customers/views/${viewId}/move`, { by: 'down' })
       },
     ],
     [
       '/customers/views/:id{[0-9]+}/delete',
       async () => {
-        const view = await t.db
-          .selectFrom('saved_views')
-          .select('id')
-          .where('account_id', '=', await accountOf())
-          .orderBy('position')
-          .executeTakeFirstOrThrow()
+        const viewId = await firstView()
         await pageOf('/customers')
-        return b.post(`/customers/views/${view.id}/delete`)
+        return b.post(`/customers/views/${viewId}/delete`)
       },
     ],
     [

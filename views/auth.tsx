@@ -2,6 +2,7 @@
 import type { ComponentChildren } from 'preact'
 import { CsrfField } from './ui/csrf.js'
 import { Alert } from './ui/elements.js'
+import { EmailField, NewPasswordField } from './ui/account-fields.js'
 import { Layout } from './ui/layout.js'
 
 interface FormPageProps {
@@ -17,15 +18,6 @@ function AuthCard(props: { title: string; lead?: string; children: ComponentChil
       {props.lead ? <p class="muted">{props.lead}</p> : null}
       {props.children}
     </section>
-  )
-}
-
-function EmailField({ value }: { value?: string }) {
-  return (
-    <label class="field">
-      <span>Email</span>
-      <input type="email" name="email" autocomplete="username" required value={value ?? ''} />
-    </label>
   )
 }
 
@@ -77,20 +69,7 @@ export function SignupPage(props: FormPageProps & { closed?: boolean; minPasswor
         <form method="post" action="/signup" class="stack">
           <CsrfField token={props.csrfToken} />
           <EmailField value={props.email} />
-          <label class="field">
-            <span>Password</span>
-            <input
-              type="password"
-              name="password"
-              autocomplete="new-password"
-              required
-              minLength={props.minPassword}
-              aria-describedby="password-hint"
-            />
-            <small id="password-hint" class="muted">
-              At least {props.minPassword} characters.
-            </small>
-          </label>
+          <NewPasswordField min={props.minPassword} />
           <button type="submit" class="button button-block">
             Sign up
           </button>

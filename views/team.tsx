@@ -1,6 +1,8 @@
 // Settings → Team: the account's members, its pending invite links, and a button that makes a new
 // one (shown once, to copy: TinyCRM sends no email). And the page an invited person opens.
 import { CsrfField } from './ui/csrf.js'
+import { Alert } from './ui/elements.js'
+import { EmailField, NewPasswordField } from './ui/account-fields.js'
 import { Layout } from './ui/layout.js'
 
 export interface MemberRow {
@@ -17,6 +19,18 @@ export interface InviteRow {
 }
 
 const day = (d: Date) => d.toISOString().slice(0, 10)
+
+/** A table row's one destructive action: a form with its button. */
+function RowAction(props: { action: string; label: string; csrfToken?: string }) {
+  return (
+    <form method="post" action={props.action}>
+      <CsrfField token={props.csrfToken} />
+      <button type="submit" class="button button-danger button-small">
+        {props.label}
+      </button>
+    </form>
+  )
+}
 
 export function TeamPage(props: {
   members: MemberRow[]
@@ -77,12 +91,11 @@ export function TeamPage(props: {
                     {m.id === props.userId ? (
                       <span class="muted">you</span>
                     ) : (
-                      <form method="post" action={`/settings/team/members/${m.id}/remove`}>
-                        <CsrfField token={props.csrfToken} />
-                        <button type="submit" class="button button-danger button-small">
-                          Remove
-                        </button>
-                      </form>
+                      <RowAction
+                        action={`/settings/team/members/${m.id}/remove`}
+                        label="Remove"
+                        csrfToken={props.csrfToken}
+                      />
                     )}
                   </td>
                 </tr>
@@ -110,12 +123,11 @@ export function TeamPage(props: {
                       <td>{day(i.created_at)}</td>
                       <td>{day(i.expires_at)}</td>
                       <td>
-                        <form method="post" action={`/settings/team/invites/${i.id}/revoke`}>
-                          <CsrfField token={props.csrfToken} />
-                          <button type="submit" class="button button-danger button-small">
-                            Withdraw
-                          </button>
-                        </form>
+                        <RowAction
+                          action={`/settings/team/invites/${i.id}/revoke`}
+                          label="Withdraw"
+                          csrfToken={props.csrfToken}
+                        />
                       </td>
                     </tr>
                   ))}
@@ -155,35 +167,11 @@ export function AcceptInvitePage(props: {
       <section class="card narrow auth-card">
         <h1>Join {props.accountName} on TinyCRM</h1>
         <p class="muted">Choose the email and password you will log in with.</p>
-        {props.error ? (
-          <p class="alert" role="alert">
-            {props.error}
-          </p>
-        ) : null}
+        <Alert error={props.error} />
         <form method="post" action={`/invite/${props.token}`} class="stack">
           <CsrfField token={props.csrfToken} />
-          <label class="field">
-            <span>Email</span>
-            <input
-              type="email"
-              name="email"
-              autocomplete="username"
-              required
-              maxLength={254}
-              value={props.email ?? ''}
-            />
-          </label>
-          <label class="field">
-            <span>Password</span>
-            <input
-              type="password"
-              name="password"
-              autocomplete="new-password"
-              required
-              minLength={props.minPassword}
-            />
-            <small class="muted">At least {props.minPassword} characters.</small>
-          </label>
+          <EmailField value={props.email} />
+          <NewPasswordField min={props.minPassword} />
           <button type="submit" class="button">
             Join
           </button>

@@ -3,36 +3,26 @@
 // with Retry-After meanwhile; the SDK's retries must carry every call through, so that nothing is
 // lost: each call resolves without an error and each customer is in the database as sent.
 import { afterAll, beforeAll, expect, it, vi } from 'vitest'
-import { serve, type ServerType } from '@hono/node-server'
-import type { AddressInfo } from 'node:net'
 import { TinyCRM, type TinyCRMError } from '../src/index.js'
-import { createApp } from '../../src/app.js'
-import { openNodeDb, type NodeDb } from '../../src/db/node.js'
+import type { NodeDb } from '../../src/db/node.js'
+import { serveTestApp, type ServedApp } from '../../test/support/pg-harness.js'
 import { seedAccount } from '../../test/support/fixtures.js'
 import { startPostgres, type PostgresServer } from '../../test/support/postgres-server.js'
 
 let pgServer: PostgresServer
 let node: NodeDb
-let server: ServerType
+let served: ServedApp
 let baseUrl: string
 
 beforeAll(async () => {
   // Commits are acknowledged once in the WAL, so an acknowledged call survives the restart.
   pgServer = await startPostgres({ settings: { synchronous_commit: 'on' } })
-  await openNodeDb({ databaseUrl: pgServer.url, migrate: true, poolSize: 1 }).then((n) => n.close())
-  node = await openNodeDb({ databaseUrl: pgServer.url, poolSize: 10 })
-  const app = createApp({ db: node.db })
-  await new Promise<void>((resolve) => {
-    server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => {
-      baseUrl = `http://127.0.0.1:${info.port}`
-      resolve()
-    })
-  })
+  served = await serveTestApp({ databaseUrl: pgServer.url, migrate: true, poolSize: 10 })
+  ;({ node, baseUrl } = served)
 })
 afterAll(async () => {
   vi.restoreAllMocks()
-  await new Promise((resolve) => server?.close(resolve))
-  await node?.close()
+  await served?.close()
   await pgServer?.stop()
 })
 

@@ -1,15 +1,16 @@
 // Teammates' writes racing on a real PostgreSQL: one invite accepted twice at the same instant
 // makes one user; two members removing each other at once leave one of them; invites made at once
 // are all distinct and work.
-import { afterAll, beforeAll, expect, inject, it } from 'vitest'
+import { afterAll, beforeAll, expect, it } from 'vitest'
 import { seedAccount } from '../../test/support/fixtures.js'
-import { openNodeDb, type NodeDb } from '../db/node.js'
+import type { NodeDb } from '../db/node.js'
+import { openTestDb } from '../../test/support/pg-harness.js'
 import { ApiError } from '../lib/errors.js'
 import { acceptInvite, createInvite, listMembers, removeMember } from './members.js'
 
 let node: NodeDb
 beforeAll(async () => {
-  node = await openNodeDb({ databaseUrl: inject('postgresUrl'), poolSize: 12 })
+  node = await openTestDb({ poolSize: 12 })
 })
 afterAll(() => node.close())
 

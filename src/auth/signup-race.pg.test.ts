@@ -3,11 +3,16 @@
 // since "the first account" needs an empty one. A gate (an EXCLUSIVE lock on `accounts`, which
 // lets reads through and parks writes) holds the six sign-ups after every one of them has seen an
 // empty table, then lets them go together.
-import { afterAll, beforeAll, expect, inject, it } from 'vitest'
+import { afterAll, beforeAll, expect, it } from 'vitest'
 import { sql } from 'kysely'
-import pg from 'pg'
 import { createApp } from '../app.js'
-import { openNodeDb, type NodeDb } from '../db/node.js'
+import type { NodeDb } from '../db/node.js'
+import {
+  createEmptyDatabase,
+  openGate,
+  openTestDb,
+  type Gate,
+} from '../../test/support/pg-harness.js'
 import { TestBrowser } from '../../test/support/test-browser.js'
 
 const SIGNUPS = 6
@@ -16,53 +21,18 @@ const APP_NAME = 'tinycrm-signup-race'
 const DATABASE = 'tinycrm_signup_race'
 
 let node: NodeDb
-let gatePool: pg.Pool
+let gate: Gate
 
 beforeAll(async () => {
-  const admin = new pg.Client({ connectionString: inject('postgresUrl') })
-  await admin.connect()
-  await admin.query(`DROP DATABASE IF EXISTS ${DATABASE}`)
-  await admin.query(`CREATE DATABASE ${DATABASE}`)
-  await admin.end()
-  const url = inject('postgresUrl').replace(/\/[^/]+$/, `/${DATABASE}`)
-  node = await openNodeDb({
-    databaseUrl: `${url}?application_name=${APP_NAME}`,
-    poolSize: SIGNUPS + 2,
-    migrate: true,
-  })
-  gatePool = new pg.Pool({ connectionString: url, max: 2 })
+  const databaseUrl = await createEmptyDatabase(DATABASE)
+  node = await openTestDb({ databaseUrl, appName: APP_NAME, poolSize: SIGNUPS + 2 })
+  // EXCLUSIVE lets reads through and parks every write to `accounts`.
+  gate = openGate({ databaseUrl, appName: APP_NAME, table: 'accounts', mode: 'EXCLUSIVE' })
 })
 afterAll(async () => {
-  await gatePool?.end()
+  await gate?.close()
   await node?.close()
 })
-
-/** Parks every write to `accounts` until `waiters` statements wait on the lock, then lets them go. */
-async function gated<T>(waiters: number, fire: () => Promise<T>): Promise<T> {
-  const gate = await gatePool.connect()
-  try {
-    await gate.query('BEGIN')
-    await gate.query('LOCK TABLE accounts IN EXCLUSIVE MODE')
-    const pending = fire()
-    pending.catch(() => {})
-    const deadline = Date.now() + 30_000
-    for (;;) {
-      const { rows } = await gatePool.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM pg_stat_activity
-         WHERE application_name = $1 AND wait_event_type = 'Lock'`,
-        [APP_NAME],
-      )
-      if (rows[0]!.n >= waiters) break
-      if (Date.now() > deadline) throw new Error(`only ${rows[0]!.n} of ${waiters} at the gate`)
-      await new Promise((r) => setTimeout(r, 5))
-    }
-    await gate.query('COMMIT')
-    return await pending
-  } finally {
-    await gate.query('ROLLBACK').catch(() => {})
-    gate.release()
-  }
-}
 
 it(`lets exactly one of ${SIGNUPS} simultaneous first sign-ups in (${TRIALS} trials)`, async () => {
   const app = createApp({ db: node.db, config: { signup: 'closed' } })
@@ -70,7 +40,7 @@ it(`lets exactly one of ${SIGNUPS} simultaneous first sign-ups in (${TRIALS} tri
     await sql`TRUNCATE accounts CASCADE`.execute(node.db)
     const browsers = Array.from({ length: SIGNUPS }, () => new TestBrowser(app))
     for (const b of browsers) expect((await b.get('/signup')).status).toBe(200)
-    const results = await gated(SIGNUPS, () =>
+    const results = await gate.gated(SIGNUPS, () =>
       Promise.all(
         browsers.map((b, i) =>
           b.post('/signup', { email: `first${i}@example.com`, password: 'correct horse battery' }),

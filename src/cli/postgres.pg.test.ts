@@ -4,7 +4,8 @@ import { afterAll, beforeAll, expect, inject, it } from 'vitest'
 import { checkLogin } from '../auth/login.js'
 import { createSession } from '../auth/sessions.js'
 import { createApp } from '../app.js'
-import { openNodeDb, type NodeDb } from '../db/node.js'
+import type { NodeDb } from '../db/node.js'
+import { openTestDb } from '../../test/support/pg-harness.js'
 import { postJson } from '../../test/support/fixtures.js'
 import { runCli } from './run.js'
 
@@ -13,7 +14,7 @@ let app: ReturnType<typeof createApp>
 
 beforeAll(async () => {
   // Stands for a running TinyCRM server: its pool stays open during every CLI run.
-  server = await openNodeDb({ databaseUrl: inject('postgresUrl'), poolSize: 2 })
+  server = await openTestDb({ poolSize: 2 })
   app = createApp({ db: server.db })
 })
 afterAll(() => server.close())

@@ -1,7 +1,8 @@
 // The 100,000-row import and its export against a real PostgreSQL server (the `postgres` vitest
 // project starts one): the same steps the dashboard polls run, with rows/s and memory printed.
-import { afterAll, beforeAll, expect, inject, it } from 'vitest'
-import { openNodeDb, type NodeDb } from '../db/node.js'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import type { NodeDb } from '../db/node.js'
+import { openTestDb } from '../../test/support/pg-harness.js'
 import { seedAccount } from '../../test/support/fixtures.js'
 import { parseCustomerFilter } from '../customers/filter.js'
 import { exportCustomersCsv } from './export.js'
@@ -11,7 +12,7 @@ import { createImport } from './upload.js'
 
 let node: NodeDb
 beforeAll(async () => {
-  node = await openNodeDb({ databaseUrl: inject('postgresUrl'), poolSize: 4 })
+  node = await openTestDb({ poolSize: 4 })
 })
 afterAll(() => node.close())
 

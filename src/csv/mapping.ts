@@ -187,6 +187,24 @@ function readParam(cell: string, type: ParamType): { value: unknown } | { error:
   }
 }
 
+/** The mapping form's fields (target_i, key_i, type_i) as a Mapping. */
+export function mappingFromForm(form: Record<string, unknown>, columns: number): Mapping {
+  const out: ColumnMapping[] = []
+  for (let i = 0; i < columns; i++) {
+    const target = String(form[`target_${i}`] ?? 'skip') as Target
+    out.push(
+      target === 'param'
+        ? {
+            target,
+            key: String(form[`key_${i}`] ?? ''),
+            type: String(form[`type_${i}`] ?? 'text') as ParamType,
+          }
+        : { target },
+    )
+  }
+  return out
+}
+
 export interface Converted {
   line: number
   email?: string

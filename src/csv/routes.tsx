@@ -1,7 +1,7 @@
 // Dashboard routes of CSV import and export (signed in): /imports/new (upload, streamed to
-// /imports/stream with JS, multipart to /imports without), /imports/:id (the
-// job's page), …/mapping (start the dry run), …/start (import), …/progress (the htmx poll that
-// advances the job), …/rejects.csv; and GET /customers/export.csv (the table's filter URL).
+// /imports/stream with JS, multipart to /imports without), /imports/:id (the job's page),
+// …/mapping (start the dry run), …/start (import), …/progress (the htmx poll that advances the
+// job), …/rejects.csv; and GET /customers/export.csv (the table's filter URL).
 import { Hono, type Context } from 'hono'
 import { requireUser, sessionUser } from '../middleware/session/index.js'
 import type { HonoEnv } from '../env.js'
@@ -10,12 +10,7 @@ import { formBody, idParam } from '../lib/http.js'
 import { renderFragment, renderPage } from '../lib/render.js'
 import { parseCustomerFilter } from '../customers/filter.js'
 import { listProjects } from '../projects/store.js'
-import {
-  ImportPage,
-  ImportState,
-  type ImportPreview,
-  type ImportView,
-} from '../../views/import/job.js'
+import { ImportPage, ImportState, type ImportView } from '../../views/import/job.js'
 import { UploadPage } from '../../views/import/upload.js'
 import { csvLine, exportCustomersCsv, exportFilename } from './export.js'
 import {
@@ -28,15 +23,8 @@ import {
   startDryRun,
   startImport,
 } from './job.js'
-import {
-  convertRow,
-  paramKeyFromHeader,
-  suggestMapping,
-  type ColumnMapping,
-  type Mapping,
-  type ParamType,
-  type Target,
-} from './mapping.js'
+import { mappingFromForm, paramKeyFromHeader, suggestMapping, type Mapping } from './mapping.js'
+import { previewRows } from './preview.js'
 import { createImport, MAX_UPLOAD_BYTES } from './upload.js'
 
 type Ctx = Context<HonoEnv>
@@ -81,75 +69,6 @@ async function importView(c: Ctx, id: number): Promise<ImportView> {
     preview: job.mapping.length ? previewRows(sample, job.mapping, job.header) : undefined,
     rejects: rejects.map((r) => ({ line: r.line, reason: r.reason })),
   }
-}
-
-const COLUMN_LABELS: Record<Exclude<Target, 'skip' | 'param'>, string> = {
-  email: 'Email',
-  name: 'Name',
-  status: 'Status',
-  first_seen: 'First seen',
-  last_activity: 'Last activity',
-}
-
-/** How one value reads in the preview: text as it is, JSON for the rest; '' for "leaves it". */
-function shown(value: unknown): string {
-  if (value === undefined || value === null) return ''
-  if (value instanceof Date) return value.toISOString()
-  return typeof value === 'string' ? value : JSON.stringify(value)
-}
-
-/** The first rows as they will be stored: one column per mapped column, each value converted. */
-function previewRows(sample: string[][], mapping: Mapping, header: string[]): ImportPreview {
-  const mapped = mapping.filter((m) => m.target !== 'skip')
-  const columns = mapped.map((m) =>
-    m.target === 'param'
-      ? { label: m.key!, hint: m.type ?? 'text' }
-      : { label: COLUMN_LABELS[m.target as keyof typeof COLUMN_LABELS], hint: '' },
-  )
-  const rows = sample.map((row) => {
-    const line = Number(row[0])
-    const converted = convertRow(row, mapping, header)
-    if (converted.error) return { line, error: converted.error }
-    const items = converted.items!
-    const main = items[items.length - 1]!
-    const identify = main.type === 'identify' ? main : undefined
-    const cells = mapped.map((m) => {
-      switch (m.target) {
-        case 'email':
-          return main.email
-        case 'name':
-          return shown(identify?.name)
-        case 'status':
-          return shown(identify?.status)
-        case 'first_seen':
-          return items.length > 1 ? shown(items[0]!.timestamp) : ''
-        case 'last_activity':
-          return converted.hasActivity ? shown(main.timestamp) : ''
-        default:
-          return shown(identify?.params?.[m.key!])
-      }
-    })
-    return { line, cells }
-  })
-  return { columns, rows }
-}
-
-/** The mapping form's fields (target_i, key_i, type_i) as a Mapping. */
-function mappingFromForm(form: Record<string, unknown>, columns: number): Mapping {
-  const out: ColumnMapping[] = []
-  for (let i = 0; i < columns; i++) {
-    const target = String(form[`target_${i}`] ?? 'skip') as Target
-    out.push(
-      target === 'param'
-        ? {
-            target,
-            key: String(form[`key_${i}`] ?? ''),
-            type: String(form[`type_${i}`] ?? 'text') as ParamType,
-          }
-        : { target },
-    )
-  }
-  return out
 }
 
 export function csvDashboardRoutes() {

@@ -3,12 +3,9 @@
 // loopback port, and the app's pool has a connection per request in flight, so the statements
 // really run side by side in Postgres. A "gate" (a table lock held by the test) makes them start
 // at the same instant: every request parks on the lock, then the gate opens.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest'
-import { serve, type ServerType } from '@hono/node-server'
-import type { AddressInfo } from 'node:net'
-import pg from 'pg'
-import { createApp } from '../app.js'
-import { openNodeDb, type NodeDb } from '../db/node.js'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import type { NodeDb } from '../db/node.js'
+import { openGate, serveTestApp, type Gate, type ServedApp } from '../../test/support/pg-harness.js'
 import { seedAccount } from '../../test/support/fixtures.js'
 import { summaryMismatches } from '../../test/support/summary-columns.js'
 
@@ -17,31 +14,21 @@ const POOL_SIZE = 60
 // share the database and run at the same time).
 const APP_NAME = 'tinycrm-concurrency-test'
 
+let served: ServedApp
 let node: NodeDb
-let server: ServerType
-let baseUrl: string
-let gatePool: pg.Pool
+let gate: Gate
 let accountId: number
 let keyA: string
 let keyB: string
 
 beforeAll(async () => {
-  const url = inject('postgresUrl')
-  const databaseUrl = `${url}?application_name=${APP_NAME}`
-  node = await openNodeDb({ databaseUrl, poolSize: POOL_SIZE })
-  gatePool = new pg.Pool({ connectionString: url, max: 2 })
-  const app = createApp({ db: node.db })
-  await new Promise<void>((resolve) => {
-    server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => {
-      baseUrl = `http://127.0.0.1:${info.port}`
-      resolve()
-    })
-  })
+  served = await serveTestApp({ appName: APP_NAME, poolSize: POOL_SIZE })
+  node = served.node
+  gate = openGate({ appName: APP_NAME, table: 'customers' })
 })
 afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve))
-  await gatePool.end()
-  await node.close()
+  await gate.close()
+  await served.close()
 })
 beforeEach(async () => {
   const seeded = await seedAccount(node.db)
@@ -54,48 +41,8 @@ afterEach(async () => {
   expect(await summaryMismatches(node.db, accountId)).toEqual([])
 })
 
-async function post(path: string, key: string, body: unknown) {
-  const res = await fetch(baseUrl + path, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify(body),
-  })
-  return { status: res.status, body: (await res.json()) as any }
-}
-
-/** Holds an exclusive lock on `customers` while `fire()` sends its requests, waits until `waiters`
- *  ingest statements are parked on that lock, then lets them all go at once. */
-async function gated<T>(waiters: number, fire: () => Promise<T>): Promise<T> {
-  const gate = await gatePool.connect()
-  let settled = false
-  try {
-    await gate.query('BEGIN')
-    await gate.query('LOCK TABLE customers IN ACCESS EXCLUSIVE MODE')
-    const pending = fire().finally(() => (settled = true))
-    pending.catch(() => {})
-    const deadline = Date.now() + 30_000
-    for (;;) {
-      // Asked outside the gate's transaction, which would see one frozen snapshot of the activity.
-      const { rows } = await gatePool.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM pg_stat_activity
-         WHERE application_name = $1 AND wait_event_type = 'Lock'`,
-        [APP_NAME],
-      )
-      if (rows[0]!.n >= waiters) break
-      // Requests that answer without reaching the database would leave the gate waiting forever.
-      if (settled) throw new Error(`requests finished before ${waiters} of them reached the gate`)
-      if (Date.now() > deadline) {
-        throw new Error(`only ${rows[0]!.n} of ${waiters} reached the gate`)
-      }
-      await new Promise((r) => setTimeout(r, 10))
-    }
-    await gate.query('COMMIT')
-    return await pending
-  } finally {
-    await gate.query('ROLLBACK').catch(() => {})
-    gate.release()
-  }
-}
+const post = (path: string, key: string, body: unknown) => served.call('POST', path, key, body)
+const gated = <T>(waiters: number, fire: () => Promise<T>) => gate.gated(waiters, fire)
 
 async function customerCount() {
   const row = await node.db

@@ -4,11 +4,9 @@
 // once the database is back, without being restarted itself. Each test starts its own PostgreSQL
 // server, since stopping the shared one would break every other test file.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { serve, type ServerType } from '@hono/node-server'
-import type { AddressInfo } from 'node:net'
 import { sql } from 'kysely'
-import { createApp } from '../app.js'
-import { openNodeDb, type NodeDb } from '../db/node.js'
+import type { NodeDb } from '../db/node.js'
+import { serveTestApp, type ServedApp } from '../../test/support/pg-harness.js'
 import { startPostgres, type PostgresServer } from '../../test/support/postgres-server.js'
 import { seedAccount } from '../../test/support/fixtures.js'
 
@@ -16,7 +14,7 @@ const CLIENTS = 8
 
 let pgServer: PostgresServer
 let node: NodeDb
-let server: ServerType
+let served: ServedApp
 let baseUrl: string
 let logged: string[]
 
@@ -24,15 +22,8 @@ beforeEach(async () => {
   // Commits are acknowledged only once in the WAL, so a crash cannot take back a 200 (the other
   // tests trade that for speed; here it is the point).
   pgServer = await startPostgres({ settings: { synchronous_commit: 'on' } })
-  await openNodeDb({ databaseUrl: pgServer.url, migrate: true, poolSize: 1 }).then((n) => n.close())
-  node = await openNodeDb({ databaseUrl: pgServer.url, poolSize: 10 })
-  const app = createApp({ db: node.db })
-  await new Promise<void>((resolve) => {
-    server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => {
-      baseUrl = `http://127.0.0.1:${info.port}`
-      resolve()
-    })
-  })
+  served = await serveTestApp({ databaseUrl: pgServer.url, migrate: true, poolSize: 10 })
+  ;({ node, baseUrl } = served)
   // The server's log, kept to check what it says about failures (and to keep test output quiet).
   logged = []
   const keep = (...args: unknown[]) => void logged.push(args.map(String).join(' '))
@@ -41,8 +32,7 @@ beforeEach(async () => {
 })
 afterEach(async () => {
   vi.restoreAllMocks()
-  await new Promise((resolve) => server?.close(resolve))
-  await node?.close()
+  await served?.close()
   await pgServer?.stop()
 })
 

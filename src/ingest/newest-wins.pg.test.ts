@@ -3,12 +3,10 @@
 // function) and signed Stripe webhooks, all for the same few people, every write stamped with its
 // own time and sent shuffled, 32 at a time. Each relation must end as a model says: per status and
 // per param key, the value of the write with the newest time, whatever order they arrived in.
-import type { AddressInfo } from 'node:net'
-import { serve, type ServerType } from '@hono/node-server'
 import Stripe from 'stripe'
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { createApp } from '../app.js'
-import { openNodeDb, type NodeDb } from '../db/node.js'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { NodeDb } from '../db/node.js'
+import { serveTestApp, type ServedApp } from '../../test/support/pg-harness.js'
 import { seedAccount } from '../../test/support/fixtures.js'
 import { summaryMismatches } from '../../test/support/summary-columns.js'
 import { billingModel } from '../../test/support/billing-model.js'
@@ -27,24 +25,15 @@ const T0 = 1_780_000_000
 const EMAILS = 24
 const WRITES = 480
 
+let served: ServedApp
 let node: NodeDb
-let server: ServerType
 let baseUrl: string
 
 beforeAll(async () => {
-  node = await openNodeDb({ databaseUrl: inject('postgresUrl'), poolSize: 40 })
-  const app = createApp({ db: node.db })
-  await new Promise<void>((resolve) => {
-    server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => {
-      baseUrl = `http://127.0.0.1:${info.port}`
-      resolve()
-    })
-  })
+  served = await serveTestApp({ poolSize: 40 })
+  ;({ node, baseUrl } = served)
 })
-afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve))
-  await node.close()
-})
+afterAll(() => served?.close())
 
 type Stamped = { t: number; v: unknown }
 interface ModelRelation {

@@ -7,12 +7,10 @@
 // loop merges, unmerges and deletes meanwhile, checked against that file's own model.
 // SOAK_CALLS sets the size (default 20,000 requests; the issue's full run is SOAK_CALLS=200000),
 // SOAK_SEED replays a run.
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { serve, type ServerType } from '@hono/node-server'
-import type { AddressInfo } from 'node:net'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sql } from 'kysely'
-import { createApp } from '../app.js'
-import { openNodeDb, type NodeDb } from '../db/node.js'
+import type { NodeDb } from '../db/node.js'
+import { serveTestApp, type ServedApp } from '../../test/support/pg-harness.js'
 import { seedAccount } from '../../test/support/fixtures.js'
 import { createAccountToken } from '../account-api/tokens.js'
 import { MergeGroups } from '../../test/support/soak-merges.js'
@@ -93,24 +91,15 @@ interface Pair {
   lastActivity: [number, number]
 }
 
+let served: ServedApp
 let node: NodeDb
-let server: ServerType
 let baseUrl: string
 
 beforeAll(async () => {
-  node = await openNodeDb({ databaseUrl: inject('postgresUrl'), poolSize: POOL_SIZE })
-  const app = createApp({ db: node.db })
-  await new Promise<void>((resolve) => {
-    server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => {
-      baseUrl = `http://127.0.0.1:${info.port}`
-      resolve()
-    })
-  })
+  served = await serveTestApp({ poolSize: POOL_SIZE })
+  ;({ node, baseUrl } = served)
 })
-afterAll(async () => {
-  await new Promise((resolve) => server?.close(resolve))
-  await node?.close()
-})
+afterAll(() => served?.close())
 
 describe(`soak: ${CALLS} requests from ${CLIENTS} clients over ${PROJECTS} projects`, () => {
   it(
@@ -220,14 +209,8 @@ describe(`soak: ${CALLS} requests from ${CLIENTS} clients over ${PROJECTS} proje
         }
       }
 
-      async function post(key: string, path: string, body: unknown) {
-        const res = await fetch(baseUrl + path, {
-          method: 'POST',
-          headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
-          body: JSON.stringify(body),
-        })
-        return { status: res.status, body: (await res.json()) as any }
-      }
+      const post = (key: string, path: string, body: unknown) =>
+        served.call('POST', path, key, body)
 
       let sentRequests = 0
       let sentItems = 0

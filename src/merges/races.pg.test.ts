@@ -8,13 +8,16 @@
 // against what the responses acknowledged: every param key a 200 said was written is there,
 // every acknowledged activity time is reached, no email belongs to two customers, an undo either
 // refuses with a clear message or restores exactly, a delete leaves nothing of the person.
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { serve, type ServerType } from '@hono/node-server'
-import type { AddressInfo } from 'node:net'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sql } from 'kysely'
-import pg from 'pg'
-import { createApp } from '../app.js'
-import { openNodeDb, type NodeDb } from '../db/node.js'
+import type { NodeDb } from '../db/node.js'
+import {
+  openGate,
+  serveTestApp,
+  type Gate,
+  type Reply,
+  type ServedApp,
+} from '../../test/support/pg-harness.js'
 import { seedAccount } from '../../test/support/fixtures.js'
 import { summaryMismatches } from '../../test/support/summary-columns.js'
 import { createAccountToken } from '../account-api/tokens.js'
@@ -29,75 +32,23 @@ const POOL_SIZE = 40
 const APP_NAME = 'tinycrm-merge-races'
 const DAY = 86_400_000
 
+let served: ServedApp
 let node: NodeDb
-let server: ServerType
-let baseUrl: string
-let gatePool: pg.Pool
+let gate: Gate
 
 beforeAll(async () => {
-  const url = inject('postgresUrl')
-  node = await openNodeDb({
-    databaseUrl: `${url}?application_name=${APP_NAME}`,
-    poolSize: POOL_SIZE,
-  })
-  gatePool = new pg.Pool({ connectionString: url, max: 2 })
-  const app = createApp({ db: node.db })
-  await new Promise<void>((resolve) => {
-    server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => {
-      baseUrl = `http://127.0.0.1:${info.port}`
-      resolve()
-    })
-  })
+  served = await serveTestApp({ appName: APP_NAME, poolSize: POOL_SIZE })
+  node = served.node
+  gate = openGate({ appName: APP_NAME, table: 'customers' })
 })
 afterAll(async () => {
-  await new Promise((resolve) => server?.close(resolve))
-  await gatePool?.end()
-  await node?.close()
+  await gate?.close()
+  await served?.close()
 })
 
-interface Reply {
-  status: number
-  body: any
-}
-async function call(method: string, path: string, token: string, body?: unknown): Promise<Reply> {
-  const res = await fetch(baseUrl + path, {
-    method,
-    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  })
-  return { status: res.status, body: await res.json() }
-}
-
-/** Holds an exclusive lock on `customers` while `fire()` sends its requests, waits until `waiters`
- *  statements are parked on it, then lets them all go at once. */
-async function gated<T>(waiters: number, fire: () => Promise<T>): Promise<T> {
-  const gate = await gatePool.connect()
-  let settled = false
-  try {
-    await gate.query('BEGIN')
-    await gate.query('LOCK TABLE customers IN ACCESS EXCLUSIVE MODE')
-    const pending = fire().finally(() => (settled = true))
-    pending.catch(() => {})
-    const deadline = Date.now() + 30_000
-    for (;;) {
-      const { rows } = await gatePool.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM pg_stat_activity
-         WHERE application_name = $1 AND wait_event_type = 'Lock'`,
-        [APP_NAME],
-      )
-      if (rows[0]!.n >= waiters) break
-      if (settled) throw new Error(`requests finished before ${waiters} of them reached the gate`)
-      if (Date.now() > deadline)
-        throw new Error(`only ${rows[0]!.n} of ${waiters} reached the gate`)
-      await new Promise((r) => setTimeout(r, 5))
-    }
-    await gate.query('COMMIT')
-    return await pending
-  } finally {
-    await gate.query('ROLLBACK').catch(() => {})
-    gate.release()
-  }
-}
+const call = (method: string, path: string, token: string, body?: unknown) =>
+  served.call(method, path, token, body)
+const gated = <T>(waiters: number, fire: () => Promise<T>) => gate.gated(waiters, fire)
 
 /** One account per scenario: three projects, their keys, and an account token for the API. */
 async function scenario() {
@@ -264,7 +215,7 @@ async function runTrials(
   // Deadlocks are retried (a 500 only if they repeat): how many there were, database-wide.
   const deadlocks = async () =>
     (
-      await gatePool.query<{ n: number }>(
+      await node.pool!.query<{ n: number }>(
         'SELECT deadlocks::int AS n FROM pg_stat_database WHERE datname = current_database()',
       )
     ).rows[0]!.n

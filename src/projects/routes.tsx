@@ -1,19 +1,20 @@
 // The projects pages: list and create, one project (rename, recolour, keys: rotate, add, revoke),
-// delete with a confirmation, and its billing connections. Every form post does its work and answers 303 (Post/Redirect/Get):
-// a reload never repeats it, and a new key reaches the project page once, as the redirect's flash.
+// delete with a confirmation, and its billing connections. Every form post does its work and
+// answers 303 (Post/Redirect/Get): a reload never repeats it, and a new key reaches the project
+// page once, as the redirect's flash.
 // Every query is scoped to the signed-in account: another account's project id answers 404, never
 // its data. A page sends at most three SQL statements; creating a project four (the list is read
 // first, to warn about a name already taken).
 import { Hono, type Context } from 'hono'
 import { addProjectKey, revokeProjectKey } from './keys.js'
+import { deleteProject, projectDeletionImpact } from './delete.js'
 import {
   createProject,
-  deleteProject,
-  listProjects,
   listProjectsWithCounts,
   projectAndKeys,
-  projectDeletionImpact,
+  projectNamedLike,
   projectWithKeysQuery,
+  sameProjectName,
   updateProject,
 } from './store.js'
 import { requireUser, sessionUser } from '../middleware/session/index.js'
@@ -43,14 +44,9 @@ const user = sessionUser
 
 const notFound = () => new ApiError('not_found', 'No such project in your account')
 
-const sameName = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase()
-
-/** Another project of the account with this name: two identical badges on a row would be
- *  impossible to tell apart, so the forms warn and ask once more. */
+/** Another project of the account with this name: the forms warn and ask once more. */
 async function nameTaken(c: Ctx, name: string, exceptId?: number): Promise<NameTaken | undefined> {
-  if (!name.trim()) return undefined
-  const projects = await listProjects(c.var.db, user(c).accountId)
-  const other = projects.find((p) => p.id !== exceptId && sameName(p.name, name))
+  const other = await projectNamedLike(c.var.db, user(c).accountId, name, exceptId)
   return other && { name: other.name, slug: other.slug, draft: name.trim() }
 }
 
@@ -276,7 +272,7 @@ export function projectRoutes() {
     // A project with customers goes only once its name is typed, as a customer with its email.
     const customers = Number(impact.customers ?? 0)
     const typed = (await formFields(c))('confirm') ?? ''
-    if (customers > 0 && !sameName(typed, impact.name)) {
+    if (customers > 0 && !sameProjectName(typed, impact.name)) {
       const page = (
         <DeleteProjectPage
           impact={impact}

@@ -1,31 +1,17 @@
 // A project is one of the account's products: its name, slug (stable: filters and scripts use it)
 // and badge colour. Every function takes the account id and touches nothing of another account,
-// so a guessed project id answers "not found". Keys are ./keys.ts, colours ./colors.ts.
-import { sql, type ExpressionBuilder, type Kysely } from 'kysely'
+// so a guessed project id answers "not found". Keys are ./keys.ts, colours ./colors.ts, deletion
+// ./delete.ts.
+import { sql, type Kysely } from 'kysely'
 import type { Database, Project } from '../db/schema.js'
 import { ApiError } from '../lib/errors.js'
 import { defaultColor, validateColor } from './colors.js'
+import { activeKeys, customerCount } from './counts.js'
 import { generateProjectKey, hashKey, keyPrefix } from '../lib/keys.js'
 import type { ProjectKey } from './keys.js'
 import { addReadyViews } from '../saved-views/store.js'
 
 export const MAX_PROJECT_NAME = 80
-
-/** Counts about a project row `p`, for the lists and the deletion page. */
-type ProjectRow = ExpressionBuilder<Database & { p: Database['projects'] }, 'p'>
-const activeKeys = (eb: ProjectRow) =>
-  eb
-    .selectFrom('api_keys as k')
-    .whereRef('k.project_id', '=', 'p.id')
-    .where('k.revoked_at', 'is', null)
-    .select((e) => e.fn.countAll<number>().as('n'))
-    .as('active_keys')
-const customerCount = (eb: ProjectRow) =>
-  eb
-    .selectFrom('customer_projects as r')
-    .whereRef('r.project_id', '=', 'p.id')
-    .select((e) => e.fn.countAll<number>().as('n'))
-    .as('customers')
 
 /** The one project-name rule: 1 to 80 characters once trimmed. */
 export function validateProjectName(input: string): string {
@@ -174,6 +160,23 @@ export async function listProjects(db: Kysely<Database>, accountId: number) {
   return projectsQuery(db, accountId).execute()
 }
 
+/** Project names compare without case or surrounding spaces: two such badges on a customer's row
+ *  would be impossible to tell apart. */
+export const sameProjectName = (a: string, b: string) =>
+  a.trim().toLowerCase() === b.trim().toLowerCase()
+
+/** Another project of the account with the same name as `name` (see sameProjectName), if any. */
+export async function projectNamedLike(
+  db: Kysely<Database>,
+  accountId: number,
+  name: string,
+  exceptId?: number,
+) {
+  if (!name.trim()) return undefined
+  const projects = await listProjects(db, accountId)
+  return projects.find((p) => p.id !== exceptId && sameProjectName(p.name, name))
+}
+
 /** Projects of the account with their active key and customer counts, oldest first. */
 export async function listProjectsWithCounts(db: Kysely<Database>, accountId: number) {
   return projectsQuery(db, accountId).select(customerCount).execute()
@@ -250,70 +253,4 @@ export async function updateProject(
     .where('id', '=', projectId)
     .executeTakeFirst()
   return res.numUpdatedRows > 0n
-}
-
-/** What deleting a project takes with it, for the confirmation page. */
-export async function projectDeletionImpact(
-  db: Kysely<Database>,
-  accountId: number,
-  projectId: number,
-) {
-  return db
-    .selectFrom('projects as p')
-    .select((eb) => [
-      'p.id',
-      'p.name',
-      'p.color',
-      customerCount(eb),
-      eb
-        .selectFrom('customer_projects as r')
-        .whereRef('r.project_id', '=', 'p.id')
-        .where(({ not, exists, selectFrom }) =>
-          not(
-            exists(
-              selectFrom('customer_projects as o')
-                .select('o.project_id')
-                .whereRef('o.customer_id', '=', 'r.customer_id')
-                .whereRef('o.project_id', '<>', 'r.project_id'),
-            ),
-          ),
-        )
-        .select((e) => e.fn.countAll<number>().as('n'))
-        .as('only_here'),
-      activeKeys(eb),
-    ])
-    .where('p.account_id', '=', accountId)
-    .where('p.id', '=', projectId)
-    .executeTakeFirst()
-}
-
-/**
- * Deletes a project of the account in one statement: its keys and per-project customer data go
- * with it (ON DELETE CASCADE), and so do customers who were only in this project — a customer
- * with no project left would be a row without a badge that no key can reach again.
- */
-export async function deleteProject(
-  db: Kysely<Database>,
-  accountId: number,
-  projectId: number,
-): Promise<{ removedCustomers: number } | undefined> {
-  const { rows } = await sql<{ deleted: number; removed: number }>`
-    WITH target AS (
-      SELECT id FROM projects WHERE account_id = ${accountId} AND id = ${projectId}
-    ), orphans AS (
-      DELETE FROM customers c
-      WHERE c.account_id = ${accountId}
-        AND c.id IN (SELECT r.customer_id FROM customer_projects r WHERE r.project_id IN (SELECT id FROM target))
-        AND NOT EXISTS (
-          SELECT 1 FROM customer_projects o
-          WHERE o.customer_id = c.id AND o.project_id NOT IN (SELECT id FROM target))
-      RETURNING c.id
-    ), deleted AS (
-      DELETE FROM projects WHERE id IN (SELECT id FROM target) RETURNING id
-    )
-    SELECT (SELECT count(*) FROM deleted)::int AS deleted, (SELECT count(*) FROM orphans)::int AS removed
-  `.execute(db)
-  const row = rows[0]
-  if (!row || row.deleted === 0) return undefined
-  return { removedCustomers: row.removed }
 }

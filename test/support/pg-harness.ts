@@ -1,0 +1,155 @@
+// What the real-PostgreSQL tests (`*.pg.test.ts`) share: the app's database opened on the test
+// server (see ./postgres-setup.ts), the app served over a loopback socket so that every request is
+// a real concurrent HTTP request, and a gate that parks a race's statements on a table lock and
+// lets them go together. Test files share one database and run at the same time: each names its
+// connections (`appName`), so its gate counts only its own statements, and seeds its own account.
+import { inject } from 'vitest'
+import { serve } from '@hono/node-server'
+import type { AddressInfo } from 'node:net'
+import pg from 'pg'
+import { createApp } from '../../src/app.js'
+import type { AppDeps } from '../../src/env.js'
+import { openNodeDb, type NodeDb } from '../../src/db/node.js'
+
+interface DbOptions {
+  poolSize: number
+  /** Tags this file's connections (`application_name`), for the gate's count. */
+  appName?: string
+  /** Another server or database than the shared test database. */
+  databaseUrl?: string
+  /** Runs the migrations first (a database of the test's own). */
+  migrate?: boolean
+}
+
+function withAppName(url: string, appName?: string) {
+  return appName ? `${url}?application_name=${appName}` : url
+}
+
+/** The app's own database layer (pool of `poolSize`) on the test database, or on `databaseUrl`. */
+export async function openTestDb(options: DbOptions): Promise<NodeDb> {
+  const url = options.databaseUrl ?? inject('postgresUrl')
+  if (options.migrate) {
+    await openNodeDb({ databaseUrl: url, migrate: true, poolSize: 1 }).then((n) => n.close())
+  }
+  return openNodeDb({ databaseUrl: withAppName(url, options.appName), poolSize: options.poolSize })
+}
+
+/** A new, empty, migrated database `name` on the test server (dropped first if a run left one),
+ *  for a test that needs a database nobody else writes to. Returns its URL. */
+export async function createEmptyDatabase(name: string): Promise<string> {
+  const admin = new pg.Client({ connectionString: inject('postgresUrl') })
+  await admin.connect()
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${name}`)
+    await admin.query(`CREATE DATABASE ${name}`)
+  } finally {
+    await admin.end()
+  }
+  const url = inject('postgresUrl').replace(/\/[^/]+$/, `/${name}`)
+  await openNodeDb({ databaseUrl: url, migrate: true, poolSize: 1 }).then((n) => n.close())
+  return url
+}
+
+export interface Reply {
+  status: number
+  body: any
+}
+
+export interface ServedApp {
+  node: NodeDb
+  baseUrl: string
+  /** One JSON request with a bearer key or token, as a client sends it. */
+  call(method: string, path: string, bearer: string, body?: unknown): Promise<Reply>
+  /** Stops the server, then closes the pool. */
+  close(): Promise<void>
+}
+
+/** `createApp` on the test database (see `openTestDb`), served on a loopback port. */
+export async function serveTestApp(
+  options: DbOptions & { config?: AppDeps['config'] },
+): Promise<ServedApp> {
+  const node = await openTestDb(options)
+  const app = createApp({ db: node.db, config: options.config })
+  const { server, baseUrl } = await new Promise<{
+    server: ReturnType<typeof serve>
+    baseUrl: string
+  }>((resolve) => {
+    const server = serve(
+      { fetch: app.fetch, port: 0, hostname: '127.0.0.1' },
+      (info: AddressInfo) => resolve({ server, baseUrl: `http://127.0.0.1:${info.port}` }),
+    )
+  })
+  return {
+    node,
+    baseUrl,
+    async call(method, path, bearer, body) {
+      const res = await fetch(baseUrl + path, {
+        method,
+        headers: { Authorization: `Bearer ${bearer}`, 'Content-Type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      })
+      return { status: res.status, body: await res.json() }
+    },
+    async close() {
+      await new Promise((resolve) => server.close(resolve))
+      await node.close()
+    },
+  }
+}
+
+export interface Gate {
+  /** Holds `table` locked while `fire()` sends its statements, waits until `waiters` of this
+   *  file's statements are parked on the lock, then lets them all go at once. */
+  gated<T>(waiters: number, fire: () => Promise<T>): Promise<T>
+  close(): Promise<void>
+}
+
+/** A gate on `table` in lock `mode` (ACCESS EXCLUSIVE parks reads too; EXCLUSIVE only writes),
+ *  counting the waiting statements of connections named `appName`. */
+export function openGate(options: {
+  appName: string
+  table: string
+  mode?: 'ACCESS EXCLUSIVE' | 'EXCLUSIVE'
+  databaseUrl?: string
+}): Gate {
+  const { appName, table, mode = 'ACCESS EXCLUSIVE' } = options
+  const pool = new pg.Pool({
+    connectionString: options.databaseUrl ?? inject('postgresUrl'),
+    max: 2,
+  })
+  return {
+    async gated<T>(waiters: number, fire: () => Promise<T>): Promise<T> {
+      const gate = await pool.connect()
+      let settled = false
+      try {
+        await gate.query('BEGIN')
+        await gate.query(`LOCK TABLE ${table} IN ${mode} MODE`)
+        const pending = fire().finally(() => (settled = true))
+        pending.catch(() => {})
+        const deadline = Date.now() + 30_000
+        for (;;) {
+          // Asked outside the gate's transaction, which would see one frozen snapshot of the activity.
+          const { rows } = await pool.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM pg_stat_activity
+             WHERE application_name = $1 AND wait_event_type = 'Lock'`,
+            [appName],
+          )
+          if (rows[0]!.n >= waiters) break
+          // Requests that answer without reaching the database would leave the gate waiting forever.
+          if (settled)
+            throw new Error(`requests finished before ${waiters} of them reached the gate`)
+          if (Date.now() > deadline) {
+            throw new Error(`only ${rows[0]!.n} of ${waiters} reached the gate`)
+          }
+          await new Promise((r) => setTimeout(r, 5))
+        }
+        await gate.query('COMMIT')
+        return await pending
+      } finally {
+        await gate.query('ROLLBACK').catch(() => {})
+        gate.release()
+      }
+    },
+    close: () => pool.end(),
+  }
+}
