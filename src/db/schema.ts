@@ -70,7 +70,7 @@ export interface CustomerProjectsTable {
   status_at: NullableTimestamp
   /** Per param key, the time (epoch seconds) of the write that set or removed it. */
   params_at: ColumnType<Record<string, number>, string | undefined, string>
-  /** Who made the latest write: api, import, stripe, paddle, merge or dashboard. */
+  /** Who made the latest write: api, segment, import, stripe, paddle, merge or dashboard. */
   source: ColumnType<string, string | undefined, string>
   first_seen_at: Timestamp
   last_activity_at: Timestamp
@@ -236,7 +236,7 @@ export interface RelationChangesTable {
   key: string | null
   old_value: unknown
   new_value: unknown
-  /** api, import, stripe, paddle, merge or dashboard. */
+  /** api, segment, import, stripe, paddle, merge or dashboard. */
   source: string
   /** When the change happened: the time the write carried. */
   changed_at: ColumnType<Date, string, string>
