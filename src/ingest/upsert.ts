@@ -28,7 +28,7 @@ import { ApiError } from '../lib/errors.js'
 import type { BatchItem } from './schemas.js'
 
 /** Who wrote a relation's status or params: kept with the relation for its history of changes. */
-export type Source = 'api' | 'segment' | 'import' | 'stripe' | 'paddle' | 'merge' | 'dashboard'
+export type Source = 'api' | 'import' | 'stripe' | 'paddle' | 'merge' | 'dashboard'
 
 /** One group of items for the same email, folded into what they do together. */
 export interface Row {
