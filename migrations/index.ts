@@ -15,6 +15,7 @@ import * as newestWins from './2026-11-29T10-newest-wins.js'
 import * as relationHistory from './2026-11-29T11-relation-history.js'
 import * as savedViews from './2026-11-29T12-saved-views.js'
 import * as segment from './2026-11-29T12-segment.js'
+import * as segmentSource from './2026-11-29T14-segment-source.js'
 
 export const migrations: Record<string, Migration> = {
   '2026-11-23T00-initial': initial,
@@ -30,5 +31,6 @@ export const migrations: Record<string, Migration> = {
   '2026-11-29T12-saved-views': savedViews,
   '2026-11-29T12-segment': segment,
   '2026-11-29T13-invites': invites,
+  '2026-11-29T14-segment-source': segmentSource,
   '2026-11-30T00-customer-summary': customerSummary,
 }

@@ -110,7 +110,7 @@ export interface RelationChangesTable {
   key: string | null
   old_value: unknown
   new_value: unknown
-  /** api, import, stripe, paddle, merge or dashboard. */
+  /** api, segment, import, stripe, paddle, merge or dashboard. */
   source: string
   /** When the change happened: the time the write carried. */
   changed_at: ColumnType<Date, string, string>

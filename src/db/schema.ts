@@ -94,7 +94,7 @@ export interface CustomerProjectsTable {
   status_at: NullableTimestamp
   /** Per param key, the time (epoch seconds) of the write that set or removed it. */
   params_at: ColumnType<Record<string, number>, string | undefined, string>
-  /** Who made the latest write: api, import, stripe, paddle, merge or dashboard. */
+  /** Who made the latest write: api, segment, import, stripe, paddle, merge or dashboard. */
   source: ColumnType<string, string | undefined, string>
   first_seen_at: Timestamp
   last_activity_at: Timestamp

@@ -26,7 +26,7 @@ import { sql, type RawBuilder } from 'kysely'
 import type { Row } from './fold.js'
 
 /** Who wrote a relation's status or params: kept with the relation for its history of changes. */
-export type Source = 'api' | 'import' | 'stripe' | 'paddle' | 'merge' | 'dashboard'
+export type Source = 'api' | 'segment' | 'import' | 'stripe' | 'paddle' | 'merge' | 'dashboard'
 
 /** Whose write this is: a project key (the API) or a project the dashboard already checked (imports). */
 export type Writer = { keyHash: string } | { projectId: number }

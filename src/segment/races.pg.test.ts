@@ -132,6 +132,44 @@ describe('messageId under concurrency (real PostgreSQL)', () => {
   })
 })
 
+describe('$set_once under concurrency (real PostgreSQL)', () => {
+  it('20 identifies of one new email at once, each with its own $set_once: exactly one wins, never overwritten', async () => {
+    const { projects } = await seedAccount(node.db, ['First touch'])
+    const keyHash = await hashKey(projects[0]!.key)
+    const racers = (round: string) =>
+      Array.from({ length: 20 }, (_, i) =>
+        rows([
+          {
+            type: 'identify',
+            userId: 'first-touch@example.com',
+            messageId: `${round}-${i}`,
+            timestamp: new Date(Date.UTC(2026, 2, 1, 0, i)).toISOString(),
+            traits: { [`${round}${i}`]: i, $set_once: { source: `${round}-${i}` } },
+            context: { $set_once: { landing: `/${round}/${i}` } },
+          },
+        ]),
+      )
+    await gated(20, () =>
+      Promise.all(racers('new').map((batch) => applySegmentEvents(node.db, keyHash, batch))),
+    )
+    const first = (await actual(node.db, projects[0]!.project.id)).get('first-touch@example.com')!
+    const source = first.params.source as string
+    expect(source).toMatch(/^new-\d+$/)
+    // The source and the landing page of the same identify: the one statement that created the
+    // relation set both; every other identify found them set.
+    expect(first.params.landing).toBe(`/new/${source.slice(4)}`)
+    for (let i = 0; i < 20; i++) expect(first.params[`new${i}`]).toBe(i)
+
+    await gated(20, () =>
+      Promise.all(racers('again').map((batch) => applySegmentEvents(node.db, keyHash, batch))),
+    )
+    const after = (await actual(node.db, projects[0]!.project.id)).get('first-touch@example.com')!
+    expect(after.params.source).toBe(source)
+    expect(after.params.landing).toBe(first.params.landing)
+    for (let i = 0; i < 20; i++) expect(after.params[`again${i}`]).toBe(i)
+  })
+})
+
 it('@segment/analytics-node, 10,000 calls, duplicates racing on separate connections: the database equals the model', async () => {
   const { projects } = await seedAccount(node.db, ['Segment source'])
   const { project, key } = projects[0]!

@@ -79,9 +79,11 @@ function tinycrmRow(item: BatchItem, n: number, receivedAt: Date): SegmentRow {
     name: null,
     status: null,
     patch: {},
+    once: null,
     ts: (item.timestamp ?? receivedAt).toISOString(),
     ping: item.type === 'ping',
     write: true,
+    source: 'api' as const,
   }
   if (item.type === 'ping') return base
   return {
@@ -89,6 +91,7 @@ function tinycrmRow(item: BatchItem, n: number, receivedAt: Date): SegmentRow {
     name: item.name?.trim() || null,
     status: item.status ?? null,
     patch: item.params ?? {},
+    once: item.paramsOnce ?? null,
   }
 }
 

@@ -63,7 +63,18 @@ const isoTime = z.iso.datetime({
   error: 'must be an ISO 8601 date-time, e.g. 2026-03-29T12:00:00Z',
 })
 
-const traits = params.optional()
+/** PostHog's set-once params: each key set only where the relation lacks it (`paramsOnce`). */
+const SET_ONCE_ERROR = '$set_once must be an object of key/value pairs'
+const setOnce = z.custom<Record<string, unknown>>(isObject, { error: SET_ONCE_ERROR }).pipe(params)
+
+const traits = params
+  .superRefine((value, ctx) => {
+    const once = value.$set_once
+    if (once !== undefined && once !== null && !isObject(once)) {
+      ctx.addIssue({ code: 'custom', path: ['$set_once'], message: SET_ONCE_ERROR })
+    }
+  })
+  .optional()
 
 /** One Segment event. Fields TinyCRM does not read pass untouched. */
 export const segmentEvent = z.looseObject({
@@ -79,7 +90,7 @@ export const segmentEvent = z.looseObject({
   previousId: id.nullish(),
   groupId: id.nullish(),
   traits,
-  context: z.looseObject({ traits }).optional(),
+  context: z.looseObject({ traits, $set_once: setOnce.nullish() }).optional(),
   event: z.string({ error: 'event must be a string' }).optional(),
   timestamp: isoTime.optional(),
   originalTimestamp: isoTime.optional(),
@@ -102,11 +113,15 @@ export interface SegmentRow {
   status: string | null
   /** Shallow patch of params; a key sent as null is removed. */
   patch: Record<string, unknown>
+  /** Set-once params (`$set_once`): each key set only where the relation lacks it. */
+  once: Record<string, unknown> | null
   ts: string
   /** Activity only (track, page, screen): moves last activity, never creates a customer. */
   ping: boolean
   /** False for alias: only links ids, writes no customer. */
   write: boolean
+  /** Who wrote it, for the relation's history: Segment's call, or a TinyCRM item in its batch. */
+  source: 'segment' | 'api'
 }
 
 export type Parsed = { ok: true; row: SegmentRow } | { ok: false; details: ErrorDetail[] }
@@ -148,6 +163,22 @@ function fromTraits(traits: Record<string, unknown>) {
   const full = typeof traits.name === 'string' ? traits.name.trim() : ''
   const name = (full || [first, last].filter(Boolean).join(' ')).slice(0, 500) || null
   return { name, status, patch }
+}
+
+/** An identify's set-once params: `context.$set_once`, then `traits.$set_once` over it (the
+ *  more specific); a key sent as null sets nothing. Null when there are none. */
+function setOnceOf(...objects: unknown[]): Record<string, unknown> | null {
+  let once: Record<string, unknown> | null = null
+  for (const object of objects) {
+    if (!isObject(object)) continue
+    // Assignment onto a null-prototype object keeps "__proto__" and friends as plain keys.
+    for (const [k, v] of Object.entries(object)) {
+      if (v === null) continue
+      once ??= Object.create(null) as Record<string, unknown>
+      once[k] = v
+    }
+  }
+  return once
 }
 
 /**
@@ -203,13 +234,16 @@ export function parseEvent(
     name: null,
     status: null,
     patch: {},
+    once: null,
     ts: ts.toISOString(),
     ping: false,
     write: true,
+    source: 'segment',
   }
   switch (e.type) {
     case 'identify':
       Object.assign(row, fromTraits(traitsIn), { links: ids })
+      row.once = setOnceOf(e.context?.$set_once, traitsIn.$set_once)
       break
     case 'group':
       // The company as one param: a later group call replaces it whole.

@@ -10,8 +10,10 @@
 // 3. The events are folded per email into the rows the ingest statement writes: the last
 //    non-empty name; the status and each param key of the newest event (by its `timestamp`; a
 //    later event wins a tie), with that time, so newest wins against what is stored; the widest
-//    time span; an email whose events are all activity (track, page, screen) is a ping, which
-//    creates nothing.
+//    time span; the set-once params (`$set_once`, a TinyCRM item's `paramsOnce`) of the earliest
+//    event that sends each key (a former event wins a tie), which the ingest statement sets only
+//    where the relation lacks the key; an email whose events are all activity (track, page,
+//    screen) is a ping, which creates nothing.
 // 4. The external ids of the events applied are remembered for their customer's email.
 // 5. Messages older than 7 days are pruned, a few per statement, skipping rows others hold.
 import { sql, type Kysely } from 'kysely'
@@ -30,7 +32,7 @@ function segmentCtes(rows: SegmentRow[]) {
 s_in AS (
   SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS e(
     n int, message_id text, email text, lookup text[], links text[], name text, status text,
-    patch jsonb, ts timestamptz, ping boolean, write boolean)
+    patch jsonb, once jsonb, ts timestamptz, ping boolean, write boolean, source text)
 ),
 -- The first event of each messageId in the request, recorded unless the project has it already.
 s_first AS (
@@ -89,14 +91,28 @@ s_keys AS (
     extract(epoch FROM r.ts) AS at
   FROM s_rows r CROSS JOIN jsonb_each(r.patch) AS p(key, value)
   ORDER BY r.to_email, p.key, r.ts DESC, r.n DESC
-)`
+)${rows.some((r) => r.once) ? SET_ONCE_KEYS : sql``}`
 }
+
+// The earliest value of each set-once key per email (by the event's time; a former event wins a
+// tie), as TinyCRM's own batch folds `paramsOnce`. Planned only when an event has some.
+const SET_ONCE_KEYS = sql`,
+s_once AS (
+  SELECT DISTINCT ON (r.to_email, o.key) r.to_email, o.key, o.value
+  FROM s_rows r CROSS JOIN jsonb_each(r.once) AS o(key, value)
+  WHERE jsonb_typeof(o.value) <> 'null'
+  ORDER BY r.to_email, o.key, r.ts, r.n
+)`
 
 // The rows of the ingest statement (see `Row` in src/ingest/upsert.ts), one per email. Newest
 // wins, as for TinyCRM's own API: the status and each param key carry the time of the event that
 // set them (Segment's `timestamp`), and the statement keeps them only where they are not older
-// than what is stored. Written as the API's (source 'api'): Segment's calls come in through it.
-const SENT = sql`SELECT (row_number() OVER (ORDER BY r.to_email))::int - 1 AS i,
+// than what is stored. The set-once keys go to the statement's `once`, which sets each only where
+// the relation lacks it. The source, for the relation's history, is the email's last event's:
+// 'segment', or 'api' for a TinyCRM item in a Segment batch.
+const sent = (
+  setOnce: boolean,
+) => sql`SELECT (row_number() OVER (ORDER BY r.to_email))::int - 1 AS i,
     r.to_email AS email,
     (array_agg(r.name ORDER BY r.n DESC) FILTER (WHERE r.name IS NOT NULL))[1] AS name,
     (array_agg(r.status ORDER BY r.ts DESC, r.n DESC) FILTER (WHERE r.status IS NOT NULL))[1]
@@ -106,14 +122,16 @@ const SENT = sql`SELECT (row_number() OVER (ORDER BY r.to_email))::int - 1 AS i,
       WHERE k.to_email = r.to_email), '{}'::jsonb) AS patch,
     COALESCE((SELECT jsonb_object_agg(k.key, k.at) FROM s_keys k
       WHERE k.to_email = r.to_email), '{}'::jsonb) AS patch_at,
-    NULL::jsonb AS once,
+    ${setOnce ? SET_ONCE : sql`NULL::jsonb`} AS once,
     extract(epoch FROM COALESCE(max(r.ts) FILTER (WHERE NOT r.ping), max(r.ts))) AS at,
     COALESCE(min(r.ts) FILTER (WHERE NOT r.ping), min(r.ts)) AS first_ts,
     max(r.ts) AS last_ts,
     bool_and(r.ping) AS ping,
-    'api'::text AS source
+    (array_agg(r.source ORDER BY r.n DESC))[1] AS source
   FROM s_rows r GROUP BY r.to_email
   HAVING (SELECT count(*) FROM s_locked) >= 0`
+const SET_ONCE = sql`(SELECT jsonb_object_agg(o.key, o.value) FROM s_once o
+      WHERE o.to_email = r.to_email)`
 
 export interface SegmentOutcome {
   /** Events applied now (not seen before in the project). */
@@ -139,7 +157,7 @@ export async function applySegmentEvents(
       { keyHash },
       {
         withProject: segmentCtes(rows),
-        sent: SENT,
+        sent: sent(rows.some((r) => r.once)),
         count: rows.length,
         pings: rows.some((r) => r.ping),
         activity: true,

@@ -5,6 +5,7 @@ import { exactTime } from '../ui/format.js'
 
 const SOURCE_NAMES: Record<string, string> = {
   api: 'API',
+  segment: 'Segment',
   import: 'CSV import',
   stripe: 'Stripe',
   paddle: 'Paddle',
