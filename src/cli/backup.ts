@@ -6,7 +6,9 @@ import { resolve } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { createGunzip, createGzip } from 'node:zlib'
 import type { Readable } from 'node:stream'
-import { BundleError, exportBundle, importBundle, type Manifest } from '../backup/bundle.js'
+import { BundleError, type Manifest } from '../backup/bundle.js'
+import { exportBundle } from '../backup/export.js'
+import { importBundle } from '../backup/import.js'
 import { CliError, formatTable, str, type Command } from './command.js'
 
 const summary = (m: Manifest) =>
