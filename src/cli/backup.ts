@@ -82,6 +82,13 @@ export const importCommand: Command = {
   async run({ db, values, io }) {
     const file = resolve(str(values, 'in')!)
     const gunzip = createGunzip()
+    // A cut file's gzip error can come after the lines ran out (the import has then failed on
+    // its own, "ends before its manifest"): kept here, it is never an uncaught exception.
+    let gzipError: Error | undefined
+    // (Only zlib's own: stopping early, as a failed import does, aborts the stream too.)
+    gunzip.on('error', (err: Error & { code?: string }) => {
+      if (err.code?.startsWith('Z_')) gzipError ??= err
+    })
     const source = createReadStream(file)
     source.on('error', (err) => gunzip.destroy(err))
     source.pipe(gunzip)
@@ -92,9 +99,10 @@ export const importCommand: Command = {
           summary(manifest),
       )
     } catch (err) {
-      if ((err as { code?: string }).code?.startsWith('Z_')) {
+      const zlibError = (err as { code?: string }).code?.startsWith('Z_') ? err : gzipError
+      if (zlibError) {
         throw new CliError(
-          `--in: ${file} is not a gzipped TinyCRM bundle (${(err as Error).message})`,
+          `--in: ${file} is not a gzipped TinyCRM bundle (${(zlibError as Error).message})`,
         )
       }
       if (err instanceof BundleError) throw new CliError(`--in: ${err.message}`)
