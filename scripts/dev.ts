@@ -44,6 +44,10 @@ const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.ho
 
 const [node, ...cli] = argv
 const { DATABASE_URL: _secret, ...childEnv } = process.env
+// Miniflare otherwise fetches a sample `request.cf` from workers.cloudflare.com at start (twice):
+// offline that prints `getaddrinfo ENOTFOUND workers.cloudflare.com`. The app reads nothing of
+// `request.cf`, so the local placeholder does; CLOUDFLARE_CF_FETCH_ENABLED=true fetches it again.
+childEnv.CLOUDFLARE_CF_FETCH_ENABLED ??= 'false'
 const wrangler: ChildProcess = spawn(
   node!,
   [

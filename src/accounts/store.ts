@@ -5,6 +5,7 @@ import type { Database } from '../db/schema.js'
 import { ApiError } from '../lib/errors.js'
 import { parseEmail } from '../lib/email.js'
 import { hashPassword } from '../lib/password.js'
+import { runInTransaction } from '../db/transaction.js'
 
 export const MIN_PASSWORD_LENGTH = 8
 
@@ -100,8 +101,14 @@ export async function findAccountIdByUserEmail(db: Kysely<Database>, email: stri
 
 /**
  * Sets a user's password (there is no email to send a reset link, so the operator does it from
- * the CLI). In the same statement every session of the user ends (a reset after a leak must log
- * the leaker out) and the email's failed-login count is cleared. Undefined: no such user.
+ * the CLI), ends every session of the user (a reset after a leak must log the leaker out) and
+ * clears the email's failed-login count. Undefined: no such user.
+ *
+ * Two statements of one transaction, the update first: it takes the user's row lock, which a
+ * login storing its session holds (FOR SHARE, src/auth/sessions.ts) until it commits. So a login
+ * that checked the old password just before is either stored already, and the second statement
+ * (a snapshot of its own, taken after the lock) ends its session, or it waits, finds the hash
+ * changed and stores nothing. One statement would end only the sessions its snapshot saw.
  */
 export async function resetPassword(
   db: Kysely<Database>,
@@ -111,13 +118,16 @@ export async function resetPassword(
   const email = normaliseEmail(emailInput)
   checkPassword(password)
   const passwordHash = await hashPassword(password)
-  const { rows } = await sql<{ id: number; sessions: number }>`
-    WITH u AS (
-      UPDATE users SET password_hash = ${passwordHash} WHERE email = ${email} RETURNING id
+  const user = sql`SELECT id FROM users WHERE email = ${email}`
+  const [updated, ended] = await runInTransaction(db, [
+    sql`UPDATE users SET password_hash = ${passwordHash} WHERE email = ${email} RETURNING id`.compile(
+      db,
     ),
-    s AS (DELETE FROM sessions WHERE user_id IN (SELECT id FROM u) RETURNING 1),
-    f AS (DELETE FROM login_failures WHERE email = ${email} AND EXISTS (SELECT 1 FROM u))
-    SELECT u.id, (SELECT count(*) FROM s)::int AS sessions FROM u`.execute(db)
-  const row = rows[0]
-  return row && { userId: Number(row.id), sessionsEnded: row.sessions }
+    sql`
+      WITH s AS (DELETE FROM sessions WHERE user_id IN (${user}) RETURNING 1),
+      f AS (DELETE FROM login_failures WHERE email = ${email} AND EXISTS (${user}))
+      SELECT (SELECT count(*) FROM s)::int AS sessions`.compile(db),
+  ])
+  const row = updated!.rows[0]
+  return row && { userId: Number(row.id), sessionsEnded: Number(ended!.rows[0]!.sessions) }
 }

@@ -11,7 +11,8 @@ export const FREE_ATTEMPTS = 5
 export const MAX_LOCK_MINUTES = 60
 
 export type LoginResult =
-  | { ok: true; user: SessionUser; hadFailures: boolean }
+  /** passwordHash: the hash the password matched, for startSession (a reset may come between). */
+  | { ok: true; user: SessionUser; hadFailures: boolean; passwordHash: string }
   | { ok: false; reason: 'invalid' }
   | { ok: false; reason: 'locked'; retryAfterSeconds: number }
 
@@ -51,6 +52,7 @@ export async function checkLogin(
       ok: true,
       user: { userId: row.user_id!, accountId: row.account_id!, email },
       hadFailures: (row.failures ?? 0) > 0,
+      passwordHash: stored,
     }
   }
   await recordFailure(db, email)

@@ -130,8 +130,10 @@ export function authRoutes(loginLimiter?: RateLimiter) {
       return renderPage(c, page, 429)
     }
     const result = await checkLogin(c.var.db, email, password)
-    if (!result.ok) {
-      const locked = result.reason === 'locked'
+    // A password reset between the check and the session: the password given is no longer it.
+    const started = result.ok && (await startSession(c, result.user.userId, result.passwordHash))
+    if (!result.ok || !started) {
+      const locked = !result.ok && result.reason === 'locked'
       if (locked) c.header('Retry-After', String(result.retryAfterSeconds))
       const error = locked
         ? `Too many failed attempts for this email. Try again in ${Math.ceil(result.retryAfterSeconds / 60)} minute(s).`
@@ -140,7 +142,6 @@ export function authRoutes(loginLimiter?: RateLimiter) {
       return renderPage(c, page, locked ? 429 : 400)
     }
     if (result.hadFailures) await clearFailures(c.var.db, email)
-    await startSession(c, result.user.userId)
     return c.redirect(safeNext(next), 303)
   })
 

@@ -11,14 +11,18 @@ export const SESSION_DAYS = 30
 /**
  * Stores a new session. In the same statement, the session the browser had before (signing in
  * again must not leave it alive) and the user's expired sessions (so the table does not grow
- * forever) are deleted.
+ * forever) are deleted. After a password check, `passwordHash` is the hash it was checked
+ * against: the session is stored only if the user still has it, and the user's row is held
+ * (FOR SHARE) until it is, so a password reset landing after the check either waits and then
+ * ends this session, or comes first and this stores nothing (see resetPassword). Whether it
+ * stored the session.
  */
 export async function createSession(
   db: Kysely<Database>,
-  input: { userId: number; tokenHash: string; replacesTokenHash?: string },
-): Promise<Date> {
+  input: { userId: number; tokenHash: string; replacesTokenHash?: string; passwordHash?: string },
+): Promise<boolean> {
   const expiresAt = new Date(Date.now() + SESSION_DAYS * 86_400_000)
-  await db
+  const result = await db
     .with('replaced', (q) =>
       q
         .deleteFrom('sessions')
@@ -30,9 +34,23 @@ export async function createSession(
         ),
     )
     .insertInto('sessions')
-    .values({ token_hash: input.tokenHash, user_id: input.userId, expires_at: expiresAt })
-    .execute()
-  return expiresAt
+    .columns(['token_hash', 'user_id', 'expires_at'])
+    .expression((eb) =>
+      eb
+        .selectFrom('users')
+        .select([
+          eb.val(input.tokenHash).as('token_hash'),
+          'users.id',
+          eb.val(expiresAt).as('expires_at'),
+        ])
+        .where('users.id', '=', input.userId)
+        .$if(input.passwordHash !== undefined, (q) =>
+          q.where('users.password_hash', '=', input.passwordHash!),
+        )
+        .forShare(),
+    )
+    .executeTakeFirst()
+  return Number(result.numInsertedOrUpdatedRows ?? 0) > 0
 }
 
 export async function deleteSession(db: Kysely<Database>, tokenHash: string): Promise<void> {

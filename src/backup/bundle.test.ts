@@ -7,13 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openTestDb, type TestDb } from '../../test/support/db.js'
 import { answers, seedForMove, undo } from '../../test/support/moving.js'
 import { createApp } from '../app.js'
-import {
-  BUNDLE_TABLES,
-  NOT_IN_BUNDLE,
-  exportBundle,
-  importBundle,
-  type Manifest,
-} from './bundle.js'
+import type { Manifest } from './bundle.js'
+import { exportBundle } from './export.js'
+import { importBundle } from './import.js'
+import { BUNDLE_TABLES, NOT_IN_BUNDLE } from './tables.js'
 
 let source: TestDb
 let moved: Awaited<ReturnType<typeof seedForMove>>

@@ -6,7 +6,9 @@ import { resolve } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { createGunzip, createGzip } from 'node:zlib'
 import type { Readable } from 'node:stream'
-import { BundleError, exportBundle, importBundle, type Manifest } from '../backup/bundle.js'
+import { BundleError, type Manifest } from '../backup/bundle.js'
+import { exportBundle } from '../backup/export.js'
+import { importBundle } from '../backup/import.js'
 import { CliError, formatTable, str, type Command } from './command.js'
 
 const summary = (m: Manifest) =>
@@ -80,6 +82,13 @@ export const importCommand: Command = {
   async run({ db, values, io }) {
     const file = resolve(str(values, 'in')!)
     const gunzip = createGunzip()
+    // A cut file's gzip error can come after the lines ran out (the import has then failed on
+    // its own, "ends before its manifest"): kept here, it is never an uncaught exception.
+    let gzipError: Error | undefined
+    // (Only zlib's own: stopping early, as a failed import does, aborts the stream too.)
+    gunzip.on('error', (err: Error & { code?: string }) => {
+      if (err.code?.startsWith('Z_')) gzipError ??= err
+    })
     const source = createReadStream(file)
     source.on('error', (err) => gunzip.destroy(err))
     source.pipe(gunzip)
@@ -90,9 +99,10 @@ export const importCommand: Command = {
           summary(manifest),
       )
     } catch (err) {
-      if ((err as { code?: string }).code?.startsWith('Z_')) {
+      const zlibError = (err as { code?: string }).code?.startsWith('Z_') ? err : gzipError
+      if (zlibError) {
         throw new CliError(
-          `--in: ${file} is not a gzipped TinyCRM bundle (${(err as Error).message})`,
+          `--in: ${file} is not a gzipped TinyCRM bundle (${(zlibError as Error).message})`,
         )
       }
       if (err instanceof BundleError) throw new CliError(`--in: ${err.message}`)

@@ -64,16 +64,24 @@ export function sessionUser(c: Context<HonoEnv>): SessionUser {
   return c.var.user
 }
 
-/** Starts a session for the user and sets its cookie; the browser's previous session ends. */
-export async function startSession(c: Context<HonoEnv>, userId: number): Promise<void> {
+/** Starts a session for the user and sets its cookie; the browser's previous session ends.
+ *  False: the password changed since it was checked, and nothing was started. */
+export async function startSession(
+  c: Context<HonoEnv>,
+  userId: number,
+  /** After a password check: the hash it passed (src/auth/sessions.ts). */
+  passwordHash?: string,
+): Promise<boolean> {
   const token = randomBase62(43) // ~256 bits
   const previous = getCookie(c, SESSION_COOKIE)
-  await createSession(c.var.db, {
+  const stored = await createSession(c.var.db, {
     userId,
     tokenHash: await hashKey(token),
     replacesTokenHash: previous ? await hashKey(previous) : undefined,
+    passwordHash,
   })
-  setCookie(c, SESSION_COOKIE, token, cookieOptions(c, SESSION_DAYS * 86_400))
+  if (stored) setCookie(c, SESSION_COOKIE, token, cookieOptions(c, SESSION_DAYS * 86_400))
+  return stored
 }
 
 /** Ends the visitor's session (if any) in the database and clears the cookie. */
