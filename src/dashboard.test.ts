@@ -260,6 +260,14 @@ it('answers every successful form post with 303 to a page that renders', async (
       },
     ],
     [
+      '/customers/views/:id{[0-9]+}/rename',
+      async () => {
+        const viewId = await firstView()
+        await pageOf('/customers')
+        return b.post(`/customers/views/${viewId}/rename`, { name: 'Renamed view' })
+      },
+    ],
+    [
       '/customers/views/:id{[0-9]+}/delete',
       async () => {
         const viewId = await firstView()
