@@ -371,6 +371,6 @@ describe(`soak: ${CALLS} requests from ${CLIENTS} clients over ${PROJECTS} proje
       WHERE c.id IS NULL OR c.account_id <> r.account_id`.execute(node.db)
       expect(orphans[0]!.n).toBe(0)
     },
-    Math.max(120_000, CALLS * 10),
+    Math.max(300_000, CALLS * 30),
   )
 })
