@@ -7,7 +7,8 @@ import type { CustomerPage, ProjectInfo, Summary } from '../../src/customers/que
 import { Layout, useAssetUrl } from '../ui/layout.js'
 import { CustomerDrawer, rowDetail } from './drawer.js'
 import { FilterBar } from './filters.js'
-import { Results, SegmentSummary } from './results.js'
+import { Results } from './results.js'
+import { SegmentSummary } from './summary.js'
 import { SECTION_ID, swap } from './urls.js'
 
 export interface CustomersViewProps {

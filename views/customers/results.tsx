@@ -1,7 +1,6 @@
-// The customers table's results: the segment's numbers (count, status breakdown overall or per
-// project the filter names, the sum of a param over the matched relations and over all their
-// products), the table (a badge per project whose fill says the status, a column per param the
-// filter uses, params per project) and the pager. Badges open the customer's details in the drawer.
+// The customers table's results: the table (a badge per project whose fill says the status, a
+// column per param the filter uses, params per project), then the pager (./pager.tsx); the
+// segment's numbers are ./summary.tsx. Badges open the customer's details in the drawer.
 import type {
   CustomerPage,
   CustomerRow,
@@ -11,75 +10,13 @@ import type {
 } from '../../src/customers/query.js'
 import { chipsFromQuery } from '../../src/customers/filter-chips.js'
 import { DEFAULT_SORT, sortParam, type SortKey } from '../../src/customers/filter-syntax.js'
-import { STATUSES, type Status } from '../../src/lib/status.js'
 import { DateAndAge } from '../ui/elements.js'
 import { firstDirection } from './filters.js'
 import type { CustomersViewProps } from './page.js'
-import { FORM_ID, customerHref, customersUrl, swap, tableQuery } from './urls.js'
+import { Pager } from './pager.js'
+import { customerHref, customersUrl, swap, tableQuery } from './urls.js'
 
 type Data = CustomerPage & { summary: Summary }
-
-const number = new Intl.NumberFormat('en', { maximumFractionDigits: 2 })
-
-/** A status as a small swatch in the badges' own style (the legend of the table's badges). */
-export function StatusCount({ status, n }: { status: Status; n: number }) {
-  return (
-    <li class="status-count" data-status={status}>
-      <span class={`status-swatch status-${status}`} aria-hidden="true" />
-      {status} <strong>{number.format(n)}</strong>
-    </li>
-  )
-}
-
-/** The segment's numbers, beside the page title. */
-export function SegmentSummary({ summary }: { summary: Summary }) {
-  const name = (slug: string) => summary.projects.find((p) => p.slug === slug)?.name ?? slug
-  const { sum } = summary
-  const subject = sum ? `${sum.project ? `${name(sum.project)} ` : ''}${sum.key}` : ''
-  return (
-    <div class="summary" aria-live="polite">
-      <p class="summary-count">
-        <strong data-count={summary.count} data-testid="segment-count">
-          {number.format(summary.count)}
-        </strong>{' '}
-        {summary.count === 1 ? 'customer' : 'customers'}
-      </p>
-      {summary.byProject.length === 0 ? (
-        <ul class="summary-statuses" aria-label="By best status in any product">
-          {STATUSES.map((s) => (
-            <StatusCount status={s} n={summary.byStatus[s]} />
-          ))}
-        </ul>
-      ) : (
-        summary.byProject.map((p) => (
-          <ul class="summary-statuses" aria-label={`By status on ${name(p.slug)}`}>
-            <li class="summary-project">{name(p.slug)}:</li>
-            {STATUSES.map((s) => (
-              <StatusCount status={s} n={p.byStatus[s]} />
-            ))}
-          </ul>
-        ))
-      )}
-      {sum ? (
-        <p class="summary-sum">
-          Σ {subject}{' '}
-          <strong data-testid="segment-sum">
-            {number.format(sum.selective ? sum.matched : sum.all)}
-          </strong>{' '}
-          {sum.selective ? (
-            <>
-              <span class="muted">where the filter matched</span> ·{' '}
-              <span data-testid="segment-sum-all">{number.format(sum.all)}</span>{' '}
-              <span class="muted">across all their products</span>
-            </>
-          ) : (
-            <span class="muted">across all their products</span>
-          )}
-        </p>
-      ) : null}
-    </div>
-  )
-}
 
 export function Results(props: CustomersViewProps & { data: Data }) {
   const { data, query, projects } = props
@@ -319,75 +256,5 @@ function SortHeader(props: {
         {asc ? ' ↑' : desc ? ' ↓' : ''}
       </a>
     </th>
-  )
-}
-
-export const PAGE_SIZES = [25, 50, 100, 200]
-
-/** Previous / next, where this page is ("51–100 of 2,258"), and rows per page (a field of the
- *  filter form, so a filter change keeps it). */
-function Pager({ query, data }: { query: URLSearchParams; data: Data }) {
-  const { summary, rows } = data
-  const from = summary.offset + 1
-  const to = summary.offset + rows.length
-  const limit = query.get('limit') ?? '50'
-  const base = tableQuery(query)
-  // Back to the first page is the plain URL, not a cursor one.
-  const prevHref =
-    data.prev && summary.offset > Number(limit)
-      ? customersUrl(base, { before: data.prev })
-      : data.prev
-        ? customersUrl(base)
-        : undefined
-  const sizes = PAGE_SIZES.map(String).includes(limit)
-    ? PAGE_SIZES.map(String)
-    : [limit, ...PAGE_SIZES.map(String)]
-  return (
-    <nav class="pager" aria-label="Pages">
-      <p class="pager-position">
-        {rows.length ? `${number.format(from)}–${number.format(to)}` : '0'} of{' '}
-        {number.format(summary.count)}
-      </p>
-      <label class="pager-size">
-        Rows per page{' '}
-        <select name="limit" form={FORM_ID} class="limit-select">
-          {sizes.map((n) => (
-            <option value={n === '50' ? '' : n} selected={n === limit}>
-              {n}
-            </option>
-          ))}
-        </select>
-      </label>
-      <span class="pager-links">
-        {prevHref ? (
-          <a
-            rel="prev"
-            class="button button-secondary button-small"
-            id="pager-prev"
-            {...swap(prevHref)}
-          >
-            ← Previous
-          </a>
-        ) : (
-          <span class="button button-secondary button-small" aria-disabled="true">
-            ← Previous
-          </span>
-        )}
-        {data.next ? (
-          <a
-            rel="next"
-            class="button button-secondary button-small"
-            id="pager-next"
-            {...swap(customersUrl(base, { after: data.next }))}
-          >
-            Next →
-          </a>
-        ) : (
-          <span class="button button-secondary button-small" aria-disabled="true">
-            Next →
-          </span>
-        )}
-      </span>
-    </nav>
   )
 }

@@ -13,6 +13,7 @@ import {
   type Chip,
 } from '../../../src/customers/filter-chips.js'
 import { editorFor } from './editors.js'
+import { picks, projectName } from './picks.js'
 import { h, uid } from './dom.js'
 
 const FORM = 'filters'
@@ -110,9 +111,6 @@ function remove(index: number) {
   form()?.requestSubmit()
 }
 
-const projectName = (fields: FilterFields) => (slug: string) =>
-  fields.projects.find((p) => p.slug === slug)?.name ?? slug
-
 /** The editor of a chip: `index` null for one not applied yet (from the picker). */
 function editChip(at: HTMLElement, fields: FilterFields, chip: Chip, index: number | null) {
   let place: Place = { index }
@@ -177,85 +175,6 @@ function editChip(at: HTMLElement, fields: FilterFields, chip: Chip, index: numb
 }
 
 const addButton = () => document.querySelector<HTMLElement>('.add-filter > summary')
-
-type Pick = { group: string; label: string; hint?: string; chip: Chip }
-
-/** Every field the picker offers, each with the chip it starts from. */
-function picks(fields: FilterFields): Pick[] {
-  const name = projectName(fields)
-  const list: Pick[] = fields.projects.map((p) => ({
-    group: 'Products',
-    label: p.name,
-    hint: 'uses / does not use, by status',
-    chip: { kind: 'project', negate: false, project: p.slug, statuses: [] },
-  }))
-  list.push(
-    {
-      group: 'Status and activity',
-      label: 'Status in any product',
-      chip: { kind: 'status', negate: false, statuses: [] },
-    },
-    {
-      group: 'Status and activity',
-      label: 'Status in no product',
-      chip: { kind: 'status', negate: true, statuses: [] },
-    },
-    {
-      group: 'Status and activity',
-      label: 'Number of products',
-      chip: { kind: 'products', min: 2 },
-    },
-    {
-      group: 'Status and activity',
-      label: 'Last active',
-      hint: 'active within / inactive for N days',
-      chip: { kind: 'activity', inactive: true, days: 30, project: null },
-    },
-    {
-      group: 'Status and activity',
-      label: 'First seen',
-      hint: 'N days ago or a date',
-      chip: { kind: 'seen', before: true, when: { daysAgo: 14 }, project: null },
-    },
-  )
-  for (const f of fields.params) {
-    const scalar = f.types.some((t) => ['string', 'number', 'boolean'].includes(t))
-    list.push({
-      group: 'Params',
-      label: `${f.key} (${name(f.project)})`,
-      hint: `${f.types.join(' / ')} · ${f.customers.toLocaleString('en')} customers`,
-      chip: {
-        kind: 'param',
-        project: f.project,
-        key: f.key,
-        op: scalar ? 'eq' : 'exists',
-        values: scalar
-          ? [{ type: f.types.includes('number') ? 'number' : 'string', text: '' }]
-          : [],
-      },
-    })
-  }
-  list.push({
-    group: 'Params',
-    label: 'Another param…',
-    hint: 'any key, typed',
-    chip: {
-      kind: 'param',
-      project: null,
-      key: '',
-      op: 'eq',
-      values: [{ type: 'string', text: '' }],
-    },
-  })
-  for (const f of fields.params.filter((p) => p.types.includes('number'))) {
-    list.push({
-      group: 'Sum of',
-      label: `Sum of ${f.key} (${name(f.project)})`,
-      chip: { kind: 'sum', project: f.project, key: f.key },
-    })
-  }
-  return list
-}
 
 /** The field picker: a search box over every field, grouped; picking one opens its editor. */
 function pickField(at: HTMLElement, fields: FilterFields) {

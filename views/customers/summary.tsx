@@ -1,0 +1,67 @@
+// The segment's numbers beside the page title: the count, the status breakdown (by best status, or
+// per project the filter names) and the sum of a param over the matched relations and over all
+// their products.
+import type { Summary } from '../../src/customers/query.js'
+import { STATUSES, type Status } from '../../src/lib/status.js'
+
+export const number = new Intl.NumberFormat('en', { maximumFractionDigits: 2 })
+
+/** A status as a small swatch in the badges' own style (the legend of the table's badges). */
+export function StatusCount({ status, n }: { status: Status; n: number }) {
+  return (
+    <li class="status-count" data-status={status}>
+      <span class={`status-swatch status-${status}`} aria-hidden="true" />
+      {status} <strong>{number.format(n)}</strong>
+    </li>
+  )
+}
+
+/** The segment's numbers, beside the page title. */
+export function SegmentSummary({ summary }: { summary: Summary }) {
+  const name = (slug: string) => summary.projects.find((p) => p.slug === slug)?.name ?? slug
+  const { sum } = summary
+  const subject = sum ? `${sum.project ? `${name(sum.project)} ` : ''}${sum.key}` : ''
+  return (
+    <div class="summary" aria-live="polite">
+      <p class="summary-count">
+        <strong data-count={summary.count} data-testid="segment-count">
+          {number.format(summary.count)}
+        </strong>{' '}
+        {summary.count === 1 ? 'customer' : 'customers'}
+      </p>
+      {summary.byProject.length === 0 ? (
+        <ul class="summary-statuses" aria-label="By best status in any product">
+          {STATUSES.map((s) => (
+            <StatusCount status={s} n={summary.byStatus[s]} />
+          ))}
+        </ul>
+      ) : (
+        summary.byProject.map((p) => (
+          <ul class="summary-statuses" aria-label={`By status on ${name(p.slug)}`}>
+            <li class="summary-project">{name(p.slug)}:</li>
+            {STATUSES.map((s) => (
+              <StatusCount status={s} n={p.byStatus[s]} />
+            ))}
+          </ul>
+        ))
+      )}
+      {sum ? (
+        <p class="summary-sum">
+          Σ {subject}{' '}
+          <strong data-testid="segment-sum">
+            {number.format(sum.selective ? sum.matched : sum.all)}
+          </strong>{' '}
+          {sum.selective ? (
+            <>
+              <span class="muted">where the filter matched</span> ·{' '}
+              <span data-testid="segment-sum-all">{number.format(sum.all)}</span>{' '}
+              <span class="muted">across all their products</span>
+            </>
+          ) : (
+            <span class="muted">across all their products</span>
+          )}
+        </p>
+      ) : null}
+    </div>
+  )
+}
