@@ -79,7 +79,13 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`CREATE INDEX customers_relation_keys_idx ON customers USING gin (relation_keys)`.execute(
     db,
   )
-  await sql`ANALYZE customers`.execute(db)
+  // Statistics for the planner, but only of a table with rows: an empty one analysed reads as empty
+  // until PGlite's statistics keeper looks again (15 s; never in an in-memory database), and its
+  // plans made a 100,000-row CSV import ten times slower (254 against 2,604 rows/s, measured).
+  const { rows } = await sql<{
+    any: boolean
+  }>`SELECT EXISTS (SELECT 1 FROM customers) AS any`.execute(db)
+  if (rows[0]?.any) await sql`ANALYZE customers`.execute(db)
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
