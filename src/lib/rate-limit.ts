@@ -19,8 +19,10 @@ export function memoryRateLimiter(opts: { limit: number; periodSeconds: number }
     async limit(key) {
       const now = Date.now()
       if (now - windowStart >= periodMs) {
-        // A new window forgets every key at once: memory stays bounded by one window's keys.
-        windowStart = now - (now % periodMs)
+        // A new window forgets every key at once: memory stays bounded by one window's keys. It
+        // starts with the request that opens it (not on the clock's multiple of the period), so a
+        // burst is never split by a window boundary that happens to fall inside it.
+        windowStart = now
         counts = new Map()
       }
       const n = (counts.get(key) ?? 0) + 1
