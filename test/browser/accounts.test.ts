@@ -149,6 +149,7 @@ it('stays on the origin after login, whatever ?next= holds (tab, newline, backsl
     expect(new URL(page.url()).origin, next).toBe(new URL(base).origin)
   }
   // Signed out: the login form posts to /login?next=… and is redirected after the password.
+  await page.waitForLoadState('networkidle') // the last landing page's rail request, answered
   await page.context().clearCookies()
   for (const next of attacks) {
     await page.goto(`${base}/login?next=${next}`)
