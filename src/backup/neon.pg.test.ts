@@ -36,7 +36,8 @@ beforeAll(async () => {
 })
 afterAll(async () => {
   for (const close of closers.reverse()) await close()
-  for (let i = 1; i <= n; i++) await admin.query(`DROP DATABASE IF EXISTS neon_${process.pid}_${i}`)
+  for (let i = 1; i <= n; i++)
+    await admin.query(`DROP DATABASE IF EXISTS neon_${process.pid}_${i} WITH (FORCE)`)
   await admin.query(`DROP ROLE IF EXISTS ${OWNER}`)
   await admin.end()
   rmSync(tmp, { recursive: true, force: true })

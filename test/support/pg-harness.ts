@@ -40,7 +40,7 @@ export async function createEmptyDatabase(name: string): Promise<string> {
   const admin = new pg.Client({ connectionString: inject('postgresUrl') })
   await admin.connect()
   try {
-    await admin.query(`DROP DATABASE IF EXISTS ${name}`)
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
     await admin.query(`CREATE DATABASE ${name}`)
   } finally {
     await admin.end()
