@@ -3,6 +3,7 @@
 import { cloudflareTest } from '@cloudflare/vitest-plugin'
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
+import LongestFirst from './test/support/sequencer.js'
 
 // 'tinycrm-sdk' is the SDK's source in every test, imported the way users write it (the seeds' snippets
 // run verbatim); the packed package is tested as installed by sdk/test/package.test.ts.
@@ -14,9 +15,10 @@ export default defineConfig({
   test: {
     // Vitest's default on a 2-core machine is one worker, which runs every file in turn. Most files
     // wait on a database, a child server or a browser, so three run at a time; TINYCRM_TEST_WORKERS
-    // changes it. (The Worker and browser projects stay one file at a time, after the rest: see
-    // their fileParallelism.)
+    // changes it. (The Worker project stays one file at a time, after the rest: see its
+    // fileParallelism.) Long files start first: see test/support/sequencer.ts.
     maxWorkers: Number(process.env.TINYCRM_TEST_WORKERS ?? 3),
+    sequence: { sequencer: LongestFirst },
     projects: [
       {
         resolve,
@@ -92,7 +94,6 @@ export default defineConfig({
           // expect.poll waits for the page (an htmx swap, a rail's own request): its default of
           // one second is shorter than one request on a loaded machine.
           expect: { poll: { timeout: 15_000 } },
-          fileParallelism: false,
         },
       },
     ],

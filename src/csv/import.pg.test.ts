@@ -1,5 +1,7 @@
-// The 100,000-row import and its export against a real PostgreSQL server (the `postgres` vitest
-// project starts one): the same steps the dashboard polls run, with rows/s and memory printed.
+// A bulk import and its export against a real PostgreSQL server (the `postgres` vitest project
+// starts one): the same steps the dashboard polls run, with rows/s and memory printed. 25,000 rows
+// (25 chunks) by default, so the suite stays inside CI's time; CSV_PG_ROWS=100000 for issue 5's
+// size. (The 100,000-row file itself runs on PGlite in ./import.test.ts.)
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { NodeDb } from '../db/node.js'
 import { openTestDb } from '../../test/support/pg-harness.js'
@@ -32,8 +34,9 @@ function bulkCsv(n: number) {
   })
 }
 
-it('imports 100,000 rows and exports them again', async () => {
-  const N = 100_000
+const N = Number(process.env.CSV_PG_ROWS ?? 25_000)
+
+it(`imports ${N.toLocaleString('en')} rows and exports them again`, async () => {
   const db = node.db
   const { accountId, projects } = await seedAccount(db)
   const project = projects[0]!.project
