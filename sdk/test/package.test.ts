@@ -76,6 +76,7 @@ describe('the packed SDK', () => {
       'package/README.md',
       'package/dist/index.d.ts',
       'package/dist/index.js',
+      'package/dist/types.d.ts',
       'package/package.json',
     ])
   })
