@@ -4,7 +4,7 @@
 // Every route names its auth middleware itself (no `use('*')`): this router shares /v1 with the
 // ingest routes, and a wildcard here would also run in front of /v1/identify.
 import { Hono, type Context } from 'hono'
-import * as z from 'zod'
+import * as z from 'zod/mini'
 import { ApiError } from '../lib/errors.js'
 import { idParam, jsonBody } from '../lib/http.js'
 import { accountToken, type AccountTokenEnv } from '../middleware/account-token/index.js'
@@ -20,12 +20,12 @@ import { exportCustomersCsv, exportFilename } from '../csv/export.js'
 
 type Ctx = Context<AccountTokenEnv>
 
-const id = z.number().int().positive()
+const id = z.number().check(z.int(), z.positive())
 const mergeBody = z.strictObject({ survivorId: id, absorbedId: id })
 // Types only: the rules for a name and a colour are the project's own (createProject checks them).
 const projectBody = z.strictObject({
   name: z.string({ error: 'name must be a string' }),
-  color: z.string({ error: 'color must be a string' }).optional(),
+  color: z.optional(z.string({ error: 'color must be a string' })),
 })
 
 type Slugs = Map<number, string>
@@ -50,13 +50,19 @@ function byProject(relations: Relation[], slugs: Slugs) {
 }
 
 const historyQuery = z.object({
-  limit: z.coerce
-    .number({ error: 'limit must be a number from 1 to 500' })
-    .int('limit must be a whole number')
-    .min(1, 'limit must be at least 1')
-    .max(500, 'limit is at most 500')
-    .default(HISTORY_PAGE),
-  before: z.coerce.number({ error: 'before must be a change id' }).int().positive().optional(),
+  limit: z._default(
+    z.coerce
+      .number({ error: 'limit must be a number from 1 to 500' })
+      .check(
+        z.int('limit must be a whole number'),
+        z.gte(1, 'limit must be at least 1'),
+        z.lte(500, 'limit is at most 500'),
+      ),
+    HISTORY_PAGE,
+  ),
+  before: z.optional(
+    z.coerce.number({ error: 'before must be a change id' }).check(z.int(), z.positive()),
+  ),
 })
 
 export function accountApiRoutes() {

@@ -9,7 +9,7 @@
 // or a duplicate (so the provider stops retrying); 503 when the database is unavailable (so it
 // retries).
 import { Hono, type Context } from 'hono'
-import * as z from 'zod'
+import * as z from 'zod/mini'
 import type { HonoEnv } from '../env.js'
 import { ApiError } from '../lib/errors.js'
 import { jsonBody } from '../lib/http.js'
@@ -97,7 +97,7 @@ type Ctx = Context<AccountTokenEnv>
 const signingSecret = z.string({ error: 'signingSecret must be a string' })
 const connectBody = z.strictObject({
   provider: z.enum(PROVIDERS, { error: `provider must be one of ${PROVIDERS.join(', ')}` }),
-  signingSecret: signingSecret.optional(),
+  signingSecret: z.optional(signingSecret),
 })
 const secretBody = z.strictObject({
   signingSecret: z.string({ error: 'signingSecret is required and must be a string' }),

@@ -3,7 +3,7 @@
 // words are ./filter-syntax.ts, how each value reads ./filter-values.ts (shared with the filter
 // builder). Every mistake becomes one 400 `validation_failed` whose details name the bad parameter
 // and value.
-import * as z from 'zod'
+import * as z from 'zod/mini'
 import { ApiError } from '../lib/errors.js'
 import { validationError } from '../lib/validation.js'
 import {
@@ -33,52 +33,62 @@ import {
 } from './filter-values.js'
 import { readChanged } from './filter-changed.js'
 
-const text = (max: number) => z.string().trim().max(max, `at most ${max} characters`)
-const one = <T extends z.ZodType>(inner: T) => z.array(inner).max(1, 'give it once').optional()
-const many = <T extends z.ZodType>(inner: T) =>
-  z.array(inner).max(20, 'at most 20 times').default([])
+const text = (max: number) =>
+  z.string().check(z.trim(), z.maxLength(max, `at most ${max} characters`))
+const one = <T extends z.ZodMiniType>(inner: T) =>
+  z.optional(z.array(inner).check(z.maxLength(1, 'give it once')))
+const many = <T extends z.ZodMiniType>(inner: T) =>
+  z._default(z.array(inner).check(z.maxLength(20, 'at most 20 times')), [])
 
-/** A reader of ./filter-values.ts as a zod transform: its `fail` becomes an issue. */
-const read =
-  <T>(reader: (raw: string, fail: Fail) => T) =>
-  (raw: string, ctx: z.RefinementCtx): T =>
-    reader(raw, (message) => {
-      ctx.addIssue({ code: 'custom', message })
-      return z.NEVER as never
-    })
+/** A reader of ./filter-values.ts after a string schema, as a zod transform: its `fail` becomes
+ *  an issue. */
+const read = <T>(string: z.ZodMiniString, reader: (raw: string, fail: Fail) => T) =>
+  z.pipe(
+    string,
+    z.transform((raw: string, ctx): T =>
+      reader(raw, (message) => {
+        ctx.issues.push({ code: 'custom', message, input: raw })
+        return z.NEVER as never
+      }),
+    ),
+  )
 
 function schema() {
   return z
-    .object({
+    .strictObject({
       q: one(text(200)),
-      in: many(text(200).transform(read(readProjectMatch))),
-      not_in: many(text(200).transform(read(readProjectMatch))),
-      status: many(text(100).transform(read(readStatuses))),
-      not_status: many(text(100).transform(read(readStatuses))),
-      min_projects: one(z.string().transform(read(readMinProjects))),
-      active: one(text(100).transform(read(readDays))),
-      inactive: one(text(100).transform(read(readDays))),
-      seen_before: one(text(100).transform(read(readMoment))),
-      seen_after: one(text(100).transform(read(readMoment))),
-      p: many(z.string().max(500, 'at most 500 characters').transform(read(readParamFilter))),
-      sort: one(text(40).transform(read(readSort))),
-      sum: one(text(200).transform((v) => readParamKey(v))),
-      after: one(text(2000).transform(read(readCursor))),
-      before: one(text(2000).transform(read(readCursor))),
+      in: many(read(text(200), readProjectMatch)),
+      not_in: many(read(text(200), readProjectMatch)),
+      status: many(read(text(100), readStatuses)),
+      not_status: many(read(text(100), readStatuses)),
+      min_projects: one(read(z.string(), readMinProjects)),
+      active: one(read(text(100), readDays)),
+      inactive: one(read(text(100), readDays)),
+      seen_before: one(read(text(100), readMoment)),
+      seen_after: one(read(text(100), readMoment)),
+      p: many(read(z.string().check(z.maxLength(500, 'at most 500 characters')), readParamFilter)),
+      sort: one(read(text(40), readSort)),
+      sum: one(
+        z.pipe(
+          text(200),
+          z.transform((v: string) => readParamKey(v)),
+        ),
+      ),
+      after: one(read(text(2000), readCursor)),
+      before: one(read(text(2000), readCursor)),
       limit: one(
         z
-          .string()
-          .regex(/^\d{1,4}$/, 'a whole number')
-          .transform(Number)
-          .refine((n) => n >= 1 && n <= MAX_LIMIT, `between 1 and ${MAX_LIMIT}`),
+          .pipe(z.string().check(z.regex(/^\d{1,4}$/, 'a whole number')), z.transform(Number))
+          .check(z.refine((n) => n >= 1 && n <= MAX_LIMIT, `between 1 and ${MAX_LIMIT}`)),
       ),
-      changed: many(text(300).transform(read(readChanged))),
+      changed: many(read(text(300), readChanged)),
     })
-    .strict()
-    .refine((d) => !(d.after && d.before), {
-      message: 'give after or before, not both',
-      path: ['before'],
-    })
+    .check(
+      z.refine((d) => !(d.after && d.before), {
+        message: 'give after or before, not both',
+        path: ['before'],
+      }),
+    )
 }
 
 /** Reads the filter from URL search params (or a record of them). Empty values count as absent,

@@ -1,5 +1,5 @@
 // What the ingest endpoints accept (a zod failure becomes a 400 naming the field: lib/validation.ts).
-import * as z from 'zod'
+import * as z from 'zod/mini'
 import { emailSchema as email } from '../lib/email.js'
 import { STATUSES, STATUS_ALIASES, parseStatus } from '../lib/status.js'
 
@@ -15,14 +15,17 @@ export const LIMITS = {
 
 const STATUS_HELP = `${STATUSES.join(', ')} (aliases: ${STATUS_ALIASES.join(', ')})`
 
-const status = z.string({ error: `status must be one of ${STATUS_HELP}` }).transform((s, ctx) => {
-  const canonical = parseStatus(s)
-  if (!canonical) {
-    ctx.addIssue({ code: 'custom', message: `status must be one of ${STATUS_HELP}` })
-    return z.NEVER
-  }
-  return canonical
-})
+const status = z.pipe(
+  z.string({ error: `status must be one of ${STATUS_HELP}` }),
+  z.transform((s: string, ctx) => {
+    const canonical = parseStatus(s)
+    if (!canonical) {
+      ctx.issues.push({ code: 'custom', message: `status must be one of ${STATUS_HELP}`, input: s })
+      return z.NEVER
+    }
+    return canonical
+  }),
+)
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
@@ -50,46 +53,53 @@ export const params = z
   .custom<Record<string, unknown>>(isPlainObject, {
     error: 'params must be an object of key/value pairs',
   })
-  .superRefine((value, ctx) => {
-    const problem = paramsProblem(value)
-    if (problem) ctx.addIssue({ code: 'custom', message: problem })
-  })
+  .check(
+    z.superRefine((value, ctx) => {
+      const problem = paramsProblem(value)
+      if (problem) ctx.addIssue({ code: 'custom', message: problem })
+    }),
+  )
 
 const timestamp = z
-  .union([z.iso.datetime({ offset: true }), z.iso.date()], {
-    error: 'timestamp must be an ISO 8601 date-time, e.g. 2026-03-29T12:00:00Z',
-  })
-  .transform((s) => new Date(s))
-  .refine((d) => d.getTime() <= Date.now() + LIMITS.futureSkewMs, {
-    error: 'timestamp is more than a day in the future',
-  })
-  // Year 1 or 1900 is a placeholder or a bug in the sender, never a customer's activity.
-  .refine((d) => d.getTime() >= 0, { error: 'timestamp is before 1970' })
+  .pipe(
+    z.union([z.iso.datetime({ offset: true }), z.iso.date()], {
+      error: 'timestamp must be an ISO 8601 date-time, e.g. 2026-03-29T12:00:00Z',
+    }),
+    z.transform((s: string) => new Date(s)),
+  )
+  .check(
+    z.refine((d) => d.getTime() <= Date.now() + LIMITS.futureSkewMs, {
+      error: 'timestamp is more than a day in the future',
+    }),
+    // Year 1 or 1900 is a placeholder or a bug in the sender, never a customer's activity.
+    z.refine((d) => d.getTime() >= 0, { error: 'timestamp is before 1970' }),
+  )
 
 export const identifyBody = z.strictObject({
   email,
-  name: z
-    .string({ error: 'name must be a string' })
-    .max(500, 'name is too long')
-    .refine((s) => !s.includes('\u0000'), 'name contains a NUL character')
-    .nullish(),
-  status: status.nullish(),
-  params: params.nullish(),
+  name: z.nullish(
+    z.string({ error: 'name must be a string' }).check(
+      z.maxLength(500, 'name is too long'),
+      z.refine((s) => !s.includes('\u0000'), 'name contains a NUL character'),
+    ),
+  ),
+  status: z.nullish(status),
+  params: z.nullish(params),
   /** Set-once params: each key is set only where this project's params lack it (first touch). */
-  paramsOnce: params.nullish(),
-  timestamp: timestamp.optional(),
+  paramsOnce: z.nullish(params),
+  timestamp: z.optional(timestamp),
 })
 
 export const pingBody = z.strictObject({
   email,
-  timestamp: timestamp.optional(),
+  timestamp: z.optional(timestamp),
 })
 
 export const batchItem = z.discriminatedUnion(
   'type',
   [
-    identifyBody.extend({ type: z.literal('identify') }),
-    pingBody.extend({ type: z.literal('ping') }),
+    z.extend(identifyBody, { type: z.literal('identify') }),
+    z.extend(pingBody, { type: z.literal('ping') }),
   ],
   { error: "type must be 'identify' or 'ping'" },
 )
@@ -97,8 +107,10 @@ export const batchItem = z.discriminatedUnion(
 export const batchBody = z.strictObject({
   batch: z
     .array(z.unknown(), { error: 'batch must be an array of items' })
-    .min(1, 'batch must hold at least one item')
-    .max(LIMITS.batchItems, `batch holds at most ${LIMITS.batchItems} items`),
+    .check(
+      z.minLength(1, 'batch must hold at least one item'),
+      z.maxLength(LIMITS.batchItems, `batch holds at most ${LIMITS.batchItems} items`),
+    ),
 })
 
 export type IdentifyInput = z.output<typeof identifyBody>

@@ -3,7 +3,7 @@
 // taken.
 import type { Context } from 'hono'
 import { zValidator } from '@hono/zod-validator'
-import type { z } from 'zod'
+import type { z } from 'zod/mini'
 import { ApiError } from './errors.js'
 import { validationError } from './validation.js'
 
@@ -61,6 +61,6 @@ function jsonHook(result: { success: boolean; error?: z.core.$ZodError }, c: Con
 
 /** Takes a JSON body checked by `schema` (then `c.req.valid('json')`): 415 unless it is sent as
  *  JSON, 400 `invalid_json` when it does not parse, 400 naming each bad field otherwise. */
-export function jsonBody<T extends z.ZodType>(schema: T) {
+export function jsonBody<T extends z.core.$ZodType>(schema: T) {
   return zValidator('json', schema, jsonHook)
 }

@@ -1,8 +1,13 @@
 // The one way a zod failure becomes an ApiError: `validation_failed` (400) whose details name each
 // bad field ({ path, message }) and whose message says them all, `path: message; …`. The ingest
 // API, the account API and the filter parser all report through it.
-import type { z } from 'zod'
+import * as z from 'zod/mini'
+import { en } from 'zod/locales'
 import { ApiError, type ErrorDetail } from './errors.js'
+
+// zod/mini (the Worker bundle's size) loads no locale: English, so the messages a schema leaves to
+// zod ("Invalid input: expected number, received string") read as they did with classic zod.
+z.config(en())
 
 export interface IssueOptions {
   /** Put before every path: `batch.3` for the fourth item of a batch. */

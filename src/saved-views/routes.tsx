@@ -4,7 +4,7 @@
 // is its own request after the customers page, so its live counts (one statement for all views)
 // never add to the table's statements: session, views with the project slugs, counts.
 import { Hono, type Context } from 'hono'
-import * as z from 'zod'
+import * as z from 'zod/mini'
 import type { HonoEnv } from '../env.js'
 import { ApiError } from '../lib/errors.js'
 import { formFields, idParam, jsonBody } from '../lib/http.js'
@@ -31,9 +31,9 @@ const createBody = z.strictObject({
   name: z.string({ error: 'name must be a string' }),
   query: z.string({ error: 'query must be a string (a URL query like in=app-a:paid)' }),
 })
-const updateBody = createBody.partial()
+const updateBody = z.partial(createBody)
 const orderBody = z.strictObject({
-  ids: z.array(z.number().int(), { error: 'ids must be an array of view ids' }),
+  ids: z.array(z.number().check(z.int()), { error: 'ids must be an array of view ids' }),
 })
 
 const viewJson = (v: SavedView) => ({

@@ -3,7 +3,7 @@
 // statement (src/segment/store.ts). Lenient where Segment is (its libraries add `context`,
 // `integrations`, `_metadata` and more: kept out of the way, never refused), strict where TinyCRM
 // must be (a value Postgres cannot store, a timestamp far in the future, an event over 32 KB).
-import * as z from 'zod'
+import * as z from 'zod/mini'
 import { LIMITS, params } from '../ingest/schemas.js'
 import { emailSchema } from '../lib/email.js'
 import type { ErrorDetail } from '../lib/errors.js'
@@ -47,16 +47,17 @@ export function batchEvents(body: unknown): unknown[] | undefined {
   return isSegmentShaped(body) ? [body] : undefined
 }
 
-const id = z
-  .union([z.string(), z.number()], { error: 'must be a string or a number' })
-  .transform(String)
-  .pipe(
-    z
-      .string()
-      .min(1, 'must not be empty')
-      .max(500, 'is longer than 500 characters')
-      .refine((s) => !s.includes('\u0000'), 'contains a NUL character'),
-  )
+const id = z.pipe(
+  z.pipe(
+    z.union([z.string(), z.number()], { error: 'must be a string or a number' }),
+    z.transform(String),
+  ),
+  z.string().check(
+    z.minLength(1, 'must not be empty'),
+    z.maxLength(500, 'is longer than 500 characters'),
+    z.refine((s) => !s.includes('\u0000'), 'contains a NUL character'),
+  ),
+)
 
 const isoTime = z.iso.datetime({
   offset: true,
@@ -65,36 +66,42 @@ const isoTime = z.iso.datetime({
 
 /** PostHog's set-once params: each key set only where the relation lacks it (`paramsOnce`). */
 const SET_ONCE_ERROR = '$set_once must be an object of key/value pairs'
-const setOnce = z.custom<Record<string, unknown>>(isObject, { error: SET_ONCE_ERROR }).pipe(params)
+const setOnce = z.pipe(
+  z.custom<Record<string, unknown>>(isObject, { error: SET_ONCE_ERROR }),
+  params,
+)
 
-const traits = params
-  .superRefine((value, ctx) => {
-    const once = value.$set_once
-    if (once !== undefined && once !== null && !isObject(once)) {
-      ctx.addIssue({ code: 'custom', path: ['$set_once'], message: SET_ONCE_ERROR })
-    }
-  })
-  .optional()
+const traits = z.optional(
+  params.check(
+    z.superRefine((value, ctx) => {
+      const once = value.$set_once
+      if (once !== undefined && once !== null && !isObject(once)) {
+        ctx.addIssue({ code: 'custom', path: ['$set_once'], message: SET_ONCE_ERROR })
+      }
+    }),
+  ),
+)
 
 /** One Segment event. Fields TinyCRM does not read pass untouched. */
 export const segmentEvent = z.looseObject({
   type: z.enum(SEGMENT_TYPES, { error: `type must be one of ${SEGMENT_TYPES.join(', ')}` }),
-  messageId: z
-    .string({ error: 'messageId must be a string' })
-    .min(1, 'messageId must not be empty')
-    .max(200, 'messageId is longer than 200 characters')
-    .refine((s) => !s.includes('\u0000'), 'messageId contains a NUL character')
-    .optional(),
-  userId: id.nullish(),
-  anonymousId: id.nullish(),
-  previousId: id.nullish(),
-  groupId: id.nullish(),
+  messageId: z.optional(
+    z.string({ error: 'messageId must be a string' }).check(
+      z.minLength(1, 'messageId must not be empty'),
+      z.maxLength(200, 'messageId is longer than 200 characters'),
+      z.refine((s) => !s.includes('\u0000'), 'messageId contains a NUL character'),
+    ),
+  ),
+  userId: z.nullish(id),
+  anonymousId: z.nullish(id),
+  previousId: z.nullish(id),
+  groupId: z.nullish(id),
   traits,
-  context: z.looseObject({ traits, $set_once: setOnce.nullish() }).optional(),
-  event: z.string({ error: 'event must be a string' }).optional(),
-  timestamp: isoTime.optional(),
-  originalTimestamp: isoTime.optional(),
-  sentAt: isoTime.optional(),
+  context: z.optional(z.looseObject({ traits, $set_once: z.nullish(setOnce) })),
+  event: z.optional(z.string({ error: 'event must be a string' })),
+  timestamp: z.optional(isoTime),
+  originalTimestamp: z.optional(isoTime),
+  sentAt: z.optional(isoTime),
 })
 type SegmentEvent = z.output<typeof segmentEvent>
 
