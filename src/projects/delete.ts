@@ -52,7 +52,8 @@ export async function projectDeletionImpact(
 // commit: the deleted project's key is then unknown (401); another project's write finds or makes
 // its customer. A merge, an undo or an erase holding customer rows (FOR UPDATE does not conflict
 // with this lock) may deadlock with it: Postgres aborts one, and runInTransaction runs it again.
-// The cost: every account's customer writes pause while a project's delete statement runs.
+// The cost: every account's customer writes pause while a project's delete statement runs (on
+// the test server 1.0 s for a project of 5,000 customers, 4.1 s for 20,000; SECURITY.md).
 const HOLD_OFF_WRITES = sql`LOCK TABLE customers, customer_projects IN SHARE ROW EXCLUSIVE MODE`
 
 /**
