@@ -1,7 +1,10 @@
 // Test databases: a fresh migrated PGlite per call (from the dump made by ./pglite-setup.ts),
-// with every SQL statement the app sends recorded, so tests can count round trips.
+// with every SQL statement the app sends recorded, so tests can count round trips; and the app on
+// one, for a test file's requests.
 import { readFileSync } from 'node:fs'
-import { inject } from 'vitest'
+import { afterAll, beforeAll, inject } from 'vitest'
+import { createApp, type App } from '../../src/app.js'
+import type { AppDeps } from '../../src/env.js'
 import { openNodeDb, type NodeDb } from '../../src/db/node.js'
 
 export interface TestDb extends NodeDb {
@@ -21,4 +24,20 @@ export async function openTestDb(): Promise<TestDb> {
   })
   statements.length = 0
   return { ...node, statements }
+}
+
+export interface TestApp extends TestDb {
+  app: App
+}
+
+/** The app on a fresh test database, opened before this file's tests and closed after them. The
+ *  returned object is filled in by then: read its fields inside hooks and tests. */
+export function useTestApp(deps: Omit<AppDeps, 'db'> = {}): TestApp {
+  const t = {} as TestApp
+  beforeAll(async () => {
+    const opened = await openTestDb()
+    Object.assign(t, opened, { app: createApp({ db: opened.db, ...deps }) })
+  })
+  afterAll(() => t.close())
+  return t
 }
