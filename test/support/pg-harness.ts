@@ -3,7 +3,7 @@
 // a real concurrent HTTP request, and a gate that parks a race's statements on a table lock and
 // lets them go together. Test files share one database and run at the same time: each names its
 // connections (`appName`), so its gate counts only its own statements, and seeds its own account.
-import { inject } from 'vitest'
+import { afterAll, beforeAll, inject } from 'vitest'
 import { serve } from '@hono/node-server'
 import type { AddressInfo } from 'node:net'
 import pg from 'pg'
@@ -95,6 +95,34 @@ export async function serveTestApp(
       await node.close()
     },
   }
+}
+
+export interface ServedTestApp extends ServedApp {
+  /** `node.db`: the app's Kysely. */
+  db: NodeDb['db']
+  /** The gate on `gateTable`, where one was named. */
+  gate: Gate
+}
+
+/** `serveTestApp` (and `openGate` on `gateTable`, for connections named `appName`) opened before
+ *  this file's tests and closed after them. The returned object is filled in by then: read its
+ *  fields inside hooks and tests. */
+export function useServedApp(
+  options: DbOptions & { config?: AppDeps['config']; appName: string; gateTable?: string },
+): ServedTestApp {
+  const served = {} as ServedTestApp
+  beforeAll(async () => {
+    const opened = await serveTestApp(options)
+    Object.assign(served, opened, { db: opened.node.db })
+    if (options.gateTable) {
+      served.gate = openGate({ appName: options.appName, table: options.gateTable })
+    }
+  })
+  afterAll(async () => {
+    await served.gate?.close()
+    await served.close?.()
+  })
+  return served
 }
 
 export interface Gate {
