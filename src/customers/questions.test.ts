@@ -1,25 +1,14 @@
 // The 14 questions the product must answer (the README's "The 14 questions, as URLs"), answered
 // on a fixture whose right answers are known: through the query functions and through the
 // customers page itself. Also the segment summary and keyset paging.
-import { beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { useTestApp } from '../../test/support/db.js'
 import { parseCustomerFilter } from './filter.js'
-import {
-  QUESTIONS,
-  seedQuestions,
-  sessionCookie,
-  type QuestionsFixture,
-} from '../../test/support/customers-fixture.js'
+import { QUESTIONS, useQuestions } from '../../test/support/customers-fixture.js'
 import { customersPage, listCustomers, summarizeCustomers } from './query.js'
 
 const t = useTestApp()
-let fx: QuestionsFixture
-let cookie: string
-
-beforeAll(async () => {
-  fx = await seedQuestions(t.app, t.db)
-  cookie = await sessionCookie(t.db, fx.userId)
-})
+const fx = useQuestions(t)
 
 const local = (email: string) => email.split('@')[0]!
 const sorted = (xs: string[]) => [...xs].sort()
@@ -31,7 +20,7 @@ async function answer(query: string) {
 }
 
 async function pageEmails(query: string) {
-  const res = await t.app.request(`/customers?${query}`, { headers: { Cookie: cookie } })
+  const res = await t.app.request(`/customers?${query}`, { headers: { Cookie: fx.cookie } })
   const html = await res.text()
   const emails = [...html.matchAll(/data-customer="([^"]+)"/g)].map((m) => local(m[1]!))
   const count = /data-testid="segment-count">([\d,]+)</.exec(html)?.[1]

@@ -5,20 +5,13 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { useTestApp } from '../../test/support/db.js'
 import { createProject } from '../projects/store.js'
 import { postJson, seedAccount } from '../../test/support/fixtures.js'
-import {
-  seedQuestions,
-  sessionCookie,
-  type QuestionsFixture,
-} from '../../test/support/customers-fixture.js'
+import { sessionCookie, useQuestions } from '../../test/support/customers-fixture.js'
 
 const t = useTestApp()
-let fx: QuestionsFixture
-let cookie: string
+const fx = useQuestions(t)
 let otherCookie: string
 
 beforeAll(async () => {
-  fx = await seedQuestions(t.app, t.db)
-  cookie = await sessionCookie(t.db, fx.userId)
   const otherUser = await t.db
     .selectFrom('users')
     .select('id')
@@ -29,7 +22,7 @@ beforeAll(async () => {
 
 const HTMX = { 'HX-Request': 'true', 'HX-Request-Type': 'partial' }
 
-async function get(path: string, headers: Record<string, string> = {}, as = cookie) {
+async function get(path: string, headers: Record<string, string> = {}, as = fx.cookie) {
   const res = await t.app.request(path, {
     headers: { Cookie: as, Accept: 'text/html', ...headers },
   })
@@ -42,7 +35,7 @@ function csrfFrom(html: string): string {
   return token
 }
 
-async function postForm(path: string, fields: Record<string, string>, as = cookie) {
+async function postForm(path: string, fields: Record<string, string>, as = fx.cookie) {
   const res = await t.app.request(path, {
     method: 'POST',
     headers: {
@@ -107,7 +100,7 @@ describe('GET /customers', () => {
 
   it("keeps URLs short: a form's empty fields and the default sort are dropped", async () => {
     const full = '/customers?q=&in=app-a&in=&not_in=&status=&sort=-last_activity&p='
-    const plain = await t.app.request(full, { headers: { Cookie: cookie } })
+    const plain = await t.app.request(full, { headers: { Cookie: fx.cookie } })
     expect(plain.status).toBe(303)
     expect(plain.headers.get('Location')).toBe('/customers?in=app-a')
     const frag = await get(full, HTMX)
@@ -120,7 +113,7 @@ describe('GET /customers', () => {
     const { html } = await get('/customers?in=app-a&sort=email&limit=2&open=1.app-a')
     expect(html).toContain('href="/customers/export.csv?in=app-a&amp;sort=email"')
     const csv = await t.app.request('/customers/export.csv?in=app-a&sort=email', {
-      headers: { Cookie: cookie },
+      headers: { Cookie: fx.cookie },
     })
     expect(csv.status).toBe(200)
   })
@@ -254,7 +247,7 @@ describe('GET /customers/:id/panel (the drawer)', () => {
     expect(html).toContain('data-project="app-b" data-status="paid"')
     expect(html).toContain('<th scope="row">mrr</th><td><code>19</code>')
     expect(html).toContain('href="/customers?in=app-b" data-close-drawer') // back to the table
-    const plain = await t.app.request(path, { headers: { Cookie: cookie } })
+    const plain = await t.app.request(path, { headers: { Cookie: fx.cookie } })
     expect(plain.status).toBe(303)
     expect(plain.headers.get('Location')).toBe(`/customers?in=app-b&open=${fx.ids.bea}.app-b`)
   })

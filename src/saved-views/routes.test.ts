@@ -8,24 +8,16 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { useTestApp } from '../../test/support/db.js'
 import { createAccountToken } from '../account-api/tokens.js'
 import { seedAccount } from '../../test/support/fixtures.js'
-import {
-  QUESTIONS,
-  seedQuestions,
-  sessionCookie,
-  type QuestionsFixture,
-} from '../../test/support/customers-fixture.js'
+import { QUESTIONS, useQuestions } from '../../test/support/customers-fixture.js'
 import { READY_VIEWS } from './ready.js'
 import { listViews } from './store.js'
 
 const t = useTestApp()
-let fx: QuestionsFixture
+const fx = useQuestions(t)
 let token: string
-let cookie: string
 
 beforeAll(async () => {
-  fx = await seedQuestions(t.app, t.db)
   token = (await createAccountToken(t.db, fx.accountId, 'views')).token
-  cookie = await sessionCookie(t.db, fx.userId)
 })
 
 async function call(method: string, path: string, body?: unknown, bearer = token) {
@@ -41,7 +33,7 @@ async function call(method: string, path: string, body?: unknown, bearer = token
 
 async function page(path: string, headers: Record<string, string> = {}) {
   const res = await t.app.request(path, {
-    headers: { Cookie: cookie, Accept: 'text/html', ...headers },
+    headers: { Cookie: fx.cookie, Accept: 'text/html', ...headers },
   })
   return { status: res.status, headers: res.headers, html: await res.text() }
 }
@@ -157,7 +149,7 @@ describe('the rail (dashboard)', () => {
     expect(query).toBe('in=app-a&amp;sort=email')
     const res = await t.app.request('/customers/views', {
       method: 'POST',
-      headers: { Cookie: cookie, 'Content-Type': 'application/x-www-form-urlencoded' },
+      headers: { Cookie: fx.cookie, 'Content-Type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({
         _csrf: csrf,
         name: 'A by email',
@@ -172,7 +164,7 @@ describe('the rail (dashboard)', () => {
     const post = (path: string, fields: Record<string, string>) =>
       t.app.request(path, {
         method: 'POST',
-        headers: { Cookie: cookie, 'Content-Type': 'application/x-www-form-urlencoded' },
+        headers: { Cookie: fx.cookie, 'Content-Type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams({ _csrf: csrf, ...fields }).toString(),
       })
     // Rename it: redirected to the views page (a reload repeats nothing); a name in use or an
