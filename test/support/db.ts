@@ -6,6 +6,7 @@ import { afterAll, beforeAll, inject } from 'vitest'
 import { createApp, type App } from '../../src/app.js'
 import type { AppDeps } from '../../src/env.js'
 import { openNodeDb, type NodeDb } from '../../src/db/node.js'
+import { listen } from './loopback.js'
 
 export interface TestDb extends NodeDb {
   /** Every statement sent since the last `statements.length = 0`. */
@@ -28,16 +29,30 @@ export async function openTestDb(): Promise<TestDb> {
 
 export interface TestApp extends TestDb {
   app: App
+  /** Where the app answers over HTTP, with `listen`. */
+  baseUrl: string
 }
 
-/** The app on a fresh test database, opened before this file's tests and closed after them. The
- *  returned object is filled in by then: read its fields inside hooks and tests. */
-export function useTestApp(deps: Omit<AppDeps, 'db'> = {}): TestApp {
+/** The app on a fresh test database, opened before this file's tests and closed after them; with
+ *  `listen`, served on a loopback port too. The returned object is filled in by then: read its
+ *  fields inside hooks and tests. */
+export function useTestApp(options: Omit<AppDeps, 'db'> & { listen?: boolean } = {}): TestApp {
+  const { listen: served, ...deps } = options
   const t = {} as TestApp
+  let stop = async () => {}
   beforeAll(async () => {
     const opened = await openTestDb()
-    Object.assign(t, opened, { app: createApp({ db: opened.db, ...deps }) })
+    const app = createApp({ db: opened.db, ...deps })
+    Object.assign(t, opened, { app })
+    if (served) {
+      const listening = await listen(app.fetch)
+      t.baseUrl = listening.baseUrl
+      stop = listening.close
+    }
   })
-  afterAll(() => t.close())
+  afterAll(async () => {
+    await stop()
+    await t.close()
+  })
   return t
 }

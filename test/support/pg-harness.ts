@@ -4,12 +4,11 @@
 // lets them go together. Test files share one database and run at the same time: each names its
 // connections (`appName`), so its gate counts only its own statements, and seeds its own account.
 import { afterAll, beforeAll, inject } from 'vitest'
-import { serve } from '@hono/node-server'
-import type { AddressInfo } from 'node:net'
 import pg from 'pg'
 import { createApp } from '../../src/app.js'
 import type { AppDeps } from '../../src/env.js'
 import { openNodeDb, type NodeDb } from '../../src/db/node.js'
+import { listen } from './loopback.js'
 
 interface DbOptions {
   poolSize: number
@@ -70,15 +69,7 @@ export async function serveTestApp(
 ): Promise<ServedApp> {
   const node = await openTestDb(options)
   const app = createApp({ db: node.db, config: options.config })
-  const { server, baseUrl } = await new Promise<{
-    server: ReturnType<typeof serve>
-    baseUrl: string
-  }>((resolve) => {
-    const server = serve(
-      { fetch: app.fetch, port: 0, hostname: '127.0.0.1' },
-      (info: AddressInfo) => resolve({ server, baseUrl: `http://127.0.0.1:${info.port}` }),
-    )
-  })
+  const { baseUrl, close } = await listen(app.fetch)
   return {
     node,
     baseUrl,
@@ -91,7 +82,7 @@ export async function serveTestApp(
       return { status: res.status, body: await res.json() }
     },
     async close() {
-      await new Promise((resolve) => server.close(resolve))
+      await close()
       await node.close()
     },
   }
