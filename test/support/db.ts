@@ -33,26 +33,31 @@ export interface TestApp extends TestDb {
   baseUrl: string
 }
 
-/** The app on a fresh test database, opened before this file's tests and closed after them; with
- *  `listen`, served on a loopback port too. The returned object is filled in by then: read its
- *  fields inside hooks and tests. */
+/** A fresh test database, opened before this file's tests and closed after them. The returned
+ *  object is filled in by then: read its fields inside hooks and tests. */
+export function useTestDb(): TestDb {
+  const t = {} as TestDb
+  beforeAll(async () => {
+    Object.assign(t, await openTestDb())
+  })
+  afterAll(() => t.close())
+  return t
+}
+
+/** The app on a fresh test database (see `useTestDb`); with `listen`, served on a loopback port
+ *  too (stopped before the database closes). */
 export function useTestApp(options: Omit<AppDeps, 'db'> & { listen?: boolean } = {}): TestApp {
   const { listen: served, ...deps } = options
-  const t = {} as TestApp
+  const t = useTestDb() as TestApp
   let stop = async () => {}
   beforeAll(async () => {
-    const opened = await openTestDb()
-    const app = createApp({ db: opened.db, ...deps })
-    Object.assign(t, opened, { app })
+    t.app = createApp({ db: t.db, ...deps })
     if (served) {
-      const listening = await listen(app.fetch)
+      const listening = await listen(t.app.fetch)
       t.baseUrl = listening.baseUrl
       stop = listening.close
     }
   })
-  afterAll(async () => {
-    await stop()
-    await t.close()
-  })
+  afterAll(() => stop())
   return t
 }
