@@ -99,14 +99,15 @@ export interface ServedTestApp extends ServedApp {
  *  this file's tests and closed after them. The returned object is filled in by then: read its
  *  fields inside hooks and tests. */
 export function useServedApp(
-  options: DbOptions & { config?: AppDeps['config']; appName: string; gateTable?: string },
+  options: DbOptions & { config?: AppDeps['config']; gateTable?: string },
 ): ServedTestApp {
+  if (options.gateTable && !options.appName) throw new Error('a gate counts only a named appName')
   const served = {} as ServedTestApp
   beforeAll(async () => {
     const opened = await serveTestApp(options)
     Object.assign(served, opened, { db: opened.node.db })
     if (options.gateTable) {
-      served.gate = openGate({ appName: options.appName, table: options.gateTable })
+      served.gate = openGate({ appName: options.appName!, table: options.gateTable })
     }
   })
   afterAll(async () => {
