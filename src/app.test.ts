@@ -1,25 +1,18 @@
 // The two sub-apps: the API under /v1 answers every error (an unknown route included) as the JSON
 // envelope and never runs the dashboard's middleware; the dashboard answers a browser with pages.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createApp } from './app.js'
 import { loopbackHosts } from './middleware/host-check/index.js'
-import { openTestDb, type TestDb } from '../test/support/db.js'
+import { useTestApp } from '../test/support/db.js'
 
-let t: TestDb
-let app: ReturnType<typeof createApp>
-
-beforeAll(async () => {
-  t = await openTestDb()
-  app = createApp({ db: t.db })
-})
-afterAll(() => t.close())
+const t = useTestApp()
 
 const html = { Accept: 'text/html' }
 
 describe('the API (/v1)', () => {
   it('answers an unknown route with the JSON envelope, even to a browser', async () => {
     for (const path of ['/v1', '/v1/', '/v1/nope', '/v1/customers/x/y']) {
-      const res = await app.request(path, { headers: html })
+      const res = await t.app.request(path, { headers: html })
       expect(res.status, path).toBe(404)
       expect(res.headers.get('content-type'), path).toContain('application/json')
       expect(await res.json()).toMatchObject({
@@ -29,7 +22,7 @@ describe('the API (/v1)', () => {
   })
 
   it('never runs the dashboard CSRF check: a form post to /v1 is the API’s 404, not a 403', async () => {
-    const res = await app.request('/v1/nope', {
+    const res = await t.app.request('/v1/nope', {
       method: 'POST',
       headers: { ...html, 'Content-Type': 'application/x-www-form-urlencoded' },
       body: 'a=1',
@@ -41,7 +34,7 @@ describe('the API (/v1)', () => {
 
 describe('the dashboard', () => {
   it('answers an unknown page with a friendly HTML page', async () => {
-    const res = await app.request('/nope', { headers: html })
+    const res = await t.app.request('/nope', { headers: html })
     expect(res.status).toBe(404)
     expect(res.headers.get('content-type')).toContain('text/html')
     const page = await res.text()
@@ -51,7 +44,7 @@ describe('the dashboard', () => {
   })
 
   it('answers a script that asks for JSON with the JSON envelope', async () => {
-    const res = await app.request('/projects/1', {
+    const res = await t.app.request('/projects/1', {
       method: 'POST',
       headers: { Accept: 'application/json' },
     })
@@ -68,7 +61,7 @@ it('serves public/ files (assets, the packed SDK) before either sub-app', async 
 })
 
 it('/healthz answers ok when the database does', async () => {
-  const res = await app.request('/healthz')
+  const res = await t.app.request('/healthz')
   expect(res.status).toBe(200)
   expect(await res.json()).toEqual({ ok: true })
 })

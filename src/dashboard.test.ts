@@ -2,22 +2,14 @@
 // 303 and its target page renders (a reload of that page is a GET and repeats nothing). The list
 // of POST routes is read from the dashboard itself, so a new form post without a case here fails
 // this test until it gets one.
-import { afterAll, beforeAll, expect, it } from 'vitest'
-import { createApp } from './app.js'
+import { expect, it } from 'vitest'
 import { dashboardApp } from './dashboard.js'
 import { ingestForProject } from './ingest/upsert.js'
 import { createInvite } from './accounts/members.js'
-import { openTestDb, type TestDb } from '../test/support/db.js'
+import { useTestApp } from '../test/support/db.js'
 import { TestBrowser } from '../test/support/test-browser.js'
 
-let t: TestDb
-let app: ReturnType<typeof createApp>
-
-beforeAll(async () => {
-  t = await openTestDb()
-  app = createApp({ db: t.db })
-})
-afterAll(() => t.close())
+const t = useTestApp()
 
 type Answer = { status: number; location: string | null }
 
@@ -27,7 +19,7 @@ const NOT_FORMS: Record<string, string> = {
 }
 
 it('answers every successful form post with 303 to a page that renders', async () => {
-  const b = new TestBrowser(app)
+  const b = new TestBrowser(t.app)
   const email = 'prg@example.com'
   const accountOf = async () =>
     (
@@ -223,7 +215,7 @@ it('answers every successful form post with 303 to a page that renders', async (
           .where('email', '=', email)
           .executeTakeFirstOrThrow()
         const { token } = await createInvite(t.db, owner.account_id, owner.id)
-        const mate = new TestBrowser(app)
+        const mate = new TestBrowser(t.app)
         await mate.get(`/invite/${token}`)
         return mate.post(`/invite/${token}`, { email: 'mate@x.example', password: 'teammate pw' })
       },

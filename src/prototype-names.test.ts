@@ -2,45 +2,40 @@
 // wherever input becomes a lookup key: a status, a param key, a filter value or key, a CSV cell or
 // header, a mapping target, a project slug. None is ever a 500; each is either plain data or a
 // clear 400 naming the field, and a bad item of a batch or a bad row of a file fails alone.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { sql } from 'kysely'
-import { createApp } from './app.js'
 import { createAccountToken } from './account-api/tokens.js'
 import { importToEnd, listRejects, loadJob } from './csv/job.js'
 import { createImport } from './csv/upload.js'
 import { suggestMapping, validateMapping, type Mapping } from './csv/mapping.js'
 import { ingestForProject } from './ingest/upsert.js'
 import { createProject } from './projects/store.js'
-import { openTestDb, type TestDb } from '../test/support/db.js'
+import { useTestApp } from '../test/support/db.js'
 import { postJson, seedAccount } from '../test/support/fixtures.js'
 import { TestBrowser } from '../test/support/test-browser.js'
 import { PROTOTYPE_NAMES } from '../test/support/prototype-names.js'
 
-let t: TestDb
-let app: ReturnType<typeof createApp>
+const t = useTestApp()
 let seeded: Awaited<ReturnType<typeof seedAccount>>
 let key: string
 let token: string
 
 beforeAll(async () => {
-  t = await openTestDb()
-  app = createApp({ db: t.db })
   seeded = await seedAccount(t.db, ['App A'])
   key = seeded.projects[0]!.key
   token = (await createAccountToken(t.db, seeded.accountId, 'proto')).token
 })
-afterAll(() => t.close())
 
 const readAll = async (res: Response) => (await res.text()).replace(/^\uFEFF/, '')
-const api = (path: string) => app.request(path, { headers: { Authorization: `Bearer ${token}` } })
+const api = (path: string) => t.app.request(path, { headers: { Authorization: `Bearer ${token}` } })
 
 describe('ingest', () => {
   it('refuses a prototype name as a status (400 naming status), on identify and in a batch alone', async () => {
     for (const name of PROTOTYPE_NAMES) {
-      const res = await postJson(app, '/v1/identify', key, { email: 'p@x.test', status: name })
+      const res = await postJson(t.app, '/v1/identify', key, { email: 'p@x.test', status: name })
       expect(res.status, name).toBe(400)
       expect(res.body.error.details[0].path, name).toBe('status')
-      const batch = await postJson(app, '/v1/batch', key, {
+      const batch = await postJson(t.app, '/v1/batch', key, {
         batch: [
           { type: 'identify', email: `ok-${name.toLowerCase()}@x.test`, status: 'paid' },
           { type: 'identify', email: 'bad@x.test', status: name },
@@ -68,7 +63,7 @@ describe('ingest', () => {
   it('keeps prototype names as plain data in a name, an email and a param key', async () => {
     const params = Object.fromEntries(PROTOTYPE_NAMES.map((n) => [n, n]))
     const res = await postJson(
-      app,
+      t.app,
       '/v1/identify',
       key,
       `{"email":"constructor@x.test","name":"__proto__","params":${JSON.stringify(params).replace('"__proto__"', '"__proto__"')}}`,
@@ -85,7 +80,7 @@ describe('ingest', () => {
 
 describe('filters', () => {
   it('answers ?status=constructor and friends with a clear 400 on the API, the dashboard and both exports', async () => {
-    const b = new TestBrowser(app)
+    const b = new TestBrowser(t.app)
     await b.logIn(seeded.email, seeded.password)
     for (const name of PROTOTYPE_NAMES) {
       const refused: [query: string, field: string][] = [
@@ -124,12 +119,12 @@ describe('CSV', () => {
       name: 'Export Proto',
     })
     await postJson(
-      app,
+      t.app,
       '/v1/identify',
       projectKey,
       '{"email":"has@x.test","params":{"constructor":"c","toString":"t","__proto__":"p"}}',
     )
-    await postJson(app, '/v1/identify', projectKey, { email: 'none@x.test', params: { a: 1 } })
+    await postJson(t.app, '/v1/identify', projectKey, { email: 'none@x.test', params: { a: 1 } })
     const csv = await readAll(await api(`/v1/customers/export.csv?in=${project.slug}`))
     const [header, ...lines] = csv.trim().split('\r\n')
     const cols = header!.split(',')

@@ -1,24 +1,17 @@
 // Security properties of the whole app that no single route owns (see SECURITY.md): the headers
 // every response carries, pages without inline scripts, error bodies without internals, and logs
 // without secrets. Through the real app over PGlite.
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { createApp } from './app.js'
 import { TestBrowser } from '../test/support/test-browser.js'
 import { hashKey, KEY_PREFIX_LENGTH } from './lib/keys.js'
 import { verifyPassword } from './lib/password.js'
-import { openTestDb, type TestDb } from '../test/support/db.js'
+import { useTestApp, openTestDb } from '../test/support/db.js'
 import { postJson, seedAccount } from '../test/support/fixtures.js'
 
-let t: TestDb
-let app: ReturnType<typeof createApp>
+const t = useTestApp()
 let n = 0
 const email = () => `sec${++n}-${Date.now()}@example.com`
-
-beforeAll(async () => {
-  t = await openTestDb()
-  app = createApp({ db: t.db })
-})
-afterAll(() => t.close())
 
 /** Everything the app wrote to the console while `fn` ran. */
 async function consoleDuring(fn: () => Promise<void>): Promise<string> {
@@ -56,12 +49,12 @@ function expectSecurityHeaders(headers: Headers) {
 
 describe('security headers', () => {
   it('dashboard pages: CSP without inline scripts, no framing, nosniff, referrer', async () => {
-    const b = new TestBrowser(app)
+    const b = new TestBrowser(t.app)
     const pages = [await b.get('/signup')]
     await b.signUp(email())
     pages.push(await b.get('/projects'), await b.get('/customers'), await b.get('/nowhere'))
     // Log in once an account exists (before, /login sends the first visitor to Sign up).
-    pages.push(await new TestBrowser(app).get('/login'))
+    pages.push(await new TestBrowser(t.app).get('/login'))
     for (const page of pages) {
       expectSecurityHeaders(page.headers)
       // And the pages need no exception to it: every script is a file, no inline handler.
@@ -74,10 +67,10 @@ describe('security headers', () => {
 
   it('the JSON API gets the same headers, and stays callable from browsers (CORS)', async () => {
     const { projects } = await seedAccount(t.db)
-    const res = await postJson(app, '/v1/identify', projects[0]!.key, { email: 'h@example.com' })
+    const res = await postJson(t.app, '/v1/identify', projects[0]!.key, { email: 'h@example.com' })
     expect(res.status).toBe(200)
     expectSecurityHeaders(res.headers)
-    const preflight = await app.request('/v1/identify', {
+    const preflight = await t.app.request('/v1/identify', {
       method: 'OPTIONS',
       headers: { Origin: 'https://product.example', 'Access-Control-Request-Method': 'POST' },
     })
@@ -91,8 +84,8 @@ describe('secrets at rest', () => {
   it('stores passwords only as salted PBKDF2-SHA-256 hashes (100,000 iterations)', async () => {
     const password = 'the same password twice'
     const [a, b] = [email(), email()]
-    await new TestBrowser(app).signUp(a, password)
-    await new TestBrowser(app).signUp(b, password)
+    await new TestBrowser(t.app).signUp(a, password)
+    await new TestBrowser(t.app).signUp(b, password)
     const rows = await t.db
       .selectFrom('users')
       .select(['email', 'password_hash'])
@@ -132,15 +125,15 @@ describe('errors and logs', () => {
     const key = projects[0]!.key
     const address = email()
     const password = 'a secret nobody logs 42'
-    const b = new TestBrowser(app)
+    const b = new TestBrowser(t.app)
     const logs = await consoleDuring(async () => {
       await b.signUp(address, password)
       await b.post('/logout')
       await b.logIn(address, 'the wrong password 1')
       await b.logIn(address, password)
-      await postJson(app, '/v1/identify', key, { email: 'not an email' })
-      await postJson(app, '/v1/identify', key + 'x', { email: 'x@example.com' })
-      await postJson(app, '/v1/identify', key, '{"email": broken json')
+      await postJson(t.app, '/v1/identify', key, { email: 'not an email' })
+      await postJson(t.app, '/v1/identify', key + 'x', { email: 'x@example.com' })
+      await postJson(t.app, '/v1/identify', key, '{"email": broken json')
     })
     const session = b.cookies.get('tcrm_session')
     expect(session).toBeDefined()

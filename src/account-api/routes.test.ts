@@ -1,24 +1,17 @@
 // The account API: token auth (project keys refused), the JSON reads with the dashboard's filter
 // syntax and keyset pages, merge / undo / delete, projects, and tenant isolation of every route.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { createApp } from '../app.js'
-import { openTestDb, type TestDb } from '../../test/support/db.js'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { useTestApp } from '../../test/support/db.js'
 import { postJson, seedAccount } from '../../test/support/fixtures.js'
 import { createAccountToken, revokeAccountToken } from './tokens.js'
 import { PROJECT_KEY_REFUSED } from '../middleware/account-token/index.js'
 
-let t: TestDb
-let app: ReturnType<typeof createApp>
+const t = useTestApp()
 let accountId: number
 let token: string
 let keyA: string
 let keyB: string
 
-beforeAll(async () => {
-  t = await openTestDb()
-  app = createApp({ db: t.db })
-})
-afterAll(() => t.close())
 beforeEach(async () => {
   const seeded = await seedAccount(t.db)
   accountId = seeded.accountId
@@ -31,7 +24,7 @@ async function call(method: string, path: string, bearer: string | undefined, bo
   const headers: Record<string, string> = {}
   if (bearer) headers.Authorization = `Bearer ${bearer}`
   if (body !== undefined) headers['Content-Type'] = 'application/json'
-  const res = await app.request(path, {
+  const res = await t.app.request(path, {
     method,
     headers,
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -46,7 +39,7 @@ async function call(method: string, path: string, bearer: string | undefined, bo
   }
 }
 
-const identify = (key: string, body: unknown) => postJson(app, '/v1/identify', key, body)
+const identify = (key: string, body: unknown) => postJson(t.app, '/v1/identify', key, body)
 
 describe('auth', () => {
   it('refuses a project key on every read route with 403 and a clear message', async () => {

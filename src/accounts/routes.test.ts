@@ -2,21 +2,13 @@
 // link, the teammate opens it, picks an email and a password and lands in the same account; the
 // link then stops working. Members are listed and removed (their sessions end); nobody removes
 // themselves. src/accounts/members.pg.test.ts races the same writes on a real PostgreSQL.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openTestDb, type TestDb } from '../../test/support/db.js'
+import { describe, expect, it } from 'vitest'
+import { useTestApp } from '../../test/support/db.js'
 import { TestBrowser } from '../../test/support/test-browser.js'
-import { createApp } from '../app.js'
 
-let t: TestDb
-let app: ReturnType<typeof createApp>
+const t = useTestApp({ config: { publicUrl: 'https://crm.example.com' } })
 let n = 0
 const email = () => `team${++n}-${Date.now()}@example.com`
-
-beforeAll(async () => {
-  t = await openTestDb()
-  app = createApp({ db: t.db, config: { publicUrl: 'https://crm.example.com' } })
-})
-afterAll(() => t.close())
 
 /** The owner, signed up and on the Team page, makes a link; returns its path. */
 async function inviteLink(owner: TestBrowser) {
@@ -34,13 +26,13 @@ async function inviteLink(owner: TestBrowser) {
 
 describe('inviting a teammate', () => {
   it('joins the account by the link, once; both see the same customers and each other', async () => {
-    const owner = new TestBrowser(app)
+    const owner = new TestBrowser(t.app)
     const ownerEmail = email()
     await owner.signUp(ownerEmail)
     const link = await inviteLink(owner)
     expect((await owner.get('/settings/team')).html).toContain('Pending invites')
 
-    const mate = new TestBrowser(app)
+    const mate = new TestBrowser(t.app)
     const page = await mate.get(link)
     expect(page.status).toBe(200)
     expect(page.headers.get('cache-control')).toBe('no-store')
@@ -66,24 +58,24 @@ describe('inviting a teammate', () => {
     expect(new Set(accounts.map((a) => a.account_id)).size).toBe(1)
 
     // Used: the link now says so, and a second person cannot use it.
-    const again = new TestBrowser(app)
+    const again = new TestBrowser(t.app)
     expect((await again.get(link)).status).toBe(404)
     await again.get('/login') // the used link's page has no form: a CSRF token from elsewhere
     const reuse = await again.post(link, { email: email(), password: 'another password' })
     expect(reuse.status).toBe(404)
     expect(reuse.html).toContain('This invite link is not valid')
     // The teammate logs in later with what they chose.
-    expect((await new TestBrowser(app).logIn(mateEmail, 'teammate pw 1')).location).toBe(
+    expect((await new TestBrowser(t.app).logIn(mateEmail, 'teammate pw 1')).location).toBe(
       '/customers',
     )
   })
 
   it('names the bad field and keeps the link usable', async () => {
-    const owner = new TestBrowser(app)
+    const owner = new TestBrowser(t.app)
     const ownerEmail = email()
     await owner.signUp(ownerEmail)
     const link = await inviteLink(owner)
-    const mate = new TestBrowser(app)
+    const mate = new TestBrowser(t.app)
     await mate.get(link)
     const cases: [Record<string, string>, string][] = [
       [{ email: 'nope', password: 'long enough' }, 'email is not a valid email address'],
@@ -100,24 +92,24 @@ describe('inviting a teammate', () => {
   })
 
   it('withdraws a pending link, and refuses made-up ones', async () => {
-    const owner = new TestBrowser(app)
+    const owner = new TestBrowser(t.app)
     await owner.signUp(email())
     const link = await inviteLink(owner)
     const id = /\/settings\/team\/invites\/(\d+)\/revoke/.exec(
       (await owner.get('/settings/team')).html,
     )![1]
     expect((await owner.post(`/settings/team/invites/${id}/revoke`)).status).toBe(303)
-    expect((await new TestBrowser(app).get(link)).status).toBe(404)
-    expect((await new TestBrowser(app).get('/invite/tcrm_inv_nope')).status).toBe(404)
+    expect((await new TestBrowser(t.app).get(link)).status).toBe(404)
+    expect((await new TestBrowser(t.app).get('/invite/tcrm_inv_nope')).status).toBe(404)
     // Another account cannot withdraw (or see) this account's invites.
-    const stranger = new TestBrowser(app)
+    const stranger = new TestBrowser(t.app)
     await stranger.signUp(email())
     await stranger.get('/settings/team')
     expect((await stranger.post(`/settings/team/invites/${id}/revoke`)).status).toBe(404)
   })
 
   it('needs a session for the Team page', async () => {
-    const r = await new TestBrowser(app).get('/settings/team')
+    const r = await new TestBrowser(t.app).get('/settings/team')
     expect(r.status).toBe(303)
     expect(r.location).toMatch(/^\/login/)
   })
@@ -125,11 +117,11 @@ describe('inviting a teammate', () => {
 
 describe('removing a member', () => {
   it('removes a teammate (their session ends), never yourself nor another account’s user', async () => {
-    const owner = new TestBrowser(app)
+    const owner = new TestBrowser(t.app)
     const ownerEmail = email()
     await owner.signUp(ownerEmail)
     const link = await inviteLink(owner)
-    const mate = new TestBrowser(app)
+    const mate = new TestBrowser(t.app)
     await mate.get(link)
     const mateEmail = email()
     await mate.post(link, { email: mateEmail, password: 'teammate pw 1' })
@@ -143,7 +135,7 @@ describe('removing a member', () => {
       ).map((u) => [u.email, u.id]),
     )
 
-    const stranger = new TestBrowser(app)
+    const stranger = new TestBrowser(t.app)
     await stranger.signUp(email())
     await stranger.get('/settings/team')
     expect((await stranger.post(`/settings/team/members/${ids[mateEmail]}/remove`)).status).toBe(

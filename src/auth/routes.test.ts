@@ -1,22 +1,15 @@
 // Accounts on the dashboard: sign up, log in, log out, the login slow-down, the sign-up switch,
 // session cookies and CSRF — through the real routes over PGlite.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createApp } from '../app.js'
-import { openTestDb, type TestDb } from '../../test/support/db.js'
-import { seedAccount } from '../../test/support/fixtures.js'
+import { useTestApp, openTestDb } from '../../test/support/db.js'
+import { logInSeeded, seedAccount } from '../../test/support/fixtures.js'
 import { FREE_ATTEMPTS } from './login.js'
 import { TestBrowser } from '../../test/support/test-browser.js'
 
-let t: TestDb
-let app: ReturnType<typeof createApp>
+const t = useTestApp()
 let n = 0
 const email = () => `user${++n}-${Date.now()}@example.com`
-
-beforeAll(async () => {
-  t = await openTestDb()
-  app = createApp({ db: t.db })
-})
-afterAll(() => t.close())
 
 function sessionCookieLine(headers: Headers) {
   return headers.getSetCookie().find((l) => l.startsWith('tcrm_session='))
@@ -24,7 +17,7 @@ function sessionCookieLine(headers: Headers) {
 
 describe('sign up', () => {
   it('creates the account, signs in and lands on the projects page', async () => {
-    const b = new TestBrowser(app)
+    const b = new TestBrowser(t.app)
     const address = email()
     const res = await b.signUp(address)
     expect(res.status).toBe(303)
@@ -36,12 +29,12 @@ describe('sign up', () => {
   })
 
   it('refuses a short password and a taken email with the form again (400)', async () => {
-    const b = new TestBrowser(app)
+    const b = new TestBrowser(t.app)
     const short = await b.signUp(email(), 'short')
     expect(short.status).toBe(400)
     expect(short.html).toContain('at least 8 characters')
     const address = email()
-    await new TestBrowser(app).signUp(address)
+    await new TestBrowser(t.app).signUp(address)
     const taken = await b.signUp(address.toUpperCase())
     expect(taken.status).toBe(400)
     expect(taken.html).toContain('already exists')
@@ -51,7 +44,7 @@ describe('sign up', () => {
   it('refuses an email over 254 characters or not an address (400) at sign-up and log-in, storing nothing', async () => {
     const long = `${'a'.repeat(7750)}@example.com`
     for (const address of [long, `${'a'.repeat(245)}@example.com`, 'weird"<script>@x.test']) {
-      const b = new TestBrowser(app)
+      const b = new TestBrowser(t.app)
       const signUp = await b.signUp(address)
       expect(signUp.status).toBe(400)
       expect(signUp.html).toMatch(/email is (too long|not a valid email address)/)
@@ -71,14 +64,14 @@ describe('sign up', () => {
   })
 
   it('sets the session cookie HttpOnly, SameSite=Lax, and Secure only over https', async () => {
-    const plain = await new TestBrowser(app).signUp(email())
+    const plain = await new TestBrowser(t.app).signUp(email())
     const line = sessionCookieLine(plain.headers)!
     expect(line).toMatch(/HttpOnly/i)
     expect(line).toMatch(/SameSite=Lax/i)
     expect(line).not.toMatch(/Secure/i)
-    const https = await new TestBrowser(app, 'https://crm.example.com').signUp(email())
+    const https = await new TestBrowser(t.app, 'https://crm.example.com').signUp(email())
     expect(sessionCookieLine(https.headers)).toMatch(/; Secure/i)
-    const proxied = new TestBrowser(app)
+    const proxied = new TestBrowser(t.app)
     await proxied.get('/signup')
     const res = await proxied.post(
       '/signup',
@@ -91,7 +84,7 @@ describe('sign up', () => {
   })
 
   it('stores only a hash of the session token', async () => {
-    const b = new TestBrowser(app)
+    const b = new TestBrowser(t.app)
     await b.signUp(email())
     const token = b.cookies.get('tcrm_session')!
     const rows = await t.db.selectFrom('sessions').select('token_hash').execute()
@@ -127,7 +120,7 @@ describe('closed sign-up (TINYCRM_SIGNUP=closed)', () => {
 describe('log in and log out', () => {
   it('logs in with the right password and goes back to the page asked for', async () => {
     const seeded = await seedAccount(t.db)
-    const b = new TestBrowser(app)
+    const b = new TestBrowser(t.app)
     const guarded = await b.get('/projects?x=1')
     expect(guarded.status).toBe(303)
     expect(guarded.location).toBe('/login?next=%2Fprojects%3Fx%3D1')
@@ -143,7 +136,7 @@ describe('log in and log out', () => {
 
   it('never redirects off-site after login', async () => {
     const seeded = await seedAccount(t.db)
-    const b = new TestBrowser(app)
+    const b = new TestBrowser(t.app)
     await b.get('/login')
     const res = await b.post('/login?next=//evil.example.com', {
       email: seeded.email,
@@ -153,9 +146,7 @@ describe('log in and log out', () => {
   })
 
   it('follows only same-origin paths after login: no control characters, no other host', async () => {
-    const seeded = await seedAccount(t.db)
-    const b = new TestBrowser(app)
-    await b.logIn(seeded.email, seeded.password)
+    const { b, seeded } = await logInSeeded(t)
     // Raw query strings, as an attacker would send them (decoded: tab, newline, backslash …).
     const offSite = [
       '/%09/evil.example',
@@ -181,7 +172,7 @@ describe('log in and log out', () => {
       const signedIn = await b.get(`/login?next=${next}`)
       expect(signedIn.status, next).toBe(303)
       sameOrigin(signedIn.location, next)
-      const login = new TestBrowser(app)
+      const login = new TestBrowser(t.app)
       await login.get('/login')
       const posted = await login.post(`/login?next=${next}`, {
         email: seeded.email,
@@ -197,7 +188,7 @@ describe('log in and log out', () => {
 
   it('refuses a wrong password or an unknown email with the same message', async () => {
     const seeded = await seedAccount(t.db)
-    const b = new TestBrowser(app)
+    const b = new TestBrowser(t.app)
     const wrong = await b.logIn(seeded.email, 'not the password')
     const unknown = await b.logIn('nobody@example.com', 'not the password')
     for (const res of [wrong, unknown]) {
@@ -209,7 +200,7 @@ describe('log in and log out', () => {
 
   it(`locks an email after ${FREE_ATTEMPTS} failures, even for the right password, with Retry-After`, async () => {
     const seeded = await seedAccount(t.db)
-    const b = new TestBrowser(app)
+    const b = new TestBrowser(t.app)
     for (let i = 0; i < FREE_ATTEMPTS; i++) {
       expect((await b.logIn(seeded.email, `wrong ${i}`)).status).toBe(400)
     }
@@ -219,7 +210,7 @@ describe('log in and log out', () => {
     expect(locked.html).toContain('Too many failed attempts')
     // Another email is not affected.
     const other = await seedAccount(t.db)
-    expect((await new TestBrowser(app).logIn(other.email, other.password)).status).toBe(303)
+    expect((await new TestBrowser(t.app).logIn(other.email, other.password)).status).toBe(303)
     // Once the lock has passed, the right password works and clears the count.
     await t.db
       .updateTable('login_failures')
@@ -235,21 +226,21 @@ describe('log in and log out', () => {
   })
 
   it('logs out: the session ends in the database, so the old cookie no longer works', async () => {
-    const seeded = await seedAccount(t.db)
-    const b = new TestBrowser(app)
-    await b.logIn(seeded.email, seeded.password)
+    const { b } = await logInSeeded(t)
     const stolen = b.cookies.get('tcrm_session')!
     await b.get('/projects')
     const out = await b.post('/logout')
     expect(out.status).toBe(303)
     expect(out.location).toBe('/login')
     expect(b.cookies.has('tcrm_session')).toBe(false)
-    const replay = await app.request('/projects', { headers: { Cookie: `tcrm_session=${stolen}` } })
+    const replay = await t.app.request('/projects', {
+      headers: { Cookie: `tcrm_session=${stolen}` },
+    })
     expect(replay.status).toBe(303)
   })
 
   it('answers htmx requests of a signed-out visitor with 401 and HX-Redirect', async () => {
-    const res = await app.request('/projects', { headers: { 'HX-Request': 'true' } })
+    const res = await t.app.request('/projects', { headers: { 'HX-Request': 'true' } })
     expect(res.status).toBe(401)
     expect(res.headers.get('HX-Redirect')).toBe('/login?next=%2Fprojects')
   })
@@ -271,7 +262,7 @@ describe('log in and log out', () => {
   })
 
   it('says so after logging out, once', async () => {
-    const b = new TestBrowser(app)
+    const b = new TestBrowser(t.app)
     await b.signUp(email())
     await b.get('/projects')
     const out = await b.post('/logout')
@@ -281,7 +272,7 @@ describe('log in and log out', () => {
   })
 
   it('sends / to the customers table when signed in, else to log in', async () => {
-    const b = new TestBrowser(app)
+    const b = new TestBrowser(t.app)
     expect((await b.get('/')).location).toBe('/login')
     await b.signUp(email())
     expect((await b.get('/')).location).toBe('/customers')
@@ -290,9 +281,7 @@ describe('log in and log out', () => {
 
 describe('CSRF', () => {
   it('refuses posts without the token or with a wrong one (403), and changes nothing', async () => {
-    const seeded = await seedAccount(t.db)
-    const b = new TestBrowser(app)
-    await b.logIn(seeded.email, seeded.password)
+    const { b, seeded } = await logInSeeded(t)
     await b.get('/projects')
     const none = await b.post('/projects', { name: 'Sneaky', _csrf: null })
     const wrong = await b.post('/projects', { name: 'Sneaky', _csrf: 'x'.repeat(43) })
@@ -309,9 +298,9 @@ describe('CSRF', () => {
 
   it("refuses another browser's token", async () => {
     const seeded = await seedAccount(t.db)
-    const victim = new TestBrowser(app)
+    const victim = new TestBrowser(t.app)
     await victim.logIn(seeded.email, seeded.password)
-    const attacker = new TestBrowser(app)
+    const attacker = new TestBrowser(t.app)
     await attacker.signUp(email())
     await attacker.get('/projects')
     const res = await victim.post('/projects', { name: 'Sneaky', _csrf: attacker.csrf })
@@ -320,7 +309,7 @@ describe('CSRF', () => {
 
   it('accepts the token in the X-CSRF-Token header (htmx) and covers log-in and log-out too', async () => {
     const seeded = await seedAccount(t.db)
-    const b = new TestBrowser(app)
+    const b = new TestBrowser(t.app)
     await b.get('/login')
     expect(
       (await b.post('/login', { email: seeded.email, password: seeded.password, _csrf: null }))
@@ -340,7 +329,7 @@ describe('CSRF', () => {
 
   it('leaves the ingest API alone: project keys need no CSRF token', async () => {
     const seeded = await seedAccount(t.db)
-    const res = await app.request('/v1/identify', {
+    const res = await t.app.request('/v1/identify', {
       method: 'POST',
       headers: {
         Authorization: `Bearer ${seeded.projects[0]!.key}`,
@@ -354,11 +343,11 @@ describe('CSRF', () => {
 
 describe('error pages', () => {
   it('renders dashboard errors as HTML pages and keeps JSON for the API', async () => {
-    const page = await new TestBrowser(app).get('/no-such-page')
+    const page = await new TestBrowser(t.app).get('/no-such-page')
     expect(page.status).toBe(404)
     expect(page.headers.get('content-type')).toContain('text/html')
     expect(page.html).toContain('>Page not found</h1>')
-    const api = await app.request('/v1/identify', {
+    const api = await t.app.request('/v1/identify', {
       method: 'POST',
       headers: { Accept: 'text/html' },
     })
@@ -369,25 +358,27 @@ describe('error pages', () => {
   it('ends the previous session of the browser when it signs in again', async () => {
     const one = await seedAccount(t.db)
     const two = await seedAccount(t.db)
-    const b = new TestBrowser(app)
+    const b = new TestBrowser(t.app)
     await b.logIn(one.email, one.password)
     const first = b.cookies.get('tcrm_session')!
     await b.get('/projects') // a signed-in visitor is sent away from /login; post from any page
     expect((await b.post('/login', { email: two.email, password: two.password })).status).toBe(303)
     expect(b.cookies.get('tcrm_session')).not.toBe(first)
-    const replay = await app.request('/projects', { headers: { Cookie: `tcrm_session=${first}` } })
+    const replay = await t.app.request('/projects', {
+      headers: { Cookie: `tcrm_session=${first}` },
+    })
     expect(replay.status).toBe(303)
   })
 
   it('sweeps expired sessions of a user when they sign in again', async () => {
     const seeded = await seedAccount(t.db)
-    await new TestBrowser(app).logIn(seeded.email, seeded.password)
+    await new TestBrowser(t.app).logIn(seeded.email, seeded.password)
     await t.db
       .updateTable('sessions')
       .set({ expires_at: new Date(Date.now() - 1000) })
       .where('user_id', '=', seeded.userId)
       .execute()
-    const b = new TestBrowser(app)
+    const b = new TestBrowser(t.app)
     await b.logIn(seeded.email, seeded.password)
     const rows = await t.db
       .selectFrom('sessions')

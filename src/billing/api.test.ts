@@ -1,24 +1,18 @@
 // The account API's billing routes: connect (the URL comes back, the secret never does), list,
 // disconnect, the errors that name the field, and tenant isolation.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { createApp } from '../app.js'
 import { createAccountToken } from '../account-api/tokens.js'
-import { openTestDb, type TestDb } from '../../test/support/db.js'
+import { useTestApp } from '../../test/support/db.js'
 import { seedAccount } from '../../test/support/fixtures.js'
 
 const SECRET = 'whsec_api_test_ABCDEFGHIJKLMNOP'
 
-let t: TestDb
-let app: ReturnType<typeof createApp>
+const t = useTestApp()
 let token: string
 let otherToken: string
 let seeded: Awaited<ReturnType<typeof seedAccount>>
 
-beforeAll(async () => {
-  t = await openTestDb()
-  app = createApp({ db: t.db })
-})
-afterAll(() => t.close())
 beforeEach(async () => {
   seeded = await seedAccount(t.db)
   token = (await createAccountToken(t.db, seeded.accountId, 'script')).token
@@ -30,7 +24,7 @@ async function call(method: string, path: string, bearer: string | undefined, bo
   const headers: Record<string, string> = {}
   if (bearer) headers.Authorization = `Bearer ${bearer}`
   if (body !== undefined) headers['Content-Type'] = 'application/json'
-  const res = await app.request(`http://crm.example${path}`, {
+  const res = await t.app.request(`http://crm.example${path}`, {
     method,
     headers,
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
@@ -180,7 +174,7 @@ describe('disconnecting', () => {
     expect(
       (await call('DELETE', `/v1/projects/app-a/billing/${created.body.id}`, token)).status,
     ).toBe(404)
-    const hook = await app.request(new URL(created.body.url).pathname, {
+    const hook = await t.app.request(new URL(created.body.url).pathname, {
       method: 'POST',
       body: '{}',
     })

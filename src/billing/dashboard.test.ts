@@ -2,28 +2,17 @@
 // events to select), a secret pasted later or replaced, the waiting-events count, disconnect, and
 // the usual guards (CSRF, another account's project, three statements a page).
 import Stripe from 'stripe'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createApp } from '../app.js'
-import { TestBrowser } from '../../test/support/test-browser.js'
-import { openTestDb, type TestDb } from '../../test/support/db.js'
-import { seedAccount } from '../../test/support/fixtures.js'
+import { describe, expect, it } from 'vitest'
+import { useTestApp } from '../../test/support/db.js'
+import { logInSeeded } from '../../test/support/fixtures.js'
 
 const stripe = new Stripe('sk_test_not_used')
 const SECRET = 'whsec_dashboard_ABCDEFGHIJKLMNOP'
 
-let t: TestDb
-let app: ReturnType<typeof createApp>
-
-beforeAll(async () => {
-  t = await openTestDb()
-  app = createApp({ db: t.db, config: { publicUrl: 'https://crm.example.com' } })
-})
-afterAll(() => t.close())
+const t = useTestApp({ config: { publicUrl: 'https://crm.example.com' } })
 
 async function signedIn() {
-  const seeded = await seedAccount(t.db)
-  const b = new TestBrowser(app)
-  await b.logIn(seeded.email, seeded.password)
+  const { b, seeded } = await logInSeeded(t)
   const id = seeded.projects[0]!.project.id
   await b.get(`/projects/${id}`) // the page's CSRF token, as a browser has it
   return { b, seeded, id }
@@ -36,7 +25,7 @@ async function sendStripe(url: string, type: string, object: object, secret = SE
     type,
     data: { object },
   })
-  const res = await app.request(new URL(url).pathname, {
+  const res = await t.app.request(new URL(url).pathname, {
     method: 'POST',
     headers: {
       'Content-Type': 'application/json',

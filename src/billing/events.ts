@@ -59,6 +59,28 @@ export interface SubscriptionPatch {
   customer?: string | null
 }
 
+/** A one-time purchase (a lifetime deal): paid for good, with no monthly amount. `billingStatus`
+ *  is the provider's word for it, `digits` its rule for a currency's decimal places. */
+export function oneTimePurchase(
+  billingStatus: string,
+  rawCurrency: unknown,
+  digits: (currency: string) => number,
+  customer: string | null,
+): SubscriptionPatch {
+  const currency = (str(rawCurrency) ?? '').toUpperCase() || null
+  return {
+    status: 'paid',
+    billing_status: billingStatus,
+    plan: null,
+    mrr: 0,
+    currency,
+    digits: digits(currency ?? 'USD'),
+    trial_ends: null,
+    cancel_at: null,
+    customer,
+  }
+}
+
 export interface BillingEvent {
   provider: Provider
   id: string

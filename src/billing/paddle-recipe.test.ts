@@ -10,10 +10,8 @@ import { createServer, type Server } from 'node:http'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
-import { serve, type ServerType } from '@hono/node-server'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { createApp } from '../app.js'
-import { openTestDb, type TestDb } from '../../test/support/db.js'
+import { useTestApp } from '../../test/support/db.js'
 import { seedAccount } from '../../test/support/fixtures.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
@@ -74,22 +72,14 @@ function paddleApi(): Server {
   })
 }
 
-let t: TestDb
-let app: ServerType
+const t = useTestApp({ listen: true })
 let api: Server
 let seeded: Awaited<ReturnType<typeof seedAccount>>
 let POST: (req: Request) => Promise<Response>
 
 beforeAll(async () => {
-  t = await openTestDb()
   seeded = await seedAccount(t.db)
-  const tinycrm = createApp({ db: t.db })
-  await new Promise<void>((resolve) => {
-    app = serve({ fetch: tinycrm.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => {
-      process.env.TINYCRM_URL = `http://127.0.0.1:${info.port}`
-      resolve()
-    })
-  })
+  process.env.TINYCRM_URL = t.baseUrl
   api = paddleApi()
   await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve))
   const apiUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}`
@@ -111,9 +101,7 @@ beforeAll(async () => {
 })
 afterAll(async () => {
   vi.unstubAllGlobals()
-  await new Promise((resolve) => app.close(resolve))
   await new Promise((resolve) => api.close(resolve))
-  await t.close()
 })
 
 /** `Paddle-Signature` as Paddle sends it: the time of sending, and HMAC-SHA256 of `ts:body`. */

@@ -12,6 +12,7 @@ import {
   normaliseEmail,
   num,
   obj,
+  oneTimePurchase,
   orderKey,
   str,
 } from './events.js'
@@ -146,21 +147,9 @@ export function mapPaddleEvent(event: Json): BillingEvent | null {
       // A $0 transaction (the one that starts a trial) proves no payment.
       event.subscription = { id: subId, patch: { status: 'paid', billing_status: 'active' } }
     } else if (!subId && paid) {
-      // A one-time purchase: paid for good, with no monthly amount.
-      const currency = (str(data.currency_code) ?? '').toUpperCase() || null
       event.subscription = {
         id: idOf(data) ?? id,
-        patch: {
-          status: 'paid',
-          billing_status: 'completed',
-          plan: null,
-          mrr: 0,
-          currency,
-          digits: isoDigits(currency ?? 'USD'),
-          trial_ends: null,
-          cancel_at: null,
-          customer,
-        },
+        patch: oneTimePurchase('completed', data.currency_code, isoDigits, customer),
       }
     }
     return event

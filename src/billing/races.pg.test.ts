@@ -3,14 +3,10 @@
 // (a lock on billing_events held by the test) parks every write statement until all are waiting,
 // then lets them go at once. Then the whole Stripe fixture, shuffled, duplicated and with injected
 // failures, 32 requests at a time, must end equal to the reference model.
-import type { AddressInfo } from 'node:net'
-import { serve, type ServerType } from '@hono/node-server'
-import pg from 'pg'
 import Stripe from 'stripe'
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it, vi } from 'vitest'
-import { createApp } from '../app.js'
-import { openNodeDb, type NodeDb } from '../db/node.js'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { seedAccount } from '../../test/support/fixtures.js'
+import { useServedApp } from '../../test/support/pg-harness.js'
 import { billingModel, withoutNulls } from '../../test/support/billing-model.js'
 import { replay, startFaultyServer, type Delivery } from '../../test/support/billing-replay.js'
 import { stripeFixture } from '../../test/support/stripe-fixture.js'
@@ -24,36 +20,12 @@ const SECRET = 'whsec_races_0123456789abcdefgh'
 const T = 1_790_000_000
 const stripe = new Stripe('sk_test_not_used')
 
-let node: NodeDb
-let server: ServerType
-let baseUrl: string
-let gatePool: pg.Pool
+const served = useServedApp({ appName: APP_NAME, poolSize: POOL_SIZE, gateTable: 'billing_events' })
 let seeded: Awaited<ReturnType<typeof seedAccount>>
 let path: string
-
-beforeAll(async () => {
-  const url = inject('postgresUrl')
-  node = await openNodeDb({
-    databaseUrl: `${url}?application_name=${APP_NAME}`,
-    poolSize: POOL_SIZE,
-  })
-  gatePool = new pg.Pool({ connectionString: url, max: 2 })
-  const app = createApp({ db: node.db })
-  await new Promise<void>((resolve) => {
-    server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => {
-      baseUrl = `http://127.0.0.1:${info.port}`
-      resolve()
-    })
-  })
-})
-afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve))
-  await gatePool.end()
-  await node.close()
-})
 beforeEach(async () => {
-  seeded = await seedAccount(node.db)
-  const connection = await createConnection(node.db, {
+  seeded = await seedAccount(served.db)
+  const connection = await createConnection(served.db, {
     accountId: seeded.accountId,
     projectId: seeded.projects[0]!.project.id,
     provider: 'stripe',
@@ -62,39 +34,9 @@ beforeEach(async () => {
   path = webhookPath(connection!.id)
 })
 
-/** Holds billing_events locked while `fire()` sends, until `waiters` writes wait on it. */
-async function gated<T>(waiters: number, fire: () => Promise<T>): Promise<T> {
-  const gate = await gatePool.connect()
-  let settled = false
-  try {
-    await gate.query('BEGIN')
-    await gate.query('LOCK TABLE billing_events IN ACCESS EXCLUSIVE MODE')
-    const pending = fire().finally(() => (settled = true))
-    pending.catch(() => {})
-    const deadline = Date.now() + 30_000
-    for (;;) {
-      const { rows } = await gatePool.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM pg_stat_activity
-         WHERE application_name = $1 AND wait_event_type = 'Lock'`,
-        [APP_NAME],
-      )
-      if (rows[0]!.n >= waiters) break
-      if (settled) throw new Error(`requests finished before ${waiters} of them reached the gate`)
-      if (Date.now() > deadline)
-        throw new Error(`only ${rows[0]!.n} of ${waiters} reached the gate`)
-      await new Promise((r) => setTimeout(r, 10))
-    }
-    await gate.query('COMMIT')
-    return await pending
-  } finally {
-    await gate.query('ROLLBACK').catch(() => {})
-    gate.release()
-  }
-}
-
 async function post(event: object) {
   const payload = JSON.stringify(event)
-  const res = await fetch(baseUrl + path, {
+  const res = await fetch(served.baseUrl + path, {
     method: 'POST',
     headers: {
       'Content-Type': 'application/json',
@@ -137,7 +79,7 @@ function subscription(id: string, customer: string, status: string, amount: numb
 }
 
 async function relation(email: string) {
-  return node.db
+  return served.db
     .selectFrom('customer_projects as r')
     .innerJoin('customers as c', 'c.id', 'r.customer_id')
     .select(['r.status', 'r.params'])
@@ -147,7 +89,7 @@ async function relation(email: string) {
 }
 
 async function eventCount() {
-  const row = await node.db
+  const row = await served.db
     .selectFrom('billing_events')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('project_id', '=', seeded.projects[0]!.project.id)
@@ -156,7 +98,7 @@ async function eventCount() {
 }
 
 async function customerCount() {
-  const row = await node.db
+  const row = await served.db
     .selectFrom('customers')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('account_id', '=', seeded.accountId)
@@ -173,7 +115,7 @@ describe('billing webhooks racing (real PostgreSQL)', () => {
       subscription('sub_1', 'cus_1', 'active', 2900),
       T + 1,
     )
-    const responses = await gated(20, () =>
+    const responses = await served.gate.gated(20, () =>
       Promise.all(Array.from({ length: 20 }, () => post(sub))),
     )
     expect(responses.map((r) => r.status)).toEqual(Array(20).fill(200))
@@ -196,7 +138,7 @@ describe('billing webhooks racing (real PostgreSQL)', () => {
         T + 10 + i,
       ),
     )
-    const responses = await gated(30, () => Promise.all(events.reverse().map(post)))
+    const responses = await served.gate.gated(30, () => Promise.all(events.reverse().map(post)))
     expect(responses.every((r) => r.status === 200)).toBe(true)
     // The newest (i = 29): paused → churned, its amount not counted, its plan kept.
     expect(await relation('order@example.com')).toMatchObject({
@@ -224,7 +166,7 @@ describe('billing webhooks racing (real PostgreSQL)', () => {
         T + 100,
       ),
     )
-    const responses = await gated(12, () => Promise.all(events.map(post)))
+    const responses = await served.gate.gated(12, () => Promise.all(events.map(post)))
     expect(responses.every((r) => r.status === 200)).toBe(true)
     // Every active one summed: (1+…+12 − 6) × $1.
     expect(await relation('many@example.com')).toMatchObject({
@@ -260,7 +202,7 @@ describe('billing webhooks racing (real PostgreSQL)', () => {
       ),
       event('evt_w4', 'customer.updated', { id: 'cus_w', email: 'wait.new@example.com' }, T + 4),
     ]
-    const responses = await gated(4, () => Promise.all(racing.map(post)))
+    const responses = await served.gate.gated(4, () => Promise.all(racing.map(post)))
     expect(responses.every((r) => r.status === 200)).toBe(true)
     // Linked to whichever email committed first; the other email holds nothing.
     const both = [await relation('wait@example.com'), await relation('wait.new@example.com')]
@@ -273,14 +215,14 @@ describe('billing webhooks racing (real PostgreSQL)', () => {
   })
 
   it('ends equal to the model after the whole Stripe fixture, shuffled, 32 at a time, with failures', async () => {
-    const faulty = await startFaultyServer(node.db)
+    const faulty = await startFaultyServer(served.db)
     try {
       const fixture = stripeFixture()
       const deliveries: Delivery[] = []
       const models = []
       for (const [i, project] of fixture.entries()) {
         const secret = `whsec_pgreplay${i}_${'z'.repeat(24)}`
-        const connection = await createConnection(node.db, {
+        const connection = await createConnection(served.db, {
           accountId: seeded.accountId,
           projectId: seeded.projects[i]!.project.id,
           provider: 'stripe',
@@ -311,7 +253,7 @@ describe('billing webhooks racing (real PostgreSQL)', () => {
       logged.mockRestore()
       expect(stats.faults.db + stats.faults.lost).toBeGreaterThan(0)
       for (const [i, model] of models.entries()) {
-        const rows = await node.db
+        const rows = await served.db
           .selectFrom('customer_projects as r')
           .innerJoin('customers as c', 'c.id', 'r.customer_id')
           .select(['c.email', 'r.status', 'r.params'])

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import Stripe from 'stripe'
 import { createApp } from '../app.js'
 import { TestBrowser } from '../../test/support/test-browser.js'
-import { openTestDb, type TestDb } from '../../test/support/db.js'
+import { useTestDb } from '../../test/support/db.js'
 import { seedAccount } from '../../test/support/fixtures.js'
 import { billingModel, withoutNulls, type Model } from '../../test/support/billing-model.js'
 import {
@@ -27,15 +27,13 @@ import type { Json } from './events.js'
 
 const SEED = Number(process.env.BILLING_SEED ?? 20261124)
 
-let t: TestDb
+const t = useTestDb()
 let server: Awaited<ReturnType<typeof startFaultyServer>>
 beforeAll(async () => {
-  t = await openTestDb()
   server = await startFaultyServer(t.db)
 })
 afterAll(async () => {
   await server.close()
-  await t.close()
 })
 
 /** Every relation of the account: per project slug, per email, its status and params. */

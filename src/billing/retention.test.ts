@@ -4,10 +4,9 @@
 // still cannot overwrite a newer status.
 import Stripe from 'stripe'
 import { sql } from 'kysely'
-import { afterAll, beforeAll, expect, it } from 'vitest'
-import { createApp } from '../app.js'
+import { beforeAll, expect, it } from 'vitest'
 import { expireOldData } from '../retention.js'
-import { openTestDb, type TestDb } from '../../test/support/db.js'
+import { useTestApp } from '../../test/support/db.js'
 import { seedAccount } from '../../test/support/fixtures.js'
 import { billingOverview, createConnection, webhookPath } from './connections.js'
 import { BILLING_EVENT_DAYS, pruneBillingEvents } from './retention.js'
@@ -17,14 +16,11 @@ const SECRET = 'whsec_retention_test_0123456789abcdef'
 const T = 1_790_000_000
 const HOUR = 3600
 
-let t: TestDb
-let app: ReturnType<typeof createApp>
+const t = useTestApp()
 let seeded: Awaited<ReturnType<typeof seedAccount>>
 let paths: string[]
 
 beforeAll(async () => {
-  t = await openTestDb()
-  app = createApp({ db: t.db })
   seeded = await seedAccount(t.db)
   paths = []
   for (const { project } of seeded.projects.slice(0, 2)) {
@@ -37,7 +33,6 @@ beforeAll(async () => {
     paths.push(webhookPath(connection!.id))
   }
 })
-afterAll(() => t.close())
 
 function event(id: string, type: string, object: Record<string, unknown>, created: number) {
   return JSON.stringify({ id, object: 'event', created, type, data: { object } })
@@ -69,7 +64,7 @@ function subscription(customer: string, status: string) {
 
 /** Posts a payload signed now, as Stripe signs each delivery (a re-sent event included). */
 async function post(payload: string, to = 0) {
-  const res = await app.request(paths[to]!, {
+  const res = await t.app.request(paths[to]!, {
     method: 'POST',
     headers: {
       'Content-Type': 'application/json',

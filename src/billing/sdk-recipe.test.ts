@@ -3,13 +3,10 @@
 // SDK, the app and the database are real; the one stand-in is Stripe's API behind
 // `stripe.customers.retrieve`, answered from a map here (no network in tests).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
-import { serve, type ServerType } from '@hono/node-server'
 import Stripe from 'stripe'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { createApp } from '../app.js'
-import { openTestDb, type TestDb } from '../../test/support/db.js'
+import { beforeAll, describe, expect, it, vi } from 'vitest'
+import { useTestApp } from '../../test/support/db.js'
 import { seedAccount } from '../../test/support/fixtures.js'
 
 const { emails } = vi.hoisted(() => ({ emails: new Map<string, string>() }))
@@ -46,22 +43,14 @@ function recipe(): string {
   return code
 }
 
-let t: TestDb
-let server: ServerType
+const t = useTestApp({ listen: true })
 let seeded: Awaited<ReturnType<typeof seedAccount>>
 let POST: (req: Request) => Promise<Response>
 const stripe = new Stripe('sk_test_not_used')
 
 beforeAll(async () => {
-  t = await openTestDb()
   seeded = await seedAccount(t.db)
-  const app = createApp({ db: t.db })
-  await new Promise<void>((resolve) => {
-    server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => {
-      process.env.TINYCRM_URL = `http://127.0.0.1:${info.port}`
-      resolve()
-    })
-  })
+  process.env.TINYCRM_URL = t.baseUrl
   process.env.TINYCRM_API_KEY = seeded.projects[0]!.key
   process.env.STRIPE_SECRET_KEY = 'sk_test_recipe'
   process.env.STRIPE_WEBHOOK_SECRET = SECRET
@@ -70,10 +59,6 @@ beforeAll(async () => {
   const file = `${dir}/stripe-recipe-${process.pid}.ts`
   writeFileSync(file, recipe())
   ;({ POST } = (await import(/* @vite-ignore */ file)) as { POST: typeof POST })
-})
-afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve))
-  await t.close()
 })
 
 let n = 0

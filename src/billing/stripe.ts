@@ -12,6 +12,7 @@ import {
   normaliseEmail,
   num,
   obj,
+  oneTimePurchase,
   orderKey,
   str,
 } from './events.js'
@@ -186,21 +187,9 @@ export function mapStripeEvent(event: Json): BillingEvent | null {
         event.subscription = { id: subId, patch: { status: 'paid', billing_status: 'active' } }
       }
     } else if (object.mode === 'payment' && paid && total > 0) {
-      // A one-time purchase (a lifetime deal): paid for good, with no monthly amount.
-      const currency = (str(object.currency) ?? '').toUpperCase() || null
       event.subscription = {
         id: idOf(object) ?? id,
-        patch: {
-          status: 'paid',
-          billing_status: 'paid',
-          plan: null,
-          mrr: 0,
-          currency,
-          digits: stripeDigits(currency ?? 'usd'),
-          trial_ends: null,
-          cancel_at: null,
-          customer,
-        },
+        patch: oneTimePurchase('paid', object.currency, stripeDigits, customer),
       }
     }
     return event

@@ -3,9 +3,9 @@
 // write leaves alone, several subscriptions and providers for one person, and the statement count.
 import { createHmac } from 'node:crypto'
 import Stripe from 'stripe'
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { createApp } from '../app.js'
-import { openTestDb, type TestDb } from '../../test/support/db.js'
+import { useTestApp } from '../../test/support/db.js'
 import { postJson, seedAccount } from '../../test/support/fixtures.js'
 import { deleteCustomer } from '../merges/erase.js'
 import { mergeCustomers } from '../merges/store.js'
@@ -17,17 +17,11 @@ const SECRET = 'whsec_webhook_test_0123456789abcdef'
 const PADDLE_SECRET = 'pdl_ntfset_01webhooktest_abcdefghijklmnop'
 const T = 1_790_000_000
 
-let t: TestDb
-let app: ReturnType<typeof createApp>
+const t = useTestApp()
 let seeded: Awaited<ReturnType<typeof seedAccount>>
 let path: string
 let paddlePath: string
 
-beforeAll(async () => {
-  t = await openTestDb()
-  app = createApp({ db: t.db })
-})
-afterAll(() => t.close())
 beforeEach(async () => {
   seeded = await seedAccount(t.db)
   const project = seeded.projects[0]!.project
@@ -85,7 +79,7 @@ async function post(body: unknown, opts: { header?: string | null; to?: string }
       ? stripe.webhooks.generateTestHeaderString({ payload, secret: SECRET })
       : opts.header
   if (header !== null) headers['Stripe-Signature'] = header
-  const res = await app.request(opts.to ?? path, { method: 'POST', headers, body: payload })
+  const res = await t.app.request(opts.to ?? path, { method: 'POST', headers, body: payload })
   return { status: res.status, body: (await res.json()) as any }
 }
 
@@ -93,7 +87,7 @@ async function postPaddle(body: unknown) {
   const payload = JSON.stringify(body)
   const ts = Math.floor(Date.now() / 1000)
   const h1 = createHmac('sha256', PADDLE_SECRET).update(`${ts}:${payload}`).digest('hex')
-  const res = await app.request(paddlePath, {
+  const res = await t.app.request(paddlePath, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', 'Paddle-Signature': `ts=${ts};h1=${h1}` },
     body: payload,
@@ -283,7 +277,7 @@ describe('applying events', () => {
   })
 
   it("leaves the product's own params and the last activity alone", async () => {
-    const identified = await postJson(app, '/v1/identify', seeded.projects[0]!.key, {
+    const identified = await postJson(t.app, '/v1/identify', seeded.projects[0]!.key, {
       email: 'sdk@example.com',
       status: 'free',
       params: { source: 'producthunt', plan: 'old-plan' },
@@ -364,8 +358,8 @@ describe('applying events', () => {
 
   it('an email absorbed by a merge leads to the surviving customer', async () => {
     const key = seeded.projects[1]!.key
-    const kept = await postJson(app, '/v1/identify', key, { email: 'kept@example.com' })
-    const gone = await postJson(app, '/v1/identify', key, { email: 'gone@example.com' })
+    const kept = await postJson(t.app, '/v1/identify', key, { email: 'kept@example.com' })
+    const gone = await postJson(t.app, '/v1/identify', key, { email: 'gone@example.com' })
     await mergeCustomers(t.db, {
       accountId: seeded.accountId,
       survivorId: kept.body.customerId,

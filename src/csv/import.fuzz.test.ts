@@ -2,10 +2,10 @@
 // the mapping is accepted or refused with a 400, and an accepted import always runs to its end
 // (dry run and import), every row counted once: imported, or rejected with a reason. Prototype
 // names are drawn for every header, cell, status, param key, target and type.
-import { afterAll, beforeAll, expect, it } from 'vitest'
+import { beforeAll, expect, it } from 'vitest'
 import fc from 'fast-check'
 import { ApiError } from '../lib/errors.js'
-import { openTestDb, type TestDb } from '../../test/support/db.js'
+import { useTestDb } from '../../test/support/db.js'
 import { seedAccount } from '../../test/support/fixtures.js'
 import { PROTOTYPE_NAMES } from '../../test/support/prototype-names.js'
 import { csvLine } from './export.js'
@@ -13,17 +13,15 @@ import { importToEnd, listRejects, loadJob } from './job.js'
 import { PARAM_TYPES, TARGETS, suggestMapping, type Mapping } from './mapping.js'
 import { createImport } from './upload.js'
 
-let t: TestDb
+const t = useTestDb()
 let accountId: number
 let project: { id: number; slug: string }
 
 beforeAll(async () => {
-  t = await openTestDb()
   const seeded = await seedAccount(t.db, ['Fuzz'])
   accountId = seeded.accountId
   project = seeded.projects[0]!.project
 })
-afterAll(() => t.close())
 
 const proto = fc.constantFrom(...PROTOTYPE_NAMES)
 const text = fc.oneof(

@@ -1,19 +1,15 @@
 // Abandoned imports expire: an import not finished 7 days after its upload goes, with the rows of
 // the file it still holds; a finished one (which keeps only its rejected rows) and a recent one stay.
-import { afterAll, beforeAll, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 import { sql } from 'kysely'
-import { openTestDb, type TestDb } from '../../test/support/db.js'
+import { useTestDb } from '../../test/support/db.js'
 import { seedAccount } from '../../test/support/fixtures.js'
 import { importToEnd, loadJob, runStep, startDryRun } from './job.js'
 import { suggestMapping } from './mapping.js'
 import { expireAbandonedImports } from './retention.js'
 import { createImport } from './upload.js'
 
-let t: TestDb
-beforeAll(async () => {
-  t = await openTestDb()
-})
-afterAll(() => t.close())
+const t = useTestDb()
 
 const DAY = 86_400_000
 

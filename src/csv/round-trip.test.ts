@@ -3,10 +3,10 @@
 // customers (email, name), statuses and params. Values start with a formula character, an
 // apostrophe, a tab or CR; hold quotes, commas, newlines, unicode; look like numbers, booleans,
 // dates or JSON while being text. One type per param key (a CSV column has one type).
-import { afterAll, beforeAll, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 import fc from 'fast-check'
 import { sql } from 'kysely'
-import { openTestDb, type TestDb } from '../../test/support/db.js'
+import { useTestDb } from '../../test/support/db.js'
 import { seedAccount } from '../../test/support/fixtures.js'
 import { PROTOTYPE_NAMES } from '../../test/support/prototype-names.js'
 import { parseCustomerFilter } from '../customers/filter.js'
@@ -18,12 +18,7 @@ import { importToEnd, loadJob, firstChunkRows } from './job.js'
 import { suggestMapping } from './mapping.js'
 import { createImport } from './upload.js'
 
-let t: TestDb
-
-beforeAll(async () => {
-  t = await openTestDb()
-})
-afterAll(() => t.close())
+const t = useTestDb()
 
 const readAll = async (stream: ReadableStream<Uint8Array>) => new Response(stream).text()
 

@@ -1,33 +1,12 @@
 // The dashboard's CSV import and export, through the real forms: upload (multipart), mapping, the
 // dry run advanced by htmx polls, the import, the rejected-rows download; the export of the
 // table's filter URL; and that another account reaches none of it.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createApp } from '../app.js'
+import { describe, expect, it } from 'vitest'
 import { TestBrowser } from '../../test/support/test-browser.js'
-import { openTestDb, type TestDb } from '../../test/support/db.js'
+import { useTestApp } from '../../test/support/db.js'
+import { signUpWithProject } from '../../test/support/fixtures.js'
 
-let t: TestDb
-let app: ReturnType<typeof createApp>
-
-beforeAll(async () => {
-  t = await openTestDb()
-  app = createApp({ db: t.db })
-})
-afterAll(() => t.close())
-
-async function signedIn(email: string) {
-  const b = new TestBrowser(app)
-  await b.signUp(email)
-  await b.get('/projects')
-  await b.post('/projects', { name: 'App A' })
-  const project = await t.db
-    .selectFrom('projects as p')
-    .innerJoin('users as u', 'u.account_id', 'p.account_id')
-    .select('p.id')
-    .where('u.email', '=', email)
-    .executeTakeFirstOrThrow()
-  return { b, projectId: project.id }
-}
+const t = useTestApp()
 
 async function upload(b: TestBrowser, projectId: number, csv: string) {
   await b.get(`/imports/new?project=${projectId}`)
@@ -51,7 +30,7 @@ async function pollToEnd(b: TestBrowser, id: string) {
 
 describe('CSV import in the dashboard', () => {
   it('upload → mapping → dry run → import → rejected rows', async () => {
-    const { b, projectId } = await signedIn('importer@example.com')
+    const { b, projectId } = await signUpWithProject(t, 'importer@example.com')
     const csv =
       'Email,Name,Plan,MRR\nann@x.example,Ann,pro,10\nbad-email,Bad,pro,1\nbob@x.example,Bob,basic,0\n'
     const res = await upload(b, projectId, csv)
@@ -108,7 +87,7 @@ describe('CSV import in the dashboard', () => {
   })
 
   it('shows the mapping again with the reason when it is incomplete', async () => {
-    const { b, projectId } = await signedIn('mapper@example.com')
+    const { b, projectId } = await signUpWithProject(t, 'mapper@example.com')
     const res = await upload(b, projectId, 'a,b\n1,2\n')
     const id = /\/imports\/(\d+)$/.exec(res.location!)![1]!
     await b.get(res.location!)
@@ -118,14 +97,14 @@ describe('CSV import in the dashboard', () => {
   })
 
   it('refuses a file that is not CSV with the reason', async () => {
-    const { b, projectId } = await signedIn('badfile@example.com')
+    const { b, projectId } = await signUpWithProject(t, 'badfile@example.com')
     const res = await upload(b, projectId, 'email\n"never closed\n')
     expect(res.status).toBe(400)
     expect(res.html).toContain('not valid CSV')
   })
 
   it('exports the table filter as CSV', async () => {
-    const { b, projectId } = await signedIn('exporter@example.com')
+    const { b, projectId } = await signUpWithProject(t, 'exporter@example.com')
     const res = await upload(b, projectId, 'email,plan\nx@x.example,pro\ny@x.example,basic\n')
     const id = /\/imports\/(\d+)$/.exec(res.location!)![1]!
     await b.get(res.location!)
@@ -150,7 +129,7 @@ describe('CSV import in the dashboard', () => {
   })
 
   it('refuses to export a filter naming a project the account does not have (400)', async () => {
-    const { b } = await signedIn('export-slug@example.com')
+    const { b } = await signUpWithProject(t, 'export-slug@example.com')
     const res = await b.get('/customers/export.csv?not_in=app-x')
     expect(res.status).toBe(400)
     expect(res.headers.get('content-disposition')).toBeNull()
@@ -159,10 +138,10 @@ describe('CSV import in the dashboard', () => {
   })
 
   it('keeps imports to their account', async () => {
-    const { b, projectId } = await signedIn('owner-imp@example.com')
+    const { b, projectId } = await signUpWithProject(t, 'owner-imp@example.com')
     const res = await upload(b, projectId, 'email\nz@x.example\n')
     const id = /\/imports\/(\d+)$/.exec(res.location!)![1]!
-    const { b: other, projectId: theirs } = await signedIn('other-imp@example.com')
+    const { b: other, projectId: theirs } = await signUpWithProject(t, 'other-imp@example.com')
     expect((await other.get(`/imports/${id}`)).status).toBe(404)
     expect((await other.get(`/imports/${id}/progress`, { 'HX-Request': 'true' })).status).toBe(404)
     expect((await other.get(`/imports/${id}/rejects.csv`)).status).toBe(404)
@@ -173,6 +152,6 @@ describe('CSV import in the dashboard', () => {
     const into = await upload(other, projectId, 'email\nq@x.example\n')
     expect(into.status).toBe(400)
     expect(theirs).not.toBe(projectId)
-    expect((await new TestBrowser(app).get('/imports/new')).status).toBe(303)
+    expect((await new TestBrowser(t.app).get('/imports/new')).status).toBe(303)
   })
 })

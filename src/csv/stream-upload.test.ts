@@ -2,34 +2,19 @@
 // the file itself, parsed and stored in 1,000-row chunks as it arrives. A 100,000-row body is pulled
 // lazily and never read far ahead of what is stored; the CSRF header, the size cap and the same
 // validation as the multipart form apply.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createApp } from '../app.js'
+import { describe, expect, it } from 'vitest'
 import { TestBrowser } from '../../test/support/test-browser.js'
-import { openTestDb, type TestDb } from '../../test/support/db.js'
+import { useTestApp } from '../../test/support/db.js'
+import { signUpWithProject } from '../../test/support/fixtures.js'
 import { MAX_UPLOAD_BYTES } from './upload.js'
 
-let t: TestDb
-let app: ReturnType<typeof createApp>
+const t = useTestApp()
 
-beforeAll(async () => {
-  t = await openTestDb()
-  app = createApp({ db: t.db })
-})
-afterAll(() => t.close())
-
+/** Signed up with a project, on its upload page (whose CSRF token the stream sends). */
 async function signedIn(email: string) {
-  const b = new TestBrowser(app)
-  await b.signUp(email)
-  await b.get('/projects')
-  await b.post('/projects', { name: 'App A' })
-  const project = await t.db
-    .selectFrom('projects as p')
-    .innerJoin('users as u', 'u.account_id', 'p.account_id')
-    .select('p.id')
-    .where('u.email', '=', email)
-    .executeTakeFirstOrThrow()
-  await b.get(`/imports/new?project=${project.id}`)
-  return { b, projectId: project.id }
+  const signedUp = await signUpWithProject(t, email)
+  await signedUp.b.get(`/imports/new?project=${signedUp.projectId}`)
+  return signedUp
 }
 
 /** Sends `body` as import.js does: the raw file, text/csv, the token in X-CSRF-Token. */
@@ -241,7 +226,7 @@ describe('POST /imports/stream', () => {
   })
 
   it('is for signed-in users only', async () => {
-    const anon = new TestBrowser(app)
+    const anon = new TestBrowser(t.app)
     await anon.get('/login')
     const res = await stream(anon, 'project=1&name=a.csv', 'email\nx@x.example\n')
     expect(res.status).toBe(303)

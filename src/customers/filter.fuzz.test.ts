@@ -1,11 +1,11 @@
 // Any query string at all: the parser answers a filter or a validation error (never anything
 // else), and every filter it accepts runs as SQL without an error — keys and values are data,
 // never SQL, whatever quotes, colons or operators they carry.
-import { afterAll, beforeAll, expect, it } from 'vitest'
+import { beforeAll, expect, it } from 'vitest'
 import fc from 'fast-check'
 import { createApp } from '../app.js'
 import { ApiError } from '../lib/errors.js'
-import { openTestDb, type TestDb } from '../../test/support/db.js'
+import { useTestDb } from '../../test/support/db.js'
 import { parseCustomerFilter } from './filter.js'
 import { PARAM_OPS } from './filter-syntax.js'
 import { seedQuestions, type QuestionsFixture } from '../../test/support/customers-fixture.js'
@@ -14,14 +14,12 @@ import { PROTOTYPE_NAMES } from '../../test/support/prototype-names.js'
 import { sessionCookie } from '../../test/support/customers-fixture.js'
 import { createAccountToken } from '../account-api/tokens.js'
 
-let t: TestDb
+const t = useTestDb()
 let fx: QuestionsFixture
 
 beforeAll(async () => {
-  t = await openTestDb()
   fx = await seedQuestions(createApp({ db: t.db }), t.db)
 })
-afterAll(() => t.close())
 
 const nasty = fc.oneof(
   fc.string({ maxLength: 12 }),

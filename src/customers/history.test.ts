@@ -1,9 +1,8 @@
 // The history of a customer's relations: every write path logs what it changed (status, each
 // param: old → new, source, time), nothing when nothing changed, a merged customer's history shows
 // on its survivor, erasing a customer erases it; on the customer page and through the account API.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { createApp } from '../app.js'
-import { openTestDb, type TestDb } from '../../test/support/db.js'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { useTestApp } from '../../test/support/db.js'
 import { postJson, seedAccount } from '../../test/support/fixtures.js'
 import { sessionCookie } from '../../test/support/customers-fixture.js'
 import { createAccountToken } from '../account-api/tokens.js'
@@ -12,17 +11,11 @@ import { mergeCustomers, undoMerge } from '../merges/store.js'
 import { ingestForProject } from '../ingest/upsert.js'
 import { customerHistory } from './history.js'
 
-let t: TestDb
-let app: ReturnType<typeof createApp>
+const t = useTestApp()
 let seeded: Awaited<ReturnType<typeof seedAccount>>
 let key: string
 let projectId: number
 
-beforeAll(async () => {
-  t = await openTestDb()
-  app = createApp({ db: t.db })
-})
-afterAll(() => t.close())
 beforeEach(async () => {
   seeded = await seedAccount(t.db, ['FormBox', 'Invoicely'])
   key = seeded.projects[0]!.key
@@ -30,7 +23,7 @@ beforeEach(async () => {
 })
 
 const identify = async (body: Record<string, unknown>) => {
-  const res = await postJson(app, '/v1/identify', key, body)
+  const res = await postJson(t.app, '/v1/identify', key, body)
   expect(res.status, JSON.stringify(res.body)).toBe(200)
   return res.body.customerId as number
 }
@@ -61,7 +54,7 @@ describe('what is logged', () => {
       timestamp: '2026-03-03T10:00:00Z',
     })
     // Nothing changes: nothing logged (a ping, a same-value write, an older write that loses).
-    await postJson(app, '/v1/ping', key, { email: 'alex@example.com' })
+    await postJson(t.app, '/v1/ping', key, { email: 'alex@example.com' })
     await identify({
       email: 'alex@example.com',
       status: 'paid',
@@ -129,7 +122,7 @@ describe('where it shows', () => {
     })
     await identify({ email: 'alex@example.com', status: 'paid', timestamp: '2026-03-03T10:00:00Z' })
     const cookie = await sessionCookie(t.db, seeded.userId)
-    const res = await app.request(`/customers/${id}`, { headers: { Cookie: cookie } })
+    const res = await t.app.request(`/customers/${id}`, { headers: { Cookie: cookie } })
     expect(res.status).toBe(200)
     const text = (await res.text()).replace(/<[^>]+>/g, '').replace(/\s+/g, ' ')
     expect(text).toContain('FormBox: trial → paid, 3 Mar 2026, API')
@@ -146,7 +139,7 @@ describe('where it shows', () => {
     await identify({ email: 'alex@example.com', status: 'paid', timestamp: '2026-03-03T10:00:00Z' })
     const { token } = await createAccountToken(t.db, seeded.accountId, 'history')
     const get = async (path: string, bearer = token) => {
-      const res = await app.request(path, { headers: { Authorization: `Bearer ${bearer}` } })
+      const res = await t.app.request(path, { headers: { Authorization: `Bearer ${bearer}` } })
       return { status: res.status, body: (await res.json()) as any }
     }
     const first = await get(`/v1/customers/${id}/history?limit=2`)
@@ -177,14 +170,14 @@ describe('the changed= filter', () => {
     await identify({ email: 'churner@example.com', status: 'paid', timestamp: daysAgo(40) })
     await identify({ email: 'churner@example.com', status: 'churned', timestamp: daysAgo(3) })
     const other = seeded.projects[1]!.key
-    await postJson(app, '/v1/identify', other, {
+    await postJson(t.app, '/v1/identify', other, {
       email: 'elsewhere@example.com',
       status: 'paid',
       timestamp: daysAgo(1),
     })
     const { token } = await createAccountToken(t.db, seeded.accountId, 'filter')
     const emails = async (query: string) => {
-      const res = await app.request(`/v1/customers?${query}`, {
+      const res = await t.app.request(`/v1/customers?${query}`, {
         headers: { Authorization: `Bearer ${token}` },
       })
       const body = (await res.json()) as any
@@ -207,7 +200,7 @@ describe('the changed= filter', () => {
   it('refuses a malformed change, naming the parameter', async () => {
     const { token } = await createAccountToken(t.db, seeded.accountId, 'filter')
     for (const bad of ['status:paid', 'plan:pro:7d', 'status:rich:7d', 'status:paid@:7d']) {
-      const res = await app.request(`/v1/customers?changed=${encodeURIComponent(bad)}`, {
+      const res = await t.app.request(`/v1/customers?changed=${encodeURIComponent(bad)}`, {
         headers: { Authorization: `Bearer ${token}` },
       })
       expect(res.status, bad).toBe(400)

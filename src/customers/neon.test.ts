@@ -7,7 +7,7 @@ import { createApp } from '../app.js'
 import { openNeonDb } from '../db/neon.js'
 import type { Database } from '../db/schema.js'
 import { startNeonHttpEndpoint, type NeonHttpEndpoint } from '../../scripts/neon-http-endpoint.js'
-import { openTestDb, type TestDb } from '../../test/support/db.js'
+import { useTestDb } from '../../test/support/db.js'
 import { parseCustomerFilter } from './filter.js'
 import {
   QUESTIONS,
@@ -17,20 +17,18 @@ import {
 import { getCustomer } from './customer.js'
 import { customersPage } from './query.js'
 
-let t: TestDb
+const t = useTestDb()
 let endpoint: NeonHttpEndpoint
 let neonDb: Kysely<Database>
 let fx: QuestionsFixture
 
 beforeAll(async () => {
-  t = await openTestDb()
   fx = await seedQuestions(createApp({ db: t.db }), t.db)
   endpoint = await startNeonHttpEndpoint({ pglite: t.pglite })
   neonDb = openNeonDb('postgres://tinycrm:dev@localhost/tinycrm', { fetchEndpoint: endpoint.url })
 })
 afterAll(async () => {
   await endpoint?.close()
-  await t?.close()
 })
 
 const filter = (q: string) => parseCustomerFilter(new URLSearchParams(q))

@@ -2,18 +2,16 @@
 // a dozen params each, compressed as the Node server sends it (hono's compress). Under 60 KB
 // gzipped and at most three SQL statements per request, for the plain table and for a filter that
 // adds param columns and a sum. Bytes and statements, never time (the machine is noisy).
-import { afterAll, beforeAll, expect, it } from 'vitest'
+import { beforeAll, expect, it } from 'vitest'
 import { compress } from 'hono/compress'
-import { createApp } from '../app.js'
-import { openTestDb, type TestDb } from '../../test/support/db.js'
+import { useTestApp } from '../../test/support/db.js'
 import { postJson, seedAccount } from '../../test/support/fixtures.js'
 import { sessionCookie } from '../../test/support/customers-fixture.js'
 
 const MAX_GZIPPED = 60 * 1024
 const CUSTOMERS = 120
 
-let t: TestDb
-let app: ReturnType<typeof createApp>
+const t = useTestApp({ compression: compress() })
 let cookie: string
 
 const FIRST = ['Alexandra', 'Benjamin', 'Charlotte', 'Dmitri', 'Emmanuelle', 'Francisco', 'Gwen']
@@ -53,20 +51,17 @@ function identify(i: number, product: number) {
 }
 
 beforeAll(async () => {
-  t = await openTestDb()
-  app = createApp({ db: t.db, compression: compress() })
   const owner = await seedAccount(t.db, ['Invoicely', 'FormBox', 'Pagekite'])
   for (const [p, project] of owner.projects.entries()) {
     // Everyone uses Invoicely; two in three use FormBox; one in three Pagekite.
     const batch = Array.from({ length: CUSTOMERS }, (_, i) => i)
       .filter((i) => p === 0 || i % 3 !== p - 1)
       .map((i) => identify(i, p))
-    const res = await postJson(app, '/v1/batch', project.key, { batch })
+    const res = await postJson(t.app, '/v1/batch', project.key, { batch })
     expect(res.body.failed).toBe(0)
   }
   cookie = await sessionCookie(t.db, owner.userId)
 })
-afterAll(() => t.close())
 
 it.each([
   ['the table as it opens', '/customers'],
@@ -76,14 +71,14 @@ it.each([
   ],
 ])('%s: 50 rows, under 60 KB gzipped, at most 3 statements', async (_, path) => {
   t.statements.length = 0
-  const res = await app.request(path, {
+  const res = await t.app.request(path, {
     headers: { Cookie: cookie, Accept: 'text/html', 'Accept-Encoding': 'gzip' },
   })
   expect(res.status).toBe(200)
   expect(t.statements.length).toBeLessThanOrEqual(3)
   expect(res.headers.get('content-encoding')).toBe('gzip')
   const gzipped = (await res.arrayBuffer()).byteLength
-  const plain = await app.request(path, { headers: { Cookie: cookie, Accept: 'text/html' } })
+  const plain = await t.app.request(path, { headers: { Cookie: cookie, Accept: 'text/html' } })
   const html = await plain.text()
   expect(html.match(/<tr [^>]*data-customer-id=/g)).toHaveLength(50)
   // Every row carries its products' badges and the params the filter uses (not an empty page).

@@ -1,30 +1,14 @@
 // The 14 questions the product must answer (the README's "The 14 questions, as URLs"), answered
 // on a fixture whose right answers are known: through the query functions and through the
 // customers page itself. Also the segment summary and keyset paging.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createApp } from '../app.js'
-import { openTestDb, type TestDb } from '../../test/support/db.js'
+import { describe, expect, it } from 'vitest'
+import { useTestApp } from '../../test/support/db.js'
 import { parseCustomerFilter } from './filter.js'
-import {
-  QUESTIONS,
-  seedQuestions,
-  sessionCookie,
-  type QuestionsFixture,
-} from '../../test/support/customers-fixture.js'
+import { QUESTIONS, useQuestions } from '../../test/support/customers-fixture.js'
 import { customersPage, listCustomers, summarizeCustomers } from './query.js'
 
-let t: TestDb
-let app: ReturnType<typeof createApp>
-let fx: QuestionsFixture
-let cookie: string
-
-beforeAll(async () => {
-  t = await openTestDb()
-  app = createApp({ db: t.db })
-  fx = await seedQuestions(app, t.db)
-  cookie = await sessionCookie(t.db, fx.userId)
-})
-afterAll(() => t.close())
+const t = useTestApp()
+const fx = useQuestions(t)
 
 const local = (email: string) => email.split('@')[0]!
 const sorted = (xs: string[]) => [...xs].sort()
@@ -36,7 +20,7 @@ async function answer(query: string) {
 }
 
 async function pageEmails(query: string) {
-  const res = await app.request(`/customers?${query}`, { headers: { Cookie: cookie } })
+  const res = await t.app.request(`/customers?${query}`, { headers: { Cookie: fx.cookie } })
   const html = await res.text()
   const emails = [...html.matchAll(/data-customer="([^"]+)"/g)].map((m) => local(m[1]!))
   const count = /data-testid="segment-count">([\d,]+)</.exec(html)?.[1]

@@ -1,22 +1,18 @@
 // The customers' summary columns (relation_keys, project_count, best_rank; migration
 // 2026-11-30T00) follow every write path that changes a customer's relations, and the filters
 // that read them answer as the relations do.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { ingestForProject } from '../ingest/upsert.js'
 import { deleteCustomer } from '../merges/erase.js'
 import { mergeCustomers, undoMerge } from '../merges/store.js'
 import { deleteProject } from '../projects/delete.js'
-import { openTestDb, type TestDb } from '../../test/support/db.js'
+import { useTestDb } from '../../test/support/db.js'
 import { seedAccount } from '../../test/support/fixtures.js'
 import { summaryMismatches } from '../../test/support/summary-columns.js'
 import { parseCustomerFilter } from './filter.js'
 import { customersPage } from './query.js'
 
-let t: TestDb
-beforeAll(async () => {
-  t = await openTestDb()
-})
-afterAll(() => t.close())
+const t = useTestDb()
 
 describe('summary columns', () => {
   it('follow ingest, status changes, merge, undo, delete and a project deletion', async () => {

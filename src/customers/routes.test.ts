@@ -1,28 +1,17 @@
 // The customers pages over HTTP on Node + PGlite: full page vs htmx fragment, the drawer, the
 // customer page and its name form, errors shown in the page, tenant isolation, CSRF, escaping, and
 // the number of SQL statements per page.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createApp } from '../app.js'
-import { openTestDb, type TestDb } from '../../test/support/db.js'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { useTestApp } from '../../test/support/db.js'
 import { createProject } from '../projects/store.js'
 import { postJson, seedAccount } from '../../test/support/fixtures.js'
-import {
-  seedQuestions,
-  sessionCookie,
-  type QuestionsFixture,
-} from '../../test/support/customers-fixture.js'
+import { sessionCookie, useQuestions } from '../../test/support/customers-fixture.js'
 
-let t: TestDb
-let app: ReturnType<typeof createApp>
-let fx: QuestionsFixture
-let cookie: string
+const t = useTestApp()
+const fx = useQuestions(t)
 let otherCookie: string
 
 beforeAll(async () => {
-  t = await openTestDb()
-  app = createApp({ db: t.db })
-  fx = await seedQuestions(app, t.db)
-  cookie = await sessionCookie(t.db, fx.userId)
   const otherUser = await t.db
     .selectFrom('users')
     .select('id')
@@ -30,12 +19,13 @@ beforeAll(async () => {
     .executeTakeFirstOrThrow()
   otherCookie = await sessionCookie(t.db, otherUser.id)
 })
-afterAll(() => t.close())
 
 const HTMX = { 'HX-Request': 'true', 'HX-Request-Type': 'partial' }
 
-async function get(path: string, headers: Record<string, string> = {}, as = cookie) {
-  const res = await app.request(path, { headers: { Cookie: as, Accept: 'text/html', ...headers } })
+async function get(path: string, headers: Record<string, string> = {}, as = fx.cookie) {
+  const res = await t.app.request(path, {
+    headers: { Cookie: as, Accept: 'text/html', ...headers },
+  })
   return { status: res.status, headers: res.headers, html: await res.text() }
 }
 
@@ -45,8 +35,8 @@ function csrfFrom(html: string): string {
   return token
 }
 
-async function postForm(path: string, fields: Record<string, string>, as = cookie) {
-  const res = await app.request(path, {
+async function postForm(path: string, fields: Record<string, string>, as = fx.cookie) {
+  const res = await t.app.request(path, {
     method: 'POST',
     headers: {
       Cookie: as,
@@ -110,7 +100,7 @@ describe('GET /customers', () => {
 
   it("keeps URLs short: a form's empty fields and the default sort are dropped", async () => {
     const full = '/customers?q=&in=app-a&in=&not_in=&status=&sort=-last_activity&p='
-    const plain = await app.request(full, { headers: { Cookie: cookie } })
+    const plain = await t.app.request(full, { headers: { Cookie: fx.cookie } })
     expect(plain.status).toBe(303)
     expect(plain.headers.get('Location')).toBe('/customers?in=app-a')
     const frag = await get(full, HTMX)
@@ -122,8 +112,8 @@ describe('GET /customers', () => {
   it('links the CSV export to the whole segment (not the page, its size or an open badge)', async () => {
     const { html } = await get('/customers?in=app-a&sort=email&limit=2&open=1.app-a')
     expect(html).toContain('href="/customers/export.csv?in=app-a&amp;sort=email"')
-    const csv = await app.request('/customers/export.csv?in=app-a&sort=email', {
-      headers: { Cookie: cookie },
+    const csv = await t.app.request('/customers/export.csv?in=app-a&sort=email', {
+      headers: { Cookie: fx.cookie },
     })
     expect(csv.status).toBe(200)
   })
@@ -177,7 +167,7 @@ describe('GET /customers', () => {
   })
 
   it('escapes HTML in names and params', async () => {
-    await postJson(app, '/v1/identify', fx.keys.c, {
+    await postJson(t.app, '/v1/identify', fx.keys.c, {
       email: 'xss@example.com',
       name: '<script>alert(1)</script>',
       params: { note: '<img src=x onerror=alert(1)>', '<b>key</b>': 1 },
@@ -209,10 +199,10 @@ describe('GET /customers', () => {
   })
 
   it('sends a signed-out visitor to log in, and an htmx request gets 401 with HX-Redirect', async () => {
-    const page = await app.request('/customers?in=app-a')
+    const page = await t.app.request('/customers?in=app-a')
     expect(page.status).toBe(303)
     expect(page.headers.get('Location')).toBe('/login?next=%2Fcustomers%3Fin%3Dapp-a')
-    const frag = await app.request('/customers', { headers: HTMX })
+    const frag = await t.app.request('/customers', { headers: HTMX })
     expect(frag.status).toBe(401)
     expect(frag.headers.get('HX-Redirect')).toMatch(/^\/login\?next=/)
   })
@@ -257,7 +247,7 @@ describe('GET /customers/:id/panel (the drawer)', () => {
     expect(html).toContain('data-project="app-b" data-status="paid"')
     expect(html).toContain('<th scope="row">mrr</th><td><code>19</code>')
     expect(html).toContain('href="/customers?in=app-b" data-close-drawer') // back to the table
-    const plain = await app.request(path, { headers: { Cookie: cookie } })
+    const plain = await t.app.request(path, { headers: { Cookie: fx.cookie } })
     expect(plain.status).toBe(303)
     expect(plain.headers.get('Location')).toBe(`/customers?in=app-b&open=${fx.ids.bea}.app-b`)
   })

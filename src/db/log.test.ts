@@ -6,23 +6,18 @@
 import { createHash } from 'node:crypto'
 import { format } from 'node:util'
 import { sql } from 'kysely'
-import { afterAll, beforeAll, expect, it, vi } from 'vitest'
-import { createApp } from '../app.js'
-import { openTestDb, type TestDb } from '../../test/support/db.js'
+import { beforeAll, expect, it, vi } from 'vitest'
+import { useTestApp } from '../../test/support/db.js'
 import { postJson, seedAccount } from '../../test/support/fixtures.js'
 import { TestBrowser } from '../../test/support/test-browser.js'
 import { statementName } from './log.js'
 
-let t: TestDb
-let app: ReturnType<typeof createApp>
+const t = useTestApp()
 
 beforeAll(async () => {
-  t = await openTestDb()
-  app = createApp({ db: t.db })
   await sql`CREATE FUNCTION fail_with() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN RAISE EXCEPTION 'refused by the test' USING ERRCODE = TG_ARGV[0]; END $$`.execute(t.db)
 })
-afterAll(() => t.close())
 
 /** Everything written to the console while `fn` runs, as Node would print it. */
 async function consoleDuring(fn: () => Promise<void>): Promise<string[]> {
@@ -58,7 +53,7 @@ it('names a statement by its verb and first table', () => {
 it('a sign-up failing in the database logs its code, statement and request id, not the password’s hash', async () => {
   const address = `hashed-${Date.now()}@example.com`
   const password = 'a password to keep out of logs'
-  const b = new TestBrowser(app)
+  const b = new TestBrowser(t.app)
   await b.get('/signup')
   await failing('users', 'XX000')
   let res!: Awaited<ReturnType<TestBrowser['post']>>
@@ -84,7 +79,7 @@ it('an ingest call failing in the database logs neither the key’s hash nor the
   await failing('customer_projects', 'XX000')
   let res!: Awaited<ReturnType<typeof postJson>>
   const lines = await consoleDuring(async () => {
-    res = await postJson(app, '/v1/identify', key, {
+    res = await postJson(t.app, '/v1/identify', key, {
       email: 'payload@example.com',
       name: 'Payload Person',
       params: { plan: 'secret-plan' },
@@ -106,7 +101,7 @@ it('an ingest call failing in the database logs neither the key’s hash nor the
 it('logs an outage once per episode, not once per request', async () => {
   const { projects } = await seedAccount(t.db, ['Outage'])
   const key = projects[0]!.key
-  const identify = () => postJson(app, '/v1/identify', key, { email: 'down@example.com' })
+  const identify = () => postJson(t.app, '/v1/identify', key, { email: 'down@example.com' })
   const lines = await consoleDuring(async () => {
     for (const episode of [1, 2]) {
       // 57P03 (cannot_connect_now), as a server that is starting or shutting down answers.

@@ -4,19 +4,17 @@
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { openNeonDb } from './neon.js'
 import { startNeonHttpEndpoint, type NeonHttpEndpoint } from '../../scripts/neon-http-endpoint.js'
-import { openTestDb, type TestDb } from '../../test/support/db.js'
+import { useTestDb } from '../../test/support/db.js'
 import { EXPECTED, readTypes } from '../../test/support/db-types.js'
 
-let t: TestDb
+const t = useTestDb()
 let endpoint: NeonHttpEndpoint
 
 beforeAll(async () => {
-  t = await openTestDb()
   endpoint = await startNeonHttpEndpoint({ pglite: t.pglite })
 })
 afterAll(async () => {
   await endpoint?.close()
-  await t?.close()
 })
 
 it('PGlite', async () => {

@@ -1,32 +1,25 @@
 // After a merge the absorbed email is an alias (its row stays as a tombstone that no list shows):
 // identify and ping with it reach the survivor and recreate nobody, alone or in a batch beside the
 // survivor's own email.
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest'
-import { createApp } from '../app.js'
+import { beforeEach, expect, it } from 'vitest'
 import { mergeCustomers } from '../merges/store.js'
-import { openTestDb, type TestDb } from '../../test/support/db.js'
+import { useTestApp } from '../../test/support/db.js'
 import { postJson, seedAccount } from '../../test/support/fixtures.js'
 
-let t: TestDb
-let app: ReturnType<typeof createApp>
+const t = useTestApp()
 let key: string
 let accountId: number
 let survivor: number
 
-beforeAll(async () => {
-  t = await openTestDb()
-  app = createApp({ db: t.db })
-})
-afterAll(() => t.close())
 beforeEach(async () => {
   const seeded = await seedAccount(t.db, ['App A'])
   key = seeded.projects[0]!.key
   accountId = seeded.accountId
-  const work = await postJson(app, '/v1/identify', key, {
+  const work = await postJson(t.app, '/v1/identify', key, {
     email: 'ann@work.example',
     params: { a: 1 },
   })
-  const home = await postJson(app, '/v1/identify', key, {
+  const home = await postJson(t.app, '/v1/identify', key, {
     email: 'ann@home.example',
     params: { b: 2 },
   })
@@ -48,7 +41,7 @@ const emails = () =>
     .execute()
 
 it('routes identify with an absorbed email to the survivor', async () => {
-  const res = await postJson(app, '/v1/identify', key, {
+  const res = await postJson(t.app, '/v1/identify', key, {
     email: 'Ann@Home.example',
     status: 'paid',
     params: { c: 3 },
@@ -64,12 +57,12 @@ it('routes identify with an absorbed email to the survivor', async () => {
 })
 
 it('routes ping with an absorbed email to the survivor', async () => {
-  const res = await postJson(app, '/v1/ping', key, { email: 'ann@home.example' })
+  const res = await postJson(t.app, '/v1/ping', key, { email: 'ann@home.example' })
   expect(res.body).toMatchObject({ found: true, customerId: survivor })
 })
 
 it('applies a batch naming both emails of one customer, in order', async () => {
-  const res = await postJson(app, '/v1/batch', key, {
+  const res = await postJson(t.app, '/v1/batch', key, {
     batch: [
       { type: 'identify', email: 'ann@work.example', params: { d: 4 } },
       { type: 'identify', email: 'ann@home.example', status: 'churned', params: { d: 5 } },

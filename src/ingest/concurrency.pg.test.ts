@@ -3,9 +3,8 @@
 // loopback port, and the app's pool has a connection per request in flight, so the statements
 // really run side by side in Postgres. A "gate" (a table lock held by the test) makes them start
 // at the same instant: every request parks on the lock, then the gate opens.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import type { NodeDb } from '../db/node.js'
-import { openGate, serveTestApp, type Gate, type ServedApp } from '../../test/support/pg-harness.js'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { useServedApp } from '../../test/support/pg-harness.js'
 import { seedAccount } from '../../test/support/fixtures.js'
 import { summaryMismatches } from '../../test/support/summary-columns.js'
 
@@ -14,38 +13,27 @@ const POOL_SIZE = 60
 // share the database and run at the same time).
 const APP_NAME = 'tinycrm-concurrency-test'
 
-let served: ServedApp
-let node: NodeDb
-let gate: Gate
+const served = useServedApp({ appName: APP_NAME, poolSize: POOL_SIZE, gateTable: 'customers' })
 let accountId: number
 let keyA: string
 let keyB: string
 
-beforeAll(async () => {
-  served = await serveTestApp({ appName: APP_NAME, poolSize: POOL_SIZE })
-  node = served.node
-  gate = openGate({ appName: APP_NAME, table: 'customers' })
-})
-afterAll(async () => {
-  await gate.close()
-  await served.close()
-})
 beforeEach(async () => {
-  const seeded = await seedAccount(node.db)
+  const seeded = await seedAccount(served.db)
   accountId = seeded.accountId
   keyA = seeded.projects[0]!.key
   keyB = seeded.projects[1]!.key
 })
 // Whatever raced, each customer's summary columns say what its relations say.
 afterEach(async () => {
-  expect(await summaryMismatches(node.db, accountId)).toEqual([])
+  expect(await summaryMismatches(served.db, accountId)).toEqual([])
 })
 
 const post = (path: string, key: string, body: unknown) => served.call('POST', path, key, body)
-const gated = <T>(waiters: number, fire: () => Promise<T>) => gate.gated(waiters, fire)
+const gated = <T>(waiters: number, fire: () => Promise<T>) => served.gate.gated(waiters, fire)
 
 async function customerCount() {
-  const row = await node.db
+  const row = await served.db
     .selectFrom('customers')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('account_id', '=', accountId)
@@ -53,7 +41,7 @@ async function customerCount() {
   return Number(row.n)
 }
 async function relationCount() {
-  const row = await node.db
+  const row = await served.db
     .selectFrom('customer_projects')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('account_id', '=', accountId)
@@ -61,7 +49,7 @@ async function relationCount() {
   return Number(row.n)
 }
 async function paramsOf(email: string, projectKeyIndex: 0 | 1) {
-  const rows = await node.db
+  const rows = await served.db
     .selectFrom('customer_projects as r')
     .innerJoin('customers as c', 'c.id', 'r.customer_id')
     .innerJoin('projects as p', 'p.id', 'r.project_id')

@@ -1,23 +1,17 @@
 // Bad input to the ingest API: a clear error naming the field, the right status, and nothing written.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { sql } from 'kysely'
 import { createApp } from '../app.js'
 import { addProjectKey, revokeKeysByPrefix } from '../projects/keys.js'
 import { keyPrefix } from '../lib/keys.js'
-import { openTestDb, type TestDb } from '../../test/support/db.js'
+import { useTestApp } from '../../test/support/db.js'
 import { postJson, seedAccount } from '../../test/support/fixtures.js'
 
-let t: TestDb
-let app: ReturnType<typeof createApp>
+const t = useTestApp()
 let key: string
 let projectId: number
 let accountId: number
 
-beforeAll(async () => {
-  t = await openTestDb()
-  app = createApp({ db: t.db })
-})
-afterAll(() => t.close())
 beforeEach(async () => {
   const seeded = await seedAccount(t.db, ['App A'])
   key = seeded.projects[0]!.key
@@ -35,7 +29,7 @@ async function rowCounts() {
 /** Sends a request and asserts it changed nothing in the database. */
 async function rejected(path: string, init: RequestInit) {
   const before = await rowCounts()
-  const res = await app.request(path, init)
+  const res = await t.app.request(path, init)
   const body = (await res.json()) as any
   expect(await rowCounts()).toEqual(before)
   expect(body.error.requestId).toEqual(expect.any(String))
@@ -88,8 +82,10 @@ describe('authentication', () => {
 
   it('after rotation the old key is refused and the new one works', async () => {
     const fresh = (await addProjectKey(t.db, accountId, projectId, { revokeOthers: true }))!
-    expect((await postJson(app, '/v1/identify', key, { email: 'r@example.com' })).status).toBe(403)
-    expect((await postJson(app, '/v1/identify', fresh, { email: 'r@example.com' })).status).toBe(
+    expect((await postJson(t.app, '/v1/identify', key, { email: 'r@example.com' })).status).toBe(
+      403,
+    )
+    expect((await postJson(t.app, '/v1/identify', fresh, { email: 'r@example.com' })).status).toBe(
       200,
     )
   })
@@ -186,7 +182,7 @@ describe('fields', () => {
 
   it('a batch whose items are all bad writes nothing and says why per item', async () => {
     const before = await rowCounts()
-    const res = await postJson(app, '/v1/batch', key, {
+    const res = await postJson(t.app, '/v1/batch', key, {
       batch: [{ type: 'identify' }, { type: 'track', email: 'a@example.com' }, 'x'],
     })
     expect(res.status).toBe(200)
@@ -202,7 +198,7 @@ describe('fields', () => {
 
 describe('CORS and unknown routes', () => {
   it('answers the browser preflight on ingest routes', async () => {
-    const res = await app.request('/v1/identify', {
+    const res = await t.app.request('/v1/identify', {
       method: 'OPTIONS',
       headers: { Origin: 'https://product-a.example', 'Access-Control-Request-Method': 'POST' },
     })
@@ -212,7 +208,7 @@ describe('CORS and unknown routes', () => {
   })
 
   it('404 JSON for an unknown API route', async () => {
-    const res = await app.request('/v1/trakc', post('{}'))
+    const res = await t.app.request('/v1/trakc', post('{}'))
     expect(res.status).toBe(404)
     expect(((await res.json()) as any).error.code).toBe('not_found')
   })

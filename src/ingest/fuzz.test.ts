@@ -1,27 +1,22 @@
 // Property-based tests of the ingest API: whatever a client sends, the answer is never a 500 and a
 // rejected request leaves the database as it was. Accepted params round-trip exactly as sent.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import { sql } from 'kysely'
-import { createApp } from '../app.js'
 import { batchItem } from './schemas.js'
-import { openTestDb, type TestDb } from '../../test/support/db.js'
+import { useTestApp } from '../../test/support/db.js'
 import { seedAccount } from '../../test/support/fixtures.js'
 import { PROTOTYPE_NAMES } from '../../test/support/prototype-names.js'
 
-let t: TestDb
-let app: ReturnType<typeof createApp>
+const t = useTestApp()
 let key: string
 let accountId: number
 
 beforeAll(async () => {
-  t = await openTestDb()
-  app = createApp({ db: t.db })
   const seeded = await seedAccount(t.db, ['Fuzz'])
   key = seeded.projects[0]!.key
   accountId = seeded.accountId
 })
-afterAll(() => t.close())
 
 async function snapshot() {
   const { rows } = await sql<{ s: string }>`
@@ -94,7 +89,7 @@ const body$ = fc.oneof(
 
 async function send(path: string, body: string) {
   const before = await snapshot()
-  const res = await app.request(path, {
+  const res = await t.app.request(path, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${key}` },
     body,

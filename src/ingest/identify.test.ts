@@ -1,21 +1,14 @@
 // The ingest API's semantics, as docs/ingest.md states them, on Node over PGlite.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { sql } from 'kysely'
-import { createApp } from '../app.js'
-import { openTestDb, type TestDb } from '../../test/support/db.js'
+import { useTestApp } from '../../test/support/db.js'
 import { postJson, seedAccount } from '../../test/support/fixtures.js'
 
-let t: TestDb
-let app: ReturnType<typeof createApp>
+const t = useTestApp()
 let keyA: string
 let keyB: string
 let accountId: number
 
-beforeAll(async () => {
-  t = await openTestDb()
-  app = createApp({ db: t.db })
-})
-afterAll(() => t.close())
 beforeEach(async () => {
   const seeded = await seedAccount(t.db)
   accountId = seeded.accountId
@@ -23,8 +16,8 @@ beforeEach(async () => {
   keyB = seeded.projects[1]!.key
 })
 
-const identify = (key: string, body: unknown) => postJson(app, '/v1/identify', key, body)
-const ping = (key: string, body: unknown) => postJson(app, '/v1/ping', key, body)
+const identify = (key: string, body: unknown) => postJson(t.app, '/v1/identify', key, body)
+const ping = (key: string, body: unknown) => postJson(t.app, '/v1/ping', key, body)
 
 async function customers() {
   return t.db
@@ -194,7 +187,7 @@ describe('ping', () => {
 
 describe('batch', () => {
   it('writes many items in one request with a result per item; a bad item fails alone', async () => {
-    const res = await postJson(app, '/v1/batch', keyA, {
+    const res = await postJson(t.app, '/v1/batch', keyA, {
       batch: [
         { type: 'identify', email: 'one@example.com', status: 'trial' },
         { type: 'identify', email: 'not-an-email' },
@@ -230,7 +223,7 @@ describe('batch', () => {
 
   it('applies several items for one email in order', async () => {
     await identify(keyA, { email: 'seq@example.com', params: { keep: 1, drop: 1 } })
-    const res = await postJson(app, '/v1/batch', keyA, {
+    const res = await postJson(t.app, '/v1/batch', keyA, {
       batch: [
         {
           type: 'identify',
@@ -261,7 +254,7 @@ describe('batch', () => {
       email: `bulk${i}@example.com`,
       params: { i },
     }))
-    const res = await postJson(app, '/v1/batch', keyA, { batch })
+    const res = await postJson(t.app, '/v1/batch', keyA, { batch })
     expect(res.body).toMatchObject({ succeeded: 1000, failed: 0 })
     const n = await sql<{
       n: number

@@ -4,9 +4,8 @@
 // own time and sent shuffled, 32 at a time. Each relation must end as a model says: per status and
 // per param key, the value of the write with the newest time, whatever order they arrived in.
 import Stripe from 'stripe'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { NodeDb } from '../db/node.js'
-import { serveTestApp, type ServedApp } from '../../test/support/pg-harness.js'
+import { describe, expect, it } from 'vitest'
+import { useServedApp } from '../../test/support/pg-harness.js'
 import { seedAccount } from '../../test/support/fixtures.js'
 import { summaryMismatches } from '../../test/support/summary-columns.js'
 import { billingModel } from '../../test/support/billing-model.js'
@@ -25,15 +24,7 @@ const T0 = 1_780_000_000
 const EMAILS = 24
 const WRITES = 480
 
-let served: ServedApp
-let node: NodeDb
-let baseUrl: string
-
-beforeAll(async () => {
-  served = await serveTestApp({ poolSize: 40 })
-  ;({ node, baseUrl } = served)
-})
-afterAll(() => served?.close())
+const served = useServedApp({ poolSize: 40 })
 
 type Stamped = { t: number; v: unknown }
 interface ModelRelation {
@@ -86,9 +77,9 @@ function subscriptionEvent(n: number, email: number, created: number, status: st
 
 describe('newest wins across every writer, racing', () => {
   it('ends each relation as the newest write of each field says', async () => {
-    const seeded = await seedAccount(node.db, ['Race App'])
+    const seeded = await seedAccount(served.db, ['Race App'])
     const { project, key } = seeded.projects[0]!
-    const connection = await createConnection(node.db, {
+    const connection = await createConnection(served.db, {
       accountId: seeded.accountId,
       projectId: project.id,
       provider: 'stripe',
@@ -145,7 +136,7 @@ describe('newest wins across every writer, racing', () => {
       timestamp: new Date(w.t * 1000).toISOString(),
     })
     const post = async (url: string, body: string, headers: Record<string, string>) => {
-      const res = await fetch(baseUrl + url, {
+      const res = await fetch(served.baseUrl + url, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json', ...headers },
         body,
@@ -165,7 +156,7 @@ describe('newest wins across every writer, racing', () => {
       } else {
         jobs.push(async () => {
           const items = group.map((w) => ({ ...item(w), timestamp: new Date(w.t * 1000) }))
-          await ingestForProject(node.db, project.id, items, new Date(), 'import')
+          await ingestForProject(served.db, project.id, items, new Date(), 'import')
         })
       }
     }
@@ -205,7 +196,7 @@ describe('newest wins across every writer, racing', () => {
       apply(email, Math.max(...created), relation.status, relation.params)
     }
 
-    const rows = await node.db
+    const rows = await served.db
       .selectFrom('customer_projects as r')
       .innerJoin('customers as c', 'c.id', 'r.customer_id')
       .select(['c.email', 'r.status', 'r.params'])
@@ -228,6 +219,6 @@ describe('newest wins across every writer, racing', () => {
       expect({ email, ...actual[email] }).toEqual({ email, ...expected[email] })
     }
     // The customers' summary columns followed every status the race settled on.
-    expect(await summaryMismatches(node.db, seeded.accountId)).toEqual([])
+    expect(await summaryMismatches(served.db, seeded.accountId)).toEqual([])
   }, 120_000)
 })

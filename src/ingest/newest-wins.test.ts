@@ -1,22 +1,15 @@
 // Newest wins, not last to arrive (docs/ordering.md): a relation's status and each param key keep
 // the value with the newest time, whatever order the writes arrive in; set-once params. On Node
 // over PGlite; the races are in ./newest-wins.pg.test.ts.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { createApp } from '../app.js'
-import { openTestDb, type TestDb } from '../../test/support/db.js'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { useTestApp } from '../../test/support/db.js'
 import { postJson, seedAccount } from '../../test/support/fixtures.js'
 import { ingestForProject } from './upsert.js'
 
-let t: TestDb
-let app: ReturnType<typeof createApp>
+const t = useTestApp()
 let key: string
 let projectId: number
 
-beforeAll(async () => {
-  t = await openTestDb()
-  app = createApp({ db: t.db })
-})
-afterAll(() => t.close())
 beforeEach(async () => {
   const seeded = await seedAccount(t.db)
   key = seeded.projects[0]!.key
@@ -24,11 +17,11 @@ beforeEach(async () => {
 })
 
 const identify = async (body: Record<string, unknown>) => {
-  const res = await postJson(app, '/v1/identify', key, { email: 'alex@example.com', ...body })
+  const res = await postJson(t.app, '/v1/identify', key, { email: 'alex@example.com', ...body })
   expect(res.status, JSON.stringify(res.body)).toBe(200)
 }
 const batch = async (items: Record<string, unknown>[]) => {
-  const res = await postJson(app, '/v1/batch', key, {
+  const res = await postJson(t.app, '/v1/batch', key, {
     batch: items.map((i) => ({ type: 'identify', email: 'alex@example.com', ...i })),
   })
   expect(res.status).toBe(200)
@@ -151,7 +144,7 @@ describe('set-once params (paramsOnce)', () => {
   })
 
   it('refuses a paramsOnce that is not an object, naming the field', async () => {
-    const res = await postJson(app, '/v1/identify', key, {
+    const res = await postJson(t.app, '/v1/identify', key, {
       email: 'alex@example.com',
       paramsOnce: ['source'],
     })

@@ -1,20 +1,15 @@
 // One database round trip per request: identify, ping and batch each send exactly ONE SQL statement,
 // the API-key check included. Counted on the statements the app hands to the database.
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest'
-import { createApp } from '../app.js'
-import { openTestDb, type TestDb } from '../../test/support/db.js'
+import { beforeAll, beforeEach, expect, it } from 'vitest'
+import { useTestApp } from '../../test/support/db.js'
 import { postJson, seedAccount } from '../../test/support/fixtures.js'
 
-let t: TestDb
-let app: ReturnType<typeof createApp>
+const t = useTestApp()
 let key: string
 
 beforeAll(async () => {
-  t = await openTestDb()
-  app = createApp({ db: t.db })
   key = (await seedAccount(t.db, ['App A'])).projects[0]!.key
 })
-afterAll(() => t.close())
 beforeEach(() => {
   t.statements.length = 0
 })
@@ -40,15 +35,15 @@ it.each([
     },
   ],
 ])('%s sends one statement', async (_, path, body) => {
-  const res = await postJson(app, path, key, body)
+  const res = await postJson(t.app, path, key, body)
   expect(res.status).toBe(200)
   expect(t.statements).toHaveLength(1)
 })
 
 it('an unknown key costs one statement too, and a rejected body none', async () => {
-  await postJson(app, '/v1/identify', `tcrm_proj_${'0'.repeat(32)}`, { email: 'a@example.com' })
+  await postJson(t.app, '/v1/identify', `tcrm_proj_${'0'.repeat(32)}`, { email: 'a@example.com' })
   expect(t.statements).toHaveLength(1)
   t.statements.length = 0
-  await postJson(app, '/v1/identify', key, { email: 'bad' })
+  await postJson(t.app, '/v1/identify', key, { email: 'bad' })
   expect(t.statements).toHaveLength(0)
 })

@@ -7,10 +7,9 @@
 // loop merges, unmerges and deletes meanwhile, checked against that file's own model.
 // SOAK_CALLS sets the size (default 5,000 requests, so CI stays short; the issue's full run is
 // SOAK_CALLS=200000), SOAK_SEED replays a run.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { sql } from 'kysely'
-import type { NodeDb } from '../db/node.js'
-import { serveTestApp, type ServedApp } from '../../test/support/pg-harness.js'
+import { useServedApp } from '../../test/support/pg-harness.js'
 import { seedAccount } from '../../test/support/fixtures.js'
 import { createAccountToken } from '../account-api/tokens.js'
 import { MergeGroups } from '../../test/support/soak-merges.js'
@@ -91,31 +90,23 @@ interface Pair {
   lastActivity: [number, number]
 }
 
-let served: ServedApp
-let node: NodeDb
-let baseUrl: string
-
-beforeAll(async () => {
-  served = await serveTestApp({ poolSize: POOL_SIZE })
-  ;({ node, baseUrl } = served)
-})
-afterAll(() => served?.close())
+const served = useServedApp({ poolSize: POOL_SIZE })
 
 describe(`soak: ${CALLS} requests from ${CLIENTS} clients over ${PROJECTS} projects`, () => {
   it(
     'ends with the customers, statuses, params and activity the model predicts',
     async () => {
       const names = Array.from({ length: PROJECTS }, (_, i) => `Soak ${i}`)
-      const seeded = await seedAccount(node.db, names)
+      const seeded = await seedAccount(served.db, names)
       const keys = seeded.projects.map((p) => p.key)
       const projectIds = seeded.projects.map((p) => p.project.id)
       const rng = prng(SEED)
       console.log(`soak: seed ${SEED} (replay with SOAK_SEED=${SEED}), ${EMAILS} emails`)
       const groups = new MergeGroups({
-        baseUrl,
+        baseUrl: served.baseUrl,
         keys,
         slugs: seeded.projects.map((p) => p.project.slug),
-        token: (await createAccountToken(node.db, seeded.accountId, 'soak')).token,
+        token: (await createAccountToken(served.db, seeded.accountId, 'soak')).token,
         groups: GROUPS,
       })
 
@@ -315,7 +306,7 @@ describe(`soak: ${CALLS} requests from ${CLIENTS} clients over ${PROJECTS} proje
       // --- The database against the model ---
       const pairs = owned.flat().filter((p) => p.exists)
       const emails = new Set(pairs.map((p) => p.email))
-      const customers = await node.db
+      const customers = await served.db
         .selectFrom('customers')
         .select(['id', 'email', 'name', 'created_at', 'last_activity_at'])
         .where('account_id', '=', seeded.accountId)
@@ -328,7 +319,7 @@ describe(`soak: ${CALLS} requests from ${CLIENTS} clients over ${PROJECTS} proje
       // Exactly one identify answered created: true per customer, however the loops raced.
       for (const email of emails) expect(createdCount.get(email) ?? 0, email).toBe(1)
 
-      const relations = await node.db
+      const relations = await served.db
         .selectFrom('customer_projects as r')
         .innerJoin('customers as c', 'c.id', 'r.customer_id')
         .select(['c.email', 'r.project_id', 'r.status', 'r.params'])
@@ -368,7 +359,7 @@ describe(`soak: ${CALLS} requests from ${CLIENTS} clients over ${PROJECTS} proje
       const { rows: orphans } = await sql<{ n: number }>`
       SELECT count(*)::int AS n FROM customer_projects r
       LEFT JOIN customers c ON c.id = r.customer_id
-      WHERE c.id IS NULL OR c.account_id <> r.account_id`.execute(node.db)
+      WHERE c.id IS NULL OR c.account_id <> r.account_id`.execute(served.db)
       expect(orphans[0]!.n).toBe(0)
     },
     Math.max(300_000, CALLS * 30),

@@ -7,7 +7,7 @@ import { openNeonDb } from '../db/neon.js'
 import type { Database } from '../db/schema.js'
 import { startNeonHttpEndpoint, type NeonHttpEndpoint } from '../../scripts/neon-http-endpoint.js'
 import { ingestForProject } from '../ingest/upsert.js'
-import { openTestDb, type TestDb } from '../../test/support/db.js'
+import { useTestDb } from '../../test/support/db.js'
 import { seedAccount } from '../../test/support/fixtures.js'
 import { importToEnd } from '../csv/job.js'
 import { suggestMapping } from '../csv/mapping.js'
@@ -16,18 +16,16 @@ import { deleteCustomer } from './erase.js'
 import { mergeCustomers, undoMerge } from './store.js'
 import { snapshot } from '../../test/support/merge-snapshot.js'
 
-let t: TestDb
+const t = useTestDb()
 let endpoint: NeonHttpEndpoint
 let neonDb: Kysely<Database>
 
 beforeAll(async () => {
-  t = await openTestDb()
   endpoint = await startNeonHttpEndpoint({ pglite: t.pglite })
   neonDb = openNeonDb('postgres://tinycrm:dev@localhost/tinycrm', { fetchEndpoint: endpoint.url })
 })
 afterAll(async () => {
   await endpoint?.close()
-  await t?.close()
 })
 
 const actor = 'token:1'

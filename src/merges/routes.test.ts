@@ -1,33 +1,16 @@
 // Merge, undo and delete from the dashboard (the /customers/:id/manage page's forms), and the API
 // tokens settings page; both scoped to the signed-in account.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createApp } from '../app.js'
-import { TestBrowser } from '../../test/support/test-browser.js'
+import { describe, expect, it } from 'vitest'
 import { ingestForProject } from '../ingest/upsert.js'
-import { openTestDb, type TestDb } from '../../test/support/db.js'
+import { useTestApp } from '../../test/support/db.js'
+import { signUpWithProject } from '../../test/support/fixtures.js'
 
-let t: TestDb
-let app: ReturnType<typeof createApp>
-
-beforeAll(async () => {
-  t = await openTestDb()
-  app = createApp({ db: t.db })
-})
-afterAll(() => t.close())
+const t = useTestApp()
 
 async function signedIn(email: string) {
-  const b = new TestBrowser(app)
-  await b.signUp(email)
-  await b.get('/projects')
-  await b.post('/projects', { name: 'App A' })
-  const p = await t.db
-    .selectFrom('projects as p')
-    .innerJoin('users as u', 'u.account_id', 'p.account_id')
-    .select(['p.id', 'p.account_id'])
-    .where('u.email', '=', email)
-    .executeTakeFirstOrThrow()
+  const { b, projectId } = await signUpWithProject(t, email)
   const id = async (customer: string) => {
-    const [r] = await ingestForProject(t.db, p.id, [{ type: 'identify', email: customer }])
+    const [r] = await ingestForProject(t.db, projectId, [{ type: 'identify', email: customer }])
     return (r as { customerId: number }).customerId
   }
   return { b, id }
@@ -102,7 +85,7 @@ describe('API tokens settings', () => {
     expect(shown.headers.get('Cache-Control')).toBe('no-store')
     expect(shown.html).toContain('Created the token “my script”.')
     const token = /data-testid="new-token">(tcrm_acct_[0-9A-Za-z]+)</.exec(shown.html)![1]!
-    const api = await app.request('/v1/customers', {
+    const api = await t.app.request('/v1/customers', {
       headers: { Authorization: `Bearer ${token}` },
     })
     expect(((await api.json()) as { customers: unknown[] }).customers).toHaveLength(1)
@@ -115,7 +98,7 @@ describe('API tokens settings', () => {
     const revoked = await b.post(`/settings/tokens/${tokenId}/revoke`)
     expect(revoked.status).toBe(303)
     expect((await b.follow(revoked)).html).toContain('Revoked the token “my script”')
-    const refused = await app.request('/v1/customers', {
+    const refused = await t.app.request('/v1/customers', {
       headers: { Authorization: `Bearer ${token}` },
     })
     expect(refused.status).toBe(403)

@@ -1,10 +1,10 @@
 // Merge, undo and delete, on PGlite: what a merge combines, that undo restores the database
 // exactly (full-table snapshots), that an injected failure leaves it untouched, and that a
 // deleted customer leaves no personal data behind.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { sql } from 'kysely'
 import { ingestForProject } from '../ingest/upsert.js'
-import { openTestDb, type TestDb } from '../../test/support/db.js'
+import { useTestDb } from '../../test/support/db.js'
 import { seedAccount } from '../../test/support/fixtures.js'
 import { deleteCustomer } from './erase.js'
 import { mergeCustomers, undoMerge } from './store.js'
@@ -13,16 +13,12 @@ import { createImport } from '../csv/upload.js'
 import { loadJob, runStep, startDryRun } from '../csv/job.js'
 import { suggestMapping } from '../csv/mapping.js'
 
-let t: TestDb
+const t = useTestDb()
 let accountId: number
 let projectA: number
 let projectB: number
 let projectC: number
 
-beforeAll(async () => {
-  t = await openTestDb()
-})
-afterAll(() => t.close())
 beforeEach(async () => {
   const seeded = await seedAccount(t.db, ['App A', 'App B', 'App C'])
   accountId = seeded.accountId

@@ -1,35 +1,21 @@
 // The projects pages: create, rename, recolour, delete with its confirmation; keys shown once,
 // rotated and revoked with their effect on the ingest API; another account's project is a 404.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createApp } from '../app.js'
-import { openTestDb, type TestDb } from '../../test/support/db.js'
-import { postJson, seedAccount } from '../../test/support/fixtures.js'
+import { useTestApp } from '../../test/support/db.js'
+import { logInSeeded, postJson, seedAccount } from '../../test/support/fixtures.js'
 import { TestBrowser } from '../../test/support/test-browser.js'
 import { contrastRatio, textColorOn } from './colors.js'
 
-let t: TestDb
-let app: ReturnType<typeof createApp>
-
-beforeAll(async () => {
-  t = await openTestDb()
-  app = createApp({ db: t.db, config: { publicUrl: 'https://crm.example.com' } })
-})
-afterAll(() => t.close())
-
-async function signedIn() {
-  const seeded = await seedAccount(t.db)
-  const b = new TestBrowser(app)
-  await b.logIn(seeded.email, seeded.password)
-  return { b, seeded }
-}
+const t = useTestApp({ config: { publicUrl: 'https://crm.example.com' } })
 
 const fullKeys = (html: string) => html.match(/tcrm_proj_[0-9A-Za-z]{32}/g) ?? []
 const identify = (key: string, email = 'alex@example.com') =>
-  postJson(app, '/v1/identify', key, { email })
+  postJson(t.app, '/v1/identify', key, { email })
 
 describe('create', () => {
   it('creates a project, then shows its full key once after the redirect, with the install snippet filled in', async () => {
-    const { b, seeded } = await signedIn()
+    const { b, seeded } = await logInSeeded(t)
     await b.get('/projects')
     const created = await b.post('/projects', { name: 'Invoice Bot', color: '#FDE047' })
     // Post/Redirect/Get: the post answers 303, and its response carries no key.
@@ -66,7 +52,7 @@ describe('create', () => {
   })
 
   it('shows the key only on the page the redirect names', async () => {
-    const { b, seeded } = await signedIn()
+    const { b, seeded } = await logInSeeded(t)
     await b.get('/projects')
     const created = await b.post('/projects', { name: 'Elsewhere' })
     // Another page first: it shows nothing of the flash, which waits for its own page.
@@ -78,7 +64,7 @@ describe('create', () => {
   })
 
   it('warns when the name is already a project of the account, and creates it only when asked again', async () => {
-    const { b, seeded } = await signedIn()
+    const { b, seeded } = await logInSeeded(t)
     const first = seeded.projects[0]!.project
     await b.get('/projects')
     const count = async () =>
@@ -105,7 +91,7 @@ describe('create', () => {
   })
 
   it('refuses an empty name or a bad colour with the form again', async () => {
-    const { b } = await signedIn()
+    const { b } = await logInSeeded(t)
     await b.get('/projects')
     expect((await b.post('/projects', { name: '   ' })).status).toBe(400)
     const bad = await b.post('/projects', { name: 'Fine', color: 'red; background:url(x)' })
@@ -125,7 +111,7 @@ describe('create', () => {
 
 describe('rename, recolour, delete', () => {
   it('renames and recolours, keeping the slug', async () => {
-    const { b, seeded } = await signedIn()
+    const { b, seeded } = await logInSeeded(t)
     const { project } = seeded.projects[0]!
     await b.get(`/projects/${project.id}`)
     const res = await b.post(`/projects/${project.id}`, { name: 'Renamed App', color: '#be123c' })
@@ -144,7 +130,7 @@ describe('rename, recolour, delete', () => {
   })
 
   it('says what deleting loses, then deletes the project, its keys, and customers only in it', async () => {
-    const { b, seeded } = await signedIn()
+    const { b, seeded } = await logInSeeded(t)
     const [a, bProj] = seeded.projects
     await identify(a!.key, 'both@example.com')
     await identify(bProj!.key, 'both@example.com')
@@ -179,7 +165,7 @@ describe('rename, recolour, delete', () => {
 
 describe('keys', () => {
   it('rotates: a new key shown once after the redirect, every older key answers 403 at once', async () => {
-    const { b, seeded } = await signedIn()
+    const { b, seeded } = await logInSeeded(t)
     const { project, key: oldKey } = seeded.projects[0]!
     await b.get(`/projects/${project.id}`)
     const posted = await b.post(`/projects/${project.id}/keys`, { mode: 'rotate' })
@@ -199,7 +185,7 @@ describe('keys', () => {
   })
 
   it('adds a second key without revoking, then revokes one key: 403 for it only', async () => {
-    const { b, seeded } = await signedIn()
+    const { b, seeded } = await logInSeeded(t)
     const { project, key: first } = seeded.projects[0]!
     await b.get(`/projects/${project.id}`)
     const added = await b.post(`/projects/${project.id}/keys`, { mode: 'add' })
@@ -220,7 +206,7 @@ describe('keys', () => {
   })
 
   it('asks before rotating or revoking: each is a dialog with Cancel and the action', async () => {
-    const { b, seeded } = await signedIn()
+    const { b, seeded } = await logInSeeded(t)
     const { html } = await b.get(`/projects/${seeded.projects[0]!.project.id}`)
     for (const id of ['confirm-rotate', 'confirm-revoke-']) {
       expect(html).toMatch(new RegExp(`popovertarget="${id}\\d*"`))
@@ -240,7 +226,7 @@ describe('tenant isolation', () => {
       .select('id')
       .where('project_id', '=', project.id)
       .executeTakeFirstOrThrow()
-    const { b } = await signedIn()
+    const { b } = await logInSeeded(t)
     await b.get('/projects')
     const attempts = [
       await b.get(`/projects/${project.id}`),
@@ -266,7 +252,7 @@ describe('tenant isolation', () => {
   })
 
   it('answers 404 for ids that are not numbers', async () => {
-    const { b } = await signedIn()
+    const { b } = await logInSeeded(t)
     expect((await b.get('/projects/abc')).status).toBe(404)
     expect((await b.get('/projects/99999999999999999999')).status).toBe(404)
   })
@@ -274,7 +260,7 @@ describe('tenant isolation', () => {
 
 describe('escaping and budgets', () => {
   it('escapes HTML in project names everywhere it is shown', async () => {
-    const { b } = await signedIn()
+    const { b } = await logInSeeded(t)
     await b.get('/projects')
     const res = await b.follow(await b.post('/projects', { name: '<img src=x onerror=alert(1)>' }))
     expect(res.html).not.toContain('<img src=x')
@@ -284,7 +270,7 @@ describe('escaping and budgets', () => {
   })
 
   it('puts the CSRF field in every form that posts', async () => {
-    const { b, seeded } = await signedIn()
+    const { b, seeded } = await logInSeeded(t)
     const id = seeded.projects[0]!.project.id
     for (const path of ['/projects', `/projects/${id}`, `/projects/${id}/delete`]) {
       const { html } = await b.get(path)
@@ -295,7 +281,7 @@ describe('escaping and budgets', () => {
   })
 
   it('sends at most three SQL statements per page', async () => {
-    const { b, seeded } = await signedIn()
+    const { b, seeded } = await logInSeeded(t)
     const id = seeded.projects[0]!.project.id
     for (const path of ['/projects', `/projects/${id}`, `/projects/${id}/delete`]) {
       t.statements.length = 0

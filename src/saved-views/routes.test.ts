@@ -4,39 +4,26 @@
 // JavaScript),
 // and the ready views: the README's questions with the account's own slugs, giving the same
 // customers as the question URLs. Races are in store.pg.test.ts.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createApp } from '../app.js'
-import { openTestDb, type TestDb } from '../../test/support/db.js'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { useTestApp } from '../../test/support/db.js'
 import { createAccountToken } from '../account-api/tokens.js'
 import { seedAccount } from '../../test/support/fixtures.js'
-import {
-  QUESTIONS,
-  seedQuestions,
-  sessionCookie,
-  type QuestionsFixture,
-} from '../../test/support/customers-fixture.js'
+import { QUESTIONS, useQuestions } from '../../test/support/customers-fixture.js'
 import { READY_VIEWS } from './ready.js'
 import { listViews } from './store.js'
 
-let t: TestDb
-let app: ReturnType<typeof createApp>
-let fx: QuestionsFixture
+const t = useTestApp()
+const fx = useQuestions(t)
 let token: string
-let cookie: string
 
 beforeAll(async () => {
-  t = await openTestDb()
-  app = createApp({ db: t.db })
-  fx = await seedQuestions(app, t.db)
   token = (await createAccountToken(t.db, fx.accountId, 'views')).token
-  cookie = await sessionCookie(t.db, fx.userId)
 })
-afterAll(() => t.close())
 
 async function call(method: string, path: string, body?: unknown, bearer = token) {
   const headers: Record<string, string> = { Authorization: `Bearer ${bearer}` }
   if (body !== undefined) headers['Content-Type'] = 'application/json'
-  const res = await app.request(path, {
+  const res = await t.app.request(path, {
     method,
     headers,
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -45,8 +32,8 @@ async function call(method: string, path: string, body?: unknown, bearer = token
 }
 
 async function page(path: string, headers: Record<string, string> = {}) {
-  const res = await app.request(path, {
-    headers: { Cookie: cookie, Accept: 'text/html', ...headers },
+  const res = await t.app.request(path, {
+    headers: { Cookie: fx.cookie, Accept: 'text/html', ...headers },
   })
   return { status: res.status, headers: res.headers, html: await res.text() }
 }
@@ -160,9 +147,9 @@ describe('the rail (dashboard)', () => {
     const csrf = /name="_csrf" value="([^"]+)"/.exec(table.html)![1]!
     const query = /name="query" value="([^"]+)"/.exec(table.html)![1]!
     expect(query).toBe('in=app-a&amp;sort=email')
-    const res = await app.request('/customers/views', {
+    const res = await t.app.request('/customers/views', {
       method: 'POST',
-      headers: { Cookie: cookie, 'Content-Type': 'application/x-www-form-urlencoded' },
+      headers: { Cookie: fx.cookie, 'Content-Type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({
         _csrf: csrf,
         name: 'A by email',
@@ -175,9 +162,9 @@ describe('the rail (dashboard)', () => {
     const saved = views.find((v) => v.name === 'A by email')!
     // Move it up, then delete it: plain forms, each back to the views page.
     const post = (path: string, fields: Record<string, string>) =>
-      app.request(path, {
+      t.app.request(path, {
         method: 'POST',
-        headers: { Cookie: cookie, 'Content-Type': 'application/x-www-form-urlencoded' },
+        headers: { Cookie: fx.cookie, 'Content-Type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams({ _csrf: csrf, ...fields }).toString(),
       })
     // Rename it: redirected to the views page (a reload repeats nothing); a name in use or an

@@ -2,13 +2,13 @@
 // and hides every race): creates with one name, creates past the limit, moves and reorders beside
 // creates, and an account's first two projects created at once. Each race holds a lock on
 // saved_views (or projects) until every writer waits on it, then lets them all go together.
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import pg from 'pg'
-import { openNodeDb, type NodeDb } from '../db/node.js'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { NodeDb } from '../db/node.js'
 import { ApiError } from '../lib/errors.js'
 import { createAccount } from '../accounts/store.js'
 import { createProject } from '../projects/store.js'
 import { seedAccount } from '../../test/support/fixtures.js'
+import { openGate, openTestDb, type Gate } from '../../test/support/pg-harness.js'
 import { READY_VIEWS } from './ready.js'
 import { moveView, reorderViews } from './order.js'
 import { MAX_VIEWS, createView, listViews } from './store.js'
@@ -29,55 +29,31 @@ const settle = (writes: Promise<unknown>[]) =>
     ),
   )
 
+type Outcome = { value?: unknown; error?: unknown }
+
 let node: NodeDb
-let gatePool: pg.Pool
+let gates: Record<'saved_views' | 'projects', Gate>
 
 beforeAll(async () => {
-  const url = inject('postgresUrl')
-  node = await openNodeDb({
-    databaseUrl: `${url}?application_name=${APP_NAME}`,
-    poolSize: WRITERS + 4,
-  })
-  gatePool = new pg.Pool({ connectionString: url, max: 2 })
+  node = await openTestDb({ appName: APP_NAME, poolSize: WRITERS + 4 })
+  // EXCLUSIVE lets reads through and parks every write.
+  const gate = (table: string) => openGate({ appName: APP_NAME, table, mode: 'EXCLUSIVE' })
+  gates = { saved_views: gate('saved_views'), projects: gate('projects') }
 })
 afterAll(async () => {
-  await gatePool?.end()
+  await gates?.saved_views.close()
+  await gates?.projects.close()
   await node?.close()
 })
 
 /** Holds `table` locked while `fire()` starts its writes, until `waiters` of them wait on the
  *  lock, then releases them together. Returns every write's outcome. */
-type Outcome = { value?: unknown; error?: unknown }
-
-async function together(
-  table: string,
+function together(
+  table: keyof typeof gates,
   waiters: number,
   fire: () => Promise<unknown>[],
 ): Promise<Outcome[]> {
-  const gate = await gatePool.connect()
-  try {
-    await gate.query('BEGIN')
-    await gate.query(`LOCK TABLE ${table} IN EXCLUSIVE MODE`)
-    const writes = fire().map((p) =>
-      p.then(
-        (value) => ({ value }),
-        (error) => ({ error }),
-      ),
-    )
-    for (let i = 0; i < 200; i++) {
-      const { rows } = await gate.query(
-        `SELECT count(*)::int AS n FROM pg_stat_activity
-         WHERE application_name = $1 AND wait_event_type = 'Lock'`,
-        [APP_NAME],
-      )
-      if (rows[0].n >= waiters) break
-      await new Promise((r) => setTimeout(r, 25))
-    }
-    await gate.query('COMMIT')
-    return await Promise.all(writes)
-  } finally {
-    gate.release()
-  }
+  return gates[table].gated(waiters, () => settle(fire()))
 }
 
 const ok = (r: Outcome[]) => r.filter((x) => 'value' in x)

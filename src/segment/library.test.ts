@@ -1,38 +1,18 @@
 // @segment/analytics-node, unchanged but for its host, delivering to the running app (Node over
 // PGlite) through a network that duplicates and drops: the database equals the model of the
 // calls, and every messageId was recorded once (test/support/segment-soak.ts).
-import { afterAll, beforeAll, expect, it } from 'vitest'
-import { serve, type ServerType } from '@hono/node-server'
-import type { AddressInfo } from 'node:net'
-import { createApp } from '../app.js'
-import { openTestDb, type TestDb } from '../../test/support/db.js'
+import { expect, it } from 'vitest'
+import { useTestApp } from '../../test/support/db.js'
 import { seedAccount } from '../../test/support/fixtures.js'
 import { EMAILS, actual, recordedMessageIds, runSoak } from '../../test/support/segment-soak.js'
 
-let t: TestDb
-let server: ServerType
-let baseUrl: string
-
-beforeAll(async () => {
-  t = await openTestDb()
-  const app = createApp({ db: t.db })
-  await new Promise<void>((resolve) => {
-    server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => {
-      baseUrl = `http://127.0.0.1:${info.port}`
-      resolve()
-    })
-  })
-})
-afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve))
-  await t.close()
-})
+const t = useTestApp({ listen: true })
 
 it('10,000 calls through duplicates and dropped responses: the database equals the model', async () => {
   const { projects } = await seedAccount(t.db, ['Segment source'])
   const { project, key } = projects[0]!
   const started = Date.now()
-  const run = await runSoak(baseUrl, key)
+  const run = await runSoak(t.baseUrl, key)
   console.log(
     `segment soak (PGlite): ${run.posts} posts, ${run.duplicated} duplicated, ` +
       `${run.dropped} responses dropped, ${run.replayedLate} replayed late, ` +

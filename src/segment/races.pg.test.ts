@@ -2,14 +2,10 @@
 // (PGlite runs one at a time and hides every race): duplicates of one messageId racing on separate
 // connections are applied once, and the real @segment/analytics-node soak holds with the
 // network's duplicates arriving concurrently.
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { serve, type ServerType } from '@hono/node-server'
-import type { AddressInfo } from 'node:net'
-import pg from 'pg'
-import { createApp } from '../app.js'
-import { openNodeDb, type NodeDb } from '../db/node.js'
+import { describe, expect, it } from 'vitest'
 import { hashKey } from '../lib/keys.js'
 import { seedAccount } from '../../test/support/fixtures.js'
+import { useServedApp } from '../../test/support/pg-harness.js'
 import { EMAILS, actual, recordedMessageIds, runSoak } from '../../test/support/segment-soak.js'
 import { parseEvent, type SegmentRow } from './spec.js'
 import { applySegmentEvents } from './store.js'
@@ -18,60 +14,11 @@ const POOL_SIZE = 40
 // Names this file's connections, so the gate counts only ours (other files share the server).
 const APP_NAME = 'tinycrm-segment-races-test'
 
-let node: NodeDb
-let server: ServerType
-let baseUrl: string
-let gatePool: pg.Pool
-
-beforeAll(async () => {
-  const url = inject('postgresUrl')
-  node = await openNodeDb({
-    databaseUrl: `${url}?application_name=${APP_NAME}`,
-    poolSize: POOL_SIZE,
-  })
-  gatePool = new pg.Pool({ connectionString: url, max: 2 })
-  const app = createApp({ db: node.db })
-  await new Promise<void>((resolve) => {
-    server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => {
-      baseUrl = `http://127.0.0.1:${info.port}`
-      resolve()
-    })
-  })
+const served = useServedApp({
+  appName: APP_NAME,
+  poolSize: POOL_SIZE,
+  gateTable: 'segment_messages',
 })
-afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve))
-  await gatePool.end()
-  await node.close()
-})
-
-/** Holds a lock on `segment_messages` while `fire()` starts its statements, waits until
- *  `waiters` of them are parked on it, then lets them all go at once. */
-async function gated<T>(waiters: number, fire: () => Promise<T>): Promise<T> {
-  const gate = await gatePool.connect()
-  try {
-    await gate.query('BEGIN')
-    await gate.query('LOCK TABLE segment_messages IN ACCESS EXCLUSIVE MODE')
-    const pending = fire()
-    pending.catch(() => {})
-    const deadline = Date.now() + 30_000
-    for (;;) {
-      const { rows } = await gatePool.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM pg_stat_activity
-         WHERE application_name = $1 AND wait_event_type = 'Lock'`,
-        [APP_NAME],
-      )
-      if (rows[0]!.n >= waiters) break
-      if (Date.now() > deadline)
-        throw new Error(`only ${rows[0]!.n} of ${waiters} reached the gate`)
-      await new Promise((r) => setTimeout(r, 10))
-    }
-    await gate.query('COMMIT')
-    return await pending
-  } finally {
-    await gate.query('ROLLBACK').catch(() => {})
-    gate.release()
-  }
-}
 
 function rows(events: unknown[]): SegmentRow[] {
   const receivedAt = new Date()
@@ -84,7 +31,7 @@ function rows(events: unknown[]): SegmentRow[] {
 
 describe('messageId under concurrency (real PostgreSQL)', () => {
   it('20 copies of one batch at the same instant, on 20 connections: each event applied once', async () => {
-    const { projects } = await seedAccount(node.db, ['Racing source'])
+    const { projects } = await seedAccount(served.db, ['Racing source'])
     const keyHash = await hashKey(projects[0]!.key)
     const batch = rows(
       Array.from({ length: 50 }, (_, i) => ({
@@ -94,12 +41,12 @@ describe('messageId under concurrency (real PostgreSQL)', () => {
         traits: { [`k${i}`]: i },
       })),
     )
-    const outcomes = await gated(20, () =>
-      Promise.all(Array.from({ length: 20 }, () => applySegmentEvents(node.db, keyHash, batch))),
+    const outcomes = await served.gate.gated(20, () =>
+      Promise.all(Array.from({ length: 20 }, () => applySegmentEvents(served.db, keyHash, batch))),
     )
     expect(outcomes.reduce((sum, o) => sum + o.applied, 0)).toBe(50)
     expect(outcomes.reduce((sum, o) => sum + o.duplicates, 0)).toBe(19 * 50)
-    const db = await actual(node.db, projects[0]!.project.id)
+    const db = await actual(served.db, projects[0]!.project.id)
     expect(db.size).toBe(10)
     expect(db.get('racer3@example.com')!.params).toEqual({
       k3: 3,
@@ -111,7 +58,7 @@ describe('messageId under concurrency (real PostgreSQL)', () => {
   })
 
   it('overlapping batches racing: every messageId applied by exactly one of them', async () => {
-    const { projects } = await seedAccount(node.db, ['Overlapping source'])
+    const { projects } = await seedAccount(served.db, ['Overlapping source'])
     const keyHash = await hashKey(projects[0]!.key)
     // Batch k holds messages k .. k+9: each message is in up to ten batches.
     const batches = Array.from({ length: 20 }, (_, k) =>
@@ -124,17 +71,17 @@ describe('messageId under concurrency (real PostgreSQL)', () => {
         })),
       ),
     )
-    const outcomes = await gated(20, () =>
-      Promise.all(batches.map((batch) => applySegmentEvents(node.db, keyHash, batch))),
+    const outcomes = await served.gate.gated(20, () =>
+      Promise.all(batches.map((batch) => applySegmentEvents(served.db, keyHash, batch))),
     )
     expect(outcomes.reduce((sum, o) => sum + o.applied, 0)).toBe(29)
-    expect(await recordedMessageIds(node.db, projects[0]!.project.id)).toHaveLength(29)
+    expect(await recordedMessageIds(served.db, projects[0]!.project.id)).toHaveLength(29)
   })
 })
 
 describe('$set_once under concurrency (real PostgreSQL)', () => {
   it('20 identifies of one new email at once, each with its own $set_once: exactly one wins, never overwritten', async () => {
-    const { projects } = await seedAccount(node.db, ['First touch'])
+    const { projects } = await seedAccount(served.db, ['First touch'])
     const keyHash = await hashKey(projects[0]!.key)
     const racers = (round: string) =>
       Array.from({ length: 20 }, (_, i) =>
@@ -149,10 +96,10 @@ describe('$set_once under concurrency (real PostgreSQL)', () => {
           },
         ]),
       )
-    await gated(20, () =>
-      Promise.all(racers('new').map((batch) => applySegmentEvents(node.db, keyHash, batch))),
+    await served.gate.gated(20, () =>
+      Promise.all(racers('new').map((batch) => applySegmentEvents(served.db, keyHash, batch))),
     )
-    const first = (await actual(node.db, projects[0]!.project.id)).get('first-touch@example.com')!
+    const first = (await actual(served.db, projects[0]!.project.id)).get('first-touch@example.com')!
     const source = first.params.source as string
     expect(source).toMatch(/^new-\d+$/)
     // The source and the landing page of the same identify: the one statement that created the
@@ -160,10 +107,10 @@ describe('$set_once under concurrency (real PostgreSQL)', () => {
     expect(first.params.landing).toBe(`/new/${source.slice(4)}`)
     for (let i = 0; i < 20; i++) expect(first.params[`new${i}`]).toBe(i)
 
-    await gated(20, () =>
-      Promise.all(racers('again').map((batch) => applySegmentEvents(node.db, keyHash, batch))),
+    await served.gate.gated(20, () =>
+      Promise.all(racers('again').map((batch) => applySegmentEvents(served.db, keyHash, batch))),
     )
-    const after = (await actual(node.db, projects[0]!.project.id)).get('first-touch@example.com')!
+    const after = (await actual(served.db, projects[0]!.project.id)).get('first-touch@example.com')!
     expect(after.params.source).toBe(source)
     expect(after.params.landing).toBe(first.params.landing)
     for (let i = 0; i < 20; i++) expect(after.params[`again${i}`]).toBe(i)
@@ -171,10 +118,10 @@ describe('$set_once under concurrency (real PostgreSQL)', () => {
 })
 
 it('@segment/analytics-node, 10,000 calls, duplicates racing on separate connections: the database equals the model', async () => {
-  const { projects } = await seedAccount(node.db, ['Segment source'])
+  const { projects } = await seedAccount(served.db, ['Segment source'])
   const { project, key } = projects[0]!
   const started = Date.now()
-  const run = await runSoak(baseUrl, key, 29)
+  const run = await runSoak(served.baseUrl, key, 29)
   console.log(
     `segment soak (Postgres): ${run.posts} posts, ${run.duplicated} duplicated, ` +
       `${run.dropped} responses dropped, ${run.replayedLate} replayed late, ` +
@@ -183,10 +130,10 @@ it('@segment/analytics-node, 10,000 calls, duplicates racing on separate connect
   expect(run.failed).toBe(0)
   expect(run.refused).toBe(0)
   expect(run.messageIds.size).toBe(10_000)
-  const db = await actual(node.db, project.id)
+  const db = await actual(served.db, project.id)
   expect(db.size).toBe(EMAILS)
   expect(db).toEqual(run.model)
-  const recorded = await recordedMessageIds(node.db, project.id)
+  const recorded = await recordedMessageIds(served.db, project.id)
   expect(recorded).toHaveLength(10_000)
   expect(new Set(recorded)).toEqual(run.messageIds)
 }, 300_000)

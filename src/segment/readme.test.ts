@@ -1,12 +1,9 @@
 // README.md's "Already on Segment?" snippet, run as written: its code block is written to a file
 // and imported, with TINYCRM_URL and TINYCRM_API_KEY pointing at the running app (Node over PGlite).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
-import { serve, type ServerType } from '@hono/node-server'
-import { afterAll, beforeAll, expect, it } from 'vitest'
-import { createApp } from '../app.js'
-import { openTestDb, type TestDb } from '../../test/support/db.js'
+import { beforeAll, expect, it } from 'vitest'
+import { useTestApp } from '../../test/support/db.js'
 import { seedAccount } from '../../test/support/fixtures.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
@@ -20,25 +17,13 @@ function snippet(): string {
   return code
 }
 
-let t: TestDb
-let server: ServerType
+const t = useTestApp({ listen: true })
 let seeded: Awaited<ReturnType<typeof seedAccount>>
 
 beforeAll(async () => {
-  t = await openTestDb()
   seeded = await seedAccount(t.db)
-  const app = createApp({ db: t.db })
-  await new Promise<void>((resolve) => {
-    server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => {
-      process.env.TINYCRM_URL = `http://127.0.0.1:${info.port}`
-      resolve()
-    })
-  })
+  process.env.TINYCRM_URL = t.baseUrl
   process.env.TINYCRM_API_KEY = seeded.projects[0]!.key
-})
-afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve))
-  await t.close()
 })
 
 it("README's analytics-node snippet delivers: the customer, their status and params, their activity", async () => {

@@ -1,21 +1,14 @@
 // Segment's tracking API on TinyCRM's /v1 routes (Node over PGlite): what each call becomes, the
 // two shapes told apart, messageId applied once, and Segment's answers.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { createApp } from '../app.js'
-import { openTestDb, type TestDb } from '../../test/support/db.js'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { useTestApp } from '../../test/support/db.js'
 import { postJson, seedAccount } from '../../test/support/fixtures.js'
 
-let t: TestDb
-let app: ReturnType<typeof createApp>
+const t = useTestApp()
 let key: string
 let otherKey: string
 let accountId: number
 
-beforeAll(async () => {
-  t = await openTestDb()
-  app = createApp({ db: t.db })
-})
-afterAll(() => t.close())
 beforeEach(async () => {
   const seeded = await seedAccount(t.db)
   accountId = seeded.accountId
@@ -27,7 +20,7 @@ const basic = (k: string) => `Basic ${btoa(`${k}:`)}`
 
 /** Posts as Segment's libraries do: Basic auth with the key as user name. */
 async function segment(path: string, body: unknown, headers: Record<string, string> = {}) {
-  const res = await app.request(path, {
+  const res = await t.app.request(path, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Authorization: basic(key), ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
@@ -356,7 +349,7 @@ describe("newest wins (docs/ordering.md), by the event's timestamp", () => {
 
   it("weighs Segment's events and TinyCRM's own identify by the same times", async () => {
     const email = 'ny@example.com'
-    await postJson(app, '/v1/identify', key, { email, status: 'paid', timestamp: T2 })
+    await postJson(t.app, '/v1/identify', key, { email, status: 'paid', timestamp: T2 })
     await segment('/v1/identify', { userId: email, timestamp: T1, traits: { status: 'trial' } })
     expect((await customer(email))!.status).toBe('paid')
     await segment('/v1/identify', { userId: email, timestamp: T3, traits: { status: 'churned' } })
@@ -366,10 +359,10 @@ describe("newest wins (docs/ordering.md), by the event's timestamp", () => {
 
 describe('the two shapes and authentication', () => {
   it("TinyCRM's own identify and batch keep working, and keep refusing unknown fields", async () => {
-    const own = await postJson(app, '/v1/identify', key, { email: 'oa@example.com', plan: 'pro' })
+    const own = await postJson(t.app, '/v1/identify', key, { email: 'oa@example.com', plan: 'pro' })
     expect(own.status).toBe(400)
     expect(own.body.error.message).toMatch(/unknown field\(s\): plan/)
-    const ok = await postJson(app, '/v1/batch', key, {
+    const ok = await postJson(t.app, '/v1/batch', key, {
       batch: [{ type: 'identify', email: 'oa@example.com' }],
     })
     expect(ok.body).toMatchObject({ ok: true, succeeded: 1 })
@@ -384,7 +377,7 @@ describe('the two shapes and authentication', () => {
       { Authorization: `Bearer ${key}` },
     )
     expect(bearer.status).toBe(200)
-    const res = await app.request('/v1/t', {
+    const res = await t.app.request('/v1/t', {
       method: 'POST',
       headers: { 'Content-Type': 'text/plain' },
       body: JSON.stringify({ userId: 'pa@example.com', traits: {}, writeKey: key, event: 'e' }),

@@ -1,21 +1,14 @@
 // Set-once params through Segment's calls (Node over PGlite): PostHog's convention, `$set_once`
 // inside an identify's `traits` or its `context`, sets a key only where the relation lacks it —
 // as `paramsOnce` does in TinyCRM's own identify, in the same single statement as the rest.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { createApp } from '../app.js'
-import { openTestDb, type TestDb } from '../../test/support/db.js'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { useTestApp } from '../../test/support/db.js'
 import { seedAccount } from '../../test/support/fixtures.js'
 
-let t: TestDb
-let app: ReturnType<typeof createApp>
+const t = useTestApp()
 let key: string
 let accountId: number
 
-beforeAll(async () => {
-  t = await openTestDb()
-  app = createApp({ db: t.db })
-})
-afterAll(() => t.close())
 beforeEach(async () => {
   const seeded = await seedAccount(t.db)
   accountId = seeded.accountId
@@ -31,7 +24,7 @@ const identify = (fields: Record<string, unknown>) => ({
 })
 
 async function post(path: string, body: unknown) {
-  const res = await app.request(path, {
+  const res = await t.app.request(path, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Authorization: `Basic ${btoa(`${key}:`)}` },
     body: JSON.stringify(body),

@@ -1,29 +1,22 @@
 // Who wrote it: a relation written by Segment's calls is recorded with the source 'segment' (the
 // relation's `source` and its history of changes), not as TinyCRM's own API; the customer page
 // shows it (Node over PGlite).
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest'
-import { createApp } from '../app.js'
-import { openTestDb, type TestDb } from '../../test/support/db.js'
+import { beforeEach, expect, it } from 'vitest'
+import { useTestApp } from '../../test/support/db.js'
 import { sessionCookie } from '../../test/support/customers-fixture.js'
 import { postJson, seedAccount } from '../../test/support/fixtures.js'
 
-let t: TestDb
-let app: ReturnType<typeof createApp>
+const t = useTestApp()
 let seeded: Awaited<ReturnType<typeof seedAccount>>
 let key: string
 
-beforeAll(async () => {
-  t = await openTestDb()
-  app = createApp({ db: t.db })
-})
-afterAll(() => t.close())
 beforeEach(async () => {
   seeded = await seedAccount(t.db)
   key = seeded.projects[0]!.key
 })
 
 async function segment(path: string, body: unknown) {
-  const res = await app.request(path, {
+  const res = await t.app.request(path, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Authorization: `Basic ${btoa(`${key}:`)}` },
     body: JSON.stringify(body),
@@ -69,7 +62,7 @@ it("Segment's identify and group write as 'segment', in the relation and in its 
   expect(await historySources(id)).toEqual(['status segment', 'plan segment', 'company segment'])
 
   // TinyCRM's own identify on the same route stays the API's.
-  const own = await postJson(app, '/v1/identify', key, {
+  const own = await postJson(t.app, '/v1/identify', key, {
     email: 'seg@example.com',
     status: 'paid',
     timestamp: '2026-03-03T10:00:00Z',
@@ -102,7 +95,7 @@ it("track changes no source (activity only); the customer page names Segment's c
   expect(source).toBe('segment')
 
   const cookie = await sessionCookie(t.db, seeded.userId)
-  const res = await app.request(`/customers/${id}`, { headers: { Cookie: cookie } })
+  const res = await t.app.request(`/customers/${id}`, { headers: { Cookie: cookie } })
   expect(res.status).toBe(200)
   const html = await res.text()
   expect(html).toContain('data-source="segment"')

@@ -1,38 +1,18 @@
 // In Chromium against the real server: sign up, create two projects, copy a key from the page,
 // identify over HTTP with it, rotate a key, check the phone layout, log out.
-import { afterAll, beforeAll, expect, it } from 'vitest'
-import type { Browser } from 'playwright-core'
-import {
-  identify,
-  launchBrowser,
-  newPage,
-  screenshot,
-  startServer,
-  type RunningServer,
-} from './harness.js'
+import { expect, it } from 'vitest'
+import { createProject, identify, newPage, screenshot, signUp, useLiveApp } from './harness.js'
 
-let server: RunningServer
-let browser: Browser
-
-beforeAll(async () => {
-  ;[server, browser] = await Promise.all([startServer(), launchBrowser()])
-})
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop()
-})
+const live = useLiveApp()
 
 it('signs up, creates two projects, uses a key from the page, rotates it, and logs out', async () => {
-  const { page, context, problems } = await newPage(browser)
-  const base = server.url
+  const { page, context, problems } = await newPage(live.browser)
+  const base = live.server.url
 
   // A server with no account yet sends its first visitor to Sign up.
   await page.goto(base + '/')
   expect(new URL(page.url()).pathname).toBe('/signup')
-  await page.getByLabel('Email').fill('indie@example.com')
-  await page.getByLabel('Password').fill('correct horse battery')
-  await page.getByRole('button', { name: 'Sign up' }).click()
-  await page.waitForURL(base + '/projects')
+  await signUp(page, base, 'indie@example.com')
   await expect(
     page.getByRole('heading', { name: 'Welcome! Create your first project' }).isVisible(),
   ).resolves.toBe(true)
@@ -40,10 +20,7 @@ it('signs up, creates two projects, uses a key from the page, rotates it, and lo
 
   const keys: string[] = []
   for (const name of ['App A', 'App B']) {
-    await page.goto(base + '/projects')
-    await page.getByLabel('Name').fill(name)
-    await page.getByRole('button', { name: 'Create project' }).click()
-    const key = (await page.getByTestId('new-key').textContent())!.trim()
+    const key = await createProject(page, base, name)
     expect(key).toMatch(/^tcrm_proj_[0-9A-Za-z]{32}$/)
     expect(await page.locator('#snippet-env').textContent()).toBe(`TINYCRM_API_KEY=${key}`)
     expect(await page.locator('#snippet-js').textContent()).toContain(`baseUrl: '${base}'`)
@@ -99,7 +76,7 @@ it('signs up, creates two projects, uses a key from the page, rotates it, and lo
   expect(hxResponse.status()).toBe(303)
 
   // Usable at 390 px: nothing wider than the screen.
-  const phone = await newPage(browser, { width: 390, height: 844 })
+  const phone = await newPage(live.browser, { width: 390, height: 844 })
   await phone.context.addCookies(await context.cookies())
   await phone.page.goto(page.url().replace(/\/keys$/, ''))
   const overflow = await phone.page.evaluate(
@@ -121,8 +98,8 @@ it('signs up, creates two projects, uses a key from the page, rotates it, and lo
 })
 
 it('stays on the origin after login, whatever ?next= holds (tab, newline, backslash, //)', async () => {
-  const { page, problems } = await newPage(browser)
-  const base = server.url
+  const { page, problems } = await newPage(live.browser)
+  const base = live.server.url
   // Any request off the origin is recorded and aborted: nothing leaves this machine.
   const offOrigin: string[] = []
   await page.context().route('**/*', (route) => {
@@ -131,11 +108,7 @@ it('stays on the origin after login, whatever ?next= holds (tab, newline, backsl
     offOrigin.push(url)
     return route.abort()
   })
-  await page.goto(base + '/signup')
-  await page.getByLabel('Email').fill('redirect@example.com')
-  await page.getByLabel('Password').fill('correct horse battery')
-  await page.getByRole('button', { name: 'Sign up' }).click()
-  await page.waitForURL(base + '/projects')
+  await signUp(page, base, 'redirect@example.com')
 
   const attacks = [
     '/%09/evil.example',

@@ -2,22 +2,12 @@
 // make people do it (the URL first, the signing secret after), send a signed event to the URL,
 // and see the customer's status and the connection's event count.
 import Stripe from 'stripe'
-import { afterAll, beforeAll, expect, it } from 'vitest'
-import type { Browser } from 'playwright-core'
-import { launchBrowser, newPage, screenshot, startServer, type RunningServer } from './harness.js'
+import { expect, it } from 'vitest'
+import { createProject, newPage, screenshot, signUp, useLiveApp } from './harness.js'
 
-let server: RunningServer
-let browser: Browser
+const live = useLiveApp()
 const stripe = new Stripe('sk_test_not_used')
 const SECRET = 'whsec_browser_ABCDEFGHIJKLMNOP'
-
-beforeAll(async () => {
-  ;[server, browser] = await Promise.all([startServer(), launchBrowser()])
-})
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop()
-})
 
 async function sendStripe(url: string, type: string, object: object) {
   const payload = JSON.stringify({
@@ -38,15 +28,10 @@ async function sendStripe(url: string, type: string, object: object) {
 }
 
 it('connects Stripe, takes the secret after the URL, and shows what arrived', async () => {
-  const { page, problems } = await newPage(browser)
-  const base = server.url
-  await page.goto(base + '/signup')
-  await page.getByLabel('Email').fill('billing@example.com')
-  await page.getByLabel('Password').fill('correct horse battery')
-  await page.getByRole('button', { name: 'Sign up' }).click()
-  await page.waitForURL(base + '/projects')
-  await page.getByLabel('Name').fill('Paid App')
-  await page.getByRole('button', { name: 'Create project' }).click()
+  const { page, problems } = await newPage(live.browser)
+  const base = live.server.url
+  await signUp(page, base, 'billing@example.com')
+  await createProject(page, base, 'Paid App')
   await expect(page.getByRole('heading', { name: /Billing/ }).isVisible()).resolves.toBe(true)
 
   // Connect first: Stripe shows its signing secret only once the URL is in it.

@@ -3,20 +3,20 @@
 // with the keyboard alone; every README question URL loaded and applied unchanged keeps its count;
 // `/`, `j`/`k`, Enter and Esc; a saved view in the rail with its count; 15+ rows above the fold at
 // 1280×800, the first customer on the first screen at 390×844; screenshots at both widths.
-import { afterAll, beforeAll, expect, it } from 'vitest'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { beforeAll, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
 import {
+  createProject,
   identify,
-  launchBrowser,
   newPage,
   screenshot,
-  startServer,
-  type RunningServer,
+  signUp,
+  useLiveApp,
+  type Cookies,
 } from './harness.js'
 
-let server: RunningServer
-let browser: Browser
-let cookies: Awaited<ReturnType<BrowserContext['cookies']>>
+const live = useLiveApp()
+let cookies: Cookies
 
 // [email, status on App A, status on App B, params on B]
 const PEOPLE: [string, string | null, string | null, Record<string, unknown>?][] = [
@@ -29,21 +29,10 @@ const PEOPLE: [string, string | null, string | null, Record<string, unknown>?][]
 ]
 
 beforeAll(async () => {
-  ;[server, browser] = await Promise.all([startServer(), launchBrowser()])
-  const { page, context } = await newPage(browser)
-  const base = server.url
-  await page.goto(base + '/signup')
-  await page.getByLabel('Email').fill('builder@example.com')
-  await page.getByLabel('Password').fill('correct horse battery')
-  await page.getByRole('button', { name: 'Sign up' }).click()
-  await page.waitForURL(base + '/projects')
-  const keys: string[] = []
-  for (const name of ['App A', 'App B']) {
-    await page.goto(base + '/projects')
-    await page.getByLabel('Name').fill(name)
-    await page.getByRole('button', { name: 'Create project' }).click()
-    keys.push((await page.getByTestId('new-key').textContent())!.trim())
-  }
+  const { page, context } = await newPage(live.browser)
+  const base = live.server.url
+  await signUp(page, base, 'builder@example.com')
+  const keys = [await createProject(page, base, 'App A'), await createProject(page, base, 'App B')]
   for (const [who, a, b, params] of PEOPLE) {
     const email = `${who}@example.com`
     if (a) await identify(base, keys[0]!, { email, status: a })
@@ -54,17 +43,9 @@ beforeAll(async () => {
   }
   cookies = await context.cookies()
   await context.close()
-}, 300_000) // the server's start alone takes a minute on a busy machine
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop()
-})
+}, 300_000) // the sign-up and seeding through Chromium, on a busy machine
 
-async function signedIn(width = 1280, height = 800) {
-  const p = await newPage(browser, { width, height })
-  await p.context.addCookies(cookies)
-  return p
-}
+const signedIn = (width = 1280, height = 800) => newPage(live.browser, { width, height, cookies })
 
 const rows = (page: Page) =>
   page
@@ -88,7 +69,7 @@ async function addProjectFilter(page: Page, product: string, statuses: string[])
 it('builds question 5 and question 12 by clicking, with the README URLs’ customers', async () => {
   const { page, problems } = await signedIn()
   const expected = async (url: string) => {
-    await page.goto(server.url + url)
+    await page.goto(live.server.url + url)
     return rows(page)
   }
   const q5 = await expected('/customers?in=app-a:free&in=app-b:paid')
@@ -96,7 +77,7 @@ it('builds question 5 and question 12 by clicking, with the README URLs’ custo
   expect(q5).toEqual(['alex'])
   expect(q12).toEqual(['dee', 'fay'])
 
-  await page.goto(server.url + '/customers')
+  await page.goto(live.server.url + '/customers')
   await addProjectFilter(page, 'App A', ['free'])
   await addProjectFilter(page, 'App B', ['paid'])
   await expect.poll(() => query(page)).toBe('?in=app-a:free&in=app-b:paid')
@@ -107,7 +88,7 @@ it('builds question 5 and question 12 by clicking, with the README URLs’ custo
   ])
   await screenshot(page, 'builder-01-question-5-1280')
 
-  await page.goto(server.url + '/customers')
+  await page.goto(live.server.url + '/customers')
   await addProjectFilter(page, 'App A', ['churned'])
   await addProjectFilter(page, 'App B', ['free', 'trial', 'paid'])
   await expect.poll(() => query(page)).toBe('?in=app-a:churned&in=app-b:free,trial,paid')
@@ -129,7 +110,7 @@ it('builds question 5 and question 12 by clicking, with the README URLs’ custo
 
 it('builds question 5 with the keyboard alone', async () => {
   const { page, problems } = await signedIn()
-  await page.goto(server.url + '/customers')
+  await page.goto(live.server.url + '/customers')
   for (const [product, status] of [
     ['App A', 'free'],
     ['App B', 'paid'],
@@ -157,7 +138,7 @@ it('builds question 5 with the keyboard alone', async () => {
   await page.locator('body').focus()
   await page.keyboard.press('/')
   expect(await page.evaluate(() => document.activeElement?.id)).toBe('f-q')
-  await page.goto(server.url + '/customers?sort=email')
+  await page.goto(live.server.url + '/customers?sort=email')
   await page.keyboard.press('j')
   await page.keyboard.press('j')
   await page.keyboard.press('k')
@@ -167,7 +148,7 @@ it('builds question 5 with the keyboard alone', async () => {
   await page.waitForURL(/\/customers\/\d+\?back=sort%3Demail$/)
 
   // A badge opens the drawer without moving the table; Esc closes it and gives focus back.
-  await page.goto(server.url + '/customers?sort=email')
+  await page.goto(live.server.url + '/customers?sort=email')
   const before = await page.locator('tr[data-customer="alex@example.com"]').boundingBox()
   await page.locator('tr[data-customer="alex@example.com"] .badge[data-project="app-b"]').click()
   await page.getByRole('dialog', { name: 'alex@example.com' }).waitFor()
@@ -207,7 +188,7 @@ const README_URLS = [
 it('every README question URL, applied unchanged, keeps its count and its URL', async () => {
   const { page, problems } = await signedIn()
   for (const q of README_URLS) {
-    await page.goto(`${server.url}/customers?${q}`)
+    await page.goto(`${live.server.url}/customers?${q}`)
     const before = await count(page)
     expect(before, q).not.toBeNull()
     const shown = await page.locator('.chip summary').allTextContents()
@@ -226,7 +207,7 @@ it('every README question URL, applied unchanged, keeps its count and its URL', 
 
 it('saves a view and shows it in the rail with its live count', async () => {
   const { page, problems } = await signedIn()
-  await page.goto(server.url + '/customers?in=app-b:paid')
+  await page.goto(live.server.url + '/customers?in=app-b:paid')
   // The ready views came with the second project.
   // The rail (and its counts) arrives after the table, in its own request.
   const ready = page.locator('.rail-link', { hasText: /^Paid on App B/ })
@@ -245,7 +226,7 @@ it('saves a view and shows it in the rail with its live count', async () => {
 
 it('shows 15+ rows at 1280×800, the first customer on the first screen at 390×844', async () => {
   const desk = await signedIn(1280, 800)
-  await desk.page.goto(server.url + '/customers')
+  await desk.page.goto(live.server.url + '/customers')
   await desk.page.locator('#views-rail .rail-list').waitFor()
   const visible = await desk.page
     .locator('.customers-table tbody tr')
@@ -254,7 +235,7 @@ it('shows 15+ rows at 1280×800, the first customer on the first screen at 390×
   await screenshot(desk.page, 'builder-03-table-1280')
 
   const phone = await signedIn(390, 844)
-  await phone.page.goto(server.url + '/customers?in=app-b')
+  await phone.page.goto(live.server.url + '/customers?in=app-b')
   const first = await phone.page.locator('.customers-table tbody tr').first().boundingBox()
   expect(first!.y).toBeLessThan(844 - 40)
   await phone.page.getByRole('button', { name: /^Filters \(1\)/ }).click()

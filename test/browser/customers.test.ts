@@ -1,27 +1,11 @@
 // In Chromium against the real server: the customers table flow. Sign up, create two projects,
 // identify over HTTP, see one row with two badges, filter and page in place (htmx), the back button
 // restores the previous view, a pasted URL gives the same view, the drawer opens, log out.
-import { afterAll, beforeAll, expect, it } from 'vitest'
-import type { Browser, Page } from 'playwright-core'
-import {
-  identify,
-  launchBrowser,
-  newPage,
-  screenshot,
-  startServer,
-  type RunningServer,
-} from './harness.js'
+import { expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { createProject, identify, newPage, screenshot, signUp, useLiveApp } from './harness.js'
 
-let server: RunningServer
-let browser: Browser
-
-beforeAll(async () => {
-  ;[server, browser] = await Promise.all([startServer(), launchBrowser()])
-})
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop()
-})
+const live = useLiveApp()
 
 const rows = (page: Page) =>
   page
@@ -33,14 +17,10 @@ const marked = (page: Page) =>
   page.evaluate(() => (window as unknown as { mark?: number }).mark === 1)
 
 it('shows one row with two badges, filters and pages in place, and the back button restores the view', async () => {
-  const { page, context, problems } = await newPage(browser)
-  const base = server.url
+  const { page, context, problems } = await newPage(live.browser)
+  const base = live.server.url
 
-  await page.goto(base + '/signup')
-  await page.getByLabel('Email').fill('owner@example.com')
-  await page.getByLabel('Password').fill('correct horse battery')
-  await page.getByRole('button', { name: 'Sign up' }).click()
-  await page.waitForURL(base + '/projects')
+  await signUp(page, base, 'owner@example.com')
 
   // A new account's customers page says how to start.
   await page.goto(base + '/customers')
@@ -49,13 +29,7 @@ it('shows one row with two badges, filters and pages in place, and the back butt
   )
   await screenshot(page, 'customers-01-first-run')
 
-  const keys: string[] = []
-  for (const name of ['App A', 'App B']) {
-    await page.goto(base + '/projects')
-    await page.getByLabel('Name').fill(name)
-    await page.getByRole('button', { name: 'Create project' }).click()
-    keys.push((await page.getByTestId('new-key').textContent())!.trim())
-  }
+  const keys = [await createProject(page, base, 'App A'), await createProject(page, base, 'App B')]
   const [keyA, keyB] = keys as [string, string]
 
   // The seeds' example: the same person from two products, then a few more customers of A.
@@ -167,7 +141,7 @@ it('shows one row with two badges, filters and pages in place, and the back butt
   await screenshot(page, 'customers-06-customer-page')
 
   // Usable at 390 px.
-  const phone = await newPage(browser, { width: 390, height: 844 })
+  const phone = await newPage(live.browser, { width: 390, height: 844 })
   await phone.context.addCookies(await context.cookies())
   await phone.page.goto(base + '/customers')
   expect(await rows(phone.page)).toHaveLength(7)

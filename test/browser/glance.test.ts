@@ -3,51 +3,36 @@
 // rendered in greyscale), and a saved view renamed from the rail with the keyboard alone (htmx
 // swaps the rail, focus stays on that view's menu, a reload repeats nothing; a name in use is
 // refused in the rail, the view untouched).
-import { afterAll, beforeAll, expect, it } from 'vitest'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { beforeAll, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
 import {
+  createProject,
   identify,
-  launchBrowser,
   newPage,
   screenshot,
-  startServer,
-  type RunningServer,
+  signUp,
+  useLiveApp,
+  type Cookies,
 } from './harness.js'
 
-let server: RunningServer
-let browser: Browser
-let cookies: Awaited<ReturnType<BrowserContext['cookies']>>
+const live = useLiveApp()
+let cookies: Cookies
 
 const STATUSES = ['paid', 'trial', 'free', 'churned'] as const
 
 beforeAll(async () => {
-  ;[server, browser] = await Promise.all([startServer(), launchBrowser()])
-  const { page, context } = await newPage(browser)
-  const base = server.url
-  await page.goto(base + '/signup')
-  await page.getByLabel('Email').fill('glance@example.com')
-  await page.getByLabel('Password').fill('correct horse battery')
-  await page.getByRole('button', { name: 'Sign up' }).click()
-  await page.waitForURL(base + '/projects')
-  await page.getByLabel('Name').fill('App A')
-  await page.getByRole('button', { name: 'Create project' }).click()
-  const key = (await page.getByTestId('new-key').textContent())!.trim()
+  const { page, context } = await newPage(live.browser)
+  const base = live.server.url
+  await signUp(page, base, 'glance@example.com')
+  const key = await createProject(page, base, 'App A')
   for (const status of STATUSES) {
     for (let i = 1; i <= 2; i++) await identify(base, key, { email: `${status}${i}@x.io`, status })
   }
   cookies = await context.cookies()
   await context.close()
-}, 300_000) // the server's start alone takes a minute on a busy machine
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop()
-})
+}, 300_000) // the sign-up and seeding through Chromium, on a busy machine
 
-async function signedIn(width = 1280, height = 800) {
-  const p = await newPage(browser, { width, height })
-  await p.context.addCookies(cookies)
-  return p
-}
+const signedIn = (width = 1280, height = 800) => newPage(live.browser, { width, height, cookies })
 
 /** What a badge shows besides its hue: border style, strike-through, and whether its fill is dark
  *  or light (its luminance, which greyscale keeps). */
@@ -70,7 +55,7 @@ function lookOf(page: Page, status: string) {
 
 it('tells paid, trial, free and churned apart in greyscale, not by colour alone', async () => {
   const { page, problems } = await signedIn()
-  await page.goto(server.url + '/customers')
+  await page.goto(live.server.url + '/customers')
   await page.locator('#views-rail .rail-list').waitFor()
   // The whole page rendered as a reader without colour vision sees it (kept as an artifact).
   const cdp = await page.context().newCDPSession(page)
@@ -99,7 +84,7 @@ async function tabTo(page: Page, target: string, max = 8) {
 }
 
 async function saveView(page: Page, query: string, name: string) {
-  await page.goto(`${server.url}/customers?${query}`)
+  await page.goto(`${live.server.url}/customers?${query}`)
   await page.locator('#views-rail .rail-list').waitFor()
   await page.getByText('Save view', { exact: true }).click()
   await page.getByLabel('Name this view').fill(name)

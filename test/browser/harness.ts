@@ -1,12 +1,14 @@
 // Browser-test harness: starts the REAL Node server (src/node.ts in a child process, over a fresh
-// PGlite data dir, on a free port) and drives Debian's Chromium through playwright-core.
+// PGlite data dir, on a free port) and drives Debian's Chromium through playwright-core; signs up
+// and creates projects through the dashboard's own forms.
 // Screenshots go to test-artifacts/browser/ (gitignored; CI keeps them as artifacts).
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { afterAll, beforeAll } from 'vitest'
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 // Flags measured to work on this kind of machine (STACK-NOTES.md); playwright adds --headless
@@ -78,14 +80,61 @@ export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_FLAGS })
 }
 
+export interface LiveApp {
+  server: RunningServer
+  browser: Browser
+}
+
+/** The real server and Chromium, started before this file's tests and stopped after them. The
+ *  returned object is filled in by then: read its fields inside hooks and tests. */
+export function useLiveApp(): LiveApp {
+  const live = {} as LiveApp
+  beforeAll(async () => {
+    ;[live.server, live.browser] = await Promise.all([startServer(), launchBrowser()])
+  }, 300_000) // the server's start alone takes a minute on a busy machine
+  afterAll(async () => {
+    await live.browser?.close()
+    await live.server?.stop()
+  })
+  return live
+}
+
+const onPath = (page: Page, path: string) =>
+  page.url().startsWith('http') && new URL(page.url()).pathname === path
+
+/** Signs up as `email` through the form (the page open, when it is the form) and waits for the
+ *  projects page it lands on. */
+export async function signUp(page: Page, base: string, email: string) {
+  if (!onPath(page, '/signup')) await page.goto(base + '/signup')
+  await page.getByLabel('Email').fill(email)
+  await page.getByLabel('Password').fill('correct horse battery')
+  await page.getByRole('button', { name: 'Sign up' }).click()
+  await page.waitForURL(base + '/projects')
+}
+
+/** Creates project `name` with the form on /projects (the page open, when it is that page) and
+ *  returns the key its page shows once. */
+export async function createProject(page: Page, base: string, name: string) {
+  if (!onPath(page, '/projects')) await page.goto(base + '/projects')
+  await page.getByLabel('Name').fill(name)
+  await page.getByRole('button', { name: 'Create project' }).click()
+  return (await page.getByTestId('new-key').textContent())!.trim()
+}
+
+export type Cookies = Awaited<ReturnType<BrowserContext['cookies']>>
+
 /**
  * A page that records console errors and failed requests (a CSP violation or a missing asset shows
- * up there), so tests can assert the page ran clean.
+ * up there), so tests can assert the page ran clean; with `cookies`, in a session signed in before.
  */
-export async function newPage(browser: Browser, opts: { width?: number; height?: number } = {}) {
+export async function newPage(
+  browser: Browser,
+  opts: { width?: number; height?: number; cookies?: Cookies } = {},
+) {
   const context = await browser.newContext({
     viewport: { width: opts.width ?? 1280, height: opts.height ?? 900 },
   })
+  if (opts.cookies) await context.addCookies(opts.cookies)
   const page = await context.newPage()
   const problems: string[] = []
   page.on('console', (msg) => {

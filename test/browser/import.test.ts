@@ -1,20 +1,11 @@
 // In Chromium against the real server: importing a CSV from the dashboard. Upload a 20,000-row
 // file (streamed by import.js as the raw request body), keep the suggested mapping, watch the dry run and the import advance (the progress section
 // is swapped by htmx polls), then find the customers in the table and export them.
-import { afterAll, beforeAll, expect, it } from 'vitest'
-import type { Browser, Page } from 'playwright-core'
-import { launchBrowser, newPage, screenshot, startServer, type RunningServer } from './harness.js'
+import { expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { createProject, newPage, screenshot, signUp, useLiveApp } from './harness.js'
 
-let server: RunningServer
-let browser: Browser
-
-beforeAll(async () => {
-  ;[server, browser] = await Promise.all([startServer(), launchBrowser()])
-})
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop()
-})
+const live = useLiveApp()
 
 const ROWS = 20_000
 
@@ -43,15 +34,10 @@ async function watchProgress(page: Page, done: string) {
 const rowsDone = (text: string) => Number(/^([\d,]+) of/.exec(text)![1]!.replace(/,/g, ''))
 
 it('imports a CSV with a live progress indicator and a dry run first', async () => {
-  const { page, problems } = await newPage(browser)
-  const base = server.url
-  await page.goto(base + '/signup')
-  await page.getByLabel('Email').fill('importer@example.com')
-  await page.getByLabel('Password').fill('correct horse battery')
-  await page.getByRole('button', { name: 'Sign up' }).click()
-  await page.waitForURL(base + '/projects')
-  await page.getByLabel('Name').fill('App A')
-  await page.getByRole('button', { name: 'Create project' }).click()
+  const { page, problems } = await newPage(live.browser)
+  const base = live.server.url
+  await signUp(page, base, 'importer@example.com')
+  await createProject(page, base, 'App A')
 
   await page.goto(base + '/customers')
   await page.getByRole('link', { name: 'Import CSV' }).click()
@@ -117,16 +103,11 @@ it('imports a CSV with a live progress indicator and a dry run first', async () 
 })
 
 it('falls back to the multipart form without JS, and shows a refused file on the page with JS', async () => {
-  const context = await browser.newContext({ javaScriptEnabled: false })
+  const context = await live.browser.newContext({ javaScriptEnabled: false })
   const page = await context.newPage()
-  const base = server.url
-  await page.goto(base + '/signup')
-  await page.getByLabel('Email').fill('nojs-importer@example.com')
-  await page.getByLabel('Password').fill('correct horse battery')
-  await page.getByRole('button', { name: 'Sign up' }).click()
-  await page.waitForURL(base + '/projects')
-  await page.getByLabel('Name').fill('App B')
-  await page.getByRole('button', { name: 'Create project' }).click()
+  const base = live.server.url
+  await signUp(page, base, 'nojs-importer@example.com')
+  await createProject(page, base, 'App B')
   await page.goto(base + '/imports/new')
   const csv = 'email,name\r\nann@nojs.example,Ann\r\n'
   await page
@@ -142,7 +123,7 @@ it('falls back to the multipart form without JS, and shows a refused file on the
   await context.close()
 
   // Same session with JS: a file that is not CSV is refused and the reason shows on the form.
-  const js = await newPage(browser)
+  const js = await newPage(live.browser)
   await js.context.addCookies(cookies)
   await js.page.goto(base + '/imports/new')
   const broken = 'email\n"never closed\n'

@@ -5,9 +5,8 @@
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
-import { afterAll, beforeAll, expect, it } from 'vitest'
-import type { Browser } from 'playwright-core'
-import { launchBrowser, newPage, startServer, type RunningServer } from './harness.js'
+import { expect, it } from 'vitest'
+import { createProject, newPage, signUp, useLiveApp } from './harness.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
@@ -44,20 +43,11 @@ async function bundle(key: string, base: string): Promise<string> {
   return out.outputFiles[0]!.text
 }
 
-let server: RunningServer
-let browser: Browser
-
-beforeAll(async () => {
-  ;[server, browser] = await Promise.all([startServer(), launchBrowser()])
-})
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop()
-})
+const live = useLiveApp()
 
 it("delivers analytics.js's identify, track and page to TinyCRM, and nothing leaves the origin", async () => {
-  const { page, context, problems } = await newPage(browser)
-  const base = server.url
+  const { page, context, problems } = await newPage(live.browser)
+  const base = live.server.url
   const offOrigin: string[] = []
   await context.route('**/*', (route) => {
     const url = route.request().url()
@@ -72,14 +62,8 @@ it("delivers analytics.js's identify, track and page to TinyCRM, and nothing lea
     }
   })
 
-  await page.goto(base + '/signup')
-  await page.getByLabel('Email').fill('segment@example.com')
-  await page.getByLabel('Password').fill('correct horse battery')
-  await page.getByRole('button', { name: 'Sign up' }).click()
-  await page.waitForURL(base + '/projects')
-  await page.getByLabel('Name').fill('Web App')
-  await page.getByRole('button', { name: 'Create project' }).click()
-  const key = (await page.getByTestId('new-key').textContent())!.trim()
+  await signUp(page, base, 'segment@example.com')
+  const key = await createProject(page, base, 'Web App')
   expect(key).toMatch(/^tcrm_proj_[0-9A-Za-z]{32}$/)
   await page.goto(base + '/settings/tokens')
   await page.getByLabel('Name (what uses it)').fill('segment test')

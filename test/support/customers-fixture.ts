@@ -3,7 +3,9 @@
 // second account that shares an email, to prove it never shows. Used by the query, route and
 // browser tests.
 import type { Kysely } from 'kysely'
+import { beforeAll } from 'vitest'
 import type { Database } from '../../src/db/schema.js'
+import type { TestApp } from './db.js'
 import { postJson, seedAccount } from './fixtures.js'
 import { SESSION_COOKIE } from '../../src/middleware/session/index.js'
 import { hashKey, randomBase62 } from '../../src/lib/keys.js'
@@ -244,4 +246,15 @@ export async function sessionCookie(db: Kysely<Database>, userId: number): Promi
     })
     .execute()
   return `${SESSION_COOKIE}=${token}`
+}
+
+/** The fixture seeded on `t` before this file's tests, with its owner's session cookie. The
+ *  returned object is filled in by then: read its fields inside hooks and tests. */
+export function useQuestions(t: TestApp): QuestionsFixture & { cookie: string } {
+  const fx = {} as QuestionsFixture & { cookie: string }
+  beforeAll(async () => {
+    const seeded = await seedQuestions(t.app, t.db)
+    Object.assign(fx, seeded, { cookie: await sessionCookie(t.db, seeded.userId) })
+  })
+  return fx
 }

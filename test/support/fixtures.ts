@@ -1,8 +1,11 @@
-// Small fixtures shared by tests: an account with projects and their keys, and a request helper.
+// Small fixtures shared by tests: an account with projects and their keys, a browser signed in to
+// the dashboard (./db.ts has the app on a test database), and a request helper.
 import type { Kysely } from 'kysely'
 import type { Database } from '../../src/db/schema.js'
 import { createAccount } from '../../src/accounts/store.js'
 import { createProject } from '../../src/projects/store.js'
+import type { TestApp } from './db.js'
+import { TestBrowser } from './test-browser.js'
 
 let counter = 0
 
@@ -15,6 +18,29 @@ export async function seedAccount(db: Kysely<Database>, projectNames = ['App A',
   const projects = []
   for (const name of projectNames) projects.push(await createProject(db, { accountId, name }))
   return { accountId, userId, email, password: 'correct horse battery', projects }
+}
+
+/** A seeded account (see `seedAccount`) signed in through the dashboard's login form. */
+export async function logInSeeded(t: TestApp, projectNames?: string[]) {
+  const seeded = await seedAccount(t.db, projectNames)
+  const b = new TestBrowser(t.app)
+  await b.logIn(seeded.email, seeded.password)
+  return { b, seeded }
+}
+
+/** Signs up as `email` through the dashboard's forms and creates the project "App A" there. */
+export async function signUpWithProject(t: TestApp, email: string) {
+  const b = new TestBrowser(t.app)
+  await b.signUp(email)
+  await b.get('/projects')
+  await b.post('/projects', { name: 'App A' })
+  const project = await t.db
+    .selectFrom('projects as p')
+    .innerJoin('users as u', 'u.account_id', 'p.account_id')
+    .select('p.id')
+    .where('u.email', '=', email)
+    .executeTakeFirstOrThrow()
+  return { b, projectId: project.id }
 }
 
 type Fetcher = { request: (input: string, init?: RequestInit) => Response | Promise<Response> }

@@ -3,13 +3,12 @@
 // a real concurrent HTTP request, and a gate that parks a race's statements on a table lock and
 // lets them go together. Test files share one database and run at the same time: each names its
 // connections (`appName`), so its gate counts only its own statements, and seeds its own account.
-import { inject } from 'vitest'
-import { serve } from '@hono/node-server'
-import type { AddressInfo } from 'node:net'
+import { afterAll, beforeAll, inject } from 'vitest'
 import pg from 'pg'
 import { createApp } from '../../src/app.js'
 import type { AppDeps } from '../../src/env.js'
 import { openNodeDb, type NodeDb } from '../../src/db/node.js'
+import { listen } from './loopback.js'
 
 interface DbOptions {
   poolSize: number
@@ -70,15 +69,7 @@ export async function serveTestApp(
 ): Promise<ServedApp> {
   const node = await openTestDb(options)
   const app = createApp({ db: node.db, config: options.config })
-  const { server, baseUrl } = await new Promise<{
-    server: ReturnType<typeof serve>
-    baseUrl: string
-  }>((resolve) => {
-    const server = serve(
-      { fetch: app.fetch, port: 0, hostname: '127.0.0.1' },
-      (info: AddressInfo) => resolve({ server, baseUrl: `http://127.0.0.1:${info.port}` }),
-    )
-  })
+  const { baseUrl, close } = await listen(app.fetch)
   return {
     node,
     baseUrl,
@@ -91,10 +82,39 @@ export async function serveTestApp(
       return { status: res.status, body: await res.json() }
     },
     async close() {
-      await new Promise((resolve) => server.close(resolve))
+      await close()
       await node.close()
     },
   }
+}
+
+export interface ServedTestApp extends ServedApp {
+  /** `node.db`: the app's Kysely. */
+  db: NodeDb['db']
+  /** The gate on `gateTable`, where one was named. */
+  gate: Gate
+}
+
+/** `serveTestApp` (and `openGate` on `gateTable`, for connections named `appName`) opened before
+ *  this file's tests and closed after them. The returned object is filled in by then: read its
+ *  fields inside hooks and tests. */
+export function useServedApp(
+  options: DbOptions & { config?: AppDeps['config']; gateTable?: string },
+): ServedTestApp {
+  if (options.gateTable && !options.appName) throw new Error('a gate counts only a named appName')
+  const served = {} as ServedTestApp
+  beforeAll(async () => {
+    const opened = await serveTestApp(options)
+    Object.assign(served, opened, { db: opened.node.db })
+    if (options.gateTable) {
+      served.gate = openGate({ appName: options.appName!, table: options.gateTable })
+    }
+  })
+  afterAll(async () => {
+    await served.gate?.close()
+    await served.close?.()
+  })
+  return served
 }
 
 export interface Gate {

@@ -1,17 +1,16 @@
 // The account-token middleware over a real database: which tokens open which account.
 import { Hono } from 'hono'
-import { afterAll, beforeAll, expect, it } from 'vitest'
+import { beforeAll, expect, it } from 'vitest'
 import { createAccountToken, revokeAccountToken } from '../../account-api/tokens.js'
-import { openTestDb, type TestDb } from '../../../test/support/db.js'
+import { useTestDb } from '../../../test/support/db.js'
 import { seedAccount } from '../../../test/support/fixtures.js'
 import { onError } from '../on-error/index.js'
 import { PROJECT_KEY_REFUSED, accountToken, type AccountTokenEnv } from './index.js'
 
-let t: TestDb
+const t = useTestDb()
 let app: Hono<AccountTokenEnv>
 
 beforeAll(async () => {
-  t = await openTestDb()
   app = new Hono<AccountTokenEnv>()
   app.onError(onError())
   app.use(async (c, next) => {
@@ -21,7 +20,6 @@ beforeAll(async () => {
   app.use(accountToken())
   app.get('/', (c) => c.json({ accountId: c.var.accountId, actor: c.var.actor }))
 })
-afterAll(() => t.close())
 
 const get = (token?: string) =>
   app.request('/', { headers: token ? { Authorization: `Bearer ${token}` } : {} })

@@ -1,18 +1,17 @@
 // The session middleware over a real database: which cookies sign a visitor in, where a
 // signed-out visitor is sent, and that ending a session ends it in the database.
 import { Hono } from 'hono'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import type { HonoEnv } from '../../env.js'
-import { openTestDb, type TestDb } from '../../../test/support/db.js'
+import { useTestDb } from '../../../test/support/db.js'
 import { seedAccount } from '../../../test/support/fixtures.js'
 import { SESSION_COOKIE, endSession, requireUser, session, startSession } from './index.js'
 
-let t: TestDb
+const t = useTestDb()
 let app: Hono<HonoEnv>
 let userId: number
 
 beforeAll(async () => {
-  t = await openTestDb()
   userId = (await seedAccount(t.db, [])).userId
   app = new Hono<HonoEnv>()
   app.use(async (c, next) => {
@@ -31,7 +30,6 @@ beforeAll(async () => {
   })
   app.get('/private', requireUser(), (c) => c.text(c.var.user!.email))
 })
-afterAll(() => t.close())
 
 async function signIn(): Promise<string> {
   const res = await app.request('/in', { method: 'POST' })
