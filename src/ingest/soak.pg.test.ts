@@ -5,7 +5,7 @@
 // last write" is defined; emails overlap ACROSS loops, so the customer row is raced all run long.
 // Beside them, a fifth of the requests write to merge groups (./soak-merges.ts) that a curator
 // loop merges, unmerges and deletes meanwhile, checked against that file's own model.
-// SOAK_CALLS sets the size (default 5,000 requests, so CI stays short; the issue's full run is
+// SOAK_CALLS sets the size (default 3,000 requests, so CI stays short; the issue's full run is
 // SOAK_CALLS=200000), SOAK_SEED replays a run.
 import { describe, expect, it } from 'vitest'
 import { sql } from 'kysely'
@@ -14,7 +14,7 @@ import { seedAccount } from '../../test/support/fixtures.js'
 import { createAccountToken } from '../account-api/tokens.js'
 import { MergeGroups } from '../../test/support/soak-merges.js'
 
-const CALLS = Number(process.env.SOAK_CALLS ?? 5_000)
+const CALLS = Number(process.env.SOAK_CALLS ?? 3_000)
 const SEED = Number(process.env.SOAK_SEED ?? Date.now() % 1_000_000)
 const CLIENTS = 64
 const PROJECTS = 5
