@@ -20,6 +20,7 @@ import {
 } from '../../test/support/pg-harness.js'
 import { seedAccount } from '../../test/support/fixtures.js'
 import { summaryMismatches } from '../../test/support/summary-columns.js'
+import { WRITE_KINDS, sendRaceWrite } from '../../test/support/race-writes.js'
 import { createAccountToken } from '../account-api/tokens.js'
 import { createImport } from '../csv/upload.js'
 import { loadJob, runStep, startDryRun } from '../csv/job.js'
@@ -96,46 +97,32 @@ async function seedPair(s: Scenario, tag: string) {
   return { x, y, X, Y, seedKeys: { [x]: ['seedXA', 'seedXB'], [y]: ['seedYB', 'seedYC'] } }
 }
 
-type Kind = 'identify' | 'ping' | 'batch'
-const KINDS: Kind[] = ['identify', 'ping', 'batch']
-
 /** Writer `n` of trial `t`: its kind, email and project rotate over the trials, so every kind
  *  writes on both emails in every project. Two requests, the second right after the first. */
 async function writer(s: Scenario, t: number, n: number, x: string, y: string, acks: Ack[]) {
   const failures: string[] = []
   for (let k = 0; k < 2; k++) {
-    const kind = KINDS[(n + t + k) % 3]!
+    const kind = WRITE_KINDS[(n + t + k) % 3]!
     const [own, other] = (n + t) % 2 ? [y, x] : [x, y]
     const project = (n * 7 + t + k) % 3
     // Activity times after the seeds, before now, distinct per write.
     const at = Date.now() - 5 * DAY + (n * 10 + k) * 60_000
-    const timestamp = new Date(at).toISOString()
     const key = `w${n}k${k}`
-    let items: { type: 'identify' | 'ping'; email: string; key?: string }[]
-    if (kind === 'batch') {
-      items = [
-        { type: 'identify', email: own, key: `${key}a` },
-        { type: 'identify', email: other, key: `${key}b` },
-        { type: 'ping', email: own },
-      ]
-    } else if (kind === 'identify') items = [{ type: 'identify', email: own, key }]
-    else items = [{ type: 'ping', email: own }]
-    const body = (it: (typeof items)[number]) => ({
-      email: it.email,
-      timestamp,
-      ...(it.key ? { params: { [it.key]: at } } : {}),
+    const {
+      reply: r,
+      items,
+      results,
+    } = await sendRaceWrite(served, s.keys[project]!, {
+      kind,
+      own,
+      other,
+      key,
+      at,
     })
-    const r =
-      kind === 'batch'
-        ? await call('POST', '/v1/batch', s.keys[project]!, {
-            batch: items.map((it) => ({ type: it.type, ...body(it) })),
-          })
-        : await call('POST', `/v1/${kind}`, s.keys[project]!, body(items[0]!))
     if (r.status !== 200) {
       failures.push(`${kind} answered ${r.status}: ${JSON.stringify(r.body).slice(0, 200)}`)
       continue
     }
-    const results = kind === 'batch' ? r.body.results : [{ ok: true, ...r.body }]
     items.forEach((it, i) => {
       const res = results[i]
       if (!res?.ok) return void failures.push(`batch item ${i} failed: ${JSON.stringify(res)}`)

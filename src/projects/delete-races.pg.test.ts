@@ -16,6 +16,7 @@ import type { App } from '../app.js'
 import { openGate, serveTestApp, type Gate, type ServedApp } from '../../test/support/pg-harness.js'
 import { seedAccount } from '../../test/support/fixtures.js'
 import { summaryMismatches } from '../../test/support/summary-columns.js'
+import { WRITE_KINDS, sendRaceWrite } from '../../test/support/race-writes.js'
 import { TestBrowser } from '../../test/support/test-browser.js'
 import { createProject } from './store.js'
 
@@ -38,9 +39,6 @@ afterAll(async () => {
   await served?.close()
 })
 
-type Kind = 'identify' | 'ping' | 'batch'
-const KINDS: Kind[] = ['identify', 'ping', 'batch']
-
 /** What a 200 said was written through a kept project: a param key (identify) or activity (a
  *  ping that answered found) on the email's relation to that project. */
 interface Ack {
@@ -62,33 +60,23 @@ interface Trial {
 async function writer(tr: Trial, t: number, n: number, acks: Ack[]) {
   const failures: string[] = []
   for (let k = 0; k < 2; k++) {
-    const kind = KINDS[(n + t + k) % 3]!
+    const kind = WRITE_KINDS[(n + t + k) % 3]!
     const p = (n * 7 + t + k) % 3
     const own = tr.emails[(n + 2 * t + k) % 3]!
     const other = tr.emails[(n + 2 * t + k + 1) % 3]!
     const at = Date.now() - DAY + (n * 10 + k) * 60_000
-    const timestamp = new Date(at).toISOString()
     const key = `w${n}k${k}`
-    let items: { type: 'identify' | 'ping'; email: string; key?: string }[]
-    if (kind === 'batch') {
-      items = [
-        { type: 'identify', email: own, key: `${key}a` },
-        { type: 'identify', email: other, key: `${key}b` },
-        { type: 'ping', email: own },
-      ]
-    } else if (kind === 'identify') items = [{ type: 'identify', email: own, key }]
-    else items = [{ type: 'ping', email: own }]
-    const body = (it: (typeof items)[number]) => ({
-      email: it.email,
-      timestamp,
-      ...(it.key ? { params: { [it.key]: at } } : {}),
+    const {
+      reply: r,
+      items,
+      results,
+    } = await sendRaceWrite(served, tr.keys[p]!, {
+      kind,
+      own,
+      other,
+      key,
+      at,
     })
-    const r =
-      kind === 'batch'
-        ? await served.call('POST', '/v1/batch', tr.keys[p]!, {
-            batch: items.map((it) => ({ type: it.type, ...body(it) })),
-          })
-        : await served.call('POST', `/v1/${kind}`, tr.keys[p]!, body(items[0]!))
     // D's key may be gone by now: an unknown key is a clean 401.
     if (p === 0 && r.status === 401) continue
     if (r.status !== 200) {
@@ -96,7 +84,6 @@ async function writer(tr: Trial, t: number, n: number, acks: Ack[]) {
       continue
     }
     if (p === 0) continue // written to D: goes with it (or came after it: 401 above)
-    const results = kind === 'batch' ? r.body.results : [{ ok: true, ...r.body }]
     items.forEach((it, i) => {
       const res = results[i]
       if (!res?.ok) return void failures.push(`batch item ${i} failed: ${JSON.stringify(res)}`)
