@@ -8,16 +8,9 @@
 // against what the responses acknowledged: every param key a 200 said was written is there,
 // every acknowledged activity time is reached, no email belongs to two customers, an undo either
 // refuses with a clear message or restores exactly, a delete leaves nothing of the person.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { sql } from 'kysely'
-import type { NodeDb } from '../db/node.js'
-import {
-  openGate,
-  serveTestApp,
-  type Gate,
-  type Reply,
-  type ServedApp,
-} from '../../test/support/pg-harness.js'
+import { useServedApp, type Reply } from '../../test/support/pg-harness.js'
 import { seedAccount } from '../../test/support/fixtures.js'
 import { summaryMismatches } from '../../test/support/summary-columns.js'
 import { WRITE_KINDS, sendRaceWrite } from '../../test/support/race-writes.js'
@@ -33,28 +26,16 @@ const POOL_SIZE = 40
 const APP_NAME = 'tinycrm-merge-races'
 const DAY = 86_400_000
 
-let served: ServedApp
-let node: NodeDb
-let gate: Gate
-
-beforeAll(async () => {
-  served = await serveTestApp({ appName: APP_NAME, poolSize: POOL_SIZE })
-  node = served.node
-  gate = openGate({ appName: APP_NAME, table: 'customers' })
-})
-afterAll(async () => {
-  await gate?.close()
-  await served?.close()
-})
+const served = useServedApp({ appName: APP_NAME, poolSize: POOL_SIZE, gateTable: 'customers' })
 
 const call = (method: string, path: string, token: string, body?: unknown) =>
   served.call(method, path, token, body)
-const gated = <T>(waiters: number, fire: () => Promise<T>) => gate.gated(waiters, fire)
+const gated = <T>(waiters: number, fire: () => Promise<T>) => served.gate.gated(waiters, fire)
 
 /** One account per scenario: three projects, their keys, and an account token for the API. */
 async function scenario() {
-  const seeded = await seedAccount(node.db, ['App A', 'App B', 'App C'])
-  const { token } = await createAccountToken(node.db, seeded.accountId, 'races')
+  const seeded = await seedAccount(served.db, ['App A', 'App B', 'App C'])
+  const { token } = await createAccountToken(served.db, seeded.accountId, 'races')
   return {
     accountId: seeded.accountId,
     keys: seeded.projects.map((p) => p.key),
@@ -202,7 +183,7 @@ async function runTrials(
   // Deadlocks are retried (a 500 only if they repeat): how many there were, database-wide.
   const deadlocks = async () =>
     (
-      await node.pool!.query<{ n: number }>(
+      await served.node.pool!.query<{ n: number }>(
         'SELECT deadlocks::int AS n FROM pg_stat_database WHERE datname = current_database()',
       )
     ).rows[0]!.n
@@ -210,7 +191,7 @@ async function runTrials(
   for (let t = 0; t < TRIALS; t++) {
     const problems = await trial(t, (label) => (outcomes[label] = (outcomes[label] ?? 0) + 1))
     // Every customer's summary columns still say what its relations say.
-    problems.push(...(await summaryMismatches(node.db, accountId)))
+    problems.push(...(await summaryMismatches(served.db, accountId)))
     if (problems.length) failed.push(`trial ${t}: ${problems.slice(0, 4).join('; ')}`)
   }
   console.log(
@@ -226,7 +207,7 @@ const CHANGED = /changed since the merge/
  *  those reached the merged customer after the merge. */
 async function madeAfter(s: Scenario, mergeId: number, acks: Ack[]) {
   const { rows } = await sql<{ snapshot: any }>`
-    SELECT snapshot FROM merges WHERE id = ${mergeId}`.execute(node.db)
+    SELECT snapshot FROM merges WHERE id = ${mergeId}`.execute(served.db)
   const snap = rows[0]?.snapshot ?? {}
   const relations: { project_id: number; params: object; last_activity_at: string }[] = [
     ...(snap.survivor_projects ?? []),
@@ -367,19 +348,19 @@ describe('delete racing identify, ping and batch on both emails (real PostgreSQL
       // An unfinished import (its dry run under way) that names both emails and a bystander.
       const bystander = `z.${tag}@race.test`
       const csv = `email,name,phone\n${x},X Person,+1 555 0100\n  ${y.toUpperCase()} ,Y Person,+1 555 0101\n${bystander},Z,+1 555 0102\n`
-      const { importId } = await createImport(node.db, {
+      const { importId } = await createImport(served.db, {
         accountId: s.accountId,
         projectId: s.projectIds[0]!,
         filename: 'people.csv',
         body: new Blob([csv]).stream(),
       })
       await startDryRun(
-        node.db,
+        served.db,
         s.accountId,
         importId,
         suggestMapping(['email', 'name', 'phone'], [], s.slugs[0]!),
       )
-      await runStep(node.db, await loadJob(node.db, s.accountId, importId))
+      await runStep(served.db, await loadJob(served.db, s.accountId, importId))
 
       const acks: Ack[] = []
       const [del, ...writes] = await gated(WRITERS + 1, () =>
@@ -414,7 +395,7 @@ describe('delete racing identify, ping and batch on both emails (real PostgreSQL
             AS chunks,
           (SELECT array_agg(email) FROM import_emails WHERE import_id = ${importId}) AS emails,
           (SELECT count(*)::int FROM merges WHERE ${X} IN (survivor_id, absorbed_id)) AS merges
-      `.execute(node.db)
+      `.execute(served.db)
       const left = rows[0]!
       const chunks = (left.chunks ?? '').toLowerCase()
       if (chunks.includes(x) || chunks.includes(y)) problems.push('an unfinished import keeps them')

@@ -10,10 +10,10 @@
 // no request answered a 500 (D's key answers 200 before the delete, 401 after); every write a 200
 // acknowledged through a kept project is there; no customer is left without a project; and every
 // customer's summary columns say what its relations say.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { sql } from 'kysely'
 import type { App } from '../app.js'
-import { openGate, serveTestApp, type Gate, type ServedApp } from '../../test/support/pg-harness.js'
+import { useServedApp } from '../../test/support/pg-harness.js'
 import { seedAccount } from '../../test/support/fixtures.js'
 import { summaryMismatches } from '../../test/support/summary-columns.js'
 import { WRITE_KINDS, sendRaceWrite } from '../../test/support/race-writes.js'
@@ -27,17 +27,7 @@ const POOL_SIZE = 20
 const APP_NAME = 'tinycrm-project-delete-races'
 const DAY = 86_400_000
 
-let served: ServedApp
-let gate: Gate
-
-beforeAll(async () => {
-  served = await serveTestApp({ appName: APP_NAME, poolSize: POOL_SIZE })
-  gate = openGate({ appName: APP_NAME, table: 'customers' })
-})
-afterAll(async () => {
-  await gate?.close()
-  await served?.close()
-})
+const served = useServedApp({ appName: APP_NAME, poolSize: POOL_SIZE, gateTable: 'customers' })
 
 /** What a 200 said was written through a kept project: a param key (identify) or activity (a
  *  ping that answered found) on the email's relation to that project. */
@@ -102,7 +92,7 @@ async function customersOf(tag: string) {
   }>`SELECT c.email, (SELECT json_agg(json_build_object('project_id', r.project_id,
         'params', r.params, 'last', r.last_activity_at))
       FROM customer_projects r WHERE r.customer_id = c.id) AS relations
-    FROM customers c WHERE c.email LIKE ${`%.${tag}@%`}`.execute(served.node.db)
+    FROM customers c WHERE c.email LIKE ${`%.${tag}@%`}`.execute(served.db)
   return rows
 }
 
@@ -116,14 +106,14 @@ async function signedIn(email: string, password: string) {
 
 describe('deleting a project racing identify, ping and batch (real PostgreSQL)', () => {
   it(`loses no acknowledged write, answers no 500 and leaves no customer without a project (${TRIALS} trials × ${WRITERS} writers)`, async () => {
-    const seeded = await seedAccount(served.node.db, ['Keep A', 'Keep B'])
+    const seeded = await seedAccount(served.db, ['Keep A', 'Keep B'])
     const kept = seeded.projects
     const b = await signedIn(seeded.email, seeded.password)
     const failed: string[] = []
     let orphansRemoved = 0
     for (let t = 0; t < TRIALS; t++) {
       const tag = `pd${t}`
-      const doomed = await createProject(served.node.db, {
+      const doomed = await createProject(served.db, {
         accountId: seeded.accountId,
         name: `Doomed ${t}`,
       })
@@ -141,7 +131,7 @@ describe('deleting a project racing identify, ping and batch (real PostgreSQL)',
       await b.get(`/projects/${doomed.project.id}/delete`) // the form's CSRF token
 
       const acks: Ack[] = []
-      const [del, ...writes] = await gate.gated(WRITERS + 1, () =>
+      const [del, ...writes] = await served.gate.gated(WRITERS + 1, () =>
         Promise.all([
           b.post(`/projects/${doomed.project.id}/delete`, { confirm: doomed.project.name }),
           ...Array.from({ length: WRITERS }, (_, n) => writer(tr, t, n, acks)),
@@ -170,11 +160,9 @@ describe('deleting a project racing identify, ping and batch (real PostgreSQL)',
         else if (+new Date(rel.last) < a.at) problems.push(`${what} for ${a.email}: behind`)
       }
       const { rows } = await sql<{ n: number }>`
-        SELECT count(*)::int AS n FROM projects WHERE id = ${doomed.project.id}`.execute(
-        served.node.db,
-      )
+        SELECT count(*)::int AS n FROM projects WHERE id = ${doomed.project.id}`.execute(served.db)
       if (rows[0]!.n) problems.push('the project is still there')
-      problems.push(...(await summaryMismatches(served.node.db, seeded.accountId)))
+      problems.push(...(await summaryMismatches(served.db, seeded.accountId)))
       if (problems.length) failed.push(`trial ${t}: ${problems.slice(0, 4).join('; ')}`)
     }
     console.log(
