@@ -5,6 +5,7 @@
 // ones before it wrote: so "lock these rows, then act on what they hold now" is two statements
 // here (see src/merges/store.ts).
 import type { CompiledQuery, Kysely, QueryResult } from 'kysely'
+import { retryTransient } from './retry.js'
 import type { Database } from './schema.js'
 
 export type TransactionRunner = (
@@ -18,15 +19,11 @@ export function setTransactionRunner(db: Kysely<Database>, run: TransactionRunne
   runners.set(db, run)
 }
 
-// Deadlock, serialization failure: the transaction was rolled back whole and may simply run again.
-const RETRYABLE = new Set(['40P01', '40001'])
-
 /** Runs `queries` in order in one transaction and returns their results; on a deadlock or a
- *  serialization failure (both roll everything back) runs them again, up to `attempts` times. */
+ *  serialization failure (both roll everything back) runs them again (./retry.ts). */
 export async function runInTransaction(
   db: Kysely<Database>,
   queries: readonly CompiledQuery[],
-  attempts = 4,
 ): Promise<QueryResult<Record<string, unknown>>[]> {
   const run =
     runners.get(db) ??
@@ -36,12 +33,5 @@ export async function runInTransaction(
         for (const q of qs) results.push(await trx.executeQuery<Record<string, unknown>>(q))
         return results
       }))
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await run(queries)
-    } catch (err) {
-      const code = (err as { code?: string }).code
-      if (attempt >= attempts || !code || !RETRYABLE.has(code)) throw err
-    }
-  }
+  return retryTransient(() => run(queries))
 }

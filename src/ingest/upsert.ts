@@ -4,6 +4,7 @@
 // moves last activity; run again on a deadlock or when a merge moved a customer it writes to.
 import type { Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
+import { retryTransient } from '../db/retry.js'
 import { ApiError } from '../lib/errors.js'
 import type { BatchItem } from './schemas.js'
 import { fold } from './fold.js'
@@ -22,8 +23,6 @@ export type ItemResult =
   | { type: 'identify'; customerId: number; created: boolean }
   | { type: 'ping'; found: boolean; customerId?: number }
 
-// Deadlock; serialization failure, or the statement's own abort when a merge moved a customer.
-const RETRYABLE_SQLSTATE = new Set(['40P01', '40001'])
 const CARDINALITY_VIOLATION = '21000'
 
 /** Applies the items with the project key whose SHA-256 is `keyHash`; one result per item, in order.
@@ -50,20 +49,15 @@ export async function ingestForProject(
 }
 
 /** Runs one ingest statement, again on a deadlock, a serialization failure or the statement's own
- *  abort when a merge moved a customer it writes to (at most 4 times). */
+ *  abort when a merge moved a customer it writes to (../db/retry.ts). */
 export async function runIngest<Report extends object = object>(
   db: Kysely<Database>,
   writer: Writer,
   rows: IngestRows,
 ): Promise<IngestResult & Report> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return (await ingestStatement<Report>(writer, rows).execute(db)).rows[0]!
-    } catch (err) {
-      const code = (err as { code?: string }).code
-      if (attempt >= 4 || !code || !RETRYABLE_SQLSTATE.has(code)) throw err
-    }
-  }
+  return retryTransient(
+    async () => (await ingestStatement<Report>(writer, rows).execute(db)).rows[0]!,
+  )
 }
 
 async function write(

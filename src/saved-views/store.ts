@@ -5,6 +5,7 @@
 // projects. Their order in the rail is ./order.ts; their live counts, ./counts.ts.
 import { sql, type Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
+import { retryTransient } from '../db/retry.js'
 import { ApiError, type ErrorDetail } from '../lib/errors.js'
 import { checkFilterProjects, parseCustomerFilter } from '../customers/filter.js'
 import { canonicalQuery, queryString } from '../customers/filter-syntax.js'
@@ -107,22 +108,19 @@ SELECT
 const POSITION_KEY = 'saved_views_account_position_key'
 
 /** Runs a write again (a fresh read of the positions) when a concurrent write took the same place
- *  in the rail (the deferred unique key on (account, position) is what notices) or deadlocked. */
-export async function retryOnPositionClash<T>(write: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await write()
-    } catch (err) {
+ *  in the rail (the deferred unique key on (account, position) is what notices) or deadlocked: two
+ *  single-statement writes that update the same rows in another order (a reorder and a move) can
+ *  deadlock, and Postgres rolls one back whole. */
+export function retryOnPositionClash<T>(write: () => Promise<T>): Promise<T> {
+  return retryTransient(write, {
+    alsoRetry: (err) => {
       const e = err as { code?: unknown; constraint?: unknown; message?: unknown }
-      const clash =
+      return (
         e.code === UNIQUE_VIOLATION &&
         (e.constraint === POSITION_KEY || String(e.message).includes(POSITION_KEY))
-      // Two single-statement writes that update the same rows in another order (a reorder and a
-      // move) can deadlock: Postgres rolls one back whole, and running it again is safe.
-      const deadlock = e.code === '40P01'
-      if (!(clash || deadlock) || attempt >= 8) throw err
-    }
-  }
+      )
+    },
+  })
 }
 
 const nameTaken = (name: string) =>
