@@ -101,7 +101,9 @@ async function writer(s: Scenario, t: number, n: number, x: string, y: string, a
       at,
     })
     if (r.status !== 200) {
-      failures.push(`${kind} answered ${r.status}: ${JSON.stringify(r.body).slice(0, 200)}`)
+      failures.push(
+        `${kind} answered ${r.status}: ${JSON.stringify(r.body).slice(0, 200)} ${r.log ?? ''}`,
+      )
       continue
     }
     items.forEach((it, i) => {
@@ -237,7 +239,8 @@ describe('merge racing identify, ping and batch on both emails (real PostgreSQL)
       )
       const problems = (writes as string[][]).flat()
       const m = merge as Reply
-      if (m.status !== 200) return [`merge answered ${m.status}: ${JSON.stringify(m.body)}`]
+      if (m.status !== 200)
+        return [`merge answered ${m.status}: ${JSON.stringify(m.body)} ${m.log ?? ''}`]
 
       const merged = resolve(await people(s, tag), [x, y], problems)
       if (merged.get(x)?.id !== X || merged.get(y)?.id !== X) {
@@ -256,7 +259,8 @@ describe('merge racing identify, ping and batch on both emails (real PostgreSQL)
         if (after.length === 0) problems.push('undo refused though nothing changed after the merge')
         return problems
       }
-      if (undo.status !== 200) return [...problems, `undo answered ${undo.status}`]
+      if (undo.status !== 200)
+        return [...problems, `undo answered ${undo.status} ${undo.log ?? ''}`]
       if (after.length) {
         problems.push(`undo ran over ${after.length} writes made after the merge`)
       }
@@ -312,7 +316,7 @@ describe('undo racing identify, ping and batch on both emails (real PostgreSQL)'
         if (now.get(x)?.id !== X || now.get(y)?.id !== X) problems.push('refused, yet unmerged')
         return problems
       }
-      if (u.status !== 200) return [...problems, `undo answered ${u.status}`]
+      if (u.status !== 200) return [...problems, `undo answered ${u.status} ${u.log ?? ''}`]
       outcome('undone')
       if (u.body.restoredId !== Y || now.get(x)?.id !== X || now.get(y)?.id !== Y) {
         problems.push(`after the undo x → ${now.get(x)?.id}, y → ${now.get(y)?.id}`)

@@ -70,7 +70,7 @@ async function writer(tr: Trial, t: number, n: number, acks: Ack[]) {
     // D's key may be gone by now: an unknown key is a clean 401.
     if (p === 0 && r.status === 401) continue
     if (r.status !== 200) {
-      failures.push(`${kind} via ${p ? 'a kept' : "D's"} key answered ${r.status}`)
+      failures.push(`${kind} via ${p ? 'a kept' : "D's"} key answered ${r.status} ${r.log ?? ''}`)
       continue
     }
     if (p === 0) continue // written to D: goes with it (or came after it: 401 above)

@@ -52,7 +52,20 @@ export async function createEmptyDatabase(name: string): Promise<string> {
 export interface Reply {
   status: number
   body: any
+  /** For a 500: what the server logged for it (the log line with its request id), so that a test
+   *  failing on one says why without the run's whole output. */
+  log?: string
 }
+
+// What the app wrote to console.error in this file, kept (and still printed) for `Reply.log`.
+const errorLines: string[] = []
+const printError = console.error.bind(console)
+console.error = (...args: unknown[]) => {
+  errorLines.push(args.map(String).join(' '))
+  printError(...args)
+}
+const loggedFor = (requestId: unknown) =>
+  typeof requestId === 'string' ? errorLines.find((l) => l.includes(requestId)) : undefined
 
 export interface ServedApp {
   node: NodeDb
@@ -79,7 +92,9 @@ export async function serveTestApp(
         headers: { Authorization: `Bearer ${bearer}`, 'Content-Type': 'application/json' },
         body: body === undefined ? undefined : JSON.stringify(body),
       })
-      return { status: res.status, body: await res.json() }
+      const reply: Reply = { status: res.status, body: await res.json() }
+      if (res.status === 500) reply.log = loggedFor(reply.body?.error?.requestId)
+      return reply
     },
     async close() {
       await close()
