@@ -65,7 +65,8 @@ it('imports or refuses any file and mapping: never stalls, every row counted onc
             fc.tuple(email, fc.array(text, { minLength: h.length, maxLength: h.length + 1 })),
             { minLength: 1, maxLength: 6 },
           ),
-          fc.option(mappingFor(h.length + 1), { nil: undefined }),
+          // Half the runs take the suggested mapping, so that enough files reach the import.
+          fc.option(mappingFor(h.length + 1), { nil: undefined, freq: 2 }),
         ),
       ),
       async ([head, rows, drawn]) => {
@@ -107,5 +108,5 @@ it('imports or refuses any file and mapping: never stalls, every row counted onc
     ),
     { numRuns: 60 },
   )
-  expect(imported).toBeGreaterThan(5)
+  expect(imported).toBeGreaterThan(10)
 })
