@@ -247,6 +247,28 @@ describe('undo', () => {
     expect(await snapshot(t.db)).toEqual(after)
   })
 
+  it('is not refused by a ping that moved nothing (the survivor was already more recent)', async () => {
+    // A ping on the absorbed email in a project only the survivor is in is answered "found" for
+    // the survivor, yet writes nothing when its time is older than the survivor's there: nothing
+    // arrived that an undo could lose, so the undo goes ahead and the email is its own again.
+    const { work, home } = await twoRecords()
+    const { mergeId } = await mergeCustomers(t.db, {
+      accountId,
+      survivorId: work,
+      absorbedId: home,
+      actor,
+    })
+    const after = await snapshot(t.db)
+    const [ping] = await ingestForProject(t.db, projectA, [
+      { type: 'ping', email: 'ann@home.example', timestamp: new Date('2026-02-01T00:00:00Z') },
+    ])
+    expect(ping).toEqual({ type: 'ping', found: true, customerId: work })
+    expect(await snapshot(t.db)).toEqual(after)
+    await expect(undoMerge(t.db, { accountId, mergeId, actor })).resolves.toEqual({
+      customerIds: [work, home],
+    })
+  })
+
   it('refuses a second undo, an undo out of order, and a merge of another account', async () => {
     const { work, home } = await twoRecords()
     const old = await identify(projectA, { email: 'ann@old.example' })
