@@ -36,6 +36,10 @@ async function identify(projectId: number, item: Record<string, unknown>) {
   return (r as { customerId: number }).customerId
 }
 
+/** Merges `absorbed` into `survivor` in this test's account. */
+const merge = (survivor: number, absorbed: number) =>
+  mergeCustomers(t.db, { accountId, survivorId: survivor, absorbedId: absorbed, actor })
+
 async function relations(customerId: number) {
   return t.db
     .selectFrom('customer_projects')
@@ -82,7 +86,7 @@ describe('merge', () => {
     const homeB = (await relations(home)).find((r) => r.project_id === projectB)!
     const workB = (await relations(work)).find((r) => r.project_id === projectB)!
 
-    await mergeCustomers(t.db, { accountId, survivorId: work, absorbedId: home, actor })
+    await merge(work, home)
 
     const rels = await relations(work)
     expect(rels.map((r) => r.project_id)).toEqual([projectA, projectB, projectC])
@@ -116,7 +120,7 @@ describe('merge', () => {
 
   it('turns the absorbed email into an alias of the survivor', async () => {
     const { work, home } = await twoRecords()
-    await mergeCustomers(t.db, { accountId, survivorId: work, absorbedId: home, actor })
+    await merge(work, home)
     const aliases = await t.db
       .selectFrom('customers')
       .select(['id', 'email', 'merged_into'])
@@ -128,7 +132,7 @@ describe('merge', () => {
 
   it('routes a later identify with the absorbed email to the survivor, creating nobody', async () => {
     const { work, home } = await twoRecords()
-    await mergeCustomers(t.db, { accountId, survivorId: work, absorbedId: home, actor })
+    await merge(work, home)
     const id = await identify(projectC, { email: 'ann@home.example', params: { late: true } })
     expect(id).toBe(work)
     expect((await relations(work)).find((r) => r.project_id === projectC)!.params).toEqual({
@@ -147,8 +151,8 @@ describe('merge', () => {
   it('carries earlier aliases of the absorbed customer over to the survivor', async () => {
     const { work, home } = await twoRecords()
     const old = await identify(projectA, { email: 'ann@old.example' })
-    await mergeCustomers(t.db, { accountId, survivorId: home, absorbedId: old, actor })
-    await mergeCustomers(t.db, { accountId, survivorId: work, absorbedId: home, actor })
+    await merge(home, old)
+    await merge(work, home)
     const aliases = await t.db
       .selectFrom('customers')
       .select(['email', 'merged_into'])
@@ -187,7 +191,7 @@ describe('merge', () => {
   it('is one transaction: lock the customers, merge, record the survivor as merged', async () => {
     const { work, home } = await twoRecords()
     t.statements.length = 0
-    await mergeCustomers(t.db, { accountId, survivorId: work, absorbedId: home, actor })
+    await merge(work, home)
     expect(t.statements).toHaveLength(3)
     expect(t.statements[0]).toMatch(/FOR UPDATE\s*$/)
   })
@@ -214,15 +218,10 @@ describe('undo', () => {
   it('restores the database exactly as it was before the merge', async () => {
     const { work, home } = await twoRecords()
     const old = await identify(projectA, { email: 'ann@old.example', name: 'Old' })
-    await mergeCustomers(t.db, { accountId, survivorId: home, absorbedId: old, actor })
+    await merge(home, old)
     const before = await snapshot(t.db)
 
-    const { mergeId } = await mergeCustomers(t.db, {
-      accountId,
-      survivorId: work,
-      absorbedId: home,
-      actor,
-    })
+    const { mergeId } = await merge(work, home)
     expect(await snapshot(t.db)).not.toEqual(before)
     const undone = await undoMerge(t.db, { accountId, mergeId, actor })
 
@@ -232,12 +231,7 @@ describe('undo', () => {
 
   it('refuses (409) once new data arrived for the survivor, and changes nothing', async () => {
     const { work, home } = await twoRecords()
-    const { mergeId } = await mergeCustomers(t.db, {
-      accountId,
-      survivorId: work,
-      absorbedId: home,
-      actor,
-    })
+    const { mergeId } = await merge(work, home)
     await identify(projectA, { email: 'ann@work.example', params: { seats: 4 } })
     const after = await snapshot(t.db)
     await expect(undoMerge(t.db, { accountId, mergeId, actor })).rejects.toMatchObject({
@@ -252,12 +246,7 @@ describe('undo', () => {
     // the survivor, yet writes nothing when its time is older than the survivor's there: nothing
     // arrived that an undo could lose, so the undo goes ahead and the email is its own again.
     const { work, home } = await twoRecords()
-    const { mergeId } = await mergeCustomers(t.db, {
-      accountId,
-      survivorId: work,
-      absorbedId: home,
-      actor,
-    })
+    const { mergeId } = await merge(work, home)
     const after = await snapshot(t.db)
     const [ping] = await ingestForProject(t.db, projectA, [
       { type: 'ping', email: 'ann@home.example', timestamp: new Date('2026-02-01T00:00:00Z') },
@@ -272,18 +261,8 @@ describe('undo', () => {
   it('refuses a second undo, an undo out of order, and a merge of another account', async () => {
     const { work, home } = await twoRecords()
     const old = await identify(projectA, { email: 'ann@old.example' })
-    const first = await mergeCustomers(t.db, {
-      accountId,
-      survivorId: work,
-      absorbedId: home,
-      actor,
-    })
-    const second = await mergeCustomers(t.db, {
-      accountId,
-      survivorId: work,
-      absorbedId: old,
-      actor,
-    })
+    const first = await merge(work, home)
+    const second = await merge(work, old)
     await expect(
       undoMerge(t.db, { accountId, mergeId: first.mergeId, actor }),
     ).rejects.toMatchObject({
@@ -309,7 +288,7 @@ describe('delete (GDPR erasure)', () => {
   it('removes the customer, its project rows, aliases and the merge snapshots holding its data', async () => {
     const { work, home } = await twoRecords()
     const keep = await identify(projectA, { email: 'someone@else.example', name: 'Else' })
-    await mergeCustomers(t.db, { accountId, survivorId: work, absorbedId: home, actor })
+    await merge(work, home)
 
     const result = await deleteCustomer(t.db, { accountId, customerId: work, actor })
     expect(result).toEqual({ projects: 3, merges: 1, aliases: 1 })
@@ -344,7 +323,7 @@ describe('delete (GDPR erasure)', () => {
 
   it('purges the person from unfinished imports: uploaded rows and dry-run notes', async () => {
     const { work, home } = await twoRecords()
-    await mergeCustomers(t.db, { accountId, survivorId: work, absorbedId: home, actor })
+    await merge(work, home)
     // Not yet imported: the rows wait in import_chunks, the dry run noted the emails it saw.
     const csv =
       'email,name,phone\nann@work.example,Ann,+1 555 0100\n  ANN@HOME.example ,Ann H,+1 555 0101\n' +
