@@ -2,6 +2,7 @@
 import * as z from 'zod/mini'
 import { emailSchema as email } from '../lib/email.js'
 import { STATUSES, STATUS_ALIASES, parseStatus } from '../lib/status.js'
+import { FUTURE_SKEW_MS, timeProblem } from '../lib/time.js'
 
 export const LIMITS = {
   /** Bytes, as Segment's: one identify or ping call. */
@@ -10,7 +11,7 @@ export const LIMITS = {
   batchBody: 500 * 1024,
   batchItems: 5000,
   /** How far in the future a `timestamp` may be (clock skew), in ms. */
-  futureSkewMs: 24 * 60 * 60 * 1000,
+  futureSkewMs: FUTURE_SKEW_MS,
 } as const
 
 const STATUS_HELP = `${STATUSES.join(', ')} (aliases: ${STATUS_ALIASES.join(', ')})`
@@ -68,11 +69,10 @@ const timestamp = z
     z.transform((s: string) => new Date(s)),
   )
   .check(
-    z.refine((d) => d.getTime() <= Date.now() + LIMITS.futureSkewMs, {
-      error: 'timestamp is more than a day in the future',
+    z.superRefine((d, ctx) => {
+      const problem = timeProblem(d.getTime(), 'happened')
+      if (problem) ctx.addIssue({ code: 'custom', message: `timestamp ${problem}` })
     }),
-    // Year 1 or 1900 is a placeholder or a bug in the sender, never a customer's activity.
-    z.refine((d) => d.getTime() >= 0, { error: 'timestamp is before 1970' }),
   )
 
 export const identifyBody = z.strictObject({
