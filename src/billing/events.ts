@@ -1,8 +1,10 @@
 // What a billing event means to TinyCRM, whichever provider sent it: a pure description that the
 // provider mappings (./stripe.ts, ./paddle.ts) produce and ./apply.ts writes. Nothing here reads
 // the database.
-import type { Status } from '../lib/status.js'
 import { emailSchema } from '../lib/email.js'
+import { ApiError } from '../lib/errors.js'
+import type { Status } from '../lib/status.js'
+import { timeProblem } from '../lib/time.js'
 
 export const PROVIDERS = ['stripe', 'paddle'] as const
 export type Provider = (typeof PROVIDERS)[number]
@@ -138,11 +140,50 @@ export function normaliseEmail(value: unknown): string | null {
   return parsed.success ? parsed.data : null
 }
 
-/** A unix time in seconds as ISO 8601 (the form other date params take), or null. */
-export function isoDate(seconds: unknown): string | null {
-  return typeof seconds === 'number' && Number.isFinite(seconds)
-    ? new Date(seconds * 1000).toISOString()
-    : null
+/** A signed event with a value TinyCRM cannot store: 400 `validation_failed` naming the field, so
+ *  nothing is written and the provider shows why (a 500 would make it retry for days). */
+function refuse(path: string, problem: string): never {
+  const message = `${path} ${problem}`
+  throw new ApiError('validation_failed', `Event refused: ${message}`, [{ path, message }])
+}
+
+/** Refuses a moment out of TinyCRM's bounds (../lib/time.ts). */
+export function checkTime(ms: number, kind: 'happened' | 'scheduled', path: string): void {
+  const problem = timeProblem(ms, kind)
+  if (problem) refuse(path, problem)
+}
+
+/** When the event happened, as isoMicros(): Stripe's unix seconds or Paddle's ISO string. Null
+ *  when absent or unreadable (the event is ignored); refused when out of bounds. */
+export function eventTime(value: number | string | undefined, path: string): string | null {
+  if (typeof value === 'number') {
+    checkTime(value * 1000, 'happened', path)
+    return isoMicros(value)
+  }
+  const iso = value === undefined ? null : isoMicros(value)
+  if (iso) checkTime(Date.parse(iso), 'happened', path)
+  return iso
+}
+
+/** A date an event schedules, in unix seconds, as ISO 8601 (the form other date params take);
+ *  null when it is not a number, refused when out of bounds. */
+export function isoDate(seconds: unknown, path: string): string | null {
+  if (typeof seconds !== 'number') return null
+  checkTime(seconds * 1000, 'scheduled', path)
+  return new Date(seconds * 1000).toISOString()
+}
+
+/** Stripe documents ids of up to 255 characters (Paddle's are about 30): well inside what a
+ *  Postgres index row holds (about 2,700 bytes), even in 4-byte characters. */
+export const MAX_ID_LENGTH = 255
+
+/** An id that becomes a key (the event id, a customer or subscription id), refused when too long
+ *  for an index or holding a NUL, which Postgres text cannot. */
+export function keyOf(id: string | undefined, path: string): string | undefined {
+  if (id === undefined) return undefined
+  if (id.length > MAX_ID_LENGTH) refuse(path, `is too long (at most ${MAX_ID_LENGTH} characters)`)
+  if (id.includes('\u0000')) refuse(path, 'contains a NUL character (\\u0000)')
+  return id
 }
 
 export type Json = Record<string, unknown>

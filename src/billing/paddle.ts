@@ -7,8 +7,10 @@ import {
   type BillingEvent,
   type Json,
   type SubscriptionPatch,
+  checkTime,
+  eventTime,
   idOf,
-  isoMicros,
+  keyOf,
   normaliseEmail,
   num,
   obj,
@@ -33,11 +35,15 @@ const SUBSCRIPTION_EVENTS = new Set(
     .map((s) => `subscription.${s}`),
 )
 
-function iso(value: unknown): string | null {
+/** A date the notification schedules, as ISO 8601; null when absent or unreadable, refused when
+ *  out of bounds. `field` is its path inside `data`. */
+function iso(value: unknown, field: string): string | null {
   const s = str(value)
   if (!s) return null
   const d = new Date(s)
-  return Number.isNaN(d.getTime()) ? null : d.toISOString()
+  if (Number.isNaN(d.getTime())) return null
+  checkTime(d.getTime(), 'scheduled', `data.${field}`)
+  return d.toISOString()
 }
 
 /** Paddle amounts are strings of minor units ("2900"). */
@@ -84,7 +90,8 @@ export function paddleSubscriptionPatch(sub: Json): SubscriptionPatch {
       idOf(top.item.price) ??
       null)
     : null
-  const trialItem = items.map(obj).find((i) => obj(i?.trial_dates))
+  const trialIndex = items.findIndex((i) => obj(obj(i)?.trial_dates))
+  const trialDates = obj(obj(items[trialIndex])?.trial_dates)
   const scheduled = obj(sub.scheduled_change)
   return {
     status: PADDLE_STATUS[status] ?? null,
@@ -95,35 +102,37 @@ export function paddleSubscriptionPatch(sub: Json): SubscriptionPatch {
     digits: isoDigits(currency || 'USD'),
     trial_ends:
       status === 'trialing'
-        ? (iso(obj(trialItem?.trial_dates)?.ends_at) ?? iso(sub.next_billed_at))
+        ? (iso(trialDates?.ends_at, `items.${trialIndex}.trial_dates.ends_at`) ??
+          iso(sub.next_billed_at, 'next_billed_at'))
         : null,
     cancel_at:
       status === 'canceled'
-        ? iso(sub.canceled_at)
+        ? iso(sub.canceled_at, 'canceled_at')
         : scheduled?.action === 'cancel'
-          ? iso(scheduled.effective_at)
+          ? iso(scheduled.effective_at, 'scheduled_change.effective_at')
           : null,
-    customer: idOf(sub.customer_id) ?? null,
+    customer: keyOf(idOf(sub.customer_id), 'data.customer_id') ?? null,
   }
 }
 
-/** A Paddle notification (the parsed webhook body) as a BillingEvent; null for ignored ones. */
+/** A Paddle notification (the parsed webhook body) as a BillingEvent; null for ignored ones.
+ *  Throws a `validation_failed` ApiError for a value TinyCRM cannot store (./events.ts). */
 export function mapPaddleEvent(event: Json): BillingEvent | null {
-  const id = str(event.event_id)
+  const id = keyOf(str(event.event_id), 'event_id')
   const type = str(event.event_type)
-  const created = isoMicros(str(event.occurred_at) ?? '')
+  const created = eventTime(str(event.occurred_at), 'occurred_at')
   const data = obj(event.data)
   if (!id || !type || !created || !data) return null
   const base = { provider: 'paddle' as const, id, type, created }
 
   if (SUBSCRIPTION_EVENTS.has(type)) {
-    const subId = idOf(data)
+    const subId = keyOf(idOf(data), 'data.id')
     if (!subId) return null
     const patch = paddleSubscriptionPatch(data)
     return {
       ...base,
       order: orderKey(created, 2, id, patch.billing_status === 'canceled'),
-      customer: idOf(data.customer_id) ?? null,
+      customer: patch.customer ?? null,
       email: null,
       subscription: { id: subId, patch },
     }
@@ -131,24 +140,24 @@ export function mapPaddleEvent(event: Json): BillingEvent | null {
 
   if (type === 'customer.created' || type === 'customer.updated') {
     const email = normaliseEmail(data.email)
-    const customer = idOf(data)
+    const customer = keyOf(idOf(data), 'data.id')
     if (!email || !customer) return null
     return { ...base, order: orderKey(created, 1, id), customer, email }
   }
 
   if (type === 'transaction.completed') {
-    const customer = idOf(data.customer_id) ?? null
+    const customer = keyOf(idOf(data.customer_id), 'data.customer_id') ?? null
     if (!customer) return null
     const event: BillingEvent = { ...base, order: orderKey(created, 1, id), customer, email: null }
     const totals = obj(obj(data.details)?.totals)
     const paid = amount(totals?.grand_total ?? totals?.total) > 0
-    const subId = idOf(data.subscription_id)
+    const subId = keyOf(idOf(data.subscription_id), 'data.subscription_id')
     if (subId && paid) {
       // A $0 transaction (the one that starts a trial) proves no payment.
       event.subscription = { id: subId, patch: { status: 'paid', billing_status: 'active' } }
     } else if (!subId && paid) {
       event.subscription = {
-        id: idOf(data) ?? id,
+        id: keyOf(idOf(data), 'data.id') ?? id,
         patch: oneTimePurchase('completed', data.currency_code, isoDigits, customer),
       }
     }

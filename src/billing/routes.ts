@@ -4,8 +4,8 @@
 //
 // POST /v1/billing/webhooks/:id — no session, no CSRF, no key: the connection id in the URL picks
 // the signing secret, and the signature is the proof. The raw body is verified before it is
-// parsed. Answers: 404 unknown connection; 400 bad or stale signature, no secret yet, or not JSON
-// (nothing written: the provider shows the reason); 413 over 1 MB; 200 applied, ignored, waiting
+// parsed. Answers: 404 unknown connection; 400 bad or stale signature, no secret yet, not JSON, or
+// a value that cannot be stored (nothing written: the provider shows the reason); 413 over 1 MB; 200 applied, ignored, waiting
 // or a duplicate (so the provider stops retrying); 503 when the database is unavailable (so it
 // retries).
 import { Hono, type Context } from 'hono'

@@ -6,9 +6,10 @@ import {
   type BillingEvent,
   type Json,
   type SubscriptionPatch,
+  eventTime,
   idOf,
   isoDate,
-  isoMicros,
+  keyOf,
   normaliseEmail,
   num,
   obj,
@@ -38,6 +39,9 @@ export const STRIPE_STATUS: Record<string, Status | null> = {
   // ...and then never did: they were never a customer, so not "churned" either.
   incomplete_expired: null,
 }
+
+/** Where the event's object is, for naming a refused field. */
+const OBJECT = 'data.object'
 
 /** Statuses a Stripe subscription never leaves. */
 const ENDED = new Set(['canceled', 'incomplete_expired'])
@@ -117,8 +121,9 @@ export function subscriptionPatch(sub: Json, at: number): SubscriptionPatch {
   // Subscription-wide discounts apply to the whole bill; `discount` is the pre-2025 single one.
   mrr = discounted(mrr, [...couponsOf(sub.discount, at), ...couponsOf(sub.discounts, at)], currency)
 
-  const firstItem = obj(items[0])
-  const periodEnd = num(sub.current_period_end) ?? num(firstItem?.current_period_end)
+  const periodEnd = () =>
+    isoDate(sub.current_period_end, `${OBJECT}.current_period_end`) ??
+    isoDate(obj(items[0])?.current_period_end, `${OBJECT}.items.data.0.current_period_end`)
   const ended = ENDED.has(status)
   return {
     status: STRIPE_STATUS[status] ?? null,
@@ -127,33 +132,36 @@ export function subscriptionPatch(sub: Json, at: number): SubscriptionPatch {
     mrr,
     currency: currency ? currency.toUpperCase() : null,
     digits: stripeDigits(currency),
-    trial_ends: status === 'trialing' ? isoDate(sub.trial_end) : null,
+    trial_ends: status === 'trialing' ? isoDate(sub.trial_end, `${OBJECT}.trial_end`) : null,
     cancel_at: ended
-      ? isoDate(sub.ended_at ?? sub.canceled_at)
-      : (isoDate(sub.cancel_at) ?? (sub.cancel_at_period_end ? isoDate(periodEnd) : null)),
-    customer: idOf(sub.customer) ?? null,
+      ? (isoDate(sub.ended_at, `${OBJECT}.ended_at`) ??
+        isoDate(sub.canceled_at, `${OBJECT}.canceled_at`))
+      : (isoDate(sub.cancel_at, `${OBJECT}.cancel_at`) ??
+        (sub.cancel_at_period_end ? periodEnd() : null)),
+    customer: keyOf(idOf(sub.customer), `${OBJECT}.customer`) ?? null,
   }
 }
 
-/** A Stripe event (the parsed webhook body) as a BillingEvent; null for events TinyCRM ignores. */
+/** A Stripe event (the parsed webhook body) as a BillingEvent; null for events TinyCRM ignores.
+ *  Throws a `validation_failed` ApiError for a value TinyCRM cannot store (./events.ts). */
 export function mapStripeEvent(event: Json): BillingEvent | null {
-  const id = str(event.id)
+  const id = keyOf(str(event.id), 'id')
   const type = str(event.type)
   const createdSeconds = num(event.created)
+  const created = eventTime(createdSeconds, 'created')
   const object = obj(obj(event.data)?.object)
-  if (!id || !type || createdSeconds === undefined || !object) return null
-  const created = isoMicros(createdSeconds)!
+  if (!id || !type || createdSeconds === undefined || !created || !object) return null
   const base = { provider: 'stripe' as const, id, type, created }
   const key = (rank: 1 | 2, ended = false) => orderKey(created, rank, id, ended)
 
   if (type.startsWith('customer.subscription.')) {
-    const subId = idOf(object)
+    const subId = keyOf(idOf(object), `${OBJECT}.id`)
     if (!subId) return null
     const patch = subscriptionPatch(object, createdSeconds)
     return {
       ...base,
       order: key(2, ENDED.has(patch.billing_status ?? '')),
-      customer: idOf(object.customer) ?? null,
+      customer: patch.customer ?? null,
       email: normaliseEmail(obj(object.customer)?.email),
       subscription: { id: subId, patch },
     }
@@ -161,7 +169,7 @@ export function mapStripeEvent(event: Json): BillingEvent | null {
 
   if (type === 'customer.created' || type === 'customer.updated') {
     const email = normaliseEmail(object.email)
-    const customer = idOf(object)
+    const customer = keyOf(idOf(object), `${OBJECT}.id`)
     if (!email || !customer) return null
     return { ...base, order: key(1), customer, email }
   }
@@ -170,14 +178,14 @@ export function mapStripeEvent(event: Json): BillingEvent | null {
     type === 'checkout.session.completed' ||
     type === 'checkout.session.async_payment_succeeded'
   ) {
-    const customer = idOf(object.customer) ?? null
+    const customer = keyOf(idOf(object.customer), `${OBJECT}.customer`) ?? null
     const email = normaliseEmail(obj(object.customer_details)?.email ?? object.customer_email)
     if (!customer && !email) return null
     const event: BillingEvent = { ...base, order: key(1), customer, email }
     const paid = object.payment_status === 'paid'
     const total = num(object.amount_total) ?? 0
     const discount = num(obj(object.total_details)?.amount_discount) ?? 0
-    const subId = idOf(object.subscription)
+    const subId = keyOf(idOf(object.subscription), `${OBJECT}.subscription`)
     if (object.mode === 'subscription' && subId) {
       // A checkout that charged nothing and discounted nothing started a trial ($0 trial
       // checkouts report payment_status no_payment_required); one that charged is paid.
@@ -188,7 +196,7 @@ export function mapStripeEvent(event: Json): BillingEvent | null {
       }
     } else if (object.mode === 'payment' && paid && total > 0) {
       event.subscription = {
-        id: idOf(object) ?? id,
+        id: keyOf(idOf(object), `${OBJECT}.id`) ?? id,
         patch: oneTimePurchase('paid', object.currency, stripeDigits, customer),
       }
     }
@@ -196,8 +204,8 @@ export function mapStripeEvent(event: Json): BillingEvent | null {
   }
 
   if (type === 'invoice.paid' || type === 'invoice.payment_failed') {
-    const subId = invoiceSubscription(object)
-    const customer = idOf(object.customer) ?? null
+    const subId = keyOf(invoiceSubscription(object), `${OBJECT}.subscription`)
+    const customer = keyOf(idOf(object.customer), `${OBJECT}.customer`) ?? null
     const email = normaliseEmail(object.customer_email)
     if (!customer && !email) return null
     const event: BillingEvent = { ...base, order: key(1), customer, email }
