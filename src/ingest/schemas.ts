@@ -31,21 +31,37 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
-const MAX_PARAMS_DEPTH = 32
+/** How deep a JSON value sent to be stored may nest (params; Segment's traits, properties and
+ *  context): deeper is a sender's bug or an attack, and JSON.stringify overflows the stack at
+ *  a few thousand levels. */
+export const MAX_NESTING = 32
+export const NESTING_PROBLEM = `nested more than ${MAX_NESTING} levels deep`
 
-/** What Postgres' jsonb cannot store, or should not: NUL characters and absurd nesting. */
-function paramsProblem(value: unknown, depth = 0): string | undefined {
-  if (depth > MAX_PARAMS_DEPTH) return `params are nested more than ${MAX_PARAMS_DEPTH} levels deep`
+/** Whether `value` nests deeper than MAX_NESTING; walks no deeper than that, so it is safe on any
+ *  value JSON.parse returned. */
+export function nestedTooDeep(value: unknown, depth = 0): boolean {
+  if (depth > MAX_NESTING) return true
+  if (typeof value !== 'object' || value === null) return false
+  return Object.values(value).some((v) => nestedTooDeep(v, depth + 1))
+}
+
+/** A NUL character, which Postgres' jsonb cannot store, in a string or a key of `value`. */
+function nulProblem(value: unknown): string | undefined {
   if (typeof value === 'string') {
     return value.includes('\u0000') ? 'params contain a NUL character (\\u0000)' : undefined
   }
   if (typeof value !== 'object' || value === null) return undefined
   for (const [k, v] of Object.entries(value)) {
     if (k.includes('\u0000')) return 'a params key contains a NUL character (\\u0000)'
-    const problem = paramsProblem(v, depth + 1)
+    const problem = nulProblem(v)
     if (problem) return problem
   }
   return undefined
+}
+
+/** What Postgres' jsonb cannot store, or should not: NUL characters and absurd nesting. */
+function paramsProblem(value: unknown): string | undefined {
+  return nestedTooDeep(value) ? `params are ${NESTING_PROBLEM}` : nulProblem(value)
 }
 
 // Kept as the very object JSON.parse made (no copy), so keys like "__proto__" stay plain data.
@@ -60,6 +76,14 @@ export const params = z
     }),
   )
 
+/** Why a customer's activity time is refused (`now` is when the request came), or undefined. */
+export function timestampProblem(at: Date, now: number): string | undefined {
+  if (at.getTime() > now + LIMITS.futureSkewMs) return 'timestamp is more than a day in the future'
+  // Year 1 or 1900 is a placeholder or a bug in the sender, never a customer's activity.
+  if (at.getTime() < 0) return 'timestamp is before 1970'
+  return undefined
+}
+
 const timestamp = z
   .pipe(
     z.union([z.iso.datetime({ offset: true }), z.iso.date()], {
@@ -68,11 +92,10 @@ const timestamp = z
     z.transform((s: string) => new Date(s)),
   )
   .check(
-    z.refine((d) => d.getTime() <= Date.now() + LIMITS.futureSkewMs, {
-      error: 'timestamp is more than a day in the future',
+    z.superRefine((at, ctx) => {
+      const problem = timestampProblem(at, Date.now())
+      if (problem) ctx.addIssue({ code: 'custom', message: problem })
     }),
-    // Year 1 or 1900 is a placeholder or a bug in the sender, never a customer's activity.
-    z.refine((d) => d.getTime() >= 0, { error: 'timestamp is before 1970' }),
   )
 
 export const identifyBody = z.strictObject({
