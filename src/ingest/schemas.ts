@@ -32,21 +32,37 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
-const MAX_PARAMS_DEPTH = 32
+/** How deep a JSON value sent to be stored may nest (params; Segment's traits, properties and
+ *  context): deeper is a sender's bug or an attack, and JSON.stringify overflows the stack at
+ *  a few thousand levels. */
+export const MAX_NESTING = 32
+export const NESTING_PROBLEM = `nested more than ${MAX_NESTING} levels deep`
 
-/** What Postgres' jsonb cannot store, or should not: NUL characters and absurd nesting. */
-function paramsProblem(value: unknown, depth = 0): string | undefined {
-  if (depth > MAX_PARAMS_DEPTH) return `params are nested more than ${MAX_PARAMS_DEPTH} levels deep`
+/** Whether `value` nests deeper than MAX_NESTING; walks no deeper than that, so it is safe on any
+ *  value JSON.parse returned. */
+export function nestedTooDeep(value: unknown, depth = 0): boolean {
+  if (depth > MAX_NESTING) return true
+  if (typeof value !== 'object' || value === null) return false
+  return Object.values(value).some((v) => nestedTooDeep(v, depth + 1))
+}
+
+/** A NUL character, which Postgres' jsonb cannot store, in a string or a key of `value`. */
+function nulProblem(value: unknown): string | undefined {
   if (typeof value === 'string') {
     return value.includes('\u0000') ? 'params contain a NUL character (\\u0000)' : undefined
   }
   if (typeof value !== 'object' || value === null) return undefined
   for (const [k, v] of Object.entries(value)) {
     if (k.includes('\u0000')) return 'a params key contains a NUL character (\\u0000)'
-    const problem = paramsProblem(v, depth + 1)
+    const problem = nulProblem(v)
     if (problem) return problem
   }
   return undefined
+}
+
+/** What Postgres' jsonb cannot store, or should not: NUL characters and absurd nesting. */
+function paramsProblem(value: unknown): string | undefined {
+  return nestedTooDeep(value) ? `params are ${NESTING_PROBLEM}` : nulProblem(value)
 }
 
 // Kept as the very object JSON.parse made (no copy), so keys like "__proto__" stay plain data.

@@ -15,10 +15,15 @@ const LATEST_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999)
  *   ahead of now.
  * - `scheduled`: a date something is due (a trial's end, a cancellation) — any year up to 9999.
  */
-export function timeProblem(ms: number, kind: 'happened' | 'scheduled'): string | undefined {
+export function timeProblem(
+  ms: number,
+  kind: 'happened' | 'scheduled',
+  /** When it arrived (a Segment batch gives its own): "ahead" counts from there. */
+  now = Date.now(),
+): string | undefined {
   // Year 1 or 1900 is a placeholder or a bug in the sender, never a customer's activity.
   if (ms < 0) return 'is before 1970'
-  if (kind === 'happened' && !(ms <= Date.now() + FUTURE_SKEW_MS)) {
+  if (kind === 'happened' && !(ms <= now + FUTURE_SKEW_MS)) {
     return 'is more than a day in the future'
   }
   if (!(ms <= LATEST_MS)) return 'is after the year 9999'

@@ -16,10 +16,9 @@ import { issueDetails } from '../lib/validation.js'
 import { bodyLimit } from '../middleware/body-limit/index.js'
 import { projectKeyHash, type ProjectKeyEnv } from '../middleware/project-key/index.js'
 import { checkRateLimit } from '../middleware/rate-limit/index.js'
+import { batchEvents, isObject, isSegmentBatch, isSegmentShaped } from './shape.js'
 import {
-  batchEvents,
-  isSegmentBatch,
-  isSegmentShaped,
+  batchSentAt,
   parseEvent,
   resolveWithinRequest,
   type SegmentRow,
@@ -65,9 +64,6 @@ async function readJson(c: Context): Promise<unknown> {
   }
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v)
-
 /** A TinyCRM item in a Segment batch, as the row its identify or ping writes. */
 function tinycrmRow(item: BatchItem, n: number, receivedAt: Date): SegmentRow {
   const base = {
@@ -95,6 +91,9 @@ function tinycrmRow(item: BatchItem, n: number, receivedAt: Date): SegmentRow {
   }
 }
 
+/** Writes the rows of a request's valid events in the one ingest statement, which also checks
+ *  the key: it runs with no rows too, so a request whose events are all invalid still answers
+ *  401/403 for a bad key before the 400 for its events, with no extra round trip. */
 async function apply(
   c: Context<ProjectKeyEnv>,
   limiter: RateLimiter | undefined,
@@ -115,10 +114,57 @@ function single(type: SegmentType, limiter: RateLimiter | undefined, shared: boo
     if (body instanceof ApiError) throw body
     const receivedAt = new Date()
     const parsed = parseEvent(body, { n: 0, type, receivedAt })
+    await apply(
+      c,
+      limiter,
+      isObject(body) ? body.writeKey : undefined,
+      parsed.ok ? [parsed.row] : [],
+    )
     if (!parsed.ok) throw invalid(parsed.details)
-    await apply(c, limiter, isObject(body) ? body.writeKey : undefined, [parsed.row])
     return c.json({ success: true })
   }
+}
+
+/** The rows of a batch's valid events, and the 400 for the rest (or for the batch itself). Each
+ *  event is read alone: a bad one fails alone, and the others are written. */
+function readBatch(body: unknown, receivedAt: Date): { rows: SegmentRow[]; problem?: ApiError } {
+  const events = batchEvents(body)
+  if (!events || events.length === 0) {
+    const details = [{ path: 'batch', message: 'batch must be an array of at least one event' }]
+    return { rows: [], problem: invalid(details) }
+  }
+  if (events.length > LIMITS.batchItems) {
+    const details = [{ path: 'batch', message: `batch holds at most ${LIMITS.batchItems} events` }]
+    return { rows: [], problem: invalid(details) }
+  }
+  const envelope = isObject(body) && Array.isArray(body.batch) ? body : {}
+  const sentAt = batchSentAt(envelope.sentAt)
+  if (!sentAt.ok) return { rows: [], problem: invalid(sentAt.details) }
+  const rows: SegmentRow[] = []
+  const details: ErrorDetail[] = []
+  events.forEach((raw, n) => {
+    const prefix = `batch.${n}`
+    if (isSegmentShaped(raw)) {
+      const parsed = parseEvent(raw, { n, sentAt: sentAt.sentAt, receivedAt, prefix })
+      if (parsed.ok) rows.push(parsed.row)
+      else details.push(...parsed.details)
+      return
+    }
+    const own = batchItem.safeParse(raw)
+    if (own.success) rows.push(tinycrmRow(own.data, n, receivedAt))
+    else details.push(...issueDetails(own.error, { prefix }))
+  })
+  if (!details.length) return { rows }
+  const accepted = `${rows.length} of ${events.length} events were accepted`
+  return { rows, problem: invalid(details, accepted) }
+}
+
+/** The key of a batch: its envelope's `writeKey`, else its first event's. */
+function batchWriteKey(body: unknown): unknown {
+  const first = batchEvents(body)?.[0]
+  return (
+    (isObject(body) ? body.writeKey : undefined) ?? (isObject(first) ? first.writeKey : undefined)
+  )
 }
 
 function batch(limiter: RateLimiter | undefined, shared: boolean) {
@@ -126,37 +172,9 @@ function batch(limiter: RateLimiter | undefined, shared: boolean) {
     const body = await readJson(c)
     if (shared && !isSegmentBatch(body)) return next()
     if (body instanceof ApiError) throw body
-    const events = batchEvents(body)
-    if (!events || events.length === 0) {
-      throw invalid([{ path: 'batch', message: 'batch must be an array of at least one event' }])
-    }
-    if (events.length > LIMITS.batchItems) {
-      throw invalid([{ path: 'batch', message: `batch holds at most ${LIMITS.batchItems} events` }])
-    }
-    const envelope = isObject(body) && Array.isArray(body.batch) ? body : {}
-    const sentAt = typeof envelope.sentAt === 'string' ? envelope.sentAt : undefined
-    const receivedAt = new Date()
-    // Each event is read alone: a bad one fails alone, and the others are written.
-    const rows: SegmentRow[] = []
-    const details: ErrorDetail[] = []
-    events.forEach((raw, n) => {
-      const prefix = `batch.${n}`
-      if (isSegmentShaped(raw)) {
-        const parsed = parseEvent(raw, { n, sentAt, receivedAt, prefix })
-        if (parsed.ok) rows.push(parsed.row)
-        else details.push(...parsed.details)
-        return
-      }
-      const own = batchItem.safeParse(raw)
-      if (own.success) rows.push(tinycrmRow(own.data, n, receivedAt))
-      else details.push(...issueDetails(own.error, { prefix }))
-    })
-    const writeKey = envelope.writeKey ?? (isObject(events[0]) ? events[0].writeKey : undefined)
-    await apply(c, limiter, writeKey, rows)
-    if (details.length) {
-      const accepted = `${rows.length} of ${events.length} events were accepted`
-      throw invalid(details, accepted)
-    }
+    const { rows, problem } = readBatch(body, new Date())
+    await apply(c, limiter, batchWriteKey(body), rows)
+    if (problem) throw problem
     return c.json({ success: true })
   }
 }

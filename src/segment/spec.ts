@@ -1,51 +1,20 @@
-// Segment's tracking spec (identify, track, page, screen, group, alias) as TinyCRM reads it: which
-// bodies are Segment's, what an event must hold, and what each becomes — a row for the ingest
-// statement (src/segment/store.ts). Lenient where Segment is (its libraries add `context`,
+// Segment's tracking spec (identify, track, page, screen, group, alias) as TinyCRM reads it (which
+// bodies are Segment's: ./shape.ts): what an event must hold, and what each becomes — a row for the
+// ingest statement (src/segment/store.ts). Lenient where Segment is (its libraries add `context`,
 // `integrations`, `_metadata` and more: kept out of the way, never refused), strict where TinyCRM
-// must be (a value Postgres cannot store, a timestamp far in the future, an event over 32 KB).
+// must be, by TinyCRM's own rules (a value Postgres cannot store or nested too deep, a timestamp
+// before 1970 or far in the future, an event over 32 KB).
 import * as z from 'zod/mini'
-import { LIMITS, params } from '../ingest/schemas.js'
+import { LIMITS, NESTING_PROBLEM, nestedTooDeep, params } from '../ingest/schemas.js'
 import { emailSchema } from '../lib/email.js'
 import type { ErrorDetail } from '../lib/errors.js'
 import { parseStatus } from '../lib/status.js'
+import { timeProblem } from '../lib/time.js'
 import { issueDetails } from '../lib/validation.js'
+import { isObject } from './shape.js'
 
 export const SEGMENT_TYPES = ['identify', 'track', 'page', 'screen', 'group', 'alias'] as const
 export type SegmentType = (typeof SEGMENT_TYPES)[number]
-
-/** The envelope fields of a Segment batch besides `batch` (TinyCRM's own batch has only `batch`). */
-const ENVELOPE_FIELDS = ['writeKey', 'sentAt', 'context', 'integrations', 'metadata']
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v)
-
-/**
- * Whether a call (or a batch item) is Segment's: it carries one of Segment's identity fields
- * (`userId`, `anonymousId`, an alias's `previousId`) or a `messageId`, which every Segment call
- * has and TinyCRM's own shape never does. Anything else is TinyCRM's own shape, whose unknown
- * fields stay refused.
- */
-export function isSegmentShaped(value: unknown): boolean {
-  return isObject(value) && SEGMENT_MARKS.some((field) => field in value)
-}
-const SEGMENT_MARKS = ['userId', 'anonymousId', 'previousId', 'messageId']
-
-/** Whether a /v1/batch body is Segment's: an envelope field or any item in Segment's shape, or
- *  what Segment's Webhooks (Actions) destination posts — one event, or a bare array of events. */
-export function isSegmentBatch(body: unknown): boolean {
-  if (Array.isArray(body)) return true
-  if (!isObject(body)) return false
-  if (isSegmentShaped(body) || ENVELOPE_FIELDS.some((field) => field in body)) return true
-  return Array.isArray(body.batch) && body.batch.some(isSegmentShaped)
-}
-
-/** The events of a Segment batch body, in any of the shapes isSegmentBatch takes. */
-export function batchEvents(body: unknown): unknown[] | undefined {
-  if (Array.isArray(body)) return body
-  if (!isObject(body)) return undefined
-  if (Array.isArray(body.batch)) return body.batch
-  return isSegmentShaped(body) ? [body] : undefined
-}
 
 const id = z.pipe(
   z.pipe(
@@ -63,6 +32,16 @@ const isoTime = z.iso.datetime({
   offset: true,
   error: 'must be an ISO 8601 date-time, e.g. 2026-03-29T12:00:00Z',
 })
+
+/** A batch's own `sentAt` (its sender's clock, which corrects every event's originalTimestamp):
+ *  a date-time, or none. */
+export function batchSentAt(
+  value: unknown,
+): { ok: true; sentAt: string | undefined } | { ok: false; details: ErrorDetail[] } {
+  const parsed = z.nullish(isoTime).safeParse(value)
+  if (parsed.success) return { ok: true, sentAt: parsed.data ?? undefined }
+  return { ok: false, details: issueDetails(parsed.error, { prefix: 'sentAt' }) }
+}
 
 /** PostHog's set-once params: each key set only where the relation lacks it (`paramsOnce`). */
 const SET_ONCE_ERROR = '$set_once must be an object of key/value pairs'
@@ -141,16 +120,23 @@ const asEmail = (value: unknown): string | null => {
 }
 
 /** Segment's rule: `timestamp`, else `originalTimestamp` moved by the sender's clock skew
- *  (`sentAt` against arrival), else arrival. */
-function eventTime(event: SegmentEvent, batchSentAt: string | undefined, receivedAt: Date): Date {
-  if (event.timestamp) return new Date(event.timestamp)
-  const sentAt = event.sentAt ?? batchSentAt
+ *  (`sentAt` against arrival), else arrival; with the field it came from. */
+function eventTime(event: SegmentEvent, sentAtOfBatch: string | undefined, receivedAt: Date) {
+  if (event.timestamp) return { at: new Date(event.timestamp), field: 'timestamp' }
+  const sentAt = event.sentAt ?? sentAtOfBatch
   if (event.originalTimestamp) {
     const original = new Date(event.originalTimestamp).getTime()
     const skew = sentAt ? receivedAt.getTime() - new Date(sentAt).getTime() : 0
-    return new Date(original + skew)
+    return { at: new Date(original + skew), field: 'originalTimestamp' }
   }
-  return receivedAt
+  return { at: receivedAt, field: 'timestamp' }
+}
+
+/** The first field of an event nested deeper than TinyCRM stores (`''`: the event itself), found
+ *  before anything recurses through it whole. */
+function tooDeepField(raw: unknown): string | undefined {
+  if (!isObject(raw)) return nestedTooDeep(raw) ? '' : undefined
+  return Object.keys(raw).find((k) => nestedTooDeep(raw[k]))
 }
 
 const NAME_TRAITS = ['email', 'name', 'firstName', 'lastName']
@@ -197,6 +183,9 @@ export function parseEvent(
   opts: { n: number; type?: SegmentType; sentAt?: string; receivedAt: Date; prefix?: string },
 ): Parsed {
   const at = (path: string) => [opts.prefix, path].filter(Boolean).join('.') || '(body)'
+  const deep = tooDeepField(raw)
+  if (deep !== undefined)
+    return { ok: false, details: [{ path: at(deep), message: NESTING_PROBLEM }] }
   const bytes = encoder.encode(JSON.stringify(raw)).length
   if (bytes > LIMITS.singleBody) {
     const kb = (bytes / 1024).toFixed(1)
@@ -222,10 +211,9 @@ export function parseEvent(
   if (e.type === 'group' && !e.groupId) {
     problems.push({ path: at('groupId'), message: 'group needs a groupId' })
   }
-  const ts = eventTime(e, opts.sentAt, opts.receivedAt)
-  if (ts.getTime() > opts.receivedAt.getTime() + LIMITS.futureSkewMs) {
-    problems.push({ path: at('timestamp'), message: 'timestamp is more than a day in the future' })
-  }
+  const { at: ts, field } = eventTime(e, opts.sentAt, opts.receivedAt)
+  const badTime = timeProblem(ts.getTime(), 'happened', opts.receivedAt.getTime())
+  if (badTime) problems.push({ path: at(field), message: `timestamp ${badTime}` })
   if (problems.length) return { ok: false, details: problems }
 
   const ids = [e.userId, e.anonymousId].filter((v): v is string => !!v)

@@ -143,13 +143,13 @@ export interface SegmentOutcome {
 const CARDINALITY_VIOLATION = '21000'
 
 /** Applies the events with the project key whose SHA-256 is `keyHash`, in one statement. Throws
- *  401/403 for an unknown or revoked key; writes nothing then. */
+ *  401/403 for an unknown or revoked key; writes nothing then. With no events, it only checks the
+ *  key (a request whose events are all invalid). */
 export async function applySegmentEvents(
   db: Kysely<Database>,
   keyHash: string,
   rows: SegmentRow[],
 ): Promise<SegmentOutcome> {
-  if (rows.length === 0) return { applied: 0, duplicates: 0 }
   let result
   try {
     result = await runIngest<{ kept: number }>(
