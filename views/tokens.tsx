@@ -1,6 +1,6 @@
 // Account tokens (Settings → API tokens): create one for a script (shown once, with a copy
-// button), see when each was last used, revoke (asks first). Tokens read the whole account through
-// /v1/customers and friends.
+// button), see who made each and when it was last used, revoke (asks first). Tokens read the
+// whole account through /v1/customers and friends.
 import { ConfirmAction } from './ui/confirm.js'
 import { CsrfField } from './ui/csrf.js'
 import { Alert, Time } from './ui/elements.js'
@@ -14,6 +14,8 @@ export interface TokenRow {
   created_at: Date
   last_used_at: Date | null
   revoked_at: Date | null
+  /** Who made it in the dashboard; null for the CLI's and older tokens. */
+  created_by_email: string | null
 }
 
 export function TokensPage(props: {
@@ -90,6 +92,7 @@ export function TokensPage(props: {
                   <th scope="col">Name</th>
                   <th scope="col">Token</th>
                   <th scope="col">Created</th>
+                  <th scope="col">Created by</th>
                   <th scope="col">Last used</th>
                   <th scope="col">
                     <span class="visually-hidden">Actions</span>
@@ -106,6 +109,7 @@ export function TokensPage(props: {
                     <td>
                       <Time date={t.created_at} />
                     </td>
+                    <td>{t.created_by_email ?? '—'}</td>
                     <td>{t.last_used_at ? <Time date={t.last_used_at} /> : 'never'}</td>
                     <td class="actions">
                       {t.revoked_at ? (

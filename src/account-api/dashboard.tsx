@@ -41,7 +41,8 @@ export function tokenDashboardRoutes() {
   app.post('/', async function createToken(c) {
     const name = (await formFields(c))('name') ?? ''
     try {
-      const created = await createAccountToken(c.var.db, user(c).accountId, name)
+      const { accountId, userId } = user(c)
+      const created = await createAccountToken(c.var.db, accountId, name, userId)
       return redirectWithFlash(c, TOKENS, {
         message: `Created the token “${created.name}”. Copy it now: it is shown only this once.`,
         secret: created.token,

@@ -2,6 +2,7 @@
 // account (and merge/delete). Only the SHA-256 is stored, as for project keys; the token is shown
 // once, when it is created in the dashboard.
 import { sql, type Kysely } from 'kysely'
+import { NOT_A_MEMBER } from '../accounts/members.js'
 import type { Database } from '../db/schema.js'
 import { ApiError } from '../lib/errors.js'
 import { hashKey, randomBase62 } from '../lib/keys.js'
@@ -15,7 +16,18 @@ export function looksLikeAccountToken(token: string): boolean {
   return TOKEN_SHAPE.test(token)
 }
 
-export async function createAccountToken(db: Kysely<Database>, accountId: number, name: string) {
+/**
+ * A new token, returned this once. `createdBy` is the member making it in the dashboard (the CLI
+ * passes none). Their user row is read FOR KEY SHARE in the same statement, so a removal of them
+ * (src/accounts/members.ts locks that row first) either waits for this token, then revokes it, or
+ * goes first and this one is refused: a removed member never keeps a live token.
+ */
+export async function createAccountToken(
+  db: Kysely<Database>,
+  accountId: number,
+  name: string,
+  createdBy: number | null = null,
+) {
   const label = name.trim()
   if (!label || label.length > 80) {
     throw new ApiError('validation_failed', 'name must be 1 to 80 characters', [
@@ -23,23 +35,48 @@ export async function createAccountToken(db: Kysely<Database>, accountId: number
     ])
   }
   const token = ACCOUNT_TOKEN_PREFIX + randomBase62(32)
-  const row = await db
-    .insertInto('account_tokens')
-    .values({
-      account_id: accountId,
-      name: label,
-      prefix: token.slice(0, SHOWN),
-      token_hash: await hashKey(token),
-    })
-    .returning(['id', 'name', 'prefix', 'created_at'])
-    .executeTakeFirstOrThrow()
+  const prefix = token.slice(0, SHOWN)
+  const tokenHash = await hashKey(token)
+  const insert =
+    createdBy === null
+      ? db
+          .insertInto('account_tokens')
+          .values({ account_id: accountId, name: label, prefix, token_hash: tokenHash })
+      : db
+          .insertInto('account_tokens')
+          .columns(['account_id', 'name', 'prefix', 'token_hash', 'created_by', 'created_by_email'])
+          .expression(
+            db
+              .selectFrom('users')
+              .select(({ val }) => [
+                'account_id',
+                val(label).as('name'),
+                val(prefix).as('prefix'),
+                val(tokenHash).as('token_hash'),
+                'id',
+                'email',
+              ])
+              .where('id', '=', createdBy)
+              .where('account_id', '=', accountId)
+              .forKeyShare(),
+          )
+  const row = await insert.returning(['id', 'name', 'prefix', 'created_at']).executeTakeFirst()
+  if (!row) throw new ApiError('forbidden', NOT_A_MEMBER)
   return { ...row, token }
 }
 
 export async function listAccountTokens(db: Kysely<Database>, accountId: number) {
   return db
     .selectFrom('account_tokens')
-    .select(['id', 'name', 'prefix', 'created_at', 'last_used_at', 'revoked_at'])
+    .select([
+      'id',
+      'name',
+      'prefix',
+      'created_at',
+      'last_used_at',
+      'revoked_at',
+      'created_by_email',
+    ])
     .where('account_id', '=', accountId)
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')

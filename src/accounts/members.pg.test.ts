@@ -1,12 +1,20 @@
 // Teammates' writes racing on a real PostgreSQL: one invite accepted twice at the same instant
 // makes one user; two members removing each other at once leave one of them; invites made at once
-// are all distinct and work.
+// are all distinct and work; a member removed while making tokens and invites keeps none live.
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { seedAccount } from '../../test/support/fixtures.js'
 import type { NodeDb } from '../db/node.js'
 import { openTestDb } from '../../test/support/pg-harness.js'
 import { ApiError } from '../lib/errors.js'
-import { acceptInvite, createInvite, listMembers, removeMember } from './members.js'
+import { authenticateAccountToken, createAccountToken } from '../account-api/tokens.js'
+import {
+  acceptInvite,
+  createInvite,
+  findInvite,
+  listMembers,
+  listPendingInvites,
+  removeMember,
+} from './members.js'
 
 let node: NodeDb
 beforeAll(async () => {
@@ -120,4 +128,49 @@ it('invites made at once are all distinct and each works once', async () => {
     made.map((m) => acceptInvite(node.db, m.token, { email: email(), password: 'teammate pw' })),
   )
   expect(await listMembers(node.db, owner.accountId)).toHaveLength(7)
+})
+
+it('a member removed while making tokens and invites keeps no live token and no usable link', async () => {
+  for (let trial = 0; trial < 20; trial++) {
+    const alice = await seedAccount(node.db, [])
+    const { token } = await createInvite(node.db, alice.accountId, alice.userId)
+    const carol = await acceptInvite(node.db, token, { email: email(), password: 'teammate pw' })
+    // Carol's requests, past their session check, now write; Alice removes her meanwhile (in
+    // odd trials her removal is sent first).
+    const remove = () =>
+      removeMember(node.db, {
+        accountId: alice.accountId,
+        userId: carol.userId,
+        actingUserId: alice.userId,
+      })
+    const first = trial % 2 ? remove() : undefined
+    const tokens = Array.from({ length: 3 }, (_, i) =>
+      createAccountToken(node.db, alice.accountId, `carol ${i}`, carol.userId),
+    )
+    const invites = Array.from({ length: 3 }, () =>
+      createInvite(node.db, alice.accountId, carol.userId),
+    )
+    const removal = first ?? remove()
+    const [removed, ...made] = await settle<unknown>([removal, ...tokens, ...invites])
+    expect(removed!.status).toBe('fulfilled')
+    for (const r of made) {
+      if (r.status === 'rejected') expect((r.reason as ApiError).code).toBe('forbidden')
+    }
+    for (const r of await settle(tokens)) {
+      if (r.status === 'fulfilled') {
+        expect(await authenticateAccountToken(node.db, r.value.token)).toBe('revoked')
+      }
+    }
+    for (const r of await settle(invites)) {
+      if (r.status === 'fulfilled') expect(await findInvite(node.db, r.value.token)).toBeUndefined()
+    }
+    const live = await node.db
+      .selectFrom('account_tokens')
+      .select('id')
+      .where('account_id', '=', alice.accountId)
+      .where('revoked_at', 'is', null)
+      .execute()
+    expect(live).toEqual([])
+    expect(await listPendingInvites(node.db, alice.accountId)).toEqual([])
+  }
 })

@@ -37,19 +37,37 @@ export async function listPendingInvites(db: Kysely<Database>, accountId: number
     .execute()
 }
 
-/** A new invite link's token, returned this once (only its hash is stored). */
+/** Why a token or an invite is refused to someone removed from the account meanwhile. */
+export const NOT_A_MEMBER = 'You are no longer a member of this account'
+
+/**
+ * A new invite link's token, returned this once (only its hash is stored). The maker's user row is
+ * read FOR KEY SHARE in the same statement: a removal of them (which locks that row first) either
+ * waits for this invite and then withdraws it, or goes first and this one is refused.
+ */
 export async function createInvite(db: Kysely<Database>, accountId: number, createdBy: number) {
   const token = INVITE_PREFIX + randomBase62(32)
+  const tokenHash = await hashKey(token)
+  const expiresAt = new Date(Date.now() + INVITE_DAYS * 86_400_000)
   const row = await db
     .insertInto('invites')
-    .values({
-      account_id: accountId,
-      token_hash: await hashKey(token),
-      created_by: createdBy,
-      expires_at: new Date(Date.now() + INVITE_DAYS * 86_400_000),
-    })
+    .columns(['account_id', 'token_hash', 'created_by', 'expires_at'])
+    .expression(
+      db
+        .selectFrom('users')
+        .select(({ val }) => [
+          'account_id',
+          val(tokenHash).as('token_hash'),
+          'id',
+          val(expiresAt).as('expires_at'),
+        ])
+        .where('id', '=', createdBy)
+        .where('account_id', '=', accountId)
+        .forKeyShare(),
+    )
     .returning(['id', 'expires_at'])
-    .executeTakeFirstOrThrow()
+    .executeTakeFirst()
+  if (!row) throw new ApiError('forbidden', NOT_A_MEMBER)
   return { id: row.id, token, expiresAt: row.expires_at }
 }
 
@@ -126,30 +144,52 @@ export async function acceptInvite(
 }
 
 /**
- * Removes a member (their sessions end with them). Nobody removes themselves, and the account's
- * last member stays: two members removing each other at the same instant must not leave the
- * account with nobody. So the account row is locked first and the count read after the lock, in
- * a second statement of the same transaction.
+ * Removes a member (their sessions end with them), revokes the account tokens they made (kept, so
+ * the Tokens page shows them revoked and by whom) and withdraws their unused invite links, in one
+ * transaction: all of it or nothing. Nobody removes themselves, and the account's last member
+ * stays: two members removing each other at the same instant must not leave the account with
+ * nobody. So the account row is locked first and the count read after the lock, in a later
+ * statement of the same transaction. The member's row is locked next (FOR UPDATE): a token or an
+ * invite they are making at that moment holds it FOR KEY SHARE (see createInvite), so it is
+ * either committed before the statements below read (and they end it) or refused after.
  */
 export async function removeMember(
   db: Kysely<Database>,
   input: { accountId: number; userId: number; actingUserId: number },
-): Promise<void> {
+): Promise<{ tokensRevoked: number; invitesWithdrawn: number }> {
   const { accountId, userId, actingUserId } = input
   if (userId === actingUserId) {
     throw new ApiError('validation_failed', 'You cannot remove yourself from the account', [
       { path: 'userId', message: 'is you' },
     ])
   }
-  const [, removed] = await runInTransaction(db, [
-    sql`SELECT id FROM accounts WHERE id = ${accountId} FOR UPDATE`.compile(db),
+  // Each statement runs only if the removal does (both are members); the batch cannot branch.
+  const bothMembers = sql`(SELECT count(*) FROM users
+    WHERE id IN (${userId}, ${actingUserId}) AND account_id = ${accountId}) = 2`
+  const [, , revoked, withdrawn, removed] = await runInTransaction(db, [
+    // NO KEY UPDATE: removals queue here, while a token or an invite being made (whose foreign
+    // key holds this row FOR KEY SHARE, after its maker's row) goes on; FOR UPDATE would deadlock.
+    sql`SELECT id FROM accounts WHERE id = ${accountId} FOR NO KEY UPDATE`.compile(db),
+    sql`SELECT id FROM users WHERE id = ${userId} AND account_id = ${accountId} FOR UPDATE`.compile(
+      db,
+    ),
+    sql`
+      UPDATE account_tokens SET revoked_at = now()
+      WHERE account_id = ${accountId} AND created_by = ${userId} AND revoked_at IS NULL
+        AND ${bothMembers}
+      RETURNING id`.compile(db),
+    sql`
+      DELETE FROM invites
+      WHERE account_id = ${accountId} AND created_by = ${userId} AND accepted_at IS NULL
+        AND ${bothMembers}
+      RETURNING id`.compile(db),
     sql`
       DELETE FROM users
-      WHERE id = ${userId} AND account_id = ${accountId}
-        AND EXISTS (SELECT 1 FROM users WHERE id = ${actingUserId} AND account_id = ${accountId})
+      WHERE id = ${userId} AND account_id = ${accountId} AND ${bothMembers}
       RETURNING id`.compile(db),
   ])
   if (removed!.rows.length === 0) {
     throw new ApiError('not_found', 'No such member in your account')
   }
+  return { tokensRevoked: revoked!.rows.length, invitesWithdrawn: withdrawn!.rows.length }
 }

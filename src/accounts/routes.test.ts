@@ -155,4 +155,45 @@ describe('removing a member', () => {
     )
     expect((await owner.get('/settings/team')).html).not.toContain(mateEmail) // the flash is gone
   })
+  it('ends what the removed member made: their account tokens are revoked, their links withdrawn', async () => {
+    const alice = new TestBrowser(t.app)
+    await alice.signUp(email())
+    const carol = new TestBrowser(t.app)
+    const carolEmail = email()
+    const aliceLink = await inviteLink(alice)
+    await carol.get(aliceLink)
+    await carol.post(aliceLink, { email: carolEmail, password: 'teammate pw 1' })
+    await carol.get('/settings/tokens')
+    const made = await carol.follow(await carol.post('/settings/tokens', { name: 'carol script' }))
+    const token = /data-testid="new-token">([^<]+)</.exec(made.html)![1]!
+    const carolsLink = await inviteLink(carol)
+    const bearer = { headers: { Authorization: `Bearer ${token}` } }
+    expect((await t.app.request('/v1/customers', bearer)).status).toBe(200)
+
+    const carolId = (
+      await t.db
+        .selectFrom('users')
+        .select('id')
+        .where('email', '=', carolEmail)
+        .executeTakeFirstOrThrow()
+    ).id
+    await alice.get('/settings/team')
+    const removed = await alice.post(`/settings/team/members/${carolId}/remove`)
+    expect(removed.status).toBe(303)
+    expect((await alice.follow(removed)).html).toContain(
+      `Removed ${carolEmail}: they are logged out and can no longer log in. ` +
+        'Revoked the 1 account token and withdrew the 1 invite link they made.',
+    )
+
+    const refused = await t.app.request('/v1/customers', bearer)
+    expect(refused.status).toBe(403)
+    expect(await refused.text()).toMatch(/revoked/)
+    expect((await new TestBrowser(t.app).get(carolsLink)).status).toBe(404)
+    // Alice sees the token, revoked, and who made it.
+    const row = /<tr>(?:(?!<\/tr>).)*carol script(?:(?!<\/tr>).)*<\/tr>/s.exec(
+      (await alice.get('/settings/tokens')).html,
+    )![0]
+    expect(row).toContain(carolEmail)
+    expect(row).toContain('Revoked')
+  })
 })

@@ -72,8 +72,9 @@ export function teamRoutes() {
     const user = sessionUser(c)
     const userId = idParam(c, 'id', 'member')
     const member = (await listMembers(c.var.db, user.accountId)).find((m) => m.id === userId)
+    let ended: Awaited<ReturnType<typeof removeMember>>
     try {
-      await removeMember(c.var.db, {
+      ended = await removeMember(c.var.db, {
         accountId: user.accountId,
         userId,
         actingUserId: user.userId,
@@ -84,11 +85,30 @@ export function teamRoutes() {
       throw err
     }
     return redirectWithFlash(c, TEAM, {
-      message: `Removed ${member?.email ?? 'the member'}: they are logged out and can no longer log in.`,
+      message:
+        `Removed ${member?.email ?? 'the member'}: they are logged out and can no longer log in.` +
+        endedNote(ended),
       tone: 'danger',
     })
   })
   return app
+}
+
+/** What else the removal ended, for its flash (" Revoked the 2 account tokens … they made."). */
+function endedNote({
+  tokensRevoked,
+  invitesWithdrawn,
+}: {
+  tokensRevoked: number
+  invitesWithdrawn: number
+}) {
+  const tokens = `the ${tokensRevoked} account token${tokensRevoked === 1 ? '' : 's'}`
+  const links = `the ${invitesWithdrawn} invite link${invitesWithdrawn === 1 ? '' : 's'}`
+  if (tokensRevoked && invitesWithdrawn)
+    return ` Revoked ${tokens} and withdrew ${links} they made.`
+  if (tokensRevoked) return ` Revoked ${tokens} they made.`
+  if (invitesWithdrawn) return ` Withdrew ${links} they made.`
+  return ''
 }
 
 export function inviteRoutes() {

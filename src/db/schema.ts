@@ -152,6 +152,10 @@ export interface AccountTokensTable {
   created_at: Timestamp
   last_used_at: NullableTimestamp
   revoked_at: NullableTimestamp
+  /** The user who made it in the dashboard (null: made by the CLI, before this was recorded, or
+   *  the user is gone); created_by_email is their email then, kept after they are removed. */
+  created_by: number | null
+  created_by_email: string | null
 }
 
 /** A named customers filter: its URL query (`in=app-a:paid&sort=email`), in rail order. */
