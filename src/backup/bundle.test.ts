@@ -11,6 +11,8 @@ import type { Manifest } from './bundle.js'
 import { exportBundle } from './export.js'
 import { importBundle } from './import.js'
 import { BUNDLE_TABLES, NOT_IN_BUNDLE } from './tables.js'
+import { ingestForProject } from '../ingest/upsert.js'
+import { seedAccount } from '../../test/support/fixtures.js'
 
 let source: TestDb
 let moved: Awaited<ReturnType<typeof seedForMove>>
@@ -94,6 +96,28 @@ describe('into a new PGlite', () => {
       /^The target database is not empty \(accounts, users, projects, /,
     )
   })
+})
+
+it('keeps jsonb numbers as written (29.00 stays 29.00, as billing and Segment store them)', async () => {
+  const from = await openTestDb()
+  const to = await openTestDb()
+  try {
+    const { projects } = await seedAccount(from.db, ['Billed'])
+    await ingestForProject(from.db, projects[0]!.project.id, [
+      { type: 'identify', email: 'paying@example.com' },
+    ])
+    await sql`UPDATE customer_projects
+      SET params = '{"mrr": 29.00}', params_at = '{"mrr": 1795954520.286000}'`.execute(from.db)
+    const bundle = await exportAll(from.db)
+    await importBundle(to.db, each(bundle.lines))
+    expect((await exportAll(to.db)).manifest).toEqual(bundle.manifest)
+    const { rows } = await sql<{ params: string }>`
+      SELECT params::text AS params FROM customer_projects`.execute(to.db)
+    expect(rows).toEqual([{ params: '{"mrr": 29.00}' }])
+  } finally {
+    await from.close()
+    await to.close()
+  }
 })
 
 describe('a bad bundle', () => {

@@ -45,7 +45,8 @@ export async function importBundle(
     let manifest: Manifest | undefined
     const specs = new Map(BUNDLE_TABLES.map((s) => [s.name as string, s]))
     const columns = new Map<string, string[]>()
-    const deferred = new Map<string, unknown[]>()
+    // Per table with self-references: the lines whose pointers are set once every row is in.
+    const deferred = new Map<string, string[]>()
     let lineNo = 0
     for await (const text of lines) {
       lineNo++
@@ -91,22 +92,20 @@ export async function importBundle(
         cols = await insertableColumns(trx, spec.name)
         columns.set(spec.name, cols)
       }
-      let rows = line.rows
-      if (spec.selfRefs) {
-        const refs = spec.selfRefs
-        const later = rows.filter((r) =>
-          refs.some((c) => (r as Record<string, unknown>)[c] != null),
-        )
-        if (later.length) deferred.set(spec.name, [...(deferred.get(spec.name) ?? []), ...later])
-        rows = rows.map((r) => ({
-          ...(r as object),
-          ...Object.fromEntries(refs.map((c) => [c, null])),
-        }))
+      // The rows go to Postgres as the line's own text, never parsed and written again: JSON.parse
+      // would turn a jsonb number such as 29.00 into 29, and the checksum would no longer match.
+      const rows = sql`(${text}::jsonb -> 'rows')`
+      const refs = spec.selfRefs ?? []
+      // A row that points at another row of its table (a merged customer at its survivor) gets the
+      // pointer once every row is in (the survivor may come later in the file).
+      if (refs.some((c) => line.rows.some((r) => (r as Record<string, unknown>)[c] != null))) {
+        deferred.set(spec.name, [...(deferred.get(spec.name) ?? []), text])
       }
       const list = sql.join(cols.map((c) => sql.ref(c)))
+      const values = sql.join(cols.map((c) => (refs.includes(c) ? sql`NULL` : sql.ref(c))))
       await sql`
         INSERT INTO ${sql.table(spec.name)} (${list}) OVERRIDING SYSTEM VALUE
-        SELECT ${list} FROM jsonb_populate_recordset(NULL::${sql.table(spec.name)}, ${JSON.stringify(rows)}::jsonb)`.execute(
+        SELECT ${values} FROM jsonb_populate_recordset(NULL::${sql.table(spec.name)}, ${rows})`.execute(
         trx,
       )
       // The target was empty and the history's own rows come after these: every row it has now
@@ -117,17 +116,24 @@ export async function importBundle(
     if (!manifest)
       throw new BundleError('the bundle ends before its manifest: the file is cut short')
 
-    for (const [table, rows] of deferred) {
+    for (const [table, texts] of deferred) {
       const spec = specs.get(table)!
-      const set = sql.join(spec.selfRefs!.map((c) => sql`${sql.ref(c)} = x.${sql.ref(c)}`))
+      const refs = spec.selfRefs!
+      const set = sql.join(refs.map((c) => sql`${sql.ref(c)} = x.${sql.ref(c)}`))
       const match = sql.join(
         spec.key.map((k) => sql`t.${sql.ref(k.column)} = x.${sql.ref(k.column)}`),
         sql` AND `,
       )
-      await sql`
-        UPDATE ${sql.table(table)} t SET ${set}
-        FROM jsonb_populate_recordset(NULL::${sql.table(table)}, ${JSON.stringify(rows)}::jsonb) x
-        WHERE ${match}`.execute(trx)
+      const pointing = sql.join(
+        refs.map((c) => sql`x.${sql.ref(c)} IS NOT NULL`),
+        sql` OR `,
+      )
+      for (const text of texts) {
+        await sql`
+          UPDATE ${sql.table(table)} t SET ${set}
+          FROM jsonb_populate_recordset(NULL::${sql.table(table)}, ${text}::jsonb -> 'rows') x
+          WHERE ${match} AND (${pointing})`.execute(trx)
+      }
     }
     await moveIdentitiesPastImportedIds(trx)
 
