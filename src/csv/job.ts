@@ -7,8 +7,8 @@ import type { Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
 import { ApiError } from '../lib/errors.js'
 import type { BatchItem } from '../ingest/schemas.js'
-import { ingestForProject } from '../ingest/upsert.js'
 import { changesNothing, classify, type Known } from './classify.js'
+import { chunkChanged, readChunk, writeGuarded, type Reject } from './chunk-guard.js'
 import { convertRow, validateMapping, type Mapping } from './mapping.js'
 
 export type Outcome = 'created' | 'updated' | 'unchanged' | 'merged' | 'rejected'
@@ -33,19 +33,69 @@ export async function runStep(db: Kysely<Database>, job: Job): Promise<boolean> 
   const dryRun = job.state === 'dry_run'
   if (!dryRun && job.state !== 'importing') return false
   if (job.next_chunk >= job.chunks) return false
-  const chunk = await db
-    .selectFrom('import_chunks')
-    .select('rows')
-    .where('import_id', '=', job.id)
-    .where('seq', '=', job.next_chunk)
-    .executeTakeFirst()
-  const stored = chunk?.rows ?? []
+  const known = new Map<string, Known>()
+  let counts: Counts
+  // A delete purges its person from the chunk meanwhile (src/merges/erase.ts): the write then
+  // rolls back and the step starts again from what the chunk holds now. Each round follows a
+  // delete that committed, so this ends.
+  for (;;) {
+    const chunk = await readChunk(db, job.id, job.next_chunk)
+    const step = await prepare(db, job, chunk.rows, known)
+    counts = step.counts
+    try {
+      await writeGuarded(db, job, chunk, step.items, step.rejects)
+      break
+    } catch (err) {
+      if (!chunkChanged(err)) throw err
+    }
+  }
 
+  const total: Counts = { ...NO_COUNTS }
+  for (const k of Object.keys(total) as Outcome[]) total[k] = (job.counts[k] ?? 0) + counts[k]
+  const last = job.next_chunk + 1 >= job.chunks
+  // Compare-and-set on next_chunk: two polls racing on one chunk count it once.
+  const advanced = await db
+    .updateTable('imports')
+    .set({
+      next_chunk: job.next_chunk + 1,
+      counts: JSON.stringify(total),
+      ...(last
+        ? dryRun
+          ? { state: 'dry_run_done' as const, dry_run: JSON.stringify(total) }
+          : { state: 'done' as const, finished_at: new Date() }
+        : {}),
+    })
+    .where('id', '=', job.id)
+    .where('next_chunk', '=', job.next_chunk)
+    .where('state', '=', job.state as 'dry_run')
+    .returning('id')
+    .executeTakeFirst()
+  if (!advanced) return false // another poll did this chunk; the next poll reloads the job
+  job.next_chunk++
+  job.counts = total
+  if (last) job.state = dryRun ? 'dry_run_done' : 'done'
+  // The file's rows are personal data: once imported, only the rejected rows are kept.
+  if (last && !dryRun) {
+    await db.deleteFrom('import_chunks').where('import_id', '=', job.id).execute()
+    await db.deleteFrom('import_emails').where('import_id', '=', job.id).execute()
+  }
+  return !last
+}
+
+/** Classifies a chunk's rows (emails not in `known` yet; `known` keeps them for a second round)
+ *  and turns them into the items to ingest, the counts and the rejected rows. */
+async function prepare(
+  db: Kysely<Database>,
+  job: Job,
+  stored: string[][],
+  known: Map<string, Known>,
+) {
+  const dryRun = job.state === 'dry_run'
   const converted = stored.map((row) => convertRow(row, job.mapping, job.header))
-  const valid = converted.filter((c) => !c.error)
-  const known = valid.length
-    ? await classify(db, job, [...new Set(valid.map((c) => c.email!))], dryRun)
-    : new Map()
+  const fresh = [...new Set(converted.flatMap((c) => (c.error ? [] : [c.email!])))].filter(
+    (e) => !known.has(e),
+  )
+  if (fresh.length) for (const [e, k] of await classify(db, job, fresh, dryRun)) known.set(e, k)
   const counts: Counts = { ...NO_COUNTS }
   const inChunk = new Set<string>()
   const items: BatchItem[] = []
@@ -78,11 +128,7 @@ export async function runStep(db: Kysely<Database>, job: Job): Promise<boolean> 
     for (const item of row.items!)
       items.push(ts && !item.timestamp ? { ...item, timestamp: ts } : item)
   }
-  // Statistics keep up by themselves: autovacuum on Postgres, the statistics keeper on PGlite
-  // (src/db/node.ts), so an import runs no ANALYZE of its own (on Neon it would be wasted).
-  if (!dryRun && items.length) await ingestForProject(db, job.project_id, items)
-
-  const rejects = converted.flatMap((c, i) =>
+  const rejects: Reject[] = converted.flatMap((c, i) =>
     c.error
       ? [
           {
@@ -94,43 +140,7 @@ export async function runStep(db: Kysely<Database>, job: Job): Promise<boolean> 
         ]
       : [],
   )
-  if (rejects.length) {
-    await db
-      .insertInto('import_rejects')
-      .values(rejects)
-      .onConflict((oc) => oc.doNothing())
-      .execute()
-  }
-  const total: Counts = { ...NO_COUNTS }
-  for (const k of Object.keys(total) as Outcome[]) total[k] = (job.counts[k] ?? 0) + counts[k]
-  const last = job.next_chunk + 1 >= job.chunks
-  // Compare-and-set on next_chunk: two polls racing on one chunk count it once.
-  const advanced = await db
-    .updateTable('imports')
-    .set({
-      next_chunk: job.next_chunk + 1,
-      counts: JSON.stringify(total),
-      ...(last
-        ? dryRun
-          ? { state: 'dry_run_done' as const, dry_run: JSON.stringify(total) }
-          : { state: 'done' as const, finished_at: new Date() }
-        : {}),
-    })
-    .where('id', '=', job.id)
-    .where('next_chunk', '=', job.next_chunk)
-    .where('state', '=', job.state as 'dry_run')
-    .returning('id')
-    .executeTakeFirst()
-  if (!advanced) return false // another poll did this chunk; the next poll reloads the job
-  job.next_chunk++
-  job.counts = total
-  if (last) job.state = dryRun ? 'dry_run_done' : 'done'
-  // The file's rows are personal data: once imported, only the rejected rows are kept.
-  if (last && !dryRun) {
-    await db.deleteFrom('import_chunks').where('import_id', '=', job.id).execute()
-    await db.deleteFrom('import_emails').where('import_id', '=', job.id).execute()
-  }
-  return !last
+  return { counts, items, rejects }
 }
 
 export async function loadJob(db: Kysely<Database>, accountId: number, importId: number) {
