@@ -38,7 +38,8 @@ export function chunkChanged(err: unknown): boolean {
 }
 
 /** Writes a step's items (an import; a dry run writes none) and rejected rows, committed only if
- *  the chunk still holds what was read; otherwise throws (see `chunkChanged`). */
+ *  the chunk still holds what was read; otherwise throws (see `chunkChanged`). Returns what the
+ *  ingest statement says of each item, when it ran. */
 export async function writeGuarded(
   db: Kysely<Database>,
   job: { id: number; project_id: number; state: string },
@@ -58,10 +59,10 @@ export async function writeGuarded(
   }
   guard.push(unchanged(db, job.id, chunk))
   if (job.state === 'importing' && items.length) {
-    await ingestForProject(db, job.project_id, items, new Date(), 'import', guard)
-  } else if (rejects.length) {
-    await runInTransaction(db, guard)
+    return ingestForProject(db, job.project_id, items, new Date(), 'import', guard)
   }
+  if (rejects.length) await runInTransaction(db, guard)
+  return undefined
 }
 
 const unchanged = (db: Kysely<Database>, importId: number, chunk: ReadChunk) =>

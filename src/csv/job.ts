@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
 import { ApiError } from '../lib/errors.js'
 import type { BatchItem } from '../ingest/schemas.js'
+import type { ItemResult } from '../ingest/upsert.js'
 import { changesNothing, classify, type Known } from './classify.js'
 import { chunkChanged, readChunk, writeGuarded, type Reject } from './chunk-guard.js'
 import { convertRow, validateMapping, type Mapping } from './mapping.js'
@@ -41,9 +42,9 @@ export async function runStep(db: Kysely<Database>, job: Job): Promise<boolean> 
   for (;;) {
     const chunk = await readChunk(db, job.id, job.next_chunk)
     const step = await prepare(db, job, chunk.rows, known)
-    counts = step.counts
     try {
-      await writeGuarded(db, job, chunk, step.items, step.rejects)
+      const results = await writeGuarded(db, job, chunk, step.items, step.rejects)
+      counts = tally(step.rows, step.rejects.length, results)
       break
     } catch (err) {
       if (!chunkChanged(err)) throw err
@@ -83,7 +84,8 @@ export async function runStep(db: Kysely<Database>, job: Job): Promise<boolean> 
 }
 
 /** Classifies a chunk's rows (emails not in `known` yet; `known` keeps them for a second round)
- *  and turns them into the items to ingest, the counts and the rejected rows. */
+ *  and turns them into the items to ingest, the valid rows' expected outcomes and the rejected
+ *  rows. */
 async function prepare(
   db: Kysely<Database>,
   job: Job,
@@ -96,19 +98,16 @@ async function prepare(
     (e) => !known.has(e),
   )
   if (fresh.length) for (const [e, k] of await classify(db, job, fresh, dryRun)) known.set(e, k)
-  const counts: Counts = { ...NO_COUNTS }
+  const rows: Classified[] = []
   const inChunk = new Set<string>()
   const items: BatchItem[] = []
   for (const row of converted) {
-    if (row.error) {
-      counts.rejected++
-      continue
-    }
+    if (row.error) continue
     const k: Known | undefined = known.get(row.email!)
     const seen = inChunk.has(row.email!) || k?.earlier
     inChunk.add(row.email!)
-    counts[
-      seen
+    rows.push({
+      outcome: seen
         ? 'updated'
         : k?.rel_last
           ? changesNothing(row, k)
@@ -116,8 +115,10 @@ async function prepare(
             : 'updated'
           : k?.customer_id
             ? 'merged'
-            : 'created'
-    ]++
+            : 'created',
+      // The row's own item (its last): what the ingest statement says became of it.
+      item: seen ? undefined : items.length + row.items!.length - 1,
+    })
     // Without a last-activity column, a known relation keeps its own time and a new one starts at
     // the job's creation: importing the same file again then changes nothing.
     const ts = row.hasActivity
@@ -140,7 +141,26 @@ async function prepare(
         ]
       : [],
   )
-  return { counts, items, rejects }
+  return { rows, items, rejects }
+}
+
+/** A valid row: what the classification expects of it, and which item to check that against. */
+interface Classified {
+  outcome: Exclude<Outcome, 'rejected'>
+  item?: number
+}
+
+/** A step's counts. Whether a customer was created is the ingest statement's own answer: the
+ *  classification read before it cannot know of another import or call that created the same
+ *  email meanwhile (two concurrent imports of one file both counted every row created). */
+function tally(rows: Classified[], rejected: number, results: ItemResult[] | undefined): Counts {
+  const counts: Counts = { ...NO_COUNTS, rejected }
+  for (const { outcome, item } of rows) {
+    const result = results && item !== undefined ? results[item] : undefined
+    const created = result?.type === 'identify' ? result.created : outcome === 'created'
+    counts[created ? 'created' : outcome === 'created' ? 'updated' : outcome]++
+  }
+  return counts
 }
 
 export async function loadJob(db: Kysely<Database>, accountId: number, importId: number) {
