@@ -7,8 +7,9 @@ import type { Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
 import { ApiError } from '../lib/errors.js'
 import type { BatchItem } from '../ingest/schemas.js'
-import { ingestForProject } from '../ingest/upsert.js'
+import type { ItemResult } from '../ingest/upsert.js'
 import { changesNothing, classify, type Known } from './classify.js'
+import { chunkChanged, readChunk, writeGuarded, type Reject } from './chunk-guard.js'
 import { convertRow, validateMapping, type Mapping } from './mapping.js'
 
 export type Outcome = 'created' | 'updated' | 'unchanged' | 'merged' | 'rejected'
@@ -33,74 +34,23 @@ export async function runStep(db: Kysely<Database>, job: Job): Promise<boolean> 
   const dryRun = job.state === 'dry_run'
   if (!dryRun && job.state !== 'importing') return false
   if (job.next_chunk >= job.chunks) return false
-  const chunk = await db
-    .selectFrom('import_chunks')
-    .select('rows')
-    .where('import_id', '=', job.id)
-    .where('seq', '=', job.next_chunk)
-    .executeTakeFirst()
-  const stored = chunk?.rows ?? []
-
-  const converted = stored.map((row) => convertRow(row, job.mapping, job.header))
-  const valid = converted.filter((c) => !c.error)
-  const known = valid.length
-    ? await classify(db, job, [...new Set(valid.map((c) => c.email!))], dryRun)
-    : new Map()
-  const counts: Counts = { ...NO_COUNTS }
-  const inChunk = new Set<string>()
-  const items: BatchItem[] = []
-  for (const row of converted) {
-    if (row.error) {
-      counts.rejected++
-      continue
+  const known = new Map<string, Known>()
+  let counts: Counts
+  // A delete purges its person from the chunk meanwhile (src/merges/erase.ts): the write then
+  // rolls back and the step starts again from what the chunk holds now. Each round follows a
+  // delete that committed, so this ends.
+  for (;;) {
+    const chunk = await readChunk(db, job.id, job.next_chunk)
+    const step = await prepare(db, job, chunk.rows, known)
+    try {
+      const results = await writeGuarded(db, job, chunk, step.items, step.rejects)
+      counts = tally(step.rows, step.rejects.length, results)
+      break
+    } catch (err) {
+      if (!chunkChanged(err)) throw err
     }
-    const k: Known | undefined = known.get(row.email!)
-    const seen = inChunk.has(row.email!) || k?.earlier
-    inChunk.add(row.email!)
-    counts[
-      seen
-        ? 'updated'
-        : k?.rel_last
-          ? changesNothing(row, k)
-            ? 'unchanged'
-            : 'updated'
-          : k?.customer_id
-            ? 'merged'
-            : 'created'
-    ]++
-    // Without a last-activity column, a known relation keeps its own time and a new one starts at
-    // the job's creation: importing the same file again then changes nothing.
-    const ts = row.hasActivity
-      ? undefined
-      : k?.rel_last
-        ? new Date(k.rel_last)
-        : new Date(job.created_at)
-    for (const item of row.items!)
-      items.push(ts && !item.timestamp ? { ...item, timestamp: ts } : item)
   }
-  // Statistics keep up by themselves: autovacuum on Postgres, the statistics keeper on PGlite
-  // (src/db/node.ts), so an import runs no ANALYZE of its own (on Neon it would be wasted).
-  if (!dryRun && items.length) await ingestForProject(db, job.project_id, items)
 
-  const rejects = converted.flatMap((c, i) =>
-    c.error
-      ? [
-          {
-            import_id: job.id,
-            line: c.line,
-            reason: c.error,
-            cells: JSON.stringify(stored[i]!.slice(1)),
-          },
-        ]
-      : [],
-  )
-  if (rejects.length) {
-    await db
-      .insertInto('import_rejects')
-      .values(rejects)
-      .onConflict((oc) => oc.doNothing())
-      .execute()
-  }
   const total: Counts = { ...NO_COUNTS }
   for (const k of Object.keys(total) as Outcome[]) total[k] = (job.counts[k] ?? 0) + counts[k]
   const last = job.next_chunk + 1 >= job.chunks
@@ -131,6 +81,86 @@ export async function runStep(db: Kysely<Database>, job: Job): Promise<boolean> 
     await db.deleteFrom('import_emails').where('import_id', '=', job.id).execute()
   }
   return !last
+}
+
+/** Classifies a chunk's rows (emails not in `known` yet; `known` keeps them for a second round)
+ *  and turns them into the items to ingest, the valid rows' expected outcomes and the rejected
+ *  rows. */
+async function prepare(
+  db: Kysely<Database>,
+  job: Job,
+  stored: string[][],
+  known: Map<string, Known>,
+) {
+  const dryRun = job.state === 'dry_run'
+  const converted = stored.map((row) => convertRow(row, job.mapping, job.header))
+  const fresh = [...new Set(converted.flatMap((c) => (c.error ? [] : [c.email!])))].filter(
+    (e) => !known.has(e),
+  )
+  if (fresh.length) for (const [e, k] of await classify(db, job, fresh, dryRun)) known.set(e, k)
+  const rows: Classified[] = []
+  const inChunk = new Set<string>()
+  const items: BatchItem[] = []
+  for (const row of converted) {
+    if (row.error) continue
+    const k: Known | undefined = known.get(row.email!)
+    const seen = inChunk.has(row.email!) || k?.earlier
+    inChunk.add(row.email!)
+    rows.push({
+      outcome: seen
+        ? 'updated'
+        : k?.rel_last
+          ? changesNothing(row, k)
+            ? 'unchanged'
+            : 'updated'
+          : k?.customer_id
+            ? 'merged'
+            : 'created',
+      // The row's own item (its last): what the ingest statement says became of it.
+      item: seen ? undefined : items.length + row.items!.length - 1,
+    })
+    // Without a last-activity column, a known relation keeps its own time and a new one starts at
+    // the job's creation: importing the same file again then changes nothing.
+    const ts = row.hasActivity
+      ? undefined
+      : k?.rel_last
+        ? new Date(k.rel_last)
+        : new Date(job.created_at)
+    for (const item of row.items!)
+      items.push(ts && !item.timestamp ? { ...item, timestamp: ts } : item)
+  }
+  const rejects: Reject[] = converted.flatMap((c, i) =>
+    c.error
+      ? [
+          {
+            import_id: job.id,
+            line: c.line,
+            reason: c.error,
+            cells: JSON.stringify(stored[i]!.slice(1)),
+          },
+        ]
+      : [],
+  )
+  return { rows, items, rejects }
+}
+
+/** A valid row: what the classification expects of it, and which item to check that against. */
+interface Classified {
+  outcome: Exclude<Outcome, 'rejected'>
+  item?: number
+}
+
+/** A step's counts. Whether a customer was created is the ingest statement's own answer: the
+ *  classification read before it cannot know of another import or call that created the same
+ *  email meanwhile (two concurrent imports of one file both counted every row created). */
+function tally(rows: Classified[], rejected: number, results: ItemResult[] | undefined): Counts {
+  const counts: Counts = { ...NO_COUNTS, rejected }
+  for (const { outcome, item } of rows) {
+    const result = results && item !== undefined ? results[item] : undefined
+    const created = result?.type === 'identify' ? result.created : outcome === 'created'
+    counts[created ? 'created' : outcome === 'created' ? 'updated' : outcome]++
+  }
+  return counts
 }
 
 export async function loadJob(db: Kysely<Database>, accountId: number, importId: number) {

@@ -56,6 +56,11 @@ export function detectDelimiter(headerLine: string): string {
   return best
 }
 
+/** A refusal of the uploaded file itself: the `file` field of the upload form. */
+function badFile(message: string) {
+  return new ApiError('validation_failed', message, [{ path: 'file', message }])
+}
+
 /** Reads bytes until the first line end outside quotes, returning that line (decoded) and a stream
  *  of every byte, the header included. Quote, comma and line-end bytes are ASCII, so scanning UTF-8
  *  bytes for them is safe. */
@@ -83,6 +88,14 @@ async function peekHeader(body: ReadableStream<Uint8Array>) {
   for (const part of seen) {
     all.set(part, at)
     at += part.length
+  }
+  // Excel's "Unicode Text" and some exports are UTF-16, with its byte-order mark; read as UTF-8,
+  // every character would carry a NUL.
+  if ((all[0] === 0xff && all[1] === 0xfe) || (all[0] === 0xfe && all[1] === 0xff)) {
+    await reader.cancel().catch(() => undefined)
+    throw badFile(
+      'The file is UTF-16 (Excel\'s "Unicode Text"): save it as CSV UTF-8 and upload it again',
+    )
   }
   const header = new TextDecoder()
     .decode(end >= 0 ? all.subarray(0, end) : all)
@@ -178,6 +191,13 @@ export async function parseCsv(
   }
   try {
     for await (const { record, info } of records) {
+      // Postgres cannot store a NUL character in text: say where it is rather than fail on it.
+      if (record.some((cell) => cell.includes('\u0000'))) {
+        throw badFile(
+          `Line ${info.lines} contains a NUL character: the file is damaged or not a text CSV ` +
+            '(save it as CSV UTF-8 and upload it again)',
+        )
+      }
       if (!seen) {
         seen = true
         const names = record.map((h) => h.trim())

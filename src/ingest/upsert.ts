@@ -2,9 +2,10 @@
 // `ingestForProject()` (imports, the dashboard): the items folded per email (./fold.ts), then ONE
 // statement (./statement.ts) that checks the key, upserts the customers and their relations, and
 // moves last activity; run again on a deadlock or when a merge moved a customer it writes to.
-import type { Kysely } from 'kysely'
+import type { CompiledQuery, Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
 import { retryTransient } from '../db/retry.js'
+import { runInTransaction } from '../db/transaction.js'
 import { ApiError } from '../lib/errors.js'
 import type { BatchItem } from './schemas.js'
 import { fold } from './fold.js'
@@ -37,27 +38,35 @@ export async function ingest(
 }
 
 /** The same upsert for a project the caller has already authorised (CSV import, the dashboard):
- *  one statement. */
+ *  one statement. `after`: statements that commit with it, in one transaction (a CSV import step
+ *  checks there that its chunk is still what it read: ../csv/chunk-guard.ts); one of them failing rolls
+ *  the write back. */
 export async function ingestForProject(
   db: Kysely<Database>,
   projectId: number,
   items: BatchItem[],
   receivedAt = new Date(),
   source: Source = 'import',
+  after: readonly CompiledQuery[] = [],
 ): Promise<ItemResult[]> {
-  return write(db, { projectId }, items, receivedAt, source)
+  return write(db, { projectId }, items, receivedAt, source, after)
 }
 
-/** Runs one ingest statement, again on a deadlock, a serialization failure or the statement's own
- *  abort when a merge moved a customer it writes to (../db/retry.ts). */
+/** Runs one ingest statement (with `after` in its transaction), again on a deadlock, a
+ *  serialization failure or the statement's own abort when a merge moved a customer it writes to
+ *  (../db/retry.ts). */
 export async function runIngest<Report extends object = object>(
   db: Kysely<Database>,
   writer: Writer,
   rows: IngestRows,
+  after: readonly CompiledQuery[] = [],
 ): Promise<IngestResult & Report> {
-  return retryTransient(
-    async () => (await ingestStatement<Report>(writer, rows).execute(db)).rows[0]!,
-  )
+  const statement = ingestStatement<Report>(writer, rows)
+  if (after.length) {
+    const [result] = await runInTransaction(db, [statement.compile(db), ...after])
+    return result!.rows[0] as IngestResult & Report
+  }
+  return retryTransient(async () => (await statement.execute(db)).rows[0]!)
 }
 
 async function write(
@@ -66,18 +75,19 @@ async function write(
   items: BatchItem[],
   receivedAt: Date,
   source: Source,
+  after: readonly CompiledQuery[] = [],
 ): Promise<ItemResult[]> {
   const { rows, groupOf } = fold(items, receivedAt)
   let result: IngestResult
   try {
-    result = await runIngest(db, writer, jsonRows(rows, source))
+    result = await runIngest(db, writer, jsonRows(rows, source), after)
   } catch (err) {
     // 21000: two emails of one batch are the same customer (one merged into the other), and
     // one statement may not touch a row twice. Rare: apply those items one by one, in order.
     if ((err as { code?: string }).code === CARDINALITY_VIOLATION && items.length > 1) {
       const results: ItemResult[] = []
       for (const item of items) {
-        results.push(...(await write(db, writer, [item], receivedAt, source)))
+        results.push(...(await write(db, writer, [item], receivedAt, source, after)))
       }
       return results
     }
