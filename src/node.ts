@@ -98,6 +98,15 @@ const server = serve({ fetch: app.fetch, port: config.port, hostname: config.hos
   void announceFirstRun(config.publicUrl ?? url).then(expire)
 })
 
+// The port taken (often another TinyCRM, or `wrangler dev` on its default 8787): say so and how
+// to pick another, rather than Node's unhandled 'error' stack trace.
+server.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EADDRINUSE' && err.code !== 'EACCES') throw err
+  const why = err.code === 'EADDRINUSE' ? 'is in use by another program' : 'is not allowed here'
+  console.error(`Port ${config.port} on ${config.host} ${why}: start with PORT=<another port>`)
+  void close().finally(() => process.exit(1))
+})
+
 /** A database without any account (the first run): say where to make the first one. */
 async function announceFirstRun(baseUrl: string) {
   const anyone = await db

@@ -5,9 +5,9 @@ import { sql, type Kysely } from 'kysely'
 import { NOT_A_MEMBER } from '../accounts/members.js'
 import type { Database } from '../db/schema.js'
 import { ApiError } from '../lib/errors.js'
-import { hashKey, randomBase62 } from '../lib/keys.js'
+import { ACCOUNT_TOKEN_PREFIX, hashKey, randomBase62 } from '../lib/keys.js'
 
-export const ACCOUNT_TOKEN_PREFIX = 'tcrm_acct_'
+export { ACCOUNT_TOKEN_PREFIX }
 const TOKEN_SHAPE = /^tcrm_acct_[0-9A-Za-z]{16,64}$/
 /** Characters kept in clear to tell tokens apart in listings. */
 const SHOWN = ACCOUNT_TOKEN_PREFIX.length + 6

@@ -5,6 +5,8 @@ import { sha256 } from 'hono/utils/crypto'
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
 export const PROJECT_KEY_PREFIX = 'tcrm_proj_'
+/** Account API tokens (src/account-api/tokens.ts): told apart from project keys by this. */
+export const ACCOUNT_TOKEN_PREFIX = 'tcrm_acct_'
 const RANDOM_CHARS = 32
 /** How many characters of a key are kept in clear to tell keys apart. */
 export const KEY_PREFIX_LENGTH = PROJECT_KEY_PREFIX.length + 6

@@ -28,3 +28,17 @@ it('answers 401 naming what is wrong: no key, or not a project key', async () =>
     expect((await get(header)).status, header).toBe(401)
   }
 })
+
+it('tells an account token from a malformed project key', async () => {
+  const token = await get('Bearer tcrm_acct_0123456789abcdef0123')
+  expect(await token.json()).toMatchObject({
+    error: { message: /This is an account token .* take a project key \(tcrm_proj_…\)/ },
+  })
+  const cut = await get('Bearer tcrm_proj_nope')
+  expect(await cut.json()).toMatchObject({
+    error: {
+      message:
+        'Unknown API key: not shaped like a project key (tcrm_proj_ then letters and digits)',
+    },
+  })
+})

@@ -8,7 +8,7 @@ import type { Context, MiddlewareHandler } from 'hono'
 import type { HonoEnv } from '../../env.js'
 import { ApiError } from '../../lib/errors.js'
 import { bearerToken } from '../../lib/http.js'
-import { hashKey, looksLikeProjectKey } from '../../lib/keys.js'
+import { ACCOUNT_TOKEN_PREFIX, hashKey, looksLikeProjectKey } from '../../lib/keys.js'
 
 export type ProjectKeyEnv = HonoEnv & { Variables: { keyHash: string } }
 
@@ -37,7 +37,13 @@ export async function projectKeyHash(c: Context, writeKey?: unknown): Promise<st
     )
   }
   if (!looksLikeProjectKey(key)) {
-    throw new ApiError('unauthorized', 'Unknown API key: project keys start with tcrm_proj_')
+    throw new ApiError(
+      'unauthorized',
+      key.startsWith(ACCOUNT_TOKEN_PREFIX)
+        ? 'This is an account token (for /v1/customers and the other account API routes); ' +
+            'identify, ping and batch take a project key (tcrm_proj_…)'
+        : 'Unknown API key: not shaped like a project key (tcrm_proj_ then letters and digits)',
+    )
   }
   return hashKey(key)
 }
