@@ -2,7 +2,8 @@
 // by clicking only (no URL typed) give the same customers as the README's URLs; question 5 again
 // with the keyboard alone; every README question URL loaded and applied unchanged keeps its count;
 // `/`, `j`/`k`, Enter and Esc; a saved view in the rail with its count; 15+ rows above the fold at
-// 1280×800, the first customer on the first screen at 390×844; screenshots at both widths.
+// 1280×800, the first customer on the first screen at 390×844; screenshots at both widths;
+// "between" waits for both bounds.
 import { beforeAll, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import {
@@ -242,4 +243,25 @@ it('shows 15+ rows at 1280×800, the first customer on the first screen at 390×
   await expect(phone.page.locator('.chip').first().isVisible()).resolves.toBe(true)
   await screenshot(phone.page, 'builder-04-table-390')
   expect([...desk.problems, ...phone.problems]).toEqual([])
+})
+
+it('between starts with two empty boxes and applies only once both bounds are valid', async () => {
+  const { page, problems } = await signedIn()
+  await page.goto(live.server.url + '/customers')
+  await page.locator('.add-filter > summary').click()
+  const picker = page.getByRole('dialog', { name: 'Filter by' })
+  await picker.getByRole('button', { name: /^mrr \(App B\)/ }).click()
+  const editor = page.getByRole('dialog', { name: 'Add a filter' })
+  await editor.getByLabel('Operator').selectOption('between')
+  const from = editor.getByLabel('From', { exact: true })
+  const to = editor.getByLabel('To', { exact: true })
+  expect([await from.inputValue(), await to.inputValue()]).toEqual(['', ''])
+  await from.fill('10')
+  const status = editor.locator('.popover-status')
+  await expect.poll(() => status.textContent()).toMatch(/^Not applied yet: .*two values/)
+  expect(query(page)).toBe('')
+  await to.fill('40')
+  await expect.poll(() => query(page)).toBe('?p=app-b.mrr:between:10,40')
+  await expect.poll(() => rows(page)).toEqual(['alex'])
+  expect(problems).toEqual([])
 })

@@ -187,8 +187,12 @@ const param: Editor<'param'> = (chip, fields, change) => {
   const next = (): Chip => {
     const o = op.value as ParamOp
     const n = o === 'between' ? 2 : o === 'exists' || o === 'missing' ? 0 : 1
-    const texts = inputs.map((i) => i.value)
-    const values = Array.from({ length: n }, (_, i) => typedValue(texts[i] ?? '', found))
+    // An empty box is no value (the parser then says one is missing), never the empty string:
+    // that one is typed as "".
+    const values = inputs
+      .slice(0, n)
+      .filter((i) => i.value.trim() !== '')
+      .map((i) => typedValue(i.value, found))
     return { ...chip, project: where.value || null, key: key.value.trim(), op: o, values }
   }
   for (const el of [where, key, op, ...inputs]) onEdit(el, () => change(next()))
