@@ -3,7 +3,7 @@
 // with the keyboard alone; every README question URL loaded and applied unchanged keeps its count;
 // `/`, `j`/`k`, Enter and Esc; a saved view in the rail with its count; 15+ rows above the fold at
 // 1280×800, the first customer on the first screen at 390×844; screenshots at both widths;
-// "between" waits for both bounds.
+// "between" waits for both bounds; the picker takes typing before its fields arrive.
 import { beforeAll, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import {
@@ -263,5 +263,37 @@ it('between starts with two empty boxes and applies only once both bounds are va
   await to.fill('40')
   await expect.poll(() => query(page)).toBe('?p=app-b.mrr:between:10,40')
   await expect.poll(() => rows(page)).toEqual(['alex'])
+  expect(problems).toEqual([])
+})
+
+it('"+ Filter" focuses its search box before the fields arrive, and keeps what was typed', async () => {
+  const { page, problems } = await signedIn()
+  let release = () => {}
+  const held = new Promise<void>((r) => (release = r))
+  await page.route('**/customers/fields', async (route) => {
+    await held
+    await route.continue()
+  })
+  await page.goto(live.server.url + '/customers')
+  await page.locator('.add-filter > summary').focus()
+  await page.keyboard.press('Enter')
+  await expect
+    .poll(() => page.evaluate(() => document.activeElement?.getAttribute('aria-label')))
+    .toBe('Find a field')
+  await page.keyboard.type('Sum of mrr')
+  await page.keyboard.press('Enter') // before the list is there: picks once it is
+  release()
+  await expect.poll(() => query(page)).toBe('?sum=app-b.mrr')
+  await page.keyboard.press('Escape')
+
+  // Enter with a text that matches nothing applies nothing.
+  await page.locator('.add-filter > summary').focus()
+  await page.keyboard.press('Enter')
+  await page.keyboard.type('Invoice')
+  await page.keyboard.press('Enter')
+  const picker = page.getByRole('dialog', { name: 'Filter by' })
+  await expect.poll(() => picker.getByText('No such field.').isVisible()).toBe(true)
+  expect(await picker.getByRole('searchbox').inputValue()).toBe('Invoice')
+  expect(query(page)).toBe('?sum=app-b.mrr')
   expect(problems).toEqual([])
 })

@@ -13,7 +13,7 @@ import {
   type Chip,
 } from '../../../src/customers/filter-chips.js'
 import { editorFor } from './editors.js'
-import { picks, projectName } from './picks.js'
+import { picks, projectName, type Pick } from './picks.js'
 import { h, uid } from './dom.js'
 
 const FORM = 'filters'
@@ -176,9 +176,13 @@ function editChip(at: HTMLElement, fields: FilterFields, chip: Chip, index: numb
 
 const addButton = () => document.querySelector<HTMLElement>('.add-filter > summary')
 
-/** The field picker: a search box over every field, grouped; picking one opens its editor. */
-function pickField(at: HTMLElement, fields: FilterFields) {
-  const all = picks(fields)
+/** The field picker: a search box over every field, grouped; picking one opens its editor. The
+ *  box is there (and focused) at once; the fields fill the list when they arrive, filtered by
+ *  what was typed meanwhile. */
+function pickField(at: HTMLElement, loading: Promise<FilterFields>) {
+  let fields: FilterFields | undefined
+  let all: Pick[] = []
+  let pickWhenLoaded = false
   const search = h('input', {
     type: 'search',
     class: 'picker-search',
@@ -188,6 +192,8 @@ function pickField(at: HTMLElement, fields: FilterFields) {
   })
   const list = h('div', { class: 'picker-list' })
   const draw = () => {
+    if (!fields) return list.replaceChildren(h('p', { class: 'muted small' }, 'Loading fields…'))
+    const loaded = fields
     const words = search.value.trim().toLowerCase()
     const shown = all.filter((p) => `${p.label} ${p.hint ?? ''}`.toLowerCase().includes(words))
     const groups = [...new Set(shown.map((p) => p.group))]
@@ -206,7 +212,7 @@ function pickField(at: HTMLElement, fields: FilterFields) {
                 p.label,
                 p.hint ? h('span', { class: 'picker-hint' }, p.hint) : null,
               )
-              button.addEventListener('click', () => editChip(at, fields, p.chip, null))
+              button.addEventListener('click', () => editChip(at, loaded, p.chip, null))
               return button
             }),
         ),
@@ -214,15 +220,33 @@ function pickField(at: HTMLElement, fields: FilterFields) {
     )
     if (!shown.length) list.replaceChildren(h('p', { class: 'muted small' }, 'No such field.'))
   }
+  // Enter in the search box picks the first field shown (the list is filtered by the box, so it
+  // matches what was typed); before the fields arrive, once they do.
+  const pickFirst = () => list.querySelector<HTMLButtonElement>('.picker-item')?.click()
   search.addEventListener('input', draw)
-  // Enter in the search box picks the first field shown.
   search.addEventListener('keydown', (e) => {
     if (e.key !== 'Enter') return
     e.preventDefault()
-    list.querySelector<HTMLButtonElement>('.picker-item')?.click()
+    if (fields) pickFirst()
+    else pickWhenLoaded = true
   })
   draw()
   showPopover(at, 'Filter by', [search, list], addButton)
+  at.setAttribute('aria-busy', 'true')
+  loading
+    .then((loaded) => {
+      if (!list.isConnected) return // closed meanwhile
+      fields = loaded
+      all = picks(loaded)
+      draw()
+      if (pickWhenLoaded) pickFirst()
+    })
+    .catch(() => {
+      if (list.isConnected) {
+        list.replaceChildren(h('p', { class: 'muted small' }, 'Could not load the fields.'))
+      }
+    })
+    .finally(() => at.removeAttribute('aria-busy'))
 }
 
 async function withFields(at: HTMLElement, then: (fields: FilterFields) => void) {
@@ -242,9 +266,7 @@ export function startBuilder() {
     if (summary?.parentElement?.matches('.add-filter')) {
       event.preventDefault()
       if (open) return closePopover()
-      return void withFields(summary as HTMLElement, (fields) =>
-        pickField(summary as HTMLElement, fields),
-      )
+      return pickField(summary as HTMLElement, loadFields())
     }
     const chip = summary?.closest<HTMLElement>('.chip')
     if (summary && chip && summary.parentElement?.matches('.chip-edit')) {
