@@ -3,8 +3,10 @@
 // with the keyboard alone; every README question URL loaded and applied unchanged keeps its count;
 // `/`, `j`/`k`, Enter and Esc; a saved view in the rail with its count; 15+ rows above the fold at
 // 1280×800, the first customer on the first screen at 390×844; screenshots at both widths;
-// "between" waits for both bounds; the picker takes typing before its fields arrive.
+// nothing past a 390 px screen's edge; "between" waits for both bounds; the picker takes typing
+// before its fields arrive.
 import { beforeAll, expect, it } from 'vitest'
+type Box = { x: number; y: number; width: number; height: number }
 import type { Page } from 'playwright-core'
 import {
   createProject,
@@ -29,6 +31,8 @@ const PEOPLE: [string, string | null, string | null, Record<string, unknown>?][]
   ['fay', 'churned', 'paid', { plan: 'pro', mrr: 49 }], // question 12
 ]
 
+const LONG_EMAIL = 'zz.someone.with.a.rather.long.address@subdomain.example-company.com'
+
 beforeAll(async () => {
   const { page, context } = await newPage(live.browser)
   const base = live.server.url
@@ -39,6 +43,8 @@ beforeAll(async () => {
     if (a) await identify(base, keys[0]!, { email, status: a })
     if (b) await identify(base, keys[1]!, { email, status: b, params: params ?? {} })
   }
+  // Unnamed, with an email longer than a phone is wide: its page's heading must wrap.
+  await identify(base, keys[0]!, { email: LONG_EMAIL, status: 'free' })
   for (let i = 1; i <= 24; i++) {
     await identify(base, keys[0]!, { email: `user${i}@example.com`, status: 'free' })
   }
@@ -242,6 +248,30 @@ it('shows 15+ rows at 1280×800, the first customer on the first screen at 390×
   await phone.page.getByRole('button', { name: /^Filters \(1\)/ }).click()
   await expect(phone.page.locator('.chip').first().isVisible()).resolves.toBe(true)
   await screenshot(phone.page, 'builder-04-table-390')
+  // Nothing wider than the screen; the search box usable; no control over another.
+  const box = async (selector: string) => (await phone.page.locator(selector).boundingBox())!
+  const overlap = (a: Box, b: Box) =>
+    a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height
+  expect((await box('#f-q')).width).toBeGreaterThan(150)
+  const controls = ['#f-q', '#f-sort', '.save-view > summary', '.filters-toggle']
+  const boxes = await Promise.all(controls.map(box))
+  for (const [i, a] of boxes.entries()) {
+    for (const [j, b] of boxes.slice(i + 1).entries()) {
+      expect(overlap(a, b), `${controls[i]} / ${controls[i + 1 + j]}`).toBe(false)
+    }
+  }
+  // The elements that reach past the screen's edge (none).
+  const wide = () =>
+    phone.page.evaluate(() =>
+      [...document.querySelectorAll('body *')]
+        .filter((el) => el.getBoundingClientRect().right > 390.5)
+        .map((el) => `${el.tagName}.${el.className}`),
+    )
+  expect(await wide()).toEqual([])
+  await phone.page.goto(`${live.server.url}/customers?q=${LONG_EMAIL}`)
+  await phone.page.getByRole('link', { name: LONG_EMAIL }).click()
+  await phone.page.waitForURL(/\/customers\/\d+/)
+  expect(await wide()).toEqual([])
   expect([...desk.problems, ...phone.problems]).toEqual([])
 })
 
