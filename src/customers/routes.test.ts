@@ -118,6 +118,14 @@ describe('GET /customers', () => {
     expect(csv.status).toBe(200)
   })
 
+  it('offers no CSV export of a filter that cannot be read', async () => {
+    for (const q of ['in=formbx', 'in=app-a:gone', 'after=garbage']) {
+      const { status, html } = await get(`/customers?${q}`)
+      expect(status, q).toBe(400)
+      expect(html, q).not.toContain('export.csv')
+    }
+  })
+
   it('sorts from the column headers; a second click reverses', async () => {
     const { html } = await get('/customers?in=app-a&sort=email&open=1.app-a')
     expect(html).toContain(

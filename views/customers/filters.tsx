@@ -26,12 +26,14 @@ export interface FilterBarProps {
   query: URLSearchParams
   projects: ProjectInfo[]
   csrfToken?: string
+  /** False when the filter cannot be read: its export would only download the error. */
+  exportable: boolean
 }
 
 export const projectNamer = (projects: ProjectInfo[]) => (slug: string) =>
   projects.find((p) => p.slug === slug)?.name ?? slug
 
-export function FilterBar({ query, projects, csrfToken }: FilterBarProps) {
+export function FilterBar({ query, projects, csrfToken, exportable }: FilterBarProps) {
   const entries = readChips(query)
   const name = projectNamer(projects)
   return (
@@ -91,9 +93,11 @@ export function FilterBar({ query, projects, csrfToken }: FilterBarProps) {
         </noscript>
       </form>
       <SaveView query={query} csrfToken={csrfToken} />
-      <a class="button button-secondary button-small" href={exportHref(query)} download>
-        Export CSV
-      </a>
+      {exportable ? (
+        <a class="button button-secondary button-small" href={exportHref(query)} download>
+          Export CSV
+        </a>
+      ) : null}
     </div>
   )
 }

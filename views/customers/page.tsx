@@ -91,7 +91,12 @@ export function CustomersSection(props: CustomersViewProps) {
         <FirstRun />
       ) : (
         <>
-          <FilterBar query={query} projects={projects} csrfToken={props.csrfToken} />
+          <FilterBar
+            query={query}
+            projects={projects}
+            csrfToken={props.csrfToken}
+            exportable={!error}
+          />
           <div class="progress" aria-hidden="true" />
           {error ? (
             <div class="notice notice-error" role="alert">
