@@ -126,6 +126,25 @@ describe('GET /customers', () => {
     }
   })
 
+  it('points at the marked filter only when one is marked, and otherwise names what is wrong', async () => {
+    const notice = async (q: string) => {
+      const { html } = await get(`/customers?${q}`)
+      const text = /<div class="notice notice-error" role="alert">([\s\S]*?)<\/div>/.exec(html)?.[1]
+      return text?.replace(/<[^>]+>/g, '') ?? ''
+    }
+    expect(await notice('p=mrr:between:1')).toContain('Fix or remove the filter marked above')
+    for (const [q, named] of [
+      ['after=garbage', 'after'],
+      ['limit=500', 'limit'],
+      ['sort=mrr', 'sort'],
+      ['in=formbx', 'formbx'],
+    ]) {
+      const text = await notice(q!)
+      expect(text, q).not.toContain('marked above')
+      expect(text, q).toContain(named)
+    }
+  })
+
   it('sorts from the column headers; a second click reverses', async () => {
     const { html } = await get('/customers?in=app-a&sort=email&open=1.app-a')
     expect(html).toContain(

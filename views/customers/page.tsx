@@ -4,6 +4,7 @@
 // reload and a pasted URL show the same view. The rail loads its live counts after the page
 // (its own request), which keeps this page at two statements.
 import type { CustomerPage, ProjectInfo, Summary } from '../../src/customers/query.js'
+import { readChips } from '../../src/customers/filter-chips.js'
 import { Layout, useAssetUrl } from '../ui/layout.js'
 import { CustomerDrawer, rowDetail } from './drawer.js'
 import { FilterBar } from './filters.js'
@@ -104,8 +105,12 @@ export function CustomersSection(props: CustomersViewProps) {
                 <strong>This filter cannot be read.</strong> {error}
               </p>
               <p>
-                Fix or remove the filter marked above, or{' '}
-                <a {...swap('/customers')}>clear all filters</a>. The syntax is in the README,
+                {/* Only a condition the parser refused is marked (a chip-unread); a bad page
+                    cursor, size or sort, or an unknown product, is said in the line above. */}
+                {readChips(query).some((e) => e.chip.kind === 'unread')
+                  ? 'Fix or remove the filter marked above'
+                  : 'Change it in the page’s address'}
+                , or <a {...swap('/customers')}>clear all filters</a>. The syntax is in the README,
                 “Filtering customers”.
               </p>
             </div>
