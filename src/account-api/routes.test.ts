@@ -174,6 +174,33 @@ describe('reading customers', () => {
   })
 })
 
+describe('sum=', () => {
+  it('adds the count and the param summed over the whole segment, not only the page', async () => {
+    for (const [email, plan, mrr] of [
+      ['p1@sum.test', 'pro', 29],
+      ['p2@sum.test', 'pro', 49.5],
+      ['p3@sum.test', 'pro', 'n/a'],
+      ['s1@sum.test', 'starter', 9],
+    ] as const) {
+      expect((await identify(keyA, { email, params: { plan, mrr } })).status).toBe(200)
+    }
+    await identify(keyB, { email: 'p1@sum.test', params: { mrr: 100 } })
+    const res = await call('GET', '/v1/customers?p=plan:eq:pro&sum=mrr&limit=1', token)
+    expect(res.status).toBe(200)
+    expect(res.body.customers).toHaveLength(1)
+    // Every project's mrr of the segment's customers (p1's 100 in app-b too); text is not summed.
+    expect(res.body).toMatchObject({
+      count: 3,
+      sum: { key: 'mrr', project: null, all: 178.5, matched: 78.5 },
+    })
+    const inA = await call('GET', '/v1/customers?p=plan:eq:pro&sum=app-a.mrr', token)
+    expect(inA.body.sum).toMatchObject({ key: 'mrr', project: 'app-a', all: 78.5 })
+    const plain = await call('GET', '/v1/customers?p=plan:eq:pro', token)
+    expect(plain.body).not.toHaveProperty('count')
+    expect(plain.body).not.toHaveProperty('sum')
+  })
+})
+
 describe('merge, undo, delete', () => {
   it('merges, undoes, and refuses a second undo with 409', async () => {
     const a = (await identify(keyA, { email: 'ann@work.example' })).body.customerId

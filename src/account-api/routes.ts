@@ -13,7 +13,7 @@ import { checkFilterProjects, parseCustomerFilter } from '../customers/filter.js
 import { getCustomer, listAliases } from '../customers/customer.js'
 import { HISTORY_PAGE, customerHistory } from '../customers/history.js'
 import { validationError } from '../lib/validation.js'
-import { listCustomers, type Relation } from '../customers/query.js'
+import { listCustomers, summarizeCustomers, type Relation } from '../customers/query.js'
 import { deleteCustomer } from '../merges/erase.js'
 import { listMerges, mergeCustomers, undoMerge } from '../merges/store.js'
 import { exportCustomersCsv, exportFilename } from '../csv/export.js'
@@ -71,9 +71,12 @@ export function accountApiRoutes() {
   app.get('/customers', accountToken(), async function listCustomersApi(c) {
     const url = new URL(c.req.url)
     const filter = parseCustomerFilter(url.searchParams)
-    const [page, slugs] = await Promise.all([
+    // With sum=, the dashboard's summary too (one more statement, only then): the segment's count
+    // and the param added up, so the API answers "the MRR of pro customers" as the page does.
+    const [page, slugs, summary] = await Promise.all([
       listCustomers(c.var.db, c.var.accountId, filter),
       projectSlugs(c),
+      filter.sum ? summarizeCustomers(c.var.db, c.var.accountId, filter) : undefined,
     ])
     checkFilterProjects(filter, [...slugs.values()])
     let nextUrl: string | null = null
@@ -93,6 +96,15 @@ export function accountApiRoutes() {
       })),
       next: page.next ?? null,
       nextUrl,
+      ...(summary?.sum && {
+        count: summary.count,
+        sum: {
+          key: summary.sum.key,
+          project: summary.sum.project,
+          all: summary.sum.all,
+          matched: summary.sum.matched,
+        },
+      }),
     })
   })
 

@@ -153,7 +153,11 @@ export function filterConditions(accountId: number, f: CustomerFilter): Cond[] {
   const conds: Cond[] = [sql`c.account_id = ${accountId}`, sql`c.merged_into IS NULL`]
   if (f.q) {
     const pattern = likePattern(f.q)
-    conds.push(sql`(c.email ILIKE ${pattern} OR c.name ILIKE ${pattern})`)
+    // An email merged into a customer finds that customer: support mail from an old address
+    // still leads to the person (the merged email's own row is its tombstone).
+    conds.push(sql`(c.email ILIKE ${pattern} OR c.name ILIKE ${pattern} OR c.id IN (
+      SELECT a.merged_into FROM customers a
+      WHERE a.account_id = ${accountId} AND a.merged_into IS NOT NULL AND a.email ILIKE ${pattern}))`)
   }
   // Projects and statuses read the customer's own summary (relation_keys, GIN-indexed; see
   // ./relation-keys.ts); a time in one project or a param still looks at the relations.

@@ -12,6 +12,8 @@ import { snapshot } from '../../test/support/merge-snapshot.js'
 import { createImport } from '../csv/upload.js'
 import { loadJob, runStep, startDryRun } from '../csv/job.js'
 import { suggestMapping } from '../csv/mapping.js'
+import { listCustomers } from '../customers/query.js'
+import { parseCustomerFilter } from '../customers/filter.js'
 
 const t = useTestDb()
 let accountId: number
@@ -239,6 +241,20 @@ describe('undo', () => {
       message: expect.stringMatching(/changed since the merge/),
     })
     expect(await snapshot(t.db)).toEqual(after)
+  })
+
+  it('leaves the absorbed email searchable: q= finds the survivor by it, and the undo gives it back', async () => {
+    const { work, home } = await twoRecords()
+    const found = async (q: string) =>
+      (
+        await listCustomers(t.db, accountId, parseCustomerFilter(new URLSearchParams({ q })))
+      ).rows.map((r) => r.id)
+    expect(await found('ann@home')).toEqual([home])
+    const { mergeId } = await merge(work, home)
+    expect(await found('ann@home')).toEqual([work])
+    expect(await found('ANN@')).toEqual([work])
+    await undoMerge(t.db, { accountId, mergeId, actor })
+    expect(await found('ann@home')).toEqual([home])
   })
 
   it('is not refused by a ping that moved nothing (the survivor was already more recent)', async () => {
