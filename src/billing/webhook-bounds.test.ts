@@ -4,7 +4,7 @@
 // writes nothing; a 500 would make the provider retry the event for days.
 import { createHmac } from 'node:crypto'
 import Stripe from 'stripe'
-import { beforeEach, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { useTestApp } from '../../test/support/db.js'
 import { seedAccount } from '../../test/support/fixtures.js'
 import { createConnection, webhookPath } from './connections.js'
@@ -20,7 +20,7 @@ const t = useTestApp()
 let path: string
 let paddlePath: string
 
-beforeEach(async () => {
+beforeAll(async () => {
   const seeded = await seedAccount(t.db)
   const projectId = seeded.projects[0]!.project.id
   const connect = async (provider: 'stripe' | 'paddle', signingSecret: string) =>

@@ -1,4 +1,4 @@
-// In Chromium against the real server: importing a CSV from the dashboard. Upload a 6,000-row
+// In Chromium against the real server: importing a CSV from the dashboard. Upload a 3,000-row
 // file (streamed by import.js as the raw request body), keep the suggested mapping, watch the dry run and the import advance (the progress section
 // is swapped by htmx polls), then find the customers in the table and export them.
 import { expect, it } from 'vitest'
@@ -7,7 +7,7 @@ import { createProject, newPage, screenshot, signUp, useLiveApp } from './harnes
 
 const live = useLiveApp()
 
-const ROWS = 6_000 // six chunks: enough steps for the progress to be seen moving
+const ROWS = 3_000 // three chunks: enough steps for the progress to be seen moving
 
 /** Reads the progress text until `done` shows, returning every distinct value seen. */
 async function watchProgress(page: Page, done: string) {
