@@ -11,6 +11,13 @@ const sdkSource = fileURLToPath(new URL('./sdk/src/index.ts', import.meta.url))
 
 const resolve = { alias: { 'tinycrm-sdk': sdkSource } }
 
+// Node test files that mock a module, a global or the clock: each runs in a fresh module graph.
+const MOCKING_FILES = [
+  'src/billing/paddle-recipe.test.ts',
+  'src/billing/sdk-recipe.test.ts',
+  'src/lib/rate-limit.test.ts',
+]
+
 export default defineConfig({
   test: {
     // Vitest's default on a 2-core machine is one worker, which runs every file in turn. Most files
@@ -25,10 +32,25 @@ export default defineConfig({
         test: {
           name: 'node',
           include: ['src/**/*.test.ts', 'scripts/**/*.test.ts'],
-          exclude: ['**/*.pg.test.ts', '**/node_modules/**'],
+          exclude: ['**/*.pg.test.ts', '**/node_modules/**', ...MOCKING_FILES],
           globalSetup: ['test/support/pglite-setup.ts'],
+          // Files share a worker's loaded modules (the app, Kysely, PGlite's compiled WebAssembly)
+          // instead of loading them again each: measured, most of a node file's time was that. Each
+          // file still opens its own database (test/support/db.ts). The files that mock a module or
+          // a global run isolated, in `node-mocks`.
+          isolate: false,
           // Time limits catch a hang, never measure speed (that is `npm run bench`): generous, since
           // three files share two cores and a test that parses 50 MB waits its turn.
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        resolve,
+        test: {
+          name: 'node-mocks',
+          include: MOCKING_FILES,
+          globalSetup: ['test/support/pglite-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },
