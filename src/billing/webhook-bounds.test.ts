@@ -2,14 +2,12 @@
 // before 1970, not more than a day ahead; a date an event schedules, not after the year 9999) or
 // an id too long for an index. Each answers 400 `validation_failed` naming the field and why, and
 // writes nothing; a 500 would make the provider retry the event for days.
-import { createHmac } from 'node:crypto'
-import Stripe from 'stripe'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { useTestApp } from '../../test/support/db.js'
 import { seedAccount } from '../../test/support/fixtures.js'
+import { signatureHeaders, type Delivery } from '../../test/support/billing-replay.js'
 import { createConnection, webhookPath } from './connections.js'
 
-const stripe = new Stripe('sk_test_not_used')
 const SECRET = 'whsec_bounds_test_0123456789abcdef'
 const PADDLE_SECRET = 'pdl_ntfset_01boundstest_abcdefghijklmnop'
 const T = 1_790_000_000
@@ -36,28 +34,22 @@ beforeAll(async () => {
   paddlePath = await connect('paddle', PADDLE_SECRET)
 })
 
-async function post(body: unknown) {
+/** Posts `body` as one event, signed the way its provider signs (test/support/billing-replay.ts). */
+async function deliver(provider: Delivery['provider'], to: string, secret: string, body: unknown) {
   const payload = JSON.stringify(body)
-  const header = stripe.webhooks.generateTestHeaderString({ payload, secret: SECRET })
-  const res = await t.app.request(path, {
+  const res = await t.app.request(to, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json', 'Stripe-Signature': header },
+    headers: {
+      'Content-Type': 'application/json',
+      ...signatureHeaders({ path: to, provider, secret, body: payload }),
+    },
     body: payload,
   })
   return { status: res.status, body: (await res.json()) as any }
 }
 
-async function postPaddle(body: unknown) {
-  const payload = JSON.stringify(body)
-  const ts = Math.floor(Date.now() / 1000)
-  const h1 = createHmac('sha256', PADDLE_SECRET).update(`${ts}:${payload}`).digest('hex')
-  const res = await t.app.request(paddlePath, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', 'Paddle-Signature': `ts=${ts};h1=${h1}` },
-    body: payload,
-  })
-  return { status: res.status, body: (await res.json()) as any }
-}
+const post = (body: unknown) => deliver('stripe', path, SECRET, body)
+const postPaddle = (body: unknown) => deliver('paddle', paddlePath, PADDLE_SECRET, body)
 
 async function rowCounts() {
   const count = async (table: 'billing_events' | 'billing_customers' | 'customer_projects') =>
