@@ -10,7 +10,7 @@
 import { sql, type CompiledQuery, type Insertable, type Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
 import { runInTransaction } from '../db/transaction.js'
-import type { BatchItem } from '../ingest/schemas.js'
+import type { IngestItem } from '../ingest/fold.js'
 import { ingestForProject } from '../ingest/upsert.js'
 
 /** The SQLSTATE of the check's abort (a class of the app's own, not one Postgres raises). */
@@ -44,7 +44,7 @@ export async function writeGuarded(
   db: Kysely<Database>,
   job: { id: number; project_id: number; state: string },
   chunk: ReadChunk,
-  items: BatchItem[],
+  items: IngestItem[],
   rejects: Reject[],
 ) {
   const guard: CompiledQuery[] = []

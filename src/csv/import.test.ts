@@ -9,6 +9,7 @@ import { openTestDb, type TestDb } from '../../test/support/db.js'
 import { seedAccount } from '../../test/support/fixtures.js'
 import { createProject } from '../projects/store.js'
 import { parseCustomerFilter } from '../customers/filter.js'
+import { listCustomers } from '../customers/query.js'
 import { exportCustomersCsv } from './export.js'
 import { importToEnd, listRejects, loadJob, runStep, startDryRun, startImport } from './job.js'
 import { suggestMapping, type Mapping } from './mapping.js'
@@ -258,6 +259,40 @@ describe('dry run and import', () => {
     })
     expect(again.counts).toEqual(again.dryRun)
     expect(await accountData()).toEqual(before)
+  })
+
+  it('dates a change to a known relation at the import when the file has no times, keeping its last activity', async () => {
+    const longAgo = new Date(Date.now() - 60 * 86_400_000)
+    await ingestForProject(t.db, projectA.id, [
+      { type: 'identify', email: 'upgraded@x.example', status: 'trial', timestamp: longAgo },
+      { type: 'identify', email: 'same@x.example', status: 'paid', timestamp: longAgo },
+    ])
+    const started = Date.now()
+    await importInto(
+      projectA,
+      streamOf('email,status,plan\nupgraded@x.example,paid,pro\nsame@x.example,paid,\n'),
+    )
+    const { rows: changes } = await sql<{ email: string; field: string; changed_at: Date }>`
+      SELECT c.email, h.field, h.changed_at FROM relation_changes h
+      JOIN customers c ON c.id = h.customer_id
+      WHERE c.account_id = ${accountId} AND h.changed_at > ${longAgo.toISOString()}::timestamptz
+      ORDER BY h.id`.execute(t.db)
+    expect(changes.map((c) => `${c.email} ${c.field}`)).toEqual([
+      'upgraded@x.example status',
+      'upgraded@x.example param',
+    ])
+    for (const c of changes)
+      expect(new Date(c.changed_at).getTime()).toBeGreaterThan(started - 60_000)
+    // "Became paid in the last 7 days" finds the upgrade, not the unchanged customer.
+    const { rows } = await listCustomers(
+      t.db,
+      accountId,
+      parseCustomerFilter({ changed: `status:paid@${projectA.slug}:7d` }),
+    )
+    expect(rows.map((r) => r.email)).toEqual(['upgraded@x.example'])
+    // An import is not activity: both keep their last activity.
+    for (const email of ['upgraded@x.example', 'same@x.example'])
+      expect((await customer(email))?.last_activity_at).toEqual(longAgo)
   })
 
   it('counts a row as updated when any one thing in it differs from what is stored', async () => {

@@ -6,7 +6,7 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
 import { ApiError } from '../lib/errors.js'
-import type { BatchItem } from '../ingest/schemas.js'
+import type { IngestItem } from '../ingest/fold.js'
 import type { ItemResult } from '../ingest/upsert.js'
 import { changesNothing, classify, type Known } from './classify.js'
 import { chunkChanged, readChunk, writeGuarded, type Reject } from './chunk-guard.js'
@@ -100,7 +100,7 @@ async function prepare(
   if (fresh.length) for (const [e, k] of await classify(db, job, fresh, dryRun)) known.set(e, k)
   const rows: Classified[] = []
   const inChunk = new Set<string>()
-  const items: BatchItem[] = []
+  const items: IngestItem[] = []
   for (const row of converted) {
     if (row.error) continue
     const k: Known | undefined = known.get(row.email!)
@@ -119,15 +119,21 @@ async function prepare(
       // The row's own item (its last): what the ingest statement says became of it.
       item: seen ? undefined : items.length + row.items!.length - 1,
     })
-    // Without a last-activity column, a known relation keeps its own time and a new one starts at
-    // the job's creation: importing the same file again then changes nothing.
+    // Without a last-activity column a row is no activity: a known relation keeps its own time and
+    // a new one starts at the job's creation, so importing the same file again changes nothing.
+    // What such a row changes in a known relation is dated at the job's creation (its history,
+    // "became paid in the last 7 days").
     const ts = row.hasActivity
       ? undefined
       : k?.rel_last
         ? new Date(k.rel_last)
         : new Date(job.created_at)
+    const valuesAt =
+      !row.hasActivity && k?.rel_last && !changesNothing(row, k)
+        ? new Date(job.created_at)
+        : undefined
     for (const item of row.items!)
-      items.push(ts && !item.timestamp ? { ...item, timestamp: ts } : item)
+      items.push(ts && !item.timestamp ? { ...item, timestamp: ts, valuesAt } : item)
   }
   const rejects: Reject[] = converted.flatMap((c, i) =>
     c.error

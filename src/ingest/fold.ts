@@ -3,6 +3,11 @@
 // per email before they are sent (./upsert.ts).
 import type { BatchItem } from './schemas.js'
 
+/** An item to ingest. `valuesAt`, set only by a CSV import (never by the API), is the time of its
+ *  status and params where it differs from its activity's (`timestamp`): a file without times
+ *  changing a known relation dates the change at the import and leaves its last activity. */
+export type IngestItem = BatchItem & { valuesAt?: Date }
+
 /** One group of items for the same email, folded into what they do together. */
 export interface Row {
   i: number
@@ -29,7 +34,7 @@ export interface Row {
  *  item wins a tie), as the statement applies them to what is stored; the earliest value of a
  *  set-once key; the widest time span. A ping folded into an identify of the same batch finds its
  *  customer. */
-export function fold(items: BatchItem[], receivedAt: Date): { rows: Row[]; groupOf: number[] } {
+export function fold(items: IngestItem[], receivedAt: Date): { rows: Row[]; groupOf: number[] } {
   const byEmail = new Map<string, Row>()
   // Per row: the time (epoch seconds) of each patched key and of each set-once key.
   const keyTimes = new Map<Row, { patch: Map<string, number>; once: Map<string, number> }>()
@@ -38,7 +43,10 @@ export function fold(items: BatchItem[], receivedAt: Date): { rows: Row[]; group
   for (const item of items) {
     const time = item.timestamp ?? receivedAt
     const ts = time.toISOString()
-    const sec = time.getTime() / 1000
+    // The time of its status and params (newest wins, history); `ts` is its activity's.
+    const values = item.valuesAt ?? time
+    const vts = values.toISOString()
+    const sec = values.getTime() / 1000
     let row = byEmail.get(item.email)
     if (!row) {
       row = {
@@ -67,9 +75,9 @@ export function fold(items: BatchItem[], receivedAt: Date): { rows: Row[]; group
     row.ping = false
     const name = item.name?.trim()
     if (name) row.name = name
-    if (item.status && (row.status_at === null || ts >= row.status_at)) {
+    if (item.status && (row.status_at === null || vts >= row.status_at)) {
       row.status = item.status
-      row.status_at = ts
+      row.status_at = vts
     }
     const times = keyTimes.get(row)!
     // Assignment onto a null-prototype object keeps "__proto__" and friends as plain keys.

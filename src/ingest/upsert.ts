@@ -8,7 +8,7 @@ import { retryTransient } from '../db/retry.js'
 import { runInTransaction } from '../db/transaction.js'
 import { ApiError } from '../lib/errors.js'
 import type { BatchItem } from './schemas.js'
-import { fold } from './fold.js'
+import { fold, type IngestItem } from './fold.js'
 import {
   ingestStatement,
   jsonRows,
@@ -44,7 +44,7 @@ export async function ingest(
 export async function ingestForProject(
   db: Kysely<Database>,
   projectId: number,
-  items: BatchItem[],
+  items: IngestItem[],
   receivedAt = new Date(),
   source: Source = 'import',
   after: readonly CompiledQuery[] = [],
@@ -72,7 +72,7 @@ export async function runIngest<Report extends object = object>(
 async function write(
   db: Kysely<Database>,
   writer: Writer,
-  items: BatchItem[],
+  items: IngestItem[],
   receivedAt: Date,
   source: Source,
   after: readonly CompiledQuery[] = [],
