@@ -260,6 +260,20 @@ describe('projects', () => {
       'app-c',
     ])
   })
+
+  it('refuses a name the account already has (409, naming the project) unless duplicate is true', async () => {
+    const again = await call('POST', '/v1/projects', token, { name: ' app A ' })
+    expect(again.status).toBe(409)
+    expect(again.body.error.message).toBe(
+      'You already have a project named "App A" (slug app-a). Send "duplicate": true to create another.',
+    )
+    expect((await call('GET', '/v1/projects', token)).body.projects).toHaveLength(2)
+    const bad = await call('POST', '/v1/projects', token, { name: 'App A', duplicate: 'yes' })
+    expect(bad.status).toBe(400)
+    const second = await call('POST', '/v1/projects', token, { name: 'App A', duplicate: true })
+    expect(second.status).toBe(201)
+    expect(second.body.project).toMatchObject({ name: 'App A', slug: 'app-a-2' })
+  })
 })
 
 describe('tenant isolation', () => {
