@@ -51,9 +51,12 @@ describe('CSV import in the dashboard', () => {
       type_3: 'number',
     })
     expect(mapped.status).toBe(303)
-    expect((await b.get(`/imports/${id}`)).html).toContain('hx-trigger="every 1s"')
+    const running = (await b.get(`/imports/${id}`)).html
+    expect(running).toContain('hx-trigger="every 1s"')
+    expect(running).toContain('each refresh checks the next rows')
     const dry = await pollToEnd(b, id)
     const result = dry.at(-1)!
+    expect(result).toContain('Import 2 rows')
     expect(result).toContain('would be created')
     expect(result).toMatch(/<strong>2<\/strong> <span>would be created/)
     expect(result).toMatch(/<strong>1<\/strong> <span>would be rejected/)

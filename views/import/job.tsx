@@ -90,7 +90,10 @@ export function ImportState({ view, csrfToken }: { view: ImportView; csrfToken?:
         <p data-testid="progress-text">
           {done.toLocaleString('en')} of {view.totalRows.toLocaleString('en')} rows
         </p>
-        <p class="muted small">Keep this page open: each refresh imports the next rows.</p>
+        <p class="muted small">
+          Keep this page open: each refresh {view.state === 'dry_run' ? 'checks' : 'imports'} the
+          next rows.
+        </p>
       </section>
     )
   }
@@ -125,7 +128,7 @@ export function ImportState({ view, csrfToken }: { view: ImportView; csrfToken?:
             <form method="post" action={`/imports/${view.id}/start`} class="button-row">
               <CsrfField token={csrfToken} />
               <button type="submit" class="button">
-                Import {changes.toLocaleString('en')} rows
+                Import {plural(changes, 'row')}
               </button>
             </form>
           ) : (
