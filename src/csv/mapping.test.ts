@@ -35,6 +35,44 @@ describe('suggestMapping', () => {
     ])
   })
 
+  it("takes an export's dates of this project, not the customer-wide ones before them", () => {
+    const header = [
+      'id',
+      'email',
+      'name',
+      'first_seen',
+      'last_activity',
+      'app-b',
+      'app-b:first_seen',
+    ]
+    const exported = [
+      ...header,
+      'app-b:last_activity',
+      'app-a',
+      'app-a:first_seen',
+      'app-a:last_activity',
+    ]
+    expect(suggestMapping(exported, [], 'app-a', ['app-a', 'app-b'])).toEqual([
+      { target: 'skip' },
+      { target: 'email' },
+      { target: 'name' },
+      { target: 'skip' },
+      { target: 'skip' },
+      { target: 'skip' },
+      { target: 'skip' },
+      { target: 'skip' },
+      { target: 'status' },
+      { target: 'first_seen' },
+      { target: 'last_activity' },
+    ])
+    // A file of its own with generic names still maps them.
+    expect(suggestMapping(['email', 'First seen', 'last_activity'], [], 'app-a')).toEqual([
+      { target: 'email' },
+      { target: 'first_seen' },
+      { target: 'last_activity' },
+    ])
+  })
+
   it('paramKeyFromHeader', () => {
     expect(paramKeyFromHeader('  Last Payment -- Amount ', 0)).toBe('last_payment_amount')
     expect(paramKeyFromHeader('***', 2)).toBe('column_3')

@@ -59,8 +59,12 @@ export function suggestMapping(
     keys.add(unique)
     return unique
   }
+  // An export has the customer-wide dates (first_seen, last_activity) before each project's own:
+  // where the file has this project's, they are the relation's dates and the others are skipped.
+  const headers = header.map((raw) => raw.trim().toLowerCase())
+  const own = (field: string) => headers.includes(`${projectSlug}:${field}`)
   return header.map((raw, i) => {
-    const h = raw.trim().toLowerCase()
+    const h = headers[i]!
     const once = (target: Target): ColumnMapping => {
       if (taken.has(target)) return { target: 'skip' }
       taken.add(target)
@@ -71,13 +75,13 @@ export function suggestMapping(
     if (h === 'status' || h === projectSlug) return once('status')
     if (
       h === `${projectSlug}:first_seen` ||
-      /^(first[ _]?seen|signed[ _]?up|created)([ _]at)?$/.test(h)
+      (!own('first_seen') && /^(first[ _]?seen|signed[ _]?up|created)([ _]at)?$/.test(h))
     ) {
       return once('first_seen')
     }
     if (
       h === `${projectSlug}:last_activity` ||
-      /^last[ _]?(activity|seen|active)([ _]at)?$/.test(h)
+      (!own('last_activity') && /^last[ _]?(activity|seen|active)([ _]at)?$/.test(h))
     ) {
       return once('last_activity')
     }
