@@ -1,5 +1,5 @@
 // Files that are not CSV text, as people upload them: Excel's "Unicode Text" (UTF-16, with its
-// byte-order mark) and a file with a NUL byte somewhere. Each is refused with a 400 that names the
+// byte-order mark), a file with a NUL byte somewhere, and one that is not UTF-8. Each is refused with a 400 that names the
 // file field and says what to do, and nothing of it is stored.
 import { describe, expect, it } from 'vitest'
 import { useTestApp } from '../../test/support/db.js'
@@ -55,5 +55,20 @@ describe('uploading a file that is not CSV text', () => {
 
     const header = await upload('nul-header@example.com', `email,na\u0000me\n${rows(2)}\n`)
     expect(header.error.message).toMatch(/^Line 1 contains a NUL character/)
+  })
+
+  it('names the line of the first byte that is not UTF-8 (a spreadsheet\'s Windows-1252 "CSV")', async () => {
+    // "José" in Windows-1252: é is the single byte 0xE9, which UTF-8 never has alone.
+    const lines = `email,name\n${rows(1500)}\n`.split('\n')
+    lines[1200] = 'jose@bad.example,Jos\u00e9'
+    const body = Buffer.from(lines.join('\n'), 'latin1')
+    const before = await importCount()
+    const res = await upload('cp1252@example.com', new Blob([body]))
+    expect(res.status).toBe(400)
+    expect(res.error).toMatchObject({ code: 'validation_failed', details: [{ path: 'file' }] })
+    expect(res.error.message).toBe(
+      'Line 1201 is not UTF-8 text (a spreadsheet\'s plain "CSV" is often Windows-1252): save the file as CSV UTF-8 and upload it again',
+    )
+    expect(await importCount()).toBe(before)
   })
 })

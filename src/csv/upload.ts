@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely'
 import { parse, type CsvError, type Options } from 'csv-parse'
 import type { Database } from '../db/schema.js'
 import { ApiError } from '../lib/errors.js'
+import { badFile, Utf8Text } from './file-text.js'
 
 /** Rows per stored chunk: one chunk is one dry-run or import step (one ingest statement). */
 export const CHUNK_ROWS = 1000
@@ -54,11 +55,6 @@ export function detectDelimiter(headerLine: string): string {
   let best = ','
   for (const d of [';', '\t']) if (counts.get(d)! > counts.get(best)!) best = d
   return best
-}
-
-/** A refusal of the uploaded file itself: the `file` field of the upload form. */
-function badFile(message: string) {
-  return new ApiError('validation_failed', message, [{ path: 'file', message }])
 }
 
 /** Reads bytes until the first line end outside quotes, returning that line (decoded) and a stream
@@ -135,12 +131,18 @@ async function* parsedRecords(body: ReadableStream<Uint8Array>, options: Options
   parser.on('data', (r: Parsed) => ready.push(r))
   parser.on('error', (err: unknown) => (failure ??= err))
   const ended = new Promise<void>((resolve) => parser.on('end', resolve))
-  const decoder = new TextDecoder('utf-8')
+  const decoder = new Utf8Text()
   const reader = body.getReader()
   let wrote = false
   for (;;) {
     const { value, done } = await reader.read()
-    const text = done ? decoder.decode() : decoder.decode(value, { stream: true })
+    let text: string
+    try {
+      text = decoder.decode(value, done)
+    } catch (err) {
+      await reader.cancel().catch(() => undefined)
+      throw err
+    }
     if (text) {
       parser.write(text)
       wrote = true
