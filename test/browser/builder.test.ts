@@ -191,6 +191,7 @@ const README_URLS = [
   'p=role:eq:admin',
   'p=beta:eq:true',
   'q=alex',
+  'changed=status:paid@app-a:7d',
 ]
 
 it('every README question URL, applied unchanged, keeps its count and its URL', async () => {
