@@ -8,13 +8,13 @@ import type { CustomerFilter } from './filter-syntax.js'
 import {
   chipProblem,
   chipsFromQuery,
-  describeChip,
   queryFromChips,
   readChip,
   sameChip,
   writeChip,
   type Chip,
 } from './filter-chips.js'
+import { describeChip } from './filter-words.js'
 
 const now = new Date('2026-11-23T12:00:00Z')
 const parse = (q: URLSearchParams) => parseCustomerFilter(q, { now })
@@ -108,7 +108,27 @@ const entry: fc.Arbitrary<[string, string]> = fc.oneof(
     fc.constantFrom('alex', 'email', '-name', '25', ''),
   ),
 )
-const query = fc.array(entry, { maxLength: 6 }).map((es) => new URLSearchParams(es))
+// changed= as written: mostly well formed, and mangled (case, spaces, missing parts, the project
+// after the time, another field than status).
+const changed: fc.Arbitrary<[string, string]> = fc.tuple(
+  fc.constant('changed'),
+  fc.oneof(
+    fc.tuple(statuses, scope, moment).map(([st, sc, m]) => `status:${st}${sc}:${m}`),
+    fc
+      .tuple(
+        fc.constantFrom('status:', 'Status:', ' status:', 'plan:'),
+        fc.oneof(statuses, fc.constant('')),
+        scope,
+        fc.constantFrom(':', '::', ''),
+        fc.oneof(moment, fc.constant('')),
+        fc.constantFrom('', '@app-a', ' '),
+      )
+      .map((parts) => parts.join('')),
+  ),
+)
+const query = fc
+  .array(fc.oneof(entry, changed), { maxLength: 6 })
+  .map((es) => new URLSearchParams(es))
 
 describe('chips and the parser', () => {
   it('every URL the parser accepts comes back from its chips as the same filter', () => {
@@ -133,7 +153,7 @@ describe('chips and the parser', () => {
 
   it('a chip written and read again is itself, so an edit of one loses nothing', () => {
     fc.assert(
-      fc.property(entry, ([name, v]) => {
+      fc.property(fc.oneof(entry, changed), ([name, v]) => {
         const chip = readChip(name, v)
         if (chip.kind === 'unread') return
         expect(readChip(...writeChip(chip))).toEqual(chip)
@@ -145,7 +165,7 @@ describe('chips and the parser', () => {
 
   it('replacing one chip leaves every other chip as it was', () => {
     fc.assert(
-      fc.property(query, entry, fc.nat(), (q, replacement, at) => {
+      fc.property(query, fc.oneof(entry, changed), fc.nat(), (q, replacement, at) => {
         const chips = chipsFromQuery(q).filter((c) => c.kind !== 'unread')
         const next = readChip(...replacement)
         if (chips.length === 0 || next.kind === 'unread' || replacement[1].trim() === '') return
@@ -223,7 +243,88 @@ describe('chips in plain words', () => {
     ['sum', 'mrr', 'Sum of mrr'],
     ['sum', 'app-b.mrr', 'Sum of FormBox mrr'],
     ['in', 'app-a:gold', 'in = app-a:gold'],
+    ['changed', 'status:paid@app-a:7d', 'Became paid in Invoicely in the last 7 days'],
+    ['changed', 'status:churned:2026-11-23', 'Became churned anywhere since 23 Nov 2026'],
+    [
+      'changed',
+      'status:paid,trialing@app-b:30d',
+      'Became paid or trial in FormBox in the last 30 days',
+    ],
+    ['changed', 'status:paid:1d', 'Became paid anywhere in the last 1 day'],
+    [
+      'changed',
+      'status:churned@app-b:2026-11-23T09:00Z',
+      'Became churned in FormBox since 23 Nov 2026 09:00',
+    ],
+    ['changed', 'status:paid@app-x:7d', 'Became paid in app-x in the last 7 days'],
   ])('%s=%s reads “%s”', (name, value, words) => {
     expect(say(name, value)).toBe(words)
+  })
+})
+
+describe('changed= in the builder', () => {
+  const chip = (value: string) => readChip('changed', value)
+
+  it('reads into the parts its editor sets: statuses, a project or any, since when', () => {
+    expect(chip('status:paid@app-a:7d')).toEqual({
+      kind: 'changed',
+      statuses: ['paid'],
+      project: 'app-a',
+      when: { daysAgo: 7 },
+    })
+    expect(chip(' status:Churned, cancelled:2026-11-23 ')).toEqual({
+      kind: 'changed',
+      statuses: ['churned'],
+      project: null,
+      when: { iso: '2026-11-23' },
+    })
+  })
+
+  it.each([
+    ['status:paid@app-a:7d', 'status:paid@app-a:7d'],
+    ['status:churned:2026-11-23', 'status:churned:2026-11-23'],
+    ['status:paid,trial:30d', 'status:paid,trial:30d'],
+    ['status:trial,paid@app-b:0d', 'status:trial,paid@app-b:0d'],
+    ['status:churned:2026-11-23T09:00:30.5+02:00', 'status:churned:2026-11-23T09:00:30.5+02:00'],
+    // Spellings the parser accepts are written as the builder spells them, meaning the same.
+    [' status:TRIALING , active @ App-B : 14d ', 'status:trial,paid@app-b:14d'],
+    ['status:paid,paid:7d', 'status:paid:7d'],
+  ])('changed=%s is written back as changed=%s, the same filter', (typed, written) => {
+    const c = chip(typed)
+    expect(writeChip(c)).toEqual(['changed', written])
+    expect(chipProblem(c)).toBeUndefined()
+    const q = new URLSearchParams({ changed: typed })
+    expect(parse(queryFromChips(chipsFromQuery(q)))).toEqual(parse(q))
+  })
+
+  it('gives each of several changed= its own chip, in order, and an edit of one keeps the rest', () => {
+    const q = new URLSearchParams(
+      'changed=status:paid@app-a:7d&in=app-b&changed=status:churned:2026-11-23&changed=status:paid:7d@app-a',
+    )
+    const chips = chipsFromQuery(q)
+    expect(chips.map((c) => c.kind)).toEqual(['changed', 'project', 'changed', 'unread'])
+    const edited = chips.map((c, i) =>
+      i === 0 && c.kind === 'changed' ? { ...c, statuses: ['trial' as const] } : c,
+    )
+    expect(queryFromChips(edited).toString()).toBe(
+      new URLSearchParams(
+        'changed=status:trial@app-a:7d&in=app-b&changed=status:churned:2026-11-23&changed=status:paid:7d@app-a',
+      ).toString(),
+    )
+  })
+
+  it('refuses a project after the time, which would otherwise be dropped unseen', () => {
+    const c = chip('status:paid:7d@app-a')
+    expect(c).toMatchObject({ kind: 'unread', problem: /project goes before/ })
+    expect(writeChip(c)).toEqual(['changed', 'status:paid:7d@app-a'])
+    expect(() => parse(new URLSearchParams({ changed: 'status:paid:7d@app-a' }))).toThrow()
+  })
+
+  it('says what is missing while the editor is half filled', () => {
+    const ready: Chip = { kind: 'changed', statuses: ['paid'], project: null, when: { daysAgo: 7 } }
+    expect(chipProblem(ready)).toBeUndefined()
+    expect(chipProblem({ ...ready, statuses: [] })).toMatch(/unknown status ''/)
+    expect(chipProblem({ ...ready, when: { iso: '' } })).toMatch(/not a date/)
+    expect(chipProblem({ ...ready, when: { daysAgo: NaN } })).toMatch(/not a date/)
   })
 })

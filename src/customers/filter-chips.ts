@@ -1,14 +1,15 @@
 // The filter as the builder shows it: one chip per condition of the URL, read with the parser's own
 // readers (./filter-values.ts), written back to the URL syntax, and said in plain words ("App A is
-// paid", "Inactive 30+ days"). The customers page renders its chips from here, and the browser
-// bundle (views/customers/browser/) edits them with the same functions, so whatever the parser
-// accepts the builder shows, and writes back without loss (filter-chips.test.ts checks it against
-// the parser). A new filter kind is one entry in READERS, one case in writeChip and describeChip.
+// paid", "Inactive 30+ days": ./filter-words.ts). The customers page renders its chips from here,
+// and the browser bundle (views/customers/browser/) edits them with the same functions, so whatever
+// the parser accepts the builder shows, and writes back without loss (filter-chips.test.ts checks
+// it against the parser). A new filter kind is one entry in READERS, one case in writeChip and one
+// in describeChip (./filter-words.ts).
 import type { Status } from '../lib/status.js'
 import type { FilterParam, ParamOp } from './filter-syntax.js'
-import { readChanged, type ChangedSpec } from './filter-values.js'
 import {
   parseParamValue,
+  readChanged,
   readDays,
   readMinProjects,
   readMoment,
@@ -16,6 +17,7 @@ import {
   readParamKey,
   readProjectMatch,
   readStatuses,
+  type ChangedSpec,
   type Fail,
   type Moment,
 } from './filter-values.js'
@@ -48,7 +50,7 @@ export type Chip =
   /** sum= */
   | { kind: 'sum'; project: string | null; key: string }
   /** changed= (./filter-changed.ts): whose status became one of some statuses since a time. */
-  | ({ kind: 'changed'; value: string } & ChangedSpec)
+  | ({ kind: 'changed' } & ChangedSpec)
   /** Anything the parser refuses, shown and written back as typed, with the reason. */
   | { kind: 'unread'; name: string; value: string; problem: string }
 
@@ -83,7 +85,7 @@ const READERS: Record<ChipParam, Reader> = {
     return { kind: 'param', project: f.project, key: f.key, op: f.op, values }
   },
   sum: (raw) => ({ kind: 'sum', ...readParamKey(raw.trim()) }),
-  changed: (raw, fail) => ({ kind: 'changed', value: raw.trim(), ...readChanged(raw, fail) }),
+  changed: (raw, fail) => ({ kind: 'changed', ...readChanged(raw, fail) }),
 }
 
 const isChipParam = (name: string): name is ChipParam => Object.hasOwn(READERS, name)
@@ -136,6 +138,7 @@ export function spellKey(project: string | null, key: string): string {
 }
 
 const at = (project: string | null) => (project ? `@${project}` : '')
+const spellMoment = (when: Moment) => ('daysAgo' in when ? `${when.daysAgo}d` : when.iso)
 
 /** The URL entry a chip stands for. */
 export function writeChip(chip: Chip): [name: string, value: string] {
@@ -150,18 +153,21 @@ export function writeChip(chip: Chip): [name: string, value: string] {
       return ['min_projects', String(chip.min)]
     case 'activity':
       return [chip.inactive ? 'inactive' : 'active', `${chip.days}${at(chip.project)}`]
-    case 'seen': {
-      const when = 'daysAgo' in chip.when ? `${chip.when.daysAgo}d` : chip.when.iso
-      return [chip.before ? 'seen_before' : 'seen_after', `${when}${at(chip.project)}`]
-    }
+    case 'seen':
+      return [
+        chip.before ? 'seen_before' : 'seen_after',
+        `${spellMoment(chip.when)}${at(chip.project)}`,
+      ]
     case 'param': {
       const values = chip.values.length ? `:${chip.values.map(spellValue).join(',')}` : ''
       return ['p', `${spellKey(chip.project, chip.key)}:${chip.op}${values}`]
     }
     case 'sum':
       return ['sum', spellKey(chip.project, chip.key)]
-    case 'changed':
-      return ['changed', chip.value]
+    case 'changed': {
+      const statuses = chip.statuses.join(',')
+      return ['changed', `status:${statuses}${at(chip.project)}:${spellMoment(chip.when)}`]
+    }
     case 'unread':
       return [chip.name, chip.value]
   }
@@ -187,112 +193,4 @@ export function chipProblem(chip: Chip): string | undefined {
 
 export function sameChip(a: Chip, b: Chip): boolean {
   return JSON.stringify(a) === JSON.stringify(b)
-}
-
-// ---- Plain words ----
-
-const OP_WORDS: Record<ParamOp, string> = {
-  eq: '=',
-  ne: '≠',
-  gt: '>',
-  gte: '≥',
-  lt: '<',
-  lte: '≤',
-  between: 'between',
-  contains: 'contains',
-  exists: 'has',
-  missing: 'has no',
-}
-
-/** `paid`, `free or trial`, `free, trial or paid`. */
-export function orList(words: string[]): string {
-  return words.length <= 1
-    ? (words[0] ?? '')
-    : `${words.slice(0, -1).join(', ')} or ${words[words.length - 1]}`
-}
-
-const days = (n: number) => `${n.toLocaleString('en')} ${n === 1 ? 'day' : 'days'}`
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
-
-/** `2026-03-03` as `3 Mar 2026`, `+7d` as `in 7 days`; with a time, `3 Mar 2026 09:00` (and its offset, if not UTC). */
-export function spellDate(iso: string): string {
-  const relative = /^([+ -])(\d{1,5})d$/.exec(iso)
-  if (relative) {
-    const n = Number(relative[2])
-    return n === 0 ? 'today' : relative[1] === '-' ? `${days(n)} ago` : `in ${days(n)}`
-  }
-  const m = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}:\d{2})\S*?([+-]\d{2}:?\d{2})?)?$/.exec(iso)
-  if (!m) return iso
-  const day = `${Number(m[3])} ${MONTHS[Number(m[2]) - 1]} ${m[1]}`
-  return m[4] ? `${day} ${m[4]}${m[5] ? ` ${m[5]}` : ''}` : day
-}
-
-const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1)
-
-/** A value as a chip shows it: a string that would read as another type keeps its quotes. */
-export function showValue(v: ChipValue): string {
-  if (v.type === 'date') return spellDate(v.text)
-  return spellValue(v)
-}
-
-/** A chip in plain words. `projectName` names a slug (the account's own project names). */
-export function describeChip(chip: Chip, projectName: (slug: string) => string): string {
-  switch (chip.kind) {
-    case 'project': {
-      const p = projectName(chip.project)
-      if (!chip.statuses.length) return chip.negate ? `Doesn't use ${p}` : `Uses ${p}`
-      const statuses = orList(chip.statuses)
-      return chip.negate ? `Not ${statuses} on ${p}` : `${p} is ${statuses}`
-    }
-    case 'status':
-      return `${capital(orList(chip.statuses))} in ${chip.negate ? 'no' : 'any'} product`
-    case 'products':
-      return `In ${chip.min}+ products`
-    case 'activity': {
-      const where = chip.project ? ` on ${projectName(chip.project)}` : ''
-      return chip.inactive
-        ? `Inactive ${chip.days}+ days${where}`
-        : `Active in the last ${days(chip.days)}${where}`
-    }
-    case 'seen': {
-      const subject = chip.project ? `Joined ${projectName(chip.project)}` : 'First seen'
-      if ('daysAgo' in chip.when) {
-        return chip.before
-          ? `${subject} ${chip.when.daysAgo}+ days ago`
-          : `${subject} in the last ${days(chip.when.daysAgo)}`
-      }
-      return `${subject} ${chip.before ? 'before' : 'on or after'} ${spellDate(chip.when.iso)}`
-    }
-    case 'param': {
-      const subject = chip.project ? `${projectName(chip.project)} ${chip.key}` : chip.key
-      const [a, b] = chip.values.map(showValue)
-      switch (chip.op) {
-        case 'exists':
-          return `Has ${subject}`
-        case 'missing':
-          return `No ${subject}`
-        case 'between':
-          return `${subject} between ${a} and ${b}`
-        default:
-          return `${subject} ${OP_WORDS[chip.op]} ${a}`
-      }
-    }
-    case 'sum':
-      return `Sum of ${chip.project ? `${projectName(chip.project)} ` : ''}${chip.key}`
-    case 'changed': {
-      const where = chip.project ? ` on ${projectName(chip.project)}` : ''
-      const when =
-        'daysAgo' in chip.when
-          ? `in the last ${days(chip.when.daysAgo)}`
-          : `since ${spellDate(chip.when.iso)}`
-      return `Became ${chip.statuses.join(' or ')}${where} ${when}`
-    }
-    case 'unread':
-      return `${chip.name} = ${chip.value}`
-  }
-}
-
-/** The project a chip is about, if any (its colour dot in the chip). */
-export function chipProject(chip: Chip): string | null {
-  return 'project' in chip ? chip.project : null
 }

@@ -222,7 +222,8 @@ export interface ChangedSpec {
   when: Moment
 }
 
-const SHAPE = /^status:([^@:]+)(?:@([^:]*))?:(.+)$/
+// The statuses and the time may be empty here, so that their own readers say what is missing.
+const SHAPE = /^status:([^@:]*)(?:@([^:]*))?:(.*)$/
 
 /** `status:<statuses>[@<project>]:<when>`; `when` as seen_after takes it (`7d`, `2026-11-23`). */
 export function readChanged(raw: string, fail: Fail): ChangedSpec {
@@ -233,9 +234,11 @@ export function readChanged(raw: string, fail: Fail): ChangedSpec {
       `'${raw}' is not a change (like status:paid@app-a:7d, or status:churned:2026-11-23)`,
     )
   }
-  return {
-    statuses: readStatuses(m[1]!, fail),
-    project: project ?? null,
-    when: readMoment(m[3]!, fail).when,
+  const statuses = readStatuses(m[1]!, fail)
+  const moment = readMoment(m[3]!, fail)
+  // seen_after's `7d@app-a` reads here too, but its project would be dropped unseen: refused.
+  if (moment.project !== null) {
+    return fail(`'${raw}': the project goes before the time (like status:paid@app-a:7d)`)
   }
+  return { statuses, project: project ?? null, when: moment.when }
 }

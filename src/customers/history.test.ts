@@ -199,7 +199,15 @@ describe('the changed= filter', () => {
 
   it('refuses a malformed change, naming the parameter', async () => {
     const { token } = await createAccountToken(t.db, seeded.accountId, 'filter')
-    for (const bad of ['status:paid', 'plan:pro:7d', 'status:rich:7d', 'status:paid@:7d']) {
+    for (const bad of [
+      'status:paid',
+      'plan:pro:7d',
+      'status:rich:7d',
+      'status:paid@:7d',
+      'status::7d',
+      'status:paid:',
+      'status:paid:7d@app-a', // the project after the time would be dropped: refused
+    ]) {
       const res = await t.app.request(`/v1/customers?changed=${encodeURIComponent(bad)}`, {
         headers: { Authorization: `Bearer ${token}` },
       })

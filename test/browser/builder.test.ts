@@ -4,7 +4,8 @@
 // `/`, `j`/`k`, Enter and Esc; a saved view in the rail with its count; 15+ rows above the fold at
 // 1280×800, the first customer on the first screen at 390×844; screenshots at both widths;
 // nothing past a 390 px screen's edge; "between" waits for both bounds; the picker takes typing
-// before its fields arrive.
+// before its fields arrive; "Status changed" (changed=) built by clicking and by keyboard, its chip
+// edited in the same editor, and carried by the plain form without JavaScript.
 import { beforeAll, expect, it } from 'vitest'
 type Box = { x: number; y: number; width: number; height: number }
 import type { Page } from 'playwright-core'
@@ -190,6 +191,7 @@ const README_URLS = [
   'p=role:eq:admin',
   'p=beta:eq:true',
   'q=alex',
+  'changed=status:paid@app-a:7d',
 ]
 
 it('every README question URL, applied unchanged, keeps its count and its URL', async () => {
@@ -337,5 +339,104 @@ it('"+ Filter" focuses its search box before the fields arrive, and keeps what w
   await expect.poll(() => picker.getByText('No such field.').isVisible()).toBe(true)
   expect(await picker.getByRole('searchbox').inputValue()).toBe('Invoice')
   expect(query(page)).toBe('?sum=app-b.mrr')
+  expect(problems).toEqual([])
+})
+
+it('builds "became paid in App B in the last 7 days" by clicking and typing, and edits its chip', async () => {
+  const { page, problems } = await signedIn()
+  await page.goto(live.server.url + '/customers?changed=status:paid@app-b:7d')
+  const expected = await rows(page)
+  expect(expected).toEqual(['alex', 'cy', 'fay'])
+
+  await page.goto(live.server.url + '/customers')
+  await page.locator('.add-filter > summary').click()
+  const picker = page.getByRole('dialog', { name: 'Filter by' })
+  await picker.getByRole('button', { name: /^Status changed/ }).click()
+  const editor = page.getByRole('dialog', { name: 'Add a filter' })
+  await editor.getByRole('checkbox', { name: 'paid', exact: true }).check()
+  await editor.getByLabel('In', { exact: true }).selectOption({ label: 'App B' })
+  await editor.getByLabel('Days (N)').fill('7')
+  await editor.getByRole('button', { name: 'Done' }).click()
+  await expect.poll(() => query(page)).toBe('?changed=status:paid@app-b:7d')
+  await expect.poll(() => rows(page)).toEqual(expected)
+  await expect(page.locator('.chip summary').allTextContents()).resolves.toEqual([
+    'Became paid in App B in the last 7 days',
+  ])
+
+  // The chip opens the same editor (no text box): trial instead of paid, then since a date.
+  await page.locator('.chip summary', { hasText: 'Became paid' }).click()
+  const edit = page.getByRole('dialog', { name: 'Edit filter' })
+  await edit.getByRole('checkbox', { name: 'paid', exact: true }).uncheck()
+  await edit.getByRole('checkbox', { name: 'trial', exact: true }).check()
+  await expect.poll(() => query(page)).toBe('?changed=status:trial@app-b:7d')
+  await expect.poll(() => rows(page)).toEqual(['dee'])
+  await edit.getByRole('radio', { name: 'from a date' }).check()
+  const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10)
+  await edit.getByLabel('Date', { exact: true }).fill(yesterday)
+  await expect.poll(() => query(page)).toBe(`?changed=status:trial@app-b:${yesterday}`)
+  await expect.poll(() => rows(page)).toEqual(['dee'])
+  await page.keyboard.press('Escape')
+  expect(await page.locator('.chip summary').textContent()).toMatch(
+    /^Became trial in App B since \d{1,2} [A-Z][a-z]{2} \d{4}$/,
+  )
+
+  // Without JavaScript: each changed= is a chip and a field of the plain form; "+ Filter" has one.
+  const plain = await live.browser.newContext({ javaScriptEnabled: false })
+  await plain.addCookies(cookies)
+  const noJs = await plain.newPage()
+  await noJs.goto(live.server.url + '/customers?changed=status:churned:2026-01-01')
+  await noJs.locator('.add-filter > summary').click()
+  await noJs.getByLabel(/^Status changed to/).fill('status:paid@app-b:7d')
+  await noJs.locator('.add-filter-fields').getByRole('button', { name: 'Apply' }).click()
+  await noJs.waitForURL(/changed=status:paid/)
+  expect(query(noJs)).toBe('?changed=status:churned:2026-01-01&changed=status:paid@app-b:7d')
+  expect(await noJs.locator('.chip summary').allTextContents()).toEqual([
+    'Became churned anywhere since 1 Jan 2026',
+    'Became paid in App B in the last 7 days',
+  ])
+  expect(await rows(noJs)).toEqual(['fay'])
+  await plain.close()
+  expect(problems).toEqual([])
+})
+
+it('builds a status change with the keyboard alone, and edits it', async () => {
+  const { page, problems } = await signedIn()
+  await page.goto(live.server.url + '/customers')
+  const focusOn = async (control: ReturnType<Page['locator']>) => {
+    for (
+      let i = 0;
+      i < 12 && !(await control.evaluate((el) => el === document.activeElement));
+      i++
+    ) {
+      await page.keyboard.press('Tab')
+    }
+  }
+  await page.locator('.add-filter > summary').focus()
+  await page.keyboard.press('Enter')
+  await page.getByRole('dialog', { name: 'Filter by' }).waitFor()
+  await page.keyboard.type('Status changed')
+  await page.keyboard.press('Enter')
+  const editor = page.getByRole('dialog', { name: 'Add a filter' })
+  await focusOn(editor.getByRole('checkbox', { name: 'paid', exact: true }))
+  await page.keyboard.press('Space')
+  await expect.poll(() => query(page)).toBe('?changed=status:paid:7d')
+  const where = editor.getByLabel('In', { exact: true })
+  await focusOn(where)
+  for (let i = 0; i < 4 && (await where.inputValue()) !== 'app-b'; i++) {
+    await page.keyboard.press('ArrowDown')
+  }
+  await expect.poll(() => query(page)).toBe('?changed=status:paid@app-b:7d')
+  await expect.poll(() => rows(page)).toEqual(['alex', 'cy', 'fay'])
+  await page.keyboard.press('Escape')
+
+  await page.locator('.chip summary').focus()
+  await page.keyboard.press('Enter')
+  const edit = page.getByRole('dialog', { name: 'Edit filter' })
+  await focusOn(edit.getByRole('checkbox', { name: 'paid', exact: true }))
+  await page.keyboard.press('Space')
+  await page.keyboard.press('Shift+Tab') // trial
+  await page.keyboard.press('Space')
+  await expect.poll(() => query(page)).toBe('?changed=status:trial@app-b:7d')
+  await expect.poll(() => rows(page)).toEqual(['dee'])
   expect(problems).toEqual([])
 })

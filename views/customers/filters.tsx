@@ -4,13 +4,8 @@
 // JavaScript a chip opens to its entry as text and "+ Filter" to a field per kind; with it, the
 // browser bundle (views/customers/browser/) edits chips in plain controls and applies each change
 // at once. Sort labels are keyed by the parser's own lists, so no sort can be missing here.
-import {
-  chipProject,
-  describeChip,
-  readChips,
-  writeChip,
-  type Chip,
-} from '../../src/customers/filter-chips.js'
+import { readChips, writeChip, type Chip } from '../../src/customers/filter-chips.js'
+import { chipProject, describeChip } from '../../src/customers/filter-words.js'
 import {
   DEFAULT_SORT,
   SORT_KEYS,
@@ -158,6 +153,7 @@ function AddFilter({ projects }: { projects: ProjectInfo[] }) {
     ['seen_after', 'First seen on or after', `14d or 2026-01-01`],
     ['p', 'A param', `plan:eq:pro, ${slug}.mrr:gte:10, coupon:exists`],
     ['sum', 'Sum of a numeric param', `mrr or ${slug}.mrr`],
+    ['changed', 'Status changed to', `status:paid@${slug}:7d or status:churned:2026-11-23`],
   ]
   return (
     <details class="add-filter">

@@ -5,13 +5,8 @@
 // the chip's own form field gets the new URL entry and the filter form is submitted (htmx morphs
 // the table and pushes the URL). The URL stays the only state: the form's fields are the chips.
 import type { FilterFields } from '../../../src/customers/fields.js'
-import {
-  chipProblem,
-  describeChip,
-  readChip,
-  writeChip,
-  type Chip,
-} from '../../../src/customers/filter-chips.js'
+import { chipProblem, readChip, writeChip, type Chip } from '../../../src/customers/filter-chips.js'
+import { describeChip } from '../../../src/customers/filter-words.js'
 import { editorFor } from './editors.js'
 import { picks, projectName, type Pick } from './picks.js'
 import { h, uid } from './dom.js'
@@ -118,8 +113,9 @@ function editChip(at: HTMLElement, fields: FilterFields, chip: Chip, index: numb
   const status = h('p', { class: 'popover-status small', 'aria-live': 'polite' })
   const controls = h('div', { class: 'popover-controls' })
   let current = chip
+  // Its controls change with the kind of time (days or a date) and the operator (its values).
   const shape = (c: Chip) =>
-    c.kind === 'seen' ? `seen-${'daysAgo' in c.when}` : c.kind === 'param' ? `p-${c.op}` : c.kind
+    'when' in c ? `${c.kind}-${'daysAgo' in c.when}` : c.kind === 'param' ? `p-${c.op}` : c.kind
   const draw = () => controls.replaceChildren(...editorFor(current, fields, change))
   const say = () => {
     const problem = chipProblem(current)

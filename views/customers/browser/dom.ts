@@ -36,6 +36,17 @@ export function field(label: string, control: Control): HTMLElement {
   return h('div', { class: 'field' }, h('label', { for: control.id }, label), control)
 }
 
+/** A number input whose value is read as a whole number (NaN when empty). */
+export function numberInput(value: number, min: number) {
+  return h('input', { type: 'number', min, step: 1, value, inputmode: 'numeric' })
+}
+
+/** Calls `fn` after every edit of a control: as typed, or once a date or a select is set. */
+export const onEdit = (el: Control, fn: () => void) => {
+  el.addEventListener('change', fn)
+  if (el instanceof HTMLInputElement && el.type !== 'date') el.addEventListener('input', fn)
+}
+
 /** A group of radio buttons; `onPick` gets the value chosen. */
 export function radios(
   legend: string,

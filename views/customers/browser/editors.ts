@@ -1,12 +1,23 @@
 // The filter builder's controls: one editor per kind of chip, each turning plain controls (a
-// project select, status checkboxes, a number of days, an operator and its values) into a Chip of
+// project select, status checkboxes, a number of days or a date, an operator and its values) into a Chip of
 // src/customers/filter-chips.ts. An editor calls `change` with the chip after every edit; the
 // builder (./builder.ts) applies it once the chip writes back to the URL syntax without loss.
 import type { FilterFields } from '../../../src/customers/fields.js'
 import type { Chip } from '../../../src/customers/filter-chips.js'
 import type { ParamOp } from '../../../src/customers/filter-syntax.js'
 import { STATUSES } from '../../../src/lib/status.js'
-import { checkboxes, field, h, radios, select, uid, type Control } from './dom.js'
+import {
+  checkboxes,
+  field,
+  h,
+  numberInput,
+  onEdit,
+  radios,
+  select,
+  uid,
+  type Control,
+} from './dom.js'
+import { momentFields } from './moment.js'
 import { ALL_OPS, keyFields, opsFor, typedValue, valueText } from './param-values.js'
 
 type Change = (chip: Chip) => void
@@ -24,16 +35,6 @@ function projectSelect(fields: FilterFields, value: string | null, any?: string)
   // A slug the account does not have (a pasted URL) stays what it is.
   if (value && !options.some(([slug]) => slug === value)) options.push([value, value])
   return select(any ? [['', any], ...options] : options, value ?? '')
-}
-
-/** A number input whose value is read as a whole number (NaN when empty). */
-function numberInput(value: number, min: number) {
-  return h('input', { type: 'number', min, step: 1, value, inputmode: 'numeric' })
-}
-
-const onEdit = (el: Control, fn: () => void) => {
-  el.addEventListener('change', fn)
-  if (el instanceof HTMLInputElement && el.type !== 'date') el.addEventListener('input', fn)
 }
 
 const project: Editor<'project'> = (chip, fields, change) => {
@@ -109,21 +110,7 @@ const seen: Editor<'seen'> = (chip, fields, change) => {
   let c = chip
   const set = (part: Partial<typeof chip>) => change((c = { ...c, ...part }))
   const relative = 'daysAgo' in chip.when
-  const days = numberInput('daysAgo' in chip.when ? chip.when.daysAgo : 14, 0)
-  const date = h('input', {
-    type: 'date',
-    value: 'iso' in chip.when ? chip.when.iso.slice(0, 10) : '',
-  })
-  // A full time (2026-03-01T10:00) from a pasted URL is kept as typed until the date is edited.
-  const when = () =>
-    relative
-      ? { daysAgo: days.valueAsNumber }
-      : 'iso' in chip.when && chip.when.iso.slice(0, 10) === date.value
-        ? chip.when
-        : { iso: date.value }
   const where = projectSelect(fields, chip.project, 'any product (first seen anywhere)')
-  onEdit(days, () => set({ when: when() }))
-  onEdit(date, () => set({ when: when() }))
   onEdit(where, () => set({ project: where.value || null }))
   return [
     radios(
@@ -135,19 +122,23 @@ const seen: Editor<'seen'> = (chip, fields, change) => {
       chip.before ? 'before' : 'after',
       (v) => set({ before: v === 'before' }),
     ),
-    radios(
-      'Counted',
-      [
-        ['days', 'in days from today'],
-        ['date', 'from a date'],
-      ],
-      relative ? 'days' : 'date',
-      // Switching between days and a date changes the controls: the builder draws them again.
-      (v) =>
-        set({ when: v === 'days' ? { daysAgo: days.valueAsNumber || 14 } : { iso: date.value } }),
-    ),
-    relative ? field('Days (N)', days) : field('Date', date),
+    ...momentFields('Counted', chip.when, 14, (when) => set({ when })),
     field('On', where),
+  ]
+}
+
+/** changed=: the statuses it became (any of them), where, and since when. */
+const changed: Editor<'changed'> = (chip, fields, change) => {
+  let c = chip
+  const set = (part: Partial<typeof chip>) => change((c = { ...c, ...part }))
+  const where = projectSelect(fields, chip.project, 'any product')
+  onEdit(where, () => set({ project: where.value || null }))
+  return [
+    checkboxes('Became', statusOptions, chip.statuses, (statuses) =>
+      set({ statuses: statuses as typeof chip.statuses }),
+    ),
+    field('In', where),
+    ...momentFields('Since', chip.when, 7, (when) => set({ when })),
   ]
 }
 
@@ -245,12 +236,7 @@ export function editorFor(chip: Chip, fields: FilterFields, change: Change): Con
     case 'sum':
       return sum(chip, fields, change)
     case 'changed':
-      // Edited as typed (status:paid@app-a:7d); the chip reads it back after each edit.
-      return unread(
-        { kind: 'unread', name: 'changed', value: chip.value, problem: '' },
-        fields,
-        change,
-      )
+      return changed(chip, fields, change)
     case 'unread':
       return unread(chip, fields, change)
   }

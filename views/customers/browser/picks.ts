@@ -32,6 +32,13 @@ export function picks(fields: FilterFields): Pick[] {
     },
     {
       group: 'Status and activity',
+      label: 'Status changed',
+      hint: 'became paid, churned… in the last N days or since a date',
+      // Keys in the order the chip is read (sameChip compares them as JSON).
+      chip: { kind: 'changed', statuses: [], project: null, when: { daysAgo: 7 } },
+    },
+    {
+      group: 'Status and activity',
       label: 'Number of products',
       chip: { kind: 'products', min: 2 },
     },
