@@ -1,17 +1,27 @@
 // The one rule for an email address, wherever one comes in (ingest, CSV import, billing events,
-// sign-up, log-in, the CLI): trimmed, lower-cased, a plain address (zod's: no quotes, angle
-// brackets or spaces) and at most 254 characters (RFC 5321's limit for a path, and well under
-// what a Postgres index row can hold).
+// sign-up, log-in, the CLI): trimmed, lower-cased, in Unicode's composed form (NFC: "é" typed two
+// ways is one customer), a plain address and at most 254 characters (RFC 5321's limit for a path,
+// and well under what a Postgres index row can hold).
+//
+// "Plain" is zod's default email pattern (no quotes, angle brackets, spaces or empty dot-parts, a
+// domain with a dot and a 2+ letter top level) with letters and digits of any script where it
+// has ASCII ones: international addresses (RFC 6531, josé@example.com, 用户@例子.广告) are
+// customers too.
 import * as z from 'zod/mini'
 import { validationError } from './validation.js'
 
 export const MAX_EMAIL_LENGTH = 254
 
+const PLAIN_EMAIL =
+  /^(?:[\p{L}\p{M}\p{N}_'+-]+\.)*[\p{L}\p{M}\p{N}_'+-]*[\p{L}\p{M}\p{N}_+-]@(?:[\p{L}\p{N}][\p{L}\p{M}\p{N}-]*\.)+\p{L}[\p{L}\p{M}]+$/u
+
 export const emailSchema = z.pipe(
-  z.string({ error: 'email is required and must be a string' }).check(z.trim(), z.toLowerCase()),
+  z
+    .string({ error: 'email is required and must be a string' })
+    .check(z.trim(), z.toLowerCase(), z.normalize('NFC')),
   z.pipe(
     z.string().check(z.maxLength(MAX_EMAIL_LENGTH, 'email is too long')),
-    z.email({ error: 'email is not a valid email address' }),
+    z.email({ pattern: PLAIN_EMAIL, error: 'email is not a valid email address' }),
   ),
 )
 
