@@ -116,7 +116,9 @@ function ChipItem(props: {
           {props.color ? (
             <span class="dot" style={`--project:${props.color}`} aria-hidden="true" />
           ) : null}
-          {props.words}
+          <span class="chip-words" title={props.words}>
+            {props.words}
+          </span>
         </summary>
         <div class="chip-raw">
           <label>
