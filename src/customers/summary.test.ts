@@ -1,7 +1,8 @@
 // Exact or about: a segment up to the threshold (100,000 customers; lowered here instead of
-// seeding that many) is counted exactly; a larger one is estimated from a sample of the customers
-// table, and the page says "about". On a small table the sample is the whole table, so the
-// estimate equals the count and the tests can say what it is.
+// seeding that many) is counted exactly. A larger one says "about": counted and rounded when a
+// first sample puts it within twice the threshold, estimated from a sample of the customers table
+// past that. On a small table the sample is the whole table, so the estimate equals the count and
+// the tests can say what it is.
 import { describe, expect, it } from 'vitest'
 import { createApp } from '../app.js'
 import { useTestApp } from '../../test/support/db.js'
@@ -26,11 +27,15 @@ describe('exact up to the threshold, about past it', () => {
     // Everyone: 8 customers (the fixture's alex … hal).
     const atThreshold = await summary('', 8)
     expect(atThreshold).toMatchObject({ exact: true, count: 8 })
+    // Counted (within twice the threshold), and said to be about.
     const past = await summary('', 7)
     expect(past.exact).toBe(false)
-    // The whole (small) table was the sample: the estimate is the count, breakdowns and all.
     expect(past.count).toBe(8)
     expect(past.byStatus).toEqual(atThreshold.byStatus)
+    // Estimated from the sample (past twice the threshold): the whole small table was the sample,
+    // so the estimate is the count, breakdowns and all.
+    const sampled = await summary('', 3)
+    expect(sampled).toMatchObject({ exact: false, count: 8, byStatus: atThreshold.byStatus })
   })
 
   it('the same threshold keeps a smaller segment exact', async () => {
