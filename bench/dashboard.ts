@@ -31,8 +31,8 @@ export interface DashboardFilterResult {
   target: string
   filter: string
   query: string
-  /** Customers in the segment. */
-  count: number
+  /** Customers in the segment: "about" when it is an estimate (past 100,000). */
+  count: string
   p50Ms: number
   p95Ms: number
   /** The rows statement alone (the table's page without its summary). */
@@ -139,7 +139,7 @@ export async function benchDashboard(opts: DashboardBenchOptions): Promise<Dashb
       target: kind,
       filter: name,
       query: rawQuery.replace('PAGE2', '…'),
-      count: page.summary.count,
+      count: `${page.summary.exact ? '' : 'about '}${page.summary.count}`,
       p50Ms: round(percentile(times, 50)),
       p95Ms: round(percentile(times, 95)),
       rowsP50Ms: round(percentile(rowsTimes, 50)),
