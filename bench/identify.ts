@@ -16,7 +16,7 @@ export async function apiIdentify({
   let seq = 0
   const next = () => {
     const n = seq++
-    return { path: '/v1/identify', key: keys[n % keys.length]!, body: identifyBody(n) }
+    return { path: '/v1/identify', key: keys[n % keys.length]!, body: identifyBody(n, 'api') }
   }
   const results: BenchResult[] = []
   for (const concurrency of IDENTIFY_CONCURRENCY) {

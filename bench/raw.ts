@@ -22,7 +22,12 @@ export interface RawContext {
 
 export async function rawIdentify(ctx: RawContext): Promise<BenchResult[]> {
   const hashes = await Promise.all(ctx.keys.map(hashKey))
-  const op = (n: number) => ingest(ctx.db, hashes[n % hashes.length]!, [asItem(identifyBody(n))])
+  // One sequence across the runs, as the API side's: each run's new customers are new.
+  let seq = 0
+  const op = () => {
+    const n = seq++
+    return ingest(ctx.db, hashes[n % hashes.length]!, [asItem(identifyBody(n, 'raw'))])
+  }
   const results: BenchResult[] = []
   for (const concurrency of IDENTIFY_CONCURRENCY) {
     await runLoop({ concurrency, durationMs: Math.min(1000, ctx.durationMs / 4), op })

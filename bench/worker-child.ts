@@ -44,7 +44,7 @@ const identify = async (n: number) => {
       Authorization: `Bearer ${input.keys[n % input.keys.length]}`,
       'Content-Type': 'application/json',
     },
-    body: JSON.stringify(identifyBody(n)),
+    body: JSON.stringify(identifyBody(n, 'worker')),
   })
   const text = await res.text()
   if (res.status !== 200) throw new Error(`${res.status} ${text.slice(0, 200)}`)

@@ -207,6 +207,28 @@ describe('CORS and unknown routes', () => {
     expect(res.headers.get('Access-Control-Allow-Headers')).toMatch(/Authorization/i)
   })
 
+  it('lets a page of any origin read the answers, errors too (Allow-Origin *)', async () => {
+    const email = 'c@example.com'
+    const valid = {
+      '/v1/identify': { email },
+      '/v1/ping': { email },
+      '/v1/batch': { batch: [{ type: 'ping', email }] },
+    }
+    const unknownKey = 'tcrm_proj_' + 'A'.repeat(32)
+    for (const [path, body] of Object.entries(valid)) {
+      const answers = [
+        await postJson(t.app, path, key, body),
+        await postJson(t.app, path, key, { nope: true }),
+        await postJson(t.app, path, unknownKey, body),
+      ]
+      expect(answers.map((a) => a.status)).toEqual([200, 400, 401])
+      for (const { headers } of answers) {
+        expect(headers.get('Access-Control-Allow-Origin')).toBe('*')
+        expect(headers.get('Access-Control-Allow-Credentials')).toBeNull()
+      }
+    }
+  })
+
   it('404 JSON for an unknown API route', async () => {
     const res = await t.app.request('/v1/trakc', post('{}'))
     expect(res.status).toBe(404)

@@ -2,12 +2,12 @@
 // call with a project key. Each request is one SQL statement (see ./upsert.ts), the key check
 // included.
 import { Hono, type Context } from 'hono'
-import { cors } from 'hono/cors'
 import type { ApiError } from '../lib/errors.js'
 import { jsonBody } from '../lib/http.js'
 import type { RateLimiter } from '../lib/rate-limit.js'
 import { validationError } from '../lib/validation.js'
 import { bodyLimit } from '../middleware/body-limit/index.js'
+import { apiCors } from '../middleware/cors/index.js'
 import { projectKey, type ProjectKeyEnv } from '../middleware/project-key/index.js'
 import { rateLimit } from '../middleware/rate-limit/index.js'
 import {
@@ -63,10 +63,7 @@ export function ingestRoutes(limiter?: RateLimiter) {
   // Scoped to the ingest paths, so other /v1 routers (the account API) mount in any order.
   const paths = ['/identify', '/ping', '/batch']
   for (const path of paths) {
-    app.use(
-      path,
-      cors({ origin: '*', allowHeaders: ['Authorization', 'Content-Type'], maxAge: 86400 }),
-    )
+    app.use(path, apiCors())
     app.use(path, projectKey())
   }
   app.on(

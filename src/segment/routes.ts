@@ -8,12 +8,12 @@
 // Webhooks (Actions) destination posts to it: one event, or (batching on) a bare array of events.
 // Answers as Segment does: 200 `{"success": true}`.
 import { Hono, type Context, type Next } from 'hono'
-import { cors } from 'hono/cors'
 import { batchItem, LIMITS, type BatchItem } from '../ingest/schemas.js'
 import { ApiError, type ErrorDetail } from '../lib/errors.js'
 import type { RateLimiter } from '../lib/rate-limit.js'
 import { issueDetails } from '../lib/validation.js'
 import { bodyLimit } from '../middleware/body-limit/index.js'
+import { apiCors } from '../middleware/cors/index.js'
 import { projectKeyHash, type ProjectKeyEnv } from '../middleware/project-key/index.js'
 import { checkRateLimit } from '../middleware/rate-limit/index.js'
 import { batchEvents, isObject, isSegmentBatch, isSegmentShaped } from './shape.js'
@@ -188,10 +188,7 @@ export function segmentRoutes(limiter?: RateLimiter) {
   const app = new Hono<ProjectKeyEnv>()
   const paths = [...Object.keys(SINGLE_PATHS), ...BATCH_PATHS]
   for (const path of paths) {
-    app.use(
-      path,
-      cors({ origin: '*', allowHeaders: ['Authorization', 'Content-Type'], maxAge: 86400 }),
-    )
+    app.use(path, apiCors())
   }
   for (const [path, type] of Object.entries(SINGLE_PATHS)) {
     app.post(path, bodyLimit(LIMITS.singleBody), single(type, limiter, SHARED_PATHS.has(path)))

@@ -22,14 +22,14 @@ const describe = (bytes: number) =>
  *  its own cap (nothing else may read such a body: the CSRF check takes its token from a header). */
 export type BodyLimit = number | 'counted-by-route' | ((c: Context<HonoEnv>) => number)
 
+const tooLarge = (maxBytes: number) =>
+  new ApiError('payload_too_large', `Request body is over the ${describe(maxBytes)} limit`)
+
 function honoLimit(maxBytes: number) {
   return honoBodyLimit({
     maxSize: maxBytes,
     onError: () => {
-      throw new ApiError(
-        'payload_too_large',
-        `Request body is over the ${describe(maxBytes)} limit`,
-      )
+      throw tooLarge(maxBytes)
     },
   })
 }
@@ -45,6 +45,14 @@ export function bodyLimit(maxBytes: BodyLimit): MiddlewareHandler<HonoEnv> {
     }
     const bytes = typeof maxBytes === 'function' ? maxBytes(c) : maxBytes
     c.set('bodyLimit', bytes)
+    // A declared length is checked from the header here, as Hono would: Hono first asks for
+    // `c.req.raw.body`, which on Node makes @hono/node-server build a web Request and stream for
+    // a body it otherwise reads straight from the socket (measured ~0.25 ms of CPU per identify).
+    const declared = c.req.header('Content-Length')
+    if (declared !== undefined && c.req.header('Transfer-Encoding') === undefined) {
+      if (Number.parseInt(declared, 10) > bytes) throw tooLarge(bytes)
+      return next()
+    }
     let limit = fixed
     if (!limit) {
       limit = perSize.get(bytes) ?? honoLimit(bytes)
