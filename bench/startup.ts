@@ -78,5 +78,17 @@ async function npmStart(dataDir: string) {
       process.kill(-child.pid!, 'SIGTERM')
       await exited
     }
+    // npm exits before the server has closed its database: the next start would find the data
+    // directory still locked. Wait for the whole process group to be gone.
+    while (groupAlive(child.pid!)) await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0)
+    return true
+  } catch {
+    return false
   }
 }
