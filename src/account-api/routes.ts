@@ -78,11 +78,7 @@ export function accountApiRoutes() {
     const [page, slugs, summary] = await Promise.all([
       listCustomers(c.var.db, c.var.accountId, filter),
       projectSlugs(c),
-      filter.sum
-        ? summarizeCustomers(c.var.db, c.var.accountId, filter, {
-            exactUpTo: c.var.config.exactCountUpTo,
-          })
-        : undefined,
+      filter.sum ? summarizeCustomers(c.var.db, c.var.accountId, filter) : undefined,
     ])
     checkFilterProjects(filter, [...slugs.values()])
     let nextUrl: string | null = null
@@ -104,8 +100,6 @@ export function accountApiRoutes() {
       nextUrl,
       ...(summary?.sum && {
         count: summary.count,
-        // false past 100,000 customers: count and sum are then estimates from a sample.
-        countExact: summary.exact,
         sum: {
           key: summary.sum.key,
           project: summary.sum.project,

@@ -82,9 +82,7 @@ async function customersList(c: Ctx) {
     props.error = err.message.replace(/^Invalid filter: /, '')
   }
   if (filter) {
-    const data = await customersPage(c.var.db, user(c).accountId, filter, {
-      exactUpTo: c.var.config.exactCountUpTo,
-    })
+    const data = await customersPage(c.var.db, user(c).accountId, filter)
     props.projects = data.summary.projects
     // The page's summary lists the account's projects: checked after the one query, not before.
     try {
