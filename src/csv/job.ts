@@ -106,11 +106,13 @@ async function prepare(
     const k: Known | undefined = known.get(row.email!)
     const seen = inChunk.has(row.email!) || k?.earlier
     inChunk.add(row.email!)
+    // A relation the project already has that this row leaves as it is.
+    const unchanged = !!k?.rel_last && changesNothing(row, k)
     rows.push({
       outcome: seen
         ? 'updated'
         : k?.rel_last
-          ? changesNothing(row, k)
+          ? unchanged
             ? 'unchanged'
             : 'updated'
           : k?.customer_id
@@ -129,9 +131,7 @@ async function prepare(
         ? new Date(k.rel_last)
         : new Date(job.created_at)
     const valuesAt =
-      !row.hasActivity && k?.rel_last && !changesNothing(row, k)
-        ? new Date(job.created_at)
-        : undefined
+      !row.hasActivity && k?.rel_last && !unchanged ? new Date(job.created_at) : undefined
     for (const item of row.items!)
       items.push(ts && !item.timestamp ? { ...item, timestamp: ts, valuesAt } : item)
   }
