@@ -187,6 +187,12 @@ export function filterConditions(accountId: number, f: CustomerFilter): Cond[] {
   return conds
 }
 
+/** Whether the filter's WHERE reads relation rows (a param, a time in one project, changed=), not
+ *  only the customer's own row: then a customer's membership costs a probe of its relations. */
+export function readsRelations(f: CustomerFilter): boolean {
+  return f.params.length > 0 || !!f.changed?.length || TIMES.some(([t]) => !!f[t]?.project)
+}
+
 /** Whether the filter has a condition that some relation must satisfy (a project, a status, a
  *  param, a time in one project): then "the relations that matched" differ from all of them. */
 export function selectsRelations(accountId: number, f: CustomerFilter): boolean {
