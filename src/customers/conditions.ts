@@ -14,8 +14,8 @@ export const projectId = (accountId: number, slug: string) =>
   sql`(SELECT id FROM projects WHERE account_id = ${accountId} AND slug = ${slug})`
 
 /** A condition on the customer's relation rows `r`, true when one relation matches. */
-const someRelation = (scope: Cond | null, cond: Cond | null) =>
-  sql`EXISTS (SELECT 1 FROM customer_projects r WHERE r.customer_id = c.id${
+const someRelation = (accountId: number, scope: Cond | null, cond: Cond | null) =>
+  sql`EXISTS (SELECT 1 FROM customer_projects r WHERE r.customer_id = c.id AND r.account_id = ${accountId}${
     scope ? sql` AND r.project_id = ${scope}` : sql``
   }${cond ? sql` AND ${cond}` : sql``})`
 
@@ -170,7 +170,7 @@ export function filterConditions(accountId: number, f: CustomerFilter): Cond[] {
   for (const s of f.status) conds.push(keyed(null, s))
   for (const s of f.notStatus) conds.push(sql`NOT ${keyed(null, s)}`)
   for (const rc of relationConditions(accountId, f, { keyed: false })) {
-    const exists = someRelation(rc.project, rc.where)
+    const exists = someRelation(accountId, rc.project, rc.where)
     conds.push(rc.negated ? sql`NOT ${exists}` : exists)
   }
   if (f.minProjects !== undefined) conds.push(sql`c.project_count >= ${f.minProjects}`)
