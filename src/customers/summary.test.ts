@@ -9,7 +9,7 @@ import { createApp } from '../app.js'
 import { useTestApp } from '../../test/support/db.js'
 import { useQuestions } from '../../test/support/customers-fixture.js'
 import { parseCustomerFilter } from './filter.js'
-import { EXACT_COUNT_UP_TO, roughly, summarizeCustomers } from './summary.js'
+import { EXACT_COUNT_UP_TO, roughly, summarizeCustomers, summaryQuery } from './summary.js'
 
 const t = useTestApp()
 const fx = useQuestions(t)
@@ -39,6 +39,18 @@ describe('exact up to the threshold, about past it', () => {
     const sampled = await summary('', 3)
     expect(sampled).toMatchObject({ exact: false, count: 8, byStatus: exact.byStatus })
     expect(await summary('in=app-a', 2)).toMatchObject({ exact: false, count: 5 })
+  })
+
+  it('an account found small is sent the exact statement alone: no sample to plan', async () => {
+    const f = parseCustomerFilter(new URLSearchParams('in=app-a'))
+    const sent = () => summaryQuery(fx.accountId, f, { exactUpTo: 50 }).compile(t.db).sql
+    // Not known yet: the statement asks the account's size and carries the sample.
+    expect(sent()).toMatch(/TABLESAMPLE/)
+    expect(await summary('in=app-a', 50)).toMatchObject({ exact: true, count: 5 })
+    expect(sent()).not.toMatch(/TABLESAMPLE/)
+    // A threshold the account is past keeps the sample.
+    await summary('in=app-a', 2)
+    expect(summaryQuery(fx.accountId, f, { exactUpTo: 2 }).compile(t.db).sql).toMatch(/TABLESAMPLE/)
   })
 
   it('a filter on params or on a time in one project is always counted: no sample', async () => {

@@ -57,11 +57,21 @@ type SummaryRow = {
   sum_all: number | null
   sum_matched: number | null
   projects: ProjectInfo[]
+  /** Whether the account has more than exactUpTo customers, when the statement asked. */
+  big?: boolean
 }
 
 /** Segments up to this many customers are counted exactly; a larger one may be estimated from a
  *  sample of the customers table (and the page says "about"). */
 export const EXACT_COUNT_UP_TO = 100_000
+
+/** What the last summaries found of accounts' sizes (more than exactUpTo customers or not), for a
+ *  while: a small account's filters skip the sampling statement, whose planning alone costs a
+ *  few milliseconds. Only which statement is sent depends on it, never an answer: the statement
+ *  with the sample checks the size itself, and the exact one is right for any account. */
+const sizes = new Map<string, { big: boolean; until: number }>()
+const SIZE_KEPT_MS = 5 * 60_000
+const sizeKey = (accountId: number, exactUpTo: number) => `${accountId}:${exactUpTo}`
 
 export interface SummaryOptions {
   /** Count exactly up to this many customers (EXACT_COUNT_UP_TO); tests lower it. */
@@ -76,17 +86,20 @@ export interface SummaryOptions {
  *  the customers' own rows (no param, no time in one project, no changed=: a sampled customer
  *  costs no probe of its relations), the account has more than exactUpTo customers (so a segment
  *  can be larger), and a small sample of the table puts the segment past twice exactUpTo. Then it
- *  is estimated from a larger sample (./summary-sample.ts). A small account (most of them) pays
- *  for the question only a look at the planner's row count of the customers table, and, when
- *  that is over exactUpTo (other accounts' rows), an index count of its own customers that stops
- *  past exactUpTo. Each side runs only when its condition holds (a one-time filter). */
+ *  is estimated from a larger sample (./summary-sample.ts). The size is asked in the same
+ *  statement: the planner's row count of the customers table, and, when that is over exactUpTo
+ *  (other accounts' rows), an index count of the account's customers that stops past exactUpTo;
+ *  each side runs only when its condition holds (a one-time filter). An account found small
+ *  (most of them) gets the exact statement alone for a while (`sizes`). */
 export function summaryQuery(
   accountId: number,
   f: CustomerFilter,
   { exactUpTo = EXACT_COUNT_UP_TO }: SummaryOptions = {},
 ) {
   const conds = where(filterConditions(accountId, f))
-  if (readsRelations(f)) return sql<SummaryRow>`${exactSummary(accountId, f, conds)}`
+  const known = sizes.get(sizeKey(accountId, exactUpTo))
+  const small = known && !known.big && known.until > Date.now()
+  if (readsRelations(f) || small) return sql<SummaryRow>`${exactSummary(accountId, f, conds)}`
   const limit = sql.lit(exactUpTo + 1)
   // Past twice the threshold: only asked of a large account, and the CASE keeps that order.
   const large = sql`CASE WHEN (SELECT big FROM size) THEN (SELECT n FROM gate) > ${sql.lit(
@@ -99,9 +112,11 @@ WITH size AS MATERIALIZED (
     AND (SELECT count(*) FROM (SELECT 1 FROM customers WHERE account_id = ${accountId}
       LIMIT ${limit}) x) > ${sql.lit(exactUpTo)} AS big
 ), ${sampleCtes(conds)}
+SELECT u.*, (SELECT big FROM size) AS big FROM (
 ${exactSummary(accountId, f, conds, sql`NOT ${large}`)}
 UNION ALL
-${sampledSummary(accountId, f, conds, large, exactUpTo)}`
+${sampledSummary(accountId, f, conds, large, exactUpTo)}
+) u`
 }
 
 /** The summary counted in one pass over the segment (when `only` holds). */
@@ -159,6 +174,10 @@ export async function summarizeCustomers(
 ): Promise<Summary> {
   const { rows } = await summaryQuery(accountId, f, options).execute(db)
   const row = rows[0]!
+  if (typeof row.big === 'boolean') {
+    const key = sizeKey(accountId, options.exactUpTo ?? EXACT_COUNT_UP_TO)
+    sizes.set(key, { big: row.big, until: Date.now() + SIZE_KEPT_MS })
+  }
   const exact = row.exact
   const round = exact ? (n: number) => n : roughly
   const projects = row.projects.map((p) => ({ ...p, id: Number(p.id) }))
