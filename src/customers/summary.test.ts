@@ -41,16 +41,21 @@ describe('exact up to the threshold, about past it', () => {
     expect(await summary('in=app-a', 2)).toMatchObject({ exact: false, count: 5 })
   })
 
-  it('an account found small is sent the exact statement alone: no sample to plan', async () => {
+  it('an account found small is sent the exact statement alone; one found large is not counted again', async () => {
     const f = parseCustomerFilter(new URLSearchParams('in=app-a'))
-    const sent = () => summaryQuery(fx.accountId, f, { exactUpTo: 50 }).compile(t.db).sql
+    const sent = (exactUpTo: number) =>
+      summaryQuery(fx.accountId, f, { exactUpTo }).compile(t.db).sql
+    const countsAccount = /SELECT 1 FROM customers WHERE account_id/
     // Not known yet: the statement asks the account's size and carries the sample.
-    expect(sent()).toMatch(/TABLESAMPLE/)
+    expect(sent(50)).toMatch(/TABLESAMPLE/)
+    expect(sent(50)).toMatch(countsAccount)
     expect(await summary('in=app-a', 50)).toMatchObject({ exact: true, count: 5 })
-    expect(sent()).not.toMatch(/TABLESAMPLE/)
-    // A threshold the account is past keeps the sample.
-    await summary('in=app-a', 2)
-    expect(summaryQuery(fx.accountId, f, { exactUpTo: 2 }).compile(t.db).sql).toMatch(/TABLESAMPLE/)
+    expect(sent(50)).not.toMatch(/TABLESAMPLE/)
+    // A threshold the account is past keeps the sample, without counting the account again.
+    expect(await summary('in=app-a', 2)).toMatchObject({ exact: false, count: 5 })
+    expect(sent(2)).toMatch(/TABLESAMPLE/)
+    expect(sent(2)).not.toMatch(countsAccount)
+    expect(await summary('in=app-a', 2)).toMatchObject({ exact: false, count: 5 })
   })
 
   it('a filter on params or on a time in one project is always counted: no sample', async () => {

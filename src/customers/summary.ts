@@ -67,8 +67,9 @@ export const EXACT_COUNT_UP_TO = 100_000
 
 /** What the last summaries found of accounts' sizes (more than exactUpTo customers or not), for a
  *  while: a small account's filters skip the sampling statement, whose planning alone costs a
- *  few milliseconds. Only which statement is sent depends on it, never an answer: the statement
- *  with the sample checks the size itself, and the exact one is right for any account. */
+ *  few milliseconds, and a large one's skip counting the account again. Only which statement is
+ *  sent depends on it, never an answer: the exact one is right for any account, and the sampled
+ *  one estimates only a segment its own first sample puts past twice the threshold. */
 const sizes = new Map<string, { big: boolean; until: number }>()
 const SIZE_KEPT_MS = 5 * 60_000
 const sizeKey = (accountId: number, exactUpTo: number) => `${accountId}:${exactUpTo}`
@@ -98,21 +99,25 @@ export function summaryQuery(
 ) {
   const conds = where(filterConditions(accountId, f))
   const known = sizes.get(sizeKey(accountId, exactUpTo))
-  const small = known && !known.big && known.until > Date.now()
-  if (readsRelations(f) || small) return sql<SummaryRow>`${exactSummary(accountId, f, conds)}`
+  const fresh = known && known.until > Date.now() ? known : undefined
+  if (readsRelations(f) || fresh?.big === false) {
+    return sql<SummaryRow>`${exactSummary(accountId, f, conds)}`
+  }
   const limit = sql.lit(exactUpTo + 1)
+  // An account found large a moment ago is not counted again (that count reads 100,001 rows).
+  const big = fresh?.big
+    ? sql`true`
+    : sql`(SELECT reltuples NOT BETWEEN 0 AND ${sql.lit(exactUpTo)}
+        FROM pg_class WHERE oid = 'customers'::regclass)
+      AND (SELECT count(*) FROM (SELECT 1 FROM customers WHERE account_id = ${accountId}
+        LIMIT ${limit}) x) > ${sql.lit(exactUpTo)}`
   // Past twice the threshold: only asked of a large account, and the CASE keeps that order.
   const large = sql`CASE WHEN (SELECT big FROM size) THEN (SELECT n FROM gate) > ${sql.lit(
     2 * exactUpTo,
   )} ELSE false END`
   return sql<SummaryRow>`
-WITH size AS MATERIALIZED (
-  SELECT (SELECT reltuples NOT BETWEEN 0 AND ${sql.lit(exactUpTo)}
-      FROM pg_class WHERE oid = 'customers'::regclass)
-    AND (SELECT count(*) FROM (SELECT 1 FROM customers WHERE account_id = ${accountId}
-      LIMIT ${limit}) x) > ${sql.lit(exactUpTo)} AS big
-), ${sampleCtes(conds)}
-SELECT u.*, (SELECT big FROM size) AS big FROM (
+WITH size AS MATERIALIZED (SELECT ${big} AS big), ${sampleCtes(conds)}
+SELECT u.*, ${fresh?.big ? sql`NULL::boolean` : sql`(SELECT big FROM size)`} AS big FROM (
 ${exactSummary(accountId, f, conds, sql`NOT ${large}`)}
 UNION ALL
 ${sampledSummary(accountId, f, conds, large, exactUpTo)}
