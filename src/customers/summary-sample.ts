@@ -8,27 +8,25 @@ import { matchedRelation, type Cond } from './conditions.js'
 import type { CustomerFilter } from './filter-syntax.js'
 import { beforePage, byProjectCounts, projectsJson, RANKS, sumValue } from './summary-parts.js'
 
-/** How many rows of the customers table (all accounts) an estimate reads: a share of its pages
+/** How many rows of the customers table (all accounts) a sample reads: a share of its pages
  *  (TABLESAMPLE SYSTEM), from the planner's row count. At least 100,000 × this / the table's
  *  rows of them belong to the segment: at 544,000 customers, 1,800 or more, and the estimate
- *  is off by about 2 % (one standard error; less for a larger segment). */
+ *  is off by about 2 % (one standard error; less for a larger segment). The same sample decides
+ *  whether to estimate at all (a segment it puts past twice the threshold): at about 45 rows a
+ *  page it is some 220 pages, so a segment of 100,000 packed into one part of the table (recent
+ *  sign-ups) is not taken for twice its size; 1,000 rows (22 pages) were too few for that. */
 const SAMPLE_ROWS = 10_000
-/** A first, smaller sample decides whether to estimate at all: only a segment it puts past twice
- *  the threshold. A segment of 100,000 of 544,000 customers has about 180 in this sample (one
- *  standard error: 13), so it is not taken for twice its size. */
-const GATE_ROWS = 1_000
 
-/** The CTEs `sampling` (the samples' shares of the table, and its row count) and `gate` (the
- *  segment's size by the small sample: `SELECT n FROM gate`), for the segment `conds`. */
+/** The CTEs `sampling` (the sample's share of the table, and its row count) and `gate` (the
+ *  segment's size by the sample: `SELECT n FROM gate`), for the segment `conds`. */
 export function sampleCtes(conds: Cond) {
   return sql`sampling AS MATERIALIZED (
-  SELECT least(100, greatest(0.01, COALESCE(${SAMPLE_ROWS} * 100 / rows, 100)))::float4 AS pct,
-    least(100, greatest(0.01, COALESCE(${GATE_ROWS} * 100 / rows, 100)))::float4 AS gate_pct, rows
+  SELECT least(100, greatest(0.01, COALESCE(${SAMPLE_ROWS} * 100 / rows, 100)))::float4 AS pct, rows
   FROM (SELECT nullif(greatest(reltuples, 0), 0)::float8 AS rows
     FROM pg_class WHERE oid = 'customers'::regclass) t
 ), gate AS MATERIALIZED (
   SELECT count(*) FILTER (WHERE ${conds}) * ${factor} AS n
-  FROM customers c TABLESAMPLE SYSTEM ((SELECT gate_pct FROM sampling)) REPEATABLE (14)
+  FROM customers c TABLESAMPLE SYSTEM ((SELECT pct FROM sampling)) REPEATABLE (14)
 )`
 }
 

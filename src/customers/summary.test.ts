@@ -1,6 +1,6 @@
 // Exact or about: a segment up to the threshold (100,000 customers; lowered here instead of
 // seeding that many) is counted exactly, and so is every segment of an account no larger than it.
-// A segment of a larger account that a first sample puts past twice the threshold says "about":
+// A segment of a larger account that a sample of the table puts past twice the threshold says "about":
 // estimated from a sample of the customers table, unless its filter reads relations (params). On
 // a small table the sample is the whole table, so the estimate equals the count and the tests can
 // say what it is.
@@ -32,7 +32,7 @@ describe('exact up to the threshold, about past it', () => {
 
   it('a larger account is counted exactly up to twice the threshold, estimated past it', async () => {
     const exact = await summary('')
-    // 8 customers, more than 4: the first sample does not put the segment past 8.
+    // 8 customers, more than 4: the sample does not put the segment past 8.
     expect(await summary('', 4)).toEqual(exact)
     // Past twice the threshold: estimated from the sample. The whole small table was the sample,
     // so the estimate is the count, breakdowns and all.

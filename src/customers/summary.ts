@@ -69,7 +69,7 @@ export const EXACT_COUNT_UP_TO = 100_000
  *  while: a small account's filters skip the sampling statement, whose planning alone costs a
  *  few milliseconds, and a large one's skip counting the account again. Only which statement is
  *  sent depends on it, never an answer: the exact one is right for any account, and the sampled
- *  one estimates only a segment its own first sample puts past twice the threshold. */
+ *  one estimates only a segment its own sample puts past twice the threshold. */
 const sizes = new Map<string, { big: boolean; until: number }>()
 const SIZE_KEPT_MS = 5 * 60_000
 const sizeKey = (accountId: number, exactUpTo: number) => `${accountId}:${exactUpTo}`
@@ -86,7 +86,7 @@ export interface SummaryOptions {
  *  Counted exactly in one pass over the segment, unless all of these hold: the filter reads only
  *  the customers' own rows (no param, no time in one project, no changed=: a sampled customer
  *  costs no probe of its relations), the account has more than exactUpTo customers (so a segment
- *  can be larger), and a small sample of the table puts the segment past twice exactUpTo. Then it
+ *  can be larger), and a sample of the table puts the segment past twice exactUpTo. Then it
  *  is estimated from a larger sample (./summary-sample.ts). The size is asked in the same
  *  statement: the planner's row count of the customers table, and, when that is over exactUpTo
  *  (other accounts' rows), an index count of the account's customers that stops past exactUpTo;
