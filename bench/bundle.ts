@@ -14,7 +14,7 @@ import { runCli } from '../src/cli/run.js'
 import { openNodeDb } from '../src/db/node.js'
 import { mergeCustomers, undoMerge } from '../src/merges/store.js'
 import { startPostgres } from '../test/support/postgres-server.js'
-import { seed } from './dashboard.js'
+import { seed } from './dashboard-seed.js'
 
 const { values } = parseArgs({ options: { customers: { type: 'string', default: '60000' } } })
 const customers = Number(values.customers)

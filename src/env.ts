@@ -16,6 +16,9 @@ export interface AppConfig {
   /** The Host names a server bound to loopback answers (src/middleware/host-check); unset:
    *  any. */
   allowedHosts?: string[]
+  /** Segments of the customers page counted exactly up to this many customers (default 100,000,
+   *  src/customers/summary.ts); past it, estimated from a sample. Tests lower it. */
+  exactCountUpTo?: number
 }
 
 /** The signed-in dashboard user, set by the session middleware (src/middleware/session). */

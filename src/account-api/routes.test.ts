@@ -1,6 +1,7 @@
 // The account API: token auth (project keys refused), the JSON reads with the dashboard's filter
 // syntax and keyset pages, merge / undo / delete, projects, and tenant isolation of every route.
 import { beforeEach, describe, expect, it } from 'vitest'
+import { createApp } from '../app.js'
 import { useTestApp } from '../../test/support/db.js'
 import { postJson, seedAccount } from '../../test/support/fixtures.js'
 import { createAccountToken, revokeAccountToken } from './tokens.js'
@@ -191,8 +192,26 @@ describe('sum=', () => {
     // Every project's mrr of the segment's customers (p1's 100 in app-b too); text is not summed.
     expect(res.body).toMatchObject({
       count: 3,
+      countExact: true,
       sum: { key: 'mrr', project: null, all: 178.5, matched: 78.5 },
     })
+    // Past the threshold (100,000; 1 here) a segment of an account past it is estimated from a
+    // sample when its filter reads only the customers (here a search), and says so. The sample of
+    // a table this small is all of it: the same figures, to 3 significant digits.
+    const small = createApp({ db: t.db, config: { exactCountUpTo: 1 } })
+    const estimated = await small.request('/v1/customers?q=%40sum.test&sum=mrr&limit=1', {
+      headers: { Authorization: `Bearer ${token}` },
+    })
+    expect(await estimated.json()).toMatchObject({
+      count: 4,
+      countExact: false,
+      sum: { all: 188, matched: 188 },
+    })
+    // A filter on params is counted whatever the threshold.
+    const counted = await small.request('/v1/customers?p=plan:eq:pro&sum=mrr&limit=1', {
+      headers: { Authorization: `Bearer ${token}` },
+    })
+    expect(await counted.json()).toMatchObject({ count: 3, countExact: true })
     const inA = await call('GET', '/v1/customers?p=plan:eq:pro&sum=app-a.mrr', token)
     expect(inA.body.sum).toMatchObject({ key: 'mrr', project: 'app-a', all: 78.5 })
     const plain = await call('GET', '/v1/customers?p=plan:eq:pro', token)

@@ -78,7 +78,11 @@ export function accountApiRoutes() {
     const [page, slugs, summary] = await Promise.all([
       listCustomers(c.var.db, c.var.accountId, filter),
       projectSlugs(c),
-      filter.sum ? summarizeCustomers(c.var.db, c.var.accountId, filter) : undefined,
+      filter.sum
+        ? summarizeCustomers(c.var.db, c.var.accountId, filter, {
+            exactUpTo: c.var.config.exactCountUpTo,
+          })
+        : undefined,
     ])
     checkFilterProjects(filter, [...slugs.values()])
     let nextUrl: string | null = null
@@ -100,6 +104,8 @@ export function accountApiRoutes() {
       nextUrl,
       ...(summary?.sum && {
         count: summary.count,
+        // false past 100,000 customers: count and sum are then estimates from a sample.
+        countExact: summary.exact,
         sum: {
           key: summary.sum.key,
           project: summary.sum.project,

@@ -13,11 +13,14 @@ export type Cond = RawBuilder<unknown>
 export const projectId = (accountId: number, slug: string) =>
   sql`(SELECT id FROM projects WHERE account_id = ${accountId} AND slug = ${slug})`
 
-/** A condition on the customer's relation rows `r`, true when one relation matches. */
-const someRelation = (scope: Cond | null, cond: Cond | null) =>
+/** A condition on the customer's relation rows `r`, true when one relation matches. `account`
+ *  names the customer's account too (see RelationCondition.byContainment). */
+const someRelation = (scope: Cond | null, cond: Cond | null, account: number | null) =>
   sql`EXISTS (SELECT 1 FROM customer_projects r WHERE r.customer_id = c.id${
     scope ? sql` AND r.project_id = ${scope}` : sql``
-  }${cond ? sql` AND ${cond}` : sql``})`
+  }${account === null ? sql`` : sql` AND r.account_id = ${account}`}${
+    cond ? sql` AND ${cond}` : sql``
+  })`
 
 const inStatuses = (statuses: Status[]) =>
   sql`r.status IN (${sql.join(statuses.map((s) => sql`${s}`))})`
@@ -91,6 +94,12 @@ interface RelationCondition {
   project: Cond | null
   where: Cond | null
   negated: boolean
+  /** A param's containment (`@>`: eq, ne, contains) in any project. The planner weighs it by the
+   *  params index's statistics of every account: on a shared database another account's many
+   *  plan=pro relations made it hash them all for p=plan:eq:pro, so the relation names the
+   *  account. Not for the other conditions: their estimate is a guess, and naming the account
+   *  too made it expect too few rows (row-by-row plans). */
+  byContainment?: boolean
 }
 
 /** The filter's conditions on a customer's relations: in=, not_in=, status=, not_status=, a time
@@ -129,6 +138,7 @@ function relationConditions(
       project: project(p.project),
       where: paramCond(p),
       negated: p.op === 'ne' || p.op === 'missing',
+      byContainment: !p.project && ['eq', 'ne', 'contains'].includes(p.op),
     })
   }
   return list
@@ -170,7 +180,7 @@ export function filterConditions(accountId: number, f: CustomerFilter): Cond[] {
   for (const s of f.status) conds.push(keyed(null, s))
   for (const s of f.notStatus) conds.push(sql`NOT ${keyed(null, s)}`)
   for (const rc of relationConditions(accountId, f, { keyed: false })) {
-    const exists = someRelation(rc.project, rc.where)
+    const exists = someRelation(rc.project, rc.where, rc.byContainment ? accountId : null)
     conds.push(rc.negated ? sql`NOT ${exists}` : exists)
   }
   if (f.minProjects !== undefined) conds.push(sql`c.project_count >= ${f.minProjects}`)
@@ -185,6 +195,12 @@ export function filterConditions(accountId: number, f: CustomerFilter): Cond[] {
     conds.push(changedCond(ch.project ? projectId(accountId, ch.project) : null, ch))
   }
   return conds
+}
+
+/** Whether the filter's WHERE reads relation rows (a param, a time in one project, changed=), not
+ *  only the customer's own row: then a customer's membership costs a probe of its relations. */
+export function readsRelations(f: CustomerFilter): boolean {
+  return f.params.length > 0 || !!f.changed?.length || TIMES.some(([t]) => !!f[t]?.project)
 }
 
 /** Whether the filter has a condition that some relation must satisfy (a project, a status, a

@@ -28,9 +28,16 @@ export function pageCursor(f: CustomerFilter): { cursor: Cursor; backwards: bool
   return { cursor, backwards: !f.after }
 }
 
-/** `row` (a (sort value, id) pair) comes after the cursor in the table's order (or before it). */
-export function pastCursor(row: Cond, f: CustomerFilter, cursor: Cursor, after: boolean): Cond {
+/** `row` (a (sort value, id) pair) comes after the cursor in the table's order (or before it);
+ *  with `orAt`, or is the cursor's row itself. */
+export function pastCursor(
+  row: Cond,
+  f: CustomerFilter,
+  cursor: Cursor,
+  after: boolean,
+  orAt = false,
+): Cond {
   const { type } = sortSpec(f.sort.key)
-  const cmp = sql.raw(after === (f.sort.dir === 'asc') ? '>' : '<')
+  const cmp = sql.raw((after === (f.sort.dir === 'asc') ? '>' : '<') + (orAt ? '=' : ''))
   return sql`${row} ${cmp} (${String(cursor.value)}::${type}, ${cursor.id}::bigint)`
 }

@@ -10,9 +10,9 @@ import { filterConditions } from './conditions.js'
 import { sortParam, type CustomerFilter } from './filter-syntax.js'
 import { encodeCursor } from './filter-values.js'
 import { pageCursor, pastCursor, sortSpec, where } from './page-order.js'
-import { summarizeCustomers } from './summary.js'
+import { summarizeCustomers, type SummaryOptions } from './summary.js'
 
-export { summarizeCustomers, summaryQuery, type Summary } from './summary.js'
+export { summarizeCustomers, summaryQuery, type Summary, type SummaryOptions } from './summary.js'
 
 type Db = Kysely<Database>
 
@@ -132,10 +132,15 @@ export function parseRelations(raw: RawRelation[]): Relation[] {
 }
 
 /** The customers table's data: rows and summary (two statements, sent together). */
-export async function customersPage(db: Db, accountId: number, f: CustomerFilter) {
+export async function customersPage(
+  db: Db,
+  accountId: number,
+  f: CustomerFilter,
+  options: SummaryOptions = {},
+) {
   const [page, summary] = await Promise.all([
     listCustomers(db, accountId, f),
-    summarizeCustomers(db, accountId, f),
+    summarizeCustomers(db, accountId, f, options),
   ])
   return { ...page, summary }
 }

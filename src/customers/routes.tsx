@@ -82,7 +82,9 @@ async function customersList(c: Ctx) {
     props.error = err.message.replace(/^Invalid filter: /, '')
   }
   if (filter) {
-    const data = await customersPage(c.var.db, user(c).accountId, filter)
+    const data = await customersPage(c.var.db, user(c).accountId, filter, {
+      exactUpTo: c.var.config.exactCountUpTo,
+    })
     props.projects = data.summary.projects
     // The page's summary lists the account's projects: checked after the one query, not before.
     try {

@@ -1,18 +1,31 @@
 // The customers page's summary statement: the segment's count, its status breakdowns, the `sum=`
 // param added up, how many come before the page, and the account's projects. The count and the
 // breakdowns read the customers' own summary columns (./relation-keys.ts) in one pass over the
-// segment; only `sum=` joins the relations.
+// segment; only `sum=` joins the relations. A large segment of a large account is estimated
+// instead (./summary-sample.ts).
 import { sql, type Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
 import { STATUSES, type Status } from '../lib/status.js'
-import { filterConditions, matchedRelation, projectId, selectsRelations } from './conditions.js'
+import {
+  filterConditions,
+  matchedRelation,
+  readsRelations,
+  selectsRelations,
+  type Cond,
+} from './conditions.js'
 import { filterSlugs } from './filter.js'
 import type { CustomerFilter } from './filter-syntax.js'
-import { pageCursor, pastCursor, sortSpec, where } from './page-order.js'
+import { pageCursor, where } from './page-order.js'
 import type { ProjectInfo } from './query.js'
 import { RANK_ORDER } from './relation-keys.js'
+import { beforePage, byProjectCounts, projectsJson, RANKS, sumValue } from './summary-parts.js'
+import { sampleCtes, sampledSummary } from './summary-sample.js'
 
 export interface Summary {
+  /** False when the segment is larger than EXACT_COUNT_UP_TO: then the count, the breakdowns and
+   *  the sum are estimates from a sample (rounded to 3 significant digits), and the page says
+   *  "about". */
+  exact: boolean
   count: number
   /** How many of the segment come before this page (51–100 of 2,258 starts at 50). */
   offset: number
@@ -33,12 +46,8 @@ export interface Summary {
   projects: ProjectInfo[]
 }
 
-const PROJECTS_JSON = (accountId: number) => sql`COALESCE((
-  SELECT json_agg(json_build_object('id', p.id, 'name', p.name, 'slug', p.slug, 'color', p.color)
-    ORDER BY p.created_at, p.id)
-  FROM projects p WHERE p.account_id = ${accountId}), '[]')`
-
 type SummaryRow = {
+  exact: boolean
   count: number
   before: number
   /** Customers per best rank (1 paid … 4 churned). */
@@ -48,38 +57,76 @@ type SummaryRow = {
   sum_all: number | null
   sum_matched: number | null
   projects: ProjectInfo[]
+  /** Whether the account has more than exactUpTo customers, when the statement asked. */
+  big?: boolean
 }
 
-const RANKS = [1, 2, 3, 4]
+/** Segments up to this many customers are counted exactly; a larger one may be estimated from a
+ *  sample of the customers table (and the page says "about"). */
+export const EXACT_COUNT_UP_TO = 100_000
+
+/** What the last summaries found of accounts' sizes (more than exactUpTo customers or not), for a
+ *  while: a small account's filters skip the sampling statement, whose planning alone costs a
+ *  few milliseconds, and a large one's skip counting the account again. Only which statement is
+ *  sent depends on it, never an answer: the exact one is right for any account, and the sampled
+ *  one estimates only a segment its own sample puts past twice the threshold. */
+const sizes = new Map<string, { big: boolean; until: number }>()
+const SIZE_KEPT_MS = 5 * 60_000
+const sizeKey = (accountId: number, exactUpTo: number) => `${accountId}:${exactUpTo}`
+
+export interface SummaryOptions {
+  /** Count exactly up to this many customers (EXACT_COUNT_UP_TO); tests lower it. */
+  exactUpTo?: number
+}
 
 /** The summary statement: the segment's count, status breakdowns (best status per customer; the
  *  status per project the filter names), how many come before the page, the `sum=` param over
- *  all the segment's relations and over those that matched, and the account's projects. */
-export function summaryQuery(accountId: number, f: CustomerFilter) {
-  const { expr } = sortSpec(f.sort.key)
-  const page = pageCursor(f)
-  const row = sql`(${expr}, c.id)`
-  // After a cursor, the page starts past every row up to it; before one, `limit` rows earlier.
-  const beforePage = page
-    ? page.backwards
-      ? pastCursor(row, f, page.cursor, false)
-      : sql`NOT ${pastCursor(row, f, page.cursor, true)}`
-    : sql`false`
+ *  all the segment's relations and over those that matched, and the account's projects.
+ *
+ *  Counted exactly in one pass over the segment, unless all of these hold: the filter reads only
+ *  the customers' own rows (no param, no time in one project, no changed=: a sampled customer
+ *  costs no probe of its relations), the account has more than exactUpTo customers (so a segment
+ *  can be larger), and a sample of the table puts the segment past twice exactUpTo. Then it
+ *  is estimated from that sample (./summary-sample.ts). The size is asked in the same
+ *  statement: the planner's row count of the customers table, and, when that is over exactUpTo
+ *  (other accounts' rows), a count of the account's customers that stops past exactUpTo;
+ *  each side runs only when its condition holds (a one-time filter). An account found small
+ *  (most of them) gets the exact statement alone for a while (`sizes`). */
+export function summaryQuery(
+  accountId: number,
+  f: CustomerFilter,
+  { exactUpTo = EXACT_COUNT_UP_TO }: SummaryOptions = {},
+) {
   const conds = where(filterConditions(accountId, f))
-  const byProject = filterSlugs(f).map((slug) => {
-    const id = projectId(accountId, slug)
-    const counts = RANKS.map(
-      (r) => sql`count(*) FILTER (WHERE c.relation_keys @> ARRAY[(${id}) * 8 + ${r}]::bigint[])`,
-    )
-    return sql`json_build_array(${sql.join(counts)})`
-  })
-  const inSumProject = f.sum?.project
-    ? sql`r.project_id = ${projectId(accountId, f.sum.project)} AND `
-    : sql``
-  const value = f.sum
-    ? sql`CASE WHEN ${inSumProject}jsonb_typeof(r.params -> ${f.sum.key}::text) = 'number'
-        THEN (r.params ->> ${f.sum.key}::text)::numeric END`
-    : null
+  const known = sizes.get(sizeKey(accountId, exactUpTo))
+  const fresh = known && known.until > Date.now() ? known : undefined
+  if (readsRelations(f) || fresh?.big === false) {
+    return sql<SummaryRow>`${exactSummary(accountId, f, conds)}`
+  }
+  const limit = sql.lit(exactUpTo + 1)
+  // An account found large a moment ago is not counted again (that count reads 100,001 rows).
+  const big = fresh?.big
+    ? sql`true`
+    : sql`(SELECT reltuples NOT BETWEEN 0 AND ${sql.lit(exactUpTo)}
+        FROM pg_class WHERE oid = 'customers'::regclass)
+      AND (SELECT count(*) FROM (SELECT 1 FROM customers WHERE account_id = ${accountId}
+        LIMIT ${limit}) x) > ${sql.lit(exactUpTo)}`
+  // Past twice the threshold: only asked of a large account, and the CASE keeps that order.
+  const large = sql`CASE WHEN (SELECT big FROM size) THEN (SELECT n FROM gate) > ${sql.lit(
+    2 * exactUpTo,
+  )} ELSE false END`
+  return sql<SummaryRow>`
+WITH size AS MATERIALIZED (SELECT ${big} AS big), ${sampleCtes(conds)}
+SELECT u.*, ${fresh?.big ? sql`NULL::boolean` : sql`(SELECT big FROM size)`} AS big FROM (
+${exactSummary(accountId, f, conds, sql`NOT ${large}`)}
+UNION ALL
+${sampledSummary(accountId, f, conds, large, exactUpTo)}
+) u`
+}
+
+/** The summary counted in one pass over the segment (when `only` holds). */
+function exactSummary(accountId: number, f: CustomerFilter, conds: Cond, only?: Cond) {
+  const value = sumValue(accountId, f)
   // Every relation of the segment's customers: its sum= value, and whether it is one the filter's
   // conditions on relations matched.
   const sums = value
@@ -89,26 +136,37 @@ export function summaryQuery(accountId: number, f: CustomerFilter) {
       JOIN customer_projects r ON r.customer_id = c.id AND r.account_id = ${accountId}
       WHERE ${conds})`
     : sql`(SELECT NULL::numeric AS sum_all, NULL::numeric AS sum_matched)`
-  return sql<SummaryRow>`
-SELECT t.count, t.before, t.by_best, t.by_project, s.sum_all::float8 AS sum_all,
-  s.sum_matched::float8 AS sum_matched, ${PROJECTS_JSON(accountId)} AS projects
+  const count = (cond: Cond) => sql`count(*) FILTER (WHERE ${cond})`
+  return sql`
+SELECT true AS exact, t.count, t.before, t.by_best, t.by_project, s.sum_all::float8 AS sum_all,
+  s.sum_matched::float8 AS sum_matched, ${projectsJson(accountId)} AS projects
 FROM (
-  SELECT count(*)::int AS count,
-    count(*) FILTER (WHERE ${beforePage})::int AS before,
-    json_build_array(${sql.join(RANKS.map((r) => sql`count(*) FILTER (WHERE c.best_rank = ${r})`))})
-      AS by_best,
-    json_build_array(${sql.join(byProject.length ? byProject : [sql`NULL`])}) AS by_project
+  SELECT count(*)::int AS count, ${count(beforePage(f))}::int AS before,
+    json_build_array(${sql.join(RANKS.map((r) => count(sql`c.best_rank = ${r}`)))}) AS by_best,
+    ${byProjectCounts(accountId, f, count)} AS by_project
   FROM customers c
   WHERE ${conds}
-) t, ${sums} s`
+) t, ${sums} s${
+    only
+      ? sql`
+WHERE ${only}`
+      : sql``
+  }`
 }
 
 const noStatuses = () => Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<Status, number>
 
+/** An estimate to the precision a sample has: 3 significant digits (435,120 → 435,000). */
+export function roughly(n: number): number {
+  if (n === 0) return 0
+  const unit = 10 ** Math.max(0, Math.floor(Math.log10(Math.abs(n))) - 2)
+  return Math.round(n / unit) * unit
+}
+
 /** Counts per rank (1 paid … 4 churned) as counts per status. */
-function byRank(counts: readonly number[]): Record<Status, number> {
+function byRank(counts: readonly number[], round: (n: number) => number): Record<Status, number> {
   const byStatus = noStatuses()
-  RANK_ORDER.forEach((status, i) => (byStatus[status] = Number(counts[i] ?? 0)))
+  RANK_ORDER.forEach((status, i) => (byStatus[status] = round(Number(counts[i] ?? 0))))
   return byStatus
 }
 
@@ -117,25 +175,35 @@ export async function summarizeCustomers(
   db: Kysely<Database>,
   accountId: number,
   f: CustomerFilter,
+  options: SummaryOptions = {},
 ): Promise<Summary> {
-  const { rows } = await summaryQuery(accountId, f).execute(db)
+  const { rows } = await summaryQuery(accountId, f, options).execute(db)
   const row = rows[0]!
+  if (typeof row.big === 'boolean') {
+    const key = sizeKey(accountId, options.exactUpTo ?? EXACT_COUNT_UP_TO)
+    sizes.set(key, { big: row.big, until: Date.now() + SIZE_KEPT_MS })
+  }
+  const exact = row.exact
+  const round = exact ? (n: number) => n : roughly
   const projects = row.projects.map((p) => ({ ...p, id: Number(p.id) }))
   const byProject = filterSlugs(f).flatMap((slug, i) => {
     if (!projects.some((p) => p.slug === slug)) return []
-    return [{ slug, byStatus: byRank(row.by_project[i] ?? []) }]
+    return [{ slug, byStatus: byRank(row.by_project[i] ?? [], round) }]
   })
   const before = Number(row.before)
   return {
-    count: Number(row.count),
+    exact,
+    count: exact
+      ? Number(row.count)
+      : Math.max(round(Number(row.count)), options.exactUpTo ?? EXACT_COUNT_UP_TO),
     offset: pageCursor(f)?.backwards ? Math.max(0, before - f.limit) : before,
-    byStatus: byRank(row.by_best),
+    byStatus: byRank(row.by_best, round),
     byProject,
     sum: f.sum
       ? {
           ...f.sum,
-          all: Number(row.sum_all ?? 0),
-          matched: Number(row.sum_matched ?? 0),
+          all: round(Number(row.sum_all ?? 0)),
+          matched: round(Number(row.sum_matched ?? 0)),
           selective: selectsRelations(accountId, f),
         }
       : null,

@@ -31,6 +31,7 @@ export function Pager(props: {
     <nav class="pager" aria-label="Pages">
       <p class="pager-position">
         {rows.length ? `${number.format(from)}–${number.format(to)}` : '0'} of{' '}
+        {summary.exact ? '' : 'about '}
         {number.format(summary.count)}
       </p>
       <label class="pager-size">

@@ -24,6 +24,11 @@ export function SegmentSummary({ summary }: { summary: Summary }) {
   return (
     <div class="summary" aria-live="polite">
       <p class="summary-count">
+        {summary.exact ? null : (
+          <span title="An estimate from a sample: the segment is too large to count at once">
+            about{' '}
+          </span>
+        )}
         <strong data-count={summary.count} data-testid="segment-count">
           {number.format(summary.count)}
         </strong>{' '}

@@ -1,0 +1,51 @@
+// The pieces both summary statements share (the counted one, ./summary.ts, and the sampled one,
+// ./summary-sample.ts): the account's projects, the rows before the page, the `sum=` value of a
+// relation `r`, the status breakdown per project the filter names.
+import { sql } from 'kysely'
+import { projectId, type Cond } from './conditions.js'
+import { filterSlugs } from './filter.js'
+import type { CustomerFilter } from './filter-syntax.js'
+import { pageCursor, pastCursor, sortSpec } from './page-order.js'
+
+/** The ranks of the statuses, best first (1 paid … 4 churned; ./relation-keys.ts). */
+export const RANKS = [1, 2, 3, 4]
+
+export const projectsJson = (accountId: number) => sql`COALESCE((
+  SELECT json_agg(json_build_object('id', p.id, 'name', p.name, 'slug', p.slug, 'color', p.color)
+    ORDER BY p.created_at, p.id)
+  FROM projects p WHERE p.account_id = ${accountId}), '[]')`
+
+/** True for a customer `c` before the page: after a cursor, every row up to it (an index range);
+ *  before one, the rows earlier than it (the page itself starts `limit` rows earlier). */
+export function beforePage(f: CustomerFilter): Cond {
+  const page = pageCursor(f)
+  if (!page) return sql`false`
+  const row = sql`(${sortSpec(f.sort.key).expr}, c.id)`
+  return page.backwards
+    ? pastCursor(row, f, page.cursor, false)
+    : pastCursor(row, f, page.cursor, false, true)
+}
+
+/** The `sum=` value of a relation `r` (a JSON number of its param, in its project when `sum=`
+ *  names one), or null without `sum=`. */
+export function sumValue(accountId: number, f: CustomerFilter): Cond | null {
+  if (!f.sum) return null
+  const inSumProject = f.sum.project
+    ? sql`r.project_id = ${projectId(accountId, f.sum.project)} AND `
+    : sql``
+  return sql`CASE WHEN ${inSumProject}jsonb_typeof(r.params -> ${f.sum.key}::text) = 'number'
+    THEN (r.params ->> ${f.sum.key}::text)::numeric END`
+}
+
+/** Per project the filter names, its customers `c` per rank there: `count` makes each count of
+ *  the customers where a condition holds. */
+export function byProjectCounts(accountId: number, f: CustomerFilter, count: (c: Cond) => Cond) {
+  const byProject = filterSlugs(f).map((slug) => {
+    const id = projectId(accountId, slug)
+    const ranks = RANKS.map((r) =>
+      count(sql`c.relation_keys @> ARRAY[(${id}) * 8 + ${r}]::bigint[]`),
+    )
+    return sql`json_build_array(${sql.join(ranks)})`
+  })
+  return sql`json_build_array(${sql.join(byProject.length ? byProject : [sql`NULL`])})`
+}
