@@ -14,7 +14,7 @@ import { apiBatch } from './batch.js'
 import { apiBilling } from './billing.js'
 import type { BenchResult } from './bench.js'
 import { benchDashboard, type DashboardBenchResult } from './dashboard.js'
-import { apiIdentify } from './identify.js'
+import { apiIdentify, warmServer } from './identify.js'
 import { rawBatch, rawIdentify } from './raw.js'
 import { printReport } from './report.js'
 import { benchStartup, type StartupRun } from './startup.js'
@@ -137,6 +137,7 @@ try {
       const ctx = { target, durationMs, log }
       await sleep(500)
       const rssAtRestMb = mb(target.rss())
+      if (['identify', 'batch', 'billing'].some((s) => wanted.has(s))) await warmServer(ctx)
       if (wanted.has('identify')) results.push(...(await apiIdentify(ctx)))
       if (wanted.has('batch')) results.push(...(await apiBatch(ctx)))
       if (wanted.has('billing')) results.push(...(await apiBilling(ctx)))
