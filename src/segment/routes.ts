@@ -56,9 +56,10 @@ async function readJson(c: Context): Promise<unknown> {
       `Content-Type must be application/json or text/plain (got '${type}')`,
     )
   }
-  const text = await c.req.text()
+  // c.req.json() keeps the parsed body: on /identify and /batch, TinyCRM's own route (when the
+  // body is in its shape) validates that same value instead of parsing the text again.
   try {
-    return JSON.parse(text) as unknown
+    return (await c.req.json()) as unknown
   } catch {
     return new ApiError('invalid_json', 'The request body is not valid JSON')
   }
