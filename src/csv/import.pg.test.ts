@@ -1,7 +1,7 @@
 // A bulk import and its export against a real PostgreSQL server (the `postgres` vitest project
 // starts one): the same steps the dashboard polls run, with rows/s and memory printed. 10,000 rows
 // (10 chunks) by default, so the suite stays inside CI's time; CSV_PG_ROWS=100000 for issue 5's
-// size. (The 100,000-row file itself runs on PGlite in ./import.test.ts.)
+// size. (The PGlite one is ./import.test.ts, CSV_ROWS for its size.)
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { NodeDb } from '../db/node.js'
 import { openTestDb } from '../../test/support/pg-harness.js'
