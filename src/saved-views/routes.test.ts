@@ -7,6 +7,7 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { useTestApp } from '../../test/support/db.js'
 import { createAccountToken } from '../account-api/tokens.js'
+import { createApp } from '../app.js'
 import { seedAccount } from '../../test/support/fixtures.js'
 import { QUESTIONS, useQuestions } from '../../test/support/customers-fixture.js'
 import { READY_VIEWS } from './ready.js'
@@ -140,6 +141,28 @@ describe('the rail (dashboard)', () => {
       QUESTIONS.find((q) => q.query === 'in=app-b:paid')!.answer.length,
     )
     expect(rail.html).toContain('data-view-count="8"') // all customers
+  })
+
+  it('counts no view for an account past the exact-count threshold, and says so', async () => {
+    // The threshold lowered to 3 (it is 100,000): the 8 customers make a large account.
+    const app = createApp({ db: t.db, config: { exactCountUpTo: 3 } })
+    const res = await app.request('/customers/views', {
+      headers: { Cookie: fx.cookie, Accept: 'text/html', 'HX-Request': 'true' },
+    })
+    const html = await res.text()
+    expect(res.status).toBe(200)
+    expect(html).toContain('Paid on App B')
+    expect(html).not.toContain('data-view-count')
+    expect(html).not.toContain('cannot be counted')
+    expect(html).toMatch(/title="Views are counted for accounts of up to 3 customers">3\+</)
+    // Just at the threshold, every view is counted as before.
+    const atThreshold = createApp({ db: t.db, config: { exactCountUpTo: 8 } })
+    const counted = await (
+      await atThreshold.request('/customers/views', {
+        headers: { Cookie: fx.cookie, Accept: 'text/html', 'HX-Request': 'true' },
+      })
+    ).text()
+    expect(counted).toContain('data-view-count="8"')
   })
 
   it('saves the current filter without JavaScript and opens it', async () => {

@@ -15,6 +15,7 @@ import { canonicalQuery, queryString } from '../customers/filter-syntax.js'
 import { ViewsPage, ViewsRail, type RailProps } from '../../views/customers/rail.js'
 import { customersUrl, tableQuery } from '../../views/customers/urls.js'
 import { countViews } from './counts.js'
+import { EXACT_COUNT_UP_TO } from '../customers/summary.js'
 import { moveView, reorderViews } from './order.js'
 import {
   addReadyViews,
@@ -88,13 +89,17 @@ async function railProps(c: Ctx, current?: string): Promise<RailProps> {
   const { accountId } = sessionUser(c)
   const { views, slugs } = await listViewsWithSlugs(c.var.db, accountId)
   const all = { id: 0, name: '', query: '', position: 0 }
-  const counts = await countViews(c.var.db, accountId, [all, ...views], slugs)
+  const countedUpTo = c.var.config.exactCountUpTo ?? EXACT_COUNT_UP_TO
+  const counts = await countViews(c.var.db, accountId, [all, ...views], slugs, {
+    exactUpTo: countedUpTo,
+  })
   const total = counts.get(0)
   counts.delete(0)
   return {
     views,
     counts,
-    total: total && 'count' in total ? total.count : 0,
+    total: total && 'count' in total ? total.count : null,
+    countedUpTo,
     current,
     canAddReady: slugs.length >= 2,
     csrfToken: c.var.csrfToken,

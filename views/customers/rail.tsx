@@ -1,6 +1,7 @@
 // The saved views' rail beside the customers table: every view with its live count, the one
 // showing marked, each with a menu to rename it, move it up or down or delete it. The same list is a page of
-// its own (/customers/views) for a browser without JavaScript.
+// its own (/customers/views) for a browser without JavaScript. An account of more than 100,000
+// customers gets no counts (src/saved-views/counts.ts): "All customers" says 100,000+.
 import type { ViewCount } from '../../src/saved-views/counts.js'
 import { MAX_VIEW_NAME, type SavedView } from '../../src/saved-views/store.js'
 import { CsrfField } from '../ui/csrf.js'
@@ -11,8 +12,10 @@ import { swap } from './urls.js'
 export interface RailProps {
   views: SavedView[]
   counts: Map<number, ViewCount>
-  /** Everyone's count (the "All customers" entry). */
-  total: number
+  /** Everyone's count (the "All customers" entry); null past `countedUpTo` (not counted). */
+  total: number | null
+  /** Accounts of up to this many customers have their views counted (100,000). */
+  countedUpTo: number
   /** The table's current query (canonical), to mark the view it shows. */
   current?: string
   /** Whether the ready views can be added (two projects or more). */
@@ -50,9 +53,18 @@ function RailList(props: RailProps) {
             aria-current={current === '' ? 'page' : undefined}
           >
             <span class="rail-name">All customers</span>
-            <span class="rail-count" data-view-count={props.total}>
-              {number.format(props.total)}
-            </span>
+            {props.total === null ? (
+              <span
+                class="rail-count"
+                title={`Views are counted for accounts of up to ${number.format(props.countedUpTo)} customers`}
+              >
+                {number.format(props.countedUpTo)}+
+              </span>
+            ) : (
+              <span class="rail-count" data-view-count={props.total}>
+                {number.format(props.total)}
+              </span>
+            )}
           </a>
         </li>
         {views.map((v, i) => {
@@ -70,7 +82,7 @@ function RailList(props: RailProps) {
                   <span class="rail-count" data-view-count={count.count}>
                     {number.format(count.count)}
                   </span>
-                ) : (
+                ) : count && 'uncounted' in count ? null : (
                   <span class="rail-count rail-problem" aria-label="cannot be counted">
                     !
                   </span>
