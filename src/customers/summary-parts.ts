@@ -1,6 +1,7 @@
 // The pieces both summary statements share (the counted one, ./summary.ts, and the sampled one,
 // ./summary-sample.ts): the account's projects, the rows before the page, the `sum=` value of a
-// relation `r`, the status breakdown per project the filter names.
+// relation `r`, the status breakdown per project the filter names; and whether an account is
+// past the exact-count threshold (also asked by the saved views' rail, src/saved-views/counts.ts).
 import { sql } from 'kysely'
 import { projectId, type Cond } from './conditions.js'
 import { filterSlugs } from './filter.js'
@@ -48,4 +49,14 @@ export function byProjectCounts(accountId: number, f: CustomerFilter, count: (c:
     return sql`json_build_array(${sql.join(ranks)})`
   })
   return sql`json_build_array(${sql.join(byProject.length ? byProject : [sql`NULL`])})`
+}
+
+/** True when the account has more than `n` customers: the planner's row count of the customers
+ *  table (every account's) first, and only when that is over `n`, a count of the account's rows
+ *  that stops past `n` (an index range of at most n + 1 entries). */
+export function moreCustomersThan(accountId: number, n: number): Cond {
+  return sql`(SELECT reltuples NOT BETWEEN 0 AND ${sql.lit(n)}
+      FROM pg_class WHERE oid = 'customers'::regclass)
+    AND (SELECT count(*) FROM (SELECT 1 FROM customers WHERE account_id = ${accountId}
+      LIMIT ${sql.lit(n + 1)}) x) > ${sql.lit(n)}`
 }

@@ -18,7 +18,14 @@ import type { CustomerFilter } from './filter-syntax.js'
 import { pageCursor, where } from './page-order.js'
 import type { ProjectInfo } from './query.js'
 import { RANK_ORDER } from './relation-keys.js'
-import { beforePage, byProjectCounts, projectsJson, RANKS, sumValue } from './summary-parts.js'
+import {
+  beforePage,
+  byProjectCounts,
+  moreCustomersThan,
+  projectsJson,
+  RANKS,
+  sumValue,
+} from './summary-parts.js'
 import { sampleCtes, sampledSummary } from './summary-sample.js'
 
 export interface Summary {
@@ -103,14 +110,8 @@ export function summaryQuery(
   if (readsRelations(f) || fresh?.big === false) {
     return sql<SummaryRow>`${exactSummary(accountId, f, conds)}`
   }
-  const limit = sql.lit(exactUpTo + 1)
   // An account found large a moment ago is not counted again (that count reads 100,001 rows).
-  const big = fresh?.big
-    ? sql`true`
-    : sql`(SELECT reltuples NOT BETWEEN 0 AND ${sql.lit(exactUpTo)}
-        FROM pg_class WHERE oid = 'customers'::regclass)
-      AND (SELECT count(*) FROM (SELECT 1 FROM customers WHERE account_id = ${accountId}
-        LIMIT ${limit}) x) > ${sql.lit(exactUpTo)}`
+  const big = fresh?.big ? sql`true` : moreCustomersThan(accountId, exactUpTo)
   // Past twice the threshold: only asked of a large account, and the CASE keeps that order.
   const large = sql`CASE WHEN (SELECT big FROM size) THEN (SELECT n FROM gate) > ${sql.lit(
     2 * exactUpTo,

@@ -9,6 +9,7 @@ import { filterConditions } from '../customers/conditions.js'
 import { checkFilterProjects, parseCustomerFilter } from '../customers/filter.js'
 import type { CustomerFilter } from '../customers/filter-syntax.js'
 import { EXACT_COUNT_UP_TO } from '../customers/summary.js'
+import { moreCustomersThan } from '../customers/summary-parts.js'
 import type { SavedView } from './store.js'
 
 type Db = Kysely<Database>
@@ -18,8 +19,8 @@ type Db = Kysely<Database>
 export type ViewCount = { count: number } | { problem: string } | { uncounted: true }
 
 /** The number of customers in each view, in ONE statement (a count per view); `slugs` are the
- *  account's projects. The statement first counts the account's customers up to exactUpTo + 1
- *  and, past exactUpTo, counts no view (each count is a one-time subquery behind that check). */
+ *  account's projects. The statement first asks whether the account is past exactUpTo (the
+ *  summary's own check) and then counts no view (each count is behind that check). */
 export async function countViews(
   db: Db,
   accountId: number,
@@ -47,11 +48,7 @@ export async function countViews(
         WHERE ${sql.join(filterConditions(accountId, filter), sql` AND `)}) END::int AS ${sql.ref(`v${i}`)}`,
   )
   const { rows } = await sql<Record<string, number | null>>`
-WITH size AS MATERIALIZED (
-  SELECT count(*) > ${sql.lit(exactUpTo)} AS big FROM (
-    SELECT 1 FROM customers WHERE account_id = ${accountId} AND merged_into IS NULL
-    LIMIT ${sql.lit(exactUpTo + 1)}) x
-)
+WITH size AS MATERIALIZED (SELECT ${moreCustomersThan(accountId, exactUpTo)} AS big)
 SELECT ${sql.join(columns)}`.execute(db)
   filters.forEach(({ id }, i) => {
     const n = rows[0]![`v${i}`]
