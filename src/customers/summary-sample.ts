@@ -1,32 +1,53 @@
 // The summary of a large segment of a large account, estimated from a sample of the customers
 // table (TABLESAMPLE SYSTEM: whole pages, a share of the planner's row count), scaled up: the
 // count, the status breakdowns and the sums "about" (./summary.ts decides when). The rows before
-// the page are still counted, exactly up to the threshold. Only for filters that read the
-// customers' own rows: a sampled customer's membership is its row alone.
+// the page are still counted, exactly up to the threshold. The filter's conditions are evaluated
+// once per sampled row (a probe of its relations for a param or a time in one project), and both
+// the decision and the estimate read that one sample.
 import { sql } from 'kysely'
 import { matchedRelation, type Cond } from './conditions.js'
 import type { CustomerFilter } from './filter-syntax.js'
 import { beforePage, byProjectCounts, projectsJson, RANKS, sumValue } from './summary-parts.js'
 
 /** How many rows of the customers table (all accounts) a sample reads: a share of its pages
- *  (TABLESAMPLE SYSTEM), from the planner's row count. At least 100,000 × this / the table's
- *  rows of them belong to the segment: at 544,000 customers, 1,800 or more, and the estimate
- *  is off by about 2 % (one standard error; less for a larger segment). The same sample decides
- *  whether to estimate at all (a segment it puts past twice the threshold): at about 45 rows a
- *  page it is some 220 pages, so a segment of 100,000 packed into one part of the table (recent
- *  sign-ups) is not taken for twice its size; 1,000 rows (22 pages) were too few for that. */
+ *  (TABLESAMPLE SYSTEM), from the planner's row count. At 550,000 customers about 220 pages of
+ *  some 45 rows: enough that a segment of 100,000 packed into one part of the table (recent
+ *  sign-ups) is seen as spread over pages, which is what the decision's margin measures. */
 const SAMPLE_ROWS = 10_000
 
-/** The CTEs `sampling` (the sample's share of the table, and its row count) and `gate` (the
- *  segment's size by the sample: `SELECT n FROM gate`), for the segment `conds`. */
-export function sampleCtes(conds: Cond) {
+/** How many standard errors the estimate must clear the threshold by. A segment scattered over the
+ *  table (a status, a project) is known to about ±1.5 % at 10,000 rows, so one of 110,000 is
+ *  estimated; one packed into few pages has a wide margin, and one of 100,000 or fewer is
+ *  counted exactly but for a chance of about one in a thousand (3 standard errors). */
+const MARGIN = 3
+
+/** The CTEs `sampling` (the sample's share of the table, and its row count), `sample` (each
+ *  sampled row's page, and whether it is in the segment `conds` and before the page) and
+ *  `gate` (`SELECT large FROM gate`: whether the sample puts the segment past `exactUpTo` by
+ *  MARGIN standard errors). The estimate is a ratio over the sample's pages, so its standard
+ *  error is that of a sample of pages (a cluster sample): the spread of the pages' hits against
+ *  their rows, less as the share sampled grows (none when the sample is the whole table). */
+export function sampleCtes(f: CustomerFilter, conds: Cond, exactUpTo: number) {
   return sql`sampling AS MATERIALIZED (
   SELECT least(100, greatest(0.01, COALESCE(${SAMPLE_ROWS} * 100 / rows, 100)))::float4 AS pct, rows
   FROM (SELECT nullif(greatest(reltuples, 0), 0)::float8 AS rows
     FROM pg_class WHERE oid = 'customers'::regclass) t
-), gate AS MATERIALIZED (
-  SELECT count(*) FILTER (WHERE ${conds}) * ${factor} AS n
+), sample AS MATERIALIZED (
+  SELECT c.id, c.best_rank, c.relation_keys, (c.ctid::text::point)[0] AS page,
+    (${conds}) AS hit, ${beforePage(f)} AS before
   FROM customers c TABLESAMPLE SYSTEM ((SELECT pct FROM sampling)) REPEATABLE (14)
+), gate AS MATERIALIZED (
+  SELECT COALESCE(g.rows * g.ratio - ${sql.lit(MARGIN)} * g.rows * CASE WHEN g.pct >= 100 THEN 0
+      ELSE sqrt(abs((1 - g.pct / 100) * (g.yy - 2 * g.ratio * g.xy + g.ratio * g.ratio * g.xx)
+        / nullif((g.m - 1) * g.m * g.xbar * g.xbar, 0))) END, 0) > ${sql.lit(exactUpTo)} AS large
+  FROM (
+    -- A table never analysed has no row count: then its sample was all of it.
+    SELECT COALESCE(s.rows, sum(x)) AS rows, s.pct, count(*)::float8 AS m, avg(x) AS xbar, sum(y)::float8 / nullif(sum(x), 0) AS ratio,
+      sum(x * x)::float8 AS xx, sum(x * y)::float8 AS xy, sum(y * y)::float8 AS yy
+    FROM (SELECT count(*) AS x, count(*) FILTER (WHERE hit) AS y FROM sample GROUP BY page) p,
+      sampling s
+    GROUP BY s.rows, s.pct
+  ) g
 )`
 }
 
@@ -34,8 +55,8 @@ export function sampleCtes(conds: Cond) {
 // page-level sample's size varies, the share of it in the segment much less.
 const factor = sql`COALESCE((SELECT rows FROM sampling) / greatest(count(*), 1), 1)`
 
-/** The summary row (the columns of the counted one, exact false) estimated from the larger
- *  sample, when `only` holds. */
+/** The summary row (the columns of the counted one, exact false) estimated from the sample, when
+ *  `only` holds. */
 export function sampledSummary(
   accountId: number,
   f: CustomerFilter,
@@ -63,12 +84,9 @@ FROM (
     json_build_array(${sql.join(RANKS.map((r) => n(sql`c.best_rank = ${r}`)))}) AS by_best,
     ${byProjectCounts(accountId, f, n)} AS by_project, ${factor} AS factor,
     sum(v.sum_all) AS sum_all, sum(v.sum_matched) AS sum_matched
-  FROM (
-    SELECT c.*, (${conds}) AS hit, ${beforePage(f)} AS before
-    FROM customers c TABLESAMPLE SYSTEM ((SELECT pct FROM sampling)) REPEATABLE (14)
-    WHERE ${only}
-  ) c
+  FROM sample c
   LEFT JOIN LATERAL ${sums} v ON true
+  WHERE ${only}
 ) t, (
   SELECT count(*) FROM (
     SELECT 1 FROM customers c WHERE ${only} AND ${conds} AND ${beforePage(f)} LIMIT ${limit}

@@ -1,13 +1,16 @@
 // Exact or about: a segment up to the threshold (100,000 customers; lowered here instead of
 // seeding that many) is counted exactly, and so is every segment of an account no larger than it.
-// A segment of a larger account that a sample of the table puts past twice the threshold says "about":
-// estimated from a sample of the customers table, unless its filter reads relations (params). On
-// a small table the sample is the whole table, so the estimate equals the count and the tests can
-// say what it is.
-import { describe, expect, it } from 'vitest'
+// A segment of a larger account that a sample of the table puts past the threshold, by three
+// standard errors, says "about": estimated from that sample. On a small table the sample is the
+// whole table, so the estimate equals the count and the tests can say what it is; a table of
+// 30,000 customers shows the margin (a segment packed into few pages is known less well than one
+// spread over the table).
+import { sql } from 'kysely'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { createApp } from '../app.js'
 import { useTestApp } from '../../test/support/db.js'
 import { useQuestions } from '../../test/support/customers-fixture.js'
+import { seedAccount } from '../../test/support/fixtures.js'
 import { parseCustomerFilter } from './filter.js'
 import { EXACT_COUNT_UP_TO, roughly, summarizeCustomers, summaryQuery } from './summary.js'
 
@@ -30,15 +33,15 @@ describe('exact up to the threshold, about past it', () => {
     expect(await summary('', 100)).toMatchObject({ exact: true, count: 8 })
   })
 
-  it('a larger account is counted exactly up to twice the threshold, estimated past it', async () => {
+  it('a larger account is counted exactly up to the threshold, estimated past it', async () => {
     const exact = await summary('')
-    // 8 customers, more than 4: the sample does not put the segment past 8.
-    expect(await summary('', 4)).toEqual(exact)
-    // Past twice the threshold: estimated from the sample. The whole small table was the sample,
+    // 8 customers, the account is larger than 7: estimated. The whole small table was the sample,
     // so the estimate is the count, breakdowns and all.
-    const sampled = await summary('', 3)
+    const sampled = await summary('', 7)
     expect(sampled).toMatchObject({ exact: false, count: 8, byStatus: exact.byStatus })
-    expect(await summary('in=app-a', 2)).toMatchObject({ exact: false, count: 5 })
+    // 5 use App A: past 4, not past 5.
+    expect(await summary('in=app-a', 4)).toMatchObject({ exact: false, count: 5 })
+    expect(await summary('in=app-a', 5)).toEqual(await summary('in=app-a'))
   })
 
   it('an account found small is sent the exact statement alone; one found large is not counted again', async () => {
@@ -109,6 +112,40 @@ describe('GET /customers past the threshold', () => {
     ).text()
     expect(plain).not.toMatch(/of about|about <\/span>/)
     expect(plain).toMatch(/1–8 of 8/)
+  })
+})
+
+describe('the margin of a sample of pages', () => {
+  // 30,000 customers of one account, some 45 to a page: the sample reads about a third of the
+  // pages. 12,000 spread over every page (first seen long ago) and 10,000 packed into the first
+  // third of the table (in 3 projects).
+  let accountId = 0
+  beforeAll(async () => {
+    accountId = (await seedAccount(t.db, [])).accountId
+    await sql`INSERT INTO customers (account_id, email, created_at, project_count)
+      SELECT ${accountId}, 'm' || i || '@example.com',
+        CASE WHEN i % 5 < 2 THEN '2019-06-01'::timestamptz ELSE now() END,
+        CASE WHEN i <= 10000 THEN 3 ELSE 1 END
+      FROM generate_series(1, 30000) i`.execute(t.db)
+    await sql`ANALYZE customers`.execute(t.db)
+  }, 60_000)
+  const sampled = (query: string, exactUpTo: number) =>
+    summarizeCustomers(t.db, accountId, parseCustomerFilter(new URLSearchParams(query)), {
+      exactUpTo,
+    })
+
+  it('estimates a segment spread over the table a little past the threshold', async () => {
+    const spread = await sampled('seen_before=2020-01-01', 10_000)
+    expect(spread.exact).toBe(false)
+    // Within 5 % of the 12,000 it is.
+    expect(Math.abs(spread.count - 12_000)).toBeLessThan(600)
+  })
+
+  it('counts a segment packed into few pages exactly, where its estimate is less sure', async () => {
+    // The same share past the threshold as the spread one, but its pages are all in or all out.
+    expect(await sampled('min_projects=3', 8_300)).toMatchObject({ exact: true, count: 10_000 })
+    // Well past it, estimated.
+    expect(await sampled('min_projects=3', 5_000)).toMatchObject({ exact: false })
   })
 })
 

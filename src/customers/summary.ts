@@ -76,7 +76,7 @@ export const EXACT_COUNT_UP_TO = 100_000
  *  while: a small account's filters skip the sampling statement, whose planning alone costs a
  *  few milliseconds, and a large one's skip counting the account again. Only which statement is
  *  sent depends on it, never an answer: the exact one is right for any account, and the sampled
- *  one estimates only a segment its own sample puts past twice the threshold. */
+ *  one estimates only a segment its own sample puts past the threshold (./summary-sample.ts). */
 const sizes = new Map<string, { big: boolean; until: number }>()
 const SIZE_KEPT_MS = 5 * 60_000
 const sizeKey = (accountId: number, exactUpTo: number) => `${accountId}:${exactUpTo}`
@@ -93,9 +93,9 @@ export interface SummaryOptions {
  *  Counted exactly in one pass over the segment, unless all of these hold: the filter reads only
  *  the customers' own rows (no param, no time in one project, no changed=: a sampled customer
  *  costs no probe of its relations), the account has more than exactUpTo customers (so a segment
- *  can be larger), and a sample of the table puts the segment past twice exactUpTo. Then it
- *  is estimated from that sample (./summary-sample.ts). The size is asked in the same
- *  statement: the planner's row count of the customers table, and, when that is over exactUpTo
+ *  can be larger), and a sample of the table puts the segment past exactUpTo by three standard
+ *  errors. Then it is estimated from that sample (./summary-sample.ts). The size is asked in
+ *  the same statement: the planner's row count of the customers table, and, when that is over exactUpTo
  *  (other accounts' rows), a count of the account's customers that stops past exactUpTo;
  *  each side runs only when its condition holds (a one-time filter). An account found small
  *  (most of them) gets the exact statement alone for a while (`sizes`). */
@@ -112,12 +112,10 @@ export function summaryQuery(
   }
   // An account found large a moment ago is not counted again (that count reads 100,001 rows).
   const big = fresh?.big ? sql`true` : moreCustomersThan(accountId, exactUpTo)
-  // Past twice the threshold: only asked of a large account, and the CASE keeps that order.
-  const large = sql`CASE WHEN (SELECT big FROM size) THEN (SELECT n FROM gate) > ${sql.lit(
-    2 * exactUpTo,
-  )} ELSE false END`
+  // Past the threshold by the sample: only asked of a large account (the CASE keeps that order).
+  const large = sql`CASE WHEN (SELECT big FROM size) THEN (SELECT large FROM gate) ELSE false END`
   return sql<SummaryRow>`
-WITH size AS MATERIALIZED (SELECT ${big} AS big), ${sampleCtes(conds)}
+WITH size AS MATERIALIZED (SELECT ${big} AS big), ${sampleCtes(f, conds, exactUpTo)}
 SELECT u.*, ${fresh?.big ? sql`NULL::boolean` : sql`(SELECT big FROM size)`} AS big FROM (
 ${exactSummary(accountId, f, conds, sql`NOT ${large}`)}
 UNION ALL
