@@ -1,17 +1,25 @@
 // A filter as SQL: the WHERE conditions of the customers table, its export and its summary, on the
 // customers row `c` and its project relations `r`. Every user-given key and value is a bound
-// parameter, never SQL text; project slugs are resolved inside the statement.
+// parameter, never SQL text; project slugs are resolved inside the statement, or by the ids the
+// caller knows (./project-ids.ts).
 import { sql, type RawBuilder } from 'kysely'
 import type { Status } from '../lib/status.js'
 import type { CustomerFilter, ParamFilter, ParamValue } from './filter-syntax.js'
 import { changedCond } from './filter-changed.js'
+import type { ProjectIds } from './project-ids.js'
 import { hasRelationKey } from './relation-keys.js'
 
 export type Cond = RawBuilder<unknown>
 
-/** The id of the account's project with that slug (NULL when there is none). */
-export const projectId = (accountId: number, slug: string) =>
-  sql`(SELECT id FROM projects WHERE account_id = ${accountId} AND slug = ${slug})`
+/** The id of the account's project with that slug (NULL when there is none): looked up in the
+ *  statement, or, given the account's `known` projects, the id itself (a bound value, which the
+ *  planner plans with, where it cannot see into a subquery's). */
+export function projectId(accountId: number, slug: string, known?: ProjectIds): Cond {
+  if (!known)
+    return sql`(SELECT id FROM projects WHERE account_id = ${accountId} AND slug = ${slug})`
+  const id = known.get(slug)
+  return id === undefined ? sql`NULL::bigint` : sql`${id}::bigint`
+}
 
 /** A condition on the customer's relation rows `r`, true when one relation matches. `account`
  *  names the customer's account too (see RelationCondition.byContainment). */
@@ -107,10 +115,10 @@ interface RelationCondition {
 function relationConditions(
   accountId: number,
   f: CustomerFilter,
-  { keyed = true } = {},
+  { keyed = true, known }: { keyed?: boolean; known?: ProjectIds | undefined } = {},
 ): RelationCondition[] {
   const list: RelationCondition[] = []
-  const project = (slug: string | null) => (slug ? projectId(accountId, slug) : null)
+  const project = (slug: string | null) => (slug ? projectId(accountId, slug, known) : null)
   const statuses = (s: Status[]) => (s.length ? inStatuses(s) : null)
   // keyed: false leaves out the conditions on projects and statuses (the customer's
   // relation_keys answer them).
@@ -157,8 +165,9 @@ const CUSTOMER_COLUMN = {
   first_seen_at: 'created_at',
 } as const
 
-/** The WHERE conditions of a filter, without the page cursor; `c` is the customers row. */
-export function filterConditions(accountId: number, f: CustomerFilter): Cond[] {
+/** The WHERE conditions of a filter, without the page cursor; `c` is the customers row. `known`:
+ *  the account's projects by slug, when the caller knows them (else looked up by slug). */
+export function filterConditions(accountId: number, f: CustomerFilter, known?: ProjectIds): Cond[] {
   // Customers merged into another stay as tombstones (src/merges/store.ts): never listed.
   const conds: Cond[] = [sql`c.account_id = ${accountId}`, sql`c.merged_into IS NULL`]
   if (f.q) {
@@ -174,12 +183,12 @@ export function filterConditions(accountId: number, f: CustomerFilter): Cond[] {
   // Projects and statuses read the customer's own summary (relation_keys, GIN-indexed; see
   // ./relation-keys.ts); a time in one project or a param still looks at the relations.
   const keyed = (slug: string | null, statuses: Status[]) =>
-    hasRelationKey(slug ? projectId(accountId, slug) : null, statuses)
+    hasRelationKey(slug ? projectId(accountId, slug, known) : null, statuses)
   for (const m of f.in) conds.push(keyed(m.project, m.statuses))
   for (const m of f.notIn) conds.push(sql`NOT ${keyed(m.project, m.statuses)}`)
   for (const s of f.status) conds.push(keyed(null, s))
   for (const s of f.notStatus) conds.push(sql`NOT ${keyed(null, s)}`)
-  for (const rc of relationConditions(accountId, f, { keyed: false })) {
+  for (const rc of relationConditions(accountId, f, { keyed: false, known })) {
     const exists = someRelation(rc.project, rc.where, rc.byContainment ? accountId : null)
     conds.push(rc.negated ? sql`NOT ${exists}` : exists)
   }
@@ -192,7 +201,7 @@ export function filterConditions(accountId: number, f: CustomerFilter): Cond[] {
     }
   }
   for (const ch of f.changed ?? []) {
-    conds.push(changedCond(ch.project ? projectId(accountId, ch.project) : null, ch))
+    conds.push(changedCond(ch.project ? projectId(accountId, ch.project, known) : null, ch))
   }
   return conds
 }
