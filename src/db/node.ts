@@ -2,6 +2,7 @@
 // Postgres server through `pg` when DATABASE_URL is set. The Worker's side is ./neon.ts.
 import { mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
+import { setFlagsFromString } from 'node:v8'
 import { PGlite } from '@electric-sql/pglite'
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
 import { Kysely, PGliteDialect, PostgresDialect, type LogEvent } from 'kysely'
@@ -71,6 +72,7 @@ async function openPglite(dataDir: string, opts: NodeDbOptions): Promise<NodeDb>
     } else {
       progress(`creating the database in ${dataDir} (first run, no template: this takes a while)…`)
     }
+    compileWasmOnOneThread()
     const pglite = await PGlite.create(dataDir, {
       parsers: TYPE_PARSERS,
       loadDataDir: opts.loadDataDir,
@@ -111,6 +113,17 @@ const PGLITE_START_PARAMS = [
   ...PGlite.defaultStartParams,
   ...['-c', 'shared_buffers=32MB', '-c', 'max_connections=5'],
 ]
+
+/** V8 compiles PGlite's WebAssembly on background threads, by default as many at once as it has
+ *  workers (4 in Node), and what they allocate stays in the process (measured at rest: four
+ *  thread malloc arenas of 11–25 MB). With one compiling thread the server's RSS at rest was
+ *  199–203 MB instead of 223–245 (`npm run bench`, 3 runs each, alternated), peak at c=64 and
+ *  identify's req/s unchanged within the machine's noise; the cost is a slower tier-up of code
+ *  first run after a start (the dashboard bench's first runs per filter, in a fresh process).
+ *  A V8 flag read when V8 compiles, for the whole process: set before PGlite's first compile. */
+function compileWasmOnOneThread() {
+  setFlagsFromString('--wasm-num-compilation-tasks=1')
+}
 
 /** PGlite runs no autovacuum, so the planner's statistics never change by themselves: a table
  *  analysed when empty stays "empty", and measured, the ingest statement's plans (a foreign-key
