@@ -3,7 +3,7 @@
 // Project keys are refused here: they are write-only and may live in a browser.
 // Every route names its auth middleware itself (no `use('*')`): this router shares /v1 with the
 // ingest routes, and a wildcard here would also run in front of /v1/identify.
-import { Hono, type Context } from 'hono'
+import { Hono } from 'hono'
 import * as z from 'zod/mini'
 import { ApiError } from '../lib/errors.js'
 import { idParam, jsonBody } from '../lib/http.js'
@@ -13,12 +13,10 @@ import { checkFilterProjects, parseCustomerFilter } from '../customers/filter.js
 import { getCustomer, listAliases } from '../customers/customer.js'
 import { HISTORY_PAGE, customerHistory } from '../customers/history.js'
 import { validationError } from '../lib/validation.js'
-import { listCustomers, summarizeCustomers, type Relation } from '../customers/query.js'
+import { listCustomersByIds, summarizeCustomers, type Relation } from '../customers/query.js'
 import { deleteCustomer } from '../merges/erase.js'
 import { listMerges, mergeCustomers, undoMerge } from '../merges/store.js'
 import { exportCustomersCsv, exportFilename } from '../csv/export.js'
-
-type Ctx = Context<AccountTokenEnv>
 
 const id = z.number().check(z.int(), z.positive())
 const mergeBody = z.strictObject({ survivorId: id, absorbedId: id })
@@ -31,10 +29,8 @@ const projectBody = z.strictObject({
 })
 
 type Slugs = Map<number, string>
-async function projectSlugs(c: Ctx): Promise<Slugs> {
-  const rows = await listProjects(c.var.db, c.var.accountId)
-  return new Map(rows.map((p) => [p.id, p.slug]))
-}
+const slugsById = (projects: { id: number; slug: string }[]): Slugs =>
+  new Map(projects.map((p) => [p.id, p.slug]))
 
 /** A relation list as `{ [slug]: {...} }`, the shape scripts index by product. */
 function byProject(relations: Relation[], slugs: Slugs) {
@@ -75,9 +71,11 @@ export function accountApiRoutes() {
     const filter = parseCustomerFilter(url.searchParams)
     // With sum=, the dashboard's summary too (one more statement, only then): the segment's count
     // and the param added up, so the API answers "the MRR of pro customers" as the page does.
+    // The rows statement names the filter's projects by the ids last seen, checked against these.
+    const projects = listProjects(c.var.db, c.var.accountId)
     const [page, slugs, summary] = await Promise.all([
-      listCustomers(c.var.db, c.var.accountId, filter),
-      projectSlugs(c),
+      listCustomersByIds(c.var.db, c.var.accountId, filter, projects),
+      projects.then(slugsById),
       filter.sum
         ? summarizeCustomers(c.var.db, c.var.accountId, filter, {
             exactUpTo: c.var.config.exactCountUpTo,

@@ -2,6 +2,8 @@
 // (./project-ids.ts): later pages read them so, and no id the account's projects have since
 // changed ever answers a page, nor one of another account's.
 import { describe, expect, it } from 'vitest'
+import { createAccountToken } from '../account-api/tokens.js'
+import { createApp } from '../app.js'
 import { ingestForProject } from '../ingest/upsert.js'
 import { deleteProject } from '../projects/delete.js'
 import { createProject } from '../projects/store.js'
@@ -92,6 +94,30 @@ describe('the project ids a page remembers', () => {
       expect((await page(one.accountId, 'in=app-a')).emails).toEqual(['one@example.com'])
       expect((await page(two.accountId, 'in=app-a')).emails).toEqual(['two@example.com'])
     }
+  })
+
+  it('in the account API too: a slug taken by a new project answers with its customers', async () => {
+    const { accountId, projects } = await seedAccount(t.db, ['App A', 'App B'])
+    const b = projects[1]!.project.id
+    await identify(b, 'old@example.com', 'paid')
+    const { token } = await createAccountToken(t.db, accountId, 'script')
+    const app = createApp({ db: t.db })
+    const emails = async () => {
+      const res = await app.request('/v1/customers?in=app-b:paid', {
+        headers: { Authorization: `Bearer ${token}` },
+      })
+      expect(res.status).toBe(200)
+      const body = (await res.json()) as { customers: { email: string }[] }
+      return body.customers.map((c) => c.email)
+    }
+    expect(await emails()).toEqual(['old@example.com'])
+    expect(knownProjectIds(accountId)?.get('app-b')).toBe(b)
+
+    await deleteProject(t.db, accountId, b)
+    const { project: newB } = await createProject(t.db, { accountId, name: 'App B' })
+    await identify(newB.id, 'new@example.com', 'paid')
+    expect(await emails()).toEqual(['new@example.com'])
+    expect(knownProjectIds(accountId)?.get('app-b')).toBe(newB.id)
   })
 
   it('are kept for the most recently used 1,000 accounts', () => {

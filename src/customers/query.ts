@@ -157,14 +157,32 @@ export async function customersPage(
   f: CustomerFilter,
   options: SummaryOptions = {},
 ) {
-  const known = knownProjectIds(accountId)
+  const summarized = summarizeCustomers(db, accountId, f, options)
   const [page, summary] = await Promise.all([
-    listCustomers(db, accountId, f, known),
-    summarizeCustomers(db, accountId, f, options),
+    listCustomersByIds(
+      db,
+      accountId,
+      f,
+      summarized.then((s) => s.projects),
+    ),
+    summarized,
   ])
-  const current = rememberProjectIds(accountId, summary.projects)
-  if (known && !sameProjects(filterSlugs(f), known, current)) {
-    return { ...(await listCustomers(db, accountId, f)), summary }
-  }
   return { ...page, summary }
+}
+
+/** One page of the segment (listCustomers) whose rows statement writes the filter's projects as
+ *  the ids the account's last page saw in this process, checked against `projects` (all the
+ *  account's projects, read beside it): on any difference the rows are read again by slug. The
+ *  projects are remembered for the account's next page. */
+export async function listCustomersByIds(
+  db: Db,
+  accountId: number,
+  f: CustomerFilter,
+  projects: Promise<{ id: number; slug: string }[]>,
+): Promise<CustomerPage> {
+  const known = knownProjectIds(accountId)
+  const [page, list] = await Promise.all([listCustomers(db, accountId, f, known), projects])
+  const current = rememberProjectIds(accountId, list)
+  if (known && !sameProjects(filterSlugs(f), known, current)) return listCustomers(db, accountId, f)
+  return page
 }
