@@ -115,7 +115,7 @@ export function summaryQuery(
   // Past the threshold by the sample: only asked of a large account (the CASE keeps that order).
   const large = sql`CASE WHEN (SELECT big FROM size) THEN (SELECT large FROM gate) ELSE false END`
   return sql<SummaryRow>`
-WITH size AS MATERIALIZED (SELECT ${big} AS big), ${sampleCtes(f, conds, exactUpTo)}
+WITH size AS MATERIALIZED (SELECT ${big} AS big), ${sampleCtes(conds, exactUpTo)}
 SELECT u.*, ${fresh?.big ? sql`NULL::boolean` : sql`(SELECT big FROM size)`} AS big FROM (
 ${exactSummary(accountId, f, conds, sql`NOT ${large}`)}
 UNION ALL
