@@ -2,10 +2,11 @@
 // statement returns the account's projects). A later page of the account writes the projects its
 // filter names as their ids in its rows statement, which the planner estimates from its
 // statistics, instead of a subquery by slug, whose value it cannot see when it plans (so it
-// guesses: for in=app-a&in=app-b it sorted all 286,000 customers of the segment where the ids let
-// it walk the activity index, 160–370 ms → 4–8 ms at 550,000 customers). Only a hint, never an
-// answer: customersPage checks the ids it wrote against the projects its summary returned, and on
-// any difference (a project deleted, renamed, a slug reused) reads the rows again by slug.
+// guesses: for in=app-a&in=app-b it sorted all 286,000 customers of the segment where the ids
+// let it walk the activity index, 160–370 ms → 4–8 ms at 550,000 customers). Only a hint, never
+// an answer: listCustomersByIds (./query.ts) checks the ids it wrote against the account's
+// projects read beside them, and on any difference (a project deleted, renamed, a slug reused)
+// reads the rows again by slug.
 
 /** Every project of one account, slug → id. A slug not in it is no project of the account's. */
 export type ProjectIds = ReadonlyMap<string, number>

@@ -142,11 +142,9 @@ export function parseRelations(raw: RawRelation[]): Relation[] {
   }))
 }
 
-/** The customers table's data: rows and summary (two statements, sent together). The rows
- *  statement writes the filter's projects as the ids the account's last page saw, when this
- *  process has seen one; when the summary's projects say another project now has one of those
- *  slugs (or none does, or one does that did not), the rows are read again by slug: a stale id
- *  costs a second round trip, never a wrong page.
+/** The customers table's data: rows and summary (two statements, sent together). The rows name
+ *  the filter's projects by id, checked against the summary's projects (listCustomersByIds): a
+ *  stale id costs a second round trip, never a wrong page.
  *
  *  The summary keeps looking them up by slug: at 550,000 customers on PostgreSQL, with the ids it
  *  was faster for some filters and up to twice as slow for others (in=app-b:paid, the combined

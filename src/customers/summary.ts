@@ -95,10 +95,10 @@ export interface SummaryOptions {
  *  costs no probe of its relations), the account has more than exactUpTo customers (so a segment
  *  can be larger), and a sample of the table puts the segment past exactUpTo by three standard
  *  errors. Then it is estimated from that sample (./summary-sample.ts). The size is asked in
- *  the same statement: the planner's row count of the customers table, and, when that is over exactUpTo
- *  (other accounts' rows), a count of the account's customers that stops past exactUpTo;
- *  each side runs only when its condition holds (a one-time filter). An account found small
- *  (most of them) gets the exact statement alone for a while (`sizes`). */
+ *  the same statement: the planner's row count of the customers table, and, when that is over
+ *  exactUpTo (other accounts' rows), a count of the account's customers that stops past
+ *  exactUpTo; each side runs only when its condition holds (a one-time filter). An account found
+ *  small (most of them) gets the exact statement alone for a while (`sizes`). */
 export function summaryQuery(
   accountId: number,
   f: CustomerFilter,
