@@ -168,15 +168,28 @@ const CUSTOMER_COLUMN = {
 /** The WHERE conditions of a filter, without the page cursor; `c` is the customers row. `known`:
  *  the account's projects by slug, when the caller knows them (else looked up by slug). */
 export function filterConditions(accountId: number, f: CustomerFilter, known?: ProjectIds): Cond[] {
+  const { own, relations } = splitConditions(accountId, f, known)
+  return [...own, ...relations]
+}
+
+/** filterConditions in two parts: those the customer's own row answers (the account's live
+ *  customers first), and those that read its relations (a param, a time in one project, changed=;
+ *  see readsRelations). */
+export function splitConditions(
+  accountId: number,
+  f: CustomerFilter,
+  known?: ProjectIds,
+): { own: Cond[]; relations: Cond[] } {
   // Customers merged into another stay as tombstones (src/merges/store.ts): never listed.
-  const conds: Cond[] = [sql`c.account_id = ${accountId}`, sql`c.merged_into IS NULL`]
+  const own: Cond[] = [sql`c.account_id = ${accountId}`, sql`c.merged_into IS NULL`]
+  const relations: Cond[] = []
   if (f.q) {
     const pattern = likePattern(f.q)
     // An email merged into a customer finds that customer: support mail from an old address
     // still leads to the person (the merged email's own row is its tombstone). `= ANY (ARRAY(…))`
     // rather than `IN (…)`: an array computed once, so the three can be one BitmapOr of the two
     // trigram indexes and the primary key (an IN subquery is a filter: every row scanned).
-    conds.push(sql`(c.email ILIKE ${pattern} OR c.name ILIKE ${pattern} OR c.id = ANY (ARRAY(
+    own.push(sql`(c.email ILIKE ${pattern} OR c.name ILIKE ${pattern} OR c.id = ANY (ARRAY(
       SELECT a.merged_into FROM customers a
       WHERE a.account_id = ${accountId} AND a.merged_into IS NOT NULL AND a.email ILIKE ${pattern})))`)
   }
@@ -184,26 +197,26 @@ export function filterConditions(accountId: number, f: CustomerFilter, known?: P
   // ./relation-keys.ts); a time in one project or a param still looks at the relations.
   const keyed = (slug: string | null, statuses: Status[]) =>
     hasRelationKey(slug ? projectId(accountId, slug, known) : null, statuses)
-  for (const m of f.in) conds.push(keyed(m.project, m.statuses))
-  for (const m of f.notIn) conds.push(sql`NOT ${keyed(m.project, m.statuses)}`)
-  for (const s of f.status) conds.push(keyed(null, s))
-  for (const s of f.notStatus) conds.push(sql`NOT ${keyed(null, s)}`)
+  for (const m of f.in) own.push(keyed(m.project, m.statuses))
+  for (const m of f.notIn) own.push(sql`NOT ${keyed(m.project, m.statuses)}`)
+  for (const s of f.status) own.push(keyed(null, s))
+  for (const s of f.notStatus) own.push(sql`NOT ${keyed(null, s)}`)
   for (const rc of relationConditions(accountId, f, { keyed: false, known })) {
     const exists = someRelation(rc.project, rc.where, rc.byContainment ? accountId : null)
-    conds.push(rc.negated ? sql`NOT ${exists}` : exists)
+    relations.push(rc.negated ? sql`NOT ${exists}` : exists)
   }
-  if (f.minProjects !== undefined) conds.push(sql`c.project_count >= ${f.minProjects}`)
+  if (f.minProjects !== undefined) own.push(sql`c.project_count >= ${f.minProjects}`)
   for (const [t, column, op] of TIMES) {
     const time = f[t]
     if (time && !time.project) {
       const at = sql`${time.at.toISOString()}::timestamptz`
-      conds.push(sql`c.${sql.ref(CUSTOMER_COLUMN[column])} ${sql.raw(op)} ${at}`)
+      own.push(sql`c.${sql.ref(CUSTOMER_COLUMN[column])} ${sql.raw(op)} ${at}`)
     }
   }
   for (const ch of f.changed ?? []) {
-    conds.push(changedCond(ch.project ? projectId(accountId, ch.project, known) : null, ch))
+    relations.push(changedCond(ch.project ? projectId(accountId, ch.project, known) : null, ch))
   }
-  return conds
+  return { own, relations }
 }
 
 /** Whether the filter's WHERE reads relation rows (a param, a time in one project, changed=), not

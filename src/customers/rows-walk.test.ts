@@ -1,0 +1,116 @@
+// A filter that reads relations (a param, a time in one project) has its page found by walking the
+// next customers in the page's order first (rowsQuery's `walk`), and by the planner's own plan
+// only when the walk does not find a whole page. Either way the pages are the same: forwards and
+// backwards, in every order, whether the walk finds the page, part of it, or none of it.
+import { beforeAll, describe, expect, it } from 'vitest'
+import { ingestForProject } from '../ingest/upsert.js'
+import { useTestDb } from '../../test/support/db.js'
+import { seedAccount } from '../../test/support/fixtures.js'
+import { parseCustomerFilter } from './filter.js'
+import { listCustomers, rowsQuery } from './query.js'
+
+const t = useTestDb()
+let accountId: number
+
+// 30 customers, the newest activity last; pairs share a time (the id breaks the tie). Each uses
+// App A with n = its number; the even ones App B too, with a date.
+beforeAll(async () => {
+  const seeded = await seedAccount(t.db, ['App A', 'App B'])
+  accountId = seeded.accountId
+  const [a, b] = seeded.projects.map((p) => p.project.id) as [number, number]
+  for (let i = 0; i < 30; i++) {
+    const at = new Date(Date.UTC(2026, 5, 1) + Math.floor(i / 2) * 3_600_000)
+    const person = {
+      type: 'identify',
+      email: `c${String(i).padStart(2, '0')}@example.com`,
+      name: `Person ${String((i * 7) % 30).padStart(2, '0')}`,
+    }
+    const tier = i % 3 === 0 ? 'gold' : 'basic'
+    await ingestForProject(t.db, a, [{ ...person, params: { n: i, tier } } as never], at)
+    if (i % 2 === 0) {
+      const since = `2026-0${1 + (i % 9)}-15`
+      await ingestForProject(t.db, b, [{ ...person, params: { since } } as never], at)
+    }
+  }
+})
+
+const filter = (query: string) => parseCustomerFilter(new URLSearchParams(query))
+
+/** Every page of the filter, following next links, then back from the last page by prev links:
+ *  the emails in order, forwards, and backwards put in order. */
+async function allPages(query: string, walk: number) {
+  const forwards: string[][] = []
+  let page = await listCustomers(t.db, accountId, filter(query), undefined, walk)
+  forwards.push(page.rows.map((r) => r.email))
+  while (page.next) {
+    const next = new URLSearchParams(query)
+    next.set('after', page.next)
+    page = await listCustomers(t.db, accountId, filter(next.toString()), undefined, walk)
+    forwards.push(page.rows.map((r) => r.email))
+  }
+  const backwards: string[][] = [page.rows.map((r) => r.email)]
+  while (page.prev) {
+    const prev = new URLSearchParams(query)
+    prev.set('before', page.prev)
+    page = await listCustomers(t.db, accountId, filter(prev.toString()), undefined, walk)
+    backwards.unshift(page.rows.map((r) => r.email))
+  }
+  return { forwards, backwards }
+}
+
+const emails = (...ns: number[]) => ns.map((i) => `c${String(i).padStart(2, '0')}@example.com`)
+
+describe('the rows of a filter that reads relations', () => {
+  it('are the segment in order, whether or not the walk finds the page', async () => {
+    // n >= 20: the ten newest. Walking 3 customers finds only part of the first page of 4.
+    for (const walk of [0, 3, 12, 5_000]) {
+      const { forwards } = await allPages('p=app-a.n:gte:20&limit=4', walk)
+      expect(forwards, `walk ${walk}`).toEqual([
+        emails(29, 28, 27, 26),
+        emails(25, 24, 23, 22),
+        emails(21, 20),
+      ])
+    }
+    // n < 4: the four oldest, beyond any short walk from the newest.
+    const oldest = await allPages('p=app-a.n:lt:4&limit=3', 5)
+    expect(oldest.forwards).toEqual([emails(3, 2, 1), emails(0)])
+  })
+
+  it('page the same forwards and backwards, in every order, as without the walk', async () => {
+    const queries = [
+      'p=tier:eq:gold',
+      'p=app-b.since:between:2026-02-01,2026-06-30',
+      'p=app-a.n:gte:5&in=app-b',
+      'p=tier:eq:basic&not_in=app-b',
+      'inactive=30@app-b',
+      'p=n:exists&q=c1',
+    ]
+    const sorts = [
+      '',
+      'sort=name',
+      'sort=-name',
+      'sort=email',
+      'sort=first_seen',
+      'sort=-last_activity',
+    ]
+    for (const q of queries) {
+      for (const sort of sorts) {
+        const query = [q, sort, 'limit=4'].filter(Boolean).join('&')
+        const plain = await allPages(query, 0)
+        expect(plain.forwards.flat().length, query).toBeGreaterThan(0)
+        expect(plain.backwards, query).toEqual(plain.forwards)
+        for (const walk of [2, 7, 5_000]) {
+          const walked = await allPages(query, walk)
+          expect(walked, `${query}, walk ${walk}`).toEqual(plain)
+        }
+      }
+    }
+  })
+
+  it('leave a filter that reads only the customers’ own rows to one plain statement', () => {
+    const own = rowsQuery(accountId, filter('in=app-a:paid&min_projects=2')).compile(t.db).sql
+    expect(own).not.toContain('walked')
+    const param = rowsQuery(accountId, filter('p=tier:eq:gold')).compile(t.db).sql
+    expect(param).toContain('walked')
+  })
+})
