@@ -22,13 +22,20 @@ export function projectId(accountId: number, slug: string, known?: ProjectIds): 
 }
 
 /** A condition on the customer's relation rows `r`, true when one relation matches. `account`
- *  names the customer's account too (see RelationCondition.byContainment). */
-const someRelation = (scope: Cond | null, cond: Cond | null, account: number | null) =>
+ *  names the customer's account too (see RelationCondition.byContainment). `perRow`: probed for
+ *  each customer as it comes (OFFSET 0 keeps the planner from turning it into a join, or a hash
+ *  of every matching relation, which must be built before the first row). */
+const someRelation = (
+  scope: Cond | null,
+  cond: Cond | null,
+  account: number | null,
+  perRow = false,
+) =>
   sql`EXISTS (SELECT 1 FROM customer_projects r WHERE r.customer_id = c.id${
     scope ? sql` AND r.project_id = ${scope}` : sql``
   }${account === null ? sql`` : sql` AND r.account_id = ${account}`}${
     cond ? sql` AND ${cond}` : sql``
-  })`
+  }${perRow ? sql` OFFSET 0` : sql``})`
 
 const inStatuses = (statuses: Status[]) =>
   sql`r.status IN (${sql.join(statuses.map((s) => sql`${s}`))})`
@@ -174,11 +181,12 @@ export function filterConditions(accountId: number, f: CustomerFilter, known?: P
 
 /** filterConditions in two parts: those the customer's own row answers (the account's live
  *  customers first), and those that read its relations (a param, a time in one project, changed=;
- *  see readsRelations). */
+ *  see readsRelations), with `perRow` probed customer by customer (see someRelation). */
 export function splitConditions(
   accountId: number,
   f: CustomerFilter,
   known?: ProjectIds,
+  { perRow = false } = {},
 ): { own: Cond[]; relations: Cond[] } {
   // Customers merged into another stay as tombstones (src/merges/store.ts): never listed.
   const own: Cond[] = [sql`c.account_id = ${accountId}`, sql`c.merged_into IS NULL`]
@@ -202,7 +210,8 @@ export function splitConditions(
   for (const s of f.status) own.push(keyed(null, s))
   for (const s of f.notStatus) own.push(sql`NOT ${keyed(null, s)}`)
   for (const rc of relationConditions(accountId, f, { keyed: false, known })) {
-    const exists = someRelation(rc.project, rc.where, rc.byContainment ? accountId : null)
+    const account = rc.byContainment ? accountId : null
+    const exists = someRelation(rc.project, rc.where, account, perRow)
     relations.push(rc.negated ? sql`NOT ${exists}` : exists)
   }
   if (f.minProjects !== undefined) own.push(sql`c.project_count >= ${f.minProjects}`)
@@ -223,6 +232,18 @@ export function splitConditions(
  *  only the customer's own row: then a customer's membership costs a probe of its relations. */
 export function readsRelations(f: CustomerFilter): boolean {
   return f.params.length > 0 || !!f.changed?.length || TIMES.some(([t]) => !!f[t]?.project)
+}
+
+/** Whether the filter compares inside a param (a number or date range, a text match, a date):
+ *  a condition the planner can only guess the share of, having no statistics on a param's
+ *  values. Its containment (eq for text, numbers, booleans) and existence it estimates from the
+ *  params column's own statistics, and a time in one project from the relation's column. */
+export function comparesParams(f: CustomerFilter): boolean {
+  return f.params.some(
+    (p) =>
+      ['gt', 'gte', 'lt', 'lte', 'between', 'contains'].includes(p.op) ||
+      p.values.some((v) => v.type === 'date'),
+  )
 }
 
 /** Whether the filter has a condition that some relation must satisfy (a project, a status, a
