@@ -7,7 +7,7 @@ import { ingestForProject } from '../ingest/upsert.js'
 import { useTestDb } from '../../test/support/db.js'
 import { seedAccount } from '../../test/support/fixtures.js'
 import { parseCustomerFilter } from './filter.js'
-import { listCustomers, rowsQuery } from './query.js'
+import { listCustomers, rowsQuery, type CustomerPage } from './query.js'
 
 const t = useTestDb()
 let accountId: number
@@ -39,25 +39,27 @@ const filter = (query: string) => parseCustomerFilter(new URLSearchParams(query)
 /** Every page of the filter, following next links, then back from the last page by prev links:
  *  the emails in order, forwards, and backwards put in order. */
 async function allPages(query: string, walk: number) {
-  const forwards: string[][] = []
-  let page = await listCustomers(t.db, accountId, filter(query), undefined, walk)
-  forwards.push(page.rows.map((r) => r.email))
-  while (page.next) {
-    if (forwards.length > 30) throw new Error(`${query}: more pages than customers`)
-    const next = new URLSearchParams(query)
-    next.set('after', page.next)
-    page = await listCustomers(t.db, accountId, filter(next.toString()), undefined, walk)
-    forwards.push(page.rows.map((r) => r.email))
+  const read = (q: string) => listCustomers(t.db, accountId, filter(q), undefined, walk)
+  const emailsOf = (page: CustomerPage) => page.rows.map((r) => r.email)
+  // Follows one kind of link from `page` to the end: the pages it reached, the last of them.
+  const follow = async (page: CustomerPage, link: 'next' | 'prev') => {
+    const reached: string[][] = []
+    for (let cursor = page[link]; cursor; cursor = page[link]) {
+      if (reached.length > 30) throw new Error(`${query}: more pages than customers`)
+      const q = new URLSearchParams(query)
+      q.set(link === 'next' ? 'after' : 'before', cursor)
+      page = await read(q.toString())
+      reached.push(emailsOf(page))
+    }
+    return { reached, last: page }
   }
-  const backwards: string[][] = [page.rows.map((r) => r.email)]
-  while (page.prev) {
-    if (backwards.length > 30) throw new Error(`${query}: more pages than customers`)
-    const prev = new URLSearchParams(query)
-    prev.set('before', page.prev)
-    page = await listCustomers(t.db, accountId, filter(prev.toString()), undefined, walk)
-    backwards.unshift(page.rows.map((r) => r.email))
+  const first = await read(query)
+  const ahead = await follow(first, 'next')
+  const back = await follow(ahead.last, 'prev')
+  return {
+    forwards: [emailsOf(first), ...ahead.reached],
+    backwards: [...back.reached.reverse(), emailsOf(ahead.last)],
   }
-  return { forwards, backwards }
 }
 
 const emails = (...ns: number[]) => ns.map((i) => `c${String(i).padStart(2, '0')}@example.com`)
