@@ -8,6 +8,7 @@ import { beforeAll, expect, it } from 'vitest'
 import { expireOldData } from '../retention.js'
 import { useTestApp } from '../../test/support/db.js'
 import { seedAccount } from '../../test/support/fixtures.js'
+import { stripeSubscription } from '../../test/support/stripe-subscription.js'
 import { billingOverview, createConnection, webhookPath } from './connections.js'
 import { BILLING_EVENT_DAYS, pruneBillingEvents } from './retention.js'
 
@@ -38,29 +39,8 @@ function event(id: string, type: string, object: Record<string, unknown>, create
   return JSON.stringify({ id, object: 'event', created, type, data: { object } })
 }
 
-function subscription(customer: string, status: string) {
-  return {
-    id: `sub_${customer}`,
-    object: 'subscription',
-    customer,
-    currency: 'usd',
-    status,
-    cancel_at_period_end: false,
-    items: {
-      data: [
-        {
-          quantity: 1,
-          price: {
-            id: 'price_1',
-            lookup_key: 'pro',
-            unit_amount: 2900,
-            recurring: { interval: 'month', interval_count: 1 },
-          },
-        },
-      ],
-    },
-  }
-}
+const subscription = (customer: string, status: string) =>
+  stripeSubscription({ id: `sub_${customer}`, customer, status })
 
 /** Posts a payload signed now, as Stripe signs each delivery (a re-sent event included). */
 async function post(payload: string, to = 0) {

@@ -7,6 +7,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { createApp } from '../app.js'
 import { useTestApp } from '../../test/support/db.js'
 import { postJson, seedAccount } from '../../test/support/fixtures.js'
+import { stripeSubscription as subscription } from '../../test/support/stripe-subscription.js'
 import { deleteCustomer } from '../merges/erase.js'
 import { mergeCustomers } from '../merges/store.js'
 import { createConnection, deleteConnection, webhookPath } from './connections.js'
@@ -44,31 +45,6 @@ beforeEach(async () => {
 let n = 0
 function event(type: string, object: Record<string, unknown>, created = T) {
   return { id: `evt_${++n}_${Date.now()}`, object: 'event', created, type, data: { object } }
-}
-
-function subscription(over: Record<string, unknown> = {}) {
-  return {
-    id: 'sub_1',
-    object: 'subscription',
-    customer: 'cus_1',
-    currency: 'usd',
-    status: 'active',
-    cancel_at_period_end: false,
-    items: {
-      data: [
-        {
-          quantity: 1,
-          price: {
-            id: 'price_1',
-            lookup_key: 'pro',
-            unit_amount: 2900,
-            recurring: { interval: 'month', interval_count: 1 },
-          },
-        },
-      ],
-    },
-    ...over,
-  }
 }
 
 async function post(body: unknown, opts: { header?: string | null; to?: string } = {}) {
