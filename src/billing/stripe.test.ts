@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest'
 import { EVENTS_TO_SEND, type Json } from './events.js'
 import { mapStripeEvent, STRIPE_STATUS, subscriptionPatch } from './stripe.js'
+import { stripeSubscription } from '../../test/support/stripe-subscription.js'
 
 const CREATED = 1_790_000_000
 
@@ -22,14 +23,8 @@ function price(over: Json = {}): Json {
 }
 
 function sub(over: Json = {}, items: Json[] = [{ price: price(), quantity: 1 }]): Json {
-  return {
-    id: 'sub_1',
-    object: 'subscription',
-    customer: 'cus_1',
-    currency: 'usd',
-    status: 'active',
+  return stripeSubscription({
     cancel_at: null,
-    cancel_at_period_end: false,
     canceled_at: null,
     ended_at: null,
     trial_end: null,
@@ -39,7 +34,7 @@ function sub(over: Json = {}, items: Json[] = [{ price: price(), quantity: 1 }])
       data: items.map((i, n) => ({ id: `si_${n}`, current_period_end: CREATED + 2_592_000, ...i })),
     },
     ...over,
-  }
+  }) as Json
 }
 
 const event = (type: string, object: Json, created = CREATED): Json => ({

@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { useTestApp } from '../../test/support/db.js'
 import { seedAccount } from '../../test/support/fixtures.js'
 import { signatureHeaders, type Delivery } from '../../test/support/billing-replay.js'
+import { stripeSubscription } from '../../test/support/stripe-subscription.js'
 import { createConnection, webhookPath } from './connections.js'
 
 const SECRET = 'whsec_bounds_test_0123456789abcdef'
@@ -88,17 +89,6 @@ const stripeEvent = (type: string, object: object, created: number = T) => ({
   data: { object },
 })
 
-const stripeSub = (over: object = {}) => ({
-  id: 'sub_1',
-  object: 'subscription',
-  customer: 'cus_1',
-  currency: 'usd',
-  status: 'active',
-  cancel_at_period_end: false,
-  items: { data: [{ quantity: 1, price: { id: 'price_1', unit_amount: 2900 } }] },
-  ...over,
-})
-
 const customer = { id: 'cus_1', email: 'a@example.com' }
 
 describe('Stripe', () => {
@@ -115,7 +105,8 @@ describe('Stripe', () => {
   })
 
   it('refuses the dates a subscription schedules before 1970 or after the year 9999', async () => {
-    const sub = (over: object) => stripeEvent('customer.subscription.updated', stripeSub(over))
+    const sub = (over: Record<string, unknown>) =>
+      stripeEvent('customer.subscription.updated', stripeSubscription(over))
     await expectRefused(post, [
       [sub({ status: 'trialing', trial_end: 1e20 }), 'data.object.trial_end', /after.*9999/],
       [sub({ status: 'trialing', trial_end: -DAY }), 'data.object.trial_end', /before 1970/],
@@ -137,14 +128,15 @@ describe('Stripe', () => {
     const res = await post(
       stripeEvent(
         'customer.subscription.created',
-        stripeSub({ status: 'trialing', trial_end: T + 365 * DAY }),
+        stripeSubscription({ status: 'trialing', trial_end: T + 365 * DAY }),
       ),
     )
     expect(res).toMatchObject({ status: 200, body: { received: true } })
   })
 
   it('refuses an event, customer or subscription id too long for an index, or with a NUL', async () => {
-    const sub = (over: object) => stripeEvent('customer.subscription.created', stripeSub(over))
+    const sub = (over: Record<string, unknown>) =>
+      stripeEvent('customer.subscription.created', stripeSubscription(over))
     await expectRefused(post, [
       [{ ...stripeEvent('customer.created', customer), id: LONG_ID }, 'id', /too long/],
       [{ ...stripeEvent('customer.created', customer), id: 'evt_\u0000' }, 'id', /NUL/],
@@ -204,7 +196,8 @@ describe('Paddle', () => {
   })
 
   it('refuses the dates a subscription schedules before 1970 or after the year 9999', async () => {
-    const sub = (over: object) => paddleEvent('subscription.updated', paddleSub(over))
+    const sub = (over: Record<string, unknown>) =>
+      paddleEvent('subscription.updated', paddleSub(over))
     await expectRefused(postPaddle, [
       [
         sub({ status: 'trialing', next_billed_at: '+275760-09-13T00:00:00Z' }),
