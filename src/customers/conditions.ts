@@ -175,22 +175,14 @@ const CUSTOMER_COLUMN = {
 /** The WHERE conditions of a filter, without the page cursor; `c` is the customers row. `known`:
  *  the account's projects by slug, when the caller knows them (else looked up by slug). */
 export function filterConditions(accountId: number, f: CustomerFilter, known?: ProjectIds): Cond[] {
-  const { own, relations } = splitConditions(accountId, f, known)
-  return [...own, ...relations]
+  return [...ownConditions(accountId, f, known), ...relationReadingConditions(accountId, f, known)]
 }
 
-/** filterConditions in two parts: those the customer's own row answers (the account's live
- *  customers first), and those that read its relations (a param, a time in one project, changed=;
- *  see readsRelations), with `perRow` probed customer by customer (see someRelation). */
-export function splitConditions(
-  accountId: number,
-  f: CustomerFilter,
-  known?: ProjectIds,
-  { perRow = false } = {},
-): { own: Cond[]; relations: Cond[] } {
+/** The filter's conditions that the customer's own row answers, the account's live customers
+ *  first (see filterConditions). */
+export function ownConditions(accountId: number, f: CustomerFilter, known?: ProjectIds): Cond[] {
   // Customers merged into another stay as tombstones (src/merges/store.ts): never listed.
   const own: Cond[] = [sql`c.account_id = ${accountId}`, sql`c.merged_into IS NULL`]
-  const relations: Cond[] = []
   if (f.q) {
     const pattern = likePattern(f.q)
     // An email merged into a customer finds that customer: support mail from an old address
@@ -209,11 +201,6 @@ export function splitConditions(
   for (const m of f.notIn) own.push(sql`NOT ${keyed(m.project, m.statuses)}`)
   for (const s of f.status) own.push(keyed(null, s))
   for (const s of f.notStatus) own.push(sql`NOT ${keyed(null, s)}`)
-  for (const rc of relationConditions(accountId, f, { keyed: false, known })) {
-    const account = rc.byContainment ? accountId : null
-    const exists = someRelation(rc.project, rc.where, account, perRow)
-    relations.push(rc.negated ? sql`NOT ${exists}` : exists)
-  }
   if (f.minProjects !== undefined) own.push(sql`c.project_count >= ${f.minProjects}`)
   for (const [t, column, op] of TIMES) {
     const time = f[t]
@@ -222,10 +209,27 @@ export function splitConditions(
       own.push(sql`c.${sql.ref(CUSTOMER_COLUMN[column])} ${sql.raw(op)} ${at}`)
     }
   }
-  for (const ch of f.changed ?? []) {
-    relations.push(changedCond(ch.project ? projectId(accountId, ch.project, known) : null, ch))
+  return own
+}
+
+/** The filter's conditions that read the customer's relations (a param, a time in one project,
+ *  changed=; see readsRelations), with `perRow` probed customer by customer (see someRelation). */
+export function relationReadingConditions(
+  accountId: number,
+  f: CustomerFilter,
+  known?: ProjectIds,
+  { perRow = false } = {},
+): Cond[] {
+  const conds: Cond[] = []
+  for (const rc of relationConditions(accountId, f, { keyed: false, known })) {
+    const account = rc.byContainment ? accountId : null
+    const exists = someRelation(rc.project, rc.where, account, perRow)
+    conds.push(rc.negated ? sql`NOT ${exists}` : exists)
   }
-  return { own, relations }
+  for (const ch of f.changed ?? []) {
+    conds.push(changedCond(ch.project ? projectId(accountId, ch.project, known) : null, ch))
+  }
+  return conds
 }
 
 /** Whether the filter's WHERE reads relation rows (a param, a time in one project, changed=), not

@@ -8,7 +8,12 @@
 import { sql, type Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
 import type { Status } from '../lib/status.js'
-import { comparesParams, splitConditions, type Cond } from './conditions.js'
+import {
+  comparesParams,
+  ownConditions,
+  relationReadingConditions,
+  type Cond,
+} from './conditions.js'
 import { filterSlugs } from './filter.js'
 import { sortParam, type CustomerFilter } from './filter-syntax.js'
 import { encodeCursor } from './filter-values.js'
@@ -92,7 +97,7 @@ export function rowsQuery(
   walk = ROWS_WALK,
 ) {
   const { expr } = sortSpec(f.sort.key)
-  const { own, relations } = splitConditions(accountId, f, known)
+  const own = ownConditions(accountId, f, known)
   const page = pageCursor(f)
   if (page) own.push(pastCursor(sql`(${expr}, c.id)`, f, page.cursor, !page.backwards))
   const ascending = (f.sort.dir === 'asc') !== (page?.backwards ?? false)
@@ -108,9 +113,12 @@ FROM ${from}
 WHERE ${where(matching)}
 ORDER BY ${key} ${dir}, c.id ${dir}
 LIMIT ${f.limit + 1}`
-  const all = rows(sql`customers c`, expr, [...own, ...relations])
-  if (!relations.length || !comparesParams(f)) return all
-  const probes = splitConditions(accountId, f, known, { perRow: true }).relations
+  const all = rows(sql`customers c`, expr, [
+    ...own,
+    ...relationReadingConditions(accountId, f, known),
+  ])
+  if (!comparesParams(f)) return all
+  const probes = relationReadingConditions(accountId, f, known, { perRow: true })
   // The next customers in the page's order that match the rest of the filter.
   const walked = sql`(SELECT c.*, ${expr} AS sort_key FROM customers c WHERE ${where(own)}
   ORDER BY ${expr} ${dir}, c.id ${dir} LIMIT ${walk}) c`
