@@ -1,6 +1,7 @@
 // `npm start` as a user runs it, on the embedded PGlite: once on a fresh data directory (the first
 // run), then twice more on the same one (warm). The wait is from spawning `npm start` to the
-// "ready at" line (npm's own start included); "printed" is the figure the server prints itself.
+// "ready at" line (npm's own start included); "printed" is the figure the server prints itself,
+// which on Linux counts from npm's start too (src/launch-time.ts), so the two should agree.
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'

@@ -15,6 +15,7 @@ import { DataDirLockedError } from './db/lock.js'
 import { loopbackHosts } from './middleware/host-check/index.js'
 import { LOGIN_RATE_LIMIT, memoryRateLimiter } from './lib/rate-limit.js'
 import { expireOldData } from './retention.js'
+import { msSinceLaunch } from './launch-time.js'
 
 const config = readNodeConfig()
 const progress = (message: string) => console.log(`TinyCRM: ${message}`)
@@ -92,8 +93,8 @@ setInterval(() => void expire(), 3_600_000).unref()
 const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
   const url = `http://${info.address.includes(':') ? `[${info.address}]` : info.address}:${info.port}`
   announce?.(url)
-  // Since the process started (performance's time origin): the whole wait, loading included.
-  const ms = Math.round(performance.now())
+  // The whole wait: since `npm start` began (npm's own start included, ./launch-time.ts).
+  const ms = msSinceLaunch()
   console.log(`TinyCRM ready at ${url} (${kind}: ${location}, ${ms} ms)`)
   void announceFirstRun(config.publicUrl ?? url).then(expire)
 })
