@@ -39,13 +39,15 @@ export function sumValue(accountId: number, f: CustomerFilter): Cond | null {
 }
 
 /** Per project the filter names, its customers `c` per rank there: `count` makes each count of
- *  the customers where a condition holds. */
+ *  the customers where a condition holds. Each is a test of every customer in the segment, so it
+ *  is `key = ANY (relation_keys)`, an equality per element, not the GIN index's `@>`, which the
+ *  WHERE clause needs but which costs more per row: measured at 550,000 customers (PostgreSQL 15),
+ *  the eight counts of two projects over a segment of 47,664 took 66–150 ms with `@>` and 31–39
+ *  ms with `= ANY`. */
 export function byProjectCounts(accountId: number, f: CustomerFilter, count: (c: Cond) => Cond) {
   const byProject = filterSlugs(f).map((slug) => {
     const id = projectId(accountId, slug)
-    const ranks = RANKS.map((r) =>
-      count(sql`c.relation_keys @> ARRAY[(${id}) * 8 + ${r}]::bigint[]`),
-    )
+    const ranks = RANKS.map((r) => count(sql`(${id}) * 8 + ${r} = ANY (c.relation_keys)`))
     return sql`json_build_array(${sql.join(ranks)})`
   })
   return sql`json_build_array(${sql.join(byProject.length ? byProject : [sql`NULL`])})`
