@@ -88,7 +88,11 @@ FROM (
     json_build_array(${sql.join(RANKS.map((r) => n(sql`c.best_rank = ${r}`)))}) AS by_best,
     ${byProjectCounts(accountId, f, n)} AS by_project, ${factor} AS factor,
     sum(v.sum_all) AS sum_all, sum(v.sum_matched) AS sum_matched
-  FROM (SELECT c.*, (${conds}) AS hit, ${beforePage(f)} AS before FROM ${sample} WHERE ${only}) c
+  -- OFFSET 0: each sampled row's hit and before computed once. Flattened, the subquery's columns
+  -- are its expressions again in each count that reads them (the filter's conditions 14 times a
+  -- row for two projects; measured at 550,000 customers, 71 ms against 21 for the counts alone).
+  FROM (SELECT c.*, (${conds}) AS hit, ${beforePage(f)} AS before FROM ${sample} WHERE ${only}
+    OFFSET 0) c
   LEFT JOIN LATERAL ${sums} v ON true
 ) t, (
   SELECT count(*) FROM (
