@@ -110,6 +110,8 @@ function feedback() {
   document.addEventListener('htmx:before:request', (e) => {
     const source = e.target as Element
     if (!source.closest?.('#customers, .views-rail')) return
+    // The rail fetching its own list (on every page load) changes nothing in the table.
+    if (source.id === 'views-rail') return
     layout()?.classList.add('is-loading')
     pageChange = !!source.closest?.('.pager')
   })
