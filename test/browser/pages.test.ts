@@ -38,8 +38,10 @@ afterAll(async () => {
   await server?.stop()
 })
 
-/** Screenshot and axe for the page as it is now; the violations are kept for the report. */
+/** Screenshot and axe for the page once its own requests have answered (the customers page asks
+ *  for its rail of views after it loads); the violations are kept for the report. */
 async function audit(page: Page, name: string, width: string) {
+  await page.waitForLoadState('networkidle')
   await screenshot(page, `${name}-${width}`, DIR)
   const violations = await seriousViolations(page)
   findings.push({ page: name, width, violations })
