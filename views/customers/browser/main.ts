@@ -109,10 +109,9 @@ function feedback() {
   const layout = () => document.querySelector('.customers-layout')
   document.addEventListener('htmx:before:request', (e) => {
     const source = e.target as Element
-    // Only what loads the table marks it loading: the table itself and a view's link in the rail.
-    // The rail's own requests (fetching its list on every page load, saving, renaming, deleting a
-    // view) redraw the rail alone.
-    if (!source.closest?.('#customers, .rail-link')) return
+    if (!source.closest?.('#customers, .views-rail')) return
+    // The rail fetching its own list (on every page load) changes nothing in the table.
+    if (source.id === 'views-rail') return
     layout()?.classList.add('is-loading')
     pageChange = !!source.closest?.('.pager')
   })
