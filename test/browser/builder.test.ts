@@ -5,7 +5,8 @@
 // 1280×800, the first customer on the first screen at 390×844; screenshots at both widths;
 // nothing past a 390 px screen's edge; "between" waits for both bounds; the picker takes typing
 // before its fields arrive; "Status changed" (changed=) built by clicking and by keyboard, its chip
-// edited in the same editor, and carried by the plain form without JavaScript.
+// edited in the same editor, and carried by the plain form without JavaScript; typing still
+// waiting for its pause applies as its editor closes, never later over the next edit.
 import { beforeAll, expect, it } from 'vitest'
 type Box = { x: number; y: number; width: number; height: number }
 import type { Page } from 'playwright-core'
@@ -400,6 +401,36 @@ it('builds "became paid in App B in the last 7 days" by clicking and typing, and
   ])
   expect(await rows(noJs)).toEqual(['fay'])
   await plain.close()
+  expect(problems).toEqual([])
+})
+
+it('an edit still waiting for a pause in the typing applies as its editor closes, and only then', async () => {
+  const { page, problems } = await signedIn()
+  await page.goto(live.server.url + '/customers?changed=status:paid@app-b:7d')
+  await page.locator('.chip summary', { hasText: 'Became paid' }).click()
+  const edit = page.getByRole('dialog', { name: 'Edit filter' })
+  await edit.getByLabel('Days (N)').waitFor()
+  // Typed and closed in one go, before the pause that applies typing: the chip holds it at once.
+  const held = await edit.evaluate((popover) => {
+    const label = [...popover.querySelectorAll('label')].find((l) => l.textContent === 'Days (N)')!
+    const days = document.getElementById(label.htmlFor) as HTMLInputElement
+    days.focus()
+    days.value = '3'
+    days.dispatchEvent(new Event('input', { bubbles: true }))
+    ;[...popover.querySelectorAll('button')].find((b) => b.textContent === 'Done')!.click()
+    return document.querySelector<HTMLInputElement>('#filters .chip-input')?.value
+  })
+  expect(held).toBe('status:paid@app-b:3d')
+  await expect.poll(() => query(page)).toBe('?changed=status:paid@app-b:3d')
+
+  // The next edit of the chip is not written over later by the closed editor's typing.
+  await page.locator('.chip summary', { hasText: 'Became paid' }).click()
+  await edit.getByRole('checkbox', { name: 'paid', exact: true }).uncheck()
+  await edit.getByRole('checkbox', { name: 'trial', exact: true }).check()
+  await expect.poll(() => query(page)).toBe('?changed=status:trial@app-b:3d')
+  await page.waitForTimeout(600) // longer than the typing pause
+  expect(query(page)).toBe('?changed=status:trial@app-b:3d')
+  await expect.poll(() => rows(page)).toEqual(['dee'])
   expect(problems).toEqual([])
 })
 

@@ -35,13 +35,16 @@ interface Open {
   popover: HTMLElement
   /** The element focus returns to when the popover closes. */
   anchor: () => HTMLElement | null
+  /** Run as it closes: an editor applies the edit still waiting for a pause in the typing. */
+  onClose?: () => void
 }
 let open: Open | undefined
 
 export function closePopover(focusBack = true) {
   if (!open) return
-  const { popover, anchor } = open
+  const { popover, anchor, onClose } = open
   open = undefined
+  onClose?.()
   popover.remove()
   const a = anchor()
   a?.setAttribute('aria-expanded', 'false')
@@ -51,7 +54,13 @@ export function closePopover(focusBack = true) {
 export const popoverOpen = () => open !== undefined
 
 /** A non-modal dialog under `at`, focus on its first control. */
-function showPopover(at: HTMLElement, label: string, body: HTMLElement[], anchor: Open['anchor']) {
+function showPopover(
+  at: HTMLElement,
+  label: string,
+  body: HTMLElement[],
+  anchor: Open['anchor'],
+  onClose?: Open['onClose'],
+) {
   closePopover(false)
   const title = h('h2', { class: 'popover-title', id: uid('popover') }, label)
   const popover = h(
@@ -66,7 +75,7 @@ function showPopover(at: HTMLElement, label: string, body: HTMLElement[], anchor
   popover.style.top = `${r.bottom + window.scrollY + 6}px`
   popover.style.left = `${left + window.scrollX}px`
   at.setAttribute('aria-expanded', 'true')
-  open = { popover, anchor }
+  open = { popover, anchor, onClose }
   popover.querySelector<HTMLElement>('input, select, button')?.focus()
 }
 
@@ -77,7 +86,8 @@ interface Place {
   added?: HTMLInputElement
 }
 
-/** Writes a chip into the form (a new one at the end) and submits it: htmx swaps the table. */
+/** Writes a chip into the form (a new one at the end) and submits it: htmx swaps the table. A
+ *  chip the form holds already as it is sends nothing. */
 function apply(place: Place, chip: Chip): Place {
   const f = form()
   if (!f) return place
@@ -88,6 +98,7 @@ function apply(place: Place, chip: Chip): Place {
       : chipItem(place.index)?.querySelector<HTMLInputElement>('.chip-input')
   const input = shown ?? (place.added?.isConnected ? place.added : null)
   if (input) {
+    if (input.name === name && input.value === value) return place
     input.name = name
     input.value = value
   } else {
@@ -134,14 +145,25 @@ function editChip(at: HTMLElement, fields: FilterFields, chip: Chip, index: numb
       draw()
       controls.querySelectorAll<HTMLElement>('input, select')[Math.max(i, 0)]?.focus()
     }
-    if (chipProblem(current)) return
-    // Typing waits for a pause; a click applies at once.
+    // Typing waits for a pause; a click applies at once. What cannot be applied yet cancels the
+    // edit still waiting (it would apply this one).
     clearTimeout(timer)
+    timer = undefined
+    if (chipProblem(current)) return
     const active = document.activeElement
     const typing = active instanceof HTMLInputElement && ['text', 'number'].includes(active.type)
-    const now = () => (place = apply(place, current))
-    if (typing) timer = setTimeout(now, 400)
-    else now()
+    if (typing) timer = setTimeout(applyNow, 400)
+    else applyNow()
+  }
+  function applyNow() {
+    clearTimeout(timer)
+    timer = undefined
+    place = apply(place, current)
+  }
+  // Closed (Done, Esc, a click elsewhere) with typing still waiting for its pause: applied now, so
+  // no timer outlives its editor to write over the next one's edit of the same chip.
+  const flush = () => {
+    if (timer !== undefined) applyNow()
   }
   draw()
   say()
@@ -150,6 +172,8 @@ function editChip(at: HTMLElement, fields: FilterFields, chip: Chip, index: numb
   const drop = h('button', { type: 'button', class: 'button button-secondary button-small' })
   drop.textContent = 'Remove filter'
   drop.addEventListener('click', () => {
+    clearTimeout(timer)
+    timer = undefined
     if (place.added?.isConnected) {
       place.added.remove()
       form()?.requestSubmit()
@@ -167,6 +191,7 @@ function editChip(at: HTMLElement, fields: FilterFields, chip: Chip, index: numb
       (place.index === null
         ? null
         : chipItem(place.index)?.querySelector<HTMLElement>('summary')) ?? addButton(),
+    flush,
   )
 }
 
