@@ -109,9 +109,10 @@ function feedback() {
   const layout = () => document.querySelector('.customers-layout')
   document.addEventListener('htmx:before:request', (e) => {
     const source = e.target as Element
-    if (!source.closest?.('#customers, .views-rail')) return
-    // The rail fetching its own list (on every page load) changes nothing in the table.
-    if (source.id === 'views-rail') return
+    // Only what loads the table marks it loading: the table itself and a view's link in the rail.
+    // The rail's own requests (fetching its list on every page load, saving, renaming, deleting a
+    // view) redraw the rail alone.
+    if (!source.closest?.('#customers, .rail-link')) return
     layout()?.classList.add('is-loading')
     pageChange = !!source.closest?.('.pager')
   })
