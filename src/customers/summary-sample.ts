@@ -13,7 +13,14 @@ import { beforePage, byProjectCounts, projectsJson, RANKS, sumValue } from './su
  *  (TABLESAMPLE SYSTEM), from the planner's row count. At 550,000 customers about 220 pages of
  *  some 45 rows: enough that a segment of 100,000 packed into one part of the table (recent
  *  sign-ups) is seen as spread over pages, which is what the decision's margin measures. */
-const SAMPLE_ROWS = 10_000
+export const SAMPLE_ROWS = 10_000
+
+/** The sample of a filter that reads the customers' relations (a param, a time in one project,
+ *  changed=): each sampled customer costs a probe of its relations, in the decision's pass and
+ *  again in the estimate's, so it reads fewer rows. Some 44 pages at 550,000 customers: a segment
+ *  spread over the table is known to about ±2 % (one of 115,000 or more is estimated), and one
+ *  packed into few pages is counted exactly up to a wider margin. */
+export const PROBING_SAMPLE_ROWS = 2_000
 
 /** How many standard errors the estimate must clear the threshold by. A segment scattered over the
  *  table (a status, a project) is known to about ±1.5 % at 10,000 rows, so one of 110,000 is
@@ -24,14 +31,15 @@ const MARGIN = 3
 /** The sample: the same pages in each pass (REPEATABLE), a share of them (`sampling`). */
 const sample = sql`customers c TABLESAMPLE SYSTEM ((SELECT pct FROM sampling)) REPEATABLE (14)`
 
-/** The CTEs `sampling` (the sample's share of the table, and its row count) and `gate`
+/** The CTEs `sampling` (the sample's share of the table, `sampleRows` of its rows, and its row
+ *  count) and `gate`
  *  (`SELECT large FROM gate`: whether the sample puts the segment `conds` past `exactUpTo` by
  *  MARGIN standard errors). The estimate is a ratio over the sample's pages, so its standard
  *  error is that of a sample of pages (a cluster sample): the spread of the pages' hits against
  *  their rows, less as the share sampled grows (none when the sample is the whole table). */
-export function sampleCtes(conds: Cond, exactUpTo: number) {
+export function sampleCtes(conds: Cond, exactUpTo: number, sampleRows = SAMPLE_ROWS) {
   return sql`sampling AS MATERIALIZED (
-  SELECT least(100, greatest(0.01, COALESCE(${SAMPLE_ROWS} * 100 / rows, 100)))::float4 AS pct, rows
+  SELECT least(100, greatest(0.01, COALESCE(${sql.lit(sampleRows)} * 100 / rows, 100)))::float4 AS pct, rows
   FROM (SELECT nullif(greatest(reltuples, 0), 0)::float8 AS rows
     FROM pg_class WHERE oid = 'customers'::regclass) t
 ), gate AS MATERIALIZED (
@@ -59,12 +67,20 @@ export function sampleCtes(conds: Cond, exactUpTo: number) {
 // page-level sample's size varies, the share of it in the segment much less.
 const factor = sql`COALESCE((SELECT rows FROM sampling) / greatest(count(*), 1), 1)`
 
+/** The filter's conditions twice: over the `whole` table (the rows before the page), and for the
+ *  `sampled` rows, one at a time (a param's probe of the customer's relations per sampled row,
+ *  never a hash of every matching relation in the account; see relationReadingConditions). */
+export interface SampleConds {
+  whole: Cond
+  sampled: Cond
+}
+
 /** The summary row (the columns of the counted one, exact false) estimated from the sample, when
  *  `only` holds. */
 export function sampledSummary(
   accountId: number,
   f: CustomerFilter,
-  conds: Cond,
+  conds: SampleConds,
   only: Cond,
   exactUpTo: number,
 ) {
@@ -92,12 +108,12 @@ FROM (
   -- are its expressions again in each count that reads them (the filter's conditions 13 times a
   -- row for two projects: measured at 550,000 customers, the counts over one sample took 71–74 ms
   -- flattened and 21 ms with OFFSET 0).
-  FROM (SELECT c.*, (${conds}) AS hit, ${beforePage(f)} AS before FROM ${sample} WHERE ${only}
+  FROM (SELECT c.*, (${conds.sampled}) AS hit, ${beforePage(f)} AS before FROM ${sample} WHERE ${only}
     OFFSET 0) c
   LEFT JOIN LATERAL ${sums} v ON true
 ) t, (
   SELECT count(*) FROM (
-    SELECT 1 FROM customers c WHERE ${only} AND ${conds} AND ${beforePage(f)} LIMIT ${limit}
+    SELECT 1 FROM customers c WHERE ${only} AND ${conds.whole} AND ${beforePage(f)} LIMIT ${limit}
   ) x
 ) b(n)
 WHERE ${only}`

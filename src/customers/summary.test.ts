@@ -61,11 +61,19 @@ describe('exact up to the threshold, about past it', () => {
     expect(await summary('in=app-a', 2)).toMatchObject({ exact: false, count: 5 })
   })
 
-  it('a filter on params or on a time in one project is always counted: no sample', async () => {
-    expect(await summary('p=plan:eq:pro&sum=mrr&in=app-b', 1)).toEqual(
-      await summary('p=plan:eq:pro&sum=mrr&in=app-b'),
-    )
-    expect(await summary('inactive=1@app-a', 1)).toMatchObject({ exact: true })
+  it('a filter on params, on a time in one project or on a change is estimated past it too', async () => {
+    for (const q of [
+      'p=plan:eq:pro&sum=mrr&in=app-b',
+      'inactive=1@app-a',
+      'changed=status:paid:2000-01-01',
+    ]) {
+      const exact = await summary(q)
+      expect(exact.exact).toBe(true)
+      expect(exact.count).toBeGreaterThan(1)
+      // The small table is the whole sample: the estimate is the count, breakdowns and sums.
+      expect(await summary(q, 1)).toEqual({ ...exact, exact: false })
+      expect(await summary(q, exact.count)).toEqual(exact)
+    }
   })
 
   it('an estimated segment still has its per-project breakdown and its sum', async () => {
