@@ -52,13 +52,17 @@ function paramCond(f: ParamFilter): Cond {
   // The typed value of the field, or NULL when it is not of that type (so no cast can fail).
   const typed = (v: ParamValue): Cond => {
     if (v.type === 'number') return sql`(CASE WHEN ${isType('number')} THEN (${text})::numeric END)`
-    if (v.type === 'date') {
-      // ISO dates and times compare as text, to the precision the filter gives (a day, a minute).
-      return sql`(CASE WHEN ${isType('string')} AND ${text} ~ '^\\d{4}-\\d{2}-\\d{2}'
-        THEN left(${text}, ${v.value.length}) END COLLATE "C")`
-    }
+    // ISO dates and times compare as text, to the precision the filter gives (a day, a minute);
+    // the shape is checked apart (isDate), after the comparison.
+    if (v.type === 'date') return sql`(left(${text}, ${v.value.length}) COLLATE "C")`
     return sql`(CASE WHEN ${isType('string')} THEN ${text} END)`
   }
+  // A date's comparison, then its shape: a text field only (a number's or an object's text never
+  // starts with a date), tested only where the comparison held. The pattern first cost 2 s of a
+  // 3 s scan of 1,012,000 relations; after the comparison, it tests the few in range.
+  const isDate = sql`${text} ~ '^\\d{4}-\\d{2}-\\d{2}'`
+  const compared = (v: ParamValue, cmp: Cond): Cond =>
+    v.type === 'date' ? sql`(${cmp} AND ${isDate})` : cmp
   const lit = (v: ParamValue): Cond => {
     if (v.type === 'number') return sql`${v.value}::numeric`
     if (v.type === 'date') return sql`(${v.value}::text COLLATE "C")`
@@ -75,20 +79,20 @@ function paramCond(f: ParamFilter): Cond {
       // matches its spelling as a string ("10", "true"), as products send both.
       if (v.type === 'string') return sql`r.params @> ${asJson({ [f.key]: v.value })}`
       if (v.type === 'date') {
-        return sql`(r.params @> ${asJson({ [f.key]: v.value })} OR ${typed(v)} = ${lit(v)})`
+        return sql`(r.params @> ${asJson({ [f.key]: v.value })} OR ${compared(v, sql`${typed(v)} = ${lit(v)}`)})`
       }
       return sql`(r.params @> ${asJson({ [f.key]: v.value })} OR r.params @> ${asJson({ [f.key]: v.raw })})`
     }
     case 'gt':
-      return sql`${typed(v)} > ${lit(v)}`
+      return compared(v, sql`${typed(v)} > ${lit(v)}`)
     case 'gte':
-      return sql`${typed(v)} >= ${lit(v)}`
+      return compared(v, sql`${typed(v)} >= ${lit(v)}`)
     case 'lt':
-      return sql`${typed(v)} < ${lit(v)}`
+      return compared(v, sql`${typed(v)} < ${lit(v)}`)
     case 'lte':
-      return sql`${typed(v)} <= ${lit(v)}`
+      return compared(v, sql`${typed(v)} <= ${lit(v)}`)
     case 'between':
-      return sql`${typed(v)} BETWEEN ${lit(v)} AND ${lit(w)}`
+      return compared(v, sql`${typed(v)} BETWEEN ${lit(v)} AND ${lit(w)}`)
     case 'contains': {
       // Case-insensitive substring of a string, or membership of an array. A quoted value is the
       // text inside its quotes; a number or boolean is also looked for as it is spelled.

@@ -128,6 +128,9 @@ describe('answers in more detail', () => {
     // Days from today: both trials ended before today, and neither ends in the next week.
     expect(sorted(await answer('p=trial_ends:lt:+0d'))).toEqual(['dee', 'eve'])
     expect(await answer('p=trial_ends:between:+0d,+7d')).toEqual([])
+    // A date compares only a text shaped like one: not "pro" (after "2026-…" as text), nor 10.
+    expect(await answer('p=plan:gte:2026-01-01')).toEqual([])
+    expect(await answer('p=mrr:lt:2026-01-01')).toEqual([])
     expect(sorted(await answer('p=beta:eq:false'))).toEqual(['bea'])
     expect(sorted(await answer('p=plan:gt:f'))).toEqual(['alex', 'bea', 'fay']) // pro > f, free > f
     expect(sorted(await answer('p=beta:ne:true'))).toEqual([
