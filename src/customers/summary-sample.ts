@@ -5,7 +5,14 @@
 // same sample (the same pages: REPEATABLE), each in its own pass, so a segment counted exactly pays
 // only the decision's pass (6–9 ms at 550,000 customers; keeping the rows for both cost 15).
 import { sql } from 'kysely'
-import { matchedRelation, type Cond } from './conditions.js'
+import {
+  matchedRelation,
+  ownConditions,
+  readsRelations,
+  relationReadingConditions,
+  type Cond,
+} from './conditions.js'
+import { where } from './page-order.js'
 import type { CustomerFilter } from './filter-syntax.js'
 import { beforePage, byProjectCounts, projectsJson, RANKS, sumValue } from './summary-parts.js'
 
@@ -13,7 +20,7 @@ import { beforePage, byProjectCounts, projectsJson, RANKS, sumValue } from './su
  *  (TABLESAMPLE SYSTEM), from the planner's row count. At 550,000 customers about 220 pages of
  *  some 45 rows: enough that a segment of 100,000 packed into one part of the table (recent
  *  sign-ups) is seen as spread over pages, which is what the decision's margin measures. */
-export const SAMPLE_ROWS = 10_000
+const SAMPLE_ROWS = 10_000
 
 /** The sample of a filter that reads the customers' relations (a param, a time in one project,
  *  changed=): each sampled customer costs a probe of its relations, in the decision's pass and
@@ -21,7 +28,7 @@ export const SAMPLE_ROWS = 10_000
  *  rows, probed in about 20 ms). Three standard errors of a segment of 115,000 spread over the
  *  table are then some 14,000 customers: one of about 115,000 or more is estimated, and one packed
  *  into few pages is counted exactly up to a wider margin. */
-export const PROBING_SAMPLE_ROWS = 2_000
+const PROBING_SAMPLE_ROWS = 2_000
 
 /** How many standard errors the estimate must clear the threshold by. A segment scattered over the
  *  table (a status, a project) is known to about ±1.5 % at 10,000 rows, so one of 110,000 is
@@ -32,15 +39,35 @@ const MARGIN = 3
 /** The sample: the same pages in each pass (REPEATABLE), a share of them (`sampling`). */
 const sample = sql`customers c TABLESAMPLE SYSTEM ((SELECT pct FROM sampling)) REPEATABLE (14)`
 
-/** The CTEs `sampling` (the sample's share of the table, `sampleRows` of its rows, and its row
- *  count) and `gate`
- *  (`SELECT large FROM gate`: whether the sample puts the segment `conds` past `exactUpTo` by
+/** How a filter is sampled: its conditions over the `whole` table (the rows before the page), the
+ *  same for the `sampled` rows, one at a time, and how many `rows` the sample reads. */
+export interface SamplePlan {
+  whole: Cond
+  sampled: Cond
+  rows: number
+}
+
+/** The sample plan of filter `f` whose WHERE conditions are `conds`. A filter that reads the
+ *  customers' relations probes each sampled customer's (never a hash of every relation the param
+ *  matches in the account: 320 ms at 550,000 customers, the probes of a sample some 20; see
+ *  relationReadingConditions), over the smaller sample. */
+export function samplePlan(accountId: number, f: CustomerFilter, conds: Cond): SamplePlan {
+  if (!readsRelations(f)) return { whole: conds, sampled: conds, rows: SAMPLE_ROWS }
+  const sampled = where([
+    ...ownConditions(accountId, f),
+    ...relationReadingConditions(accountId, f, undefined, { perRow: true }),
+  ])
+  return { whole: conds, sampled, rows: PROBING_SAMPLE_ROWS }
+}
+
+/** The CTEs `sampling` (the sample's share of the table, `plan.rows` of its rows, and its row
+ *  count) and `gate` (`SELECT large FROM gate`: whether the sample puts the segment past `exactUpTo` by
  *  MARGIN standard errors). The estimate is a ratio over the sample's pages, so its standard
  *  error is that of a sample of pages (a cluster sample): the spread of the pages' hits against
  *  their rows, less as the share sampled grows (none when the sample is the whole table). */
-export function sampleCtes(conds: Cond, exactUpTo: number, sampleRows = SAMPLE_ROWS) {
+export function sampleCtes(plan: SamplePlan, exactUpTo: number) {
   return sql`sampling AS MATERIALIZED (
-  SELECT least(100, greatest(0.01, COALESCE(${sql.lit(sampleRows)} * 100 / rows, 100)))::float4 AS pct, rows
+  SELECT least(100, greatest(0.01, COALESCE(${sql.lit(plan.rows)} * 100 / rows, 100)))::float4 AS pct, rows
   FROM (SELECT nullif(greatest(reltuples, 0), 0)::float8 AS rows
     FROM pg_class WHERE oid = 'customers'::regclass) t
 ), gate AS MATERIALIZED (
@@ -56,7 +83,7 @@ export function sampleCtes(conds: Cond, exactUpTo: number, sampleRows = SAMPLE_R
       sum(y)::float8 / nullif(sum(x), 0) AS ratio, sum(x * x)::float8 AS xx,
       sum(x * y)::float8 AS xy, sum(y * y)::float8 AS yy
     FROM (
-      SELECT count(*) AS x, count(*) FILTER (WHERE ${conds}) AS y
+      SELECT count(*) AS x, count(*) FILTER (WHERE ${plan.sampled}) AS y
       FROM ${sample} GROUP BY (c.ctid::text::point)[0]
     ) p, sampling s
     GROUP BY s.rows, s.pct
@@ -68,20 +95,12 @@ export function sampleCtes(conds: Cond, exactUpTo: number, sampleRows = SAMPLE_R
 // page-level sample's size varies, the share of it in the segment much less.
 const factor = sql`COALESCE((SELECT rows FROM sampling) / greatest(count(*), 1), 1)`
 
-/** The filter's conditions twice: over the `whole` table (the rows before the page), and for the
- *  `sampled` rows, one at a time (a param's probe of the customer's relations per sampled row,
- *  never a hash of every matching relation in the account; see relationReadingConditions). */
-export interface SampleConds {
-  whole: Cond
-  sampled: Cond
-}
-
 /** The summary row (the columns of the counted one, exact false) estimated from the sample, when
  *  `only` holds. */
 export function sampledSummary(
   accountId: number,
   f: CustomerFilter,
-  conds: SampleConds,
+  plan: SamplePlan,
   only: Cond,
   exactUpTo: number,
 ) {
@@ -109,12 +128,12 @@ FROM (
   -- are its expressions again in each count that reads them (the filter's conditions 13 times a
   -- row for two projects: measured at 550,000 customers, the counts over one sample took 71–74 ms
   -- flattened and 21 ms with OFFSET 0).
-  FROM (SELECT c.*, (${conds.sampled}) AS hit, ${beforePage(f)} AS before FROM ${sample} WHERE ${only}
+  FROM (SELECT c.*, (${plan.sampled}) AS hit, ${beforePage(f)} AS before FROM ${sample} WHERE ${only}
     OFFSET 0) c
   LEFT JOIN LATERAL ${sums} v ON true
 ) t, (
   SELECT count(*) FROM (
-    SELECT 1 FROM customers c WHERE ${only} AND ${conds.whole} AND ${beforePage(f)} LIMIT ${limit}
+    SELECT 1 FROM customers c WHERE ${only} AND ${plan.whole} AND ${beforePage(f)} LIMIT ${limit}
   ) x
 ) b(n)
 WHERE ${only}`

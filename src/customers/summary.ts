@@ -6,15 +6,7 @@
 import { sql, type Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
 import { STATUSES, type Status } from '../lib/status.js'
-import {
-  filterConditions,
-  matchedRelation,
-  ownConditions,
-  readsRelations,
-  relationReadingConditions,
-  selectsRelations,
-  type Cond,
-} from './conditions.js'
+import { filterConditions, matchedRelation, selectsRelations, type Cond } from './conditions.js'
 import { filterSlugs } from './filter.js'
 import type { CustomerFilter } from './filter-syntax.js'
 import { pageCursor, where } from './page-order.js'
@@ -28,7 +20,7 @@ import {
   RANKS,
   sumValue,
 } from './summary-parts.js'
-import { PROBING_SAMPLE_ROWS, SAMPLE_ROWS, sampleCtes, sampledSummary } from './summary-sample.js'
+import { samplePlan, sampleCtes, sampledSummary } from './summary-sample.js'
 
 export interface Summary {
   /** False when the segment is larger than EXACT_COUNT_UP_TO: then the count, the breakdowns and
@@ -110,26 +102,17 @@ export function summaryQuery(
   const known = sizes.get(sizeKey(accountId, exactUpTo))
   const fresh = known && known.until > Date.now() ? known : undefined
   if (fresh?.big === false) return sql<SummaryRow>`${exactSummary(accountId, f, conds)}`
-  const probes = readsRelations(f)
-  const sampleRows = probes ? PROBING_SAMPLE_ROWS : SAMPLE_ROWS
-  // A sampled row's relations are probed one customer at a time (a hash of every relation the
-  // param matches cost 320 ms at 550,000 customers, the probes of a sample some 20).
-  const sampled = probes
-    ? where([
-        ...ownConditions(accountId, f),
-        ...relationReadingConditions(accountId, f, undefined, { perRow: true }),
-      ])
-    : conds
+  const plan = samplePlan(accountId, f, conds)
   // An account found large a moment ago is not counted again (that count reads 100,001 rows).
   const big = fresh?.big ? sql`true` : moreCustomersThan(accountId, exactUpTo)
   // Past the threshold by the sample: only asked of a large account (the CASE keeps that order).
   const large = sql`CASE WHEN (SELECT big FROM size) THEN (SELECT large FROM gate) ELSE false END`
   return sql<SummaryRow>`
-WITH size AS MATERIALIZED (SELECT ${big} AS big), ${sampleCtes(sampled, exactUpTo, sampleRows)}
+WITH size AS MATERIALIZED (SELECT ${big} AS big), ${sampleCtes(plan, exactUpTo)}
 SELECT u.*, ${fresh?.big ? sql`NULL::boolean` : sql`(SELECT big FROM size)`} AS big FROM (
 ${exactSummary(accountId, f, conds, sql`NOT ${large}`)}
 UNION ALL
-${sampledSummary(accountId, f, { whole: conds, sampled }, large, exactUpTo)}
+${sampledSummary(accountId, f, plan, large, exactUpTo)}
 ) u`
 }
 

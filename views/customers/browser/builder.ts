@@ -133,7 +133,12 @@ function editChip(at: HTMLElement, fields: FilterFields, chip: Chip, index: numb
     status.textContent = problem ? `Not applied yet: ${problem}` : describeChip(current, name)
     status.classList.toggle('is-problem', !!problem)
   }
+  // The edit waiting for a pause in the typing, if any.
   let timer: ReturnType<typeof setTimeout> | undefined
+  const cancel = () => {
+    clearTimeout(timer)
+    timer = undefined
+  }
   function change(next: Chip) {
     const redraw = shape(next) !== shape(current)
     // An unread condition is read again as typed: once the parser accepts it, it is a chip.
@@ -147,8 +152,7 @@ function editChip(at: HTMLElement, fields: FilterFields, chip: Chip, index: numb
     }
     // Typing waits for a pause; a click applies at once. What cannot be applied yet cancels the
     // edit still waiting (it would apply this one).
-    clearTimeout(timer)
-    timer = undefined
+    cancel()
     if (chipProblem(current)) return
     const active = document.activeElement
     const typing = active instanceof HTMLInputElement && ['text', 'number'].includes(active.type)
@@ -156,8 +160,7 @@ function editChip(at: HTMLElement, fields: FilterFields, chip: Chip, index: numb
     else applyNow()
   }
   function applyNow() {
-    clearTimeout(timer)
-    timer = undefined
+    cancel()
     place = apply(place, current)
   }
   // Closed (Done, Esc, a click elsewhere) with typing still waiting for its pause: applied now, so
@@ -172,8 +175,7 @@ function editChip(at: HTMLElement, fields: FilterFields, chip: Chip, index: numb
   const drop = h('button', { type: 'button', class: 'button button-secondary button-small' })
   drop.textContent = 'Remove filter'
   drop.addEventListener('click', () => {
-    clearTimeout(timer)
-    timer = undefined
+    cancel()
     if (place.added?.isConnected) {
       place.added.remove()
       form()?.requestSubmit()
