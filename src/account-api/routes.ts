@@ -8,7 +8,7 @@ import * as z from 'zod/mini'
 import { ApiError } from '../lib/errors.js'
 import { idParam, jsonBody } from '../lib/http.js'
 import { accountToken, type AccountTokenEnv } from '../middleware/account-token/index.js'
-import { createProject, listProjects, projectNamedLike } from '../projects/store.js'
+import { createProject, listProjects } from '../projects/store.js'
 import { checkFilterProjects, parseCustomerFilter } from '../customers/filter.js'
 import { getCustomer, listAliases } from '../customers/customer.js'
 import { HISTORY_PAGE, customerHistory } from '../customers/history.js'
@@ -230,18 +230,10 @@ export function accountApiRoutes() {
   })
 
   app.post('/projects', accountToken(), jsonBody(projectBody), async function createProjectApi(c) {
-    const { duplicate, ...body } = c.req.valid('json')
-    const same = duplicate
-      ? undefined
-      : await projectNamedLike(c.var.db, c.var.accountId, body.name)
-    if (same) {
-      throw new ApiError(
-        'conflict',
-        `You already have a project named "${same.name}" (slug ${same.slug}). Send "duplicate": true to create another.`,
-        [{ path: 'name', message: 'already a project of this account' }],
-      )
-    }
-    const { project, key } = await createProject(c.var.db, { accountId: c.var.accountId, ...body })
+    const { project, key } = await createProject(c.var.db, {
+      accountId: c.var.accountId,
+      ...c.req.valid('json'),
+    })
     return c.json(
       {
         project: {

@@ -35,7 +35,7 @@ export const projectCreate: Command = {
     const input = { accountId, name: str(values, 'name')!, color }
     const { project, key } = values['if-missing']
       ? await ensureProject(db, input)
-      : await createProject(db, input)
+      : await createProject(db, { ...input, duplicate: true }) // a second one, as asked (see --if-missing)
     if (key === null) {
       io.stderr(
         `Project ${project.name} (id ${project.id}, slug ${project.slug}) already exists ` +

@@ -12,6 +12,7 @@ import {
   createProject,
   listProjectsWithCounts,
   projectAndKeys,
+  ProjectNameTaken,
   projectNamedLike,
   projectWithKeysQuery,
   sameProjectName,
@@ -122,21 +123,22 @@ export function projectRoutes() {
     const field = await formFields(c)
     const name = field('name') ?? ''
     const color = field('color') || undefined
-    if (field('duplicate') !== 'ok') {
-      const taken = await nameTaken(c, name)
-      if (taken) return showList(c, { nameTaken: taken, draftName: name, draftColor: color }, 409)
-    }
     try {
       const { project, key } = await createProject(c.var.db, {
         accountId: user(c).accountId,
         name,
         color,
+        duplicate: field('duplicate') === 'ok',
       })
       return redirectWithFlash(c, `/projects/${project.id}`, {
         message: `Created ${project.name}. Copy its API key now: it is shown only this once.`,
         secret: key,
       })
     } catch (err) {
+      if (err instanceof ProjectNameTaken) {
+        const nameTaken = { ...err.other, draft: name.trim() }
+        return showList(c, { nameTaken, draftName: name, draftColor: color }, 409)
+      }
       if (!(err instanceof ApiError) || err.code !== 'validation_failed') throw err
       return showList(c, { error: err.message, draftName: name, draftColor: color }, 400)
     }

@@ -10,6 +10,7 @@ import { activeKeys, customerCount } from './counts.js'
 import { generateProjectKey, hashKey, keyPrefix } from '../lib/keys.js'
 import type { ProjectKey } from './keys.js'
 import { addReadyViews } from '../saved-views/store.js'
+import { runInTransaction } from '../db/transaction.js'
 
 export const MAX_PROJECT_NAME = 80
 
@@ -37,25 +38,71 @@ export function slugify(name: string): string {
   return slug || 'project'
 }
 
-/** Creates a project and its first key; the key is returned in full this once only. */
+/** A create refused because the account has a project of that name (see sameProjectName): the
+ *  API answers it as a 409 naming that project, the dashboard as a warning that asks once more. */
+export class ProjectNameTaken extends ApiError {
+  constructor(readonly other: { name: string; slug: string }) {
+    super(
+      'conflict',
+      `You already have a project named "${other.name}" (slug ${other.slug}). Send "duplicate": true to create another.`,
+      [{ path: 'name', message: 'already a project of this account' }],
+    )
+  }
+}
+
+/** How many times a create decides again when the account's projects changed under it. */
+const CREATE_ATTEMPTS = 10
+
+/** The account's projects (id, name, slug, in id order) as one text: what a create decides from,
+ *  compared again by its insert. */
+const projectSet = (accountId: number) =>
+  sql<string>`(SELECT COALESCE(json_agg(json_build_array(id, name, slug) ORDER BY id), '[]')::text
+    FROM projects WHERE account_id = ${accountId})`
+
+/**
+ * Creates a project and its first key; the key is returned in full this once only. Unless
+ * `duplicate`, a name the account already has is refused (ProjectNameTaken); the slug is the
+ * name's, numbered past the taken ones (app-a-2), and the colour the palette's next.
+ *
+ * Two creates at once (a double click, a setup script in parallel) must not both take one slug
+ * (a 500 on the unique index) nor both pass the name check. So the decision is made from one read
+ * of the account's projects, and the insert runs in a transaction after the account row's lock
+ * (NO KEY UPDATE: creates queue there, ingest's foreign keys do not) only if the projects are
+ * still what was read; when they changed, the create reads and decides again.
+ */
 export async function createProject(
   db: Kysely<Database>,
-  input: { accountId: number; name: string; color?: string },
+  input: { accountId: number; name: string; color?: string; duplicate?: boolean },
 ): Promise<{ project: Project; key: string }> {
+  const { accountId } = input
   const name = validateProjectName(input.name)
-  const existing = await db
-    .selectFrom('projects')
-    .select(['slug'])
-    .where('account_id', '=', input.accountId)
-    .execute()
-  const taken = new Set(existing.map((p) => p.slug))
-  const base = slugify(name)
-  let slug = base
-  for (let n = 2; taken.has(slug); n++) slug = `${base}-${n}`
-  const color =
-    input.color === undefined ? defaultColor(existing.length) : validateColor(input.color)
-  const created = await insertProjectWithKey(db, { accountId: input.accountId, name, slug, color })
-  return created!
+  const color = input.color === undefined ? undefined : validateColor(input.color)
+  const key = generateProjectKey()
+  const keyHash = await hashKey(key)
+  for (let attempt = 0; attempt < CREATE_ATTEMPTS; attempt++) {
+    const { rows } = await sql<{
+      projects: string
+    }>`SELECT ${projectSet(accountId)} AS projects`.execute(db)
+    const seen = rows[0]!.projects
+    const existing = JSON.parse(seen) as [number, string, string][]
+    const same = input.duplicate ? undefined : existing.find(([, n]) => sameProjectName(n, name))
+    if (same) throw new ProjectNameTaken({ name: same[1], slug: same[2] })
+    const taken = new Set(existing.map(([, , slug]) => slug))
+    const base = slugify(name)
+    let slug = base
+    for (let n = 2; taken.has(slug); n++) slug = `${base}-${n}`
+    const row = { accountId, name, slug, color: color ?? defaultColor(existing.length) }
+    const [, inserted] = await runInTransaction(db, [
+      sql`SELECT id FROM accounts WHERE id = ${accountId} FOR NO KEY UPDATE`.compile(db),
+      projectWithKey(db, row, { key, keyHash }, { unless: seen }).compile(),
+    ])
+    const project = inserted!.rows[0] as Project | undefined
+    if (project) return { project, key: await readyViews(db, accountId, key) }
+  }
+  throw new ApiError(
+    'unavailable',
+    'Projects of this account were being created faster than this one could be: try again.',
+  )
 }
 
 /**
@@ -69,54 +116,69 @@ export async function ensureProject(
 ): Promise<{ project: Project; key: string | null }> {
   const name = validateProjectName(input.name)
   const slug = slugify(name)
-  const color = input.color === undefined ? undefined : validateColor(input.color)
-  const created = await insertProjectWithKey(
+  const { accountId } = input
+  const key = generateProjectKey()
+  const keyHash = await hashKey(key)
+  const color =
+    input.color === undefined
+      ? defaultColor(
+          Number(
+            (
+              await db
+                .selectFrom('projects')
+                .select((eb) => eb.fn.countAll<number>().as('n'))
+                .where('account_id', '=', accountId)
+                .executeTakeFirstOrThrow()
+            ).n,
+          ),
+        )
+      : validateColor(input.color)
+  const created = await projectWithKey(
     db,
-    { accountId: input.accountId, name, slug, color },
-    { ifMissing: true },
-  )
-  if (created) return created
+    { accountId, name, slug, color },
+    { key, keyHash },
+  ).executeTakeFirst()
+  if (created) return { project: created, key: await readyViews(db, accountId, key) }
   const project = await db
     .selectFrom('projects')
     .selectAll()
-    .where('account_id', '=', input.accountId)
+    .where('account_id', '=', accountId)
     .where('slug', '=', slug)
     .executeTakeFirstOrThrow()
   return { project, key: null }
 }
 
-/** One statement: the project and its first key exist together or not at all. With ifMissing, a
- *  taken slug inserts nothing (and undefined comes back) instead of failing. */
-async function insertProjectWithKey(
+/** One statement: the project and its first key exist together or not at all. A taken slug inserts
+ *  nothing (no row comes back) instead of failing; so does, with `unless`, an account whose
+ *  projects (projectSet) are no longer that text. */
+function projectWithKey(
   db: Kysely<Database>,
-  row: { accountId: number; name: string; slug: string; color?: string },
-  opts: { ifMissing?: boolean } = {},
-): Promise<{ project: Project; key: string } | undefined> {
-  const key = generateProjectKey()
-  const keyHash = await hashKey(key)
-  const color =
-    row.color ??
-    defaultColor(
-      Number(
-        (
-          await db
-            .selectFrom('projects')
-            .select((eb) => eb.fn.countAll<number>().as('n'))
-            .where('account_id', '=', row.accountId)
-            .executeTakeFirstOrThrow()
-        ).n,
-      ),
-    )
-  const project = await db
+  row: { accountId: number; name: string; slug: string; color: string },
+  { key, keyHash }: { key: string; keyHash: string },
+  { unless }: { unless?: string } = {},
+) {
+  const values = { account_id: row.accountId, name: row.name, slug: row.slug, color: row.color }
+  return db
     .with('project', (q) => {
-      const insert = q
-        .insertInto('projects')
-        .values({ account_id: row.accountId, name: row.name, slug: row.slug, color })
-      return (
-        opts.ifMissing
-          ? insert.onConflict((oc) => oc.columns(['account_id', 'slug']).doNothing())
-          : insert
-      ).returningAll()
+      const into = q.insertInto('projects')
+      const insert =
+        unless === undefined
+          ? into.values(values)
+          : into
+              .columns(['account_id', 'name', 'slug', 'color'])
+              .expression(
+                q
+                  .selectNoFrom((eb) => [
+                    eb.val(values.account_id).as('account_id'),
+                    eb.val(values.name).as('name'),
+                    eb.val(values.slug).as('slug'),
+                    eb.val(values.color).as('color'),
+                  ])
+                  .where(sql<boolean>`${projectSet(row.accountId)} = ${unless}`),
+              )
+      return insert
+        .onConflict((oc) => oc.columns(['account_id', 'slug']).doNothing())
+        .returningAll()
     })
     .with('key', (q) =>
       q
@@ -135,15 +197,15 @@ async function insertProjectWithKey(
     )
     .selectFrom('project')
     .selectAll()
-    .executeTakeFirst()
-  if (!project) return undefined
-  // From the second project on, the account gets the README's questions as ready views (once).
-  // Asked after every create, not only when `existing` had one: two projects created at once
-  // both read an empty account, and the later check still sees both.
-  await addReadyViews(db, row.accountId, { once: true })
-  return { project, key }
 }
 
+/** From the second project on, the account gets the README's questions as ready views (once).
+ *  Asked after every create, not only when the account had one: two projects created at once
+ *  both read an empty account, and the later check still sees both. Returns `key`. */
+async function readyViews(db: Kysely<Database>, accountId: number, key: string) {
+  await addReadyViews(db, accountId, { once: true })
+  return key
+}
 /** The account's projects with their active key count, oldest first: the query, to extend. */
 function projectsQuery(db: Kysely<Database>, accountId: number) {
   return db

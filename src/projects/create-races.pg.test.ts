@@ -1,0 +1,144 @@
+// Creating projects at the same instant, against a real PostgreSQL (PGlite runs one statement at a
+// time and hides every race): a double click on the dashboard's form, a setup script creating in
+// parallel. Each trial is a fresh account; six creates go at once (a gate, a lock on the projects
+// table held by the test, parks them all at their first read and lets them go together): five
+// through the account API (POST /v1/projects), one through the dashboard's form, signed in. Their
+// names all make the slug app-z: "App Z" and " app z" are the same name, "App-Z!" another one;
+// some ask for a duplicate. Then, against what the answers said: no 500; each create answered
+// "created" made exactly one project with one key, and the projects are exactly those; the slugs
+// number on from app-z without a gap and the colours follow the palette, in the order the
+// projects were made (each create saw every earlier one); a create without the duplicate flag
+// succeeded only where no earlier project had its name, and a refusal names such a project.
+import { describe, expect, it } from 'vitest'
+import { sql } from 'kysely'
+import type { App } from '../app.js'
+import { useServedApp } from '../../test/support/pg-harness.js'
+import { seedAccount } from '../../test/support/fixtures.js'
+import { TestBrowser } from '../../test/support/test-browser.js'
+import { createAccountToken } from '../account-api/tokens.js'
+import { PALETTE } from './colors.js'
+import { sameProjectName } from './store.js'
+
+const TRIALS = Number(process.env.RACE_TRIALS ?? 40)
+const CREATES = 6
+const APP_NAME = 'tinycrm-project-create-races'
+const NAMES = ['App Z', ' app z', 'App-Z!']
+
+const served = useServedApp({ appName: APP_NAME, poolSize: 20, gateTable: 'projects' })
+
+/** What one create asked, and what its answer said it made (or which project it named). */
+interface Create {
+  name: string
+  duplicate: boolean
+  via: 'api' | 'form'
+  status: number
+  createdId?: number
+  /** A refusal's project, by slug. */
+  named?: string
+  log?: string
+}
+
+async function signedIn(email: string, password: string) {
+  const fetcher = { request: (url: string, init?: RequestInit) => fetch(url, init) }
+  const b = new TestBrowser(fetcher as unknown as App, served.baseUrl)
+  await b.logIn(email, password)
+  return b
+}
+
+async function viaApi(token: string, name: string, duplicate: boolean): Promise<Create> {
+  const r = await served.call(
+    'POST',
+    '/v1/projects',
+    token,
+    duplicate ? { name, duplicate } : { name },
+  )
+  const named = /\(slug ([a-z0-9-]+)\)/.exec(r.body?.error?.message ?? '')?.[1]
+  return {
+    name,
+    duplicate,
+    via: 'api',
+    status: r.status,
+    createdId: r.body?.project?.id,
+    named,
+    log: r.log,
+  }
+}
+
+async function viaForm(b: TestBrowser, name: string, duplicate: boolean): Promise<Create> {
+  const r = await b.post('/projects', duplicate ? { name, duplicate: 'ok' } : { name })
+  const id = /^\/projects\/(\d+)$/.exec(r.location ?? '')?.[1]
+  const named = /\(slug\s*<code>([a-z0-9-]+)<\/code>\)/.exec(r.html)?.[1]
+  return {
+    name,
+    duplicate,
+    via: 'form',
+    status: r.status,
+    createdId: id ? Number(id) : undefined,
+    named,
+  }
+}
+
+describe('creating projects at the same instant (real PostgreSQL)', () => {
+  it(`makes each create one project with one key, numbers slugs and colours in order, and refuses a taken name (${TRIALS} trials × ${CREATES} creates)`, async () => {
+    const failed: string[] = []
+    let refusals = 0
+    for (let t = 0; t < TRIALS; t++) {
+      const seeded = await seedAccount(served.db, [])
+      const { token } = await createAccountToken(served.db, seeded.accountId, 'race')
+      const b = await signedIn(seeded.email, seeded.password)
+      await b.get('/projects') // the form's CSRF token
+      const creates = await served.gate.gated(CREATES, () =>
+        Promise.all(
+          Array.from({ length: CREATES }, (_, n) => {
+            const name = NAMES[(n + t) % NAMES.length]!
+            const duplicate = (n + 2 * t) % 4 === 0
+            return n === 0 ? viaForm(b, name, duplicate) : viaApi(token, name, duplicate)
+          }),
+        ),
+      )
+      const problems: string[] = []
+      const { rows } = await sql<{
+        id: number
+        name: string
+        slug: string
+        color: string
+        keys: number
+      }>`
+        SELECT p.id, p.name, p.slug, p.color,
+          (SELECT count(*)::int FROM api_keys k WHERE k.project_id = p.id) AS keys
+        FROM projects p WHERE p.account_id = ${seeded.accountId} ORDER BY p.id`.execute(served.db)
+      const created = creates.filter((c) => c.createdId !== undefined)
+      for (const c of creates) {
+        const ok = c.via === 'api' ? [201, 409] : [303, 409]
+        if (!ok.includes(c.status)) problems.push(`${c.via} answered ${c.status} ${c.log ?? ''}`)
+        if (c.status === 409) refusals++
+      }
+      const ids = rows.map((r) => r.id)
+      if (created.length !== rows.length || created.some((c) => !ids.includes(c.createdId!))) {
+        problems.push(`answers created ${created.map((c) => c.createdId)}, the table holds ${ids}`)
+      }
+      rows.forEach((r, i) => {
+        if (r.keys !== 1) problems.push(`${r.slug} has ${r.keys} keys`)
+        const slug = i === 0 ? 'app-z' : `app-z-${i + 1}`
+        if (r.slug !== slug) problems.push(`project ${i + 1} has slug ${r.slug}, not ${slug}`)
+        if (r.color !== PALETTE[i]) problems.push(`project ${i + 1} has colour ${r.color}`)
+      })
+      for (const c of created.filter((c) => !c.duplicate)) {
+        const earlier = rows.find((r) => r.id < c.createdId! && sameProjectName(r.name, c.name))
+        if (earlier) problems.push(`"${c.name}" created although ${earlier.slug} had that name`)
+      }
+      for (const c of creates.filter((c) => c.status === 409)) {
+        const other = rows.find((r) => r.slug === c.named)
+        if (!other || !sameProjectName(other.name, c.name)) {
+          problems.push(`"${c.name}" refused, naming ${c.named ?? 'nothing'}`)
+        }
+      }
+      if (problems.length) failed.push(`trial ${t}: ${problems.slice(0, 4).join('; ')}`)
+    }
+    console.log(
+      `project create: ${failed.length} of ${TRIALS} trials failed (${refusals} refusals)`,
+    )
+    expect(refusals, 'no create was ever refused: the names never met').toBeGreaterThan(0)
+    expect(failed.slice(0, 8), `${failed.length} of ${TRIALS} trials failed`).toEqual([])
+  }, 600_000)
+})
