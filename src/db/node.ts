@@ -13,6 +13,7 @@ import { TYPE_PARSERS } from './types.js'
 import { databaseLog, reportUnavailable } from './log.js'
 import { migrateToLatest } from './migrate.js'
 import { copyPgliteTemplate, hasPgliteTemplate, isFreshDataDir } from './pglite-template.js'
+import { keepTablesTidy } from './pglite-tidy.js'
 import { DEFAULT_DATA_DIR } from '../config.js'
 
 export interface NodeDbOptions {
@@ -86,7 +87,7 @@ async function openPglite(dataDir: string, opts: NodeDbOptions): Promise<NodeDb>
     })
     const applied = await migrateToLatest(db)
     if (applied.length) progress(`migrated: ${applied.join(', ')}`)
-    const stopAnalyze = inMemory ? () => {} : keepStatisticsFresh(pglite)
+    const stopTidying = inMemory ? () => {} : keepTablesTidy(pglite)
     return {
       db,
       kind: 'pglite',
@@ -94,7 +95,7 @@ async function openPglite(dataDir: string, opts: NodeDbOptions): Promise<NodeDb>
       pglite,
       announce: (url) => lock?.setUrl(url),
       async close() {
-        stopAnalyze()
+        stopTidying()
         await db.destroy()
         release()
       },
@@ -123,35 +124,6 @@ const PGLITE_START_PARAMS = [
  *  A V8 flag read when V8 compiles, for the whole process: set before PGlite's first compile. */
 function compileWasmOnOneThread() {
   setFlagsFromString('--wasm-num-compilation-tasks=1')
-}
-
-/** PGlite runs no autovacuum, so the planner's statistics never change by themselves: a table
- *  analysed when empty stays "empty", and measured, the ingest statement's plans (a foreign-key
- *  check, the ping update) then scan whole tables, turning bulk ingest quadratic. So, like
- *  autovacuum, a cheap catalog check every 15 s analyses the ingest tables once they have grown
- *  by a fifth (or 8 pages) since their last ANALYZE. It runs on PGlite directly, unlogged. */
-function keepStatisticsFresh(pglite: PGlite, everyMs = 15_000): () => void {
-  let running = false
-  const check = async () => {
-    if (running) return
-    running = true
-    try {
-      const { rows } = await pglite.query<{ relname: string }>(
-        `SELECT relname FROM pg_class
-         WHERE relname IN ('customers', 'customer_projects')
-           AND pg_relation_size(oid) / current_setting('block_size')::int
-               > GREATEST(relpages * 1.2, relpages + 8)`,
-      )
-      if (rows.length) await pglite.exec(`ANALYZE ${rows.map((r) => r.relname).join(', ')}`)
-    } catch {
-      // closed, or busy shutting down: the next tick (if any) tries again
-    } finally {
-      running = false
-    }
-  }
-  const timer = setInterval(() => void check(), everyMs)
-  timer.unref()
-  return () => clearInterval(timer)
 }
 
 async function openPostgres(url: string, opts: NodeDbOptions): Promise<NodeDb> {
