@@ -78,7 +78,7 @@ async function viaForm(b: TestBrowser, name: string, duplicate: boolean): Promis
   }
 }
 
-describe('creating projects at the same instant (real PostgreSQL)', () => {
+describe('creating and renaming projects at the same instant (real PostgreSQL)', () => {
   it(`makes each create one project with one key, numbers slugs and colours in order, and refuses a taken name (${TRIALS} trials × ${CREATES} creates)`, async () => {
     const failed: string[] = []
     let refusals = 0
@@ -139,6 +139,40 @@ describe('creating projects at the same instant (real PostgreSQL)', () => {
       `project create: ${failed.length} of ${TRIALS} trials failed (${refusals} refusals)`,
     )
     expect(refusals, 'no create was ever refused: the names never met').toBeGreaterThan(0)
+    expect(failed.slice(0, 8), `${failed.length} of ${TRIALS} trials failed`).toEqual([])
+  }, 600_000)
+
+  it(`lets one of a rename and creates to one name at once have it (${TRIALS} trials)`, async () => {
+    const failed: string[] = []
+    for (let t = 0; t < TRIALS; t++) {
+      const seeded = await seedAccount(served.db, ['Alpha', 'Beta'])
+      const [alpha, beta] = seeded.projects.map((p) => p.project)
+      const { token } = await createAccountToken(served.db, seeded.accountId, 'race')
+      const b = await signedIn(seeded.email, seeded.password)
+      await b.get(`/projects/${alpha!.id}`) // the form's CSRF token
+      const rename = async (id: number, name: string) => {
+        const r = await b.post(`/projects/${id}`, { name })
+        return { status: r.status, ok: r.status === 303 }
+      }
+      const answers = await served.gate.gated(4, () =>
+        Promise.all([
+          rename(alpha!.id, 'Gamma'),
+          rename(beta!.id, ' GAMMA'),
+          viaApi(token, 'gamma', false).then((c) => ({ status: c.status, ok: c.status === 201 })),
+          viaApi(token, 'Gamma ', false).then((c) => ({ status: c.status, ok: c.status === 201 })),
+        ]),
+      )
+      const problems: string[] = []
+      for (const a of answers) {
+        if (!a.ok && a.status !== 409) problems.push(`answered ${a.status}`)
+      }
+      const { rows } = await sql<{ name: string }>`
+        SELECT name FROM projects WHERE account_id = ${seeded.accountId}`.execute(served.db)
+      const gammas = rows.filter((r) => sameProjectName(r.name, 'gamma')).length
+      const oks = answers.filter((a) => a.ok).length
+      if (gammas !== 1 || oks !== 1) problems.push(`${gammas} named Gamma, ${oks} answered done`)
+      if (problems.length) failed.push(`trial ${t}: ${problems.join('; ')}`)
+    }
     expect(failed.slice(0, 8), `${failed.length} of ${TRIALS} trials failed`).toEqual([])
   }, 600_000)
 })

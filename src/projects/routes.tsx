@@ -13,7 +13,6 @@ import {
   listProjectsWithCounts,
   projectAndKeys,
   ProjectNameTaken,
-  projectNamedLike,
   projectWithKeysQuery,
   sameProjectName,
   updateProject,
@@ -44,12 +43,6 @@ type Ctx = Context<HonoEnv>
 const user = sessionUser
 
 const notFound = () => new ApiError('not_found', 'No such project in your account')
-
-/** Another project of the account with this name: the forms warn and ask once more. */
-async function nameTaken(c: Ctx, name: string, exceptId?: number): Promise<NameTaken | undefined> {
-  const other = await projectNamedLike(c.var.db, user(c).accountId, name, exceptId)
-  return other && { name: other.name, slug: other.slug, draft: name.trim() }
-}
 
 async function showProject(
   c: Ctx,
@@ -152,17 +145,18 @@ export function projectRoutes() {
     const id = idParam(c, 'id', 'project')
     const field = await formFields(c)
     const name = field('name')
-    if (name !== undefined && field('duplicate') !== 'ok') {
-      const taken = await nameTaken(c, name, id)
-      if (taken) return showProject(c, id, { nameTaken: taken, draftName: name }, 409)
-    }
     try {
       const updated = await updateProject(c.var.db, user(c).accountId, id, {
         name,
         color: field('color'),
+        duplicate: field('duplicate') === 'ok',
       })
       if (!updated) throw notFound()
     } catch (err) {
+      if (err instanceof ProjectNameTaken) {
+        const nameTaken = { ...err.other, draft: (name ?? '').trim() }
+        return showProject(c, id, { nameTaken, draftName: name }, 409)
+      }
       if (!(err instanceof ApiError) || err.code !== 'validation_failed') throw err
       return showProject(c, id, { error: err.message, draftName: name }, 400)
     }

@@ -2,7 +2,7 @@
 // and badge colour. Every function takes the account id and touches nothing of another account,
 // so a guessed project id answers "not found". Keys are ./keys.ts, colours ./colors.ts, deletion
 // ./delete.ts.
-import { sql, type Kysely } from 'kysely'
+import { sql, type CompiledQuery, type Kysely, type RawBuilder } from 'kysely'
 import type { Database, Project } from '../db/schema.js'
 import { ApiError } from '../lib/errors.js'
 import { defaultColor, validateColor } from './colors.js'
@@ -50,25 +50,72 @@ export class ProjectNameTaken extends ApiError {
   }
 }
 
-/** How many times a create decides again when the account's projects changed under it. */
-const CREATE_ATTEMPTS = 10
+/** How many times a write decides again when the account's projects changed under it. */
+const WRITE_ATTEMPTS = 10
 
-/** The account's projects (id, name, slug, in id order) as one text: what a create decides from,
- *  compared again by its insert. */
+/** The account's projects (id, name, slug, in id order) as one text: what a create or a rename
+ *  decides from, compared again by its statement. */
 const projectSet = (accountId: number) =>
   sql<string>`(SELECT COALESCE(json_agg(json_build_array(id, name, slug) ORDER BY id), '[]')::text
     FROM projects WHERE account_id = ${accountId})`
 
+/** One of the account's projects, as a create or a rename decides from it. */
+interface Listed {
+  id: number
+  name: string
+  slug: string
+}
+
+/**
+ * A write decided from one read of the account's projects: two at once (a double click, a setup
+ * script in parallel) must not both take one slug (a 500 on the unique index) nor both pass the
+ * name check. `decide` returns the statement (or throws, to refuse; or returns nothing, to write
+ * nothing), given the condition "the projects are still as read" for its WHERE. It runs in one
+ * transaction after the account row's lock (NO KEY UPDATE: these writes queue there, ingest's
+ * foreign keys do not); when it wrote nothing because the projects changed, the read and the
+ * decision are made again. Returns the statement's first row.
+ */
+async function writeAsRead(
+  db: Kysely<Database>,
+  accountId: number,
+  decide: (projects: Listed[], unchanged: RawBuilder<boolean>) => CompiledQuery | undefined,
+): Promise<Record<string, unknown> | undefined> {
+  for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
+    const { rows } = await sql<{ seen: string }>`SELECT ${projectSet(accountId)} AS seen`.execute(
+      db,
+    )
+    const seen = rows[0]!.seen
+    const projects = (JSON.parse(seen) as [number, string, string][]).map(([id, name, slug]) => ({
+      id,
+      name,
+      slug,
+    }))
+    const write = decide(projects, sql<boolean>`${projectSet(accountId)} = ${seen}`)
+    if (!write) return undefined
+    const [, done] = await runInTransaction(db, [
+      sql`SELECT id FROM accounts WHERE id = ${accountId} FOR NO KEY UPDATE`.compile(db),
+      write,
+    ])
+    const row = done!.rows[0]
+    if (row) return row
+  }
+  throw new ApiError(
+    'unavailable',
+    "This account's projects were being changed faster than this change could be made: try again.",
+  )
+}
+
+/** Another of `projects` than `exceptId` with the same name (see sameProjectName), refused. */
+function refuseTakenName(projects: Listed[], name: string, exceptId?: number) {
+  const other = projects.find((p) => p.id !== exceptId && sameProjectName(p.name, name))
+  if (other) throw new ProjectNameTaken(other)
+}
+
 /**
  * Creates a project and its first key; the key is returned in full this once only. Unless
  * `duplicate`, a name the account already has is refused (ProjectNameTaken); the slug is the
- * name's, numbered past the taken ones (app-a-2), and the colour the palette's next.
- *
- * Two creates at once (a double click, a setup script in parallel) must not both take one slug
- * (a 500 on the unique index) nor both pass the name check. So the decision is made from one read
- * of the account's projects, and the insert runs in a transaction after the account row's lock
- * (NO KEY UPDATE: creates queue there, ingest's foreign keys do not) only if the projects are
- * still what was read; when they changed, the create reads and decides again.
+ * name's, numbered past the taken ones (app-a-2), and the colour the palette's next: all decided
+ * and written as one (writeAsRead).
  */
 export async function createProject(
   db: Kysely<Database>,
@@ -79,30 +126,16 @@ export async function createProject(
   const color = input.color === undefined ? undefined : validateColor(input.color)
   const key = generateProjectKey()
   const keyHash = await hashKey(key)
-  for (let attempt = 0; attempt < CREATE_ATTEMPTS; attempt++) {
-    const { rows } = await sql<{
-      projects: string
-    }>`SELECT ${projectSet(accountId)} AS projects`.execute(db)
-    const seen = rows[0]!.projects
-    const existing = JSON.parse(seen) as [number, string, string][]
-    const same = input.duplicate ? undefined : existing.find(([, n]) => sameProjectName(n, name))
-    if (same) throw new ProjectNameTaken({ name: same[1], slug: same[2] })
-    const taken = new Set(existing.map(([, , slug]) => slug))
+  const project = (await writeAsRead(db, accountId, (projects, unchanged) => {
+    if (!input.duplicate) refuseTakenName(projects, name)
+    const taken = new Set(projects.map((p) => p.slug))
     const base = slugify(name)
     let slug = base
     for (let n = 2; taken.has(slug); n++) slug = `${base}-${n}`
-    const row = { accountId, name, slug, color: color ?? defaultColor(existing.length) }
-    const [, inserted] = await runInTransaction(db, [
-      sql`SELECT id FROM accounts WHERE id = ${accountId} FOR NO KEY UPDATE`.compile(db),
-      projectWithKey(db, row, { key, keyHash }, { unless: seen }).compile(),
-    ])
-    const project = inserted!.rows[0] as Project | undefined
-    if (project) return { project, key: await readyViews(db, accountId, key) }
-  }
-  throw new ApiError(
-    'unavailable',
-    'Projects of this account were being created faster than this one could be: try again.',
-  )
+    const row = { accountId, name, slug, color: color ?? defaultColor(projects.length) }
+    return projectWithKey(db, row, { key, keyHash }, unchanged).compile()
+  })) as Project
+  return { project, key: await readyViews(db, accountId, key) }
 }
 
 /**
@@ -149,20 +182,19 @@ export async function ensureProject(
 }
 
 /** One statement: the project and its first key exist together or not at all. A taken slug inserts
- *  nothing (no row comes back) instead of failing; so does, with `unless`, an account whose
- *  projects (projectSet) are no longer that text. */
+ *  nothing (no row comes back) instead of failing; so does a `when` that does not hold. */
 function projectWithKey(
   db: Kysely<Database>,
   row: { accountId: number; name: string; slug: string; color: string },
   { key, keyHash }: { key: string; keyHash: string },
-  { unless }: { unless?: string } = {},
+  when?: RawBuilder<boolean>,
 ) {
   const values = { account_id: row.accountId, name: row.name, slug: row.slug, color: row.color }
   return db
     .with('project', (q) => {
       const into = q.insertInto('projects')
       const insert =
-        unless === undefined
+        when === undefined
           ? into.values(values)
           : into
               .columns(['account_id', 'name', 'slug', 'color'])
@@ -174,7 +206,7 @@ function projectWithKey(
                     eb.val(values.slug).as('slug'),
                     eb.val(values.color).as('color'),
                   ])
-                  .where(sql<boolean>`${projectSet(row.accountId)} = ${unless}`),
+                  .where(when),
               )
       return insert
         .onConflict((oc) => oc.columns(['account_id', 'slug']).doNothing())
@@ -226,18 +258,6 @@ export async function listProjects(db: Kysely<Database>, accountId: number) {
  *  would be impossible to tell apart. */
 export const sameProjectName = (a: string, b: string) =>
   a.trim().toLowerCase() === b.trim().toLowerCase()
-
-/** Another project of the account with the same name as `name` (see sameProjectName), if any. */
-export async function projectNamedLike(
-  db: Kysely<Database>,
-  accountId: number,
-  name: string,
-  exceptId?: number,
-) {
-  if (!name.trim()) return undefined
-  const projects = await listProjects(db, accountId)
-  return projects.find((p) => p.id !== exceptId && sameProjectName(p.name, name))
-}
 
 /** Projects of the account with their active key and customer counts, oldest first. */
 export async function listProjectsWithCounts(db: Kysely<Database>, accountId: number) {
@@ -297,22 +317,35 @@ type ProjectKeyJson = {
   revoked_at: string | null
 }
 
-/** Renames and/or recolours; the slug stays, so scripts and the CLI that use it keep working. */
+/** Renames and/or recolours; the slug stays, so scripts and the CLI that use it keep working.
+ *  Unless `duplicate`, a name another project of the account has is refused (ProjectNameTaken),
+ *  decided and written as one (writeAsRead). False when the account has no such project. */
 export async function updateProject(
   db: Kysely<Database>,
   accountId: number,
   projectId: number,
-  input: { name?: string; color?: string },
+  input: { name?: string; color?: string; duplicate?: boolean },
 ): Promise<boolean> {
   const set: { name?: string; color?: string } = {}
   if (input.name !== undefined) set.name = validateProjectName(input.name)
   if (input.color !== undefined) set.color = validateColor(input.color)
+  const update = (when: RawBuilder<boolean>) =>
+    db
+      .updateTable('projects')
+      .set(set)
+      .where('account_id', '=', accountId)
+      .where('id', '=', projectId)
+      .where(when)
+      .returning('id')
   if (!set.name && !set.color) return true
-  const res = await db
-    .updateTable('projects')
-    .set(set)
-    .where('account_id', '=', accountId)
-    .where('id', '=', projectId)
-    .executeTakeFirst()
-  return res.numUpdatedRows > 0n
+  if (set.name === undefined || input.duplicate) {
+    return (await update(sql<boolean>`true`).executeTakeFirst()) !== undefined
+  }
+  const name = set.name
+  const updated = await writeAsRead(db, accountId, (projects, unchanged) => {
+    if (!projects.some((p) => p.id === projectId)) return undefined
+    refuseTakenName(projects, name, projectId)
+    return update(unchanged).compile()
+  })
+  return updated !== undefined
 }
