@@ -238,6 +238,7 @@ async function readyViews(db: Kysely<Database>, accountId: number, key: string) 
   await addReadyViews(db, accountId, { once: true })
   return key
 }
+
 /** The account's projects with their active key count, oldest first: the query, to extend. */
 function projectsQuery(db: Kysely<Database>, accountId: number) {
   return db
