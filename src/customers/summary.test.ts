@@ -99,6 +99,23 @@ describe('exact up to the threshold, about past it', () => {
     expect(second.summary).toMatchObject({ exact: false, offset: 3 })
   })
 
+  it('sum= changes no count: the counts, breakdowns and page position are those without it', async () => {
+    const { customersPage } = await import('./query.js')
+    for (const q of ['', 'in=app-a:paid&in=app-b', 'p=plan:eq:pro', 'not_in=app-c&sort=email']) {
+      const f = parseCustomerFilter(new URLSearchParams(`${q}&limit=2`))
+      const first = await customersPage(t.db, fx.accountId, f)
+      const next = { ...f, after: first.next ? parseCursor(first.next, f.sort.key) : undefined }
+      const plain = await summarizeCustomers(t.db, fx.accountId, next)
+      const summed = await summarizeCustomers(t.db, fx.accountId, {
+        ...next,
+        sum: { key: 'mrr', project: null },
+      })
+      expect(summed.exact).toBe(true)
+      expect({ ...summed, sum: null }).toEqual(plain)
+      expect(summed.offset).toBe(first.next ? 2 : 0)
+    }
+  })
+
   it('rounds an estimate to 3 significant digits', () => {
     expect([0, 7, 999, 1_234, 435_120, 1_234_567].map(roughly)).toEqual([
       0, 7, 999, 1_230, 435_000, 1_230_000,
@@ -157,6 +174,6 @@ describe('the margin of a sample of pages', () => {
   })
 })
 
-function parseCursor(after: string) {
-  return parseCustomerFilter(new URLSearchParams({ sort: 'email', after })).after!
+function parseCursor(after: string, sort = 'email') {
+  return parseCustomerFilter(new URLSearchParams({ sort, after })).after!
 }
