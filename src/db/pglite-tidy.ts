@@ -22,15 +22,17 @@ import type { PGlite } from '@electric-sql/pglite'
  */
 export async function tidyTables(pglite: PGlite): Promise<string | undefined> {
   const { rows } = await pglite.query<{ name: string; vacuum: boolean }>(
-    `SELECT quote_ident(c.relname) AS name,
-       s.n_dead_tup > 50 + 0.2 * GREATEST(c.reltuples, s.n_live_tup) AS vacuum
-     FROM pg_class c JOIN pg_stat_user_tables s ON s.relid = c.oid
-     WHERE s.schemaname = 'public'
-       AND (s.n_dead_tup > 50 + 0.2 * GREATEST(c.reltuples, s.n_live_tup)
-         OR c.relname IN ('customers', 'customer_projects')
+    `SELECT name, vacuum FROM (
+       SELECT quote_ident(c.relname) AS name,
+         s.n_dead_tup > 50 + 0.2 * GREATEST(c.reltuples, s.n_live_tup) AS vacuum,
+         c.relname IN ('customers', 'customer_projects')
            AND pg_relation_size(c.oid) / current_setting('block_size')::int
-               > GREATEST(c.relpages * 1.2, c.relpages + 8))
-     ORDER BY c.relname`,
+               > GREATEST(c.relpages * 1.2, c.relpages + 8) AS grown
+       FROM pg_class c JOIN pg_stat_user_tables s ON s.relid = c.oid
+       WHERE s.schemaname = 'public'
+     ) t
+     WHERE vacuum OR grown
+     ORDER BY name`,
   )
   if (!rows.length) return undefined
   // VACUUM (ANALYZE) also counts the table's pages and rows again, as ANALYZE does. One statement

@@ -135,7 +135,8 @@ export async function createProject(
     const row = { accountId, name, slug, color: color ?? defaultColor(projects.length) }
     return projectWithKey(db, row, { key, keyHash }, unchanged).compile()
   })) as Project
-  return { project, key: await readyViews(db, accountId, key) }
+  await readyViews(db, accountId)
+  return { project, key }
 }
 
 /**
@@ -171,7 +172,10 @@ export async function ensureProject(
     { accountId, name, slug, color },
     { key, keyHash },
   ).executeTakeFirst()
-  if (created) return { project: created, key: await readyViews(db, accountId, key) }
+  if (created) {
+    await readyViews(db, accountId)
+    return { project: created, key }
+  }
   const project = await db
     .selectFrom('projects')
     .selectAll()
@@ -187,31 +191,26 @@ function projectWithKey(
   db: Kysely<Database>,
   row: { accountId: number; name: string; slug: string; color: string },
   { key, keyHash }: { key: string; keyHash: string },
-  when?: RawBuilder<boolean>,
+  when: RawBuilder<boolean> = sql<boolean>`true`,
 ) {
-  const values = { account_id: row.accountId, name: row.name, slug: row.slug, color: row.color }
   return db
-    .with('project', (q) => {
-      const into = q.insertInto('projects')
-      const insert =
-        when === undefined
-          ? into.values(values)
-          : into
-              .columns(['account_id', 'name', 'slug', 'color'])
-              .expression(
-                q
-                  .selectNoFrom((eb) => [
-                    eb.val(values.account_id).as('account_id'),
-                    eb.val(values.name).as('name'),
-                    eb.val(values.slug).as('slug'),
-                    eb.val(values.color).as('color'),
-                  ])
-                  .where(when),
-              )
-      return insert
+    .with('project', (q) =>
+      q
+        .insertInto('projects')
+        .columns(['account_id', 'name', 'slug', 'color'])
+        .expression(
+          q
+            .selectNoFrom((eb) => [
+              eb.val(row.accountId).as('account_id'),
+              eb.val(row.name).as('name'),
+              eb.val(row.slug).as('slug'),
+              eb.val(row.color).as('color'),
+            ])
+            .where(when),
+        )
         .onConflict((oc) => oc.columns(['account_id', 'slug']).doNothing())
-        .returningAll()
-    })
+        .returningAll(),
+    )
     .with('key', (q) =>
       q
         .insertInto('api_keys')
@@ -233,11 +232,9 @@ function projectWithKey(
 
 /** From the second project on, the account gets the README's questions as ready views (once).
  *  Asked after every create, not only when the account had one: two projects created at once
- *  both read an empty account, and the later check still sees both. Returns `key`. */
-async function readyViews(db: Kysely<Database>, accountId: number, key: string) {
-  await addReadyViews(db, accountId, { once: true })
-  return key
-}
+ *  both read an empty account, and the later check still sees both. */
+const readyViews = (db: Kysely<Database>, accountId: number) =>
+  addReadyViews(db, accountId, { once: true })
 
 /** The account's projects with their active key count, oldest first: the query, to extend. */
 function projectsQuery(db: Kysely<Database>, accountId: number) {
