@@ -14,6 +14,7 @@ import { databaseLog, reportUnavailable } from './log.js'
 import { migrateToLatest } from './migrate.js'
 import { copyPgliteTemplate, hasPgliteTemplate, isFreshDataDir } from './pglite-template.js'
 import { keepTablesTidy } from './pglite-tidy.js'
+import { withPreparedStatements } from './pglite-prepared.js'
 import { DEFAULT_DATA_DIR } from '../config.js'
 
 export interface NodeDbOptions {
@@ -82,7 +83,7 @@ async function openPglite(dataDir: string, opts: NodeDbOptions): Promise<NodeDb>
       startParams: PGLITE_START_PARAMS,
     })
     const db = new Kysely<Database>({
-      dialect: new PGliteDialect({ pglite }),
+      dialect: new PGliteDialect({ pglite: withPreparedStatements(pglite) }),
       log: databaseLog(opts.log),
     })
     const applied = await migrateToLatest(db)

@@ -23,6 +23,7 @@
 // load, and Neon's single HTTP queries cannot ask for it) and over advisory locks (a lock taken
 // mid-statement does not refresh its snapshot either). Measured with `npm run bench` (bench/README).
 import { sql, type RawBuilder } from 'kysely'
+import { prepared } from '../db/prepared.js'
 import type { Row } from './fold.js'
 
 /** Who wrote a relation's status or params: kept with the relation for its history of changes. */
@@ -96,7 +97,7 @@ export const ingestStatement = <Report extends object = object>(
   // A write that is not activity leaves an existing row's last activity as it is.
   const moved = (row: string, incoming: string) =>
     activity ? sql.raw(`GREATEST(${row}, ${incoming})`) : sql.raw(row)
-  return sql<IngestResult & Report>`
+  return prepared(sql<IngestResult & Report>`
 WITH ${rows.before ? sql`${rows.before},` : sql``}
 key AS (${writerKey(writer)}),
 proj AS (SELECT project_id, account_id FROM key WHERE NOT revoked),
@@ -177,7 +178,7 @@ SELECT k.found, k.revoked,
     THEN tinycrm_abort('40001', 'a merge moved a customer this request writes to; retrying')
   END AS aborted
   ${rows.report ? sql`, ${rows.report}` : sql``}
-FROM (SELECT count(*)::int AS found, COALESCE(bool_or(revoked), false) AS revoked FROM key) k`
+FROM (SELECT count(*)::int AS found, COALESCE(bool_or(revoked), false) AS revoked FROM key) k`)
 }
 
 // Rows are locked in the order merges lock them: tombstones first (as the snapshot knows them),
