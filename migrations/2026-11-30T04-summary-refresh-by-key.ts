@@ -1,10 +1,10 @@
 // The customer summary refresh (2026-11-30T02) finds its customers by primary key whatever the
-// planner's statistics say. Its UPDATE joined the customers table to the ids it was given, and with
-// statistics taken while a bulk write was under way (measured: the bench's batch section, 24,000
-// new customers, before autovacuum analysed again) PostgreSQL estimated 232 relations a customer
-// and planned a hash join over a sequential scan of every customer: each identify that changed a
-// status then took 20–33 ms instead of 2–5 ms, until the next ANALYZE. `c.id = ANY(ids)` gives the
-// customers' side its own index condition; the result is the same.
+// planner's statistics say. Its UPDATE joined the customers table to the ids it was given, and
+// with statistics taken while a bulk write was under way (measured: right after the bench's batch
+// section, thousands of new customers, before autovacuum analysed again) PostgreSQL estimated 232
+// relations a customer and planned a hash join over a sequential scan of every customer: each
+// identify that changed a status then took 20–33 ms instead of 2–5 ms, until the next ANALYZE.
+// `c.id = ANY(ids)` gives the customers' side its own index condition; the result is the same.
 // Frozen: never import app code.
 import { sql, type Kysely } from 'kysely'
 
