@@ -131,6 +131,11 @@ describe('answers in more detail', () => {
     // A date compares only a text shaped like one: not "pro" (after "2026-…" as text), nor 10.
     expect(await answer('p=plan:gte:2026-01-01')).toEqual([])
     expect(await answer('p=mrr:lt:2026-01-01')).toEqual([])
+    // A number compares only a JSON number: not a text (jsonb orders texts below numbers), nor a
+    // boolean (above them).
+    expect(await answer('p=plan:lt:1000000')).toEqual([])
+    expect(await answer('p=beta:gt:0')).toEqual([])
+    expect(await answer('p=beta:between:-1,1')).toEqual([])
     expect(sorted(await answer('p=beta:eq:false'))).toEqual(['bea'])
     expect(sorted(await answer('p=plan:gt:f'))).toEqual(['alex', 'bea', 'fay']) // pro > f, free > f
     expect(sorted(await answer('p=beta:ne:true'))).toEqual([

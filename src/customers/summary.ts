@@ -116,34 +116,46 @@ ${sampledSummary(accountId, f, plan, large, exactUpTo)}
 ) u`
 }
 
-/** The summary counted in one pass over the segment (when `only` holds). */
+/** The summary counted in one pass over the segment (when `only` holds). With `sum=`, the segment
+ *  is found once (a MATERIALIZED CTE) for both its counts and its relations' sums: found twice,
+ *  measured at 550,000 customers on PostgreSQL 15, the combined question (44,006 customers, each
+ *  probed for plan=pro) took 823 ms for the counts and 1,155 ms again for the sums. */
 function exactSummary(accountId: number, f: CustomerFilter, conds: Cond, only?: Cond) {
   const value = sumValue(accountId, f)
-  // Every relation of the segment's customers: its sum= value, and whether it is one the filter's
-  // conditions on relations matched.
-  const sums = value
-    ? sql`(SELECT sum(${value}) AS sum_all,
-        sum(${value}) FILTER (WHERE ${matchedRelation(accountId, f)}) AS sum_matched
-      FROM customers c
-      JOIN customer_projects r ON r.customer_id = c.id AND r.account_id = ${accountId}
-      WHERE ${conds})`
-    : sql`(SELECT NULL::numeric AS sum_all, NULL::numeric AS sum_matched)`
   const count = (cond: Cond) => sql`count(*) FILTER (WHERE ${cond})`
-  return sql`
-SELECT true AS exact, t.count, t.before, t.by_best, t.by_project, s.sum_all::float8 AS sum_all,
-  s.sum_matched::float8 AS sum_matched, ${projectsJson(accountId)} AS projects
-FROM (
-  SELECT count(*)::int AS count, ${count(beforePage(f))}::int AS before,
+  const counts = (from: Cond, before: Cond) => sql`
+  SELECT count(*)::int AS count, ${count(before)}::int AS before,
     json_build_array(${sql.join(RANKS.map((r) => count(sql`c.best_rank = ${r}`)))}) AS by_best,
     ${byProjectCounts(accountId, f, count)} AS by_project
-  FROM customers c
-  WHERE ${conds}
-) t, ${sums} s${
+  FROM ${from}`
+  const summary = (t: Cond, s: Cond) => sql`
+SELECT true AS exact, t.count, t.before, t.by_best, t.by_project, s.sum_all::float8 AS sum_all,
+  s.sum_matched::float8 AS sum_matched, ${projectsJson(accountId)} AS projects
+FROM (${t}) t, ${s} s${
     only
       ? sql`
 WHERE ${only}`
       : sql``
   }`
+  if (!value) {
+    return summary(
+      counts(sql`customers c WHERE ${conds}`, beforePage(f)),
+      sql`(SELECT NULL::numeric AS sum_all, NULL::numeric AS sum_matched)`,
+    )
+  }
+  // Every relation of the segment's customers: its sum= value, and whether it is one the filter's
+  // conditions on relations matched.
+  const sums = sql`(SELECT sum(${value}) AS sum_all,
+      sum(${value}) FILTER (WHERE ${matchedRelation(accountId, f)}) AS sum_matched
+    FROM segment c
+    JOIN customer_projects r ON r.customer_id = c.id AND r.account_id = ${accountId})`
+  return sql`
+SELECT * FROM (
+WITH segment AS MATERIALIZED (
+  SELECT c.id, c.best_rank, c.relation_keys, ${beforePage(f)} AS before FROM customers c
+  WHERE ${conds}
+)${summary(counts(sql`segment c`, sql`c.before`), sums)}
+) e`
 }
 
 const noStatuses = () => Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<Status, number>
