@@ -1,6 +1,7 @@
 // The customers' summary columns (relation_keys, project_count, best_rank; migration
 // 2026-11-30T00) follow every write path that changes a customer's relations, and the filters
 // that read them answer as the relations do.
+import { sql } from 'kysely'
 import { describe, expect, it } from 'vitest'
 import { ingestForProject } from '../ingest/upsert.js'
 import { deleteCustomer } from '../merges/erase.js'
@@ -71,5 +72,28 @@ describe('summary columns', () => {
 
     const page = await customersPage(t.db, acct, parseCustomerFilter(new URLSearchParams('')))
     expect(page.summary.byStatus).toEqual({ paid: 0, trial: 1, free: 2, churned: 0 })
+  })
+
+  it('are written with a new customer’s row, which the summary trigger then leaves as it is', async () => {
+    const seeded = await seedAccount(t.db, ['App A'])
+    const project = seeded.projects[0]!.project.id
+    await ingestForProject(t.db, project, [
+      { type: 'identify', email: 'one@example.com', status: 'paid' } as never,
+    ])
+    await ingestForProject(t.db, project, [
+      { type: 'identify', email: 'two@example.com' } as never,
+      { type: 'identify', email: 'three@example.com', status: 'churned' } as never,
+    ])
+    expect(await summaryMismatches(t.db, seeded.accountId)).toEqual([])
+    // cmin: the command of its transaction that wrote the row's version. The ingest statement is
+    // the first (0); a rewrite by the trigger that runs after it would be a later one.
+    const { rows } = await sql<{ email: string; cmin: string }>`
+      SELECT email, cmin::text FROM customers WHERE account_id = ${seeded.accountId}
+      ORDER BY email`.execute(t.db)
+    expect(rows).toEqual([
+      { email: 'one@example.com', cmin: '0' },
+      { email: 'three@example.com', cmin: '0' },
+      { email: 'two@example.com', cmin: '0' },
+    ])
   })
 })

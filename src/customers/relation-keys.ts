@@ -27,3 +27,20 @@ export function hasRelationKey(
   const keys = statuses.map((s) => sql`(${project}) * 8 + ${rank(s)}`)
   return sql`c.relation_keys && ARRAY[${sql.join(keys)}]::bigint[]`
 }
+
+/**
+ * The summary columns (relation_keys, project_count, best_rank) of a new customer whose one
+ * relation is to `project` (an id expression) with `status` (a text expression): what the
+ * summary trigger would compute. The ingest statement inserts them with the row, and the
+ * trigger's refresh then leaves it (it writes only columns that differ: migration
+ * 2026-11-30T00), so a new customer is written once, not inserted and rewritten.
+ */
+export function newCustomerSummary(project: RawBuilder<unknown>, status: RawBuilder<unknown>) {
+  const ranked = sql`array_position(ARRAY[${sql.join(RANK_ORDER.map((s) => sql`${s}::text`))}],
+    ${status})::bigint`
+  return {
+    keys: sql`ARRAY[-${ranked}, (${project}) * 8, (${project}) * 8 + ${ranked}]::bigint[]`,
+    count: sql`1::smallint`,
+    best: sql`${ranked}::smallint`,
+  }
+}

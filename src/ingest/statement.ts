@@ -23,6 +23,7 @@
 // load, and Neon's single HTTP queries cannot ask for it) and over advisory locks (a lock taken
 // mid-statement does not refresh its snapshot either). Measured with `npm run bench` (bench/README).
 import { sql, type RawBuilder } from 'kysely'
+import { newCustomerSummary } from '../customers/relation-keys.js'
 import { prepared } from '../db/prepared.js'
 import type { Row } from './fold.js'
 
@@ -97,6 +98,10 @@ export const ingestStatement = <Report extends object = object>(
   // A write that is not activity leaves an existing row's last activity as it is.
   const moved = (row: string, incoming: string) =>
     activity ? sql.raw(`GREATEST(${row}, ${incoming})`) : sql.raw(row)
+  // A new customer's summary columns, as its one relation (written below, status 'free' when none
+  // is sent) makes them: the summary trigger then finds them right and leaves the row, which was
+  // otherwise written twice, and every index of customers with it (measured in bench/README).
+  const fresh = newCustomerSummary(sql`proj.project_id`, sql`COALESCE(x.status, 'free')`)
   return prepared(sql<IngestResult & Report>`
 WITH ${rows.before ? sql`${rows.before},` : sql``}
 key AS (${writerKey(writer)}),
@@ -107,8 +112,10 @@ sent AS (${rows.sent}),
 -- its values, and its survivor takes the write (onto). Several rows are locked in the order
 -- merges lock them (LOCK_ORDER; survivors after them), so that the two do not deadlock.
 cust AS (
-  INSERT INTO customers AS c (account_id, email, name, created_at, last_activity_at)
-  SELECT proj.account_id, x.email, x.name, x.first_ts, x.last_ts
+  INSERT INTO customers AS c (account_id, email, name, created_at, last_activity_at,
+    relation_keys, project_count, best_rank)
+  SELECT proj.account_id, x.email, x.name, x.first_ts, x.last_ts, ${fresh.keys}, ${fresh.count},
+    ${fresh.best}
   FROM sent x CROSS JOIN proj
   ${several ? LOCK_ORDER : sql`WHERE NOT x.ping`}
   ON CONFLICT (account_id, email) DO UPDATE SET
