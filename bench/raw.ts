@@ -7,7 +7,7 @@ import type { Database } from '../src/db/schema.js'
 import { ingest } from '../src/ingest/upsert.js'
 import { hashKey } from '../src/lib/keys.js'
 import type { BenchResult } from './bench.js'
-import { BATCH_CONCURRENCY, BATCH_MAX } from './batch.js'
+import { BATCH_CONCURRENCY, BATCH_MAX, BATCH_WARMUP_MS } from './batch.js'
 import { IDENTIFY_CONCURRENCY } from './identify.js'
 import { runLoop, summarize } from './load.js'
 import { asItem, BATCH_ITEMS, batchItems, identifyBody } from './workload.js'
@@ -75,6 +75,7 @@ FROM c JOIN x ON x.email = c.email`.execute(ctx.db)
     // One sequence across the runs of a side: every batch writes new customers.
     let seq = 0
     const counted = () => op(seq++)
+    await runLoop({ concurrency: 1, durationMs: BATCH_WARMUP_MS, count: BATCH_MAX, op: counted })
     for (const concurrency of BATCH_CONCURRENCY) {
       await runLoop({ concurrency, count: concurrency, op: counted })
       ctx.log(`batch ${side} ${ctx.target} c=${concurrency}`)
