@@ -1,8 +1,10 @@
 // PGlite with prepared statements (./prepared.ts), for Kysely's dialect: a statement whose text
 // carries the mark is parsed and described once, under a name, and later sent as Bind / Execute /
-// Sync only (the columns it answers come from that first Describe). PGlite's own query() parses and describes every statement afresh (Parse and
-// Describe first, six exchanges with the WebAssembly in all); it has no named statements. Measured in one process on the identify statement
-// (1,000 identifies, 4 rounds, alternated): 6.2–6.9 ms with query(), 2.5–3.1 ms prepared.
+// Sync only (the columns it answers come from that first Describe). PGlite's own query() parses
+// and describes every statement afresh (Parse and Describe first, six exchanges with the
+// WebAssembly in all); it has no named statements. Measured in one process on the identify
+// statement (1,000 identifies, 4 rounds, alternated): 6.2–6.9 ms with query(), 2.5–3.1 ms
+// prepared.
 // PostgreSQL plans a prepared statement for its values five times, then keeps a generic plan if
 // it costs no more (plan_cache_mode auto), and plans again after DDL or ANALYZE.
 import {
