@@ -107,15 +107,24 @@ export interface BillingEvent {
  * The key that orders a subscription's events: the newest key wins each field.
  *
  * - Same instant (Stripe's `created` has whole seconds): a snapshot of the subscription (rank 2)
- *   beats what another event implies about it (rank 1: a paid invoice, a checkout), and the event
+ *   beats what another event implies about it (rank 1: a paid invoice, a checkout). Between two
+ *   snapshots, `step` says which comes later in a subscription's life (see stripeStep() in
+ *   ./stripe.ts): Stripe creates a subscription `incomplete` and makes it `active` once its first
+ *   invoice is paid, often within one second, and its event ids do not sort by time. The event
  *   id breaks what is left, so the order is total and the same wherever the events are applied.
  * - An ended subscription stays ended: Stripe never revives a `canceled` or `incomplete_expired`
  *   subscription, nor Paddle a `canceled` one, so an ending sorts after every event of a live one
  *   (`~` sorts after the digits a time starts with). A final invoice paid a second after the
  *   cancellation must not make the customer paid again.
  */
-export function orderKey(created: string, rank: 1 | 2, id: string, ended = false): string {
-  return `${ended ? '~' : ''}${created}|${rank}|${id}`
+export function orderKey(
+  created: string,
+  rank: 1 | 2,
+  id: string,
+  ended = false,
+  step = '',
+): string {
+  return `${ended ? '~' : ''}${created}|${rank}${step}|${id}`
 }
 
 /** An ISO 8601 time with exactly six fractional digits in UTC (`2026-03-01T12:00:00.000000Z`), so

@@ -142,6 +142,17 @@ export function subscriptionPatch(sub: Json, at: number): SubscriptionPatch {
   }
 }
 
+/** Where a snapshot of a subscription stands in its life, for events of the same second
+ *  (orderKey() in ./events.ts): its creation first, then by status in the order Stripe moves a
+ *  subscription through them (incomplete → trialing → active → past_due → unpaid → paused →
+ *  ended). A status Stripe adds later sorts with the ended ones' neighbours, before them. */
+export function stripeStep(type: string, billingStatus: string | null | undefined): string {
+  if (type === 'customer.subscription.created') return 'a'
+  const step = STRIPE_LIFECYCLE.indexOf(billingStatus ?? '')
+  return String.fromCharCode('b'.charCodeAt(0) + (step < 0 ? STRIPE_LIFECYCLE.length : step))
+}
+const STRIPE_LIFECYCLE = ['incomplete', 'trialing', 'active', 'past_due', 'unpaid', 'paused']
+
 /** A Stripe event (the parsed webhook body) as a BillingEvent; null for events TinyCRM ignores.
  *  Throws a `validation_failed` ApiError for a value TinyCRM cannot store (./events.ts). */
 export function mapStripeEvent(event: Json): BillingEvent | null {
@@ -152,7 +163,7 @@ export function mapStripeEvent(event: Json): BillingEvent | null {
   const object = obj(obj(event.data)?.object)
   if (!id || !type || createdSeconds === undefined || !created || !object) return null
   const base = { provider: 'stripe' as const, id, type, created }
-  const key = (rank: 1 | 2, ended = false) => orderKey(created, rank, id, ended)
+  const key = (rank: 1 | 2, ended = false, step = '') => orderKey(created, rank, id, ended, step)
 
   if (type.startsWith('customer.subscription.')) {
     const subId = keyOf(idOf(object), `${OBJECT}.id`)
@@ -160,7 +171,7 @@ export function mapStripeEvent(event: Json): BillingEvent | null {
     const patch = subscriptionPatch(object, createdSeconds)
     return {
       ...base,
-      order: key(2, ENDED.has(patch.billing_status ?? '')),
+      order: key(2, ENDED.has(patch.billing_status ?? ''), stripeStep(type, patch.billing_status)),
       customer: patch.customer ?? null,
       email: normaliseEmail(obj(object.customer)?.email),
       subscription: { id: subId, patch },

@@ -252,6 +252,47 @@ describe('applying events', () => {
     })
   })
 
+  it('a first payment in one second: paid, whatever the event ids and the arrival order', async () => {
+    // Stripe creates the subscription incomplete, the first invoice is paid, and the subscription
+    // becomes active, often within one second; its event ids do not sort by time.
+    const cases = [
+      { ids: ['evt_Z', 'evt_B', 'evt_A'], order: [0, 1, 2] },
+      { ids: ['evt_A', 'evt_B', 'evt_Z'], order: [0, 1, 2] },
+      { ids: ['evt_Z', 'evt_B', 'evt_A'], order: [2, 1, 0] },
+      { ids: ['evt_A', 'evt_B', 'evt_Z'], order: [2, 0, 1] },
+    ]
+    for (const [i, { ids, order }] of cases.entries()) {
+      const [cus, sub, email] = [`cus_s${i}`, `sub_s${i}`, `first${i}@example.com`]
+      await post(event('customer.created', { id: cus, email }, T - 5))
+      const events = [
+        event(
+          'customer.subscription.created',
+          subscription({ id: sub, customer: cus, status: 'incomplete' }),
+        ),
+        event('invoice.paid', {
+          id: `in_s${i}`,
+          customer: cus,
+          customer_email: email,
+          amount_paid: 2900,
+          billing_reason: 'subscription_create',
+          parent: { subscription_details: { subscription: sub } },
+        }),
+        {
+          ...event('customer.subscription.updated', subscription({ id: sub, customer: cus })),
+          data: {
+            object: subscription({ id: sub, customer: cus }),
+            previous_attributes: { status: 'incomplete' },
+          },
+        },
+      ].map((e, k) => ({ ...e, id: `${ids[k]}_${i}` }))
+      for (const k of order) expect((await post(events[k])).status).toBe(200)
+      expect(await relation(email), `ids ${ids.join(',')} sent ${order.join(',')}`).toMatchObject({
+        status: 'paid',
+        params: { billing_status: 'active', mrr: 29 },
+      })
+    }
+  })
+
   it("leaves the product's own params and the last activity alone", async () => {
     const identified = await postJson(t.app, '/v1/identify', seeded.projects[0]!.key, {
       email: 'sdk@example.com',
