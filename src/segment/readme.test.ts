@@ -1,6 +1,9 @@
 // README.md's "Already on Segment?" snippet, run as written: its code block is written to a file
-// and imported, with TINYCRM_URL and TINYCRM_API_KEY pointing at the running app (Node over PGlite).
+// and imported, with TINYCRM_URL and TINYCRM_API_KEY pointing at the running app (Node over PGlite);
+// then, as the README says it also runs, saved as a .mjs file and run by plain `node`.
+import { execFile } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { promisify } from 'node:util'
 import { fileURLToPath } from 'node:url'
 import { beforeAll, expect, it } from 'vitest'
 import { useTestApp } from '../../test/support/db.js'
@@ -48,4 +51,9 @@ it("README's analytics-node snippet delivers: the customer, their status and par
   expect(ids.map((i) => i.external_id)).toContain('user_42')
   const messages = await t.db.selectFrom('segment_messages').selectAll().execute()
   expect(messages).toHaveLength(2)
+
+  const mjs = `${dir}/segment-snippet-${process.pid}.mjs`
+  writeFileSync(mjs, snippet())
+  await promisify(execFile)(process.execPath, [mjs], { env: process.env })
+  expect(await t.db.selectFrom('segment_messages').selectAll().execute()).toHaveLength(4)
 })
