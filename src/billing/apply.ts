@@ -106,13 +106,20 @@ b_row AS (
  * newest wins between billing and the other writers (an identify stamped later than the billing
  * state keeps its status). Among billing's own writes a later one carries at least the state of an
  * earlier one, and wins a tie. A billing event is not the customer's activity (`activity: false`);
- * a relation it creates is first seen when the event happened.
+ * a relation it creates is first seen when the billing customer's first event happened (one that
+ * waited for the email came before it).
  */
 function relationWrite(event: BillingEvent) {
+  // The billing customer's earliest event still remembered: one that waited for the email came
+  // first. (This event's own row, inserted by the same statement, is not visible to it.)
+  const earliest = sql`(SELECT min(e.occurred_at) FROM billing_events e JOIN b_conn c
+    ON e.project_id = c.project_id
+    WHERE e.provider = ${event.provider} AND e.billing_customer_id = ${billingCustomerKey(event)})`
   return {
     sent: sql`SELECT 0 AS i, b.email, NULL::text AS name, b.status, b.stamp AS status_at, b.patch,
       '{}'::jsonb AS patch_at, NULL::jsonb AS once, extract(epoch FROM b.stamp) AS at,
-      ${event.created}::timestamptz AS first_ts, ${event.created}::timestamptz AS last_ts,
+      LEAST(${event.created}::timestamptz, ${earliest}) AS first_ts,
+      ${event.created}::timestamptz AS last_ts,
       false AS ping, ${event.provider}::text AS source
       FROM b_row b`,
     count: 1,

@@ -207,6 +207,22 @@ describe('applying events', () => {
     expect(waiting.email).toBe('late@example.com')
   })
 
+  it('a customer made from waiting events is first seen at the earliest of them', async () => {
+    const trial = subscription({ status: 'trialing', trial_end: T + 14 * 86_400 })
+    expect((await post(event('customer.subscription.created', trial, T - 20))).body).toMatchObject({
+      waiting: true,
+    })
+    await post(event('customer.created', { id: 'cus_1', email: 'first@example.com' }, T - 10))
+    const made = await relation('first@example.com')
+    expect(made!.first_seen_at).toEqual(new Date((T - 20) * 1000))
+    const customer = await t.db
+      .selectFrom('customers')
+      .select('created_at')
+      .where('id', '=', made!.id)
+      .executeTakeFirstOrThrow()
+    expect(customer.created_at).toEqual(new Date((T - 20) * 1000))
+  })
+
   it('an email change follows the same customer', async () => {
     await post(event('customer.created', { id: 'cus_1', email: 'old@example.com' }, T))
     await post(event('customer.subscription.created', subscription(), T + 1))
