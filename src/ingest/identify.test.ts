@@ -221,6 +221,22 @@ describe('batch', () => {
     ])
   })
 
+  it('says created for the first item of a new customer only', async () => {
+    await identify(keyA, { email: 'known@example.com' })
+    const res = await postJson(t.app, '/v1/batch', keyA, {
+      batch: [
+        { type: 'ping', email: 'fresh@example.com' },
+        { type: 'identify', email: 'fresh@example.com', status: 'trial' },
+        { type: 'identify', email: 'FRESH@example.com', status: 'paid' },
+        { type: 'identify', email: 'known@example.com' },
+        { type: 'identify', email: 'fresh@example.com', params: { a: 1 } },
+      ],
+    })
+    const results = res.body.results as { created?: boolean; customerId?: number }[]
+    expect(results.map((r) => r.created)).toEqual([undefined, true, false, false, false])
+    expect(new Set([1, 2, 4].map((i) => results[i]!.customerId)).size).toBe(1)
+  })
+
   it('applies several items for one email in order', async () => {
     await identify(keyA, { email: 'seq@example.com', params: { keep: 1, drop: 1 } })
     const res = await postJson(t.app, '/v1/batch', keyA, {

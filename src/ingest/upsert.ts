@@ -102,11 +102,16 @@ async function write(
 
   const identified = new Map(result.identified.map((r) => [r.i, r]))
   const pinged = new Map(result.pinged.map((r) => [r.i, r]))
+  // Several items of one customer are one row of the statement: the first of them made the
+  // customer, if it was new; the others found it.
+  const reported = new Set<number>()
   return items.map((item, n): ItemResult => {
     const group = groupOf[n]!
     const ident = identified.get(group)
     if (item.type === 'identify') {
-      return { type: 'identify', customerId: ident!.id, created: ident!.created }
+      const first = !reported.has(group)
+      reported.add(group)
+      return { type: 'identify', customerId: ident!.id, created: first && ident!.created }
     }
     const id = ident?.id ?? pinged.get(group)?.id
     return id === undefined
