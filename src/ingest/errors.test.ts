@@ -148,6 +148,9 @@ describe('fields', () => {
     [{ email: 'a@example.com', params: [1, 2] }, 'params', /object/],
     [{ email: 'a@example.com', name: 7 }, 'name', /string/],
     [{ email: 'a@example.com', timestamp: 'yesterday' }, 'timestamp', /ISO 8601/],
+    // A date-time without its offset is ambiguous: the message says what is missing.
+    [{ email: 'a@example.com', timestamp: '2026-11-01T10:00:00' }, 'timestamp', /UTC offset/],
+    [{ email: 'a@example.com', name: 'n'.repeat(501) }, 'name', /at most 500 characters/],
     [{ email: 'a@example.com', timestamp: '2999-01-01T00:00:00Z' }, 'timestamp', /future/],
     [{ email: 'a@example.com', timestamp: '0001-01-01' }, 'timestamp', /before 1970/],
     [{ email: 'a@example.com', timestamp: '1969-12-31T23:59:59Z' }, 'timestamp', /before 1970/],
@@ -192,6 +195,8 @@ describe('fields', () => {
       'batch.1.type',
       'batch.2',
     ])
+    expect(res.body.results[1].error.message).toMatch(/type must be 'identify' or 'ping'/)
+    expect(res.body.results[2].error.message).toMatch(/batch\.2: must be an object/)
     expect(await rowCounts()).toEqual(before)
   })
 })

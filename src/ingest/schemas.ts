@@ -80,7 +80,8 @@ export const params = z
 const timestamp = z
   .pipe(
     z.union([z.iso.datetime({ offset: true }), z.iso.date()], {
-      error: 'timestamp must be an ISO 8601 date-time, e.g. 2026-03-29T12:00:00Z',
+      error:
+        'timestamp must be an ISO 8601 date-time with its UTC offset (2026-03-29T12:00:00Z, …+02:00) or a date (2026-03-29)',
     }),
     z.transform((s: string) => new Date(s)),
   )
@@ -95,7 +96,7 @@ export const identifyBody = z.strictObject({
   email,
   name: z.nullish(
     z.string({ error: 'name must be a string' }).check(
-      z.maxLength(500, 'name is too long'),
+      z.maxLength(500, 'name is too long (at most 500 characters)'),
       z.refine((s) => !s.includes('\u0000'), 'name contains a NUL character'),
     ),
   ),
@@ -117,7 +118,13 @@ export const batchItem = z.discriminatedUnion(
     z.extend(identifyBody, { type: z.literal('identify') }),
     z.extend(pingBody, { type: z.literal('ping') }),
   ],
-  { error: "type must be 'identify' or 'ping'" },
+  {
+    // An item that is no object at all has no type to be wrong: say what it must be.
+    error: (issue) =>
+      isPlainObject(issue.input)
+        ? "type must be 'identify' or 'ping'"
+        : "must be an object: an identify or a ping, with its type ('identify' or 'ping')",
+  },
 )
 
 export const batchBody = z.strictObject({

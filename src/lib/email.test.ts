@@ -35,6 +35,6 @@ describe('emailSchema', () => {
     ]) {
       expect(parse(bad), bad).not.toContain('@')
     }
-    expect(parse(`${'a'.repeat(250)}@x.io`)).toBe('email is too long')
+    expect(parse(`${'a'.repeat(250)}@x.io`)).toBe('email is too long (at most 254 characters)')
   })
 })

@@ -20,7 +20,11 @@ export const emailSchema = z.pipe(
     .string({ error: 'email is required and must be a string' })
     .check(z.trim(), z.toLowerCase(), z.normalize('NFC')),
   z.pipe(
-    z.string().check(z.maxLength(MAX_EMAIL_LENGTH, 'email is too long')),
+    z
+      .string()
+      .check(
+        z.maxLength(MAX_EMAIL_LENGTH, `email is too long (at most ${MAX_EMAIL_LENGTH} characters)`),
+      ),
     z.email({ pattern: PLAIN_EMAIL, error: 'email is not a valid email address' }),
   ),
 )

@@ -30,7 +30,7 @@ const id = z.pipe(
 
 const isoTime = z.iso.datetime({
   offset: true,
-  error: 'must be an ISO 8601 date-time, e.g. 2026-03-29T12:00:00Z',
+  error: 'must be an ISO 8601 date-time with its UTC offset, e.g. 2026-03-29T12:00:00Z',
 })
 
 /** A batch's own `sentAt` (its sender's clock, which corrects every event's originalTimestamp):
