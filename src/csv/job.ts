@@ -118,8 +118,9 @@ async function prepare(
           : k?.customer_id
             ? 'merged'
             : 'created',
-      // The row's own item (its last): what the ingest statement says became of it.
-      item: seen ? undefined : items.length + row.items!.length - 1,
+      // The row's first item: the ingest statement says whether it created the customer (only
+      // the first item of a customer in one statement can have).
+      item: seen ? undefined : items.length,
     })
     // Without a last-activity column a row is no activity: a known relation keeps its own time and
     // a new one starts at the job's creation, so importing the same file again changes nothing.
