@@ -90,7 +90,10 @@ export function Preview({ preview }: { preview: ImportPreview }) {
           </tbody>
         </table>
       </div>
-      <p class="muted small">— an empty cell: the value stored stays as it is.</p>
+      {/* The legend of the dash, where there is one (beside a rejected row it read as its reason). */}
+      {preview.rows.some((row) => row.cells?.includes('')) ? (
+        <p class="muted small">A cell shown as — is empty: the value stored stays as it is.</p>
+      ) : null}
     </div>
   )
 }
