@@ -105,6 +105,16 @@ describe('real-world CSV quirks, one fixture each', () => {
     })
   })
 
+  it('a quote inside an unquoted cell is part of its text', async () => {
+    const file = 'email\tname\tmeta\na@q.example\tJo "JJ" Smith\t{"a":1}\n'
+    const r = await importInto(projectA, streamOf(file))
+    expect(r.counts.created).toBe(1)
+    expect(await customer('a@q.example')).toMatchObject({
+      name: 'Jo "JJ" Smith',
+      params: { meta: { a: 1 } }, // the column's suggested type is JSON
+    })
+  })
+
   it('a UTF-8 BOM, CRLF line ends, accents, capitalised headers and status aliases', async () => {
     const r = await importInto(projectA, streamOf(fixture('bom-crlf.csv')))
     expect(r.counts.created).toBe(2)

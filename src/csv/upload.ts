@@ -4,7 +4,7 @@
 import type { Kysely } from 'kysely'
 // The Node build: on Workers, nodejs_compat (wrangler.toml) supplies node:stream and Buffer, where
 // the browser build bundles its own copies (~18 KiB of the gzipped Worker).
-import { parse, type CsvError, type Options } from 'csv-parse'
+import { CsvError, parse, type Options } from 'csv-parse'
 import type { Database } from '../db/schema.js'
 import { ApiError } from '../lib/errors.js'
 import { badFile, Utf8Text } from './file-text.js'
@@ -176,6 +176,9 @@ export async function parseCsv(
     bom: true,
     info: true,
     relax_column_count: true,
+    // A quote inside an unquoted cell (`Jo "JJ" Smith`, `{"a":1}` in a tab-separated file) is
+    // part of the text, as spreadsheets read it; a quoted cell is still parsed strictly.
+    relax_quotes: true,
     skip_empty_lines: true,
     max_record_size: 1_000_000,
   })
@@ -220,9 +223,9 @@ export async function parseCsv(
     }
   } catch (err) {
     if (err instanceof ApiError) throw err
-    const csv = err as CsvError
-    if (csv?.code?.startsWith?.('CSV_') || csv?.name === 'CsvError') {
-      throw new ApiError('validation_failed', `The file is not valid CSV: ${csv.message}`)
+    // Every error of the parser is the file's (its codes do not all start with CSV_).
+    if (err instanceof CsvError) {
+      throw new ApiError('validation_failed', `The file is not valid CSV: ${err.message}`)
     }
     throw err
   }
