@@ -1,7 +1,7 @@
 // The mapping's first guess from a header: which column is the email, the name, the status, the
 // dates, and what a param is called and typed.
 import { describe, expect, it } from 'vitest'
-import { paramKeyFromHeader, suggestMapping } from './mapping.js'
+import { convertRow, paramKeyFromHeader, suggestMapping } from './mapping.js'
 
 describe('suggestMapping', () => {
   it('names params after their header the way filters write them', () => {
@@ -76,5 +76,42 @@ describe('suggestMapping', () => {
   it('paramKeyFromHeader', () => {
     expect(paramKeyFromHeader('  Last Payment -- Amount ', 0)).toBe('last_payment_amount')
     expect(paramKeyFromHeader('***', 2)).toBe('column_3')
+  })
+})
+
+describe('convertRow: dates', () => {
+  const header = ['email', 'signed_up', 'trial_ends']
+  const mapping = [
+    { target: 'email' as const },
+    { target: 'first_seen' as const },
+    { target: 'param' as const, key: 'trial_ends', type: 'date' as const },
+  ]
+  const row = (signedUp: string, trialEnds: string) =>
+    convertRow(['2', 'a@example.com', signedUp, trialEnds], mapping, header)
+
+  it('refuses a day the calendar does not have, rather than rolling it over', () => {
+    expect(row('2026-02-30', '2026-03-01').error).toMatch(/signed_up: '2026-02-30' is not a date/)
+    expect(row('2026-03-01', '2026-04-31').error).toMatch(/trial_ends: '2026-04-31' is not a date/)
+    expect(row('2026-04-31T10:00:00Z', '').error).toMatch(/is not a date/)
+    expect(row('2024-02-29', '2028-02-29').error).toBeUndefined()
+  })
+
+  it('reads a date-time without its offset as UTC, whatever the time zone of the server', () => {
+    const zone = process.env.TZ
+    process.env.TZ = 'America/New_York' // Node reads it again when it changes
+    let read
+    try {
+      read = row('2026-01-15 10:00', '2026-01-15T10:00:00')
+    } finally {
+      if (zone === undefined) delete process.env.TZ
+      else process.env.TZ = zone
+    }
+    expect(read.items![0]).toMatchObject({ timestamp: new Date('2026-01-15T10:00:00Z') })
+    expect(read.items!.at(-1)).toMatchObject({ params: { trial_ends: '2026-01-15T10:00:00.000Z' } })
+    const offset = row('2026-01-15T10:00:00+02:00', '2026-01-15T10:00:00-0500')
+    expect(offset.items![0]).toMatchObject({ timestamp: new Date('2026-01-15T08:00:00Z') })
+    expect(offset.items!.at(-1)).toMatchObject({
+      params: { trial_ends: '2026-01-15T15:00:00.000Z' },
+    })
   })
 })

@@ -153,11 +153,19 @@ export function validateMapping(mapping: Mapping, header: string[]): Mapping {
   )
 }
 
+/** A cell as an ISO time: a day (YYYY-MM-DD, midnight UTC) or a date-time (ISO 8601, `T` or a
+ *  space between). A date-time without its offset is UTC, whatever the server's time zone. */
 function readDate(cell: string): string | undefined {
-  const s = cell.trim()
-  if (!/^\d{4}-\d{2}-\d{2}/.test(s)) return undefined
-  const d = new Date(s.length === 10 ? `${s}T00:00:00Z` : s.replace(' ', 'T'))
-  return Number.isNaN(d.getTime()) ? undefined : d.toISOString()
+  const s = cell.trim().replace(' ', 'T')
+  const m = /^(\d{4}-\d{2}-\d{2})(T.+)?$/.exec(s)
+  if (!m) return undefined
+  const [, ymd, time] = m
+  // A day of the calendar: Date reads 2026-02-30 as 2 March.
+  const day = new Date(`${ymd}T00:00:00Z`)
+  if (Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== ymd) return undefined
+  if (!time) return day.toISOString()
+  const at = new Date(/(Z|[+-]\d\d(:?\d\d)?)$/i.test(time) ? s : `${s}Z`)
+  return Number.isNaN(at.getTime()) ? undefined : at.toISOString()
 }
 
 function readParam(cell: string, type: ParamType): { value: unknown } | { error: string } {
