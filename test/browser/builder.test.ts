@@ -315,6 +315,24 @@ it('between starts with two empty boxes and applies only once both bounds are va
   expect(problems).toEqual([])
 })
 
+it('a text param starts with an empty box and applies nothing until a value is typed', async () => {
+  const { page, problems } = await signedIn()
+  await page.goto(live.server.url + '/customers')
+  await page.locator('.add-filter > summary').click()
+  const picker = page.getByRole('dialog', { name: 'Filter by' })
+  await picker.getByRole('button', { name: /^plan \(App B\)/ }).click()
+  const editor = page.getByRole('dialog', { name: 'Add a filter' })
+  const value = editor.getByLabel('Value', { exact: true })
+  expect(await value.inputValue()).toBe('')
+  const status = editor.locator('.popover-status')
+  await expect.poll(() => status.textContent()).toMatch(/^Not applied yet: .*needs a value/)
+  expect(query(page)).toBe('')
+  await value.fill('pro')
+  await expect.poll(() => query(page)).toBe('?p=app-b.plan:eq:pro')
+  await expect.poll(() => rows(page)).toEqual(['alex', 'fay'])
+  expect(problems).toEqual([])
+})
+
 it('"+ Filter" focuses its search box before the fields arrive, and keeps what was typed', async () => {
   const { page, problems } = await signedIn()
   let release = () => {}

@@ -60,15 +60,15 @@ export function picks(fields: FilterFields): Pick[] {
     list.push({
       group: 'Params',
       label: `${f.key} (${name(f.project)})`,
-      hint: `${f.types.join(' / ')} · ${f.customers.toLocaleString('en')} customers`,
+      hint: `${f.types.join(' / ')} · ${f.customers.toLocaleString('en')} ${f.customers === 1 ? 'customer' : 'customers'}`,
       chip: {
         kind: 'param',
         project: f.project,
         key: f.key,
         op: scalar ? 'eq' : 'exists',
-        values: scalar
-          ? [{ type: f.types.includes('number') ? 'number' : 'string', text: '' }]
-          : [],
+        // No value yet: the editor's box starts empty and nothing applies until one is typed (an
+        // empty string would be a value, `""`, and empty the table at once).
+        values: [],
       },
     })
   }
@@ -81,7 +81,7 @@ export function picks(fields: FilterFields): Pick[] {
       project: null,
       key: '',
       op: 'eq',
-      values: [{ type: 'string', text: '' }],
+      values: [],
     },
   })
   for (const f of fields.params.filter((p) => p.types.includes('number'))) {
