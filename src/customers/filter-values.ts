@@ -198,12 +198,20 @@ export function encodeCursor(cursor: Cursor): string {
   return toBase64Url(JSON.stringify([cursor.sort, cursor.value, cursor.id]))
 }
 
+/** A cursor's text value the database will read: a time for a sort by time, and never a NUL (a
+ *  cursor edited by hand must be refused here, not by the database). */
+function cursorText(sort: string, value: unknown): value is string {
+  if (typeof value !== 'string' || value.includes('\u0000')) return false
+  if (!/^-?(last_activity|first_seen)$/.test(sort)) return true
+  return /^\d{4}-\d{2}-\d{2}/.test(value) && !Number.isNaN(Date.parse(value))
+}
+
 export function readCursor(raw: string, fail: Fail): Cursor {
   try {
     const [sort, value, id] = JSON.parse(fromBase64Url(raw)) as unknown[]
     if (
       typeof sort === 'string' &&
-      (value === null || typeof value === 'string' || typeof value === 'number') &&
+      (value === null || typeof value === 'number' || cursorText(sort, value)) &&
       typeof id === 'number' &&
       Number.isSafeInteger(id)
     ) {

@@ -236,6 +236,10 @@ describe('parseCustomerFilter errors', () => {
     ['limit=0', 'limit', /between 1 and 200/],
     ['limit=500', 'limit', /between 1 and 200/],
     ['after=garbage', 'after', /not a page cursor/],
+    // Well-formed, but edited: a sort by time whose value is no time.
+    [`after=${btoa('["-last_activity","notadate",1]')}`, 'after', /not a page cursor/],
+    ['q=a%00b', 'q', /contains a NUL character/],
+    ['p=plan:eq:a%00', 'p', /contains a NUL character/],
     ['q=a&q=b', 'q', /give it once/],
   ]
   it.each(cases)('%s → 400 naming %s', (query, path, message) => {

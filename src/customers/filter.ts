@@ -108,6 +108,11 @@ export function parseCustomerFilter(
         )
   for (const [k, v] of entries) {
     if (v.trim() === '') continue
+    // No text in Postgres holds a NUL: said here, naming the parameter, not by the database.
+    if (v.includes('\u0000')) {
+      const message = `${k}: contains a NUL character`
+      throw new ApiError('validation_failed', `Invalid filter: ${message}`, [{ path: k, message }])
+    }
     ;(grouped[k] ??= []).push(v)
   }
   const parsed = schema().safeParse(grouped)
