@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import {
+  createProject,
   identify,
   launchBrowser,
   newPage,
@@ -274,6 +275,17 @@ function bothPages(): Record<string, Page> {
 
 it('every other page passes axe at 1280 and 390 px, with a screenshot of each', async () => {
   const person = await customerId(desktop.page, 'person1@example.com')
+  // What must not push a page wider than the screen: a long project name on the customer's
+  // badge, and long unbroken values in their history.
+  const longName = 'A product with a rather long name that keeps going and going on'
+  const keyLong = await createProject(desktop.page, server.url, longName)
+  await identify(server.url, keyLong, { email: 'person1@example.com', status: 'trial' })
+  const long = {
+    url: `https://${'u'.repeat(300)}.example`,
+    [`k${'x'.repeat(300)}`]: 'L'.repeat(2000),
+  }
+  await identify(server.url, keyA, { email: 'person1@example.com', params: long })
+  await identify(server.url, keyA, { email: 'person1@example.com', params: { url: 'short' } })
   const pages: [string, string][] = [
     ['projects', '/projects'],
     ['project', `/projects/${projectA}`],

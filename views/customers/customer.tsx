@@ -47,7 +47,7 @@ export function StatusPill({ relation }: { relation: ProjectRelation }) {
       style={`--project:${relation.project.color}`}
     >
       <span class="dot" aria-hidden="true" />
-      {relation.project.name}
+      <span class="badge-name">{relation.project.name}</span>
       <span class="badge-status">{relation.status}</span>
     </span>
   )
