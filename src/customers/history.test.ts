@@ -129,6 +129,18 @@ describe('where it shows', () => {
     expect(text).toContain('FormBox: started as trial, 1 Mar 2026, API')
   })
 
+  it('cuts a long value at 200 characters, its whole text on hover', async () => {
+    const long = 'L'.repeat(4000)
+    const id = await identify({ email: 'long@example.com', params: { desc: long } })
+    const cookie = await sessionCookie(t.db, seeded.userId)
+    const html = await (
+      await t.app.request(`/customers/${id}`, { headers: { Cookie: cookie } })
+    ).text()
+    const history = html.slice(html.indexOf('class="history-list"'))
+    expect(history).toContain(`<span title="${long}">${'L'.repeat(200)}…</span>`)
+    expect(history).not.toContain('L'.repeat(201) + '<')
+  })
+
   it('through the account API, paged newest first, 404 for another account’s customer', async () => {
     const id = await identify({
       email: 'alex@example.com',

@@ -20,10 +20,15 @@ const day = new Intl.DateTimeFormat('en-GB', {
   timeZone: 'UTC',
 })
 
-function shown(value: unknown): string {
+/** A value as the history shows it: a long one cut (its whole text on hover); the params table
+ *  above has it in full. */
+function shown(value: unknown) {
   if (value === null || value === undefined) return '—'
-  return typeof value === 'string' ? value : JSON.stringify(value)
+  const text = typeof value === 'string' ? value : JSON.stringify(value)
+  if (text.length <= LONGEST_SHOWN) return text
+  return <span title={text}>{text.slice(0, LONGEST_SHOWN)}…</span>
 }
+const LONGEST_SHOWN = 200
 
 function What({ change }: { change: RelationChange }) {
   const field = change.field === 'status' ? null : <code>{change.key}</code>
