@@ -78,3 +78,31 @@ export function changesNothing(row: Converted, k: Known): boolean {
   if (main.timestamp && k.rel_last && main.timestamp > new Date(k.rel_last)) return false
   return true
 }
+
+/** The rows of one email in a chunk as one row, each later row's values winning as the ingest
+ *  statement's fold applies them (its name and status if it has them, its params key by key), the
+ *  earliest first-seen time and the latest time: what the file as a whole does to the relation. */
+export function foldRows(rows: Converted[]): Converted {
+  if (rows.length === 1) return rows[0]!
+  const last = rows[rows.length - 1]!
+  const lastItems = last.items!
+  const main = { ...lastItems[lastItems.length - 1]! }
+  if (main.type !== 'identify') return last
+  const params: Record<string, unknown> = Object.create(null)
+  let first: Date | undefined
+  for (const row of rows) {
+    const items = row.items!
+    const item = items[items.length - 1]!
+    if (item.type !== 'identify') continue
+    if (item.name?.trim()) main.name = item.name
+    if (item.status) main.status = item.status
+    Object.assign(params, item.params ?? {})
+    if (item.timestamp && (!main.timestamp || item.timestamp > main.timestamp)) {
+      main.timestamp = item.timestamp
+    }
+    const seen = items.length > 1 ? items[0]!.timestamp : undefined
+    if (seen && (!first || seen < first)) first = seen
+  }
+  main.params = params
+  return { ...last, items: first ? [{ ...lastItems[0]!, timestamp: first }, main] : [main] }
+}

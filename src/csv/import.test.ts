@@ -271,6 +271,24 @@ describe('dry run and import', () => {
     expect(await accountData()).toEqual(before)
   })
 
+  it('a file with one email on two rows ends on its last row, however often it is imported', async () => {
+    const file = [
+      'email,name,status,plan,zip',
+      'Bob@Example.com,"Smith, Bob",paid,pro,00123',
+      'ann@example.com,Ann,trial,basic,1',
+      'bob@example.com,Bob Smith,churned,free,00124',
+    ].join('\n')
+    await importInto(projectA, streamOf(file))
+    const first = await customer('bob@example.com')
+    expect(first).toMatchObject({ name: 'Bob Smith', status: 'churned', params: { plan: 'free' } })
+    const before = await accountData()
+    for (let i = 0; i < 3; i++) {
+      const again = await importInto(projectA, streamOf(file))
+      expect(again.counts, `import ${i + 2}`).toMatchObject({ unchanged: 3, updated: 0 })
+      expect(await accountData(), `import ${i + 2}`).toEqual(before)
+    }
+  })
+
   it('dates a change to a known relation at the import when the file has no times, keeping its last activity', async () => {
     const longAgo = new Date(Date.now() - 60 * 86_400_000)
     await ingestForProject(t.db, projectA.id, [

@@ -8,9 +8,9 @@ import type { Database } from '../db/schema.js'
 import { ApiError } from '../lib/errors.js'
 import type { IngestItem } from '../ingest/fold.js'
 import type { ItemResult } from '../ingest/upsert.js'
-import { changesNothing, classify, type Known } from './classify.js'
+import { changesNothing, classify, foldRows, type Known } from './classify.js'
 import { chunkChanged, readChunk, writeGuarded, type Reject } from './chunk-guard.js'
-import { convertRow, validateMapping, type Mapping } from './mapping.js'
+import { convertRow, validateMapping, type Converted, type Mapping } from './mapping.js'
 
 export type Outcome = 'created' | 'updated' | 'unchanged' | 'merged' | 'rejected'
 export type Counts = Record<Outcome, number>
@@ -101,23 +101,41 @@ async function prepare(
   const rows: Classified[] = []
   const inChunk = new Set<string>()
   const items: IngestItem[] = []
+  // Whether the chunk's rows of an email, together, change its known relation; all of them are
+  // dated alike (below), so the file's last row wins, as on the first import. Judged and dated
+  // row by row, a row left as stored kept the relation's older time and lost to one that
+  // differed: each import of the same file flipped the customer between its rows.
+  const byEmail = new Map<string, Converted[]>()
+  for (const row of converted)
+    if (!row.error) byEmail.set(row.email!, [...(byEmail.get(row.email!) ?? []), row])
+  const changing = new Set(
+    [...byEmail].flatMap(([email, same]) => {
+      const k = known.get(email)
+      return k?.rel_last && !changesNothing(foldRows(same), k) ? [email] : []
+    }),
+  )
   for (const row of converted) {
     if (row.error) continue
     const k: Known | undefined = known.get(row.email!)
     const seen = inChunk.has(row.email!) || k?.earlier
     inChunk.add(row.email!)
     // A relation the project already has that this row leaves as it is.
-    const unchanged = !!k?.rel_last && changesNothing(row, k)
+    const unchanged = !!k?.rel_last && !changing.has(row.email!)
     rows.push({
-      outcome: seen
-        ? 'updated'
-        : k?.rel_last
-          ? unchanged
-            ? 'unchanged'
-            : 'updated'
-          : k?.customer_id
-            ? 'merged'
-            : 'created',
+      // A repeat of an email from an earlier chunk counts as its update, in the dry run (which
+      // wrote nothing) as in the import.
+      outcome:
+        unchanged && !k?.earlier
+          ? 'unchanged'
+          : seen
+            ? 'updated'
+            : k?.rel_last
+              ? unchanged
+                ? 'unchanged'
+                : 'updated'
+              : k?.customer_id
+                ? 'merged'
+                : 'created',
       // The row's first item: the ingest statement says whether it created the customer (only
       // the first item of a customer in one statement can have).
       item: seen ? undefined : items.length,
