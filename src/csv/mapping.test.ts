@@ -79,6 +79,31 @@ describe('suggestMapping', () => {
   })
 })
 
+describe('suggestMapping: types', () => {
+  it('suggests text for numbers a number would change: leading zeros, whole numbers past 2^53', () => {
+    const header = ['email', 'zip', 'ref', 'mrr']
+    const sample = [
+      ['a@x.io', '00123', '12345678901234567890', '29'],
+      ['b@x.io', '02134', '1', '9.5'],
+    ]
+    const types = suggestMapping(header, sample, 'app-a').map((m) => m.type)
+    expect(types).toEqual([undefined, 'text', 'text', 'number'])
+  })
+})
+
+describe('convertRow: numbers', () => {
+  it('refuses a whole number past 2^53 mapped as a number, rather than storing other digits', () => {
+    const mapping = [
+      { target: 'email' as const },
+      { target: 'param' as const, key: 'ref', type: 'number' as const },
+    ]
+    const row = (ref: string) => convertRow(['2', 'a@example.com', ref], mapping, ['email', 'ref'])
+    expect(row('12345678901234567890').error).toMatch(/past 2\^53.*map it as text/)
+    expect(row('9007199254740991').items![0]).toMatchObject({ params: { ref: 9007199254740991 } })
+    expect(row('1e21').items![0]).toMatchObject({ params: { ref: 1e21 } })
+  })
+})
+
 describe('convertRow: dates', () => {
   const header = ['email', 'signed_up', 'trial_ends']
   const mapping = [

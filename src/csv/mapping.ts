@@ -112,11 +112,18 @@ export function suggestMapping(
 function guessType(values: string[]): ParamType {
   const cells = values.map((v) => v.trim()).filter(Boolean)
   if (!cells.length) return 'text'
-  if (cells.every((v) => NUMBER_TEXT.test(v))) return 'number'
+  if (cells.every((v) => NUMBER_TEXT.test(v) && keptAsNumber(v))) return 'number'
   if (cells.every((v) => BOOLEAN_TEXT.test(v))) return 'boolean'
   if (cells.every((v) => DATE_TEXT.test(v))) return 'date'
   if (cells.every(isJsonText)) return 'json'
   return 'text'
+}
+
+/** Whether a number's text survives as a number: not a code with leading zeros (a zip code, an
+ *  id: 00123 would be stored as 123), nor a whole number past 2^53 (its last digits lost). */
+function keptAsNumber(text: string): boolean {
+  if (/^-?0\d/.test(text)) return false
+  return !/^-?\d+$/.test(text) || Number.isSafeInteger(Number(text))
 }
 
 /** Checks a mapping posted by the form against the header: exactly one email column, at most one
@@ -176,7 +183,13 @@ function readParam(cell: string, type: ParamType): { value: unknown } | { error:
       return { value: unguardText(cell) }
     case 'number': {
       const n = Number(s)
-      return NUMBER_TEXT.test(s) && Number.isFinite(n) ? { value: n } : { error: 'is not a number' }
+      if (!NUMBER_TEXT.test(s) || !Number.isFinite(n)) return { error: 'is not a number' }
+      if (/^-?\d+$/.test(s) && !Number.isSafeInteger(n)) {
+        return {
+          error: 'is a whole number past 2^53, which a number cannot keep exactly: map it as text',
+        }
+      }
+      return { value: n }
     }
     case 'boolean': {
       const b = s.toLowerCase()
