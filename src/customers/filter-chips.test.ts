@@ -199,9 +199,12 @@ describe('chips and the parser', () => {
     expect(
       chipProblem({ kind: 'seen', before: true, when: { iso: '2026-02-31' }, project: null }),
     ).toMatch(/not a date/)
-    // A key with a colon cannot be said in p=key:op:value.
+    // A key may hold a colon (p=a:b:exists), but not one followed by an operator's name.
     expect(
       chipProblem({ kind: 'param', project: null, key: 'a:b', op: 'exists', values: [] }),
+    ).toBeUndefined()
+    expect(
+      chipProblem({ kind: 'param', project: null, key: 'a:eq', op: 'exists', values: [] }),
     ).toBeDefined()
   })
 })

@@ -138,9 +138,21 @@ export function readParamKey(raw: string): { project: string | null; key: string
   return { project: null, key: raw }
 }
 
+/** The key part and the rest: the key ends at the first `:` followed by an operator, so a key may
+ *  hold colons itself (`ns:key:eq:v`); with no operator anywhere, at the first `:` (and the
+ *  caller says what it read as the operator). */
+function splitParamKey(raw: string): [string, string | undefined] {
+  for (let at = raw.indexOf(':'); at !== -1; at = raw.indexOf(':', at + 1)) {
+    const end = raw.indexOf(':', at + 1)
+    const op = raw.slice(at + 1, end === -1 ? undefined : end).toLowerCase()
+    if ((PARAM_OPS as readonly string[]).includes(op)) return [raw.slice(0, at), raw.slice(at + 1)]
+  }
+  return splitOnce(raw, ':')
+}
+
 /** `key:op:value`, `app-a.key:op:value`, `key:exists`, `key:between:low,high`. */
 export function readParamFilter(raw: string, fail: Fail): ParamFilter {
-  const [keyPart = '', afterKey] = splitOnce(raw, ':')
+  const [keyPart = '', afterKey] = splitParamKey(raw)
   const [opPart = '', valuePart] =
     afterKey === undefined ? ['', undefined] : splitOnce(afterKey, ':')
   const where = `'${raw}'`

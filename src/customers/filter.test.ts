@@ -89,6 +89,16 @@ describe('parseCustomerFilter', () => {
     )
   })
 
+  it('reads a key with colons in it: the key ends where an operator follows', () => {
+    const f = parse('p=ns:key:eq:v&p=app-a.a:b:c:exists&p=utm:source:contains:x:y')
+    expect(f.params.map((p) => [p.project, p.key, p.op, p.values.map((v) => v.raw)])).toEqual([
+      [null, 'ns:key', 'eq', ['v']],
+      ['app-a', 'a:b:c', 'exists', []],
+      [null, 'utm:source', 'contains', ['x:y']],
+    ])
+    expect(errorOf('p=ns:key:like:v').details?.[0]?.message).toMatch(/unknown operator 'key'/)
+  })
+
   it('reads params filters with every operator, in any project or scoped to one', () => {
     const f = parse(
       [
