@@ -56,6 +56,15 @@ describe('session() and requireUser()', () => {
     const htmx = await app.request('/private', { headers: { 'HX-Request': 'true' } })
     expect(htmx.status).toBe(401)
     expect(htmx.headers.get('HX-Redirect')).toBe('/login?next=%2Fprivate')
+    // A fragment the page loads: back to the page, never to another site.
+    const from = (page: string) =>
+      app.request('http://localhost/private', {
+        headers: { 'HX-Request': 'true', 'HX-Current-URL': page },
+      })
+    const fragment = await from('http://localhost/customers?in=app-a:paid')
+    expect(fragment.headers.get('HX-Redirect')).toBe('/login?next=%2Fcustomers%3Fin%3Dapp-a%3Apaid')
+    const elsewhere = await from('https://evil.example/customers')
+    expect(elsewhere.headers.get('HX-Redirect')).toBe('/login?next=%2Fprivate')
   })
 
   it('ends the session in the database: the old cookie no longer works', async () => {

@@ -43,18 +43,33 @@ export function session(): MiddlewareHandler<HonoEnv> {
 /**
  * Lets signed-in users through. A signed-out visitor is sent to the login page (and back here
  * afterwards); an htmx request gets 401 with HX-Redirect, since a redirect would be followed by
- * fetch and swapped into the page.
+ * fetch and swapped into the page, and comes back to the page that sent it (HX-Current-URL, of
+ * this origin), not to the fragment it asked for (the views rail a customers page loads).
  */
 export function requireUser(): MiddlewareHandler<HonoEnv> {
   return async function requireUser(c, next) {
     if (c.var.user) return next()
     const url = new URL(c.req.url)
-    const login = `/login?next=${encodeURIComponent(url.pathname + url.search)}`
-    if (c.req.header('HX-Request') === 'true') {
+    const htmx = c.req.header('HX-Request') === 'true'
+    const back =
+      (htmx && samePagePath(c.req.header('HX-Current-URL'), url)) || url.pathname + url.search
+    const login = `/login?next=${encodeURIComponent(back)}`
+    if (htmx) {
       c.header('HX-Redirect', login)
       return c.body(null, 401)
     }
     return c.redirect(login, 303)
+  }
+}
+
+/** The path and query of `page` when it is a URL of the same origin as `url`. */
+function samePagePath(page: string | undefined, url: URL): string | undefined {
+  if (!page) return undefined
+  try {
+    const at = new URL(page)
+    return at.origin === url.origin ? at.pathname + at.search : undefined
+  } catch {
+    return undefined
   }
 }
 
