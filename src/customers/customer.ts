@@ -92,6 +92,29 @@ export async function findCustomer(
   return q.executeTakeFirst()
 }
 
+/** The live customer an email merged into another now routes to (following a chain of merges),
+ *  or undefined when the email is no alias in the account. */
+export async function aliasTarget(db: Db, accountId: number, email: string) {
+  let row = await db
+    .selectFrom('customers')
+    .select(['id', 'email', 'name', 'merged_into'])
+    .where('account_id', '=', accountId)
+    .where('email', '=', email)
+    .where('merged_into', 'is not', null)
+    .executeTakeFirst()
+  for (let hops = 0; row?.merged_into != null && hops < 100; hops++) {
+    row = await db
+      .selectFrom('customers')
+      .select(['id', 'email', 'name', 'merged_into'])
+      .where('account_id', '=', accountId)
+      .where('id', '=', row.merged_into)
+      .executeTakeFirst()
+  }
+  return row && row.merged_into === null
+    ? { id: row.id, email: row.email, name: row.name }
+    : undefined
+}
+
 /** The emails merged into a customer, which now route to it (their rows stay as tombstones). */
 export async function listAliases(db: Db, accountId: number, customerId: number) {
   const rows = await db

@@ -71,6 +71,20 @@ describe('merge, undo, delete in the dashboard', () => {
       await t.db.selectFrom('customers').select('id').where('id', '=', mine).execute(),
     ).toHaveLength(1)
   })
+
+  it('names the customer an email was merged into, rather than "no customer"', async () => {
+    const { b, id } = await signedIn('m-c@example.com')
+    const [p, q] = [await id('p@dm.example'), await id('q@dm.example')]
+    await id('r@dm.example')
+    expect((await b.post(`/customers/${q}/merge`, { other: 'r@dm.example' })).status).toBe(303)
+    const elsewhere = await b.post(`/customers/${p}/merge`, { other: 'r@dm.example' })
+    expect(elsewhere.status).toBe(400)
+    expect(elsewhere.html).toContain(
+      'r@dm.example was merged into q@dm.example: merge with that email instead.',
+    )
+    const here = await b.post(`/customers/${q}/merge`, { other: 'R@dm.example' })
+    expect(here.html).toContain('r@dm.example is already merged into this customer.')
+  })
 })
 
 describe('API tokens settings', () => {

@@ -12,7 +12,7 @@ import { formFields, idParam } from '../lib/http.js'
 import { renderPage } from '../lib/render.js'
 import { normaliseEmail } from '../accounts/store.js'
 import { ManageCustomerPage } from '../../views/merge.js'
-import { findCustomer as findAccountCustomer } from '../customers/customer.js'
+import { aliasTarget, findCustomer as findAccountCustomer } from '../customers/customer.js'
 import { findMerge } from './lookup.js'
 import { deleteCustomer } from './erase.js'
 import { listMerges, mergeCustomers, undoMerge } from './store.js'
@@ -63,7 +63,15 @@ export function mergeDashboardRoutes() {
     ])
     if (!self) throw new ApiError('not_found', 'No such customer in your account')
     if (!other) {
-      const error = `No customer with the email ${otherEmail || '(empty)'} in your account.`
+      // An email merged into a customer earlier: say which one it belongs to now.
+      const target = otherEmail
+        ? await aliasTarget(c.var.db, user(c).accountId, otherEmail)
+        : undefined
+      const error = !target
+        ? `No customer with the email ${otherEmail || '(empty)'} in your account.`
+        : target.id === id
+          ? `${otherEmail} is already merged into this customer.`
+          : `${otherEmail} was merged into ${target.email}: merge with that email instead.`
       return managePage(c, id, { error, draftOther: typed }, 400)
     }
     if (other.id === id) {
