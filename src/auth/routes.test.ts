@@ -207,7 +207,7 @@ describe('log in and log out', () => {
     const locked = await b.logIn(seeded.email, seeded.password)
     expect(locked.status).toBe(429)
     expect(Number(locked.headers.get('Retry-After'))).toBeGreaterThan(0)
-    expect(locked.html).toContain('Too many failed attempts')
+    expect(locked.html).toContain('Too many failed attempts for this email. Try again in 1 minute.')
     // Another email is not affected.
     const other = await seedAccount(t.db)
     expect((await new TestBrowser(t.app).logIn(other.email, other.password)).status).toBe(303)

@@ -136,7 +136,7 @@ export function authRoutes(loginLimiter?: RateLimiter) {
       const locked = !result.ok && result.reason === 'locked'
       if (locked) c.header('Retry-After', String(result.retryAfterSeconds))
       const error = locked
-        ? `Too many failed attempts for this email. Try again in ${Math.ceil(result.retryAfterSeconds / 60)} minute(s).`
+        ? `Too many failed attempts for this email. Try again in ${minutes(result.retryAfterSeconds)}.`
         : 'Wrong email or password.'
       const page = <LoginPage csrfToken={c.var.csrfToken} email={email} error={error} next={next} />
       return renderPage(c, page, locked ? 429 : 400)
@@ -151,4 +151,10 @@ export function authRoutes(loginLimiter?: RateLimiter) {
   })
 
   return app
+}
+
+/** A wait in whole minutes, as a person says it: "1 minute", "5 minutes". */
+function minutes(seconds: number): string {
+  const n = Math.ceil(seconds / 60)
+  return n === 1 ? '1 minute' : `${n} minutes`
 }
