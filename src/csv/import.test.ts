@@ -105,6 +105,15 @@ describe('real-world CSV quirks, one fixture each', () => {
     })
   })
 
+  it("Excel's sep= line names the delimiter, and the header row follows it", async () => {
+    const r = await importInto(
+      projectA,
+      streamOf('sep=;\r\nemail;name\r\nsep@x.example;Ann, A.\r\n'),
+    )
+    expect(r.counts.created).toBe(1)
+    expect(await customer('sep@x.example')).toMatchObject({ name: 'Ann, A.' })
+  })
+
   it('a quote inside an unquoted cell is part of its text', async () => {
     const file = 'email\tname\tmeta\na@q.example\tJo "JJ" Smith\t{"a":1}\n'
     const r = await importInto(projectA, streamOf(file))

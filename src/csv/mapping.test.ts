@@ -91,6 +91,19 @@ describe('suggestMapping: types', () => {
   })
 })
 
+describe('suggestMapping: a rejected-rows file', () => {
+  it('skips its line and reason columns, and maps the rest as the original file', () => {
+    const header = ['line', 'reason', 'email', 'plan']
+    const sample = [['2', "column signed_up: 'x' is not a date", 'a@x.io', 'pro']]
+    expect(suggestMapping(header, sample, 'app-a')).toEqual([
+      { target: 'skip' },
+      { target: 'skip' },
+      { target: 'email' },
+      { target: 'param', key: 'plan', type: 'text' },
+    ])
+  })
+})
+
 describe('convertRow: numbers', () => {
   it('refuses a whole number past 2^53 mapped as a number, rather than storing other digits', () => {
     const mapping = [

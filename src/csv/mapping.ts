@@ -63,7 +63,11 @@ export function suggestMapping(
   // where the file has this project's, they are the relation's dates and the others are skipped.
   const headers = header.map((raw) => raw.trim().toLowerCase())
   const own = (field: string) => headers.includes(`${projectSlug}:${field}`)
+  // A rejected-rows file (the import's download, fixed and uploaded again) starts with the line
+  // and the reason: not the customers' data.
+  const rejectedRows = headers[0] === 'line' && headers[1] === 'reason'
   return header.map((raw, i) => {
+    if (rejectedRows && i < 2) return { target: 'skip' }
     const h = headers[i]!
     const once = (target: Target): ColumnMapping => {
       if (taken.has(target)) return { target: 'skip' }

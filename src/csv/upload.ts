@@ -170,9 +170,12 @@ export async function parseCsv(
   onChunk: (chunk: ParsedChunk) => Promise<void>,
 ): Promise<{ rows: number; chunks: number }> {
   const { header, rest } = await peekHeader(body)
-  const delimiter = detectDelimiter(header)
+  // Excel's own first line, `sep=;`, names the delimiter; the header row follows it.
+  const sep = /^sep=(.)$/i.exec(header.replace(/[\r\n]+$/, ''))
+  const delimiter = sep ? sep[1]! : detectDelimiter(header)
   const records = parsedRecords(rest, {
     delimiter,
+    ...(sep ? { from_line: 2 } : {}),
     bom: true,
     info: true,
     relax_column_count: true,
