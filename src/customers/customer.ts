@@ -115,6 +115,18 @@ export async function aliasTarget(db: Db, accountId: number, email: string) {
     : undefined
 }
 
+/** The live customer a merged (tombstone) customer's id now leads to, if it is one. */
+export async function survivorOf(db: Db, accountId: number, id: number) {
+  const row = await db
+    .selectFrom('customers')
+    .select('email')
+    .where('account_id', '=', accountId)
+    .where('id', '=', id)
+    .where('merged_into', 'is not', null)
+    .executeTakeFirst()
+  return row ? aliasTarget(db, accountId, row.email) : undefined
+}
+
 /** The emails merged into a customer, which now route to it (their rows stay as tombstones). */
 export async function listAliases(db: Db, accountId: number, customerId: number) {
   const rows = await db

@@ -21,7 +21,7 @@ import { backHref, customersUrl } from '../../views/customers/urls.js'
 import { checkFilterProjects, parseCustomerFilter } from './filter.js'
 import { canonicalQuery, type CustomerFilter } from './filter-syntax.js'
 import { listProjects } from '../projects/store.js'
-import { getCustomer, renameCustomer } from './customer.js'
+import { getCustomer, renameCustomer, survivorOf } from './customer.js'
 import { customerHistory } from './history.js'
 import { filterFields } from './fields.js'
 import { customersPage } from './query.js'
@@ -112,7 +112,16 @@ const backParam = (c: Ctx) => c.req.query('back') ?? ''
 async function customerShow(c: Ctx) {
   const id = idParam(c, 'id', 'customer')
   const customer = await getCustomer(c.var.db, user(c).accountId, id)
-  if (!customer) throw noCustomer()
+  if (!customer) {
+    // The page of a customer merged into another (a bookmark, an old link): the one it is now.
+    const survivor = await survivorOf(c.var.db, user(c).accountId, id)
+    if (!survivor) throw noCustomer()
+    const back = backParam(c)
+    return c.redirect(
+      `/customers/${survivor.id}${back ? `?back=${encodeURIComponent(back)}` : ''}`,
+      303,
+    )
+  }
   const history = await customerHistory(c.var.db, user(c).accountId, id)
   return renderPage(
     c,

@@ -84,6 +84,16 @@ describe('merge, undo, delete in the dashboard', () => {
     )
     const here = await b.post(`/customers/${q}/merge`, { other: 'R@dm.example' })
     expect(here.html).toContain('r@dm.example is already merged into this customer.')
+    // The merged customer's own page (an old link) leads to the one it is now.
+    const r = await t.db
+      .selectFrom('customers')
+      .select('id')
+      .where('email', '=', 'r@dm.example')
+      .executeTakeFirstOrThrow()
+    expect(await b.get(`/customers/${r.id}?back=in%3Dapp-a`)).toMatchObject({
+      status: 303,
+      location: `/customers/${q}?back=in%3Dapp-a`,
+    })
   })
 })
 
