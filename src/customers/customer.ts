@@ -92,39 +92,32 @@ export async function findCustomer(
   return q.executeTakeFirst()
 }
 
-/** The live customer an email merged into another now routes to (following a chain of merges),
- *  or undefined when the email is no alias in the account. */
-export async function aliasTarget(db: Db, accountId: number, email: string) {
-  let row = await db
-    .selectFrom('customers')
-    .select(['id', 'email', 'name', 'merged_into'])
-    .where('account_id', '=', accountId)
-    .where('email', '=', email)
-    .where('merged_into', 'is not', null)
-    .executeTakeFirst()
-  for (let hops = 0; row?.merged_into != null && hops < 100; hops++) {
-    row = await db
+/** The live customer a merged customer (a tombstone, by its email or its id) now leads to,
+ *  following a chain of merges; undefined when it is no merged customer of the account. */
+export async function survivorOf(
+  db: Db,
+  accountId: number,
+  merged: { email: string } | { id: number },
+) {
+  const tombstone = 'id' in merged ? merged.id : undefined
+  const byEmail = 'email' in merged ? merged.email : undefined
+  let row:
+    { id: number; email: string; name: string | null; merged_into: number | null } | undefined
+  let next: { id?: number; email?: string } | undefined = { id: tombstone, email: byEmail }
+  for (let hops = 0; next && hops < 100; hops++) {
+    let q = db
       .selectFrom('customers')
       .select(['id', 'email', 'name', 'merged_into'])
       .where('account_id', '=', accountId)
-      .where('id', '=', row.merged_into)
-      .executeTakeFirst()
+    q = next.id !== undefined ? q.where('id', '=', next.id) : q.where('email', '=', next.email!)
+    row = await q.executeTakeFirst()
+    // The first one must be merged; then each the one it was merged into, until a live one.
+    if (hops === 0 && row?.merged_into == null) return undefined
+    next = row?.merged_into != null ? { id: row.merged_into } : undefined
   }
   return row && row.merged_into === null
     ? { id: row.id, email: row.email, name: row.name }
     : undefined
-}
-
-/** The live customer a merged (tombstone) customer's id now leads to, if it is one. */
-export async function survivorOf(db: Db, accountId: number, id: number) {
-  const row = await db
-    .selectFrom('customers')
-    .select('email')
-    .where('account_id', '=', accountId)
-    .where('id', '=', id)
-    .where('merged_into', 'is not', null)
-    .executeTakeFirst()
-  return row ? aliasTarget(db, accountId, row.email) : undefined
 }
 
 /** The emails merged into a customer, which now route to it (their rows stay as tombstones). */

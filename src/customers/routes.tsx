@@ -114,7 +114,7 @@ async function customerShow(c: Ctx) {
   const customer = await getCustomer(c.var.db, user(c).accountId, id)
   if (!customer) {
     // The page of a customer merged into another (a bookmark, an old link): the one it is now.
-    const survivor = await survivorOf(c.var.db, user(c).accountId, id)
+    const survivor = await survivorOf(c.var.db, user(c).accountId, { id })
     if (!survivor) throw noCustomer()
     const back = backParam(c)
     return c.redirect(

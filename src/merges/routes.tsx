@@ -12,7 +12,7 @@ import { formFields, idParam } from '../lib/http.js'
 import { renderPage } from '../lib/render.js'
 import { normaliseEmail } from '../accounts/store.js'
 import { ManageCustomerPage } from '../../views/merge.js'
-import { aliasTarget, findCustomer as findAccountCustomer } from '../customers/customer.js'
+import { findCustomer as findAccountCustomer, survivorOf } from '../customers/customer.js'
 import { findMerge } from './lookup.js'
 import { deleteCustomer } from './erase.js'
 import { listMerges, mergeCustomers, undoMerge } from './store.js'
@@ -65,7 +65,7 @@ export function mergeDashboardRoutes() {
     if (!other) {
       // An email merged into a customer earlier: say which one it belongs to now.
       const target = otherEmail
-        ? await aliasTarget(c.var.db, user(c).accountId, otherEmail)
+        ? await survivorOf(c.var.db, user(c).accountId, { email: otherEmail })
         : undefined
       const error = !target
         ? `No customer with the email ${otherEmail || '(empty)'} in your account.`
