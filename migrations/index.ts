@@ -14,6 +14,7 @@ import * as tokenCreator from './2026-11-30T01-token-creator.js'
 import * as summaryTriggerCost from './2026-11-30T02-summary-trigger-cost.js'
 import * as noJit from './2026-11-30T03-no-jit.js'
 import * as summaryRefreshByKey from './2026-11-30T04-summary-refresh-by-key.js'
+import * as undoHistory from './2026-11-30T05-undo-history.js'
 import * as invites from './2026-11-29T13-invites.js'
 import * as newestWins from './2026-11-29T10-newest-wins.js'
 import * as relationHistory from './2026-11-29T11-relation-history.js'
@@ -41,4 +42,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-30T02-summary-trigger-cost': summaryTriggerCost,
   '2026-11-30T03-no-jit': noJit,
   '2026-11-30T04-summary-refresh-by-key': summaryRefreshByKey,
+  '2026-11-30T05-undo-history': undoHistory,
 }

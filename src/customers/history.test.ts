@@ -95,8 +95,12 @@ describe('what is logged', () => {
     const merged = await lines(a)
     expect(merged).toContain('formbox status "free"→"paid" merge 2026-03-02')
     expect(merged).toContain('formbox status null→"paid" api 2026-03-02')
+    const undoing = new Date().toISOString().slice(0, 10)
     await undoMerge(t.db, { accountId: seeded.accountId, mergeId, actor: 'user:1' })
-    expect((await lines(a)).at(-1)).toMatch(/^formbox status "paid"→"free" merge /)
+    // The undo is the latest change, as an undo, dated when it was made (not back at March 1st).
+    expect((await lines(a)).at(-1)).toBe(`formbox status "paid"→"free" undo ${undoing}`)
+    const newest = (await customerHistory(t.db, seeded.accountId, a))[0]!
+    expect(newest).toMatchObject({ source: 'undo', from: 'paid', to: 'free' })
     expect(await lines(b)).toContain('formbox status null→"paid" api 2026-03-02')
   })
 

@@ -62,7 +62,7 @@ sp AS (
 ),
 restored AS (
   UPDATE customer_projects c SET status = sp.status, params = sp.params,
-    status_at = sp.status_at, params_at = COALESCE(sp.params_at, '{}'::jsonb), source = 'merge',
+    status_at = sp.status_at, params_at = COALESCE(sp.params_at, '{}'::jsonb), source = 'undo',
     first_seen_at = sp.first_seen_at, last_activity_at = sp.last_activity_at,
     updated_at = sp.updated_at
   FROM sp
@@ -80,7 +80,7 @@ absorbed_projects AS (
   INSERT INTO customer_projects (customer_id, project_id, account_id, status, status_at, params,
     params_at, source, first_seen_at, last_activity_at, updated_at)
   SELECT r.customer_id, r.project_id, r.account_id, r.status, r.status_at, r.params,
-    COALESCE(r.params_at, '{}'::jsonb), 'merge', r.first_seen_at, r.last_activity_at, r.updated_at
+    COALESCE(r.params_at, '{}'::jsonb), 'undo', r.first_seen_at, r.last_activity_at, r.updated_at
   FROM ok,
     jsonb_populate_recordset(NULL::customer_projects, ok.snapshot->'absorbed_projects') r
   RETURNING project_id

@@ -10,6 +10,7 @@ const SOURCE_NAMES: Record<string, string> = {
   stripe: 'Stripe',
   paddle: 'Paddle',
   merge: 'Merge',
+  undo: 'Undo of a merge',
   dashboard: 'Dashboard',
 }
 
