@@ -147,9 +147,9 @@ export function subscriptionPatch(sub: Json, at: number): SubscriptionPatch {
  *  subscription through them (incomplete → trialing → active → past_due → unpaid → paused →
  *  ended). A status Stripe adds later sorts with the ended ones' neighbours, before them. */
 export function stripeStep(type: string, billingStatus: string | null | undefined): string {
-  if (type === 'customer.subscription.created') return 'a'
+  if (type === 'customer.subscription.created') return '0'
   const step = STRIPE_LIFECYCLE.indexOf(billingStatus ?? '')
-  return String.fromCharCode('b'.charCodeAt(0) + (step < 0 ? STRIPE_LIFECYCLE.length : step))
+  return String(1 + (step < 0 ? STRIPE_LIFECYCLE.length : step))
 }
 const STRIPE_LIFECYCLE = ['incomplete', 'trialing', 'active', 'past_due', 'unpaid', 'paused']
 

@@ -127,15 +127,11 @@ async function prepare(
       outcome:
         unchanged && !k?.earlier
           ? 'unchanged'
-          : seen
+          : seen || k?.rel_last
             ? 'updated'
-            : k?.rel_last
-              ? unchanged
-                ? 'unchanged'
-                : 'updated'
-              : k?.customer_id
-                ? 'merged'
-                : 'created',
+            : k?.customer_id
+              ? 'merged'
+              : 'created',
       // The row's first item: the ingest statement says whether it created the customer (only
       // the first item of a customer in one statement can have).
       item: seen ? undefined : items.length,

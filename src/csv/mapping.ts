@@ -126,9 +126,12 @@ function guessType(values: string[]): ParamType {
 /** Whether a number's text survives as a number: not a code with leading zeros (a zip code, an
  *  id: 00123 would be stored as 123), nor a whole number past 2^53 (its last digits lost). */
 function keptAsNumber(text: string): boolean {
-  if (/^-?0\d/.test(text)) return false
-  return !/^-?\d+$/.test(text) || Number.isSafeInteger(Number(text))
+  return !/^-?0\d/.test(text) && !pastSafeInteger(text)
 }
+
+/** A whole number's text whose value a JS number (a float) cannot hold exactly. */
+const pastSafeInteger = (text: string) =>
+  /^-?\d+$/.test(text) && !Number.isSafeInteger(Number(text))
 
 /** Checks a mapping posted by the form against the header: exactly one email column, at most one
  *  of the others, a key and a type for every param, no key twice. */
@@ -188,7 +191,7 @@ function readParam(cell: string, type: ParamType): { value: unknown } | { error:
     case 'number': {
       const n = Number(s)
       if (!NUMBER_TEXT.test(s) || !Number.isFinite(n)) return { error: 'is not a number' }
-      if (/^-?\d+$/.test(s) && !Number.isSafeInteger(n)) {
+      if (pastSafeInteger(s)) {
         return {
           error: 'is a whole number past 2^53, which a number cannot keep exactly: map it as text',
         }

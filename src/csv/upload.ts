@@ -171,7 +171,7 @@ export async function parseCsv(
 ): Promise<{ rows: number; chunks: number }> {
   const { header, rest } = await peekHeader(body)
   // Excel's own first line, `sep=;`, names the delimiter; the header row follows it.
-  const sep = /^sep=(.)$/i.exec(header.replace(/[\r\n]+$/, ''))
+  const sep = /^sep=(.)$/i.exec(header)
   const delimiter = sep ? sep[1]! : detectDelimiter(header)
   const records = parsedRecords(rest, {
     delimiter,

@@ -92,32 +92,23 @@ export async function findCustomer(
   return q.executeTakeFirst()
 }
 
-/** The live customer a merged customer (a tombstone, by its email or its id) now leads to,
- *  following a chain of merges; undefined when it is no merged customer of the account. */
+/** The live customer a merged customer (a tombstone, by its email or its id) now leads to;
+ *  undefined when it is no merged customer of the account. One step: a merge moves the absorbed
+ *  customer's own aliases onto the survivor (src/merges/merge-sql.ts), so no chain is longer. */
 export async function survivorOf(
   db: Db,
   accountId: number,
   merged: { email: string } | { id: number },
 ) {
-  const tombstone = 'id' in merged ? merged.id : undefined
-  const byEmail = 'email' in merged ? merged.email : undefined
-  let row:
-    { id: number; email: string; name: string | null; merged_into: number | null } | undefined
-  let next: { id?: number; email?: string } | undefined = { id: tombstone, email: byEmail }
-  for (let hops = 0; next && hops < 100; hops++) {
-    let q = db
-      .selectFrom('customers')
-      .select(['id', 'email', 'name', 'merged_into'])
-      .where('account_id', '=', accountId)
-    q = next.id !== undefined ? q.where('id', '=', next.id) : q.where('email', '=', next.email!)
-    row = await q.executeTakeFirst()
-    // The first one must be merged; then each the one it was merged into, until a live one.
-    if (hops === 0 && row?.merged_into == null) return undefined
-    next = row?.merged_into != null ? { id: row.merged_into } : undefined
-  }
-  return row && row.merged_into === null
-    ? { id: row.id, email: row.email, name: row.name }
-    : undefined
+  const q = db
+    .selectFrom('customers as t')
+    .innerJoin('customers as s', 's.id', 't.merged_into')
+    .select(['s.id', 's.email', 's.name'])
+    .where('t.account_id', '=', accountId)
+    .where('s.merged_into', 'is', null)
+  return (
+    'id' in merged ? q.where('t.id', '=', merged.id) : q.where('t.email', '=', merged.email)
+  ).executeTakeFirst()
 }
 
 /** The emails merged into a customer, which now route to it (their rows stay as tombstones). */

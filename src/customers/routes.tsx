@@ -17,7 +17,7 @@ import {
   CustomersSection,
   type CustomersViewProps,
 } from '../../views/customers/page.js'
-import { backHref, customersUrl } from '../../views/customers/urls.js'
+import { backHref, customerHref, customersUrl } from '../../views/customers/urls.js'
 import { checkFilterProjects, parseCustomerFilter } from './filter.js'
 import { canonicalQuery, type CustomerFilter } from './filter-syntax.js'
 import { listProjects } from '../projects/store.js'
@@ -116,11 +116,7 @@ async function customerShow(c: Ctx) {
     // The page of a customer merged into another (a bookmark, an old link): the one it is now.
     const survivor = await survivorOf(c.var.db, user(c).accountId, { id })
     if (!survivor) throw noCustomer()
-    const back = backParam(c)
-    return c.redirect(
-      `/customers/${survivor.id}${back ? `?back=${encodeURIComponent(back)}` : ''}`,
-      303,
-    )
+    return c.redirect(customerHref(survivor.id, new URLSearchParams(backParam(c))), 303)
   }
   const history = await customerHistory(c.var.db, user(c).accountId, id)
   return renderPage(

@@ -294,19 +294,24 @@ it('shows 15+ rows at 1280×800, the first customer on the first screen at 390×
   expect([...desk.problems, ...wider.problems, ...phone.problems]).toEqual([])
 })
 
-it('between starts with two empty boxes and applies only once both bounds are valid', async () => {
+/** The customers page, "+ Filter", a field picked by its label: its editor, on a fresh page. */
+async function pickField(label: RegExp) {
   const { page, problems } = await signedIn()
   await page.goto(live.server.url + '/customers')
   await page.locator('.add-filter > summary').click()
   const picker = page.getByRole('dialog', { name: 'Filter by' })
-  await picker.getByRole('button', { name: /^mrr \(App B\)/ }).click()
+  await picker.getByRole('button', { name: label }).click()
   const editor = page.getByRole('dialog', { name: 'Add a filter' })
+  return { page, problems, editor, status: editor.locator('.popover-status') }
+}
+
+it('between starts with two empty boxes and applies only once both bounds are valid', async () => {
+  const { page, problems, editor, status } = await pickField(/^mrr \(App B\)/)
   await editor.getByLabel('Operator').selectOption('between')
   const from = editor.getByLabel('From', { exact: true })
   const to = editor.getByLabel('To', { exact: true })
   expect([await from.inputValue(), await to.inputValue()]).toEqual(['', ''])
   await from.fill('10')
-  const status = editor.locator('.popover-status')
   await expect.poll(() => status.textContent()).toMatch(/^Not applied yet: .*two values/)
   expect(query(page)).toBe('')
   await to.fill('40')
@@ -316,15 +321,9 @@ it('between starts with two empty boxes and applies only once both bounds are va
 })
 
 it('a text param starts with an empty box and applies nothing until a value is typed', async () => {
-  const { page, problems } = await signedIn()
-  await page.goto(live.server.url + '/customers')
-  await page.locator('.add-filter > summary').click()
-  const picker = page.getByRole('dialog', { name: 'Filter by' })
-  await picker.getByRole('button', { name: /^plan \(App B\)/ }).click()
-  const editor = page.getByRole('dialog', { name: 'Add a filter' })
+  const { page, problems, editor, status } = await pickField(/^plan \(App B\)/)
   const value = editor.getByLabel('Value', { exact: true })
   expect(await value.inputValue()).toBe('')
-  const status = editor.locator('.popover-status')
   await expect.poll(() => status.textContent()).toMatch(/^Not applied yet: .*needs a value/)
   expect(query(page)).toBe('')
   await value.fill('pro')
