@@ -180,6 +180,23 @@ describe('real-world CSV quirks, one fixture each', () => {
     ])
   })
 
+  it('a rejected row is named by the line it starts on, cells spanning lines counted as an editor shows them', async () => {
+    // Line 1 the header; 2–3 a cell with a CRLF inside; 4 blank; 5; 6–8 a cell of three LF lines; 9.
+    const file = [
+      'email,name',
+      'two@example.com,"two\r\nlines"',
+      '',
+      'not-an-email,bob',
+      'also-not-one,"x\ny\nz"',
+      'nor-this,d',
+      '',
+    ].join('\r\n')
+    const r = await importInto(projectA, streamOf(file))
+    expect(r.counts).toMatchObject({ created: 1, rejected: 3 })
+    const rejects = await listRejects(t.db, r.importId)
+    expect(rejects.map((x) => x.line)).toEqual([5, 6, 9])
+  })
+
   it('a spreadsheet export: other header names, dates for first and last seen, a formula kept as text', async () => {
     await importInto(projectA, streamOf(fixture('spreadsheet.csv')))
     expect(await customer('xl@example.com')).toMatchObject({

@@ -162,6 +162,24 @@ async function* parsedRecords(body: ReadableStream<Uint8Array>, options: Options
   }
 }
 
+/** The file line each record starts on, from the parser's count at its end (`info.lines`). The
+ *  parser counts a CR and an LF each as a line break, so a CRLF inside a quoted cell as two, and
+ *  names a record by the line it ends on; a spreadsheet's row with a multi-line cell starts lines
+ *  earlier. Called once per record, in order (the header included). */
+function rowStartLines() {
+  let doubled = 0
+  return (record: string[], endLine: number) => {
+    let breaks = 0
+    for (const cell of record) {
+      for (const br of cell.matchAll(/\r\n|\r|\n/g)) {
+        breaks++
+        if (br[0].length === 2) doubled++
+      }
+    }
+    return endLine - doubled - breaks
+  }
+}
+
 /** Parses CSV bytes, calling `onHeader` once and `onChunk` for every CHUNK_ROWS rows, in order,
  *  awaiting each so back-pressure reaches the upload. */
 export async function parseCsv(
@@ -190,6 +208,7 @@ export async function parseCsv(
   let rows: string[][] = []
   let lines: number[] = []
   let total = 0
+  const lineOf = rowStartLines()
   const flush = async () => {
     if (!rows.length) return
     await onChunk({ seq, firstLine: lines[0]!, rows, lines })
@@ -199,10 +218,11 @@ export async function parseCsv(
   }
   try {
     for await (const { record, info } of records) {
+      const line = lineOf(record, info.lines)
       // Postgres cannot store a NUL character in text: say where it is rather than fail on it.
       if (record.some((cell) => cell.includes('\u0000'))) {
         throw badFile(
-          `Line ${info.lines} contains a NUL character: the file is damaged or not a text CSV ` +
+          `Line ${line} contains a NUL character: the file is damaged or not a text CSV ` +
             '(save it as CSV UTF-8 and upload it again)',
         )
       }
@@ -220,7 +240,7 @@ export async function parseCsv(
       }
       if (record.every((cell) => cell.trim() === '')) continue
       rows.push(record)
-      lines.push(info.lines)
+      lines.push(line)
       total++
       if (rows.length >= CHUNK_ROWS) await flush()
     }
