@@ -19,6 +19,12 @@ describe('emailSchema', () => {
     expect(parse('ÖZIL@münchen.de')).toBe('özil@münchen.de')
   })
 
+  it('reads a punycode domain as the Unicode one it spells (one customer, not two)', () => {
+    expect(parse('User@XN--BCHER-KVA.de')).toBe('user@bücher.de')
+    expect(parse('ivan@xn--e1afmkfd.xn--p1ai')).toBe('ivan@пример.рф')
+    expect(parse('xn--bcher-kva@example.com')).toBe('xn--bcher-kva@example.com')
+  })
+
   it('refuses what is not a plain address', () => {
     for (const bad of [
       '',

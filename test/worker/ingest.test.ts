@@ -59,6 +59,15 @@ async function relations(email: string) {
 }
 
 describe('the Worker over Neon HTTP', () => {
+  it('reads a punycode domain as its Unicode form in workerd too: one customer', async () => {
+    const a = await call('/v1/identify', keyA, { email: 'ida@xn--bcher-kva.de' })
+    const b = await call('/v1/identify', keyB, { email: 'Ida@Bücher.de' })
+    expect(a).toMatchObject({ status: 200, body: { created: true } })
+    expect(b).toMatchObject({ status: 200, body: { created: false } })
+    expect(b.body.customerId).toBe(a.body.customerId)
+    expect(await relations('ida@bücher.de')).toHaveLength(2)
+  })
+
   it('identifies a customer in two products: one customer, a relation per product', async () => {
     let a
     const trips = await roundTrips(async () => {
