@@ -85,6 +85,31 @@ describe('identify', () => {
     })
   })
 
+  it('a name cut to 500 characters never splits an emoji in two: the identify is written', async () => {
+    // 499 letters then an emoji (two UTF-16 units): cutting at 500 kept only its first half, a
+    // lone surrogate Postgres refuses, and the whole identify was a 400 naming nothing.
+    const name = `${'a'.repeat(499)}😀`
+    const res = await segment('/v1/identify', {
+      userId: 'u_long',
+      traits: { email: 'long@example.com', name, plan: 'pro' },
+    })
+    expect(res).toEqual({ status: 200, body: { success: true } })
+    expect(await customer('long@example.com')).toMatchObject({
+      name: 'a'.repeat(499),
+      params: { plan: 'pro' },
+    })
+    await segment('/v1/identify', {
+      userId: 'u_long2',
+      traits: {
+        email: 'long2@example.com',
+        firstName: 'b'.repeat(300),
+        lastName: '😀'.repeat(150),
+      },
+    })
+    const joined = (await customer('long2@example.com'))?.name
+    expect(joined).toBe(`${'b'.repeat(300)} ${'😀'.repeat(99)}`)
+  })
+
   it('an identify naming no email and no known id writes nothing, and says success as Segment', async () => {
     const res = await segment('/v1/identify', { userId: 'nobody', traits: { plan: 'pro' } })
     expect(res.status).toBe(200)

@@ -154,8 +154,15 @@ function fromTraits(traits: Record<string, unknown>) {
   const first = typeof traits.firstName === 'string' ? traits.firstName.trim() : ''
   const last = typeof traits.lastName === 'string' ? traits.lastName.trim() : ''
   const full = typeof traits.name === 'string' ? traits.name.trim() : ''
-  const name = (full || [first, last].filter(Boolean).join(' ')).slice(0, 500) || null
+  const name = cutName(full || [first, last].filter(Boolean).join(' ')) || null
   return { name, status, patch }
+}
+
+/** A name cut to TinyCRM's 500 characters (UTF-16 units, as the API's own limit counts them),
+ *  never inside a character: half of an emoji is a lone surrogate Postgres cannot store. */
+function cutName(name: string): string {
+  const cut = name.slice(0, 500)
+  return /[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut
 }
 
 /** An identify's set-once params: `context.$set_once`, then `traits.$set_once` over it (the
