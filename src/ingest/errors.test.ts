@@ -159,6 +159,12 @@ describe('fields', () => {
     [{ email: 'a@example.com', staus: 'paid' }, '(body)', /unknown field.*staus/],
     [{ email: 'a@example.com', params: { note: 'a\u0000b' } }, 'params', /NUL/],
     [{ email: 'a@example.com', name: 'a\u0000b' }, 'name', /NUL/],
+    // Half of an emoji (a JS string cut inside a surrogate pair) is valid JSON that Postgres cannot
+    // store: named, not the catch-all "a value could not be stored".
+    [{ email: 'a@example.com', params: { note: 'cut \ud83d' } }, 'params', /surrogate/],
+    [{ email: 'a@example.com', params: { ['\ude00key']: 1 } }, 'params', /surrogate/],
+    [{ email: 'a@example.com', paramsOnce: { n: ['\udc00'] } }, 'paramsOnce', /surrogate/],
+    [{ email: 'a@example.com', name: 'Zoë \ud83d' }, 'name', /surrogate/],
     [
       { email: 'a@example.com', params: { deep: JSON.parse('['.repeat(40) + ']'.repeat(40)) } },
       'params',

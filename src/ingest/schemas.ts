@@ -46,23 +46,34 @@ export function nestedTooDeep(value: unknown, depth = 0): boolean {
   return Object.values(value).some((v) => nestedTooDeep(v, depth + 1))
 }
 
-/** A NUL character, which Postgres' jsonb cannot store, in a string or a key of `value`. */
-function nulProblem(value: unknown): string | undefined {
+/** Half of a UTF-16 surrogate pair, as a JS string cut inside an emoji holds: valid JSON (`"\\ud83d"`),
+ *  but not text Postgres can store. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+export const hasLoneSurrogate = (s: string) => LONE_SURROGATE.test(s)
+export const LONE_SURROGATE_PROBLEM =
+  'contains half of a UTF-16 surrogate pair (a character such as an emoji cut in two)'
+
+/** What Postgres cannot store in a string or a key of `value`: a NUL character, or half of a
+ *  surrogate pair. */
+function textProblem(value: unknown): string | undefined {
   if (typeof value === 'string') {
-    return value.includes('\u0000') ? 'params contain a NUL character (\\u0000)' : undefined
+    if (value.includes('\u0000')) return 'params contain a NUL character (\\u0000)'
+    return hasLoneSurrogate(value) ? `a params value ${LONE_SURROGATE_PROBLEM}` : undefined
   }
   if (typeof value !== 'object' || value === null) return undefined
   for (const [k, v] of Object.entries(value)) {
     if (k.includes('\u0000')) return 'a params key contains a NUL character (\\u0000)'
-    const problem = nulProblem(v)
+    if (hasLoneSurrogate(k)) return `a params key ${LONE_SURROGATE_PROBLEM}`
+    const problem = textProblem(v)
     if (problem) return problem
   }
   return undefined
 }
 
-/** What Postgres' jsonb cannot store, or should not: NUL characters and absurd nesting. */
+/** What Postgres' jsonb cannot store, or should not: NUL characters, halves of surrogate pairs
+ *  and absurd nesting. */
 function paramsProblem(value: unknown): string | undefined {
-  return nestedTooDeep(value) ? `params are ${NESTING_PROBLEM}` : nulProblem(value)
+  return nestedTooDeep(value) ? `params are ${NESTING_PROBLEM}` : textProblem(value)
 }
 
 // Kept as the very object JSON.parse made (no copy), so keys like "__proto__" stay plain data.
@@ -98,6 +109,7 @@ export const identifyBody = z.strictObject({
     z.string({ error: 'name must be a string' }).check(
       z.maxLength(500, 'name is too long (at most 500 characters)'),
       z.refine((s) => !s.includes('\u0000'), 'name contains a NUL character'),
+      z.refine((s) => !hasLoneSurrogate(s), `name ${LONE_SURROGATE_PROBLEM}`),
     ),
   ),
   status: z.nullish(status),

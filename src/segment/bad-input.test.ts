@@ -107,6 +107,36 @@ describe('nesting: a value nested deeper than params may be (32 levels)', () => 
   })
 })
 
+describe('half of an emoji (a lone UTF-16 surrogate), which Postgres cannot store', () => {
+  it('400 naming the field in traits, ids and messageId; nothing written', async () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [identify({ traits: { email: 'sur@x.test', bio: 'cut \ud83d' } }), 'traits'],
+      [identify({ userId: 'u\ud83d', traits: { email: 'sur@x.test' } }), 'userId'],
+      [identify({ anonymousId: '\ude00', traits: { email: 'sur@x.test' } }), 'anonymousId'],
+      [identify({ messageId: 'm\ud800', traits: { email: 'sur@x.test' } }), 'messageId'],
+    ]
+    for (const [event, path] of cases) {
+      const res = await segment('/v1/identify', event)
+      expect(res.status).toBe(400)
+      expect(res.body.error.details).toEqual([
+        { path, message: expect.stringMatching(/surrogate/) },
+      ])
+    }
+    const batch = await segment('/v1/batch', {
+      batch: [
+        identify({ traits: { email: 'ok@x.test' } }),
+        { type: 'group', userId: 'u', groupId: 'g', traits: { name: 'Acme \ud83d' } },
+      ],
+    })
+    expect(batch.status).toBe(400)
+    expect(batch.body.error.details).toEqual([
+      { path: 'batch.1.traits', message: expect.stringMatching(/surrogate/) },
+    ])
+    expect(await customer('ok@x.test')).toBeDefined()
+    expect(await customer('sur@x.test')).toBeUndefined()
+  })
+})
+
 describe("timestamps: TinyCRM's range", () => {
   it('400 for an event before 1970, as TinyCRM identify answers; nothing written', async () => {
     const res = await segment(

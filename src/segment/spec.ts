@@ -5,7 +5,14 @@
 // must be, by TinyCRM's own rules (a value Postgres cannot store or nested too deep, a timestamp
 // before 1970 or far in the future, an event over 32 KB).
 import * as z from 'zod/mini'
-import { LIMITS, NESTING_PROBLEM, nestedTooDeep, params } from '../ingest/schemas.js'
+import {
+  LIMITS,
+  LONE_SURROGATE_PROBLEM,
+  NESTING_PROBLEM,
+  hasLoneSurrogate,
+  nestedTooDeep,
+  params,
+} from '../ingest/schemas.js'
 import { emailSchema } from '../lib/email.js'
 import type { ErrorDetail } from '../lib/errors.js'
 import { parseStatus } from '../lib/status.js'
@@ -25,6 +32,7 @@ const id = z.pipe(
     z.minLength(1, 'must not be empty'),
     z.maxLength(500, 'is longer than 500 characters'),
     z.refine((s) => !s.includes('\u0000'), 'contains a NUL character'),
+    z.refine((s) => !hasLoneSurrogate(s), LONE_SURROGATE_PROBLEM),
   ),
 )
 
@@ -69,6 +77,7 @@ export const segmentEvent = z.looseObject({
       z.minLength(1, 'messageId must not be empty'),
       z.maxLength(200, 'messageId is longer than 200 characters'),
       z.refine((s) => !s.includes('\u0000'), 'messageId contains a NUL character'),
+      z.refine((s) => !hasLoneSurrogate(s), `messageId ${LONE_SURROGATE_PROBLEM}`),
     ),
   ),
   userId: z.nullish(id),
