@@ -294,6 +294,38 @@ describe('events', () => {
     )
   })
 
+  it('an invoice charging only a setup fee beside a $0 subscription line (a trial) proves no payment', () => {
+    const invoice = (lines: Json[], hasMore = false) =>
+      mapStripeEvent(
+        event('invoice.paid', {
+          id: 'in_2',
+          customer: 'cus_1',
+          amount_paid: 4900,
+          billing_reason: 'subscription_create',
+          parent: { subscription_details: { subscription: 'sub_1' } },
+          lines: { object: 'list', has_more: hasMore, data: lines },
+        }),
+      )!
+    const fee = { amount: 4900, parent: { type: 'invoice_item_details' } }
+    const trial = { amount: 0, parent: { type: 'subscription_item_details' } }
+    expect(invoice([fee, trial]).subscription).toBeUndefined()
+    // API versions before 2025-03-31 type their lines instead.
+    expect(
+      invoice([
+        { amount: 4900, type: 'invoiceitem' },
+        { amount: 0, type: 'subscription' },
+      ]).subscription,
+    ).toBeUndefined()
+    // The subscription's own period charged: paid.
+    const month = { amount: 2900, parent: { type: 'subscription_item_details' } }
+    expect(invoice([fee, month]).subscription!.patch).toEqual({
+      status: 'paid',
+      billing_status: 'active',
+    })
+    // Not every line in the event: the amount paid decides, as before.
+    expect(invoice([fee, trial], true).subscription!.patch.status).toBe('paid')
+  })
+
   it('customer.created/updated carry the email; events TinyCRM does not use are ignored', () => {
     const e = mapStripeEvent(event('customer.updated', { id: 'cus_1', email: 'new@example.com' }))!
     expect(e).toMatchObject({ customer: 'cus_1', email: 'new@example.com' })

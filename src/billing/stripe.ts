@@ -46,6 +46,23 @@ const OBJECT = 'data.object'
 /** Statuses a Stripe subscription never leaves. */
 const ENDED = new Set(['canceled', 'incomplete_expired'])
 
+/** Whether the invoice's lines show its subscription charged nothing, what it charged being
+ *  one-time items beside it (a setup fee on an invoice opening a trial). Read only when the
+ *  webhook carries every line (`has_more` false). A subscription line is `type: 'subscription'`
+ *  before API version 2025-03-31 and has a `subscription_item_details` parent since. */
+function onlyExtrasCharged(invoice: Json): boolean {
+  const lines = obj(invoice.lines)
+  if (!lines || lines.has_more !== false || !Array.isArray(lines.data)) return false
+  const subscriptionLines = lines.data
+    .map(obj)
+    .filter(
+      (line): line is Json =>
+        !!line &&
+        (line.type === 'subscription' || obj(line.parent)?.type === 'subscription_item_details'),
+    )
+  return subscriptionLines.length > 0 && subscriptionLines.every((l) => (num(l.amount) ?? 0) <= 0)
+}
+
 function invoiceSubscription(invoice: Json): string | undefined {
   // Before API version 2025-03-31 an invoice named its subscription at the top level.
   return (
@@ -226,8 +243,9 @@ export function mapStripeEvent(event: Json): BillingEvent | null {
       if (object.billing_reason !== 'subscription_create') {
         event.subscription = { id: subId, patch: { status: 'paid', billing_status: 'past_due' } }
       }
-    } else if (subId && (num(object.amount_paid) ?? 0) > 0) {
-      // A $0 invoice (the one that opens a trial) proves no payment.
+    } else if (subId && (num(object.amount_paid) ?? 0) > 0 && !onlyExtrasCharged(object)) {
+      // A $0 invoice (the one that opens a trial) proves no payment; nor does one that charged a
+      // one-time fee beside a $0 subscription line (a trial with a setup fee).
       event.subscription = { id: subId, patch: { status: 'paid', billing_status: 'active' } }
     }
     return event
