@@ -106,8 +106,13 @@ export interface BillingEvent {
 /**
  * The key that orders a subscription's events: the newest key wins each field.
  *
- * - Same instant (Stripe's `created` has whole seconds): a snapshot of the subscription (rank 2)
- *   beats what another event implies about it (rank 1: a paid invoice, a checkout). Between two
+ * - A snapshot of the subscription (rank 2: Stripe's `customer.subscription.*`, Paddle's
+ *   `subscription.*`) beats what another event implies about it (rank 1: a paid invoice, a
+ *   checkout, a transaction), whenever either happened: what they imply holds only until the
+ *   provider's own word on the subscription arrives (`!` sorts before the digits a time starts
+ *   with). A trial with a setup fee starts with a paid checkout and invoice while the
+ *   subscription is `trialing`; every change they imply (a first payment, a failed renewal) comes
+ *   with a snapshot saying it too. Between two
  *   snapshots, `step` says which comes later in a subscription's life (see stripeStep() in
  *   ./stripe.ts): Stripe creates a subscription `incomplete` and makes it `active` once its first
  *   invoice is paid, often within one second, and its event ids do not sort by time. The event
@@ -124,7 +129,7 @@ export function orderKey(
   ended = false,
   step = '',
 ): string {
-  return `${ended ? '~' : ''}${created}|${rank}${step}|${id}`
+  return `${ended ? '~' : rank === 1 ? '!' : ''}${created}|${rank}${step}|${id}`
 }
 
 /** An ISO 8601 time with exactly six fractional digits in UTC (`2026-03-01T12:00:00.000000Z`), so

@@ -309,6 +309,127 @@ describe('applying events', () => {
     }
   })
 
+  it('a trial with a setup fee stays a trial: its paid checkout and invoice imply nothing against the subscription', async () => {
+    const trialEnd = T + 14 * 86_400
+    const cases = [
+      [0, 1, 2],
+      [2, 1, 0],
+      [1, 2, 0],
+    ]
+    for (const [i, order] of cases.entries()) {
+      const [cus, sub, email] = [`cus_f${i}`, `sub_f${i}`, `fee${i}@example.com`]
+      const trialing = subscription({
+        id: sub,
+        customer: cus,
+        status: 'trialing',
+        trial_end: trialEnd,
+      })
+      const events = [
+        event('customer.subscription.created', trialing, T),
+        // The setup fee is charged at once; the subscription's own line is $0 (the trial).
+        event(
+          'invoice.paid',
+          {
+            id: `in_f${i}`,
+            customer: cus,
+            customer_email: email,
+            amount_paid: 4900,
+            billing_reason: 'subscription_create',
+            parent: { subscription_details: { subscription: sub } },
+            lines: {
+              object: 'list',
+              has_more: false,
+              data: [
+                { amount: 4900, parent: { type: 'invoice_item_details' } },
+                { amount: 0, parent: { type: 'subscription_item_details' } },
+              ],
+            },
+          },
+          T + 2,
+        ),
+        event(
+          'checkout.session.completed',
+          {
+            id: `cs_f${i}`,
+            mode: 'subscription',
+            customer: cus,
+            customer_details: { email },
+            subscription: sub,
+            payment_status: 'paid',
+            amount_total: 4900,
+          },
+          T + 3,
+        ),
+      ]
+      for (const k of order) expect((await post(events[k])).status).toBe(200)
+      expect(await relation(email), `sent ${order.join(',')}`).toMatchObject({
+        status: 'trial',
+        params: { billing_status: 'trialing', mrr: 0 },
+      })
+      // The trial ends and the first month is paid: the snapshot says so.
+      const active = subscription({ id: sub, customer: cus, trial_end: trialEnd })
+      await post(event('customer.subscription.updated', active, trialEnd))
+      expect(await relation(email)).toMatchObject({
+        status: 'paid',
+        params: { billing_status: 'active', mrr: 29 },
+      })
+    }
+  })
+
+  it('a Paddle trial with a setup fee stays a trial, whichever arrives first', async () => {
+    const at = (s: number) => new Date((T + s) * 1000).toISOString()
+    for (const [i, first] of ['subscription', 'transaction'].entries()) {
+      const [ctm, sub, email] = [`ctm_f${i}`, `sub_pf${i}`, `paddlefee${i}@example.com`]
+      await postPaddle({
+        event_id: `evt_pfc${i}`,
+        event_type: 'customer.created',
+        occurred_at: at(0),
+        data: { id: ctm, email },
+      })
+      const trialing = {
+        event_id: `evt_pfs${i}`,
+        event_type: 'subscription.trialing',
+        occurred_at: at(1),
+        data: {
+          id: sub,
+          status: 'trialing',
+          customer_id: ctm,
+          currency_code: 'USD',
+          billing_cycle: { interval: 'month', frequency: 1 },
+          items: [
+            {
+              status: 'trialing',
+              quantity: 1,
+              recurring: true,
+              price: { id: 'pri_m', unit_price: { amount: '2900', currency_code: 'USD' } },
+              trial_dates: { ends_at: at(14 * 86_400) },
+            },
+          ],
+        },
+      }
+      // The setup fee, charged at once.
+      const fee = {
+        event_id: `evt_pft${i}`,
+        event_type: 'transaction.completed',
+        occurred_at: at(3),
+        data: {
+          id: `txn_f${i}`,
+          customer_id: ctm,
+          subscription_id: sub,
+          currency_code: 'USD',
+          details: { totals: { grand_total: '4900' } },
+        },
+      }
+      for (const e of first === 'subscription' ? [trialing, fee] : [fee, trialing]) {
+        expect((await postPaddle(e)).status).toBe(200)
+      }
+      expect(await relation(email), `${first} first`).toMatchObject({
+        status: 'trial',
+        params: { billing_status: 'trialing', mrr: 0 },
+      })
+    }
+  })
+
   it("leaves the product's own params and the last activity alone", async () => {
     const identified = await postJson(t.app, '/v1/identify', seeded.projects[0]!.key, {
       email: 'sdk@example.com',
