@@ -52,10 +52,30 @@ export interface ApplyOutcome {
   customerId: number | null
 }
 
-/** The relation's status and params from the merged subscriptions of one (project, email): the
- *  CTEs that compute them from `b_relation`, ending in `b_row`. */
+/** The relation's status and params from the subscriptions of the customer the event's email
+ *  leads to: the CTEs that compute them from `b_relation` (the email's own billing row) and
+ *  `b_others`, ending in `b_row`. */
 function relationState(event: BillingEvent) {
   return sql`
+-- The customer's other emails in the project's billing (a merge's survivor and the emails it
+-- absorbed, each keeping its own billing row): their subscriptions are the customer's too.
+-- Locked, so that events of two of them apply one after the other, each seeing the other's.
+b_others AS (
+  SELECT o.subscriptions, o.latest_at
+  FROM b_relation r
+  JOIN b_conn k ON true
+  JOIN customers c ON c.account_id = k.account_id AND c.email = r.email
+  JOIN customers f ON f.account_id = k.account_id
+    AND (f.id = COALESCE(c.merged_into, c.id) OR f.merged_into = COALESCE(c.merged_into, c.id))
+  JOIN billing_relations o ON o.project_id = r.project_id AND o.email = f.email
+  WHERE f.email <> r.email
+  FOR UPDATE OF o
+),
+b_family AS (
+  SELECT subscriptions, latest_at FROM b_relation
+  UNION ALL
+  SELECT subscriptions, latest_at FROM b_others
+),
 b_subs AS (
   SELECT s.key AS id, s.value AS state,
     s.value -> 'status' ->> 'v' AS status,
@@ -65,7 +85,7 @@ b_subs AS (
     s.value -> 'currency' ->> 'v' AS currency,
     COALESCE((s.value -> 'digits' ->> 'v')::int, 2) AS digits,
     s.value -> 'status' ->> 'at' AS status_at
-  FROM b_relation r, jsonb_each(r.subscriptions) AS s
+  FROM b_family r, jsonb_each(r.subscriptions) AS s
 ),
 -- The subscription that speaks for the customer: the best status (paid, trial, churned), then the
 -- largest amount, then the latest change.
@@ -78,7 +98,7 @@ b_row AS (
   SELECT r.email,
     -- The time of what the row says: the newest event seen for this person, whichever event
     -- brought the row (one that arrived late is already merged in).
-    r.latest_at AS stamp,
+    (SELECT max(f.latest_at) FROM b_family f) AS stamp,
     CASE WHEN p.rank > 0 THEN p.status END AS status,
     CASE WHEN p.id IS NULL
       THEN jsonb_build_object('billing_customer_id', ${event.customer}::text)
@@ -136,7 +156,7 @@ export async function applyBillingEvent(
   const state = JSON.stringify(stateOf(event))
   const before = sql`
 b_conn AS (
-  SELECT id, project_id FROM billing_connections WHERE id = ${connection.id}
+  SELECT id, project_id, account_id FROM billing_connections WHERE id = ${connection.id}
 ),
 b_event AS (
   INSERT INTO billing_events
@@ -173,7 +193,7 @@ b_relation AS (
     subscriptions = billing_merge(r.subscriptions, EXCLUDED.subscriptions),
     latest_at = GREATEST(r.latest_at, EXCLUDED.latest_at),
     updated_at = now()
-  RETURNING r.email, r.subscriptions, r.latest_at
+  RETURNING r.project_id, r.email, r.subscriptions, r.latest_at
 ),
 ${relationState(event)}`
 

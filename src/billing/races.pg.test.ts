@@ -10,6 +10,7 @@ import { useServedApp } from '../../test/support/pg-harness.js'
 import { billingModel, withoutNulls } from '../../test/support/billing-model.js'
 import { replay, startFaultyServer, type Delivery } from '../../test/support/billing-replay.js'
 import { stripeFixture } from '../../test/support/stripe-fixture.js'
+import { mergeCustomers } from '../merges/store.js'
 import { createConnection, webhookPath } from './connections.js'
 import type { Json } from './events.js'
 import { mapStripeEvent } from './stripe.js'
@@ -174,6 +175,47 @@ describe('billing webhooks racing (real PostgreSQL)', () => {
       params: { mrr: 72, plan: 'p1200', billing_customer_id: 'cus_3' },
     })
     expect(await customerCount()).toBe(1)
+  })
+
+  it('loses no subscription when 12 subscriptions race over 4 emails merged into one customer', async () => {
+    const emails = [0, 1, 2, 3].map((c) => `merged${c}@example.com`)
+    const ids: number[] = []
+    for (const [c, email] of emails.entries()) {
+      await post(event(`evt_c${c}`, 'customer.created', { id: `cus_${c}`, email }, T + c))
+      const r = await post(
+        event(
+          `evt_first${c}`,
+          'customer.subscription.created',
+          subscription(`sub_first${c}`, `cus_${c}`, 'canceled', 100),
+          T + 10,
+        ),
+      )
+      ids.push(r.body.customerId)
+    }
+    for (const absorbedId of ids.slice(1)) {
+      await mergeCustomers(served.db, {
+        accountId: seeded.accountId,
+        survivorId: ids[0]!,
+        absorbedId,
+        actor: 'test',
+      })
+    }
+    const events = Array.from({ length: 12 }, (_, i) =>
+      event(
+        `evt_s${i}`,
+        'customer.subscription.created',
+        subscription(`sub_${i}`, `cus_${i % 4}`, i === 5 ? 'trialing' : 'active', 100 * (i + 1)),
+        T + 100,
+      ),
+    )
+    const responses = await served.gate.gated(12, () => Promise.all(events.map(post)))
+    expect(responses.map((r) => r.status)).toEqual(Array(12).fill(200))
+    expect(new Set(responses.map((r) => r.body.customerId))).toEqual(new Set([ids[0]]))
+    // Every active one of the four emails summed, whichever email's event came last.
+    expect(await relation(emails[0]!)).toMatchObject({
+      status: 'paid',
+      params: { mrr: 72, plan: 'p1200' },
+    })
   })
 
   it('applies waiting events when the email arrives at the same instant as more of them', async () => {

@@ -529,6 +529,57 @@ describe('applying events', () => {
     })
   })
 
+  it("after a merge of two paying customers, an event of either counts both's subscriptions", async () => {
+    const price = (lookup: string, cents: number) => ({
+      data: [
+        {
+          quantity: 1,
+          price: {
+            id: `price_${lookup}`,
+            lookup_key: lookup,
+            unit_amount: cents,
+            recurring: { interval: 'month', interval_count: 1 },
+          },
+        },
+      ],
+    })
+    await post(event('customer.created', { id: 'cus_y', email: 'yara@example.com' }, T))
+    await post(event('customer.created', { id: 'cus_x', email: 'xavi@example.com' }, T))
+    const big = subscription({ id: 'sub_y', customer: 'cus_y', items: price('big', 5000) })
+    const small = subscription({ id: 'sub_x', customer: 'cus_x', items: price('small', 1000) })
+    await post(event('customer.subscription.created', big, T + 1))
+    await post(event('customer.subscription.created', small, T + 1))
+    const [yara, xavi] = [
+      (await relation('yara@example.com'))!,
+      (await relation('xavi@example.com'))!,
+    ]
+    await mergeCustomers(t.db, {
+      accountId: seeded.accountId,
+      survivorId: yara.id,
+      absorbedId: xavi.id,
+      actor: 'test',
+    })
+    // Xavi's subscription renews: Yara's still counts.
+    await post(event('customer.subscription.updated', small, T + 100))
+    expect(await relation('yara@example.com')).toMatchObject({
+      status: 'paid',
+      params: { plan: 'big', mrr: 60 },
+    })
+    // Xavi's is canceled: Yara still pays for hers.
+    const canceled = { ...small, status: 'canceled', ended_at: T + 200 }
+    await post(event('customer.subscription.deleted', canceled, T + 200))
+    expect(await relation('yara@example.com')).toMatchObject({
+      status: 'paid',
+      params: { plan: 'big', mrr: 50 },
+    })
+    // And an event of the survivor's own counts the absorbed email's.
+    await post(event('customer.subscription.updated', big, T + 300))
+    expect(await relation('yara@example.com')).toMatchObject({
+      status: 'paid',
+      params: { mrr: 50 },
+    })
+  })
+
   it("deleting the customer (GDPR) erases billing's memory of their email", async () => {
     await post(event('customer.created', { id: 'cus_1', email: 'erase@example.com' }, T))
     const res = await post(event('customer.subscription.created', subscription(), T + 1))
