@@ -15,7 +15,12 @@ export function sortSpec(key: CustomerFilter['sort']['key']) {
     case 'email':
       return { expr: sql`c.email`, type: sql`text` }
     case 'name':
-      return { expr: sql`COALESCE(c.name, '')`, type: sql`text` }
+      // Case-insensitive, in code point order everywhere, the nameless last (U+10FFFF, the last
+      // code point, sorts after every name). The index of migrations/2026-11-30T06-name-order.ts.
+      return {
+        expr: sql`(COALESCE(lower(NULLIF(c.name, '')), chr(1114111)) COLLATE "C")`,
+        type: sql`text`,
+      }
   }
 }
 
