@@ -178,6 +178,37 @@ describe('fields', () => {
     expect(res.error.message).toMatch(message)
   })
 
+  it('400 for a param number past a 64-bit float, which would be stored as null', async () => {
+    // JSON.parse reads 1e400 as Infinity, and JSON.stringify writes Infinity as null: a top-level
+    // key would be removed, a nested one stored as null, with a 200.
+    await postJson(t.app, '/v1/identify', key, { email: 'a@example.com', params: { big: 5 } })
+    for (const params of ['{"big":1e400}', '{"list":[1,-1e999]}', '{"obj":{"n":1e309}}']) {
+      const res = await rejected(
+        '/v1/identify',
+        post(`{"email":"a@example.com","params":${params}}`),
+      )
+      expect(res.status).toBe(400)
+      expect(res.error.code).toBe('validation_failed')
+      expect(res.error.details[0].path).toBe('params')
+      expect(res.error.message).toMatch(/too large/)
+    }
+    const once = await rejected(
+      '/v1/identify',
+      post('{"email":"a@example.com","paramsOnce":{"x":1e400}}'),
+    )
+    expect(once.error.details[0].path).toBe('paramsOnce')
+    const res = await t.app.request(
+      '/v1/batch',
+      post('{"batch":[{"type":"identify","email":"a@example.com","params":{"big":1e400}}]}'),
+    )
+    const body = (await res.json()) as any
+    expect(body).toMatchObject({ succeeded: 0, failed: 1 })
+    expect(body.results[0].error.details[0].path).toBe('batch.0.params')
+    const { rows } = await sql<{ params: unknown }>`
+      SELECT params FROM customer_projects WHERE project_id = ${projectId}`.execute(t.db)
+    expect(rows.map((r) => r.params)).toEqual([{ big: 5 }])
+  })
+
   it('400 for a bad ping, and for a batch that is not a list of items', async () => {
     expect((await rejected('/v1/ping', post('{"email":"nope"}'))).status).toBe(400)
     expect(

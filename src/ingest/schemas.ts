@@ -53,9 +53,14 @@ export const hasLoneSurrogate = (s: string) => LONE_SURROGATE.test(s)
 export const LONE_SURROGATE_PROBLEM =
   'contains half of a UTF-16 surrogate pair (a character such as an emoji cut in two)'
 
-/** What Postgres cannot store in a string or a key of `value`: a NUL character, or half of a
- *  surrogate pair. */
-function textProblem(value: unknown): string | undefined {
+/** What Postgres cannot store in a string or a key of `value` (a NUL character, half of a
+ *  surrogate pair), or a number past a 64-bit float's range (`1e400`): JSON.parse reads it as
+ *  Infinity, which JSON.stringify writes as null, so it would be stored as null, or remove its
+ *  key when it is a top-level param. */
+function paramValueProblem(value: unknown): string | undefined {
+  if (typeof value === 'number' && !Number.isFinite(value)) {
+    return 'params contain a number too large for a 64-bit float (send it as a string)'
+  }
   if (typeof value === 'string') {
     if (value.includes('\u0000')) return 'params contain a NUL character (\\u0000)'
     return hasLoneSurrogate(value) ? `a params value ${LONE_SURROGATE_PROBLEM}` : undefined
@@ -64,16 +69,16 @@ function textProblem(value: unknown): string | undefined {
   for (const [k, v] of Object.entries(value)) {
     if (k.includes('\u0000')) return 'a params key contains a NUL character (\\u0000)'
     if (hasLoneSurrogate(k)) return `a params key ${LONE_SURROGATE_PROBLEM}`
-    const problem = textProblem(v)
+    const problem = paramValueProblem(v)
     if (problem) return problem
   }
   return undefined
 }
 
-/** What Postgres' jsonb cannot store, or should not: NUL characters, halves of surrogate pairs
- *  and absurd nesting. */
+/** What Postgres' jsonb cannot store, or should not: NUL characters, halves of surrogate pairs,
+ *  numbers JSON.parse could only read as Infinity, and absurd nesting. */
 function paramsProblem(value: unknown): string | undefined {
-  return nestedTooDeep(value) ? `params are ${NESTING_PROBLEM}` : textProblem(value)
+  return nestedTooDeep(value) ? `params are ${NESTING_PROBLEM}` : paramValueProblem(value)
 }
 
 // Kept as the very object JSON.parse made (no copy), so keys like "__proto__" stay plain data.
