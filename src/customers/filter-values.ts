@@ -150,6 +150,9 @@ function splitParamKey(raw: string): [string, string | undefined] {
   return splitOnce(raw, ':')
 }
 
+const TOO_LARGE = 'the number is too large (past a 64-bit float)'
+const isHugeNumber = (v: ParamValue) => v.type === 'number' && !Number.isFinite(v.value)
+
 /** `key:op:value`, `app-a.key:op:value`, `key:exists`, `key:between:low,high`. */
 export function readParamFilter(raw: string, fail: Fail): ParamFilter {
   const [keyPart = '', afterKey] = splitParamKey(raw)
@@ -183,9 +186,13 @@ export function readParamFilter(raw: string, fail: Fail): ParamFilter {
       )
     }
     if (values[0]!.type === 'boolean') return fail(`${where}: between does not compare booleans`)
+    if (values.some(isHugeNumber)) return fail(`${where}: ${TOO_LARGE}`)
     return { project, key, op, values }
   }
   const value = parseParamValue(valuePart)
+  // Past a 64-bit float it reads as Infinity, which the SQL would get as JSON null (below every
+  // number): gt would match every number. No stored param can be that large (ingest refuses it).
+  if (isHugeNumber(value)) return fail(`${where}: ${TOO_LARGE}`)
   if (value.type === 'boolean' && ['gt', 'gte', 'lt', 'lte'].includes(op)) {
     return fail(`${where}: ${op} does not compare booleans`)
   }

@@ -242,6 +242,9 @@ describe('parseCustomerFilter errors', () => {
     ['p=mrr:between:10', 'p', /between needs two values/],
     ['p=mrr:between:10,2026-01-01', 'p', /one type \(number and date given\)/],
     ['p=beta:gt:true', 'p', /gt does not compare booleans/],
+    // Read as Infinity, it reached the SQL as JSON null, below every number: gt matched them all.
+    [`p=mrr:gt:${'9'.repeat(309)}`, 'p', /number is too large/],
+    [`p=mrr:between:1,${'9'.repeat(309)}`, 'p', /number is too large/],
     ['sort=age', 'sort', /unknown sort 'age'/],
     ['limit=0', 'limit', /between 1 and 200/],
     ['limit=500', 'limit', /between 1 and 200/],
