@@ -111,6 +111,27 @@ describe('body', () => {
     expect(res).toMatchObject({ status: 400, error: { code: 'invalid_json' } })
   })
 
+  it('400 for a body that is not UTF-8, rather than storing U+FFFD', async () => {
+    const bytes = (...parts: (string | number[])[]) =>
+      Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))))
+    for (const body of [
+      bytes('{"email":"a@example.com","name":"a', [0xff, 0xfe], '"}'),
+      bytes('{"email":"a@example.com","params":{"k":"', [0xc0, 0xaf], '"}}'),
+    ]) {
+      const res = await rejected('/v1/identify', post(body as unknown as string))
+      expect(res).toMatchObject({ status: 400, error: { code: 'invalid_json' } })
+      expect(res.error.message).toMatch(/UTF-8/)
+    }
+    // Segment's shape, on the same route and on its own.
+    for (const path of ['/v1/identify', '/v1/i']) {
+      const segment = bytes('{"userId":"a@example.com","traits":{"name":"a', [0xff], '"}}')
+      const res = await rejected(path, post(segment as unknown as string))
+      expect(res).toMatchObject({ status: 400, error: { code: 'invalid_json' } })
+    }
+    const ok = await t.app.request('/v1/identify', post('{"email":"é@example.com","name":"José"}'))
+    expect(ok.status).toBe(200)
+  })
+
   it('400 when the body is JSON but not an object', async () => {
     for (const body of ['[]', '"a@example.com"', 'null', '42']) {
       const res = await rejected('/v1/identify', post(body))

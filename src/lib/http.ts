@@ -59,8 +59,30 @@ function jsonHook(result: { success: boolean; error?: z.core.$ZodError }, c: Con
   if (!result.success && result.error) throw validationError(result.error)
 }
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true })
+
+/** JSON is UTF-8 (RFC 8259): a body with other bytes would be read with U+FFFD in their place,
+ *  and stored so. The 400 for such a body, else undefined. Reads the body as bytes, which Hono
+ *  keeps, so the JSON parsed afterwards is of the very same bytes. */
+export async function nonUtf8Body(c: Context): Promise<ApiError | undefined> {
+  try {
+    UTF8.decode(await c.req.arrayBuffer())
+    return undefined
+  } catch (err) {
+    if (!(err instanceof TypeError)) throw err
+    return new ApiError('invalid_json', 'The request body is not valid UTF-8')
+  }
+}
+
 /** Takes a JSON body checked by `schema` (then `c.req.valid('json')`): 415 unless it is sent as
- *  JSON, 400 `invalid_json` when it does not parse, 400 naming each bad field otherwise. */
+ *  JSON, 400 `invalid_json` when it does not parse or is not UTF-8, 400 naming each bad field
+ *  otherwise. */
 export function jsonBody<T extends z.core.$ZodType>(schema: T) {
-  return zValidator('json', schema, jsonHook)
+  const validator = zValidator('json', schema, jsonHook)
+  return (async (c, next) => {
+    const type = (c.req.header('Content-Type') ?? '').split(';')[0]!.trim().toLowerCase()
+    const notUtf8 = JSON_MEDIA_TYPE.test(type) ? await nonUtf8Body(c) : undefined
+    if (notUtf8) throw notUtf8
+    return validator(c, next)
+  }) as typeof validator
 }

@@ -11,6 +11,7 @@ import { Hono, type Context, type Next } from 'hono'
 import { batchItem, LIMITS, type BatchItem } from '../ingest/schemas.js'
 import { ApiError, type ErrorDetail } from '../lib/errors.js'
 import type { RateLimiter } from '../lib/rate-limit.js'
+import { nonUtf8Body } from '../lib/http.js'
 import { issueDetails } from '../lib/validation.js'
 import { bodyLimit } from '../middleware/body-limit/index.js'
 import { apiCors } from '../middleware/cors/index.js'
@@ -56,6 +57,8 @@ async function readJson(c: Context): Promise<unknown> {
       `Content-Type must be application/json or text/plain (got '${type}')`,
     )
   }
+  const notUtf8 = await nonUtf8Body(c)
+  if (notUtf8) return notUtf8
   // c.req.json() keeps the parsed body: on /identify and /batch, TinyCRM's own route (when the
   // body is in its shape) validates that same value instead of parsing the text again.
   try {
