@@ -168,6 +168,13 @@ export function filterSlugs(f: CustomerFilter): string[] {
   return [...new Set(namedProjects(f).map((n) => n.slug))]
 }
 
+/** The projects of the summary's per-project status breakdown: every project the filter names
+ *  but those `not_in=` excludes whole (no status given), whose counts could only be zeros. */
+export function breakdownSlugs(f: CustomerFilter): string[] {
+  const excluded = new Set(f.notIn.filter((m) => m.statuses.length === 0).map((m) => m.project))
+  return filterSlugs(f).filter((slug) => !excluded.has(slug))
+}
+
 /** Every project slug the filter names, with the URL parameter that names it. */
 function namedProjects(f: CustomerFilter): { param: string; slug: string }[] {
   const named: [string, string | null | undefined][] = [

@@ -105,6 +105,14 @@ describe('answers in more detail', () => {
       { slug: 'app-a', byStatus: { paid: 0, trial: 0, free: 0, churned: 1 } },
       { slug: 'app-b', byStatus: { paid: 1, trial: 0, free: 0, churned: 0 } },
     ])
+    // A project not_in= excludes whole has no customer in the segment: no row of zeros for it.
+    const q4 = await summary('in=app-a&not_in=app-b')
+    expect(q4.byProject.map((p) => p.slug)).toEqual(['app-a'])
+    const notB = await summary('not_in=app-b')
+    expect(notB.byProject).toEqual([])
+    expect(Object.values(notB.byStatus).reduce((n, c) => n + c, 0)).toBe(notB.count)
+    // Excluded with statuses, the project still has customers in the segment.
+    expect((await summary('not_in=app-b:paid')).byProject.map((p) => p.slug)).toEqual(['app-b'])
   })
 
   it('repeated status= are two conditions: paid somewhere and trial somewhere', async () => {

@@ -7,7 +7,7 @@ import { sql, type Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
 import { STATUSES, type Status } from '../lib/status.js'
 import { filterConditions, matchedRelation, selectsRelations, type Cond } from './conditions.js'
-import { filterSlugs } from './filter.js'
+import { breakdownSlugs } from './filter.js'
 import type { CustomerFilter } from './filter-syntax.js'
 import { pageCursor, where } from './page-order.js'
 import type { ProjectInfo } from './query.js'
@@ -53,7 +53,7 @@ type SummaryRow = {
   before: number
   /** Customers per best rank (1 paid … 4 churned). */
   by_best: [number, number, number, number]
-  /** Per slug of filterSlugs, in order: its customers per rank there. */
+  /** Per slug of breakdownSlugs, in order: its customers per rank there. */
   by_project: [number, number, number, number][]
   sum_all: number | null
   sum_matched: number | null
@@ -190,7 +190,7 @@ export async function summarizeCustomers(
   const exact = row.exact
   const round = exact ? (n: number) => n : roughly
   const projects = row.projects.map((p) => ({ ...p, id: Number(p.id) }))
-  const byProject = filterSlugs(f).flatMap((slug, i) => {
+  const byProject = breakdownSlugs(f).flatMap((slug, i) => {
     if (!projects.some((p) => p.slug === slug)) return []
     return [{ slug, byStatus: byRank(row.by_project[i] ?? [], round) }]
   })
