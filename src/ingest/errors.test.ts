@@ -241,6 +241,31 @@ describe('fields', () => {
     }
   })
 
+  it('a batch item over 32 KB fails alone, as the same identify alone is a 413', async () => {
+    const params = { blob: 'x'.repeat(33 * 1024) }
+    const alone = await rejected(
+      '/v1/identify',
+      post(JSON.stringify({ email: 'a@example.com', params })),
+    )
+    expect(alone.status).toBe(413)
+    const res = await postJson(t.app, '/v1/batch', key, {
+      batch: [
+        { type: 'identify', email: 'big@example.com', params },
+        { type: 'identify', email: 'small@example.com', params: { blob: 'x'.repeat(1000) } },
+      ],
+    })
+    expect(res.status).toBe(200)
+    expect(res.body).toMatchObject({ succeeded: 1, failed: 1 })
+    expect(res.body.results[0].error.details[0]).toEqual({
+      path: 'batch.0',
+      message: expect.stringMatching(/^item is 33\.\d KB; at most 32 KB$/),
+    })
+    const { rows } = await sql<{ email: string }>`
+      SELECT c.email FROM customers c JOIN customer_projects r ON r.customer_id = c.id
+      WHERE r.project_id = ${projectId}`.execute(t.db)
+    expect(rows.map((r) => r.email)).toEqual(['small@example.com'])
+  })
+
   it('a batch whose items are all bad writes nothing and says why per item', async () => {
     const before = await rowCounts()
     const res = await postJson(t.app, '/v1/batch', key, {
