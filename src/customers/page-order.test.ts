@@ -7,6 +7,7 @@ import { ingestForProject } from '../ingest/upsert.js'
 import { useTestDb } from '../../test/support/db.js'
 import { seedAccount } from '../../test/support/fixtures.js'
 import { parseCustomerFilter } from './filter.js'
+import { sortSpec } from './page-order.js'
 import { listCustomers } from './query.js'
 
 const t = useTestDb()
@@ -56,7 +57,7 @@ async function pages(sort: string, limit: number) {
 }
 
 describe('sort=name', () => {
-  it('ignores case, puts accented letters after z (code point order), and the nameless last', async () => {
+  it('ignores case and accents, and puts the nameless last', async () => {
     const names = await pages('name', 100)
     // "  " is stored as no name; the nameless by their ids, in the order they came.
     expect(names.forwards).toEqual([
@@ -64,8 +65,8 @@ describe('sort=name', () => {
       'alexa',
       'ann',
       'bob',
-      'zoe',
       'emile',
+      'zoe',
       'nobody1',
       'blank',
       'nobody2',
@@ -84,9 +85,7 @@ describe('sort=name', () => {
   it('is what the index serves (no sort of the whole account)', async () => {
     const { rows } = await sql<{ 'QUERY PLAN': string }>`EXPLAIN SELECT id FROM customers c
       WHERE c.account_id = ${accountId}
-      ORDER BY (COALESCE(lower(NULLIF(c.name, '')), chr(1114111)) COLLATE "C"), c.id LIMIT 50`.execute(
-      t.db,
-    )
+      ORDER BY ${sortSpec('name').expr}, c.id LIMIT 50`.execute(t.db)
     const plan = rows.map((r) => r['QUERY PLAN']).join('\n')
     expect(plan).toContain('customers_account_name_order_idx')
   })

@@ -15,10 +15,13 @@ export function sortSpec(key: CustomerFilter['sort']['key']) {
     case 'email':
       return { expr: sql`c.email`, type: sql`text` }
     case 'name':
-      // Case-insensitive, in code point order everywhere, the nameless last (U+10FFFF, the last
-      // code point, sorts after every name). The index of migrations/2026-11-30T06-name-order.ts.
+      // Without regard to case or accents (lower-cased, then decomposed and its combining marks
+      // dropped), otherwise in code point order on every database, the nameless last (U+10FFFF,
+      // the last code point, sorts after every name). The index of
+      // migrations/2026-11-30T06-name-order.ts: the two expressions must stay equal.
       return {
-        expr: sql`(COALESCE(lower(NULLIF(c.name, '')), chr(1114111)) COLLATE "C")`,
+        expr: sql`(COALESCE(regexp_replace(normalize(lower(NULLIF(c.name, '')), NFD),
+      '[\u0300-\u036f]', '', 'g'), chr(1114111)) COLLATE "C")`,
         type: sql`text`,
       }
   }
