@@ -35,8 +35,12 @@ export function ViewsRail(props: RailProps) {
   )
 }
 
-function RailList(props: RailProps) {
-  const { views, counts, current } = props
+/** The list of views. `plain` on the views page of its own: there is no table to swap and no rail
+ *  to redraw, so its links and forms are plain ones (a page load, a Post/Redirect/Get). */
+function RailList(props: RailProps & { plain?: boolean }) {
+  const { views, counts, current, plain } = props
+  const link = (href: string) => (plain ? { href } : swap(href))
+  const csrf = props.csrfToken
   return (
     <>
       <p class="rail-title">Views</p>
@@ -49,7 +53,7 @@ function RailList(props: RailProps) {
         <li class="rail-item">
           <a
             class="rail-link"
-            {...swap('/customers')}
+            {...link('/customers')}
             aria-current={current === '' ? 'page' : undefined}
           >
             <span class="rail-name">All customers</span>
@@ -73,7 +77,7 @@ function RailList(props: RailProps) {
             <li class="rail-item" data-view-id={v.id}>
               <a
                 class="rail-link"
-                {...swap(`/customers?${v.query}`)}
+                {...link(`/customers?${v.query}`)}
                 aria-current={current === v.query ? 'page' : undefined}
                 title={count && 'problem' in count ? count.problem : v.name}
               >
@@ -97,7 +101,8 @@ function RailList(props: RailProps) {
                     field={['by', 'up']}
                     label="Move up"
                     disabled={i === 0}
-                    csrf={props.csrfToken}
+                    csrf={csrf}
+                    plain={plain}
                   />
                   <RailAction
                     view={v}
@@ -105,14 +110,16 @@ function RailList(props: RailProps) {
                     field={['by', 'down']}
                     label="Move down"
                     disabled={i === views.length - 1}
-                    csrf={props.csrfToken}
+                    csrf={csrf}
+                    plain={plain}
                   />
-                  <RenameForm view={v} csrf={props.csrfToken} />
+                  <RenameForm view={v} csrf={csrf} plain={plain} />
                   <RailAction
                     view={v}
                     action="delete"
                     label={`Delete “${v.name}”`}
-                    csrf={props.csrfToken}
+                    csrf={csrf}
+                    plain={plain}
                     danger
                   />
                 </div>
@@ -128,9 +135,7 @@ function RailList(props: RailProps) {
             <form
               method="post"
               action="/customers/views/ready"
-              hx-post="/customers/views/ready"
-              hx-target="#views-rail"
-              hx-swap="outerHTML"
+              {...railPost('/customers/views/ready', plain)}
             >
               <CsrfField token={props.csrfToken} />
               <button type="submit" class="button button-secondary button-small">
@@ -144,6 +149,10 @@ function RailList(props: RailProps) {
   )
 }
 
+/** The htmx attributes of a form that redraws the rail with the answer; none for a plain form. */
+const railPost = (url: string, plain?: boolean) =>
+  plain ? {} : { 'hx-post': url, 'hx-target': '#views-rail', 'hx-swap': 'outerHTML' }
+
 /** A rail menu's action: a small POST form (htmx answers with the rail, a browser is redirected). */
 function RailAction(props: {
   view: SavedView
@@ -153,10 +162,11 @@ function RailAction(props: {
   disabled?: boolean
   danger?: boolean
   csrf?: string
+  plain?: boolean
 }) {
   const url = `/customers/views/${props.view.id}/${props.action}`
   return (
-    <form method="post" action={url} hx-post={url} hx-target="#views-rail" hx-swap="outerHTML">
+    <form method="post" action={url} {...railPost(url, props.plain)}>
       <CsrfField token={props.csrf} />
       {props.field ? <input type="hidden" name={props.field[0]} value={props.field[1]} /> : null}
       <button
@@ -171,18 +181,11 @@ function RailAction(props: {
 }
 
 /** Renames a view in place: its name in a field, saved by Enter or the button. */
-function RenameForm(props: { view: SavedView; csrf?: string }) {
+function RenameForm(props: { view: SavedView; csrf?: string; plain?: boolean }) {
   const url = `/customers/views/${props.view.id}/rename`
   const field = `rename-view-${props.view.id}`
   return (
-    <form
-      method="post"
-      action={url}
-      hx-post={url}
-      hx-target="#views-rail"
-      hx-swap="outerHTML"
-      class="rail-rename"
-    >
+    <form method="post" action={url} {...railPost(url, props.plain)} class="rail-rename">
       <CsrfField token={props.csrf} />
       <label for={field} class="small muted">
         Name
@@ -217,7 +220,7 @@ export function ViewsPage(props: RailProps & { userEmail: string }) {
           <a href="/customers">← Customers</a>
         </p>
         <h1>Saved views</h1>
-        <RailList {...props} />
+        <RailList {...props} plain />
       </div>
     </Layout>
   )

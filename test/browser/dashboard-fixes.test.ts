@@ -1,0 +1,51 @@
+// In Chromium against the real server: defects found by a founder's walk through the dashboard,
+// each kept fixed. The views page of its own (/customers/views) opens a view as the customers page
+// and changes a view with a plain page load: it has no table to swap nor rail to redraw.
+import { beforeAll, expect, it } from 'vitest'
+import { createProject, identify, newPage, signUp, useLiveApp, type Cookies } from './harness.js'
+
+const live = useLiveApp()
+let cookies: Cookies
+
+beforeAll(async () => {
+  const { page, context } = await newPage(live.browser)
+  const base = live.server.url
+  await signUp(page, base, 'fixes@example.com')
+  const a = await createProject(page, base, 'App A')
+  await createProject(page, base, 'App B') // the second project adds the ready views
+  await identify(base, a, { email: 'paid@x.io', status: 'paid', params: { plan: 'pro', mrr: 29 } })
+  await identify(base, a, { email: 'free@x.io', status: 'free' })
+  cookies = await context.cookies()
+  await context.close()
+}, 300_000)
+
+const signedIn = (width = 1280, height = 800) => newPage(live.browser, { width, height, cookies })
+
+it('the views page opens a view as the customers page, and moves a view with a page load', async () => {
+  const { page, problems } = await signedIn()
+  const warnings: string[] = []
+  page.on('console', (m) => {
+    if (m.type() === 'warning') warnings.push(m.text())
+  })
+  await page.goto(`${live.server.url}/customers/views`)
+  await page.locator('.rail-link[title="Uses App A"]').click()
+  await page.waitForURL(`${live.server.url}/customers?in=app-a`)
+  await expect.poll(() => page.title()).toBe('Customers · TinyCRM')
+  expect(await page.locator('.views-page').count()).toBe(0)
+  expect(await page.getByTestId('segment-count').textContent()).toBe('2')
+
+  await page.goto(`${live.server.url}/customers/views`)
+  const names = () => page.locator('.views-page .rail-name').allTextContents()
+  const before = await names()
+  const first = page.locator('.views-page .rail-item[data-view-id]').first()
+  await first.locator('.rail-menu > summary').click()
+  await Promise.all([
+    page.waitForNavigation(),
+    first.getByRole('button', { name: 'Move down' }).click(),
+  ])
+  expect(page.url()).toBe(`${live.server.url}/customers/views`)
+  expect(await page.locator('.rail-list').count()).toBe(1)
+  expect(await names()).toEqual([before[0], before[2], before[1], ...before.slice(3)])
+  expect(warnings.filter((w) => w.includes('hx-target'))).toEqual([])
+  expect(problems).toEqual([])
+})
