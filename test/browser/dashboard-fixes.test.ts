@@ -2,6 +2,7 @@
 // each kept fixed. The views page of its own (/customers/views) opens a view as the customers page
 // and changes a view with a plain page load: it has no table to swap nor rail to redraw.
 import { beforeAll, expect, it } from 'vitest'
+import type { Locator } from 'playwright-core'
 import { createProject, identify, newPage, signUp, useLiveApp, type Cookies } from './harness.js'
 
 const live = useLiveApp()
@@ -47,5 +48,50 @@ it('the views page opens a view as the customers page, and moves a view with a p
   expect(await page.locator('.rail-list').count()).toBe(1)
   expect(await names()).toEqual([before[0], before[2], before[1], ...before.slice(3)])
   expect(warnings.filter((w) => w.includes('hx-target'))).toEqual([])
+  expect(problems).toEqual([])
+})
+
+it('closes the account menu, Save view, a view’s ⋯ menu and Rename on Escape, focus on their button', async () => {
+  const { page, problems } = await signedIn()
+  const base = live.server.url
+  await page.goto(`${base}/customers?in=app-a`)
+  await page.locator('#views-rail .rail-list').waitFor()
+  const isOpen = (summary: Locator) =>
+    summary.evaluate((s) => (s.parentElement as HTMLDetailsElement).open)
+  const railMenu = page.locator('.rail-item[data-view-id] .rail-menu > summary').first()
+  for (const button of [
+    page.locator('.account-menu > summary'),
+    page.locator('.save-view > summary'),
+    railMenu,
+  ]) {
+    await button.focus()
+    await page.keyboard.press('Enter')
+    expect(await isOpen(button)).toBe(true)
+    await page.keyboard.press('Tab') // into the menu
+    await page.keyboard.press('Escape')
+    expect(await isOpen(button)).toBe(false)
+    expect(await button.evaluate((s) => s === document.activeElement)).toBe(true)
+    // A click elsewhere closes it too.
+    await button.click()
+    expect(await isOpen(button)).toBe(true)
+    await page.locator('h1').click()
+    expect(await isOpen(button)).toBe(false)
+  }
+  // With a customer's drawer open behind a menu, Escape closes the menu alone.
+  await page.locator('.badge').first().click()
+  await page.locator('#drawer .drawer-panel').waitFor()
+  await railMenu.click()
+  await page.keyboard.press('Escape')
+  expect(await isOpen(railMenu)).toBe(false)
+  expect(await page.locator('#drawer .drawer-panel').count()).toBe(1)
+
+  await page.goto(`${base}/customers`)
+  await page.locator('.customer-link').first().click()
+  const rename = page.locator('.rename > summary')
+  await rename.click()
+  await page.locator('#customer-name').focus()
+  await page.keyboard.press('Escape')
+  expect(await isOpen(rename)).toBe(false)
+  expect(await rename.evaluate((s) => s === document.activeElement)).toBe(true)
   expect(problems).toEqual([])
 })
