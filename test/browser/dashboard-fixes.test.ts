@@ -95,3 +95,17 @@ it('closes the account menu, Save view, a view’s ⋯ menu and Rename on Escape
   expect(await rename.evaluate((s) => s === document.activeElement)).toBe(true)
   expect(problems).toEqual([])
 })
+
+it('a param picked from the list takes what is typed next as its value, not onto its key', async () => {
+  const { page, problems } = await signedIn()
+  await page.goto(`${live.server.url}/customers`)
+  await page.locator('.add-filter > summary').click()
+  const picker = page.getByRole('dialog', { name: 'Filter by' })
+  await picker.getByRole('button', { name: /^plan \(App A\)/ }).click()
+  const editor = page.getByRole('dialog', { name: 'Add a filter' })
+  await page.keyboard.type('pro')
+  expect(await editor.getByLabel('Param', { exact: true }).inputValue()).toBe('plan')
+  await expect.poll(() => new URL(page.url()).search).toBe('?p=app-a.plan:eq:pro')
+  await expect.poll(() => page.getByTestId('segment-count').textContent()).toBe('1')
+  expect(problems).toEqual([])
+})

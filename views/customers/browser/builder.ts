@@ -195,6 +195,11 @@ function editChip(at: HTMLElement, fields: FilterFields, chip: Chip, index: numb
         : chipItem(place.index)?.querySelector<HTMLElement>('summary')) ?? addButton(),
     flush,
   )
+  // A param whose key is known already (picked from the list, or a chip edited): what is left to
+  // type is its value, so typing goes there, not onto the end of the key.
+  if (current.kind === 'param' && current.key) {
+    controls.querySelector<HTMLElement>('input.param-value-box')?.focus()
+  }
 }
 
 const addButton = () => document.querySelector<HTMLElement>('.add-filter > summary')

@@ -169,6 +169,7 @@ const param: Editor<'param'> = (chip, fields, change) => {
   const inputs = Array.from({ length: count }, (_, i) =>
     h('input', {
       type: 'text',
+      class: 'param-value-box',
       value: chip.values[i] ? valueText(chip.values[i]) : '',
       list: known.length ? valueList.id : undefined,
       autocomplete: 'off',
