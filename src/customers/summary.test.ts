@@ -177,3 +177,22 @@ describe('the margin of a sample of pages', () => {
 function parseCursor(after: string, sort = 'email') {
   return parseCustomerFilter(new URLSearchParams({ sort, after })).after!
 }
+
+describe('GET /customers with sum=', () => {
+  const sumLine = async (query: string) => {
+    const res = await t.app.request(`/customers?${query}`, { headers: { Cookie: fx.cookie } })
+    const html = await res.text()
+    return /<p class="summary-sum">(.*?)<\/p>/.exec(html)?.[1]?.replace(/<[^>]+>/g, '')
+  }
+
+  it('says "across all their products" of a sum over every product, not of one project’s', async () => {
+    expect(await sumLine('in=app-b:paid&sum=mrr')).toBe(
+      'Σ mrr 68 where the filter matched · 78 across all their products',
+    )
+    // sum=app-b.mrr adds App B’s mrr alone: the second figure is App B’s over the whole segment.
+    expect(await sumLine('p=plan:eq:pro&sum=app-b.mrr')).toBe(
+      'Σ App B mrr 68 where the filter matched · 68 over the whole segment',
+    )
+    expect(await sumLine('sum=app-b.mrr')).toBe('Σ App B mrr 68 over the whole segment')
+  })
+})

@@ -21,6 +21,8 @@ export function SegmentSummary({ summary }: { summary: Summary }) {
   const name = (slug: string) => summary.projects.find((p) => p.slug === slug)?.name ?? slug
   const { sum } = summary
   const subject = sum ? `${sum.project ? `${name(sum.project)} ` : ''}${sum.key}` : ''
+  // One project's param (sum=app-a.mrr) is added up in that project alone, never across products.
+  const everywhere = sum?.project ? 'over the whole segment' : 'across all their products'
   return (
     <div class="summary" aria-live="polite">
       <p class="summary-count">
@@ -60,10 +62,10 @@ export function SegmentSummary({ summary }: { summary: Summary }) {
             <>
               <span class="muted">where the filter matched</span> ·{' '}
               <span data-testid="segment-sum-all">{number.format(sum.all)}</span>{' '}
-              <span class="muted">across all their products</span>
+              <span class="muted">{everywhere}</span>
             </>
           ) : (
-            <span class="muted">across all their products</span>
+            <span class="muted">{everywhere}</span>
           )}
         </p>
       ) : null}
