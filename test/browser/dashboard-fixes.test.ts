@@ -3,7 +3,15 @@
 // and changes a view with a plain page load: it has no table to swap nor rail to redraw.
 import { beforeAll, expect, it } from 'vitest'
 import type { Locator } from 'playwright-core'
-import { createProject, identify, newPage, signUp, useLiveApp, type Cookies } from './harness.js'
+import {
+  createProject,
+  identify,
+  newPage,
+  screenshot,
+  signUp,
+  useLiveApp,
+  type Cookies,
+} from './harness.js'
 
 const live = useLiveApp()
 let cookies: Cookies
@@ -107,5 +115,17 @@ it('a param picked from the list takes what is typed next as its value, not onto
   expect(await editor.getByLabel('Param', { exact: true }).inputValue()).toBe('plan')
   await expect.poll(() => new URL(page.url()).search).toBe('?p=app-a.plan:eq:pro')
   await expect.poll(() => page.getByTestId('segment-count').textContent()).toBe('1')
+  expect(problems).toEqual([])
+})
+
+it('on a phone, the columns of the params a filter is about keep their names', async () => {
+  const { page, problems } = await signedIn(390, 844)
+  await page.goto(`${live.server.url}/customers?p=plan:eq:pro&sum=mrr`)
+  const cells = page.locator('.customers-table tbody tr').first().locator('td.col-param')
+  const labels = await cells.evaluateAll((tds) =>
+    tds.map((td) => getComputedStyle(td, '::before').content),
+  )
+  expect(labels).toEqual(['"plan: "', '"mrr: "'])
+  await screenshot(page, 'fixes-phone-param-columns-390')
   expect(problems).toEqual([])
 })

@@ -136,7 +136,10 @@ function CustomersTable(props: CustomersViewProps & { data: Data }) {
                   <DateAndAge date={row.lastActivityAt} now={now} />
                 </td>
                 {columns.map((c) => (
-                  <td class="col-param">
+                  <td
+                    class="col-param"
+                    data-label={c.project ? `${c.key} (${name(c.project)})` : c.key}
+                  >
                     <ParamValues relations={relations} column={c} />
                   </td>
                 ))}
