@@ -1,5 +1,6 @@
 // Settings → Team: the account's members, its pending invite links, and a button that makes a new
 // one (shown once, to copy: TinyCRM sends no email). And the page an invited person opens.
+import { ConfirmAction } from './ui/confirm.js'
 import { CsrfField } from './ui/csrf.js'
 import { Alert } from './ui/elements.js'
 import { EmailField, NewPasswordField } from './ui/account-fields.js'
@@ -91,11 +92,21 @@ export function TeamPage(props: {
                     {m.id === props.userId ? (
                       <span class="muted">you</span>
                     ) : (
-                      <RowAction
+                      <ConfirmAction
+                        id={`confirm-remove-member-${m.id}`}
+                        label="Remove…"
+                        ariaLabel={`Remove ${m.email}…`}
+                        title={`Remove ${m.email} from this account?`}
                         action={`/settings/team/members/${m.id}/remove`}
-                        label="Remove"
+                        confirmLabel="Remove member"
                         csrfToken={props.csrfToken}
-                      />
+                        small
+                      >
+                        <p>
+                          They are logged out at once and can no longer log in. The account tokens
+                          they made are revoked and their unused invite links withdrawn.
+                        </p>
+                      </ConfirmAction>
                     )}
                   </td>
                 </tr>

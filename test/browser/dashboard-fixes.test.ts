@@ -129,3 +129,32 @@ it('on a phone, the columns of the params a filter is about keep their names', a
   await screenshot(page, 'fixes-phone-param-columns-390')
   expect(problems).toEqual([])
 })
+
+it('asks before removing a teammate, as before revoking a key or a token', async () => {
+  const { page, problems } = await signedIn()
+  const base = live.server.url
+  await page.goto(`${base}/settings/team`)
+  await page.getByRole('button', { name: 'Create an invite link' }).click()
+  const link = (await page.getByTestId('invite-link').textContent())!.trim()
+  const mate = await newPage(live.browser)
+  await mate.page.goto(link)
+  await mate.page.getByLabel('Email').fill('mate@example.com')
+  await mate.page.getByLabel('Password').fill('correct horse battery')
+  await mate.page.getByRole('button', { name: 'Join' }).click()
+  await mate.page.waitForURL(/\/customers/)
+  await mate.context.close()
+
+  await page.goto(`${base}/settings/team`)
+  const row = page.locator('tr', { hasText: 'mate@example.com' })
+  await row.getByRole('button', { name: /^Remove mate@example\.com/ }).click()
+  const dialog = page.getByRole('dialog', { name: 'Remove mate@example.com from this account?' })
+  await dialog.waitFor()
+  expect(new URL(page.url()).pathname).toBe('/settings/team')
+  expect(await row.count()).toBe(1)
+  await Promise.all([
+    page.waitForNavigation(),
+    dialog.getByRole('button', { name: 'Remove member' }).click(),
+  ])
+  expect(await page.locator('tr', { hasText: 'mate@example.com' }).count()).toBe(0)
+  expect(problems).toEqual([])
+})
