@@ -158,3 +158,13 @@ it('asks before removing a teammate, as before revoking a key or a token', async
   expect(await page.locator('tr', { hasText: 'mate@example.com' }).count()).toBe(0)
   expect(problems).toEqual([])
 })
+
+it('the customer page keeps a gap between the project cards and the history below them', async () => {
+  const { page, problems } = await signedIn()
+  await page.goto(`${live.server.url}/customers`)
+  await page.locator('.customer-link').first().click()
+  const cards = await page.locator('.project-columns').boundingBox()
+  const history = await page.locator('.customer-history').boundingBox()
+  expect(history!.y - (cards!.y + cards!.height)).toBeGreaterThanOrEqual(12)
+  expect(problems).toEqual([])
+})
