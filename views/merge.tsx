@@ -48,8 +48,10 @@ export function ManageCustomerPage(props: {
         <p class="muted small">
           Same person, two emails. Per project the records combine: the newest write wins for the
           status and each param, with the earliest first seen and the latest activity. The other
-          email becomes an alias: later identify calls with it update the survivor. You can undo a
-          merge below.
+          email becomes an alias: later identify calls with it update the survivor.{' '}
+          {props.merges.length
+            ? 'You can undo a merge below.'
+            : 'A merge can be undone: it is then listed on this page, with Undo.'}
         </p>
         <form method="post" action={`/customers/${customer.id}/merge`} class="stack">
           <CsrfField token={csrfToken} />

@@ -23,6 +23,9 @@ describe('merge, undo, delete in the dashboard', () => {
     const home = await id('ann@home.example')
     const page = await b.get(`/customers/${work}/manage`)
     expect(page.html).toContain('Merge with another customer')
+    // No merge yet: nothing "below" to undo, and the page says where one would be.
+    expect(page.html).not.toContain('undo a merge below')
+    expect(page.html).toContain('A merge can be undone: it is then listed on this page, with Undo.')
 
     const merged = await b.post(`/customers/${work}/merge`, {
       other: 'ANN@home.example ',
@@ -35,6 +38,7 @@ describe('merge, undo, delete in the dashboard', () => {
     const mergeId = /action="\/merges\/(\d+)\/undo"/.exec(landed.html)![1]
     const history = await b.get(`/customers/${home}/manage`)
     expect(history.html).toContain('ann@work.example</strong> merged')
+    expect(history.html).toContain('You can undo a merge below.')
     const undone = await b.post(`/merges/${mergeId}/undo`)
     expect(undone.location).toBe(`/customers/${home}`)
     expect((await b.follow(undone)).html).toContain(
