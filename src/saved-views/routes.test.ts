@@ -211,4 +211,29 @@ describe('the rail (dashboard)', () => {
     expect((await post(`/customers/views/${saved.id}/delete`, {})).status).toBe(303)
     expect((await listViews(t.db, fx.accountId)).some((v) => v.id === saved.id)).toBe(false)
   })
+
+  it('a view saved from the table under a name in use: back to that table, saying why', async () => {
+    const table = await page('/customers?in=app-b&sort=email')
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(table.html)![1]!
+    const before = await listViews(t.db, fx.accountId)
+    const res = await t.app.request('/customers/views', {
+      method: 'POST',
+      headers: { Cookie: fx.cookie, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        _csrf: csrf,
+        name: before[0]!.name.toUpperCase(),
+        query: 'in=app-b&sort=email',
+      }).toString(),
+    })
+    expect(res.status).toBe(303)
+    expect(res.headers.get('Location')).toBe('/customers?in=app-b&sort=email')
+    const flash = /tcrm_flash=[^;]+/.exec(res.headers.get('Set-Cookie') ?? '')![0]
+    const back = await page('/customers?in=app-b&sort=email', {
+      Cookie: `${fx.cookie}; ${flash}`,
+    })
+    expect(back.html).toContain(
+      `The view was not saved: name: you already have a view named '${before[0]!.name.toUpperCase()}'`,
+    )
+    expect(await listViews(t.db, fx.accountId)).toEqual(before)
+  })
 })

@@ -10,6 +10,7 @@ import { ApiError } from '../lib/errors.js'
 import { formFields, idParam, jsonBody } from '../lib/http.js'
 import { renderFragment, renderPage } from '../lib/render.js'
 import { accountToken, type AccountTokenEnv } from '../middleware/account-token/index.js'
+import { redirectWithFlash } from '../middleware/flash/index.js'
 import { requireUser, sessionUser } from '../middleware/session/index.js'
 import { canonicalQuery, queryString } from '../customers/filter-syntax.js'
 import { ViewsPage, ViewsRail, type RailProps } from '../../views/customers/rail.js'
@@ -159,7 +160,15 @@ export function savedViewRoutes() {
       return c.redirect(customersUrl(new URLSearchParams(view.query)), 303)
     } catch (err) {
       if (!(err instanceof ApiError) || err.code !== 'validation_failed') throw err
-      return refused(c, `The view was not saved: ${err.message}`)
+      const message = `The view was not saved: ${err.message}`
+      // Saved from the table (a plain form post): back to that table, its filter as it was,
+      // saying why, rather than off to the views page.
+      const query = field('query')
+      if (query !== undefined && c.req.header('HX-Request') !== 'true') {
+        const back = customersUrl(tableQuery(new URLSearchParams(query)))
+        return redirectWithFlash(c, back, { message, tone: 'danger' })
+      }
+      return refused(c, message)
     }
   })
 
