@@ -154,14 +154,22 @@ function railFocus() {
   })
 }
 
-/** "Filters (n)" on a phone shows and hides the chips. */
+/** "Filters (n)" on a phone shows and hides the chips. Opened, they stay open while filters are
+ *  added, edited and removed: each change redraws the toolbar as the server renders it (closed). */
 function filtersToggle() {
+  let open = false
+  const show = () => {
+    document.querySelector('.filters-toggle')?.setAttribute('aria-expanded', String(open))
+    document.getElementById('filter-chips')?.classList.toggle('is-open', open)
+  }
   document.addEventListener('click', (e) => {
     const button = (e.target as Element).closest?.<HTMLElement>('.filters-toggle')
     if (!button) return
-    const open = button.getAttribute('aria-expanded') !== 'true'
-    button.setAttribute('aria-expanded', String(open))
-    document.getElementById('filter-chips')?.classList.toggle('is-open', open)
+    open = button.getAttribute('aria-expanded') !== 'true'
+    show()
+  })
+  document.addEventListener('htmx:after:swap', () => {
+    if (open) show()
   })
 }
 
