@@ -127,6 +127,8 @@ function paramCond(f: ParamFilter): Cond {
  *  that none does. */
 interface RelationCondition {
   project: Cond | null
+  /** The project's slug, null for any project. */
+  slug: string | null
   where: Cond | null
   negated: boolean
   /** A param's containment (`@>`: eq, ne, contains) in any project. The planner weighs it by the
@@ -151,11 +153,23 @@ function relationConditions(
   // relation_keys answer them).
   if (keyed) {
     for (const m of f.in)
-      list.push({ project: project(m.project), where: statuses(m.statuses), negated: false })
+      list.push({
+        project: project(m.project),
+        slug: m.project,
+        where: statuses(m.statuses),
+        negated: false,
+      })
     for (const m of f.notIn)
-      list.push({ project: project(m.project), where: statuses(m.statuses), negated: true })
-    for (const s of f.status) list.push({ project: null, where: inStatuses(s), negated: false })
-    for (const s of f.notStatus) list.push({ project: null, where: inStatuses(s), negated: true })
+      list.push({
+        project: project(m.project),
+        slug: m.project,
+        where: statuses(m.statuses),
+        negated: true,
+      })
+    for (const s of f.status)
+      list.push({ project: null, slug: null, where: inStatuses(s), negated: false })
+    for (const s of f.notStatus)
+      list.push({ project: null, slug: null, where: inStatuses(s), negated: true })
   }
   for (const [t, column, op] of TIMES) {
     const time = f[t]
@@ -163,6 +177,7 @@ function relationConditions(
       const at = sql`${time.at.toISOString()}::timestamptz`
       list.push({
         project: project(time.project),
+        slug: time.project,
         where: sql`r.${sql.ref(column)} ${sql.raw(op)} ${at}`,
         negated: false,
       })
@@ -171,6 +186,7 @@ function relationConditions(
   for (const p of f.params) {
     list.push({
       project: project(p.project),
+      slug: p.project,
       where: paramCond(p),
       negated: p.op === 'ne' || p.op === 'missing',
       byContainment: !p.project && ['eq', 'ne', 'contains'].includes(p.op),
@@ -271,9 +287,17 @@ export function comparesParams(f: CustomerFilter): boolean {
 }
 
 /** Whether the filter has a condition that some relation must satisfy (a project, a status, a
- *  param, a time in one project): then "the relations that matched" differ from all of them. */
-export function selectsRelations(accountId: number, f: CustomerFilter): boolean {
-  return relationConditions(accountId, f).some((c) => !c.negated)
+ *  param, a time in one project): then "the relations that matched" differ from all of them.
+ *  With `project`, a condition a relation of that project can satisfy (of that project or of
+ *  any): a sum of App A's mrr under `in=app-b:paid` has no matched relations to add up. */
+export function selectsRelations(
+  accountId: number,
+  f: CustomerFilter,
+  project: string | null = null,
+): boolean {
+  return relationConditions(accountId, f).some(
+    (c) => !c.negated && (!project || c.slug === null || c.slug === project),
+  )
 }
 
 /** True for a relation `r` of a matching customer that satisfies one of the filter's conditions

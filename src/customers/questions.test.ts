@@ -78,6 +78,14 @@ describe('answers in more detail', () => {
     })
     // The relations a project condition names: in=app-b:paid is bea's and fay's B.
     expect((await summary('in=app-b:paid&sum=mrr')).sum).toMatchObject({ matched: 68, all: 78 })
+    // A condition on B matches no relation of C: C's sum has no "matched" part, only its whole
+    // (fay's basic plan on C, 10).
+    expect((await summary('in=app-b:paid&sum=app-c.mrr')).sum).toMatchObject({
+      all: 10,
+      selective: false,
+    })
+    // A condition on any project (or on C) can match C's relations.
+    expect((await summary('status=paid&sum=app-c.mrr')).sum).toMatchObject({ selective: true })
   })
 
   it('Q5: the relations of either condition count, one project each', async () => {

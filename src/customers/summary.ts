@@ -208,7 +208,7 @@ export async function summarizeCustomers(
           ...f.sum,
           all: round(Number(row.sum_all ?? 0)),
           matched: round(Number(row.sum_matched ?? 0)),
-          selective: selectsRelations(accountId, f),
+          selective: selectsRelations(accountId, f, f.sum.project),
         }
       : null,
     projects,
