@@ -139,7 +139,11 @@ describe('rename, recolour, delete', () => {
     expect(confirm.status).toBe(200)
     expect(confirm.html).toContain('<strong>2 customers</strong> in this project')
     expect(confirm.html).toContain('<strong>1 customer</strong> entirely')
-    expect(confirm.html).toContain('<strong>1 active API key</strong>')
+    expect(confirm.html).toContain('<strong>1 active API key</strong>: apps still sending with it')
+    // A project whose customers all use another too loses none of them entirely: not said.
+    const other = await b.get(`/projects/${bProj!.project.id}/delete`)
+    expect(other.html).toContain('<strong>1 customer</strong> in this project')
+    expect(other.html).not.toContain('entirely')
     // With customers, the name must be typed (any case); a wrong one deletes nothing.
     const wrong = await b.post(`/projects/${a!.project.id}/delete`, { confirm: 'nope' })
     expect(wrong.status).toBe(400)

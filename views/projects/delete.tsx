@@ -40,12 +40,15 @@ export function DeleteProjectPage(props: PageShell & { impact: DeleteImpact; err
             the status, params, first-seen and last-active dates of{' '}
             <strong>{plural(customers, 'customer')}</strong> in this project;
           </li>
+          {onlyHere > 0 ? (
+            <li>
+              <strong>{plural(onlyHere, 'customer')}</strong> entirely, because they are in no other
+              project;
+            </li>
+          ) : null}
           <li>
-            <strong>{plural(onlyHere, 'customer')}</strong> entirely, because they are in no other
-            project;
-          </li>
-          <li>
-            <strong>{plural(keys, 'active API key')}</strong>: apps still sending with them get 401.
+            <strong>{plural(keys, 'active API key')}</strong>
+            {keys === 0 ? '.' : `: apps still sending with ${keys === 1 ? 'it' : 'them'} get 401.`}
           </li>
         </ul>
         <p class="muted small">
