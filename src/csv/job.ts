@@ -55,7 +55,7 @@ export async function runStep(db: Kysely<Database>, job: Job): Promise<boolean> 
   for (const k of Object.keys(total) as Outcome[]) total[k] = (job.counts[k] ?? 0) + counts[k]
   const last = job.next_chunk + 1 >= job.chunks
   // Compare-and-set on next_chunk: two polls racing on one chunk count it once.
-  const advanced = await db
+  const advance = db
     .updateTable('imports')
     .set({
       next_chunk: job.next_chunk + 1,
@@ -70,16 +70,34 @@ export async function runStep(db: Kysely<Database>, job: Job): Promise<boolean> 
     .where('next_chunk', '=', job.next_chunk)
     .where('state', '=', job.state as 'dry_run')
     .returning('id')
-    .executeTakeFirst()
+  // The file's rows are personal data: once imported, only the rejected rows are kept. They go in
+  // the same statement that marks the import done: as two, a process that died in between left a
+  // finished import's rows for good (the abandoned-import sweep and a customer's erasure only
+  // look at unfinished imports).
+  const advanced =
+    last && !dryRun
+      ? await db
+          .with('advanced', () => advance)
+          .with('chunks_gone', (q) =>
+            q
+              .deleteFrom('import_chunks')
+              .where('import_id', 'in', q.selectFrom('advanced').select('id'))
+              .returning('import_id'),
+          )
+          .with('emails_gone', (q) =>
+            q
+              .deleteFrom('import_emails')
+              .where('import_id', 'in', q.selectFrom('advanced').select('id'))
+              .returning('import_id'),
+          )
+          .selectFrom('advanced')
+          .select('id')
+          .executeTakeFirst()
+      : await advance.executeTakeFirst()
   if (!advanced) return false // another poll did this chunk; the next poll reloads the job
   job.next_chunk++
   job.counts = total
   if (last) job.state = dryRun ? 'dry_run_done' : 'done'
-  // The file's rows are personal data: once imported, only the rejected rows are kept.
-  if (last && !dryRun) {
-    await db.deleteFrom('import_chunks').where('import_id', '=', job.id).execute()
-    await db.deleteFrom('import_emails').where('import_id', '=', job.id).execute()
-  }
   return !last
 }
 
