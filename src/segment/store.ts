@@ -55,11 +55,36 @@ s_kept AS (
   WHERE e.message_id IS NULL
     OR e.n IN (SELECT f.n FROM s_first f JOIN s_new USING (message_id))
 ),
+-- The customers of the request, locked up front in the order merges lock them (tombstones first,
+-- then by email): the ingest statement locks identified emails and pinged ones in two passes, and
+-- two requests mixing identify and track for the same people in opposite roles deadlocked on
+-- them (measured on Postgres with the analytics-node soak: src/segment/races.pg.test.ts).
+s_locked AS (
+  SELECT c.id, c.email FROM customers c CROSS JOIN proj
+  WHERE c.account_id = proj.account_id
+    AND c.email IN (SELECT to_email FROM s_kept WHERE to_email IS NOT NULL)
+  ORDER BY c.merged_into IS NULL, c.email
+  FOR NO KEY UPDATE OF c
+),
+-- An email found through an id whose customer this statement's snapshot holds but its lock no
+-- longer finds: an erasure (src/merges/erase.ts) deleted the person, and the id with it, while
+-- this statement ran. Its events write nothing and link nothing: written, they would bring the
+-- person back and link the ids again (src/segment/erase-race.pg.test.ts).
+s_erased AS (
+  SELECT c.email FROM customers c CROSS JOIN proj
+  WHERE c.account_id = proj.account_id
+    AND c.email IN (SELECT to_email FROM s_kept WHERE email IS NULL)
+    AND c.id NOT IN (SELECT id FROM s_locked)
+),
+s_found AS (
+  SELECT * FROM s_kept k
+  WHERE k.to_email IS NOT NULL
+    AND (k.email IS NOT NULL OR k.to_email NOT IN (SELECT email FROM s_erased))
+),
 s_linked AS (
   INSERT INTO segment_ids AS s (project_id, external_id, email)
   SELECT DISTINCT ON (l.id) proj.project_id, l.id, k.to_email
-  FROM s_kept k CROSS JOIN unnest(k.links) AS l(id) CROSS JOIN proj
-  WHERE k.to_email IS NOT NULL
+  FROM s_found k CROSS JOIN unnest(k.links) AS l(id) CROSS JOIN proj
   ORDER BY l.id, k.n DESC
   ON CONFLICT (project_id, external_id) DO UPDATE SET email = EXCLUDED.email, updated_at = now()
     WHERE s.email IS DISTINCT FROM EXCLUDED.email
@@ -72,18 +97,7 @@ s_pruned AS (
     LIMIT ${PRUNE_PER_STATEMENT} FOR UPDATE SKIP LOCKED)
   RETURNING 1
 ),
-s_rows AS (SELECT * FROM s_kept WHERE write AND to_email IS NOT NULL),
--- The customers of the request, locked up front in the order merges lock them (tombstones first,
--- then by email): the ingest statement locks identified emails and pinged ones in two passes, and
--- two requests mixing identify and track for the same people in opposite roles deadlocked on
--- them (measured on Postgres with the analytics-node soak: src/segment/races.pg.test.ts).
-s_locked AS (
-  SELECT c.id FROM customers c CROSS JOIN proj
-  WHERE c.account_id = proj.account_id
-    AND c.email IN (SELECT to_email FROM s_rows)
-  ORDER BY c.merged_into IS NULL, c.email
-  FOR NO KEY UPDATE OF c
-),
+s_rows AS (SELECT * FROM s_found WHERE write),
 -- The newest value of each param key per email (by the event's time; a later event wins a tie),
 -- and that time in epoch seconds, as the ingest statement compares it with the stored key's.
 s_keys AS (
