@@ -308,6 +308,13 @@ export async function createImport(
     return { importId: importId!, rows }
   } catch (err) {
     if (importId !== undefined) await db.deleteFrom('imports').where('id', '=', importId).execute()
+    // The project was deleted while the file was arriving (its imports go with it): the import or
+    // a chunk of it has nothing left to belong to.
+    if ((err as { code?: unknown } | null)?.code === FOREIGN_KEY_VIOLATION) {
+      throw new ApiError('not_found', 'This project was deleted while the file was uploading')
+    }
     throw err
   }
 }
+
+const FOREIGN_KEY_VIOLATION = '23503'
