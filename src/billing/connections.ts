@@ -84,7 +84,9 @@ export async function createConnection(
           eb.val(secret).as('signing_secret'),
         ])
         .where('account_id', '=', input.accountId)
-        .where('id', '=', input.projectId),
+        .where('id', '=', input.projectId)
+        // A project deleted meanwhile is not found (rather than failing the foreign key).
+        .forKeyShare(),
     )
     .returning(['id', 'created_at'])
     .executeTakeFirst()

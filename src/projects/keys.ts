@@ -25,11 +25,15 @@ export async function addProjectKey(
 ): Promise<string | undefined> {
   const key = generateProjectKey()
   const keyHash = await hashKey(key)
+  // Locked (FOR KEY SHARE), so that a project deleted meanwhile is not found: read from the
+  // statement's snapshot alone, the key was inserted for a project gone by then, and its
+  // foreign key failed (a 500; src/projects/deleted-meanwhile.pg.test.ts).
   const owned = db
     .selectFrom('projects')
     .select('id')
     .where('account_id', '=', accountId)
     .where('id', '=', projectId)
+    .forKeyShare()
   const withInsert = db.with('new_key', (q) =>
     q
       .insertInto('api_keys')
