@@ -72,6 +72,8 @@ export async function renameCustomer(
     .set({ name: name?.trim() || null, updated_at: new Date() })
     .where('account_id', '=', accountId)
     .where('id', '=', customerId)
+    // A customer merged into another is a hidden tombstone: a name written there was lost.
+    .where('merged_into', 'is', null)
     .returning('id')
     .executeTakeFirst()
   return row !== undefined

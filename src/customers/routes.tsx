@@ -142,7 +142,16 @@ async function customerRename(c: Ctx) {
     ])
   }
   const { accountId } = user(c)
-  if (!(await renameCustomer(c.var.db, accountId, id, name))) throw noCustomer()
+  if (!(await renameCustomer(c.var.db, accountId, id, name))) {
+    // Merged meanwhile (a page left open): say where the customer went rather than save the name
+    // on a row no page shows.
+    const survivor = await survivorOf(c.var.db, accountId, { id })
+    if (!survivor) throw noCustomer()
+    throw new ApiError(
+      'conflict',
+      `This customer was merged into ${survivor.email}: the name was not saved. Open that customer to rename it.`,
+    )
+  }
   if (c.req.header('HX-Request') === 'true') {
     // In place: the header again, with the new name.
     const customer = await getCustomer(c.var.db, accountId, id)
