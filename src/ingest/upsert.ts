@@ -2,7 +2,7 @@
 // `ingestForProject()` (imports, the dashboard): the items folded per email (./fold.ts), then ONE
 // statement (./statement.ts) that checks the key, upserts the customers and their relations, and
 // moves last activity; run again on a deadlock or when a merge moved a customer it writes to.
-import type { CompiledQuery, Kysely } from 'kysely'
+import { sql, type CompiledQuery, type Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
 import { retryTransient } from '../db/retry.js'
 import { runInTransaction } from '../db/transaction.js'
@@ -25,6 +25,71 @@ export type ItemResult =
   | { type: 'ping'; found: boolean; customerId?: number }
 
 const CARDINALITY_VIOLATION = '21000'
+/** The SQLSTATE of the one-by-one transaction's last check (a class of the app's own). */
+const WRITER_GONE = 'TC002'
+
+/** Throws 401/403 (404 for a project) when the statement found no key or a revoked one. */
+function checkWriter(writer: Writer, result: { found: number; revoked: boolean }) {
+  if (result.found === 0) {
+    throw 'keyHash' in writer
+      ? new ApiError('unauthorized', 'Unknown API key')
+      : new ApiError('not_found', 'No such project')
+  }
+  if (result.revoked) throw new ApiError('forbidden', 'This API key has been revoked')
+}
+
+/** The key (or the project) can still write: a last statement of the one-by-one transaction, which
+ *  rolls it back when a revocation (or a deletion) committed while it ran. */
+function writerStillValid(writer: Writer) {
+  const valid =
+    'keyHash' in writer
+      ? sql`SELECT 1 FROM api_keys k JOIN projects p ON p.id = k.project_id
+          WHERE k.key_hash = ${writer.keyHash} AND k.revoked_at IS NULL`
+      : sql`SELECT 1 FROM projects WHERE id = ${writer.projectId}`
+  return sql`SELECT tinycrm_abort(${WRITER_GONE}, 'the key can no longer write')
+    WHERE NOT EXISTS (${valid})`
+}
+
+/**
+ * The items one statement each, in order, all in ONE transaction: a request is written whole or
+ * not at all, here too. Each statement committing alone, a key revoked (or a failure) midway
+ * answered 403 (or an error) with the items before it written: measured on PostgreSQL, a batch of
+ * 3,000 revoked after 3 s answered 403 with 727 of them stored.
+ */
+async function writeOneByOne(
+  db: Kysely<Database>,
+  writer: Writer,
+  items: IngestItem[],
+  receivedAt: Date,
+  source: Source,
+  after: readonly CompiledQuery[],
+): Promise<ItemResult[]> {
+  const folded = items.map((item) => fold([item], receivedAt))
+  const statements = folded.map(({ rows }) =>
+    ingestStatement(writer, jsonRows(rows, source)).compile(db),
+  )
+  let results
+  try {
+    results = await runInTransaction(db, [
+      ...statements,
+      ...after,
+      writerStillValid(writer).compile(db),
+    ])
+  } catch (err) {
+    if ((err as { code?: string }).code !== WRITER_GONE) throw err
+    // Which answer: the key's state now (the transaction wrote nothing).
+    const [check] = await runInTransaction(db, [
+      ingestStatement(writer, jsonRows([], source)).compile(db),
+    ])
+    checkWriter(writer, check!.rows[0] as unknown as IngestResult)
+    throw err
+  }
+  return items.map((item, n) => {
+    const result = results[n]!.rows[0] as unknown as IngestResult
+    checkWriter(writer, result)
+    return resultOf(item, folded[n]!.groupOf[0]!, byRow(result), true)
+  })
+}
 
 /** Applies the items with the project key whose SHA-256 is `keyHash`; one result per item, in order.
  *  Throws 401/403 for an unknown or revoked key; writes nothing then. */
@@ -85,37 +150,46 @@ async function write(
     // 21000: two emails of one batch are the same customer (one merged into the other), and
     // one statement may not touch a row twice. Rare: apply those items one by one, in order.
     if ((err as { code?: string }).code === CARDINALITY_VIOLATION && items.length > 1) {
-      const results: ItemResult[] = []
-      for (const item of items) {
-        results.push(...(await write(db, writer, [item], receivedAt, source, after)))
-      }
-      return results
+      return writeOneByOne(db, writer, items, receivedAt, source, after)
     }
     throw err
   }
-  if (result.found === 0) {
-    throw 'keyHash' in writer
-      ? new ApiError('unauthorized', 'Unknown API key')
-      : new ApiError('not_found', 'No such project')
-  }
-  if (result.revoked) throw new ApiError('forbidden', 'This API key has been revoked')
+  checkWriter(writer, result)
 
-  const identified = new Map(result.identified.map((r) => [r.i, r]))
-  const pinged = new Map(result.pinged.map((r) => [r.i, r]))
+  const rowsOf = byRow(result)
   // Several items of one customer are one row of the statement: the first of them made the
   // customer, if it was new; the others found it.
   const reported = new Set<number>()
   return items.map((item, n): ItemResult => {
     const group = groupOf[n]!
-    const ident = identified.get(group)
-    if (item.type === 'identify') {
-      const first = !reported.has(group)
-      reported.add(group)
-      return { type: 'identify', customerId: ident!.id, created: first && ident!.created }
-    }
-    const id = ident?.id ?? pinged.get(group)?.id
-    return id === undefined
-      ? { type: 'ping', found: false }
-      : { type: 'ping', found: true, customerId: id }
+    // A ping first in its row does not count: the identify after it made the customer.
+    const first = item.type === 'identify' && !reported.has(group)
+    if (item.type === 'identify') reported.add(group)
+    return resultOf(item, group, rowsOf, first)
   })
+}
+
+/** The statement's answer per row of it. */
+function byRow(result: IngestResult) {
+  return {
+    identified: new Map(result.identified.map((r) => [r.i, r])),
+    pinged: new Map(result.pinged.map((r) => [r.i, r])),
+  }
+}
+
+/** What the statement says of `item` (its row `group`); `first`: the first item of that row. */
+function resultOf(
+  item: IngestItem,
+  group: number,
+  rows: ReturnType<typeof byRow>,
+  first: boolean,
+): ItemResult {
+  const ident = rows.identified.get(group)
+  if (item.type === 'identify') {
+    return { type: 'identify', customerId: ident!.id, created: first && ident!.created }
+  }
+  const id = ident?.id ?? rows.pinged.get(group)?.id
+  return id === undefined
+    ? { type: 'ping', found: false }
+    : { type: 'ping', found: true, customerId: id }
 }
