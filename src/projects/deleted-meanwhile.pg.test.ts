@@ -5,48 +5,29 @@
 // committed in between, the foreign key failed and the request answered a 500 (measured over HTTP,
 // project deletes racing these requests). Here the deletion is held uncommitted while the write is
 // sent, then committed: the write must find no project (the route's 404), and leave nothing.
-import { afterAll, beforeAll, expect, it } from 'vitest'
-import pg from 'pg'
-import { inject } from 'vitest'
+import { expect, it } from 'vitest'
 import { createConnection } from '../billing/connections.js'
 import { seedAccount } from '../../test/support/fixtures.js'
-import { useServedApp } from '../../test/support/pg-harness.js'
+import { useLockHolder, useServedApp } from '../../test/support/pg-harness.js'
 import { addProjectKey } from './keys.js'
 
 const APP_NAME = 'tinycrm-project-deleted-meanwhile'
 const served = useServedApp({ appName: APP_NAME, poolSize: 4 })
 
-// `holder` deletes the project in a transaction it keeps open; `watcher` counts the waiting
-// statements, outside that transaction (inside it, pg_stat_activity is one frozen snapshot).
-let holder: pg.Client
-let watcher: pg.Client
-beforeAll(async () => {
-  holder = new pg.Client({ connectionString: inject('postgresUrl') })
-  watcher = new pg.Client({ connectionString: inject('postgresUrl') })
-  await holder.connect()
-  await watcher.connect()
-})
-afterAll(async () => {
-  await holder.end()
-  await watcher.end()
-})
+// The deletion is held open in a transaction of the test's own while the write waits on it.
+const lock = useLockHolder(APP_NAME)
 
 async function racingTheDeletion<T>(write: (accountId: number, projectId: number) => Promise<T>) {
   const { accountId, projects } = await seedAccount(served.db, ['Doomed'])
   const projectId = projects[0]!.project.id
+  const holder = lock.holder()
   await holder.query('BEGIN')
   await holder.query('DELETE FROM projects WHERE id = $1', [projectId])
   let settled = false
   const writing = write(accountId, projectId)
   writing.finally(() => (settled = true)).catch(() => {})
   const deadline = Date.now() + 10_000
-  for (;;) {
-    const { rows } = await watcher.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM pg_stat_activity
-       WHERE application_name = $1 AND wait_event_type = 'Lock'`,
-      [APP_NAME],
-    )
-    if (rows[0]!.n >= 1 || settled || Date.now() > deadline) break
+  while ((await lock.waiting()) < 1 && !settled && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 5))
   }
   await holder.query('COMMIT')

@@ -7,34 +7,20 @@
 // email. Here the erasure is held mid-statement (a row lock the test holds on a billing row it
 // deletes), the call is sent meanwhile, then the erasure is let go: whichever order, no id may
 // name the erased email afterwards, and no customer of it may exist.
-import { afterAll, beforeAll, expect, it } from 'vitest'
-import pg from 'pg'
-import { inject } from 'vitest'
+import { expect, it } from 'vitest'
 import { sql } from 'kysely'
 import { hashKey } from '../lib/keys.js'
 import { deleteCustomer } from '../merges/erase.js'
 import { seedAccount } from '../../test/support/fixtures.js'
-import { useServedApp } from '../../test/support/pg-harness.js'
+import { useLockHolder, useServedApp } from '../../test/support/pg-harness.js'
 import { parseEvent, type SegmentRow } from './spec.js'
 import { applySegmentEvents } from './store.js'
 
 const APP_NAME = 'tinycrm-segment-erase-race'
 const served = useServedApp({ appName: APP_NAME, poolSize: 6 })
 
-// `holder` holds the row lock; `watcher` counts the waiting statements, outside that transaction
-// (inside it, pg_stat_activity would be one frozen snapshot).
-let holder: pg.Client
-let watcher: pg.Client
-beforeAll(async () => {
-  holder = new pg.Client({ connectionString: inject('postgresUrl') })
-  watcher = new pg.Client({ connectionString: inject('postgresUrl') })
-  await holder.connect()
-  await watcher.connect()
-})
-afterAll(async () => {
-  await holder.end()
-  await watcher.end()
-})
+// The row lock is held in a transaction of the test's own while the calls wait on it.
+const lock = useLockHolder(APP_NAME)
 
 function rows(events: unknown[]): SegmentRow[] {
   return events.map((raw, n) => {
@@ -42,16 +28,6 @@ function rows(events: unknown[]): SegmentRow[] {
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.details))
     return parsed.row
   })
-}
-
-/** How many of this file's statements wait for a lock. */
-async function waiting() {
-  const { rows: r } = await watcher.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM pg_stat_activity
-     WHERE application_name = $1 AND wait_event_type = 'Lock'`,
-    [APP_NAME],
-  )
-  return r[0]!.n
 }
 
 async function until(done: () => Promise<boolean>) {
@@ -88,6 +64,7 @@ for (const [label, event] of [
     // stops inside its statement, after its customer lock and its snapshot.
     await sql`INSERT INTO billing_customers (project_id, provider, billing_customer_id, email)
       VALUES (${projectId}, 'stripe', 'cus_held', ${email})`.execute(served.db)
+    const holder = lock.holder()
     await holder.query('BEGIN')
     await holder.query(
       `SELECT 1 FROM billing_customers WHERE project_id = $1 AND email = $2 FOR UPDATE`,
@@ -96,13 +73,13 @@ for (const [label, event] of [
     let erased = false
     const erasing = deleteCustomer(served.db, { accountId, customerId: Number(id), actor: 't' })
     erasing.finally(() => (erased = true)).catch(() => {})
-    await until(async () => (await waiting()) >= 1)
+    await until(async () => (await lock.waiting()) >= 1)
     let applied = false
     const applying = applySegmentEvents(served.db, keyHash, rows([event]))
     applying.finally(() => (applied = true)).catch(() => {})
     // The call either ends before the erasure (it wrote nothing the erasure must see) or waits
     // for it.
-    await until(async () => applied || (await waiting()) >= 2)
+    await until(async () => applied || (await lock.waiting()) >= 2)
     expect(erased).toBe(false)
     await holder.query('ROLLBACK')
     await erasing

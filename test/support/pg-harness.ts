@@ -188,3 +188,33 @@ export function openGate(options: {
     close: () => pool.end(),
   }
 }
+
+/** For a race a test stages by holding a lock itself: `holder`, a connection of its own to take
+ *  the lock in a transaction it keeps open, and `waiting()`, how many statements of connections
+ *  named `appName` wait for a lock, asked outside that transaction (inside it, pg_stat_activity
+ *  is one frozen snapshot). */
+export function useLockHolder(appName: string) {
+  let holder: pg.Client
+  let watcher: pg.Client
+  beforeAll(async () => {
+    holder = new pg.Client({ connectionString: inject('postgresUrl') })
+    watcher = new pg.Client({ connectionString: inject('postgresUrl') })
+    await holder.connect()
+    await watcher.connect()
+  })
+  afterAll(async () => {
+    await holder.end()
+    await watcher.end()
+  })
+  return {
+    holder: () => holder,
+    async waiting(): Promise<number> {
+      const { rows } = await watcher.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+         WHERE application_name = $1 AND wait_event_type = 'Lock'`,
+        [appName],
+      )
+      return rows[0]!.n
+    },
+  }
+}
