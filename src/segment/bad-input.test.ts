@@ -137,6 +137,18 @@ describe('half of an emoji (a lone UTF-16 surrogate), which Postgres cannot stor
   })
 })
 
+describe('numbers past a 64-bit float', () => {
+  it('400 naming traits for a trait of 1e400 (JSON.parse reads Infinity); nothing written', async () => {
+    const body = `{"type":"identify","userId":"u","messageId":"m-big","traits":{"email":"big@x.test","big":1e400}}`
+    const res = await segment('/v1/identify', body)
+    expect(res.status).toBe(400)
+    expect(res.body.error.details).toEqual([
+      { path: 'traits', message: expect.stringMatching(/64-bit float/) },
+    ])
+    expect(await customer('big@x.test')).toBeUndefined()
+  })
+})
+
 describe("timestamps: TinyCRM's range", () => {
   it('400 for an event before 1970, as TinyCRM identify answers; nothing written', async () => {
     const res = await segment(
