@@ -29,14 +29,19 @@ export const READY_VIEWS: { question: number; name: string; query: string }[] = 
   { question: 13, name: 'Beta users', query: 'p=beta:eq:true' },
 ]
 
-/** The ready views with the account's two projects filled in. */
+/** The ready views with the account's two projects filled in. Two projects of one name (the CLI
+ *  names a second "App A" app-a-2; the dashboard after a confirmation) are told apart by their
+ *  slugs, "App A (app-a) but not App A (app-a-2)", rather than "App A but not App A". */
 export function readyViews(a: { slug: string; name: string }, b: { slug: string; name: string }) {
+  // As the projects' own check (sameProjectName): trimmed, in any case.
+  const sameName = a.name.trim().toLowerCase() === b.name.trim().toLowerCase()
+  const label = (p: { slug: string; name: string }) => (sameName ? `${p.name} (${p.slug})` : p.name)
   const fill = (s: string) =>
     s
       .replaceAll('{a}', a.slug)
       .replaceAll('{b}', b.slug)
-      .replaceAll('{A}', a.name)
-      .replaceAll('{B}', b.name)
+      .replaceAll('{A}', label(a))
+      .replaceAll('{B}', label(b))
   // Queries as URLs write them: a + is %2B (a bare + reads as a space). Slugs need no escaping.
   return READY_VIEWS.map((v) => ({ name: fill(v.name), query: fill(v.query) }))
 }

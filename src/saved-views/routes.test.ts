@@ -10,6 +10,7 @@ import { createAccountToken } from '../account-api/tokens.js'
 import { createApp } from '../app.js'
 import { seedAccount } from '../../test/support/fixtures.js'
 import { QUESTIONS, useQuestions } from '../../test/support/customers-fixture.js'
+import { createProject } from '../projects/store.js'
 import { READY_VIEWS } from './ready.js'
 import { listViews } from './store.js'
 
@@ -62,6 +63,18 @@ describe('the ready views', () => {
       expect(viaView, q.question).toEqual([...q.answer].sort())
     }
     expect(compared).toBeGreaterThanOrEqual(10)
+  })
+
+  it('two first projects of one name are told apart by their slugs', async () => {
+    // The CLI makes a second "App A" app-a-2 (the dashboard, once confirmed): the views read
+    // "Uses App A (app-a) and App A (app-a-2)", not "Uses App A and App A".
+    const seeded = await seedAccount(t.db, ['App A'])
+    await createProject(t.db, { accountId: seeded.accountId, name: 'app a ', duplicate: true })
+    const names = (await listViews(t.db, seeded.accountId)).map((v) => v.name)
+    expect(names).toContain('Uses App A (app-a) and app a (app-a-2)')
+    expect(names).toContain('App A (app-a) but not app a (app-a-2) (cross-sell)')
+    expect(names).toContain('Paid on app a (app-a-2)')
+    expect(names).toHaveLength(READY_VIEWS.length)
   })
 
   it('are not added to an account with one project', async () => {
