@@ -106,7 +106,7 @@ it('two imports into one empty database at once: one loads, the other is refused
   )
   expect(both.map((r) => r.code).sort()).toEqual([0, 1])
   const refused = both.find((r) => r.code === 1)!
-  expect(refused.stderr).toMatch(/^tinycrm: --in: The target database is not empty \(accounts, /)
+  expect(refused.stderr).toMatch(/^tinycrm: The target database is not empty \(accounts, /)
   const counts = async (db: NodeDb['db']) =>
     (
       await db

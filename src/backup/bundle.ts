@@ -34,6 +34,13 @@ export type Line =
 
 export class BundleError extends Error {
   override name = 'BundleError' as const
+  /** What is wrong: the bundle file (the default), or the database it was to go into. */
+  constructor(
+    message: string,
+    readonly about: 'file' | 'target' = 'file',
+  ) {
+    super(message)
+  }
 }
 
 export async function schemaVersion(db: Kysely<Database> | Transaction<Database>) {

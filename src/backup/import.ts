@@ -38,6 +38,7 @@ export async function importBundle(
       throw new BundleError(
         `The target database is not empty (${nonEmpty.join(', ')} have rows): import only into a ` +
           'new data directory or an empty Postgres database',
+        'target',
       )
     }
 

@@ -105,7 +105,10 @@ export const importCommand: Command = {
           `--in: ${file} is not a gzipped TinyCRM bundle (${(zlibError as Error).message})`,
         )
       }
-      if (err instanceof BundleError) throw new CliError(`--in: ${err.message}`)
+      // A database that is not empty is no fault of the file: its message names the target.
+      if (err instanceof BundleError) {
+        throw new CliError(err.about === 'target' ? err.message : `--in: ${err.message}`)
+      }
       throw err
     } finally {
       source.destroy()

@@ -102,6 +102,14 @@ describe('tinycrm CLI on a PGlite data directory', () => {
     expect(await identifyWith(dir, [newKey])).toEqual([403])
   }, 240_000) // four CLI processes, a new database (initdb), three opens: slow on a busy machine
 
+  it('import into a database that has data: the target is named, not the bundle (--in)', async () => {
+    const file = join(tmp, 'main.tinycrm.gz')
+    expect((await cli(dir, ['export', '--out', file])).code).toBe(0)
+    const refused = await cli(dir, ['import', '--in', file])
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toMatch(/^tinycrm: The target database is not empty \(accounts, /)
+  }, 120_000)
+
   it('refuses a data directory a server owns, and takes over the lock its crash left', async () => {
     const server = start(['src/node.ts'], dir, { PORT: '0' })
     const exited = collect(server)
