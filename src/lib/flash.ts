@@ -22,6 +22,8 @@ export const FLASH_COOKIE = 'tcrm_flash'
 export const FLASH_SECONDS = 60
 
 const MAX_TEXT = 600
+/** The only action a flash's Undo button may post to (src/merges/routes.tsx). */
+const UNDO_ACTION = /^\/merges\/[0-9]+\/undo$/
 
 export function encodeFlash(path: string, flash: Flash): string {
   return encodeBase64Url(new TextEncoder().encode(JSON.stringify({ path, ...flash })).buffer)
@@ -38,7 +40,9 @@ export function decodeFlash(value: string): { path: string; flash: Flash } | und
     const flash: Flash = { message }
     if (tone === 'success' || tone === 'danger') flash.tone = tone
     if (typeof secret === 'string' && secret.length <= 200) flash.secret = secret
-    if (typeof undo === 'string' && /^\/[\w/-]*$/.test(undo)) flash.undo = undo
+    // The cookie is not signed (another app on this host or a sibling subdomain can set one), and
+    // the Undo button posts this page's CSRF token: only the one action that ever sets it.
+    if (typeof undo === 'string' && UNDO_ACTION.test(undo)) flash.undo = undo
     return { path, flash }
   } catch {
     return undefined
