@@ -7,7 +7,7 @@ import { TestBrowser } from '../test/support/test-browser.js'
 import { hashKey, KEY_PREFIX_LENGTH } from './lib/keys.js'
 import { verifyPassword } from './lib/password.js'
 import { useTestApp, openTestDb } from '../test/support/db.js'
-import { postJson, seedAccount } from '../test/support/fixtures.js'
+import { logInSeeded, postJson, seedAccount } from '../test/support/fixtures.js'
 
 const t = useTestApp()
 let n = 0
@@ -77,6 +77,36 @@ describe('security headers', () => {
     expect(preflight.headers.get('Access-Control-Allow-Origin')).toBe('*')
     // Write-only keys travel in a header, never a cookie: nothing for another site to ride on.
     expect(preflight.headers.get('Access-Control-Allow-Credentials')).toBeNull()
+  })
+})
+
+describe('caching of signed-in pages', () => {
+  it('keeps every page a signed-in user gets (customers, keys, team) out of every cache', async () => {
+    const { b, seeded } = await logInSeeded(t)
+    const { project } = seeded.projects[0]!
+    const customer = await postJson(t.app, '/v1/identify', seeded.projects[0]!.key, {
+      email: 'cached@example.com',
+      name: 'Cached Person',
+    })
+    const { customerId } = customer.body as { customerId: number }
+    for (const path of [
+      '/customers',
+      `/customers/${customerId}`,
+      `/customers/${customerId}/manage`,
+      '/customers/views',
+      '/projects',
+      `/projects/${project.id}`,
+      '/settings/tokens',
+      '/settings/team',
+      '/imports/new',
+      '/customers/999999999',
+    ]) {
+      const res = await b.get(path)
+      expect([200, 404], path).toContain(res.status)
+      expect(String(res.headers.get('Cache-Control')), path).toMatch(/\bprivate\b.*\bno-store\b/)
+    }
+    const fragment = await b.get('/customers', { 'HX-Request': 'true' })
+    expect(String(fragment.headers.get('Cache-Control'))).toMatch(/\bno-store\b/)
   })
 })
 

@@ -37,6 +37,12 @@ export function session(): MiddlewareHandler<HonoEnv> {
       if (user) c.set('user', user)
     }
     await next()
+    // A signed-in page shows the account's customers, keys or team: no shared cache may keep it,
+    // and the browser asks again rather than show a stored copy (after a log-out, say). A route
+    // that chose its own caching keeps it.
+    if (c.var.user && !c.res.headers.has('Cache-Control')) {
+      c.header('Cache-Control', 'private, no-store')
+    }
   }
 }
 
