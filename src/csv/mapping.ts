@@ -109,7 +109,10 @@ export function suggestMapping(
       if (!raw.trim()) return { target: 'skip' }
       key = paramKeyFromHeader(raw, i)
     }
-    return { target: 'param', key: uniqueKey(key), type: guessType(sample.map((r) => r[i] ?? '')) }
+    // A rejected-rows file holds the original cells, each guarded as text (`'42`): its types are
+    // those of the cells without the guard. An export's guard marks text and stays.
+    const cells = sample.map((r) => (rejectedRows ? unguardText(r[i] ?? '') : (r[i] ?? '')))
+    return { target: 'param', key: uniqueKey(key), type: guessType(cells) }
   })
 }
 
@@ -267,9 +270,10 @@ export function convertRow(stored: string[], mapping: Mapping, header: string[])
     const where = `column ${header[i]}: '${cell.length > 40 ? cell.slice(0, 40) + '…' : cell}'`
     if (m.target === 'email') item.email = unguardText(cell.trim())
     else if (m.target === 'name') item.name = unguardText(cell.trim())
-    else if (m.target === 'status') item.status = cell.trim()
+    else if (m.target === 'status') item.status = unguardText(cell.trim())
     else if (m.target === 'first_seen' || m.target === 'last_activity') {
-      const iso = readDate(cell)
+      // A rejected-rows download guards a date cell as text (`'2026-03-04`): read it back.
+      const iso = readDate(unguardText(cell.trim()))
       if (!iso) return { line, error: `${where} is not a date` }
       if (m.target === 'first_seen') firstSeen = iso
       else lastActivity = iso

@@ -89,6 +89,73 @@ describe('CSV import in the dashboard', () => {
     expect(rejects.html).toContain("3,email is not a valid email address,bad-email,Bad,pro,'1")
   })
 
+  it('a rejected-rows download, fixed and uploaded again, imports its dates, numbers and empty cells', async () => {
+    const { b, projectId } = await signUpWithProject(t, 'refixer@example.com')
+    const csv =
+      'Email,Status,Last seen,MRR,Note\n' +
+      'refix-ann@x.example,past_due,2026-03-04 14:05,42,\n' +
+      'refix-bob@x.example,paid,2026-03-05,7,hi\n'
+    const first = await upload(b, projectId, csv)
+    const id = /\/imports\/(\d+)$/.exec(first.location!)![1]!
+    await b.get(first.location!)
+    await b.post(`/imports/${id}/mapping`, {
+      target_0: 'email',
+      target_1: 'status',
+      target_2: 'last_activity',
+      target_3: 'param',
+      key_3: 'mrr',
+      type_3: 'number',
+      target_4: 'param',
+      key_4: 'note',
+      type_4: 'text',
+    })
+    await pollToEnd(b, id)
+    await b.get(`/imports/${id}`)
+    await b.post(`/imports/${id}/start`)
+    expect((await pollToEnd(b, id)).at(-1)).toMatch(/<strong>1<\/strong> <span>rejected/)
+
+    // The user fixes the status in the downloaded file and uploads it again, keeping the mapping
+    // the page suggests.
+    const rejects = (await b.get(`/imports/${id}/rejects.csv`)).html.replace('past_due', 'paid')
+    const again = await upload(b, projectId, rejects.replace(/^\uFEFF/, ''))
+    const id2 = /\/imports\/(\d+)$/.exec(again.location!)![1]!
+    const page = (await b.get(again.location!)).html
+    // The suggestion reads the cells without the download's text guard: MRR is a number again.
+    expect(page).toMatch(
+      /name="type_5"[^>]*>(<option value="\w+">\w+<\/option>)*<option value="number" selected/,
+    )
+    await b.post(`/imports/${id2}/mapping`, {
+      target_0: 'skip',
+      target_1: 'skip',
+      target_2: 'email',
+      target_3: 'status',
+      target_4: 'last_activity',
+      target_5: 'param',
+      key_5: 'mrr',
+      type_5: 'number',
+      target_6: 'param',
+      key_6: 'note',
+      type_6: 'text',
+    })
+    const dry = (await pollToEnd(b, id2)).at(-1)!
+    expect(dry).toMatch(/<strong>0<\/strong> <span>would be rejected/)
+    await b.get(`/imports/${id2}`)
+    await b.post(`/imports/${id2}/start`)
+    expect((await pollToEnd(b, id2)).at(-1)).toMatch(/<strong>1<\/strong> <span>created/)
+    const ann = await t.db
+      .selectFrom('customer_projects as r')
+      .innerJoin('customers as c', 'c.id', 'r.customer_id')
+      .select(['r.status', 'r.params', 'r.last_activity_at'])
+      .where('c.email', '=', 'refix-ann@x.example')
+      .executeTakeFirstOrThrow()
+    // The empty Note cell stays no value (not the empty text), the date is the row's activity.
+    expect(ann).toEqual({
+      status: 'paid',
+      params: { mrr: 42 },
+      last_activity_at: new Date('2026-03-04T14:05:00Z'),
+    })
+  })
+
   it('shows the mapping again with the reason when it is incomplete', async () => {
     const { b, projectId } = await signUpWithProject(t, 'mapper@example.com')
     const res = await upload(b, projectId, 'a,b\n1,2\n')

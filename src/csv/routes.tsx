@@ -222,7 +222,8 @@ export function csvDashboardRoutes() {
     const rejects = await listRejects(c.var.db, id)
     let out = '\uFEFF' + csvLine(['line', 'reason', ...job.header])
     for (const r of rejects) {
-      out += csvLine([r.line, r.reason, ...r.cells])
+      // An empty cell stays empty (no value), not the guarded empty text `'`.
+      out += csvLine([r.line, r.reason, ...r.cells.map((cell) => (cell === '' ? null : cell))])
     }
     return c.body(out, 200, {
       'Content-Type': 'text/csv; charset=utf-8',
