@@ -79,24 +79,37 @@ export function changesNothing(row: Converted, k: Known): boolean {
   return true
 }
 
-/** The rows of one email in a chunk as one row, each later row's values winning as the ingest
- *  statement's fold applies them (its name and status if it has them, its params key by key), the
- *  earliest first-seen time and the latest time: what the file as a whole does to the relation. */
+/** The rows of one email in a chunk as one row, as the ingest statement's fold applies them
+ *  (../ingest/fold.ts): the last non-empty name, newest wins for the status and each param key
+ *  (rows with a last-activity time; a later row wins a tie, and rows without one are dated
+ *  alike), the earliest first-seen time and the latest time: what the file as a whole does to
+ *  the relation. */
 export function foldRows(rows: Converted[]): Converted {
   if (rows.length === 1) return rows[0]!
   const last = rows[rows.length - 1]!
   const lastItems = last.items!
   const main = { ...lastItems[lastItems.length - 1]! }
   if (main.type !== 'identify') return last
+  main.timestamp = undefined
   const params: Record<string, unknown> = Object.create(null)
+  const keyTimes = new Map<string, number>()
+  let statusTime = -Infinity
   let first: Date | undefined
   for (const row of rows) {
     const items = row.items!
     const item = items[items.length - 1]!
     if (item.type !== 'identify') continue
+    const time = item.timestamp?.getTime() ?? -Infinity
     if (item.name?.trim()) main.name = item.name
-    if (item.status) main.status = item.status
-    Object.assign(params, item.params ?? {})
+    if (item.status && time >= statusTime) {
+      main.status = item.status
+      statusTime = time
+    }
+    for (const [key, value] of Object.entries(item.params ?? {})) {
+      if ((keyTimes.get(key) ?? -Infinity) > time) continue
+      params[key] = value
+      keyTimes.set(key, time)
+    }
     if (item.timestamp && (!main.timestamp || item.timestamp > main.timestamp)) {
       main.timestamp = item.timestamp
     }

@@ -315,6 +315,26 @@ describe('dry run and import', () => {
     }
   })
 
+  it('re-imports as unchanged a file whose later row of an email carries an older last activity', async () => {
+    // Newest wins: bob ends paid/pro (his 10 March row), not on the file's last row.
+    const file = [
+      'email,status,plan,last_seen',
+      'bob@example.com,paid,pro,2026-03-10',
+      'ann@example.com,trial,basic,2026-03-01',
+      'bob@example.com,churned,free,2026-03-02',
+    ].join('\n')
+    await importInto(projectA, streamOf(file))
+    expect(await customer('bob@example.com')).toMatchObject({
+      status: 'paid',
+      params: { plan: 'pro' },
+    })
+    const before = await accountData()
+    const again = await importInto(projectA, streamOf(file))
+    expect(again.dryRun).toMatchObject({ unchanged: 3, updated: 0 })
+    expect(again.counts).toMatchObject({ unchanged: 3, updated: 0 })
+    expect(await accountData()).toEqual(before)
+  })
+
   it('dates a change to a known relation at the import when the file has no times, keeping its last activity', async () => {
     const longAgo = new Date(Date.now() - 60 * 86_400_000)
     await ingestForProject(t.db, projectA.id, [
