@@ -156,6 +156,18 @@ describe('CSV import in the dashboard', () => {
     })
   })
 
+  it('says every row is rejected, not that they are all in TinyCRM already, when none is valid', async () => {
+    const { b, projectId } = await signUpWithProject(t, 'allbad@example.com')
+    const res = await upload(b, projectId, 'Email,Name\nnot-an-email,Ann\n')
+    const id = /\/imports\/(\d+)$/.exec(res.location!)![1]!
+    await b.get(res.location!)
+    await b.post(`/imports/${id}/mapping`, { target_0: 'email', target_1: 'name' })
+    const dry = (await pollToEnd(b, id)).at(-1)!
+    expect(dry).toMatch(/<strong>1<\/strong> <span>would be rejected/)
+    expect(dry).not.toContain('already in TinyCRM')
+    expect(dry).toContain('Nothing to import: every row is rejected')
+  })
+
   it('shows the mapping again with the reason when it is incomplete', async () => {
     const { b, projectId } = await signUpWithProject(t, 'mapper@example.com')
     const res = await upload(b, projectId, 'a,b\n1,2\n')

@@ -133,7 +133,9 @@ export function ImportState({ view, csrfToken }: { view: ImportView; csrfToken?:
             </form>
           ) : (
             <p class="notice-quiet">
-              Nothing to import: every valid row is already in TinyCRM as the file has it.
+              {dry.unchanged
+                ? 'Nothing to import: every valid row is already in TinyCRM as the file has it.'
+                : 'Nothing to import: every row is rejected (the reasons are above).'}
             </p>
           )}
         </div>
