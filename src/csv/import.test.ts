@@ -500,6 +500,40 @@ describe('export → import round trip', () => {
     expect((await rel(c.id)).rows).toEqual(original)
   })
 
+  it("imports an export into another account's project of the same slug with every param's type, mixed columns included", async () => {
+    const values: unknown[] = [7, 'seven', '7', true, 'true', [1, 'a'], '[1]', { k: 'v' }, '', 1.5]
+    await ingestForProject(
+      t.db,
+      projectA.id,
+      values.map((v, i) => ({
+        type: 'identify' as const,
+        email: `m${i}@x.example`,
+        params: { v, n: i },
+      })),
+    )
+    const csv = await readAll(
+      await exportCustomersCsv(t.db, accountId, parseCustomerFilter({ in: 'app-a' })),
+    )
+    // Moving house by CSV: a new account whose project has the same slug, the suggested mapping.
+    const exportedFrom = accountId
+    const other = await seedAccount(t.db)
+    accountId = other.accountId
+    const result = await importInto(other.projects[0]!.project, streamOf(csv))
+    expect(result.counts).toMatchObject({ created: values.length, rejected: 0 })
+    const paramsOf = async (account: number) =>
+      Object.fromEntries(
+        (
+          await t.db
+            .selectFrom('customer_projects as r')
+            .innerJoin('customers as c', 'c.id', 'r.customer_id')
+            .select(['c.email', 'r.params'])
+            .where('c.account_id', '=', account)
+            .execute()
+        ).map((r) => [r.email, r.params]),
+      )
+    expect(await paramsOf(other.accountId)).toEqual(await paramsOf(exportedFrom))
+  })
+
   it('neutralises formulas and quotes what needs quoting', async () => {
     await ingestForProject(t.db, projectA.id, [
       {

@@ -29,7 +29,7 @@ describe('suggestMapping', () => {
     expect(suggestMapping(header, [], 'app-a', ['app-a', 'app-b'])).toEqual([
       { target: 'email' },
       { target: 'status' },
-      { target: 'param', key: 'MRR (USD)', type: 'text' },
+      { target: 'param', key: 'MRR (USD)', type: 'auto' },
       { target: 'skip' },
       { target: 'first_seen' },
     ])

@@ -15,7 +15,9 @@ export const TARGETS = [
   'param',
 ] as const
 export type Target = (typeof TARGETS)[number]
-export const PARAM_TYPES = ['text', 'number', 'boolean', 'date', 'json'] as const
+/** `auto`: each cell as TinyCRM's export writes a param (./export.ts): a number or boolean bare,
+ *  an object or array as JSON, text (guarded where it would read as another type) otherwise. */
+export const PARAM_TYPES = ['text', 'number', 'boolean', 'date', 'json', 'auto'] as const
 export type ParamType = (typeof PARAM_TYPES)[number]
 
 export interface ColumnMapping {
@@ -98,6 +100,9 @@ export function suggestMapping(
       if (raw.slice(0, dot) !== projectSlug) return { target: 'skip' }
       key = raw.slice(dot + 1)
       if (!key) return { target: 'skip' }
+      // An export's param column may mix types (a number here, a text there): each cell is read
+      // as the export wrote it.
+      return { target: 'param', key: uniqueKey(key), type: 'auto' }
     } else if (
       // An export's own columns, and other projects' status and time columns.
       ['id', 'first_seen', 'last_activity'].includes(h) ||
@@ -219,6 +224,16 @@ function readParam(cell: string, type: ParamType): { value: unknown } | { error:
       } catch {
         return { error: 'is not JSON' }
       }
+    case 'auto': {
+      // Guarded text is text; the export writes numbers, booleans and JSON bare.
+      const text = unguardText(cell)
+      if (text !== cell) return { value: text }
+      const t = cell.trim()
+      if (NUMBER_TEXT.test(t) && Number.isFinite(Number(t))) return { value: Number(t) }
+      if (BOOLEAN_TEXT.test(t)) return { value: t.toLowerCase() === 'true' }
+      if (isJsonText(t)) return { value: JSON.parse(t) }
+      return { value: cell }
+    }
   }
 }
 
