@@ -104,6 +104,18 @@ describe('suggestMapping: a rejected-rows file', () => {
   })
 })
 
+describe('suggestMapping: the rejected rows of an export', () => {
+  it("types its param columns from the cells without the download's guard, not as auto", () => {
+    const header = ['line', 'reason', 'email', 'app-a.mrr']
+    const sample = [['3', 'status must be one of …', 'a@x.io', "'42"]]
+    expect(suggestMapping(header, sample, 'app-a', ['app-a'])[3]).toEqual({
+      target: 'param',
+      key: 'mrr',
+      type: 'number',
+    })
+  })
+})
+
 describe('convertRow: numbers', () => {
   it('refuses a whole number past 2^53 mapped as a number, rather than storing other digits', () => {
     const mapping = [

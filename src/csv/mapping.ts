@@ -101,8 +101,8 @@ export function suggestMapping(
       key = raw.slice(dot + 1)
       if (!key) return { target: 'skip' }
       // An export's param column may mix types (a number here, a text there): each cell is read
-      // as the export wrote it.
-      return { target: 'param', key: uniqueKey(key), type: 'auto' }
+      // as the export wrote it. (A rejected-rows file guards every cell: typed below.)
+      if (!rejectedRows) return { target: 'param', key: uniqueKey(key), type: 'auto' }
     } else if (
       // An export's own columns, and other projects' status and time columns.
       ['id', 'first_seen', 'last_activity'].includes(h) ||
