@@ -96,6 +96,27 @@ describe('answers in more detail', () => {
     })
   })
 
+  it("each status count links to the segment narrowed to it (seed 003's \"click 'trial'\")", async () => {
+    const links = (html: string) =>
+      [...html.matchAll(/<li class="status-count"[^>]*><a href="([^"]+)"/g)].map((m) =>
+        m[1]!.replace(/&amp;/g, '&'),
+      )
+    const all = await pageEmails('')
+    expect(links(all.html)).toEqual([
+      '/customers?status=free',
+      '/customers?status=trial',
+      '/customers?status=paid',
+      '/customers?status=churned',
+    ])
+    // The trial link's segment: every customer on trial in any product.
+    const trial = await pageEmails('status=trial')
+    expect(sorted(trial.emails)).toEqual(sorted(await answer('status=trial')))
+    expect(trial.emails.length).toBeGreaterThan(0)
+    // Per project the filter names: that project's status, added to the filter, from page 1.
+    const a = await pageEmails('in=app-a&sort=email&limit=2')
+    expect(links(a.html)).toContain('/customers?sort=email&limit=2&in=app-a:trial')
+  })
+
   it('summarises the segment by best status, and per project the filter names', async () => {
     const all = await summary('')
     expect(all.count).toBe(8)

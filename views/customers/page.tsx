@@ -83,7 +83,7 @@ export function CustomersSection(props: CustomersViewProps) {
     <section id={SECTION_ID} class="customers" aria-labelledby="customers-title">
       <div class="customers-head">
         <h1 id="customers-title">Customers</h1>
-        {data ? <SegmentSummary summary={data.summary} /> : null}
+        {data ? <SegmentSummary summary={data.summary} query={query} /> : null}
         <a class="head-link small" href="/imports/new">
           Import CSV
         </a>

@@ -3,21 +3,57 @@
 // their products.
 import type { Summary } from '../../src/customers/query.js'
 import { STATUSES, type Status } from '../../src/lib/status.js'
+import { customersUrl, swap, tableQuery } from './urls.js'
 
 export const number = new Intl.NumberFormat('en', { maximumFractionDigits: 2 })
 
-/** A status as a small swatch in the badges' own style (the legend of the table's badges). */
-export function StatusCount({ status, n }: { status: Status; n: number }) {
-  return (
-    <li class="status-count" data-status={status}>
+/** A status as a small swatch in the badges' own style (the legend of the table's badges); with
+ *  `href`, a link to the segment narrowed to that status. */
+export function StatusCount({
+  status,
+  n,
+  href,
+  title,
+}: {
+  status: Status
+  n: number
+  href?: string | undefined
+  title?: string
+}) {
+  const inner = (
+    <>
       <span class={`status-swatch status-${status}`} aria-hidden="true" />
       {status} <strong>{number.format(n)}</strong>
+    </>
+  )
+  return (
+    <li class="status-count" data-status={status}>
+      {href ? (
+        <a {...swap(href)} title={title}>
+          {inner}
+        </a>
+      ) : (
+        inner
+      )}
     </li>
   )
 }
 
-/** The segment's numbers, beside the page title. */
-export function SegmentSummary({ summary }: { summary: Summary }) {
+/** The table's filter with one more condition, from the first page (none when it has it). A
+ *  project's status replaces the plain use of that project (`in=app-a` → `in=app-a:trial`). */
+function narrowed(query: URLSearchParams, key: string, value: string): string | undefined {
+  const q = tableQuery(query)
+  if (q.getAll(key).includes(value)) return undefined
+  const plain = key === 'in' ? value.slice(0, value.indexOf(':')) : undefined
+  if (plain && q.getAll('in').includes(plain)) q.delete('in', plain)
+  q.append(key, value)
+  return customersUrl(q)
+}
+
+/** The segment's numbers, beside the page title. Each status count links to the segment narrowed
+ *  to it: by best status, to those with that status in any product (`status=trial`); per
+ *  project, to those with it there (`in=app-a:trial`). */
+export function SegmentSummary({ summary, query }: { summary: Summary; query: URLSearchParams }) {
   const name = (slug: string) => summary.projects.find((p) => p.slug === slug)?.name ?? slug
   const { sum } = summary
   const subject = sum ? `${sum.project ? `${name(sum.project)} ` : ''}${sum.key}` : ''
@@ -39,7 +75,12 @@ export function SegmentSummary({ summary }: { summary: Summary }) {
       {summary.byProject.length === 0 ? (
         <ul class="summary-statuses" aria-label="By best status in any product">
           {STATUSES.map((s) => (
-            <StatusCount status={s} n={summary.byStatus[s]} />
+            <StatusCount
+              status={s}
+              n={summary.byStatus[s]}
+              href={narrowed(query, 'status', s)}
+              title={`Customers ${s} in any product`}
+            />
           ))}
         </ul>
       ) : (
@@ -47,7 +88,12 @@ export function SegmentSummary({ summary }: { summary: Summary }) {
           <ul class="summary-statuses" aria-label={`By status on ${name(p.slug)}`}>
             <li class="summary-project">{name(p.slug)}:</li>
             {STATUSES.map((s) => (
-              <StatusCount status={s} n={p.byStatus[s]} />
+              <StatusCount
+                status={s}
+                n={p.byStatus[s]}
+                href={narrowed(query, 'in', `${p.slug}:${s}`)}
+                title={`Customers ${s} on ${name(p.slug)}`}
+              />
             ))}
           </ul>
         ))
