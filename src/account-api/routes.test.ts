@@ -112,9 +112,12 @@ describe('reading customers', () => {
 
     const seen: string[] = []
     let url: string | null = '/v1/customers?sort=email&limit=2'
+    let last: string | null = null
     while (url) {
       const page = await call('GET', url, token)
       seen.push(...page.body.customers.map((c: { email: string }) => c.email))
+      expect(page.body.prev === null).toBe(seen.length <= 2)
+      last = url
       url = page.body.nextUrl
     }
     expect(seen).toEqual([
@@ -124,6 +127,15 @@ describe('reading customers', () => {
       'u3@x.example',
       'u4@x.example',
     ])
+    // And back from the last page by prevUrl: the same customers, pages in reverse.
+    const back: string[][] = []
+    for (url = last; url;) {
+      const page = await call('GET', url, token)
+      back.unshift(page.body.customers.map((c: { email: string }) => c.email))
+      url = page.body.prevUrl
+    }
+    expect(back.flat()).toEqual(seen)
+    expect(back.map((p) => p.length)).toEqual([2, 2, 1])
   })
 
   it('answers 400 naming a bad filter', async () => {

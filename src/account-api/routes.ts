@@ -83,11 +83,14 @@ export function accountApiRoutes() {
         : undefined,
     ])
     checkFilterProjects(filter, [...slugs.values()])
-    let nextUrl: string | null = null
-    if (page.next) {
+    // The next and previous pages' URLs: this one's query with the other page's cursor.
+    const pageUrl = (key: 'after' | 'before', cursor: string | undefined) => {
+      if (!cursor) return null
       const q = new URLSearchParams(url.searchParams)
-      q.set('after', page.next)
-      nextUrl = `${url.pathname}?${q}`
+      q.delete('after')
+      q.delete('before')
+      q.set(key, cursor)
+      return `${url.pathname}?${q}`
     }
     return c.json({
       customers: page.rows.map((r) => ({
@@ -99,7 +102,9 @@ export function accountApiRoutes() {
         projects: byProject(r.relations, slugs),
       })),
       next: page.next ?? null,
-      nextUrl,
+      nextUrl: pageUrl('after', page.next),
+      prev: page.prev ?? null,
+      prevUrl: pageUrl('before', page.prev),
       ...(summary?.sum && {
         count: summary.count,
         // false past 100,000 customers: count and sum are then estimates from a sample.
