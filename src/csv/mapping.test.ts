@@ -24,6 +24,28 @@ describe('suggestMapping', () => {
     expect(mapping[2]).toMatchObject({ type: 'date' })
   })
 
+  it("reads common exports' headers: ConvertKit's email_address, Stripe's Created (UTC) and metadata, yes/no", () => {
+    const header = ['email_address', 'Created (UTC)', 'metadata.source', 'Paid', 'app-b.plan']
+    const mapping = suggestMapping(
+      header,
+      [
+        ['a@x.example', '2025-03-04 14:05', 'hn', 'yes', 'pro'],
+        ['b@x.example', '', 'ads', 'No', ''],
+      ],
+      'app-a',
+      ['app-a', 'app-b'],
+    )
+    expect(mapping).toEqual([
+      { target: 'email' },
+      { target: 'first_seen' },
+      // A dotted header of no project of the account is a column like another.
+      { target: 'param', key: 'metadata_source', type: 'text' },
+      { target: 'param', key: 'paid', type: 'boolean' },
+      // Another project's export column is not this project's data.
+      { target: 'skip' },
+    ])
+  })
+
   it("keeps this project's export columns exactly, so an export imports back as it was", () => {
     const header = ['email', 'app-a', 'app-a.MRR (USD)', 'app-b.plan', 'app-a:first_seen']
     expect(suggestMapping(header, [], 'app-a', ['app-a', 'app-b'])).toEqual([

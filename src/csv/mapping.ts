@@ -76,12 +76,15 @@ export function suggestMapping(
       taken.add(target)
       return { target }
     }
-    if (/^e-?mail( address)?$/.test(h)) return once('email')
+    // "Email", "E-mail", "Email address" (Stripe, Mailchimp), "email_address" (ConvertKit).
+    if (/^e-?mail([ _]address)?$/.test(h)) return once('email')
     if (/^(full[ _]?)?name$/.test(h)) return once('name')
     if (h === 'status' || h === projectSlug) return once('status')
     if (
       h === `${projectSlug}:first_seen` ||
-      (!own('first_seen') && /^(first[ _]?seen|signed[ _]?up|created)([ _]at)?$/.test(h))
+      (!own('first_seen') &&
+        // …, "Created (UTC)" (Stripe's customers export), "created_at", "Signed up".
+        /^(first[ _]?seen|signed[ _]?up|created)([ _]at|[ _]on|[ _]date)?( \(utc\))?$/.test(h))
     ) {
       return once('first_seen')
     }
@@ -96,8 +99,11 @@ export function suggestMapping(
     // imports back as it was.
     const dot = raw.indexOf('.')
     let key: string
-    if (dot > 0 && SLUGGY.test(raw.slice(0, dot))) {
-      if (raw.slice(0, dot) !== projectSlug) return { target: 'skip' }
+    const prefix = dot > 0 && SLUGGY.test(raw.slice(0, dot)) ? raw.slice(0, dot) : undefined
+    if (prefix === projectSlug || (prefix && accountSlugs.includes(prefix))) {
+      // Another project's column is not this project's data. (A dotted header of no project,
+      // Stripe's `metadata.source`, is a column like any other.)
+      if (prefix !== projectSlug) return { target: 'skip' }
       key = raw.slice(dot + 1)
       if (!key) return { target: 'skip' }
       // An export's param column may mix types (a number here, a text there): each cell is read
@@ -125,7 +131,8 @@ function guessType(values: string[]): ParamType {
   const cells = values.map((v) => v.trim()).filter(Boolean)
   if (!cells.length) return 'text'
   if (cells.every((v) => NUMBER_TEXT.test(v) && keptAsNumber(v))) return 'number'
-  if (cells.every((v) => BOOLEAN_TEXT.test(v))) return 'boolean'
+  // true/false, and yes/no as spreadsheets write them (the boolean type reads both).
+  if (cells.every((v) => BOOLEAN_TEXT.test(v) || /^(yes|no)$/i.test(v))) return 'boolean'
   if (cells.every((v) => DATE_TEXT.test(v))) return 'date'
   if (cells.every(isJsonText)) return 'json'
   return 'text'
