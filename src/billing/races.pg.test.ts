@@ -79,6 +79,18 @@ function subscription(id: string, customer: string, status: string, amount: numb
   }
 }
 
+/** 12 subscriptions created at one instant, 3 for each of the billing customers cus_0 … cus_3:
+ *  all active but the 6th (trialing), of $1 × their number a month. */
+const twelveSubscriptionsOfFourCustomers = () =>
+  Array.from({ length: 12 }, (_, i) =>
+    event(
+      `evt_s${i}`,
+      'customer.subscription.created',
+      subscription(`sub_${i}`, `cus_${i % 4}`, i === 5 ? 'trialing' : 'active', 100 * (i + 1)),
+      T + 100,
+    ),
+  )
+
 async function relation(email: string) {
   return served.db
     .selectFrom('customer_projects as r')
@@ -159,14 +171,7 @@ describe('billing webhooks racing (real PostgreSQL)', () => {
         ),
       )
     }
-    const events = Array.from({ length: 12 }, (_, i) =>
-      event(
-        `evt_s${i}`,
-        'customer.subscription.created',
-        subscription(`sub_${i}`, `cus_${i % 4}`, i === 5 ? 'trialing' : 'active', 100 * (i + 1)),
-        T + 100,
-      ),
-    )
+    const events = twelveSubscriptionsOfFourCustomers()
     const responses = await served.gate.gated(12, () => Promise.all(events.map(post)))
     expect(responses.every((r) => r.status === 200)).toBe(true)
     // Every active one summed: (1+…+12 − 6) × $1.
@@ -200,14 +205,7 @@ describe('billing webhooks racing (real PostgreSQL)', () => {
         actor: 'test',
       })
     }
-    const events = Array.from({ length: 12 }, (_, i) =>
-      event(
-        `evt_s${i}`,
-        'customer.subscription.created',
-        subscription(`sub_${i}`, `cus_${i % 4}`, i === 5 ? 'trialing' : 'active', 100 * (i + 1)),
-        T + 100,
-      ),
-    )
+    const events = twelveSubscriptionsOfFourCustomers()
     const responses = await served.gate.gated(12, () => Promise.all(events.map(post)))
     expect(responses.map((r) => r.status)).toEqual(Array(12).fill(200))
     expect(new Set(responses.map((r) => r.body.customerId))).toEqual(new Set([ids[0]]))

@@ -3,7 +3,7 @@
 // their products.
 import type { Summary } from '../../src/customers/query.js'
 import { STATUSES, type Status } from '../../src/lib/status.js'
-import { customersUrl, swap, tableQuery } from './urls.js'
+import { narrowed, swap } from './urls.js'
 
 export const number = new Intl.NumberFormat('en', { maximumFractionDigits: 2 })
 
@@ -37,17 +37,6 @@ export function StatusCount({
       )}
     </li>
   )
-}
-
-/** The table's filter with one more condition, from the first page (none when it has it). A
- *  project's status replaces the plain use of that project (`in=app-a` → `in=app-a:trial`). */
-function narrowed(query: URLSearchParams, key: string, value: string): string | undefined {
-  const q = tableQuery(query)
-  if (q.getAll(key).includes(value)) return undefined
-  const plain = key === 'in' ? value.slice(0, value.indexOf(':')) : undefined
-  if (plain && q.getAll('in').includes(plain)) q.delete('in', plain)
-  q.append(key, value)
-  return customersUrl(q)
 }
 
 /** The segment's numbers, beside the page title. Each status count links to the segment narrowed

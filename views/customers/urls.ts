@@ -47,6 +47,17 @@ export function without(query: URLSearchParams, key: string, value: string) {
   return customersUrl(q)
 }
 
+/** The table's filter with one more condition, from the first page (none when it has it). A
+ *  project's status replaces the plain use of that project (`in=app-a` → `in=app-a:trial`). */
+export function narrowed(query: URLSearchParams, key: string, value: string): string | undefined {
+  const q = tableQuery(query)
+  if (q.getAll(key).includes(value)) return undefined
+  const plain = key === 'in' ? value.slice(0, value.indexOf(':')) : undefined
+  if (plain && q.getAll('in').includes(plain)) q.delete('in', plain)
+  q.append(key, value)
+  return customersUrl(q)
+}
+
 /** The CSV export of the whole segment: the filter without the view's page, size or panel. */
 export function exportHref(query: URLSearchParams): string {
   const q = tableQuery(query)
