@@ -137,11 +137,14 @@ async function seed(opts: NodeDbOptions) {
 }
 
 /** Runs the server as `npm start` does (scripts/start.mjs: the bundled src/node.ts, in one
- *  process) on a port the OS picks, and waits for its "ready at <url>" line. */
+ *  process) on a port the OS picks, and waits for its "ready at <url>" line. BENCH_SERVER_ARGS:
+ *  flags for its Node, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it (Node refuses
+ *  --cpu-prof in NODE_OPTIONS). */
 export async function startServer(extraEnv: Record<string, string>) {
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1', ...extraEnv }
   if (!extraEnv.DATABASE_URL) delete env.DATABASE_URL
-  const child = spawn(process.execPath, ['scripts/start.mjs'], {
+  const nodeArgs = process.env.BENCH_SERVER_ARGS?.split(' ').filter(Boolean) ?? []
+  const child = spawn(process.execPath, [...nodeArgs, 'scripts/start.mjs'], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
