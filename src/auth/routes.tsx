@@ -5,6 +5,7 @@ import { MIN_PASSWORD_LENGTH, createAccount } from '../accounts/store.js'
 import { checkLogin, clearFailures, hasAnyAccount, signupAllowed } from './login.js'
 import { endSession, startSession } from '../middleware/session/index.js'
 import { redirectWithFlash } from '../middleware/flash/index.js'
+import { startPresession } from '../middleware/csrf/index.js'
 import type { HonoEnv } from '../env.js'
 import { ApiError } from '../lib/errors.js'
 import { parseEmail } from '../lib/email.js'
@@ -147,7 +148,9 @@ export function authRoutes(loginLimiter?: RateLimiter) {
 
   app.post('/logout', async function logout(c) {
     await endSession(c)
-    return redirectWithFlash(c, '/login', { message: 'You are logged out.' })
+    // Signed out, the browser proves itself with a pre-session secret: it gets one now, which
+    // signs the message (the session token it sent here no longer comes back).
+    return redirectWithFlash(c, '/login', { message: 'You are logged out.' }, startPresession(c))
   })
 
   return app

@@ -2,7 +2,8 @@
 // short-lived cookie saying what happened ("Merged b@x into a@x"), and the page it redirects to
 // shows the message once. A new key or token rides along the same way, so the page that reveals it
 // is a GET that a reload does not repeat (and that shows the key no more). The cookie names the
-// path it is for; src/middleware/flash reads it there and clears it once the page is shown.
+// path it is for; src/middleware/flash signs it, reads it there and clears it once the page is
+// shown.
 import { createContext } from 'preact'
 import { decodeBase64Url, encodeBase64Url } from 'hono/utils/encode'
 
@@ -40,8 +41,8 @@ export function decodeFlash(value: string): { path: string; flash: Flash } | und
     const flash: Flash = { message }
     if (tone === 'success' || tone === 'danger') flash.tone = tone
     if (typeof secret === 'string' && secret.length <= 200) flash.secret = secret
-    // The cookie is not signed (another app on this host or a sibling subdomain can set one), and
-    // the Undo button posts this page's CSRF token: only the one action that ever sets it.
+    // The Undo button posts this page's CSRF token: only the one action that ever sets it, should
+    // a cookie ever get past the signature check (src/middleware/flash).
     if (typeof undo === 'string' && UNDO_ACTION.test(undo)) flash.undo = undo
     return { path, flash }
   } catch {

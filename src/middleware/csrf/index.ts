@@ -3,7 +3,8 @@
 // browser holds in an HttpOnly cookie: the session token when signed in, else a pre-session token
 // (so the login and sign-up forms are covered too, against login CSRF). Forms send it in the
 // `_csrf` field, htmx and scripts in the X-CSRF-Token header (set once on <body> by the layout).
-import type { MiddlewareHandler } from 'hono'
+// The same secret signs the flash cookie (src/middleware/flash).
+import type { Context, MiddlewareHandler } from 'hono'
 import { getCookie, setCookie } from 'hono/cookie'
 import { timingSafeEqual } from 'hono/utils/buffer'
 import type { HonoEnv } from '../../env.js'
@@ -24,15 +25,24 @@ export async function csrfTokenFor(secret: string): Promise<string> {
   return (await hashKey(`csrf:${secret}`)).slice(0, 43)
 }
 
+/** The secret this browser sent: its session token when signed in, else its pre-session one. */
+export function browserSecret(c: Context<HonoEnv>): string | undefined {
+  return getCookie(c, SESSION_COOKIE) ?? getCookie(c, PRESESSION_COOKIE)
+}
+
+/** Gives the browser a new pre-session secret (for a day) and returns it. */
+export function startPresession(c: Context<HonoEnv>): string {
+  const secret = randomBase62(32)
+  setCookie(c, PRESESSION_COOKIE, secret, cookieOptions(c, 86_400))
+  return secret
+}
+
 /** Sets `c.var.csrfToken` for the pages' forms, and refuses an unsafe request without it (403). */
 export function csrf(): MiddlewareHandler<HonoEnv> {
   return async function csrf(c, next) {
-    let secret = getCookie(c, SESSION_COOKIE) ?? getCookie(c, PRESESSION_COOKIE)
+    let secret = browserSecret(c)
     const safe = SAFE_METHODS.has(c.req.method)
-    if (!secret && safe) {
-      secret = randomBase62(32)
-      setCookie(c, PRESESSION_COOKIE, secret, cookieOptions(c, 86_400))
-    }
+    if (!secret && safe) secret = startPresession(c)
     const expected = secret ? await csrfTokenFor(secret) : undefined
     if (expected) c.set('csrfToken', expected)
     if (safe) return next()

@@ -1,16 +1,19 @@
-// The flash cookie is not signed: any site that can set a cookie for this host (another app on the
-// same machine — cookies do not tell ports apart — or a sibling subdomain) can plant one. What it
-// plants must not become a button that posts the victim's CSRF token to a route of its choosing.
+// Anyone who can set a cookie for this host (another app on the same machine — cookies do not tell
+// ports apart —, a sibling subdomain, a network attacker over http) can plant a flash cookie. The
+// dashboard must show nothing of it: no "your key was revoked, paste it here" of theirs, no key,
+// no button. Only a flash this server signed for this browser is shown, once.
 import { describe, expect, it } from 'vitest'
-import { encodeBase64Url } from 'hono/utils/encode'
+import { generateSignedCookie } from 'hono/cookie'
 import { useTestApp } from '../../../test/support/db.js'
 import { logInSeeded } from '../../../test/support/fixtures.js'
 import { FLASH_COOKIE, decodeFlash, encodeFlash } from '../../lib/flash.js'
 
 const t = useTestApp()
 
-const planted = (flash: object) =>
-  encodeBase64Url(new TextEncoder().encode(JSON.stringify(flash)).buffer)
+const PHISH = 'Your key was revoked. Paste your key here'
+
+/** The value of a cookie as it would be sent back, from a Set-Cookie line made for it. */
+const cookieValue = (line: string) => line.split(';')[0]!.slice(line.indexOf('=') + 1)
 
 describe('flash cookie', () => {
   it('keeps the Undo of a merge', () => {
@@ -18,24 +21,94 @@ describe('flash cookie', () => {
     expect(decodeFlash(value)?.flash.undo).toBe('/merges/12/undo')
   })
 
-  it('shows no Undo button for a planted cookie naming any other route', async () => {
-    const { b, seeded } = await logInSeeded(t)
-    const { project } = seeded.projects[0]!
+  it('gives no Undo button to any route but a merge undo, even in a well-formed flash', () => {
     for (const undo of [
-      `/projects/${project.id}/keys/1/revoke`,
+      '/projects/1/keys/1/revoke',
       '/settings/tokens/1/revoke',
       '/settings/team/invites',
-      `/projects/${project.id}/delete`,
+      '/projects/1/delete',
       '/merges/12/undo/../../settings/team/invites',
     ]) {
-      expect(
-        decodeFlash(planted({ path: '/customers', message: 'Press Undo', undo }))?.flash.undo,
-      ).toBeUndefined()
-      b.cookies.set(FLASH_COOKIE, planted({ path: '/projects', message: 'Press Undo', undo }))
+      const value = encodeFlash('/customers', { message: 'Press Undo', undo })
+      expect(decodeFlash(value)?.flash.undo).toBeUndefined()
+    }
+  })
+
+  it('a flash is shown once on the page it names, then gone', async () => {
+    const { b, seeded } = await logInSeeded(t)
+    const { project } = seeded.projects[0]!
+    await b.get(`/projects/${project.id}`)
+    const saved = await b.post(`/projects/${project.id}`, { name: 'Renamed', color: '#be123c' })
+    expect(saved.status).toBe(303)
+    const real = decodeURIComponent(b.cookies.get(FLASH_COOKIE)!) // message.signature
+    const shown = await b.follow(saved)
+    expect(shown.status).toBe(200)
+    expect(shown.html).toContain('Saved the name and colour.')
+    expect(b.cookies.has(FLASH_COOKIE)).toBe(false)
+    expect((await b.get(`/projects/${project.id}`)).html).not.toContain('Saved the name')
+
+    // The same cookie with its message changed is not this server's: not shown, and cleared.
+    const dot = real.lastIndexOf('.')
+    expect(dot).toBeGreaterThan(0) // signed
+    const signed = decodeFlash(real.slice(0, dot))!
+    expect(signed.flash.message).toBe('Saved the name and colour.')
+    const forged = encodeFlash(signed.path, { message: PHISH }) + real.slice(dot)
+    b.cookies.set(FLASH_COOKIE, encodeURIComponent(forged))
+    const page = await b.get(`/projects/${project.id}`)
+    expect(page.status).toBe(200)
+    expect(page.html).not.toContain(PHISH)
+    expect(b.cookies.has(FLASH_COOKIE)).toBe(false)
+  })
+
+  it('shows nothing of a planted unsigned cookie, clears it, and never fails on one', async () => {
+    const { b, seeded } = await logInSeeded(t)
+    const { project } = seeded.projects[0]!
+    const planted = [
+      encodeFlash('/projects', { message: PHISH, secret: 'tcrm_proj_planted' }),
+      encodeFlash('/merges', { message: PHISH, undo: '/merges/12/undo' }), // a page of no flash
+      `${encodeFlash('/projects', { message: PHISH })}.${'A'.repeat(43)}=`,
+      'not-a-flash',
+      '%E0%A4%A',
+      '.',
+    ]
+    for (const value of planted) {
+      b.cookies.set(FLASH_COOKIE, value)
       const page = await b.get('/projects')
       expect(page.status).toBe(200)
-      expect(page.html).toContain('Press Undo')
-      expect(page.html).not.toContain(`action="${undo}"`)
+      expect(page.html).not.toContain(PHISH)
+      expect(page.html).not.toContain('tcrm_proj_planted')
+      expect(page.html).not.toContain('action="/merges/12/undo"')
+      expect(b.cookies.has(FLASH_COOKIE)).toBe(false)
     }
+    expect((await b.get(`/projects/${project.id}`)).status).toBe(200)
+  })
+
+  it("shows nothing of a flash signed with another secret: another browser's, or any other", async () => {
+    const victim = (await logInSeeded(t)).b
+    const attacker = await logInSeeded(t)
+    // A real flash of the attacker's own browser, the message partly their text (a project name).
+    await attacker.b.get('/projects')
+    const created = await attacker.b.post('/projects', { name: PHISH })
+    expect(created.status).toBe(303)
+    const theirs = attacker.b.cookies.get(FLASH_COOKIE)!
+    const path = new URL(created.location!, 'http://localhost').pathname
+    const otherKey = cookieValue(
+      await generateSignedCookie(
+        FLASH_COOKIE,
+        encodeFlash('/projects', { message: PHISH }),
+        'another secret',
+      ),
+    )
+    for (const [value, at] of [
+      [theirs, path],
+      [otherKey, '/projects'],
+    ] as const) {
+      victim.cookies.set(FLASH_COOKIE, value)
+      const page = await victim.get(at)
+      expect(page.html).not.toContain(PHISH)
+      expect(victim.cookies.has(FLASH_COOKIE)).toBe(false)
+    }
+    // Where it was set, it still works.
+    expect((await attacker.b.follow(created)).html).toContain(`Created ${PHISH}`)
   })
 })

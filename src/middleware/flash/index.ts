@@ -2,8 +2,15 @@
 // flash cookie to the page it names, as `c.var.flash`, and clears the cookie once that page has
 // been answered, so a reload shows neither the message nor a key again; `redirectWithFlash()` is
 // how every dashboard form post ends.
+//
+// The cookie is signed (HMAC) with the browser's own secret, the one its CSRF tokens come from
+// (src/middleware/csrf): another app on this host (cookies do not tell ports apart), a sibling
+// subdomain or a network attacker can plant a cookie, but cannot read that HttpOnly secret, so
+// what they plant is never shown. Keyed by the browser rather than by a server secret, a flash
+// cannot be replayed into another browser either (a message naming a project is partly the
+// user's own text). A cookie that fails the check is cleared.
 import type { Context, MiddlewareHandler } from 'hono'
-import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
+import { deleteCookie, getCookie, getSignedCookie, setSignedCookie } from 'hono/cookie'
 import type { HonoEnv } from '../../env.js'
 import {
   FLASH_COOKIE,
@@ -12,14 +19,20 @@ import {
   encodeFlash,
   type Flash,
 } from '../../lib/flash.js'
+import { browserSecret } from '../csrf/index.js'
 import { cookieOptions } from '../session/index.js'
+
+/** The HMAC key of a browser's flash cookies: its secret, labelled so it signs nothing else. */
+const flashKey = (secret: string) => `flash:${secret}`
 
 /** Sets `c.var.flash` on the full-page GET of the path the flash is for, then clears it. */
 export function flash(): MiddlewareHandler<HonoEnv> {
   return async function flash(c, next) {
-    const raw = getCookie(c, FLASH_COOKIE)
-    if (!raw) return next()
-    const found = decodeFlash(raw)
+    if (!getCookie(c, FLASH_COOKIE)) return next()
+    const secret = browserSecret(c)
+    // A string when the signature holds; false (wrong key) or undefined (no signature) otherwise.
+    const value = secret && (await getSignedCookie(c, flashKey(secret), FLASH_COOKIE))
+    const found = typeof value === 'string' ? decodeFlash(value) : undefined
     if (!found) {
       deleteCookie(c, FLASH_COOKIE, cookieOptions(c))
       return next()
@@ -38,9 +51,21 @@ export function flash(): MiddlewareHandler<HonoEnv> {
   }
 }
 
-/** Ends a form post: 303 to `location`, whose page then says `flash.message` once. */
-export function redirectWithFlash(c: Context<HonoEnv>, location: string, flash: Flash) {
+/**
+ * Ends a form post: 303 to `location`, whose page then says `flash.message` once. `secret` is the
+ * one the browser will send there: the one it sent here, unless this request changed it (log-out).
+ */
+export async function redirectWithFlash(
+  c: Context<HonoEnv>,
+  location: string,
+  flash: Flash,
+  secret = browserSecret(c),
+) {
   const path = new URL(location, c.req.url).pathname
-  setCookie(c, FLASH_COOKIE, encodeFlash(path, flash), cookieOptions(c, FLASH_SECONDS))
+  // Always set past csrf(), which refuses a post from a browser without one.
+  if (secret) {
+    const value = encodeFlash(path, flash)
+    await setSignedCookie(c, FLASH_COOKIE, value, flashKey(secret), cookieOptions(c, FLASH_SECONDS))
+  }
   return c.redirect(location, 303)
 }
