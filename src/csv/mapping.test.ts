@@ -1,7 +1,13 @@
 // The mapping's first guess from a header: which column is the email, the name, the status, the
 // dates, and what a param is called and typed.
 import { describe, expect, it } from 'vitest'
-import { convertRow, paramKeyFromHeader, suggestMapping } from './mapping.js'
+import {
+  convertRow,
+  paramKeyFromHeader,
+  suggestMapping,
+  validateMapping,
+  type Mapping,
+} from './mapping.js'
 
 describe('suggestMapping', () => {
   it('names params after their header the way filters write them', () => {
@@ -185,5 +191,73 @@ describe('convertRow: dates', () => {
     expect(offset.items!.at(-1)).toMatchObject({
       params: { trial_ends: '2026-01-15T15:00:00.000Z' },
     })
+  })
+})
+
+describe('first and last name columns', () => {
+  it('suggests them from the headers of common exports when the file has no full-name column', () => {
+    const cases = [
+      ['First Name', 'Last Name'],
+      ['first_name', 'last_name'],
+      ['fname', 'lname'],
+      ['Given name', 'Family name'],
+      ['FirstName', 'Surname'],
+    ]
+    for (const [first, last] of cases) {
+      expect(suggestMapping(['Email', first!, last!], [], 'app-a')).toEqual([
+        { target: 'email' },
+        { target: 'first_name' },
+        { target: 'last_name' },
+      ])
+    }
+  })
+
+  it('leaves them params when the file has a full-name column, which is the name', () => {
+    expect(suggestMapping(['First Name', 'Email', 'Name'], [], 'app-a')).toEqual([
+      { target: 'param', key: 'first_name', type: 'text' },
+      { target: 'email' },
+      { target: 'name' },
+    ])
+  })
+
+  const header = ['email', 'First Name', 'Last Name']
+  const mapping = [
+    { target: 'email' as const },
+    { target: 'first_name' as const },
+    { target: 'last_name' as const },
+  ]
+  /** The name a row gives (its cells after the email), or why it is rejected. */
+  const nameOf = (cells: string[], m: Mapping = mapping, h = header) => {
+    const row = convertRow(['2', 'a@example.com', ...cells], m, h)
+    return row.items?.[0]?.type === 'identify' ? row.items[0].name : row.error
+  }
+
+  it('joins them into the name, either alone when the other is empty, trimmed', () => {
+    expect(nameOf(['Ada', 'Lovelace'])).toBe('Ada Lovelace')
+    expect(nameOf(['  Ada ', ' Lovelace  '])).toBe('Ada Lovelace')
+    expect(nameOf(['Ada', ''])).toBe('Ada')
+    expect(nameOf(['', 'Lovelace'])).toBe('Lovelace')
+    expect(nameOf([' ', '  '])).toBeUndefined() // leaves the stored name as it is
+    const firstOnly: Mapping = [{ target: 'email' }, { target: 'first_name' }, { target: 'skip' }]
+    expect(nameOf(['Ada', 'Lovelace'], firstOnly)).toBe('Ada')
+  })
+
+  it('keeps the limits of a name: the joined name is checked as one', () => {
+    expect(nameOf(['A'.repeat(250), 'B'.repeat(250)])).toMatch(/name is too long/)
+    expect(nameOf(['A'.repeat(249), 'B'.repeat(250)])).toHaveLength(500)
+  })
+
+  it('lets a mapped full-name column win; its empty cell falls back to first and last', () => {
+    const h = ['email', 'First Name', 'Last Name', 'Name']
+    const m: Mapping = [...mapping, { target: 'name' }]
+    expect(nameOf(['Ada', 'Lovelace', 'Augusta Ada King'], m, h)).toBe('Augusta Ada King')
+    expect(nameOf(['Ada', 'Lovelace', ''], m, h)).toBe('Ada Lovelace')
+  })
+
+  it('takes at most one column of each', () => {
+    const h = ['email', 'a', 'b']
+    const twice: Mapping = [{ target: 'email' }, { target: 'first_name' }, { target: 'first_name' }]
+    expect(() => validateMapping(twice, h)).toThrow('map at most one column to first_name')
+    expect(validateMapping(mapping, header)).toEqual(mapping)
   })
 })

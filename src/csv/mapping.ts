@@ -9,6 +9,10 @@ export const TARGETS = [
   'skip',
   'email',
   'name',
+  // Joined into the name (`Ada Lovelace`) when no full-name column gives it: Mailchimp's,
+  // HubSpot's and many a spreadsheet's exports have only these two.
+  'first_name',
+  'last_name',
   'status',
   'first_seen',
   'last_activity',
@@ -29,6 +33,11 @@ export interface ColumnMapping {
 export type Mapping = ColumnMapping[]
 
 const SLUGGY = /^[a-z0-9][a-z0-9-]*$/
+const FULL_NAME = /^(full[ _]?)?name$/
+// "First Name", first_name, FirstName, fname, "Given name"; "Last Name", lname, "Family name",
+// Surname.
+const FIRST_NAME = /^(first[ _-]?name|fname|given[ _-]?name|forename)$/
+const LAST_NAME = /^(last[ _-]?name|lname|family[ _-]?name|surname)$/
 
 /** The param name a header suggests: lower case, runs of anything else as one `_`, accents
  *  dropped ("MRR (USD)" → `mrr_usd`, "Trial ends" → `trial_ends`); `column_3` when nothing is
@@ -68,6 +77,8 @@ export function suggestMapping(
   // A rejected-rows file (the import's download, fixed and uploaded again) starts with the line
   // and the reason: not the customers' data.
   const rejectedRows = headers[0] === 'line' && headers[1] === 'reason'
+  // A file with a full-name column has its name: its first and last names stay params.
+  const fullName = headers.some((h) => FULL_NAME.test(h))
   return header.map((raw, i) => {
     if (rejectedRows && i < 2) return { target: 'skip' }
     const h = headers[i]!
@@ -78,7 +89,9 @@ export function suggestMapping(
     }
     // "Email", "E-mail", "Email address" (Stripe, Mailchimp), "email_address" (ConvertKit).
     if (/^e-?mail([ _]address)?$/.test(h)) return once('email')
-    if (/^(full[ _]?)?name$/.test(h)) return once('name')
+    if (FULL_NAME.test(h)) return once('name')
+    if (!fullName && FIRST_NAME.test(h)) return once('first_name')
+    if (!fullName && LAST_NAME.test(h)) return once('last_name')
     if (h === 'status' || h === projectSlug) return once('status')
     if (
       h === `${projectSlug}:first_seen` ||
@@ -155,7 +168,14 @@ export function validateMapping(mapping: Mapping, header: string[]): Mapping {
   if (mapping.length !== header.length) problems.push('one mapping per column is needed')
   const count = (t: Target) => mapping.filter((m) => m.target === t).length
   if (count('email') !== 1) problems.push('map exactly one column to email')
-  for (const t of ['name', 'status', 'first_seen', 'last_activity'] as const) {
+  for (const t of [
+    'name',
+    'first_name',
+    'last_name',
+    'status',
+    'first_seen',
+    'last_activity',
+  ] as const) {
     if (count(t) > 1) problems.push(`map at most one column to ${t}`)
   }
   const keys = new Set<string>()
@@ -285,6 +305,7 @@ export function convertRow(stored: string[], mapping: Mapping, header: string[])
   const params: Record<string, unknown> = Object.create(null)
   let firstSeen: string | undefined
   let lastActivity: string | undefined
+  const nameParts: { first?: string; last?: string } = {}
   for (let i = 0; i < mapping.length; i++) {
     const m = mapping[i]!
     const cell = cells[i] ?? ''
@@ -292,6 +313,8 @@ export function convertRow(stored: string[], mapping: Mapping, header: string[])
     const where = `column ${header[i]}: '${cell.length > 40 ? cell.slice(0, 40) + '…' : cell}'`
     if (m.target === 'email') item.email = unguardText(cell.trim())
     else if (m.target === 'name') item.name = unguardText(cell.trim())
+    else if (m.target === 'first_name') nameParts.first = unguardText(cell.trim()).trim()
+    else if (m.target === 'last_name') nameParts.last = unguardText(cell.trim()).trim()
     else if (m.target === 'status') item.status = unguardText(cell.trim())
     else if (m.target === 'first_seen' || m.target === 'last_activity') {
       // A rejected-rows download guards a date cell as text (`'2026-03-04`): read it back.
@@ -305,6 +328,10 @@ export function convertRow(stored: string[], mapping: Mapping, header: string[])
       params[m.key!] = read.value
     }
   }
+  // A full-name column wins; where its cell is empty (or none is mapped) the first and last names
+  // are the name, either alone when the other is empty. The joined name is checked as any name.
+  const joined = [nameParts.first, nameParts.last].filter(Boolean).join(' ')
+  if (item.name === undefined && joined) item.name = joined
   if (Object.keys(params).length) item.params = params
   if (lastActivity) item.timestamp = lastActivity
   const parsed = batchItem.safeParse(item)

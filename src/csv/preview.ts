@@ -8,13 +8,16 @@ export interface ImportPreview {
   rows: { line: number; cells?: string[]; error?: string }[]
 }
 
-const COLUMN_LABELS: Record<Exclude<Target, 'skip' | 'param'>, string> = {
+const COLUMN_LABELS: Record<Exclude<Target, 'skip' | 'param' | NamePart>, string> = {
   email: 'Email',
   name: 'Name',
   status: 'Status',
   first_seen: 'First seen',
   last_activity: 'Last activity',
 }
+
+type NamePart = 'first_name' | 'last_name'
+const NAME_TARGETS: Target[] = ['name', 'first_name', 'last_name']
 
 /** How one value reads in the preview: text as it is, JSON for the rest; '' for "leaves it". */
 function shown(value: unknown): string {
@@ -25,7 +28,13 @@ function shown(value: unknown): string {
 
 /** The first rows as they will be stored: one column per mapped column, each value converted. */
 export function previewRows(sample: string[][], mapping: Mapping, header: string[]): ImportPreview {
-  const mapped = mapping.filter((m) => m.target !== 'skip')
+  // The name, whichever columns make it (a full name, a first and a last name), is one column: the
+  // name as stored, where the first of them is.
+  const nameColumn = mapping.find((m) => NAME_TARGETS.includes(m.target))
+  const mapped = mapping
+    .filter((m) => m.target !== 'skip')
+    .filter((m) => !NAME_TARGETS.includes(m.target) || m === nameColumn)
+    .map((m) => (m === nameColumn ? { target: 'name' as const } : m))
   const columns = mapped.map((m) =>
     m.target === 'param'
       ? { label: m.key!, hint: m.type ?? 'text' }

@@ -156,6 +156,50 @@ describe('CSV import in the dashboard', () => {
     })
   })
 
+  it('joins First Name and Last Name columns into the name, in the dry run as in the import', async () => {
+    const { b, projectId } = await signUpWithProject(t, 'names@example.com')
+    const csv =
+      'Email,First Name,Last Name\n' +
+      'ada@x.example,Ada,Lovelace\n' +
+      'grace@x.example,Grace,\n' +
+      'hopper@x.example, ,Hopper\n'
+    const res = await upload(b, projectId, csv)
+    const id = /\/imports\/(\d+)$/.exec(res.location!)![1]!
+    const page = (await b.get(res.location!)).html
+    // Suggested, and offered by the dropdown.
+    expect(page).toMatch(
+      /name="target_1"[^>]*>(<option value="\w+">[^<]+<\/option>)*<option value="first_name" selected>First name</,
+    )
+    expect(page).toMatch(
+      /name="target_2"[^>]*>(<option value="\w+">[^<]+<\/option>)*<option value="last_name" selected>Last name</,
+    )
+    await b.post(`/imports/${id}/mapping`, {
+      target_0: 'email',
+      target_1: 'first_name',
+      target_2: 'last_name',
+    })
+    const dry = (await pollToEnd(b, id)).at(-1)!
+    // The preview shows the name as it will be stored, once.
+    expect(dry).toContain('"Ada Lovelace">Ada Lovelace</td>')
+    expect(dry).toContain('"Grace">Grace</td>')
+    expect(dry).toContain('"Hopper">Hopper</td>')
+    expect(dry).not.toContain('undefined')
+    await b.get(`/imports/${id}`)
+    await b.post(`/imports/${id}/start`)
+    expect((await pollToEnd(b, id)).at(-1)).toMatch(/<strong>3<\/strong> <span>created/)
+    const names = await t.db
+      .selectFrom('customers')
+      .select(['email', 'name'])
+      .where('email', 'in', ['ada@x.example', 'grace@x.example', 'hopper@x.example'])
+      .orderBy('email')
+      .execute()
+    expect(names).toEqual([
+      { email: 'ada@x.example', name: 'Ada Lovelace' },
+      { email: 'grace@x.example', name: 'Grace' },
+      { email: 'hopper@x.example', name: 'Hopper' },
+    ])
+  })
+
   it('says every row is rejected, not that they are all in TinyCRM already, when none is valid', async () => {
     const { b, projectId } = await signUpWithProject(t, 'allbad@example.com')
     const res = await upload(b, projectId, 'Email,Name\nnot-an-email,Ann\n')

@@ -13,6 +13,8 @@ const LABELS: Record<Target, string> = {
   skip: 'Skip',
   email: 'Email',
   name: 'Name',
+  first_name: 'First name',
+  last_name: 'Last name',
   status: 'Status',
   first_seen: 'First seen (date)',
   last_activity: 'Last activity (date)',
@@ -84,9 +86,9 @@ export function MappingForm(props: {
       <CsrfField token={props.csrfToken} />
       <h2>{props.again ? 'Change the mapping' : 'Map the columns'}</h2>
       <p class="muted small">
-        Every column goes to the email (exactly one), the name, the status, a first-seen or
-        last-activity date, a param of the given type, or nowhere. Empty cells leave a value as it
-        is. Nothing is written until you import.
+        Every column goes to the email (exactly one), the name (or a first and a last name, joined
+        into it), the status, a first-seen or last-activity date, a param of the given type, or
+        nowhere. Empty cells leave a value as it is. Nothing is written until you import.
       </p>
       <div class="table-wrap mapping-wrap">
         <table class="table mapping-table">
