@@ -159,6 +159,31 @@ it('answers every successful form post with 303 to a page that renders', async (
       },
     ],
     [
+      '/imports/:id{[0-9]+}/discard',
+      async () => {
+        // An upload whose bytes stopped arriving 20 minutes ago (src/csv/interrupted-upload.test.ts).
+        const project = await t.db
+          .selectFrom('projects')
+          .select(['id', 'account_id'])
+          .where('id', '=', (await projectIds())[0]!)
+          .executeTakeFirstOrThrow()
+        const { id } = await t.db
+          .insertInto('imports')
+          .values({
+            account_id: project.account_id,
+            project_id: project.id,
+            filename: 'stalled.csv',
+            header: '["email"]',
+            state: 'uploading',
+            progress_at: new Date(Date.now() - 20 * 60_000),
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+        await pageOf('/imports/new')
+        return b.post(`/imports/${id}/discard`)
+      },
+    ],
+    [
       '/customers/:id{[0-9]+}/merge',
       async () => {
         const [projectId] = await projectIds()

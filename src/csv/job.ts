@@ -11,6 +11,7 @@ import type { ItemResult } from '../ingest/upsert.js'
 import { changesNothing, classify, foldRows, type Known } from './classify.js'
 import { chunkChanged, readChunk, writeGuarded, type Reject } from './chunk-guard.js'
 import { convertRow, validateMapping, type Converted, type Mapping } from './mapping.js'
+import { stalledUpload } from './retention.js'
 
 export type Outcome = 'created' | 'updated' | 'unchanged' | 'merged' | 'rejected'
 export type Counts = Record<Outcome, number>
@@ -206,6 +207,7 @@ export async function loadJob(db: Kysely<Database>, accountId: number, importId:
   const row = await db
     .selectFrom('imports')
     .selectAll()
+    .select(stalledUpload().as('interrupted'))
     .where('id', '=', importId)
     .where('account_id', '=', accountId)
     .executeTakeFirst()
@@ -236,6 +238,10 @@ export async function startDryRun(
   const job = await loadJob(db, accountId, importId)
   if (job.state === 'importing' || job.state === 'done') {
     throw new ApiError('conflict', 'This import has already started')
+  }
+  // Its rows are not all stored: a dry run of them would end on what had arrived.
+  if (job.state === 'uploading') {
+    throw new ApiError('conflict', 'This file has not finished uploading')
   }
   const valid = validateMapping(mapping, job.header)
   await db.deleteFrom('import_rejects').where('import_id', '=', importId).execute()
@@ -311,6 +317,7 @@ export async function listImports(db: Kysely<Database>, accountId: number, limit
       'i.counts',
       'i.created_at',
       'i.finished_at',
+      stalledUpload('i').as('interrupted'),
       'p.name as project_name',
       'p.color as project_color',
     ])

@@ -1,7 +1,8 @@
 // Dashboard routes of CSV import and export (signed in): /imports/new (upload, streamed to
 // /imports/stream with JS, multipart to /imports without), /imports/:id (the job's page),
 // …/mapping (start the dry run), …/start (import), …/progress (the htmx poll that advances the
-// job), …/rejects.csv; and GET /customers/export.csv (the table's filter URL).
+// job), …/discard (an interrupted upload), …/rejects.csv; and GET /customers/export.csv (the
+// table's filter URL).
 import { Hono, type Context } from 'hono'
 import { requireUser, sessionUser } from '../middleware/session/index.js'
 import type { HonoEnv } from '../env.js'
@@ -25,6 +26,7 @@ import {
 } from './job.js'
 import { mappingFromForm, paramKeyFromHeader, suggestMapping, type Mapping } from './mapping.js'
 import { previewRows } from './preview.js'
+import { discardInterruptedUpload } from './retention.js'
 import { createImport, MAX_UPLOAD_BYTES } from './upload.js'
 
 type Ctx = Context<HonoEnv>
@@ -57,6 +59,7 @@ async function importView(c: Ctx, id: number): Promise<ImportView> {
     filename: job.filename,
     project: { name: project.name, slug: project.slug, color: project.color },
     state: job.state,
+    interrupted: job.interrupted,
     header: job.header,
     mapping,
     suggestedKeys: job.header.map((h, i) => suggested[i]?.key ?? paramKeyFromHeader(h, i)),
@@ -214,6 +217,16 @@ export function csvDashboardRoutes() {
     const view = await importView(c, id)
     if (c.req.header('HX-Request') !== 'true') return c.redirect(`/imports/${id}`, 303)
     return renderFragment(c, <ImportState view={view} csrfToken={c.var.csrfToken} />)
+  })
+
+  // An upload that stopped arriving (./retention.ts), removed now rather than at the next sweep.
+  app.post('/imports/:id{[0-9]+}/discard', requireUser(), async function importDiscard(c) {
+    const id = idParam(c, 'id', 'import')
+    await loadJob(c.var.db, user(c).accountId, id)
+    if (!(await discardInterruptedUpload(c.var.db, user(c).accountId, id))) {
+      throw new ApiError('conflict', 'Only an upload that stopped arriving can be removed')
+    }
+    return c.redirect('/imports/new', 303)
   })
 
   app.get('/imports/:id{[0-9]+}/rejects.csv', requireUser(), async function rejectsCsv(c) {

@@ -1,7 +1,7 @@
 // Receiving a CSV file for import: it is parsed as it streams in (csv-parse: quoted fields, commas
 // and newlines inside quotes, a UTF-8 BOM, CRLF; `;` or tab separators detected from the header
 // line) and stored as chunks of rows, so neither the upload nor any later step holds the whole file.
-import type { Kysely } from 'kysely'
+import { sql, type Kysely } from 'kysely'
 // The Node build: on Workers, nodejs_compat (wrangler.toml) supplies node:stream and Buffer, where
 // the browser build bundles its own copies (~18 KiB of the gzipped Worker).
 import { CsvError, parse, type Options } from 'csv-parse'
@@ -31,6 +31,36 @@ export function limitBytes(body: ReadableStream<Uint8Array>, max = MAX_UPLOAD_BY
           await reader.cancel().catch(() => undefined)
           const mb = Math.round(max / 1024 / 1024)
           return c.error(new ApiError('payload_too_large', `The file is larger than ${mb} MB`))
+        }
+        c.enqueue(next.value)
+      },
+      cancel: (reason) => reader.cancel(reason),
+    },
+    { highWaterMark: 0 },
+  )
+}
+
+/** An upload's sign of life: every this many bytes that arrive, its import's `progress_at` moves
+ *  (./retention.ts tells an interrupted upload from a slow one by it). One statement per MiB. */
+const PROGRESS_BYTES = 1024 * 1024
+
+/** Passes `body` through, calling `onProgress` each time another `every` bytes have passed. */
+function reportProgress(
+  body: ReadableStream<Uint8Array>,
+  onProgress: () => Promise<void>,
+  every = PROGRESS_BYTES,
+) {
+  const reader = body.getReader()
+  let sinceLast = 0
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(c) {
+        const next = await reader.read()
+        if (next.done) return c.close()
+        sinceLast += next.value.byteLength
+        if (sinceLast >= every) {
+          sinceLast = 0
+          await onProgress()
         }
         c.enqueue(next.value)
       },
@@ -268,9 +298,18 @@ export async function createImport(
   },
 ): Promise<{ importId: number; rows: number }> {
   let importId: number | undefined
+  // Before the header is read there is no import to move yet; its insert is its first progress.
+  const progressed = async () => {
+    if (importId === undefined) return
+    await db
+      .updateTable('imports')
+      .set({ progress_at: sql`now()` })
+      .where('id', '=', importId)
+      .execute()
+  }
   try {
     const { rows, chunks } = await parseCsv(
-      limitBytes(input.body),
+      reportProgress(limitBytes(input.body), progressed),
       async (header) => {
         const row = await db
           .insertInto('imports')
@@ -279,6 +318,8 @@ export async function createImport(
             project_id: input.projectId,
             filename: input.filename.slice(0, 200) || 'upload.csv',
             header: JSON.stringify(header),
+            // Not mapped nor run until its last row is stored.
+            state: 'uploading',
           })
           .returning('id')
           .executeTakeFirstOrThrow()
@@ -300,21 +341,28 @@ export async function createImport(
     )
     if (rows === 0)
       throw new ApiError('validation_failed', 'The file has a header row but no data rows')
-    await db
+    const uploaded = await db
       .updateTable('imports')
-      .set({ total_rows: rows, chunks })
+      .set({ total_rows: rows, chunks, state: 'uploaded', progress_at: sql`now()` })
       .where('id', '=', importId!)
-      .execute()
+      .where('state', '=', 'uploading')
+      .returning('id')
+      .executeTakeFirst()
+    if (!uploaded) throw new ApiError('not_found', REMOVED)
     return { importId: importId!, rows }
   } catch (err) {
     if (importId !== undefined) await db.deleteFrom('imports').where('id', '=', importId).execute()
-    // The project was deleted while the file was arriving (its imports go with it): the import or
-    // a chunk of it has nothing left to belong to.
+    // The project was deleted while the file was arriving (its imports go with it), or the upload
+    // was removed as interrupted after a long silence (./retention.ts): the import or a chunk of
+    // it has nothing left to belong to.
     if ((err as { code?: unknown } | null)?.code === FOREIGN_KEY_VIOLATION) {
-      throw new ApiError('not_found', 'This project was deleted while the file was uploading')
+      throw new ApiError('not_found', REMOVED)
     }
     throw err
   }
 }
 
 const FOREIGN_KEY_VIOLATION = '23503'
+const REMOVED =
+  'This import was removed while the file was uploading: its project was deleted, or the ' +
+  'upload had stalled for a long while. Upload the file again.'

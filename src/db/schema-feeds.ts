@@ -13,11 +13,14 @@ export interface ImportsTable {
   total_rows: Generated<number>
   chunks: Generated<number>
   mapping: ColumnType<unknown, string | null | undefined, string | null>
-  state: Generated<'uploaded' | 'dry_run' | 'dry_run_done' | 'importing' | 'done'>
+  /** `uploading` until the file's last row is stored; then as the job goes. */
+  state: Generated<'uploading' | 'uploaded' | 'dry_run' | 'dry_run_done' | 'importing' | 'done'>
   next_chunk: Generated<number>
   counts: ColumnType<Record<string, number>, string | undefined, string>
   dry_run: ColumnType<Record<string, number> | null, string | null | undefined, string | null>
   created_at: Timestamp
+  /** When the upload's bytes last arrived (src/csv/retention.ts tells a stalled upload by it). */
+  progress_at: Timestamp
   finished_at: NullableTimestamp
 }
 

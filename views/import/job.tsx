@@ -9,13 +9,15 @@ import { CsrfField } from '../ui/csrf.js'
 import { Alert, ProjectBadge, plural } from '../ui/elements.js'
 import { MappingForm } from './mapping.js'
 import { CountsList, Preview, Rejects } from './results.js'
-import { ImportShell } from './upload.js'
+import { DiscardForm, ImportShell, INTERRUPTED } from './upload.js'
 
 export interface ImportView {
   id: number
   filename: string
   project: { name: string; slug: string; color: string }
   state: string
+  /** An upload whose bytes stopped arriving (src/csv/retention.ts). */
+  interrupted: boolean
   header: string[]
   mapping: Mapping
   /** Per column, the param name its header suggests (`MRR (USD)` → `mrr_usd`). */
@@ -66,6 +68,23 @@ export function ImportPage(props: {
 
 /** The part of the page that changes with the job's state (also the polled fragment). */
 export function ImportState({ view, csrfToken }: { view: ImportView; csrfToken?: string }) {
+  if (view.state === 'uploading') {
+    return view.interrupted ? (
+      <section id="import-state" class="card stack" data-state="interrupted">
+        <h2>Upload interrupted</h2>
+        <p>{INTERRUPTED}</p>
+        <DiscardForm id={view.id} csrfToken={csrfToken} />
+      </section>
+    ) : (
+      <section id="import-state" class="card stack" data-state="uploading">
+        <h2>Still uploading</h2>
+        <p>
+          This file is still arriving. Once all of it is stored, the upload page comes here to map
+          its columns.
+        </p>
+      </section>
+    )
+  }
   const running = view.state === 'dry_run' || view.state === 'importing'
   if (running) {
     const done = Math.min(view.totalRows, view.nextChunk * 1000)

@@ -20,6 +20,8 @@ export interface PastImport {
   counts: Counts
   created_at: Date
   finished_at: Date | null
+  /** An upload whose bytes stopped arriving (src/csv/retention.ts). */
+  interrupted: boolean
   project_name: string
   project_color: string
 }
@@ -124,13 +126,14 @@ export function UploadPage(props: {
           </div>
         </form>
       )}
-      {props.imports ? <PastImports imports={props.imports} /> : null}
+      {props.imports ? <PastImports imports={props.imports} csrfToken={props.csrfToken} /> : null}
       <ImportScript />
     </ImportShell>
   )
 }
 
 const STATES: Record<string, string> = {
+  uploading: 'Still uploading',
   uploaded: 'Waiting for its mapping',
   dry_run: 'Dry run running',
   dry_run_done: 'Dry run done, not imported',
@@ -151,7 +154,7 @@ function outcome(i: PastImport): string {
   return parts.join(' · ')
 }
 
-function PastImports({ imports }: { imports: PastImport[] }) {
+function PastImports({ imports, csrfToken }: { imports: PastImport[]; csrfToken?: string }) {
   return (
     <section class="card" aria-labelledby="past-imports-title">
       <h2 id="past-imports-title">Past imports</h2>
@@ -178,12 +181,27 @@ function PastImports({ imports }: { imports: PastImport[] }) {
                   <td>
                     <ProjectBadge name={i.project_name} color={i.project_color} />
                   </td>
-                  <td class="numeric">{plural(i.total_rows, 'row')}</td>
+                  <td class="numeric">
+                    {/* Counted once the whole file is stored. */}
+                    {i.state === 'uploading' ? '—' : plural(i.total_rows, 'row')}
+                  </td>
                   <td>
-                    <span class={i.state === 'done' ? 'status status-active' : 'status'}>
-                      {STATES[i.state] ?? i.state}
-                    </span>{' '}
-                    <span class="muted small">{outcome(i)}</span>
+                    {i.interrupted ? (
+                      <div class="stack">
+                        <span>
+                          <span class="status status-churned">Upload interrupted</span>{' '}
+                          <span class="muted small">{INTERRUPTED}</span>
+                        </span>
+                        <DiscardForm id={i.id} csrfToken={csrfToken} />
+                      </div>
+                    ) : (
+                      <>
+                        <span class={i.state === 'done' ? 'status status-active' : 'status'}>
+                          {STATES[i.state] ?? i.state}
+                        </span>{' '}
+                        <span class="muted small">{outcome(i)}</span>
+                      </>
+                    )}
                   </td>
                   <td>
                     <Time date={i.created_at} />
@@ -196,8 +214,26 @@ function PastImports({ imports }: { imports: PastImport[] }) {
       )}
       <p class="muted small">
         Uploaded files are deleted once imported (only rejected rows are kept), or 7 days after the
-        upload if never imported.
+        upload if never imported. An upload that stops arriving shows as interrupted after 15
+        minutes without a byte; remove it, or the next cleanup does.
       </p>
     </section>
+  )
+}
+
+/** What an interrupted upload is, on its page and in the imports list. */
+export const INTERRUPTED =
+  'The file stopped arriving before its end (the page was closed, or the connection or the ' +
+  'server went down): nothing was imported. Remove it and upload the file again.'
+
+/** Removes an interrupted upload (and the rows of it that arrived). */
+export function DiscardForm({ id, csrfToken }: { id: number; csrfToken?: string }) {
+  return (
+    <form method="post" action={`/imports/${id}/discard`} class="button-row">
+      <CsrfField token={csrfToken} />
+      <button type="submit" class="button button-secondary">
+        Remove
+      </button>
+    </form>
   )
 }
