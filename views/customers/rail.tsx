@@ -28,8 +28,22 @@ export interface RailProps {
 const number = new Intl.NumberFormat('en')
 
 export function ViewsRail(props: RailProps) {
+  const showing =
+    props.current === ''
+      ? 'All customers'
+      : props.views.find((v) => v.query === props.current)?.name
   return (
     <nav id="views-rail" class="views-rail" aria-label="Saved views">
+      {/* Narrower than the table and rail side by side (a phone), the rail sits above the table
+          folded behind this button, which names the view shown (./browser/main.ts keeps it). */}
+      <button
+        type="button"
+        class="rail-toggle button-chip"
+        aria-expanded="false"
+        aria-controls="rail-views"
+      >
+        Views<span class="rail-toggle-current">{showing ? `: ${showing}` : ''}</span>
+      </button>
       <RailList {...props} />
     </nav>
   )
@@ -49,7 +63,7 @@ function RailList(props: RailProps & { plain?: boolean }) {
           {props.error}
         </p>
       ) : null}
-      <ul class="rail-list">
+      <ul class="rail-list" id={plain ? undefined : 'rail-views'}>
         <li class="rail-item">
           <a
             class="rail-link"

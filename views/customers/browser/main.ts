@@ -94,14 +94,39 @@ function keys() {
   })
 }
 
-/** The rail marks the view the table shows (its query is the URL's). */
+/** The rail marks the view the table shows (its query is the URL's), and its phone button names it. */
 function markRail() {
   const here = location.pathname + location.search
+  let showing = ''
   for (const a of document.querySelectorAll<HTMLAnchorElement>('.rail-link')) {
     const href = a.getAttribute('href')
-    if (href === here) a.setAttribute('aria-current', 'page')
-    else a.removeAttribute('aria-current')
+    if (href === here) {
+      a.setAttribute('aria-current', 'page')
+      showing = `: ${a.querySelector('.rail-name')?.textContent ?? ''}`
+    } else a.removeAttribute('aria-current')
   }
+  const current = document.querySelector('.rail-toggle-current')
+  if (current) current.textContent = showing
+}
+
+/** "Views" on a phone unfolds the rail above the table; picking a view folds it again. Unfolded,
+ *  it stays so when the rail is drawn again (a view renamed, moved or deleted from its menu). */
+function railToggle() {
+  let open = false
+  const show = () => {
+    document.getElementById('views-rail')?.classList.toggle('is-open', open)
+    document.querySelector('.rail-toggle')?.setAttribute('aria-expanded', String(open))
+  }
+  document.addEventListener('click', (e) => {
+    const target = e.target as Element
+    if (target.closest?.('.rail-toggle')) open = !open
+    else if (target.closest?.('#views-rail .rail-link')) open = false
+    else return
+    show()
+  })
+  document.addEventListener('htmx:after:swap', () => {
+    if (open) show()
+  })
 }
 
 function feedback() {
@@ -178,5 +203,6 @@ keys()
 feedback()
 railFocus()
 filtersToggle()
+railToggle()
 startBuilder()
 markRail()
