@@ -88,3 +88,51 @@ it('at 1440 px the rail is a list beside the table, without the phone’s Views 
   expect(rail!.x + rail!.width).toBeLessThan(table!.x)
   expect(problems).toEqual([])
 })
+
+/** Presses Tab from the top of the page until focus is in the table; returns the stops' names. */
+async function tabStopsBeforeTable(page: Page) {
+  const names: string[] = []
+  for (let i = 0; i < 80; i++) {
+    await page.keyboard.press('Tab')
+    const stop = await page.evaluate(() => {
+      const a = document.activeElement as HTMLElement
+      return { name: a.getAttribute('aria-label') ?? a.innerText, inTable: !!a.closest('table') }
+    })
+    if (stop.inTable) return names
+    names.push(stop.name.trim())
+  }
+  throw new Error(`never reached the table: ${names.join(' | ')}`)
+}
+
+it('keyboard: "Skip to customers" first, and the rail is one stop (↑/↓ between views) and its ⋯', async () => {
+  const { page, problems } = await signedIn(1440, 900)
+  await page.goto(`${live.server.url}/customers`)
+  await page.locator('#views-rail .rail-list').waitFor()
+  const stops = await tabStopsBeforeTable(page)
+  expect(stops[0]).toBe('Skip to customers')
+  // The rail: the view shown, then nothing else of it (All customers has no menu).
+  expect(stops.filter((s) => /^Manage the view/.test(s))).toEqual([])
+  expect(stops.length).toBeLessThanOrEqual(20)
+
+  // The skip link goes past the nav and the rail to the customers section.
+  await page.goto(`${live.server.url}/customers`)
+  await page.locator('#views-rail .rail-list').waitFor()
+  await page.keyboard.press('Tab')
+  await page.keyboard.press('Enter')
+  await page.keyboard.press('Tab')
+  expect(await page.evaluate(() => !!document.activeElement?.closest('#customers'))).toBe(true)
+
+  // Every view and its menu stay reachable: ↓ moves along the rail, Tab then reaches its ⋯.
+  await page.locator('#views-rail .rail-link').first().focus()
+  await page.keyboard.press('ArrowDown')
+  const focused = () => page.evaluate(() => document.activeElement?.textContent?.trim())
+  expect(await focused()).toMatch(/^Uses App A/)
+  await page.keyboard.press('Tab')
+  expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe(
+    'Manage the view Uses App A',
+  )
+  await page.keyboard.press('Enter')
+  await page.keyboard.press('Tab')
+  expect(await focused()).toBe('Move down') // Move up is disabled: the first view
+  expect(problems).toEqual([])
+})

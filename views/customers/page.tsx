@@ -46,6 +46,7 @@ export function CustomersPage(props: CustomersViewProps & { userEmail: string })
       active="customers"
       wide
       head={<CustomersAssets />}
+      skipTo={{ href: `#${SECTION_ID}`, label: 'Skip to customers' }}
     >
       <div class="customers-layout">
         <nav

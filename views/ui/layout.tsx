@@ -27,6 +27,9 @@ export interface LayoutProps {
   wide?: boolean
   /** A page's own stylesheet and script (files, for the CSP), after the shared ones. */
   head?: ComponentChildren
+  /** Where the skip link (the first Tab stop) goes, when not to the page's start: past what a
+   *  page puts before its heart (the customers page's rail of views). */
+  skipTo?: { href: string; label: string }
   children: ComponentChildren
 }
 
@@ -63,8 +66,8 @@ export function Layout(props: LayoutProps) {
         {props.head}
       </head>
       <body {...bodyAttrs}>
-        <a class="skip-link" href="#main">
-          Skip to content
+        <a class="skip-link" href={props.skipTo?.href ?? '#main'}>
+          {props.skipTo?.label ?? 'Skip to content'}
         </a>
         <header class="topbar">
           <nav class={props.wide ? 'topbar-inner wide' : 'topbar-inner'} aria-label="Main">

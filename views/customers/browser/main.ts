@@ -109,6 +109,39 @@ function markRail() {
   if (current) current.textContent = showing
 }
 
+/** The rail is one Tab stop, the view shown (else the first), and that view's ⋯; ↑/↓, Home and
+ *  End move between views, and Tab from one reaches its ⋯. Otherwise every view and its ⋯ were
+ *  two Tab stops each before the table. (Only with this script: the rail comes by htmx anyway,
+ *  and the views page of its own keeps every stop.) */
+function railArrows() {
+  const links = () => [...document.querySelectorAll<HTMLElement>('#views-rail .rail-link')]
+  const settle = (active?: HTMLElement) => {
+    const all = links()
+    const inRail = all.find((a) => a.parentElement?.contains(document.activeElement))
+    const at = active ?? inRail ?? all.find((a) => a.matches('[aria-current]')) ?? all[0]
+    for (const a of all) {
+      const stop = a === at ? 0 : -1
+      a.tabIndex = stop
+      const menu = a.parentElement?.querySelector<HTMLElement>('.rail-menu > summary')
+      if (menu) menu.tabIndex = stop
+    }
+  }
+  document.addEventListener('keydown', (e) => {
+    const link = (e.target as Element).closest?.<HTMLElement>('#views-rail .rail-link')
+    if (!link || e.metaKey || e.ctrlKey || e.altKey) return
+    const all = links()
+    const at = all.indexOf(link)
+    const to = { ArrowDown: at + 1, ArrowUp: at - 1, Home: 0, End: all.length - 1 }[e.key]
+    const next = to === undefined ? undefined : all[to]
+    if (!next) return
+    e.preventDefault()
+    settle(next)
+    next.focus()
+  })
+  // After the rail arrives or is drawn again, and after the table changes view (markRail first).
+  document.addEventListener('htmx:after:swap', () => settle())
+}
+
 /** "Views" on a phone unfolds the rail above the table; picking a view folds it again. Unfolded,
  *  it stays so when the rail is drawn again (a view renamed, moved or deleted from its menu). */
 function railToggle() {
@@ -204,5 +237,6 @@ feedback()
 railFocus()
 filtersToggle()
 railToggle()
+railArrows()
 startBuilder()
 markRail()
