@@ -7,6 +7,9 @@
   var OPEN_MENUS = OPEN_POPUPS + ', details.rename[open]'
   document.addEventListener('keydown', function (event) {
     if (event.key !== 'Escape') return
+    // A confirmation open from a menu (Delete a view…) is closed by the browser alone: its menu
+    // stays open behind it, focus back on the item that opened it.
+    if (document.querySelector('.confirm:popover-open')) return
     var open = document.querySelectorAll(OPEN_MENUS)
     if (!open.length) return
     var active = document.activeElement

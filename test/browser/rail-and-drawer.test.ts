@@ -136,3 +136,46 @@ it('keyboard: "Skip to customers" first, and the rail is one stop (↑/↓ betwe
   expect(await focused()).toBe('Move down') // Move up is disabled: the first view
   expect(problems).toEqual([])
 })
+
+it('asks before deleting a saved view, naming it, as before removing a teammate', async () => {
+  const { page, problems } = await signedIn(1440, 900)
+  await page.goto(`${live.server.url}/customers`)
+  const item = page.locator('#views-rail .rail-item[data-view-id]', { hasText: 'Beta users' })
+  await item.locator('.rail-menu > summary').click()
+  await item.getByRole('button', { name: 'Delete “Beta users”…' }).click()
+  const dialog = page.getByRole('dialog', { name: 'Delete the view “Beta users”?' })
+  await dialog.waitFor()
+  await screenshot(page, 'rail-delete-view-confirm-1440')
+  // Cancel keeps it, back in its menu (and so does Esc).
+  const deleteItem = item.getByRole('button', { name: 'Delete “Beta users”…' })
+  await dialog.getByRole('button', { name: 'Cancel' }).click()
+  expect(await dialog.isVisible()).toBe(false)
+  expect(await deleteItem.evaluate((b) => b === document.activeElement)).toBe(true)
+  await deleteItem.click()
+  await page.keyboard.press('Escape')
+  expect(await dialog.isVisible()).toBe(false)
+  expect(await deleteItem.evaluate((b) => b === document.activeElement)).toBe(true)
+  expect(await item.count()).toBe(1)
+
+  await deleteItem.click()
+  await dialog.getByRole('button', { name: 'Delete view' }).click()
+  await expect.poll(() => item.count()).toBe(0)
+  expect(new URL(page.url()).pathname).toBe('/customers') // the rail redrawn, no page load
+  expect(problems).toEqual([])
+})
+
+it('the views page of its own asks too, and deletes with a page load', async () => {
+  const { page, problems } = await signedIn(390, 844)
+  await page.goto(`${live.server.url}/customers/views`)
+  const item = page.locator('.views-page .rail-item[data-view-id]', { hasText: 'Admins' })
+  await item.locator('.rail-menu > summary').click()
+  await item.getByRole('button', { name: 'Delete “Admins”…' }).click()
+  const dialog = page.getByRole('dialog', { name: 'Delete the view “Admins”?' })
+  await Promise.all([
+    page.waitForNavigation(),
+    dialog.getByRole('button', { name: 'Delete view' }).click(),
+  ])
+  expect(new URL(page.url()).pathname).toBe('/customers/views')
+  expect(await item.count()).toBe(0)
+  expect(problems).toEqual([])
+})

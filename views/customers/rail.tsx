@@ -1,9 +1,10 @@
 // The saved views' rail beside the customers table: every view with its live count, the one
-// showing marked, each with a menu to rename it, move it up or down or delete it. The same list is a page of
+// showing marked, each with a menu to rename it, move it up or down or delete it (after asking). The same list is a page of
 // its own (/customers/views) for a browser without JavaScript. An account of more than 100,000
 // customers gets no counts (src/saved-views/counts.ts): "All customers" says 100,000+.
 import type { ViewCount } from '../../src/saved-views/counts.js'
 import { MAX_VIEW_NAME, type SavedView } from '../../src/saved-views/store.js'
+import { ConfirmAction } from '../ui/confirm.js'
 import { CsrfField } from '../ui/csrf.js'
 import { Layout } from '../ui/layout.js'
 import { CustomersAssets } from './page.js'
@@ -128,14 +129,18 @@ function RailList(props: RailProps & { plain?: boolean }) {
                     plain={plain}
                   />
                   <RenameForm view={v} csrf={csrf} plain={plain} />
-                  <RailAction
-                    view={v}
-                    action="delete"
-                    label={`Delete “${v.name}”`}
-                    csrf={csrf}
-                    plain={plain}
-                    danger
-                  />
+                  <ConfirmAction
+                    id={`confirm-delete-view-${v.id}`}
+                    label={`Delete “${v.name}”…`}
+                    itemClass="rail-action rail-action-danger"
+                    title={`Delete the view “${v.name}”?`}
+                    action={`/customers/views/${v.id}/delete`}
+                    hx={railPost(`/customers/views/${v.id}/delete`, plain)}
+                    confirmLabel="Delete view"
+                    csrfToken={csrf}
+                  >
+                    <p>Only the view goes: its customers and their data stay as they are.</p>
+                  </ConfirmAction>
                 </div>
               </details>
             </li>
@@ -164,17 +169,16 @@ function RailList(props: RailProps & { plain?: boolean }) {
 }
 
 /** The htmx attributes of a form that redraws the rail with the answer; none for a plain form. */
-const railPost = (url: string, plain?: boolean) =>
+const railPost = (url: string, plain?: boolean): Record<string, string> =>
   plain ? {} : { 'hx-post': url, 'hx-target': '#views-rail', 'hx-swap': 'outerHTML' }
 
 /** A rail menu's action: a small POST form (htmx answers with the rail, a browser is redirected). */
 function RailAction(props: {
   view: SavedView
-  action: 'move' | 'delete'
+  action: 'move'
   label: string
   field?: [string, string]
   disabled?: boolean
-  danger?: boolean
   csrf?: string
   plain?: boolean
 }) {
@@ -183,11 +187,7 @@ function RailAction(props: {
     <form method="post" action={url} {...railPost(url, props.plain)}>
       <CsrfField token={props.csrf} />
       {props.field ? <input type="hidden" name={props.field[0]} value={props.field[1]} /> : null}
-      <button
-        type="submit"
-        class={`rail-action${props.danger ? ' rail-action-danger' : ''}`}
-        disabled={props.disabled}
-      >
+      <button type="submit" class="rail-action" disabled={props.disabled}>
         {props.label}
       </button>
     </form>

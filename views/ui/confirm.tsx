@@ -23,6 +23,10 @@ export interface ConfirmActionProps {
   small?: boolean
   /** The opening button's look when it differs from the action's (a secondary Rotate…). */
   triggerClass?: string
+  /** In a menu: the opening button is an item of the menu, of this class, not a button. */
+  itemClass?: string
+  /** The form's htmx attributes, when its answer is swapped in (the rail of views redrawn). */
+  hx?: Record<string, string>
 }
 
 export function ConfirmAction(props: ConfirmActionProps) {
@@ -33,7 +37,7 @@ export function ConfirmAction(props: ConfirmActionProps) {
     <>
       <button
         type="button"
-        class={`button ${trigger}${size}`.replace(/ +/g, ' ').trim()}
+        class={props.itemClass ?? `button ${trigger}${size}`.replace(/ +/g, ' ').trim()}
         popovertarget={props.id}
         aria-label={props.ariaLabel}
         aria-haspopup="dialog"
@@ -51,7 +55,7 @@ export function ConfirmAction(props: ConfirmActionProps) {
           {props.title}
         </h2>
         <div class="confirm-body">{props.children}</div>
-        <form method="post" action={props.action} class="confirm-actions">
+        <form method="post" action={props.action} class="confirm-actions" {...props.hx}>
           <CsrfField token={props.csrfToken} />
           {Object.entries(props.fields ?? {}).map(([name, value]) => (
             <input type="hidden" name={name} value={value} />
