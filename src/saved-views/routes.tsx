@@ -126,16 +126,24 @@ async function answer(c: Ctx, fallback = '/customers/views') {
   return c.redirect(fallback, 303)
 }
 
-/** A change refused: the rail (htmx) or the views page (a browser) saying why, nothing written. */
-async function refused(c: Ctx, error: string) {
+/** A change refused: the rail (htmx) or the views page (a browser) saying why, nothing written;
+ *  a refused rename comes back open, to be corrected. */
+async function refused(c: Ctx, error: string, renaming?: RailProps['renaming']) {
   if (c.req.header('HX-Request') === 'true') {
     return renderFragment(
       c,
-      <ViewsRail {...await railProps(c, currentQuery(c))} error={error} />,
+      <ViewsRail {...await railProps(c, currentQuery(c))} error={error} renaming={renaming} />,
       400,
     )
   }
-  const page = <ViewsPage {...await railProps(c)} userEmail={sessionUser(c).email} error={error} />
+  const page = (
+    <ViewsPage
+      {...await railProps(c)}
+      userEmail={sessionUser(c).email}
+      error={error}
+      renaming={renaming}
+    />
+  )
   return renderPage(c, page, 400)
 }
 
@@ -185,11 +193,12 @@ export function savedViewRoutes() {
 
   app.post('/:id{[0-9]+}/rename', async function rename(c) {
     const name = (await formFields(c))('name') ?? ''
+    const id = idParam(c, 'id', 'saved view')
     try {
-      await updateView(c.var.db, sessionUser(c).accountId, idParam(c, 'id', 'saved view'), { name })
+      await updateView(c.var.db, sessionUser(c).accountId, id, { name })
     } catch (err) {
       if (!(err instanceof ApiError) || err.code !== 'validation_failed') throw err
-      return refused(c, `The view was not renamed: ${err.message}`)
+      return refused(c, `The view was not renamed: ${err.message}`, { id, name })
     }
     return answer(c)
   })

@@ -179,3 +179,61 @@ it('the views page of its own asks too, and deletes with a page load', async () 
   expect(await item.count()).toBe(0)
   expect(problems).toEqual([])
 })
+
+it('a refused rename puts focus back in the name field, holding what was typed', async () => {
+  const { page, problems } = await signedIn(1440, 900)
+  await page.goto(`${live.server.url}/customers`)
+  const item = page.locator('#views-rail .rail-item[data-view-id]', { hasText: 'Trials' }).first()
+  await item.locator('.rail-menu > summary').click()
+  const field = item.getByLabel('Name')
+  await field.fill('In 2+ products') // another view's name
+  await field.press('Enter')
+  await page.locator('#views-rail .alert').waitFor()
+  const active = () =>
+    page.evaluate(() => {
+      const a = document.activeElement as HTMLInputElement
+      return { label: a.labels?.[0]?.textContent, value: a.value, invalid: a.ariaInvalid }
+    })
+  expect(await active()).toEqual({ label: 'Name', value: 'In 2+ products', invalid: 'true' })
+  await screenshot(page, 'rail-rename-refused-1440')
+  // Typed again, it is renamed; focus back on that view's menu button.
+  await page.keyboard.press('ControlOrMeta+a')
+  await page.keyboard.type('Trying it out')
+  await page.keyboard.press('Enter')
+  await page.locator('#views-rail .rail-link[title="Trying it out"]').waitFor()
+  expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe(
+    'Manage the view Trying it out',
+  )
+  expect(problems.filter((p) => !p.includes('status of 400'))).toEqual([]) // the refusal's own
+})
+
+it('on a phone too, with the rail unfolded above the table', async () => {
+  const { page, problems } = await signedIn(390, 844)
+  await page.goto(`${live.server.url}/customers`)
+  await page.locator('#views-rail .rail-toggle').click()
+  const item = page.locator('#views-rail .rail-item[data-view-id]').nth(2)
+  await item.locator('.rail-menu > summary').click()
+  await item.getByLabel('Name').fill('In 2+ products')
+  await item.getByLabel('Name').press('Enter')
+  await page.locator('#views-rail .alert').waitFor()
+  const field = page.locator('#views-rail .rail-item[data-view-id]').nth(2).getByLabel('Name')
+  await expect.poll(() => field.evaluate((f) => f === document.activeElement)).toBe(true)
+  expect(problems.filter((p) => !p.includes('status of 400'))).toEqual([])
+})
+
+it('on the views page of its own, a refused rename opens with its field focused', async () => {
+  const { page, problems } = await signedIn(390, 844)
+  await page.goto(`${live.server.url}/customers/views`)
+  const items = page.locator('.views-page .rail-item[data-view-id]')
+  const name = await items.first().locator('.rail-name').textContent()
+  const other = (await items.nth(1).locator('.rail-name').textContent())!
+  await items.first().locator('.rail-menu > summary').click()
+  await items.first().getByLabel('Name').fill(other)
+  await Promise.all([page.waitForNavigation(), items.first().getByLabel('Name').press('Enter')])
+  expect(await page.locator('.views-page .alert').count()).toBe(1)
+  const field = items.first().getByLabel('Name')
+  expect(await field.evaluate((f) => f === document.activeElement)).toBe(true)
+  expect(await field.inputValue()).toBe(other)
+  expect(await items.first().locator('.rail-name').textContent()).toBe(name)
+  expect(problems.filter((p) => !p.includes('status of 400'))).toEqual([])
+})

@@ -24,6 +24,8 @@ export interface RailProps {
   csrfToken?: string
   /** Why the last change was refused (a rename to a name in use…). */
   error?: string
+  /** A refused rename: that view's menu open again, its field holding what was typed, focused. */
+  renaming?: { id: number; name: string }
 }
 
 const number = new Intl.NumberFormat('en')
@@ -60,7 +62,7 @@ function RailList(props: RailProps & { plain?: boolean }) {
     <>
       <p class="rail-title">Views</p>
       {props.error ? (
-        <p class="alert small" role="alert">
+        <p class="alert small" role="alert" id="rail-error">
           {props.error}
         </p>
       ) : null}
@@ -107,7 +109,7 @@ function RailList(props: RailProps & { plain?: boolean }) {
                   </span>
                 )}
               </a>
-              <details class="rail-menu">
+              <details class="rail-menu" open={props.renaming?.id === v.id}>
                 <summary aria-label={`Manage the view ${v.name}`}>⋯</summary>
                 <div class="rail-menu-body">
                   <RailAction
@@ -128,7 +130,12 @@ function RailList(props: RailProps & { plain?: boolean }) {
                     csrf={csrf}
                     plain={plain}
                   />
-                  <RenameForm view={v} csrf={csrf} plain={plain} />
+                  <RenameForm
+                    view={v}
+                    typed={props.renaming?.id === v.id ? props.renaming.name : undefined}
+                    csrf={csrf}
+                    plain={plain}
+                  />
                   <ConfirmAction
                     id={`confirm-delete-view-${v.id}`}
                     label={`Delete “${v.name}”…`}
@@ -194,8 +201,10 @@ function RailAction(props: {
   )
 }
 
-/** Renames a view in place: its name in a field, saved by Enter or the button. */
-function RenameForm(props: { view: SavedView; csrf?: string; plain?: boolean }) {
+/** Renames a view in place: its name in a field, saved by Enter or the button. `typed`: the name
+ *  just refused, shown back to be corrected. */
+function RenameForm(props: { view: SavedView; typed?: string; csrf?: string; plain?: boolean }) {
+  const refused = props.typed !== undefined
   const url = `/customers/views/${props.view.id}/rename`
   const field = `rename-view-${props.view.id}`
   return (
@@ -208,9 +217,12 @@ function RenameForm(props: { view: SavedView; csrf?: string; plain?: boolean }) 
         id={field}
         type="text"
         name="name"
-        value={props.view.name}
+        value={props.typed ?? props.view.name}
         required
         maxLength={MAX_VIEW_NAME}
+        aria-invalid={refused ? 'true' : undefined}
+        aria-describedby={refused ? 'rail-error' : undefined}
+        autofocus={refused}
       />
       <button type="submit" class="rail-action">
         Rename

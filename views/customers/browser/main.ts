@@ -194,7 +194,8 @@ function feedback() {
 }
 
 /** After a rail menu's action (rename, move, delete) the rail is drawn again: focus goes back to
- *  that view's menu button (or, the view deleted, to the rail's first view), not to the page. */
+ *  that view's menu button (or, the view deleted, to the rail's first view; a rename refused, to
+ *  its name field), not to the page. */
 function railFocus() {
   let acted: string | undefined
   document.addEventListener('htmx:before:request', (e) => {
@@ -208,6 +209,9 @@ function railFocus() {
     const rail = document.getElementById('views-rail')
     const menu = rail?.querySelector<HTMLElement>(`[data-view-id="${acted}"] .rail-menu > summary`)
     acted = undefined
+    // A refused rename comes back with its name field marked autofocus: into it, to correct.
+    const refused = rail?.querySelector<HTMLInputElement>('input[autofocus]')
+    if (refused) return refused.select()
     ;(menu ?? rail?.querySelector<HTMLElement>('.rail-link'))?.focus()
   })
 }
@@ -234,9 +238,9 @@ function filtersToggle() {
 applyAsTyped()
 keys()
 feedback()
+railToggle() // before railFocus: a rail drawn again is unfolded before focus goes into it
 railFocus()
 filtersToggle()
-railToggle()
 railArrows()
 startBuilder()
 markRail()
