@@ -75,7 +75,7 @@ export function TeamPage(props: {
         </form>
         <h2>Members</h2>
         <div class="table-wrap">
-          <table class="table">
+          <table class="table team-table">
             <thead>
               <tr>
                 <th scope="col">Email</th>
@@ -118,7 +118,7 @@ export function TeamPage(props: {
           <>
             <h2>Pending invites</h2>
             <div class="table-wrap">
-              <table class="table">
+              <table class="table team-table invites-table">
                 <thead>
                   <tr>
                     <th scope="col">Made by</th>

@@ -237,3 +237,37 @@ it('on the views page of its own, a refused rename opens with its field focused'
   expect(await items.first().locator('.rail-name').textContent()).toBe(name)
   expect(problems.filter((p) => !p.includes('status of 400'))).toEqual([])
 })
+
+it('on a phone the team page’s tables fit: Remove… and Withdraw are on screen, nothing scrolls sideways', async () => {
+  const { page, problems } = await signedIn(390, 844)
+  const base = live.server.url
+  await page.goto(`${base}/settings/team`)
+  await page.getByRole('button', { name: 'Create an invite link' }).click()
+  const link = (await page.getByTestId('invite-link').textContent())!.trim()
+  const mate = await newPage(live.browser)
+  await mate.page.goto(link)
+  await mate.page.getByLabel('Email').fill('a.teammate.with.a.long.name@example.com')
+  await mate.page.getByLabel('Password').fill('correct horse battery')
+  await mate.page.getByRole('button', { name: 'Join' }).click()
+  await mate.page.waitForURL(/\/customers/)
+  await mate.context.close()
+  await page.getByRole('button', { name: 'Create an invite link' }).click() // a pending one
+
+  for (const width of [390, 1440]) {
+    await page.setViewportSize({ width, height: 844 })
+    await page.goto(`${base}/settings/team`)
+    const overflow = await page.evaluate(() =>
+      [document.documentElement, ...document.querySelectorAll('.table-wrap')].map(
+        (el) => el.scrollWidth - el.clientWidth,
+      ),
+    )
+    expect(overflow).toEqual([0, 0, 0])
+    for (const name of [/^Remove a\.teammate/, /^Withdraw/]) {
+      const box = (await page.getByRole('button', { name }).boundingBox())!
+      expect(box.x + box.width).toBeLessThanOrEqual(width)
+    }
+  }
+  await page.setViewportSize({ width: 390, height: 844 })
+  await screenshot(page, 'rail-team-390')
+  expect(problems).toEqual([])
+})
