@@ -268,6 +268,18 @@ export function relationReadingConditions(
   return conds
 }
 
+/** For a row `c` that `q=` found only through an email merged into it (support mail from an old
+ *  address), that email, so the page can say why the row is there; NULL otherwise (and without
+ *  `q=`). Asked of the page's rows alone: a probe of the tombstones merged into each. */
+export function matchedMergedEmail(accountId: number, f: CustomerFilter): Cond {
+  if (!f.q) return sql`NULL::text`
+  const pattern = likePattern(f.q)
+  return sql`(SELECT a.email FROM customers a
+    WHERE a.merged_into = c.id AND a.account_id = ${accountId} AND a.email ILIKE ${pattern}
+      AND NOT (c.email ILIKE ${pattern} OR COALESCE(c.name, '') ILIKE ${pattern})
+    ORDER BY a.email LIMIT 1)`
+}
+
 /** Whether the filter's WHERE reads relation rows (a param, a time in one project, changed=), not
  *  only the customer's own row: then a customer's membership costs a probe of its relations. */
 export function readsRelations(f: CustomerFilter): boolean {

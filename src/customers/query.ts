@@ -10,6 +10,7 @@ import type { Database } from '../db/schema.js'
 import type { Status } from '../lib/status.js'
 import {
   comparesParams,
+  matchedMergedEmail,
   ownConditions,
   relationReadingConditions,
   type Cond,
@@ -52,6 +53,9 @@ export interface CustomerRow {
   createdAt: Date
   lastActivityAt: Date
   relations: Relation[]
+  /** The email, merged into this customer, through which `q=` found it (and not through its own
+   *  email or name). */
+  matchedEmail?: string
 }
 
 export interface CustomerPage {
@@ -70,6 +74,7 @@ type RowsRow = {
   last_activity_at: Date | string
   sort_value: string | null
   relations: RawRelation[]
+  matched_email: string | null
 }
 
 /** How many customers, in the page's order, the rows statement of a filter that compares inside a
@@ -108,7 +113,8 @@ SELECT c.id, c.email, c.name, c.created_at, c.last_activity_at, (${key})::text A
     SELECT json_agg(json_build_object('projectId', r.project_id, 'status', r.status,
       'params', r.params, 'firstSeenAt', r.first_seen_at, 'lastActivityAt', r.last_activity_at)
       ORDER BY r.project_id)
-    FROM customer_projects r WHERE r.customer_id = c.id), '[]') AS relations, ${key} AS sort_key
+    FROM customer_projects r WHERE r.customer_id = c.id), '[]') AS relations,
+  ${matchedMergedEmail(accountId, f)} AS matched_email, ${key} AS sort_key
 FROM ${from}
 WHERE ${where(matching)}
 ORDER BY ${key} ${dir}, c.id ${dir}
@@ -158,6 +164,7 @@ export async function listCustomers(
       createdAt: new Date(r.created_at),
       lastActivityAt: new Date(r.last_activity_at),
       relations: parseRelations(r.relations),
+      ...(r.matched_email ? { matchedEmail: r.matched_email } : {}),
     })),
     // Read forwards, a next page exists when the statement found one row more; read backwards
     // (from a later page), there is always one: where we came from.

@@ -123,6 +123,11 @@ function CustomersTable(props: CustomersViewProps & { data: Data }) {
                   <a href={customerHref(row.id, query)} class="customer-link">
                     {row.email}
                   </a>
+                  {row.matchedEmail ? (
+                    <span class="matched-email muted small">
+                      found by {row.matchedEmail}, merged into it
+                    </span>
+                  ) : null}
                 </td>
                 <td class="col-name">{row.name ?? <span class="muted">—</span>}</td>
                 <td class="col-products">
