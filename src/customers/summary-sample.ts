@@ -14,7 +14,13 @@ import {
 } from './conditions.js'
 import { where } from './page-order.js'
 import type { CustomerFilter } from './filter-syntax.js'
-import { beforePage, byProjectCounts, projectsJson, RANKS, sumValue } from './summary-parts.js'
+import {
+  beforePage,
+  byBestCounts,
+  byProjectCounts,
+  projectsJson,
+  sumValue,
+} from './summary-parts.js'
 
 /** How many rows of the customers table (all accounts) a sample reads: a share of its pages
  *  (TABLESAMPLE SYSTEM), from the planner's row count. At 550,000 customers about 220 pages of
@@ -121,7 +127,7 @@ SELECT false, greatest(t.n, ${limit})::int, (CASE WHEN b.n > ${sql.lit(exactUpTo
   (t.sum_matched * t.factor)::float8, ${projectsJson(accountId)}
 FROM (
   SELECT ${n(null)} AS n, ${n(sql`c.before`)} AS before,
-    json_build_array(${sql.join(RANKS.map((r) => n(sql`c.best_rank = ${r}`)))}) AS by_best,
+    ${byBestCounts(f, n)} AS by_best,
     ${byProjectCounts(accountId, f, n)} AS by_project, ${factor} AS factor,
     sum(v.sum_all) AS sum_all, sum(v.sum_matched) AS sum_matched
   -- OFFSET 0: each sampled row's hit and before computed once. Flattened, the subquery's columns

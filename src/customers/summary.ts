@@ -14,10 +14,10 @@ import type { ProjectInfo } from './query.js'
 import { RANK_ORDER } from './relation-keys.js'
 import {
   beforePage,
+  byBestCounts,
   byProjectCounts,
   moreCustomersThan,
   projectsJson,
-  RANKS,
   sumValue,
 } from './summary-parts.js'
 import { samplePlan, sampleCtes, sampledSummary } from './summary-sample.js'
@@ -125,7 +125,7 @@ function exactSummary(accountId: number, f: CustomerFilter, conds: Cond, only?: 
   const count = (cond: Cond) => sql`count(*) FILTER (WHERE ${cond})`
   const counts = (from: Cond, before: Cond) => sql`
   SELECT count(*)::int AS count, ${count(before)}::int AS before,
-    json_build_array(${sql.join(RANKS.map((r) => count(sql`c.best_rank = ${r}`)))}) AS by_best,
+    ${byBestCounts(f, count)} AS by_best,
     ${byProjectCounts(accountId, f, count)} AS by_project
   FROM ${from}`
   const summary = (t: Cond, s: Cond) => sql`
