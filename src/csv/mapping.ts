@@ -168,14 +168,9 @@ export function validateMapping(mapping: Mapping, header: string[]): Mapping {
   if (mapping.length !== header.length) problems.push('one mapping per column is needed')
   const count = (t: Target) => mapping.filter((m) => m.target === t).length
   if (count('email') !== 1) problems.push('map exactly one column to email')
-  for (const t of [
-    'name',
-    'first_name',
-    'last_name',
-    'status',
-    'first_seen',
-    'last_activity',
-  ] as const) {
+  // Every target but these is one column at most: a param has a column per key.
+  for (const t of TARGETS) {
+    if (t === 'skip' || t === 'email' || t === 'param') continue
     if (count(t) > 1) problems.push(`map at most one column to ${t}`)
   }
   const keys = new Set<string>()

@@ -11,11 +11,10 @@ import { beforeAll, expect, it } from 'vitest'
 type Box = { x: number; y: number; width: number; height: number }
 import type { Page } from 'playwright-core'
 import {
-  createProject,
   identify,
   newPage,
   screenshot,
-  signUp,
+  signedUpAccount,
   useLiveApp,
   type Cookies,
 } from './harness.js'
@@ -36,22 +35,23 @@ const PEOPLE: [string, string | null, string | null, Record<string, unknown>?][]
 const LONG_EMAIL = 'zz.someone.with.a.rather.long.address@subdomain.example-company.com'
 
 beforeAll(async () => {
-  const { page, context } = await newPage(live.browser)
-  const base = live.server.url
-  await signUp(page, base, 'builder@example.com')
-  const keys = [await createProject(page, base, 'App A'), await createProject(page, base, 'App B')]
-  for (const [who, a, b, params] of PEOPLE) {
-    const email = `${who}@example.com`
-    if (a) await identify(base, keys[0]!, { email, status: a })
-    if (b) await identify(base, keys[1]!, { email, status: b, params: params ?? {} })
-  }
-  // Unnamed, with an email longer than a phone is wide: its page's heading must wrap.
-  await identify(base, keys[0]!, { email: LONG_EMAIL, status: 'free' })
-  for (let i = 1; i <= 24; i++) {
-    await identify(base, keys[0]!, { email: `user${i}@example.com`, status: 'free' })
-  }
-  cookies = await context.cookies()
-  await context.close()
+  cookies = await signedUpAccount(
+    live,
+    'builder@example.com',
+    ['App A', 'App B'],
+    async (base, keys) => {
+      for (const [who, a, b, params] of PEOPLE) {
+        const email = `${who}@example.com`
+        if (a) await identify(base, keys[0]!, { email, status: a })
+        if (b) await identify(base, keys[1]!, { email, status: b, params: params ?? {} })
+      }
+      // Unnamed, with an email longer than a phone is wide: its page's heading must wrap.
+      await identify(base, keys[0]!, { email: LONG_EMAIL, status: 'free' })
+      for (let i = 1; i <= 24; i++) {
+        await identify(base, keys[0]!, { email: `user${i}@example.com`, status: 'free' })
+      }
+    },
+  )
 }, 300_000) // the sign-up and seeding through Chromium, on a busy machine
 
 const signedIn = (width = 1280, height = 800) => newPage(live.browser, { width, height, cookies })

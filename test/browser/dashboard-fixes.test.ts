@@ -4,11 +4,10 @@
 import { beforeAll, expect, it } from 'vitest'
 import type { Locator } from 'playwright-core'
 import {
-  createProject,
   identify,
   newPage,
   screenshot,
-  signUp,
+  signedUpAccount,
   useLiveApp,
   type Cookies,
 } from './harness.js'
@@ -17,15 +16,20 @@ const live = useLiveApp()
 let cookies: Cookies
 
 beforeAll(async () => {
-  const { page, context } = await newPage(live.browser)
-  const base = live.server.url
-  await signUp(page, base, 'fixes@example.com')
-  const a = await createProject(page, base, 'App A')
-  await createProject(page, base, 'App B') // the second project adds the ready views
-  await identify(base, a, { email: 'paid@x.io', status: 'paid', params: { plan: 'pro', mrr: 29 } })
-  await identify(base, a, { email: 'free@x.io', status: 'free' })
-  cookies = await context.cookies()
-  await context.close()
+  // The second project adds the ready views.
+  cookies = await signedUpAccount(
+    live,
+    'fixes@example.com',
+    ['App A', 'App B'],
+    async (base, [a]) => {
+      await identify(base, a!, {
+        email: 'paid@x.io',
+        status: 'paid',
+        params: { plan: 'pro', mrr: 29 },
+      })
+      await identify(base, a!, { email: 'free@x.io', status: 'free' })
+    },
+  )
 }, 300_000)
 
 const signedIn = (width = 1280, height = 800) => newPage(live.browser, { width, height, cookies })

@@ -6,11 +6,10 @@
 import { beforeAll, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import {
-  createProject,
   identify,
   newPage,
   screenshot,
-  signUp,
+  signedUpAccount,
   useLiveApp,
   type Cookies,
 } from './harness.js'
@@ -21,15 +20,12 @@ let cookies: Cookies
 const STATUSES = ['paid', 'trial', 'free', 'churned'] as const
 
 beforeAll(async () => {
-  const { page, context } = await newPage(live.browser)
-  const base = live.server.url
-  await signUp(page, base, 'glance@example.com')
-  const key = await createProject(page, base, 'App A')
-  for (const status of STATUSES) {
-    for (let i = 1; i <= 2; i++) await identify(base, key, { email: `${status}${i}@x.io`, status })
-  }
-  cookies = await context.cookies()
-  await context.close()
+  cookies = await signedUpAccount(live, 'glance@example.com', ['App A'], async (base, [key]) => {
+    for (const status of STATUSES) {
+      for (let i = 1; i <= 2; i++)
+        await identify(base, key!, { email: `${status}${i}@x.io`, status })
+    }
+  })
 }, 300_000) // the sign-up and seeding through Chromium, on a busy machine
 
 const signedIn = (width = 1280, height = 800) => newPage(live.browser, { width, height, cookies })

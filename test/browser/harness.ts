@@ -123,6 +123,25 @@ export async function createProject(page: Page, base: string, name: string) {
 
 export type Cookies = Awaited<ReturnType<BrowserContext['cookies']>>
 
+/** A test file's account: signs up as `email` in a page of its own, creates `projects` in order,
+ *  hands their keys to `seed` (identify calls), and returns the session's cookies for newPage. */
+export async function signedUpAccount(
+  live: LiveApp,
+  email: string,
+  projects: string[],
+  seed: (base: string, keys: string[]) => Promise<void>,
+): Promise<Cookies> {
+  const { page, context } = await newPage(live.browser)
+  const base = live.server.url
+  await signUp(page, base, email)
+  const keys: string[] = []
+  for (const name of projects) keys.push(await createProject(page, base, name))
+  await seed(base, keys)
+  const cookies = await context.cookies()
+  await context.close()
+  return cookies
+}
+
 /**
  * A page that records console errors and failed requests (a CSP violation or a missing asset shows
  * up there), so tests can assert the page ran clean; with `cookies`, in a session signed in before.

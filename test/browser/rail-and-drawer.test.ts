@@ -4,11 +4,10 @@
 import { beforeAll, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import {
-  createProject,
   identify,
   newPage,
   screenshot,
-  signUp,
+  signedUpAccount,
   useLiveApp,
   type Cookies,
 } from './harness.js'
@@ -17,16 +16,17 @@ const live = useLiveApp()
 let cookies: Cookies
 
 beforeAll(async () => {
-  const { page, context } = await newPage(live.browser)
-  const base = live.server.url
-  await signUp(page, base, 'rail@example.com')
-  const a = await createProject(page, base, 'App A')
-  await createProject(page, base, 'App B') // the second project adds the ready views
-  for (let i = 0; i < 30; i++) {
-    await identify(base, a, { email: `user${i}@x.io`, status: i % 3 ? 'free' : 'paid' })
-  }
-  cookies = await context.cookies()
-  await context.close()
+  // The second project adds the ready views.
+  cookies = await signedUpAccount(
+    live,
+    'rail@example.com',
+    ['App A', 'App B'],
+    async (base, [a]) => {
+      for (let i = 0; i < 30; i++) {
+        await identify(base, a!, { email: `user${i}@x.io`, status: i % 3 ? 'free' : 'paid' })
+      }
+    },
+  )
 }, 300_000)
 
 const signedIn = (width: number, height: number) =>
