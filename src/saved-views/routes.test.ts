@@ -154,6 +154,11 @@ describe('the rail (dashboard)', () => {
       QUESTIONS.find((q) => q.query === 'in=app-b:paid')!.answer.length,
     )
     expect(rail.html).toContain('data-view-count="8"') // all customers
+    // One Tab stop from the first byte: the view shown and its ⋯; every other view is -1.
+    const stops = [...rail.html.matchAll(/<(a|summary)[^>]*tabindex="0"[^>]*>/g)]
+    expect(stops.map((m) => m[1])).toEqual(['a', 'summary'])
+    expect(stops[0]![0]).toContain('aria-current="page"')
+    expect(rail.html).toMatch(/aria-label="Manage the view Paid on App B" tabindex="0"/)
   })
 
   it('counts no view for an account past the exact-count threshold, and says so', async () => {

@@ -58,6 +58,11 @@ function RailList(props: RailProps & { plain?: boolean }) {
   const { views, counts, current, plain } = props
   const link = (href: string) => (plain ? { href } : swap(href))
   const csrf = props.csrfToken
+  // With the table beside it the rail is one Tab stop: the view shown (else the first) and its ⋯;
+  // ↑/↓ move between the others (./browser/main.ts). Drawn so from the start, it holds even
+  // before the script has settled it. The views page of its own keeps every stop.
+  const shown = views.findIndex((v) => v.query === current)
+  const stop = (i: number) => (plain ? undefined : i === shown + 1 ? 0 : -1)
   return (
     <>
       <p class="rail-title">Views</p>
@@ -72,6 +77,7 @@ function RailList(props: RailProps & { plain?: boolean }) {
             class="rail-link"
             {...link('/customers')}
             aria-current={current === '' ? 'page' : undefined}
+            tabIndex={stop(0)}
           >
             <span class="rail-name">All customers</span>
             {props.total === null ? (
@@ -96,6 +102,7 @@ function RailList(props: RailProps & { plain?: boolean }) {
                 class="rail-link"
                 {...link(`/customers?${v.query}`)}
                 aria-current={current === v.query ? 'page' : undefined}
+                tabIndex={stop(i + 1)}
                 title={count && 'problem' in count ? count.problem : v.name}
               >
                 <span class="rail-name">{v.name}</span>
@@ -110,7 +117,9 @@ function RailList(props: RailProps & { plain?: boolean }) {
                 )}
               </a>
               <details class="rail-menu" open={props.renaming?.id === v.id}>
-                <summary aria-label={`Manage the view ${v.name}`}>⋯</summary>
+                <summary aria-label={`Manage the view ${v.name}`} tabIndex={stop(i + 1)}>
+                  ⋯
+                </summary>
                 <div class="rail-menu-body">
                   <RailAction
                     view={v}
