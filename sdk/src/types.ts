@@ -43,12 +43,12 @@ export interface IdentifyInput {
    */
   paramsOnce?: Params | null
   /** When it happened (ISO 8601 or a Date), for backfills and imports. Default: now. */
-  timestamp?: string | Date
+  timestamp?: string | Date | null
 }
 
 export interface PingInput {
   email: string
-  timestamp?: string | Date
+  timestamp?: string | Date | null
 }
 
 export type BatchItem = ({ type: 'identify' } & IdentifyInput) | ({ type: 'ping' } & PingInput)

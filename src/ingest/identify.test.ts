@@ -152,6 +152,15 @@ describe('identify', () => {
     ;[rel] = await relations('b@example.com')
     expect(rel!.last_activity_at.getTime()).toBeGreaterThanOrEqual(before - 1000)
   })
+
+  it('reads timestamp: null as no timestamp (now), as it reads name, status and params: null', async () => {
+    const before = Date.now()
+    const res = await identify(keyA, { email: 'n@example.com', timestamp: null, status: null })
+    expect(res).toMatchObject({ status: 200, body: { ok: true } })
+    expect((await ping(keyA, { email: 'n@example.com', timestamp: null })).status).toBe(200)
+    const [rel] = await relations('n@example.com')
+    expect(rel!.last_activity_at.getTime()).toBeGreaterThanOrEqual(before - 1000)
+  })
 })
 
 describe('ping', () => {

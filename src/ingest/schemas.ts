@@ -121,12 +121,12 @@ export const identifyBody = z.strictObject({
   params: z.nullish(params),
   /** Set-once params: each key is set only where this project's params lack it (first touch). */
   paramsOnce: z.nullish(params),
-  timestamp: z.optional(timestamp),
+  timestamp: z.nullish(timestamp),
 })
 
 export const pingBody = z.strictObject({
   email,
-  timestamp: z.optional(timestamp),
+  timestamp: z.nullish(timestamp),
 })
 
 export const batchItem = z.discriminatedUnion(
