@@ -25,6 +25,13 @@ describe('emailSchema', () => {
     expect(parse('xn--bcher-kva@example.com')).toBe('xn--bcher-kva@example.com')
   })
 
+  it('keeps the local part’s other unquoted characters (RFC 5322 atext): a sender has them', () => {
+    for (const ok of ['billing&ops@example.com', 'a%b@example.com', "o'neil@example.com"]) {
+      expect(parse(ok)).toBe(ok)
+    }
+    expect(parse("x!#$%&'*+/=?^_`{|}~-y@example.com")).toBe("x!#$%&'*+/=?^_`{|}~-y@example.com")
+  })
+
   it('refuses what is not a plain address', () => {
     for (const bad of [
       '',
@@ -38,6 +45,12 @@ describe('emailSchema', () => {
       'a..b@example.com',
       'a@example.c',
       'a@-x.com',
+      'a(b)@example.com',
+      'a,b@example.com',
+      'a;b@example.com',
+      'a\\b@example.com',
+      'a[b]@example.com',
+      "a'@example.com",
     ]) {
       expect(parse(bad), bad).not.toContain('@')
     }

@@ -4,8 +4,9 @@
 // and well under what a Postgres index row can hold).
 //
 // "Plain" is zod's default email pattern (no quotes, angle brackets, spaces or empty dot-parts, a
-// domain with a dot and a 2+ letter top level) with letters and digits of any script where it
-// has ASCII ones: international addresses (RFC 6531, josé@example.com, 用户@例子.广告) are
+// domain with a dot and a 2+ letter top level) with the rest of RFC 5322's unquoted characters in
+// the local part (`%`, `&`, `=`, `/` …: `billing&ops@…`, `a%b@…` are addresses mail servers take,
+// and a billing provider sends them) and letters and digits of any script where it has ASCII ones: international addresses (RFC 6531, josé@example.com, 用户@例子.广告) are
 // customers too. A domain in its ASCII form (punycode, `xn--…`, as some systems store one) is read
 // in its Unicode form: `user@xn--bcher-kva.de` is the customer `user@bücher.de`.
 import { domainToUnicode } from 'node:url'
@@ -15,7 +16,7 @@ import { validationError } from './validation.js'
 export const MAX_EMAIL_LENGTH = 254
 
 const PLAIN_EMAIL =
-  /^(?:[\p{L}\p{M}\p{N}_'+-]+\.)*[\p{L}\p{M}\p{N}_'+-]*[\p{L}\p{M}\p{N}_+-]@(?:[\p{L}\p{N}][\p{L}\p{M}\p{N}-]*\.)+\p{L}[\p{L}\p{M}]+$/u
+  /^(?:[\p{L}\p{M}\p{N}!#$%&'*+/=?^_`{|}~-]+\.)*[\p{L}\p{M}\p{N}!#$%&'*+/=?^_`{|}~-]*[\p{L}\p{M}\p{N}!#$%&*+/=?^_`{|}~-]@(?:[\p{L}\p{N}][\p{L}\p{M}\p{N}-]*\.)+\p{L}[\p{L}\p{M}]+$/u
 
 /** The address with a punycode domain in Unicode (URL's own reading, as a browser shows the
  *  domain); unchanged when it has none or it does not decode. */
