@@ -31,6 +31,11 @@ export async function buildServer() {
     },
     jsx: 'automatic',
     jsxImportSource: 'preact',
+    // Half the bytes to parse on every start (1.3 MB → 0.68 MB): warm starts, alternated on the
+    // same data directory, 763–919 ms → 694–859 ms. Names kept: errors and logs name classes and
+    // functions as in the source; the linked source map gives the lines.
+    minify: true,
+    keepNames: true,
     sourcemap: 'linked',
     logLevel: 'warning',
   })
