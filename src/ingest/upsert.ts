@@ -11,7 +11,7 @@ import type { BatchItem } from './schemas.js'
 import { fold, type IngestItem } from './fold.js'
 import {
   ingestStatement,
-  jsonRows,
+  jsonIngestQuery,
   type IngestResult,
   type IngestRows,
   type Source,
@@ -84,9 +84,7 @@ async function writeOneByOne(
   after: readonly CompiledQuery[],
 ): Promise<ItemResult[]> {
   const folded = items.map((item) => fold([item], receivedAt))
-  const statements = folded.map(({ rows }) =>
-    ingestStatement(writer, jsonRows(rows, source)).compile(db),
-  )
+  const statements = folded.map(({ rows }) => jsonIngestQuery(db, writer, rows, source))
   let results
   try {
     results = await runInTransaction(db, [
@@ -101,9 +99,7 @@ async function writeOneByOne(
   } catch (err) {
     if ((err as { code?: string }).code !== WRITER_GONE) throw err
     // Which answer: the key's state now (the transaction wrote nothing).
-    const [check] = await runInTransaction(db, [
-      ingestStatement(writer, jsonRows([], source)).compile(db),
-    ])
+    const [check] = await runInTransaction(db, [jsonIngestQuery(db, writer, [], source)])
     checkWriter(writer, check!.rows[0] as unknown as IngestResult)
     throw err
   }
@@ -149,12 +145,19 @@ export async function runIngest<Report extends object = object>(
   rows: IngestRows,
   after: readonly CompiledQuery[] = [],
 ): Promise<IngestResult & Report> {
-  const statement = ingestStatement<Report>(writer, rows)
+  return runCompiledIngest(db, ingestStatement<Report>(writer, rows).compile(db), after)
+}
+
+async function runCompiledIngest<Result>(
+  db: Kysely<Database>,
+  statement: CompiledQuery<Result>,
+  after: readonly CompiledQuery[],
+): Promise<Result> {
   if (after.length) {
-    const [result] = await runInTransaction(db, [statement.compile(db), ...after])
-    return result!.rows[0] as IngestResult & Report
+    const [result] = await runInTransaction(db, [statement, ...after])
+    return result!.rows[0] as Result
   }
-  return retryTransient(async () => (await statement.execute(db)).rows[0]!)
+  return retryTransient(async () => (await db.executeQuery(statement)).rows[0]!)
 }
 
 async function write(
@@ -168,7 +171,7 @@ async function write(
   const { rows, groupOf } = fold(items, receivedAt)
   let result: IngestResult
   try {
-    result = await runIngest(db, writer, jsonRows(rows, source), after)
+    result = await runCompiledIngest(db, jsonIngestQuery(db, writer, rows, source), after)
   } catch (err) {
     // 21000: two emails of one batch are the same customer (one merged into the other), and
     // one statement may not touch a row twice. Rare: apply those items one by one, in order.
