@@ -264,7 +264,9 @@ export function readChanged(raw: string, fail: Fail): ChangedSpec {
   const statuses = readStatuses(m[1]!, fail)
   const moment = readMoment(m[3]!, fail)
   // seen_after's `7d@app-a` reads here too, but its project would be dropped unseen: refused.
-  if (moment.project !== null) {
+  // (A time refused already has said why: `fail` may go on with a placeholder, which has no
+  // `when`, and nothing more is said of it.)
+  if (moment.when !== undefined && moment.project !== null) {
     return fail(`'${raw}': the project goes before the time (like status:paid@app-a:7d)`)
   }
   return { statuses, project: project ?? null, when: moment.when }

@@ -234,6 +234,9 @@ describe('parseCustomerFilter errors', () => {
     ['active=7@App A', 'active', /not a project slug/],
     ['seen_before=yesterday', 'seen_before', /not a date/],
     ['seen_after=2026-02-31', 'seen_after', /not a date/],
+    // One error, the date's: not also "the project goes before the time".
+    ['changed=status:churned:2026-02-31', 'changed', /'2026-02-31' is not a date/],
+    ['changed=status:paid:7d@app-a', 'changed', /the project goes before the time/],
     ['p=plan', 'p', /'plan': unknown operator ''/],
     ['p=plan:like:pro', 'p', /unknown operator 'like' \(use eq, ne, gt/],
     ['p=plan:eq', 'p', /eq needs a value/],
