@@ -213,6 +213,35 @@ describe('the changed= filter', () => {
     ])
   })
 
+  it('counts a merged customer’s own changes, and nothing of a merge once it is undone', async () => {
+    const survivor = await identify({ email: 'old@example.com', timestamp: daysAgo(30) })
+    const absorbed = await identify({
+      email: 'new@example.com',
+      status: 'paid',
+      timestamp: daysAgo(2),
+    })
+    const { token } = await createAccountToken(t.db, seeded.accountId, 'filter')
+    const emails = async (query: string) => {
+      const res = await t.app.request(`/v1/customers?${query}`, {
+        headers: { Authorization: `Bearer ${token}` },
+      })
+      return ((await res.json()) as any).customers.map((c: { email: string }) => c.email).sort()
+    }
+    const { mergeId } = await mergeCustomers(t.db, {
+      accountId: seeded.accountId,
+      survivorId: survivor,
+      absorbedId: absorbed,
+      actor: 'user:1',
+    })
+    // The survivor became paid through new@: its own change, 2 days ago.
+    expect(await emails('changed=status:paid:7d')).toEqual(['old@example.com'])
+    expect(await emails('changed=status:paid:1d')).toEqual([])
+    await undoMerge(t.db, { accountId: seeded.accountId, mergeId, actor: 'user:1' })
+    // Apart again: new@ became paid; old@ neither became paid nor free again this week.
+    expect(await emails('changed=status:paid:7d')).toEqual(['new@example.com'])
+    expect(await emails('changed=status:free:7d')).toEqual([])
+  })
+
   it('refuses a malformed change, naming the parameter', async () => {
     const { token } = await createAccountToken(t.db, seeded.accountId, 'filter')
     for (const bad of [
