@@ -81,7 +81,9 @@ b_subs AS (
     s.value -> 'status' ->> 'v' AS status,
     CASE s.value -> 'status' ->> 'v'
       WHEN 'paid' THEN 3 WHEN 'trial' THEN 2 WHEN 'churned' THEN 1 ELSE 0 END AS rank,
-    (s.value -> 'mrr' ->> 'v')::numeric AS mrr,
+    -- Null when neither the subscription's events nor a paid invoice say its amount.
+    COALESCE((s.value -> 'mrr' ->> 'v')::numeric, (s.value -> 'invoiced_mrr' ->> 'v')::numeric)
+      AS mrr,
     s.value -> 'currency' ->> 'v' AS currency,
     COALESCE((s.value -> 'digits' ->> 'v')::int, 2) AS digits,
     s.value -> 'status' ->> 'at' AS status_at
@@ -105,9 +107,11 @@ b_row AS (
       ELSE jsonb_build_object(
         'billing_status', p.state -> 'billing_status' -> 'v',
         'plan', p.state -> 'plan' -> 'v',
-        -- Paying subscriptions in the primary's currency, summed, then rounded once.
+        -- Paying subscriptions in the primary's currency, summed, then rounded once; removed
+        -- (JSON null) while one of them has no known amount, rather than a sum that looks right.
         'mrr', to_jsonb((
-          SELECT round(COALESCE(round(sum(s.mrr)), 0) / power(10::numeric, p.digits), p.digits)
+          SELECT CASE WHEN bool_or(s.mrr IS NULL) THEN NULL ELSE
+            round(COALESCE(round(sum(s.mrr)), 0) / power(10::numeric, p.digits), p.digits) END
           FROM b_subs s
           WHERE s.status = 'paid' AND s.currency IS NOT DISTINCT FROM p.currency)),
         'currency', p.state -> 'currency' -> 'v',

@@ -49,8 +49,12 @@ export interface SubscriptionPatch {
   /** The provider's own status, kept as the `billing_status` param. */
   billing_status?: string | null
   plan?: string | null
-  /** Monthly amount in the currency's minor unit, unrounded (see ./money.ts). */
-  mrr?: number
+  /** Monthly amount in the currency's minor unit, unrounded (see ./money.ts); null when the
+   *  event does not carry every item's amount (a Stripe tiered price), and `invoiced_mrr` counts. */
+  mrr?: number | null
+  /** The monthly amount the subscription's latest paid invoice for a whole period charged (Stripe),
+   *  counted when `mrr` is null. */
+  invoiced_mrr?: number
   /** ISO 4217, upper case. */
   currency?: string | null
   /** Decimal places of `currency`, to turn the summed minor units into `mrr`. */

@@ -165,6 +165,27 @@ describe('mrr: the monthly amount in minor units', () => {
     ).toBe(2900)
   })
 
+  it('computes a tiered price from its tiers when the event carries them, else says it cannot', () => {
+    const tiers = [
+      { up_to: 5, unit_amount: 1000, unit_amount_decimal: '1000', flat_amount: null },
+      { up_to: null, unit_amount: 500, unit_amount_decimal: '500', flat_amount: 2000 },
+    ]
+    const tiered = (over: Json) =>
+      price({ billing_scheme: 'tiered', unit_amount: null, unit_amount_decimal: null, ...over })
+    // Graduated: 5 × $10, then 3 × $5 + $20 flat. Volume: all 8 at the second tier's price.
+    expect(mrr([{ price: tiered({ tiers_mode: 'graduated', tiers }), quantity: 8 }])).toBe(8500)
+    expect(mrr([{ price: tiered({ tiers_mode: 'volume', tiers }), quantity: 8 }])).toBe(6000)
+    expect(mrr([{ price: tiered({ tiers_mode: 'volume', tiers }), quantity: 4 }])).toBe(4000)
+    // Webhooks never expand `tiers`: the amount is unknown (null), not $0, even beside a flat item.
+    expect(mrr([{ price: tiered({ tiers_mode: 'volume' }), quantity: 8 }])).toBeNull()
+    expect(
+      mrr([
+        { price: price(), quantity: 1 },
+        { price: tiered({ tiers_mode: 'graduated' }), quantity: 8 },
+      ]),
+    ).toBeNull()
+  })
+
   it('keeps zero-decimal currencies in whole units (JPY)', () => {
     const yen = price({ currency: 'jpy', unit_amount: 3000 })
     const patch = subscriptionPatch(
@@ -291,6 +312,50 @@ describe('events', () => {
     // An invoice of an API version before 2025-03-31 names its subscription at the top level.
     expect(invoice('invoice.paid', { parent: null, subscription: 'sub_9' }).subscription!.id).toBe(
       'sub_9',
+    )
+  })
+
+  it('a paid first or renewal invoice carries its subscription lines as a monthly amount', () => {
+    const paid = (over: Json, lines: Json[]) =>
+      mapStripeEvent(
+        event('invoice.paid', {
+          id: 'in_1',
+          customer: 'cus_1',
+          customer_email: 'alex@example.com',
+          amount_paid: 1,
+          billing_reason: 'subscription_cycle',
+          parent: { subscription_details: { subscription: 'sub_1' } },
+          lines: { object: 'list', has_more: false, data: lines },
+          ...over,
+        }),
+      )!.subscription!.patch
+    const DAY = 86_400
+    // Since 2025-03-31 a line names its price by id: the period says the interval (31 days, a
+    // month; 365, a year). Line discounts are taken off.
+    const line = (amount: number, days: number, over: Json = {}) => ({
+      amount,
+      parent: { type: 'subscription_item_details' },
+      period: { start: CREATED, end: CREATED + days * DAY },
+      discount_amounts: [],
+      ...over,
+    })
+    expect(
+      paid({}, [line(4500, 31), line(1000, 28, { discount_amounts: [{ amount: 200 }] })]),
+    ).toEqual({ status: 'paid', billing_status: 'active', invoiced_mrr: 5300 })
+    expect(paid({}, [line(120_000, 365)]).invoiced_mrr).toBe(10_000)
+    // Before, a line carried its price with the interval; a setup fee is not the subscription's.
+    expect(
+      paid({ billing_reason: 'subscription_create' }, [
+        { type: 'subscription', amount: 30_000, price: { recurring: { interval: 'year' } } },
+        { type: 'invoiceitem', amount: 9900 },
+      ]).invoiced_mrr,
+    ).toBe(2500)
+    // A proration, or an invoice whose lines are not all in the event, says no monthly amount.
+    expect(paid({ billing_reason: 'subscription_update' }, [line(4500, 31)])).not.toHaveProperty(
+      'invoiced_mrr',
+    )
+    expect(paid({ lines: { has_more: true, data: [line(4500, 31)] } }, [])).not.toHaveProperty(
+      'invoiced_mrr',
     )
   })
 

@@ -17,7 +17,7 @@ import {
   orderKey,
   str,
 } from './events.js'
-import { isInterval, perMonth, stripeDigits } from './money.js'
+import { type Interval, isInterval, perMonth, stripeDigits } from './money.js'
 
 /**
  * Stripe's eight subscription statuses, as TinyCRM statuses. `null`: the subscription gives no
@@ -63,6 +63,49 @@ function onlyExtrasCharged(invoice: Json): boolean {
   return subscriptionLines.length > 0 && subscriptionLines.every((l) => (num(l.amount) ?? 0) <= 0)
 }
 
+/** The interval a line's billing period spans, for lines that name their price by id only (API
+ *  versions since 2025-03-31): a month is 28 to 31 days, a year 365 or 366. */
+function periodInterval(line: Json): { interval: Interval; count: number } | undefined {
+  const period = obj(line.period)
+  const start = num(period?.start)
+  const end = num(period?.end)
+  if (start === undefined || end === undefined || end <= start) return undefined
+  const days = (end - start) / 86_400
+  if (days >= 364) return { interval: 'year', count: Math.round(days / 365.25) }
+  if (days >= 28) return { interval: 'month', count: Math.round(days / 30.436875) }
+  if (days >= 7 && Number.isInteger(days / 7)) return { interval: 'week', count: days / 7 }
+  return { interval: 'day', count: Math.max(1, Math.round(days)) }
+}
+
+/** The monthly amount a paid invoice charged for its subscription, in minor units: its
+ *  subscription lines (after their discounts), each made monthly. Read from an invoice that bills
+ *  a whole period (the first one, or a renewal; not a proration) and carries every line; it is
+ *  what a subscription whose items' amounts are not in its own events (a tiered price) counts. */
+function invoicedMonthly(invoice: Json): number | undefined {
+  const reason = invoice.billing_reason
+  if (reason !== 'subscription_create' && reason !== 'subscription_cycle') return undefined
+  const lines = obj(invoice.lines)
+  if (!lines || lines.has_more !== false || !Array.isArray(lines.data)) return undefined
+  let monthly = 0
+  let counted = false
+  for (const line of lines.data.map(obj)) {
+    if (!line) continue
+    const subscriptionLine =
+      line.type === 'subscription' || obj(line.parent)?.type === 'subscription_item_details'
+    if (!subscriptionLine || line.proration === true) continue
+    const recurring = obj(obj(line.price)?.recurring)
+    const cycle = isInterval(recurring?.interval)
+      ? { interval: recurring.interval, count: num(recurring.interval_count) ?? 1 }
+      : periodInterval(line)
+    if (!cycle) return undefined
+    const discounts = Array.isArray(line.discount_amounts) ? line.discount_amounts : []
+    const off = discounts.reduce<number>((sum, d) => sum + (num(obj(d)?.amount) ?? 0), 0)
+    monthly += perMonth(Math.max(0, (num(line.amount) ?? 0) - off), cycle.interval, cycle.count)
+    counted = true
+  }
+  return counted ? monthly : undefined
+}
+
 function invoiceSubscription(invoice: Json): string | undefined {
   // Before API version 2025-03-31 an invoice named its subscription at the top level.
   return (
@@ -70,13 +113,44 @@ function invoiceSubscription(invoice: Json): string | undefined {
   )
 }
 
-/** One price's amount for `quantity`, in minor units per billing period, or 0 when the event
- *  cannot say (metered usage, tiers not included in the event). */
-function periodAmount(price: Json, quantity: number): number {
+/** One price's amount for `quantity`, in minor units per billing period: 0 for a metered item
+ *  (its usage is not in the event), null when the event cannot say. A tiered price has no
+ *  `unit_amount`, and Stripe's webhooks carry its `tiers` only when expanded, which they never
+ *  are: such a subscription's amount comes from its invoices instead (invoicedMonthly()). */
+function periodAmount(price: Json, quantity: number): number | null {
   const recurring = obj(price.recurring)
   if (recurring?.usage_type === 'metered') return 0
+  if (price.billing_scheme === 'tiered') return tieredAmount(price, quantity)
   const unit = num(price.unit_amount) ?? Number(str(price.unit_amount_decimal) ?? 0)
   return Number.isFinite(unit) ? unit * quantity : 0
+}
+
+/** A decimal amount Stripe sends as a number and as a `_decimal` string (fractional cents). */
+function decimal(value: unknown, text: unknown): number {
+  const n = num(value) ?? Number(str(text) ?? 0)
+  return Number.isFinite(n) ? n : 0
+}
+
+/** A tiered price's amount for `quantity` when its tiers are in the event (an API call that
+ *  expanded them): volume bills every unit at the tier the quantity falls in, graduated bills
+ *  each unit at its own tier; each tier reached adds its flat amount. Null without tiers. */
+function tieredAmount(price: Json, quantity: number): number | null {
+  const tiers = Array.isArray(price.tiers) ? price.tiers.map(obj) : []
+  if (tiers.length === 0 || tiers.some((t) => !t)) return null
+  let total = 0
+  let from = 0
+  for (const tier of tiers as Json[]) {
+    const upTo = num(tier.up_to) ?? Infinity
+    const unit = decimal(tier.unit_amount, tier.unit_amount_decimal)
+    const flat = decimal(tier.flat_amount, tier.flat_amount_decimal)
+    if (price.tiers_mode === 'volume') {
+      if (quantity <= upTo) return unit * quantity + flat
+    } else if (quantity > from) {
+      total += unit * (Math.min(quantity, upTo) - from) + flat
+    }
+    from = upTo
+  }
+  return price.tiers_mode === 'volume' ? null : total
 }
 
 /** A discount's coupon when the event carries it expanded (webhooks on API versions before
@@ -119,6 +193,9 @@ export function subscriptionPatch(sub: Json, at: number): SubscriptionPatch {
   const currency = (str(sub.currency) ?? '').toLowerCase()
   const items = Array.isArray(obj(sub.items)?.data) ? (obj(sub.items)!.data as unknown[]) : []
   let mrr = 0
+  // An item whose amount the event does not carry (a tiered price) makes the subscription's
+  // unknown: a partial sum would be a wrong amount that looks right.
+  let unknown = false
   let top: { price: Json; monthly: number } | undefined
   for (const raw of items) {
     const item = obj(raw)
@@ -126,11 +203,9 @@ export function subscriptionPatch(sub: Json, at: number): SubscriptionPatch {
     if (!item || !price) continue
     const recurring = obj(price.recurring)
     const interval = isInterval(recurring?.interval) ? recurring.interval : 'month'
-    const period = discounted(
-      periodAmount(price, num(item.quantity) ?? 1),
-      couponsOf(item.discounts, at),
-      currency,
-    )
+    const amount = periodAmount(price, num(item.quantity) ?? 1)
+    if (amount === null) unknown = true
+    const period = discounted(amount ?? 0, couponsOf(item.discounts, at), currency)
     const monthly = perMonth(period, interval, num(recurring?.interval_count) ?? 1)
     mrr += monthly
     if (!top || monthly > top.monthly) top = { price, monthly }
@@ -146,7 +221,7 @@ export function subscriptionPatch(sub: Json, at: number): SubscriptionPatch {
     status: STRIPE_STATUS[status] ?? null,
     billing_status: status,
     plan: top ? planName(top.price) : null,
-    mrr,
+    mrr: unknown ? null : mrr,
     currency: currency ? currency.toUpperCase() : null,
     digits: stripeDigits(currency),
     trial_ends: status === 'trialing' ? isoDate(sub.trial_end, `${OBJECT}.trial_end`) : null,
@@ -246,7 +321,10 @@ export function mapStripeEvent(event: Json): BillingEvent | null {
     } else if (subId && (num(object.amount_paid) ?? 0) > 0 && !onlyExtrasCharged(object)) {
       // A $0 invoice (the one that opens a trial) proves no payment; nor does one that charged a
       // one-time fee beside a $0 subscription line (a trial with a setup fee).
-      event.subscription = { id: subId, patch: { status: 'paid', billing_status: 'active' } }
+      const patch: SubscriptionPatch = { status: 'paid', billing_status: 'active' }
+      const invoiced = invoicedMonthly(object)
+      if (invoiced !== undefined) patch.invoiced_mrr = invoiced
+      event.subscription = { id: subId, patch }
     }
     return event
   }

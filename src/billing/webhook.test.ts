@@ -510,6 +510,68 @@ describe('applying events', () => {
     })
   })
 
+  it('a tiered price: mrr is left out until an invoice says it, never a wrong 0', async () => {
+    await post(event('customer.created', { id: 'cus_1', email: 'tiers@example.com' }, T))
+    const tiered = subscription({
+      items: {
+        data: [
+          {
+            quantity: 8,
+            price: {
+              id: 'price_seats',
+              lookup_key: 'seats',
+              billing_scheme: 'tiered',
+              tiers_mode: 'graduated',
+              unit_amount: null,
+              unit_amount_decimal: null,
+              recurring: { interval: 'month', interval_count: 1, usage_type: 'licensed' },
+            },
+          },
+        ],
+      },
+    })
+    await post(event('customer.subscription.created', tiered, T + 1))
+    const before = await relation('tiers@example.com')
+    expect(before).toMatchObject({ status: 'paid', params: { plan: 'seats' } })
+    expect(before!.params).not.toHaveProperty('mrr')
+    const lines = (amount: number) => ({
+      object: 'list',
+      has_more: false,
+      data: [
+        {
+          amount,
+          discount_amounts: [],
+          parent: { type: 'subscription_item_details' },
+          period: { start: T, end: T + 30 * 86_400 },
+        },
+      ],
+    })
+    const invoice = (amount: number, at: number) =>
+      event(
+        'invoice.paid',
+        {
+          id: `in_${at}`,
+          customer: 'cus_1',
+          customer_email: 'tiers@example.com',
+          amount_paid: amount,
+          billing_reason: 'subscription_cycle',
+          parent: { subscription_details: { subscription: 'sub_1' } },
+          lines: lines(amount),
+        },
+        at,
+      )
+    // The newer renewal counts, whichever arrives first; the subscription's snapshot stays paid.
+    await post(invoice(6500, T + 40 * 86_400))
+    await post(invoice(8500, T + 10 * 86_400))
+    expect(await relation('tiers@example.com')).toMatchObject({
+      status: 'paid',
+      params: { mrr: 65, plan: 'seats', billing_status: 'active' },
+    })
+    // A flat subscription beside it adds to a known amount.
+    await post(event('customer.subscription.created', subscription({ id: 'sub_2' }), T + 2))
+    expect((await relation('tiers@example.com'))!.params).toMatchObject({ mrr: 94 })
+  })
+
   it('an email absorbed by a merge leads to the surviving customer', async () => {
     const key = seeded.projects[1]!.key
     const kept = await postJson(t.app, '/v1/identify', key, { email: 'kept@example.com' })
