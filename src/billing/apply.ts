@@ -76,8 +76,21 @@ b_family AS (
   UNION ALL
   SELECT subscriptions, latest_at FROM b_others
 ),
+-- A one-time purchase refunded in full reads as churned (billing_status refunded, no amount)
+-- whatever came before or after: the refund stays. An entry with no status is no subscription
+-- (a refund naming a payment of none: refundedPurchase in ./events.ts) and is skipped.
+b_refunded AS (
+  SELECT s.key AS id, s.value || CASE WHEN s.value -> 'refunded' ->> 'v' = 'true'
+      THEN jsonb_build_object(
+        'status', jsonb_build_object('v', 'churned', 'at', s.value -> 'refunded' -> 'at'),
+        'billing_status', jsonb_build_object('v', 'refunded'),
+        'mrr', jsonb_build_object('v', 0))
+      ELSE '{}'::jsonb END AS value
+  FROM b_family r, jsonb_each(r.subscriptions) AS s
+  WHERE s.value ? 'status'
+),
 b_subs AS (
-  SELECT s.key AS id, s.value AS state,
+  SELECT s.id, s.value AS state,
     s.value -> 'status' ->> 'v' AS status,
     CASE s.value -> 'status' ->> 'v'
       WHEN 'paid' THEN 3 WHEN 'trial' THEN 2 WHEN 'churned' THEN 1 ELSE 0 END AS rank,
@@ -87,7 +100,7 @@ b_subs AS (
     s.value -> 'currency' ->> 'v' AS currency,
     COALESCE((s.value -> 'digits' ->> 'v')::int, 2) AS digits,
     s.value -> 'status' ->> 'at' AS status_at
-  FROM b_family r, jsonb_each(r.subscriptions) AS s
+  FROM b_refunded s
 ),
 -- The subscription that speaks for the customer: the best status (paid, trial, churned), then the
 -- largest amount, then the latest change.

@@ -25,6 +25,7 @@ export const EVENTS_TO_SEND: Record<Provider, string[]> = {
     'checkout.session.completed',
     'invoice.paid',
     'invoice.payment_failed',
+    'charge.refunded',
   ],
   paddle: [
     'customer.created',
@@ -38,6 +39,8 @@ export const EVENTS_TO_SEND: Record<Provider, string[]> = {
     'subscription.resumed',
     'subscription.canceled',
     'transaction.completed',
+    'adjustment.created',
+    'adjustment.updated',
   ],
 }
 
@@ -63,6 +66,8 @@ export interface SubscriptionPatch {
   cancel_at?: string | null
   /** The billing customer id, kept as the `billing_customer_id` param. */
   customer?: string | null
+  /** A one-time purchase refunded in full: churned, `billing_status` `refunded`. */
+  refunded?: boolean
 }
 
 /** A one-time purchase (a lifetime deal): paid for good, with no monthly amount. `billingStatus`
@@ -86,6 +91,11 @@ export function oneTimePurchase(
     customer,
   }
 }
+
+/** A one-time purchase refunded in full: churned (paid, then no longer). A patch of `refunded`
+ *  alone, since the refund may name a payment that is no purchase (a subscription's invoice): an
+ *  entry with no status is no subscription, and the relation's state skips it (./apply.ts). */
+export const refundedPurchase: SubscriptionPatch = { refunded: true }
 
 export interface BillingEvent {
   provider: Provider

@@ -188,14 +188,38 @@ describe('notifications', () => {
   })
 
   it('understands every event the connect page asks to send', () => {
+    const refund = {
+      id: 'adj_01',
+      action: 'refund',
+      type: 'full',
+      status: 'approved',
+      transaction_id: 'txn_01',
+      subscription_id: null,
+      customer_id: 'ctm_01',
+    }
     for (const type of EVENTS_TO_SEND.paddle) {
       const data = type.startsWith('customer.')
         ? { id: 'ctm_01', email: 'a@example.com' }
         : type.startsWith('transaction.')
           ? { id: 'txn_01', customer_id: 'ctm_01', details: { totals: { total: '1' } } }
-          : sub()
+          : type.startsWith('adjustment.')
+            ? refund
+            : sub()
       expect(mapPaddleEvent(notification(type, data)), type).not.toBeNull()
     }
     expect(mapPaddleEvent(notification('adjustment.created', {}))).toBeNull()
+    // Only a full refund Paddle approved of a one-time transaction says something.
+    for (const over of [
+      { status: 'pending_approval' },
+      { type: 'partial' },
+      { action: 'credit' },
+      { subscription_id: 'sub_01' },
+    ]) {
+      expect(mapPaddleEvent(notification('adjustment.updated', { ...refund, ...over }))).toBeNull()
+    }
+    expect(mapPaddleEvent(notification('adjustment.updated', refund))!.subscription).toEqual({
+      id: 'txn_01',
+      patch: { refunded: true },
+    })
   })
 })

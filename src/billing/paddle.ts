@@ -16,6 +16,7 @@ import {
   obj,
   oneTimePurchase,
   orderKey,
+  refundedPurchase,
   str,
 } from './events.js'
 import { isInterval, isoDigits, perMonth } from './money.js'
@@ -143,6 +144,23 @@ export function mapPaddleEvent(event: Json): BillingEvent | null {
     const customer = keyOf(idOf(data), 'data.id')
     if (!email || !customer) return null
     return { ...base, order: orderKey(created, 1, id), customer, email }
+  }
+
+  if (type === 'adjustment.created' || type === 'adjustment.updated') {
+    // A one-time purchase refunded in full, once Paddle approves it (a refund may wait for
+    // approval, then comes as adjustment.updated). It is kept under its transaction's id; an
+    // adjustment of a subscription's transaction changes nothing (its cancellation churns it).
+    const customer = keyOf(idOf(data.customer_id), 'data.customer_id') ?? null
+    const purchase = keyOf(idOf(data.transaction_id), 'data.transaction_id')
+    const full = data.action === 'refund' && data.type === 'full' && data.status === 'approved'
+    if (!customer || !purchase || !full || str(data.subscription_id)) return null
+    return {
+      ...base,
+      order: orderKey(created, 1, id),
+      customer,
+      email: null,
+      subscription: { id: purchase, patch: refundedPurchase },
+    }
   }
 
   if (type === 'transaction.completed') {

@@ -412,7 +412,9 @@ describe('the events the connect page asks to send', () => {
           ? { id: 'cus_1', email: 'a@example.com' }
           : type.startsWith('checkout.')
             ? { id: 'cs_1', mode: 'subscription', customer: 'cus_1', subscription: 'sub_1' }
-            : { id: 'in_1', customer: 'cus_1', customer_email: 'a@example.com' }
+            : type.startsWith('charge.')
+              ? { id: 'ch_1', customer: 'cus_1', payment_intent: 'pi_1', refunded: true }
+              : { id: 'in_1', customer: 'cus_1', customer_email: 'a@example.com' }
       expect(mapStripeEvent(event(type, object)), type).not.toBeNull()
     }
   })

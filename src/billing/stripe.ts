@@ -15,6 +15,7 @@ import {
   obj,
   oneTimePurchase,
   orderKey,
+  refundedPurchase,
   str,
 } from './events.js'
 import { type Interval, isInterval, perMonth, stripeDigits } from './money.js'
@@ -298,12 +299,34 @@ export function mapStripeEvent(event: Json): BillingEvent | null {
         event.subscription = { id: subId, patch: { status: 'paid', billing_status: 'active' } }
       }
     } else if (object.mode === 'payment' && paid && total > 0) {
+      // Kept under its payment intent, which a refund of it names (charge.refunded).
+      const purchase =
+        keyOf(idOf(object.payment_intent), `${OBJECT}.payment_intent`) ??
+        keyOf(idOf(object), `${OBJECT}.id`)
       event.subscription = {
-        id: keyOf(idOf(object), `${OBJECT}.id`) ?? id,
+        id: purchase ?? id,
         patch: oneTimePurchase('paid', object.currency, stripeDigits, customer),
       }
     }
     return event
+  }
+
+  if (type === 'charge.refunded') {
+    // A one-time purchase refunded in full is no longer paid for. The charge names the payment
+    // intent its checkout was kept under; a charge of a subscription's invoice names one no
+    // subscription is kept under, so it changes nothing (a cancellation churns a subscription).
+    const purchase = keyOf(idOf(object.payment_intent), `${OBJECT}.payment_intent`)
+    const customer = keyOf(idOf(object.customer), `${OBJECT}.customer`) ?? null
+    const details = obj(object.billing_details)
+    const email = normaliseEmail(details?.email ?? object.receipt_email)
+    if (!purchase || object.refunded !== true || (!customer && !email)) return null
+    return {
+      ...base,
+      order: key(1),
+      customer,
+      email,
+      subscription: { id: purchase, patch: refundedPurchase },
+    }
   }
 
   if (type === 'invoice.paid' || type === 'invoice.payment_failed') {

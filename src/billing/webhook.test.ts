@@ -572,6 +572,107 @@ describe('applying events', () => {
     expect((await relation('tiers@example.com'))!.params).toMatchObject({ mrr: 94 })
   })
 
+  it('a one-time purchase refunded in full is churned, in either order; other refunds change nothing', async () => {
+    const checkout = (email: string, intent: string) =>
+      event(
+        'checkout.session.completed',
+        {
+          id: `cs_${intent}`,
+          object: 'checkout.session',
+          mode: 'payment',
+          customer: null,
+          customer_details: { email },
+          payment_status: 'paid',
+          payment_intent: intent,
+          amount_total: 19_900,
+          currency: 'usd',
+          total_details: { amount_discount: 0 },
+        },
+        T,
+      )
+    const refund = (email: string, intent: string, full: boolean, customer: string | null = null) =>
+      event(
+        'charge.refunded',
+        {
+          id: `ch_${intent}_${full}`,
+          object: 'charge',
+          customer,
+          payment_intent: intent,
+          amount: 19_900,
+          amount_refunded: full ? 19_900 : 5000,
+          refunded: full,
+          billing_details: { email },
+          currency: 'usd',
+        },
+        T + 3600,
+      )
+    await post(checkout('ltd@example.com', 'pi_1'))
+    await post(refund('ltd@example.com', 'pi_1', false))
+    expect(await relation('ltd@example.com')).toMatchObject({ status: 'paid' })
+    await post(refund('ltd@example.com', 'pi_1', true))
+    expect(await relation('ltd@example.com')).toMatchObject({
+      status: 'churned',
+      params: { billing_status: 'refunded', mrr: 0 },
+    })
+    // The refund arriving first (the checkout's delivery retried later) ends the same.
+    await post(refund('late@example.com', 'pi_2', true))
+    await post(checkout('late@example.com', 'pi_2'))
+    expect(await relation('late@example.com')).toMatchObject({
+      status: 'churned',
+      params: { billing_status: 'refunded' },
+    })
+    // A refunded invoice of a live subscription is no purchase: the subscription speaks.
+    await post(event('customer.created', { id: 'cus_1', email: 'sub@example.com' }, T))
+    await post(event('customer.subscription.created', subscription(), T + 1))
+    await post(refund('sub@example.com', 'pi_invoice', true, 'cus_1'))
+    expect(await relation('sub@example.com')).toMatchObject({
+      status: 'paid',
+      params: { billing_status: 'active', plan: 'pro', mrr: 29 },
+    })
+
+    // Paddle: a one-time transaction, then its refund once approved.
+    const at = (s: number) => new Date((T + s) * 1000).toISOString()
+    await postPaddle({
+      event_id: 'evt_pc',
+      event_type: 'customer.created',
+      occurred_at: at(0),
+      data: { id: 'ctm_9', email: 'pltd@example.com' },
+    })
+    await postPaddle({
+      event_id: 'evt_pt',
+      event_type: 'transaction.completed',
+      occurred_at: at(1),
+      data: {
+        id: 'txn_9',
+        customer_id: 'ctm_9',
+        subscription_id: null,
+        currency_code: 'USD',
+        details: { totals: { grand_total: '19900' } },
+      },
+    })
+    const adjustment = (eventId: string, status: string, s: number) => ({
+      event_id: eventId,
+      event_type: status === 'approved' ? 'adjustment.updated' : 'adjustment.created',
+      occurred_at: at(s),
+      data: {
+        id: 'adj_9',
+        action: 'refund',
+        type: 'full',
+        status,
+        transaction_id: 'txn_9',
+        subscription_id: null,
+        customer_id: 'ctm_9',
+      },
+    })
+    await postPaddle(adjustment('evt_pa1', 'pending_approval', 60))
+    expect(await relation('pltd@example.com')).toMatchObject({ status: 'paid' })
+    await postPaddle(adjustment('evt_pa2', 'approved', 120))
+    expect(await relation('pltd@example.com')).toMatchObject({
+      status: 'churned',
+      params: { billing_status: 'refunded' },
+    })
+  })
+
   it('an email absorbed by a merge leads to the surviving customer', async () => {
     const key = seeded.projects[1]!.key
     const kept = await postJson(t.app, '/v1/identify', key, { email: 'kept@example.com' })
