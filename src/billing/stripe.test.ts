@@ -186,6 +186,22 @@ describe('mrr: the monthly amount in minor units', () => {
     ).toBeNull()
   })
 
+  it('takes a subscription-wide amount off a yearly bill as a twelfth of it each month', () => {
+    const yearly = price({
+      unit_amount: 12_000,
+      recurring: { interval: 'year', interval_count: 1 },
+    })
+    const off = { id: 'di_1', end: null, coupon: { amount_off: 2400, currency: 'usd' } }
+    // $120 a year less $24 a year: $8 a month (not $10 − $24, floored at 0).
+    expect(mrr([{ price: yearly, quantity: 1 }], { discount: off })).toBe(800)
+    expect(mrr([{ price: yearly, quantity: 1, discounts: [off] }])).toBe(800)
+    const quarterly = price({
+      unit_amount: 9000,
+      recurring: { interval: 'month', interval_count: 3 },
+    })
+    expect(mrr([{ price: quarterly, quantity: 1 }], { discounts: [off] })).toBe(2200)
+  })
+
   it('keeps zero-decimal currencies in whole units (JPY)', () => {
     const yen = price({ currency: 'jpy', unit_amount: 3000 })
     const patch = subscriptionPatch(

@@ -168,12 +168,21 @@ function couponsOf(value: unknown, at: number): Json[] {
   })
 }
 
-function discounted(amount: number, coupons: Json[], currency: string): number {
+/** `amount` after the coupons. An amount off is per invoice: `perInvoice` turns it into the unit
+ *  `amount` is in (a monthly amount, for a subscription-wide discount). */
+function discounted(
+  amount: number,
+  coupons: Json[],
+  currency: string,
+  perInvoice = (off: number) => off,
+): number {
   for (const coupon of coupons) {
     const percent = num(coupon.percent_off)
     const off = num(coupon.amount_off)
     if (percent !== undefined) amount *= 1 - percent / 100
-    else if (off !== undefined && str(coupon.currency)?.toLowerCase() === currency) amount -= off
+    else if (off !== undefined && str(coupon.currency)?.toLowerCase() === currency) {
+      amount -= perInvoice(off)
+    }
   }
   return Math.max(0, amount)
 }
@@ -212,7 +221,17 @@ export function subscriptionPatch(sub: Json, at: number): SubscriptionPatch {
     if (!top || monthly > top.monthly) top = { price, monthly }
   }
   // Subscription-wide discounts apply to the whole bill; `discount` is the pre-2025 single one.
-  mrr = discounted(mrr, [...couponsOf(sub.discount, at), ...couponsOf(sub.discounts, at)], currency)
+  // The bill is one period of every item (a subscription's prices share one interval), so an
+  // amount off a yearly bill takes a twelfth of it off each month, not all of it.
+  const recurring = obj(obj(obj(items[0])?.price)?.recurring)
+  const interval = isInterval(recurring?.interval) ? recurring.interval : 'month'
+  const count = num(recurring?.interval_count) ?? 1
+  mrr = discounted(
+    mrr,
+    [...couponsOf(sub.discount, at), ...couponsOf(sub.discounts, at)],
+    currency,
+    (off) => perMonth(off, interval, count),
+  )
 
   const periodEnd = () =>
     isoDate(sub.current_period_end, `${OBJECT}.current_period_end`) ??
