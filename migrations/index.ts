@@ -17,6 +17,7 @@ import * as summaryRefreshByKey from './2026-11-30T04-summary-refresh-by-key.js'
 import * as undoHistory from './2026-11-30T05-undo-history.js'
 import * as nameOrder from './2026-11-30T06-name-order.js'
 import * as importUploadProgress from './2026-11-30T07-import-upload-progress.js'
+import * as billingProducts from './2026-11-30T08-billing-products.js'
 import * as invites from './2026-11-29T13-invites.js'
 import * as newestWins from './2026-11-29T10-newest-wins.js'
 import * as relationHistory from './2026-11-29T11-relation-history.js'
@@ -47,4 +48,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-30T05-undo-history': undoHistory,
   '2026-11-30T06-name-order': nameOrder,
   '2026-11-30T07-import-upload-progress': importUploadProgress,
+  '2026-11-30T08-billing-products': billingProducts,
 }

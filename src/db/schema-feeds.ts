@@ -63,6 +63,9 @@ export interface BillingConnectionsTable {
   /** As the provider gave it: verifying a signature needs the secret itself. Never shown again.
    *  Null until it is pasted (providers show it after the URL is entered in them). */
   signing_secret: string | null
+  /** The provider's product ids whose events the connection applies (src/billing/products.ts);
+   *  empty: every product. */
+  products: ColumnType<string[], string | undefined, string>
   created_at: Timestamp
 }
 
