@@ -47,6 +47,7 @@ describe('connecting a provider', () => {
       provider: 'stripe',
       createdAt: expect.any(String),
       hasSecret: true,
+      products: [],
       url: `http://crm.example/v1/billing/webhooks/${res.body.id}`,
     })
     expect(res.text).not.toContain(SECRET)
@@ -67,6 +68,7 @@ describe('connecting a provider', () => {
           url: res.body.url,
           createdAt: expect.any(String),
           hasSecret: true,
+          products: [],
           events: 0,
           lastEventAt: null,
         },
@@ -145,7 +147,7 @@ describe('a secret given later', () => {
     const put = (body: unknown, id = created.body.id) => call('PUT', `${path}/${id}`, token, body)
     expect((await put({})).body.error.details[0]).toEqual({
       path: 'signingSecret',
-      message: 'signingSecret is required and must be a string',
+      message: 'give signingSecret, products or both',
     })
     expect((await put({ signingSecret: 'pdl_live_apikey_' + 'b'.repeat(20) })).status).toBe(400)
     expect(await put({ signingSecret: 'pdl_ntfset_01abc_DEFGHIJKLMNOPQRS' })).toMatchObject({

@@ -165,6 +165,16 @@ function relationWrite(event: BillingEvent) {
   }
 }
 
+/** An event that names no product, on a connection with a product list (BillingEvent.knownOnly):
+ *  it reaches the relation only when the billing customer holds a subscription or purchase
+ *  (an entry with a status: one a listed product's event wrote), or the email already has
+ *  billing state in the project. Otherwise it only remembers the email, for the customer's
+ *  later events. */
+const knownOnlyGate = sql`
+    AND (EXISTS (SELECT 1 FROM jsonb_each(b_customer.subscriptions) s WHERE s.value ? 'status')
+      OR EXISTS (SELECT 1 FROM billing_relations x
+        WHERE x.project_id = b_customer.project_id AND x.email = b_customer.email))`
+
 export async function applyBillingEvent(
   db: Kysely<Database>,
   connection: Connection,
@@ -201,7 +211,9 @@ b_customer AS (
 -- Linked to an email: its subscriptions join those of the email's other billing customers. (An
 -- email absorbed by a merge is written onto its survivor by the ingest statement, as identify's.)
 b_linked AS (
-  SELECT project_id, email, subscriptions, latest_at FROM b_customer WHERE email IS NOT NULL
+  SELECT project_id, email, subscriptions, latest_at FROM b_customer WHERE email IS NOT NULL${
+    event.knownOnly ? knownOnlyGate : sql``
+  }
 ),
 b_relation AS (
   INSERT INTO billing_relations AS r (project_id, email, subscriptions, latest_at)

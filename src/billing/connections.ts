@@ -8,6 +8,7 @@ import type { Database } from '../db/schema.js'
 import { ApiError } from '../lib/errors.js'
 import { randomBase62 } from '../lib/keys.js'
 import { PROVIDERS, type Provider } from './events.js'
+import { checkedProducts } from './products.js'
 import { BILLING_EVENT_DAYS } from './retention.js'
 
 /** `bill_` + 24 base62 characters: 142 random bits, the unguessable part of the webhook URL. */
@@ -22,6 +23,8 @@ export interface ConnectionSummary {
   createdAt: Date
   /** False until the signing secret is pasted: the webhook refuses every event meanwhile. */
   hasSecret: boolean
+  /** The provider's product ids whose events it applies (./products.ts); empty: every product. */
+  products: string[]
   /** Events received through this connection in the last BILLING_EVENT_DAYS days (older ids are
    *  forgotten: ./retention.ts). */
   events: number
@@ -66,13 +69,25 @@ function checkedSecret(provider: Provider, input: string): string {
 
 export async function createConnection(
   db: Kysely<Database>,
-  input: { accountId: number; projectId: number; provider: Provider; signingSecret?: string },
-): Promise<{ id: string; provider: Provider; createdAt: Date; hasSecret: boolean } | undefined> {
+  input: {
+    accountId: number
+    projectId: number
+    provider: Provider
+    signingSecret?: string
+    /** Product ids (an array, or the dashboard's text); absent: every product. */
+    products?: unknown
+  },
+): Promise<
+  | { id: string; provider: Provider; createdAt: Date; hasSecret: boolean; products: string[] }
+  | undefined
+> {
   const secret =
     input.signingSecret === undefined ? null : checkedSecret(input.provider, input.signingSecret)
+  const products =
+    input.products === undefined ? [] : checkedProducts(input.provider, input.products)
   const row = await db
     .insertInto('billing_connections')
-    .columns(['id', 'account_id', 'project_id', 'provider', 'signing_secret'])
+    .columns(['id', 'account_id', 'project_id', 'provider', 'signing_secret', 'products'])
     .expression((eb) =>
       eb
         .selectFrom('projects')
@@ -82,6 +97,7 @@ export async function createConnection(
           'id as project_id',
           eb.val(input.provider).as('provider'),
           eb.val(secret).as('signing_secret'),
+          sql<string>`${JSON.stringify(products)}::jsonb`.as('products'),
         ])
         .where('account_id', '=', input.accountId)
         .where('id', '=', input.projectId)
@@ -91,8 +107,42 @@ export async function createConnection(
     .returning(['id', 'created_at'])
     .executeTakeFirst()
   return (
-    row && { id: row.id, provider: input.provider, createdAt: row.created_at, hasSecret: !!secret }
+    row && {
+      id: row.id,
+      provider: input.provider,
+      createdAt: row.created_at,
+      hasSecret: !!secret,
+      products,
+    }
   )
+}
+
+/** Replaces a connection's product list (empty: every product again); the list as stored, or
+ *  undefined when there is no such connection in the project. Applies to events from then on:
+ *  what earlier events wrote stays. */
+export async function setProducts(
+  db: Kysely<Database>,
+  accountId: number,
+  projectId: number,
+  connectionId: string,
+  input: unknown,
+): Promise<string[] | undefined> {
+  const connection = await db
+    .selectFrom('billing_connections')
+    .select('provider')
+    .where('account_id', '=', accountId)
+    .where('project_id', '=', projectId)
+    .where('id', '=', connectionId)
+    .executeTakeFirst()
+  if (!connection) return undefined
+  const products = checkedProducts(connection.provider, input)
+  const res = await db
+    .updateTable('billing_connections')
+    .set({ products: JSON.stringify(products) })
+    .where('account_id', '=', accountId)
+    .where('id', '=', connectionId)
+    .executeTakeFirst()
+  return res.numUpdatedRows > 0n ? products : undefined
 }
 
 /** Sets or replaces (a rolled secret) a connection's signing secret; false when there is no such
@@ -133,6 +183,7 @@ export type ConnectionJson = {
   provider: Provider
   created_at: string
   has_secret: boolean
+  products: string[]
   events: number
   last_event_at: string | null
 }
@@ -142,7 +193,7 @@ export type ConnectionJson = {
 export const billingColumns = [
   sql<ConnectionJson[]>`(SELECT COALESCE(json_agg(json_build_object(
       'id', c.id, 'provider', c.provider, 'created_at', c.created_at,
-      'has_secret', c.signing_secret IS NOT NULL,
+      'has_secret', c.signing_secret IS NOT NULL, 'products', c.products,
       'events', (SELECT count(*) FROM billing_events e WHERE e.connection_id = c.id
         AND e.received_at >= now() - make_interval(days => ${BILLING_EVENT_DAYS})),
       'last_event_at', (SELECT max(e.received_at) FROM billing_events e
@@ -167,6 +218,7 @@ export function overviewOf(row: {
       provider: k.provider,
       createdAt: new Date(k.created_at),
       hasSecret: k.has_secret,
+      products: k.products ?? [],
       events: Number(k.events),
       lastEventAt: k.last_event_at ? new Date(k.last_event_at) : null,
     })),
@@ -210,7 +262,7 @@ export async function findConnection(db: Kysely<Database>, id: string) {
   if (!looksLikeConnectionId(id)) return undefined
   return db
     .selectFrom('billing_connections')
-    .select(['id', 'project_id', 'provider', 'signing_secret'])
+    .select(['id', 'project_id', 'provider', 'signing_secret', 'products'])
     .where('id', '=', id)
     .executeTakeFirst()
 }

@@ -115,6 +115,11 @@ export interface BillingEvent {
     id: string
     patch: SubscriptionPatch
   }
+  /** On a connection with a product list (./products.ts), an event that names no product (a
+   *  customer, a checkout without its line items, a refund): it writes the customer's relation
+   *  only when the project already holds a subscription or purchase of theirs, so it never
+   *  makes someone a customer of a project whose product they did not buy. */
+  knownOnly?: boolean
 }
 
 /**

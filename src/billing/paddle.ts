@@ -20,6 +20,16 @@ import {
   str,
 } from './events.js'
 import { isInterval, isoDigits, perMonth } from './money.js'
+import { EVERY_PRODUCT, type ProductFilter, routeItems } from './products.js'
+
+/** The product of a subscription's or a transaction's item: `price.product_id`, or the
+ *  `product` entity Paddle includes beside it. */
+export function paddleItemProduct(item: Json): string | undefined {
+  return str(obj(item.price)?.product_id) ?? idOf(item.product) ?? str(item.product_id) ?? undefined
+}
+
+const itemsOf = (value: unknown): Json[] =>
+  Array.isArray(value) ? value.map(obj).filter((i): i is Json => !!i) : []
 
 /** Paddle's five subscription statuses, as TinyCRM statuses (the same rules as Stripe's). */
 export const PADDLE_STATUS: Record<string, Status | null> = {
@@ -66,7 +76,10 @@ function unitPrice(price: Json, currency: string): number {
   return amount(base?.amount)
 }
 
-export function paddleSubscriptionPatch(sub: Json): SubscriptionPatch {
+export function paddleSubscriptionPatch(
+  sub: Json,
+  filter: ProductFilter = EVERY_PRODUCT,
+): SubscriptionPatch {
   const status = str(sub.status) ?? 'unknown'
   const currency = (str(sub.currency_code) ?? '').toUpperCase()
   const subCycle = obj(sub.billing_cycle)
@@ -77,6 +90,7 @@ export function paddleSubscriptionPatch(sub: Json): SubscriptionPatch {
     const item = obj(raw)
     const price = obj(item?.price)
     if (!item || !price || item.recurring === false || item.status === 'inactive') continue
+    if (!filter.has(paddleItemProduct(item))) continue
     const cycle = obj(price.billing_cycle) ?? subCycle
     const interval = isInterval(cycle?.interval) ? cycle.interval : 'month'
     const period = unitPrice(price, currency) * (num(item.quantity) ?? 1)
@@ -91,7 +105,9 @@ export function paddleSubscriptionPatch(sub: Json): SubscriptionPatch {
       idOf(top.item.price) ??
       null)
     : null
-  const trialIndex = items.findIndex((i) => obj(obj(i)?.trial_dates))
+  const trialIndex = items.findIndex(
+    (i) => obj(obj(i)?.trial_dates) && filter.has(paddleItemProduct(obj(i)!)),
+  )
   const trialDates = obj(obj(items[trialIndex])?.trial_dates)
   const scheduled = obj(sub.scheduled_change)
   return {
@@ -118,7 +134,10 @@ export function paddleSubscriptionPatch(sub: Json): SubscriptionPatch {
 
 /** A Paddle notification (the parsed webhook body) as a BillingEvent; null for ignored ones.
  *  Throws a `validation_failed` ApiError for a value TinyCRM cannot store (./events.ts). */
-export function mapPaddleEvent(event: Json): BillingEvent | null {
+export function mapPaddleEvent(
+  event: Json,
+  filter: ProductFilter = EVERY_PRODUCT,
+): BillingEvent | null {
   const id = keyOf(str(event.event_id), 'event_id')
   const type = str(event.event_type)
   const created = eventTime(str(event.occurred_at), 'occurred_at')
@@ -129,7 +148,14 @@ export function mapPaddleEvent(event: Json): BillingEvent | null {
   if (SUBSCRIPTION_EVENTS.has(type)) {
     const subId = keyOf(idOf(data), 'data.id')
     if (!subId) return null
-    const patch = paddleSubscriptionPatch(data)
+    // With a product list, a subscription of none of them is another project's.
+    if (
+      !filter.all &&
+      routeItems(filter, itemsOf(data.items), paddleItemProduct).listed.length === 0
+    ) {
+      return null
+    }
+    const patch = paddleSubscriptionPatch(data, filter)
     return {
       ...base,
       order: orderKey(created, 2, id, patch.billing_status === 'canceled'),
@@ -143,7 +169,15 @@ export function mapPaddleEvent(event: Json): BillingEvent | null {
     const email = normaliseEmail(data.email)
     const customer = keyOf(idOf(data), 'data.id')
     if (!email || !customer) return null
-    return { ...base, order: orderKey(created, 1, id), customer, email }
+    // With a product list: only for a customer the project knows (BillingEvent.knownOnly).
+    const knownOnly = !filter.all
+    return {
+      ...base,
+      order: orderKey(created, 1, id),
+      customer,
+      email,
+      ...(knownOnly && { knownOnly }),
+    }
   }
 
   if (type === 'adjustment.created' || type === 'adjustment.updated') {
@@ -160,6 +194,7 @@ export function mapPaddleEvent(event: Json): BillingEvent | null {
       customer,
       email: null,
       subscription: { id: purchase, patch: refundedPurchase },
+      ...(!filter.all && { knownOnly: true }),
     }
   }
 
@@ -167,6 +202,12 @@ export function mapPaddleEvent(event: Json): BillingEvent | null {
     const customer = keyOf(idOf(data.customer_id), 'data.customer_id') ?? null
     if (!customer) return null
     const event: BillingEvent = { ...base, order: orderKey(created, 1, id), customer, email: null }
+    if (!filter.all) {
+      const route = routeItems(filter, itemsOf(data.items), paddleItemProduct)
+      // Items of unlisted products only: another project's transaction.
+      if (route.named && route.listed.length === 0) return null
+      if (!route.named) return { ...event, knownOnly: true }
+    }
     const totals = obj(obj(data.details)?.totals)
     const paid = amount(totals?.grand_total ?? totals?.total) > 0
     const subId = keyOf(idOf(data.subscription_id), 'data.subscription_id')

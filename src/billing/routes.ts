@@ -23,18 +23,21 @@ import {
   createConnection,
   deleteConnection,
   findConnection,
+  setProducts,
   setSigningSecret,
+  signingSecretProblem,
   webhookPath,
 } from './connections.js'
 import { PROVIDERS, type BillingEvent, type Json, type Provider } from './events.js'
 import { mapPaddleEvent } from './paddle.js'
+import { checkedProducts, productFilter, type ProductFilter } from './products.js'
 import { mapStripeEvent } from './stripe.js'
 import { SIGNATURE_HEADER, verifySignature } from './verify.js'
 
 /** Stripe's largest events (an invoice with many lines) stay well under this. */
 export const WEBHOOK_BODY_LIMIT = 1024 * 1024
 
-const MAPPERS: Record<Provider, (event: Json) => BillingEvent | null> = {
+const MAPPERS: Record<Provider, (event: Json, filter: ProductFilter) => BillingEvent | null> = {
   stripe: mapStripeEvent,
   paddle: mapPaddleEvent,
 }
@@ -77,8 +80,9 @@ export function billingWebhookRoutes() {
     }
     const event =
       typeof parsed === 'object' && parsed !== null
-        ? MAPPERS[connection.provider](parsed as Json)
+        ? MAPPERS[connection.provider](parsed as Json, productFilter(connection.products))
         : null
+    // Ignored: a type TinyCRM does not read, or (with a product list) another product's event.
     if (!event) return c.json({ received: true, ignored: true })
     const outcome = await applyBillingEvent(c.var.db, connection, event)
     if (!outcome.connected) throw noConnection()
@@ -95,13 +99,16 @@ export function billingWebhookRoutes() {
 type Ctx = Context<AccountTokenEnv>
 
 const signingSecret = z.string({ error: 'signingSecret must be a string' })
+// Checked per provider by checkedProducts() (./products.ts), which names the field.
+const products = z.optional(
+  z.array(z.unknown(), { error: 'products must be an array of product id strings' }),
+)
 const connectBody = z.strictObject({
   provider: z.enum(PROVIDERS, { error: `provider must be one of ${PROVIDERS.join(', ')}` }),
   signingSecret: z.optional(signingSecret),
+  products,
 })
-const secretBody = z.strictObject({
-  signingSecret: z.string({ error: 'signingSecret is required and must be a string' }),
-})
+const changeBody = z.strictObject({ signingSecret: z.optional(signingSecret), products })
 
 async function projectOf(c: Ctx) {
   const project = await findProject(c.var.db, c.var.accountId, c.req.param('project') ?? '')
@@ -128,25 +135,56 @@ export function billingApiRoutes() {
         projectId: project.id,
         provider: body.provider,
         signingSecret: body.signingSecret,
+        products: body.products,
       })
       if (!created) throw new ApiError('not_found', 'No such project in this account')
       return c.json({ ...created, url: webhookUrl(c, created.id) }, 201)
     },
   )
 
-  // Sets the secret of a connection made without one, or replaces it (Stripe's "roll secret").
+  // Sets the secret of a connection made without one, or replaces it (Stripe's "roll secret");
+  // and/or replaces its product list (`[]`: every product again).
   app.put(
     '/projects/:project/billing/:connection',
     accountToken(),
-    jsonBody(secretBody),
-    async function setSigningSecretApi(c) {
-      const { signingSecret } = c.req.valid('json')
+    jsonBody(changeBody),
+    async function changeConnectionApi(c) {
+      const { signingSecret, products } = c.req.valid('json')
+      if (signingSecret === undefined && products === undefined) {
+        const message = 'give signingSecret, products or both'
+        throw new ApiError('validation_failed', message, [
+          { path: 'signingSecret', message },
+          { path: 'products', message },
+        ])
+      }
       const project = await projectOf(c)
       const id = c.req.param('connection')
-      if (!(await setSigningSecret(c.var.db, c.var.accountId, project.id, id, signingSecret))) {
-        throw new ApiError('not_found', 'No such billing connection in this project')
+      const missing = () => new ApiError('not_found', 'No such billing connection in this project')
+      // Both checked before either is written: a refused one changes nothing.
+      const known = await findConnection(c.var.db, id)
+      if (!known || Number(known.project_id) !== Number(project.id)) throw missing()
+      const problem =
+        signingSecret === undefined
+          ? undefined
+          : signingSecretProblem(known.provider, signingSecret.trim())
+      if (problem) {
+        throw new ApiError('validation_failed', problem, [
+          { path: 'signingSecret', message: problem },
+        ])
       }
-      return c.json({ ok: true, id })
+      if (products !== undefined) checkedProducts(known.provider, products)
+      let listed: string[] | undefined
+      if (products !== undefined) {
+        listed = await setProducts(c.var.db, c.var.accountId, project.id, id, products)
+        if (!listed) throw missing()
+      }
+      if (
+        signingSecret !== undefined &&
+        !(await setSigningSecret(c.var.db, c.var.accountId, project.id, id, signingSecret))
+      ) {
+        throw missing()
+      }
+      return c.json({ ok: true, id, ...(listed && { products: listed }) })
     },
   )
 

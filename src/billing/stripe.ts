@@ -19,6 +19,30 @@ import {
   str,
 } from './events.js'
 import { type Interval, isInterval, perMonth, stripeDigits } from './money.js'
+import { EVERY_PRODUCT, type ProductFilter, routeItems } from './products.js'
+
+/** The product a subscription item's price (or a legacy plan) is of: an id, or an expanded
+ *  product object. */
+export function itemProduct(item: Json): string | undefined {
+  return idOf(obj(item.price)?.product) ?? idOf(obj(item.plan)?.product)
+}
+
+/** The product an invoice line bills: `price.product` before API version 2025-03-31,
+ *  `pricing.price_details.product` since. */
+export function lineProduct(line: Json): string | undefined {
+  return (
+    idOf(obj(line.price)?.product) ??
+    idOf(obj(obj(line.pricing)?.price_details)?.product) ??
+    idOf(obj(line.plan)?.product)
+  )
+}
+
+/** An invoice's lines when the webhook carries every one of them (`has_more` false). */
+function allLines(invoice: Json): Json[] | undefined {
+  const lines = obj(invoice.lines)
+  if (!lines || lines.has_more !== false || !Array.isArray(lines.data)) return undefined
+  return lines.data.map(obj).filter((l): l is Json => !!l)
+}
 
 /**
  * Stripe's eight subscription statuses, as TinyCRM statuses. `null`: the subscription gives no
@@ -82,15 +106,13 @@ function periodInterval(line: Json): { interval: Interval; count: number } | und
  *  subscription lines (after their discounts), each made monthly. Read from an invoice that bills
  *  a whole period (the first one, or a renewal; not a proration) and carries every line; it is
  *  what a subscription whose items' amounts are not in its own events (a tiered price) counts. */
-function invoicedMonthly(invoice: Json): number | undefined {
+function invoicedMonthly(invoice: Json, lines: Json[] | undefined): number | undefined {
   const reason = invoice.billing_reason
   if (reason !== 'subscription_create' && reason !== 'subscription_cycle') return undefined
-  const lines = obj(invoice.lines)
-  if (!lines || lines.has_more !== false || !Array.isArray(lines.data)) return undefined
+  if (!lines) return undefined
   let monthly = 0
   let counted = false
-  for (const line of lines.data.map(obj)) {
-    if (!line) continue
+  for (const line of lines) {
     const subscriptionLine =
       line.type === 'subscription' || obj(line.parent)?.type === 'subscription_item_details'
     if (!subscriptionLine || line.proration === true) continue
@@ -198,11 +220,18 @@ function planName(price: Json): string | null {
 }
 
 /** Everything a subscription object says, as a patch of every field. */
-export function subscriptionPatch(sub: Json, at: number): SubscriptionPatch {
+export function subscriptionPatch(
+  sub: Json,
+  at: number,
+  filter: ProductFilter = EVERY_PRODUCT,
+): SubscriptionPatch {
   const status = str(sub.status) ?? 'unknown'
   const currency = (str(sub.currency) ?? '').toLowerCase()
   const items = Array.isArray(obj(sub.items)?.data) ? (obj(sub.items)!.data as unknown[]) : []
   let mrr = 0
+  // With a product list, only the listed items count (`mrr`, `plan`); `all` is every item's sum,
+  // which a subscription-wide discount is a share of.
+  let all = 0
   // An item whose amount the event does not carry (a tiered price) makes the subscription's
   // unknown: a partial sum would be a wrong amount that looks right.
   let unknown = false
@@ -214,9 +243,11 @@ export function subscriptionPatch(sub: Json, at: number): SubscriptionPatch {
     const recurring = obj(price.recurring)
     const interval = isInterval(recurring?.interval) ? recurring.interval : 'month'
     const amount = periodAmount(price, num(item.quantity) ?? 1)
-    if (amount === null) unknown = true
     const period = discounted(amount ?? 0, couponsOf(item.discounts, at), currency)
     const monthly = perMonth(period, interval, num(recurring?.interval_count) ?? 1)
+    all += monthly
+    if (!filter.has(itemProduct(item))) continue
+    if (amount === null) unknown = true
     mrr += monthly
     if (!top || monthly > top.monthly) top = { price, monthly }
   }
@@ -226,12 +257,16 @@ export function subscriptionPatch(sub: Json, at: number): SubscriptionPatch {
   const recurring = obj(obj(obj(items[0])?.price)?.recurring)
   const interval = isInterval(recurring?.interval) ? recurring.interval : 'month'
   const count = num(recurring?.interval_count) ?? 1
-  mrr = discounted(
-    mrr,
-    [...couponsOf(sub.discount, at), ...couponsOf(sub.discounts, at)],
-    currency,
-    (off) => perMonth(off, interval, count),
-  )
+  const wide = (amount: number) =>
+    discounted(
+      amount,
+      [...couponsOf(sub.discount, at), ...couponsOf(sub.discounts, at)],
+      currency,
+      (off) => perMonth(off, interval, count),
+    )
+  // A subscription-wide discount on a subscription with unlisted items too: the listed items'
+  // share of it (their part of the whole bill).
+  mrr = filter.all ? wide(mrr) : all > 0 ? (wide(all) * mrr) / all : 0
 
   const periodEnd = () =>
     isoDate(sub.current_period_end, `${OBJECT}.current_period_end`) ??
@@ -267,7 +302,10 @@ const STRIPE_LIFECYCLE = ['incomplete', 'trialing', 'active', 'past_due', 'unpai
 
 /** A Stripe event (the parsed webhook body) as a BillingEvent; null for events TinyCRM ignores.
  *  Throws a `validation_failed` ApiError for a value TinyCRM cannot store (./events.ts). */
-export function mapStripeEvent(event: Json): BillingEvent | null {
+export function mapStripeEvent(
+  event: Json,
+  filter: ProductFilter = EVERY_PRODUCT,
+): BillingEvent | null {
   const id = keyOf(str(event.id), 'id')
   const type = str(event.type)
   const createdSeconds = num(event.created)
@@ -280,7 +318,13 @@ export function mapStripeEvent(event: Json): BillingEvent | null {
   if (type.startsWith('customer.subscription.')) {
     const subId = keyOf(idOf(object), `${OBJECT}.id`)
     if (!subId) return null
-    const patch = subscriptionPatch(object, createdSeconds)
+    const items = obj(object.items)?.data
+    const route = routeItems(filter, Array.isArray(items) ? items.map(obj) : [], (i) =>
+      i ? itemProduct(i) : undefined,
+    )
+    // With a product list, a subscription of none of them is another project's.
+    if (!filter.all && route.listed.length === 0) return null
+    const patch = subscriptionPatch(object, createdSeconds, filter)
     return {
       ...base,
       order: key(2, ENDED.has(patch.billing_status ?? ''), stripeStep(type, patch.billing_status)),
@@ -290,11 +334,15 @@ export function mapStripeEvent(event: Json): BillingEvent | null {
     }
   }
 
+  // Events that name no product: with a product list, they only update a billing customer the
+  // project already has a listed subscription or purchase of (`knownOnly`).
+  const knownOnly = !filter.all
+
   if (type === 'customer.created' || type === 'customer.updated') {
     const email = normaliseEmail(object.email)
     const customer = keyOf(idOf(object), `${OBJECT}.id`)
     if (!email || !customer) return null
-    return { ...base, order: key(1), customer, email }
+    return { ...base, order: key(1), customer, email, ...(knownOnly && { knownOnly }) }
   }
 
   if (
@@ -305,6 +353,17 @@ export function mapStripeEvent(event: Json): BillingEvent | null {
     const email = normaliseEmail(obj(object.customer_details)?.email ?? object.customer_email)
     if (!customer && !email) return null
     const event: BillingEvent = { ...base, order: key(1), customer, email }
+    if (knownOnly) {
+      // A webhook's checkout session carries no line items (only an API call that expands them
+      // does): which product it sold is unknown, so it says the email alone, and only to a
+      // customer the project knows. Its subscription's own events say the rest.
+      const lines = obj(object.line_items)?.data
+      const route = routeItems(filter, Array.isArray(lines) ? lines.map(obj) : [], (l) =>
+        l ? lineProduct(l) : undefined,
+      )
+      if (route.named && route.listed.length === 0) return null
+      if (!route.named) return { ...event, knownOnly }
+    }
     const paid = object.payment_status === 'paid'
     const total = num(object.amount_total) ?? 0
     const discount = num(obj(object.total_details)?.amount_discount) ?? 0
@@ -345,6 +404,7 @@ export function mapStripeEvent(event: Json): BillingEvent | null {
       customer,
       email,
       subscription: { id: purchase, patch: refundedPurchase },
+      ...(knownOnly && { knownOnly }),
     }
   }
 
@@ -354,6 +414,16 @@ export function mapStripeEvent(event: Json): BillingEvent | null {
     const email = normaliseEmail(object.customer_email)
     if (!customer && !email) return null
     const event: BillingEvent = { ...base, order: key(1), customer, email }
+    let lines = allLines(object)
+    if (!filter.all) {
+      const route = routeItems(filter, lines ?? [], lineProduct)
+      // Lines of unlisted products only: another project's invoice.
+      if (route.named && route.listed.length === 0) return null
+      // Lines that name no product (or not all lines in the webhook): the email alone, and only
+      // for a customer the project knows.
+      if (!route.named || !lines) return { ...event, knownOnly: true }
+      lines = route.listed
+    }
     if (subId && type === 'invoice.payment_failed') {
       // A renewal that failed makes the subscription past_due; a failed first invoice leaves it
       // incomplete, which gives no status.
@@ -364,7 +434,7 @@ export function mapStripeEvent(event: Json): BillingEvent | null {
       // A $0 invoice (the one that opens a trial) proves no payment; nor does one that charged a
       // one-time fee beside a $0 subscription line (a trial with a setup fee).
       const patch: SubscriptionPatch = { status: 'paid', billing_status: 'active' }
-      const invoiced = invoicedMonthly(object)
+      const invoiced = invoicedMonthly(object, lines)
       if (invoiced !== undefined) patch.invoiced_mrr = invoiced
       event.subscription = { id: subId, patch }
     }

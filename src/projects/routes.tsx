@@ -34,6 +34,7 @@ import {
   deleteConnection,
   overviewOf,
   parseProvider,
+  setProducts,
   setSigningSecret,
 } from '../billing/connections.js'
 import { webhookUrl } from '../billing/routes.js'
@@ -201,6 +202,8 @@ export function projectRoutes() {
         projectId: id,
         provider,
         signingSecret: field('signingSecret')?.trim() || undefined,
+        // Product ids separated by commas, spaces or lines; empty: every product.
+        products: field('products') ?? undefined,
       })
       if (!created) throw notFound()
       return c.redirect(`/projects/${id}?connected=${created.id}#billing`, 303)
@@ -229,6 +232,24 @@ export function projectRoutes() {
     return redirectWithFlash(c, `/projects/${id}#billing`, {
       message:
         'Saved the signing secret: events are checked with it from now on. It is never shown.',
+    })
+  })
+
+  app.post('/:id/billing/:connection/products', async function billingProducts(c) {
+    const id = idParam(c, 'id', 'project')
+    const text = (await formFields(c))('products') ?? ''
+    let products: string[] | undefined
+    try {
+      products = await setProducts(c.var.db, user(c).accountId, id, c.req.param('connection'), text)
+      if (!products) throw notFound()
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.code !== 'validation_failed') throw err
+      return showProject(c, id, {}, 400, err.message)
+    }
+    return redirectWithFlash(c, `/projects/${id}#billing`, {
+      message: products.length
+        ? `Saved: from now on this connection applies only events of ${products.join(', ')}.`
+        : 'Saved: from now on this connection applies the events of every product.',
     })
   })
 

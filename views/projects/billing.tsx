@@ -68,6 +68,48 @@ function SecretForm(props: {
   )
 }
 
+const PRODUCT_HINT =
+  'For an account that sells several products: list this project’s product ids (Stripe prod_…, Paddle pro_…), separated by commas. Other products’ events are ignored. Empty: every product.'
+
+/** The product ids a connection applies (empty: every product), shown and changed. */
+function ProductsForm(props: {
+  projectId: number
+  connection: ConnectionSummary
+  csrfToken: string | undefined
+}) {
+  const { connection: k } = props
+  const hintId = `products-hint-${k.id}`
+  return (
+    <details>
+      <summary class="small">Change products…</summary>
+      <form
+        method="post"
+        action={`/projects/${props.projectId}/billing/${k.id}/products`}
+        class="inline-form"
+      >
+        <CsrfField token={props.csrfToken} />
+        <label class="field">
+          <span>Product ids</span>
+          <input
+            type="text"
+            name="products"
+            value={k.products.join(', ')}
+            autocomplete="off"
+            spellcheck={false}
+            aria-describedby={hintId}
+          />
+        </label>
+        <button type="submit" class="button button-secondary button-small">
+          Save products
+        </button>
+        <p class="muted small" id={hintId}>
+          {PRODUCT_HINT} Applies to events from now on.
+        </p>
+      </form>
+    </details>
+  )
+}
+
 export function BillingSection(props: BillingSectionProps) {
   const { connected } = props
   return (
@@ -127,6 +169,20 @@ export function BillingSection(props: BillingSectionProps) {
             aria-describedby="billing-where"
           />
         </label>
+        <label class="field">
+          <span>Products (optional)</span>
+          <input
+            type="text"
+            name="products"
+            autocomplete="off"
+            spellcheck={false}
+            placeholder="every product, or prod_… / pro_…, comma-separated"
+            aria-describedby="billing-products-hint"
+          />
+        </label>
+        <p class="muted small" id="billing-products-hint">
+          {PRODUCT_HINT}
+        </p>
         <ul class="muted small where-list" id="billing-where">
           {PROVIDERS.map((p) => (
             <li>
@@ -177,6 +233,22 @@ function Connection(props: {
           ) : null}
         </span>
       </div>
+      <p class="small" data-testid="connection-products">
+        {k.products.length ? (
+          <>
+            Products:{' '}
+            {k.products.map((p, i) => (
+              <>
+                {i ? ', ' : ''}
+                <code>{p}</code>
+              </>
+            ))}{' '}
+            <span class="muted">(other products' events are ignored)</span>
+          </>
+        ) : (
+          <span class="muted">Every product of the account</span>
+        )}
+      </p>
       <div class="copy-row">
         <code id={urlId} class="small connection-url">
           {k.url}
@@ -185,6 +257,7 @@ function Connection(props: {
       </div>
       <div class="connection-actions">
         <SecretForm projectId={props.projectId} connection={k} csrfToken={props.csrfToken} />
+        <ProductsForm projectId={props.projectId} connection={k} csrfToken={props.csrfToken} />
         <ConfirmAction
           id={`confirm-disconnect-${k.id}`}
           label="Disconnect…"
