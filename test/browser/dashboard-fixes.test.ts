@@ -198,3 +198,40 @@ it('on a phone, "Filters (n)" stays open while a filter is added and another rem
   expect(await chips.isVisible()).toBe(false)
   expect(problems).toEqual([])
 })
+
+it('Tab past the filter popover’s last control (or Shift+Tab before its first) closes it, focus on its button', async () => {
+  const { page, problems } = await signedIn()
+  await page.goto(`${live.server.url}/customers`)
+  const add = page.locator('.add-filter > summary')
+  const focused = () =>
+    page.evaluate(() => {
+      const el = document.activeElement
+      return el?.getAttribute('aria-label') ?? el?.textContent?.trim()
+    })
+  await add.focus()
+  await page.keyboard.press('Enter')
+  await page.keyboard.type('plan')
+  await page.keyboard.press('Enter') // the param's editor, focus in its value
+  const editor = page.getByRole('dialog', { name: 'Add a filter' })
+  await editor.waitFor()
+  await page.keyboard.type('pro')
+  await expect.poll(() => new URL(page.url()).search).toBe('?p=app-a.plan:eq:pro')
+  await page.locator('.chip', { hasText: 'plan = pro' }).waitFor()
+  for (let i = 0; i < 8 && (await focused()) !== 'Remove filter'; i++) {
+    await page.keyboard.press('Tab')
+  }
+  expect(await focused()).toBe('Remove filter')
+  // The popover sits at the end of the page: a Tab on used to leave it open and focus nowhere.
+  await page.keyboard.press('Tab')
+  await expect.poll(() => editor.count()).toBe(0)
+  expect(await focused()).toMatch(/^Filter: .*plan = pro\. Edit$/)
+
+  await add.focus()
+  await page.keyboard.press('Enter') // the picker, focus in its search box (its first control)
+  const picker = page.getByRole('dialog', { name: 'Filter by' })
+  await picker.waitFor()
+  await page.keyboard.press('Shift+Tab')
+  await expect.poll(() => picker.count()).toBe(0)
+  expect(await focused()).toBe('+ Filter')
+  expect(problems).toEqual([])
+})

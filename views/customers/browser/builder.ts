@@ -69,6 +69,18 @@ function showPopover(
     title,
     ...body,
   )
+  // It sits at the end of the page, so Tab past its last control (or Shift+Tab before its first)
+  // would leave it open with focus off the page: it closes instead, focus back on its button, as
+  // Esc does (an edit waiting for a pause in the typing is applied).
+  popover.addEventListener('keydown', (e) => {
+    if (e.key !== 'Tab') return
+    const stops = [...popover.querySelectorAll<HTMLElement>('input, select, button')].filter(
+      (el) => !(el as HTMLInputElement).disabled && el.getClientRects().length > 0,
+    )
+    if (document.activeElement !== (e.shiftKey ? stops[0] : stops.at(-1))) return
+    e.preventDefault()
+    closePopover()
+  })
   document.body.appendChild(popover)
   const r = at.getBoundingClientRect()
   const left = Math.max(8, Math.min(r.left, window.innerWidth - popover.offsetWidth - 8))
