@@ -162,6 +162,12 @@ export function readParamFilter(raw: string, fail: Fail): ParamFilter {
   const { project, key } = readParamKey(keyPart)
   if (!key) return fail(`${where}: missing the param name (like plan:eq:pro)`)
   const op = opPart.toLowerCase() as ParamOp
+  // A key typed alone (`p=plan`): said as what is missing, not as an operator named ''.
+  if (!opPart) {
+    return fail(
+      `${where}: missing the operator (like ${key}:eq:value or ${key}:exists; use ${PARAM_OPS.join(', ')})`,
+    )
+  }
   if (!PARAM_OPS.includes(op)) {
     return fail(`${where}: unknown operator '${opPart}' (use ${PARAM_OPS.join(', ')})`)
   }

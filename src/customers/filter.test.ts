@@ -237,7 +237,9 @@ describe('parseCustomerFilter errors', () => {
     // One error, the date's: not also "the project goes before the time".
     ['changed=status:churned:2026-02-31', 'changed', /'2026-02-31' is not a date/],
     ['changed=status:paid:7d@app-a', 'changed', /the project goes before the time/],
-    ['p=plan', 'p', /'plan': unknown operator ''/],
+    // Said as what is missing, not as an operator named '' (a key typed alone in the address).
+    ['p=plan', 'p', /'plan': missing the operator \(like plan:eq:value or plan:exists; use eq, ne/],
+    ['p=plan:', 'p', /'plan:': missing the operator/],
     ['p=plan:like:pro', 'p', /unknown operator 'like' \(use eq, ne, gt/],
     ['p=plan:eq', 'p', /eq needs a value/],
     ['p=:eq:pro', 'p', /missing the param name/],
