@@ -26,6 +26,8 @@ export const DEFAULT_SORT: CustomerFilter['sort'] = { key: 'last_activity', dir:
 
 export const DEFAULT_LIMIT = 50
 export const MAX_LIMIT = 200
+/** The longest `q=` read; the table's search box takes no more (a longer paste would be an error). */
+export const MAX_SEARCH = 200
 
 /** A filter value typed from its spelling: 42 / -1.5 → number, true / false → boolean,
  *  2026-03-23 (optionally with a time) or +7d / -7d / +0d (days from today) → date, anything else

@@ -11,6 +11,7 @@ import {
   DEFAULT_SORT,
   FILTER_PARAMS,
   MAX_LIMIT,
+  MAX_SEARCH,
   type CustomerFilter,
   type TimeFilter,
 } from './filter-syntax.js'
@@ -56,7 +57,7 @@ const read = <T>(string: z.ZodMiniString, reader: (raw: string, fail: Fail) => T
 function schema() {
   return z
     .strictObject({
-      q: one(text(200)),
+      q: one(text(MAX_SEARCH)),
       in: many(read(text(200), readProjectMatch)),
       not_in: many(read(text(200), readProjectMatch)),
       status: many(read(text(100), readStatuses)),

@@ -8,6 +8,7 @@ import { readChips, writeChip, type Chip } from '../../src/customers/filter-chip
 import { chipProject, describeChip } from '../../src/customers/filter-words.js'
 import {
   DEFAULT_SORT,
+  MAX_SEARCH,
   SORT_KEYS,
   queryString,
   sortParam,
@@ -57,6 +58,7 @@ export function FilterBar({ query, projects, csrfToken, exportable }: FilterBarP
           value={query.get('q') ?? ''}
           placeholder="Search email or name   /"
           autocomplete="off"
+          maxLength={MAX_SEARCH}
         />
         <button
           type="button"
