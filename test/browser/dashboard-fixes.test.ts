@@ -14,6 +14,7 @@ import {
 
 const live = useLiveApp()
 let cookies: Cookies
+let keyA: string // App A's, for a test's own customers
 
 beforeAll(async () => {
   // The second project adds the ready views.
@@ -22,6 +23,7 @@ beforeAll(async () => {
     'fixes@example.com',
     ['App A', 'App B'],
     async (base, [a]) => {
+      keyA = a!
       await identify(base, a!, {
         email: 'paid@x.io',
         status: 'paid',
@@ -245,4 +247,21 @@ it('the search box takes at most what the filter reads: a long paste searches, n
   expect(await page.locator('#customers .notice-error').count()).toBe(0)
   await expect.poll(() => page.getByTestId('segment-count').textContent()).toBe('0')
   expect(problems).toEqual([])
+})
+
+it('the drawer wraps a named customer’s long email instead of running it past its edge', async () => {
+  // A name as its title, so the email is the line below it: that line had no wrap of its own.
+  const email = `${'a'.repeat(90)}@example.com`
+  await identify(live.server.url, keyA, { email, name: 'Long Address', status: 'paid' })
+  for (const width of [1440, 390]) {
+    const { page, problems } = await signedIn(width, width > 400 ? 900 : 844)
+    await page.goto(`${live.server.url}/customers?q=${'a'.repeat(90)}`)
+    await page.locator('tr[data-customer] .badge').first().click()
+    const panel = page.locator('#drawer .drawer-panel')
+    await panel.waitFor()
+    const [scroll, client] = await panel.evaluate((el) => [el.scrollWidth, el.clientWidth])
+    expect(scroll, `${width} px`).toBeLessThanOrEqual(client)
+    await screenshot(page, `drawer-long-email-${width}`)
+    expect(problems).toEqual([])
+  }
 })
