@@ -28,6 +28,9 @@ const CARDINALITY_VIOLATION = '21000'
 /** The SQLSTATE of the one-by-one transaction's last check (a class of the app's own). */
 const WRITER_GONE = 'TC002'
 
+/** Whether a one-by-one transaction rolled back because its key (or project) can no longer write. */
+export const writerGone = (err: unknown) => (err as { code?: string } | null)?.code === WRITER_GONE
+
 /** Throws 401/403 (404 for a project) when the statement found no key or a revoked one. */
 function checkWriter(writer: Writer, result: { found: number; revoked: boolean }) {
   if (result.found === 0) {
@@ -40,7 +43,7 @@ function checkWriter(writer: Writer, result: { found: number; revoked: boolean }
 
 /** The key (or the project) can still write: a last statement of the one-by-one transaction, which
  *  rolls it back when a revocation (or a deletion) committed while it ran. */
-function writerStillValid(writer: Writer) {
+export function writerStillValid(writer: Writer) {
   const valid =
     'keyHash' in writer
       ? sql`SELECT 1 FROM api_keys k JOIN projects p ON p.id = k.project_id
@@ -58,24 +61,30 @@ const accountOf = (writer: Writer) =>
     : sql`(SELECT account_id FROM projects WHERE id = ${writer.projectId})`
 
 /**
- * The order the items are written in, as indexes into `items`: the items of emails that have a
- * customer first, as sent (lockBatchCustomers holds those customers already, and two emails of one
- * customer must keep their order), then the items of new emails by email, each email's in the
- * order sent. A new email's row is locked when its first item inserts it: in the items' order,
- * batches sending the same new emails in other orders deadlocked one another past every retry (a
- * race on PostgreSQL answered 4 of 180 such batches 500, 40P01); by email, they insert them in the
- * order every writer does. An email created or erased since this read only moves in that order.
+ * The order the items are written in, as indexes into `emails` (each item's; null: one found
+ * by other means, a Segment id): the items of emails that have a customer first, as sent
+ * (lockBatchCustomers holds those customers already, and two emails of one customer must keep
+ * their order), then the items of new emails by email, each email's in the order sent. A new
+ * email's row is locked when its first item inserts it: in the items' order, batches sending the
+ * same new emails in other orders deadlocked one another past every retry (a race on PostgreSQL
+ * answered 4 of 180 such batches 500, 40P01); by email, they insert them in the order every
+ * writer does. An email created or erased since this read only moves in that order.
  */
-async function writeOrder(db: Kysely<Database>, writer: Writer, items: IngestItem[]) {
-  const emails = [...new Set(items.map((item) => item.email))]
+export async function writeOrder(
+  db: Kysely<Database>,
+  writer: Writer,
+  emails: readonly (string | null)[],
+) {
+  const named = [...new Set(emails.filter((email) => email !== null))]
   const { rows } = await sql<{ email: string }>`SELECT email FROM customers
-    WHERE account_id = ${accountOf(writer)} AND email = ANY (${emails}::text[])`.execute(db)
+    WHERE account_id = ${accountOf(writer)} AND email = ANY (${named}::text[])`.execute(db)
   const known = new Set(rows.map((r) => r.email))
-  const indexes = items.map((_, n) => n)
-  const ofCustomers = indexes.filter((n) => known.has(items[n]!.email))
-  const ofNewEmails = indexes.filter((n) => !known.has(items[n]!.email))
+  const isNew = (n: number) => emails[n] !== null && !known.has(emails[n]!)
+  const indexes = emails.map((_, n) => n)
+  const ofCustomers = indexes.filter((n) => !isNew(n))
+  const ofNewEmails = indexes.filter(isNew)
   // A stable sort: an email's items keep their order.
-  const emailOf = (n: number) => items[n]!.email
+  const emailOf = (n: number) => emails[n]!
   ofNewEmails.sort((a, b) => (emailOf(a) < emailOf(b) ? -1 : emailOf(a) > emailOf(b) ? 1 : 0))
   return [...ofCustomers, ...ofNewEmails]
 }
@@ -85,7 +94,7 @@ async function writeOrder(db: Kysely<Database>, writer: Writer, items: IngestIte
  *  lockCustomers in ../merges/store.ts). Left to the items' statements, each locked its own
  *  customers in the items' order, and such transactions deadlocked one another and merges past
  *  every retry (a soak on PostgreSQL answered three batches 500, 40P01). */
-function lockBatchCustomers(writer: Writer, emails: string[]) {
+export function lockBatchCustomers(writer: Writer, emails: string[]) {
   const account = accountOf(writer)
   const list = sql`${[...new Set(emails)]}::text[]`
   return sql`SELECT c.id FROM customers c
@@ -110,7 +119,11 @@ async function writeOneByOne(
   after: readonly CompiledQuery[],
 ): Promise<ItemResult[]> {
   const folded = items.map((item) => fold([item], receivedAt))
-  const order = await writeOrder(db, writer, items)
+  const order = await writeOrder(
+    db,
+    writer,
+    items.map((item) => item.email),
+  )
   const statements = order.map((n) => jsonIngestQuery(db, writer, folded[n]!.rows, source))
   let results
   try {
@@ -124,7 +137,7 @@ async function writeOneByOne(
       writerStillValid(writer).compile(db),
     ])
   } catch (err) {
-    if ((err as { code?: string }).code !== WRITER_GONE) throw err
+    if (!writerGone(err)) throw err
     // Which answer: the key's state now (the transaction wrote nothing).
     const [check] = await runInTransaction(db, [jsonIngestQuery(db, writer, [], source)])
     checkWriter(writer, check!.rows[0] as unknown as IngestResult)

@@ -18,7 +18,15 @@
 // 5. Messages older than 7 days are pruned, a few per statement, skipping rows others hold.
 import { sql, type Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
-import { runIngest } from '../ingest/upsert.js'
+import { runInTransaction } from '../db/transaction.js'
+import { ingestStatement, type IngestResult, type IngestRows } from '../ingest/statement.js'
+import {
+  lockBatchCustomers,
+  runIngest,
+  writeOrder,
+  writerGone,
+  writerStillValid,
+} from '../ingest/upsert.js'
 import { ApiError } from '../lib/errors.js'
 import type { SegmentRow } from './spec.js'
 
@@ -166,33 +174,84 @@ export async function applySegmentEvents(
 ): Promise<SegmentOutcome> {
   let result
   try {
-    result = await runIngest<{ kept: number }>(
-      db,
-      { keyHash },
-      {
-        withProject: segmentCtes(rows),
-        sent: sent(rows.some((r) => r.once)),
-        count: rows.length,
-        pings: rows.some((r) => r.ping),
-        activity: true,
-        report: sql`(SELECT count(*)::int FROM s_kept) AS kept`,
-      },
-    )
+    result = await runIngest<Kept>(db, { keyHash }, ingestRows(rows))
   } catch (err) {
     // Two emails of the request are one customer (one merged into the other): one statement may
     // touch a row once, so the events go one by one, each still applied once.
     if ((err as { code?: string }).code === CARDINALITY_VIOLATION && rows.length > 1) {
-      const total = { applied: 0, duplicates: 0 }
-      for (const row of rows) {
-        const one = await applySegmentEvents(db, keyHash, [row])
-        total.applied += one.applied
-        total.duplicates += one.duplicates
-      }
-      return total
+      return applyOneByOne(db, keyHash, rows)
     }
     throw err
   }
+  checkKey(result)
+  return { applied: result.kept, duplicates: rows.length - result.kept }
+}
+
+type Kept = { kept: number }
+
+/** The ingest statement's rows for `rows`, with the Segment CTEs before its write. */
+const ingestRows = (rows: SegmentRow[]): IngestRows => ({
+  withProject: segmentCtes(rows),
+  sent: sent(rows.some((r) => r.once)),
+  count: rows.length,
+  pings: rows.some((r) => r.ping),
+  activity: true,
+  report: sql`(SELECT count(*)::int FROM s_kept) AS kept`,
+})
+
+function checkKey(result: IngestResult) {
   if (result.found === 0) throw new ApiError('unauthorized', 'Unknown API key')
   if (result.revoked) throw new ApiError('forbidden', 'This API key has been revoked')
-  return { applied: result.kept, duplicates: rows.length - result.kept }
+}
+
+/**
+ * The events one statement each, in writeOrder's order (../ingest/upsert.ts), all in ONE
+ * transaction (the customers the events name by email locked first, as every writer locks them),
+ * which ends by checking that the key can still write: written whole or not at all, as a request
+ * applied in one statement. Each event committing alone, a key revoked midway answered 403 with
+ * the events before it stored, their messageIds too (measured on PostgreSQL: 9 of 16 batches of
+ * 150 answered 403 with 1 to 149 stored: ./revoke-race.pg.test.ts).
+ */
+async function applyOneByOne(
+  db: Kysely<Database>,
+  keyHash: string,
+  rows: SegmentRow[],
+): Promise<SegmentOutcome> {
+  const writer = { keyHash }
+  const emails = rows.map((row) => row.email)
+  // An id sent with two emails links to the later event's: such events keep their order (null).
+  const emailsOfId = new Map<string, Set<string | null>>()
+  for (const row of rows) {
+    for (const id of row.links) emailsOfId.set(id, (emailsOfId.get(id) ?? new Set()).add(row.email))
+  }
+  const movable = (row: SegmentRow) => row.links.every((id) => emailsOfId.get(id)!.size === 1)
+  const order = await writeOrder(
+    db,
+    writer,
+    rows.map((row) => (movable(row) ? row.email : null)),
+  )
+  let results
+  try {
+    results = await runInTransaction(db, [
+      lockBatchCustomers(
+        writer,
+        emails.filter((email) => email !== null),
+      ).compile(db),
+      ...order.map((n) => ingestStatement<Kept>(writer, ingestRows([rows[n]!])).compile(db)),
+      writerStillValid(writer).compile(db),
+    ])
+  } catch (err) {
+    if (!writerGone(err)) throw err
+    // Which answer: the key's state now (the transaction wrote nothing); no events only check it.
+    await applySegmentEvents(db, keyHash, [])
+    throw err
+  }
+  // The events' statements come after the lock; the count applied does not depend on their order.
+  let applied = 0
+  for (const statement of results.slice(1, rows.length + 1)) {
+    const one = statement.rows[0] as unknown as IngestResult & Kept
+    checkKey(one)
+    applied += one.kept
+  }
+  return { applied, duplicates: rows.length - applied }
 }
