@@ -16,6 +16,7 @@ import type { Json } from './events.js'
 import { mapStripeEvent } from './stripe.js'
 
 const POOL_SIZE = 40
+const TRIALS = Number(process.env.RACE_TRIALS ?? 20)
 const APP_NAME = 'tinycrm-billing-races'
 const SECRET = 'whsec_races_0123456789abcdefgh'
 const T = 1_790_000_000
@@ -214,6 +215,65 @@ describe('billing webhooks racing (real PostgreSQL)', () => {
       status: 'paid',
       params: { mrr: 72, plan: 'p1200' },
     })
+  })
+
+  it(`answers events of four emails racing their merges into one customer (${TRIALS} trials)`, async () => {
+    const failures: string[] = []
+    for (let trial = 0; trial < TRIALS; trial++) {
+      const tag = `m${trial}`
+      const emails = [0, 1, 2, 3].map((c) => `${tag}.${c}@example.com`)
+      const ids: number[] = []
+      for (const [c, email] of emails.entries()) {
+        const customer = `cus_${tag}_${c}`
+        await post(event(`evt_${tag}_c${c}`, 'customer.created', { id: customer, email }, T + c))
+        const first = subscription(`sub_${tag}_first${c}`, customer, 'canceled', 100)
+        const r = await post(
+          event(`evt_${tag}_first${c}`, 'customer.subscription.created', first, T + 10),
+        )
+        ids.push(r.body.customerId)
+      }
+      // 24 subscriptions, 6 of each email, of $1 × their number a month.
+      const events = Array.from({ length: 24 }, (_, i) =>
+        event(
+          `evt_${tag}_s${i}`,
+          'customer.subscription.created',
+          subscription(`sub_${tag}_${i}`, `cus_${tag}_${i % 4}`, 'active', 100 * (i + 1)),
+          T + 100 + i,
+        ),
+      )
+      const [responses, merges] = await served.gate.gated(events.length, () =>
+        Promise.all([
+          Promise.all(events.map(post)),
+          Promise.allSettled(
+            ids.slice(1).map((absorbedId) =>
+              mergeCustomers(served.db, {
+                accountId: seeded.accountId,
+                survivorId: ids[0]!,
+                absorbedId,
+                actor: 'test',
+              }),
+            ),
+          ),
+        ]),
+      )
+      for (const r of responses) {
+        if (r.status !== 200) failures.push(`trial ${trial}: ${r.status} ${JSON.stringify(r.body)}`)
+      }
+      for (const m of merges) {
+        if (m.status === 'rejected') failures.push(`trial ${trial}: merge ${String(m.reason)}`)
+      }
+      // Once merged, an event of each email sums every subscription of the four.
+      for (let c = 0; c < 4; c++) {
+        const again = subscription(`sub_${tag}_${c}`, `cus_${tag}_${c}`, 'active', 100 * (c + 1))
+        const r = await post(
+          event(`evt_${tag}_again${c}`, 'customer.subscription.updated', again, T + 500 + c),
+        )
+        if (r.status !== 200) failures.push(`trial ${trial}: ${r.status} after the race`)
+      }
+      const mrr = ((await relation(emails[0]!))?.params as { mrr?: number } | undefined)?.mrr
+      if (mrr !== 300) failures.push(`trial ${trial}: mrr ${mrr}, not 300`)
+    }
+    expect(failures).toEqual([])
   })
 
   it('applies waiting events when the email arrives at the same instant as more of them', async () => {
