@@ -117,16 +117,18 @@ export async function createConnection(
   )
 }
 
-/** Replaces a connection's product list (empty: every product again); the list as stored, or
- *  undefined when there is no such connection in the project. Applies to events from then on:
- *  what earlier events wrote stays. */
-export async function setProducts(
+/** Changes a connection: its product list (`products`; empty: every product again) and/or its
+ *  signing secret (a rolled one). Both are checked before either is written, and written in one
+ *  statement: a refused or failed change changes nothing. The product list applies to events from
+ *  then on (what earlier events wrote stays). The list as stored, or undefined when there is no
+ *  such connection in the project. */
+export async function changeConnection(
   db: Kysely<Database>,
   accountId: number,
   projectId: number,
   connectionId: string,
-  input: unknown,
-): Promise<string[] | undefined> {
+  change: { products?: unknown; signingSecret?: string },
+): Promise<{ products: string[] } | undefined> {
   const connection = await db
     .selectFrom('billing_connections')
     .select('provider')
@@ -135,40 +137,26 @@ export async function setProducts(
     .where('id', '=', connectionId)
     .executeTakeFirst()
   if (!connection) return undefined
-  const products = checkedProducts(connection.provider, input)
-  const res = await db
+  const products =
+    change.products === undefined
+      ? undefined
+      : checkedProducts(connection.provider, change.products)
+  const secret =
+    change.signingSecret === undefined
+      ? undefined
+      : checkedSecret(connection.provider, change.signingSecret)
+  const row = await db
     .updateTable('billing_connections')
-    .set({ products: JSON.stringify(products) })
-    .where('account_id', '=', accountId)
-    .where('id', '=', connectionId)
-    .executeTakeFirst()
-  return res.numUpdatedRows > 0n ? products : undefined
-}
-
-/** Sets or replaces (a rolled secret) a connection's signing secret; false when there is no such
- *  connection in the project. */
-export async function setSigningSecret(
-  db: Kysely<Database>,
-  accountId: number,
-  projectId: number,
-  connectionId: string,
-  signingSecret: string,
-): Promise<boolean> {
-  const connection = await db
-    .selectFrom('billing_connections')
-    .select('provider')
+    .set({
+      ...(products !== undefined && { products: JSON.stringify(products) }),
+      ...(secret !== undefined && { signing_secret: secret }),
+    })
     .where('account_id', '=', accountId)
     .where('project_id', '=', projectId)
     .where('id', '=', connectionId)
+    .returning('products')
     .executeTakeFirst()
-  if (!connection) return false
-  const res = await db
-    .updateTable('billing_connections')
-    .set({ signing_secret: checkedSecret(connection.provider, signingSecret) })
-    .where('account_id', '=', accountId)
-    .where('id', '=', connectionId)
-    .executeTakeFirst()
-  return res.numUpdatedRows > 0n
+  return row && { products: row.products as string[] }
 }
 
 export interface BillingOverview {

@@ -23,14 +23,12 @@ import {
   createConnection,
   deleteConnection,
   findConnection,
-  setProducts,
-  setSigningSecret,
-  signingSecretProblem,
+  changeConnection,
   webhookPath,
 } from './connections.js'
 import { PROVIDERS, type BillingEvent, type Json, type Provider } from './events.js'
 import { mapPaddleEvent } from './paddle.js'
-import { checkedProducts, productFilter, type ProductFilter } from './products.js'
+import { productFilter, type ProductFilter } from './products.js'
 import { mapStripeEvent } from './stripe.js'
 import { SIGNATURE_HEADER, verifySignature } from './verify.js'
 
@@ -159,31 +157,13 @@ export function billingApiRoutes() {
       }
       const project = await projectOf(c)
       const id = c.req.param('connection')
-      const missing = () => new ApiError('not_found', 'No such billing connection in this project')
-      // Both checked before either is written: a refused one changes nothing.
-      const known = await findConnection(c.var.db, id)
-      if (!known || Number(known.project_id) !== Number(project.id)) throw missing()
-      const problem =
-        signingSecret === undefined
-          ? undefined
-          : signingSecretProblem(known.provider, signingSecret.trim())
-      if (problem) {
-        throw new ApiError('validation_failed', problem, [
-          { path: 'signingSecret', message: problem },
-        ])
-      }
-      if (products !== undefined) checkedProducts(known.provider, products)
-      let listed: string[] | undefined
-      if (products !== undefined) {
-        listed = await setProducts(c.var.db, c.var.accountId, project.id, id, products)
-        if (!listed) throw missing()
-      }
-      if (
-        signingSecret !== undefined &&
-        !(await setSigningSecret(c.var.db, c.var.accountId, project.id, id, signingSecret))
-      ) {
-        throw missing()
-      }
+      // Both checked before either is written, and written in one statement.
+      const changed = await changeConnection(c.var.db, c.var.accountId, project.id, id, {
+        products,
+        signingSecret,
+      })
+      if (!changed) throw new ApiError('not_found', 'No such billing connection in this project')
+      const listed = products === undefined ? undefined : changed.products
       return c.json({ ok: true, id, ...(listed && { products: listed }) })
     },
   )

@@ -34,8 +34,7 @@ import {
   deleteConnection,
   overviewOf,
   parseProvider,
-  setProducts,
-  setSigningSecret,
+  changeConnection,
 } from '../billing/connections.js'
 import { webhookUrl } from '../billing/routes.js'
 
@@ -217,14 +216,16 @@ export function projectRoutes() {
     const id = idParam(c, 'id', 'project')
     const secret = (await formFields(c))('signingSecret') ?? ''
     try {
-      const ok = await setSigningSecret(
+      const changed = await changeConnection(
         c.var.db,
         user(c).accountId,
         id,
         c.req.param('connection'),
-        secret,
+        {
+          signingSecret: secret,
+        },
       )
-      if (!ok) throw notFound()
+      if (!changed) throw notFound()
     } catch (err) {
       if (!(err instanceof ApiError) || err.code !== 'validation_failed') throw err
       return showProject(c, id, {}, 400, err.message)
@@ -240,8 +241,17 @@ export function projectRoutes() {
     const text = (await formFields(c))('products') ?? ''
     let products: string[] | undefined
     try {
-      products = await setProducts(c.var.db, user(c).accountId, id, c.req.param('connection'), text)
-      if (!products) throw notFound()
+      const changed = await changeConnection(
+        c.var.db,
+        user(c).accountId,
+        id,
+        c.req.param('connection'),
+        {
+          products: text,
+        },
+      )
+      if (!changed) throw notFound()
+      products = changed.products
     } catch (err) {
       if (!(err instanceof ApiError) || err.code !== 'validation_failed') throw err
       return showProject(c, id, {}, 400, err.message)
