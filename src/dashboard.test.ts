@@ -117,6 +117,16 @@ it('answers every successful form post with 303 to a page that renders', async (
       },
     ],
     [
+      '/projects/:id/billing/:connection/products',
+      async () => {
+        const [id] = await projectIds()
+        const connection = await idIn('billing_connections')
+        return b.post(`/projects/${id}/billing/${connection}/products`, {
+          products: 'prod_A1b2C3, prod_Z9',
+        })
+      },
+    ],
+    [
       '/projects/:id/billing/:connection/delete',
       async () => {
         const [id] = await projectIds()

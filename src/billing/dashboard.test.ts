@@ -104,6 +104,30 @@ describe('connecting on the project page', () => {
     ).toBe(200)
   })
 
+  it('lists the products a connection applies, changes them, and refuses a price id', async () => {
+    const { b, id } = await signedIn()
+    await b.post(`/projects/${id}/billing`, { provider: 'stripe', products: 'prod_Alpha1' })
+    const page = await b.get(`/projects/${id}`)
+    expect(page.html).toContain('<code>prod_Alpha1</code>')
+    const connection = /\/billing\/(bill_\w{24})\/products/.exec(page.html)![1]
+    const changed = await b.post(`/projects/${id}/billing/${connection}/products`, {
+      products: ' prod_Alpha1, prod_Beta2 ',
+    })
+    expect(changed.status).toBe(303)
+    const shown = (await b.get(changed.location!)).html
+    expect(shown).toContain('<code>prod_Alpha1</code>, <code>prod_Beta2</code>')
+    const refused = await b.post(`/projects/${id}/billing/${connection}/products`, {
+      products: 'price_1Abc',
+    })
+    expect(refused.status).toBe(400)
+    expect(refused.html).toContain('a Stripe price id')
+    const cleared = await b.post(`/projects/${id}/billing/${connection}/products`, { products: '' })
+    expect(cleared.status).toBe(303)
+    const after = (await b.get(cleared.location!)).html
+    expect(after).toContain('Every product of the account')
+    expect(after).not.toContain('<code>prod_Beta2</code>')
+  })
+
   it('refuses an API key pasted as the secret, with the reason on the page', async () => {
     const { b, id } = await signedIn()
     const res = await b.post(`/projects/${id}/billing`, {
