@@ -212,56 +212,43 @@ export function projectRoutes() {
     }
   })
 
-  app.post('/:id/billing/:connection/secret', async function billingSecret(c) {
-    const id = idParam(c, 'id', 'project')
-    const secret = (await formFields(c))('signingSecret') ?? ''
-    try {
-      const changed = await changeConnection(
-        c.var.db,
-        user(c).accountId,
-        id,
-        c.req.param('connection'),
-        {
-          signingSecret: secret,
-        },
-      )
-      if (!changed) throw notFound()
-    } catch (err) {
-      if (!(err instanceof ApiError) || err.code !== 'validation_failed') throw err
-      return showProject(c, id, {}, 400, err.message)
+  /** A connection's change from one of its forms (`field`): back to the page with `saved`, or the
+   *  page again saying why the change was refused (nothing changed then). */
+  const changeBilling =
+    (field: 'signingSecret' | 'products', saved: (products: string[]) => string) =>
+    async (c: Ctx) => {
+      const id = idParam(c, 'id', 'project')
+      const value = (await formFields(c))(field) ?? ''
+      const connectionId = c.req.param('connection')!
+      let changed
+      try {
+        changed = await changeConnection(c.var.db, user(c).accountId, id, connectionId, {
+          [field]: value,
+        })
+        if (!changed) throw notFound()
+      } catch (err) {
+        if (!(err instanceof ApiError) || err.code !== 'validation_failed') throw err
+        return showProject(c, id, {}, 400, err.message)
+      }
+      return redirectWithFlash(c, `/projects/${id}#billing`, { message: saved(changed.products) })
     }
-    return redirectWithFlash(c, `/projects/${id}#billing`, {
-      message:
-        'Saved the signing secret: events are checked with it from now on. It is never shown.',
-    })
-  })
 
-  app.post('/:id/billing/:connection/products', async function billingProducts(c) {
-    const id = idParam(c, 'id', 'project')
-    const text = (await formFields(c))('products') ?? ''
-    let products: string[] | undefined
-    try {
-      const changed = await changeConnection(
-        c.var.db,
-        user(c).accountId,
-        id,
-        c.req.param('connection'),
-        {
-          products: text,
-        },
-      )
-      if (!changed) throw notFound()
-      products = changed.products
-    } catch (err) {
-      if (!(err instanceof ApiError) || err.code !== 'validation_failed') throw err
-      return showProject(c, id, {}, 400, err.message)
-    }
-    return redirectWithFlash(c, `/projects/${id}#billing`, {
-      message: products.length
+  app.post(
+    '/:id/billing/:connection/secret',
+    changeBilling(
+      'signingSecret',
+      () => 'Saved the signing secret: events are checked with it from now on. It is never shown.',
+    ),
+  )
+
+  app.post(
+    '/:id/billing/:connection/products',
+    changeBilling('products', (products) =>
+      products.length
         ? `Saved: from now on this connection applies only events of ${products.join(', ')}.`
         : 'Saved: from now on this connection applies the events of every product.',
-    })
-  })
+    ),
+  )
 
   app.post('/:id/billing/:connection/delete', async function billingDisconnect(c) {
     const id = idParam(c, 'id', 'project')
