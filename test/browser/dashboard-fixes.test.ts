@@ -4,6 +4,7 @@
 import { beforeAll, expect, it } from 'vitest'
 import type { Locator } from 'playwright-core'
 import {
+  joinAsTeammate,
   identify,
   newPage,
   screenshot,
@@ -140,15 +141,7 @@ it('asks before removing a teammate, as before revoking a key or a token', async
   const { page, problems } = await signedIn()
   const base = live.server.url
   await page.goto(`${base}/settings/team`)
-  await page.getByRole('button', { name: 'Create an invite link' }).click()
-  const link = (await page.getByTestId('invite-link').textContent())!.trim()
-  const mate = await newPage(live.browser)
-  await mate.page.goto(link)
-  await mate.page.getByLabel('Email').fill('mate@example.com')
-  await mate.page.getByLabel('Password').fill('correct horse battery')
-  await mate.page.getByRole('button', { name: 'Join' }).click()
-  await mate.page.waitForURL(/\/customers/)
-  await mate.context.close()
+  await joinAsTeammate(page, live.browser, 'mate@example.com')
 
   await page.goto(`${base}/settings/team`)
   const row = page.locator('tr', { hasText: 'mate@example.com' })

@@ -121,6 +121,20 @@ export async function createProject(page: Page, base: string, name: string) {
   return (await page.getByTestId('new-key').textContent())!.trim()
 }
 
+/** From the team page (`page` on /settings/team, signed in): creates an invite link and joins by it
+ *  as `email` in a browser context of its own, closed after. */
+export async function joinAsTeammate(page: Page, browser: Browser, email: string) {
+  await page.getByRole('button', { name: 'Create an invite link' }).click()
+  const link = (await page.getByTestId('invite-link').textContent())!.trim()
+  const mate = await newPage(browser)
+  await mate.page.goto(link)
+  await mate.page.getByLabel('Email').fill(email)
+  await mate.page.getByLabel('Password').fill('correct horse battery')
+  await mate.page.getByRole('button', { name: 'Join' }).click()
+  await mate.page.waitForURL(/\/customers/)
+  await mate.context.close()
+}
+
 export type Cookies = Awaited<ReturnType<BrowserContext['cookies']>>
 
 /** A test file's account: signs up as `email` in a page of its own, creates `projects` in order,

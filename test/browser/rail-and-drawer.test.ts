@@ -4,6 +4,7 @@
 import { beforeAll, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import {
+  joinAsTeammate,
   identify,
   newPage,
   screenshot,
@@ -242,15 +243,7 @@ it('on a phone the team page’s tables fit: Remove… and Withdraw are on scree
   const { page, problems } = await signedIn(390, 844)
   const base = live.server.url
   await page.goto(`${base}/settings/team`)
-  await page.getByRole('button', { name: 'Create an invite link' }).click()
-  const link = (await page.getByTestId('invite-link').textContent())!.trim()
-  const mate = await newPage(live.browser)
-  await mate.page.goto(link)
-  await mate.page.getByLabel('Email').fill('a.teammate.with.a.long.name@example.com')
-  await mate.page.getByLabel('Password').fill('correct horse battery')
-  await mate.page.getByRole('button', { name: 'Join' }).click()
-  await mate.page.waitForURL(/\/customers/)
-  await mate.context.close()
+  await joinAsTeammate(page, live.browser, 'a.teammate.with.a.long.name@example.com')
   await page.getByRole('button', { name: 'Create an invite link' }).click() // a pending one
 
   for (const width of [390, 1440]) {
