@@ -43,7 +43,7 @@ function checkWriter(writer: Writer, result: { found: number; revoked: boolean }
 
 /** The key (or the project) can still write: a last statement of the one-by-one transaction, which
  *  rolls it back when a revocation (or a deletion) committed while it ran. */
-export function writerStillValid(writer: Writer) {
+function writerStillValid(writer: Writer) {
   const valid =
     'keyHash' in writer
       ? sql`SELECT 1 FROM api_keys k JOIN projects p ON p.id = k.project_id
@@ -70,22 +70,27 @@ const accountOf = (writer: Writer) =>
  * answered 4 of 180 such batches 500, 40P01); by email, they insert them in the order every
  * writer does. An email created or erased since this read only moves in that order.
  */
-export async function writeOrder(
+async function writeOrder(
   db: Kysely<Database>,
   writer: Writer,
   emails: readonly (string | null)[],
 ) {
   const named = [...new Set(emails.filter((email) => email !== null))]
-  const { rows } = await sql<{ email: string }>`SELECT email FROM customers
-    WHERE account_id = ${accountOf(writer)} AND email = ANY (${named}::text[])`.execute(db)
-  const known = new Set(rows.map((r) => r.email))
-  const isNew = (n: number) => emails[n] !== null && !known.has(emails[n]!)
+  // The new emails ranked by the database's own ORDER BY email (its collation, as the statements
+  // that lock them), not by JavaScript's comparison of code units.
+  const { rows } = await sql<{
+    email: string
+  }>`SELECT n.email FROM unnest(${named}::text[]) AS n(email)
+    WHERE NOT EXISTS (SELECT 1 FROM customers c
+      WHERE c.account_id = ${accountOf(writer)} AND c.email = n.email)
+    ORDER BY n.email`.execute(db)
+  const rank = new Map(rows.map((r, place) => [r.email, place]))
+  const rankOf = (n: number) => (emails[n] === null ? undefined : rank.get(emails[n]!))
   const indexes = emails.map((_, n) => n)
-  const ofCustomers = indexes.filter((n) => !isNew(n))
-  const ofNewEmails = indexes.filter(isNew)
+  const ofCustomers = indexes.filter((n) => rankOf(n) === undefined)
   // A stable sort: an email's items keep their order.
-  const emailOf = (n: number) => emails[n]!
-  ofNewEmails.sort((a, b) => (emailOf(a) < emailOf(b) ? -1 : emailOf(a) > emailOf(b) ? 1 : 0))
+  const ofNewEmails = indexes.filter((n) => rankOf(n) !== undefined)
+  ofNewEmails.sort((a, b) => rankOf(a)! - rankOf(b)!)
   return [...ofCustomers, ...ofNewEmails]
 }
 
@@ -94,7 +99,7 @@ export async function writeOrder(
  *  lockCustomers in ../merges/store.ts). Left to the items' statements, each locked its own
  *  customers in the items' order, and such transactions deadlocked one another and merges past
  *  every retry (a soak on PostgreSQL answered three batches 500, 40P01). */
-export function lockBatchCustomers(writer: Writer, emails: string[]) {
+function lockBatchCustomers(writer: Writer, emails: string[]) {
   const account = accountOf(writer)
   const list = sql`${[...new Set(emails)]}::text[]`
   return sql`SELECT c.id FROM customers c
@@ -105,11 +110,40 @@ export function lockBatchCustomers(writer: Writer, emails: string[]) {
 }
 
 /**
- * The items one statement each, in writeOrder's order, all in ONE transaction: a request is
- * written whole or not at all, here too. Each statement committing alone, a key revoked (or a
- * failure) midway answered 403 (or an error) with the items before it written: measured on
- * PostgreSQL, a batch of 3,000 revoked after 3 s answered 403 with 727 of them stored.
+ * One statement per item (`statementOf(n)` for item n), in writeOrder's order of `orderBy` (each
+ * item's email, or null to keep it where it is), all in ONE transaction: the customers of
+ * `emails` locked first, `after` last but one, and a last check that the writer can still write.
+ * A request is written whole or not at all, here too: each statement committing alone, a key
+ * revoked (or a failure) midway answered 403 (or an error) with the items before it written:
+ * measured on PostgreSQL, a batch of 3,000 revoked after 3 s answered 403 with 727 of them stored.
+ * Each item's result row, in the items' order; throws what the transaction threw (`writerGone`
+ * when the writer can no longer write: nothing was written then). Used by writeOneByOne and by
+ * Segment's event-by-event fallback (../segment/store.ts).
  */
+export async function runItemByItem(
+  db: Kysely<Database>,
+  writer: Writer,
+  item: {
+    orderBy: readonly (string | null)[]
+    emails: string[]
+    statementOf: (n: number) => CompiledQuery
+  },
+  after: readonly CompiledQuery[] = [],
+): Promise<unknown[]> {
+  const order = await writeOrder(db, writer, item.orderBy)
+  const results = await runInTransaction(db, [
+    lockBatchCustomers(writer, item.emails).compile(db),
+    ...order.map(item.statementOf),
+    ...after,
+    writerStillValid(writer).compile(db),
+  ])
+  // Item n's statement came after the lock, at its place in `order`.
+  const byItem: unknown[] = []
+  order.forEach((n, place) => (byItem[n] = results[place + 1]!.rows[0]))
+  return byItem
+}
+
+/** The items one by one (runItemByItem), when one statement cannot apply them. */
 async function writeOneByOne(
   db: Kysely<Database>,
   writer: Writer,
@@ -119,23 +153,19 @@ async function writeOneByOne(
   after: readonly CompiledQuery[],
 ): Promise<ItemResult[]> {
   const folded = items.map((item) => fold([item], receivedAt))
-  const order = await writeOrder(
-    db,
-    writer,
-    items.map((item) => item.email),
-  )
-  const statements = order.map((n) => jsonIngestQuery(db, writer, folded[n]!.rows, source))
+  const emails = items.map((item) => item.email)
   let results
   try {
-    results = await runInTransaction(db, [
-      lockBatchCustomers(
-        writer,
-        items.map((item) => item.email),
-      ).compile(db),
-      ...statements,
-      ...after,
-      writerStillValid(writer).compile(db),
-    ])
+    results = await runItemByItem(
+      db,
+      writer,
+      {
+        orderBy: emails,
+        emails,
+        statementOf: (n) => jsonIngestQuery(db, writer, folded[n]!.rows, source),
+      },
+      after,
+    )
   } catch (err) {
     if (!writerGone(err)) throw err
     // Which answer: the key's state now (the transaction wrote nothing).
@@ -143,10 +173,8 @@ async function writeOneByOne(
     checkWriter(writer, check!.rows[0] as unknown as IngestResult)
     throw err
   }
-  // Item n's statement came after the lock, at its place in `order`.
-  const statementOf = new Map(order.map((n, place) => [n, place + 1]))
   return items.map((item, n) => {
-    const result = results[statementOf.get(n)!]!.rows[0] as unknown as IngestResult
+    const result = results[n] as IngestResult
     checkWriter(writer, result)
     return resultOf(item, folded[n]!.groupOf[0]!, byRow(result), true)
   })

@@ -18,15 +18,8 @@
 // 5. Messages older than 7 days are pruned, a few per statement, skipping rows others hold.
 import { sql, type Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
-import { runInTransaction } from '../db/transaction.js'
 import { ingestStatement, type IngestResult, type IngestRows } from '../ingest/statement.js'
-import {
-  lockBatchCustomers,
-  runIngest,
-  writeOrder,
-  writerGone,
-  writerStillValid,
-} from '../ingest/upsert.js'
+import { runIngest, runItemByItem, writerGone } from '../ingest/upsert.js'
 import { ApiError } from '../lib/errors.js'
 import type { SegmentRow } from './spec.js'
 
@@ -205,12 +198,11 @@ function checkKey(result: IngestResult) {
 }
 
 /**
- * The events one statement each, in writeOrder's order (../ingest/upsert.ts), all in ONE
- * transaction (the customers the events name by email locked first, as every writer locks them),
- * which ends by checking that the key can still write: written whole or not at all, as a request
- * applied in one statement. Each event committing alone, a key revoked midway answered 403 with
- * the events before it stored, their messageIds too (measured on PostgreSQL: 9 of 16 batches of
- * 150 answered 403 with 1 to 149 stored: ./revoke-race.pg.test.ts).
+ * The events one statement each, in ONE transaction that ends by checking that the key can still
+ * write (runItemByItem in ../ingest/upsert.ts): written whole or not at all, as a request applied
+ * in one statement. Each event committing alone, a key revoked midway answered 403 with the
+ * events before it stored, their messageIds too (measured on PostgreSQL: 9 of 16 batches of 150
+ * answered 403 with 1 to 149 stored: ./one-by-one.pg.test.ts).
  */
 async function applyOneByOne(
   db: Kysely<Database>,
@@ -225,33 +217,23 @@ async function applyOneByOne(
     for (const id of row.links) emailsOfId.set(id, (emailsOfId.get(id) ?? new Set()).add(row.email))
   }
   const movable = (row: SegmentRow) => row.links.every((id) => emailsOfId.get(id)!.size === 1)
-  const order = await writeOrder(
-    db,
-    writer,
-    rows.map((row) => (movable(row) ? row.email : null)),
-  )
   let results
   try {
-    results = await runInTransaction(db, [
-      lockBatchCustomers(
-        writer,
-        emails.filter((email) => email !== null),
-      ).compile(db),
-      ...order.map((n) => ingestStatement<Kept>(writer, ingestRows([rows[n]!])).compile(db)),
-      writerStillValid(writer).compile(db),
-    ])
+    results = await runItemByItem(db, writer, {
+      orderBy: rows.map((row) => (movable(row) ? row.email : null)),
+      emails: emails.filter((email) => email !== null),
+      statementOf: (n) => ingestStatement<Kept>(writer, ingestRows([rows[n]!])).compile(db),
+    })
   } catch (err) {
     if (!writerGone(err)) throw err
     // Which answer: the key's state now (the transaction wrote nothing); no events only check it.
     await applySegmentEvents(db, keyHash, [])
     throw err
   }
-  // The events' statements come after the lock; the count applied does not depend on their order.
   let applied = 0
-  for (const statement of results.slice(1, rows.length + 1)) {
-    const one = statement.rows[0] as unknown as IngestResult & Kept
-    checkKey(one)
-    applied += one.kept
+  for (const result of results as (IngestResult & Kept)[]) {
+    checkKey(result)
+    applied += result.kept
   }
   return { applied, duplicates: rows.length - applied }
 }
