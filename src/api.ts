@@ -4,7 +4,7 @@
 // billing connections, saved views). Its own error handler answers every error as the JSON envelope, and its
 // catch-all ends every /v1 request here, so nothing outside this sub-app (the dashboard's CSRF
 // check, session, HTML pages) ever runs for an API path.
-import { Hono } from 'hono'
+import { Hono } from 'hono/tiny'
 import { accountApiRoutes } from './account-api/routes.js'
 import { billingApiRoutes, billingWebhookRoutes } from './billing/routes.js'
 import type { AppDeps, HonoEnv } from './env.js'

@@ -2,7 +2,7 @@
 // src/dashboard.tsx), two sub-apps with their own middleware and error handling, behind the few
 // things every response shares (request id, security headers, the database). It does not know
 // which runtime serves it; src/node.ts and src/worker.ts hand it a database.
-import { Hono } from 'hono'
+import { Hono } from 'hono/tiny'
 import { requestId } from 'hono/request-id'
 import { secureHeaders } from 'hono/secure-headers'
 import { apiApp } from './api.js'

@@ -2,7 +2,8 @@
 // Its own middleware (body limits, the CSRF check on every form post, the session) and its own
 // error handler, which answers a browser with a readable page and a script (the CSV upload's
 // fetch) with the JSON envelope.
-import { Hono, type Context } from 'hono'
+import type { Context } from 'hono'
+import { Hono } from 'hono/tiny'
 import { tokenDashboardRoutes } from './account-api/dashboard.js'
 import { csvDashboardRoutes } from './csv/routes.js'
 import { customerRoutes } from './customers/routes.js'

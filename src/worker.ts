@@ -4,7 +4,7 @@
 // Static files (public/) are served by Workers assets before this code runs. The Cron Trigger of
 // wrangler.toml runs `scheduled`: abandoned CSV imports and old billing event ids expire
 // (src/retention.ts).
-import { Hono } from 'hono'
+import { Hono } from 'hono/tiny'
 import { requestId } from 'hono/request-id'
 import type { Kysely } from 'kysely'
 import { createApp, type App } from './app.js'

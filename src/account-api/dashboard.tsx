@@ -1,7 +1,8 @@
 // Settings → API tokens in the dashboard (signed in): list, create, revoke. Both posts answer 303
 // (Post/Redirect/Get): a new token reaches the page once, as the redirect's flash, with the name
 // it was given; a reload shows it no more and creates nothing.
-import { Hono, type Context } from 'hono'
+import type { Context } from 'hono'
+import { Hono } from 'hono/tiny'
 import { requireUser, sessionUser } from '../middleware/session/index.js'
 import { redirectWithFlash } from '../middleware/flash/index.js'
 import type { HonoEnv } from '../env.js'

@@ -3,7 +3,7 @@
 // Project keys are refused here: they are write-only and may live in a browser.
 // Every route names its auth middleware itself (no `use('*')`): this router shares /v1 with the
 // ingest routes, and a wildcard here would also run in front of /v1/identify.
-import { Hono } from 'hono'
+import { Hono } from 'hono/tiny'
 import * as z from 'zod/mini'
 import { ApiError } from '../lib/errors.js'
 import { idParam, jsonBody } from '../lib/http.js'

@@ -1,7 +1,8 @@
 // Settings → Team (signed in): members, invite links, removing a member; and /invite/:token, where
 // an invited person picks an email and a password and joins the account (signed in at once).
 // Every post answers 303 (Post/Redirect/Get): a new link reaches the page once, as the flash.
-import { Hono, type Context } from 'hono'
+import type { Context } from 'hono'
+import { Hono } from 'hono/tiny'
 import { requireUser, sessionUser, startSession } from '../middleware/session/index.js'
 import { redirectWithFlash } from '../middleware/flash/index.js'
 import type { HonoEnv } from '../env.js'

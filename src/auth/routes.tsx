@@ -1,6 +1,7 @@
 // Sign up, log in, log out, and `/` (to the customers table when signed in, else to log in; on a
 // server with no account yet, to sign up: the first visit makes the first account).
-import { Hono, type Context } from 'hono'
+import type { Context } from 'hono'
+import { Hono } from 'hono/tiny'
 import { MIN_PASSWORD_LENGTH, createAccount } from '../accounts/store.js'
 import { checkLogin, clearFailures, hasAnyAccount, signupAllowed } from './login.js'
 import { endSession, startSession } from '../middleware/session/index.js'

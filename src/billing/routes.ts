@@ -8,7 +8,8 @@
 // a value that cannot be stored (nothing written: the provider shows the reason); 413 over 1 MB; 200 applied, ignored, waiting
 // or a duplicate (so the provider stops retrying); 503 when the database is unavailable (so it
 // retries).
-import { Hono, type Context } from 'hono'
+import type { Context } from 'hono'
+import { Hono } from 'hono/tiny'
 import * as z from 'zod/mini'
 import type { HonoEnv } from '../env.js'
 import { ApiError } from '../lib/errors.js'

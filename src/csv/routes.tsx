@@ -3,7 +3,8 @@
 // …/mapping (start the dry run), …/start (import), …/progress (the htmx poll that advances the
 // job), …/discard (an interrupted upload), …/rejects.csv; and GET /customers/export.csv (the
 // table's filter URL).
-import { Hono, type Context } from 'hono'
+import type { Context } from 'hono'
+import { Hono } from 'hono/tiny'
 import { requireUser, sessionUser } from '../middleware/session/index.js'
 import type { HonoEnv } from '../env.js'
 import { ApiError } from '../lib/errors.js'

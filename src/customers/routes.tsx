@@ -4,7 +4,8 @@
 // views under /customers/views (src/saved-views/routes.tsx). Every query is scoped to the
 // signed-in account: another account's customer answers 404. The table sends two statements
 // (rows, summary) after the session's; the drawer one.
-import { Hono, type Context } from 'hono'
+import type { Context } from 'hono'
+import { Hono } from 'hono/tiny'
 import { requireUser, sessionUser } from '../middleware/session/index.js'
 import type { HonoEnv } from '../env.js'
 import { ApiError } from '../lib/errors.js'

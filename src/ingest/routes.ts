@@ -1,7 +1,8 @@
 // POST /v1/identify, /v1/ping and /v1/batch: the ingest API that products' backends (and the SDK)
 // call with a project key. Each request is one SQL statement (see ./upsert.ts), the key check
 // included.
-import { Hono, type Context } from 'hono'
+import type { Context } from 'hono'
+import { Hono } from 'hono/tiny'
 import { ApiError } from '../lib/errors.js'
 import { jsonBody } from '../lib/http.js'
 import type { RateLimiter } from '../lib/rate-limit.js'

@@ -3,7 +3,8 @@
 // 303 with a message saying what happened (a merge's carries its Undo button); a reload repeats
 // nothing. The store functions scope everything to the user's account: another account's ids
 // answer 404.
-import { Hono, type Context } from 'hono'
+import type { Context } from 'hono'
+import { Hono } from 'hono/tiny'
 import { requireUser, sessionUser } from '../middleware/session/index.js'
 import { redirectWithFlash } from '../middleware/flash/index.js'
 import type { HonoEnv } from '../env.js'

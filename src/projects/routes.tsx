@@ -5,7 +5,8 @@
 // Every query is scoped to the signed-in account: another account's project id answers 404, never
 // its data. A page sends at most three SQL statements; creating a project four (the list is read
 // first, to warn about a name already taken).
-import { Hono, type Context } from 'hono'
+import type { Context } from 'hono'
+import { Hono } from 'hono/tiny'
 import { addProjectKey, revokeProjectKey } from './keys.js'
 import { deleteProject, projectDeletionImpact } from './delete.js'
 import {

@@ -3,7 +3,8 @@
 // renames, moves and deletes; its refusals are shown in the rail, or on the views page). The rail
 // is its own request after the customers page, so its live counts (one statement for all views)
 // never add to the table's statements: session, views with the project slugs, counts.
-import { Hono, type Context } from 'hono'
+import type { Context } from 'hono'
+import { Hono } from 'hono/tiny'
 import * as z from 'zod/mini'
 import type { HonoEnv } from '../env.js'
 import { ApiError } from '../lib/errors.js'

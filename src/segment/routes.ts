@@ -7,7 +7,8 @@
 // name; or `writeKey` in the body) or as a Bearer token. /batch also takes what Segment's
 // Webhooks (Actions) destination posts to it: one event, or (batching on) a bare array of events.
 // Answers as Segment does: 200 `{"success": true}`.
-import { Hono, type Context, type Next } from 'hono'
+import type { Context, Next } from 'hono'
+import { Hono } from 'hono/tiny'
 import { batchItem, LIMITS, type BatchItem } from '../ingest/schemas.js'
 import { ApiError, type ErrorDetail } from '../lib/errors.js'
 import type { RateLimiter } from '../lib/rate-limit.js'

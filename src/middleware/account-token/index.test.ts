@@ -1,5 +1,5 @@
 // The account-token middleware over a real database: which tokens open which account.
-import { Hono } from 'hono'
+import { Hono } from 'hono/tiny'
 import { beforeAll, expect, it } from 'vitest'
 import { createAccountToken, revokeAccountToken } from '../../account-api/tokens.js'
 import { useTestDb } from '../../../test/support/db.js'

@@ -1,6 +1,6 @@
 // Body limits: refused before anything reads the body, the first limit on the way decides, and
 // the app applies one to every route.
-import { Hono } from 'hono'
+import { Hono } from 'hono/tiny'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApp } from '../../app.js'
 import type { HonoEnv } from '../../env.js'

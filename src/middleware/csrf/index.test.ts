@@ -1,6 +1,6 @@
 // The CSRF check on its own: which requests pass, where the token may travel, and that it is tied
 // to a secret only this browser's cookie holds.
-import { Hono } from 'hono'
+import { Hono } from 'hono/tiny'
 import { describe, expect, it } from 'vitest'
 import type { HonoEnv } from '../../env.js'
 import { onError } from '../on-error/index.js'

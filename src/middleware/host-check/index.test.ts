@@ -1,7 +1,7 @@
 // The DNS-rebinding guard: a server bound to loopback answers only requests addressed to a
 // loopback name or to TINYCRM_PUBLIC_URL's host; a page of another site whose name now resolves
 // to 127.0.0.1 gets a 403 before any route runs.
-import { Hono } from 'hono'
+import { Hono } from 'hono/tiny'
 import { describe, expect, it } from 'vitest'
 import type { HonoEnv } from '../../env.js'
 import { onError } from '../on-error/index.js'

@@ -1,5 +1,5 @@
 // The one error path: what each kind of failure becomes, what the client sees, what is logged.
-import { Hono } from 'hono'
+import { Hono } from 'hono/tiny'
 import { HTTPException } from 'hono/http-exception'
 import { requestId } from 'hono/request-id'
 import { afterEach, describe, expect, it, vi } from 'vitest'

@@ -1,5 +1,5 @@
 // The project-key middleware: the header's shape, and the hash the ingest statement looks up.
-import { Hono } from 'hono'
+import { Hono } from 'hono/tiny'
 import { expect, it } from 'vitest'
 import { generateProjectKey, hashKey } from '../../lib/keys.js'
 import { onError } from '../on-error/index.js'

@@ -1,5 +1,5 @@
 // Per-key rate limiting through the one RateLimiter interface.
-import { Hono } from 'hono'
+import { Hono } from 'hono/tiny'
 import { expect, it } from 'vitest'
 import { ApiError } from '../../lib/errors.js'
 import { memoryRateLimiter } from '../../lib/rate-limit.js'

@@ -1,6 +1,6 @@
 // The session middleware over a real database: which cookies sign a visitor in, where a
 // signed-out visitor is sent, and that ending a session ends it in the database.
-import { Hono } from 'hono'
+import { Hono } from 'hono/tiny'
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { HonoEnv } from '../../env.js'
 import { useTestDb } from '../../../test/support/db.js'
