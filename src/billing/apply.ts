@@ -56,10 +56,24 @@ export interface ApplyOutcome {
  *  leads to: the CTEs that compute them from `b_relation` (the email's own billing row) and
  *  `b_others`, ending in `b_row`. */
 function relationState(event: BillingEvent) {
+  // b_others: The customer's other emails in the project's billing (a merge's survivor and the
+  //   emails it absorbed, each keeping its own billing row): their subscriptions are the customer's
+  //   too. Locked, so that events of two of them apply one after the other, each seeing the
+  //   other's.
+  // b_refunded: A one-time purchase refunded in full reads as churned (billing_status refunded, no
+  //   amount) whatever came before or after: the refund stays. An entry with no status is no
+  //   subscription (a refund naming a payment of none: refundedPurchase in ./events.ts) and is
+  //   skipped.
+  // b_subs' amount: null when neither the subscription's events nor a paid invoice
+  //   say its amount.
+  // b_primary: The subscription that speaks for the customer: the best status (paid, trial,
+  //   churned), then the largest amount, then the latest change.
+  // b_row's stamp: the time of what the row says: the newest event seen for this
+  //   person, whichever event brought the row (one that arrived late is already merged in).
+  // b_row's mrr: paying subscriptions in the primary's currency, summed, then rounded once;
+  //   removed (JSON null) while one of them has no known amount, rather than a sum that looks
+  //   right.
   return sql`
--- The customer's other emails in the project's billing (a merge's survivor and the emails it
--- absorbed, each keeping its own billing row): their subscriptions are the customer's too.
--- Locked, so that events of two of them apply one after the other, each seeing the other's.
 b_others AS (
   SELECT o.subscriptions, o.latest_at
   FROM b_relation r
@@ -76,9 +90,6 @@ b_family AS (
   UNION ALL
   SELECT subscriptions, latest_at FROM b_others
 ),
--- A one-time purchase refunded in full reads as churned (billing_status refunded, no amount)
--- whatever came before or after: the refund stays. An entry with no status is no subscription
--- (a refund naming a payment of none: refundedPurchase in ./events.ts) and is skipped.
 b_refunded AS (
   SELECT s.key AS id, s.value || CASE WHEN s.value -> 'refunded' ->> 'v' = 'true'
       THEN jsonb_build_object(
@@ -94,7 +105,6 @@ b_subs AS (
     s.value -> 'status' ->> 'v' AS status,
     CASE s.value -> 'status' ->> 'v'
       WHEN 'paid' THEN 3 WHEN 'trial' THEN 2 WHEN 'churned' THEN 1 ELSE 0 END AS rank,
-    -- Null when neither the subscription's events nor a paid invoice say its amount.
     COALESCE((s.value -> 'mrr' ->> 'v')::numeric, (s.value -> 'invoiced_mrr' ->> 'v')::numeric)
       AS mrr,
     s.value -> 'currency' ->> 'v' AS currency,
@@ -102,8 +112,6 @@ b_subs AS (
     s.value -> 'status' ->> 'at' AS status_at
   FROM b_refunded s
 ),
--- The subscription that speaks for the customer: the best status (paid, trial, churned), then the
--- largest amount, then the latest change.
 b_primary AS (
   SELECT * FROM b_subs
   ORDER BY rank DESC, mrr DESC NULLS LAST, status_at COLLATE "C" DESC NULLS LAST, id COLLATE "C"
@@ -111,8 +119,6 @@ b_primary AS (
 ),
 b_row AS (
   SELECT r.email,
-    -- The time of what the row says: the newest event seen for this person, whichever event
-    -- brought the row (one that arrived late is already merged in).
     (SELECT max(f.latest_at) FROM b_family f) AS stamp,
     CASE WHEN p.rank > 0 THEN p.status END AS status,
     CASE WHEN p.id IS NULL
@@ -120,8 +126,6 @@ b_row AS (
       ELSE jsonb_build_object(
         'billing_status', p.state -> 'billing_status' -> 'v',
         'plan', p.state -> 'plan' -> 'v',
-        -- Paying subscriptions in the primary's currency, summed, then rounded once; removed
-        -- (JSON null) while one of them has no known amount, rather than a sum that looks right.
         'mrr', to_jsonb((
           SELECT CASE WHEN bool_or(s.mrr IS NULL) THEN NULL ELSE
             round(COALESCE(round(sum(s.mrr)), 0) / power(10::numeric, p.digits), p.digits) END
@@ -181,6 +185,18 @@ export async function applyBillingEvent(
   event: BillingEvent,
 ): Promise<ApplyOutcome> {
   const state = JSON.stringify(stateOf(event))
+  // On conflict, the first email stays: a later one (an email change) follows the same customer.
+  // b_linked: Linked to an email: its subscriptions join those of the email's other billing
+  //   customers. (An email absorbed by a merge is written onto its survivor by the ingest
+  //   statement, as identify's.)
+  // b_people: The customer of that email, its survivor and the survivor's other emails, locked
+  //   before any of their billing rows, in the order every writer locks customers (tombstones
+  //   first, then by email), as merges, identify and erasures do. Locked after them, by the ingest
+  //   statement, events of one customer's emails racing merges of it deadlocked one another (106
+  //   deadlocks in 10 trials of ./races.pg.test.ts, none after), some past every retry (5 of 480
+  //   events: 500).
+  // b_relation's WHERE, always true: makes b_people lock its rows before this insert
+  //   locks a billing row.
   const before = sql`
 b_conn AS (
   SELECT id, project_id, account_id FROM billing_connections WHERE id = ${connection.id}
@@ -201,25 +217,17 @@ b_customer AS (
     ${state}::jsonb, ${event.created}::timestamptz
   FROM b_event e
   ON CONFLICT (project_id, provider, billing_customer_id) DO UPDATE SET
-    -- The first email stays: a later one (an email change) follows the same customer.
     email = COALESCE(b.email, EXCLUDED.email),
     subscriptions = billing_merge(b.subscriptions, EXCLUDED.subscriptions),
     latest_at = GREATEST(b.latest_at, EXCLUDED.latest_at),
     updated_at = now()
   RETURNING b.project_id, b.email, b.subscriptions, b.latest_at
 ),
--- Linked to an email: its subscriptions join those of the email's other billing customers. (An
--- email absorbed by a merge is written onto its survivor by the ingest statement, as identify's.)
 b_linked AS (
   SELECT project_id, email, subscriptions, latest_at FROM b_customer WHERE email IS NOT NULL${
     event.knownOnly ? knownOnlyGate : sql``
   }
 ),
--- The customer of that email, its survivor and the survivor's other emails, locked before any of
--- their billing rows, in the order every writer locks customers (tombstones first, then by
--- email), as merges, identify and erasures do. Locked after them, by the ingest statement,
--- events of one customer's emails racing merges of it deadlocked one another (106 deadlocks in
--- 10 trials of ./races.pg.test.ts, none after), some past every retry (5 of 480 events: 500).
 b_people AS (
   SELECT f.id FROM b_linked l
   JOIN b_conn k ON true
@@ -232,7 +240,6 @@ b_people AS (
 b_relation AS (
   INSERT INTO billing_relations AS r (project_id, email, subscriptions, latest_at)
   SELECT project_id, email, subscriptions, latest_at FROM b_linked
-  -- Always true: makes b_people lock its rows before this insert locks a billing row.
   WHERE (SELECT count(*) FROM b_people) >= 0
   ON CONFLICT (project_id, email) DO UPDATE SET
     subscriptions = billing_merge(r.subscriptions, EXCLUDED.subscriptions),

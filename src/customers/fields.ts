@@ -34,9 +34,10 @@ type Row = {
 }
 
 export async function filterFields(db: Kysely<Database>, accountId: number): Promise<FilterFields> {
+  // seen: per project, key and JSON type: how many customers have it, and
+  //   its values when few.
   const { rows } = await sql<{ params: Row[]; projects: ProjectInfo[] }>`
 WITH seen AS (
-  -- Per project, key and JSON type: how many customers have it, and its values when few.
   SELECT p.slug, kv.key, jsonb_typeof(kv.value) AS type, count(*)::int AS customers,
     CASE WHEN count(DISTINCT kv.value) <= ${FEW_VALUES}
       AND jsonb_typeof(kv.value) IN ('string', 'number', 'boolean')

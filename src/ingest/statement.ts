@@ -151,15 +151,22 @@ export const ingestStatement = <Report extends object = object>(
   // makes them: the summary trigger then finds them right and leaves the row, which was otherwise
   // written twice, and every index of customers with it (measured in bench/README).
   const fresh = newCustomerSummary(sql`proj.project_id`, newStatus('x'))
+  // cust: Each identified email's own row. A row merged into another customer is a tombstone: it
+  //   keeps its values, and its survivor takes the write (onto). Several rows are locked in the
+  //   order merges lock them (LOCK_ORDER; survivors after them), so that the two do not deadlock.
+  // tgt: Whose write it is: the email's customer, or the survivor it was merged into.
+  // src: A survivor's relations are written after its row is locked (onto), as a merge locks them.
+  // rel: Newest wins: the status, and each param key (relation_patch, in the migration
+  //   2026-11-29T10), take the written value only when its time is not older than the stored one's.
+  // The last CASE's retry: the email was merged into a customer this statement's snapshot
+  //   does not see yet, or a pinged email was merged or unmerged meanwhile: run the statement
+  //   again, with a new snapshot.
   return prepared(sql<IngestResult & Report>`
 WITH ${rows.before ? sql`${rows.before},` : sql``}
 key AS (${writerKey(writer)}),
 proj AS (SELECT project_id, account_id FROM key WHERE NOT revoked),
 ${rows.withProject ? sql`${rows.withProject},` : sql``}
 sent AS (${rows.sent}),
--- Each identified email's own row. A row merged into another customer is a tombstone: it keeps
--- its values, and its survivor takes the write (onto). Several rows are locked in the order
--- merges lock them (LOCK_ORDER; survivors after them), so that the two do not deadlock.
 cust AS (
   INSERT INTO customers AS c (account_id, email, name, created_at, last_activity_at,
     relation_keys, project_count, best_rank)
@@ -176,7 +183,6 @@ cust AS (
     updated_at = CASE WHEN c.merged_into IS NULL THEN now() ELSE c.updated_at END
   RETURNING c.id, c.email, c.merged_into, (c.xmax = 0) AS created
 ),
--- Whose write it is: the email's customer, or the survivor it was merged into.
 tgt AS (
   SELECT COALESCE(c.merged_into, c.id) AS id, c.merged_into IS NOT NULL AS onto, c.created, x.*
   FROM sent x JOIN cust c ON c.email = x.email
@@ -190,10 +196,7 @@ onto AS (
   FROM tgt t WHERE t.onto AND c.id = t.id
   RETURNING c.id
 ),
--- A survivor's relations are written after its row is locked (onto), as a merge locks them.
 src AS (SELECT t.* FROM tgt t WHERE NOT t.onto OR t.id IN (SELECT id FROM onto)),
--- Newest wins: the status, and each param key (relation_patch, in the migration 2026-11-29T10),
--- take the written value only when its time is not older than the stored one's.
 rel AS (
   INSERT INTO customer_projects AS r (customer_id, project_id, account_id, status, status_at,
     params, params_at, source, first_seen_at, last_activity_at)
@@ -227,8 +230,6 @@ SELECT k.found, k.revoked,
      FROM ping_to t WHERE t.id IN (SELECT id FROM pinged)) AS pinged,
   CASE
     ${several ? ONE_CUSTOMER_TWICE : sql``}
-    -- The email was merged into a customer this statement's snapshot does not see yet, or a
-    -- pinged email was merged or unmerged meanwhile: run the statement again, with a new snapshot.
     WHEN EXISTS (SELECT 1 FROM tgt t WHERE t.onto AND t.id NOT IN (SELECT id FROM onto))
       ${pings ? PING_MOVED : sql``}
     THEN tinycrm_abort('40001', 'a merge moved a customer this request writes to; retrying')
@@ -261,6 +262,8 @@ const PING_MOVED = sql`OR EXISTS (SELECT 1 FROM ping_seen s JOIN ping_now n ON n
 // the customer the snapshot named. Only planned when the request has pings: on stale statistics
 // the planner drove the relation UPDATE from every relation of the project, O(table) per identify
 // (npm run bench: 30 ms instead of 3 at 47k).
+// ping_onto: A merged email's survivor is locked before its relation, as identify and merges lock
+//   them.
 const PING_CTES = sql`ping_seen AS (
   SELECT x.i, x.last_ts, c.id AS row_id, c.merged_into
   FROM sent x CROSS JOIN proj
@@ -278,7 +281,6 @@ ping_to AS (
   FROM ping_seen s JOIN ping_now n ON n.id = s.row_id
   WHERE n.merged_into IS NOT DISTINCT FROM s.merged_into
 ),
--- A merged email's survivor is locked before its relation, as identify and merges lock them.
 ping_onto AS (
   SELECT c.id FROM customers c
   WHERE c.id IN (SELECT id FROM ping_to WHERE onto)

@@ -26,6 +26,12 @@ export async function deleteCustomer(
   input: { accountId: number; customerId: number; actor: string },
 ): Promise<{ projects: number; merges: number; aliases: number }> {
   const { accountId: acct, customerId: id, actor } = input
+  // chunks_purged: Rows of unfinished imports (finished ones keep no rows): a cheap text search
+  //   finds the chunks, then the rows that name the person are dropped from them.
+  // billing_gone: What billing remembers of their emails (which billing customer, its
+  //   subscriptions); a later event from the provider brings the person back, as an identify would.
+  // segment_ids_gone: The external ids a Segment source sent with their emails: a later call with
+  //   only that userId must not bring the person back.
   const erase = sql`
 WITH c AS (
   SELECT id FROM customers WHERE id = ${id} AND account_id = ${acct} AND merged_into IS NULL
@@ -50,8 +56,6 @@ rejects_gone AS (
     AND EXISTS (SELECT 1 FROM jsonb_array_elements_text(x.cells) cell WHERE ${namesThem(sql`cell`)})
   RETURNING x.line
 ),
--- Rows of unfinished imports (finished ones keep no rows): a cheap text search finds the chunks,
--- then the rows that name the person are dropped from them.
 chunks_purged AS (
   UPDATE import_chunks ch SET rows = (
     SELECT COALESCE(jsonb_agg(e.r ORDER BY e.n), '[]'::jsonb)
@@ -68,8 +72,6 @@ noted_gone AS (
   WHERE i.id = x.import_id AND i.account_id = ${acct} AND x.email IN (SELECT email FROM emails)
   RETURNING x.email
 ),
--- What billing remembers of their emails (which billing customer, its subscriptions); a later
--- event from the provider brings the person back, as an identify would.
 billing_gone AS (
   DELETE FROM billing_customers b USING projects p
   WHERE p.account_id = ${acct} AND b.project_id = p.id AND b.email IN (SELECT email FROM emails)
@@ -80,8 +82,6 @@ billing_state_gone AS (
   WHERE p.account_id = ${acct} AND b.project_id = p.id AND b.email IN (SELECT email FROM emails)
   RETURNING b.email
 ),
--- The external ids a Segment source sent with their emails: a later call with only that userId
--- must not bring the person back.
 segment_ids_gone AS (
   DELETE FROM segment_ids s USING projects p
   WHERE p.account_id = ${acct} AND s.project_id = p.id AND s.email IN (SELECT email FROM emails)

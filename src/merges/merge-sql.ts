@@ -22,6 +22,11 @@ export interface MergeParties {
  *  the account. */
 export function mergeStatement(db: Kysely<Database>, parties: MergeParties) {
   const { acct, surv, abs, actor, failForTest } = parties
+  // combined: Newest wins, as for every write: the status and each param key (a removal included)
+  //   with the newer time; where neither has one (stored before times were kept), the status of the
+  //   relation updated more recently and the survivor's params.
+  // repointed: Customers merged into the absorbed one earlier now route to the survivor: no chains
+  //   to follow.
   return sql<{ id: number; fail: number | null }>`
 WITH s AS (
   SELECT * FROM customers WHERE id = ${surv} AND account_id = ${acct} AND merged_into IS NULL
@@ -46,9 +51,6 @@ m AS (
   FROM s, a
   RETURNING id, created_at
 ),
--- Newest wins, as for every write: the status and each param key (a removal included) with the
--- newer time; where neither has one (stored before times were kept), the status of the relation
--- updated more recently and the survivor's params.
 combined AS (
   UPDATE customer_projects r SET
     status = CASE WHEN ${ABSORBED_STATUS_NEWER} THEN ap.status ELSE r.status END,
@@ -76,7 +78,6 @@ moved AS (
   WHERE r.customer_id = ${abs} AND NOT EXISTS (SELECT 1 FROM sp WHERE sp.project_id = r.project_id)
   RETURNING r.project_id
 ),
--- Customers merged into the absorbed one earlier now route to the survivor: no chains to follow.
 repointed AS (
   UPDATE customers t SET merged_into = ${surv}
   FROM m

@@ -27,6 +27,8 @@ export type UndoOutcome = {
  *  if so restores both customers, their relations and aliases from the merge's snapshot, marks
  *  the merge undone and writes the audit event: the check and the restore in one statement. */
 export function undoStatement(db: Kysely<Database>, acct: number, mergeId: number, actor: string) {
+  // absorbed_projects: Snapshots taken before times were kept have no status_at, params_at or
+  //   source.
   return sql<UndoOutcome>`
 WITH m AS (SELECT * FROM merges WHERE id = ${mergeId} AND account_id = ${acct}),
 why AS (
@@ -75,7 +77,6 @@ unmoved AS (
     AND NOT EXISTS (SELECT 1 FROM sp WHERE sp.project_id = c.project_id)
   RETURNING c.project_id
 ),
--- Snapshots taken before times were kept have no status_at, params_at or source.
 absorbed_projects AS (
   INSERT INTO customer_projects (customer_id, project_id, account_id, status, status_at, params,
     params_at, source, first_seen_at, last_activity_at, updated_at)

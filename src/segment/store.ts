@@ -29,13 +29,26 @@ export const DEDUP_WINDOW = '7 days'
 const PRUNE_PER_STATEMENT = 64
 
 function segmentCtes(rows: SegmentRow[]) {
+  // s_first: The first event of each messageId in the request, recorded unless the project has it
+  //   already.
+  // s_locked: The customers of the request, locked up front in the order merges lock them
+  //   (tombstones first, then by email): the ingest statement locks identified emails and pinged
+  //   ones in two passes, and two requests mixing identify and track for the same people in
+  //   opposite roles deadlocked on them (measured on Postgres with the analytics-node soak:
+  //   src/segment/races.pg.test.ts).
+  // s_erased: An email found through an id whose customer this statement's snapshot holds but its
+  //   lock no longer finds: an erasure (src/merges/erase.ts) deleted the person, and the id with
+  //   it, while this statement ran. Its events write nothing and link nothing: written, they would
+  //   bring the person back and link the ids again (src/segment/erase-race.pg.test.ts).
+  // s_keys: The newest value of each param key per email (by the event's time; a later event wins a
+  //   tie), and that time in epoch seconds, as the ingest statement compares it with the stored
+  //   key's.
   return sql`
 s_in AS (
   SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS e(
     n int, message_id text, email text, lookup text[], links text[], name text, status text,
     patch jsonb, once jsonb, ts timestamptz, ping boolean, write boolean, source text)
 ),
--- The first event of each messageId in the request, recorded unless the project has it already.
 s_first AS (
   SELECT DISTINCT ON (message_id) n, message_id FROM s_in
   WHERE message_id IS NOT NULL ORDER BY message_id, n
@@ -56,10 +69,6 @@ s_kept AS (
   WHERE e.message_id IS NULL
     OR e.n IN (SELECT f.n FROM s_first f JOIN s_new USING (message_id))
 ),
--- The customers of the request, locked up front in the order merges lock them (tombstones first,
--- then by email): the ingest statement locks identified emails and pinged ones in two passes, and
--- two requests mixing identify and track for the same people in opposite roles deadlocked on
--- them (measured on Postgres with the analytics-node soak: src/segment/races.pg.test.ts).
 s_locked AS (
   SELECT c.id, c.email FROM customers c CROSS JOIN proj
   WHERE c.account_id = proj.account_id
@@ -67,10 +76,6 @@ s_locked AS (
   ORDER BY c.merged_into IS NULL, c.email
   FOR NO KEY UPDATE OF c
 ),
--- An email found through an id whose customer this statement's snapshot holds but its lock no
--- longer finds: an erasure (src/merges/erase.ts) deleted the person, and the id with it, while
--- this statement ran. Its events write nothing and link nothing: written, they would bring the
--- person back and link the ids again (src/segment/erase-race.pg.test.ts).
 s_erased AS (
   SELECT c.email FROM customers c CROSS JOIN proj
   WHERE c.account_id = proj.account_id
@@ -99,8 +104,6 @@ s_pruned AS (
   RETURNING 1
 ),
 s_rows AS (SELECT * FROM s_found WHERE write),
--- The newest value of each param key per email (by the event's time; a later event wins a tie),
--- and that time in epoch seconds, as the ingest statement compares it with the stored key's.
 s_keys AS (
   SELECT DISTINCT ON (r.to_email, p.key) r.to_email, p.key, p.value,
     extract(epoch FROM r.ts) AS at
