@@ -18,6 +18,7 @@ import * as undoHistory from './2026-11-30T05-undo-history.js'
 import * as nameOrder from './2026-11-30T06-name-order.js'
 import * as importUploadProgress from './2026-11-30T07-import-upload-progress.js'
 import * as billingProducts from './2026-11-30T08-billing-products.js'
+import * as bestRankIndex from './2026-11-30T09-best-rank-index.js'
 import * as invites from './2026-11-29T13-invites.js'
 import * as newestWins from './2026-11-29T10-newest-wins.js'
 import * as relationHistory from './2026-11-29T11-relation-history.js'
@@ -49,4 +50,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-30T06-name-order': nameOrder,
   '2026-11-30T07-import-upload-progress': importUploadProgress,
   '2026-11-30T08-billing-products': billingProducts,
+  '2026-11-30T09-best-rank-index': bestRankIndex,
 }

@@ -7,7 +7,7 @@ import type { Status } from '../lib/status.js'
 import type { CustomerFilter, ParamFilter, ParamValue } from './filter-syntax.js'
 import { changedCond } from './filter-changed.js'
 import type { ProjectIds } from './project-ids.js'
-import { hasRelationKey } from './relation-keys.js'
+import { bestRankCondition, hasRelationKey } from './relation-keys.js'
 
 export type Cond = RawBuilder<unknown>
 
@@ -235,8 +235,12 @@ export function ownConditions(accountId: number, f: CustomerFilter, known?: Proj
     hasRelationKey(slug ? projectId(accountId, slug, known) : null, statuses)
   for (const m of f.in) own.push(keyed(m.project, m.statuses))
   for (const m of f.notIn) own.push(sql`NOT ${keyed(m.project, m.statuses)}`)
-  for (const s of f.status) own.push(keyed(null, s))
-  for (const s of f.notStatus) own.push(sql`NOT ${keyed(null, s)}`)
+  const best = bestRankCondition(f.status, f.notStatus)
+  if (best) own.push(best)
+  else {
+    for (const s of f.status) own.push(keyed(null, s))
+    for (const s of f.notStatus) own.push(sql`NOT ${keyed(null, s)}`)
+  }
   if (f.minProjects !== undefined) own.push(sql`c.project_count >= ${f.minProjects}`)
   for (const [t, column, op] of TIMES) {
     const time = f[t]

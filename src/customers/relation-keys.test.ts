@@ -12,6 +12,9 @@ import { seedAccount } from '../../test/support/fixtures.js'
 import { summaryMismatches } from '../../test/support/summary-columns.js'
 import { parseCustomerFilter } from './filter.js'
 import { customersPage } from './query.js'
+import { RANK_ORDER } from './relation-keys.js'
+import { ownConditions } from './conditions.js'
+import type { Status } from '../lib/status.js'
 
 const t = useTestDb()
 
@@ -94,6 +97,69 @@ describe('summary columns', () => {
       { email: 'one@example.com', cmin: '0' },
       { email: 'three@example.com', cmin: '0' },
       { email: 'two@example.com', cmin: '0' },
+    ])
+  })
+
+  it('answer statuses anywhere by the best rank where they come down to it, as the relations do', async () => {
+    // One customer per set of statuses it can hold over its projects (project i has status i),
+    // and one without relations (no best rank).
+    const seeded = await seedAccount(t.db, ['P1', 'P2', 'P3', 'P4'])
+    const acct = seeded.accountId
+    const ids = seeded.projects.map((p) => p.project.id)
+    const holds = new Map<string, Status[]>()
+    for (let mask = 1; mask < 16; mask++) {
+      const held = RANK_ORDER.filter((_, i) => mask & (1 << i))
+      const email = `${held.join('-')}@example.com`
+      holds.set(email, held)
+      for (const status of held) {
+        await ingestForProject(t.db, ids[RANK_ORDER.indexOf(status)]!, [
+          { type: 'identify', email, status } as never,
+        ])
+      }
+    }
+    await ingestForProject(t.db, ids[0]!, [
+      { type: 'identify', email: 'none@example.com' } as never,
+    ])
+    await sql`DELETE FROM customer_projects WHERE customer_id =
+      (SELECT id FROM customers WHERE email = 'none@example.com')`.execute(t.db)
+    holds.set('none@example.com', [])
+    expect(await summaryMismatches(t.db, acct)).toEqual([])
+
+    const groups = ['paid', 'trial', 'free', 'churned', 'paid,trial', 'trial,free', 'paid,churned']
+    const some = (held: Status[], group: string) =>
+      group.split(',').some((s) => held.includes(s as Status))
+    const byRank: string[] = []
+    for (const status of ['', ...groups, 'paid&status=free']) {
+      for (const notStatus of ['', ...groups]) {
+        if (!status && !notStatus) continue
+        const query = `${status ? `status=${status}` : ''}&${notStatus ? `not_status=${notStatus}` : ''}`
+        const f = parseCustomerFilter(new URLSearchParams(query))
+        const expected = [...holds]
+          .filter(([, held]) => f.status.every((g) => some(held, g.join(','))))
+          .filter(([, held]) => f.notStatus.every((g) => !some(held, g.join(','))))
+          .map(([email]) => email)
+          .sort()
+        const page = await customersPage(t.db, acct, f)
+        expect({ query, emails: page.rows.map((r) => r.email).sort() }).toEqual({
+          query,
+          emails: expected,
+        })
+        expect(page.summary.count).toBe(expected.length)
+        const compiled = sql`${sql.join(ownConditions(acct, f))}`.compile(t.db).sql
+        if (compiled.includes('best_rank')) byRank.push(query)
+      }
+    }
+    // Those a best rank says: never paid, still free, paid somewhere, trial at best, …
+    expect(byRank).toEqual([
+      '&not_status=paid',
+      '&not_status=paid,trial',
+      'status=paid&',
+      'status=trial&not_status=paid',
+      'status=free&not_status=paid,trial',
+      'status=paid,trial&',
+      'status=paid,trial&not_status=paid',
+      'status=trial,free&not_status=paid',
+      'status=trial,free&not_status=paid,trial',
     ])
   })
 })

@@ -29,6 +29,41 @@ export function hasRelationKey(
 }
 
 /**
+ * The filter's statuses anywhere (`status=`: some relation has one of them; `not_status=`: none
+ * has) as a condition on the customer's best rank, when they come down to it: when for each best
+ * rank (or none, a customer without relations) they hold for every customer with it or for none.
+ * "Free somewhere, paid and trial nowhere" is a best rank of free; "paid somewhere" one of paid.
+ * Null when they do not (trial somewhere: the best may be paid). The best rank is one B-tree key
+ * (migration 2026-11-30T09), where the relation keys' GIN index finds every customer with the
+ * status somewhere and the row then tests the rest.
+ */
+export function bestRankCondition(
+  having: Status[][],
+  lacking: Status[][],
+): RawBuilder<unknown> | null {
+  if (!having.length && !lacking.length) return null
+  const ranks = RANK_ORDER.map(rank)
+  const some = (statuses: Status[], held: number[]) =>
+    statuses.length ? statuses.some((s) => held.includes(rank(s))) : held.length > 0
+  const holds = (held: number[]) =>
+    having.every((g) => some(g, held)) && lacking.every((g) => !some(g, held))
+  // Every set of statuses a customer can hold over its projects, by its best rank (0: none).
+  const verdict = new Map<number, boolean>()
+  for (let mask = 0; mask < 1 << ranks.length; mask++) {
+    const held = ranks.filter((r) => mask & (1 << (r - 1)))
+    const best = held.length ? Math.min(...held) : 0
+    if (verdict.get(best) === !holds(held)) return null
+    verdict.set(best, holds(held))
+  }
+  const best = ranks.filter((r) => verdict.get(r))
+  const parts = [
+    ...(best.length ? [sql`c.best_rank IN (${sql.join(best.map((r) => sql.lit(r)))})`] : []),
+    ...(verdict.get(0) ? [sql`c.best_rank IS NULL`] : []),
+  ]
+  return parts.length ? sql`(${sql.join(parts, sql` OR `)})` : sql`false`
+}
+
+/**
  * The summary columns (relation_keys, project_count, best_rank) of a new customer whose one
  * relation is to `project` (an id expression) with `status` (a text expression): what the
  * summary trigger would compute. The ingest statement inserts them with the row, and the
