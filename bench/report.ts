@@ -125,7 +125,8 @@ export function printReport(report: Report) {
     console.log(
       `\n## Worker (workerd via miniflare, Neon HTTP driver → loopback endpoint)\n` +
         `bundle (wrangler deploy --dry-run): ${w.bundleRawKb} KB raw, ${w.bundleGzipKb} KB gzipped ` +
-        `(limits: 3 MB free / 10 MB paid, gzipped)`,
+        `(${w.bundleGzipBytes.toLocaleString('en')} bytes; 1 KB = 1,024 bytes; the project's target ` +
+        `≤ 200 KB, Cloudflare's limits 3 MB free / 10 MB paid, gzipped)`,
     )
     console.table(
       w.runs.map((r) => ({

@@ -230,6 +230,7 @@ const report = {
   worker: bundle && {
     bundleRawKb: bundle.rawKb,
     bundleGzipKb: bundle.gzipKb,
+    bundleGzipBytes: bundle.gzipBytes,
     bundleSeconds: bundle.bundleSeconds,
     runs: workers,
   },

@@ -22,6 +22,7 @@ export interface WorkerBundle {
   path: string
   rawKb: number
   gzipKb: number
+  gzipBytes: number
   bundleSeconds: number
   remove(): void
 }
@@ -35,10 +36,12 @@ export function bundleWorker(): WorkerBundle {
   const path = join(dir, 'worker.js')
   const code = readFileSync(path)
   const kb = (n: number) => Math.round(n / 1024)
+  const gzipBytes = gzipSync(code).length
   return {
     path,
     rawKb: kb(code.length),
-    gzipKb: kb(gzipSync(code).length),
+    gzipKb: kb(gzipBytes),
+    gzipBytes,
     bundleSeconds,
     remove: () => rmSync(dir, { recursive: true, force: true }),
   }
