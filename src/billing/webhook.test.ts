@@ -765,13 +765,14 @@ describe('applying events', () => {
     expect(left).toEqual([])
   })
 
-  it('a webhook is two statements: the connection lookup, then one write', async () => {
+  it('a webhook is three statements: the connection lookup, then one transaction that locks the person and writes', async () => {
     await post(event('customer.created', { id: 'cus_1', email: 's@example.com' }))
     t.statements.length = 0
     await post(event('customer.subscription.created', subscription(), T + 1))
-    expect(t.statements).toHaveLength(2)
+    expect(t.statements).toHaveLength(3)
     expect(t.statements[0]).toMatch(/from "billing_connections"/)
-    expect(t.statements[1]).toMatch(/INSERT INTO billing_events/)
+    expect(t.statements[1]).toMatch(/FOR NO KEY UPDATE OF f$/)
+    expect(t.statements[2]).toMatch(/INSERT INTO billing_events/)
   })
 
   it('never logs the signing secret, whatever goes wrong', async () => {

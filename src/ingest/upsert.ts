@@ -206,26 +206,28 @@ export async function ingestForProject(
   return write(db, { projectId }, items, receivedAt, source, after)
 }
 
-/** Runs one ingest statement (with `after` in its transaction), again on a deadlock, a
- *  serialization failure or the statement's own abort when a merge moved a customer it writes to
- *  (../db/retry.ts). */
+/** Runs one ingest statement (with `first` before it and `after` after it in its transaction),
+ *  again on a deadlock, a serialization failure or the statement's own abort when a merge moved a
+ *  customer it writes to (../db/retry.ts). */
 export async function runIngest<Report extends object = object>(
   db: Kysely<Database>,
   writer: Writer,
   rows: IngestRows,
   after: readonly CompiledQuery[] = [],
+  first: readonly CompiledQuery[] = [],
 ): Promise<IngestResult & Report> {
-  return runCompiledIngest(db, ingestStatement<Report>(writer, rows).compile(db), after)
+  return runCompiledIngest(db, ingestStatement<Report>(writer, rows).compile(db), after, first)
 }
 
 async function runCompiledIngest<Result>(
   db: Kysely<Database>,
   statement: CompiledQuery<Result>,
   after: readonly CompiledQuery[],
+  first: readonly CompiledQuery[] = [],
 ): Promise<Result> {
-  if (after.length) {
-    const [result] = await runInTransaction(db, [statement, ...after])
-    return result!.rows[0] as Result
+  if (after.length || first.length) {
+    const results = await runInTransaction(db, [...first, statement, ...after])
+    return results[first.length]!.rows[0] as Result
   }
   return retryTransient(async () => (await db.executeQuery(statement)).rows[0]!)
 }

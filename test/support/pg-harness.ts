@@ -114,15 +114,24 @@ export interface ServedTestApp extends ServedApp {
  *  this file's tests and closed after them. The returned object is filled in by then: read its
  *  fields inside hooks and tests. */
 export function useServedApp(
-  options: DbOptions & { config?: AppDeps['config']; gateTable?: string },
+  options: DbOptions & {
+    config?: AppDeps['config']
+    gateTable?: string
+    /** A new, empty database of this name (createEmptyDatabase) instead of the shared one: what
+     *  PostgreSQL counts per database (deadlocks) is then this file's alone. */
+    ownDatabase?: string
+  },
 ): ServedTestApp {
   if (options.gateTable && !options.appName) throw new Error('a gate counts only a named appName')
   const served = {} as ServedTestApp
   beforeAll(async () => {
-    const opened = await serveTestApp(options)
+    const databaseUrl = options.ownDatabase
+      ? await createEmptyDatabase(options.ownDatabase)
+      : options.databaseUrl
+    const opened = await serveTestApp({ ...options, databaseUrl })
     Object.assign(served, opened, { db: opened.node.db })
     if (options.gateTable) {
-      served.gate = openGate({ appName: options.appName!, table: options.gateTable })
+      served.gate = openGate({ appName: options.appName!, table: options.gateTable, databaseUrl })
     }
   })
   afterAll(async () => {
