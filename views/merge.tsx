@@ -1,6 +1,8 @@
 // Merge, undo and delete for one customer: a page of its own (/customers/:id/manage) that the
 // customer page links to. Merging asks for the other customer's email and which email survives;
-// deleting asks to type the email, as erasure cannot be undone.
+// deleting asks to type the email, as erasure cannot be undone. A refused form comes back (after
+// the redirect of src/merges/routes.tsx) with its message under the field at fault, focused, and
+// what was typed.
 import { Layout } from './ui/layout.js'
 import { CsrfField } from './ui/csrf.js'
 import { Alert, Time } from './ui/elements.js'
@@ -12,16 +14,28 @@ export interface MergeRecord {
   undone_at: Date | null
 }
 
+/** A refused form of this page: why, and what was typed in it. */
+export interface Refused {
+  message: string
+  draft: Record<string, string>
+}
+
+/** The attributes of a field a refused form's message is about. */
+const invalid = (refused: Refused | undefined, messageId: string) =>
+  refused ? { 'aria-invalid': 'true' as const, 'aria-describedby': messageId, autofocus: true } : {}
+
 export function ManageCustomerPage(props: {
   customer: { id: number; email: string; name: string | null }
   merges: MergeRecord[]
   userEmail: string
   csrfToken?: string
+  /** Why an undo was refused (no field to point at: said at the top). */
   error?: string
-  /** The other email as typed, when the form comes back with an error. */
-  draftOther?: string
+  merge?: Refused
+  delete?: Refused
 }) {
   const { customer, csrfToken } = props
+  const keepOther = props.merge?.draft.keep === 'other'
   const label = customer.name ?? customer.email
   return (
     <Layout
@@ -60,22 +74,25 @@ export function ManageCustomerPage(props: {
             <input
               type="email"
               name="other"
+              id="merge-other"
               required
               maxLength={254}
               autocomplete="off"
-              value={props.draftOther ?? ''}
+              value={props.merge?.draft.other ?? ''}
+              {...invalid(props.merge, 'merge-error')}
             />
           </label>
+          <Alert error={props.merge?.message} id="merge-error" />
           <fieldset class="choice-group">
             <legend>Which email survives?</legend>
             <label class="choice">
-              <input type="radio" name="keep" value="this" checked />
+              <input type="radio" name="keep" value="this" checked={!keepOther} />
               <span>
                 {customer.email} <span class="muted">(this one)</span>
               </span>
             </label>
             <label class="choice">
-              <input type="radio" name="keep" value="other" />
+              <input type="radio" name="keep" value="other" checked={keepOther} />
               <span>the other one</span>
             </label>
           </fieldset>
@@ -129,8 +146,18 @@ export function ManageCustomerPage(props: {
             <span>
               Type <strong>{customer.email}</strong> to confirm
             </span>
-            <input type="text" name="confirm" required autocomplete="off" spellcheck={false} />
+            <input
+              type="text"
+              name="confirm"
+              id="delete-confirm"
+              required
+              autocomplete="off"
+              spellcheck={false}
+              value={props.delete?.draft.confirm ?? ''}
+              {...invalid(props.delete, 'delete-error')}
+            />
           </label>
+          <Alert error={props.delete?.message} id="delete-error" />
           <div class="button-row">
             <button type="submit" class="button button-danger">
               Delete for good

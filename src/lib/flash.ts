@@ -3,7 +3,8 @@
 // shows the message once. A new key or token rides along the same way, so the page that reveals it
 // is a GET that a reload does not repeat (and that shows the key no more). The cookie names the
 // path it is for; src/middleware/flash signs it, reads it there and clears it once the page is
-// shown.
+// shown. A refused form ends the same way: the page it redirects to shows why at that form, with
+// what was typed in it again, so Back and reload never offer to send the form a second time.
 import { createContext } from 'preact'
 import { decodeBase64Url, encodeBase64Url } from 'hono/utils/encode'
 
@@ -16,6 +17,18 @@ export interface Flash {
   secret?: string
   /** A form action (POST) that undoes what happened: the message carries an Undo button. */
   undo?: string
+  /** Set when the post changed nothing: `message` says why, and the page shows it at that form. */
+  refused?: Refusal
+}
+
+/** A form the server refused, for the page that shows it again. Never carries a password. */
+export interface Refusal {
+  /** Which of the page's forms ('merge', 'delete'). */
+  form: string
+  /** The field the message is about, when there is one. */
+  field?: string
+  /** What was typed, by field name, to fill the form in again. */
+  draft?: Record<string, string>
 }
 
 export const FLASH_COOKIE = 'tcrm_flash'
@@ -23,6 +36,9 @@ export const FLASH_COOKIE = 'tcrm_flash'
 export const FLASH_SECONDS = 60
 
 const MAX_TEXT = 600
+/** A cookie holds about 4 KB, signature and attributes included. */
+const MAX_DRAFT = 1500
+const NAME = /^[a-z][a-zA-Z0-9_-]{0,39}$/
 /** The only action a flash's Undo button may post to (src/merges/routes.tsx). */
 const UNDO_ACTION = /^\/merges\/[0-9]+\/undo$/
 
@@ -35,7 +51,7 @@ export function decodeFlash(value: string): { path: string; flash: Flash } | und
   try {
     const data = JSON.parse(new TextDecoder().decode(decodeBase64Url(value))) as unknown
     if (typeof data !== 'object' || data === null) return undefined
-    const { path, message, tone, secret, undo } = data as Record<string, unknown>
+    const { path, message, tone, secret, undo, refused } = data as Record<string, unknown>
     if (typeof path !== 'string' || !path.startsWith('/')) return undefined
     if (typeof message !== 'string' || message.length > MAX_TEXT) return undefined
     const flash: Flash = { message }
@@ -44,10 +60,39 @@ export function decodeFlash(value: string): { path: string; flash: Flash } | und
     // The Undo button posts this page's CSRF token: only the one action that ever sets it, should
     // a cookie ever get past the signature check (src/middleware/flash).
     if (typeof undo === 'string' && UNDO_ACTION.test(undo)) flash.undo = undo
+    const refusal = decodeRefusal(refused)
+    if (refusal) flash.refused = refusal
     return { path, flash }
   } catch {
     return undefined
   }
+}
+
+function decodeRefusal(value: unknown): Refusal | undefined {
+  if (typeof value !== 'object' || value === null) return undefined
+  const { form, field, draft } = value as Record<string, unknown>
+  if (typeof form !== 'string' || !NAME.test(form)) return undefined
+  const refusal: Refusal = { form }
+  if (typeof field === 'string' && NAME.test(field)) refusal.field = field
+  if (typeof draft === 'object' && draft !== null) {
+    const entries = Object.entries(draft).filter(
+      (e): e is [string, string] => NAME.test(e[0]) && typeof e[1] === 'string',
+    )
+    if (entries.reduce((n, [k, v]) => n + k.length + v.length, 0) <= MAX_DRAFT) {
+      refusal.draft = Object.fromEntries(entries)
+    }
+  }
+  return refusal
+}
+
+/** The refusal of `form` when the redirect that led here carries one: its message, the field it is
+ *  about and what was typed. */
+export function refusalOf(
+  flash: Flash | undefined,
+  form: string,
+): { message: string; field?: string; draft: Record<string, string> } | undefined {
+  if (flash?.refused?.form !== form) return undefined
+  return { message: flash.message, field: flash.refused.field, draft: flash.refused.draft ?? {} }
 }
 
 /** What every rendered page may show besides its own content: the flash of this request, and the

@@ -9,8 +9,10 @@ const t = useTestApp()
 
 async function signedIn(email: string) {
   const { b, projectId } = await signUpWithProject(t, email)
-  const id = async (customer: string) => {
-    const [r] = await ingestForProject(t.db, projectId, [{ type: 'identify', email: customer }])
+  const id = async (customer: string, status?: 'paid') => {
+    const [r] = await ingestForProject(t.db, projectId, [
+      { type: 'identify', email: customer, status },
+    ])
     return (r as { customerId: number }).customerId
   }
   return { b, id }
@@ -46,9 +48,17 @@ describe('merge, undo, delete in the dashboard', () => {
     )
     expect((await b.get(`/customers/${work}/manage`)).status).toBe(200)
 
+    // Refused: back to the manage page (a GET: reload and Back post nothing), saying why at the
+    // field, once.
     const wrong = await b.post(`/customers/${work}/delete`, { confirm: 'someone@else' })
-    expect(wrong.status).toBe(400)
-    await b.get(`/customers/${work}/manage`)
+    expect(wrong).toMatchObject({ status: 303, location: `/customers/${work}/manage` })
+    const why = await b.follow(wrong)
+    expect(why.status).toBe(200)
+    expect(why.html).toContain(
+      'id="delete-error">Type the customer’s email exactly to confirm the deletion.',
+    )
+    expect(why.html).toMatch(/value="someone@else"[^>]*aria-invalid="true"/)
+    expect((await b.get(`/customers/${work}/manage`)).html).not.toContain('delete-error')
     const deleted = await b.post(`/customers/${work}/delete`, { confirm: 'ann@work.example' })
     expect(deleted.location).toBe('/customers')
     expect((await b.follow(deleted)).html).toContain('Deleted ann@work.example from every project')
@@ -60,8 +70,10 @@ describe('merge, undo, delete in the dashboard', () => {
   it('answers a missing other customer with the reason, and keeps accounts apart', async () => {
     const { b, id } = await signedIn('m-a@example.com')
     const mine = await id('mine@x.example')
-    expect((await b.post(`/customers/${mine}/merge`, { other: 'nobody@x.example' })).status).toBe(
-      400,
+    const nobody = await b.post(`/customers/${mine}/merge`, { other: 'nobody@x.example' })
+    expect(nobody).toMatchObject({ status: 303, location: `/customers/${mine}/manage` })
+    expect((await b.follow(nobody)).html).toContain(
+      'No customer with the email nobody@x.example in your account.',
     )
     const { b: other } = await signedIn('m-b@example.com')
     expect((await other.get(`/customers/${mine}/manage`)).status).toBe(404)
@@ -82,12 +94,14 @@ describe('merge, undo, delete in the dashboard', () => {
     await id('r@dm.example')
     expect((await b.post(`/customers/${q}/merge`, { other: 'r@dm.example' })).status).toBe(303)
     const elsewhere = await b.post(`/customers/${p}/merge`, { other: 'r@dm.example' })
-    expect(elsewhere.status).toBe(400)
-    expect(elsewhere.html).toContain(
+    expect(elsewhere.status).toBe(303)
+    expect((await b.follow(elsewhere)).html).toContain(
       'r@dm.example was merged into q@dm.example: merge with that email instead.',
     )
     const here = await b.post(`/customers/${q}/merge`, { other: 'R@dm.example' })
-    expect(here.html).toContain('r@dm.example is already merged into this customer.')
+    expect((await b.follow(here)).html).toContain(
+      'r@dm.example is already merged into this customer.',
+    )
     // The merged customer's own page (an old link) leads to the one it is now.
     const r = await t.db
       .selectFrom('customers')
@@ -98,6 +112,22 @@ describe('merge, undo, delete in the dashboard', () => {
       status: 303,
       location: `/customers/${q}?back=in%3Dapp-a`,
     })
+  })
+
+  it('a refused undo (the customer changed since the merge) says why on the manage page', async () => {
+    const { b, id } = await signedIn('m-d@example.com')
+    const [u, v] = [await id('u@undo.example'), await id('v@undo.example')]
+    await b.get(`/customers/${u}/manage`)
+    const merged = await b.post(`/customers/${u}/merge`, { other: 'v@undo.example' })
+    const mergeId = /action="\/merges\/(\d+)\/undo"/.exec((await b.follow(merged)).html)![1]
+    await id('v@undo.example', 'paid') // a write through the alias after the merge
+    const undo = await b.post(`/merges/${mergeId}/undo`)
+    expect(undo).toMatchObject({ status: 303, location: `/customers/${u}/manage` })
+    const why = await b.follow(undo)
+    expect(why.status).toBe(200)
+    expect(why.html).toMatch(/role="alert"[^>]*>Cannot undo: [^<]+\.</)
+    expect(why.html).not.toContain('data-testid="flash"')
+    expect((await b.get(`/customers/${v}`)).location).toBe(`/customers/${u}`) // still merged
   })
 })
 

@@ -1,12 +1,13 @@
 // Dashboard routes for merge, undo and delete (signed in): /customers/:id/manage (the page),
 // POST /customers/:id/merge, POST /customers/:id/delete, POST /merges/:id/undo. Each post answers
-// 303 with a message saying what happened (a merge's carries its Undo button); a reload repeats
-// nothing. The store functions scope everything to the user's account: another account's ids
+// 303 with a message saying what happened (a merge's carries its Undo button), or, refused, 303 to
+// the manage page saying why at the form: a reload or Back repeats nothing. The store functions scope everything to the user's account: another account's ids
 // answer 404.
 import type { Context } from 'hono'
 import { Hono } from 'hono/tiny'
 import { requireUser, sessionUser } from '../middleware/session/index.js'
-import { redirectWithFlash } from '../middleware/flash/index.js'
+import { redirectRefused, redirectWithFlash } from '../middleware/flash/index.js'
+import { refusalOf } from '../lib/flash.js'
 import type { HonoEnv } from '../env.js'
 import { ApiError } from '../lib/errors.js'
 import { formFields, idParam } from '../lib/http.js'
@@ -25,12 +26,10 @@ const actor = (c: Ctx) => `user:${user(c).userId}`
 const findCustomer = (c: Ctx, where: { id: number } | { email: string }) =>
   findAccountCustomer(c.var.db, user(c).accountId, where)
 
-async function managePage(
-  c: Ctx,
-  id: number,
-  extra: { error?: string; draftOther?: string } = {},
-  status: 200 | 400 | 404 | 409 = 200,
-) {
+const managePath = (id: number) => `/customers/${id}/manage`
+
+/** The manage page, with the refusal of the post that redirected here, if one did. */
+async function managePage(c: Ctx, id: number) {
   const customer = await findCustomer(c, { id })
   if (!customer) throw new ApiError('not_found', 'No such customer in your account')
   const merges = await listMerges(c.var.db, user(c).accountId, id)
@@ -40,10 +39,12 @@ async function managePage(
       merges={merges}
       userEmail={user(c).email}
       csrfToken={c.var.csrfToken}
-      {...extra}
+      error={refusalOf(c.var.flash, 'undo')?.message}
+      merge={refusalOf(c.var.flash, 'merge')}
+      delete={refusalOf(c.var.flash, 'delete')}
     />
   )
-  return renderPage(c, page, status)
+  return renderPage(c, page)
 }
 
 export function mergeDashboardRoutes() {
@@ -63,6 +64,12 @@ export function mergeDashboardRoutes() {
       otherEmail ? findCustomer(c, { email: otherEmail }) : undefined,
     ])
     if (!self) throw new ApiError('not_found', 'No such customer in your account')
+    const refuse = (message: string) =>
+      redirectRefused(c, managePath(id), message, {
+        form: 'merge',
+        field: 'other',
+        draft: { other: typed.slice(0, 254), keep: field('keep') === 'other' ? 'other' : 'this' },
+      })
     if (!other) {
       // An email merged into a customer earlier: say which one it belongs to now.
       const target = otherEmail
@@ -73,11 +80,9 @@ export function mergeDashboardRoutes() {
         : target.id === id
           ? `${otherEmail} is already merged into this customer.`
           : `${otherEmail} was merged into ${target.email}: merge with that email instead.`
-      return managePage(c, id, { error, draftOther: typed }, 400)
+      return refuse(error)
     }
-    if (other.id === id) {
-      return managePage(c, id, { error: 'That is this customer.', draftOther: typed }, 400)
-    }
+    if (other.id === id) return refuse('That is this customer.')
     const [survivor, absorbed] = field('keep') === 'other' ? [other, self] : [self, other]
     const { mergeId } = await mergeCustomers(c.var.db, {
       accountId: user(c).accountId,
@@ -99,7 +104,9 @@ export function mergeDashboardRoutes() {
       await undoMerge(c.var.db, { accountId: user(c).accountId, mergeId, actor: actor(c) })
     } catch (err) {
       if (!(err instanceof ApiError) || err.code !== 'conflict') throw err
-      return managePage(c, merge.survivor_id, { error: `Cannot undo: ${err.message}.` }, 409)
+      return redirectRefused(c, managePath(merge.survivor_id), `Cannot undo: ${err.message}.`, {
+        form: 'undo',
+      })
     }
     return redirectWithFlash(c, `/customers/${merge.survivor_id}`, {
       message: `Undid the merge: ${merge.absorbed_email} is a customer of its own again.`,
@@ -111,12 +118,13 @@ export function mergeDashboardRoutes() {
     const customer = await findCustomer(c, { id })
     if (!customer) throw new ApiError('not_found', 'No such customer in your account')
     const field = await formFields(c)
-    if (normaliseEmail(field('confirm') ?? '') !== customer.email) {
-      return managePage(
+    const typed = field('confirm') ?? ''
+    if (normaliseEmail(typed) !== customer.email) {
+      return redirectRefused(
         c,
-        id,
-        { error: 'Type the customer’s email exactly to confirm the deletion.' },
-        400,
+        managePath(id),
+        'Type the customer’s email exactly to confirm the deletion.',
+        { form: 'delete', field: 'confirm', draft: { confirm: typed.slice(0, 254) } },
       )
     }
     await deleteCustomer(c.var.db, {

@@ -31,9 +31,10 @@ export function DateAndAge({ date, now }: { date: Date; now?: Date }) {
   )
 }
 
-export function Alert({ error }: { error?: string }) {
+/** Why a form was refused; with an `id`, the field it is about names it in aria-describedby. */
+export function Alert({ error, id }: { error?: string; id?: string }) {
   return error ? (
-    <p class="alert" role="alert">
+    <p class="alert" role="alert" id={id}>
       {error}
     </p>
   ) : null

@@ -139,7 +139,8 @@ export function Layout(props: LayoutProps) {
 /** What the last action did, shown once; with an Undo button when it can be undone. */
 function FlashMessage({ csrfToken }: { csrfToken?: string }) {
   const { flash } = useContext(PageContext)
-  if (!flash) return null
+  // A refused form's message is its page's to show, at that form.
+  if (!flash || flash.refused) return null
   const tone = flash.tone ?? 'success'
   return (
     <div class={`flash flash-${tone}`} role="status" data-testid="flash">

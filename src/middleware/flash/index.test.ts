@@ -21,6 +21,16 @@ describe('flash cookie', () => {
     expect(decodeFlash(value)?.flash.undo).toBe('/merges/12/undo')
   })
 
+  it('keeps a refused form’s field and draft, within a cookie’s size and names of fields', () => {
+    const refused = { form: 'merge', field: 'other', draft: { other: 'a@x.io', keep: 'other' } }
+    const value = encodeFlash('/customers/7/manage', { message: 'No such customer', refused })
+    expect(decodeFlash(value)?.flash.refused).toEqual(refused)
+    const odd = { form: 'merge', field: '<b>', draft: { other: 'x'.repeat(2000), 'a b': 'c' } }
+    expect(decodeFlash(encodeFlash('/', { message: 'm', refused: odd }))?.flash.refused).toEqual({
+      form: 'merge',
+    })
+  })
+
   it('gives no Undo button to any route but a merge undo, even in a well-formed flash', () => {
     for (const undo of [
       '/projects/1/keys/1/revoke',

@@ -18,6 +18,7 @@ import {
   decodeFlash,
   encodeFlash,
   type Flash,
+  type Refusal,
 } from '../../lib/flash.js'
 import { browserSecret } from '../csrf/index.js'
 import { cookieOptions } from '../session/index.js'
@@ -68,4 +69,17 @@ export async function redirectWithFlash(
     await setSignedCookie(c, FLASH_COOKIE, value, flashKey(secret), cookieOptions(c, FLASH_SECONDS))
   }
   return c.redirect(location, 303)
+}
+
+/**
+ * Ends a form post that changed nothing: 303 to the page of the form (`location`), which shows
+ * `message` at that form and fills it in again, so Back and reload never resubmit it.
+ */
+export function redirectRefused(
+  c: Context<HonoEnv>,
+  location: string,
+  message: string,
+  refused: Refusal,
+) {
+  return redirectWithFlash(c, location, { message, tone: 'danger', refused })
 }

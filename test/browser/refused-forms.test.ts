@@ -1,0 +1,98 @@
+// In Chromium against the real server: a form the server refuses (a typo in the other email, the
+// wrong confirmation) answers like one it accepts, 303 to a page that says why (Post/Redirect/Get).
+// Reload and Back then load that page again with a GET: the browser never offers to send the form
+// a second time ("Confirm form resubmission"), and nothing is posted twice.
+import { beforeAll, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { identify, newPage, signedUpAccount, useLiveApp, type Cookies } from './harness.js'
+
+const live = useLiveApp()
+let cookies: Cookies
+
+beforeAll(async () => {
+  cookies = await signedUpAccount(live, 'refused@example.com', ['App A'], async (base, [a]) => {
+    await identify(base, a!, { email: 'kept@x.io', status: 'paid' })
+  })
+}, 300_000)
+
+/** The customer's id, from its row in the table. */
+async function customerId(page: Page, email: string) {
+  await page.goto(`${live.server.url}/customers?q=${encodeURIComponent(email)}`)
+  const href = await page.locator(`a[href^="/customers/"]`, { hasText: email }).getAttribute('href')
+  return Number(/\/customers\/(\d+)/.exec(href!)![1])
+}
+
+/** Counts the form posts the page sends from now on, and the status each was answered. */
+function postsOf(page: Page) {
+  const answers: number[] = []
+  page.on('response', (res) => {
+    if (res.request().method() === 'POST') answers.push(res.status())
+  })
+  return answers
+}
+
+it('a refused merge redirects to its page, which names the field and why; reload and Back post nothing', async () => {
+  const { page, problems } = await newPage(live.browser, { cookies })
+  const id = await customerId(page, 'kept@x.io')
+  const manage = `${live.server.url}/customers/${id}/manage`
+  await page.goto(manage)
+  const posts = postsOf(page)
+  const other = page.getByLabel("The other customer's email")
+  await other.fill('nobody@x.io')
+  await page.getByLabel('the other one').check()
+  await page.getByRole('button', { name: 'Merge', exact: true }).click()
+  await page.waitForURL(manage)
+  await expect.poll(() => posts).toEqual([303])
+  // The error sits at the field it is about, which keeps what was typed, and the choice made.
+  await expect(other.getAttribute('aria-invalid')).resolves.toBe('true')
+  const error = page.locator(`#${await other.getAttribute('aria-describedby')}`)
+  await expect(error.textContent()).resolves.toBe(
+    'No customer with the email nobody@x.io in your account.',
+  )
+  await expect(other.inputValue()).resolves.toBe('nobody@x.io')
+  await expect(page.getByLabel('the other one').isChecked()).resolves.toBe(true)
+  await expect
+    .poll(() => page.evaluate(() => document.activeElement?.id))
+    .toBe(await other.getAttribute('id'))
+
+  await page.reload()
+  expect(page.url()).toBe(manage)
+  await page.getByRole('link', { name: 'kept@x.io' }).click()
+  await page.waitForURL(`${live.server.url}/customers/${id}`)
+  await page.goBack()
+  expect(page.url()).toBe(manage)
+  await expect(page.getByRole('heading', { name: 'Merge, undo or delete' }).count()).resolves.toBe(
+    1,
+  )
+  expect(posts).toEqual([303])
+  expect(problems).toEqual([])
+})
+
+it('a refused delete redirects to its page, which names the field and why; reload and Back post nothing', async () => {
+  const { page, problems } = await newPage(live.browser, { cookies })
+  const id = await customerId(page, 'kept@x.io')
+  const manage = `${live.server.url}/customers/${id}/manage`
+  await page.goto(manage)
+  const posts = postsOf(page)
+  const confirm = page.getByLabel('Type kept@x.io to confirm')
+  await confirm.fill('kept@x.com')
+  await page.getByRole('button', { name: 'Delete for good' }).click()
+  await page.waitForURL(manage)
+  await expect.poll(() => posts).toEqual([303])
+  await expect(confirm.getAttribute('aria-invalid')).resolves.toBe('true')
+  const error = page.locator(`#${await confirm.getAttribute('aria-describedby')}`)
+  await expect(error.textContent()).resolves.toBe(
+    'Type the customer’s email exactly to confirm the deletion.',
+  )
+
+  await page.reload()
+  await page.getByRole('link', { name: 'Customers', exact: true }).first().click()
+  await page.waitForURL(/\/customers$/)
+  await page.goBack()
+  expect(page.url()).toBe(manage)
+  expect(posts).toEqual([303])
+  // Nothing was deleted.
+  await page.goto(`${live.server.url}/customers/${id}`)
+  await expect(page.getByRole('heading', { name: 'kept@x.io' }).count()).resolves.toBe(1)
+  expect(problems).toEqual([])
+})
