@@ -5,7 +5,7 @@
 // what was typed.
 import { Layout } from './ui/layout.js'
 import { CsrfField } from './ui/csrf.js'
-import { Alert, Time } from './ui/elements.js'
+import { Alert, Time, invalidField as invalid, type Refused } from './ui/elements.js'
 
 export interface MergeRecord {
   id: number
@@ -13,16 +13,6 @@ export interface MergeRecord {
   created_at: Date
   undone_at: Date | null
 }
-
-/** A refused form of this page: why, and what was typed in it. */
-export interface Refused {
-  message: string
-  draft: Record<string, string>
-}
-
-/** The attributes of a field a refused form's message is about. */
-const invalid = (refused: Refused | undefined, messageId: string) =>
-  refused ? { 'aria-invalid': 'true' as const, 'aria-describedby': messageId, autofocus: true } : {}
 
 export function ManageCustomerPage(props: {
   customer: { id: number; email: string; name: string | null }

@@ -3,7 +3,7 @@
 // whole account through /v1/customers and friends.
 import { ConfirmAction } from './ui/confirm.js'
 import { CsrfField } from './ui/csrf.js'
-import { Alert, Time } from './ui/elements.js'
+import { Alert, Time, invalidField, type Refused } from './ui/elements.js'
 import { Layout } from './ui/layout.js'
 import { CopyButton } from './projects/install.js'
 
@@ -24,8 +24,8 @@ export function TokensPage(props: {
   csrfToken?: string
   /** The token just created, shown this once (the flash of the redirect). */
   newToken?: string
-  error?: string
-  draftName?: string
+  /** A refused create: why, and the name typed. */
+  refused?: Refused
 }) {
   const { csrfToken } = props
   return (
@@ -63,7 +63,7 @@ export function TokensPage(props: {
       ) : null}
       <section class="card" aria-labelledby="create-token-title">
         <h2 id="create-token-title">New token</h2>
-        <Alert error={props.error} />
+        <Alert error={props.refused?.message} id="token-error" />
         <form method="post" action="/settings/tokens" class="inline-form">
           <CsrfField token={csrfToken} />
           <label class="field grow">
@@ -74,7 +74,8 @@ export function TokensPage(props: {
               required
               maxLength={80}
               placeholder="weekly export script"
-              value={props.draftName ?? ''}
+              value={props.refused?.draft.name ?? ''}
+              {...invalidField(props.refused, 'token-error')}
             />
           </label>
           <button type="submit" class="button">

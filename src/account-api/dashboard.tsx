@@ -1,10 +1,12 @@
 // Settings → API tokens in the dashboard (signed in): list, create, revoke. Both posts answer 303
 // (Post/Redirect/Get): a new token reaches the page once, as the redirect's flash, with the name
-// it was given; a reload shows it no more and creates nothing.
+// it was given, and a refused name comes back the same way; a reload shows it no more and creates
+// nothing.
 import type { Context } from 'hono'
 import { Hono } from 'hono/tiny'
 import { requireUser, sessionUser } from '../middleware/session/index.js'
-import { redirectWithFlash } from '../middleware/flash/index.js'
+import { redirectRefused, redirectWithFlash } from '../middleware/flash/index.js'
+import { refusalOf } from '../lib/flash.js'
 import type { HonoEnv } from '../env.js'
 import { ApiError } from '../lib/errors.js'
 import { formFields, idParam } from '../lib/http.js'
@@ -16,11 +18,7 @@ type Ctx = Context<HonoEnv>
 const user = sessionUser
 const TOKENS = '/settings/tokens'
 
-async function page(
-  c: Ctx,
-  extra: { error?: string; draftName?: string } = {},
-  status: 200 | 400 = 200,
-) {
+async function page(c: Ctx) {
   const tokens = await listAccountTokens(c.var.db, user(c).accountId)
   return renderPage(
     c,
@@ -29,9 +27,8 @@ async function page(
       userEmail={user(c).email}
       csrfToken={c.var.csrfToken}
       newToken={c.var.flash?.secret}
-      {...extra}
+      refused={refusalOf(c.var.flash, 'create')}
     />,
-    status,
   )
 }
 
@@ -50,7 +47,11 @@ export function tokenDashboardRoutes() {
       })
     } catch (err) {
       if (err instanceof ApiError && err.code === 'validation_failed')
-        return page(c, { error: err.message, draftName: name }, 400)
+        return redirectRefused(c, TOKENS, err.message, {
+          form: 'create',
+          field: 'name',
+          draft: { name: name.slice(0, 200) },
+        })
       throw err
     }
   })

@@ -1,10 +1,12 @@
 // Settings → Team (signed in): members, invite links, removing a member; and /invite/:token, where
 // an invited person picks an email and a password and joins the account (signed in at once).
-// Every post answers 303 (Post/Redirect/Get): a new link reaches the page once, as the flash.
+// Every post answers 303 (Post/Redirect/Get): a new link reaches the page once, as the flash, and
+// so does why a removal was refused.
 import type { Context } from 'hono'
 import { Hono } from 'hono/tiny'
 import { requireUser, sessionUser, startSession } from '../middleware/session/index.js'
-import { redirectWithFlash } from '../middleware/flash/index.js'
+import { redirectRefused, redirectWithFlash } from '../middleware/flash/index.js'
+import { refusalOf } from '../lib/flash.js'
 import type { HonoEnv } from '../env.js'
 import { ApiError } from '../lib/errors.js'
 import { formFields, idParam } from '../lib/http.js'
@@ -25,7 +27,7 @@ import { MIN_PASSWORD_LENGTH } from './store.js'
 type Ctx = Context<HonoEnv>
 const TEAM = '/settings/team'
 
-async function teamPage(c: Ctx, extra: { error?: string } = {}, status: 200 | 400 = 200) {
+async function teamPage(c: Ctx) {
   const user = sessionUser(c)
   const [members, invites] = await Promise.all([
     listMembers(c.var.db, user.accountId),
@@ -40,9 +42,8 @@ async function teamPage(c: Ctx, extra: { error?: string } = {}, status: 200 | 40
       userEmail={user.email}
       csrfToken={c.var.csrfToken}
       newLink={c.var.flash?.secret}
-      {...extra}
+      error={refusalOf(c.var.flash, 'remove')?.message}
     />,
-    status,
   )
 }
 
@@ -82,7 +83,7 @@ export function teamRoutes() {
       })
     } catch (err) {
       if (err instanceof ApiError && err.code === 'validation_failed')
-        return teamPage(c, { error: err.message }, 400)
+        return redirectRefused(c, TEAM, err.message, { form: 'remove' })
       throw err
     }
     return redirectWithFlash(c, TEAM, {

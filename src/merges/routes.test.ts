@@ -153,6 +153,13 @@ describe('API tokens settings', () => {
     const { b: other } = await signedIn('tok-other@example.com')
     await other.get('/settings/tokens')
     expect((await other.post(`/settings/tokens/${tokenId}/revoke`)).status).toBe(404)
+    // A name refused: back to the page (a GET), saying why at the field, the name as typed.
+    const long = 'x'.repeat(81)
+    const refusedName = await b.post('/settings/tokens', { name: long })
+    expect(refusedName).toMatchObject({ status: 303, location: '/settings/tokens' })
+    const why = await b.follow(refusedName)
+    expect(why.html).toMatch(/id="token-error">[^<]+/)
+    expect(why.html).toMatch(new RegExp(`value="${long}"[^>]*aria-invalid="true"`))
     const revoked = await b.post(`/settings/tokens/${tokenId}/revoke`)
     expect(revoked.status).toBe(303)
     expect((await b.follow(revoked)).html).toContain('Revoked the token “my script”')

@@ -145,9 +145,14 @@ describe('rename, recolour, delete', () => {
     expect(other.html).toContain('<strong>1 customer</strong> in this project')
     expect(other.html).not.toContain('entirely')
     // With customers, the name must be typed (any case); a wrong one deletes nothing.
+    // Refused: 303 back to the confirmation (a GET, so reload and Back post nothing), saying why
+    // at the field with what was typed.
     const wrong = await b.post(`/projects/${a!.project.id}/delete`, { confirm: 'nope' })
-    expect(wrong.status).toBe(400)
-    expect(wrong.html).toContain('Type the project')
+    expect(wrong).toMatchObject({ status: 303, location: `/projects/${a!.project.id}/delete` })
+    const why = await b.follow(wrong)
+    expect(why.status).toBe(200)
+    expect(why.html).toContain('id="delete-error">Type the project')
+    expect(why.html).toMatch(/value="nope"[^>]*aria-invalid="true"/)
     const res = await b.post(`/projects/${a!.project.id}/delete`, {
       confirm: ` ${a!.project.name.toLowerCase()}`,
     })

@@ -19,7 +19,8 @@ import {
   updateProject,
 } from './store.js'
 import { requireUser, sessionUser } from '../middleware/session/index.js'
-import { redirectWithFlash } from '../middleware/flash/index.js'
+import { redirectRefused, redirectWithFlash } from '../middleware/flash/index.js'
+import { refusalOf } from '../lib/flash.js'
 import type { HonoEnv } from '../env.js'
 import { ApiError } from '../lib/errors.js'
 import { formFields, idParam } from '../lib/http.js'
@@ -274,10 +275,15 @@ export function projectRoutes() {
       idParam(c, 'id', 'project'),
     )
     if (!impact) throw notFound()
-    return renderPage(
-      c,
-      <DeleteProjectPage impact={impact} userEmail={user(c).email} csrfToken={c.var.csrfToken} />,
+    const page = (
+      <DeleteProjectPage
+        impact={impact}
+        userEmail={user(c).email}
+        csrfToken={c.var.csrfToken}
+        refused={refusalOf(c.var.flash, 'delete')}
+      />
     )
+    return renderPage(c, page)
   })
 
   app.post('/:id/delete', async function projectDelete(c) {
@@ -288,15 +294,12 @@ export function projectRoutes() {
     const customers = Number(impact.customers ?? 0)
     const typed = (await formFields(c))('confirm') ?? ''
     if (customers > 0 && !sameProjectName(typed, impact.name)) {
-      const page = (
-        <DeleteProjectPage
-          impact={impact}
-          userEmail={user(c).email}
-          csrfToken={c.var.csrfToken}
-          error={`Type the project's name, ${impact.name}, to confirm.`}
-        />
+      return redirectRefused(
+        c,
+        `/projects/${id}/delete`,
+        `Type the project's name, ${impact.name}, to confirm.`,
+        { form: 'delete', field: 'confirm', draft: { confirm: typed.slice(0, 200) } },
       )
-      return renderPage(c, page, 400)
     }
     const deleted = await deleteProject(c.var.db, user(c).accountId, id)
     if (!deleted) throw notFound()

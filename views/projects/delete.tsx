@@ -1,7 +1,7 @@
 // The confirmation before a project is deleted: what goes with it, and (when it has customers)
 // its name typed, as deleting a customer asks for the email.
 import { CsrfField } from '../ui/csrf.js'
-import { Alert, ProjectBadge, plural } from '../ui/elements.js'
+import { Alert, ProjectBadge, invalidField, plural, type Refused } from '../ui/elements.js'
 import { Layout, type PageShell } from '../ui/layout.js'
 
 export interface DeleteImpact {
@@ -13,7 +13,7 @@ export interface DeleteImpact {
   active_keys: number | null
 }
 
-export function DeleteProjectPage(props: PageShell & { impact: DeleteImpact; error?: string }) {
+export function DeleteProjectPage(props: PageShell & { impact: DeleteImpact; refused?: Refused }) {
   const { impact } = props
   const customers = Number(impact.customers ?? 0)
   const onlyHere = Number(impact.only_here ?? 0)
@@ -54,7 +54,6 @@ export function DeleteProjectPage(props: PageShell & { impact: DeleteImpact; err
         <p class="muted small">
           Customers who are also in other projects keep those projects' data.
         </p>
-        <Alert error={props.error} />
         <form method="post" action={`/projects/${impact.id}/delete`} class="stack">
           <CsrfField token={props.csrfToken} />
           {customers > 0 ? (
@@ -62,9 +61,18 @@ export function DeleteProjectPage(props: PageShell & { impact: DeleteImpact; err
               <span>
                 Type <strong>{impact.name}</strong> to confirm
               </span>
-              <input type="text" name="confirm" required autocomplete="off" spellcheck={false} />
+              <input
+                type="text"
+                name="confirm"
+                required
+                autocomplete="off"
+                spellcheck={false}
+                value={props.refused?.draft.confirm ?? ''}
+                {...invalidField(props.refused, 'delete-error')}
+              />
             </label>
           ) : null}
+          <Alert error={props.refused?.message} id="delete-error" />
           <div class="button-row">
             <button type="submit" class="button button-danger">
               Delete {impact.name} for good

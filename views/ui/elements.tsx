@@ -40,6 +40,20 @@ export function Alert({ error, id }: { error?: string; id?: string }) {
   ) : null
 }
 
+/** A form the server refused (the redirect's flash, src/lib/flash.ts): why, and what was typed. */
+export interface Refused {
+  message: string
+  draft: Record<string, string>
+}
+
+/** The attributes of the field a refused form's message (`messageId`) is about: marked invalid,
+ *  described by the message, and focused, so a keyboard or screen-reader user lands on it. */
+export function invalidField(refused: Refused | undefined, messageId: string) {
+  return refused
+    ? { 'aria-invalid': 'true' as const, 'aria-describedby': messageId, autofocus: true }
+    : {}
+}
+
 export function plural(n: number, word: string) {
   return `${n.toLocaleString('en')} ${word}${n === 1 ? '' : 's'}`
 }
