@@ -1,8 +1,8 @@
 // Dashboard routes for merge, undo and delete (signed in): /customers/:id/manage (the page),
 // POST /customers/:id/merge, POST /customers/:id/delete, POST /merges/:id/undo. Each post answers
 // 303 with a message saying what happened (a merge's carries its Undo button), or, refused, 303 to
-// the manage page saying why at the form: a reload or Back repeats nothing. The store functions scope everything to the user's account: another account's ids
-// answer 404.
+// the manage page saying why at the form: a reload or Back repeats nothing. The store functions
+// scope everything to the user's account: another account's ids answer 404.
 import type { Context } from 'hono'
 import { Hono } from 'hono/tiny'
 import { requireUser, sessionUser } from '../middleware/session/index.js'
