@@ -2,8 +2,8 @@
 // /assets/build/customers.js; a file, for the CSP). The page works without it — plain links and a
 // GET form; this adds the filter builder (./builder.ts), applying a search or a sort as it changes,
 // the keys (`/` search, `j`/`k` rows, Enter opens, Esc closes), the drawer's close without a
-// reload, the table dimmed with a progress bar during a request, and the top of the table after a
-// page change.
+// reload (on a phone, Tab kept inside the drawer's sheet), the table dimmed with a progress bar
+// during a request, and the top of the table after a page change.
 import { closePopover, popoverOpen, startBuilder } from './builder.js'
 import { isTyping } from './dom.js'
 
@@ -64,6 +64,38 @@ function closeDrawer(href?: string) {
   drawerOpener?.focus()
   drawerOpener = null
   return true
+}
+
+/** On a phone the drawer is a sheet over the whole page (customers.css): a modal dialog, whose
+ *  Tab and Shift+Tab go round its own controls instead of into the page hidden behind it. */
+const SHEET = '(max-width: 640px)'
+const FOCUSABLE =
+  'a[href], button:not([disabled]), input:not([disabled]), select, textarea, summary'
+
+function drawerSheet() {
+  const panel = () => drawer()?.querySelector<HTMLElement>('.drawer-panel')
+  const settle = () => panel()?.setAttribute('aria-modal', String(matchMedia(SHEET).matches))
+  settle()
+  matchMedia(SHEET).addEventListener('change', settle)
+  document.addEventListener('htmx:after:swap', settle)
+  document.addEventListener('keydown', (e) => {
+    const sheet = panel()
+    if (e.key !== 'Tab' || !sheet || !matchMedia(SHEET).matches) return
+    const stops = [...sheet.querySelectorAll<HTMLElement>(FOCUSABLE)]
+    const [first, last] = [stops[0], stops[stops.length - 1]]
+    const at = document.activeElement
+    const out = !sheet.contains(at) || at === sheet
+    const to = e.shiftKey
+      ? out || at === first
+        ? last
+        : undefined
+      : out || at === last
+        ? first
+        : undefined
+    if (!to) return
+    e.preventDefault()
+    to.focus()
+  })
 }
 
 function keys() {
@@ -237,6 +269,7 @@ function filtersToggle() {
 
 applyAsTyped()
 keys()
+drawerSheet()
 feedback()
 railToggle() // before railFocus: a rail drawn again is unfolded before focus goes into it
 railFocus()
