@@ -5,6 +5,7 @@ import Stripe from 'stripe'
 import { describe, expect, it } from 'vitest'
 import { useTestApp } from '../../test/support/db.js'
 import { logInSeeded } from '../../test/support/fixtures.js'
+import { decodeFlash } from '../lib/flash.js'
 
 const stripe = new Stripe('sk_test_not_used')
 const SECRET = 'whsec_dashboard_ABCDEFGHIJKLMNOP'
@@ -34,6 +35,14 @@ async function sendStripe(url: string, type: string, object: object, secret = SE
     body: payload,
   })
   return { status: res.status, body: (await res.json()) as any }
+}
+
+/** The flash cookie a response sets, decoded (its signature aside). */
+function flashOf(headers: Headers) {
+  const value = /tcrm_flash=([^;]+)/.exec(headers.get('Set-Cookie') ?? '')![1]!
+  const found = decodeFlash(decodeURIComponent(value).split('.')[0]!)
+  expect(found).toBeDefined()
+  return JSON.stringify(found)
 }
 
 const webhookUrls = (html: string) =>
@@ -116,11 +125,23 @@ describe('connecting on the project page', () => {
     expect(changed.status).toBe(303)
     const shown = (await b.get(changed.location!)).html
     expect(shown).toContain('<code>prod_Alpha1</code>, <code>prod_Beta2</code>')
+    // Refused: 303 back to the project's page (reload and Back post nothing), which says why at
+    // that connection's products field, unfolded, holding what was typed.
     const refused = await b.post(`/projects/${id}/billing/${connection}/products`, {
-      products: 'price_1Abc',
+      products: 'prod_Alpha1, price_1Abc',
     })
-    expect(refused.status).toBe(400)
-    expect(refused.html).toContain('a Stripe price id')
+    expect(refused).toMatchObject({ status: 303, location: `/projects/${id}` })
+    const why = (await b.follow(refused)).html
+    expect(why).toContain(
+      `id="products-error-${connection}">products: &quot;price_1Abc&quot; is a Stripe price id`,
+    )
+    expect(why).toMatch(
+      new RegExp(
+        `value="prod_Alpha1, price_1Abc"[^>]*aria-invalid="true" aria-describedby="products-error-${connection} products-hint-${connection}"`,
+      ),
+    )
+    expect(why).toContain('<details open><summary class="small">Change products…</summary>')
+    expect((await b.get(`/projects/${id}`)).html).toContain('<code>prod_Beta2</code>')
     const cleared = await b.post(`/projects/${id}/billing/${connection}/products`, { products: '' })
     expect(cleared.status).toBe(303)
     const after = (await b.get(cleared.location!)).html
@@ -128,16 +149,56 @@ describe('connecting on the project page', () => {
     expect(after).not.toContain('<code>prod_Beta2</code>')
   })
 
-  it('refuses an API key pasted as the secret, with the reason on the page', async () => {
+  it('refuses an API key pasted as the secret, saying why at the field, never keeping the key', async () => {
+    const { b, id } = await signedIn()
+    const key = 'sk_live_' + 'a'.repeat(30)
+    const res = await b.post(`/projects/${id}/billing`, {
+      provider: 'stripe',
+      signingSecret: key,
+      products: 'prod_Alpha1',
+    })
+    expect(res).toMatchObject({ status: 303, location: `/projects/${id}` })
+    // Which field and why ride the flash cookie; the key itself neither there nor on the page.
+    expect(flashOf(res.headers)).not.toContain('sk_live_')
+    const page = (await b.follow(res)).html
+    expect(page).toContain('id="connect-error">signingSecret is a Stripe API key')
+    expect(page).toMatch(
+      /name="signingSecret"[^>]*aria-invalid="true" aria-describedby="connect-error billing-where"/,
+    )
+    expect(page).toContain('value="prod_Alpha1"') // the products typed, kept
+    expect(page).not.toContain('sk_live_')
+    expect(webhookUrls(page)).toEqual([])
+
+    // Replacing a connection's secret with a key is refused the same way, at that form.
+    const made = await b.post(`/projects/${id}/billing`, {
+      provider: 'stripe',
+      signingSecret: SECRET,
+    })
+    const connection = /connected=(bill_\w{24})/.exec(made.location!)![1]!
+    await b.follow(made)
+    const replaced = await b.post(`/projects/${id}/billing/${connection}/secret`, {
+      signingSecret: key,
+    })
+    expect(replaced).toMatchObject({ status: 303, location: `/projects/${id}` })
+    expect(flashOf(replaced.headers)).not.toContain('sk_live_')
+    const again = (await b.follow(replaced)).html
+    expect(again).toContain(`id="secret-error-${connection}">signingSecret is a Stripe API key`)
+    expect(again).toContain('<details open><summary class="small">Replace secret…</summary>')
+    expect(again).not.toContain('sk_live_')
+  })
+
+  it('never says back a key pasted among the product ids, in the page or the flash', async () => {
     const { b, id } = await signedIn()
     const res = await b.post(`/projects/${id}/billing`, {
       provider: 'stripe',
-      signingSecret: 'sk_live_' + 'a'.repeat(30),
+      products: `prod_Alpha1 whsec_${'b'.repeat(30)}`,
     })
-    expect(res.status).toBe(400)
-    expect(res.html).toContain('is a Stripe API key')
-    expect(res.html).not.toContain('sk_live_')
-    expect(webhookUrls(res.html)).toEqual([])
+    expect(res).toMatchObject({ status: 303, location: `/projects/${id}` })
+    expect(flashOf(res.headers)).not.toContain('bbbbbbbb')
+    const page = (await b.follow(res)).html
+    expect(page).toContain('products: &quot;whsec_…&quot; is a Stripe key or secret')
+    expect(page).toContain('value="prod_Alpha1"')
+    expect(page).not.toContain('bbbbbbbb')
   })
 
   it('counts events waiting for an email, and disconnects', async () => {

@@ -16,23 +16,27 @@ const STRIPE_NOT_PRODUCT: [RegExp, string][] = [
   [/^(in|il|ch|pi|cs|evt)_/, 'the id of another Stripe object'],
 ]
 
+/** A Stripe or Paddle key or secret pasted where a product id goes: never said back in full. */
+export const looksLikeSecret = (id: string) => /^(sk|rk|whsec)_|^pdl_/.test(id)
+
 /** Why `id` is no product id of `provider`, or undefined when it is a plausible one. Stripe makes
  *  `prod_` + letters and digits, and accepts a custom id (letters, digits, `_`, `-`); Paddle's
- *  are `pro_` + lower-case letters and digits. */
+ *  are `pro_` + lower-case letters and digits. A key or secret is named by its prefix only. */
 export function productIdProblem(provider: Provider, id: string): string | undefined {
+  const shown = looksLikeSecret(id) ? `${id.slice(0, id.indexOf('_') + 1)}…` : id.slice(0, 80)
   if (provider === 'paddle') {
     return /^pro_[a-z0-9]{1,60}$/.test(id)
       ? undefined
-      : `"${id.slice(0, 80)}" is not a Paddle product id (pro_ and lower-case letters and digits)`
+      : `"${shown}" is not a Paddle product id (pro_ and lower-case letters and digits)`
   }
   for (const [pattern, what] of STRIPE_NOT_PRODUCT) {
     if (pattern.test(id)) {
-      return `"${id.slice(0, 80)}" is ${what}; give the product's id (prod_…), shown on its page in Stripe`
+      return `"${shown}" is ${what}; give the product's id (prod_…), shown on its page in Stripe`
     }
   }
   return /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/.test(id)
     ? undefined
-    : `"${id.slice(0, 80)}" is not a Stripe product id (prod_ and letters and digits)`
+    : `"${shown}" is not a Stripe product id (prod_ and letters and digits)`
 }
 
 const refuse = (message: string): never => {

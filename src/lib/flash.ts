@@ -29,6 +29,9 @@ export interface Refusal {
   field?: string
   /** What was typed, by field name, to fill the form in again. */
   draft?: Record<string, string>
+  /** The refusal's error code, for a page that shows one kind differently ('conflict': a name
+   *  already taken, which asks once more rather than only saying why). */
+  code?: string
 }
 
 export const FLASH_COOKIE = 'tcrm_flash'
@@ -70,10 +73,11 @@ export function decodeFlash(value: string): { path: string; flash: Flash } | und
 
 function decodeRefusal(value: unknown): Refusal | undefined {
   if (typeof value !== 'object' || value === null) return undefined
-  const { form, field, draft } = value as Record<string, unknown>
+  const { form, field, draft, code } = value as Record<string, unknown>
   if (typeof form !== 'string' || !NAME.test(form)) return undefined
   const refusal: Refusal = { form }
   if (typeof field === 'string' && NAME.test(field)) refusal.field = field
+  if (typeof code === 'string' && NAME.test(code)) refusal.code = code
   if (typeof draft === 'object' && draft !== null) {
     const entries = Object.entries(draft).filter(
       (e): e is [string, string] => NAME.test(e[0]) && typeof e[1] === 'string',
@@ -85,14 +89,30 @@ function decodeRefusal(value: unknown): Refusal | undefined {
   return refusal
 }
 
+/** A refused form as its page shows it again. */
+export interface ShownRefusal {
+  /** Which form (`Refusal.form`). */
+  form: string
+  /** Why, in words. */
+  message: string
+  field?: string
+  code?: string
+  draft: Record<string, string>
+}
+
+/** The refusal the redirect that led here carries, whichever form it is about: for a page with
+ *  a form per item (a billing connection's, a saved view's), each of which checks `form`. */
+export function refusalIn(flash: Flash | undefined): ShownRefusal | undefined {
+  if (!flash?.refused) return undefined
+  const { form, field, code, draft } = flash.refused
+  return { form, message: flash.message, field, code, draft: draft ?? {} }
+}
+
 /** The refusal of `form` when the redirect that led here carries one: its message, the field it is
  *  about and what was typed. */
-export function refusalOf(
-  flash: Flash | undefined,
-  form: string,
-): { message: string; field?: string; draft: Record<string, string> } | undefined {
-  if (flash?.refused?.form !== form) return undefined
-  return { message: flash.message, field: flash.refused.field, draft: flash.refused.draft ?? {} }
+export function refusalOf(flash: Flash | undefined, form: string): ShownRefusal | undefined {
+  const refusal = refusalIn(flash)
+  return refusal?.form === form ? refusal : undefined
 }
 
 /** What every rendered page may show besides its own content: the flash of this request, and the

@@ -76,27 +76,66 @@ describe('create', () => {
           .execute()
       ).length
     const before = await count()
-    const warned = await b.post('/projects', { name: ` ${first.name.toUpperCase()} ` })
-    expect(warned.status).toBe(409)
-    expect(warned.html).toContain(`You already have a project named <strong>${first.name}</strong>`)
-    expect(warned.html).toContain('name="duplicate" value="ok"')
+    // Refused: 303 back to the projects page (a GET: reload and Back post nothing), which warns
+    // at the name field, holding what was typed and the colour picked.
+    const typed = ` ${first.name.toUpperCase()} `
+    const warned = await b.post('/projects', { name: typed, color: '#be123c' })
+    expect(warned).toMatchObject({ status: 303, location: '/projects' })
     expect(await count()).toBe(before)
+    const page = await b.follow(warned)
+    expect(page.status).toBe(200)
+    expect(page.html).toContain(`You already have a project named <strong>${first.name}</strong>`)
+    expect(page.html).toContain(`Create “${typed.trim()}” anyway`)
+    expect(page.html).toContain('name="duplicate" value="ok"')
+    expect(page.html).toMatch(
+      new RegExp(`value="${typed}"[^>]*aria-invalid="true" aria-describedby="new-project-taken"`),
+    )
+    expect(page.html).toContain('value="#be123c"')
+    // Shown once: a reload is the plain page again.
+    expect((await b.get('/projects')).html).not.toContain('You already have a project named')
     const created = await b.post('/projects', { name: first.name, duplicate: 'ok' })
     expect(created.status).toBe(303)
     expect(await count()).toBe(before + 1)
-    // Renaming into another project's name warns the same way.
+    // Renaming into another project's name warns the same way, on the project's page.
     const renamed = await b.post(created.location!, { name: first.name })
-    expect(renamed.status).toBe(409)
-    expect(renamed.html).toContain('anyway')
+    expect(renamed).toMatchObject({ status: 303, location: created.location })
+    const settings = await b.follow(renamed)
+    expect(settings.html).toContain(
+      `You already have a project named <strong>${first.name}</strong>`,
+    )
+    expect(settings.html).toContain(`Rename “${first.name}” anyway`)
+    expect(settings.html).toContain('aria-describedby="settings-taken"')
   })
 
-  it('refuses an empty name or a bad colour with the form again', async () => {
-    const { b } = await logInSeeded(t)
+  it('refuses an empty name or a bad colour: back to the form, saying why at the field', async () => {
+    const { b, seeded } = await logInSeeded(t)
     await b.get('/projects')
-    expect((await b.post('/projects', { name: '   ' })).status).toBe(400)
+    const empty = await b.post('/projects', { name: '   ' })
+    expect(empty).toMatchObject({ status: 303, location: '/projects' })
+    expect((await b.follow(empty)).html).toMatch(
+      /value=" {3}"[^>]*aria-invalid="true" aria-describedby="new-project-error"[\s\S]*id="new-project-error">The project name must be 1 to 80 characters/,
+    )
     const bad = await b.post('/projects', { name: 'Fine', color: 'red; background:url(x)' })
-    expect(bad.status).toBe(400)
-    expect(bad.html).toContain('colour must look like')
+    expect(bad).toMatchObject({ status: 303, location: '/projects' })
+    const why = (await b.follow(bad)).html
+    expect(why).toContain('value="Fine"')
+    expect(why).toMatch(/name="color"[^>]*aria-invalid="true" aria-describedby="new-project-error"/)
+    expect(why).toContain('id="new-project-error">The colour must look like #4f46e5.')
+    expect(why).not.toContain('url(x)')
+    // A rename refused the same way, on the project's page, its name left as it was.
+    const { project } = seeded.projects[0]!
+    await b.get(`/projects/${project.id}`)
+    const rename = await b.post(`/projects/${project.id}`, { name: '' })
+    expect(rename).toMatchObject({ status: 303, location: `/projects/${project.id}` })
+    expect((await b.follow(rename)).html).toContain(
+      'id="settings-error">The project name must be 1 to 80 characters',
+    )
+    const row = await t.db
+      .selectFrom('projects')
+      .select('name')
+      .where('id', '=', project.id)
+      .executeTakeFirstOrThrow()
+    expect(row.name).toBe(project.name)
   })
 
   it('uses the request origin in the snippet when no public URL is configured', async () => {

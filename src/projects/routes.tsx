@@ -1,16 +1,20 @@
 // The projects pages: list and create, one project (rename, recolour, keys: rotate, add, revoke),
 // delete with a confirmation, and its billing connections. Every form post does its work and
 // answers 303 (Post/Redirect/Get): a reload never repeats it, and a new key reaches the project
-// page once, as the redirect's flash.
+// page once, as the redirect's flash. A refused post (a name already taken, a bad signing secret)
+// answers 303 too, to the page of its form, which shows why at the field with what was typed
+// (never a signing secret): Back and reload never offer to send it again.
 // Every query is scoped to the signed-in account: another account's project id answers 404, never
 // its data. A page sends at most three SQL statements; creating a project four (the list is read
-// first, to warn about a name already taken).
+// first, to warn about a name already taken), and so does the page after a rename refused for a
+// name taken (the project of that name is looked up).
 import type { Context } from 'hono'
 import { Hono } from 'hono/tiny'
 import { addProjectKey, revokeProjectKey } from './keys.js'
 import { deleteProject, projectDeletionImpact } from './delete.js'
 import {
   createProject,
+  listProjects,
   listProjectsWithCounts,
   projectAndKeys,
   ProjectNameTaken,
@@ -20,7 +24,7 @@ import {
 } from './store.js'
 import { requireUser, sessionUser } from '../middleware/session/index.js'
 import { redirectRefused, redirectWithFlash } from '../middleware/flash/index.js'
-import { refusalOf } from '../lib/flash.js'
+import { refusalIn, refusalOf, type ShownRefusal } from '../lib/flash.js'
 import type { HonoEnv } from '../env.js'
 import { ApiError } from '../lib/errors.js'
 import { formFields, idParam } from '../lib/http.js'
@@ -38,6 +42,7 @@ import {
   parseProvider,
   changeConnection,
 } from '../billing/connections.js'
+import { looksLikeSecret } from '../billing/products.js'
 import { webhookUrl } from '../billing/routes.js'
 
 type Ctx = Context<HonoEnv>
@@ -46,13 +51,73 @@ const user = sessionUser
 
 const notFound = () => new ApiError('not_found', 'No such project in your account')
 
-async function showProject(
+/** A create or rename refused (`form`) for `err`: 303 to `location`, whose page says why at the
+ *  field, with the name and colour typed; a name another project has asks there once more. */
+function refuseProjectForm(
+  c: Ctx,
+  location: string,
+  form: 'create' | 'settings',
+  err: ApiError,
+  typed: { name: string; color?: string },
+) {
+  const taken = err instanceof ProjectNameTaken
+  const message = taken
+    ? `You already have a project named ${err.other.name} (slug ${err.other.slug}).`
+    : err.message
+  return redirectRefused(c, location, message, {
+    form,
+    field: err.details?.[0]?.path === 'color' ? 'color' : 'name',
+    code: taken ? 'conflict' : undefined,
+    draft: { name: typed.name.slice(0, 200), color: (typed.color ?? '').slice(0, 20) },
+  })
+}
+
+/** The project whose name a refused create or rename typed (another than `exceptId`), when the
+ *  refusal was for that: the warning that offers to go on names it. */
+function nameTakenBy(
+  projects: { id: number; name: string; slug: string }[],
+  refused: ShownRefusal | undefined,
+  exceptId?: number,
+): NameTaken | undefined {
+  const typed = refused?.draft.name
+  if (refused?.code !== 'conflict' || typed === undefined) return undefined
+  const other = projects.find((p) => p.id !== exceptId && sameProjectName(p.name, typed))
+  return other && { name: other.name, slug: other.slug, draft: typed.trim() }
+}
+
+const isValidation = (err: unknown): err is ApiError =>
+  err instanceof ApiError && err.code === 'validation_failed'
+
+/** A billing form refused (`form`: 'connect', `secret-<connection id>`, `products-<id>`): 303 to the
+ *  billing section, saying why at the field the error names. `draft` holds the product ids typed
+ *  (less any key or secret pasted among them), never a signing secret: the page asks for it again. */
+function refuseBilling(
   c: Ctx,
   projectId: number,
-  extra: { error?: string; nameTaken?: NameTaken; draftName?: string } = {},
-  status: 200 | 400 | 409 = 200,
-  billingError?: string,
+  form: string,
+  err: ApiError,
+  draft: { products?: string },
 ) {
+  const field = err.details?.[0]?.path
+  // No #billing: a page opened at a fragment skips autofocus, and the field at fault, focused,
+  // is scrolled into view anyway.
+  return redirectRefused(c, `/projects/${projectId}`, err.message, {
+    form,
+    field: field === 'signingSecret' || field === 'products' ? field : undefined,
+    draft:
+      draft.products === undefined
+        ? {}
+        : {
+            products: draft.products
+              .split(/[\s,]+/)
+              .filter((id) => id && !looksLikeSecret(id))
+              .join(', ')
+              .slice(0, 1000),
+          },
+  })
+}
+
+async function showProject(c: Ctx, projectId: number) {
   // One statement: the project, its keys and its billing connections.
   const row = await projectWithKeysQuery(c.var.db, user(c).accountId, projectId)
     .select(billingColumns)
@@ -64,16 +129,24 @@ async function showProject(
   const connections = overview.connections.map((k) => ({ ...k, url: webhookUrl(c, k.id) }))
   // Right after connecting (the redirect carries the id): its URL and the events to select.
   const just = connections.find((k) => k.id === c.req.query('connected'))
+  // A refused form of the page, from the post that redirected here: the settings' or billing's.
+  const refused = refusalIn(c.var.flash)
+  const settings = refused?.form === 'settings' ? refused : undefined
   const billing: ProjectPageProps['billing'] = {
     connections,
     waitingEvents: overview.waitingEvents,
     connected: just && { provider: just.provider, url: just.url, hasSecret: just.hasSecret },
-    error: billingError,
+    refused: settings ? undefined : refused,
   }
+  const nameTaken =
+    settings?.code === 'conflict'
+      ? nameTakenBy(await listProjects(c.var.db, user(c).accountId), settings, projectId)
+      : undefined
   const page = (
     <ProjectPage
       {...found}
-      {...extra}
+      settings={settings}
+      nameTaken={nameTaken}
       billing={billing}
       // The key created or rotated by the post that redirected here, shown this once.
       newKey={c.var.flash?.secret}
@@ -82,24 +155,7 @@ async function showProject(
       baseUrl={publicBaseUrl(c, c.var.config.publicUrl)}
     />
   )
-  return renderPage(c, page, status)
-}
-
-async function showList(
-  c: Ctx,
-  extra: { error?: string; nameTaken?: NameTaken; draftName?: string; draftColor?: string },
-  status: 400 | 409,
-) {
-  const projects = await listProjectsWithCounts(c.var.db, user(c).accountId)
-  const page = (
-    <ProjectsPage
-      projects={projects}
-      userEmail={user(c).email}
-      csrfToken={c.var.csrfToken}
-      {...extra}
-    />
-  )
-  return renderPage(c, page, status)
+  return renderPage(c, page)
 }
 
 export function projectRoutes() {
@@ -108,10 +164,17 @@ export function projectRoutes() {
 
   app.get('/', async function projectsList(c) {
     const projects = await listProjectsWithCounts(c.var.db, user(c).accountId)
-    return renderPage(
-      c,
-      <ProjectsPage projects={projects} userEmail={user(c).email} csrfToken={c.var.csrfToken} />,
+    const refused = refusalOf(c.var.flash, 'create')
+    const page = (
+      <ProjectsPage
+        projects={projects}
+        refused={refused}
+        nameTaken={nameTakenBy(projects, refused)}
+        userEmail={user(c).email}
+        csrfToken={c.var.csrfToken}
+      />
     )
+    return renderPage(c, page)
   })
 
   app.post('/', async function projectCreate(c) {
@@ -130,12 +193,8 @@ export function projectRoutes() {
         secret: key,
       })
     } catch (err) {
-      if (err instanceof ProjectNameTaken) {
-        const nameTaken = { ...err.other, draft: name.trim() }
-        return showList(c, { nameTaken, draftName: name, draftColor: color }, 409)
-      }
-      if (!(err instanceof ApiError) || err.code !== 'validation_failed') throw err
-      return showList(c, { error: err.message, draftName: name, draftColor: color }, 400)
+      if (!(err instanceof ProjectNameTaken || isValidation(err))) throw err
+      return refuseProjectForm(c, '/projects', 'create', err, { name, color })
     }
   })
 
@@ -147,20 +206,17 @@ export function projectRoutes() {
     const id = idParam(c, 'id', 'project')
     const field = await formFields(c)
     const name = field('name')
+    const color = field('color')
     try {
       const updated = await updateProject(c.var.db, user(c).accountId, id, {
         name,
-        color: field('color'),
+        color,
         duplicate: field('duplicate') === 'ok',
       })
       if (!updated) throw notFound()
     } catch (err) {
-      if (err instanceof ProjectNameTaken) {
-        const nameTaken = { ...err.other, draft: (name ?? '').trim() }
-        return showProject(c, id, { nameTaken, draftName: name }, 409)
-      }
-      if (!(err instanceof ApiError) || err.code !== 'validation_failed') throw err
-      return showProject(c, id, { error: err.message, draftName: name }, 400)
+      if (!(err instanceof ProjectNameTaken || isValidation(err))) throw err
+      return refuseProjectForm(c, `/projects/${id}`, 'settings', err, { name: name ?? '', color })
     }
     return redirectWithFlash(c, `/projects/${id}`, { message: 'Saved the name and colour.' })
   })
@@ -192,10 +248,12 @@ export function projectRoutes() {
   })
 
   // Billing: connect a provider (the URL is shown with the events to select), paste or replace
-  // a signing secret, disconnect.
+  // a signing secret, disconnect. Refused, each goes back to the billing section saying why at
+  // the field, with the product ids typed but never the secret.
   app.post('/:id/billing', async function billingConnect(c) {
     const id = idParam(c, 'id', 'project')
     const field = await formFields(c)
+    const products = field('products') ?? ''
     try {
       const provider = parseProvider(field('provider'))
       const created = await createConnection(c.var.db, {
@@ -209,8 +267,8 @@ export function projectRoutes() {
       if (!created) throw notFound()
       return c.redirect(`/projects/${id}?connected=${created.id}#billing`, 303)
     } catch (err) {
-      if (!(err instanceof ApiError) || err.code !== 'validation_failed') throw err
-      return showProject(c, id, {}, 400, err.message)
+      if (!isValidation(err)) throw err
+      return refuseBilling(c, id, 'connect', err, { products })
     }
   })
 
@@ -229,8 +287,9 @@ export function projectRoutes() {
         })
         if (!changed) throw notFound()
       } catch (err) {
-        if (!(err instanceof ApiError) || err.code !== 'validation_failed') throw err
-        return showProject(c, id, {}, 400, err.message)
+        if (!isValidation(err)) throw err
+        const form = `${field === 'signingSecret' ? 'secret' : 'products'}-${connectionId}`
+        return refuseBilling(c, id, form, err, field === 'products' ? { products: value } : {})
       }
       return redirectWithFlash(c, `/projects/${id}#billing`, { message: saved(changed.products) })
     }

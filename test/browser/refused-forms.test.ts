@@ -1,5 +1,6 @@
 // In Chromium against the real server: a form the server refuses (a typo in the other email, the
-// wrong confirmation) answers like one it accepts, 303 to a page that says why (Post/Redirect/Get).
+// wrong confirmation, a project name already taken, an API key pasted as a signing secret) answers
+// like one it accepts, 303 to a page that says why (Post/Redirect/Get).
 // Reload and Back then load that page again with a GET: the browser never offers to send the form
 // a second time ("Confirm form resubmission"), and nothing is posted twice.
 import { beforeAll, expect, it } from 'vitest'
@@ -97,5 +98,77 @@ it('a refused delete redirects to its page, which names the field and why; reloa
   // Nothing was deleted.
   await page.goto(`${live.server.url}/customers/${id}`)
   await expect(page.getByRole('heading', { name: 'kept@x.io' }).count()).resolves.toBe(1)
+  expect(problems).toEqual([])
+})
+
+it('a project name already taken redirects to the projects page, which warns at the name field; reload and Back post nothing', async () => {
+  const { page, problems } = await newPage(live.browser, { cookies })
+  const projects = `${live.server.url}/projects`
+  await page.goto(projects)
+  const posts = postsOf(page)
+  const name = page.getByLabel('Name')
+  await name.fill(' app a ')
+  await page.getByRole('button', { name: 'Create project' }).click()
+  await page.waitForURL(projects)
+  await expect.poll(() => posts).toEqual([303])
+  await expect(name.getAttribute('aria-invalid')).resolves.toBe('true')
+  const warning = page.locator(`#${await name.getAttribute('aria-describedby')}`)
+  await expect(warning.textContent()).resolves.toContain('You already have a project named App A')
+  await expect(name.inputValue()).resolves.toBe(' app a ')
+  await expect
+    .poll(() => page.evaluate(() => document.activeElement?.getAttribute('name')))
+    .toBe('name')
+  await expect(page.getByRole('button', { name: 'Create “app a” anyway' }).count()).resolves.toBe(1)
+
+  await page.reload()
+  expect(page.url()).toBe(projects)
+  await page.getByRole('link', { name: 'Settings & keys of App A' }).click()
+  await page.waitForURL(/\/projects\/\d+$/)
+  await page.goBack()
+  await page.waitForURL(projects)
+  expect(posts).toEqual([303])
+  // Still one project.
+  await expect(page.locator('.project-item').count()).resolves.toBe(1)
+  expect(problems).toEqual([])
+})
+
+it('an API key pasted as a billing signing secret redirects to the project’s page, saying why at the field without the key; reload and Back post nothing', async () => {
+  const { page, problems } = await newPage(live.browser, { cookies })
+  await page.goto(`${live.server.url}/projects`)
+  await page.getByRole('link', { name: 'Settings & keys of App A' }).click()
+  await page.waitForURL(/\/projects\/\d+$/)
+  const project = page.url()
+  const posts = postsOf(page)
+  const secret = page.getByLabel('Signing secret (now')
+  const products = page.getByLabel('Products (optional)')
+  await secret.fill(`sk_live_${'a'.repeat(30)}`)
+  await products.fill('prod_Alpha1')
+  await page.getByRole('button', { name: 'Connect Stripe' }).click()
+  await page.waitForURL(project)
+  await expect.poll(() => posts).toEqual([303])
+  await expect(secret.getAttribute('aria-invalid')).resolves.toBe('true')
+  const [errorId] = (await secret.getAttribute('aria-describedby'))!.split(' ')
+  await expect(page.locator(`#${errorId}`).textContent()).resolves.toContain(
+    'signingSecret is a Stripe API key',
+  )
+  // The key is asked for again, never sent back; the product ids typed are kept.
+  await expect(secret.inputValue()).resolves.toBe('')
+  await expect(products.inputValue()).resolves.toBe('prod_Alpha1')
+  expect(await page.content()).not.toContain('sk_live_')
+  await expect
+    .poll(() => page.evaluate(() => document.activeElement?.getAttribute('name')))
+    .toBe('signingSecret')
+
+  await page.reload()
+  await page
+    .getByRole('navigation', { name: 'Breadcrumb' })
+    .getByRole('link', { name: 'Projects' })
+    .click()
+  await page.waitForURL(`${live.server.url}/projects`)
+  await page.goBack()
+  await page.waitForURL(project)
+  expect(posts).toEqual([303])
+  // Nothing was connected.
+  await expect(page.getByRole('list', { name: 'Connections' }).count()).resolves.toBe(0)
   expect(problems).toEqual([])
 })

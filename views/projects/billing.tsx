@@ -1,8 +1,11 @@
 // The billing section of a project's page: "Connect Stripe / Connect Paddle" (paste the signing
 // secret, get the webhook URL), the connections with their URLs, and how many events wait for an
 // email. Plain forms (disconnecting asks first, in a popover); the copy buttons are the only JS
-// (public/assets/app.js).
+// (public/assets/app.js). A refused form comes back (after the redirect of
+// src/projects/routes.tsx) with why under the field at fault, focused, and what was typed in it,
+// except a signing secret, which is never sent back to the browser.
 import type { ConnectionSummary } from '../../src/billing/connections.js'
+import type { ShownRefusal } from '../../src/lib/flash.js'
 import { BILLING_EVENT_DAYS } from '../../src/billing/retention.js'
 import {
   EVENTS_TO_SEND,
@@ -12,7 +15,7 @@ import {
 } from '../../src/billing/events.js'
 import { ConfirmAction } from '../ui/confirm.js'
 import { CsrfField } from '../ui/csrf.js'
-import { Alert, Time, plural } from '../ui/elements.js'
+import { Alert, Time, invalidField, plural } from '../ui/elements.js'
 import { CopyButton } from './install.js'
 
 export interface BillingSectionProps {
@@ -21,8 +24,26 @@ export interface BillingSectionProps {
   waitingEvents: number
   /** A connection just made: its URL and the events to select are shown on top. */
   connected?: { provider: Provider; url: string; hasSecret: boolean }
-  error?: string
+  /** A refused form of this section ('connect', `secret-<connection id>`, `products-<id>`). */
+  refused?: ShownRefusal
   csrfToken: string | undefined
+}
+
+/** The refusal of `form`, when the one that led here is about it. */
+const refusedIn = (refused: ShownRefusal | undefined, form: string) =>
+  refused?.form === form ? refused : undefined
+
+/** The attributes of `field` in a form refused (`refused`, or none): invalid, described by the
+ *  message `messageId` (and by `hint`), focused; or only described by its `hint`. */
+function fieldState(
+  refused: ShownRefusal | undefined,
+  field: string,
+  messageId: string,
+  hint?: string,
+) {
+  if (refused?.field !== field) return { 'aria-describedby': hint }
+  const state = invalidField(refused, messageId)
+  return { ...state, 'aria-describedby': [messageId, hint].filter(Boolean).join(' ') }
 }
 
 const WHERE: Record<Provider, string> = {
@@ -36,9 +57,12 @@ const WHERE: Record<Provider, string> = {
 function SecretForm(props: {
   projectId: number
   connection: ConnectionSummary
+  refused?: ShownRefusal
   csrfToken: string | undefined
 }) {
   const { connection: k } = props
+  const refused = refusedIn(props.refused, `secret-${k.id}`)
+  const errorId = `secret-error-${k.id}`
   const form = (
     <form
       method="post"
@@ -50,16 +74,23 @@ function SecretForm(props: {
         <span>
           {k.hasSecret ? 'Replace the signing secret' : 'No signing secret yet: paste it'}
         </span>
-        <input type="password" name="signingSecret" required autocomplete="off" />
+        <input
+          type="password"
+          name="signingSecret"
+          required
+          autocomplete="off"
+          {...fieldState(refused, 'signingSecret', errorId)}
+        />
       </label>
       <button type="submit" class="button button-secondary button-small">
         Save secret
       </button>
+      <Alert error={refused?.message} id={errorId} wide />
     </form>
   )
   // A secret in place is replaced rarely (when rolled in the provider): folded away until then.
   return k.hasSecret ? (
-    <details>
+    <details open={!!refused}>
       <summary class="small">Replace secret…</summary>
       {form}
     </details>
@@ -75,12 +106,15 @@ const PRODUCT_HINT =
 function ProductsForm(props: {
   projectId: number
   connection: ConnectionSummary
+  refused?: ShownRefusal
   csrfToken: string | undefined
 }) {
   const { connection: k } = props
+  const refused = refusedIn(props.refused, `products-${k.id}`)
   const hintId = `products-hint-${k.id}`
+  const errorId = `products-error-${k.id}`
   return (
-    <details>
+    <details open={!!refused}>
       <summary class="small">Change products…</summary>
       <form
         method="post"
@@ -93,15 +127,16 @@ function ProductsForm(props: {
           <input
             type="text"
             name="products"
-            value={k.products.join(', ')}
+            value={refused?.draft.products ?? k.products.join(', ')}
             autocomplete="off"
             spellcheck={false}
-            aria-describedby={hintId}
+            {...fieldState(refused, 'products', errorId, hintId)}
           />
         </label>
         <button type="submit" class="button button-secondary button-small">
           Save products
         </button>
+        <Alert error={refused?.message} id={errorId} wide />
         <p class="muted small" id={hintId}>
           {PRODUCT_HINT} Applies to events from now on.
         </p>
@@ -112,6 +147,7 @@ function ProductsForm(props: {
 
 export function BillingSection(props: BillingSectionProps) {
   const { connected } = props
+  const connect = refusedIn(props.refused, 'connect')
   return (
     <section class="card" id="billing" aria-labelledby="billing-title">
       <h2 id="billing-title">Billing: status from Stripe or Paddle</h2>
@@ -119,7 +155,6 @@ export function BillingSection(props: BillingSectionProps) {
         TinyCRM keeps each customer's status, plan and MRR in this project from the provider's
         webhooks: verified, applied once each, in the order they happened.
       </p>
-      <Alert error={props.error} />
       {connected ? (
         <div class="key-reveal connection-reveal" role="status">
           <h3>{PROVIDER_NAMES[connected.provider]} connected: paste this URL in it</h3>
@@ -147,7 +182,12 @@ export function BillingSection(props: BillingSectionProps) {
       {props.connections.length ? (
         <ul class="connection-list" aria-label="Connections">
           {props.connections.map((k) => (
-            <Connection connection={k} projectId={props.projectId} csrfToken={props.csrfToken} />
+            <Connection
+              connection={k}
+              projectId={props.projectId}
+              refused={props.refused}
+              csrfToken={props.csrfToken}
+            />
           ))}
         </ul>
       ) : null}
@@ -166,9 +206,14 @@ export function BillingSection(props: BillingSectionProps) {
             name="signingSecret"
             autocomplete="off"
             placeholder="whsec_… (Stripe) or pdl_ntfset_… (Paddle)"
-            aria-describedby="billing-where"
+            {...fieldState(connect, 'signingSecret', 'connect-error', 'billing-where')}
           />
         </label>
+        {/* Why it was refused, under the field at fault; about no field (the provider), under
+            the last one. */}
+        {connect?.field === 'signingSecret' ? (
+          <Alert error={connect.message} id="connect-error" />
+        ) : null}
         <label class="field">
           <span>Products (optional)</span>
           <input
@@ -177,9 +222,13 @@ export function BillingSection(props: BillingSectionProps) {
             autocomplete="off"
             spellcheck={false}
             placeholder="every product, or prod_… / pro_…, comma-separated"
-            aria-describedby="billing-products-hint"
+            value={connect?.draft.products ?? ''}
+            {...fieldState(connect, 'products', 'connect-error', 'billing-products-hint')}
           />
         </label>
+        {connect && connect.field !== 'signingSecret' ? (
+          <Alert error={connect.message} id="connect-error" />
+        ) : null}
         <p class="muted small" id="billing-products-hint">
           {PRODUCT_HINT}
         </p>
@@ -211,6 +260,7 @@ export function BillingSection(props: BillingSectionProps) {
 function Connection(props: {
   connection: ConnectionSummary & { url: string }
   projectId: number
+  refused?: ShownRefusal
   csrfToken: string | undefined
 }) {
   const { connection: k } = props
@@ -256,8 +306,18 @@ function Connection(props: {
         <CopyButton target={urlId} />
       </div>
       <div class="connection-actions">
-        <SecretForm projectId={props.projectId} connection={k} csrfToken={props.csrfToken} />
-        <ProductsForm projectId={props.projectId} connection={k} csrfToken={props.csrfToken} />
+        <SecretForm
+          projectId={props.projectId}
+          connection={k}
+          refused={props.refused}
+          csrfToken={props.csrfToken}
+        />
+        <ProductsForm
+          projectId={props.projectId}
+          connection={k}
+          refused={props.refused}
+          csrfToken={props.csrfToken}
+        />
         <ConfirmAction
           id={`confirm-disconnect-${k.id}`}
           label="Disconnect…"

@@ -1,10 +1,12 @@
-// The projects list, with the form that creates one (and its warning when the name is taken).
+// The projects list, with the form that creates one. A refused create comes back (after the
+// redirect of src/projects/routes.tsx) with what was typed and why under the fields, or the warning
+// that the name is taken, which offers to create it anyway.
 import { defaultColor } from '../../src/projects/colors.js'
 import { CsrfField } from '../ui/csrf.js'
-import { Alert, ProjectBadge, Time, plural } from '../ui/elements.js'
+import { Alert, ProjectBadge, Time, plural, type Refused } from '../ui/elements.js'
 import { Layout, type PageShell } from '../ui/layout.js'
 import { ColorField } from './color-field.js'
-import { NameTakenWarning, type NameTaken } from './project.js'
+import { NameTakenWarning, projectFormState, type NameTaken } from './project.js'
 
 export interface ProjectRow {
   id: number
@@ -19,14 +21,15 @@ export interface ProjectRow {
 export function ProjectsPage(
   props: PageShell & {
     projects: ProjectRow[]
-    error?: string
+    /** A refused create: why, and the name and colour typed. */
+    refused?: Refused
     /** The name typed is another project's: say so and offer to create it anyway. */
     nameTaken?: NameTaken
-    draftName?: string
-    draftColor?: string
   },
 ) {
-  const nextColor = props.draftColor ?? defaultColor(props.projects.length)
+  const { refused } = props
+  const nextColor = refused?.draft.color ?? defaultColor(props.projects.length)
+  const form = projectFormState('new-project', refused, props.nameTaken)
   return (
     <Layout
       title="Projects"
@@ -82,7 +85,6 @@ export function ProjectsPage(
       )}
       <section class="card" aria-labelledby="new-project-title">
         <h2 id="new-project-title">New project</h2>
-        <Alert error={props.error} />
         <form method="post" action="/projects" class="inline-form">
           <CsrfField token={props.csrfToken} />
           <label class="field grow">
@@ -93,14 +95,18 @@ export function ProjectsPage(
               required
               maxLength={80}
               placeholder="e.g. Invoice Bot"
-              value={props.draftName ?? ''}
+              value={refused?.draft.name ?? ''}
+              {...form.name}
             />
           </label>
-          <ColorField value={nextColor} id="new-project-color" />
+          <ColorField value={nextColor} id="new-project-color" invalid={form.color} />
           <button type="submit" class="button">
             Create project
           </button>
-          {props.nameTaken ? <NameTakenWarning taken={props.nameTaken} verb="Create" /> : null}
+          {props.nameTaken ? (
+            <NameTakenWarning taken={props.nameTaken} verb="Create" id={form.takenId} />
+          ) : null}
+          <Alert error={form.error} id={form.errorId} wide />
         </form>
       </section>
     </Layout>

@@ -1,11 +1,12 @@
 // One project: its keys (rotate, add, revoke: each destructive one asks first), the install
 // snippet, its settings, and the way to delete it. A key just created or rotated arrives as the
-// redirect's flash and is shown in full this once. Its billing connections: ./billing.tsx.
+// redirect's flash and is shown in full this once, as does a refused rename (what was typed, and
+// why under it). Its billing connections: ./billing.tsx.
 import type { Project } from '../../src/db/schema.js'
 import type { ProjectKey } from '../../src/projects/keys.js'
 import { ConfirmAction } from '../ui/confirm.js'
 import { CsrfField } from '../ui/csrf.js'
-import { Alert, ProjectBadge, Time } from '../ui/elements.js'
+import { Alert, ProjectBadge, Time, invalidField, type Refused } from '../ui/elements.js'
 import { Layout, type PageShell } from '../ui/layout.js'
 import { BillingSection, type BillingSectionProps } from './billing.js'
 import { ColorField } from './color-field.js'
@@ -20,9 +21,14 @@ export interface NameTaken {
 }
 
 /** Says a name is taken and offers to go on: a second submit button of the same form. */
-export function NameTakenWarning({ taken, verb }: { taken: NameTaken; verb: 'Create' | 'Rename' }) {
+export function NameTakenWarning(props: {
+  taken: NameTaken
+  verb: 'Create' | 'Rename'
+  id: string
+}) {
+  const { taken, verb } = props
   return (
-    <div class="warning form-wide" role="alert">
+    <div class="warning form-wide" role="alert" id={props.id}>
       <p>
         You already have a project named <strong>{taken.name}</strong> (slug{' '}
         <code>{taken.slug}</code>). Two projects with one name show two identical badges on a
@@ -40,22 +46,39 @@ export function NameTakenWarning({ taken, verb }: { taken: NameTaken; verb: 'Cre
   )
 }
 
+/** A refused create or rename (`refused`, or a name another project has: `nameTaken`): the field
+ *  at fault marked, described by why, and focused. `prefix` names the form's messages. */
+export function projectFormState(prefix: string, refused?: Refused, nameTaken?: NameTaken) {
+  const errorId = `${prefix}-error`
+  const takenId = `${prefix}-taken`
+  const onName = refused?.field === 'name' || !!nameTaken
+  return {
+    errorId,
+    takenId,
+    name: invalidField(onName ? refused : undefined, nameTaken ? takenId : errorId),
+    color: refused?.field === 'color' ? errorId : undefined,
+    /** The message under the fields, unless the warning about the name says it. */
+    error: nameTaken ? undefined : refused?.message,
+  }
+}
+
 export interface ProjectPageProps extends PageShell {
   project: Project
   keys: ProjectKey[]
   /** A key just created or rotated: shown in full this once. */
   newKey?: string
   baseUrl: string
-  error?: string
   billing: Omit<BillingSectionProps, 'projectId' | 'csrfToken'>
+  /** A refused rename or recolour: why, and the name and colour typed. */
+  settings?: Refused
+  /** The name typed is another project's: say so and offer to rename anyway. */
   nameTaken?: NameTaken
-  /** The name as typed when the settings form comes back with an error or a warning. */
-  draftName?: string
 }
 
 export function ProjectPage(props: ProjectPageProps) {
-  const { project, keys } = props
+  const { project, keys, settings } = props
   const active = keys.filter((k) => !k.revoked_at)
+  const form = projectFormState('settings', settings, props.nameTaken)
   return (
     <Layout
       title={project.name}
@@ -203,7 +226,6 @@ export function ProjectPage(props: ProjectPageProps) {
 
       <section class="card" aria-labelledby="settings-title">
         <h2 id="settings-title">Settings</h2>
-        <Alert error={props.error} />
         <form method="post" action={`/projects/${project.id}`} class="inline-form">
           <CsrfField token={props.csrfToken} />
           <label class="field grow">
@@ -213,14 +235,22 @@ export function ProjectPage(props: ProjectPageProps) {
               name="name"
               required
               maxLength={80}
-              value={props.draftName ?? project.name}
+              value={settings?.draft.name ?? project.name}
+              {...form.name}
             />
           </label>
-          <ColorField value={project.color} id="project-color" />
+          <ColorField
+            value={settings?.draft.color ?? project.color}
+            id="project-color"
+            invalid={form.color}
+          />
           <button type="submit" class="button">
             Save
           </button>
-          {props.nameTaken ? <NameTakenWarning taken={props.nameTaken} verb="Rename" /> : null}
+          {props.nameTaken ? (
+            <NameTakenWarning taken={props.nameTaken} verb="Rename" id={form.takenId} />
+          ) : null}
+          <Alert error={form.error} id={form.errorId} wide />
         </form>
         <p class="muted small">
           The slug <code>{project.slug}</code> (in filters such as{' '}

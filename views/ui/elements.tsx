@@ -31,10 +31,11 @@ export function DateAndAge({ date, now }: { date: Date; now?: Date }) {
   )
 }
 
-/** Why a form was refused; with an `id`, the field it is about names it in aria-describedby. */
-export function Alert({ error, id }: { error?: string; id?: string }) {
+/** Why a form was refused; with an `id`, the field it is about names it in aria-describedby.
+ *  `wide`: in an inline form, a row of its own under the fields. */
+export function Alert({ error, id, wide }: { error?: string; id?: string; wide?: boolean }) {
   return error ? (
-    <p class="alert" role="alert" id={id}>
+    <p class={wide ? 'alert form-wide' : 'alert'} role="alert" id={id}>
       {error}
     </p>
   ) : null
@@ -43,6 +44,8 @@ export function Alert({ error, id }: { error?: string; id?: string }) {
 /** A form the server refused (the redirect's flash, src/lib/flash.ts): why, and what was typed. */
 export interface Refused {
   message: string
+  /** The field the message is about, when there is one. */
+  field?: string
   draft: Record<string, string>
 }
 

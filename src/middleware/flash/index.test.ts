@@ -21,11 +21,21 @@ describe('flash cookie', () => {
     expect(decodeFlash(value)?.flash.undo).toBe('/merges/12/undo')
   })
 
-  it('keeps a refused form’s field and draft, within a cookie’s size and names of fields', () => {
+  it('keeps a refused form’s field, code and draft, within a cookie’s size and names of fields', () => {
     const refused = { form: 'merge', field: 'other', draft: { other: 'a@x.io', keep: 'other' } }
     const value = encodeFlash('/customers/7/manage', { message: 'No such customer', refused })
     expect(decodeFlash(value)?.flash.refused).toEqual(refused)
-    const odd = { form: 'merge', field: '<b>', draft: { other: 'x'.repeat(2000), 'a b': 'c' } }
+    const taken = { form: 'create', field: 'name', code: 'conflict', draft: { name: 'App A' } }
+    expect(decodeFlash(encodeFlash('/projects', { message: 'm', refused: taken }))).toEqual({
+      path: '/projects',
+      flash: { message: 'm', refused: taken },
+    })
+    const odd = {
+      form: 'merge',
+      field: '<b>',
+      code: 'not a code',
+      draft: { other: 'x'.repeat(2000), 'a b': 'c' },
+    }
     expect(decodeFlash(encodeFlash('/', { message: 'm', refused: odd }))?.flash.refused).toEqual({
       form: 'merge',
     })
