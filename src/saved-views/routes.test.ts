@@ -209,19 +209,33 @@ describe('the rail (dashboard)', () => {
         body: new URLSearchParams({ _csrf: csrf, ...fields }).toString(),
       })
     // Rename it: redirected to the views page (a reload repeats nothing); a name in use or an
-    // empty one answered with the page saying why, the view untouched.
+    // empty one redirected there too (Back and reload post nothing), and the page says why at
+    // that view's name field, open, holding what was typed, the view untouched.
     const renamed = await post(`/customers/views/${saved.id}/rename`, { name: ' A, by email ' })
     expect(renamed.status).toBe(303)
     expect(renamed.headers.get('Location')).toBe('/customers/views')
     const named = async () => (await listViews(t.db, fx.accountId)).find((v) => v.id === saved.id)
     expect((await named())?.name).toBe('A, by email')
-    const taken = await post(`/customers/views/${saved.id}/rename`, { name: views[0]!.name })
-    expect(taken.status).toBe(400)
-    expect(await taken.text()).toContain(
-      `The view was not renamed: name: you already have a view named '${views[0]!.name}'`,
+    const followed = async (res: Response) => {
+      expect(res.status).toBe(303)
+      expect(res.headers.get('Location')).toBe('/customers/views')
+      const flash = /tcrm_flash=[^;]+/.exec(res.headers.get('Set-Cookie') ?? '')![0]
+      return page('/customers/views', { Cookie: `${fx.cookie}; ${flash}` })
+    }
+    const other = views[0]!.name
+    const taken = await followed(
+      await post(`/customers/views/${saved.id}/rename`, { name: other.toUpperCase() }),
     )
-    const empty = await post(`/customers/views/${saved.id}/rename`, { name: '  ' })
-    expect(await empty.text()).toContain('The view was not renamed: name: 1 to 80 characters')
+    expect(taken.status).toBe(200)
+    expect(taken.html).toContain(
+      `id="rail-error">The view was not renamed: name: you already have a view named '${other.toUpperCase()}'`,
+    )
+    const field = new RegExp(`id="rename-view-${saved.id}"[^>]*>`).exec(taken.html)![0]
+    expect(field).toContain(`value="${other.toUpperCase()}"`)
+    expect(field).toContain('aria-invalid="true"')
+    expect(field).toContain('aria-describedby="rail-error"')
+    const empty = await followed(await post(`/customers/views/${saved.id}/rename`, { name: '  ' }))
+    expect(empty.html).toContain('The view was not renamed: name: 1 to 80 characters')
     expect((await named())?.name).toBe('A, by email')
     expect((await post(`/customers/views/${saved.id}/move`, { by: 'up' })).status).toBe(303)
     const moved = await listViews(t.db, fx.accountId)

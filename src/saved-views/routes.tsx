@@ -1,6 +1,7 @@
 // Saved views over HTTP: the account API (`/v1/views`, account tokens) and the dashboard's rail
 // (`/customers/views`, a session): list, create, rename or refilter, reorder, delete (the rail
-// renames, moves and deletes; its refusals are shown in the rail, or on the views page). The rail
+// renames, moves and deletes; its refusals are shown in the rail, or, after a redirect, on the
+// views page, so a plain form refused is not posted again by Back or reload). The rail
 // is its own request after the customers page, so its live counts (one statement for all views)
 // never add to the table's statements: session, views with the project slugs, counts.
 import type { Context } from 'hono'
@@ -11,7 +12,8 @@ import { ApiError } from '../lib/errors.js'
 import { formFields, idParam, jsonBody } from '../lib/http.js'
 import { renderFragment, renderPage } from '../lib/render.js'
 import { accountToken, type AccountTokenEnv } from '../middleware/account-token/index.js'
-import { redirectWithFlash } from '../middleware/flash/index.js'
+import { redirectRefused, redirectWithFlash } from '../middleware/flash/index.js'
+import { refusalIn } from '../lib/flash.js'
 import { requireUser, sessionUser } from '../middleware/session/index.js'
 import { canonicalQuery, queryString } from '../customers/filter-syntax.js'
 import { ViewsPage, ViewsRail, type RailProps } from '../../views/customers/rail.js'
@@ -127,8 +129,9 @@ async function answer(c: Ctx, fallback = '/customers/views') {
   return c.redirect(fallback, 303)
 }
 
-/** A change refused: the rail (htmx) or the views page (a browser) saying why, nothing written;
- *  a refused rename comes back open, to be corrected. */
+/** A change refused, nothing written: the rail (htmx) saying why, or (a browser's plain form) 303
+ *  to the views page, which says it; a refused rename comes back open, holding what was typed, to
+ *  be corrected. */
 async function refused(c: Ctx, error: string, renaming?: RailProps['renaming']) {
   if (c.req.header('HX-Request') === 'true') {
     return renderFragment(
@@ -137,15 +140,20 @@ async function refused(c: Ctx, error: string, renaming?: RailProps['renaming']) 
       400,
     )
   }
-  const page = (
-    <ViewsPage
-      {...await railProps(c)}
-      userEmail={sessionUser(c).email}
-      error={error}
-      renaming={renaming}
-    />
-  )
-  return renderPage(c, page, 400)
+  return redirectRefused(c, '/customers/views', error, {
+    form: renaming ? `rename-${renaming.id}` : 'save',
+    field: 'name',
+    draft: renaming ? { name: renaming.name.slice(0, 200) } : undefined,
+  })
+}
+
+/** The views page's refusal from the post that redirected here: why, and the rename refused. */
+function refusedHere(c: Ctx): Pick<RailProps, 'error' | 'renaming'> {
+  const refusal = refusalIn(c.var.flash)
+  const id = /^rename-([0-9]{1,15})$/.exec(refusal?.form ?? '')?.[1]
+  if (!refusal) return {}
+  const renaming = id ? { id: Number(id), name: refusal.draft.name ?? '' } : undefined
+  return { error: refusal.message, renaming }
 }
 
 export function savedViewRoutes() {
@@ -156,7 +164,10 @@ export function savedViewRoutes() {
     if (c.req.header('HX-Request') === 'true') {
       return renderFragment(c, <ViewsRail {...await railProps(c, currentQuery(c))} />)
     }
-    return renderPage(c, <ViewsPage {...await railProps(c)} userEmail={sessionUser(c).email} />)
+    const page = (
+      <ViewsPage {...await railProps(c)} {...refusedHere(c)} userEmail={sessionUser(c).email} />
+    )
+    return renderPage(c, page)
   })
 
   app.post('/', async function saveView(c) {
