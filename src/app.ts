@@ -4,13 +4,13 @@
 // which runtime serves it; src/node.ts and src/worker.ts hand it a database.
 import { Hono } from 'hono/tiny'
 import { requestId } from 'hono/request-id'
-import { secureHeaders } from 'hono/secure-headers'
 import { apiApp } from './api.js'
 import { dashboardApp } from './dashboard.js'
 import { checkDatabase } from './db/health.js'
 import type { AppDeps, HonoEnv } from './env.js'
 import { hostCheck } from './middleware/host-check/index.js'
 import { onError } from './middleware/on-error/index.js'
+import { secureHeaders } from './middleware/secure-headers/index.js'
 
 export function createApp(deps: AppDeps) {
   const app = new Hono<HonoEnv>()
@@ -20,27 +20,7 @@ export function createApp(deps: AppDeps) {
   if (deps.compression) app.use('*', deps.compression)
   app.use('*', requestId({ headerName: 'X-Request-Id' }))
   app.use('*', hostCheck(deps.config?.allowedHosts))
-  // No inline scripts anywhere: htmx and any other JS are files under /assets. Inline style attributes
-  // (badge colours) are allowed; styles cannot run code.
-  app.use(
-    '*',
-    secureHeaders({
-      contentSecurityPolicy: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-        connectSrc: ["'self'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-        baseUri: ["'self'"],
-        objectSrc: ["'none'"],
-      },
-      referrerPolicy: 'strict-origin-when-cross-origin',
-      xFrameOptions: 'DENY',
-      crossOriginResourcePolicy: false, // the ingest API is called cross-origin by browsers
-    }),
-  )
+  app.use('*', secureHeaders())
   app.use('*', async function provideDeps(c, next) {
     c.set('db', deps.db)
     c.set('config', deps.config ?? {})

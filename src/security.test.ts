@@ -29,6 +29,22 @@ async function consoleDuring(fn: () => Promise<void>): Promise<string> {
   return lines.join('\n')
 }
 
+const SECURITY_HEADERS = [
+  'content-security-policy',
+  'cross-origin-opener-policy',
+  'origin-agent-cluster',
+  'referrer-policy',
+  'strict-transport-security',
+  'x-content-type-options',
+  'x-dns-prefetch-control',
+  'x-download-options',
+  'x-frame-options',
+  'x-permitted-cross-domain-policies',
+  'x-xss-protection',
+  'cross-origin-embedder-policy',
+  'permissions-policy',
+]
+
 function expectSecurityHeaders(headers: Headers) {
   const csp = headers.get('Content-Security-Policy') ?? ''
   const directives = new Map(
@@ -48,6 +64,38 @@ function expectSecurityHeaders(headers: Headers) {
 }
 
 describe('security headers', () => {
+  it('are exactly this set, on a page, an API answer and an error', async () => {
+    const res = [
+      await t.app.request('/login'),
+      await t.app.request('/v1/identify', { method: 'OPTIONS' }),
+      await t.app.request('/nowhere'),
+    ]
+    for (const r of res) {
+      const set = Object.fromEntries(
+        [...r.headers].filter(([name]) => SECURITY_HEADERS.includes(name)),
+      )
+      expect(set).toEqual({
+        'content-security-policy':
+          "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; " +
+          "img-src 'self' data:; connect-src 'self'; form-action 'self'; " +
+          "frame-ancestors 'none'; base-uri 'self'; object-src 'none'",
+        'cross-origin-opener-policy': 'same-origin',
+        'origin-agent-cluster': '?1',
+        'referrer-policy': 'strict-origin-when-cross-origin',
+        'strict-transport-security': 'max-age=15552000; includeSubDomains',
+        'x-content-type-options': 'nosniff',
+        'x-dns-prefetch-control': 'off',
+        'x-download-options': 'noopen',
+        'x-frame-options': 'DENY',
+        'x-permitted-cross-domain-policies': 'none',
+        'x-xss-protection': '0',
+      })
+      // Cross-Origin-Resource-Policy stays unset: browsers call the ingest API cross-origin.
+      expect(r.headers.has('cross-origin-resource-policy')).toBe(false)
+      expect(r.headers.has('x-powered-by')).toBe(false)
+    }
+  })
+
   it('dashboard pages: CSP without inline scripts, no framing, nosniff, referrer', async () => {
     const b = new TestBrowser(t.app)
     const pages = [await b.get('/signup')]
