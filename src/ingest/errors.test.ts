@@ -279,7 +279,7 @@ describe('fields', () => {
       'batch.2',
     ])
     expect(res.body.results[1].error.message).toMatch(/type must be 'identify' or 'ping'/)
-    expect(res.body.results[2].error.message).toMatch(/batch\.2: must be an object/)
+    expect(res.body.results[2].error.message).toMatch(/batch\.2 must be an object/)
     expect(await rowCounts()).toEqual(before)
   })
 })
