@@ -21,6 +21,7 @@
 import { sql, type Kysely } from 'kysely'
 import type { BillingState, Database } from '../db/schema.js'
 import { runIngest } from '../ingest/upsert.js'
+import { familyStateCtes } from './family-state.js'
 import type { BillingEvent, Provider } from './events.js'
 
 /** The event's patch as state: every field it sets, stamped with the event's order key. */
@@ -55,29 +56,17 @@ export interface ApplyOutcome {
 }
 
 /** The relation's status and params from the subscriptions of the customer the event's email
- *  leads to: the CTEs that compute them from `b_relation` (the email's own billing row) and
- *  `b_others`, ending in `b_row`. */
+ *  leads to: `b_relation` (the email's own billing row) and `b_others` make the family whose
+ *  state ./family-state.ts computes, ending in `b_row`. */
 function relationState(event: BillingEvent) {
   // b_others: The customer's other emails in the project's billing (a merge's survivor and the
   //   emails it absorbed, each keeping its own billing row): their subscriptions are the customer's
   //   too. Locked, so that events of two of them apply one after the other, each seeing the
   //   other's.
-  // b_refunded: A one-time purchase refunded in full reads as churned (billing_status refunded, no
-  //   amount) whatever came before or after: the refund stays. An entry with no status is no
-  //   subscription (a refund naming a payment of none: refundedPurchase in ./events.ts) and is
-  //   skipped.
-  // b_subs' amount: null when neither the subscription's events nor a paid invoice
-  //   say its amount.
-  // b_primary: The subscription that speaks for the customer: the best status (paid, trial,
-  //   churned), then the largest amount, then the latest change.
-  // b_row's stamp: the time of what the row says: the newest event seen for this
-  //   person, whichever event brought the row (one that arrived late is already merged in).
-  // b_row's mrr: paying subscriptions in the primary's currency, summed, then rounded once;
-  //   removed (JSON null) while one of them has no known amount, rather than a sum that looks
-  //   right.
+  // b_family: One family (owner 0) in one project.
   return sql`
 b_others AS (
-  SELECT o.subscriptions, o.latest_at
+  SELECT o.project_id, o.subscriptions, o.latest_at
   FROM b_relation r
   JOIN b_conn k ON true
   JOIN customers c ON c.account_id = k.account_id AND c.email = r.email
@@ -88,58 +77,14 @@ b_others AS (
   FOR UPDATE OF o
 ),
 b_family AS (
-  SELECT subscriptions, latest_at FROM b_relation
+  SELECT 0 AS owner, project_id, subscriptions, latest_at FROM b_relation
   UNION ALL
-  SELECT subscriptions, latest_at FROM b_others
+  SELECT 0 AS owner, project_id, subscriptions, latest_at FROM b_others
 ),
-b_refunded AS (
-  SELECT s.key AS id, s.value || CASE WHEN s.value -> 'refunded' ->> 'v' = 'true'
-      THEN jsonb_build_object(
-        'status', jsonb_build_object('v', 'churned', 'at', s.value -> 'refunded' -> 'at'),
-        'billing_status', jsonb_build_object('v', 'refunded'),
-        'mrr', jsonb_build_object('v', 0))
-      ELSE '{}'::jsonb END AS value
-  FROM b_family r, jsonb_each(r.subscriptions) AS s
-  WHERE s.value ? 'status'
-),
-b_subs AS (
-  SELECT s.id, s.value AS state,
-    s.value -> 'status' ->> 'v' AS status,
-    CASE s.value -> 'status' ->> 'v'
-      WHEN 'paid' THEN 3 WHEN 'trial' THEN 2 WHEN 'churned' THEN 1 ELSE 0 END AS rank,
-    COALESCE((s.value -> 'mrr' ->> 'v')::numeric, (s.value -> 'invoiced_mrr' ->> 'v')::numeric)
-      AS mrr,
-    s.value -> 'currency' ->> 'v' AS currency,
-    COALESCE((s.value -> 'digits' ->> 'v')::int, 2) AS digits,
-    s.value -> 'status' ->> 'at' AS status_at
-  FROM b_refunded s
-),
-b_primary AS (
-  SELECT * FROM b_subs
-  ORDER BY rank DESC, mrr DESC NULLS LAST, status_at COLLATE "C" DESC NULLS LAST, id COLLATE "C"
-  LIMIT 1
-),
+${familyStateCtes(sql`${event.customer}`)},
 b_row AS (
-  SELECT r.email,
-    (SELECT max(f.latest_at) FROM b_family f) AS stamp,
-    CASE WHEN p.rank > 0 THEN p.status END AS status,
-    CASE WHEN p.id IS NULL
-      THEN jsonb_build_object('billing_customer_id', ${event.customer}::text)
-      ELSE jsonb_build_object(
-        'billing_status', p.state -> 'billing_status' -> 'v',
-        'plan', p.state -> 'plan' -> 'v',
-        'mrr', to_jsonb((
-          SELECT CASE WHEN bool_or(s.mrr IS NULL) THEN NULL ELSE
-            round(COALESCE(round(sum(s.mrr)), 0) / power(10::numeric, p.digits), p.digits) END
-          FROM b_subs s
-          WHERE s.status = 'paid' AND s.currency IS NOT DISTINCT FROM p.currency)),
-        'currency', p.state -> 'currency' -> 'v',
-        'trial_ends', p.state -> 'trial_ends' -> 'v',
-        'cancel_at', p.state -> 'cancel_at' -> 'v',
-        'billing_customer_id',
-          COALESCE(p.state -> 'customer' -> 'v', to_jsonb(${event.customer}::text)))
-    END AS patch
-  FROM b_relation r LEFT JOIN b_primary p ON true
+  SELECT r.email, s.stamp, s.status, s.patch
+  FROM b_relation r JOIN b_state s ON s.project_id = r.project_id
 )`
 }
 
