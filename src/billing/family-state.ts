@@ -1,9 +1,11 @@
 // What a family's billing rows say a relation is: the one place that knows that SQL. A customer's
 // family is the customer and every email merged into it; each email keeps its own billing row per
 // project (billing_relations), and the subscriptions of all of them are the customer's. A billing
-// event (./apply.ts) computes it for the one family and project it touches; the CTEs take any
-// number of families and projects.
-import { sql, type RawBuilder } from 'kysely'
+// event (./apply.ts) computes it for the one family and project it touches; a merge and its undo
+// (../merges/store.ts) for the customers they change, in every project where those have billing
+// rows (familyBillingStatement).
+import { sql, type CompiledQuery, type Kysely, type RawBuilder } from 'kysely'
+import type { Database } from '../db/schema.js'
 
 /**
  * The CTEs that turn `b_family` (owner, project_id, subscriptions, latest_at: the family's billing
@@ -83,4 +85,60 @@ b_state AS (
   FROM (SELECT owner, project_id, max(latest_at) AS stamp FROM b_family GROUP BY owner, project_id) f
   LEFT JOIN b_primary p ON p.owner = f.owner AND p.project_id = f.project_id
 )`
+}
+
+/**
+ * Writes onto the relations of the live customers `owners` (a SELECT of their ids, `id`) what
+ * their families' billing rows say, in every project where they have some: as a billing event of
+ * theirs would (newest wins, stamped with the family's newest billing time), with `source`. Only a
+ * relation it changes is written. The billing rows are locked first, after the customers: the
+ * statement before it in the transaction holds those (tombstones first, then by email), the order
+ * billing events, identify and erasures lock them in too.
+ */
+export function familyBillingStatement(
+  db: Kysely<Database>,
+  accountId: number,
+  owners: RawBuilder<unknown>,
+  source: 'merge' | 'undo',
+): CompiledQuery {
+  // b_next: the relation as the billing write leaves it (src/ingest/statement.ts's `rel`, for a
+  //   row with no activity): the status when not older than the stored one's, each param key by
+  //   relation_patch.
+  return sql`
+WITH b_owners AS (
+  SELECT c.id FROM customers c
+  WHERE c.account_id = ${accountId} AND c.merged_into IS NULL AND c.id IN (${owners})
+),
+b_family AS (
+  SELECT o.id AS owner, b.project_id, b.subscriptions, b.latest_at
+  FROM b_owners o
+  JOIN customers f ON f.account_id = ${accountId} AND (f.id = o.id OR f.merged_into = o.id)
+  JOIN projects j ON j.account_id = ${accountId}
+  JOIN billing_relations b ON b.project_id = j.id AND b.email = f.email
+  ORDER BY b.project_id, b.email
+  FOR UPDATE OF b
+),
+${familyStateCtes(null)},
+b_next AS (
+  SELECT r.customer_id, r.project_id,
+    CASE WHEN n.newer THEN s.status ELSE r.status END AS status,
+    CASE WHEN n.newer THEN s.stamp ELSE r.status_at END AS status_at,
+    p.new_params AS params, p.new_params_at AS params_at
+  FROM b_state s
+  JOIN customer_projects r ON r.customer_id = s.owner AND r.project_id = s.project_id
+  CROSS JOIN LATERAL (SELECT s.status IS NOT NULL
+    AND (r.status_at IS NULL OR s.stamp >= r.status_at) AS newer) n
+  CROSS JOIN LATERAL relation_patch(r.params, r.params_at, s.patch, '{}'::jsonb,
+    extract(epoch FROM s.stamp), true, NULL) p
+),
+written AS (
+  UPDATE customer_projects r SET status = x.status, status_at = x.status_at, params = x.params,
+    params_at = x.params_at, source = ${source}, updated_at = now()
+  FROM b_next x
+  WHERE r.customer_id = x.customer_id AND r.project_id = x.project_id
+    AND (r.status, r.status_at, r.params, r.params_at)
+      IS DISTINCT FROM (x.status, x.status_at, x.params, x.params_at)
+  RETURNING r.project_id
+)
+SELECT count(*)::int AS written FROM written`.compile(db)
 }

@@ -1,6 +1,7 @@
 // The statements of a merge, run in one transaction by mergeCustomers (./store.ts says why a merge
 // locks its rows in one statement and acts in the next).
 import { sql, type Kysely } from 'kysely'
+import { familyBillingStatement } from '../billing/family-state.js'
 import type { Database } from '../db/schema.js'
 import { survivorState } from './survivor-state.js'
 
@@ -108,6 +109,20 @@ audit AS (
 )
 SELECT m.id, CASE WHEN ${failForTest === true} THEN 1 / 0 END AS fail
 FROM m`.compile(db)
+}
+
+/** Runs after the merge, before the seal (which then records its result): the survivor's relations
+ *  say what the billing rows of its whole family say, as the next billing event would write them
+ *  (two emails each paying 10 and 20 in a project: mrr 30 at once, not the newer relation's 20).
+ *  Only when this transaction's merge happened (the seal's own condition). */
+export function mergeBillingStatement(db: Kysely<Database>, { acct, surv, abs }: MergeParties) {
+  return familyBillingStatement(
+    db,
+    acct,
+    sql`SELECT survivor_id FROM merges WHERE account_id = ${acct} AND survivor_id = ${surv}
+      AND absorbed_id = ${abs} AND undone_at IS NULL AND snapshot->'after' IS NULL`,
+    'merge',
+  )
 }
 
 /** Runs after the merge, so it sees what the merge wrote: records the survivor's state then. */

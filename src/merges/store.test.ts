@@ -190,12 +190,14 @@ describe('merge', () => {
     expect(await snapshot(t.db)).toEqual(before)
   })
 
-  it('is one transaction: lock the customers, merge, record the survivor as merged', async () => {
+  it('is one transaction: lock the customers, merge, write what billing says, record the survivor as merged', async () => {
     const { work, home } = await twoRecords()
     t.statements.length = 0
     await merge(work, home)
-    expect(t.statements).toHaveLength(3)
+    expect(t.statements).toHaveLength(4)
     expect(t.statements[0]).toMatch(/FOR UPDATE\s*$/)
+    expect(t.statements[2]).toMatch(/FOR UPDATE OF b/)
+    expect(t.statements[3]).toMatch(/^\s*UPDATE merges SET snapshot/)
   })
 
   it('is atomic: a failure injected after every write leaves both customers as they were', async () => {

@@ -15,8 +15,13 @@ import { sql, type Kysely } from 'kysely'
 import type { Database, MergeSnapshot } from '../db/schema.js'
 import { runInTransaction } from '../db/transaction.js'
 import { ApiError } from '../lib/errors.js'
-import { mergeStatement, sealStatement } from './merge-sql.js'
-import { undoLockStatement, undoStatement, type UndoOutcome } from './undo-sql.js'
+import { mergeBillingStatement, mergeStatement, sealStatement } from './merge-sql.js'
+import {
+  undoBillingStatement,
+  undoLockStatement,
+  undoStatement,
+  type UndoOutcome,
+} from './undo-sql.js'
 
 /** Locks the live customers `ids` and every customer merged into them (tombstones first, then by
  *  email: the order ingest locks them in), for the statements after it in the transaction. */
@@ -43,11 +48,13 @@ export interface MergeInput {
 /**
  * Folds `absorbedId` into `survivorId`. Per project the relations combine: newest wins for the
  * status and each param key (without times: the status of the more recently updated relation and
- * the survivor's params), the earliest first seen and the latest last activity. The survivor keeps its name (the absorbed one's fills a
- * blank). The absorbed customer stays as a tombstone pointing at the survivor — hidden from every
- * list, it routes later identify/ping calls with its email to the survivor — and the merge keeps a
- * snapshot of both, so it can be undone, and the survivor's state right after it, so that undo
- * can tell whether anything arrived since.
+ * the survivor's params), the earliest first seen and the latest last activity; where the two have
+ * billing rows, the status and billing params then say what billing says of all their
+ * subscriptions (mergeBillingStatement), before the seal records the survivor's state. The
+ * survivor keeps its name (the absorbed one's fills a blank). The absorbed customer stays as a
+ * tombstone pointing at the survivor — hidden from every list, it routes later identify/ping calls
+ * with its email to the survivor — and the merge keeps a snapshot of both, so it can be undone,
+ * and the survivor's state right after it, so that undo can tell whether anything arrived since.
  */
 export async function mergeCustomers(
   db: Kysely<Database>,
@@ -63,6 +70,7 @@ export async function mergeCustomers(
   const [, merged] = await runInTransaction(db, [
     lockCustomers(db, acct, [surv, abs]),
     mergeStatement(db, parties),
+    mergeBillingStatement(db, parties),
     sealStatement(db, parties),
   ])
   const row = merged!.rows[0] as { id: number } | undefined
@@ -98,10 +106,11 @@ const UNDO_REFUSED: Record<string, string> = {
 /**
  * Undoes a merge from its snapshot: the absorbed customer comes back with its id, relations and
  * values, the customers merged into it before come back to it, and the survivor's row and
- * relations return to what they were. Refused (409) when the survivor changed since the merge
- * (its state no longer matches the one recorded right after it) or a later merge involves it:
- * undo never discards data that arrived after the merge. The check and the restore run in one
- * statement, after the rows are locked, so no write can slip between them.
+ * relations return to what they were; then each of the two says what its own emails' billing rows
+ * say (undoBillingStatement). Refused (409) when the survivor changed since the merge (its state
+ * no longer matches the one recorded right after it) or a later merge involves it: undo never
+ * discards data that arrived after the merge. The check and the restore run in one statement,
+ * after the rows are locked, so no write can slip between them.
  */
 export async function undoMerge(
   db: Kysely<Database>,
@@ -111,6 +120,7 @@ export async function undoMerge(
   const [, result] = await runInTransaction(db, [
     undoLockStatement(db, acct, mergeId),
     undoStatement(db, acct, mergeId, input.actor),
+    undoBillingStatement(db, acct, mergeId),
   ])
   const row = result!.rows[0] as UndoOutcome
   if (!row.found) throw new ApiError('not_found', `No merge ${mergeId} in this account`)

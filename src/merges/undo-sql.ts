@@ -1,5 +1,6 @@
 // The statements of an undo, run in one transaction by undoMerge (./store.ts).
 import { sql, type Kysely } from 'kysely'
+import { familyBillingStatement } from '../billing/family-state.js'
 import type { Database } from '../db/schema.js'
 import { survivorState } from './survivor-state.js'
 
@@ -106,5 +107,19 @@ audit AS (
 SELECT EXISTS (SELECT 1 FROM m) AS found, (SELECT refused FROM why) AS refused,
   (SELECT survivor_id FROM ok) AS survivor_id, (SELECT absorbed_id FROM ok) AS absorbed_id`.compile(
     db,
+  )
+}
+
+/** Runs after the undo: each of the two customers' relations says what its own family's billing
+ *  rows say again (the survivor's restored relations are from before the merge; billing rows of
+ *  the absorbed emails may have changed since without changing the survivor). Only when this
+ *  transaction undid the merge (undone_at is its start time, now()). */
+export function undoBillingStatement(db: Kysely<Database>, acct: number, mergeId: number) {
+  return familyBillingStatement(
+    db,
+    acct,
+    sql`SELECT unnest(ARRAY[survivor_id, absorbed_id]) FROM merges
+      WHERE id = ${mergeId} AND account_id = ${acct} AND undone_at = now()`,
+    'undo',
   )
 }
