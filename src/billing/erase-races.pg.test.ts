@@ -16,11 +16,16 @@
 // Never: a 500 (a deadlock past every retry), the erased customer's id alive, a billing row of an
 // email with no customer's relation, a billing customer linked to an email with no billing row,
 // or a relation that says something else than its billing rows.
-import Stripe from 'stripe'
 import { sql } from 'kysely'
 import { describe, expect, it } from 'vitest'
 import { billingMismatches } from '../../test/support/billing-family.js'
 import { seedAccount } from '../../test/support/fixtures.js'
+import {
+  deadlocks as deadlocksIn,
+  monthlySubscription as subscription,
+  postSignedStripe,
+  stripeEvent as event,
+} from '../../test/support/stripe-races.js'
 import { useServedApp } from '../../test/support/pg-harness.js'
 import { createAccountToken } from '../account-api/tokens.js'
 import { createConnection, webhookPath } from './connections.js'
@@ -29,7 +34,6 @@ const TRIALS = Number(process.env.RACE_TRIALS ?? 30)
 const APP_NAME = 'tinycrm-billing-erase-races'
 const SECRET = 'whsec_erase_races_0123456789abcd'
 const T = 1_790_000_000
-const stripe = new Stripe('sk_test_not_used')
 
 const served = useServedApp({
   appName: APP_NAME,
@@ -38,51 +42,8 @@ const served = useServedApp({
   ownDatabase: 'tinycrm_billing_erase_races',
 })
 
-async function post(path: string, event: object) {
-  const payload = JSON.stringify(event)
-  const res = await fetch(served.baseUrl + path, {
-    method: 'POST',
-    headers: {
-      'Content-Type': 'application/json',
-      'Stripe-Signature': stripe.webhooks.generateTestHeaderString({ payload, secret: SECRET }),
-    },
-    body: payload,
-  })
-  return { status: res.status, body: (await res.json()) as any }
-}
-
-const event = (id: string, type: string, object: object, created: number) => ({
-  id,
-  object: 'event',
-  created,
-  type,
-  data: { object },
-})
-
-const subscription = (id: string, customer: string, amount: number) => ({
-  id,
-  object: 'subscription',
-  customer,
-  currency: 'usd',
-  status: 'active',
-  items: {
-    data: [
-      {
-        quantity: 1,
-        price: { id: `price_${amount}`, unit_amount: amount, recurring: { interval: 'month' } },
-      },
-    ],
-  },
-})
-
-/** Deadlocks PostgreSQL detected in this file's own database. The app retries them (a 500 only when
- *  they repeat past every attempt), but each costs a `deadlock_timeout` (1 s by default) and a
- *  rerun: writers that lock in one order have none. */
-async function deadlocks() {
-  const { rows } = await sql<{ n: number }>`SELECT deadlocks::int AS n FROM pg_stat_database
-    WHERE datname = current_database()`.execute(served.db)
-  return rows[0]!.n
-}
+const post = (path: string, body: object) => postSignedStripe(served.baseUrl + path, SECRET, body)
+const deadlocks = () => deadlocksIn(served.db)
 
 describe('billing events racing the erasure of their person (real PostgreSQL)', () => {
   it(`answers every request and leaves the person gone or back whole, never half (${TRIALS} trials)`, async () => {

@@ -3,13 +3,13 @@
 // (a lock on billing_events held by the test) parks every write statement until all are waiting,
 // then lets them go at once. Then the whole Stripe fixture, shuffled, duplicated and with injected
 // failures, 32 requests at a time, must end equal to the reference model.
-import Stripe from 'stripe'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { seedAccount } from '../../test/support/fixtures.js'
 import { useServedApp } from '../../test/support/pg-harness.js'
 import { billingModel, withoutNulls } from '../../test/support/billing-model.js'
 import { replay, startFaultyServer, type Delivery } from '../../test/support/billing-replay.js'
 import { stripeFixture } from '../../test/support/stripe-fixture.js'
+import { postSignedStripe, stripeEvent } from '../../test/support/stripe-races.js'
 import { mergeCustomers } from '../merges/store.js'
 import { createConnection, webhookPath } from './connections.js'
 import type { Json } from './events.js'
@@ -20,7 +20,6 @@ const TRIALS = Number(process.env.RACE_TRIALS ?? 20)
 const APP_NAME = 'tinycrm-billing-races'
 const SECRET = 'whsec_races_0123456789abcdefgh'
 const T = 1_790_000_000
-const stripe = new Stripe('sk_test_not_used')
 
 const served = useServedApp({ appName: APP_NAME, poolSize: POOL_SIZE, gateTable: 'billing_events' })
 let seeded: Awaited<ReturnType<typeof seedAccount>>
@@ -36,26 +35,9 @@ beforeEach(async () => {
   path = webhookPath(connection!.id)
 })
 
-async function post(event: object) {
-  const payload = JSON.stringify(event)
-  const res = await fetch(served.baseUrl + path, {
-    method: 'POST',
-    headers: {
-      'Content-Type': 'application/json',
-      'Stripe-Signature': stripe.webhooks.generateTestHeaderString({ payload, secret: SECRET }),
-    },
-    body: payload,
-  })
-  return { status: res.status, body: (await res.json()) as any }
-}
-
-const event = (id: string, type: string, object: object, created = T) => ({
-  id,
-  object: 'event',
-  created,
-  type,
-  data: { object },
-})
+const post = (event: object) => postSignedStripe(served.baseUrl + path, SECRET, event)
+const event = (id: string, type: string, object: object, created = T) =>
+  stripeEvent(id, type, object, created)
 
 function subscription(id: string, customer: string, status: string, amount: number) {
   return {

@@ -9,11 +9,15 @@
 // changed the survivor after the merge: undo never loses data), and afterwards each live customer's
 // relation says what its family's billing rows say (billingMismatches), the merge and the undo
 // writing that at once as billing events do.
-import Stripe from 'stripe'
-import { sql } from 'kysely'
 import { describe, expect, it } from 'vitest'
 import { billingMismatches } from '../../test/support/billing-family.js'
 import { seedAccount } from '../../test/support/fixtures.js'
+import {
+  deadlocks as deadlocksIn,
+  monthlySubscription as subscription,
+  postSignedStripe,
+  stripeEvent as event,
+} from '../../test/support/stripe-races.js'
 import { useServedApp, type Reply } from '../../test/support/pg-harness.js'
 import { createAccountToken } from '../account-api/tokens.js'
 import { createConnection, webhookPath } from '../billing/connections.js'
@@ -22,7 +26,6 @@ const TRIALS = Number(process.env.RACE_TRIALS ?? 30)
 const APP_NAME = 'tinycrm-merge-billing-races'
 const SECRET = 'whsec_merge_races_0123456789abcd'
 const T = 1_790_000_000
-const stripe = new Stripe('sk_test_not_used')
 
 const served = useServedApp({
   appName: APP_NAME,
@@ -31,49 +34,8 @@ const served = useServedApp({
   ownDatabase: 'tinycrm_merge_billing_races',
 })
 
-async function post(path: string, event: object): Promise<Reply> {
-  const payload = JSON.stringify(event)
-  const res = await fetch(served.baseUrl + path, {
-    method: 'POST',
-    headers: {
-      'Content-Type': 'application/json',
-      'Stripe-Signature': stripe.webhooks.generateTestHeaderString({ payload, secret: SECRET }),
-    },
-    body: payload,
-  })
-  return { status: res.status, body: await res.json() }
-}
-
-const event = (id: string, type: string, object: object, created: number) => ({
-  id,
-  object: 'event',
-  created,
-  type,
-  data: { object },
-})
-
-const subscription = (id: string, customer: string, amount: number, status = 'active') => ({
-  id,
-  object: 'subscription',
-  customer,
-  currency: 'usd',
-  status,
-  items: {
-    data: [
-      {
-        quantity: 1,
-        price: { id: `price_${amount}`, unit_amount: amount, recurring: { interval: 'month' } },
-      },
-    ],
-  },
-})
-
-/** Deadlocks PostgreSQL detected in this file's own database (each retried by the app). */
-async function deadlocks() {
-  const { rows } = await sql<{ n: number }>`SELECT deadlocks::int AS n FROM pg_stat_database
-    WHERE datname = current_database()`.execute(served.db)
-  return rows[0]!.n
-}
+const post = (path: string, body: object) => postSignedStripe(served.baseUrl + path, SECRET, body)
+const deadlocks = () => deadlocksIn(served.db)
 
 describe('a merge and its undo racing billing events of the same person (real PostgreSQL)', () => {
   it(`answers every request and leaves each relation saying what its billing rows say (${TRIALS} trials)`, async () => {
