@@ -5,7 +5,7 @@
 // what was typed.
 import { Layout } from './ui/layout.js'
 import { CsrfField } from './ui/csrf.js'
-import { Alert, Time, invalidField as invalid, type Refused } from './ui/elements.js'
+import { Alert, Time, TypeToConfirm, invalidField as invalid, type Refused } from './ui/elements.js'
 
 export interface MergeRecord {
   id: number
@@ -132,21 +132,12 @@ export function ManageCustomerPage(props: {
         </p>
         <form method="post" action={`/customers/${customer.id}/delete`} class="stack">
           <CsrfField token={csrfToken} />
-          <label class="field">
-            <span>
-              Type <strong>{customer.email}</strong> to confirm
-            </span>
-            <input
-              type="text"
-              name="confirm"
-              id="delete-confirm"
-              required
-              autocomplete="off"
-              spellcheck={false}
-              value={props.delete?.draft.confirm ?? ''}
-              {...invalid(props.delete, 'delete-error')}
-            />
-          </label>
+          <TypeToConfirm
+            expected={customer.email}
+            refused={props.delete}
+            messageId="delete-error"
+            id="delete-confirm"
+          />
           <Alert error={props.delete?.message} id="delete-error" />
           <div class="button-row">
             <button type="submit" class="button button-danger">

@@ -1,7 +1,7 @@
 // The confirmation before a project is deleted: what goes with it, and (when it has customers)
 // its name typed, as deleting a customer asks for the email.
 import { CsrfField } from '../ui/csrf.js'
-import { Alert, ProjectBadge, invalidField, plural, type Refused } from '../ui/elements.js'
+import { Alert, ProjectBadge, TypeToConfirm, plural, type Refused } from '../ui/elements.js'
 import { Layout, type PageShell } from '../ui/layout.js'
 
 export interface DeleteImpact {
@@ -57,20 +57,11 @@ export function DeleteProjectPage(props: PageShell & { impact: DeleteImpact; ref
         <form method="post" action={`/projects/${impact.id}/delete`} class="stack">
           <CsrfField token={props.csrfToken} />
           {customers > 0 ? (
-            <label class="field">
-              <span>
-                Type <strong>{impact.name}</strong> to confirm
-              </span>
-              <input
-                type="text"
-                name="confirm"
-                required
-                autocomplete="off"
-                spellcheck={false}
-                value={props.refused?.draft.confirm ?? ''}
-                {...invalidField(props.refused, 'delete-error')}
-              />
-            </label>
+            <TypeToConfirm
+              expected={impact.name}
+              refused={props.refused}
+              messageId="delete-error"
+            />
           ) : null}
           <Alert error={props.refused?.message} id="delete-error" />
           <div class="button-row">

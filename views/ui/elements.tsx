@@ -1,5 +1,6 @@
 // Small pieces several pages show: a project's badge, a time (relative, exact on hover), an alert,
-// a count with its noun.
+// a refused form's field, the "type it to confirm" field of a deletion, a count with its noun.
+import type { ShownRefusal } from '../../src/lib/flash.js'
 import { badgeStyle } from '../../src/projects/colors.js'
 import { exactTime, relativeTime, shortDate } from './format.js'
 
@@ -41,13 +42,9 @@ export function Alert({ error, id, wide }: { error?: string; id?: string; wide?:
   ) : null
 }
 
-/** A form the server refused (the redirect's flash, src/lib/flash.ts): why, and what was typed. */
-export interface Refused {
-  message: string
-  /** The field the message is about, when there is one. */
-  field?: string
-  draft: Record<string, string>
-}
+/** A form the server refused (the redirect's flash, src/lib/flash.ts): why, the field it is
+ *  about, and what was typed. */
+export type Refused = Pick<ShownRefusal, 'message' | 'field' | 'draft'>
 
 /** The attributes of the field a refused form's message (`messageId`) is about: marked invalid,
  *  described by the message, and focused, so a keyboard or screen-reader user lands on it. */
@@ -55,6 +52,33 @@ export function invalidField(refused: Refused | undefined, messageId: string) {
   return refused
     ? { 'aria-invalid': 'true' as const, 'aria-describedby': messageId, autofocus: true }
     : {}
+}
+
+/** The field a deletion asks for, "Type <the thing's name> to confirm" (`confirm`), typed again
+ *  and marked invalid when the server refused it. */
+export function TypeToConfirm(props: {
+  expected: string
+  refused: Refused | undefined
+  messageId: string
+  id?: string
+}) {
+  return (
+    <label class="field">
+      <span>
+        Type <strong>{props.expected}</strong> to confirm
+      </span>
+      <input
+        type="text"
+        name="confirm"
+        id={props.id}
+        required
+        autocomplete="off"
+        spellcheck={false}
+        value={props.refused?.draft.confirm ?? ''}
+        {...invalidField(props.refused, props.messageId)}
+      />
+    </label>
+  )
 }
 
 export function plural(n: number, word: string) {
