@@ -19,16 +19,15 @@
 import { sql } from 'kysely'
 import { describe, expect, it } from 'vitest'
 import { billingMismatches } from '../../test/support/billing-family.js'
-import { seedAccount } from '../../test/support/fixtures.js'
 import {
   deadlocks as deadlocksIn,
   monthlySubscription as subscription,
   postSignedStripe,
+  stripeConnectedAccount,
   stripeEvent as event,
 } from '../../test/support/stripe-races.js'
 import { useServedApp } from '../../test/support/pg-harness.js'
 import { createAccountToken } from '../account-api/tokens.js'
-import { createConnection, webhookPath } from './connections.js'
 
 const TRIALS = Number(process.env.RACE_TRIALS ?? 30)
 const APP_NAME = 'tinycrm-billing-erase-races'
@@ -47,15 +46,8 @@ const deadlocks = () => deadlocksIn(served.db)
 
 describe('billing events racing the erasure of their person (real PostgreSQL)', () => {
   it(`answers every request and leaves the person gone or back whole, never half (${TRIALS} trials)`, async () => {
-    const seeded = await seedAccount(served.db, ['App A'])
+    const { seeded, path } = await stripeConnectedAccount(served.db, SECRET, ['App A'])
     const { token } = await createAccountToken(served.db, seeded.accountId, 'erase-races')
-    const connection = await createConnection(served.db, {
-      accountId: seeded.accountId,
-      projectId: seeded.projects[0]!.project.id,
-      provider: 'stripe',
-      signingSecret: SECRET,
-    })
-    const path = webhookPath(connection!.id)
     const failed: string[] = []
     const outcomes: Record<string, number> = {}
     const deadlocksBefore = await deadlocks()

@@ -4,12 +4,16 @@
 // then lets them go at once. Then the whole Stripe fixture, shuffled, duplicated and with injected
 // failures, 32 requests at a time, must end equal to the reference model.
 import { beforeEach, describe, expect, it, vi } from 'vitest'
-import { seedAccount } from '../../test/support/fixtures.js'
+import { type seedAccount } from '../../test/support/fixtures.js'
 import { useServedApp } from '../../test/support/pg-harness.js'
 import { billingModel, withoutNulls } from '../../test/support/billing-model.js'
 import { replay, startFaultyServer, type Delivery } from '../../test/support/billing-replay.js'
 import { stripeFixture } from '../../test/support/stripe-fixture.js'
-import { postSignedStripe, stripeEvent } from '../../test/support/stripe-races.js'
+import {
+  postSignedStripe,
+  stripeConnectedAccount,
+  stripeEvent,
+} from '../../test/support/stripe-races.js'
 import { mergeCustomers } from '../merges/store.js'
 import { createConnection, webhookPath } from './connections.js'
 import type { Json } from './events.js'
@@ -25,14 +29,7 @@ const served = useServedApp({ appName: APP_NAME, poolSize: POOL_SIZE, gateTable:
 let seeded: Awaited<ReturnType<typeof seedAccount>>
 let path: string
 beforeEach(async () => {
-  seeded = await seedAccount(served.db)
-  const connection = await createConnection(served.db, {
-    accountId: seeded.accountId,
-    projectId: seeded.projects[0]!.project.id,
-    provider: 'stripe',
-    signingSecret: SECRET,
-  })
-  path = webhookPath(connection!.id)
+  ;({ seeded, path } = await stripeConnectedAccount(served.db, SECRET))
 })
 
 const post = (event: object) => postSignedStripe(served.baseUrl + path, SECRET, event)

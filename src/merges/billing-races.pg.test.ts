@@ -11,16 +11,15 @@
 // writing that at once as billing events do.
 import { describe, expect, it } from 'vitest'
 import { billingMismatches } from '../../test/support/billing-family.js'
-import { seedAccount } from '../../test/support/fixtures.js'
 import {
   deadlocks as deadlocksIn,
   monthlySubscription as subscription,
   postSignedStripe,
+  stripeConnectedAccount,
   stripeEvent as event,
 } from '../../test/support/stripe-races.js'
 import { useServedApp, type Reply } from '../../test/support/pg-harness.js'
 import { createAccountToken } from '../account-api/tokens.js'
-import { createConnection, webhookPath } from '../billing/connections.js'
 
 const TRIALS = Number(process.env.RACE_TRIALS ?? 30)
 const APP_NAME = 'tinycrm-merge-billing-races'
@@ -39,15 +38,8 @@ const deadlocks = () => deadlocksIn(served.db)
 
 describe('a merge and its undo racing billing events of the same person (real PostgreSQL)', () => {
   it(`answers every request and leaves each relation saying what its billing rows say (${TRIALS} trials)`, async () => {
-    const seeded = await seedAccount(served.db, ['App A'])
+    const { seeded, path } = await stripeConnectedAccount(served.db, SECRET, ['App A'])
     const { token } = await createAccountToken(served.db, seeded.accountId, 'merge-races')
-    const connection = await createConnection(served.db, {
-      accountId: seeded.accountId,
-      projectId: seeded.projects[0]!.project.id,
-      provider: 'stripe',
-      signingSecret: SECRET,
-    })
-    const path = webhookPath(connection!.id)
     const failed: string[] = []
     const undos: Record<number, number> = {}
     const deadlocksBefore = await deadlocks()

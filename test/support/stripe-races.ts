@@ -2,8 +2,28 @@
 // src/merges/billing-races.pg.test.ts): the payloads, the signed post, and the deadlocks counted.
 import Stripe from 'stripe'
 import { sql, type Kysely } from 'kysely'
+import { createConnection, webhookPath } from '../../src/billing/connections.js'
+import type { Database } from '../../src/db/schema.js'
+import { seedAccount } from './fixtures.js'
 
 const stripe = new Stripe('sk_test_not_used')
+
+/** A new account whose first project is connected to Stripe with `secret`: the account, and the
+ *  path of the connection's webhook. */
+export async function stripeConnectedAccount(
+  db: Kysely<Database>,
+  secret: string,
+  projects?: string[],
+) {
+  const seeded = await seedAccount(db, projects)
+  const connection = await createConnection(db, {
+    accountId: seeded.accountId,
+    projectId: seeded.projects[0]!.project.id,
+    provider: 'stripe',
+    signingSecret: secret,
+  })
+  return { seeded, path: webhookPath(connection!.id) }
+}
 
 /** Posts `event` to `url` signed with `secret` as Stripe signs it (the real package's helper). */
 export async function postSignedStripe(url: string, secret: string, event: object) {
