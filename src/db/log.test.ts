@@ -47,6 +47,12 @@ it('names a statement by its verb and first table', () => {
   )
   expect(statementName('update "sessions" set x = $1')).toBe('update sessions')
   expect(statementName('select "id" from "users" where "email" = $1')).toBe('select users')
+  expect(
+    statementName(
+      'SELECT f.id FROM billing_connections k JOIN customers f ON true FOR NO KEY UPDATE OF f',
+    ),
+  ).toBe('select billing_connections')
+  expect(statementName('select 1 from customers for update of customers')).toBe('select customers')
   expect(statementName('BEGIN')).toBe('begin')
 })
 

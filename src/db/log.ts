@@ -15,7 +15,11 @@ const STATEMENT = Symbol('tinycrm.statement')
 
 /** A statement's name: its verb and first table, e.g. `insert into accounts`, `select customers`. */
 export function statementName(sql: string): string {
-  const write = /\b(insert\s+into|update|delete\s+from)\s+"?([a-z_][a-z0-9_]*)/i.exec(sql)
+  // A row lock (`FOR [NO KEY] UPDATE OF c`) is no write: such a statement is named by its FROM.
+  const write =
+    /\b(insert\s+into|(?<!\bfor\s+(?:no\s+key\s+)?)update|delete\s+from)\s+"?([a-z_][a-z0-9_]*)/i.exec(
+      sql,
+    )
   if (write) return `${write[1]!.toLowerCase().replace(/\s+/g, ' ')} ${write[2]}`
   const read = /\bfrom\s+"?([a-z_][a-z0-9_]*)/i.exec(sql)
   if (read) return `select ${read[1]}`
