@@ -424,3 +424,64 @@ describe('delete racing identify, ping and batch on both emails (real PostgreSQL
     })
   }, 600_000)
 })
+
+describe('merges of three customers into one another racing each other and identify (real PostgreSQL)', () => {
+  it(`merges each at most once, leaves no chain or cycle, loses no acknowledged write (${TRIALS} trials × ${WRITERS} writers)`, async () => {
+    const s = await scenario()
+    await runTrials('merge chain', s.accountId, async (t, outcome) => {
+      const tag = `c${t}`
+      const { x, y, X, Y } = await seedPair(s, tag)
+      const z = `z.${tag}@race.test`
+      const seeded = await call('POST', '/v1/identify', s.keys[2]!, {
+        email: z,
+        params: { seedZC: true },
+      })
+      expect(seeded.status).toBe(200)
+      const Z = seeded.body.customerId as number
+      // A cycle asked at once: y into x, z into y, x into z. Each merge leaves a party of another
+      // one a tombstone: that one is refused (404), never half done.
+      const pairs: [number, number][] = [
+        [X, Y],
+        [Y, Z],
+        [Z, X],
+      ]
+      const acks: Ack[] = []
+      const emails = [x, y, z]
+      const replies = await gated(pairs.length + WRITERS, () =>
+        Promise.all([
+          ...pairs.map(([survivorId, absorbedId]) =>
+            call('POST', '/v1/customers/merge', s.token, { survivorId, absorbedId }),
+          ),
+          ...Array.from({ length: WRITERS }, (_, n) =>
+            writer(s, t, n, emails[n % 3]!, emails[(n + 1) % 3]!, acks),
+          ),
+        ]),
+      )
+      const merges = replies.slice(0, pairs.length) as Reply[]
+      const problems = (replies.slice(pairs.length) as string[][]).flat()
+      const merged = merges.filter((m) => m.status === 200).length
+      outcome(`${merged} merged`)
+      for (const m of merges) {
+        if (m.status !== 200 && m.status !== 404) {
+          problems.push(`merge answered ${m.status}: ${JSON.stringify(m.body)} ${m.log ?? ''}`)
+        }
+      }
+      // Of a cycle of three, whatever the order, two happen: the third names a tombstone.
+      if (merged !== 2) problems.push(`${merged} of the 3 merges happened`)
+
+      const all = await people(s, tag)
+      const now = resolve(all, emails, problems)
+      if (all.length !== 3 - merged) {
+        problems.push(`${all.length} customers left after ${merged} merges`)
+      }
+      for (const email of emails) if (!now.get(email)) problems.push(`${email} belongs to no one`)
+      checkAcks(s, acks, now, problems)
+      // Every tombstone points at a live customer: no chain to follow, no cycle.
+      const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM customers t
+        JOIN customers s ON s.id = t.merged_into
+        WHERE t.account_id = ${s.accountId} AND s.merged_into IS NOT NULL`.execute(served.db)
+      if (rows[0]!.n) problems.push(`${rows[0]!.n} tombstones point at a tombstone`)
+      return problems
+    })
+  }, 600_000)
+})
