@@ -20,6 +20,7 @@
 //    the same customer and relation upsert as identify, as part of this statement.
 import { sql, type Kysely, type RawBuilder } from 'kysely'
 import type { BillingState, Database } from '../db/schema.js'
+import { heldFirst, lockOrder, recordHeld } from '../db/lock-order.js'
 import { runIngest } from '../ingest/upsert.js'
 import { familyStateCtes } from './family-state.js'
 import type { BillingEvent, Provider } from './events.js'
@@ -142,17 +143,11 @@ function lockPeople(db: Kysely<Database>, connection: Connection, event: Billing
     (SELECT b.email FROM billing_customers b WHERE b.project_id = k.project_id
       AND b.provider = ${event.provider} AND b.billing_customer_id = ${billingCustomerKey(event)}),
     ${event.email}::text)`
-  return sql`SELECT set_config(${HELD}, COALESCE(string_agg(l.id::text, ','), ''), true) FROM (
-  SELECT f.id FROM billing_connections k
+  return recordHeld(sql`SELECT f.id FROM billing_connections k
   ${personOf(email)}
   WHERE k.id = ${connection.id}
-  ${LOCK_ORDER}
-) l`.compile(db)
+  ${lockOrder('NO KEY UPDATE')}`).compile(db)
 }
-
-/** The transaction-local setting where lockPeople leaves the ids it locked, for the event's
- *  statement to check (heldFirst). */
-const HELD = 'tinycrm.billing_held'
 
 /** The customers of the email `email` (on customers `c`, of the account of billing connection
  *  `k`): its customer's survivor and everyone merged into that, as `f`. */
@@ -161,32 +156,6 @@ const personOf = (
 ) => sql`JOIN customers c ON c.account_id = k.account_id AND c.email = ${email}
   JOIN customers f ON f.account_id = k.account_id
     AND (f.id = COALESCE(c.merged_into, c.id) OR f.merged_into = COALESCE(c.merged_into, c.id))`
-
-/** The order every writer locks customers in: tombstones first, then by email. */
-const LOCK_ORDER = sql`ORDER BY f.merged_into IS NULL, f.email
-  FOR NO KEY UPDATE OF f`
-
-/**
- * True, or aborts the event's statement with 40001 (retried whole, ../db/retry.ts) before it locks
- * anything: when the person of `email` now holds a customer that lockPeople did not lock and that
- * comes before one it did in the lock order. That happens when a merge into the person committed
- * while lockPeople waited for it (its snapshot, older, did not hold the merged customer's
- * tombstone): locking that tombstone now, after its survivor, is the reverse of the order an
- * event of the merged email takes (tombstone, then survivor), and the two deadlocked, each
- * deadlock costing a `deadlock_timeout` (1 s by default) before the retry. Measured on PostgreSQL
- * 15 with ./races.pg.test.ts alone: 510 deadlocks before this check, none after (506 aborts,
- * retried at once). With ./erase-races.pg.test.ts and ../merges/billing-races.pg.test.ts beside
- * it: 638 deadlocks and two events past every retry (500), then 4 deadlocks and no 500.
- */
-const heldFirst = (email: RawBuilder<unknown>) => sql`(SELECT CASE WHEN EXISTS (
-    SELECT 1 FROM b_conn k ${personOf(email)}
-    JOIN customers h ON h.id = ANY (${held})
-    WHERE f.id <> ALL (${held})
-      AND (f.merged_into IS NULL, f.email) < (h.merged_into IS NULL, h.email))
-  THEN tinycrm_abort('40001', 'a merge joined customers to the person this event writes to; retrying')
-  ELSE true END)`
-
-const held = sql`string_to_array(current_setting(${HELD}, true), ',')::bigint[]`
 
 export async function applyBillingEvent(
   db: Kysely<Database>,
@@ -242,8 +211,11 @@ b_people AS (
   SELECT f.id FROM b_linked l
   JOIN b_conn k ON true
   ${personOf(sql`l.email`)}
-  WHERE ${heldFirst(sql`(SELECT email FROM b_linked)`)}
-  ${LOCK_ORDER}
+  WHERE ${heldFirst(
+    sql`b_conn k ${personOf(sql`(SELECT email FROM b_linked)`)} WHERE true`,
+    'a merge joined customers to the person this event writes to',
+  )}
+  ${lockOrder('NO KEY UPDATE')}
 ),
 b_relation AS (
   INSERT INTO billing_relations AS r (project_id, email, subscriptions, latest_at)

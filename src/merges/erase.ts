@@ -4,7 +4,7 @@ import { sql, type Kysely, type RawBuilder } from 'kysely'
 import type { Database } from '../db/schema.js'
 import { runInTransaction } from '../db/transaction.js'
 import { ApiError } from '../lib/errors.js'
-import { lockCustomers } from './store.js'
+import { lockCustomers, stillHeld } from './lock.js'
 
 /** A CSV cell read as the import reads an email (trimmed, the export's guard — a leading
  *  apostrophe before = + - @ or another apostrophe, src/csv/text-guard.ts — dropped, lower-cased),
@@ -35,6 +35,7 @@ export async function deleteCustomer(
   const erase = sql`
 WITH c AS (
   SELECT id FROM customers WHERE id = ${id} AND account_id = ${acct} AND merged_into IS NULL
+    AND ${stillHeld(acct, [id])}
 ),
 people AS (
   SELECT t.id, t.email FROM customers t, c

@@ -3,6 +3,7 @@
 import { sql, type Kysely } from 'kysely'
 import { familyBillingStatement } from '../billing/family-state.js'
 import type { Database } from '../db/schema.js'
+import { stillHeld } from './lock.js'
 import { survivorState } from './survivor-state.js'
 
 // The absorbed relation's status is the newer one (see `combined` in mergeStatement below).
@@ -31,6 +32,7 @@ export function mergeStatement(db: Kysely<Database>, parties: MergeParties) {
   return sql<{ id: number; fail: number | null }>`
 WITH s AS (
   SELECT * FROM customers WHERE id = ${surv} AND account_id = ${acct} AND merged_into IS NULL
+    AND ${stillHeld(acct, [surv, abs])}
 ),
 a AS (
   SELECT * FROM customers WHERE id = ${abs} AND account_id = ${acct} AND merged_into IS NULL

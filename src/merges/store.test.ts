@@ -195,7 +195,7 @@ describe('merge', () => {
     t.statements.length = 0
     await merge(work, home)
     expect(t.statements).toHaveLength(4)
-    expect(t.statements[0]).toMatch(/FOR UPDATE\s*$/)
+    expect(t.statements[0]).toMatch(/FOR UPDATE OF f\s*\) l$/)
     expect(t.statements[2]).toMatch(/FOR UPDATE OF b/)
     expect(t.statements[3]).toMatch(/^\s*UPDATE merges SET snapshot/)
   })

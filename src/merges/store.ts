@@ -11,10 +11,11 @@
 // statement starts with a snapshot that holds every write that came before. The merged customer's
 // row stays as a tombstone (merged_into) so that ingest finds where its email went: see the top of
 // src/ingest/upsert.ts.
-import { sql, type Kysely } from 'kysely'
+import type { Kysely } from 'kysely'
 import type { Database, MergeSnapshot } from '../db/schema.js'
 import { runInTransaction } from '../db/transaction.js'
 import { ApiError } from '../lib/errors.js'
+import { lockCustomers } from './lock.js'
 import { mergeBillingStatement, mergeStatement, sealStatement } from './merge-sql.js'
 import {
   undoBillingStatement,
@@ -22,16 +23,6 @@ import {
   undoStatement,
   type UndoOutcome,
 } from './undo-sql.js'
-
-/** Locks the live customers `ids` and every customer merged into them (tombstones first, then by
- *  email: the order ingest locks them in), for the statements after it in the transaction. */
-export function lockCustomers(db: Kysely<Database>, accountId: number, ids: number[]) {
-  const list = sql.join(ids)
-  return sql`SELECT id FROM customers
-    WHERE account_id = ${accountId} AND (id IN (${list}) OR merged_into IN (${list}))
-    ORDER BY merged_into IS NULL, email
-    FOR UPDATE`.compile(db)
-}
 
 export interface MergeInput {
   accountId: number

@@ -1,18 +1,22 @@
 // The statements of an undo, run in one transaction by undoMerge (./store.ts).
 import { sql, type Kysely } from 'kysely'
 import { familyBillingStatement } from '../billing/family-state.js'
+import { heldFirst, recordHeld } from '../db/lock-order.js'
 import type { Database } from '../db/schema.js'
 import { survivorState } from './survivor-state.js'
 
-/** Locks the merge's customers and those merged into them, in the order ingest locks them. */
+/** The merge's two customers and those merged into them, as `f` (a FROM … WHERE). */
+const mergeFamily = (acct: number, mergeId: number) => sql`merges um
+JOIN customers f ON f.account_id = um.account_id
+  AND (f.id IN (um.survivor_id, um.absorbed_id) OR f.merged_into IN (um.survivor_id, um.absorbed_id))
+WHERE um.id = ${mergeId} AND um.account_id = ${acct}`
+
+/** Locks the merge's customers and those merged into them, in the order every writer locks them
+ *  (../db/lock-order.ts), and the merge's row. */
 export function undoLockStatement(db: Kysely<Database>, acct: number, mergeId: number) {
-  return sql`
-SELECT c.id FROM merges m
-JOIN customers c ON c.account_id = m.account_id
-  AND (c.id IN (m.survivor_id, m.absorbed_id) OR c.merged_into IN (m.survivor_id, m.absorbed_id))
-WHERE m.id = ${mergeId} AND m.account_id = ${acct}
-ORDER BY c.merged_into IS NULL, c.email
-FOR UPDATE`.compile(db)
+  return recordHeld(sql`SELECT f.id FROM ${mergeFamily(acct, mergeId)}
+ORDER BY f.merged_into IS NULL, f.email
+FOR UPDATE`).compile(db)
 }
 
 // A type alias (not an interface): the driver's row, a record, is cast to it.
@@ -31,7 +35,10 @@ export function undoStatement(db: Kysely<Database>, acct: number, mergeId: numbe
   // absorbed_projects: Snapshots taken before times were kept have no status_at, params_at or
   //   source.
   return sql<UndoOutcome>`
-WITH m AS (SELECT * FROM merges WHERE id = ${mergeId} AND account_id = ${acct}),
+WITH m AS (
+  SELECT * FROM merges WHERE id = ${mergeId} AND account_id = ${acct}
+    AND ${heldFirst(mergeFamily(acct, mergeId), 'a merge moved a customer this undo locks')}
+),
 why AS (
   SELECT CASE
     WHEN m.undone_at IS NOT NULL THEN 'undone'
