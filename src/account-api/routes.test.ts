@@ -309,6 +309,20 @@ describe('projects', () => {
     expect(second.status).toBe(201)
     expect(second.body.project).toMatchObject({ name: 'App A', slug: 'app-a-2' })
   })
+
+  it('says a missing name is required, and a name of the wrong type what it must be', async () => {
+    const missing = await call('POST', '/v1/projects', token, { color: '#0f766e' })
+    expect(missing.status).toBe(400)
+    expect(missing.body.error.message).toBe('name is required (a string)')
+    expect(missing.body.error.details).toEqual([
+      { path: 'name', message: 'is required (a string)' },
+    ])
+    const wrong = await call('POST', '/v1/projects', token, { name: 42, color: 7 })
+    expect(wrong.status).toBe(400)
+    expect(wrong.body.error.message).toBe(
+      'name must be a string, not a number; color must be a string, not a number',
+    )
+  })
 })
 
 describe('tenant isolation', () => {

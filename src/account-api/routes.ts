@@ -21,9 +21,10 @@ import { exportCustomersCsv, exportFilename } from '../csv/export.js'
 const id = z.number().check(z.int(), z.positive())
 const mergeBody = z.strictObject({ survivorId: id, absorbedId: id })
 // Types only: the rules for a name and a colour are the project's own (createProject checks them).
+// Their messages are the shared ones, which tell a missing name from one of the wrong type.
 const projectBody = z.strictObject({
-  name: z.string({ error: 'name must be a string' }),
-  color: z.optional(z.string({ error: 'color must be a string' })),
+  name: z.string(),
+  color: z.optional(z.string()),
   /** true: create it even when the account has a project of that name (as the dashboard asks). */
   duplicate: z.optional(z.boolean({ error: 'duplicate must be true or false' })),
 })
