@@ -118,6 +118,13 @@ describe('/v1/views (account API)', () => {
     expect((await bad({ name: 'x', query: 'p=plan:like:pro' })).details[0].path).toBe('query.p')
     expect((await bad({ name: 'x', query: 'in=app-z' })).message).toContain("no project 'app-z'")
     expect((await bad({ name: 'x', query: 'after=abc' })).details[0].path).toBe('query.after')
+    expect((await bad({ query: 'in=app-a' })).message).toBe('name is required (a string)')
+    expect((await bad({ name: 'x' })).message).toBe(
+      'query is required (a string): a URL query like in=app-a:paid, or empty for every customer',
+    )
+    expect((await bad({ name: 7, query: 1 })).message).toBe(
+      'name must be a string, not a number; query must be a string (a URL query like in=app-a:paid)',
+    )
     expect(await bad({ name: 'Trials', query: 'status=trial' })).toMatchObject({
       message: "name: you already have a view named 'Trials'",
     })

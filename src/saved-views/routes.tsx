@@ -32,9 +32,15 @@ import {
 } from './store.js'
 
 // Types only: the rules for a name and a query are the store's (it names each bad field).
+// A missing field is said to be required, not to be of the wrong type.
 const createBody = z.strictObject({
-  name: z.string({ error: 'name must be a string' }),
-  query: z.string({ error: 'query must be a string (a URL query like in=app-a:paid)' }),
+  name: z.string(),
+  query: z.string({
+    error: (issue) =>
+      issue.input === undefined
+        ? 'query is required (a string): a URL query like in=app-a:paid, or empty for every customer'
+        : 'query must be a string (a URL query like in=app-a:paid)',
+  }),
 })
 const updateBody = z.partial(createBody)
 const orderBody = z.strictObject({
