@@ -92,16 +92,45 @@ describe('what is logged', () => {
       absorbedId: b,
       actor: 'user:1',
     })
+    const today = new Date().toISOString().slice(0, 10)
     const merged = await lines(a)
-    expect(merged).toContain('formbox status "free"→"paid" merge 2026-03-02')
+    // The merge's change is dated when the merge was made; b's own, when it happened.
+    expect(merged.at(-1)).toBe(`formbox status "free"→"paid" merge ${today}`)
     expect(merged).toContain('formbox status null→"paid" api 2026-03-02')
-    const undoing = new Date().toISOString().slice(0, 10)
     await undoMerge(t.db, { accountId: seeded.accountId, mergeId, actor: 'user:1' })
     // The undo is the latest change, as an undo, dated when it was made (not back at March 1st).
-    expect((await lines(a)).at(-1)).toBe(`formbox status "paid"→"free" undo ${undoing}`)
+    expect((await lines(a)).at(-1)).toBe(`formbox status "paid"→"free" undo ${today}`)
     const newest = (await customerHistory(t.db, seeded.accountId, a))[0]!
     expect(newest).toMatchObject({ source: 'undo', from: 'paid', to: 'free' })
     expect(await lines(b)).toContain('formbox status null→"paid" api 2026-03-02')
+  })
+
+  it('reads newest first as the relation is after a merge undone and made again', async () => {
+    const a = await identify({ email: 'a@example.com', timestamp: '2026-03-01T00:00:00Z' })
+    const b = await identify({
+      email: 'b@example.com',
+      status: 'paid',
+      params: { plan: 'team' },
+      timestamp: '2026-03-02T00:00:00Z',
+    })
+    const merge = () =>
+      mergeCustomers(t.db, {
+        accountId: seeded.accountId,
+        survivorId: a,
+        absorbedId: b,
+        actor: 'user:1',
+      })
+    const { mergeId } = await merge()
+    await undoMerge(t.db, { accountId: seeded.accountId, mergeId, actor: 'user:1' })
+    await merge()
+    const [status, plan] = ['status', 'plan'].map((key) =>
+      customerHistory(t.db, seeded.accountId, a).then((all) =>
+        all.find((c) => (c.key ?? 'status') === key)!,
+      ),
+    )
+    // The newest entry of each is the second merge's, and says what the relation says now.
+    expect(await status).toMatchObject({ source: 'merge', from: 'free', to: 'paid' })
+    expect(await plan).toMatchObject({ source: 'merge', from: null, to: 'team' })
   })
 
   it('is erased with the customer', async () => {
