@@ -179,6 +179,7 @@ describe('fields', () => {
     [{ email: 'weird"<script>@x.test' }, 'email', /not a valid email/],
     [{ email: 'a@example.com', staus: 'paid' }, '(body)', /unknown field.*staus/],
     [{ email: 'a@example.com', params: { note: 'a\u0000b' } }, 'params', /NUL/],
+    [{ email: 'a@example.com', params: { '': 1 } }, 'params', /key is empty/],
     [{ email: 'a@example.com', name: 'a\u0000b' }, 'name', /NUL/],
     // Half of an emoji (a JS string cut inside a surrogate pair) is valid JSON that Postgres cannot
     // store: named, not the catch-all "a value could not be stored".

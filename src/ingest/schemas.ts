@@ -78,7 +78,10 @@ function paramValueProblem(value: unknown): string | undefined {
 /** What Postgres' jsonb cannot store, or should not: NUL characters, halves of surrogate pairs,
  *  numbers JSON.parse could only read as Infinity, and absurd nesting. */
 function paramsProblem(value: unknown): string | undefined {
-  return nestedTooDeep(value) ? `params are ${NESTING_PROBLEM}` : paramValueProblem(value)
+  if (nestedTooDeep(value)) return `params are ${NESTING_PROBLEM}`
+  // A key without a name could be neither shown nor filtered on (p=key:…).
+  if (Object.hasOwn(value as object, '')) return 'a params key is empty: every param needs a name'
+  return paramValueProblem(value)
 }
 
 // Kept as the very object JSON.parse made (no copy), so keys like "__proto__" stay plain data.
