@@ -1,6 +1,6 @@
 // In Chromium against the real server: the status of a badge read at a glance without colour
 // (paid, trial, free and churned differ in fill, border and strike-through, checked with the page
-// rendered in greyscale), and a saved view renamed from the rail with the keyboard alone (htmx
+// rendered in greyscale), a row's params read whole in the table on a laptop, and a saved view renamed from the rail with the keyboard alone (htmx
 // swaps the rail, focus stays on that view's menu, a reload repeats nothing; a name in use is
 // refused in the rail, the view untouched).
 import { beforeAll, expect, it } from 'vitest'
@@ -25,6 +25,11 @@ beforeAll(async () => {
       for (let i = 1; i <= 2; i++)
         await identify(base, key!, { email: `${status}${i}@x.io`, status })
     }
+    await identify(base, key!, {
+      email: 'a-params@x.io',
+      status: 'trial',
+      params: { plan: 'pro', mrr: 29 },
+    })
   })
 }, 300_000) // the sign-up and seeding through Chromium, on a busy machine
 
@@ -142,4 +147,24 @@ it('renames a view from the rail with the keyboard alone; a name in use is refus
   expect(await page.locator('#views-rail [role="alert"]').count()).toBe(0)
   // The 400 answer is the refusal itself, not a failure of the page.
   expect(problems.filter((p) => !p.includes('/rename'))).toEqual([])
+})
+
+it('shows a row’s params whole on a laptop screen, not cut after the first key', async () => {
+  const { page, problems } = await signedIn(1280, 800)
+  await page.goto(live.server.url + '/customers?q=a-params')
+  const cell = page.locator('td.col-params').first()
+  await cell.waitFor()
+  await screenshot(page, 'glance-03-params-1280')
+  const text = await cell.innerText()
+  expect(text).toMatch(/^App A/)
+  expect(text).toContain('plan: pro')
+  expect(text).toContain('mrr: 29')
+  // Nothing of it hidden: no ellipsis, no overflow of the cell or of a line in it.
+  const cut = await cell.evaluate((td) =>
+    [td, ...td.querySelectorAll<HTMLElement>('*')].some(
+      (el) => el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1,
+    ),
+  )
+  expect(cut).toBe(false)
+  expect(problems).toEqual([])
 })
