@@ -1,8 +1,18 @@
 // A throwaway PostgreSQL server for tests and benches: `initdb` in a temp dir, `postgres` on a free
 // loopback port, stopped and removed afterwards. PGlite runs one statement at a time, so races
 // (two products sending one new email at once) can only be shown against a real server.
+// TINYCRM_PG_LOG=<file> appends the server's log to that file, e.g. to read which statements a
+// race test's deadlocks were between (PostgreSQL logs both sides of each).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { accessSync, chownSync, constants, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import {
+  accessSync,
+  appendFileSync,
+  chownSync,
+  constants,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+} from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
@@ -148,6 +158,7 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
       let log = ''
       child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
         if (log.length < 20_000) log += chunk
+        if (process.env.TINYCRM_PG_LOG) appendFileSync(process.env.TINYCRM_PG_LOG, chunk)
       })
       return { child, log: () => log }
     }
