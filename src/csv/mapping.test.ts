@@ -157,6 +157,29 @@ describe('convertRow: numbers', () => {
   })
 })
 
+describe('convertRow: a rejected row', () => {
+  it('says every problem of the row at once, not only the first', () => {
+    const header = ['email', 'mrr', 'status', 'signed_up']
+    const mapping = [
+      { target: 'email' as const },
+      { target: 'param' as const, key: 'mrr', type: 'number' as const },
+      { target: 'status' as const },
+      { target: 'first_seen' as const },
+    ]
+    const { error, items } = convertRow(
+      ['3', 'a@example.com', 'abc', 'gold', '2026-02-30'],
+      mapping,
+      header,
+    )
+    expect(items).toBeUndefined()
+    expect(error).toMatch(/column mrr: 'abc' is not a number/)
+    expect(error).toMatch(/column signed_up: '2026-02-30' is not a date/)
+    expect(error).toMatch(/status must be one of free, trial, paid, churned/)
+    const bad = convertRow(['4', 'not-an-email', '', '', '2026-01-01'], mapping, header).error!
+    expect(bad.split('; ')).toEqual([expect.stringMatching(/email/)])
+  })
+})
+
 describe('convertRow: dates', () => {
   const header = ['email', 'signed_up', 'trial_ends']
   const mapping = [

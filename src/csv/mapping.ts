@@ -287,8 +287,10 @@ export interface Converted {
   error?: string
 }
 
-/** One stored row (its file line first, then the cells) → identify items, or why it is rejected.
- *  The items go through the ingest API's own schema, so an import accepts what the API accepts. */
+/** One stored row (its file line first, then the cells) → identify items, or why it is rejected:
+ *  every problem of the row at once (a bad number and a bad status both), so that one fix of the
+ *  rejected-rows file is enough. The items go through the ingest API's own schema, so an import
+ *  accepts what the API accepts. */
 export function convertRow(stored: string[], mapping: Mapping, header: string[]): Converted {
   const line = Number(stored[0])
   const cells = stored.slice(1)
@@ -301,6 +303,7 @@ export function convertRow(stored: string[], mapping: Mapping, header: string[])
   let firstSeen: string | undefined
   let lastActivity: string | undefined
   const nameParts: { first?: string; last?: string } = {}
+  const problems: string[] = []
   for (let i = 0; i < mapping.length; i++) {
     const m = mapping[i]!
     const cell = cells[i] ?? ''
@@ -314,13 +317,16 @@ export function convertRow(stored: string[], mapping: Mapping, header: string[])
     else if (m.target === 'first_seen' || m.target === 'last_activity') {
       // A rejected-rows download guards a date cell as text (`'2026-03-04`): read it back.
       const iso = readDate(unguardText(cell.trim()))
-      if (!iso) return { line, error: `${where} is not a date` }
+      if (!iso) {
+        problems.push(`${where} is not a date`)
+        continue
+      }
       if (m.target === 'first_seen') firstSeen = iso
       else lastActivity = iso
     } else {
       const read = readParam(cell, m.type!)
-      if ('error' in read) return { line, error: `${where} ${read.error}` }
-      params[m.key!] = read.value
+      if ('error' in read) problems.push(`${where} ${read.error}`)
+      else params[m.key!] = read.value
     }
   }
   // A full-name column wins; where its cell is empty (or none is mapped) the first and last names
@@ -330,15 +336,17 @@ export function convertRow(stored: string[], mapping: Mapping, header: string[])
   if (Object.keys(params).length) item.params = params
   if (lastActivity) item.timestamp = lastActivity
   const parsed = batchItem.safeParse(item)
-  if (!parsed.success) {
-    return { line, error: parsed.error.issues.map((i) => i.message).join('; ') }
+  if (!parsed.success) problems.push(...parsed.error.issues.map((i) => i.message))
+  const first = firstSeen
+    ? batchItem.safeParse({ type: 'identify', email: item.email, timestamp: firstSeen })
+    : undefined
+  // The email's problem is said once, by the row's own item.
+  if (first && !first.success && parsed.success) {
+    problems.push(...first.error.issues.map((i) => i.message))
   }
+  if (problems.length || !parsed.success) return { line, error: problems.join('; ') }
   const items: BatchItem[] = [parsed.data]
-  if (firstSeen) {
-    const first = batchItem.safeParse({ type: 'identify', email: item.email, timestamp: firstSeen })
-    if (!first.success) return { line, error: first.error.issues.map((i) => i.message).join('; ') }
-    // First, so the folded upsert takes the earliest time as first seen and the row's values last.
-    items.unshift(first.data)
-  }
+  // First, so the folded upsert takes the earliest time as first seen and the row's values last.
+  if (first?.success) items.unshift(first.data)
   return { line, email: parsed.data.email, items, hasActivity: lastActivity !== undefined }
 }
