@@ -9,6 +9,7 @@ import { Hono } from 'hono/tiny'
 import { requireUser, sessionUser } from '../middleware/session/index.js'
 import type { HonoEnv } from '../env.js'
 import { ApiError } from '../lib/errors.js'
+import { textProblem } from '../lib/text.js'
 import { formFields, idParam } from '../lib/http.js'
 import { renderFragment, renderPage } from '../lib/render.js'
 import { CustomerHeader, CustomerPage } from '../../views/customers/customer.js'
@@ -140,6 +141,12 @@ async function customerRename(c: Ctx) {
   if (name.length > 200) {
     throw new ApiError('validation_failed', 'A name is at most 200 characters', [
       { path: 'name', message: 'at most 200 characters' },
+    ])
+  }
+  const problem = textProblem(name)
+  if (problem) {
+    throw new ApiError('validation_failed', `The name ${problem}`, [
+      { path: 'name', message: problem },
     ])
   }
   const { accountId } = user(c)

@@ -2,6 +2,7 @@
 import * as z from 'zod/mini'
 import { emailSchema as email } from '../lib/email.js'
 import { STATUSES, STATUS_ALIASES, parseStatus } from '../lib/status.js'
+import { hasLoneSurrogate, LONE_SURROGATE_PROBLEM } from '../lib/text.js'
 import { FUTURE_SKEW_MS, timeProblem } from '../lib/time.js'
 
 export const LIMITS = {
@@ -46,12 +47,8 @@ export function nestedTooDeep(value: unknown, depth = 0): boolean {
   return Object.values(value).some((v) => nestedTooDeep(v, depth + 1))
 }
 
-/** Half of a UTF-16 surrogate pair, as a JS string cut inside an emoji holds: valid JSON (`"\\ud83d"`),
- *  but not text Postgres can store. */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
-export const hasLoneSurrogate = (s: string) => LONE_SURROGATE.test(s)
-export const LONE_SURROGATE_PROBLEM =
-  'contains half of a UTF-16 surrogate pair (a character such as an emoji cut in two)'
+// Half of a surrogate pair: the rule every stored text follows (../lib/text.ts).
+export { hasLoneSurrogate, LONE_SURROGATE_PROBLEM }
 
 /** What Postgres cannot store in a string or a key of `value` (a NUL character, half of a
  *  surrogate pair), or a number past a 64-bit float's range (`1e400`): JSON.parse reads it as

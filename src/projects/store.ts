@@ -5,6 +5,7 @@
 import { sql, type CompiledQuery, type Kysely, type RawBuilder } from 'kysely'
 import type { Database, Project } from '../db/schema.js'
 import { ApiError } from '../lib/errors.js'
+import { textProblem } from '../lib/text.js'
 import { defaultColor, validateColor } from './colors.js'
 import { activeKeys, customerCount } from './counts.js'
 import { generateProjectKey, hashKey, keyPrefix } from '../lib/keys.js'
@@ -23,6 +24,12 @@ export function validateProjectName(input: string): string {
       `The project name must be 1 to ${MAX_PROJECT_NAME} characters.`,
       [{ path: 'name', message: `1 to ${MAX_PROJECT_NAME} characters` }],
     )
+  }
+  const problem = textProblem(name)
+  if (problem) {
+    throw new ApiError('validation_failed', `The project name ${problem}.`, [
+      { path: 'name', message: problem },
+    ])
   }
   return name
 }
