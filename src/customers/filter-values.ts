@@ -223,12 +223,35 @@ export function encodeCursor(cursor: Cursor): string {
   return toBase64Url(JSON.stringify([cursor.sort, cursor.value, cursor.id]))
 }
 
-/** A cursor's text value the database will read: a time for a sort by time, and never a NUL (a
- *  cursor edited by hand must be refused here, not by the database). */
-function cursorText(sort: string, value: unknown): value is string {
-  if (typeof value !== 'string' || value.includes('\u0000')) return false
-  if (!/^-?(last_activity|first_seen)$/.test(sort)) return true
-  return /^\d{4}-\d{2}-\d{2}/.test(value) && !Number.isNaN(Date.parse(value))
+// A time as the database writes one (`2026-12-01 02:35:02.551+00`, `…+05:30`) or as ISO 8601
+// (`…T…Z`): Date.parse alone also reads `2026-01-01 junk` and `2026-02-30 00:00:00`, which the
+// database refuses to read as a time.
+const CURSOR_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.\d{1,6})?(?:Z|[+-](\d{2})(?::?\d{2}){0,2})$/
+
+function isCursorTime(value: string): boolean {
+  const m = CURSOR_TIME.exec(value)
+  if (!m) return false
+  const [year, month, day, hour, minute, second, offset] = m.slice(1).map(Number)
+  const date = new Date(Date.UTC(year!, month! - 1, day!))
+  return (
+    date.getUTCMonth() === month! - 1 &&
+    date.getUTCDate() === day &&
+    hour! < 24 &&
+    minute! < 60 &&
+    second! < 60 &&
+    !(offset! > 15)
+  )
+}
+
+/** A cursor's value the database will read: for a sort by time a time it reads as one (never a
+ *  number), for the others a text without NUL or a number (a cursor edited by hand must be refused
+ *  here, naming `after` or `before`, not by the database). */
+function cursorValue(sort: string, value: unknown): value is string | number {
+  if (/^-?(last_activity|first_seen)$/.test(sort)) {
+    return typeof value === 'string' && isCursorTime(value)
+  }
+  return typeof value === 'number' || (typeof value === 'string' && !value.includes('\u0000'))
 }
 
 export function readCursor(raw: string, fail: Fail): Cursor {
@@ -236,7 +259,7 @@ export function readCursor(raw: string, fail: Fail): Cursor {
     const [sort, value, id] = JSON.parse(fromBase64Url(raw)) as unknown[]
     if (
       typeof sort === 'string' &&
-      (value === null || typeof value === 'number' || cursorText(sort, value)) &&
+      (value === null || cursorValue(sort, value)) &&
       typeof id === 'number' &&
       Number.isSafeInteger(id)
     ) {

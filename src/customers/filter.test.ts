@@ -256,6 +256,11 @@ describe('parseCustomerFilter errors', () => {
     ['after=garbage', 'after', /not a page cursor/],
     // Well-formed, but edited: a sort by time whose value is no time.
     [`after=${btoa('["-last_activity","notadate",1]')}`, 'after', /not a page cursor/],
+    // What Date.parse reads but the database does not: each reached it, a 400 naming no field.
+    [`after=${btoa('["-last_activity",5,1]')}`, 'after', /not a page cursor/],
+    [`before=${btoa('["-last_activity","2026-01-01 junk",1]')}`, 'before', /not a page cursor/],
+    [`after=${btoa('["first_seen","2026-02-30 00:00:00+00",1]')}`, 'after', /not a page cursor/],
+    [`after=${btoa('["first_seen","2026-01-01 00:00:00+99:00",1]')}`, 'after', /not a page cursor/],
     ['q=a%00b', 'q', /contains a NUL character/],
     ['p=plan:eq:a%00', 'p', /contains a NUL character/],
     ['q=a&q=b', 'q', /give it once/],
