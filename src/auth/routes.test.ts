@@ -5,14 +5,15 @@ import { createApp } from '../app.js'
 import { useTestApp, openTestDb } from '../../test/support/db.js'
 import { logInSeeded, seedAccount } from '../../test/support/fixtures.js'
 import { FREE_ATTEMPTS } from './login.js'
+import { csrfTokenFor } from '../middleware/csrf/index.js'
 import { TestBrowser } from '../../test/support/test-browser.js'
 
 const t = useTestApp()
 let n = 0
 const email = () => `user${++n}-${Date.now()}@example.com`
 
-function sessionCookieLine(headers: Headers) {
-  return headers.getSetCookie().find((l) => l.startsWith('tcrm_session='))
+function sessionCookieLine(headers: Headers, name = 'tcrm_session') {
+  return headers.getSetCookie().find((l) => l.startsWith(`${name}=`))
 }
 
 describe('sign up', () => {
@@ -63,16 +64,23 @@ describe('sign up', () => {
     expect(failures.filter((f) => f.email.length > 254 || f.email.includes('<'))).toEqual([])
   })
 
-  it('sets the session cookie HttpOnly, SameSite=Lax, and Secure only over https', async () => {
+  it('sets the session cookie HttpOnly, SameSite=Lax, and over https Secure and __Host-', async () => {
     const plain = await new TestBrowser(t.app).signUp(email())
     const line = sessionCookieLine(plain.headers)!
     expect(line).toMatch(/HttpOnly/i)
     expect(line).toMatch(/SameSite=Lax/i)
     expect(line).not.toMatch(/Secure/i)
+    // Over https a __Host- cookie: the browser takes it only Secure, for the whole site, from
+    // this origin itself, never from a sibling subdomain.
     const https = await new TestBrowser(t.app, 'https://crm.example.com').signUp(email())
-    expect(sessionCookieLine(https.headers)).toMatch(/; Secure/i)
+    expect(sessionCookieLine(https.headers)).toBeUndefined()
+    const hostOnly = sessionCookieLine(https.headers, '__Host-tcrm_session')!
+    expect(hostOnly).toMatch(/; Secure/i)
+    expect(hostOnly).toMatch(/; Path=\//i)
+    expect(hostOnly).not.toMatch(/Domain=/i)
+    expect(https.headers.getSetCookie().every((l) => l.startsWith('__Host-'))).toBe(true)
     const proxied = new TestBrowser(t.app)
-    await proxied.get('/signup')
+    await proxied.get('/signup', { 'X-Forwarded-Proto': 'https' })
     const res = await proxied.post(
       '/signup',
       { email: email(), password: 'correct horse battery' },
@@ -80,7 +88,26 @@ describe('sign up', () => {
         'X-Forwarded-Proto': 'https',
       },
     )
-    expect(sessionCookieLine(res.headers)).toMatch(/; Secure/i)
+    expect(sessionCookieLine(res.headers, '__Host-tcrm_session')).toMatch(/; Secure/i)
+  })
+
+  it('over https, ignores a session or CSRF secret planted without the __Host- prefix', async () => {
+    // Someone else's session, as a sibling subdomain could set it for this one.
+    const attacker = new TestBrowser(t.app, 'https://crm.example.com')
+    await attacker.signUp(email())
+    const planted = attacker.cookies.get('__Host-tcrm_session')!
+    const victim = new TestBrowser(t.app, 'https://crm.example.com')
+    victim.cookies.set('tcrm_session', planted)
+    const page = await victim.get('/projects')
+    expect(page.status).toBe(303)
+    expect(page.location).toMatch(/^\/login/)
+    // A pre-session secret the planter knows gives no CSRF token: the page makes its own.
+    const known = 'known-to-the-planter-0123456789'
+    const fresh = new TestBrowser(t.app, 'https://crm.example.com')
+    fresh.cookies.set('tcrm_pre', known)
+    const login = await fresh.get('/login')
+    expect(fresh.csrf).not.toBe(await csrfTokenFor(known))
+    expect(login.headers.getSetCookie().some((l) => l.startsWith('__Host-tcrm_pre='))).toBe(true)
   })
 
   it('stores only a hash of the session token', async () => {

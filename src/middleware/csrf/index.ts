@@ -11,7 +11,7 @@ import type { HonoEnv } from '../../env.js'
 import { ApiError } from '../../lib/errors.js'
 import { formBody } from '../../lib/http.js'
 import { hashKey, randomBase62 } from '../../lib/keys.js'
-import { SESSION_COOKIE, cookieOptions } from '../session/index.js'
+import { SESSION_COOKIE, cookieOptions, cookiePrefix } from '../session/index.js'
 
 export const CSRF_FIELD = '_csrf'
 export const CSRF_HEADER = 'X-CSRF-Token'
@@ -27,7 +27,10 @@ export async function csrfTokenFor(secret: string): Promise<string> {
 
 /** The secret this browser sent: its session token when signed in, else its pre-session one. */
 export function browserSecret(c: Context<HonoEnv>): string | undefined {
-  return getCookie(c, SESSION_COOKIE) ?? getCookie(c, PRESESSION_COOKIE)
+  return (
+    getCookie(c, SESSION_COOKIE, cookiePrefix(c)) ??
+    getCookie(c, PRESESSION_COOKIE, cookiePrefix(c))
+  )
 }
 
 /** Gives the browser a new pre-session secret (for a day) and returns it. */

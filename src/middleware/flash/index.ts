@@ -21,7 +21,7 @@ import {
   type Refusal,
 } from '../../lib/flash.js'
 import { browserSecret } from '../csrf/index.js'
-import { cookieOptions } from '../session/index.js'
+import { cookieOptions, cookiePrefix } from '../session/index.js'
 
 /** The HMAC key of a browser's flash cookies: its secret, labelled so it signs nothing else. */
 const flashKey = (secret: string) => `flash:${secret}`
@@ -29,10 +29,11 @@ const flashKey = (secret: string) => `flash:${secret}`
 /** Sets `c.var.flash` on the full-page GET of the path the flash is for, then clears it. */
 export function flash(): MiddlewareHandler<HonoEnv> {
   return async function flash(c, next) {
-    if (!getCookie(c, FLASH_COOKIE)) return next()
+    if (!getCookie(c, FLASH_COOKIE, cookiePrefix(c))) return next()
     const secret = browserSecret(c)
     // A string when the signature holds; false (wrong key) or undefined (no signature) otherwise.
-    const value = secret && (await getSignedCookie(c, flashKey(secret), FLASH_COOKIE))
+    const value =
+      secret && (await getSignedCookie(c, flashKey(secret), FLASH_COOKIE, cookiePrefix(c)))
     const found = typeof value === 'string' ? decodeFlash(value) : undefined
     if (!found) {
       deleteCookie(c, FLASH_COOKIE, cookieOptions(c))

@@ -19,19 +19,27 @@ export function isHttps(c: Context<HonoEnv>): boolean {
 }
 
 export function cookieOptions(c: Context<HonoEnv>, maxAgeSeconds?: number) {
+  const secure = isHttps(c)
   return {
     path: '/',
     httpOnly: true,
     sameSite: 'Lax' as const,
-    secure: isHttps(c),
+    secure,
+    ...(secure ? { prefix: 'host' as const } : {}),
     ...(maxAgeSeconds !== undefined ? { maxAge: maxAgeSeconds } : {}),
   }
 }
 
+/** Over https every cookie of ours is a `__Host-` one (cookieOptions): only this origin can set
+ *  it, never a sibling subdomain or an app on another port of the host over http, so the session
+ *  and the secret the CSRF tokens come from are ours, not planted (a planted session signs the
+ *  visitor into someone else's account). Read with the same prefix. */
+export const cookiePrefix = (c: Context<HonoEnv>) => (isHttps(c) ? ('host' as const) : undefined)
+
 /** Sets `c.var.user` when the session cookie names a live session. */
 export function session(): MiddlewareHandler<HonoEnv> {
   return async function session(c, next) {
-    const token = getCookie(c, SESSION_COOKIE)
+    const token = getCookie(c, SESSION_COOKIE, cookiePrefix(c))
     if (token && token.length <= 100) {
       const user = await findSessionUser(c.var.db, await hashKey(token))
       if (user) c.set('user', user)
@@ -94,7 +102,7 @@ export async function startSession(
   passwordHash?: string,
 ): Promise<boolean> {
   const token = randomBase62(43) // ~256 bits
-  const previous = getCookie(c, SESSION_COOKIE)
+  const previous = getCookie(c, SESSION_COOKIE, cookiePrefix(c))
   const stored = await createSession(c.var.db, {
     userId,
     tokenHash: await hashKey(token),
@@ -107,7 +115,7 @@ export async function startSession(
 
 /** Ends the visitor's session (if any) in the database and clears the cookie. */
 export async function endSession(c: Context<HonoEnv>): Promise<void> {
-  const token = getCookie(c, SESSION_COOKIE)
+  const token = getCookie(c, SESSION_COOKIE, cookiePrefix(c))
   if (token) await deleteSession(c.var.db, await hashKey(token))
   deleteCookie(c, SESSION_COOKIE, cookieOptions(c))
 }
