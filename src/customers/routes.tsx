@@ -9,6 +9,7 @@ import { Hono } from 'hono/tiny'
 import { requireUser, sessionUser } from '../middleware/session/index.js'
 import type { HonoEnv } from '../env.js'
 import { ApiError } from '../lib/errors.js'
+import { refusalOf } from '../lib/flash.js'
 import { textProblem } from '../lib/text.js'
 import { formFields, idParam } from '../lib/http.js'
 import { renderFragment, renderPage } from '../lib/render.js'
@@ -75,6 +76,7 @@ async function customersList(c: Ctx) {
     projects: [],
     open: openParam(query.get('open')),
     csrfToken: c.var.csrfToken,
+    saveRefused: refusalOf(c.var.flash, 'save'),
   }
   let filter: CustomerFilter | undefined
   try {

@@ -251,28 +251,57 @@ describe('the rail (dashboard)', () => {
     expect((await listViews(t.db, fx.accountId)).some((v) => v.id === saved.id)).toBe(false)
   })
 
-  it('a view saved from the table under a name in use: back to that table, saying why', async () => {
+  it('a view saved from the table and refused: back to that table, open at the name typed, saying why there', async () => {
     const table = await page('/customers?in=app-b&sort=email')
     const csrf = /name="_csrf" value="([^"]+)"/.exec(table.html)![1]!
     const before = await listViews(t.db, fx.accountId)
-    const res = await t.app.request('/customers/views', {
-      method: 'POST',
-      headers: { Cookie: fx.cookie, 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        _csrf: csrf,
-        name: before[0]!.name.toUpperCase(),
-        query: 'in=app-b&sort=email',
-      }).toString(),
-    })
-    expect(res.status).toBe(303)
-    expect(res.headers.get('Location')).toBe('/customers?in=app-b&sort=email')
-    const flash = /tcrm_flash=[^;]+/.exec(res.headers.get('Set-Cookie') ?? '')![0]
-    const back = await page('/customers?in=app-b&sort=email', {
-      Cookie: `${fx.cookie}; ${flash}`,
-    })
-    expect(back.html).toContain(
-      `The view was not saved: name: you already have a view named '${before[0]!.name.toUpperCase()}'`,
+    const save = (name: string, query: string) =>
+      t.app.request('/customers/views', {
+        method: 'POST',
+        headers: { Cookie: fx.cookie, 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ _csrf: csrf, name, query }).toString(),
+      })
+    /** The refused post's 303, then the page it leads to with its flash: the Save view form. */
+    const followed = async (res: Response, location: string) => {
+      expect(res.status).toBe(303)
+      expect(res.headers.get('Location')).toBe(location)
+      const flash = /tcrm_flash=[^;]+/.exec(res.headers.get('Set-Cookie') ?? '')![0]
+      const back = await page(location, { Cookie: `${fx.cookie}; ${flash}` })
+      expect(back.status).toBe(200)
+      return /<details class="save-view"[^]*?<\/details>/.exec(back.html)![0]
+    }
+    const taken = ` ${before[0]!.name.toUpperCase()} `
+    const form = await followed(
+      await save(taken, 'in=app-b&sort=email'),
+      '/customers?in=app-b&sort=email',
     )
+    expect(form).toMatch(/^<details class="save-view" open/)
+    const field = /<input id="save-view-name"[^>]*>/.exec(form)![0]
+    expect(field).toContain(`value="${taken}"`)
+    expect(field).toContain('aria-invalid="true"')
+    expect(field).toContain('aria-describedby="save-view-error"')
+    expect(form).toContain(
+      `id="save-view-error">The view was not saved: name: you already have a view named '${taken.trim()}'`,
+    )
+    // Empty once trimmed, or too long: the same. A query written otherwise than the table writes
+    // it (the default sort, an empty field) comes back to the table's own URL, where a second
+    // redirect would have spent the message.
+    const blank = await followed(
+      await save('   ', 'in=app-b&sort=-last_activity&q='),
+      '/customers?in=app-b',
+    )
+    expect(blank).toContain('The view was not saved: name: 1 to 80 characters')
+    expect(/<input id="save-view-name"[^>]*>/.exec(blank)![0]).toContain('value="   "')
+    const long = 'x'.repeat(81)
+    const tooLong = await followed(await save(long, ''), '/customers')
+    expect(tooLong).toContain(`value="${long}"`)
+    expect(tooLong).toContain('The view was not saved: name: 1 to 80 characters')
+    // Without a refusal the form is closed and empty.
+    const plain = /<details class="save-view"[^]*?<\/details>/.exec(
+      (await page('/customers?in=app-b')).html,
+    )![0]
+    expect(plain).not.toContain(' open')
+    expect(plain).not.toContain('aria-invalid')
     expect(await listViews(t.db, fx.accountId)).toEqual(before)
   })
 })

@@ -1,7 +1,8 @@
 // Saved views over HTTP: the account API (`/v1/views`, account tokens) and the dashboard's rail
 // (`/customers/views`, a session): list, create, rename or refilter, reorder, delete (the rail
 // renames, moves and deletes; its refusals are shown in the rail, or, after a redirect, on the
-// views page, so a plain form refused is not posted again by Back or reload). The rail
+// views page, so a plain form refused is not posted again by Back or reload; a view saved from
+// the table and refused redirects back to that table, its form open at the name typed). The rail
 // is its own request after the customers page, so its live counts (one statement for all views)
 // never add to the table's statements: session, views with the project slugs, counts.
 import type { Context } from 'hono'
@@ -12,7 +13,7 @@ import { ApiError } from '../lib/errors.js'
 import { formFields, idParam, jsonBody } from '../lib/http.js'
 import { renderFragment, renderPage } from '../lib/render.js'
 import { accountToken, type AccountTokenEnv } from '../middleware/account-token/index.js'
-import { redirectRefused, redirectWithFlash } from '../middleware/flash/index.js'
+import { redirectRefused } from '../middleware/flash/index.js'
 import { refusalIn } from '../lib/flash.js'
 import { requireUser, sessionUser } from '../middleware/session/index.js'
 import { canonicalQuery, queryString } from '../customers/filter-syntax.js'
@@ -187,12 +188,17 @@ export function savedViewRoutes() {
     } catch (err) {
       if (!(err instanceof ApiError) || err.code !== 'validation_failed') throw err
       const message = `The view was not saved: ${err.message}`
-      // Saved from the table (a plain form post): back to that table, its filter as it was,
-      // saying why, rather than off to the views page.
+      // Saved from the table (a plain form post): back to that table, its filter as it was, the
+      // form open at the name typed and saying why, rather than off to the views page. The URL is
+      // the table's canonical one: a second redirect would spend the message on the way.
       const query = field('query')
       if (query !== undefined && c.req.header('HX-Request') !== 'true') {
-        const back = customersUrl(tableQuery(new URLSearchParams(query)))
-        return redirectWithFlash(c, back, { message, tone: 'danger' })
+        const back = customersUrl(canonicalQuery(tableQuery(new URLSearchParams(query))))
+        return redirectRefused(c, back, message, {
+          form: 'save',
+          field: err.details?.some((d) => d.path === 'name') ? 'name' : undefined,
+          draft: { name: (field('name') ?? '').slice(0, 200) },
+        })
       }
       return refused(c, message)
     }

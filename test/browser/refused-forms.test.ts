@@ -172,3 +172,47 @@ it('an API key pasted as a billing signing secret redirects to the project’s p
   await expect(page.getByRole('list', { name: 'Connections' }).count()).resolves.toBe(0)
   expect(problems).toEqual([])
 })
+
+it('a view name already in use, saved from the table, redirects to that table, which warns at the name field keeping what was typed; reload and Back post nothing', async () => {
+  const { page, problems } = await newPage(live.browser, { cookies })
+  const table = `${live.server.url}/customers?in=app-a:paid&sort=email`
+  await page.goto(table)
+  const saveView = page.getByText('Save view', { exact: true })
+  const name = page.getByLabel('Name this view')
+  await saveView.click()
+  await name.fill('Paid on A')
+  await page.getByRole('button', { name: 'Save', exact: true }).click()
+  await page.locator('.rail-link', { hasText: 'Paid on A' }).waitFor()
+
+  const posts = postsOf(page)
+  await saveView.click()
+  await name.fill(' paid on a ')
+  await page.getByRole('button', { name: 'Save', exact: true }).click()
+  await expect.poll(() => posts).toEqual([303])
+  // Back on the same table, its filter kept, the form open at the name typed, saying why there.
+  await expect.poll(() => name.getAttribute('aria-invalid')).toBe('true')
+  expect(page.url()).toBe(table)
+  await expect(page.locator('details.save-view').getAttribute('open')).resolves.not.toBeNull()
+  const warning = page.locator(`#${await name.getAttribute('aria-describedby')}`)
+  await expect(warning.textContent()).resolves.toBe(
+    "The view was not saved: name: you already have a view named 'paid on a'",
+  )
+  await expect(name.inputValue()).resolves.toBe(' paid on a ')
+  await expect
+    .poll(() => page.evaluate(() => document.activeElement?.id))
+    .toBe(await name.getAttribute('id'))
+  // The message is the form's, not a second one at the top of the page.
+  await expect(page.getByTestId('flash').count()).resolves.toBe(0)
+
+  await page.reload()
+  expect(page.url()).toBe(table)
+  await page.getByRole('link', { name: 'Import CSV' }).click()
+  await page.waitForURL(`${live.server.url}/imports/new`)
+  await page.goBack()
+  await page.waitForURL(table)
+  expect(posts).toEqual([303])
+  // Still one view of that name.
+  await page.locator('.rail-link', { hasText: 'Paid on A' }).waitFor()
+  await expect(page.locator('.rail-link', { hasText: /paid on a/i }).count()).resolves.toBe(1)
+  expect(problems).toEqual([])
+})

@@ -16,6 +16,7 @@ import {
 } from '../../src/customers/filter-syntax.js'
 import type { ProjectInfo } from '../../src/customers/query.js'
 import { CsrfField } from '../ui/csrf.js'
+import { Alert, invalidField, type Refused } from '../ui/elements.js'
 import { FORM_ID, SECTION_ID, exportHref, swap, tableQuery, without } from './urls.js'
 
 export interface FilterBarProps {
@@ -24,12 +25,15 @@ export interface FilterBarProps {
   csrfToken?: string
   /** False when the filter cannot be read: its export would only download the error. */
   exportable: boolean
+  /** "Save view" refused: shown open, saying why, with the name typed. */
+  saveRefused?: Refused
 }
 
 export const projectNamer = (projects: ProjectInfo[]) => (slug: string) =>
   projects.find((p) => p.slug === slug)?.name ?? slug
 
-export function FilterBar({ query, projects, csrfToken, exportable }: FilterBarProps) {
+export function FilterBar(props: FilterBarProps) {
+  const { query, projects, csrfToken, exportable } = props
   const entries = readChips(query)
   const name = projectNamer(projects)
   return (
@@ -89,7 +93,7 @@ export function FilterBar({ query, projects, csrfToken, exportable }: FilterBarP
           </button>
         </noscript>
       </form>
-      <SaveView query={query} csrfToken={csrfToken} />
+      <SaveView query={query} csrfToken={csrfToken} refused={props.saveRefused} />
       {exportable ? (
         <a class="button button-secondary button-small" href={exportHref(query)} download>
           Export CSV
@@ -239,21 +243,33 @@ function SortSelect({ query }: { query: URLSearchParams }) {
   )
 }
 
-/** "Save view": names the current filter (a form of its own, posted; the rail shows it). */
-function SaveView({ query, csrfToken }: { query: URLSearchParams; csrfToken?: string }) {
+/** "Save view": names the current filter (a form of its own, posted; the rail shows it). Refused,
+ *  it comes back open, saying why under the name typed. */
+function SaveView(props: { query: URLSearchParams; csrfToken?: string; refused?: Refused }) {
+  const { refused } = props
+  const nameRefused = refused?.field === 'name' ? refused : undefined
   return (
-    <details class="save-view">
+    <details class="save-view" open={refused ? true : undefined}>
       <summary class="button button-secondary button-small">Save view</summary>
       <form method="post" action="/customers/views" class="save-view-form">
-        <CsrfField token={csrfToken} />
-        <input type="hidden" name="query" value={queryString(tableQuery(query))} />
+        <CsrfField token={props.csrfToken} />
+        <input type="hidden" name="query" value={queryString(tableQuery(props.query))} />
         <label for="save-view-name">Name this view</label>
         <div class="save-view-row">
-          <input id="save-view-name" type="text" name="name" maxLength={80} required />
+          <input
+            id="save-view-name"
+            type="text"
+            name="name"
+            maxLength={80}
+            required
+            value={refused?.draft.name}
+            {...invalidField(nameRefused, 'save-view-error')}
+          />
           <button type="submit" class="button button-small">
             Save
           </button>
         </div>
+        <Alert error={refused?.message} id="save-view-error" />
       </form>
     </details>
   )

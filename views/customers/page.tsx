@@ -5,6 +5,7 @@
 // (its own request), which keeps this page at two statements.
 import type { CustomerPage, ProjectInfo, Summary } from '../../src/customers/query.js'
 import { readChips } from '../../src/customers/filter-chips.js'
+import type { Refused } from '../ui/elements.js'
 import { Layout, useAssetUrl } from '../ui/layout.js'
 import { CustomerDrawer, rowDetail } from './drawer.js'
 import { FilterBar } from './filters.js'
@@ -23,6 +24,8 @@ export interface CustomersViewProps {
   open?: { customerId: number; slug?: string }
   csrfToken?: string
   now?: Date
+  /** A "Save view" refused (the redirect's flash): why, and the name typed. */
+  saveRefused?: Refused
 }
 
 /** The customers pages' own stylesheet and script (the filter builder, keys, the drawer). */
@@ -98,6 +101,7 @@ export function CustomersSection(props: CustomersViewProps) {
             projects={projects}
             csrfToken={props.csrfToken}
             exportable={!error}
+            saveRefused={props.saveRefused}
           />
           <div class="progress" aria-hidden="true" />
           {error ? (
