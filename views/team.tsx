@@ -2,7 +2,7 @@
 // one (shown once, to copy: TinyCRM sends no email). And the page an invited person opens.
 import { ConfirmAction } from './ui/confirm.js'
 import { CsrfField } from './ui/csrf.js'
-import { Alert } from './ui/elements.js'
+import { Alert, invalidField, type Refused } from './ui/elements.js'
 import { EmailField, NewPasswordField } from './ui/account-fields.js'
 import { Layout } from './ui/layout.js'
 
@@ -156,10 +156,14 @@ export function AcceptInvitePage(props: {
   token: string
   accountName?: string
   csrfToken?: string
-  email?: string
-  error?: string
+  /** A refused join (the redirect's flash): why, the field it is about, the email typed (never
+   *  the password). */
+  refused?: Refused
   minPassword: number
 }) {
+  const { refused } = props
+  const at = (field: string) =>
+    invalidField(refused?.field === field ? refused : undefined, 'invite-error')
   if (!props.accountName) {
     return (
       <Layout title="Invite not valid">
@@ -178,11 +182,11 @@ export function AcceptInvitePage(props: {
       <section class="card narrow auth-card">
         <h1>Join {props.accountName} on TinyCRM</h1>
         <p class="muted">Choose the email and password you will log in with.</p>
-        <Alert error={props.error} />
+        <Alert error={refused?.message} id="invite-error" />
         <form method="post" action={`/invite/${props.token}`} class="stack">
           <CsrfField token={props.csrfToken} />
-          <EmailField value={props.email} />
-          <NewPasswordField min={props.minPassword} />
+          <EmailField value={refused?.draft.email} invalid={at('email')} />
+          <NewPasswordField min={props.minPassword} invalid={at('password')} />
           <button type="submit" class="button">
             Join
           </button>

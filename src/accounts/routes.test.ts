@@ -62,31 +62,53 @@ describe('inviting a teammate', () => {
     expect((await again.get(link)).status).toBe(404)
     await again.get('/login') // the used link's page has no form: a CSRF token from elsewhere
     const reuse = await again.post(link, { email: email(), password: 'another password' })
-    expect(reuse.status).toBe(404)
-    expect(reuse.html).toContain('This invite link is not valid')
+    expect(reuse).toMatchObject({ status: 303, location: link })
+    const refused = await again.follow(reuse)
+    expect(refused.status).toBe(404)
+    expect(refused.html).toContain('This invite link is not valid')
     // The teammate logs in later with what they chose.
     expect((await new TestBrowser(t.app).logIn(mateEmail, 'teammate pw 1')).location).toBe(
       '/customers',
     )
   })
 
-  it('names the bad field and keeps the link usable', async () => {
+  it('refused, redirects to the link, which names the bad field and keeps the email typed (never the password); the link stays usable', async () => {
     const owner = new TestBrowser(t.app)
     const ownerEmail = email()
     await owner.signUp(ownerEmail)
     const link = await inviteLink(owner)
     const mate = new TestBrowser(t.app)
     await mate.get(link)
-    const cases: [Record<string, string>, string][] = [
-      [{ email: 'nope', password: 'long enough' }, 'email is not a valid email address'],
-      [{ email: `${'a'.repeat(250)}@x.io`, password: 'long enough' }, 'email is too long'],
-      [{ email: email(), password: 'short' }, 'password must be at least 8 characters'],
-      [{ email: ownerEmail, password: 'long enough' }, `${ownerEmail} already has a TinyCRM login`],
+    const long = `${'a'.repeat(250)}@x.io`
+    const fresh = email()
+    const cases: [Record<string, string>, string, string][] = [
+      [{ email: 'nope', password: 'long enough' }, 'email', 'email is not a valid email address'],
+      [{ email: long, password: 'long enough' }, 'email', 'email is too long'],
+      [{ email: fresh, password: 'short' }, 'password', 'password must be at least 8 characters'],
+      [
+        { email: ` ${ownerEmail} `, password: 'long enough' },
+        'email',
+        `${ownerEmail} already has a TinyCRM login`,
+      ],
     ]
-    for (const [fields, message] of cases) {
+    for (const [fields, field, message] of cases) {
       const r = await mate.post(link, fields)
-      expect(r.status, message).toBe(400)
-      expect(r.html).toContain(message)
+      expect(r, message).toMatchObject({ status: 303, location: link })
+      const page = await mate.follow(r)
+      expect(page.status, message).toBe(200)
+      expect(page.headers.get('cache-control')).toBe('no-store')
+      expect(page.html).toContain(`id="invite-error">${message}`)
+      const input = (name: string) =>
+        new RegExp(`<input[^>]*name="${name}"[^>]*>`).exec(page.html)![0]
+      expect(input('email')).toContain(`value="${fields.email}"`)
+      expect(input('password')).not.toContain('value=')
+      expect(page.html).not.toContain(fields.password)
+      expect(input(field)).toContain('aria-invalid="true"')
+      expect(input(field)).toMatch(/aria-describedby="invite-error( password-hint)?"/)
+      const other = field === 'email' ? 'password' : 'email'
+      expect(input(other)).not.toContain('aria-invalid')
+      // Shown once: a reload is the plain form again.
+      expect((await mate.get(link)).html).not.toContain('invite-error')
     }
     expect((await mate.post(link, { email: email(), password: 'long enough' })).status).toBe(303)
   })

@@ -1,7 +1,7 @@
 // Settings → Team (signed in): members, invite links, removing a member; and /invite/:token, where
 // an invited person picks an email and a password and joins the account (signed in at once).
 // Every post answers 303 (Post/Redirect/Get): a new link reaches the page once, as the flash, and
-// so does why a removal was refused.
+// so does why a removal or a join was refused.
 import type { Context } from 'hono'
 import { Hono } from 'hono/tiny'
 import { requireUser, sessionUser, startSession } from '../middleware/session/index.js'
@@ -115,20 +115,21 @@ function endedNote({
 
 export function inviteRoutes() {
   const app = new Hono<HonoEnv>()
-  const page = (c: Ctx, props: { accountName?: string; email?: string; error?: string }) => (
-    <AcceptInvitePage
-      token={c.req.param('token') ?? ''}
-      csrfToken={c.var.csrfToken}
-      minPassword={MIN_PASSWORD_LENGTH}
-      {...props}
-    />
-  )
   app.get('/:token', async function invitePage(c) {
     // The link is a secret: kept out of caches (the app's Referrer-Policy already keeps its path
     // out of the Referer sent to other sites).
     c.header('Cache-Control', 'no-store')
     const invite = await findInvite(c.var.db, c.req.param('token'))
-    return renderPage(c, page(c, { accountName: invite?.account_name }), invite ? 200 : 404)
+    const page = (
+      <AcceptInvitePage
+        token={c.req.param('token')}
+        accountName={invite?.account_name}
+        csrfToken={c.var.csrfToken}
+        minPassword={MIN_PASSWORD_LENGTH}
+        refused={refusalOf(c.var.flash, 'join')}
+      />
+    )
+    return renderPage(c, page, invite ? 200 : 404)
   })
   app.post('/:token', async function joinTeam(c) {
     c.header('Cache-Control', 'no-store')
@@ -143,15 +144,18 @@ export function inviteRoutes() {
       await startSession(c, userId)
       return c.redirect('/customers', 303)
     } catch (err) {
+      // Refused, back to the link's page (303): a link used, withdrawn or expired meanwhile says
+      // so there; a bad email or password is said at its field, the email typed kept (never the
+      // password), so Back and reload never send the form again.
       if (!(err instanceof ApiError)) throw err
-      if (err.code === 'not_found') return renderPage(c, page(c, {}), 404)
+      const link = `/invite/${encodeURIComponent(token)}`
+      if (err.code === 'not_found') return c.redirect(link, 303)
       if (err.code !== 'validation_failed') throw err
-      const invite = await findInvite(c.var.db, token)
-      return renderPage(
-        c,
-        page(c, { accountName: invite?.account_name, email, error: err.message }),
-        invite ? 400 : 404,
-      )
+      return redirectRefused(c, link, err.message, {
+        form: 'join',
+        field: err.details?.some((d) => d.path === 'password') ? 'password' : 'email',
+        draft: { email: (field('email') ?? '').slice(0, 400) },
+      })
     }
   })
   return app
