@@ -222,11 +222,34 @@ describe('CSV import in the dashboard', () => {
     expect(bad.html).toContain('map exactly one column to email')
   })
 
-  it('refuses a file that is not CSV with the reason', async () => {
+  it('refuses a file that is not CSV: back to the upload page, saying why at the file field and to choose it again, the project kept', async () => {
     const { b, projectId } = await signUpWithProject(t, 'badfile@example.com')
-    const res = await upload(b, projectId, 'email\n"never closed\n')
-    expect(res.status).toBe(400)
-    expect(res.html).toContain('not valid CSV')
+    const second = await b.post('/projects', { name: 'App B' })
+    const otherId = Number(/\/projects\/(\d+)/.exec(second.location!)![1])
+    const refused = async (res: Awaited<ReturnType<typeof upload>>, field: string) => {
+      expect(res).toMatchObject({ status: 303, location: '/imports/new' })
+      const page = await b.follow(res)
+      expect(page.status).toBe(200)
+      const input = new RegExp(`<(input|select)[^>]*name="${field}"[^>]*>`).exec(page.html)![0]
+      expect(input).toContain('aria-invalid="true"')
+      expect(input).toMatch(/aria-describedby="upload-error( file-hint)?"/)
+      // Shown once: a reload is the plain form again.
+      expect((await b.get('/imports/new')).html).not.toContain('id="upload-error"')
+      return page.html
+    }
+    const broken = await refused(await upload(b, otherId, 'email\n"never closed\n'), 'file')
+    expect(broken).toMatch(
+      /id="upload-error">The file is not valid CSV: [^<]+\. Choose the file again\.</,
+    )
+    expect(broken).toMatch(new RegExp(`<option value="${otherId}" selected`))
+    const empty = await refused(await upload(b, projectId, ''), 'file')
+    expect(empty).toContain('id="upload-error">Choose a CSV file to upload.<')
+    const headerOnly = await refused(await upload(b, projectId, 'email\n'), 'file')
+    expect(headerOnly).toContain(
+      'The file has a header row but no data rows. Choose the file again.',
+    )
+    expect(headerOnly).toMatch(new RegExp(`<option value="${projectId}" selected`))
+    expect((await b.get('/imports/new')).html).toContain('No imports yet.')
   })
 
   it('exports the table filter as CSV', async () => {
@@ -274,9 +297,14 @@ describe('CSV import in the dashboard', () => {
     await other.get(`/imports/new`)
     expect((await other.post(`/imports/${id}/start`)).status).toBe(404)
     expect((await other.post(`/imports/${id}/mapping`, { target_0: 'email' })).status).toBe(404)
-    // Uploading into someone else's project is refused too.
+    // Uploading into someone else's project is refused too, at the project field.
     const into = await upload(other, projectId, 'email\nq@x.example\n')
-    expect(into.status).toBe(400)
+    expect(into).toMatchObject({ status: 303, location: '/imports/new' })
+    const refused = (await other.follow(into)).html
+    expect(refused).toContain(
+      'id="upload-error">Pick a project of yours, then choose the file again.',
+    )
+    expect(/<select[^>]*name="project"[^>]*>/.exec(refused)![0]).toContain('aria-invalid="true"')
     expect(theirs).not.toBe(projectId)
     expect((await new TestBrowser(t.app).get('/imports/new')).status).toBe(303)
   })

@@ -10,6 +10,8 @@ import type { HonoEnv } from '../env.js'
 import { ApiError } from '../lib/errors.js'
 import { formBody, idParam } from '../lib/http.js'
 import { renderFragment, renderPage } from '../lib/render.js'
+import { refusalOf } from '../lib/flash.js'
+import { redirectRefused } from '../middleware/flash/index.js'
 import { parseCustomerFilter } from '../customers/filter.js'
 import { listProjects } from '../projects/store.js'
 import { ImportPage, ImportState, type ImportView } from '../../views/import/job.js'
@@ -89,7 +91,8 @@ export function csvDashboardRoutes() {
   })
 
   app.get('/imports/new', requireUser(), async function uploadForm(c) {
-    const projectId = Number(c.req.query('project') ?? 0) || undefined
+    const refused = refusalOf(c.var.flash, 'upload')
+    const projectId = Number(refused?.draft.project ?? c.req.query('project') ?? 0) || undefined
     const [projects, imports] = await Promise.all([
       accountProjects(c),
       listImports(c.var.db, user(c).accountId),
@@ -101,6 +104,7 @@ export function csvDashboardRoutes() {
         projects={projects}
         projectId={projectId}
         imports={imports}
+        refused={refused}
       />
     )
     return renderPage(c, page)
@@ -108,25 +112,22 @@ export function csvDashboardRoutes() {
 
   // The no-JS fallback: parseBody() buffers the whole multipart form (the file included) in memory
   // before parsing starts. With JS, public/assets/import.js sends the file to /imports/stream instead.
+  // Refused, it redirects (303) to the upload page, which says why at the field and keeps the
+  // project chosen; a file cannot come back with a page, so the message asks for it again.
   app.post('/imports', requireUser(), async function upload(c) {
     const form = await formBody(c)
     const projects = await accountProjects(c)
     const project = projects.find((p) => String(p.id) === String(form.project))
     const file = form.file
-    const fail = (error: string) =>
-      renderPage(
-        c,
-        <UploadPage
-          userEmail={user(c).email}
-          csrfToken={c.var.csrfToken}
-          projects={projects}
-          projectId={project?.id}
-          error={error}
-        />,
-        400,
-      )
-    if (!project) return fail('Pick a project of yours.')
-    if (!(file instanceof File) || file.size === 0) return fail('Choose a CSV file to upload.')
+    const refuse = (field: 'project' | 'file', message: string) =>
+      redirectRefused(c, '/imports/new', message, {
+        form: 'upload',
+        field,
+        draft: project ? { project: String(project.id) } : undefined,
+      })
+    if (!project) return refuse('project', 'Pick a project of yours, then choose the file again.')
+    if (!(file instanceof File) || file.size === 0)
+      return refuse('file', 'Choose a CSV file to upload.')
     try {
       const { importId } = await createImport(c.var.db, {
         accountId: user(c).accountId,
@@ -136,10 +137,12 @@ export function csvDashboardRoutes() {
       })
       return c.redirect(`/imports/${importId}`, 303)
     } catch (err) {
-      // An over-size file shows on the form too (renderPage answers 400 here; the stream route 413s).
-      const shown = ['validation_failed', 'payload_too_large']
-      if (err instanceof ApiError && shown.includes(err.code)) return fail(err.message)
-      throw err
+      if (!(err instanceof ApiError)) throw err
+      // The project deleted while the file arrived: its message already asks for the file again.
+      if (err.code === 'not_found') return refuse('project', err.message)
+      // An over-size file shows on the form too (the stream route answers 413).
+      if (err.code !== 'validation_failed' && err.code !== 'payload_too_large') throw err
+      return refuse('file', `${err.message.replace(/\.$/, '')}. Choose the file again.`)
     }
   })
 

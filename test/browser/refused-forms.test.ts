@@ -255,3 +255,44 @@ it('an email that already has a login, typed to join by an invite link, redirect
   expect(problems).toEqual([])
   await context.close()
 })
+
+it('a file that is not CSV, uploaded without JavaScript, redirects to the upload page, which says at the file field to choose it again and keeps the project; reload and Back post nothing', async () => {
+  // With JavaScript the file is streamed and a refusal shown in place (test/browser/import.test.ts):
+  // the form itself is posted only without.
+  const context = await live.browser.newContext({ javaScriptEnabled: false })
+  await context.addCookies(cookies)
+  const page = await context.newPage()
+  const upload = `${live.server.url}/imports/new`
+  await page.goto(upload)
+  const posts = postsOf(page)
+  const project = page.getByLabel('Into project')
+  const file = page.getByLabel('CSV file')
+  await project.selectOption({ label: 'App A (app-a)' })
+  const broken = Buffer.from('email\n"never closed\n')
+  await file.setInputFiles({ name: 'bad.csv', mimeType: 'text/csv', buffer: broken })
+  await page.getByRole('button', { name: 'Upload and map columns' }).click()
+  await expect.poll(() => posts).toEqual([303])
+  await page.waitForURL(upload)
+  await expect(file.getAttribute('aria-invalid')).resolves.toBe('true')
+  const [errorId] = (await file.getAttribute('aria-describedby'))!.split(' ')
+  const error = await page.locator(`#${errorId}`).textContent()
+  expect(error).toMatch(/^The file is not valid CSV: .+ Choose the file again\.$/)
+  await expect(file.inputValue()).resolves.toBe('')
+  await expect(project.inputValue()).resolves.toBe(
+    await page.getByRole('option', { name: 'App A (app-a)' }).getAttribute('value'),
+  )
+  await expect
+    .poll(() => page.evaluate(() => document.activeElement?.id))
+    .toBe(await file.getAttribute('id'))
+
+  await page.reload()
+  expect(page.url()).toBe(upload)
+  await page.getByRole('link', { name: 'Customers', exact: true }).first().click()
+  await page.waitForURL(/\/customers$/)
+  await page.goBack()
+  await page.waitForURL(upload)
+  expect(posts).toEqual([303])
+  // Nothing was imported.
+  await expect(page.getByText('No imports yet.').count()).resolves.toBe(1)
+  await context.close()
+})

@@ -78,11 +78,12 @@ describe('the dashboard on the Worker', () => {
     expect(imported.html).toContain('edge@example.com')
     expect((await b.get(`/customers?in=edge-app:trial`)).html).toContain('new@example.com')
 
-    // A file that is not UTF-8 is refused on the Worker too, naming the line.
+    // A file that is not UTF-8 is refused on the Worker too: back to the upload page (303), which
+    // names the line.
     const latin1 = await upload(
       new Uint8Array([...new TextEncoder().encode('email,name\njo@x.example,Jos'), 0xe9]),
     )
-    expect(latin1.status).toBe(400)
-    expect(latin1.html).toContain('Line 2 is not UTF-8 text')
+    expect(latin1).toMatchObject({ status: 303, location: '/imports/new' })
+    expect((await b.follow(latin1)).html).toContain('Line 2 is not UTF-8 text')
   })
 })

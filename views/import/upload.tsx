@@ -4,7 +4,7 @@ import type { ComponentChildren } from 'preact'
 import type { Counts } from '../../src/csv/job.js'
 import { Layout, useAssetUrl } from '../ui/layout.js'
 import { CsrfField } from '../ui/csrf.js'
-import { Alert, ProjectBadge, Time, plural } from '../ui/elements.js'
+import { Alert, ProjectBadge, Time, invalidField, plural, type Refused } from '../ui/elements.js'
 
 interface ProjectOption {
   id: number
@@ -55,8 +55,12 @@ export function UploadPage(props: {
   projects: ProjectOption[]
   projectId?: number
   imports?: PastImport[]
-  error?: string
+  /** A refused upload (the redirect's flash): why, at the project or the file field. */
+  refused?: Refused
 }) {
+  const { refused } = props
+  const at = (field: string) =>
+    invalidField(refused?.field === field ? refused : undefined, 'upload-error')
   return (
     <ImportShell title="Import customers" userEmail={props.userEmail} csrfToken={props.csrfToken}>
       <header class="page-head">
@@ -68,10 +72,10 @@ export function UploadPage(props: {
           </p>
         </div>
       </header>
-      <Alert error={props.error} />
       <p class="alert" role="alert" data-upload-error hidden></p>
       {props.projects.length === 0 ? (
         <section class="card onboarding">
+          <Alert error={refused?.message} />
           <h2>First, a project</h2>
           <p>
             An import goes into one project (one of your products).{' '}
@@ -89,9 +93,10 @@ export function UploadPage(props: {
           data-stream-upload="/imports/stream"
         >
           <CsrfField token={props.csrfToken} />
+          <Alert error={refused?.message} id="upload-error" />
           <label class="field">
             <span>Into project</span>
-            <select name="project" required>
+            <select name="project" required {...at('project')}>
               {props.projects.map((p) => (
                 <option value={String(p.id)} selected={p.id === props.projectId}>
                   {p.name} ({p.slug})
@@ -108,7 +113,10 @@ export function UploadPage(props: {
                 name="file"
                 accept=".csv,text/csv"
                 required
-                aria-describedby="file-hint"
+                {...at('file')}
+                aria-describedby={
+                  refused?.field === 'file' ? 'upload-error file-hint' : 'file-hint'
+                }
               />
             </span>
             <small id="file-hint" class="muted">
