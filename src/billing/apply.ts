@@ -211,10 +211,7 @@ b_people AS (
   SELECT f.id FROM b_linked l
   JOIN b_conn k ON true
   ${personOf(sql`l.email`)}
-  WHERE ${heldFirst(
-    sql`b_conn k ${personOf(sql`(SELECT email FROM b_linked)`)} WHERE true`,
-    'a merge joined customers to the person this event writes to',
-  )}
+  WHERE ${heldFirst(sql`b_conn k ${personOf(sql`(SELECT email FROM b_linked)`)} WHERE true`)}
   ${lockOrder('NO KEY UPDATE')}
 ),
 b_relation AS (

@@ -771,7 +771,7 @@ describe('applying events', () => {
     await post(event('customer.subscription.created', subscription(), T + 1))
     expect(t.statements).toHaveLength(3)
     expect(t.statements[0]).toMatch(/from "billing_connections"/)
-    expect(t.statements[1]).toMatch(/FOR NO KEY UPDATE OF f\s+\) l$/)
+    expect(t.statements[1]).toMatch(/FOR NO KEY UPDATE OF f\s*\) l$/)
     expect(t.statements[2]).toMatch(/INSERT INTO billing_events/)
   })
 

@@ -18,27 +18,23 @@
 // events past every retry (500), then 4 and none.
 import { sql, type RawBuilder } from 'kysely'
 
-const HELD = 'tinycrm.held_customers'
+const HELD = 'tinycrm.held'
 
 /** The order of ./lock-order.ts, on customers `f`, with the lock `FOR …`. */
 export const lockOrder = (lock: 'UPDATE' | 'NO KEY UPDATE') =>
-  sql`ORDER BY f.merged_into IS NULL, f.email FOR ${sql.raw(lock)} OF f`
+  sql`ORDER BY f.merged_into IS NULL,f.email FOR ${sql.raw(lock)} OF f`
 
 /** `locking` (a SELECT of customers `f`'s ids in lockOrder), as a statement that also records the
  *  ids it locked, for heldFirst. */
 export const recordHeld = (locking: RawBuilder<unknown>) =>
-  sql`SELECT set_config(${HELD}, COALESCE(string_agg(l.id::text, ','), ''), true) FROM (
-${locking}
-) l`
+  sql`SELECT set_config(${HELD},COALESCE(string_agg(l.id::text,','),''),true) FROM (${locking}) l`
 
-const held = sql`string_to_array(current_setting(${HELD}, true), ',')::bigint[]`
+const held = sql`string_to_array(current_setting(${HELD},true),',')::bigint[]`
 
 /** True, or aborts the statement with 40001 (see the top of this file): `rows` (a FROM … WHERE
  *  of customers `f`, the rows the statement will lock) hold one that recordHeld did not record
- *  and that comes before one it did in lockOrder. `why` ends the error's message. */
-export const heldFirst = (rows: RawBuilder<unknown>, why: string) => sql`(SELECT CASE WHEN EXISTS (
-    SELECT 1 FROM ${rows}
-      AND f.id <> ALL (${held})
-      AND EXISTS (SELECT 1 FROM customers h WHERE h.id = ANY (${held})
-        AND (f.merged_into IS NULL, f.email) < (h.merged_into IS NULL, h.email)))
-  THEN tinycrm_abort('40001', ${`${why}; retrying`}) ELSE true END)`
+ *  and that comes before one it did in lockOrder. */
+export const heldFirst = (rows: RawBuilder<unknown>) =>
+  sql`(SELECT CASE WHEN EXISTS (SELECT 1 FROM ${rows} AND f.id<>ALL(${held}) AND EXISTS (SELECT 1
+FROM customers h WHERE h.id=ANY(${held}) AND (f.merged_into IS NULL,f.email)<(h.merged_into IS NULL,h.email)))
+THEN tinycrm_abort('40001','a merge moved customers this write locks; retrying') ELSE true END)`

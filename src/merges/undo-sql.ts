@@ -37,7 +37,7 @@ export function undoStatement(db: Kysely<Database>, acct: number, mergeId: numbe
   return sql<UndoOutcome>`
 WITH m AS (
   SELECT * FROM merges WHERE id = ${mergeId} AND account_id = ${acct}
-    AND ${heldFirst(mergeFamily(acct, mergeId), 'a merge moved a customer this undo locks')}
+    AND ${heldFirst(mergeFamily(acct, mergeId))}
 ),
 why AS (
   SELECT CASE
