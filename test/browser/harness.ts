@@ -1,5 +1,5 @@
-// Browser-test harness: starts the REAL Node server (src/node.ts in a child process, over a fresh
-// PGlite data dir, on a free port) and drives Debian's Chromium through playwright-core; signs up
+// Browser-test harness: starts the REAL Node server (its bundle, as `npm start` runs it, in a child
+// process, over a fresh PGlite data dir, on a free port) and drives Debian's Chromium through playwright-core; signs up
 // and creates projects through the dashboard's own forms.
 // Screenshots go to test-artifacts/browser/ (gitignored; CI keeps them as artifacts).
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -11,6 +11,8 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { afterAll, beforeAll } from 'vitest'
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+/** scripts/build-server.mjs's bundle of src/node.ts. */
+const SERVER_BUNDLE = join(process.cwd(), 'dist', 'node.js')
 // Flags measured to work on this kind of machine (STACK-NOTES.md); playwright adds --headless
 // and its own fresh --user-data-dir.
 const CHROMIUM_FLAGS = [
@@ -30,10 +32,12 @@ export interface RunningServer {
   stop(): Promise<void>
 }
 
-/** Starts `src/node.ts` like `npm start` does, on a free port, and waits for its ready line. */
+/** Starts the server as `npm start` does, from its bundle (dist/node.js, brought up to date by
+ *  ./global-setup.ts), on a free port, and waits for its ready line. Each test file's own server
+ *  compiled the app with tsx before: some 1.5 s more a start on a quiet machine. */
 export async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tinycrm-browser-'))
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/node.ts'], {
+  const child: ChildProcess = spawn(process.execPath, [SERVER_BUNDLE], {
     env: {
       ...process.env,
       PORT: '0',
