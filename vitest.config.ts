@@ -61,6 +61,9 @@ export default defineConfig({
           name: 'postgres',
           include: ['src/**/*.pg.test.ts', 'scripts/**/*.pg.test.ts', 'sdk/test/**/*.pg.test.ts'],
           globalSetup: ['test/support/postgres-setup.ts'],
+          // As `node`: the files share a worker's loaded modules (none mocks anything); each seeds
+          // its own account and serves its own app.
+          isolate: false,
           testTimeout: 300_000,
           hookTimeout: 120_000,
         },
