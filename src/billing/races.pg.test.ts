@@ -11,6 +11,7 @@ import { replay, startFaultyServer, type Delivery } from '../../test/support/bil
 import { stripeFixture } from '../../test/support/stripe-fixture.js'
 import {
   deadlocks,
+  monthlySubscription,
   postSignedStripe,
   stripeConnectedAccount,
   stripeEvent,
@@ -37,28 +38,9 @@ const post = (event: object) => postSignedStripe(served.baseUrl + path, SECRET, 
 const event = (id: string, type: string, object: object, created = T) =>
   stripeEvent(id, type, object, created)
 
-function subscription(id: string, customer: string, status: string, amount: number) {
-  return {
-    id,
-    object: 'subscription',
-    customer,
-    currency: 'usd',
-    status,
-    items: {
-      data: [
-        {
-          quantity: 1,
-          price: {
-            id: `price_${amount}`,
-            lookup_key: `p${amount}`,
-            unit_amount: amount,
-            recurring: { interval: 'month' },
-          },
-        },
-      ],
-    },
-  }
-}
+/** A monthly subscription (test/support/stripe-races.ts), its status before its amount. */
+const subscription = (id: string, customer: string, status: string, amount: number) =>
+  monthlySubscription(id, customer, amount, status)
 
 /** 12 subscriptions created at one instant, 3 for each of the billing customers cus_0 … cus_3:
  *  all active but the 6th (trialing), of $1 × their number a month. */

@@ -20,7 +20,7 @@ import { sql, type RawBuilder } from 'kysely'
 
 const HELD = 'tinycrm.held'
 
-/** The order of ./lock-order.ts, on customers `f`, with the lock `FOR …`. */
+/** That order, on customers `f`, with the lock `FOR …`. */
 export const lockOrder = (lock: 'UPDATE' | 'NO KEY UPDATE') =>
   sql`ORDER BY f.merged_into IS NULL,f.email FOR ${sql.raw(lock)} OF f`
 

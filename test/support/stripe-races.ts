@@ -47,7 +47,7 @@ export const stripeEvent = (id: string, type: string, object: object, created: n
   data: { object },
 })
 
-/** A subscription of one monthly price of `amount` cents. */
+/** A subscription of one monthly price of `amount` cents (its plan: `p<amount>`, the lookup key). */
 export const monthlySubscription = (
   id: string,
   customer: string,
@@ -63,7 +63,12 @@ export const monthlySubscription = (
     data: [
       {
         quantity: 1,
-        price: { id: `price_${amount}`, unit_amount: amount, recurring: { interval: 'month' } },
+        price: {
+          id: `price_${amount}`,
+          lookup_key: `p${amount}`,
+          unit_amount: amount,
+          recurring: { interval: 'month' },
+        },
       },
     ],
   },
