@@ -21,6 +21,7 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely'
 import type { BillingState, Database } from '../db/schema.js'
 import { heldFirst, lockOrder, recordHeld } from '../db/lock-order.js'
+import { prepared } from '../db/prepared.js'
 import { runIngest } from '../ingest/upsert.js'
 import { familyStateCtes } from './family-state.js'
 import type { BillingEvent, Provider } from './events.js'
@@ -143,10 +144,12 @@ function lockPeople(db: Kysely<Database>, connection: Connection, event: Billing
     (SELECT b.email FROM billing_customers b WHERE b.project_id = k.project_id
       AND b.provider = ${event.provider} AND b.billing_customer_id = ${billingCustomerKey(event)}),
     ${event.email}::text)`
-  return recordHeld(sql`SELECT f.id FROM billing_connections k
+  return prepared(
+    recordHeld(sql`SELECT f.id FROM billing_connections k
   ${personOf(email)}
   WHERE k.id = ${connection.id}
-  ${lockOrder('NO KEY UPDATE')}`).compile(db)
+  ${lockOrder('NO KEY UPDATE')}`),
+  ).compile(db)
 }
 
 /** The customers of the email `email` (on customers `c`, of the account of billing connection

@@ -1,6 +1,7 @@
 // Prepared statements (./prepared.ts) on the embedded PGlite (./pglite-prepared.ts): a marked
 // statement answers as the same text sent as it is, is prepared once, fails as it would (and
-// leaves PGlite usable), runs inside a transaction, and the ingest statement is one.
+// leaves PGlite usable), runs inside a transaction (prepared there too), and the ingest statement
+// is one.
 import { sql } from 'kysely'
 import { expect, it } from 'vitest'
 import { prepared } from './prepared.js'
@@ -63,6 +64,38 @@ it('runs in a transaction, and rolls back with it', async () => {
   const { rows } = await sql<{ name: string }>`
     SELECT name FROM accounts WHERE name LIKE 'prepared-%' ORDER BY name`.execute(db)
   expect(rows.map((r) => r.name)).toEqual(['prepared-kept@example.com'])
+})
+
+it('is prepared inside a transaction too, and fails there as the statement does', async () => {
+  const db = t.db
+  const insert = (name: string) =>
+    prepared(sql`INSERT INTO accounts (name) VALUES (${name}) RETURNING name AS inserted`)
+  const kept = await db.transaction().execute(async (trx) => {
+    const first = await insert('prepared-in-tx-1@example.com').execute(trx)
+    const second = await insert('prepared-in-tx-2@example.com').execute(trx)
+    return [...first.rows, ...second.rows]
+  })
+  expect(kept).toEqual([
+    { inserted: 'prepared-in-tx-1@example.com' },
+    { inserted: 'prepared-in-tx-2@example.com' },
+  ])
+  const { rows } = await sql<{ n: number }>`
+    SELECT count(*)::int AS n FROM pg_prepared_statements
+    WHERE statement LIKE '/* prepared */%RETURNING name AS inserted%'`.execute(db)
+  expect(rows[0]!.n).toBe(1)
+  // A failing statement aborts its transaction: nothing of it stays, and the next one runs.
+  await expect(
+    db.transaction().execute(async (trx) => {
+      await insert('prepared-in-tx-lost@example.com').execute(trx)
+      await prepared(sql`SELECT (1 / ${0}::int) AS q`).execute(trx)
+    }),
+  ).rejects.toMatchObject({ code: '22012' })
+  const after = await sql<{ name: string }>`
+    SELECT name FROM accounts WHERE name LIKE 'prepared-in-tx-%' ORDER BY name`.execute(db)
+  expect(after.rows.map((r) => r.name)).toEqual([
+    'prepared-in-tx-1@example.com',
+    'prepared-in-tx-2@example.com',
+  ])
 })
 
 it('prepares the ingest statement, one per shape of request', async () => {

@@ -14,15 +14,19 @@ import {
   type PGlite,
   type QueryOptions,
   type Results,
+  type Transaction,
 } from '@electric-sql/pglite'
 import { isPrepared, MAX_PREPARED } from './prepared.js'
 
 const { serialize } = protocol
 type BackendMessage = ExecProtocolResult['messages'][number]
 
-/** `pglite` for Kysely's PGliteDialect: query() prepares the marked statements; everything else
- *  (transactions, exec, close) is PGlite's own. A transaction's queries go through PGlite's
- *  transaction object, as they are. */
+/** `pglite` for Kysely's PGliteDialect: query() prepares the marked statements, and so does the
+ *  query() of a transaction's object (a billing event's two statements, a CSV import's chunk);
+ *  everything else (exec, close, the transaction itself) is PGlite's own. Measured on the Stripe
+ *  replay's 556 events sent one at a time on PGlite, by Kysely's query log: the event's statement
+ *  13.6 → 3.3 ms, its lock statement 2.0 → 0.6 ms (its plan was made again for every event,
+ *  7.1 ms of planning to 1.7 ms of execution by EXPLAIN ANALYZE). */
 export function withPreparedStatements(pglite: PGlite): PGlite {
   /** Per prepared text: its name, its parameters' types, and its columns (none for a statement
    *  that answers no rows), as the first Describe said. */
@@ -31,10 +35,18 @@ export function withPreparedStatements(pglite: PGlite): PGlite {
   const exchange = async (message: Uint8Array) =>
     (await pglite.execProtocol(message, { syncToFs: false })).messages
 
-  async function preparedQuery(text: string, params: unknown[], options?: QueryOptions) {
+  /** Sends a prepared statement: Parse and Describe the first time, then Bind / Execute / Sync.
+   *  Outside a transaction it takes the locks PGlite's query() takes (after any open transaction,
+   *  one exchange at a time) and syncs the data dir after; inside one, as PGlite's transaction
+   *  object does: one exchange at a time, and the data dir synced at the commit. */
+  async function preparedQuery(
+    text: string,
+    params: unknown[],
+    options: QueryOptions | undefined,
+    inTransaction: boolean,
+  ) {
     await pglite._checkReady()
-    // The locks PGlite's query() takes: after any open transaction, one exchange at a time.
-    return pglite._runExclusiveTransaction(() =>
+    const run = () =>
       pglite._runExclusiveQuery(async () => {
         const messages = []
         try {
@@ -60,23 +72,45 @@ export function withPreparedStatements(pglite: PGlite): PGlite {
           messages.push(...(await exchange(serialize.bind({ statement: name, values }))))
           messages.push(...columns, ...(await exchange(serialize.execute({}))))
         } finally {
-          // Ends the implicit transaction, committed or (after an error) rolled back.
+          // Ends the implicit transaction, committed or (after an error) rolled back; inside a
+          // transaction block only the extended-protocol exchange (an error aborts the block).
           messages.push(...(await exchange(serialize.sync())))
         }
-        await pglite.syncToFs()
+        if (!inTransaction) await pglite.syncToFs()
         return parse.parseResults(messages, pglite.parsers, options)[0]!
-      }),
-    )
+      })
+    return inTransaction ? run() : pglite._runExclusiveTransaction(run)
   }
 
-  const query = <T>(text: string, params: unknown[] = [], options?: QueryOptions) =>
+  const preparable = (text: string) =>
     isPrepared(text) && (named.has(text) || named.size < MAX_PREPARED)
-      ? (preparedQuery(text, params, options) as Promise<Results<T>>)
+
+  const query = <T>(text: string, params: unknown[] = [], options?: QueryOptions) =>
+    preparable(text)
+      ? (preparedQuery(text, params, options, false) as Promise<Results<T>>)
       : pglite.query<T>(text, params, options)
+
+  /** PGlite's transaction, its object's query() preparing the marked statements. */
+  const transaction = <T>(callback: (tx: Transaction) => Promise<T>) =>
+    pglite.transaction((tx) =>
+      callback(
+        new Proxy(tx, {
+          get(target, property) {
+            if (property !== 'query') return Reflect.get(target, property, target)
+            return <R>(text: string, params: unknown[] = [], options?: QueryOptions) => {
+              if (!preparable(text)) return target.query<R>(text, params, options)
+              if (target.closed) throw new Error('Transaction is closed')
+              return preparedQuery(text, params, options, true) as Promise<Results<R>>
+            }
+          },
+        }),
+      ),
+    )
 
   return new Proxy(pglite, {
     get(target, property) {
       if (property === 'query') return query
+      if (property === 'transaction') return transaction
       const value: unknown = Reflect.get(target, property, target)
       return typeof value === 'function' ? value.bind(target) : value
     },
