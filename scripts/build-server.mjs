@@ -1,23 +1,41 @@
-// Bundles the Node server (src/node.ts) into dist/node.js with esbuild, when any file it is made of
-// is newer than the bundle: tsx compiled ~150 TypeScript files and loaded some 400 modules of
-// dependencies on every start (seconds on a busy machine); one bundled file loads in a fraction.
-// `npm start` (scripts/start.mjs) and `npm install` (postinstall) call it.
-import { mkdirSync, readdirSync, statSync } from 'node:fs'
+// Bundles the Node server (src/node.ts) into dist/node.js, and the command-line tool
+// (src/cli/main.ts) into dist/cli.js, with esbuild, when any file a bundle is made of is newer
+// than it: tsx compiled ~150 TypeScript files and loaded some 400 modules of dependencies on every
+// start (seconds on a busy machine); one bundled file loads in a fraction. `npm start`
+// (scripts/start.mjs), `npm run tinycrm` (scripts/tinycrm.mjs) and `npm install` (postinstall)
+// call it.
+import { mkdirSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 export const SERVER_BUNDLE = join(root, 'dist/node.js')
+export const CLI_BUNDLE = join(root, 'dist/cli.js')
 
 /** Builds dist/node.js unless it is up to date; returns whether it built. */
-export async function buildServer() {
-  if (!isStale()) return false
-  console.log('TinyCRM: building the server (dist/node.js)…')
+export const buildServer = () =>
+  buildBundle('src/node.ts', SERVER_BUNDLE, () =>
+    console.log('TinyCRM: building the server (dist/node.js)…'),
+  )
+
+/** Builds dist/cli.js unless it is up to date; returns whether it built. It says so on stderr:
+ *  a command's stdout is its answer (a key, a list), which scripts read. */
+export const buildCli = () =>
+  buildBundle('src/cli/main.ts', CLI_BUNDLE, () =>
+    console.error('TinyCRM: building the command-line tool (dist/cli.js)…'),
+  )
+
+async function buildBundle(entry, outfile, say) {
+  if (!isStale(outfile)) return false
+  say()
   const { build } = await import('esbuild')
-  mkdirSync(dirname(SERVER_BUNDLE), { recursive: true })
-  await build({
-    entryPoints: [join(root, 'src/node.ts')],
-    outfile: SERVER_BUNDLE,
+  mkdirSync(dirname(outfile), { recursive: true })
+  const { outputFiles } = await build({
+    entryPoints: [join(root, entry)],
+    outfile,
+    // Written below, each file whole under its name at once: a second process starting while
+    // this one builds (two CLI commands, a CLI beside `npm start`) reads the old file or the new.
+    write: false,
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -39,14 +57,19 @@ export async function buildServer() {
     sourcemap: 'linked',
     logLevel: 'warning',
   })
+  for (const file of outputFiles) {
+    const temporary = `${file.path}.${process.pid}.tmp`
+    writeFileSync(temporary, file.contents)
+    renameSync(temporary, file.path)
+  }
   return true
 }
 
 /** Whether any file the bundle is made of is newer than it (or it is missing). */
-function isStale() {
+function isStale(outfile) {
   let built
   try {
-    built = statSync(SERVER_BUNDLE).mtimeMs
+    built = statSync(outfile).mtimeMs
   } catch {
     return true
   }

@@ -2,7 +2,7 @@
 // it can serve, so a fresh clone starts as fast as a warm one. Each step is optional: when one
 // fails (an install without dev dependencies, a read-only cache) `npm start` does it itself,
 // more slowly, and says so.
-//  1. dist/node.js, the bundled server (build-server.mjs);
+//  1. dist/node.js and dist/cli.js, the bundled server and command-line tool (build-server.mjs);
 //  2. public/'s built files: htmx, the customers table's script, the packed SDK (copy-assets.mjs;
 //     packing the SDK compiles it: seconds of a first start);
 //  3. the migrated PGlite template a fresh data directory is copied from (pglite-template.ts, run
@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { buildServer } from './build-server.mjs'
+import { buildCli, buildServer } from './build-server.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 
@@ -24,6 +24,7 @@ async function step(what, fallback, run) {
 }
 
 await step('building the server', 'npm start builds it', buildServer)
+await step('building the command-line tool', 'npm run tinycrm builds it', buildCli)
 await step('preparing public/', 'npm start prepares it', () => import('./copy-assets.mjs'))
 await step('making the database template', 'npm start creates the database, more slowly', () => {
   const tsxCli = join(

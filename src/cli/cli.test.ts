@@ -1,6 +1,7 @@
-// The CLI as a self-hoster runs it: real processes (`node --import tsx src/cli/main.ts …`) on a
-// real PGlite data directory, whose keys are then tried against the app, and the data directory's
-// lock against a real running server.
+// The CLI as a self-hoster runs it: real processes (`node scripts/tinycrm.mjs …`, what
+// `npm run tinycrm` runs: the bundled tool) on a real PGlite data directory, whose keys are then
+// tried against the app, and the data directory's lock against a real running server (`node
+// scripts/start.mjs`, what `npm start` runs).
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -21,7 +22,7 @@ function env(dataDir: string): NodeJS.ProcessEnv {
 }
 
 function start(args: string[], dataDir: string, extraEnv: NodeJS.ProcessEnv = {}) {
-  return spawn(process.execPath, ['--import', 'tsx', ...args], {
+  return spawn(process.execPath, args, {
     cwd: root,
     env: { ...env(dataDir), ...extraEnv },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -30,7 +31,7 @@ function start(args: string[], dataDir: string, extraEnv: NodeJS.ProcessEnv = {}
 
 /** Runs the CLI to its end: exit code, stdout, stderr. */
 function cli(dataDir: string, args: string[], stdin = '') {
-  const child = start(['src/cli/main.ts', ...args], dataDir)
+  const child = start(['scripts/tinycrm.mjs', ...args], dataDir)
   child.stdin!.end(stdin)
   return collect(child)
 }
@@ -111,7 +112,7 @@ describe('tinycrm CLI on a PGlite data directory', () => {
   }, 120_000)
 
   it('refuses a data directory a server owns, and takes over the lock its crash left', async () => {
-    const server = start(['src/node.ts'], dir, { PORT: '0' })
+    const server = start(['scripts/start.mjs'], dir, { PORT: '0' })
     const exited = collect(server)
     let serverOut = ''
     await new Promise<void>((resolve, reject) => {
@@ -150,7 +151,7 @@ describe('tinycrm CLI on a PGlite data directory', () => {
 
 describe('npm start on an empty data directory', () => {
   it('prints where to sign up, after the ready line', async () => {
-    const server = start(['src/node.ts'], join(tmp, 'first-run'), { PORT: '0' })
+    const server = start(['scripts/start.mjs'], join(tmp, 'first-run'), { PORT: '0' })
     const exited = collect(server)
     let out = ''
     try {
