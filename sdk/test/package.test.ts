@@ -172,8 +172,9 @@ describe('installed from the server: npm install <server>/sdk/tinycrm-sdk.tgz', 
     const password = 'correct horse battery\n'
     await tinycrm(['account', 'create', '--email', 'me@example.com', '--password', '-'], password)
     key = await tinycrm(['project', 'create', '--account', 'me@example.com', '--name', 'App A'])
-    // The real server, as `npm start` runs it once its prestart has packed the SDK.
-    server = spawn(process.execPath, ['--import', 'tsx', 'src/node.ts'], {
+    // The real server, as `npm start` runs it (scripts/start.mjs packs the SDK if it is stale, and
+    // runs the bundled server).
+    server = spawn(process.execPath, ['scripts/start.mjs'], {
       cwd: repoDir,
       env: userEnv({ PORT: '0', HOST: '127.0.0.1', TINYCRM_DATA_DIR: dataDir }),
       stdio: ['ignore', 'pipe', 'pipe'],
