@@ -20,9 +20,12 @@ import { sql, type RawBuilder } from 'kysely'
 
 const HELD = 'tinycrm.held'
 
-/** That order, on customers `f`, with the lock `FOR …`. */
-export const lockOrder = (lock: 'UPDATE' | 'NO KEY UPDATE') =>
-  sql`ORDER BY f.merged_into IS NULL,f.email FOR ${sql.raw(lock)} OF f`
+/** That order, on customers `on` (`f` unless named), with the lock `FOR …` of them (and of the
+ *  rows of `also`, tables joined to them). The only place the order is written. */
+export const lockOrder = (lock: 'UPDATE' | 'NO KEY UPDATE', on = 'f', ...also: string[]) =>
+  sql.raw(
+    `ORDER BY ${on}.merged_into IS NULL,${on}.email FOR ${lock} OF ${[on, ...also].join(',')}`,
+  )
 
 /** `locking` (a SELECT of customers `f`'s ids in lockOrder), as a statement that also records the
  *  ids it locked, for heldFirst. */

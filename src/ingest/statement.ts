@@ -23,6 +23,7 @@
 // load, and Neon's single HTTP queries cannot ask for it) and over advisory locks (a lock taken
 // mid-statement does not refresh its snapshot either). Measured with `npm run bench` (bench/README).
 import { CompiledQuery, sql, type Kysely, type RawBuilder } from 'kysely'
+import { lockOrder } from '../db/lock-order.js'
 import { newCustomerSummary } from '../customers/relation-keys.js'
 import { prepared } from '../db/prepared.js'
 import type { Database } from '../db/schema.js'
@@ -273,8 +274,7 @@ const PING_CTES = sql`ping_seen AS (
 ping_now AS (
   SELECT c.id, c.merged_into FROM customers c
   WHERE c.id IN (SELECT row_id FROM ping_seen)
-  ORDER BY c.merged_into IS NULL, c.email
-  FOR NO KEY UPDATE
+  ${lockOrder('NO KEY UPDATE', 'c')}
 ),
 ping_to AS (
   SELECT s.i, s.last_ts, COALESCE(n.merged_into, n.id) AS id, n.merged_into IS NOT NULL AS onto

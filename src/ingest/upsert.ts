@@ -3,6 +3,7 @@
 // statement (./statement.ts) that checks the key, upserts the customers and their relations, and
 // moves last activity; run again on a deadlock or when a merge moved a customer it writes to.
 import { sql, type CompiledQuery, type Kysely } from 'kysely'
+import { lockOrder } from '../db/lock-order.js'
 import type { Database } from '../db/schema.js'
 import { retryTransient } from '../db/retry.js'
 import { runInTransaction } from '../db/transaction.js'
@@ -105,8 +106,7 @@ function lockBatchCustomers(writer: Writer, emails: string[]) {
   return sql`SELECT c.id FROM customers c
     WHERE c.account_id = ${account} AND (c.email = ANY (${list}) OR c.id IN (
       SELECT t.merged_into FROM customers t WHERE t.account_id = ${account} AND t.email = ANY (${list})))
-    ORDER BY c.merged_into IS NULL, c.email
-    FOR NO KEY UPDATE`
+    ${lockOrder('NO KEY UPDATE', 'c')}`
 }
 
 /**

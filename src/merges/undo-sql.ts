@@ -1,7 +1,7 @@
 // The statements of an undo, run in one transaction by undoMerge (./store.ts).
 import { sql, type Kysely } from 'kysely'
 import { familyBillingStatement } from '../billing/family-state.js'
-import { heldFirst, recordHeld } from '../db/lock-order.js'
+import { heldFirst, lockOrder, recordHeld } from '../db/lock-order.js'
 import type { Database } from '../db/schema.js'
 import { survivorState } from './survivor-state.js'
 
@@ -14,9 +14,9 @@ WHERE um.id = ${mergeId} AND um.account_id = ${acct}`
 /** Locks the merge's customers and those merged into them, in the order every writer locks them
  *  (../db/lock-order.ts), and the merge's row. */
 export function undoLockStatement(db: Kysely<Database>, acct: number, mergeId: number) {
-  return recordHeld(sql`SELECT f.id FROM ${mergeFamily(acct, mergeId)}
-ORDER BY f.merged_into IS NULL, f.email
-FOR UPDATE`).compile(db)
+  return recordHeld(
+    sql`SELECT f.id FROM ${mergeFamily(acct, mergeId)} ${lockOrder('UPDATE', 'f', 'um')}`,
+  ).compile(db)
 }
 
 // A type alias (not an interface): the driver's row, a record, is cast to it.

@@ -17,6 +17,7 @@
 // 4. The external ids of the events applied are remembered for their customer's email.
 // 5. Messages older than 7 days are pruned, a few per statement, skipping rows others hold.
 import { sql, type Kysely } from 'kysely'
+import { lockOrder } from '../db/lock-order.js'
 import type { Database } from '../db/schema.js'
 import { ingestStatement, type IngestResult, type IngestRows } from '../ingest/statement.js'
 import { runIngest, runItemByItem, writerGone } from '../ingest/upsert.js'
@@ -73,8 +74,7 @@ s_locked AS (
   SELECT c.id, c.email FROM customers c CROSS JOIN proj
   WHERE c.account_id = proj.account_id
     AND c.email IN (SELECT to_email FROM s_kept WHERE to_email IS NOT NULL)
-  ORDER BY c.merged_into IS NULL, c.email
-  FOR NO KEY UPDATE OF c
+  ${lockOrder('NO KEY UPDATE', 'c')}
 ),
 s_erased AS (
   SELECT c.email FROM customers c CROSS JOIN proj
