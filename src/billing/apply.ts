@@ -97,7 +97,8 @@ b_row AS (
  * state keeps its status). Among billing's own writes a later one carries at least the state of an
  * earlier one, and wins a tie. A billing event is not the customer's activity (`activity: false`);
  * a relation it creates is first seen when the billing customer's first event happened (one that
- * waited for the email came before it).
+ * waited for the email came before it). The provider's name for its customer (`event.name`) only
+ * fills a customer's empty name: the product's own word on it wins.
  */
 function relationWrite(event: BillingEvent) {
   // The billing customer's earliest event still remembered: one that waited for the email came
@@ -106,8 +107,9 @@ function relationWrite(event: BillingEvent) {
     ON e.project_id = c.project_id
     WHERE e.provider = ${event.provider} AND e.billing_customer_id = ${billingCustomerKey(event)})`
   return {
-    sent: sql`SELECT 0 AS i, b.email, NULL::text AS name, b.status, b.stamp AS status_at, b.patch,
-      '{}'::jsonb AS patch_at, NULL::jsonb AS once, extract(epoch FROM b.stamp) AS at,
+    sent: sql`SELECT 0 AS i, b.email, ${event.name ?? null}::text AS name, b.status,
+      b.stamp AS status_at, b.patch, '{}'::jsonb AS patch_at, NULL::jsonb AS once,
+      extract(epoch FROM b.stamp) AS at,
       LEAST(${event.created}::timestamptz, ${earliest}) AS first_ts,
       ${event.created}::timestamptz AS last_ts,
       false AS ping, ${event.provider}::text AS source
@@ -115,6 +117,7 @@ function relationWrite(event: BillingEvent) {
     count: 1,
     pings: false,
     activity: false,
+    nameFillsEmpty: true,
   }
 }
 

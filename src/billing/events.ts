@@ -1,9 +1,11 @@
 // What a billing event means to TinyCRM, whichever provider sent it: a pure description that the
 // provider mappings (./stripe.ts, ./paddle.ts) produce and ./apply.ts writes. Nothing here reads
 // the database.
+import { MAX_NAME_LENGTH } from '../ingest/schemas.js'
 import { emailSchema } from '../lib/email.js'
 import { ApiError } from '../lib/errors.js'
 import type { Status } from '../lib/status.js'
+import { textProblem } from '../lib/text.js'
 import { timeProblem } from '../lib/time.js'
 
 export const PROVIDERS = ['stripe', 'paddle'] as const
@@ -110,6 +112,10 @@ export interface BillingEvent {
   customer: string | null
   /** The customer's email when the event carries one (normalised), else null. */
   email: string | null
+  /** The provider's name for its customer (customerName()): it fills the TinyCRM customer's name
+   *  only while they have none, so a name the product gave (identify, the dashboard, an import)
+   *  stays. */
+  name?: string
   subscription?: {
     /** The subscription id, or the checkout/transaction id of a one-time purchase. */
     id: string
@@ -171,6 +177,16 @@ export function normaliseEmail(value: unknown): string | null {
   if (typeof value !== 'string' || value.trim() === '') return null
   const parsed = emailSchema.safeParse(value)
   return parsed.success ? parsed.data : null
+}
+
+/** A provider's name for its customer, as identify would store it (trimmed); undefined when empty
+ *  or one identify refuses (too long, a NUL, half a surrogate pair). Left out, not refused: a
+ *  customer's name is not worth losing the event for. */
+export function customerName(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value.length > MAX_NAME_LENGTH || textProblem(value)) {
+    return undefined
+  }
+  return value.trim() || undefined
 }
 
 /** A signed event with a value TinyCRM cannot store: 400 `validation_failed` naming the field, so

@@ -8,6 +8,7 @@ import {
   type Json,
   type SubscriptionPatch,
   checkTime,
+  customerName,
   eventTime,
   idOf,
   keyOf,
@@ -176,6 +177,7 @@ export function mapPaddleEvent(
       order: orderKey(created, 1, id),
       customer,
       email,
+      name: customerName(data.name),
       ...(knownOnly && { knownOnly }),
     }
   }

@@ -6,6 +6,7 @@ import {
   type BillingEvent,
   type Json,
   type SubscriptionPatch,
+  customerName,
   eventTime,
   idOf,
   isoDate,
@@ -342,7 +343,8 @@ export function mapStripeEvent(
     const email = normaliseEmail(object.email)
     const customer = keyOf(idOf(object), `${OBJECT}.id`)
     if (!email || !customer) return null
-    return { ...base, order: key(1), customer, email, ...(knownOnly && { knownOnly }) }
+    const name = customerName(object.name)
+    return { ...base, order: key(1), customer, email, name, ...(knownOnly && { knownOnly }) }
   }
 
   if (

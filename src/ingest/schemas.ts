@@ -108,11 +108,15 @@ const timestamp = z
     }),
   )
 
+/** The longest name a customer may be given (identify; a billing provider's longer one is left
+ *  out: ../billing/events.ts). */
+export const MAX_NAME_LENGTH = 500
+
 export const identifyBody = z.strictObject({
   email,
   name: z.nullish(
     z.string({ error: 'name must be a string' }).check(
-      z.maxLength(500, 'name is too long (at most 500 characters)'),
+      z.maxLength(MAX_NAME_LENGTH, `name is too long (at most ${MAX_NAME_LENGTH} characters)`),
       z.refine((s) => !s.includes('\u0000'), 'name contains a NUL character'),
       z.refine((s) => !hasLoneSurrogate(s), `name ${LONE_SURROGATE_PROBLEM}`),
     ),

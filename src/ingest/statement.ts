@@ -73,6 +73,9 @@ export interface IngestRows {
   /** false: these writes are not the customer's activity (a billing event): a customer or relation
    *  that exists keeps its last activity; a new one starts at `first_ts`. */
   activity: boolean
+  /** true: a row's name only fills a customer's empty name (billing's: the name the product gave
+   *  through identify, the dashboard or an import stays); otherwise a name sent replaces it. */
+  nameFillsEmpty?: boolean
   /** More columns for the result row (what `before` did). */
   report?: RawBuilder<unknown>
 }
@@ -148,6 +151,14 @@ export const ingestStatement = <Report extends object = object>(
   // A write that is not activity leaves an existing row's last activity as it is.
   const moved = (row: string, incoming: string) =>
     activity ? sql.raw(`GREATEST(${row}, ${incoming})`) : sql.raw(row)
+  // A name sent (null: none) replaces the stored one, or only fills it while there is none (null
+  // or empty, as a merge reads it).
+  const named = (stored: string, sent: string) =>
+    sql.raw(
+      rows.nameFillsEmpty
+        ? `COALESCE(NULLIF(${stored}, ''), ${sent})`
+        : `COALESCE(${sent}, ${stored})`,
+    )
   // A new customer's summary columns, as its one relation (written below, with the same status)
   // makes them: the summary trigger then finds them right and leaves the row, which was otherwise
   // written twice, and every index of customers with it (measured in bench/README).
@@ -176,7 +187,7 @@ cust AS (
   FROM sent x CROSS JOIN proj
   ${several ? LOCK_ORDER : sql`WHERE NOT x.ping`}
   ON CONFLICT (account_id, email) DO UPDATE SET
-    name = CASE WHEN c.merged_into IS NULL THEN COALESCE(EXCLUDED.name, c.name) ELSE c.name END,
+    name = CASE WHEN c.merged_into IS NULL THEN ${named('c.name', 'EXCLUDED.name')} ELSE c.name END,
     created_at = CASE WHEN c.merged_into IS NULL
       THEN LEAST(c.created_at, EXCLUDED.created_at) ELSE c.created_at END,
     last_activity_at = CASE WHEN c.merged_into IS NULL
@@ -190,7 +201,7 @@ tgt AS (
 ),
 onto AS (
   UPDATE customers c SET
-    name = COALESCE(t.name, c.name),
+    name = ${named('c.name', 't.name')},
     created_at = LEAST(c.created_at, t.first_ts),
     last_activity_at = ${moved('c.last_activity_at', 't.last_ts')},
     updated_at = now()

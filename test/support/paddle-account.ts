@@ -75,10 +75,10 @@ export class PaddleAccount {
     })
   }
 
-  createCustomer(email: string, ms: number, opts: { silent?: boolean } = {}) {
+  createCustomer(email: string, ms: number, opts: { silent?: boolean; name?: string } = {}) {
     const customer: ICustomerNotificationResponse = {
       id: this.id('ctm'),
-      name: null,
+      name: opts.name ?? null,
       email,
       marketing_consent: false,
       status: 'active',

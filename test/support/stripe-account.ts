@@ -138,7 +138,11 @@ export class StripeAccount {
     return { price, monthly: opts.monthly }
   }
 
-  createCustomer(email: string, at: number, opts: { silent?: boolean } = {}): Stripe.Customer {
+  createCustomer(
+    email: string,
+    at: number,
+    opts: { silent?: boolean; name?: string } = {},
+  ): Stripe.Customer {
     const customer: Stripe.Customer = {
       id: this.id('cus'),
       object: 'customer',
@@ -158,7 +162,7 @@ export class StripeAccount {
       },
       livemode: false,
       metadata: {},
-      name: null,
+      name: opts.name ?? null,
       phone: null,
       preferred_locales: [],
       shipping: null,
@@ -173,6 +177,12 @@ export class StripeAccount {
   changeEmail(customer: Stripe.Customer, email: string, at: number) {
     const previous = { email: customer.email }
     customer.email = email
+    this.emit('customer.updated', customer, at, previous)
+  }
+
+  rename(customer: Stripe.Customer, name: string, at: number) {
+    const previous = { name: customer.name }
+    customer.name = name
     this.emit('customer.updated', customer, at, previous)
   }
 
