@@ -97,8 +97,10 @@ b_row AS (
  * state keeps its status). Among billing's own writes a later one carries at least the state of an
  * earlier one, and wins a tie. A billing event is not the customer's activity (`activity: false`);
  * a relation it creates is first seen when the billing customer's first event happened (one that
- * waited for the email came before it). The provider's name for its customer (`event.name`) only
- * fills a customer's empty name: the product's own word on it wins.
+ * waited for the email came before it). The provider's name for its customer (the event's, else
+ * the one an earlier event left on the billing customer: on a connection with a product list,
+ * customer.created comes before the subscription that lets it write) only fills a customer's empty
+ * name: the product's own word on it wins.
  */
 function relationWrite(event: BillingEvent) {
   // The billing customer's earliest event still remembered: one that waited for the email came
@@ -107,7 +109,7 @@ function relationWrite(event: BillingEvent) {
     ON e.project_id = c.project_id
     WHERE e.provider = ${event.provider} AND e.billing_customer_id = ${billingCustomerKey(event)})`
   return {
-    sent: sql`SELECT 0 AS i, b.email, ${event.name ?? null}::text AS name, b.status,
+    sent: sql`SELECT 0 AS i, b.email, (SELECT name FROM b_customer) AS name, b.status,
       b.stamp AS status_at, b.patch, '{}'::jsonb AS patch_at, NULL::jsonb AS once,
       extract(epoch FROM b.stamp) AS at,
       LEAST(${event.created}::timestamptz, ${earliest}) AS first_ts,
@@ -197,16 +199,18 @@ b_event AS (
 ),
 b_customer AS (
   INSERT INTO billing_customers AS b
-    (project_id, provider, billing_customer_id, email, subscriptions, latest_at)
+    (project_id, provider, billing_customer_id, email, name, subscriptions, latest_at)
   SELECT e.project_id, ${event.provider}, ${billingCustomerKey(event)}, ${event.email}::text,
-    ${state}::jsonb, ${event.created}::timestamptz
+    ${event.name ?? null}::text, ${state}::jsonb, ${event.created}::timestamptz
   FROM b_event e
   ON CONFLICT (project_id, provider, billing_customer_id) DO UPDATE SET
     email = COALESCE(b.email, EXCLUDED.email),
+    name = CASE WHEN EXCLUDED.name IS NOT NULL
+      AND (b.name IS NULL OR EXCLUDED.latest_at >= b.latest_at) THEN EXCLUDED.name ELSE b.name END,
     subscriptions = billing_merge(b.subscriptions, EXCLUDED.subscriptions),
     latest_at = GREATEST(b.latest_at, EXCLUDED.latest_at),
     updated_at = now()
-  RETURNING b.project_id, b.email, b.subscriptions, b.latest_at
+  RETURNING b.project_id, b.email, b.name, b.subscriptions, b.latest_at
 ),
 b_linked AS (
   SELECT project_id, email, subscriptions, latest_at FROM b_customer WHERE email IS NOT NULL${

@@ -9,6 +9,7 @@ import { signatureHeaders, type Delivery } from '../../test/support/billing-repl
 import { PaddleAccount } from '../../test/support/paddle-account.js'
 import { StripeAccount } from '../../test/support/stripe-account.js'
 import { renameCustomer } from '../customers/customer.js'
+import { createProject } from '../projects/store.js'
 import { mergeCustomers } from '../merges/store.js'
 import { createConnection, webhookPath } from './connections.js'
 
@@ -39,10 +40,12 @@ beforeAll(async () => {
 let accounts = 0
 const stripeAccount = () => new StripeAccount(`nm${++accounts}`)
 
-/** Posts the account's latest event to its connection, signed as its provider signs. */
-async function deliverLatest(account: StripeAccount | PaddleAccount) {
+/** Posts the account's latest event to its connection (or the one at `to`), signed as its
+ *  provider signs. */
+async function deliverLatest(account: StripeAccount | PaddleAccount, to?: string) {
   const provider = account instanceof StripeAccount ? 'stripe' : 'paddle'
-  const { path, secret } = hooks[provider]
+  const { secret } = hooks[provider]
+  const path = to ?? hooks[provider].path
   const body = JSON.stringify(account.events.at(-1))
   const res = await t.app.request(path, {
     method: 'POST',
@@ -144,6 +147,33 @@ describe("Stripe's customer name", () => {
     stripe.createCustomer('gone2@example.com', T, { name: 'Kim Stripe' })
     await deliverLatest(stripe)
     expect(await nameOf('kept2@example.com')).toBe('Kim App')
+  })
+})
+
+describe('on a connection with a product list', () => {
+  it('keeps the name of customer.created until a subscription to a listed product writes the customer', async () => {
+    const { project } = await createProject(t.db, {
+      accountId: seeded.accountId,
+      name: 'App Listed',
+    })
+    const stripe = stripeAccount()
+    const plan = stripe.price({ amount: 900, monthly: 9 })
+    const connection = await createConnection(t.db, {
+      accountId: seeded.accountId,
+      projectId: project.id,
+      provider: 'stripe',
+      signingSecret: SECRET,
+      products: [plan.price.product as string],
+    })
+    const path = webhookPath(connection!.id)
+    const customer = stripe.createCustomer('listed@example.com', T, { name: 'Lee Listed' })
+    expect((await deliverLatest(stripe, path)).status).toBe(200)
+    expect(await nameOf('listed@example.com')).toBeUndefined() // no product bought yet: no one
+    stripe.rename(customer, 'Lee Renamed', T + 30)
+    await deliverLatest(stripe, path)
+    stripe.subscribe(customer, [{ price: plan }], T + 60)
+    expect((await deliverLatest(stripe, path)).status).toBe(200)
+    expect(await nameOf('listed@example.com')).toBe('Lee Renamed')
   })
 })
 

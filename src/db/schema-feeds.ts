@@ -89,6 +89,8 @@ export interface BillingCustomersTable {
   billing_customer_id: string
   /** The email this billing customer was first seen with; null while it is waiting for one. */
   email: string | null
+  /** Its name, as the provider last sent it (it fills a customer's empty name); null: none yet. */
+  name: string | null
   subscriptions: ColumnType<BillingState, string | undefined, string>
   /** The time of the newest event seen for this billing customer. */
   latest_at: NullableTimestamp
