@@ -5,7 +5,7 @@ import { sql, type Kysely } from 'kysely'
 import { NOT_A_MEMBER } from '../accounts/members.js'
 import type { Database } from '../db/schema.js'
 import { ApiError } from '../lib/errors.js'
-import { textProblem } from '../lib/text.js'
+import { storableText } from '../lib/text.js'
 import { ACCOUNT_TOKEN_PREFIX, hashKey, randomBase62 } from '../lib/keys.js'
 
 export { ACCOUNT_TOKEN_PREFIX }
@@ -35,10 +35,7 @@ export async function createAccountToken(
       { path: 'name', message: '1 to 80 characters' },
     ])
   }
-  const problem = textProblem(label)
-  if (problem) {
-    throw new ApiError('validation_failed', `name ${problem}`, [{ path: 'name', message: problem }])
-  }
+  storableText('name', label)
   const token = ACCOUNT_TOKEN_PREFIX + randomBase62(32)
   const prefix = token.slice(0, SHOWN)
   const tokenHash = await hashKey(token)

@@ -7,7 +7,7 @@ import { sql, type Kysely } from 'kysely'
 import { CsvError, parse, type Options } from 'csv-parse'
 import type { Database } from '../db/schema.js'
 import { ApiError } from '../lib/errors.js'
-import { textProblem } from '../lib/text.js'
+import { storableText } from '../lib/text.js'
 import { badFile, Utf8Text } from './file-text.js'
 
 /** Rows per stored chunk: one chunk is one dry-run or import step (one ingest statement). */
@@ -299,12 +299,7 @@ export async function createImport(
   },
 ): Promise<{ importId: number; rows: number }> {
   // Refused before a byte of the file is read: the name is stored with the import's first row.
-  const problem = textProblem(input.filename)
-  if (problem) {
-    throw new ApiError('validation_failed', `The file name ${problem}`, [
-      { path: 'name', message: problem },
-    ])
-  }
+  storableText('name', input.filename)
   let importId: number | undefined
   // Before the header is read there is no import to move yet; its insert is its first progress.
   const progressed = async () => {

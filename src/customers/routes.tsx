@@ -10,7 +10,7 @@ import { requireUser, sessionUser } from '../middleware/session/index.js'
 import type { HonoEnv } from '../env.js'
 import { ApiError } from '../lib/errors.js'
 import { refusalOf } from '../lib/flash.js'
-import { textProblem } from '../lib/text.js'
+import { storableText } from '../lib/text.js'
 import { formFields, idParam } from '../lib/http.js'
 import { renderFragment, renderPage } from '../lib/render.js'
 import { CustomerHeader, CustomerPage } from '../../views/customers/customer.js'
@@ -145,12 +145,7 @@ async function customerRename(c: Ctx) {
       { path: 'name', message: 'at most 200 characters' },
     ])
   }
-  const problem = textProblem(name)
-  if (problem) {
-    throw new ApiError('validation_failed', `The name ${problem}`, [
-      { path: 'name', message: problem },
-    ])
-  }
+  storableText('name', name)
   const { accountId } = user(c)
   if (!(await renameCustomer(c.var.db, accountId, id, name))) {
     // Merged meanwhile (a page left open): say where the customer went rather than save the name

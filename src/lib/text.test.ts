@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest'
 import { useTestApp } from '../../test/support/db.js'
 import { logInSeeded, postJson } from '../../test/support/fixtures.js'
 import { createAccountToken } from '../account-api/tokens.js'
-import { textProblem } from './text.js'
+import { ApiError } from './errors.js'
+import { storableText, textProblem } from './text.js'
 
 const t = useTestApp()
 const NUL = 'a\u0000b'
@@ -19,6 +20,30 @@ describe('textProblem', () => {
     expect(textProblem(HALF)).toMatch(/surrogate pair/)
     expect(textProblem('\udc00 tail')).toMatch(/surrogate pair/)
     expect(textProblem('Zoë 🎉 李')).toBeUndefined()
+  })
+})
+
+describe('storableText', () => {
+  it('passes text it can store, and refuses the rest with one message naming the field', () => {
+    expect(storableText('name', 'Zoë 🎉 李')).toBe('Zoë 🎉 李')
+    const refusal = (field: string, text: string) => {
+      try {
+        storableText(field, text)
+      } catch (err) {
+        return err instanceof ApiError ? { ...err.toJSON(), status: err.status } : err
+      }
+    }
+    expect(refusal('name', NUL)).toEqual({
+      code: 'validation_failed',
+      status: 400,
+      message: 'name contains a NUL character (\\u0000)',
+      details: [{ path: 'name', message: 'contains a NUL character (\\u0000)' }],
+    })
+    expect(refusal('label', HALF)).toMatchObject({
+      message:
+        'label contains half of a UTF-16 surrogate pair (a character such as an emoji cut in two)',
+      details: [{ path: 'label' }],
+    })
   })
 })
 
@@ -84,6 +109,7 @@ describe('dashboard forms', () => {
     expect(res.status).toBe(400)
     const error = JSON.parse(res.html).error
     expect(error.details).toEqual([{ path: 'name', message: expect.stringMatching(/NUL/) }])
+    expect(error.message).toBe('name contains a NUL character (\\u0000)')
     const imports = await t.db
       .selectFrom('imports')
       .select('id')
@@ -107,6 +133,8 @@ describe('account API', () => {
         expect(res.body.error.details, path).toEqual([
           { path: 'name', message: expect.stringMatching(/NUL character|surrogate pair/) },
         ])
+        // One wording wherever a name is refused: the field, then why.
+        expect(res.body.error.message, path).toBe(`name ${textProblem(bad)}`)
       }
     }
     const projects = await t.db

@@ -2,6 +2,7 @@
 // fails) and half of a UTF-16 surrogate pair (a JS string cut inside an emoji: valid JSON,
 // `"\ud83d"`, but the driver writes it as U+FFFD, so what is stored is not what was sent). Every
 // field a request names is checked with this rule first, so the 400 says which field and why.
+import { ApiError } from './errors.js'
 
 /** Half of a surrogate pair: a high one with no low one after it, or a low one with no high one
  *  before it. */
@@ -15,4 +16,14 @@ export const NUL_PROBLEM = 'contains a NUL character (\\u0000)'
 export function textProblem(s: string): string | undefined {
   if (s.includes('\u0000')) return NUL_PROBLEM
   return hasLoneSurrogate(s) ? LONE_SURROGATE_PROBLEM : undefined
+}
+
+/** `text` as given, when Postgres can store it; else the 400 every form and API answers, naming
+ *  `field`: "name contains a NUL character (\u0000)". */
+export function storableText(field: string, text: string): string {
+  const problem = textProblem(text)
+  if (!problem) return text
+  throw new ApiError('validation_failed', `${field} ${problem}`, [
+    { path: field, message: problem },
+  ])
 }

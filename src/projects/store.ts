@@ -5,7 +5,7 @@
 import { sql, type CompiledQuery, type Kysely, type RawBuilder } from 'kysely'
 import type { Database, Project } from '../db/schema.js'
 import { ApiError } from '../lib/errors.js'
-import { textProblem } from '../lib/text.js'
+import { storableText } from '../lib/text.js'
 import { defaultColor, validateColor } from './colors.js'
 import { activeKeys, customerCount } from './counts.js'
 import { generateProjectKey, hashKey, keyPrefix } from '../lib/keys.js'
@@ -25,13 +25,7 @@ export function validateProjectName(input: string): string {
       [{ path: 'name', message: `1 to ${MAX_PROJECT_NAME} characters` }],
     )
   }
-  const problem = textProblem(name)
-  if (problem) {
-    throw new ApiError('validation_failed', `The project name ${problem}.`, [
-      { path: 'name', message: problem },
-    ])
-  }
-  return name
+  return storableText('name', name)
 }
 
 export function slugify(name: string): string {

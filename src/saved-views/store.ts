@@ -7,7 +7,7 @@ import { sql, type Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
 import { retryTransient } from '../db/retry.js'
 import { ApiError, type ErrorDetail } from '../lib/errors.js'
-import { textProblem } from '../lib/text.js'
+import { storableText } from '../lib/text.js'
 import { checkFilterProjects, parseCustomerFilter } from '../customers/filter.js'
 import { canonicalQuery, queryString } from '../customers/filter-syntax.js'
 import { readyViews } from './ready.js'
@@ -39,9 +39,7 @@ export function viewName(input: unknown): string {
   if (!name || name.length > MAX_VIEW_NAME) {
     throw invalid([{ path: 'name', message: `1 to ${MAX_VIEW_NAME} characters` }])
   }
-  const problem = textProblem(name)
-  if (problem) throw invalid([{ path: 'name', message: problem }])
-  return name
+  return storableText('name', name)
 }
 
 /** The page's place and view state are not part of a view. */
