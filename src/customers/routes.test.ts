@@ -6,6 +6,7 @@ import { useTestApp } from '../../test/support/db.js'
 import { createProject } from '../projects/store.js'
 import { postJson, seedAccount } from '../../test/support/fixtures.js'
 import { sessionCookie, useQuestions } from '../../test/support/customers-fixture.js'
+import { TestBrowser } from '../../test/support/test-browser.js'
 
 const t = useTestApp()
 const fx = useQuestions(t)
@@ -297,6 +298,54 @@ describe('POST /customers/:id/name', () => {
     const after = await get(`/customers/${fx.ids.gus}?saved=1`)
     expect(after.html).toContain('<h1>Gus Grey</h1>')
     expect(after.html).toContain('Saved.')
+  })
+
+  it('refuses a name too long or that Postgres cannot store: 303 back to the page, the form open at the name typed, saying why there', async () => {
+    const b = new TestBrowser(t.app)
+    const [cookie, value] = fx.cookie.split('=') as [string, string]
+    b.cookies.set(cookie, value)
+    const page = `/customers/${fx.ids.alex}?back=${encodeURIComponent('in=app-b')}`
+    await b.get(page)
+    const refusals = [
+      ['x'.repeat(201), 'A name is at most 200 characters'],
+      ['Al\u0000ex', 'name contains a NUL character (\\u0000)'],
+    ]
+    for (const [typed, why] of refusals) {
+      const res = await b.post(`/customers/${fx.ids.alex}/name?back=in%3Dapp-b`, { name: typed! })
+      expect(res).toMatchObject({ status: 303, location: page })
+      const back = await b.follow(res)
+      expect(back.status).toBe(200)
+      const form = /<details class="rename"[^]*?<\/details>/.exec(back.html)![0]
+      expect(form).toMatch(/^<details class="rename" open/)
+      const input = /<input id="customer-name"[^>]*>/.exec(form)![0]
+      expect(input).toContain(`value="${typed}"`)
+      expect(input).toContain('aria-invalid="true"')
+      expect(input).toContain('aria-describedby="customer-name-error"')
+      expect(form).toContain(`id="customer-name-error">${why}</p>`)
+      expect(back.html).not.toContain('Saved.')
+      // Shown once: a reload is the page as it was.
+      const reload = await b.get(page)
+      expect(reload.html).not.toContain('customer-name-error')
+      expect(reload.html).toContain('<details class="rename">')
+    }
+    // With htmx the header comes back in place, as a saved name does, saying the same there.
+    await b.get(page)
+    const inPlace = await b.post(
+      `/customers/${fx.ids.alex}/name?back=in%3Dapp-b`,
+      { name: 'x'.repeat(201) },
+      { 'HX-Request': 'true' },
+    )
+    expect(inPlace.status).toBe(400)
+    expect(inPlace.html).toMatch(/^<header id="customer-header"[^>]*><div class="customer-title">/)
+    expect(inPlace.html).toContain('<details class="rename" open')
+    expect(inPlace.html).toContain(`value="${'x'.repeat(201)}"`)
+    expect(inPlace.html).toContain('id="customer-name-error">A name is at most 200 characters</p>')
+    const row = await t.db
+      .selectFrom('customers')
+      .select('name')
+      .where('id', '=', fx.ids.alex!)
+      .executeTakeFirstOrThrow()
+    expect(row.name).toBe('Alex Chen')
   })
 
   it('refuses a post without the CSRF token, changing nothing', async () => {

@@ -10,11 +10,13 @@ import { requireUser, sessionUser } from '../middleware/session/index.js'
 import type { HonoEnv } from '../env.js'
 import { ApiError } from '../lib/errors.js'
 import { refusalOf } from '../lib/flash.js'
+import { redirectRefused } from '../middleware/flash/index.js'
 import { storableText } from '../lib/text.js'
 import { formFields, idParam } from '../lib/http.js'
 import { renderFragment, renderPage } from '../lib/render.js'
 import { CustomerHeader, CustomerPage } from '../../views/customers/customer.js'
 import { CustomerDrawer } from '../../views/customers/drawer.js'
+import type { Refused } from '../../views/ui/elements.js'
 import {
   CustomersPage,
   CustomersSection,
@@ -133,19 +135,31 @@ async function customerShow(c: Ctx) {
       userEmail={user(c).email}
       csrfToken={c.var.csrfToken}
       saved={c.req.query('saved') === '1'}
+      renameRefused={refusalOf(c.var.flash, 'rename')}
     />,
   )
 }
 
-async function customerRename(c: Ctx) {
-  const id = idParam(c, 'id', 'customer')
-  const name = (await formFields(c))('name') ?? ''
+/** The one rule for a customer's name: at most 200 characters, text Postgres can store (empty
+ *  clears it). */
+function checkCustomerName(name: string) {
   if (name.length > 200) {
     throw new ApiError('validation_failed', 'A name is at most 200 characters', [
       { path: 'name', message: 'at most 200 characters' },
     ])
   }
   storableText('name', name)
+}
+
+async function customerRename(c: Ctx) {
+  const id = idParam(c, 'id', 'customer')
+  const name = (await formFields(c))('name') ?? ''
+  try {
+    checkCustomerName(name)
+  } catch (err) {
+    if (!(err instanceof ApiError)) throw err
+    return refuseRename(c, id, { message: err.message, field: 'name', draft: { name } })
+  }
   const { accountId } = user(c)
   if (!(await renameCustomer(c.var.db, accountId, id, name))) {
     // Merged meanwhile (a page left open): say where the customer went rather than save the name
@@ -171,6 +185,26 @@ async function customerRename(c: Ctx) {
     `/customers/${id}?saved=1${back ? `&back=${encodeURIComponent(back)}` : ''}`,
     303,
   )
+}
+
+/** A name refused, nothing written: htmx gets the header again in place, the form open at the
+ *  name typed and saying why; a plain form 303 to the customer's page, which shows the same. */
+async function refuseRename(c: Ctx, id: number, refused: Refused) {
+  const back = backParam(c)
+  if (c.req.header('HX-Request') !== 'true') {
+    const page = `/customers/${id}${back ? `?back=${encodeURIComponent(back)}` : ''}`
+    return redirectRefused(c, page, refused.message, {
+      form: 'rename',
+      field: refused.field,
+      draft: refused.draft,
+    })
+  }
+  const customer = await getCustomer(c.var.db, user(c).accountId, id)
+  if (!customer) throw noCustomer()
+  const header = (
+    <CustomerHeader customer={customer} csrfToken={c.var.csrfToken} back={back} refused={refused} />
+  )
+  return renderFragment(c, header, 400)
 }
 
 /** A customer's drawer beside the table (htmx); a browser without it gets the table with it. */

@@ -4,7 +4,7 @@
 // (./drawer.tsx), and the back link returns to the table the customer was opened from.
 import type { CustomerDetail } from '../../src/customers/customer.js'
 import type { ProjectInfo, Relation } from '../../src/customers/query.js'
-import { DateAndAge } from '../ui/elements.js'
+import { Alert, DateAndAge, invalidField, type Refused } from '../ui/elements.js'
 import { CsrfField } from '../ui/csrf.js'
 import { Layout } from '../ui/layout.js'
 import type { RelationChange } from '../../src/customers/history.js'
@@ -122,15 +122,17 @@ export function CustomerHeader(props: {
   csrfToken?: string
   saved?: boolean
   now?: Date
+  /** A rename refused: the form open at the name typed, saying why under it. */
+  refused?: Refused
 }) {
-  const { customer, now } = props
+  const { customer, now, refused } = props
   const title = customer.name ?? customer.email
   const action = `/customers/${customer.id}/name${props.back ? `?back=${encodeURIComponent(props.back)}` : ''}`
   return (
     <header id="customer-header" class="customer-head">
       <div class="customer-title">
         <h1>{title}</h1>
-        <details class="rename" open={false}>
+        <details class="rename" open={Boolean(refused)}>
           <summary class="button-chip">
             <span aria-hidden="true">✎ </span>Rename
           </summary>
@@ -150,13 +152,15 @@ export function CustomerHeader(props: {
               id="customer-name"
               type="text"
               name="name"
-              value={customer.name ?? ''}
+              value={refused ? refused.draft.name : (customer.name ?? '')}
               maxLength={200}
               placeholder="A name for this customer"
+              {...invalidField(refused, 'customer-name-error')}
             />
             <button type="submit" class="button button-small">
               Save name
             </button>
+            <Alert error={refused?.message} id="customer-name-error" />
           </form>
         </details>
         {props.saved ? (
@@ -184,6 +188,8 @@ export function CustomerPage(props: {
   now?: Date
   /** The relations' changes, newest first (views/customers/history.tsx). */
   history?: RelationChange[]
+  /** A rename refused (the redirect's flash): why, and the name typed. */
+  renameRefused?: Refused
 }) {
   const { customer, now } = props
   return (
@@ -206,6 +212,7 @@ export function CustomerPage(props: {
           csrfToken={props.csrfToken}
           saved={props.saved}
           now={now}
+          refused={props.renameRefused}
         />
         <p class="small">
           <a href={`/customers/${customer.id}/manage`}>Merge, undo a merge, or delete…</a>
