@@ -1,7 +1,7 @@
 // CSV import, the pure part: which column is what (a first guess from the header, then checked as
 // the user set it), and how one stored row becomes the identify items the ingest API takes. No
 // database here; the job that runs it chunk by chunk is ./job.ts.
-import { ApiError } from '../lib/errors.js'
+import { ApiError, type ErrorDetail } from '../lib/errors.js'
 import { batchItem, type BatchItem } from '../ingest/schemas.js'
 import { BOOLEAN_TEXT, DATE_TEXT, NUMBER_TEXT, isJsonText, unguardText } from './text-guard.js'
 
@@ -162,35 +162,33 @@ const pastSafeInteger = (text: string) =>
   /^-?\d+$/.test(text) && !Number.isSafeInteger(Number(text))
 
 /** Checks a mapping posted by the form against the header: exactly one email column, at most one
- *  of the others, a key and a type for every param, no key twice. */
+ *  of the others, a key and a type for every param, no key twice. Each problem's path is the form
+ *  field it is about (`key_2`), or `mapping` for the mapping as a whole. */
 export function validateMapping(mapping: Mapping, header: string[]): Mapping {
-  const problems: string[] = []
-  if (mapping.length !== header.length) problems.push('one mapping per column is needed')
+  const problems: ErrorDetail[] = []
+  const problem = (message: string, path = 'mapping') => problems.push({ path, message })
+  if (mapping.length !== header.length) problem('one mapping per column is needed')
   const count = (t: Target) => mapping.filter((m) => m.target === t).length
-  if (count('email') !== 1) problems.push('map exactly one column to email')
+  if (count('email') !== 1) problem('map exactly one column to email')
   // Every target but these is one column at most: a param has a column per key.
   for (const t of TARGETS) {
     if (t === 'skip' || t === 'email' || t === 'param') continue
-    if (count(t) > 1) problems.push(`map at most one column to ${t}`)
+    if (count(t) > 1) problem(`map at most one column to ${t}`)
   }
   const keys = new Set<string>()
   mapping.forEach((m, i) => {
-    if (!TARGETS.includes(m.target)) problems.push(`column ${header[i]}: unknown target`)
+    if (!TARGETS.includes(m.target)) problem(`column ${header[i]}: unknown target`, `target_${i}`)
     if (m.target !== 'param') return
     const key = m.key?.trim() ?? ''
     if (!key || key.length > 200)
-      problems.push(`column ${header[i]}: a param needs a name (1 to 200 characters)`)
-    else if (keys.has(key)) problems.push(`param ${key} is mapped twice`)
+      problem(`column ${header[i]}: a param needs a name (1 to 200 characters)`, `key_${i}`)
+    else if (keys.has(key)) problem(`param ${key} is mapped twice`, `key_${i}`)
     keys.add(key)
     if (!PARAM_TYPES.includes(m.type as ParamType))
-      problems.push(`column ${header[i]}: pick a type`)
+      problem(`column ${header[i]}: pick a type`, `type_${i}`)
   })
   if (problems.length) {
-    throw new ApiError(
-      'validation_failed',
-      problems.join('; '),
-      problems.map((message) => ({ path: 'mapping', message })),
-    )
+    throw new ApiError('validation_failed', problems.map((p) => p.message).join('; '), problems)
   }
   return mapping.map((m) =>
     m.target === 'param' ? { ...m, key: m.key!.trim() } : { target: m.target },
@@ -257,6 +255,19 @@ function readParam(cell: string, type: ParamType): { value: unknown } | { error:
       return { value: cell }
     }
   }
+}
+
+/** The fields the mapping form posts for `mapping` left as it is shown: a column without a key
+ *  shows the one its header suggests, and text as its type. */
+export function mappingFields(mapping: Mapping, suggestedKeys: string[]): Record<string, string> {
+  const fields: Record<string, string> = {}
+  suggestedKeys.forEach((suggested, i) => {
+    const m = mapping[i]
+    fields[`target_${i}`] = m?.target ?? 'skip'
+    fields[`key_${i}`] = m?.key ?? suggested
+    fields[`type_${i}`] = m?.type ?? 'text'
+  })
+  return fields
 }
 
 /** The mapping form's fields (target_i, key_i, type_i) as a Mapping. */

@@ -212,14 +212,59 @@ describe('CSV import in the dashboard', () => {
     expect(dry).toContain('Nothing to import: every row is rejected')
   })
 
-  it('shows the mapping again with the reason when it is incomplete', async () => {
+  it('refuses a mapping: 303 back to the import’s page, the form as posted, saying why at the field at fault', async () => {
     const { b, projectId } = await signUpWithProject(t, 'mapper@example.com')
-    const res = await upload(b, projectId, 'a,b\n1,2\n')
-    const id = /\/imports\/(\d+)$/.exec(res.location!)![1]!
-    await b.get(res.location!)
-    const bad = await b.post(`/imports/${id}/mapping`, { target_0: 'skip', target_1: 'skip' })
-    expect(bad.status).toBe(400)
-    expect(bad.html).toContain('map exactly one column to email')
+    const res = await upload(b, projectId, 'Email,Name,Plan\nann@x.example,Ann,pro\n')
+    const page = res.location!
+    await b.get(page)
+    // No email column, and a param without a name.
+    const posted = { target_0: 'skip', target_1: 'name', target_2: 'param', key_2: ' ' }
+    const bad = await b.post(`${page}/mapping`, { ...posted, type_2: 'number' })
+    expect(bad).toMatchObject({ status: 303, location: page })
+    const shown = await b.follow(bad)
+    expect(shown.status).toBe(200)
+    expect(shown.html).toContain(
+      'id="mapping-error">map exactly one column to email; column Plan: a param needs a name (1 to 200 characters)</p>',
+    )
+    const select = (name: string) =>
+      new RegExp(`<select name="${name}"[^]*?</select>`).exec(shown.html)![0]
+    expect(select('target_0')).toMatch(/<option value="skip" selected/)
+    expect(select('target_2')).toMatch(/<option value="param" selected/)
+    expect(select('type_2')).toMatch(/<option value="number" selected/)
+    const key = /<input[^>]*name="key_2"[^>]*>/.exec(shown.html)![0]
+    expect(key).toContain('value=" "')
+    expect(key).toContain('aria-invalid="true"')
+    expect(key).toContain('aria-describedby="mapping-error"')
+    expect(shown.html.match(/aria-invalid/g)).toHaveLength(1)
+    // Shown once: a reload is the form as the import has it, nothing stored.
+    const reload = await b.get(page)
+    expect(reload.html).not.toContain('mapping-error')
+    expect(reload.html).toMatch(/<option value="email" selected/)
+    const job = await t.db
+      .selectFrom('imports')
+      .select(['state', 'mapping'])
+      .where('id', '=', Number(/\d+$/.exec(page)![0]))
+      .executeTakeFirstOrThrow()
+    expect(job).toEqual({ state: 'uploaded', mapping: null })
+  })
+
+  it('refuses a mapping of a file of many columns, still showing the form as posted', async () => {
+    const { b, projectId } = await signUpWithProject(t, 'wide@example.com')
+    const columns = Array.from({ length: 80 }, (_, i) => `column${i + 1}`)
+    const res = await upload(b, projectId, `email,${columns}\nann@x.example,${columns}\n`)
+    const page = res.location!
+    await b.get(page)
+    // Every field as the browser sends it (the form as suggested), the email column set to skip.
+    const fields: Record<string, string> = { target_0: 'skip', key_0: 'email', type_0: 'text' }
+    columns.forEach((c, i) => {
+      Object.assign(fields, { [`target_${i + 1}`]: 'param', [`key_${i + 1}`]: c })
+      fields[`type_${i + 1}`] = 'text'
+    })
+    const bad = await b.post(`${page}/mapping`, fields)
+    expect(bad).toMatchObject({ status: 303, location: page })
+    const shown = (await b.follow(bad)).html
+    expect(shown).toContain('id="mapping-error">map exactly one column to email</p>')
+    expect(shown).toMatch(/<select name="target_0"[^>]*>[^]*?<option value="skip" selected/)
   })
 
   it('refuses a file that is not CSV: back to the upload page, saying why at the file field and to choose it again, the project kept', async () => {

@@ -27,7 +27,13 @@ import {
   startDryRun,
   startImport,
 } from './job.js'
-import { mappingFromForm, paramKeyFromHeader, suggestMapping, type Mapping } from './mapping.js'
+import {
+  mappingFields,
+  mappingFromForm,
+  paramKeyFromHeader,
+  suggestMapping,
+  type Mapping,
+} from './mapping.js'
 import { previewRows } from './preview.js'
 import { discardInterruptedUpload } from './retention.js'
 import { createImport, MAX_UPLOAD_BYTES } from './upload.js'
@@ -179,10 +185,21 @@ export function csvDashboardRoutes() {
 
   app.get('/imports/:id{[0-9]+}', requireUser(), async function importShow(c) {
     const view = await importView(c, idParam(c, 'id', 'import'))
-    return renderPage(
-      c,
-      <ImportPage view={view} userEmail={user(c).email} csrfToken={c.var.csrfToken} />,
+    // A mapping refused (the redirect's flash): the form as it was posted, saying why.
+    const refused = refusalOf(c.var.flash, 'mapping')
+    if (refused) {
+      const fields = { ...mappingFields(view.mapping, view.suggestedKeys), ...refused.draft }
+      view.mapping = mappingFromForm(fields, view.header.length)
+    }
+    const page = (
+      <ImportPage
+        view={view}
+        userEmail={user(c).email}
+        csrfToken={c.var.csrfToken}
+        refused={refused}
+      />
     )
+    return renderPage(c, page)
   })
 
   app.post('/imports/:id{[0-9]+}/mapping', requireUser(), async function importMapping(c) {
@@ -193,16 +210,17 @@ export function csvDashboardRoutes() {
       await startDryRun(c.var.db, user(c).accountId, id, mapping)
     } catch (err) {
       if (!(err instanceof ApiError) || err.code !== 'validation_failed') throw err
-      const view = { ...(await importView(c, id)), mapping }
-      const page = (
-        <ImportPage
-          view={view}
-          userEmail={user(c).email}
-          csrfToken={c.var.csrfToken}
-          error={err.message}
-        />
-      )
-      return renderPage(c, page, 400)
+      // Back to the import's page (303), which shows the form as posted, saying why at the field
+      // at fault. The draft is what differs from the form the page shows by itself: a file of
+      // many columns still fits the cookie.
+      const view = await importView(c, id)
+      const shown = mappingFields(view.mapping, view.suggestedKeys)
+      const posted = Object.entries(mappingFields(mapping, view.suggestedKeys))
+      return redirectRefused(c, `/imports/${id}`, err.message, {
+        form: 'mapping',
+        field: err.details?.find((d) => d.path !== 'mapping')?.path,
+        draft: Object.fromEntries(posted.filter(([k, v]) => shown[k] !== v)),
+      })
     }
     return c.redirect(`/imports/${id}`, 303)
   })

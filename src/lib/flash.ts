@@ -45,8 +45,19 @@ const NAME = /^[a-z][a-zA-Z0-9_-]{0,39}$/
 /** The only action a flash's Undo button may post to (src/merges/routes.tsx). */
 const UNDO_ACTION = /^\/merges\/[0-9]+\/undo$/
 
+const draftLength = (entries: [string, string][]) =>
+  entries.reduce((n, [k, v]) => n + k.length + v.length, 0)
+
+/** The cookie's value. What decodeFlash would drop is not sent, so a refusal still says why: a
+ *  message too long is cut, a draft too long left out (its form then shows as it was). */
 export function encodeFlash(path: string, flash: Flash): string {
-  return encodeBase64Url(new TextEncoder().encode(JSON.stringify({ path, ...flash })).buffer)
+  let { message, refused } = flash
+  if (message.length > MAX_TEXT) message = message.slice(0, MAX_TEXT - 1) + '…'
+  if (refused?.draft && draftLength(Object.entries(refused.draft)) > MAX_DRAFT) {
+    refused = { ...refused, draft: undefined }
+  }
+  const value = JSON.stringify({ path, ...flash, message, refused })
+  return encodeBase64Url(new TextEncoder().encode(value).buffer)
 }
 
 /** The flash and the path it is for, or undefined for anything that is not one of ours. */
@@ -82,7 +93,7 @@ function decodeRefusal(value: unknown): Refusal | undefined {
     const entries = Object.entries(draft).filter(
       (e): e is [string, string] => NAME.test(e[0]) && typeof e[1] === 'string',
     )
-    if (entries.reduce((n, [k, v]) => n + k.length + v.length, 0) <= MAX_DRAFT) {
+    if (draftLength(entries) <= MAX_DRAFT) {
       refusal.draft = Object.fromEntries(entries)
     }
   }

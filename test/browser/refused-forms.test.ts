@@ -296,3 +296,37 @@ it('a file that is not CSV, uploaded without JavaScript, redirects to the upload
   await expect(page.getByText('No imports yet.').count()).resolves.toBe(1)
   await context.close()
 })
+
+it('a column mapping refused (a param without a name) redirects to the import’s page, which says why at that field keeping the mapping as set; reload posts nothing', async () => {
+  const { page, problems } = await newPage(live.browser, { cookies })
+  await page.goto(`${live.server.url}/imports/new`)
+  await page.getByLabel('Into project').selectOption({ label: 'App A (app-a)' })
+  const csv = Buffer.from('Email,Plan\nann@x.io,pro\n')
+  await page
+    .getByLabel('CSV file')
+    .setInputFiles({ name: 'a.csv', mimeType: 'text/csv', buffer: csv })
+  await page.getByRole('button', { name: 'Upload and map columns' }).click()
+  await page.getByRole('heading', { name: 'Map the columns' }).waitFor()
+  const job = page.url()
+  const posts = postsOf(page)
+  const key = page.getByLabel('Param name for Plan')
+  await page.getByLabel('Type of Plan').selectOption('json')
+  await key.fill('')
+  await page.getByRole('button', { name: 'Dry run', exact: true }).click()
+  await expect.poll(() => posts).toEqual([303])
+  await expect.poll(() => key.getAttribute('aria-invalid')).toBe('true')
+  expect(page.url()).toBe(job)
+  await expect(
+    page.locator(`#${await key.getAttribute('aria-describedby')}`).textContent(),
+  ).resolves.toBe('column Plan: a param needs a name (1 to 200 characters)')
+  await expect(page.getByLabel('Type of Plan').inputValue()).resolves.toBe('json')
+  await expect
+    .poll(() => page.evaluate(() => document.activeElement?.getAttribute('name')))
+    .toBe('key_1')
+
+  await page.reload()
+  expect(page.url()).toBe(job)
+  await expect(key.inputValue()).resolves.toBe('plan')
+  expect(posts).toEqual([303])
+  expect(problems).toEqual([])
+})

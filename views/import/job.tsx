@@ -6,7 +6,7 @@ import type { Counts } from '../../src/csv/job.js'
 import type { Mapping } from '../../src/csv/mapping.js'
 import type { ImportPreview } from '../../src/csv/preview.js'
 import { CsrfField } from '../ui/csrf.js'
-import { Alert, ProjectBadge, plural } from '../ui/elements.js'
+import { ProjectBadge, plural, type Refused } from '../ui/elements.js'
 import { MappingForm } from './mapping.js'
 import { CountsList, Preview, Rejects } from './results.js'
 import { DiscardForm, ImportShell, INTERRUPTED } from './upload.js'
@@ -38,7 +38,8 @@ export function ImportPage(props: {
   view: ImportView
   userEmail: string
   csrfToken?: string
-  error?: string
+  /** A mapping refused (the redirect's flash): why, at the form. */
+  refused?: Refused
 }) {
   const { view } = props
   return (
@@ -60,14 +61,14 @@ export function ImportPage(props: {
           </p>
         </div>
       </header>
-      <Alert error={props.error} />
-      <ImportState view={view} csrfToken={props.csrfToken} />
+      <ImportState view={view} csrfToken={props.csrfToken} refused={props.refused} />
     </ImportShell>
   )
 }
 
 /** The part of the page that changes with the job's state (also the polled fragment). */
-export function ImportState({ view, csrfToken }: { view: ImportView; csrfToken?: string }) {
+export function ImportState(props: { view: ImportView; csrfToken?: string; refused?: Refused }) {
+  const { view, csrfToken } = props
   if (view.state === 'uploading') {
     return view.interrupted ? (
       <section id="import-state" class="card stack" data-state="interrupted">
@@ -167,6 +168,7 @@ export function ImportState({ view, csrfToken }: { view: ImportView; csrfToken?:
         suggestedKeys={view.suggestedKeys}
         again={Boolean(dry)}
         csrfToken={csrfToken}
+        refused={props.refused}
       />
     </section>
   )

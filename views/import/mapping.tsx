@@ -8,6 +8,7 @@ import {
   type Target,
 } from '../../src/csv/mapping.js'
 import { CsrfField } from '../ui/csrf.js'
+import { Alert, invalidField, type Refused } from '../ui/elements.js'
 
 const LABELS: Record<Target, string> = {
   skip: 'Skip',
@@ -27,8 +28,12 @@ function MappingRow(props: {
   m: ColumnMapping
   sample: string
   suggestedKey: string
+  refused?: Refused
 }) {
   const { i, m, header } = props
+  /** The field a refusal is about: marked, described by the message, focused. */
+  const at = (name: string) =>
+    invalidField(props.refused?.field === name ? props.refused : undefined, 'mapping-error')
   return (
     <tr class="mapping-row">
       <th scope="row" data-label="Column">
@@ -38,7 +43,7 @@ function MappingRow(props: {
         {props.sample ? <span>{props.sample}</span> : <span class="muted">empty</span>}
       </td>
       <td data-label="Goes to">
-        <select name={`target_${i}`} aria-label={`Column ${header} goes to`}>
+        <select name={`target_${i}`} aria-label={`Column ${header} goes to`} {...at(`target_${i}`)}>
           {TARGETS.map((t) => (
             <option value={t} selected={m.target === t}>
               {LABELS[t]}
@@ -54,10 +59,11 @@ function MappingRow(props: {
           aria-label={`Param name for ${header}`}
           maxLength={200}
           spellcheck={false}
+          {...at(`key_${i}`)}
         />
       </td>
       <td class="param-only" data-label="Type">
-        <select name={`type_${i}`} aria-label={`Type of ${header}`}>
+        <select name={`type_${i}`} aria-label={`Type of ${header}`} {...at(`type_${i}`)}>
           {PARAM_TYPES.map((t) => (
             <option value={t} selected={(m.type ?? 'text') === t}>
               {t}
@@ -80,6 +86,8 @@ export function MappingForm(props: {
   /** A dry run has run: the form changes the mapping and runs it again. */
   again: boolean
   csrfToken?: string
+  /** A mapping refused (the redirect's flash): why, above the columns, at the field at fault. */
+  refused?: Refused
 }) {
   return (
     <form method="post" action={`/imports/${props.id}/mapping`} class="card stack">
@@ -90,6 +98,7 @@ export function MappingForm(props: {
         into it), the status, a first-seen or last-activity date, a param of the given type, or
         nowhere. Empty cells leave a value as it is. Nothing is written until you import.
       </p>
+      <Alert error={props.refused?.message} id="mapping-error" />
       <div class="table-wrap mapping-wrap">
         <table class="table mapping-table">
           <thead>
@@ -109,6 +118,7 @@ export function MappingForm(props: {
                 m={props.mapping[i] ?? { target: 'skip' }}
                 sample={props.firstValues[i] ?? ''}
                 suggestedKey={props.suggestedKeys[i] ?? ''}
+                refused={props.refused}
               />
             ))}
           </tbody>

@@ -41,6 +41,16 @@ describe('flash cookie', () => {
     })
   })
 
+  it('sends only what the page will show: a message too long cut, a draft too long left out', () => {
+    // A refused import mapping names columns of the file, any number of them: it still says why.
+    const refused = { form: 'mapping', field: 'key_3', draft: { key_3: 'k'.repeat(2000) } }
+    const value = encodeFlash('/imports/1', { message: 'm'.repeat(5000), refused })
+    expect(decodeFlash(value)?.flash).toEqual({
+      message: `${'m'.repeat(599)}…`,
+      refused: { form: 'mapping', field: 'key_3' },
+    })
+  })
+
   it('gives no Undo button to any route but a merge undo, even in a well-formed flash', () => {
     for (const undo of [
       '/projects/1/keys/1/revoke',
