@@ -47,9 +47,6 @@ export function nestedTooDeep(value: unknown, depth = 0): boolean {
   return Object.values(value).some((v) => nestedTooDeep(v, depth + 1))
 }
 
-// Half of a surrogate pair: the rule every stored text follows (../lib/text.ts).
-export { hasLoneSurrogate, LONE_SURROGATE_PROBLEM }
-
 /** What Postgres cannot store in a string or a key of `value` (a NUL character, half of a
  *  surrogate pair), or a number past a 64-bit float's range (`1e400`): JSON.parse reads it as
  *  Infinity, which JSON.stringify writes as null, so it would be stored as null, or remove its

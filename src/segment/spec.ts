@@ -5,17 +5,11 @@
 // must be, by TinyCRM's own rules (a value Postgres cannot store or nested too deep, a timestamp
 // before 1970 or far in the future, an event over 32 KB).
 import * as z from 'zod/mini'
-import {
-  LIMITS,
-  LONE_SURROGATE_PROBLEM,
-  NESTING_PROBLEM,
-  hasLoneSurrogate,
-  nestedTooDeep,
-  params,
-} from '../ingest/schemas.js'
+import { LIMITS, NESTING_PROBLEM, nestedTooDeep, params } from '../ingest/schemas.js'
 import { emailSchema } from '../lib/email.js'
 import type { ErrorDetail } from '../lib/errors.js'
 import { parseStatus } from '../lib/status.js'
+import { hasLoneSurrogate, LONE_SURROGATE_PROBLEM } from '../lib/text.js'
 import { timeProblem } from '../lib/time.js'
 import { issueDetails } from '../lib/validation.js'
 import { isObject } from './shape.js'

@@ -27,10 +27,8 @@ export async function csrfTokenFor(secret: string): Promise<string> {
 
 /** The secret this browser sent: its session token when signed in, else its pre-session one. */
 export function browserSecret(c: Context<HonoEnv>): string | undefined {
-  return (
-    getCookie(c, SESSION_COOKIE, cookiePrefix(c)) ??
-    getCookie(c, PRESESSION_COOKIE, cookiePrefix(c))
-  )
+  const prefix = cookiePrefix(c)
+  return getCookie(c, SESSION_COOKIE, prefix) ?? getCookie(c, PRESESSION_COOKIE, prefix)
 }
 
 /** Gives the browser a new pre-session secret (for a day) and returns it. */

@@ -19,13 +19,13 @@ export function isHttps(c: Context<HonoEnv>): boolean {
 }
 
 export function cookieOptions(c: Context<HonoEnv>, maxAgeSeconds?: number) {
-  const secure = isHttps(c)
+  const prefix = cookiePrefix(c)
   return {
     path: '/',
     httpOnly: true,
     sameSite: 'Lax' as const,
-    secure,
-    ...(secure ? { prefix: 'host' as const } : {}),
+    secure: prefix !== undefined,
+    prefix,
     ...(maxAgeSeconds !== undefined ? { maxAge: maxAgeSeconds } : {}),
   }
 }
