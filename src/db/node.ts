@@ -15,6 +15,7 @@ import { migrateToLatest } from './migrate.js'
 import { copyPgliteTemplate, hasPgliteTemplate, isFreshDataDir } from './pglite-template.js'
 import { keepTablesTidy } from './pglite-tidy.js'
 import { withPreparedStatements } from './pglite-prepared.js'
+import { prepareMarkedStatements } from './pg-prepared.js'
 import { DEFAULT_DATA_DIR } from '../config.js'
 
 export interface NodeDbOptions {
@@ -144,6 +145,7 @@ async function openPostgres(url: string, opts: NodeDbOptions): Promise<NodeDb> {
   // src/ingest/faults.pg.test.ts). The pool discards such a connection; a query on it gets a 503.
   pool.on('error', (err) => reportUnavailable(err, 'an idle connection'))
   pool.on('connect', (client) => client.on('error', () => {}))
+  prepareMarkedStatements(pool)
   const db = new Kysely<Database>({
     dialect: new PostgresDialect({ pool }),
     log: databaseLog(opts.log),
