@@ -2,7 +2,7 @@
 // named one, which pg parses once per connection and then sends as Bind / Execute only, so the
 // server plans it once per connection (after five custom plans, a generic one) instead of on
 // every request. Measured on a local PostgreSQL 15 by EXPLAIN ANALYZE: a billing event's statement
-// planned in 2.6–3.7 ms and ran in 0.5–2.2 ms; its server CPU was 6.0–6.4 ms an event, unprepared.
+// planned in 2.4–3.7 ms and ran in 0.5–2.2 ms; its server CPU was 6.0–6.4 ms an event, unprepared.
 //
 // A DATABASE_URL may name a pooler in transaction mode (PgBouncer, Supavisor), where consecutive
 // statements of one client may reach different server connections. So:
@@ -20,15 +20,11 @@ import { isPrepared, MAX_PREPARED } from './prepared.js'
 /** The SQLSTATEs of a named statement that a pooler or a migration has made unusable. */
 const UNPREPARABLE = new Set(['26000', '42P05', '0A000'])
 
-export interface PreparedPool {
-  /** False once the server refused a named statement: from then on every text is sent as is. */
-  readonly preparing: boolean
-}
-
 /** Makes `pool`'s clients send the marked statements by name. */
-export function prepareMarkedStatements(pool: pg.Pool): PreparedPool {
+export function prepareMarkedStatements(pool: pg.Pool): void {
   const names = new Map<string, string>()
-  const state = { preparing: true }
+  // False once the server refused a named statement: from then on every text is sent as is.
+  let preparing = true
   const nameOf = (text: string) => {
     let name = names.get(text)
     if (!name && names.size < MAX_PREPARED) {
@@ -43,15 +39,15 @@ export function prepareMarkedStatements(pool: pg.Pool): PreparedPool {
       const [text, values] = args
       // Kysely's call: (text, parameters), answered by a promise.
       const name =
-        state.preparing && args.length === 2 && typeof text === 'string' && isPrepared(text)
+        preparing && args.length === 2 && typeof text === 'string' && isPrepared(text)
           ? nameOf(text)
           : undefined
       if (!name) return query(...args)
       return (query({ name, text, values }) as Promise<unknown>).catch((err: unknown) => {
         const code = (err as { code?: unknown } | null)?.code
         if (typeof code !== 'string' || !UNPREPARABLE.has(code)) throw err
-        if (state.preparing) {
-          state.preparing = false
+        if (preparing) {
+          preparing = false
           console.warn(
             `TinyCRM: the database refused a prepared statement (${code}: ${(err as Error).message}); sending every statement as text from now on`,
           )
@@ -63,5 +59,4 @@ export function prepareMarkedStatements(pool: pg.Pool): PreparedPool {
       })
     }) as typeof client.query
   })
-  return state
 }
