@@ -4,7 +4,7 @@
 // must be installed.
 import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { CHROMIUM_PATH } from './harness.js'
+import { CHROMIUM_PATH } from '../support/chromium.js'
 
 export default function setup() {
   execFileSync(process.execPath, ['scripts/copy-assets.mjs'], { stdio: 'inherit' })
@@ -19,7 +19,7 @@ export default function setup() {
   )
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(
-      `Chromium not found at ${CHROMIUM_PATH}: run \`apt-get install -y chromium\` (or set CHROMIUM_PATH)`,
+      `Chromium not found at ${CHROMIUM_PATH}: run \`apt-get install -y chromium-headless-shell\` (or set CHROMIUM_PATH)`,
     )
   }
 }
