@@ -20,7 +20,7 @@
 //    the same customer and relation upsert as identify, as part of this statement.
 import { sql, type Kysely, type RawBuilder } from 'kysely'
 import type { BillingState, Database } from '../db/schema.js'
-import { heldFirst, lockOrder, recordHeld } from '../db/lock-order.js'
+import { familyIds, heldFirst, lockOrder, recordHeld } from '../db/lock-order.js'
 import { prepared } from '../db/prepared.js'
 import { runIngest } from '../ingest/upsert.js'
 import { familyStateCtes } from './family-state.js'
@@ -57,6 +57,14 @@ export interface ApplyOutcome {
   customerId: number | null
 }
 
+/** The customers of the email `email` (on customers `c`, of the account of billing connection
+ *  `k`): its customer's survivor and everyone merged into that, as `f`. */
+const personOf = (
+  email: RawBuilder<unknown>,
+) => sql`JOIN customers c ON c.account_id = k.account_id AND c.email = ${email}
+  JOIN customers f ON f.account_id = k.account_id
+    AND f.id = ANY(${familyIds(sql`COALESCE(c.merged_into, c.id)`)})`
+
 /** The relation's status and params from the subscriptions of the customer the event's email
  *  leads to: `b_relation` (the email's own billing row) and `b_others` make the family whose
  *  state ./family-state.ts computes, ending in `b_row`. */
@@ -71,9 +79,7 @@ b_others AS (
   SELECT o.project_id, o.subscriptions, o.latest_at
   FROM b_relation r
   JOIN b_conn k ON true
-  JOIN customers c ON c.account_id = k.account_id AND c.email = r.email
-  JOIN customers f ON f.account_id = k.account_id
-    AND (f.id = COALESCE(c.merged_into, c.id) OR f.merged_into = COALESCE(c.merged_into, c.id))
+  ${personOf(sql`r.email`)}
   JOIN billing_relations o ON o.project_id = r.project_id AND o.email = f.email
   WHERE f.email <> r.email
   FOR UPDATE OF o
@@ -144,7 +150,7 @@ const knownOnlyGate = sql`
  * snapshot that holds a merge, undo or erasure of these customers that committed while it waited:
  * it reads the family as it is, not as it was.
  */
-function lockPeople(db: Kysely<Database>, connection: Connection, event: BillingEvent) {
+export function lockPeople(db: Kysely<Database>, connection: Connection, event: BillingEvent) {
   const email = sql`COALESCE(
     (SELECT b.email FROM billing_customers b WHERE b.project_id = k.project_id
       AND b.provider = ${event.provider} AND b.billing_customer_id = ${billingCustomerKey(event)}),
@@ -156,14 +162,6 @@ function lockPeople(db: Kysely<Database>, connection: Connection, event: Billing
   ${lockOrder('NO KEY UPDATE')}`),
   ).compile(db)
 }
-
-/** The customers of the email `email` (on customers `c`, of the account of billing connection
- *  `k`): its customer's survivor and everyone merged into that, as `f`. */
-const personOf = (
-  email: RawBuilder<unknown>,
-) => sql`JOIN customers c ON c.account_id = k.account_id AND c.email = ${email}
-  JOIN customers f ON f.account_id = k.account_id
-    AND (f.id = COALESCE(c.merged_into, c.id) OR f.merged_into = COALESCE(c.merged_into, c.id))`
 
 export async function applyBillingEvent(
   db: Kysely<Database>,

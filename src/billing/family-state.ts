@@ -6,6 +6,7 @@
 // rows (familyBillingStatement).
 import { sql, type CompiledQuery, type Kysely, type RawBuilder } from 'kysely'
 import type { Database } from '../db/schema.js'
+import { familyIds } from '../db/lock-order.js'
 
 /**
  * The CTEs that turn `b_family` (owner, project_id, subscriptions, latest_at: the family's billing
@@ -112,7 +113,7 @@ WITH b_owners AS (
 b_family AS (
   SELECT o.id AS owner, b.project_id, b.subscriptions, b.latest_at
   FROM b_owners o
-  JOIN customers f ON f.account_id = ${accountId} AND (f.id = o.id OR f.merged_into = o.id)
+  JOIN customers f ON f.account_id = ${accountId} AND f.id = ANY(${familyIds(sql`o.id`)})
   JOIN projects j ON j.account_id = ${accountId}
   JOIN billing_relations b ON b.project_id = j.id AND b.email = f.email
   ORDER BY b.project_id, b.email

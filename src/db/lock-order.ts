@@ -41,3 +41,11 @@ export const heldFirst = (rows: RawBuilder<unknown>) =>
   sql`(SELECT CASE WHEN EXISTS (SELECT 1 FROM ${rows} AND f.id<>ALL(${held}) AND EXISTS (SELECT 1
 FROM customers h WHERE h.id=ANY(${held}) AND (f.merged_into IS NULL,f.email)<(h.merged_into IS NULL,h.email)))
 THEN tinycrm_abort('40001','a merge moved customers this write locks; retrying') ELSE true END)`
+
+/** The ids of the customers `ids` (an SQL list of survivors' ids, or one expression) and of every
+ *  customer merged into them, as an array for `f.id = ANY(…)`: found by the primary key and the
+ *  tombstones' index whatever the planner's statistics say. Written as `f.id = … OR f.merged_into
+ *  = …`, a plan made while an account's statistics were stale walked all its customers (the
+ *  billing bench's two statements an event: 17–28 ms at 7,490 customers, auto_explain). */
+export const familyIds = (ids: RawBuilder<unknown>) =>
+  sql`ARRAY(SELECT unnest(ARRAY[${ids}]::bigint[]) UNION ALL SELECT m.id FROM customers m WHERE m.merged_into IN (${ids}))`

@@ -1,14 +1,14 @@
 // The first statement of a merge and of an erasure: the customers locked, in the order every writer
 // locks them (../db/lock-order.ts); and the check the next statement makes before it acts.
 import { sql, type Kysely } from 'kysely'
-import { heldFirst, lockOrder, recordHeld } from '../db/lock-order.js'
+import { familyIds, heldFirst, lockOrder, recordHeld } from '../db/lock-order.js'
 import type { Database } from '../db/schema.js'
 
 /** The customers `ids` and every customer merged into them, as `f` (a FROM … WHERE). */
 const familyOf = (accountId: number, ids: number[]) => {
   const list = sql.join(ids)
   return sql`customers f
-    WHERE f.account_id = ${accountId} AND (f.id IN (${list}) OR f.merged_into IN (${list}))`
+    WHERE f.account_id = ${accountId} AND f.id = ANY(${familyIds(list)})`
 }
 
 /** Locks the customers `ids` and every customer merged into them (in the order every writer locks

@@ -1,14 +1,14 @@
 // The statements of an undo, run in one transaction by undoMerge (./store.ts).
 import { sql, type Kysely } from 'kysely'
 import { familyBillingStatement } from '../billing/family-state.js'
-import { heldFirst, lockOrder, recordHeld } from '../db/lock-order.js'
+import { familyIds, heldFirst, lockOrder, recordHeld } from '../db/lock-order.js'
 import type { Database } from '../db/schema.js'
 import { survivorState } from './survivor-state.js'
 
 /** The merge's two customers and those merged into them, as `f` (a FROM … WHERE). */
 const mergeFamily = (acct: number, mergeId: number) => sql`merges um
 JOIN customers f ON f.account_id = um.account_id
-  AND (f.id IN (um.survivor_id, um.absorbed_id) OR f.merged_into IN (um.survivor_id, um.absorbed_id))
+  AND f.id = ANY(${familyIds(sql`um.survivor_id, um.absorbed_id`)})
 WHERE um.id = ${mergeId} AND um.account_id = ${acct}`
 
 /** Locks the merge's customers and those merged into them, in the order every writer locks them
