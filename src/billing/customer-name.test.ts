@@ -1,5 +1,6 @@
-// A billing customer's name: what Stripe's customer object (or Paddle's customer entity) names its
-// customer fills the TinyCRM customer's name while they have none. A name the product gave
+// A billing customer's name: what Stripe's customer object, checkout session or invoice (or
+// Paddle's customer entity) names its customer fills the TinyCRM customer's name while they have
+// none. A name the product gave
 // (identify, the dashboard, an import) is never replaced by billing, nor is the first name billing
 // gave; a name TinyCRM could not store is left out and the event applied all the same.
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -109,6 +110,21 @@ describe("Stripe's customer name", () => {
     expect(await nameOf('ann@example.com')).toBe('Ann Stripe')
     await identify({ email: 'ann@example.com', name: 'Ann App' })
     expect(await nameOf('ann@example.com')).toBe('Ann App')
+  })
+
+  it('names a customer from the name typed at checkout, and from an invoice', async () => {
+    const stripe = stripeAccount()
+    stripe.checkout(null, T, { amount: 900, email: 'guest-name@example.com', name: 'Gus Guest' })
+    expect((await deliverLatest(stripe)).status).toBe(200)
+    expect(await nameOf('guest-name@example.com')).toBe('Gus Guest')
+
+    // Only the invoice arrives (the customer's own events were not subscribed to).
+    const plan = stripe.price({ amount: 900, monthly: 9 })
+    const customer = stripe.createCustomer('ivy@example.com', T, { name: 'Ivy Invoice' })
+    const sub = stripe.subscribe(customer, [{ price: plan }], T + 60)
+    stripe.invoice(sub, T + 60, { amount: 900, paid: true })
+    expect((await deliverLatest(stripe)).status).toBe(200)
+    expect(await nameOf('ivy@example.com')).toBe('Ivy Invoice')
   })
 
   it.each([

@@ -352,9 +352,12 @@ export function mapStripeEvent(
     type === 'checkout.session.async_payment_succeeded'
   ) {
     const customer = keyOf(idOf(object.customer), `${OBJECT}.customer`) ?? null
-    const email = normaliseEmail(obj(object.customer_details)?.email ?? object.customer_email)
+    const details = obj(object.customer_details)
+    const email = normaliseEmail(details?.email ?? object.customer_email)
     if (!customer && !email) return null
-    const event: BillingEvent = { ...base, order: key(1), customer, email }
+    // The name typed at checkout, when the session collected one.
+    const name = customerName(details?.name)
+    const event: BillingEvent = { ...base, order: key(1), customer, email, name }
     if (knownOnly) {
       // A webhook's checkout session carries no line items (only an API call that expands them
       // does): which product it sold is unknown, so it says the email alone, and only to a
@@ -415,7 +418,8 @@ export function mapStripeEvent(
     const customer = keyOf(idOf(object.customer), `${OBJECT}.customer`) ?? null
     const email = normaliseEmail(object.customer_email)
     if (!customer && !email) return null
-    const event: BillingEvent = { ...base, order: key(1), customer, email }
+    const name = customerName(object.customer_name)
+    const event: BillingEvent = { ...base, order: key(1), customer, email, name }
     let lines = allLines(object)
     if (!filter.all) {
       const route = routeItems(filter, lines ?? [], lineProduct)

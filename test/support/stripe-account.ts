@@ -337,7 +337,14 @@ export class StripeAccount {
   checkout(
     customer: Stripe.Customer | null,
     at: number,
-    opts: { subscription?: Stripe.Subscription; amount: number; discount?: number; email?: string },
+    opts: {
+      subscription?: Stripe.Subscription
+      amount: number
+      discount?: number
+      email?: string
+      /** The name typed at checkout (`customer_details.name`). */
+      name?: string
+    },
   ) {
     const session: SessionJson = {
       id: this.id('cs'),
@@ -353,7 +360,7 @@ export class StripeAccount {
         business_name: null,
         email: opts.email ?? customer?.email ?? null,
         individual_name: null,
-        name: null,
+        name: opts.name ?? null,
         phone: null,
         tax_exempt: 'none',
         tax_ids: [],
@@ -391,7 +398,7 @@ export class StripeAccount {
       currency: sub.currency,
       customer: customer.id,
       customer_email: customer.email,
-      customer_name: null,
+      customer_name: customer.name ?? null,
       livemode: false,
       parent: {
         quote_details: null,
