@@ -1,8 +1,8 @@
 // A billing customer's name: what Stripe's customer object, checkout session or invoice (or
 // Paddle's customer entity) names its customer fills the TinyCRM customer's name while they have
-// none. A name the product gave
-// (identify, the dashboard, an import) is never replaced by billing, nor is the first name billing
-// gave; a name TinyCRM could not store is left out and the event applied all the same.
+// none. A name the product gave (identify, the dashboard, an import) is never replaced by billing,
+// nor is the first name billing gave; a name TinyCRM could not store is left out and the event
+// applied all the same.
 import { beforeAll, describe, expect, it } from 'vitest'
 import { useTestApp } from '../../test/support/db.js'
 import { postJson, seedAccount } from '../../test/support/fixtures.js'

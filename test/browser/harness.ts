@@ -70,10 +70,6 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
   }
 }
 
-export async function launchBrowser(): Promise<Browser> {
-  return launchChromium()
-}
-
 export interface LiveApp {
   server: RunningServer
   browser: Browser
@@ -84,7 +80,7 @@ export interface LiveApp {
 export function useLiveApp(): LiveApp {
   const live = {} as LiveApp
   beforeAll(async () => {
-    ;[live.server, live.browser] = await Promise.all([startServer(), launchBrowser()])
+    ;[live.server, live.browser] = await Promise.all([startServer(), launchChromium()])
   }, 300_000) // the server's start alone takes a minute on a busy machine
   afterAll(async () => {
     await live.browser?.close()

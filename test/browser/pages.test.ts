@@ -10,7 +10,6 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import {
   createProject,
   identify,
-  launchBrowser,
   newPage,
   screenshot,
   seriousViolations,
@@ -18,6 +17,7 @@ import {
   type AxeViolation,
   type RunningServer,
 } from './harness.js'
+import { launchChromium } from '../support/chromium.js'
 
 const DIR = join(process.cwd(), 'test-artifacts', 'pages')
 const WIDTHS = [
@@ -30,7 +30,7 @@ let browser: Browser
 const findings: { page: string; width: string; violations: AxeViolation[] }[] = []
 
 beforeAll(async () => {
-  ;[server, browser] = await Promise.all([startServer(), launchBrowser()])
+  ;[server, browser] = await Promise.all([startServer(), launchChromium()])
 })
 afterAll(async () => {
   mkdirSync(DIR, { recursive: true })

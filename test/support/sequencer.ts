@@ -3,8 +3,8 @@
 // after every node file, near the end, and the suite waited on it alone. The files that take
 // 20 s or more are started first, longest first, across projects (times from a CI run's
 // test-artifacts/vitest.json); the rest follow in Vitest's order, the isolated projects' files
-// first (see sort). Only the order changes: files
-// still run three at a time, and the Worker files one at a time after the rest.
+// first (see sort). Only the order changes: files still run three at a time, and the Worker files
+// one at a time after the rest.
 import { BaseSequencer, type TestSpecification } from 'vitest/node'
 
 const LONGEST_FIRST = [
