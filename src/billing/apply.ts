@@ -20,7 +20,7 @@
 //    the same customer and relation upsert as identify, as part of this statement.
 import { sql, type Kysely, type RawBuilder } from 'kysely'
 import type { BillingState, Database } from '../db/schema.js'
-import { familyIds, heldFirst, lockOrder, recordHeld } from '../db/lock-order.js'
+import { allHeld, familyIds, lockOrder, recordHeld } from '../db/lock-order.js'
 import { prepared } from '../db/prepared.js'
 import { runIngest } from '../ingest/upsert.js'
 import { familyStateCtes } from './family-state.js'
@@ -146,7 +146,8 @@ const knownOnlyGate = sql`
  * statement locks any billing row of theirs. The statement alone locked them after its billing
  * customer's row, and an erasure, which locks the customers and then deletes their billing rows,
  * deadlocked with it: 63 to 103 deadlocks (retried) in 60 trials of ./erase-races.pg.test.ts,
- * none after. Taken by a statement of its own, the locks also give the event's statement a
+ * 0 to 16 in 30 after, and none once the event's statement retries rather than lock a customer
+ * this one did not (allHeld). Taken by a statement of its own, the locks also give the event's statement a
  * snapshot that holds a merge, undo or erasure of these customers that committed while it waited:
  * it reads the family as it is, not as it was.
  */
@@ -175,11 +176,13 @@ export async function applyBillingEvent(
   //   statement, as identify's.)
   // b_people: The customer of that email, its survivor and the survivor's other emails, locked
   //   before their billing relation rows, in the order every writer locks customers (tombstones
-  //   first, then by email), as merges, identify and erasures do: lockPeople holds them already,
-  //   unless the email is not the one it read (another event linked the billing customer
-  //   meanwhile). Locked after them, by the ingest statement, events of one customer's emails
-  //   racing merges of it deadlocked one another (106 deadlocks in 10 trials of
-  //   ./races.pg.test.ts, none after), some past every retry (5 of 480 events: 500).
+  //   first, then by email), as merges, identify and erasures do: lockPeople holds them already.
+  //   If not (another event linked the billing customer meanwhile, or the email's customer was
+  //   made again after an erasure), the statement aborts with 40001 and runs again (allHeld):
+  //   locked here, after the billing customer's row, they deadlocked with erasures. Locked after
+  //   them, by the ingest statement, events of one customer's emails racing merges of it
+  //   deadlocked one another (106 deadlocks in 10 trials of ./races.pg.test.ts, none after),
+  //   some past every retry (5 of 480 events: 500).
   // b_relation's WHERE, always true: makes b_people lock its rows before this insert
   //   locks a billing row.
   const before = sql`
@@ -219,7 +222,7 @@ b_people AS (
   SELECT f.id FROM b_linked l
   JOIN b_conn k ON true
   ${personOf(sql`l.email`)}
-  WHERE ${heldFirst(sql`b_conn k ${personOf(sql`(SELECT email FROM b_linked)`)} WHERE true`)}
+  WHERE ${allHeld(sql`b_conn k ${personOf(sql`(SELECT email FROM b_linked)`)} WHERE true`)}
   ${lockOrder('NO KEY UPDATE')}
 ),
 b_relation AS (

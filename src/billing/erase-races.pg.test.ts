@@ -150,8 +150,10 @@ describe('billing events racing the erasure of their person (real PostgreSQL)', 
     )
     expect(failed.slice(0, 8), `${failed.length} of ${TRIALS} trials failed`).toEqual([])
     // The lock order, kept: the event locks the customers before its billing customer's row, as the
-    // erasure does. Measured in 60 trials: 63 to 103 deadlocks with the billing row locked first,
-    // 4 to 16 after (left: a billing customer an event links to the email while another waits).
-    expect(deadlocked, 'deadlocks').toBeLessThan(TRIALS / 2)
+    // erasure does. Measured in 60 trials: 63 to 103 deadlocks with the billing row locked first.
+    // Then 0 to 16 in 30 trials (a customer the event's statement found only after its billing
+    // row: linked meanwhile, or made again after the erasure); with allHeld (src/db/lock-order.ts)
+    // it retries at once instead: 0 in each of 5 runs of 30, one of them beside the whole suite.
+    expect(deadlocked, 'deadlocks').toBeLessThan(TRIALS / 6)
   })
 })
