@@ -168,6 +168,44 @@ it('the customer page keeps a gap between the project cards and the history belo
   expect(problems).toEqual([])
 })
 
+it('the saved views arriving after the page moves nothing under a finger or the pointer', async () => {
+  // The rail is fetched once the page has loaded. Its placeholder took another height than the
+  // rail on a phone (above the table), so the toolbar jumped as a tap on "+ Filter" landed.
+  for (const [width, height] of [
+    [390, 844],
+    [1280, 800],
+  ] as const) {
+    const { page, problems } = await signedIn(width, height)
+    let release!: () => void
+    const held = new Promise<void>((resolve) => (release = resolve))
+    await page.route('**/customers/views', async (route) => {
+      await held
+      await route.continue()
+    })
+    await page.goto(`${live.server.url}/customers?status=paid`)
+    const at = () => page.locator('.toolbar').boundingBox()
+    const before = await at()
+    release()
+    await page.locator('#views-rail .rail-link').first().waitFor({ state: 'attached' })
+    expect(await at(), `${width}px wide`).toEqual(before)
+    expect(problems).toEqual([])
+    await page.close()
+  }
+  // Without JavaScript the rail never arrives: on a phone its placeholder is the link to the
+  // views' page of its own, not a button that does nothing.
+  const plain = await live.browser.newContext({
+    javaScriptEnabled: false,
+    viewport: { width: 390, height: 844 },
+  })
+  await plain.addCookies(cookies)
+  const noJs = await plain.newPage()
+  await noJs.goto(`${live.server.url}/customers`)
+  expect(await noJs.locator('#views-rail .rail-toggle').isVisible()).toBe(false)
+  await noJs.locator('#views-rail').getByRole('link', { name: 'Saved views' }).click()
+  await noJs.waitForURL(`${live.server.url}/customers/views`)
+  await plain.close()
+})
+
 it('on a phone, "Filters (n)" stays open while a filter is added and another removed', async () => {
   const { page, problems } = await signedIn(390, 844)
   await page.goto(`${live.server.url}/customers?status=paid`)

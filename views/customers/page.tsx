@@ -60,8 +60,14 @@ export function CustomersPage(props: CustomersViewProps & { userEmail: string })
           hx-trigger="load"
           hx-swap="outerHTML"
         >
+          {/* Until the rail arrives, the shape it has: on a phone its folded button (the table
+              below does not move as it arrives, under a tap); without JavaScript, a link to the
+              views' page of its own. */}
+          <button type="button" class="rail-toggle button-chip" aria-expanded="false" disabled>
+            Views
+          </button>
           <p class="rail-title">Views</p>
-          <p class="small">
+          <p class="small rail-empty rail-nojs">
             <a href="/customers/views">Saved views</a>
           </p>
         </nav>
