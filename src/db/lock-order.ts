@@ -34,23 +34,27 @@ export const recordHeld = (locking: RawBuilder<unknown>) =>
 
 const held = sql`string_to_array(current_setting(${HELD},true),',')::bigint[]`
 
-/** True, or aborts the statement with 40001 (see the top of this file): `rows` (a FROM … WHERE
- *  of customers `f`, the rows the statement will lock) hold one that recordHeld did not record
- *  and that comes before one it did in lockOrder. */
-export const heldFirst = (rows: RawBuilder<unknown>) =>
-  sql`(SELECT CASE WHEN EXISTS (SELECT 1 FROM ${rows} AND f.id<>ALL(${held}) AND EXISTS (SELECT 1
-FROM customers h WHERE h.id=ANY(${held}) AND (f.merged_into IS NULL,f.email)<(h.merged_into IS NULL,h.email)))
-THEN tinycrm_abort('40001','a merge moved customers this write locks; retrying') ELSE true END)`
+/** True, or aborts the statement with 40001 when `rows` (a FROM … WHERE of customers `f`, the
+ *  rows the statement will lock) hold one that recordHeld did not record (and `also` holds). */
+const unheld = (rows: RawBuilder<unknown>, also = sql``) =>
+  sql`(SELECT CASE WHEN EXISTS (SELECT 1 FROM ${rows} AND f.id<>ALL(${held})${also})
+THEN tinycrm_abort('40001', 'a merge moved a customer this request writes to; retrying') ELSE true END)`
 
-/** True, or aborts the statement with 40001: `rows` (as for heldFirst) hold one that recordHeld
- *  did not record, wherever it sorts. For a statement that has locked a row of another table
- *  before it locks these (a billing event's statement, which upserts its billing customer first):
- *  a customer it locks only then is locked after that row, the reverse of an erasure's order, and
- *  the two deadlock. Aborted, the transaction runs again at once and its first statement reads
- *  and locks that customer in its place. */
-export const allHeld = (rows: RawBuilder<unknown>) =>
-  sql`(SELECT CASE WHEN EXISTS (SELECT 1 FROM ${rows} AND f.id<>ALL(${held}))
-THEN tinycrm_abort('40001','customers this write locks changed meanwhile; retrying') ELSE true END)`
+/** True, or aborts (see the top of this file): `rows` hold one that recordHeld did not record and
+ *  that comes before one it did in lockOrder. */
+export const heldFirst = (rows: RawBuilder<unknown>) =>
+  unheld(
+    rows,
+    sql` AND EXISTS (SELECT 1 FROM customers h WHERE h.id=ANY(${held}) AND (f.merged_into IS NULL,f.email)<(h.merged_into IS NULL,h.email))`,
+  )
+
+/** True, or aborts: `rows` hold one that recordHeld did not record, wherever it sorts. For a
+ *  statement that has locked a row of another table before it locks these (a billing event's
+ *  statement, which upserts its billing customer first): a customer it locks only then is locked
+ *  after that row, the reverse of an erasure's order, and the two deadlock. Aborted, the
+ *  transaction runs again at once and its first statement reads and locks that customer in its
+ *  place. */
+export const allHeld = (rows: RawBuilder<unknown>) => unheld(rows)
 
 /** The ids of the customers `ids` (an SQL list of survivors' ids, or one expression) and of every
  *  customer merged into them, as an array for `f.id = ANY(…)`: found by the primary key and the
