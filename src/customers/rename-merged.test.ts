@@ -1,8 +1,8 @@
 // Renaming a customer from its page after it was merged into another (the page left open while a
 // teammate merged, or a rename racing the merge): the name went onto the merged customer's hidden
 // row, the form answered "Saved" and led to the survivor, which kept its own name; an undo then
-// restored the snapshot's name, so the rename was lost either way. It must be refused, saying
-// where the customer went, and change nothing.
+// restored the snapshot's name, so the rename was lost either way. It must change nothing, and
+// open the customer it went into, its rename form holding the name typed and saying why.
 import { expect, it } from 'vitest'
 import { useTestApp } from '../../test/support/db.js'
 import { logInSeeded, postJson } from '../../test/support/fixtures.js'
@@ -10,7 +10,7 @@ import { mergeCustomers } from '../merges/store.js'
 
 const t = useTestApp()
 
-it('refuses to rename a customer merged meanwhile, naming the one it was merged into', async () => {
+it('refuses to rename a customer merged meanwhile, opening the one it was merged into', async () => {
   const { b, seeded } = await logInSeeded(t)
   const key = seeded.projects[0]!.key
   const ids: number[] = []
@@ -27,8 +27,23 @@ it('refuses to rename a customer merged meanwhile, naming the one it was merged 
     actor: 'test',
   })
   const res = await b.post(`/customers/${gone}/name`, { name: 'Typed After The Merge' })
-  expect(res.status).toBe(409)
-  expect(res.html).toContain('merged into kept@example.com')
+  expect(res.status).toBe(303)
+  expect(res.location).toBe(`/customers/${kept}`)
+  const page = await b.follow(res)
+  expect(page.html).toContain(
+    'This customer was merged into kept@example.com: the name was not saved. Save it here?',
+  )
+  expect(page.html).toMatch(/<details class="rename" open/)
+  expect(page.html).toContain('value="Typed After The Merge"')
+  // From the page's own form (htmx), the same page opens, as a page.
+  const htmx = await b.post(
+    `/customers/${gone}/name`,
+    { name: 'Typed Again' },
+    { 'HX-Request': 'true' },
+  )
+  expect(htmx.status).toBe(200)
+  expect(htmx.headers.get('HX-Redirect')).toBe(`/customers/${kept}`)
+  expect((await b.get(`/customers/${kept}`)).html).toContain('value="Typed Again"')
   const names = await t.db
     .selectFrom('customers')
     .select(['id', 'name'])

@@ -162,14 +162,15 @@ async function customerRename(c: Ctx) {
   }
   const { accountId } = user(c)
   if (!(await renameCustomer(c.var.db, accountId, id, name))) {
-    // Merged meanwhile (a page left open): say where the customer went rather than save the name
-    // on a row no page shows.
+    // Merged meanwhile (a page left open): the name is not saved on a row no page shows. The
+    // customer it went into opens instead, its rename form holding the name typed and saying why.
     const survivor = await survivorOf(c.var.db, accountId, { id })
     if (!survivor) throw noCustomer()
-    throw new ApiError(
-      'conflict',
-      `This customer was merged into ${survivor.email}: the name was not saved. Open that customer to rename it.`,
-    )
+    return refuseRename(c, survivor.id, {
+      message: `This customer was merged into ${survivor.email}: the name was not saved. Save it here?`,
+      field: 'name',
+      draft: { name },
+    })
   }
   if (c.req.header('HX-Request') === 'true') {
     // In place: the header again, with the new name.
@@ -188,16 +189,19 @@ async function customerRename(c: Ctx) {
 }
 
 /** A name refused, nothing written: htmx gets the header again in place, the form open at the
- *  name typed and saying why; a plain form 303 to the customer's page, which shows the same. */
+ *  name typed and saying why; a plain form 303 to the customer's page, which shows the same. A
+ *  customer other than the one posted to (the one it was merged into) is a page of its own, for
+ *  htmx too (HX-Redirect). */
 async function refuseRename(c: Ctx, id: number, refused: Refused) {
   const back = backParam(c)
-  if (c.req.header('HX-Request') !== 'true') {
+  if (c.req.header('HX-Request') !== 'true' || id !== idParam(c, 'id', 'customer')) {
     const page = `/customers/${id}${back ? `?back=${encodeURIComponent(back)}` : ''}`
-    return redirectRefused(c, page, refused.message, {
+    const res = await redirectRefused(c, page, refused.message, {
       form: 'rename',
       field: refused.field,
       draft: refused.draft,
     })
+    return c.req.header('HX-Request') ? c.body(null, 200, { 'HX-Redirect': page }) : res
   }
   const customer = await getCustomer(c.var.db, user(c).accountId, id)
   if (!customer) throw noCustomer()

@@ -296,3 +296,35 @@ it('the drawer wraps a named customer’s long email instead of running it past 
     expect(problems).toEqual([])
   }
 })
+
+// Last in this file: it adds customers to App A, which the counts above do not expect.
+it('a rename from a page left open while a teammate merged opens the customer it went into, the name kept', async () => {
+  const ids: number[] = []
+  for (const email of ['renamed.kept@x.io', 'renamed.gone@x.io']) {
+    ids.push((await identify(live.server.url, keyA, { email })).body.customerId as number)
+  }
+  const [kept, gone] = ids as [number, number]
+  const { page, problems } = await signedIn()
+  await page.goto(`${live.server.url}/customers/${gone}`)
+  // Meanwhile, in another tab, the merge.
+  const other = await signedIn()
+  await other.page.goto(`${live.server.url}/customers/${kept}/manage`)
+  await other.page.getByLabel("The other customer's email").fill('renamed.gone@x.io')
+  await other.page.getByRole('button', { name: 'Merge', exact: true }).click()
+  await other.page.waitForURL(`${live.server.url}/customers/${kept}`)
+
+  await page.locator('.rename > summary', { hasText: 'Rename' }).click()
+  await page.getByLabel('Name', { exact: true }).fill('Typed Before I Knew')
+  await page.getByRole('button', { name: 'Save name' }).click()
+  await page.waitForURL(`${live.server.url}/customers/${kept}`)
+  expect(await page.locator('#customer-name-error').textContent()).toContain(
+    'This customer was merged into renamed.kept@x.io: the name was not saved.',
+  )
+  expect(await page.getByLabel('Name', { exact: true }).inputValue()).toBe('Typed Before I Knew')
+  await page.getByRole('button', { name: 'Save name' }).click()
+  await expect
+    .poll(() => page.getByRole('heading', { level: 1 }).textContent())
+    .toBe('Typed Before I Knew')
+  expect(problems).toEqual([])
+  expect(other.problems).toEqual([])
+})
