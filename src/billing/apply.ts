@@ -147,9 +147,9 @@ const knownOnlyGate = sql`
  * customer's row, and an erasure, which locks the customers and then deletes their billing rows,
  * deadlocked with it: 63 to 103 deadlocks (retried) in 60 trials of ./erase-races.pg.test.ts,
  * 0 to 16 in 30 after, and none once the event's statement retries rather than lock a customer
- * this one did not (allHeld). Taken by a statement of its own, the locks also give the event's statement a
- * snapshot that holds a merge, undo or erasure of these customers that committed while it waited:
- * it reads the family as it is, not as it was.
+ * this one did not (allHeld). Taken by a statement of its own, the locks also give the event's
+ * statement a snapshot that holds a merge, undo or erasure of these customers that committed
+ * while it waited: it reads the family as it is, not as it was.
  */
 export function lockPeople(db: Kysely<Database>, connection: Connection, event: BillingEvent) {
   const email = sql`COALESCE(
