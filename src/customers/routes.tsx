@@ -194,14 +194,15 @@ async function customerRename(c: Ctx) {
  *  htmx too (HX-Redirect). */
 async function refuseRename(c: Ctx, id: number, refused: Refused) {
   const back = backParam(c)
-  if (c.req.header('HX-Request') !== 'true' || id !== idParam(c, 'id', 'customer')) {
+  const htmx = c.req.header('HX-Request') === 'true'
+  if (!htmx || id !== idParam(c, 'id', 'customer')) {
     const page = `/customers/${id}${back ? `?back=${encodeURIComponent(back)}` : ''}`
     const res = await redirectRefused(c, page, refused.message, {
       form: 'rename',
       field: refused.field,
       draft: refused.draft,
     })
-    return c.req.header('HX-Request') ? c.body(null, 200, { 'HX-Redirect': page }) : res
+    return htmx ? c.body(null, 200, { 'HX-Redirect': page }) : res
   }
   const customer = await getCustomer(c.var.db, user(c).accountId, id)
   if (!customer) throw noCustomer()

@@ -67,7 +67,7 @@ export function CustomersPage(props: CustomersViewProps & { userEmail: string })
             Views
           </button>
           <p class="rail-title">Views</p>
-          <p class="small rail-empty rail-nojs">
+          <p class="small rail-nojs">
             <a href="/customers/views">Saved views</a>
           </p>
         </nav>
