@@ -137,9 +137,15 @@ export function canonicalQuery(query: URLSearchParams): URLSearchParams {
 }
 
 /** A query string people can read: `in=app-a:paid,trial` rather than `in=app-a%3Apaid%2Ctrial`.
- *  Only `:`, `,` and `@` stay as they are (they mean nothing special in a query); a + is %2B. */
+ *  Only `:`, `,` and `@` stay as they are (they mean nothing special in a query); a + is %2B. A
+ *  `'` is %27, as a URL's parser writes it in the query: the page compares its own URL with this
+ *  one to redirect to the short form, and `q=O'Brien` redirected to itself forever. */
 export function queryString(query: URLSearchParams): string {
   const enc = (s: string) =>
-    encodeURIComponent(s).replace(/%3A/g, ':').replace(/%2C/g, ',').replace(/%40/g, '@')
+    encodeURIComponent(s)
+      .replace(/%3A/g, ':')
+      .replace(/%2C/g, ',')
+      .replace(/%40/g, '@')
+      .replace(/'/g, '%27')
   return [...query].map(([k, v]) => `${enc(k)}=${enc(v)}`).join('&')
 }

@@ -121,6 +121,19 @@ describe('GET /customers', () => {
     expect((await get('/customers?in=app-a', HTMX)).headers.get('HX-Push-Url')).toBeNull()
   })
 
+  it("redirects a URL with an apostrophe once, to a URL that answers (O'Brien, a param's value)", async () => {
+    for (const [sent, short] of [
+      ["/customers?q=O'Brien&sort=-last_activity", '/customers?q=O%27Brien'],
+      ["/customers?p=note:eq:it's&q=", '/customers?p=note:eq:it%27s'],
+    ]) {
+      const first = await t.app.request(sent!, { headers: { Cookie: fx.cookie } })
+      expect(first.status).toBe(303)
+      expect(first.headers.get('Location')).toBe(short)
+      expect((await get(short!)).status).toBe(200)
+      expect((await get(short!.replace('%27', "'"))).status).toBe(200)
+    }
+  })
+
   it('links the CSV export to the whole segment (not the page, its size or an open badge)', async () => {
     const { html } = await get('/customers?in=app-a&sort=email&limit=2&open=1.app-a')
     expect(html).toContain('href="/customers/export.csv?in=app-a&amp;sort=email"')
