@@ -24,7 +24,7 @@ import { allHeld, familyIds, lockOrder, recordHeld } from '../db/lock-order.js'
 import { prepared } from '../db/prepared.js'
 import { runIngest } from '../ingest/upsert.js'
 import { familyStateCtes } from './family-state.js'
-import type { BillingEvent, Provider } from './events.js'
+import { stampOf, type BillingEvent, type Provider } from './events.js'
 
 /** The event's patch as state: every field it sets, stamped with the event's order key. */
 export function stateOf(event: BillingEvent): BillingState {
@@ -202,7 +202,7 @@ b_customer AS (
   INSERT INTO billing_customers AS b
     (project_id, provider, billing_customer_id, email, name, subscriptions, latest_at)
   SELECT e.project_id, ${event.provider}, ${billingCustomerKey(event)}, ${event.email}::text,
-    ${event.name ?? null}::text, ${state}::jsonb, ${event.created}::timestamptz
+    ${event.name ?? null}::text, ${state}::jsonb, ${stampOf(event)}::timestamptz
   FROM b_event e
   ON CONFLICT (project_id, provider, billing_customer_id) DO UPDATE SET
     email = COALESCE(b.email, EXCLUDED.email),

@@ -157,6 +157,14 @@ export function orderKey(
   return `${ended ? '~' : rank === 1 ? '!' : ''}${created}|${rank}${step}|${id}`
 }
 
+/** The time a billing write stamps the relation with, for newest wins against identify (the
+ *  `latest_at` of ./apply.ts): `created`, but for a time in whole seconds (Stripe's) the end of
+ *  that second. The event happened somewhere inside it, and an identify the product sent in the
+ *  same second (its sign-up, stamped on arrival to the millisecond, then the trial Stripe starts)
+ *  had outranked it and kept the customer free. */
+export const stampOf = (event: BillingEvent) =>
+  event.provider === 'stripe' ? event.created.replace('.000000Z', '.999999Z') : event.created
+
 /** An ISO 8601 time with exactly six fractional digits in UTC (`2026-03-01T12:00:00.000000Z`), so
  *  keys compare as text; Paddle sends microseconds, which a JS Date would drop. */
 export function isoMicros(input: string | number): string | null {

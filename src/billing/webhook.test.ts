@@ -430,6 +430,33 @@ describe('applying events', () => {
     }
   })
 
+  it('a trial Stripe starts in the second of the sign-up identify wins over its free', async () => {
+    // The product's sign-up: identify stamped on arrival (milliseconds), then the customer and
+    // its trial at Stripe, whose times are whole seconds: the same second, or a later one.
+    const identified = await postJson(t.app, '/v1/identify', seeded.projects[0]!.key, {
+      email: 'signup@example.com',
+      status: 'free',
+      params: { plan: 'starter' },
+    })
+    expect(identified.status).toBe(200)
+    const now = Math.floor(Date.now() / 1000)
+    await post(event('customer.created', { id: 'cus_s', email: 'signup@example.com' }, now))
+    const trial = subscription({ id: 'sub_s', customer: 'cus_s', status: 'trialing' })
+    await post(event('customer.subscription.created', trial, now))
+    expect(await relation('signup@example.com')).toMatchObject({
+      status: 'trial',
+      params: { billing_status: 'trialing' },
+    })
+    // An identify stamped after that second still outranks it.
+    const later = new Date((now + 1) * 1000).toISOString()
+    await postJson(t.app, '/v1/identify', seeded.projects[0]!.key, {
+      email: 'signup@example.com',
+      status: 'paid',
+      timestamp: later,
+    })
+    expect((await relation('signup@example.com'))!.status).toBe('paid')
+  })
+
   it("leaves the product's own params and the last activity alone", async () => {
     const identified = await postJson(t.app, '/v1/identify', seeded.projects[0]!.key, {
       email: 'sdk@example.com',
