@@ -6,7 +6,8 @@
 import type { CustomerPage, ProjectInfo, Summary } from '../../src/customers/query.js'
 import { readChips } from '../../src/customers/filter-chips.js'
 import type { Refused } from '../ui/elements.js'
-import { Layout, useAssetUrl } from '../ui/layout.js'
+import { assetUrl, Layout } from '../ui/layout.js'
+import { PageContext, type PageContextValue } from '../../src/lib/flash.js'
 import { CustomerDrawer, rowDetail } from './drawer.js'
 import { FilterBar } from './filters.js'
 import { Results } from './results.js'
@@ -29,8 +30,8 @@ export interface CustomersViewProps {
 }
 
 /** The customers pages' own stylesheet and script (the filter builder, keys, the drawer). */
-export function CustomersAssets() {
-  const asset = useAssetUrl()
+export function CustomersAssets(_: unknown, page: PageContextValue) {
+  const asset = assetUrl(page)
   return (
     <>
       <link rel="stylesheet" href={asset('/assets/customers.css')} />
@@ -152,3 +153,5 @@ function FirstRun() {
     </div>
   )
 }
+
+CustomersAssets.contextType = PageContext

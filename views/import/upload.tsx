@@ -2,7 +2,8 @@
 // job's own page is ./job.tsx.
 import type { ComponentChildren } from 'preact'
 import type { Counts } from '../../src/csv/job.js'
-import { Layout, useAssetUrl } from '../ui/layout.js'
+import { assetUrl, Layout } from '../ui/layout.js'
+import { PageContext, type PageContextValue } from '../../src/lib/flash.js'
 import { CsrfField } from '../ui/csrf.js'
 import { Alert, ProjectBadge, Time, invalidField, plural, type Refused } from '../ui/elements.js'
 
@@ -44,10 +45,10 @@ export function ImportShell(props: {
   )
 }
 
-function ImportScript() {
-  const asset = useAssetUrl()
-  return <script src={asset('/assets/import.js')} defer></script>
+function ImportScript(_: unknown, page: PageContextValue) {
+  return <script src={assetUrl(page)('/assets/import.js')} defer></script>
 }
+ImportScript.contextType = PageContext
 
 export function UploadPage(props: {
   userEmail: string

@@ -3,8 +3,7 @@
 // redirect that led here (src/lib/flash.ts), and, when signed in, the CSRF header htmx sends on
 // every request. No inline scripts: htmx and app.js are files, under a strict CSP.
 import type { ComponentChildren } from 'preact'
-import { useContext } from 'preact/hooks'
-import { PageContext } from '../../src/lib/flash.js'
+import { PageContext, type PageContextValue } from '../../src/lib/flash.js'
 import { CsrfField } from './csrf.js'
 
 /** What every signed-in page is given for its shell: who is signed in, the CSRF token. */
@@ -34,10 +33,11 @@ export interface LayoutProps {
 }
 
 /** `/assets/app.css?v=…`: a URL that changes whenever the assets do, so browsers may keep each
- *  version for good (see src/node.ts). Without a version (Workers), the plain path. */
-export function useAssetUrl(): (path: string) => string {
-  const { assetVersion } = useContext(PageContext)
-  return (path) => (assetVersion ? `${path}?v=${assetVersion}` : path)
+ *  version for good (see src/node.ts). Without a version (Workers), the plain path. `page` is what
+ *  a component whose `contextType` is PageContext is given as its second argument (the way to
+ *  read a context without preact/hooks, which the Worker would bundle for it). */
+export function assetUrl(page: PageContextValue): (path: string) => string {
+  return (path) => (page.assetVersion ? `${path}?v=${page.assetVersion}` : path)
 }
 
 const NAV: { entry: NavEntry; href: string; label: string }[] = [
@@ -46,9 +46,9 @@ const NAV: { entry: NavEntry; href: string; label: string }[] = [
   { entry: 'imports', href: '/imports/new', label: 'Imports' },
 ]
 
-export function Layout(props: LayoutProps) {
+export function Layout(props: LayoutProps, page: PageContextValue) {
   const { title, userEmail, csrfToken, active, children } = props
-  const asset = useAssetUrl()
+  const asset = assetUrl(page)
   const bodyAttrs = csrfToken
     ? { 'hx-headers:inherited': JSON.stringify({ 'X-CSRF-Token': csrfToken }) }
     : {}
@@ -137,8 +137,7 @@ export function Layout(props: LayoutProps) {
 }
 
 /** What the last action did, shown once; with an Undo button when it can be undone. */
-function FlashMessage({ csrfToken }: { csrfToken?: string }) {
-  const { flash } = useContext(PageContext)
+function FlashMessage({ csrfToken }: { csrfToken?: string }, { flash }: PageContextValue) {
   // A refused form's message is its page's to show, at that form.
   if (!flash || flash.refused) return null
   const tone = flash.tone ?? 'success'
@@ -159,3 +158,6 @@ function FlashMessage({ csrfToken }: { csrfToken?: string }) {
     </div>
   )
 }
+
+Layout.contextType = PageContext
+FlashMessage.contextType = PageContext
