@@ -218,6 +218,34 @@ describe('GET /customers', () => {
     expect(drawer).toContain('href="/customers" data-close-drawer')
   })
 
+  it('keeps the page (its cursor) in the badges, the drawer and the customer page, not the first page', async () => {
+    const first = await get('/customers?in=app-a&sort=email&limit=1')
+    const next = /<a rel="next"[^>]* href="([^"]+)"/.exec(first.html)?.[1]?.replace(/&amp;/g, '&')
+    expect(next).toMatch(/[?&]after=/)
+    const after = new URL(next!, 'http://x').searchParams.get('after')!
+    const { html } = await get(next!)
+    const badge = /<a class="badge[^"]*"[^>]* href="([^"]+)"[^>]* hx-get="([^"]+)"/.exec(html)
+    const shown = badge?.[1]?.replace(/&amp;/g, '&')
+    expect(new URL(shown!, 'http://x').searchParams.get('after')).toBe(after)
+    expect(shown).toMatch(/[?&]open=\d+\.app-a/)
+    // Reloaded (or opened from a shared link), the drawer's close link and the full page's back
+    // link lead to this page of the table.
+    const reloaded = await get(shown!)
+    const close = /href="([^"]+)" data-close-drawer/
+      .exec(reloaded.html)?.[1]
+      ?.replace(/&amp;/g, '&')
+    expect(new URL(close!, 'http://x').searchParams.get('after')).toBe(after)
+    const panel = await get(badge![2]!.replace(/&amp;/g, '&'), HTMX)
+    const page = /href="(\/customers\/\d+\?back=[^"]+)"/
+      .exec(panel.html)?.[1]
+      ?.replace(/&amp;/g, '&')
+    const back = new URL(page!, 'http://x').searchParams.get('back')
+    expect(new URLSearchParams(back!).get('after')).toBe(after)
+    const full = await get(page!)
+    const backLink = /<a[^>]* href="(\/customers\?[^"]*)"[^>]*>← /.exec(full.html)?.[1]
+    expect(backLink?.replace(/&amp;/g, '&')).toContain(`after=${encodeURIComponent(after)}`)
+  })
+
   it('escapes HTML in names and params', async () => {
     await postJson(t.app, '/v1/identify', fx.keys.c, {
       email: 'xss@example.com',

@@ -5,7 +5,7 @@
 import type { CustomerDetail } from '../../src/customers/customer.js'
 import type { CustomerRow, ProjectInfo } from '../../src/customers/query.js'
 import { CustomerGlance, ParamsTable, RelationFacts, type ProjectRelation } from './customer.js'
-import { customerHref, customersUrl, tableQuery } from './urls.js'
+import { customerHref, customersUrl, shownQuery } from './urls.js'
 
 /** A table row as the customer's details (the row carries every relation already). */
 export function rowDetail(row: CustomerRow, projects: ProjectInfo[]): CustomerDetail {
@@ -27,7 +27,7 @@ export function CustomerDrawer(props: {
   now?: Date
 }) {
   const { customer, query, now } = props
-  const close = customersUrl(tableQuery(query))
+  const close = customersUrl(shownQuery(query))
   return (
     <div
       class="drawer-panel"

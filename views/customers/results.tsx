@@ -9,12 +9,17 @@ import type {
   Summary,
 } from '../../src/customers/query.js'
 import { chipsFromQuery } from '../../src/customers/filter-chips.js'
-import { DEFAULT_SORT, sortParam, type SortKey } from '../../src/customers/filter-syntax.js'
+import {
+  DEFAULT_SORT,
+  queryString,
+  sortParam,
+  type SortKey,
+} from '../../src/customers/filter-syntax.js'
 import { DateAndAge } from '../ui/elements.js'
 import { firstDirection } from './filters.js'
 import type { CustomersViewProps } from './page.js'
 import { Pager } from './pager.js'
-import { customerHref, customersUrl, swap, tableQuery } from './urls.js'
+import { customerHref, customersUrl, shownQuery, swap, tableQuery } from './urls.js'
 
 type Data = CustomerPage & { summary: Summary }
 
@@ -172,8 +177,8 @@ function StatusBadge(props: {
 }) {
   const { row, relation, query } = props
   const { project, status } = relation
-  const href = customersUrl(tableQuery(query), { open: `${row.id}.${project.slug}` })
-  const back = new URLSearchParams(tableQuery(query)).toString()
+  const href = customersUrl(shownQuery(query), { open: `${row.id}.${project.slug}` })
+  const back = queryString(shownQuery(query))
   return (
     <a
       class={`badge status-${status}`}

@@ -36,6 +36,15 @@ export function tableQuery(query: URLSearchParams): URLSearchParams {
   return q
 }
 
+/** The table as shown, its page too (the cursor), without the open panel: what a badge's details,
+ *  the drawer's close link and a customer page's back link keep, so that reload, Back and a shared
+ *  link show that page, not the first. */
+export function shownQuery(query: URLSearchParams): URLSearchParams {
+  const q = new URLSearchParams(query)
+  q.delete('open')
+  return q
+}
+
 /** The query without one of its entries (a filter chip's ✕ link), from the first page. */
 export function without(query: URLSearchParams, key: string, value: string) {
   const q = new URLSearchParams()
@@ -68,12 +77,12 @@ export function exportHref(query: URLSearchParams): string {
 
 /** A customer's page, with the table to go back to. */
 export function customerHref(id: number, query: URLSearchParams): string {
-  const back = queryString(tableQuery(query))
+  const back = queryString(shownQuery(query))
   return `/customers/${id}${back ? `?back=${encodeURIComponent(back)}` : ''}`
 }
 
 /** Where a customer page's back link goes: the table it was opened from (only ever a
  *  /customers URL, whatever `back` holds). */
 export function backHref(back: string | undefined): string {
-  return customersUrl(tableQuery(new URLSearchParams(back ?? '')))
+  return customersUrl(shownQuery(new URLSearchParams(back ?? '')))
 }
