@@ -137,6 +137,22 @@ it('on a phone, the columns of the params a filter is about keep their names', a
   expect(problems).toEqual([])
 })
 
+it("at 1280 px, a param's column shows its values whole, each led by its project's dot", async () => {
+  const { page, problems } = await signedIn()
+  await page.goto(`${live.server.url}/customers?p=plan:eq:pro&sum=mrr`)
+  const values = page.locator('.customers-table tbody td.col-param .param-value')
+  expect(await values.count()).toBeGreaterThan(0)
+  const shown = await values.evaluateAll((spans) =>
+    spans.map((s) => ({ cut: s.scrollWidth > s.clientWidth, text: s.textContent })),
+  )
+  expect(shown.filter((v) => v.cut)).toEqual([])
+  // The project's name is there for screen readers (and in the title), not in the column's width.
+  expect(shown.some((v) => /^App A: pro$/.test(v.text ?? ''))).toBe(true)
+  expect(await values.first().locator('.dot').count()).toBe(1)
+  await screenshot(page, 'fixes-param-columns-1280')
+  expect(problems).toEqual([])
+})
+
 it('asks before removing a teammate, as before revoking a key or a token', async () => {
   const { page, problems } = await signedIn()
   const base = live.server.url

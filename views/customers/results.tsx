@@ -211,19 +211,31 @@ function ParamValues(props: {
     (r) =>
       (!column.project || r.project.slug === column.project) && Object.hasOwn(r.params, column.key),
   )
+  // Without a project of its own, each value is led by its project's dot (the colour of its badge;
+  // the name for screen readers and on hover): a name in front left a narrow column room for
+  // "FormBox…" and no value.
   return (
     <>
-      {cells.map((r) => (
-        <span class="param-value">
-          {column.project ? null : <span class="param-project">{r.project.name}</span>}
-          {showParam(r.params[column.key])}
-        </span>
-      ))}
+      {cells.map((r) => {
+        const value = showParam(r.params[column.key])
+        return (
+          <span class="param-value" title={column.project ? value : `${r.project.name}: ${value}`}>
+            {column.project ? null : (
+              <>
+                <span class="dot" style={`--project:${r.project.color}`} aria-hidden="true" />
+                <span class="visually-hidden">{r.project.name}: </span>
+              </>
+            )}
+            {value}
+          </span>
+        )
+      })}
     </>
   )
 }
 
-/** Every project's params on one line, each group led by its project's name. */
+/** Every project's params on one line, each group led by its project's dot (its name for screen
+ *  readers, and all of them in the title). */
 function ParamsPreview({ relations }: { relations: ProjectRelation[] }) {
   const groups = relations.filter((r) => Object.keys(r.params).length > 0)
   const text = (r: ProjectRelation) =>
@@ -237,7 +249,8 @@ function ParamsPreview({ relations }: { relations: ProjectRelation[] }) {
     >
       {groups.map((r) => (
         <span class="params-group">
-          <span class="param-project">{r.project.name}</span>
+          <span class="dot" style={`--project:${r.project.color}`} aria-hidden="true" />
+          <span class="visually-hidden">{r.project.name}: </span>
           {text(r)}
         </span>
       ))}
