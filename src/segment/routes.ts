@@ -7,6 +7,8 @@
 // name; or `writeKey` in the body) or as a Bearer token. /batch also takes what Segment's
 // Webhooks (Actions) destination posts to it: one event, or (batching on) a bare array of events.
 // Answers as Segment does: 200 `{"success": true}`.
+// A gzipped body (`Content-Encoding: gzip`, as Segment's server libraries can send) is read as if
+// sent plain (../middleware/content-encoding), on the shared paths for TinyCRM's own routes too.
 import type { Context, Next } from 'hono'
 import { Hono } from 'hono/tiny'
 import { batchItem, LIMITS, type BatchItem } from '../ingest/schemas.js'
@@ -16,6 +18,7 @@ import { nonUtf8Body } from '../lib/http.js'
 import { issueDetails } from '../lib/validation.js'
 import { bodyLimit } from '../middleware/body-limit/index.js'
 import { apiCors } from '../middleware/cors/index.js'
+import { gunzip } from '../middleware/content-encoding/index.js'
 import { projectKeyHash, type ProjectKeyEnv } from '../middleware/project-key/index.js'
 import { checkRateLimit } from '../middleware/rate-limit/index.js'
 import { batchEvents, isObject, isSegmentBatch, isSegmentShaped } from './shape.js'
@@ -196,10 +199,15 @@ export function segmentRoutes(limiter?: RateLimiter) {
     app.use(path, apiCors())
   }
   for (const [path, type] of Object.entries(SINGLE_PATHS)) {
-    app.post(path, bodyLimit(LIMITS.singleBody), single(type, limiter, SHARED_PATHS.has(path)))
+    app.post(
+      path,
+      bodyLimit(LIMITS.singleBody),
+      gunzip,
+      single(type, limiter, SHARED_PATHS.has(path)),
+    )
   }
   for (const path of BATCH_PATHS) {
-    app.post(path, bodyLimit(LIMITS.batchBody), batch(limiter, SHARED_PATHS.has(path)))
+    app.post(path, bodyLimit(LIMITS.batchBody), gunzip, batch(limiter, SHARED_PATHS.has(path)))
   }
   return app
 }

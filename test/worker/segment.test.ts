@@ -1,6 +1,6 @@
 // Segment's batch route inside workerd, over the production path (Neon's HTTP driver to the local
 // endpoint): a batch as @segment/analytics-node sends it is one HTTP query, its duplicate changes
-// nothing, and calls carrying only a userId find the customer.
+// nothing, and calls carrying only a userId find the customer; a gzipped batch is read as plain.
 import { env, exports } from 'cloudflare:workers'
 import { neon, neonConfig, type NeonQueryFunction } from '@neondatabase/serverless'
 import { beforeAll, describe, expect, inject, it } from 'vitest'
@@ -125,5 +125,41 @@ describe("Segment's batch in workerd", () => {
     const [recorded] = await sql`SELECT count(*)::int AS n FROM segment_messages
       WHERE project_id = ${projectId}`
     expect(recorded).toEqual({ n: 3 })
+  })
+
+  it('a gzipped batch (Content-Encoding: gzip, as analytics-python can send) is applied', async () => {
+    const json = JSON.stringify({
+      batch: [
+        { ...batch[0], messageId: 'gzip-1-a', traits: { email: 'segment-gzip@example.com' } },
+        { ...batch[1], messageId: 'gzip-1-b' },
+      ],
+    })
+    const gzipped = new Blob([json]).stream().pipeThrough(new CompressionStream('gzip'))
+    const post = (body: ArrayBuffer) =>
+      self.fetch('https://tinycrm.example/v1/batch', {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/json',
+          'Content-Encoding': 'gzip',
+          Authorization: `Basic ${btoa(`${key}:`)}`,
+        },
+        body,
+      })
+    const bytes = await new Response(gzipped).arrayBuffer()
+    // Cut short, it does not inflate: 400, nothing written.
+    const cut = await post(bytes.slice(0, bytes.byteLength - 12))
+    expect({ status: cut.status, body: await cut.json() }).toMatchObject({
+      status: 400,
+      body: { error: { code: 'invalid_json', message: 'The request body is not valid gzip' } },
+    })
+    const res = await post(bytes)
+    expect({ status: res.status, body: await res.json() }).toEqual({
+      status: 200,
+      body: { success: true },
+    })
+    expect(await relation('segment-gzip@example.com')).toMatchObject({ source: 'segment' })
+    const [recorded] = await sql`SELECT count(*)::int AS n FROM segment_messages
+      WHERE project_id = ${projectId} AND message_id LIKE 'gzip-%'`
+    expect(recorded).toEqual({ n: 2 })
   })
 })
