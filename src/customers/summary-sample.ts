@@ -102,7 +102,8 @@ export function sampleCtes(plan: SamplePlan, exactUpTo: number) {
 const factor = sql`COALESCE((SELECT rows FROM sampling) / greatest(count(*), 1), 1)`
 
 /** The summary row (the columns of the counted one, exact false) estimated from the sample, when
- *  `only` holds. */
+ *  `only` holds; without the sums per currency (a sampled customer's relations are added up as
+ *  one row: split by currency, they would be another pass). */
 export function sampledSummary(
   accountId: number,
   f: CustomerFilter,
@@ -128,7 +129,7 @@ export function sampledSummary(
   return sql`
 SELECT false, greatest(t.n, ${limit})::int, (CASE WHEN b.n > ${sql.lit(exactUpTo)} THEN t.before
     ELSE b.n END)::int, t.by_best, t.by_project, (t.sum_all * t.factor)::float8,
-  (t.sum_matched * t.factor)::float8, ${projectsJson(accountId)}
+  (t.sum_matched * t.factor)::float8, NULL::json, ${projectsJson(accountId)}
 FROM (
   SELECT ${n(null)} AS n, ${n(sql`c.before`)} AS before,
     ${byBestCounts(f, n)} AS by_best,

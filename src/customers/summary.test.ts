@@ -9,8 +9,8 @@ import { sql } from 'kysely'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { createApp } from '../app.js'
 import { useTestApp } from '../../test/support/db.js'
-import { useQuestions } from '../../test/support/customers-fixture.js'
-import { seedAccount } from '../../test/support/fixtures.js'
+import { sessionCookie, useQuestions } from '../../test/support/customers-fixture.js'
+import { postJson, seedAccount } from '../../test/support/fixtures.js'
 import { parseCustomerFilter } from './filter.js'
 import { EXACT_COUNT_UP_TO, roughly, summarizeCustomers, summaryQuery } from './summary.js'
 
@@ -137,6 +137,119 @@ describe('GET /customers past the threshold', () => {
     ).text()
     expect(plain).not.toMatch(/of about|about <\/span>/)
     expect(plain).toMatch(/1–8 of 8/)
+  })
+})
+
+describe('sum= over relations in several currencies', () => {
+  // Paid on App A: usd (as Stripe writes it) and USD, JPY, one without a currency, one whose
+  // currency is not a string and one of 0 GBP; a trial in eur; on App B, u1 in EUR and u7 free,
+  // 0 without a currency.
+  let accountId = 0
+  let cookie = ''
+  beforeAll(async () => {
+    const seeded = await seedAccount(t.db)
+    accountId = seeded.accountId
+    cookie = await sessionCookie(t.db, seeded.userId)
+    const paid = (n: number, params: object) => ({
+      type: 'identify',
+      email: `u${n}@example.com`,
+      status: 'paid',
+      params,
+    })
+    for (const [key, batch] of [
+      [
+        seeded.projects[0]!.key,
+        [
+          paid(1, { mrr: 29.99, currency: 'usd' }),
+          paid(2, { mrr: 432, currency: 'USD' }),
+          paid(3, { mrr: 3000, currency: 'JPY' }),
+          { ...paid(4, { mrr: 50, currency: 'eur' }), status: 'trialing' },
+          paid(5, { mrr: 12 }),
+          paid(6, { currency: 'USD' }),
+          paid(8, { mrr: 1, currency: 840 }),
+          paid(9, { mrr: 0, currency: 'GBP' }),
+        ],
+      ],
+      [
+        seeded.projects[1]!.key,
+        [paid(1, { mrr: 10, currency: 'EUR' }), { ...paid(7, { mrr: 0 }), status: 'free' }],
+      ],
+    ] as const) {
+      const res = await postJson(t.app, '/v1/batch', key, { batch })
+      expect(res.body.failed).toBe(0)
+    }
+  })
+  const sumOf = async (query: string, exactUpTo?: number) =>
+    (
+      await summarizeCustomers(t.db, accountId, parseCustomerFilter(new URLSearchParams(query)), {
+        exactUpTo,
+      })
+    ).sum
+
+  it('adds up each currency (any case; null: none that is a string; not one of 0), the totals as before', async () => {
+    expect(await sumOf('in=app-a:paid&sum=mrr')).toEqual({
+      key: 'mrr',
+      project: null,
+      selective: true,
+      matched: 3474.99,
+      all: 3484.99,
+      byCurrency: [
+        { currency: 'EUR', all: 10, matched: 0 },
+        { currency: 'JPY', all: 3000, matched: 3000 },
+        { currency: 'USD', all: 461.99, matched: 461.99 },
+        { currency: null, all: 13, matched: 13 },
+      ],
+    })
+    // The trial's eur joins u1's EUR.
+    expect((await sumOf('sum=mrr'))?.byCurrency?.[0]).toEqual({
+      currency: 'EUR',
+      all: 60,
+      matched: 60,
+    })
+  })
+
+  it('gives no breakdown in one currency (usd and USD are one; beside amounts of 0), nor without any', async () => {
+    const usd = await sumOf('p=currency:contains:usd&sum=app-a.mrr')
+    expect(usd).toMatchObject({ all: 461.99, matched: 461.99 })
+    expect(usd).not.toHaveProperty('byCurrency')
+    const eur = await sumOf('sum=app-b.mrr')
+    expect(eur).toMatchObject({ all: 10, matched: 10 })
+    expect(eur).not.toHaveProperty('byCurrency')
+    expect(await sumOf('in=app-a:paid&p=currency:eq:JPY&sum=mrr')).not.toHaveProperty('byCurrency')
+    const none = await summarizeCustomers(
+      t.db,
+      fx.accountId,
+      parseCustomerFilter(new URLSearchParams('sum=mrr')),
+    )
+    expect(none.sum).not.toHaveProperty('byCurrency')
+  })
+
+  it('an estimated sum has the totals alone, rounded', async () => {
+    const f = parseCustomerFilter(new URLSearchParams('in=app-a:paid&sum=mrr'))
+    const about = await summarizeCustomers(t.db, accountId, f, { exactUpTo: 1 })
+    expect(about.exact).toBe(false)
+    expect(about.sum).toEqual({
+      key: 'mrr',
+      project: null,
+      selective: true,
+      matched: 3470,
+      all: 3480,
+    })
+  })
+
+  it('the dashboard shows the amounts per currency under the sum, saying they differ', async () => {
+    const res = await t.app.request('/customers?in=app-a:paid&sum=mrr', {
+      headers: { Cookie: cookie },
+    })
+    const lines = [...(await res.text()).matchAll(/<p class="summary-sum"[^>]*>(.*?)<\/p>/g)].map(
+      (m) => m[1]!.replace(/<[^>]+>/g, ''),
+    )
+    expect(lines).toEqual([
+      'Σ mrr 3,474.99 where the filter matched · 3,484.99 across all their products',
+      'The amounts are in different currencies: EUR 0, JPY 3,000, USD 461.99, no currency 13 ' +
+        'where the filter matched · EUR 10, JPY 3,000, USD 461.99, no currency 13 across all ' +
+        'their products',
+    ])
   })
 })
 

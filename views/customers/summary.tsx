@@ -1,6 +1,7 @@
 // The segment's numbers beside the page title: the count, the status breakdown (by best status, or
 // per project the filter names) and the sum of a param over the matched relations and over all
-// their products.
+// their products, and per currency when the relations are in several.
+import type { ComponentChild } from 'preact'
 import type { Summary } from '../../src/customers/query.js'
 import { STATUSES, type Status } from '../../src/lib/status.js'
 import { narrowed, swap } from './urls.js'
@@ -39,6 +40,26 @@ export function StatusCount({
   )
 }
 
+/** A sum's figures, each `figure(k)`: where the filter matched, then over all (selective), or over
+ *  all alone. One project's param (sum=app-a.mrr) is added up in that project alone, never across
+ *  products. */
+function figures(
+  sum: NonNullable<Summary['sum']>,
+  figure: (k: 'all' | 'matched') => ComponentChild,
+) {
+  const everywhere = sum.project ? 'over the whole segment' : 'across all their products'
+  return sum.selective ? (
+    <>
+      {figure('matched')} <span class="muted">where the filter matched</span> · {figure('all')}{' '}
+      <span class="muted">{everywhere}</span>
+    </>
+  ) : (
+    <>
+      {figure('all')} <span class="muted">{everywhere}</span>
+    </>
+  )
+}
+
 /** The segment's numbers, beside the page title. Each status count links to the segment narrowed
  *  to it: by best status, to those with that status in any product (`status=trial`); per
  *  project, to those with it there (`in=app-a:trial`). */
@@ -46,8 +67,7 @@ export function SegmentSummary({ summary, query }: { summary: Summary; query: UR
   const name = (slug: string) => summary.projects.find((p) => p.slug === slug)?.name ?? slug
   const { sum } = summary
   const subject = sum ? `${sum.project ? `${name(sum.project)} ` : ''}${sum.key}` : ''
-  // One project's param (sum=app-a.mrr) is added up in that project alone, never across products.
-  const everywhere = sum?.project ? 'over the whole segment' : 'across all their products'
+  const by = sum?.byCurrency
   return (
     <div class="summary" aria-live="polite">
       <p class="summary-count">
@@ -88,21 +108,26 @@ export function SegmentSummary({ summary, query }: { summary: Summary; query: UR
         ))
       )}
       {sum ? (
-        <p class="summary-sum">
-          Σ {subject}{' '}
-          <strong data-testid="segment-sum">
-            {number.format(sum.selective ? sum.matched : sum.all)}
-          </strong>{' '}
-          {sum.selective ? (
-            <>
-              <span class="muted">where the filter matched</span> ·{' '}
-              <span data-testid="segment-sum-all">{number.format(sum.all)}</span>{' '}
-              <span class="muted">{everywhere}</span>
-            </>
-          ) : (
-            <span class="muted">{everywhere}</span>
-          )}
-        </p>
+        <>
+          <p class="summary-sum">
+            Σ {subject}{' '}
+            {figures(sum, (k) =>
+              k === 'all' && sum.selective ? (
+                <span data-testid="segment-sum-all">{number.format(sum.all)}</span>
+              ) : (
+                <strong data-testid="segment-sum">{number.format(sum[k])}</strong>
+              ),
+            )}
+          </p>
+          {by ? (
+            <p class="summary-sum" data-testid="segment-sum-currencies">
+              <span class="muted">The amounts are in different currencies:</span>{' '}
+              {figures(sum, (k) =>
+                by.map((c) => `${c.currency ?? 'no currency'} ${number.format(c[k])}`).join(', '),
+              )}
+            </p>
+          ) : null}
+        </>
       ) : null}
     </div>
   )
