@@ -230,6 +230,22 @@ describe('sum=', () => {
     })
     const inA = await call('GET', '/v1/customers?p=plan:eq:pro&sum=app-a.mrr', token)
     expect(inA.body.sum).toMatchObject({ key: 'mrr', project: 'app-a', all: 78.5 })
+    expect(res.body.sum).not.toHaveProperty('byCurrency')
+    // In several currencies (any case), also per currency, by code; the totals as they were.
+    await identify(keyA, { email: 'p1@sum.test', params: { currency: 'usd' } })
+    await identify(keyB, { email: 'p1@sum.test', params: { currency: 'JPY' } })
+    await identify(keyA, { email: 'p2@sum.test', params: { currency: 'USD' } })
+    const mixed = await call('GET', '/v1/customers?p=plan:eq:pro&sum=mrr&limit=1', token)
+    expect(mixed.body.sum).toEqual({
+      key: 'mrr',
+      project: null,
+      all: 178.5,
+      matched: 78.5,
+      byCurrency: [
+        { currency: 'JPY', all: 100, matched: 0 },
+        { currency: 'USD', all: 78.5, matched: 78.5 },
+      ],
+    })
     const plain = await call('GET', '/v1/customers?p=plan:eq:pro', token)
     expect(plain.body).not.toHaveProperty('count')
     expect(plain.body).not.toHaveProperty('sum')

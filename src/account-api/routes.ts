@@ -115,6 +115,7 @@ export function accountApiRoutes() {
           project: summary.sum.project,
           all: summary.sum.all,
           matched: summary.sum.matched,
+          byCurrency: summary.sum.byCurrency,
         },
       }),
     })
