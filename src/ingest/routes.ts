@@ -8,6 +8,7 @@ import { jsonBody } from '../lib/http.js'
 import type { RateLimiter } from '../lib/rate-limit.js'
 import { validationError } from '../lib/validation.js'
 import { bodyLimit } from '../middleware/body-limit/index.js'
+import { gunzip } from '../middleware/content-encoding/index.js'
 import { apiCors } from '../middleware/cors/index.js'
 import { projectKey, type ProjectKeyEnv } from '../middleware/project-key/index.js'
 import { rateLimit } from '../middleware/rate-limit/index.js'
@@ -93,7 +94,7 @@ export function ingestRoutes(limiter?: RateLimiter) {
     }),
   )
   app.post('/identify', bodyLimit(LIMITS.singleBody), jsonBody(identifyBody), identify)
-  app.post('/ping', bodyLimit(LIMITS.singleBody), jsonBody(pingBody), ping)
+  app.post('/ping', bodyLimit(LIMITS.singleBody), gunzip, jsonBody(pingBody), ping)
   app.post('/batch', bodyLimit(LIMITS.batchBody), jsonBody(batchBody), batch)
   return app
 }

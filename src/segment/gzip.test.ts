@@ -120,7 +120,7 @@ describe('a gzipped body', () => {
     expect(await written()).toEqual({ customers: 2, messages: 2 })
   })
 
-  it("TinyCRM's own identify and batch (Bearer key, its shape) share the path and take gzip", async () => {
+  it("TinyCRM's own identify, ping and batch (Bearer key, its shape) take gzip", async () => {
     const auth = `Bearer ${key}`
     const one = await post('/v1/identify', { email: 'own@example.com', name: 'Own' }, { auth })
     expect(one).toMatchObject({ status: 200, body: { ok: true, created: true } })
@@ -132,6 +132,10 @@ describe('a gzipped body', () => {
       },
     )
     expect(many).toMatchObject({ status: 200, body: { ok: true, succeeded: 1, failed: 0 } })
+    const ping = await post('/v1/ping', { email: 'own@example.com' }, { auth })
+    expect(ping).toMatchObject({ status: 200, body: { ok: true } })
+    const bad = await post('/v1/ping', { email: 'not an email' }, { auth })
+    expect(bad).toMatchObject({ status: 400, body: { error: { code: 'validation_failed' } } })
   })
 })
 
