@@ -267,7 +267,9 @@ export function relationReadingConditions(
     conds.push(rc.negated ? sql`NOT ${exists}` : exists)
   }
   for (const ch of f.changed ?? []) {
-    conds.push(changedCond(ch.project ? projectId(accountId, ch.project, known) : null, ch))
+    conds.push(
+      changedCond(accountId, ch.project ? projectId(accountId, ch.project, known) : null, ch),
+    )
   }
   return conds
 }

@@ -21,13 +21,23 @@ export interface ChangedFilter {
  *  status to one of `statuses` at or after `since`. What a merge or its undo wrote is not a change
  *  of the customer's: a merge's status on the survivor is the absorbed customer's own change,
  *  counted through its history while it stays merged, and once the merge is undone the survivor's
- *  "merge" and "undo" entries would make it a customer who became paid (or free again) that week. */
-export function changedCond(projectScope: Cond | null, f: ChangedFilter): Cond {
-  return sql`EXISTS (SELECT 1 FROM relation_changes h
-    WHERE h.customer_id IN (SELECT c.id UNION ALL SELECT t.id FROM customers t
-        WHERE t.merged_into = c.id)
+ *  "merge" and "undo" entries would make it a customer who became paid (or free again) that week.
+ *
+ *  The changes are found once, by the index of changes per project, field and time, and each
+ *  customer is looked up in what they name (the owner of a tombstone's change is the customer it
+ *  was merged into). Probed customer by customer (an EXISTS over each one's history and its
+ *  tombstones'), the page took 56 s for `changed=status:paid:7d` and 368 s over 300 days on an
+ *  embedded database of 33,000 customers with 673,000 changes, and held every other request up
+ *  meanwhile. */
+export function changedCond(accountId: number, projectScope: Cond | null, f: ChangedFilter): Cond {
+  return sql`c.id IN (SELECT COALESCE(t.merged_into, t.id) FROM relation_changes h
+    JOIN customers t ON t.id = h.customer_id
+    WHERE h.project_id ${
+      projectScope
+        ? sql`= ${projectScope}`
+        : sql`IN (SELECT id FROM projects WHERE account_id = ${accountId})`
+    }
       AND h.field = 'status' AND h.source NOT IN ('merge', 'undo')
       AND h.new_value IN (${sql.join(f.statuses.map((s) => sql`${JSON.stringify(s)}::jsonb`))})
-      AND h.changed_at >= ${f.since.toISOString()}::timestamptz
-      ${projectScope ? sql`AND h.project_id = ${projectScope}` : sql``})`
+      AND h.changed_at >= ${f.since.toISOString()}::timestamptz)`
 }
