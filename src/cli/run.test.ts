@@ -466,10 +466,14 @@ describe('account tokens', () => {
       code: 1,
       stderr: 'tinycrm: name must be 1 to 80 characters\n',
     })
-    expect(await run(['token', 'revoke', ...a, '--id', 'tcrm_acct_x'])).toMatchObject({
-      code: 1,
-      stderr: "tinycrm: --id must be a token id (a number), got 'tcrm_acct_x'\n",
-    })
+    // Not a number: wrong usage (2, with the command's usage), as the README's exit codes say.
+    const notAnId = await run(['token', 'revoke', ...a, '--id', 'tcrm_acct_x'])
+    expect(notAnId.code).toBe(2)
+    expect(notAnId.stderr).toBe(
+      "tinycrm: --id must be a token id (a number), got 'tcrm_acct_x'\n" +
+        'Usage: npm run tinycrm -- token revoke --account EMAIL --id ID\n' +
+        'More: npm run tinycrm -- token revoke --help\n',
+    )
     expect((await run(['token', 'list'])).stderr.split('\n')[0]).toBe('tinycrm: Missing --account')
   })
 })

@@ -3,7 +3,15 @@
 // opening the dashboard. The token is shown once (last line of stdout); only its hash is stored.
 import { createAccountToken, listAccountTokens, revokeAccountToken } from '../account-api/tokens.js'
 import { normaliseEmail } from '../accounts/store.js'
-import { CliError, formatDate, formatTable, str, toJson, type Command } from './command.js'
+import {
+  CliError,
+  UsageError,
+  formatDate,
+  formatTable,
+  str,
+  toJson,
+  type Command,
+} from './command.js'
 import { requireAccount } from './lookup.js'
 
 export const tokenCreate: Command = {
@@ -85,7 +93,7 @@ export const tokenRevoke: Command = {
   async run({ db, values, io }) {
     const raw = str(values, 'id')!.trim()
     if (!/^\d{1,15}$/.test(raw))
-      throw new CliError(`--id must be a token id (a number), got '${raw}'`)
+      throw new UsageError(`--id must be a token id (a number), got '${raw}'`)
     const email = normaliseEmail(str(values, 'account')!)
     const revoked = await revokeAccountToken(db, await requireAccount(db, email), Number(raw))
     if (!revoked) {
