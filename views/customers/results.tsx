@@ -201,6 +201,16 @@ function StatusBadge(props: {
   )
 }
 
+/** A value's project as its dot (its badge's colour), named for screen readers only. */
+function ProjectDot({ project }: { project: ProjectInfo }) {
+  return (
+    <>
+      <span class="dot" style={`--project:${project.color}`} aria-hidden="true" />
+      <span class="visually-hidden">{project.name}: </span>
+    </>
+  )
+}
+
 /** One param in each project that has it, the project named (values never merged unlabelled). */
 function ParamValues(props: {
   relations: ProjectRelation[]
@@ -220,12 +230,7 @@ function ParamValues(props: {
         const value = showParam(r.params[column.key])
         return (
           <span class="param-value" title={column.project ? value : `${r.project.name}: ${value}`}>
-            {column.project ? null : (
-              <>
-                <span class="dot" style={`--project:${r.project.color}`} aria-hidden="true" />
-                <span class="visually-hidden">{r.project.name}: </span>
-              </>
-            )}
+            {column.project ? null : <ProjectDot project={r.project} />}
             {value}
           </span>
         )
@@ -249,8 +254,7 @@ function ParamsPreview({ relations }: { relations: ProjectRelation[] }) {
     >
       {groups.map((r) => (
         <span class="params-group">
-          <span class="dot" style={`--project:${r.project.color}`} aria-hidden="true" />
-          <span class="visually-hidden">{r.project.name}: </span>
+          <ProjectDot project={r.project} />
           {text(r)}
         </span>
       ))}

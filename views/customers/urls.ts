@@ -31,8 +31,9 @@ export function customersUrl(query: URLSearchParams, change: Record<string, stri
 /** The table's filter without its page and open panel: what a view saves, a back link returns
  *  to, and a filter change starts from. */
 export function tableQuery(query: URLSearchParams): URLSearchParams {
-  const q = new URLSearchParams(query)
-  for (const k of ['after', 'before', 'open']) q.delete(k)
+  const q = shownQuery(query)
+  q.delete('after')
+  q.delete('before')
   return q
 }
 
