@@ -39,6 +39,14 @@ it('401 for no token or an unknown one, 403 for a project key or a revoked token
   expect((await get()).status).toBe(401)
   expect((await get('tcrm_acct_' + 'x'.repeat(32))).status).toBe(401)
   expect((await get('not-a-token')).status).toBe(401)
+  // A token cut short when copied is told apart from one that is no account token at all.
+  for (const wrong of ['tcrm_acct_abc', 'not-a-token']) {
+    const res = await get(wrong)
+    expect(res.status).toBe(401)
+    expect(await res.json()).toMatchObject({
+      error: { message: 'Unknown account token: tcrm_acct_ and 32 letters or digits' },
+    })
+  }
   const project = await get(projects[0]!.key)
   expect(project.status).toBe(403)
   expect(await project.json()).toMatchObject({ error: { message: PROJECT_KEY_REFUSED } })

@@ -24,9 +24,10 @@ export function accountToken(): MiddlewareHandler<AccountTokenEnv> {
     }
     if (looksLikeProjectKey(token)) throw new ApiError('forbidden', PROJECT_KEY_REFUSED)
     if (!looksLikeAccountToken(token)) {
+      // Right for a token cut short when copied as for one that is no account token at all.
       throw new ApiError(
         'unauthorized',
-        'Unknown account token: account tokens start with tcrm_acct_',
+        'Unknown account token: tcrm_acct_ and 32 letters or digits',
       )
     }
     const auth = await authenticateAccountToken(c.var.db, token)
