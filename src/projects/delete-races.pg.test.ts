@@ -9,7 +9,9 @@
 // projects' keys. Then, against what the responses acknowledged: the delete answered its redirect;
 // no request answered a 500 (D's key answers 200 before the delete, 401 after); every write a 200
 // acknowledged through a kept project is there; no customer is left without a project; and every
-// customer's summary columns say what its relations say.
+// customer's summary columns say what its relations say. The second test races the delete with an
+// undo and two merges of its customers: no merge may be left naming a deleted customer (its
+// snapshot holds the person's data).
 import { describe, expect, it } from 'vitest'
 import { sql } from 'kysely'
 import type { App } from '../app.js'
@@ -18,6 +20,9 @@ import { seedAccount } from '../../test/support/fixtures.js'
 import { summaryMismatches } from '../../test/support/summary-columns.js'
 import { WRITE_KINDS, sendRaceWrite } from '../../test/support/race-writes.js'
 import { TestBrowser } from '../../test/support/test-browser.js'
+import { mergeCustomers, undoMerge } from '../merges/store.js'
+import { ApiError } from '../lib/errors.js'
+import { deleteProject } from './delete.js'
 import { createProject } from './store.js'
 
 const TRIALS = Number(process.env.RACE_TRIALS ?? 40)
@@ -170,5 +175,101 @@ describe('deleting a project racing identify, ping and batch (real PostgreSQL)',
         `(in ${orphansRemoved} the delete removed a customer only in it)`,
     )
     expect(failed.slice(0, 8), `${failed.length} of ${TRIALS} trials failed`).toEqual([])
+  }, 600_000)
+})
+
+/** Runs a merge or an undo racing the delete: the customer it names may be gone (404) or a merge
+ *  may have moved it meanwhile (409); anything else is a failure. */
+async function settled(what: string, run: () => Promise<unknown>): Promise<string[]> {
+  try {
+    await run()
+    return []
+  } catch (err) {
+    if (err instanceof ApiError && (err.status === 404 || err.status === 409)) return []
+    return [`${what} failed: ${(err as Error).message}`]
+  }
+}
+
+describe('deleting a project racing merges and undos (real PostgreSQL)', () => {
+  const trials = Math.ceil(TRIALS / 2)
+  it(`leaves no merge that names a deleted customer (${trials} trials)`, async () => {
+    const seeded = await seedAccount(served.db, ['Keep M'])
+    const { accountId } = seeded
+    const keep = seeded.projects[0]!
+    const actor = `user:${seeded.userId}`
+    const failed: string[] = []
+    for (let t = 0; t < trials; t++) {
+      const tag = `pm${t}`
+      const doomed = await createProject(served.db, { accountId, name: `Merged ${t}` })
+      const ids: Record<string, number> = {}
+      for (const who of ['o1', 'o2', 'o3', 's']) {
+        const email = `${who}.${tag}@race.test`
+        const r = await served.call('POST', '/v1/identify', doomed.key, { email, params: { who } })
+        expect(r.status, JSON.stringify(r.body)).toBe(200)
+        ids[who] = (r.body as { customerId: number }).customerId
+      }
+      const s = await served.call('POST', '/v1/identify', keep.key, { email: `s.${tag}@race.test` })
+      expect(s.status).toBe(200)
+      // Before the race: o2 merged into o1, both only in the doomed project.
+      const m0 = await mergeCustomers(served.db, {
+        accountId,
+        survivorId: ids.o1!,
+        absorbedId: ids.o2!,
+        actor,
+      })
+
+      // The delete, an undo of that merge, o3 merged into s (who stays: also in the kept
+      // project) and o1 merged into s, all at once.
+      const problems = (
+        await served.gate.gated(4, () =>
+          Promise.all([
+            settled('the delete', async () => {
+              if (!(await deleteProject(served.db, accountId, doomed.project.id))) {
+                throw new Error('the project was not found')
+              }
+            }),
+            settled('the undo', () =>
+              undoMerge(served.db, { accountId, mergeId: m0.mergeId, actor }),
+            ),
+            settled('merging o3 into s', () =>
+              mergeCustomers(served.db, {
+                accountId,
+                survivorId: ids.s!,
+                absorbedId: ids.o3!,
+                actor,
+              }),
+            ),
+            settled('merging o1 into s', () =>
+              mergeCustomers(served.db, {
+                accountId,
+                survivorId: ids.s!,
+                absorbedId: ids.o1!,
+                actor,
+              }),
+            ),
+          ]),
+        )
+      ).flat()
+
+      const { rows } = await sql<{ id: number; missing: string }>`
+        SELECT m.id, CASE WHEN NOT EXISTS (SELECT 1 FROM customers c WHERE c.id = m.survivor_id)
+          THEN 'survivor' ELSE 'absorbed' END AS missing
+        FROM merges m WHERE m.account_id = ${accountId}
+          AND (NOT EXISTS (SELECT 1 FROM customers c WHERE c.id = m.survivor_id)
+            OR NOT EXISTS (SELECT 1 FROM customers c WHERE c.id = m.absorbed_id))`.execute(
+        served.db,
+      )
+      for (const r of rows) problems.push(`merge ${r.id} names a deleted ${r.missing}`)
+      const live = await sql<{ n: number }>`SELECT count(*)::int AS n FROM customers c
+        WHERE c.account_id = ${accountId} AND c.merged_into IS NULL
+          AND NOT EXISTS (SELECT 1 FROM customer_projects r WHERE r.customer_id = c.id)`.execute(
+        served.db,
+      )
+      if (live.rows[0]!.n) problems.push(`${live.rows[0]!.n} customers left in no project`)
+      problems.push(...(await summaryMismatches(served.db, accountId)))
+      if (problems.length) failed.push(`trial ${t}: ${problems.slice(0, 4).join('; ')}`)
+    }
+    console.log(`project delete vs merges: ${failed.length} of ${trials} trials failed`)
+    expect(failed.slice(0, 8), `${failed.length} of ${trials} trials failed`).toEqual([])
   }, 600_000)
 })

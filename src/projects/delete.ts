@@ -59,8 +59,10 @@ const HOLD_OFF_WRITES = sql`LOCK TABLE customers, customer_projects IN SHARE ROW
 /**
  * Deletes a project of the account: its keys and per-project customer data go with it (ON DELETE
  * CASCADE), and so do customers who were only in this project — a customer with no project left
- * would be a row without a badge that no key can reach again. One transaction: the lock above,
- * then one statement.
+ * would be a row without a badge that no key can reach again — and the merges that name them or
+ * the customers merged into them, whose snapshots hold their data (as an erasure deletes them;
+ * those customers' tombstones go by ON DELETE CASCADE). One transaction: the lock above, then one
+ * statement.
  */
 export async function deleteProject(
   db: Kysely<Database>,
@@ -68,21 +70,24 @@ export async function deleteProject(
   projectId: number,
 ): Promise<{ removedCustomers: number } | undefined> {
   const remove = sql`
-    WITH target AS (
-      SELECT id FROM projects WHERE account_id = ${accountId} AND id = ${projectId}
-    ), orphans AS (
-      DELETE FROM customers c
-      WHERE c.account_id = ${accountId}
-        AND c.id IN (SELECT r.customer_id FROM customer_projects r WHERE r.project_id IN (SELECT id FROM target))
-        AND NOT EXISTS (
-          SELECT 1 FROM customer_projects o
-          WHERE o.customer_id = c.id AND o.project_id NOT IN (SELECT id FROM target))
-      RETURNING c.id
-    ), deleted AS (
-      DELETE FROM projects WHERE id IN (SELECT id FROM target) RETURNING id
-    )
-    SELECT (SELECT count(*) FROM deleted)::int AS deleted, (SELECT count(*) FROM orphans)::int AS removed
-  `
+WITH target AS (
+  SELECT id FROM projects WHERE account_id = ${accountId} AND id = ${projectId}
+), orphans AS (
+  DELETE FROM customers c
+  WHERE c.account_id = ${accountId}
+    AND c.id IN (SELECT r.customer_id FROM customer_projects r WHERE r.project_id IN (SELECT id FROM target))
+    AND NOT EXISTS (
+      SELECT 1 FROM customer_projects o
+      WHERE o.customer_id = c.id AND o.project_id NOT IN (SELECT id FROM target))
+  RETURNING c.id
+), merges_gone AS (
+  DELETE FROM merges m USING customers t WHERE t.id IN (m.survivor_id, m.absorbed_id)
+    AND COALESCE(t.merged_into, t.id) IN (SELECT id FROM orphans)
+), deleted AS (
+  DELETE FROM projects WHERE id IN (SELECT id FROM target) RETURNING id
+)
+SELECT (SELECT count(*) FROM deleted)::int AS deleted, (SELECT count(*) FROM orphans)::int AS removed
+`
   const [, result] = await runInTransaction(db, [HOLD_OFF_WRITES.compile(db), remove.compile(db)])
   const row = result!.rows[0] as { deleted: number; removed: number } | undefined
   if (!row || row.deleted === 0) return undefined
