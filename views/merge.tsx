@@ -50,9 +50,9 @@ export function ManageCustomerPage(props: {
       <section class="card" aria-labelledby="merge-title">
         <h2 id="merge-title">Merge with another customer</h2>
         <p class="muted small">
-          Same person, two emails. Per project the records combine: the newest write wins for the
-          status and each param, with the earliest first seen and the latest activity. The other
-          email becomes an alias: later identify calls with it update the survivor.{' '}
+          Same person, two emails. Per project the newest write wins for the status and each param,
+          with the earliest first seen and latest activity. The other email becomes an alias:
+          identify calls with it update the survivor.{' '}
           {props.merges.length
             ? 'You can undo a merge below.'
             : 'A merge can be undone: it is then listed on this page, with Undo.'}

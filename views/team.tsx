@@ -48,10 +48,9 @@ export function TeamPage(props: {
       <div class="stack">
         <h1>Team</h1>
         <p class="muted">
-          Everyone here logs in to this account and sees and does the same: customers, projects,
-          keys, tokens. To add someone, make an invite link and send it to them yourself; it works
-          once, for a week. A forgotten password is reset from the command line:{' '}
-          <code>npm run tinycrm -- account reset-password --email EMAIL</code>.
+          Everyone here sees and does the same: customers, projects, keys, tokens. To add someone,
+          send them an invite link; it works once, for a week. A forgotten password is reset from
+          the command line: <code>npm run tinycrm -- account reset-password --email EMAIL</code>.
         </p>
         {props.error ? (
           <p class="notice notice-error" role="alert">

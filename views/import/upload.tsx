@@ -222,9 +222,8 @@ function PastImports({ imports, csrfToken }: { imports: PastImport[]; csrfToken?
         </div>
       )}
       <p class="muted small">
-        Uploaded files are deleted once imported (only rejected rows are kept), or 7 days after the
-        upload if never imported. An upload that stops arriving shows as interrupted after 15
-        minutes without a byte; remove it, or the next cleanup does.
+        Files are deleted once imported (rejected rows are kept), or after 7 days if not. An upload
+        with no byte for 15 minutes shows as interrupted; remove it, or the next cleanup does.
       </p>
     </section>
   )
