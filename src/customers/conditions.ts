@@ -267,9 +267,17 @@ export function relationReadingConditions(
     conds.push(rc.negated ? sql`NOT ${exists}` : exists)
   }
   for (const ch of f.changed ?? []) {
-    conds.push(
-      changedCond(accountId, ch.project ? projectId(accountId, ch.project, known) : null, ch),
+    const cond = changedCond(
+      accountId,
+      ch.project ? projectId(accountId, ch.project, known) : null,
+      ch,
     )
+    // A second changed= and after: wrapped in an expression, its IN is not pulled up into a join,
+    // so its changes are read once into a hash and each customer looked up in it. As two
+    // semi-joins, the second was planned as a loop over its changes for each customer the first
+    // found: 4 s for two 7-day conditions on 33,000 customers (10,000 changes a week), over 5
+    // minutes for 3,000 days, the embedded server held up throughout.
+    conds.push(ch === f.changed![0] ? cond : sql`COALESCE(${cond}, false)`)
   }
   return conds
 }

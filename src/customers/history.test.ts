@@ -1,6 +1,7 @@
 // The history of a customer's relations: every write path logs what it changed (status, each
 // param: old → new, source, time), nothing when nothing changed, a merged customer's history shows
 // on its survivor, erasing a customer erases it; on the customer page and through the account API.
+import { sql } from 'kysely'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { useTestApp } from '../../test/support/db.js'
 import { postJson, seedAccount } from '../../test/support/fixtures.js'
@@ -10,6 +11,8 @@ import { deleteCustomer } from '../merges/erase.js'
 import { mergeCustomers, undoMerge } from '../merges/store.js'
 import { ingestForProject } from '../ingest/upsert.js'
 import { customerHistory } from './history.js'
+import { parseCustomerFilter } from './filter.js'
+import { rowsQuery, summaryQuery } from './query.js'
 
 const t = useTestApp()
 let seeded: Awaited<ReturnType<typeof seedAccount>>
@@ -240,6 +243,23 @@ describe('the changed= filter', () => {
       'new-paid@example.com',
       'old-paid@example.com',
     ])
+    // Two conditions: both hold (became paid in 60 days, then churned in the last 7).
+    expect(await emails('changed=status:paid:60d&changed=status:churned:7d')).toEqual([
+      'churner@example.com',
+    ])
+    expect(await emails('changed=status:trial:60d&changed=status:paid@formbox:7d')).toEqual([
+      'new-paid@example.com',
+    ])
+    // The second is looked up in a hash of its changes, read once: as a second join it was
+    // planned as a loop over its changes for each customer the first found (4 s for two 7-day
+    // conditions at 33,000 customers, minutes for 3,000 days).
+    const f = parseCustomerFilter(
+      new URLSearchParams('changed=status:paid:60d&changed=status:churned:7d'),
+    )
+    for (const q of [rowsQuery(seeded.accountId, f), summaryQuery(seeded.accountId, f)]) {
+      const { rows } = await sql<{ 'QUERY PLAN': string }>`EXPLAIN ${q}`.execute(t.db)
+      expect(rows.map((r) => r['QUERY PLAN']).join('\n')).toContain('hashed SubPlan')
+    }
   })
 
   it('counts a merged customer’s own changes, and nothing of a merge once it is undone', async () => {
