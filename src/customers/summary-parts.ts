@@ -116,6 +116,10 @@ export function byProjectCounts(accountId: number, f: CustomerFilter, count: (c:
 export function moreCustomersThan(accountId: number, n: number): Cond {
   return sql`(SELECT reltuples NOT BETWEEN 0 AND ${sql.lit(n)}
       FROM pg_class WHERE oid = 'customers'::regclass)
-    AND (SELECT count(*) FROM (SELECT 1 FROM customers WHERE account_id = ${accountId}
-      LIMIT ${sql.lit(n + 1)}) x) > ${sql.lit(n)}`
+    AND ${customersUpTo(accountId, n + 1)} > ${sql.lit(n)}`
 }
+
+/** How many customers the account has, counted up to `n` at most (an index range). */
+export const customersUpTo = (accountId: number, n: number): Cond =>
+  sql`(SELECT count(*) FROM (SELECT 1 FROM customers WHERE account_id = ${accountId}
+      LIMIT ${sql.lit(n)}) x)`

@@ -12,7 +12,8 @@ import { seedAccount } from '../../test/support/fixtures.js'
 import { QUESTIONS, useQuestions } from '../../test/support/customers-fixture.js'
 import { createProject } from '../projects/store.js'
 import { READY_VIEWS } from './ready.js'
-import { listViews } from './store.js'
+import { countViews } from './counts.js'
+import { listViews, listViewsWithSlugs } from './store.js'
 
 const t = useTestApp()
 const fx = useQuestions(t)
@@ -188,6 +189,23 @@ describe('the rail (dashboard)', () => {
       })
     ).text()
     expect(counted).toContain('data-view-count="8"')
+  })
+
+  it('counts only the first views in the rail when counting them all would read too many customers', async () => {
+    const { views, slugs } = await listViewsWithSlugs(t.db, fx.accountId)
+    expect(views.length).toBeGreaterThan(3)
+    const all = { id: 0, name: '', query: '', position: 0 }
+    // 8 customers and room for 24 read: everyone's count and the first two views (3 × 8).
+    const counts = await countViews(t.db, fx.accountId, [all, ...views], slugs, {
+      countedRows: 24,
+    })
+    expect(counts.get(0)).toEqual({ count: 8 })
+    const shown = views.map((v) => counts.get(v.id))
+    expect(shown.slice(0, 2).every((c) => c && 'count' in c)).toBe(true)
+    expect(shown.slice(2).every((c) => c && 'uncounted' in c)).toBe(true)
+    // Room for every one: all counted, as the rail counts a small account's views.
+    const every = await countViews(t.db, fx.accountId, [all, ...views], slugs)
+    expect([...every.values()].every((c) => 'count' in c)).toBe(true)
   })
 
   it('saves the current filter without JavaScript and opens it', async () => {
