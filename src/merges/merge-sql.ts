@@ -15,7 +15,6 @@ export interface MergeParties {
   surv: number
   abs: number
   actor: string
-  failForTest?: boolean
 }
 
 /** Records the merge with a snapshot of both customers, combines or moves the absorbed one's
@@ -23,7 +22,7 @@ export interface MergeParties {
  *  and writes the audit event. Returns the merge's id; no row when either customer is not live in
  *  the account. */
 export function mergeStatement(db: Kysely<Database>, parties: MergeParties) {
-  const { acct, surv, abs, actor, failForTest } = parties
+  const { acct, surv, abs, actor } = parties
   // combined: Newest wins, as for every write: the status and each param key (a removal included)
   //   with the newer time; where neither has one (stored before times were kept), the status of the
   //   relation updated more recently and the survivor's params.
@@ -109,8 +108,7 @@ audit AS (
   FROM m
   RETURNING id
 )
-SELECT m.id, CASE WHEN ${failForTest === true} THEN 1 / 0 END AS fail
-FROM m`.compile(db)
+SELECT m.id FROM m`.compile(db)
 }
 
 /** Runs after the merge, before the seal (which then records its result): the survivor's relations

@@ -15,6 +15,7 @@ import { createImport } from '../csv/upload.js'
 import { deleteCustomer } from './erase.js'
 import { mergeCustomers, undoMerge } from './store.js'
 import { snapshot } from '../../test/support/merge-snapshot.js'
+import { INJECTED, failingMerges } from '../../test/support/failing-merges.js'
 
 const t = useTestDb()
 let endpoint: NeonHttpEndpoint
@@ -65,9 +66,11 @@ it('merges, undoes to the exact snapshot, and deletes over Neon HTTP', async () 
   expect(undone.customerIds).toEqual([survivorId, absorbedId])
   expect(await snapshot(t.db)).toEqual(before)
 
+  const restore = await failingMerges(t.db)
   await expect(
-    mergeCustomers(neonDb, { accountId, survivorId, absorbedId, actor, failForTest: true }),
-  ).rejects.toThrow(/division by zero/)
+    mergeCustomers(neonDb, { accountId, survivorId, absorbedId, actor }),
+  ).rejects.toThrow(INJECTED)
+  await restore()
   expect(await snapshot(t.db)).toEqual(before)
 
   expect(await deleteCustomer(neonDb, { accountId, customerId: absorbedId, actor })).toEqual({

@@ -9,6 +9,7 @@ import { seedAccount } from '../../test/support/fixtures.js'
 import { deleteCustomer } from './erase.js'
 import { mergeCustomers, undoMerge } from './store.js'
 import { snapshot } from '../../test/support/merge-snapshot.js'
+import { INJECTED, failingMerges } from '../../test/support/failing-merges.js'
 import { createImport } from '../csv/upload.js'
 import { loadJob, runStep, startDryRun } from '../csv/job.js'
 import { suggestMapping } from '../csv/mapping.js'
@@ -204,15 +205,11 @@ describe('merge', () => {
     const { work, home } = await twoRecords()
     const before = await snapshot(t.db)
     const merges = await t.db.selectFrom('merges').select('id').execute()
+    const restore = await failingMerges(t.db)
     await expect(
-      mergeCustomers(t.db, {
-        accountId,
-        survivorId: work,
-        absorbedId: home,
-        actor,
-        failForTest: true,
-      }),
-    ).rejects.toThrow(/division by zero/)
+      mergeCustomers(t.db, { accountId, survivorId: work, absorbedId: home, actor }),
+    ).rejects.toThrow(INJECTED)
+    await restore()
     expect(await snapshot(t.db)).toEqual(before)
     expect(await t.db.selectFrom('merges').select('id').execute()).toEqual(merges)
   })

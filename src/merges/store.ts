@@ -32,8 +32,6 @@ export interface MergeInput {
   absorbedId: number
   /** Who asked: `user:<id>` or `token:<id>` (kept in the merge record and the audit). */
   actor: string
-  /** Tests only: make the transaction fail after every write in it has run. */
-  failForTest?: boolean
 }
 
 /**
@@ -57,7 +55,7 @@ export async function mergeCustomers(
       { path: 'absorbedId', message: 'must differ from survivorId' },
     ])
   }
-  const parties = { acct, surv, abs, actor, failForTest: input.failForTest }
+  const parties = { acct, surv, abs, actor }
   const [, merged] = await runInTransaction(db, [
     lockCustomers(db, acct, [surv, abs]),
     mergeStatement(db, parties),
