@@ -126,9 +126,9 @@ export function ManageCustomerPage(props: {
       <section class="card danger-zone" aria-labelledby="delete-title">
         <h2 id="delete-title">Delete this customer (GDPR erasure)</h2>
         <p class="muted small">
-          Removes the customer from every project, its aliases, its rows in unfinished CSV imports
-          and the merge records holding its data. The audit log keeps only that customer #
-          {customer.id} was deleted. This cannot be undone.
+          Removes the customer everywhere: projects, aliases, rows of unfinished imports, merges
+          holding its data. The audit log keeps only that customer #{customer.id} was deleted. This
+          cannot be undone.
         </p>
         <form method="post" action={`/customers/${customer.id}/delete`} class="stack">
           <CsrfField token={csrfToken} />

@@ -102,8 +102,8 @@ export function TeamPage(props: {
                         small
                       >
                         <p>
-                          They are logged out at once and can no longer log in. The account tokens
-                          they made are revoked and their unused invite links withdrawn.
+                          They are logged out at once, for good; their account tokens are revoked
+                          and unused invite links withdrawn.
                         </p>
                       </ConfirmAction>
                     )}

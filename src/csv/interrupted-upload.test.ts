@@ -111,7 +111,7 @@ describe('an upload that stops arriving', () => {
     held.end()
     const res = await answer
     expect(res.status).toBe(404)
-    expect(JSON.parse(res.html).error.message).toMatch(/removed while the file was uploading/)
+    expect(JSON.parse(res.html).error.message).toMatch(/removed while uploading/)
     expect(await chunksOf(projectId)).toBe(0)
   })
 

@@ -367,5 +367,5 @@ export async function createImport(
 
 const FOREIGN_KEY_VIOLATION = '23503'
 const REMOVED =
-  'This import was removed while the file was uploading: its project was deleted, or the ' +
-  'upload had stalled for a long while. Upload the file again.'
+  'This import was removed while uploading (its project deleted, or the upload stalled for ' +
+  'long). Upload the file again.'

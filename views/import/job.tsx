@@ -80,8 +80,7 @@ export function ImportState(props: { view: ImportView; csrfToken?: string; refus
       <section id="import-state" class="card stack" data-state="uploading">
         <h2>Still uploading</h2>
         <p>
-          This file is still arriving. Once all of it is stored, the upload page comes here to map
-          its columns.
+          This file is still arriving. Once stored, the upload page comes here to map its columns.
         </p>
       </section>
     )

@@ -94,9 +94,9 @@ export function MappingForm(props: {
       <CsrfField token={props.csrfToken} />
       <h2>{props.again ? 'Change the mapping' : 'Map the columns'}</h2>
       <p class="muted small">
-        Every column goes to the email (exactly one), the name (or a first and a last name, joined
-        into it), the status, a first-seen or last-activity date, a param of the given type, or
-        nowhere. Empty cells leave a value as it is. Nothing is written until you import.
+        Each column goes to the email (exactly one), the name (or first and last names, joined), the
+        status, a first-seen or last-activity date, a typed param, or nowhere. Empty cells change
+        nothing; nothing is written until you import.
       </p>
       <Alert error={props.refused?.message} id="mapping-error" />
       <div class="table-wrap mapping-wrap">

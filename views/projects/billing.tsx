@@ -152,8 +152,8 @@ export function BillingSection(props: BillingSectionProps) {
     <section class="card" id="billing" aria-labelledby="billing-title">
       <h2 id="billing-title">Billing: status from Stripe or Paddle</h2>
       <p class="muted small">
-        TinyCRM keeps each customer's status, plan and MRR in this project from the provider's
-        webhooks: verified, applied once each, in the order they happened.
+        Each customer's status, plan and MRR here come from the provider's webhooks: verified,
+        applied once each, in the order they happened.
       </p>
       {connected ? (
         <div class="key-reveal connection-reveal" role="status">

@@ -146,8 +146,8 @@ export function ProjectPage(props: ProjectPageProps) {
               triggerClass="button-secondary"
             >
               <p>
-                A new key is made and every active key of this project stops working at once: apps
-                still sending with them get 403 until they have the new one.
+                Every active key of this project stops working at once for a new one: apps still
+                sending with them get 403 until they have it.
               </p>
               <p class="muted small">
                 To switch apps over one at a time instead, add a key, then revoke the old one.
@@ -156,8 +156,8 @@ export function ProjectPage(props: ProjectPageProps) {
           </div>
         </div>
         <p class="muted small">
-          Keys can only write (identify, ping, batch) into this project. Rotate to replace every
-          active key at once; add a key to switch apps over one at a time, then revoke the old one.
+          Keys only write (identify, ping, batch) into this project. Rotate replaces every active
+          key at once; or add a key, move apps to it one by one, then revoke the old one.
         </p>
         <div class="table-wrap">
           <table class="table keys-table">
