@@ -3,37 +3,22 @@
 // shown as waiting for its mapping, or a dry run of it stuck at "0 of 0") becomes an interrupted
 // upload, which the sweep then removes with its rows; a finished upload and a finished import stay
 // as they were.
-import { afterAll, beforeAll, expect, it } from 'vitest'
-import { PGlite } from '@electric-sql/pglite'
-import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
-import { Kysely, PGliteDialect, sql } from 'kysely'
-import { Migrator } from 'kysely/migration'
-import { migrations } from '../../migrations/index.js'
-import type { Database } from '../db/schema.js'
+import { expect, it } from 'vitest'
+import { sql } from 'kysely'
+import { useDbMigratedTo } from '../../test/support/migrated-to.js'
 import { expireAbandonedImports } from './retention.js'
 
-let pglite: PGlite
-let db: Kysely<Database>
-const migrator = () => new Migrator({ db, provider: { getMigrations: async () => migrations } })
-
-beforeAll(async () => {
-  pglite = await PGlite.create('memory://', {
-    parsers: { 20: (v: string) => Number(v) },
-    extensions: { pg_trgm },
-  })
-  db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) })
-  const { error } = await migrator().migrateTo('2026-11-30T06-name-order')
-  if (error) throw error
-})
-afterAll(() => db.destroy())
+const m = useDbMigratedTo('2026-11-30T06-name-order')
 
 it('turns the uploads that never finished into interrupted ones, and nothing else', async () => {
   const accountId = (
-    await sql<{ id: number }>`INSERT INTO accounts (name) VALUES ('Acme') RETURNING id`.execute(db)
+    await sql<{ id: number }>`INSERT INTO accounts (name) VALUES ('Acme') RETURNING id`.execute(
+      m.db,
+    )
   ).rows[0]!.id
   const projectId = (
     await sql<{ id: number }>`INSERT INTO projects (account_id, name, slug)
-      VALUES (${accountId}, 'App A', 'app-a') RETURNING id`.execute(db)
+      VALUES (${accountId}, 'App A', 'app-a') RETURNING id`.execute(m.db)
   ).rows[0]!.id
   /** An import as the old code left it, made an hour ago. */
   const made = async (state: string, rows: number, finished: boolean) => {
@@ -42,10 +27,10 @@ it('turns the uploads that never finished into interrupted ones, and nothing els
         total_rows, chunks, state, created_at, finished_at)
       VALUES (${accountId}, ${projectId}, 'f.csv', '["email"]', ${rows}, ${rows ? 1 : 0},
         ${state}, now() - interval '1 hour', ${finished ? sql`now()` : null})
-      RETURNING id`.execute(db)
+      RETURNING id`.execute(m.db)
     ).rows[0]!.id
     await sql`INSERT INTO import_chunks (import_id, seq, first_line, rows)
-      VALUES (${id}, 0, 2, '[["2", "ann@x.example"]]')`.execute(db)
+      VALUES (${id}, 0, 2, '[["2", "ann@x.example"]]')`.execute(m.db)
     return id
   }
   const died = await made('uploaded', 0, false)
@@ -53,18 +38,17 @@ it('turns the uploads that never finished into interrupted ones, and nothing els
   const uploaded = await made('uploaded', 1, false)
   const imported = await made('done', 1, true)
 
-  const { error } = await migrator().migrateToLatest()
-  if (error) throw error
+  await m.toLatest()
 
-  const states = await db.selectFrom('imports').select(['id', 'state']).orderBy('id').execute()
+  const states = await m.db.selectFrom('imports').select(['id', 'state']).orderBy('id').execute()
   expect(states).toEqual([
     { id: died, state: 'uploading' },
     { id: diedThenRun, state: 'uploading' },
     { id: uploaded, state: 'uploaded' },
     { id: imported, state: 'done' },
   ])
-  expect(await expireAbandonedImports(db)).toBe(2)
-  const chunks = await db
+  expect(await expireAbandonedImports(m.db)).toBe(2)
+  const chunks = await m.db
     .selectFrom('import_chunks')
     .select('import_id')
     .orderBy('import_id')

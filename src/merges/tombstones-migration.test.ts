@@ -2,52 +2,37 @@
 // on a database that has merges made the old way: each alias becomes the tombstone of the customer
 // it was (same id, its values from the merge record), a merge nothing has touched since stays
 // undoable, and an email that the old race had re-created as a second customer stays that one.
-import { afterAll, beforeAll, expect, it } from 'vitest'
-import { PGlite } from '@electric-sql/pglite'
-import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
-import { Kysely, PGliteDialect, sql } from 'kysely'
-import { Migrator } from 'kysely/migration'
-import { migrations } from '../../migrations/index.js'
-import type { Database } from '../db/schema.js'
+import { expect, it } from 'vitest'
+import { sql } from 'kysely'
+import { useDbMigratedTo } from '../../test/support/migrated-to.js'
 import { undoMerge } from './store.js'
 
-let pglite: PGlite
-let db: Kysely<Database>
-const migrator = () => new Migrator({ db, provider: { getMigrations: async () => migrations } })
-
-beforeAll(async () => {
-  pglite = await PGlite.create('memory://', {
-    parsers: { 20: (v: string) => Number(v) },
-    extensions: { pg_trgm },
-  })
-  db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) })
-  const { error } = await migrator().migrateTo('2026-11-23T04-import-emails')
-  if (error) throw error
-})
-afterAll(() => db.destroy())
+const m = useDbMigratedTo('2026-11-23T04-import-emails')
 
 it('turns aliases into tombstones and keeps an untouched merge undoable', async () => {
   // The schema as it stood at that migration: the store's functions write today's columns.
   const accountId = (
-    await sql<{ id: number }>`INSERT INTO accounts (name) VALUES ('Acme') RETURNING id`.execute(db)
+    await sql<{ id: number }>`INSERT INTO accounts (name) VALUES ('Acme') RETURNING id`.execute(
+      m.db,
+    )
   ).rows[0]!.id
   const [a, b] = (
     await sql<{ id: number }>`INSERT INTO projects (account_id, name, slug)
       VALUES (${accountId}, 'App A', 'app-a'), (${accountId}, 'App B', 'app-b')
-      RETURNING id`.execute(db)
+      RETURNING id`.execute(m.db)
   ).rows.map((r) => r.id) as [number, number]
   const customer = async (email: string, name: string) =>
     (
       await sql<{ id: number }>`INSERT INTO customers (account_id, email, name, created_at,
         last_activity_at, updated_at)
       VALUES (${accountId}, ${email}, ${name}, '2026-01-01', '2026-02-01', '2026-02-01')
-      RETURNING id`.execute(db)
+      RETURNING id`.execute(m.db)
     ).rows[0]!.id
   const relate = (id: number, project: number, params: object) =>
     sql`INSERT INTO customer_projects (customer_id, project_id, account_id, params, first_seen_at,
       last_activity_at, updated_at)
     VALUES (${id}, ${project}, ${accountId}, ${JSON.stringify(params)}, '2026-01-01',
-      '2026-02-01', '2026-02-01')`.execute(db)
+      '2026-02-01', '2026-02-01')`.execute(m.db)
   const work = await customer('ann@work.example', 'Ann')
   const home = await customer('ann@home.example', 'Ann Home')
   await relate(work, a, { plan: 'pro' })
@@ -64,23 +49,22 @@ it('turns aliases into tombstones and keeps an untouched merge undoable', async 
         WHERE r.customer_id = x.id),
       'absorbed_aliases', '[]'::jsonb)
     FROM customers s, customers x WHERE s.id = ${work} AND x.id = ${home}
-    RETURNING id`.execute(db)
+    RETURNING id`.execute(m.db)
   ).rows[0]!.id
   await sql`UPDATE customer_projects SET customer_id = ${work} WHERE customer_id = ${home}`.execute(
-    db,
+    m.db,
   )
-  await sql`DELETE FROM customers WHERE id = ${home}`.execute(db)
+  await sql`DELETE FROM customers WHERE id = ${home}`.execute(m.db)
   await sql`INSERT INTO customer_aliases (account_id, email, customer_id, merge_id)
     VALUES (${accountId}, 'ann@home.example', ${work}, ${merge}),
       (${accountId}, 'ann@old.example', ${work}, NULL),
-      (${accountId}, 'ann@again.example', ${work}, NULL)`.execute(db)
+      (${accountId}, 'ann@again.example', ${work}, NULL)`.execute(m.db)
   // The old race's aftermath: an alias whose email exists again as a customer of its own.
   const again = await customer('ann@again.example', 'Again')
 
-  const { error } = await migrator().migrateToLatest()
-  if (error) throw error
+  await m.toLatest()
 
-  const rows = await db
+  const rows = await m.db
     .selectFrom('customers')
     .select(['id', 'email', 'name', 'merged_into'])
     .where('account_id', '=', accountId)
@@ -93,8 +77,8 @@ it('turns aliases into tombstones and keeps an untouched merge undoable', async 
     { id: work, email: 'ann@work.example', name: 'Ann', merged_into: null },
   ])
 
-  await undoMerge(db, { accountId, mergeId: merge, actor: 'user:1' })
-  const back = await db
+  await undoMerge(m.db, { accountId, mergeId: merge, actor: 'user:1' })
+  const back = await m.db
     .selectFrom('customer_projects')
     .select(['customer_id', 'project_id', 'params'])
     .where('account_id', '=', accountId)
