@@ -191,7 +191,9 @@ async function settled(what: string, run: () => Promise<unknown>): Promise<strin
 }
 
 describe('deleting a project racing merges and undos (real PostgreSQL)', () => {
-  const trials = Math.ceil(TRIALS / 2)
+  // Each trial is one collision of four (the gate lets them go at once); before the fix every one
+  // failed, so a quarter of the ingest race's trials keeps CI's time.
+  const trials = Math.ceil(TRIALS / 4)
   it(`leaves no merge that names a deleted customer (${trials} trials)`, async () => {
     const seeded = await seedAccount(served.db, ['Keep M'])
     const { accountId } = seeded
