@@ -81,8 +81,8 @@ WITH target AS (
       WHERE o.customer_id = c.id AND o.project_id NOT IN (SELECT id FROM target))
   RETURNING c.id
 ), merges_gone AS (
-  DELETE FROM merges m USING customers t WHERE t.id IN (m.survivor_id, m.absorbed_id)
-    AND COALESCE(t.merged_into, t.id) IN (SELECT id FROM orphans)
+  DELETE FROM merges m USING customers t WHERE m.account_id = ${accountId}
+    AND t.id IN (m.survivor_id, m.absorbed_id) AND COALESCE(t.merged_into, t.id) IN (SELECT id FROM orphans)
 ), deleted AS (
   DELETE FROM projects WHERE id IN (SELECT id FROM target) RETURNING id
 )
