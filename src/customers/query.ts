@@ -81,6 +81,16 @@ type RowsRow = {
  *  param walks first (see rowsQuery). */
 export const ROWS_WALK = 5_000
 
+/** Up to how many customers a search term (`q=`) may find for its page to be sorted from them
+ *  alone (see rowsQuery). */
+export const SEARCH_CAP = 2_000
+
+/** The rows statement's first tries (see rowsQuery); tests lower them. */
+export interface RowsLimits {
+  walk?: number
+  searchCap?: number
+}
+
 /** The rows statement: one page of the segment in the filter's order, from its cursor on (keyset
  *  over (sort key, id), no OFFSET), every relation of a row aggregated into it. A `before=` page
  *  is read backwards from its cursor (and put back in order by listCustomers). `known`: the
@@ -94,12 +104,19 @@ export const ROWS_WALK = 5_000
  *  conditions on their own rows), probing each one's relations: when that finds the page, it is
  *  the page, since nothing before them was skipped (1.8 and 7.3 ms). Only when it does not (a
  *  rare segment) does the statement go on to the planner's own plan, the walk's probes lost
- *  (5,000 at most: 64 ms on PostgreSQL at 550,000, 85 ms on PGlite at 100,000). */
+ *  (5,000 at most: 64 ms on PostgreSQL at 550,000, 85 ms on PGlite at 100,000).
+ *
+ *  A search term (`q=`) is the other way round: the planner guesses a share of the table for any
+ *  `%term%` (1 % at 544,000 customers, where `q=user4242` finds 111), so it walked the page's
+ *  order and read 253,000 rows to find 51 (960 ms on PostgreSQL). So its page first collects
+ *  what the trigram indexes find, up to `searchCap` customers: when that is all of them, the
+ *  page is sorted from them alone. Only a common term (more than `searchCap`: one in 272 or
+ *  more at 544,000) goes on to the planner's plan, where walking the order finds a page soon. */
 export function rowsQuery(
   accountId: number,
   f: CustomerFilter,
   known?: ProjectIds,
-  walk = ROWS_WALK,
+  { walk = ROWS_WALK, searchCap = SEARCH_CAP }: RowsLimits = {},
 ) {
   const { expr } = sortSpec(f.sort.key)
   const own = ownConditions(accountId, f, known)
@@ -116,27 +133,46 @@ SELECT c.id, c.email, c.name, c.created_at, c.last_activity_at, (${key})::text A
     FROM customer_projects r WHERE r.customer_id = c.id), '[]') AS relations,
   ${matchedMergedEmail(accountId, f)} AS matched_email, ${key} AS sort_key
 FROM ${from}
-WHERE ${where(matching)}
+WHERE ${matching.length ? where(matching) : sql`true`}
 ORDER BY ${key} ${dir}, c.id ${dir}
 LIMIT ${f.limit + 1}`
   const all = rows(sql`customers c`, expr, [
     ...own,
     ...relationReadingConditions(accountId, f, known),
   ])
-  if (!comparesParams(f)) return all
-  const probes = relationReadingConditions(accountId, f, known, { perRow: true })
-  // The next customers in the page's order that match the rest of the filter.
-  const walked = sql`(SELECT c.*, ${expr} AS sort_key FROM customers c WHERE ${where(own)}
-  ORDER BY ${expr} ${dir}, c.id ${dir} LIMIT ${walk}) c`
-  const found = sql`(SELECT count(*) FROM walked) > ${f.limit}`
-  return sql<RowsRow>`
-WITH walked AS MATERIALIZED (${rows(walked, sql`c.sort_key`, probes)})
+  const probes = () => relationReadingConditions(accountId, f, known, { perRow: true })
+  // The rows of CTE `name` when `found` holds, else those of `otherwise`.
+  const either = (ctes: Cond, name: string, found: Cond, otherwise: Cond) => sql<RowsRow>`
+WITH ${ctes}
 SELECT * FROM (
-  SELECT * FROM walked WHERE ${found}
+  SELECT * FROM ${sql.ref(name)} WHERE ${found}
   UNION ALL
-  SELECT * FROM (${all}) a WHERE NOT ${found}
+  SELECT * FROM (${otherwise}) a WHERE NOT ${found}
 ) u
 ORDER BY u.sort_key ${dir}, u.id ${dir}`
+  let planned = all
+  if (comparesParams(f)) {
+    // The next customers in the page's order that match the rest of the filter.
+    const walked = sql`(SELECT c.*, ${expr} AS sort_key FROM customers c WHERE ${where(own)}
+  ORDER BY ${expr} ${dir}, c.id ${dir} LIMIT ${walk}) c`
+    planned = either(
+      sql`walked AS MATERIALIZED (${rows(walked, sql`c.sort_key`, probes())})`,
+      'walked',
+      sql`(SELECT count(*) FROM walked) > ${f.limit}`,
+      all,
+    )
+  }
+  if (!f.q) return planned
+  // Every customer the search term finds (and the rest of the filter on their own rows), when
+  // there are at most `searchCap` of them, in the page's order.
+  const hits = sql`(SELECT c.* FROM hits h JOIN customers c ON c.id = h.id) c`
+  return either(
+    sql`hits AS MATERIALIZED (SELECT c.id FROM customers c WHERE ${where(own)} LIMIT ${searchCap + 1}),
+searched AS MATERIALIZED (${rows(hits, expr, probes())})`,
+    'searched',
+    sql`(SELECT count(*) FROM hits) <= ${searchCap}`,
+    planned,
+  )
 }
 
 /** One page of the segment (see rowsQuery), with the cursors of the next and previous pages. */
@@ -145,11 +181,11 @@ export async function listCustomers(
   accountId: number,
   f: CustomerFilter,
   known?: ProjectIds,
-  walk?: number,
+  limits?: RowsLimits,
 ): Promise<CustomerPage> {
   const tag = sortParam(f.sort)
   const page = pageCursor(f)
-  const { rows } = await rowsQuery(accountId, f, known, walk).execute(db)
+  const { rows } = await rowsQuery(accountId, f, known, limits).execute(db)
   const more = rows.length > f.limit
   const read = page?.backwards ? rows.slice(0, f.limit).reverse() : rows.slice(0, f.limit)
   const cursor = (r: RowsRow | undefined) =>

@@ -1,7 +1,8 @@
 // A filter that compares inside a param (a range, a text match) has its page found by walking the
 // next customers in the page's order first (rowsQuery's `walk`), and by the planner's own plan
 // only when the walk does not find a whole page. Either way the pages are the same: forwards and
-// backwards, in every order, whether the walk finds the page, part of it, or none of it.
+// backwards, in every order, whether the walk finds the page, part of it, or none of it. A search
+// (q=) collects its hits first: its pages are the same whether they were all it found or not.
 import { beforeAll, describe, expect, it } from 'vitest'
 import { ingestForProject } from '../ingest/upsert.js'
 import { useTestDb } from '../../test/support/db.js'
@@ -38,8 +39,9 @@ const filter = (query: string) => parseCustomerFilter(new URLSearchParams(query)
 
 /** Every page of the filter, following next links, then back from the last page by prev links:
  *  the emails in order, forwards, and backwards put in order. */
-async function allPages(query: string, walk: number) {
-  const read = (q: string) => listCustomers(t.db, accountId, filter(q), undefined, walk)
+async function allPages(query: string, walk: number, searchCap?: number) {
+  const read = (q: string) =>
+    listCustomers(t.db, accountId, filter(q), undefined, { walk, searchCap })
   const emailsOf = (page: CustomerPage) => page.rows.map((r) => r.email)
   // Follows one kind of link from `page` to the end: the pages it reached, the last of them.
   const follow = async (page: CustomerPage, link: 'next' | 'prev') => {
@@ -120,5 +122,38 @@ describe('the rows of a filter that compares inside a param', () => {
     for (const query of ['p=n:gte:3', 'p=tier:contains:old', 'p=since:eq:2026-03-15']) {
       expect(walks(query), query).toContain('walked')
     }
+  })
+})
+
+describe('the rows of a search (q=)', () => {
+  it("page the same from the search's own hits as by the planner's plan", async () => {
+    // Found among at most searchCap hits (2, 9, 5,000) or not (0, or more hits than 2 or 9).
+    const queries = [
+      'q=c1',
+      'q=c2&in=app-b',
+      'q=person%201',
+      'q=example&not_in=app-b',
+      'q=c0&p=tier:contains:bas',
+      'q=person&p=app-a.n:gte:12',
+    ]
+    for (const q of queries) {
+      for (const sort of ['', 'sort=name', 'sort=-email', 'sort=first_seen']) {
+        const query = [q, sort, 'limit=3'].filter(Boolean).join('&')
+        const plain = await allPages(query, 0, 0)
+        expect(plain.forwards.flat().length, query).toBeGreaterThan(0)
+        expect(plain.backwards, query).toEqual(plain.forwards)
+        for (const searchCap of [2, 9, 5_000]) {
+          const searched = await allPages(query, 5_000, searchCap)
+          expect(searched, `${query}, cap ${searchCap}`).toEqual(plain)
+        }
+      }
+    }
+  })
+
+  it('reads its hits first only when it has a search term', () => {
+    const compiled = (query: string) => rowsQuery(accountId, filter(query)).compile(t.db).sql
+    expect(compiled('q=c1')).toContain('searched')
+    expect(compiled('q=c1&p=n:gte:3')).toContain('walked')
+    expect(compiled('in=app-a')).not.toContain('searched')
   })
 })
