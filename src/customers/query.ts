@@ -140,36 +140,38 @@ LIMIT ${f.limit + 1}`
     ...own,
     ...relationReadingConditions(accountId, f, known),
   ])
-  const probes = () => relationReadingConditions(accountId, f, known, { perRow: true })
-  // The rows of CTE `name` when `found` holds, else those of `otherwise`.
-  const either = (ctes: Cond, name: string, found: Cond, otherwise: Cond) => sql<RowsRow>`
+  const probes = relationReadingConditions(accountId, f, known, { perRow: true })
+  // `n` customers that match the rest of the filter: the next in the page's order, or any.
+  const ownRows = (n: number, ordered?: boolean) =>
+    sql`(SELECT c.*, ${expr} AS sort_key FROM customers c WHERE ${where(own)}${
+      ordered
+        ? sql`
+  ORDER BY ${expr} ${dir}, c.id ${dir}`
+        : sql``
+    } LIMIT ${n}) c`
+  // The rows of `first` (after CTEs `ctes`) when `found` holds, else those of `otherwise`.
+  const either = (ctes: Cond, first: Cond, found: Cond, otherwise: Cond) => sql<RowsRow>`
 WITH ${ctes}
 SELECT * FROM (
-  SELECT * FROM ${sql.ref(name)} WHERE ${found}
+  SELECT * FROM (${first}) f WHERE ${found}
   UNION ALL
   SELECT * FROM (${otherwise}) a WHERE NOT ${found}
 ) u
 ORDER BY u.sort_key ${dir}, u.id ${dir}`
-  let planned = all
-  if (comparesParams(f)) {
-    // The next customers in the page's order that match the rest of the filter.
-    const walked = sql`(SELECT c.*, ${expr} AS sort_key FROM customers c WHERE ${where(own)}
-  ORDER BY ${expr} ${dir}, c.id ${dir} LIMIT ${walk}) c`
-    planned = either(
-      sql`walked AS MATERIALIZED (${rows(walked, sql`c.sort_key`, probes())})`,
-      'walked',
-      sql`(SELECT count(*) FROM walked) > ${f.limit}`,
-      all,
-    )
-  }
+  const planned = comparesParams(f)
+    ? either(
+        sql`walked AS MATERIALIZED (${rows(ownRows(walk, true), sql`c.sort_key`, probes)})`,
+        sql`SELECT * FROM walked`,
+        sql`(SELECT count(*) FROM walked) > ${f.limit}`,
+        all,
+      )
+    : all
   if (!f.q) return planned
   // Every customer the search term finds (and the rest of the filter on their own rows), when
   // there are at most `searchCap` of them, in the page's order.
-  const hits = sql`(SELECT c.* FROM hits h JOIN customers c ON c.id = h.id) c`
   return either(
-    sql`hits AS MATERIALIZED (SELECT c.id FROM customers c WHERE ${where(own)} LIMIT ${searchCap + 1}),
-searched AS MATERIALIZED (${rows(hits, expr, probes())})`,
-    'searched',
+    sql`hits AS MATERIALIZED (SELECT * FROM ${ownRows(searchCap + 1)})`,
+    rows(sql`hits c`, sql`c.sort_key`, probes),
     sql`(SELECT count(*) FROM hits) <= ${searchCap}`,
     planned,
   )

@@ -152,8 +152,8 @@ describe('the rows of a search (q=)', () => {
 
   it('reads its hits first only when it has a search term', () => {
     const compiled = (query: string) => rowsQuery(accountId, filter(query)).compile(t.db).sql
-    expect(compiled('q=c1')).toContain('searched')
+    expect(compiled('q=c1')).toContain('hits')
     expect(compiled('q=c1&p=n:gte:3')).toContain('walked')
-    expect(compiled('in=app-a')).not.toContain('searched')
+    expect(compiled('in=app-a')).not.toContain('hits')
   })
 })

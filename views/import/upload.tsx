@@ -231,8 +231,8 @@ function PastImports({ imports, csrfToken }: { imports: PastImport[]; csrfToken?
 
 /** What an interrupted upload is, on its page and in the imports list. */
 export const INTERRUPTED =
-  'The file stopped arriving before its end (the page was closed, or the connection or the ' +
-  'server went down): nothing was imported. Remove it and upload the file again.'
+  'The file stopped arriving before its end (page closed, connection or server lost): nothing ' +
+  'was imported. Remove it and upload it again.'
 
 /** Removes an interrupted upload (and the rows of it that arrived). */
 export function DiscardForm({ id, csrfToken }: { id: number; csrfToken?: string }) {

@@ -146,8 +146,8 @@ export function ProjectPage(props: ProjectPageProps) {
               triggerClass="button-secondary"
             >
               <p>
-                Every active key of this project stops working at once for a new one: apps still
-                sending with them get 403 until they have it.
+                Every active key stops working at once, for a new one: apps get 403 until they use
+                it.
               </p>
               <p class="muted small">
                 To switch apps over one at a time instead, add a key, then revoke the old one.
