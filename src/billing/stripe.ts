@@ -74,19 +74,16 @@ const ENDED = new Set(['canceled', 'incomplete_expired'])
 
 /** Whether the invoice's lines show its subscription charged nothing, what it charged being
  *  one-time items beside it (a setup fee on an invoice opening a trial). Read only when the
- *  webhook carries every line (`has_more` false). A subscription line is `type: 'subscription'`
- *  before API version 2025-03-31 and has a `subscription_item_details` parent since. */
+ *  webhook carries every line (`has_more` false). */
 function onlyExtrasCharged(invoice: Json): boolean {
-  const lines = obj(invoice.lines)
-  if (!lines || lines.has_more !== false || !Array.isArray(lines.data)) return false
-  const subscriptionLines = lines.data
-    .map(obj)
-    .filter(
-      (line): line is Json =>
-        !!line &&
-        (line.type === 'subscription' || obj(line.parent)?.type === 'subscription_item_details'),
-    )
+  const subscriptionLines = allLines(invoice)?.filter(isSubscriptionLine) ?? []
   return subscriptionLines.length > 0 && subscriptionLines.every((l) => (num(l.amount) ?? 0) <= 0)
+}
+
+/** A subscription line is `type: 'subscription'` before API version 2025-03-31 and has a
+ *  `subscription_item_details` parent since. */
+function isSubscriptionLine(line: Json): boolean {
+  return line.type === 'subscription' || obj(line.parent)?.type === 'subscription_item_details'
 }
 
 /** The interval a line's billing period spans, for lines that name their price by id only (API
@@ -114,9 +111,7 @@ function invoicedMonthly(invoice: Json, lines: Json[] | undefined): number | und
   let monthly = 0
   let counted = false
   for (const line of lines) {
-    const subscriptionLine =
-      line.type === 'subscription' || obj(line.parent)?.type === 'subscription_item_details'
-    if (!subscriptionLine || line.proration === true) continue
+    if (!isSubscriptionLine(line) || line.proration === true) continue
     const recurring = obj(obj(line.price)?.recurring)
     const cycle = isInterval(recurring?.interval)
       ? { interval: recurring.interval, count: num(recurring.interval_count) ?? 1 }
@@ -145,8 +140,7 @@ function periodAmount(price: Json, quantity: number): number | null {
   const recurring = obj(price.recurring)
   if (recurring?.usage_type === 'metered') return 0
   if (price.billing_scheme === 'tiered') return tieredAmount(price, quantity)
-  const unit = num(price.unit_amount) ?? Number(str(price.unit_amount_decimal) ?? 0)
-  return Number.isFinite(unit) ? unit * quantity : 0
+  return decimal(price.unit_amount, price.unit_amount_decimal) * quantity
 }
 
 /** A decimal amount Stripe sends as a number and as a `_decimal` string (fractional cents). */
