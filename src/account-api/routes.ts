@@ -34,10 +34,10 @@ const slugsById = (projects: { id: number; slug: string }[]): Slugs =>
   new Map(projects.map((p) => [p.id, p.slug]))
 
 /** A relation list as `{ [slug]: {...} }`, the shape scripts index by product. */
-function byProject(relations: Relation[], slugs: Slugs) {
+function byProject<R extends Relation>(relations: R[], slugOf: (r: R) => string) {
   return Object.fromEntries(
     relations.map((r) => [
-      slugs.get(r.projectId) ?? String(r.projectId),
+      slugOf(r),
       {
         status: r.status,
         params: r.params,
@@ -100,7 +100,7 @@ export function accountApiRoutes() {
         name: r.name,
         createdAt: r.createdAt,
         lastActivityAt: r.lastActivityAt,
-        projects: byProject(r.relations, slugs),
+        projects: byProject(r.relations, (r) => slugs.get(r.projectId) ?? String(r.projectId)),
       })),
       next: page.next ?? null,
       nextUrl: pageUrl('after', page.next),
@@ -144,17 +144,7 @@ export function accountApiRoutes() {
       customer: {
         ...rest,
         aliases,
-        projects: Object.fromEntries(
-          relations.map((r) => [
-            r.project.slug,
-            {
-              status: r.status,
-              params: r.params,
-              firstSeenAt: r.firstSeenAt,
-              lastActivityAt: r.lastActivityAt,
-            },
-          ]),
-        ),
+        projects: byProject(relations, (r) => r.project.slug),
         merges: merges.map((m) => ({
           id: m.id,
           absorbedId: m.absorbed_id,
