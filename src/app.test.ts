@@ -39,7 +39,7 @@ describe('the dashboard', () => {
     expect(res.headers.get('content-type')).toContain('text/html')
     const page = await res.text()
     expect(page).toContain('>Page not found</h1>')
-    expect(page).toContain('There is no page at this address')
+    expect(page).toContain('No page at this address')
     expect(page).not.toContain('No route')
   })
 

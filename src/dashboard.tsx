@@ -70,7 +70,7 @@ export function dashboardApp(deps: AppDeps) {
   dashboard.all('*', function pageNotFound() {
     throw new ApiError(
       'not_found',
-      'There is no page at this address. Check the link, or start again from your customers.',
+      'No page at this address. Check the link, or start again from your customers.',
     )
   })
   return dashboard

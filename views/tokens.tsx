@@ -34,9 +34,9 @@ export function TokensPage(props: {
         <div>
           <h1>API tokens</h1>
           <p class="muted">
-            An account token lets a script read every customer of this account, export CSV, merge
-            and delete, through <code>/v1/customers</code>. Project keys (<code>tcrm_proj_…</code>)
-            can only write. Keep account tokens secret: never put one in a browser.
+            An account token lets a script read, export (CSV), merge and delete every customer of
+            this account through <code>/v1/customers</code>; project keys (<code>tcrm_proj_…</code>)
+            only write. Keep it secret: never in a browser.
           </p>
         </div>
       </header>
@@ -141,9 +141,7 @@ export function TokensPage(props: {
             </table>
           </div>
         ) : (
-          <p class="empty-note">
-            No tokens yet. Create one for each script that reads this account.
-          </p>
+          <p class="empty-note">No tokens yet: create one per script that reads this account.</p>
         )}
       </section>
     </Layout>

@@ -197,7 +197,7 @@ describe('rename, recolour, delete', () => {
     })
     expect(res).toMatchObject({ status: 303, location: '/projects' })
     expect((await b.follow(res)).html).toContain(
-      `Deleted ${a!.project.name}, its keys and its data on 2 customers; 1 customer was in no other project and is gone.`,
+      `Deleted ${a!.project.name}, its keys and its data on 2 customers; 1 customer in no other project went with it.`,
     )
     const customers = await t.db
       .selectFrom('customers')

@@ -322,7 +322,7 @@ export function projectRoutes() {
     if (!deleted) throw notFound()
     return redirectWithFlash(c, `/projects/${id}#billing`, {
       message:
-        'Disconnected: events sent to its webhook URL now get 404 and change nothing. Statuses already set stay.',
+        'Disconnected: events sent to its URL get 404 from now on and change nothing; statuses already set stay as they are.',
       tone: 'danger',
     })
   })
@@ -363,10 +363,7 @@ export function projectRoutes() {
     const deleted = await deleteProject(c.var.db, user(c).accountId, id)
     if (!deleted) throw notFound()
     const removed = deleted.removedCustomers
-    const one = removed === 1
-    const gone = removed
-      ? `; ${plural(removed, 'customer')} ${one ? 'was' : 'were'} in no other project and ${one ? 'is' : 'are'} gone`
-      : ''
+    const gone = removed ? `; ${plural(removed, 'customer')} in no other project went with it` : ''
     return redirectWithFlash(c, '/projects', {
       message: `Deleted ${impact.name}, its keys and its data on ${plural(customers, 'customer')}${gone}.`,
       tone: 'danger',

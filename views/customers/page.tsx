@@ -141,8 +141,7 @@ function FirstRun() {
       <h2>Welcome! Two steps to your first customer</h2>
       <ol>
         <li>
-          <a href="/projects">Create a project</a> for each of your products: each one gets an API
-          key.
+          <a href="/projects">Create a project</a> per product: each gets an API key.
         </li>
         <li>
           Call <code>identify</code> from that product's backend when someone signs up; the project

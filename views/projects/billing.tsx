@@ -193,7 +193,7 @@ export function BillingSection(props: BillingSectionProps) {
       ) : null}
       <p data-testid="waiting-events" class={props.waitingEvents ? 'notice' : 'muted small'}>
         {props.waitingEvents
-          ? `${plural(props.waitingEvents, 'event')} waiting for an email: their billing customer has not been seen with one yet. They are applied as soon as an event with the email arrives (enable customer.created and customer.updated).`
+          ? `${plural(props.waitingEvents, 'event')} waiting for an email: their billing customer has none yet. They apply once an event with it arrives (enable customer.created and customer.updated).`
           : 'No events waiting for an email.'}
       </p>
       <form method="post" action={`/projects/${props.projectId}/billing`} class="connect-form">
