@@ -298,7 +298,7 @@ export function projectRoutes() {
     '/:id/billing/:connection/secret',
     changeBilling(
       'signingSecret',
-      () => 'Saved the signing secret: events are checked with it from now on. It is never shown.',
+      () => 'Saved the signing secret: it is kept to check signatures and never shown again.',
     ),
   )
 

@@ -179,7 +179,7 @@ function AddFilter({ projects }: { projects: ProjectInfo[] }) {
             </label>
           ))}
           <p class="small muted">
-            The syntax, value by value: README, “Filtering customers”.{' '}
+            The syntax is in the README, “Filtering customers”.{' '}
             <button type="submit" class="button button-small">
               Apply
             </button>

@@ -43,7 +43,7 @@ export function Results(props: CustomersViewProps & { data: Data }) {
         <h2>No customers yet</h2>
         <p>
           Send your first <code>identify</code> from a product's backend; the{' '}
-          <a href="/projects">project page</a> has the snippet with its key filled in. Or{' '}
+          <a href="/projects">project page</a> has the snippet with your key filled in. Or{' '}
           <a href="/imports/new">import a CSV</a>.
         </p>
       </div>
