@@ -27,7 +27,8 @@ export function sortSpec(key: CustomerFilter['sort']['key']) {
   }
 }
 
-export const where = (conds: Cond[]) => sql.join(conds, sql` AND `)
+/** The conditions ANDed, `true` when there are none. */
+export const where = (conds: Cond[]) => (conds.length ? sql.join(conds, sql` AND `) : sql`true`)
 
 /** The page's cursor, when it was made for this sort (another sort's cursor: the first page). */
 export function pageCursor(f: CustomerFilter): { cursor: Cursor; backwards: boolean } | undefined {

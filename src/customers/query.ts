@@ -133,7 +133,7 @@ SELECT c.id, c.email, c.name, c.created_at, c.last_activity_at, (${key})::text A
     FROM customer_projects r WHERE r.customer_id = c.id), '[]') AS relations,
   ${matchedMergedEmail(accountId, f)} AS matched_email, ${key} AS sort_key
 FROM ${from}
-WHERE ${matching.length ? where(matching) : sql`true`}
+WHERE ${where(matching)}
 ORDER BY ${key} ${dir}, c.id ${dir}
 LIMIT ${f.limit + 1}`
   const all = rows(sql`customers c`, expr, [
