@@ -72,11 +72,11 @@ const OBJECT = 'data.object'
 /** Statuses a Stripe subscription never leaves. */
 const ENDED = new Set(['canceled', 'incomplete_expired'])
 
-/** Whether the invoice's lines show its subscription charged nothing, what it charged being
- *  one-time items beside it (a setup fee on an invoice opening a trial). Read only when the
- *  webhook carries every line (`has_more` false). */
-function onlyExtrasCharged(invoice: Json): boolean {
-  const subscriptionLines = allLines(invoice)?.filter(isSubscriptionLine) ?? []
+/** Whether an invoice's lines show its subscription charged nothing, what it charged being
+ *  one-time items beside it (a setup fee on an invoice opening a trial). `lines`: every line of
+ *  the invoice (allLines(): none when the webhook does not carry them all). */
+function onlyExtrasCharged(lines: Json[] | undefined): boolean {
+  const subscriptionLines = lines?.filter(isSubscriptionLine) ?? []
   return subscriptionLines.length > 0 && subscriptionLines.every((l) => (num(l.amount) ?? 0) <= 0)
 }
 
@@ -414,7 +414,8 @@ export function mapStripeEvent(
     if (!customer && !email) return null
     const name = customerName(object.customer_name)
     const event: BillingEvent = { ...base, order: key(1), customer, email, name }
-    let lines = allLines(object)
+    const every = allLines(object)
+    let lines = every
     if (!filter.all) {
       const route = routeItems(filter, lines ?? [], lineProduct)
       // Lines of unlisted products only: another project's invoice.
@@ -430,7 +431,7 @@ export function mapStripeEvent(
       if (object.billing_reason !== 'subscription_create') {
         event.subscription = { id: subId, patch: { status: 'paid', billing_status: 'past_due' } }
       }
-    } else if (subId && (num(object.amount_paid) ?? 0) > 0 && !onlyExtrasCharged(object)) {
+    } else if (subId && (num(object.amount_paid) ?? 0) > 0 && !onlyExtrasCharged(every)) {
       // A $0 invoice (the one that opens a trial) proves no payment; nor does one that charged a
       // one-time fee beside a $0 subscription line (a trial with a setup fee).
       const patch: SubscriptionPatch = { status: 'paid', billing_status: 'active' }
