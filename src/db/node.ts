@@ -14,6 +14,7 @@ import { databaseLog, reportUnavailable } from './log.js'
 import { migrateToLatest } from './migrate.js'
 import { copyPgliteTemplate, hasPgliteTemplate, isFreshDataDir } from './pglite-template.js'
 import { keepTablesTidy } from './pglite-tidy.js'
+import { LARGE_POOL_MB, sharedBuffersMb } from './pglite-buffers.js'
 import { withPreparedStatements } from './pglite-prepared.js'
 import { prepareMarkedStatements } from './pg-prepared.js'
 import { DEFAULT_DATA_DIR } from '../config.js'
@@ -81,7 +82,7 @@ async function openPglite(dataDir: string, opts: NodeDbOptions): Promise<NodeDb>
       loadDataDir: opts.loadDataDir,
       // Trigram indexes for searching customers by part of an email or name (see migrations/).
       extensions: { pg_trgm },
-      startParams: PGLITE_START_PARAMS,
+      startParams: pgliteStartParams(inMemory ? LARGE_POOL_MB : sharedBuffersMb(dataDir)),
     })
     const db = new Kysely<Database>({
       dialect: new PGliteDialect({ pglite: withPreparedStatements(pglite) }),
@@ -110,11 +111,11 @@ async function openPglite(dataDir: string, opts: NodeDbOptions): Promise<NodeDb>
 
 /** PGlite's defaults, with a smaller shared buffer pool: its 128 MB is zeroed at every start
  *  (measured: most of a warm start's CPU) and stays resident (~130 MB of the server's RSS), while
- *  the files underneath sit in the OS page cache anyway. max_connections sizes shared memory too,
- *  and single-user PGlite has one connection. */
-const PGLITE_START_PARAMS = [
+ *  the files underneath sit in the OS page cache anyway; sized to the database (./pglite-buffers.ts).
+ *  max_connections sizes shared memory too, and single-user PGlite has one connection. */
+const pgliteStartParams = (sharedBuffers: number) => [
   ...PGlite.defaultStartParams,
-  ...['-c', 'shared_buffers=32MB', '-c', 'max_connections=5'],
+  ...['-c', `shared_buffers=${sharedBuffers}MB`, '-c', 'max_connections=5'],
 ]
 
 /** V8 compiles PGlite's WebAssembly on background threads, by default as many at once as it has
