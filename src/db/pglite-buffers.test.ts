@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { openNodeDb } from './node.js'
+import { openNodeDb, type NodeDb } from './node.js'
 import { LARGE_POOL_MB, SMALL_POOL_MB, sharedBuffersMb } from './pglite-buffers.js'
 
 const dirs: string[] = []
@@ -46,36 +46,31 @@ describe('the pool for a data directory', () => {
   })
 })
 
+/** Opens `dataDir` as the server does, runs `work` on it (if any), closes it; the pool it had. */
+async function openedPool(dataDir: string, work?: (node: NodeDb) => Promise<unknown>) {
+  const node = await openNodeDb({ dataDir })
+  try {
+    const { rows } = await node.pglite!.query<{ shared_buffers: string }>('SHOW shared_buffers')
+    await work?.(node)
+    return rows[0]!.shared_buffers
+  } finally {
+    await node.close()
+  }
+}
+
 describe('a PGlite data directory', () => {
   it('starts on the small pool, and on the large one after its database has grown', async () => {
     const dir = tempDir()
-    const pool = async () => {
-      const node = await openNodeDb({ dataDir: dir })
-      try {
-        const { rows } = await node.pglite!.query<{ shared_buffers: string }>('SHOW shared_buffers')
-        return { node, size: rows[0]!.shared_buffers }
-      } catch (err) {
-        await node.close()
-        throw err
-      }
-    }
-    const first = await pool()
-    expect(first.size).toBe(`${SMALL_POOL_MB}MB`)
     // 20 MB of rows that do not compress (TOAST would shrink repeated text).
-    await first.node.pglite!.exec(`CREATE TABLE filler AS
-      SELECT g, md5(g::text) || md5((g + 1)::text) AS a, md5((g + 2)::text) AS b
-      FROM generate_series(1, 170000) g`)
-    await first.node.close()
-
-    const second = await pool()
-    await second.node.close()
-    expect(second.size).toBe(`${LARGE_POOL_MB}MB`)
+    const grow = (node: NodeDb) =>
+      node.pglite!.exec(`CREATE TABLE filler AS
+        SELECT g, md5(g::text) || md5((g + 1)::text) AS a, md5((g + 2)::text) AS b
+        FROM generate_series(1, 170000) g`)
+    expect(await openedPool(dir, grow)).toBe(`${SMALL_POOL_MB}MB`)
+    expect(await openedPool(dir)).toBe(`${LARGE_POOL_MB}MB`)
   }, 60_000)
 
   it('in memory (tests, fixtures) has the large pool, as before', async () => {
-    const node = await openNodeDb({ dataDir: 'memory://' })
-    const { rows } = await node.pglite!.query<{ shared_buffers: string }>('SHOW shared_buffers')
-    await node.close()
-    expect(rows[0]!.shared_buffers).toBe(`${LARGE_POOL_MB}MB`)
+    expect(await openedPool('memory://')).toBe(`${LARGE_POOL_MB}MB`)
   })
 })

@@ -18,7 +18,7 @@ export function sharedBuffersMb(dataDir: string): number {
 
 /** PGlite opens the database `postgres`, whose files are under base/5 (PostgreSQL's fixed oid for
  *  it since version 15; the other two are its templates). Only its files are read: one stat each,
- *  ~460 of them for an empty TinyCRM (4 ms; the three databases took 10–17). */
+ *  ~460 of them for an empty TinyCRM (6–9 ms; the three databases took 10–17). */
 const DATABASE_DIR = join('base', '5')
 
 function databaseBytes(dataDir: string): number {
