@@ -2,7 +2,7 @@
 // ./workload.ts for the mix). The server's RSS is sampled during each run: its peak is the memory
 // "under load" figure.
 import type { BenchContext, BenchResult } from './bench.js'
-import { runLoad, summarize } from './load.js'
+import { inTurn, runLoad, runLoop, summarize, WINDOWS } from './load.js'
 import { identifyBody } from './workload.js'
 
 export const IDENTIFY_CONCURRENCY = [1, 16, 64]
@@ -33,31 +33,46 @@ export async function warmServer({ target, log }: BenchContext): Promise<void> {
   await runLoad({ baseUrl: target.baseUrl, concurrency: 4, durationMs: SERVER_WARMUP_MS, next })
 }
 
-export async function apiIdentify({
-  target,
-  durationMs,
-  log,
-}: BenchContext): Promise<BenchResult[]> {
+/** identify over HTTP and the same statement raw (`raw.op`, ./raw.ts) at each concurrency, in
+ *  turn (`inTurn`). The server tidies its PGlite on its own timer, in its windows or not; the raw
+ *  side's `raw.tidy` runs after its windows, untimed. */
+export async function identifyApiAndRaw(
+  { target, durationMs, log }: BenchContext,
+  raw: { op(): Promise<unknown>; tidy(): Promise<unknown> },
+): Promise<BenchResult[]> {
   const { keys, baseUrl } = target
   let seq = 0
   const next = () => {
     const n = seq++
     return { path: '/v1/identify', key: keys[n % keys.length]!, body: identifyBody(n, 'api') }
   }
+  const windowMs = durationMs / WINDOWS
   const results: BenchResult[] = []
   for (const concurrency of IDENTIFY_CONCURRENCY) {
-    // A short unmeasured run warms the JIT, the pool and the caches.
-    await runLoad({ baseUrl, concurrency, durationMs: Math.min(1000, durationMs / 4), next })
-    log(`identify api ${target.name} c=${concurrency}`)
+    // A short unmeasured run of each side warms the JIT, the pool and the caches.
+    const warmMs = Math.min(1000, durationMs / 4)
+    await runLoad({ baseUrl, concurrency, durationMs: warmMs, next })
+    await runLoop({ concurrency, durationMs: warmMs, op: raw.op })
+    log(`identify ${target.name} c=${concurrency}, api and raw in turn`)
     let peak = target.rss()
-    const sampler = setInterval(() => (peak = Math.max(peak, target.rss())), 100)
-    const r = await runLoad({ baseUrl, concurrency, durationMs, next }).finally(() =>
-      clearInterval(sampler),
+    const [api, rawRun] = await inTurn([
+      async () => {
+        const sampler = setInterval(() => (peak = Math.max(peak, target.rss())), 100)
+        return runLoad({ baseUrl, concurrency, durationMs: windowMs, next }).finally(() =>
+          clearInterval(sampler),
+        )
+      },
+      async () => {
+        const r = await runLoop({ concurrency, durationMs: windowMs, op: raw.op })
+        await raw.tidy()
+        return r
+      },
+    ])
+    const line = { bench: 'identify', target: target.name, concurrency }
+    results.push(
+      { ...summarize(api!, { ...line, side: 'api' }), rssPeakMb: Math.round(peak / 1024 / 1024) },
+      summarize(rawRun!, { ...line, side: 'raw' }),
     )
-    results.push({
-      ...summarize(r, { bench: 'identify', target: target.name, side: 'api', concurrency }),
-      rssPeakMb: Math.round(peak / 1024 / 1024),
-    })
   }
   return results
 }

@@ -6,49 +6,33 @@ import { sql, type Kysely } from 'kysely'
 import type { Database } from '../src/db/schema.js'
 import { ingest } from '../src/ingest/upsert.js'
 import { hashKey } from '../src/lib/keys.js'
-import type { BenchResult } from './bench.js'
-import { BATCH_CONCURRENCY, BATCH_MAX, BATCH_WARMUP_MS } from './batch.js'
-import { IDENTIFY_CONCURRENCY } from './identify.js'
-import { runLoop, summarize } from './load.js'
-import { asItem, BATCH_ITEMS, batchItems, identifyBody } from './workload.js'
+import { asItem, batchItems, identifyBody } from './workload.js'
 
-export interface RawContext {
-  db: Kysely<Database>
-  target: string
-  keys: string[]
-  durationMs: number
-  log(message: string): void
-}
-
-export async function rawIdentify(ctx: RawContext): Promise<BenchResult[]> {
-  const hashes = await Promise.all(ctx.keys.map(hashKey))
-  // One sequence across the runs, as the API side's: each run's new customers are new.
+/** The raw side of identify (./identify.ts runs it in turn with the API): each call sends the
+ *  next identify's statement. One sequence across the runs, as the API side's: each run's new
+ *  customers are new. */
+export async function rawIdentifyOp(db: Kysely<Database>, keys: string[]) {
+  const hashes = await Promise.all(keys.map(hashKey))
   let seq = 0
-  const op = () => {
+  return () => {
     const n = seq++
-    return ingest(ctx.db, hashes[n % hashes.length]!, [asItem(identifyBody(n, 'raw'))])
+    return ingest(db, hashes[n % hashes.length]!, [asItem(identifyBody(n, 'raw'))])
   }
-  const results: BenchResult[] = []
-  for (const concurrency of IDENTIFY_CONCURRENCY) {
-    await runLoop({ concurrency, durationMs: Math.min(1000, ctx.durationMs / 4), op })
-    ctx.log(`identify raw ${ctx.target} c=${concurrency}`)
-    const r = await runLoop({ concurrency, durationMs: ctx.durationMs, op })
-    results.push(summarize(r, { bench: 'identify', target: ctx.target, side: 'raw', concurrency }))
-  }
-  return results
 }
 
-export async function rawBatch(ctx: RawContext): Promise<BenchResult[]> {
-  const hashes = await Promise.all(ctx.keys.map(hashKey))
-  const projects = await ctx.db
+/** The raw sides of batch (./batch.ts runs them in turn with the API): each call sends the next
+ *  batch, by the same statement (`raw`) or by a plain INSERT of the same rows (`raw unnest`). Each
+ *  side has one sequence across its runs: every batch writes new customers. */
+export async function rawBatchOps(db: Kysely<Database>, keys: string[]) {
+  const hashes = await Promise.all(keys.map(hashKey))
+  const projects = await db
     .selectFrom('api_keys as k')
     .innerJoin('projects as p', 'p.id', 'k.project_id')
     .select(['k.key_hash', 'p.id', 'p.account_id'])
     .where('k.key_hash', 'in', hashes)
     .execute()
   const byHash = new Map(projects.map((p) => [p.key_hash, p]))
-  const sameStatement = (n: number) =>
-    ingest(ctx.db, hashes[n % hashes.length]!, batchItems(n, 'raw'))
+  const sameStatement = (n: number) => ingest(db, hashes[n % hashes.length]!, batchItems(n, 'raw'))
   const unnest = (n: number) => {
     const p = byHash.get(hashes[n % hashes.length]!)!
     const items = batchItems(n, 'unnest')
@@ -65,36 +49,11 @@ c AS (
 INSERT INTO customer_projects
   (customer_id, project_id, account_id, status, params, first_seen_at, last_activity_at)
 SELECT c.id, ${p.id}, ${p.account_id}, 'paid', x.params::jsonb, now(), now()
-FROM c JOIN x ON x.email = c.email`.execute(ctx.db)
+FROM c JOIN x ON x.email = c.email`.execute(db)
   }
-  const results: BenchResult[] = []
-  for (const [side, op] of [
-    ['raw', sameStatement],
-    ['raw unnest', unnest],
-  ] as const) {
-    // One sequence across the runs of a side: every batch writes new customers.
+  const counted = (op: (n: number) => Promise<unknown>) => {
     let seq = 0
-    const counted = () => op(seq++)
-    await runLoop({ concurrency: 1, durationMs: BATCH_WARMUP_MS, count: BATCH_MAX, op: counted })
-    for (const concurrency of BATCH_CONCURRENCY) {
-      await runLoop({ concurrency, count: concurrency, op: counted })
-      ctx.log(`batch ${side} ${ctx.target} c=${concurrency}`)
-      const r = await runLoop({
-        concurrency,
-        durationMs: ctx.durationMs,
-        count: BATCH_MAX,
-        op: counted,
-      })
-      results.push(
-        summarize(r, {
-          bench: `batch ${BATCH_ITEMS}`,
-          target: ctx.target,
-          side,
-          concurrency,
-          rowsPerRequest: BATCH_ITEMS,
-        }),
-      )
-    }
+    return () => op(seq++)
   }
-  return results
+  return { raw: counted(sameStatement), 'raw unnest': counted(unnest) }
 }

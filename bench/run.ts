@@ -10,12 +10,13 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { openNodeDb } from '../src/db/node.js'
-import { apiBatch } from './batch.js'
+import { TIDY_EVERY_MS, tidyTables } from '../src/db/pglite-tidy.js'
+import { batchApiAndRaw } from './batch.js'
 import { apiBilling } from './billing.js'
 import type { BenchResult } from './bench.js'
 import { benchDashboard, type DashboardBenchResult } from './dashboard.js'
-import { apiIdentify, warmServer } from './identify.js'
-import { rawBatch, rawIdentify } from './raw.js'
+import { identifyApiAndRaw, warmServer } from './identify.js'
+import { rawBatchOps, rawIdentifyOp } from './raw.js'
 import { printReport } from './report.js'
 import { benchStartup, type StartupRun } from './startup.js'
 import { TARGETS, startTarget, type TargetName } from './targets.js'
@@ -137,27 +138,38 @@ try {
       const ctx = { target, durationMs, log }
       await sleep(500)
       const rssAtRestMb = mb(target.rss())
-      if (['identify', 'batch', 'billing'].some((s) => wanted.has(s))) await warmServer(ctx)
-      if (wanted.has('identify')) results.push(...(await apiIdentify(ctx)))
-      if (wanted.has('batch')) results.push(...(await apiBatch(ctx)))
-      if (wanted.has('billing')) results.push(...(await apiBilling(ctx)))
-      const peak = results.find(
-        (r) => r.target === name && r.side === 'api' && r.concurrency === 64,
-      )
-      servers.push({
-        target: name,
-        database: target.database,
-        rssAtRestMb,
-        rssPeakC64Mb: peak?.rssPeakMb,
-        rssAfterMb: mb(target.rss()),
-      })
-      // From here on the bench process owns the database (PGlite allows one process a data dir).
-      await target.stopServer()
-      const node = await openNodeDb(target.dbOptions)
+      // The raw sides' database, open beside the server: identify's and batch's sides take turns.
+      const node = await openNodeDb(target.rawDbOptions)
+      // As often as the server's timer, but only after the raw sides' own windows (./load.ts inTurn).
+      let tidied = performance.now()
+      const tidy = async () => {
+        if (!node.pglite || performance.now() - tidied < TIDY_EVERY_MS) return
+        tidied = performance.now()
+        await tidyTables(node.pglite)
+      }
       try {
-        const raw = { db: node.db, target: name, keys: target.keys, durationMs, log }
-        if (wanted.has('identify')) results.push(...(await rawIdentify(raw)))
-        if (wanted.has('batch')) results.push(...(await rawBatch(raw)))
+        if (['identify', 'batch', 'billing'].some((s) => wanted.has(s))) await warmServer(ctx)
+        if (wanted.has('identify')) {
+          const op = await rawIdentifyOp(node.db, target.keys)
+          results.push(...(await identifyApiAndRaw(ctx, { op, tidy })))
+        }
+        if (wanted.has('batch')) {
+          const ops = await rawBatchOps(node.db, target.keys)
+          results.push(...(await batchApiAndRaw(ctx, { ops, tidy })))
+        }
+        if (wanted.has('billing')) results.push(...(await apiBilling(ctx)))
+        const peak = results.find(
+          (r) => r.target === name && r.side === 'api' && r.concurrency === 64,
+        )
+        servers.push({
+          target: name,
+          database: target.database,
+          rssAtRestMb,
+          rssPeakC64Mb: peak?.rssPeakMb,
+          rssAfterMb: mb(target.rss()),
+        })
+        // The rest runs in the bench process alone.
+        await target.stopServer()
         if (bundle) {
           const run = await workerIdentify({
             bundle,

@@ -2,10 +2,11 @@
 // process, over (a) the embedded PGlite in a temp data dir or (b) a throwaway PostgreSQL server.
 // Each target is seeded with one account and two projects (with identify's returning customers)
 // first, and reports the server's RSS.
-// After the HTTP benches the server is stopped (`stopServer()`) and the bench process opens the same
-// database itself (`dbOptions`) for the raw-SQL side: a PGlite data dir has one owner at a time.
+// The raw-SQL side runs in the bench process on `rawDbOptions`, while the server runs: the same
+// PostgreSQL database, or for PGlite (a data dir has one owner at a time) a copy of the server's
+// data dir made once seeded, so both sides start from the same data.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -31,8 +32,9 @@ export interface Target {
   keys: string[]
   /** A Stripe connection of the first project: its webhook path and signing secret. */
   billing: { path: string; secret: string }
-  /** How the bench process opens the same database once the server is stopped. */
-  dbOptions: NodeDbOptions
+  /** How the bench process opens the raw side's database: the server's on PostgreSQL, a copy of
+   *  its data dir as seeded on PGlite. */
+  rawDbOptions: NodeDbOptions
   serverPid: number
   /** Resident set size of the Node server process, in bytes. */
   rss(): number
@@ -54,6 +56,7 @@ export async function startTarget(
   }
   try {
     let dbOpts: NodeDbOptions
+    let rawDbOpts: NodeDbOptions
     let env: Record<string, string>
     let database: string
     if (name === 'pglite') {
@@ -61,6 +64,7 @@ export async function startTarget(
       cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
       const dataDir = join(dir, 'data')
       dbOpts = { dataDir }
+      rawDbOpts = { dataDir: join(dir, 'raw'), tidy: false }
       env = { TINYCRM_DATA_DIR: dataDir }
       database = 'PGlite 0.5 (embedded, data dir on disk)'
     } else {
@@ -77,10 +81,12 @@ export async function startTarget(
       // as the server can, so API/raw compares the web layer and not the pools (a pool of 64
       // gave the raw side 10–35 % more at c=16 and c=64 than the server's 10, measured).
       dbOpts = { databaseUrl: url, migrate: true }
+      rawDbOpts = dbOpts
       env = { DATABASE_URL: url }
       database = `${server.version} (local, fsync ${durable ? 'on' : 'off'})`
     }
     const { keys, billing } = await seed(dbOpts)
+    if (rawDbOpts.dataDir) cpSync(dbOpts.dataDir!, rawDbOpts.dataDir, { recursive: true })
     // The rate limit (10,000 per 10 s per key by default) would cap the figures, not the server.
     const server = await startServer({ ...env, TINYCRM_INGEST_RATE_LIMIT: '0' })
     cleanups.push(() => stopServer(server.child))
@@ -90,7 +96,7 @@ export async function startTarget(
       baseUrl: server.baseUrl,
       keys,
       billing,
-      dbOptions: dbOpts,
+      rawDbOptions: rawDbOpts,
       stopServer: () => stopServer(server.child),
       serverPid: server.child.pid!,
       rss: () => rssOf(server.child.pid!),

@@ -32,6 +32,10 @@ export interface NodeDbOptions {
   loadDataDir?: Blob
   /** Sees every statement (tests count them), after ./log.ts has. */
   log?: (event: LogEvent) => void
+  /** PGlite in a data directory: vacuum and analyse its tables on a timer (./pglite-tidy.ts), as
+   *  the server does; default true. The bench's raw side turns it off and tidies between its runs,
+   *  so no VACUUM stalls its process's event loop while it times the server. */
+  tidy?: boolean
   /** What opening is doing, as it goes (the server prints it: a first start is the slow one). */
   progress?(message: string): void
 }
@@ -90,7 +94,7 @@ async function openPglite(dataDir: string, opts: NodeDbOptions): Promise<NodeDb>
     })
     const applied = await migrateToLatest(db)
     if (applied.length) progress(`migrated: ${applied.join(', ')}`)
-    const stopTidying = inMemory ? () => {} : keepTablesTidy(pglite)
+    const stopTidying = inMemory || opts.tidy === false ? () => {} : keepTablesTidy(pglite)
     return {
       db,
       kind: 'pglite',

@@ -57,8 +57,11 @@ export async function tidyTables(pglite: PGlite): Promise<string | undefined> {
   return statements.join('; ')
 }
 
+/** How often the Node server runs tidyTables. */
+export const TIDY_EVERY_MS = 15_000
+
 /** Runs tidyTables every `everyMs` (never two at once) until the returned stop is called. */
-export function keepTablesTidy(pglite: PGlite, everyMs = 15_000): () => void {
+export function keepTablesTidy(pglite: PGlite, everyMs = TIDY_EVERY_MS): () => void {
   let running = false
   const check = async () => {
     if (running) return
