@@ -63,8 +63,9 @@ async function readJson(c: Context): Promise<unknown> {
   }
   const notUtf8 = await nonUtf8Body(c)
   if (notUtf8) return notUtf8
-  // c.req.json() keeps the parsed body: on /identify and /batch, TinyCRM's own route (when the
-  // body is in its shape) validates that same value instead of parsing the text again.
+  // c.req.json() parses the text nonUtf8Body left in Hono's body cache (it keeps the text, not the
+  // value): on /identify and /batch, TinyCRM's own route (when the body is in its shape) checks
+  // and parses the same body again.
   try {
     return (await c.req.json()) as unknown
   } catch {
