@@ -13,6 +13,7 @@ import { createConnection } from '../billing/connections.js'
 import { lockCustomers } from '../merges/lock.js'
 import { seedAccount } from '../../test/support/fixtures.js'
 import { createEmptyDatabase, openTestDb } from '../../test/support/pg-harness.js'
+import { planNodes, type ExplainRow } from '../../test/support/plans.js'
 import type { NodeDb } from './node.js'
 
 const CUSTOMERS = 20_000
@@ -50,33 +51,21 @@ afterAll(async () => {
   await node?.close()
 })
 
-interface PlanNode {
-  'Relation Name'?: string
-  'Actual Rows'?: number
-  'Actual Loops'?: number
-  'Rows Removed by Filter'?: number
-  'Rows Removed by Index Recheck'?: number
-  Plans?: PlanNode[]
-}
-
 /** The rows the statement's plan read from customers: each scan's rows out and rows it dropped. */
 async function customerRowsRead(query: CompiledQuery) {
   const { rows } = await node.db.transaction().execute((trx) =>
-    trx.executeQuery<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>({
+    trx.executeQuery<ExplainRow>({
       ...query,
       sql: `EXPLAIN (ANALYZE, FORMAT JSON) ${query.sql}`,
     }),
   )
   let read = 0
-  const walk = (n: PlanNode) => {
-    if (n['Relation Name'] === 'customers') {
-      const out = n['Actual Rows'] ?? 0
-      const dropped = (n['Rows Removed by Filter'] ?? 0) + (n['Rows Removed by Index Recheck'] ?? 0)
-      read += (out + dropped) * (n['Actual Loops'] ?? 1)
-    }
-    n.Plans?.forEach(walk)
+  for (const n of planNodes(rows[0]!['QUERY PLAN'][0].Plan)) {
+    if (n['Relation Name'] !== 'customers') continue
+    const out = n['Actual Rows'] ?? 0
+    const dropped = (n['Rows Removed by Filter'] ?? 0) + (n['Rows Removed by Index Recheck'] ?? 0)
+    read += (out + dropped) * (n['Actual Loops'] ?? 1)
   }
-  walk(rows[0]!['QUERY PLAN'][0].Plan)
   return read
 }
 

@@ -9,30 +9,20 @@ import { hashKey } from '../lib/keys.js'
 import { ingest } from '../ingest/upsert.js'
 import { seedAccount } from '../../test/support/fixtures.js'
 import { useTestDb } from '../../test/support/db.js'
+import { planNodes, type ExplainRow, type PlanNode } from '../../test/support/plans.js'
 
 const t = useTestDb()
 
-interface PlanNode {
-  'Node Type': string
-  'Relation Name'?: string
-  'Index Name'?: string
-  Plans?: PlanNode[]
-}
-
 /** Each read of a table in the plan (not the UPDATE's own node): the table, how, and by which
  *  index (a bitmap heap scan's is its child's). */
-const scans = (n: PlanNode): { table: string; how: string; index?: string }[] => [
-  ...(n['Relation Name'] && n['Node Type'] !== 'ModifyTable'
-    ? [
-        {
-          table: n['Relation Name'],
-          how: n['Node Type'],
-          index: n['Index Name'] ?? n.Plans?.find((c) => c['Index Name'])?.['Index Name'],
-        },
-      ]
-    : []),
-  ...(n.Plans ?? []).flatMap(scans),
-]
+const scans = (plan: PlanNode) =>
+  planNodes(plan)
+    .filter((n) => n['Relation Name'] && n['Node Type'] !== 'ModifyTable')
+    .map((n) => ({
+      table: n['Relation Name'],
+      how: n['Node Type'],
+      index: n['Index Name'] ?? n.Plans?.find((c) => c['Index Name'])?.['Index Name'],
+    }))
 
 it('carries plan_cache_mode=force_generic_plan, so no call is planned for its arguments', async () => {
   const { rows } = await sql<{ proconfig: string[] | null }>`SELECT proconfig FROM pg_proc
@@ -59,7 +49,7 @@ it('finds the customers and their relations by key on its generic plan, on stati
   const update = /UPDATE customers[\s\S]*?(?=;\s*END)/.exec(rows[0]!.prosrc)![0]
   const statement = update.replace(/\bids\b/g, '$1::bigint[]')
   const [explained] = await t.pglite!.exec(`EXPLAIN (GENERIC_PLAN, FORMAT JSON) ${statement}`)
-  const plan = (explained!.rows[0] as { 'QUERY PLAN': [{ Plan: PlanNode }] })['QUERY PLAN'][0].Plan
+  const plan = (explained!.rows[0] as ExplainRow)['QUERY PLAN'][0].Plan
 
   // Every read goes through a primary key: none walks a table.
   const reads = new Set(scans(plan).map((r) => `${r.table} by ${r.index ?? r.how}`))
