@@ -46,14 +46,15 @@ export async function batchApiAndRaw(
     await runLoad({ baseUrl, concurrency, count: concurrency, next })
     for (const [, op] of rawSides) await runLoop({ concurrency, count: concurrency, op })
     log(`batch ${target.name} c=${concurrency}, api and raw in turn`)
-    const runs = await inTurn([
-      () => runLoad({ baseUrl, concurrency, durationMs: windowMs, count, next }),
-      ...rawSides.map(([, op]) => async () => {
-        const r = await runLoop({ concurrency, durationMs: windowMs, count, op })
-        await raw.tidy()
-        return r
-      }),
-    ])
+    const window = (op: () => Promise<unknown>) => () =>
+      runLoop({ concurrency, durationMs: windowMs, count, op })
+    const runs = await inTurn(
+      [
+        () => runLoad({ baseUrl, concurrency, durationMs: windowMs, count, next }),
+        ...rawSides.map(([, op]) => window(op)),
+      ],
+      raw.tidy,
+    )
     const sides: Side[] = ['api', ...rawSides.map(([side]) => side)]
     for (const [i, side] of sides.entries()) {
       results.push(

@@ -35,7 +35,7 @@ export async function warmServer({ target, log }: BenchContext): Promise<void> {
 
 /** identify over HTTP and the same statement raw (`raw.op`, ./raw.ts) at each concurrency, in
  *  turn (`inTurn`). The server tidies its PGlite on its own timer, in its windows or not; the raw
- *  side's `raw.tidy` runs after its windows, untimed. */
+ *  side's `raw.tidy` runs after each round of windows, untimed. */
 export async function identifyApiAndRaw(
   { target, durationMs, log }: BenchContext,
   raw: { op(): Promise<unknown>; tidy(): Promise<unknown> },
@@ -55,19 +55,18 @@ export async function identifyApiAndRaw(
     await runLoop({ concurrency, durationMs: warmMs, op: raw.op })
     log(`identify ${target.name} c=${concurrency}, api and raw in turn`)
     let peak = target.rss()
-    const [api, rawRun] = await inTurn([
-      async () => {
-        const sampler = setInterval(() => (peak = Math.max(peak, target.rss())), 100)
-        return runLoad({ baseUrl, concurrency, durationMs: windowMs, next }).finally(() =>
-          clearInterval(sampler),
-        )
-      },
-      async () => {
-        const r = await runLoop({ concurrency, durationMs: windowMs, op: raw.op })
-        await raw.tidy()
-        return r
-      },
-    ])
+    const [api, rawRun] = await inTurn(
+      [
+        async () => {
+          const sampler = setInterval(() => (peak = Math.max(peak, target.rss())), 100)
+          return runLoad({ baseUrl, concurrency, durationMs: windowMs, next }).finally(() =>
+            clearInterval(sampler),
+          )
+        },
+        () => runLoop({ concurrency, durationMs: windowMs, op: raw.op }),
+      ],
+      raw.tidy,
+    )
     const line = { bench: 'identify', target: target.name, concurrency }
     results.push(
       { ...summarize(api!, { ...line, side: 'api' }), rssPeakMb: Math.round(peak / 1024 / 1024) },

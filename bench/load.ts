@@ -154,20 +154,22 @@ export const WINDOWS = 5
 /** Each side runs one window (its `run()`), in turn, `windows` times: A, B, A, B… A change in the
  *  machine's load or in the data (tables growing, statistics going stale) falls on every side
  *  alike. Run one after the other, minutes apart, the PGlite identify ratio API/raw at c=16 moved
- *  between 0.57 and 1.00 from run to run. Returns each side's windows put together. */
+ *  between 0.57 and 1.00 from run to run. `afterRound` runs after each round, untimed (the raw
+ *  side's tidy). Returns each side's windows put together. */
 export async function inTurn(
   sides: (() => Promise<LoadResult>)[],
-  windows = WINDOWS,
+  afterRound?: () => Promise<unknown>,
 ): Promise<LoadResult[]> {
   const runs: LoadResult[][] = sides.map(() => [])
-  for (let w = 0; w < windows; w++) {
+  for (let w = 0; w < WINDOWS; w++) {
     for (const [i, run] of sides.entries()) runs[i]!.push(await run())
+    await afterRound?.()
   }
   return runs.map(joinRuns)
 }
 
 /** Runs of one side put together, as one run as long as all of them. */
-export function joinRuns(runs: LoadResult[]): LoadResult {
+function joinRuns(runs: LoadResult[]): LoadResult {
   return {
     requests: runs.reduce((sum, r) => sum + r.requests, 0),
     errors: runs.reduce((sum, r) => sum + r.errors, 0),
