@@ -20,9 +20,9 @@ export function apiApp(deps: AppDeps) {
   api.onError(onError())
   // Ingest and the billing webhook set their own body limits (32 KB a call, 500 KB a batch; 1 MB
   // an event); every route after them gets the default.
-  // Segment's tracking API first: on /identify and /batch it hands TinyCRM's own shape on.
-  api.route('/', segmentRoutes(deps.ingestLimiter))
+  // Ingest's /identify and /batch take Segment's calls too; Segment's other paths are its own.
   api.route('/', ingestRoutes(deps.ingestLimiter))
+  api.route('/', segmentRoutes(deps.ingestLimiter))
   api.route('/', billingWebhookRoutes())
   api.use('*', bodyLimit(DEFAULT_BODY_BYTES))
   api.route('/', accountApiRoutes())

@@ -353,3 +353,19 @@ describe('rate limit', () => {
     )
   })
 })
+
+describe('order of the checks', () => {
+  it('is the same on identify, ping and batch: the size, the key, the media type, the body', async () => {
+    const huge = 'x'.repeat(600 * 1024)
+    for (const path of ['/v1/identify', '/v1/ping', '/v1/batch']) {
+      const noKey = { Authorization: '', 'Content-Type': 'text/plain' }
+      expect((await rejected(path, post(huge, noKey))).status, path).toBe(413)
+      expect((await rejected(path, post('{', noKey))).status, path).toBe(401)
+      expect((await rejected(path, post('{', { 'Content-Type': 'text/plain' }))).status, path).toBe(
+        415,
+      )
+      const badJson = await rejected(path, post('{'))
+      expect(badJson, path).toMatchObject({ status: 400, error: { code: 'invalid_json' } })
+    }
+  })
+})

@@ -44,18 +44,29 @@ export async function formFields(c: Context): Promise<(name: string) => string |
 }
 
 const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/
+// analytics.js posts as text/plain (no CORS preflight); the server libraries as JSON.
+const JSON_OR_TEXT_MEDIA_TYPE = /^(application\/([\w.-]+\+)?json|text\/plain)$/
+
+/** The media type a request says its body is: lower case, without parameters, '' for none. */
+const mediaType = (c: Context) =>
+  (c.req.header('Content-Type') ?? '').split(';')[0]!.trim().toLowerCase()
+
+/** The 415 for a body not sent as JSON (`application/json` or a `+json` type), else undefined. */
+export function notSentAsJson(c: Context): ApiError | undefined {
+  const type = mediaType(c)
+  if (JSON_MEDIA_TYPE.test(type)) return undefined
+  return new ApiError(
+    'unsupported_media_type',
+    `Content-Type must be application/json (got ${type ? `'${type}'` : 'none'})`,
+  )
+}
 
 /** zValidator's hook for every JSON route: a body not sent as JSON is a 415 (the validator would
  *  have checked `{}` instead), a zod failure the one mapping of ./validation.ts, so the error
  *  envelope is the same whichever route refused the body. */
 function jsonHook(result: { success: boolean; error?: z.core.$ZodError }, c: Context): void {
-  const type = (c.req.header('Content-Type') ?? '').split(';')[0]!.trim().toLowerCase()
-  if (!JSON_MEDIA_TYPE.test(type)) {
-    throw new ApiError(
-      'unsupported_media_type',
-      `Content-Type must be application/json (got ${type ? `'${type}'` : 'none'})`,
-    )
-  }
+  const notJson = notSentAsJson(c)
+  if (notJson) throw notJson
   if (!result.success && result.error) throw validationError(result.error)
 }
 
@@ -84,9 +95,29 @@ export async function nonUtf8Body(c: Context): Promise<ApiError | undefined> {
 export function jsonBody<T extends z.core.$ZodType>(schema: T) {
   const validator = zValidator('json', schema, jsonHook)
   return (async (c, next) => {
-    const type = (c.req.header('Content-Type') ?? '').split(';')[0]!.trim().toLowerCase()
-    const notUtf8 = JSON_MEDIA_TYPE.test(type) ? await nonUtf8Body(c) : undefined
+    const notUtf8 = notSentAsJson(c) ? undefined : await nonUtf8Body(c)
     if (notUtf8) throw notUtf8
     return validator(c, next)
   }) as typeof validator
+}
+
+/** The body as the ingest API reads it (src/ingest/routes.ts, src/segment/routes.ts), once,
+ *  before it knows whose shape the body is: JSON sent as JSON or as text/plain, parsed from UTF-8
+ *  bytes (see nonUtf8Body). What cannot be read comes back as its error (415, 400 `invalid_json`)
+ *  instead of thrown, for the route to decide which error is the caller's to hear first. */
+export async function readJsonBody(c: Context): Promise<unknown> {
+  const type = mediaType(c)
+  if (type && !JSON_OR_TEXT_MEDIA_TYPE.test(type)) {
+    return new ApiError(
+      'unsupported_media_type',
+      `Content-Type must be application/json or text/plain (got '${type}')`,
+    )
+  }
+  const notUtf8 = await nonUtf8Body(c)
+  if (notUtf8) return notUtf8
+  try {
+    return (await c.req.json()) as unknown
+  } catch {
+    return new ApiError('invalid_json', 'The request body is not valid JSON')
+  }
 }

@@ -1,7 +1,8 @@
 // The in-memory limiter (Node): a fixed window per period, opened by the first request after the
-// last one ended, counting keys apart.
+// last one ended, counting keys apart; and the 429 a request over its budget gets.
 import { afterEach, expect, it, vi } from 'vitest'
-import { memoryRateLimiter } from './rate-limit.js'
+import { ApiError } from './errors.js'
+import { checkRateLimit, memoryRateLimiter } from './rate-limit.js'
 
 afterEach(() => {
   vi.useRealTimers()
@@ -19,4 +20,24 @@ it('counts a burst in one window, even one that straddles a multiple of the peri
   // The window ends a period after it opened, and every key starts again.
   vi.setSystemTime(new Date('2026-11-29T10:00:20.000Z'))
   expect(await limiter.limit('k')).toBe(true)
+})
+
+it('refuses a key over its budget with a 429 and Retry-After, counting keys apart', async () => {
+  const limiter = memoryRateLimiter({ limit: 2, periodSeconds: 10 })
+  await checkRateLimit(limiter, 'k1', 'slow down')
+  await checkRateLimit(limiter, 'k1', 'slow down')
+  const over = await checkRateLimit(limiter, 'k1', 'slow down').catch((err: unknown) => err)
+  expect(over).toBeInstanceOf(ApiError)
+  expect(over).toMatchObject({
+    code: 'rate_limited',
+    status: 429,
+    message: 'slow down',
+    headers: { 'Retry-After': '10' },
+  })
+  await expect(checkRateLimit(limiter, 'k2', 'slow down')).resolves.toBeUndefined()
+})
+
+it('refuses nothing without a limiter', async () => {
+  for (let i = 0; i < 5; i++)
+    await expect(checkRateLimit(undefined, 'k', 'never')).resolves.toBeUndefined()
 })

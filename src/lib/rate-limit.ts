@@ -1,10 +1,26 @@
 // One rate-limiter interface for both runtimes: Cloudflare's Rate Limiting binding on Workers, and an
 // in-process fixed window on Node (one process owns the data, so in-process counts are the truth).
+import { ApiError } from './errors.js'
+
 export interface RateLimiter {
   /** Counts one hit for `key`; false when the key is over its limit for the current window. */
   limit(key: string): Promise<boolean>
   /** Seconds a refused client should wait (the Retry-After header). */
   readonly retryAfterSeconds: number
+}
+
+/** Counts one hit for `key` (an API key's hash, say); 429 with Retry-After once it is over the
+ *  limiter's budget. Without a limiter, nothing is refused. */
+export async function checkRateLimit(
+  limiter: RateLimiter | undefined,
+  key: string,
+  message: string,
+): Promise<void> {
+  if (limiter && !(await limiter.limit(key))) {
+    throw new ApiError('rate_limited', message, undefined, {
+      'Retry-After': String(limiter.retryAfterSeconds),
+    })
+  }
 }
 
 /** Login attempts per email: 10 a minute (the same figures as LOGIN_LIMITER in wrangler.toml). */

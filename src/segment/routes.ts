@@ -1,27 +1,28 @@
 // Segment's HTTP tracking API on TinyCRM's /v1 routes, so a Segment library delivers here with only
 // its host changed: /identify, /track, /page, /screen, /group, /alias and /batch (as
 // @segment/analytics-node and the server libraries call them), /import (Segment's other name for
-// /batch), and analytics.js's short paths /i, /t, /p, /s, /g, /a and /b. Mounted before TinyCRM's
-// own ingest routes: on /identify and /batch, a body in TinyCRM's shape (see isSegmentShaped)
-// goes on to them unchanged. The key comes as Segment's libraries send it (Basic, the key as user
-// name; or `writeKey` in the body) or as a Bearer token. /batch also takes what Segment's
-// Webhooks (Actions) destination posts to it: one event, or (batching on) a bare array of events.
+// /batch), and analytics.js's short paths /i, /t, /p, /s, /g, /a and /b. /identify and /batch are
+// TinyCRM's own routes too (src/ingest/routes.ts): they read the body once and hand a call in
+// Segment's shape (see isSegmentShaped) to segmentCall or segmentBatch here. The key comes as
+// Segment's libraries send it (Basic, the key as user name; or `writeKey` in the body) or as a
+// Bearer token. /batch also takes what Segment's Webhooks (Actions) destination posts to it: one
+// event, or (batching on) a bare array of events.
 // Answers as Segment does: 200 `{"success": true}`.
 // A gzipped body (`Content-Encoding: gzip`, as Segment's server libraries can send) is read as if
-// sent plain (../middleware/content-encoding), on the shared paths for TinyCRM's own routes too.
-import type { Context, Next } from 'hono'
+// sent plain (../middleware/content-encoding).
+import type { Context } from 'hono'
 import { Hono } from 'hono/tiny'
+import type { HonoEnv } from '../env.js'
+import { projectKeyHash } from '../ingest/project-key.js'
 import { batchItem, LIMITS, type BatchItem } from '../ingest/schemas.js'
 import { ApiError, type ErrorDetail } from '../lib/errors.js'
-import type { RateLimiter } from '../lib/rate-limit.js'
-import { nonUtf8Body } from '../lib/http.js'
+import { checkRateLimit, type RateLimiter } from '../lib/rate-limit.js'
+import { readJsonBody } from '../lib/http.js'
 import { issueDetails } from '../lib/validation.js'
 import { bodyLimit } from '../middleware/body-limit/index.js'
 import { apiCors } from '../middleware/cors/index.js'
 import { gunzip } from '../middleware/content-encoding/index.js'
-import { projectKeyHash, type ProjectKeyEnv } from '../middleware/project-key/index.js'
-import { checkRateLimit } from '../middleware/rate-limit/index.js'
-import { batchEvents, isObject, isSegmentBatch, isSegmentShaped } from './shape.js'
+import { batchEvents, isObject, isSegmentShaped } from './shape.js'
 import {
   batchSentAt,
   parseEvent,
@@ -46,32 +47,8 @@ const SINGLE_PATHS: Record<string, SegmentType> = {
   '/a': 'alias',
 }
 const BATCH_PATHS = ['/batch', '/import', '/b']
-/** Paths TinyCRM's own ingest also serves: a body in its shape goes on to it. */
+/** Paths TinyCRM's own ingest serves, and hands Segment's calls on from (src/ingest/routes.ts). */
 const SHARED_PATHS = new Set(['/identify', '/batch'])
-
-// analytics.js posts as text/plain (no CORS preflight); the server libraries as JSON.
-const MEDIA_TYPE = /^(application\/([\w.-]+\+)?json|text\/plain)$/
-
-/** The JSON body; an ApiError (415, 400) for what cannot be read. */
-async function readJson(c: Context): Promise<unknown> {
-  const type = (c.req.header('Content-Type') ?? '').split(';')[0]!.trim().toLowerCase()
-  if (type && !MEDIA_TYPE.test(type)) {
-    return new ApiError(
-      'unsupported_media_type',
-      `Content-Type must be application/json or text/plain (got '${type}')`,
-    )
-  }
-  const notUtf8 = await nonUtf8Body(c)
-  if (notUtf8) return notUtf8
-  // c.req.json() parses the text nonUtf8Body left in Hono's body cache (it keeps the text, not the
-  // value): on /identify and /batch, TinyCRM's own route (when the body is in its shape) checks
-  // and parses the same body again.
-  try {
-    return (await c.req.json()) as unknown
-  } catch {
-    return new ApiError('invalid_json', 'The request body is not valid JSON')
-  }
-}
 
 /** A TinyCRM item in a Segment batch, as the row its identify or ping writes. */
 function tinycrmRow(item: BatchItem, n: number, receivedAt: Date): SegmentRow {
@@ -104,7 +81,7 @@ function tinycrmRow(item: BatchItem, n: number, receivedAt: Date): SegmentRow {
  *  the key: it runs with no rows too, so a request whose events are all invalid still answers
  *  401/403 for a bad key before the 400 for its events, with no extra round trip. */
 async function apply(
-  c: Context<ProjectKeyEnv>,
+  c: Context<HonoEnv>,
   limiter: RateLimiter | undefined,
   writeKey: unknown,
   rows: SegmentRow[],
@@ -114,24 +91,19 @@ async function apply(
   return applySegmentEvents(c.var.db, keyHash, resolveWithinRequest(rows))
 }
 
-function single(type: SegmentType, limiter: RateLimiter | undefined, shared: boolean) {
-  return async function segmentCall(c: Context<ProjectKeyEnv>, next: Next) {
-    const body = await readJson(c)
-    // On a shared path, whatever is not Segment's (a body that does not read, too) is TinyCRM's
-    // to answer, as it always has.
-    if (shared && !isSegmentShaped(body)) return next()
-    if (body instanceof ApiError) throw body
-    const receivedAt = new Date()
-    const parsed = parseEvent(body, { n: 0, type, receivedAt })
-    await apply(
-      c,
-      limiter,
-      isObject(body) ? body.writeKey : undefined,
-      parsed.ok ? [parsed.row] : [],
-    )
-    if (!parsed.ok) throw invalid(parsed.details)
-    return c.json({ success: true })
-  }
+/** A single call in Segment's shape (its body as readJsonBody read it) on the route for `type`. */
+export async function segmentCall(
+  c: Context<HonoEnv>,
+  type: SegmentType,
+  body: unknown,
+  limiter: RateLimiter | undefined,
+) {
+  if (body instanceof ApiError) throw body
+  const receivedAt = new Date()
+  const parsed = parseEvent(body, { n: 0, type, receivedAt })
+  await apply(c, limiter, isObject(body) ? body.writeKey : undefined, parsed.ok ? [parsed.row] : [])
+  if (!parsed.ok) throw invalid(parsed.details)
+  return c.json({ success: true })
 }
 
 /** The rows of a batch's valid events, and the 400 for the rest (or for the batch itself). Each
@@ -176,16 +148,17 @@ function batchWriteKey(body: unknown): unknown {
   )
 }
 
-function batch(limiter: RateLimiter | undefined, shared: boolean) {
-  return async function segmentBatch(c: Context<ProjectKeyEnv>, next: Next) {
-    const body = await readJson(c)
-    if (shared && !isSegmentBatch(body)) return next()
-    if (body instanceof ApiError) throw body
-    const { rows, problem } = readBatch(body, new Date())
-    await apply(c, limiter, batchWriteKey(body), rows)
-    if (problem) throw problem
-    return c.json({ success: true })
-  }
+/** A batch in Segment's shape (its body as readJsonBody read it): each event read alone. */
+export async function segmentBatch(
+  c: Context<HonoEnv>,
+  body: unknown,
+  limiter: RateLimiter | undefined,
+) {
+  if (body instanceof ApiError) throw body
+  const { rows, problem } = readBatch(body, new Date())
+  await apply(c, limiter, batchWriteKey(body), rows)
+  if (problem) throw problem
+  return c.json({ success: true })
 }
 
 function invalid(details: ErrorDetail[], note?: string) {
@@ -193,22 +166,21 @@ function invalid(details: ErrorDetail[], note?: string) {
   return new ApiError('validation_failed', note ? `${message} (${note})` : message, details)
 }
 
+/** The routes only Segment's calls take (see SHARED_PATHS for the others). */
 export function segmentRoutes(limiter?: RateLimiter) {
-  const app = new Hono<ProjectKeyEnv>()
-  const paths = [...Object.keys(SINGLE_PATHS), ...BATCH_PATHS]
-  for (const path of paths) {
-    app.use(path, apiCors())
+  const app = new Hono<HonoEnv>()
+  const single = Object.entries(SINGLE_PATHS).filter(([path]) => !SHARED_PATHS.has(path))
+  const batch = BATCH_PATHS.filter((path) => !SHARED_PATHS.has(path))
+  for (const path of [...single.map(([path]) => path), ...batch]) app.use(path, apiCors())
+  for (const [path, type] of single) {
+    app.post(path, bodyLimit(LIMITS.singleBody), gunzip, async function segmentSingleRoute(c) {
+      return segmentCall(c, type, await readJsonBody(c), limiter)
+    })
   }
-  for (const [path, type] of Object.entries(SINGLE_PATHS)) {
-    app.post(
-      path,
-      bodyLimit(LIMITS.singleBody),
-      gunzip,
-      single(type, limiter, SHARED_PATHS.has(path)),
-    )
-  }
-  for (const path of BATCH_PATHS) {
-    app.post(path, bodyLimit(LIMITS.batchBody), gunzip, batch(limiter, SHARED_PATHS.has(path)))
+  for (const path of batch) {
+    app.post(path, bodyLimit(LIMITS.batchBody), gunzip, async function segmentBatchRoute(c) {
+      return segmentBatch(c, await readJsonBody(c), limiter)
+    })
   }
   return app
 }

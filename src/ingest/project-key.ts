@@ -2,15 +2,12 @@
 // Segment's libraries send their write key, HTTP Basic with the key as the user name and no
 // password (`writeKey` in the body is the Segment routes' own: src/segment/routes.ts). Only the
 // key's shape is checked here; whether it exists and is not revoked is checked by the ingest
-// statement itself (one statement per request), which finds the key by its SHA-256, set here as
-// `c.var.keyHash`.
-import type { Context, MiddlewareHandler } from 'hono'
-import type { HonoEnv } from '../../env.js'
-import { ApiError } from '../../lib/errors.js'
-import { bearerToken } from '../../lib/http.js'
-import { ACCOUNT_TOKEN_PREFIX, hashKey, looksLikeProjectKey } from '../../lib/keys.js'
-
-export type ProjectKeyEnv = HonoEnv & { Variables: { keyHash: string } }
+// statement itself (one statement per request), which finds the key by its SHA-256, as
+// projectKeyHash gives it.
+import type { Context } from 'hono'
+import { ApiError } from '../lib/errors.js'
+import { bearerToken } from '../lib/http.js'
+import { ACCOUNT_TOKEN_PREFIX, hashKey, looksLikeProjectKey } from '../lib/keys.js'
 
 /** The user name of `Authorization: Basic base64(user:password)`, or undefined. */
 function basicUser(c: Context): string | undefined {
@@ -46,11 +43,4 @@ export async function projectKeyHash(c: Context, writeKey?: unknown): Promise<st
     )
   }
   return hashKey(key)
-}
-
-export function projectKey(): MiddlewareHandler<ProjectKeyEnv> {
-  return async function projectKey(c, next) {
-    c.set('keyHash', await projectKeyHash(c))
-    await next()
-  }
 }

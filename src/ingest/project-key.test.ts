@@ -1,14 +1,13 @@
-// The project-key middleware: the header's shape, and the hash the ingest statement looks up.
+// The ingest API's project key: the header's shape, and the hash the ingest statement looks up.
 import { Hono } from 'hono/tiny'
 import { expect, it } from 'vitest'
-import { generateProjectKey, hashKey } from '../../lib/keys.js'
-import { onError } from '../on-error/index.js'
-import { projectKey, type ProjectKeyEnv } from './index.js'
+import { generateProjectKey, hashKey } from '../lib/keys.js'
+import { onError } from '../middleware/on-error/index.js'
+import { projectKeyHash } from './project-key.js'
 
-const app = new Hono<ProjectKeyEnv>()
+const app = new Hono()
 app.onError(onError())
-app.use(projectKey())
-app.get('/', (c) => c.text(c.var.keyHash))
+app.get('/', async (c) => c.text(await projectKeyHash(c)))
 
 const get = (authorization?: string) =>
   app.request('/', { headers: authorization ? { Authorization: authorization } : {} })
