@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import { sql } from 'kysely'
 import { createApp } from '../app.js'
 import { addProjectKey, revokeKeysByPrefix } from '../projects/keys.js'
-import { keyPrefix } from '../lib/keys.js'
+import { generateProjectKey, keyPrefix } from '../lib/keys.js'
 import { useTestApp } from '../../test/support/db.js'
 import { postJson, seedAccount } from '../../test/support/fixtures.js'
 
@@ -355,8 +355,9 @@ describe('rate limit', () => {
 })
 
 describe('order of the checks', () => {
-  it('is the same on identify, ping and batch: the size, the key, the media type, the body', async () => {
+  it('is the same on identify, ping and batch: size, key shape, media type, body, then the key itself', async () => {
     const huge = 'x'.repeat(600 * 1024)
+    const unknownKey = { Authorization: `Bearer ${generateProjectKey()}` }
     for (const path of ['/v1/identify', '/v1/ping', '/v1/batch']) {
       const noKey = { Authorization: '', 'Content-Type': 'text/plain' }
       expect((await rejected(path, post(huge, noKey))).status, path).toBe(413)
@@ -364,8 +365,14 @@ describe('order of the checks', () => {
       expect((await rejected(path, post('{', { 'Content-Type': 'text/plain' }))).status, path).toBe(
         415,
       )
-      const badJson = await rejected(path, post('{'))
+      const badJson = await rejected(path, post('{', unknownKey))
       expect(badJson, path).toMatchObject({ status: 400, error: { code: 'invalid_json' } })
+      // The statement checks the key: a well-shaped body with an unknown key is its 401.
+      const good =
+        path === '/v1/batch'
+          ? '{"batch":[{"type":"identify","email":"a@example.com"}]}'
+          : '{"email":"a@example.com"}'
+      expect((await rejected(path, post(good, unknownKey))).status, path).toBe(401)
     }
   })
 })
