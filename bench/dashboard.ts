@@ -53,7 +53,8 @@ export interface DashboardBenchResult {
   heaviest: { filter: string; query: string; rowsPlan: string; summaryPlan: string }
 }
 
-/** One of each filter kind the page offers (the README's 14 questions and the sorts and paging). */
+/** One of each filter kind the page offers, the sorts and paging, and every URL of the README's 14
+ *  questions (those the kinds above them do not already send as written, marked "README n"). */
 export const FILTER_KINDS: [string, string][] = [
   ['everyone (default sort)', ''],
   ['search q (email/name part)', 'q=user4242'],
@@ -78,6 +79,16 @@ export const FILTER_KINDS: [string, string][] = [
   ['sort by name', 'sort=name'],
   ['sort by email, page 2', 'sort=email&after=PAGE2'],
   ['combined heavy', 'in=app-a:free&in=app-b&p=plan:eq:pro&inactive=30&sum=mrr'],
+  ['README 3: in 2+ projects', 'min_projects=2'],
+  ['README 5: free on A, paid on B', 'in=app-a:free&in=app-b:paid'],
+  ['README 6: trial in one project', 'in=app-b:trial'],
+  ['README 7: inactive in one project, least recent first', 'inactive=30@app-a&sort=last_activity'],
+  ['README 8: seen 14 days ago, still free', 'seen_before=14d&status=free&not_status=paid,trial'],
+  ['README 8: the same in one project', 'in=app-a:free&seen_before=14d@app-a'],
+  ['README 12: churned on A, a customer of B', 'in=app-a:churned&in=app-b:free,trial,paid'],
+  ['README 12: churned on A, active on B', 'in=app-a:churned&active=30@app-b'],
+  ['README 13: admins', 'p=role:eq:admin'],
+  ['README 14: search', 'q=alex'],
 ]
 
 const percentile = (sorted: number[], p: number) =>
