@@ -125,6 +125,54 @@ describe('the rows of a filter that compares inside a param', () => {
   })
 })
 
+describe('the rows of two or more conditions on projects and statuses', () => {
+  it('page the same as one condition that finds the same customers, whether or not the walk finds the page', async () => {
+    // Every customer uses App A (free: no status sent); the even ones App B too.
+    const same: [string, string][] = [
+      ['in=app-a&in=app-b', 'in=app-b'],
+      ['in=app-a:free&in=app-b', 'in=app-b'],
+      ['status=free&in=app-b', 'in=app-b'],
+      ['in=app-a&not_in=app-b', 'not_in=app-b'],
+      ['in=app-a&not_status=paid&not_in=app-b', 'not_in=app-b'],
+    ]
+    for (const [together, alone] of same) {
+      for (const sort of ['', 'sort=name', 'sort=-email', 'sort=first_seen']) {
+        const query = (q: string) => [q, sort, 'limit=4'].filter(Boolean).join('&')
+        const expected = await allPages(query(alone), 5_000)
+        expect(expected.forwards.flat().length, alone).toBe(15)
+        expect(expected.backwards, alone).toEqual(expected.forwards)
+        for (const walk of [0, 2, 7, 5_000]) {
+          const found = await allPages(query(together), walk)
+          expect(found, `${query(together)}, walk ${walk}`).toEqual(expected)
+        }
+      }
+    }
+  })
+
+  it('are none, at once, for a pair no customer has', async () => {
+    for (const walk of [0, 3, 5_000]) {
+      const { forwards } = await allPages('in=app-a:paid&in=app-b', walk)
+      expect(forwards, `walk ${walk}`).toEqual([[]])
+    }
+  })
+
+  it('walk first only with two or more such conditions and nothing read from the relations', () => {
+    const walks = (query: string) => rowsQuery(accountId, filter(query)).compile(t.db).sql
+    for (const query of ['in=app-a&in=app-b:free', 'status=trial&not_in=app-b', 'in=a&in=b&q=c1']) {
+      expect(walks(query), query).toContain('walked')
+    }
+    for (const query of [
+      'in=app-a',
+      'in=app-a:paid&min_projects=2',
+      'in=app-a&inactive=30@app-b',
+      // Statuses anywhere that come down to a best status: one B-tree condition.
+      'status=free&not_status=paid,trial',
+    ]) {
+      expect(walks(query), query).not.toContain('walked')
+    }
+  })
+})
+
 describe('the rows of a search (q=)', () => {
   it("page the same from the search's own hits as by the planner's plan", async () => {
     // Found among at most searchCap hits (2, 9, 5,000) or not (0, or more hits than 2 or 9).
