@@ -8,6 +8,7 @@ import type { Context } from 'hono'
 import { ApiError } from '../lib/errors.js'
 import { bearerToken } from '../lib/http.js'
 import { ACCOUNT_TOKEN_PREFIX, hashKey, looksLikeProjectKey } from '../lib/keys.js'
+import { checkRateLimit, type RateLimiter } from '../lib/rate-limit.js'
 
 /** The user name of `Authorization: Basic base64(user:password)`, or undefined. */
 function basicUser(c: Context): string | undefined {
@@ -43,4 +44,16 @@ export async function projectKeyHash(c: Context, writeKey?: unknown): Promise<st
     )
   }
   return hashKey(key)
+}
+
+/** projectKeyHash, the call then counted against its key's budget: 429 past it. Every ingest
+ *  call, TinyCRM's and Segment's, takes its key this way. */
+export async function limitedKeyHash(
+  c: Context,
+  limiter: RateLimiter | undefined,
+  writeKey?: unknown,
+): Promise<string> {
+  const keyHash = await projectKeyHash(c, writeKey)
+  await checkRateLimit(limiter, keyHash, 'Too many requests for this API key; retry later')
+  return keyHash
 }

@@ -8,14 +8,14 @@ import type * as z from 'zod/mini'
 import type { HonoEnv } from '../env.js'
 import { ApiError } from '../lib/errors.js'
 import { notSentAsJson, readJsonBody } from '../lib/http.js'
-import { checkRateLimit, type RateLimiter } from '../lib/rate-limit.js'
+import type { RateLimiter } from '../lib/rate-limit.js'
 import { validationError } from '../lib/validation.js'
 import { bodyLimit } from '../middleware/body-limit/index.js'
 import { gunzip } from '../middleware/content-encoding/index.js'
 import { apiCors } from '../middleware/cors/index.js'
 import { segmentBatch, segmentCall } from '../segment/routes.js'
 import { isSegmentBatch, isSegmentShaped } from '../segment/shape.js'
-import { projectKeyHash } from './project-key.js'
+import { limitedKeyHash } from './project-key.js'
 import {
   LIMITS,
   batchBody,
@@ -41,8 +41,7 @@ async function ownCall<T extends z.ZodMiniType>(
   schema: T,
   body: unknown,
 ): Promise<{ keyHash: string; input: z.output<T> }> {
-  const keyHash = await projectKeyHash(c)
-  await checkRateLimit(limiter, keyHash, 'Too many requests for this API key; retry later')
+  const keyHash = await limitedKeyHash(c, limiter)
   const notJson = notSentAsJson(c)
   if (notJson) throw notJson
   if (body instanceof ApiError) throw body

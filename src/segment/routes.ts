@@ -13,10 +13,10 @@
 import type { Context } from 'hono'
 import { Hono } from 'hono/tiny'
 import type { HonoEnv } from '../env.js'
-import { projectKeyHash } from '../ingest/project-key.js'
+import { limitedKeyHash } from '../ingest/project-key.js'
 import { batchItem, LIMITS, type BatchItem } from '../ingest/schemas.js'
 import { ApiError, type ErrorDetail } from '../lib/errors.js'
-import { checkRateLimit, type RateLimiter } from '../lib/rate-limit.js'
+import type { RateLimiter } from '../lib/rate-limit.js'
 import { readJsonBody } from '../lib/http.js'
 import { issueDetails } from '../lib/validation.js'
 import { bodyLimit } from '../middleware/body-limit/index.js'
@@ -32,8 +32,8 @@ import {
 } from './spec.js'
 import { applySegmentEvents } from './store.js'
 
+/** Segment's paths besides /identify and /batch, which TinyCRM's ingest routes serve. */
 const SINGLE_PATHS: Record<string, SegmentType> = {
-  '/identify': 'identify',
   '/track': 'track',
   '/page': 'page',
   '/screen': 'screen',
@@ -46,9 +46,7 @@ const SINGLE_PATHS: Record<string, SegmentType> = {
   '/g': 'group',
   '/a': 'alias',
 }
-const BATCH_PATHS = ['/batch', '/import', '/b']
-/** Paths TinyCRM's own ingest serves, and hands Segment's calls on from (src/ingest/routes.ts). */
-const SHARED_PATHS = new Set(['/identify', '/batch'])
+const BATCH_PATHS = ['/import', '/b']
 
 /** A TinyCRM item in a Segment batch, as the row its identify or ping writes. */
 function tinycrmRow(item: BatchItem, n: number, receivedAt: Date): SegmentRow {
@@ -86,8 +84,7 @@ async function apply(
   writeKey: unknown,
   rows: SegmentRow[],
 ) {
-  const keyHash = await projectKeyHash(c, writeKey)
-  await checkRateLimit(limiter, keyHash, 'Too many requests for this API key; retry later')
+  const keyHash = await limitedKeyHash(c, limiter, writeKey)
   return applySegmentEvents(c.var.db, keyHash, resolveWithinRequest(rows))
 }
 
@@ -166,18 +163,16 @@ function invalid(details: ErrorDetail[], note?: string) {
   return new ApiError('validation_failed', note ? `${message} (${note})` : message, details)
 }
 
-/** The routes only Segment's calls take (see SHARED_PATHS for the others). */
+/** The routes only Segment's calls take (/identify and /batch: src/ingest/routes.ts). */
 export function segmentRoutes(limiter?: RateLimiter) {
   const app = new Hono<HonoEnv>()
-  const single = Object.entries(SINGLE_PATHS).filter(([path]) => !SHARED_PATHS.has(path))
-  const batch = BATCH_PATHS.filter((path) => !SHARED_PATHS.has(path))
-  for (const path of [...single.map(([path]) => path), ...batch]) app.use(path, apiCors())
-  for (const [path, type] of single) {
+  for (const path of [...Object.keys(SINGLE_PATHS), ...BATCH_PATHS]) app.use(path, apiCors())
+  for (const [path, type] of Object.entries(SINGLE_PATHS)) {
     app.post(path, bodyLimit(LIMITS.singleBody), gunzip, async function segmentSingleRoute(c) {
       return segmentCall(c, type, await readJsonBody(c), limiter)
     })
   }
-  for (const path of batch) {
+  for (const path of BATCH_PATHS) {
     app.post(path, bodyLimit(LIMITS.batchBody), gunzip, async function segmentBatchRoute(c) {
       return segmentBatch(c, await readJsonBody(c), limiter)
     })
