@@ -61,12 +61,9 @@ export function notSentAsJson(c: Context): ApiError | undefined {
   )
 }
 
-/** zValidator's hook for every JSON route: a body not sent as JSON is a 415 (the validator would
- *  have checked `{}` instead), a zod failure the one mapping of ./validation.ts, so the error
- *  envelope is the same whichever route refused the body. */
-function jsonHook(result: { success: boolean; error?: z.core.$ZodError }, c: Context): void {
-  const notJson = notSentAsJson(c)
-  if (notJson) throw notJson
+/** zValidator's hook for every JSON route: a zod failure the one mapping of ./validation.ts, so
+ *  the error envelope is the same whichever route refused the body. */
+function jsonHook(result: { success: boolean; error?: z.core.$ZodError }): void {
   if (!result.success && result.error) throw validationError(result.error)
 }
 
@@ -95,8 +92,9 @@ export async function nonUtf8Body(c: Context): Promise<ApiError | undefined> {
 export function jsonBody<T extends z.core.$ZodType>(schema: T) {
   const validator = zValidator('json', schema, jsonHook)
   return (async (c, next) => {
-    const notUtf8 = notSentAsJson(c) ? undefined : await nonUtf8Body(c)
-    if (notUtf8) throw notUtf8
+    // Checked here: the validator would check `{}` for a body not sent as JSON.
+    const problem = notSentAsJson(c) ?? (await nonUtf8Body(c))
+    if (problem) throw problem
     return validator(c, next)
   }) as typeof validator
 }
