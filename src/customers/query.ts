@@ -153,14 +153,14 @@ LIMIT ${f.limit + 1}`
     ...relationReadingConditions(accountId, f, known),
   ])
   const probes = relationReadingConditions(accountId, f, known, { perRow: true })
+  // Customers where `conds` hold, with their sort key, then `tail`: a subquery `c`.
+  const sortable = (conds: Cond[], tail: Cond) =>
+    sql`(SELECT c.*, ${expr} AS sort_key FROM customers c WHERE ${where(conds)}${tail}) c`
+  const firstInOrder = (n: number) => sql`
+  ORDER BY ${expr} ${dir}, c.id ${dir} LIMIT ${n}`
   // `n` customers that match the rest of the filter: the next in the page's order, or any.
   const ownRows = (n: number, ordered?: boolean) =>
-    sql`(SELECT c.*, ${expr} AS sort_key FROM customers c WHERE ${where(own)}${
-      ordered
-        ? sql`
-  ORDER BY ${expr} ${dir}, c.id ${dir}`
-        : sql``
-    } LIMIT ${n}) c`
+    sortable(own, ordered ? firstInOrder(n) : sql` LIMIT ${n}`)
   // The rows of `first` (after CTEs `ctes`) when `found` holds, else those of `otherwise`.
   const either = (ctes: Cond, first: Cond, found: Cond, otherwise: Cond) => sql<RowsRow>`
 WITH ${ctes}
@@ -170,28 +170,28 @@ SELECT * FROM (
   SELECT * FROM (${otherwise}) a WHERE NOT ${found}
 ) u
 ORDER BY u.sort_key ${dir}, u.id ${dir}`
-  // The next `n` of the account's customers in the page's order, whatever the filter.
-  const nextCustomers = (n: number) =>
-    sql`(SELECT c.*, ${expr} AS sort_key FROM customers c
-  WHERE ${where([...liveCustomers(accountId), ...cursor])}
-  ORDER BY ${expr} ${dir}, c.id ${dir} LIMIT ${n}) c`
-  // Every customer of the segment, found as the planner finds a set (the relation keys' index for
-  // a rare one), then sorted: the fence (OFFSET 0) keeps it from walking the page's order.
-  const fenced = sql`(SELECT c.*, ${expr} AS sort_key FROM customers c WHERE ${where(own)}
-  OFFSET 0) c`
+  // The page from `walked` (rows in the page's order) when they hold one, else from `otherwise`.
+  const walkFirst = (walked: Cond, otherwise: Cond) =>
+    either(
+      sql`walked AS MATERIALIZED (${walked})`,
+      sql`SELECT * FROM walked`,
+      sql`(SELECT count(*) FROM walked) > ${f.limit}`,
+      otherwise,
+    )
   const planned = comparesParams(f)
-    ? either(
-        sql`walked AS MATERIALIZED (${rows(ownRows(walk, true), sql`c.sort_key`, probes)})`,
-        sql`SELECT * FROM walked`,
-        sql`(SELECT count(*) FROM walked) > ${f.limit}`,
-        all,
-      )
+    ? walkFirst(rows(ownRows(walk, true), sql`c.sort_key`, probes), all)
     : keyedTogether(f)
-      ? either(
-          sql`walked AS MATERIALIZED (${rows(nextCustomers(walk), sql`c.sort_key`, own)})`,
-          sql`SELECT * FROM walked`,
-          sql`(SELECT count(*) FROM walked) > ${f.limit}`,
-          rows(fenced, sql`c.sort_key`, []),
+      ? walkFirst(
+          // The next `walk` of the account's customers in the page's order, whatever they are.
+          rows(
+            sortable([...liveCustomers(accountId), ...cursor], firstInOrder(walk)),
+            sql`c.sort_key`,
+            own,
+          ),
+          // Else every customer of the segment, found as the planner finds a set (the relation
+          // keys' index for a rare one), then sorted: the fence (OFFSET 0) keeps it from walking
+          // the page's order.
+          rows(sortable(own, sql` OFFSET 0`), sql`c.sort_key`, []),
         )
       : all
   if (!f.q) return planned
