@@ -32,9 +32,10 @@ export interface NodeDbOptions {
   loadDataDir?: Blob
   /** Sees every statement (tests count them), after ./log.ts has. */
   log?: (event: LogEvent) => void
-  /** PGlite in a data directory: vacuum and analyse its tables on a timer (./pglite-tidy.ts), as
-   *  the server does; default true. The bench's raw side turns it off and tidies between its runs,
-   *  so no VACUUM stalls its process's event loop while it times the server. */
+  /** PGlite in a data directory: vacuum and analyse its tables on a timer, in a quiet moment
+   *  (./pglite-tidy.ts), as the server does; default true. The bench's raw side turns it off and
+   *  tidies between its runs, so no VACUUM stalls its process's event loop while it times the
+   *  server. */
   tidy?: boolean
   /** What opening is doing, as it goes (the server prints it: a first start is the slow one). */
   progress?(message: string): void
@@ -88,13 +89,20 @@ async function openPglite(dataDir: string, opts: NodeDbOptions): Promise<NodeDb>
       extensions: { pg_trgm },
       startParams: pgliteStartParams(inMemory ? LARGE_POOL_MB : sharedBuffersMb(dataDir)),
     })
+    // When the app's last statement ended: the tidy waits for a quiet moment (./pglite-tidy.ts).
+    let lastStatementAt = 0
+    const log = databaseLog(opts.log)
     const db = new Kysely<Database>({
       dialect: new PGliteDialect({ pglite: withPreparedStatements(pglite) }),
-      log: databaseLog(opts.log),
+      log(event) {
+        lastStatementAt = performance.now()
+        log(event)
+      },
     })
     const applied = await migrateToLatest(db)
     if (applied.length) progress(`migrated: ${applied.join(', ')}`)
-    const stopTidying = inMemory || opts.tidy === false ? () => {} : keepTablesTidy(pglite)
+    const stopTidying =
+      inMemory || opts.tidy === false ? () => {} : keepTablesTidy(pglite, () => lastStatementAt)
     return {
       db,
       kind: 'pglite',

@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import type { PGlite } from '@electric-sql/pglite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openNodeDb, type NodeDb } from './node.js'
-import { tidyTables } from './pglite-tidy.js'
+import { keepTablesTidy, tidyTables } from './pglite-tidy.js'
 
 let dir: string
 let node: NodeDb
@@ -114,5 +114,54 @@ describe('tidyTables: what autovacuum would do, on PGlite', () => {
     // Each round's dead versions are reused by the next one's.
     expect(tidied.at(-1)).toBeLessThanOrEqual(tidied[0]! * 1.1)
     expect(left.at(-1)).toBeGreaterThan(left[0]! * 2.5)
+  })
+})
+
+describe("keepTablesTidy: the server's timer waits for a quiet moment", () => {
+  /** Polls until `done` holds (the timer's work is asynchronous), up to 30 s. */
+  async function eventually(done: () => Promise<boolean>) {
+    for (let i = 0; i < 300 && !(await done()); i++) await new Promise((r) => setTimeout(r, 100))
+    expect(await done()).toBe(true)
+  }
+  const rewriteSome = async () => {
+    await pglite.exec(`UPDATE rewritten SET seen = now() WHERE id <= 700`) // past 50 + a fifth
+    await flushStats()
+  }
+
+  it('holds the work it finds while statements keep coming, and does it once they stop', async () => {
+    await rewriteSome()
+    const before = await lastVacuum('rewritten')
+    let busy = true
+    let quietSince = 0
+    const stop = keepTablesTidy(pglite, () => (busy ? performance.now() : quietSince), {
+      everyMs: 20,
+      quietMs: 200,
+      maxWaitMs: 10 * 60_000,
+    })
+    try {
+      // Some fifty checks find the table past its threshold; none may vacuum it.
+      await new Promise((r) => setTimeout(r, 1000))
+      expect(await lastVacuum('rewritten')).toBe(before)
+      quietSince = performance.now()
+      busy = false
+      await eventually(async () => (await lastVacuum('rewritten')) > before)
+    } finally {
+      stop()
+    }
+  })
+
+  it('does it after maxWaitMs when the statements never stop', async () => {
+    await rewriteSome()
+    const before = await lastVacuum('rewritten')
+    const stop = keepTablesTidy(pglite, () => performance.now(), {
+      everyMs: 20,
+      quietMs: 200,
+      maxWaitMs: 300,
+    })
+    try {
+      await eventually(async () => (await lastVacuum('rewritten')) > before)
+    } finally {
+      stop()
+    }
   })
 })

@@ -1,5 +1,6 @@
 // What autovacuum does on a PostgreSQL server, for the embedded PGlite, which runs none: the Node
-// server (./node.ts) checks its tables every 15 s and vacuums or analyses those that need it.
+// server (./node.ts) checks its tables every 15 s and vacuums or analyses those that need it, in
+// the first quiet moment (no statement for a quarter of a second), or after a minute regardless.
 import type { PGlite } from '@electric-sql/pglite'
 
 /**
@@ -30,6 +31,13 @@ import type { PGlite } from '@electric-sql/pglite'
  * Returns the statements it ran, if any.
  */
 export async function tidyTables(pglite: PGlite): Promise<string | undefined> {
+  const statements = await tidyStatements(pglite)
+  await runTidy(pglite, statements)
+  return statements.length ? statements.join('; ') : undefined
+}
+
+/** The statements tidyTables would run now (none: nothing to do). */
+async function tidyStatements(pglite: PGlite): Promise<string[]> {
   const { rows } = await pglite.query<{ name: string; vacuum: boolean }>(
     `SELECT name, vacuum FROM (
        SELECT quote_ident(c.relname) AS name,
@@ -44,37 +52,69 @@ export async function tidyTables(pglite: PGlite): Promise<string | undefined> {
      WHERE vacuum OR grown
      ORDER BY name`,
   )
-  if (!rows.length) return undefined
   // VACUUM (ANALYZE) also counts the table's pages and rows again, as ANALYZE does. One statement
   // a call: several in one would be one transaction, which VACUUM refuses.
   const vacuum = rows.filter((r) => r.vacuum).map((r) => r.name)
   const analyze = rows.filter((r) => !r.vacuum).map((r) => r.name)
-  const statements = [
+  return [
     ...(vacuum.length ? [`VACUUM (ANALYZE) ${vacuum.join(', ')}`] : []),
     ...(analyze.length ? [`ANALYZE ${analyze.join(', ')}`] : []),
   ]
-  for (const statement of statements) await pglite.exec(statement)
-  return statements.join('; ')
 }
 
-/** How often the Node server runs tidyTables. */
-export const TIDY_EVERY_MS = 15_000
+async function runTidy(pglite: PGlite, statements: string[]) {
+  for (const statement of statements) await pglite.exec(statement)
+}
 
-/** Runs tidyTables every `everyMs` (never two at once) until the returned stop is called. */
-export function keepTablesTidy(pglite: PGlite, everyMs = TIDY_EVERY_MS): () => void {
+/** How the Node server tidies: it checks every `everyMs`; work found waits until no statement has
+ *  run for `quietMs` (PGlite has one connection: a VACUUM holds every request behind it, for
+ *  250–430 ms a time on the bench's identify server), but never longer than `maxWaitMs`: a
+ *  server busy without a pause is still tidied, at most a minute later. */
+export const TIDY_TIMING = { everyMs: 15_000, quietMs: 250, maxWaitMs: 60_000 }
+
+/** How often the Node server checks its tables (the bench's raw side tidies as often). */
+export const TIDY_EVERY_MS = TIDY_TIMING.everyMs
+
+/** Runs tidyTables on `timing` (never two at once) until the returned stop is called.
+ *  `lastStatementAt` is when the app's last statement ended (performance.now()); the tidy's own
+ *  are not the app's. */
+export function keepTablesTidy(
+  pglite: PGlite,
+  lastStatementAt: () => number,
+  timing = TIDY_TIMING,
+): () => void {
   let running = false
+  let stopped = false
+  const quiet = async () => {
+    const waitUntil = performance.now() + timing.maxWaitMs
+    for (;;) {
+      const now = performance.now()
+      const quietFor = now - lastStatementAt()
+      if (stopped || quietFor >= timing.quietMs || now >= waitUntil) return
+      await sleep(Math.min(timing.quietMs - quietFor, waitUntil - now))
+    }
+  }
   const check = async () => {
     if (running) return
     running = true
     try {
-      await tidyTables(pglite)
+      const statements = await tidyStatements(pglite)
+      if (!statements.length) return
+      await quiet()
+      if (!stopped) await runTidy(pglite, statements)
     } catch {
       // closed, or busy shutting down: the next tick (if any) tries again
     } finally {
       running = false
     }
   }
-  const timer = setInterval(() => void check(), everyMs)
+  const timer = setInterval(() => void check(), timing.everyMs)
   timer.unref()
-  return () => clearInterval(timer)
+  return () => {
+    stopped = true
+    clearInterval(timer)
+  }
 }
+
+const sleep = (ms: number) =>
+  new Promise<void>((resolve) => setTimeout(resolve, Math.max(1, ms)).unref())
