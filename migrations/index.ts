@@ -23,6 +23,7 @@ import * as mergeHistoryTime from './2026-12-01T00-merge-history-time.js'
 import * as billingCustomerName from './2026-12-01T01-billing-customer-name.js'
 import * as mergesOfDeletedCustomers from './2026-12-02T00-merges-of-deleted-customers.js'
 import * as summaryRefreshGenericPlan from './2026-12-03T00-summary-refresh-generic-plan.js'
+import * as projectActivityCustomer from './2026-12-03T01-project-activity-customer.js'
 import * as invites from './2026-11-29T13-invites.js'
 import * as newestWins from './2026-11-29T10-newest-wins.js'
 import * as relationHistory from './2026-11-29T11-relation-history.js'
@@ -59,4 +60,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01T01-billing-customer-name': billingCustomerName,
   '2026-12-02T00-merges-of-deleted-customers': mergesOfDeletedCustomers,
   '2026-12-03T00-summary-refresh-generic-plan': summaryRefreshGenericPlan,
+  '2026-12-03T01-project-activity-customer': projectActivityCustomer,
 }
