@@ -139,7 +139,7 @@ describe("keepTablesTidy: the server's timer waits for a quiet moment", () => {
       maxWaitMs: 10 * 60_000,
     })
     try {
-      // Some fifty checks find the table past its threshold; none may vacuum it.
+      // The first check finds the table past its threshold and waits: a second on, no VACUUM.
       await new Promise((r) => setTimeout(r, 1000))
       expect(await lastVacuum('rewritten')).toBe(before)
       quietSince = performance.now()
