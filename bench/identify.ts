@@ -34,8 +34,9 @@ export async function warmServer({ target, log }: BenchContext): Promise<void> {
 }
 
 /** identify over HTTP and the same statement raw (`raw.op`, ./raw.ts) at each concurrency, in
- *  turn (`inTurn`). The server tidies its PGlite on its own timer, in its windows or not; the raw
- *  side's `raw.tidy` runs after each round of windows, untimed. */
+ *  turn (`inTurn`). The server tidies its PGlite on its own timer, in a quiet moment (mostly the
+ *  raw side's windows, when it gets no request); the raw side's `raw.tidy` runs after each round
+ *  of windows, untimed. */
 export async function identifyApiAndRaw(
   { target, durationMs, log }: BenchContext,
   raw: { op(): Promise<unknown>; tidy(): Promise<unknown> },

@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { openNodeDb } from '../src/db/node.js'
-import { TIDY_EVERY_MS, tidyTables } from '../src/db/pglite-tidy.js'
+import { TIDY_TIMING, tidyTables } from '../src/db/pglite-tidy.js'
 import { batchApiAndRaw } from './batch.js'
 import { apiBilling } from './billing.js'
 import type { BenchResult } from './bench.js'
@@ -143,7 +143,7 @@ try {
       // As often as the server's timer, but only after the raw sides' own windows (./load.ts inTurn).
       let tidied = performance.now()
       const tidy = async () => {
-        if (!node.pglite || performance.now() - tidied < TIDY_EVERY_MS) return
+        if (!node.pglite || performance.now() - tidied < TIDY_TIMING.everyMs) return
         tidied = performance.now()
         await tidyTables(node.pglite)
       }

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { PGlite } from '@electric-sql/pglite'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { openNodeDb, type NodeDb } from './node.js'
 import { keepTablesTidy, tidyTables } from './pglite-tidy.js'
 
@@ -118,11 +118,12 @@ describe('tidyTables: what autovacuum would do, on PGlite', () => {
 })
 
 describe("keepTablesTidy: the server's timer waits for a quiet moment", () => {
-  /** Polls until `done` holds (the timer's work is asynchronous), up to 30 s. */
-  async function eventually(done: () => Promise<boolean>) {
-    for (let i = 0; i < 300 && !(await done()); i++) await new Promise((r) => setTimeout(r, 100))
-    expect(await done()).toBe(true)
-  }
+  /** Waits, up to 30 s, for the timer's VACUUM of `rewritten` after `before` (asynchronous). */
+  const vacuumedSince = (before: number) =>
+    vi.waitFor(async () => expect(await lastVacuum('rewritten')).toBeGreaterThan(before), {
+      timeout: 30_000,
+      interval: 100,
+    })
   const rewriteSome = async () => {
     await pglite.exec(`UPDATE rewritten SET seen = now() WHERE id <= 700`) // past 50 + a fifth
     await flushStats()
@@ -144,7 +145,7 @@ describe("keepTablesTidy: the server's timer waits for a quiet moment", () => {
       expect(await lastVacuum('rewritten')).toBe(before)
       quietSince = performance.now()
       busy = false
-      await eventually(async () => (await lastVacuum('rewritten')) > before)
+      await vacuumedSince(before)
     } finally {
       stop()
     }
@@ -159,7 +160,7 @@ describe("keepTablesTidy: the server's timer waits for a quiet moment", () => {
       maxWaitMs: 300,
     })
     try {
-      await eventually(async () => (await lastVacuum('rewritten')) > before)
+      await vacuumedSince(before)
     } finally {
       stop()
     }

@@ -1,6 +1,7 @@
 // What autovacuum does on a PostgreSQL server, for the embedded PGlite, which runs none: the Node
 // server (./node.ts) checks its tables every 15 s and vacuums or analyses those that need it, in
 // the first quiet moment (no statement for a quarter of a second), or after a minute regardless.
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { PGlite } from '@electric-sql/pglite'
 
 /**
@@ -72,9 +73,6 @@ async function runTidy(pglite: PGlite, statements: string[]) {
  *  server busy without a pause is still tidied, at most a minute later. */
 export const TIDY_TIMING = { everyMs: 15_000, quietMs: 250, maxWaitMs: 60_000 }
 
-/** How often the Node server checks its tables (the bench's raw side tidies as often). */
-export const TIDY_EVERY_MS = TIDY_TIMING.everyMs
-
 /** Runs tidyTables on `timing` (never two at once) until the returned stop is called.
  *  `lastStatementAt` is when the app's last statement ended (performance.now()); the tidy's own
  *  are not the app's. */
@@ -91,7 +89,7 @@ export function keepTablesTidy(
       const now = performance.now()
       const quietFor = now - lastStatementAt()
       if (stopped || quietFor >= timing.quietMs || now >= waitUntil) return
-      await sleep(Math.min(timing.quietMs - quietFor, waitUntil - now))
+      await sleep(Math.min(timing.quietMs - quietFor, waitUntil - now), undefined, { ref: false })
     }
   }
   const check = async () => {
@@ -115,6 +113,3 @@ export function keepTablesTidy(
     clearInterval(timer)
   }
 }
-
-const sleep = (ms: number) =>
-  new Promise<void>((resolve) => setTimeout(resolve, Math.max(1, ms)).unref())
