@@ -51,14 +51,17 @@ const JSON_OR_TEXT_MEDIA_TYPE = /^(application\/([\w.-]+\+)?json|text\/plain)$/
 const mediaType = (c: Context) =>
   (c.req.header('Content-Type') ?? '').split(';')[0]!.trim().toLowerCase()
 
+/** The 415 for a body sent as `type`, where `wanted` says what is taken. */
+const refusedMediaType = (type: string, wanted: string) =>
+  new ApiError(
+    'unsupported_media_type',
+    `Content-Type must be ${wanted} (got ${type ? `'${type}'` : 'none'})`,
+  )
+
 /** The 415 for a body not sent as JSON (`application/json` or a `+json` type), else undefined. */
 export function notSentAsJson(c: Context): ApiError | undefined {
   const type = mediaType(c)
-  if (JSON_MEDIA_TYPE.test(type)) return undefined
-  return new ApiError(
-    'unsupported_media_type',
-    `Content-Type must be application/json (got ${type ? `'${type}'` : 'none'})`,
-  )
+  return JSON_MEDIA_TYPE.test(type) ? undefined : refusedMediaType(type, 'application/json')
 }
 
 /** zValidator's hook for every JSON route: a zod failure the one mapping of ./validation.ts, so
@@ -106,10 +109,7 @@ export function jsonBody<T extends z.core.$ZodType>(schema: T) {
 export async function readJsonBody(c: Context): Promise<unknown> {
   const type = mediaType(c)
   if (type && !JSON_OR_TEXT_MEDIA_TYPE.test(type)) {
-    return new ApiError(
-      'unsupported_media_type',
-      `Content-Type must be application/json or text/plain (got '${type}')`,
-    )
+    return refusedMediaType(type, 'application/json or text/plain')
   }
   const notUtf8 = await nonUtf8Body(c)
   if (notUtf8) return notUtf8
