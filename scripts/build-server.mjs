@@ -11,23 +11,31 @@ import { fileURLToPath } from 'node:url'
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 export const SERVER_BUNDLE = join(root, 'dist/node.js')
 export const CLI_BUNDLE = join(root, 'dist/cli.js')
+/** PGlite's thread (src/db/pglite-thread.ts starts it from beside the bundle that does). */
+const PGLITE_WORKER = ['src/db/pglite-worker.ts', join(root, 'dist/pglite-worker.js')]
 
 /** Builds dist/node.js unless it is up to date; returns whether it built. */
 export const buildServer = () =>
-  buildBundle('src/node.ts', SERVER_BUNDLE, () =>
+  buildBundles([['src/node.ts', SERVER_BUNDLE], PGLITE_WORKER], () =>
     console.log('TinyCRM: building the server (dist/node.js)…'),
   )
 
 /** Builds dist/cli.js unless it is up to date; returns whether it built. It says so on stderr:
  *  a command's stdout is its answer (a key, a list), which scripts read. */
 export const buildCli = () =>
-  buildBundle('src/cli/main.ts', CLI_BUNDLE, () =>
+  buildBundles([['src/cli/main.ts', CLI_BUNDLE], PGLITE_WORKER], () =>
     console.error('TinyCRM: building the command-line tool (dist/cli.js)…'),
   )
 
-async function buildBundle(entry, outfile, say) {
-  if (!isStale(outfile)) return false
+/** Builds each [entry, outfile] unless every outfile is up to date. */
+async function buildBundles(bundles, say) {
+  if (!bundles.some(([, outfile]) => isStale(outfile))) return false
   say()
+  for (const [entry, outfile] of bundles) await buildBundle(entry, outfile)
+  return true
+}
+
+async function buildBundle(entry, outfile) {
   const { build } = await import('esbuild')
   mkdirSync(dirname(outfile), { recursive: true })
   const { outputFiles } = await build({
@@ -62,7 +70,6 @@ async function buildBundle(entry, outfile, say) {
     writeFileSync(temporary, file.contents)
     renameSync(temporary, file.path)
   }
-  return true
 }
 
 /** Whether any file the bundle is made of is newer than it (or it is missing). */

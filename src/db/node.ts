@@ -3,9 +3,8 @@
 import { mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { setFlagsFromString } from 'node:v8'
-import { PGlite } from '@electric-sql/pglite'
-import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
-import { Kysely, PGliteDialect, PostgresDialect, type LogEvent } from 'kysely'
+import type { PGlite } from '@electric-sql/pglite'
+import { Kysely, PostgresDialect, type LogEvent } from 'kysely'
 import type pg from 'pg'
 import type { Database } from './schema.js'
 import { lockDataDir, type DataDirLock } from './lock.js'
@@ -15,7 +14,9 @@ import { migrateToLatest } from './migrate.js'
 import { copyPgliteTemplate, hasPgliteTemplate, isFreshDataDir } from './pglite-template.js'
 import { keepTablesTidy } from './pglite-tidy.js'
 import { LARGE_POOL_MB, sharedBuffersMb } from './pglite-buffers.js'
-import { withPreparedStatements } from './pglite-prepared.js'
+import { startPgliteThread } from './pglite-thread.js'
+import { openPgliteHere } from './pglite-open.js'
+import { PGliteStatementsAsTheyCome } from './pglite-dialect.js'
 import { prepareMarkedStatements } from './pg-prepared.js'
 import { DEFAULT_DATA_DIR } from '../config.js'
 
@@ -28,7 +29,7 @@ export interface NodeDbOptions {
   migrate?: boolean
   /** Pool size for a Postgres server. */
   poolSize?: number
-  /** PGlite only: start from this `dumpDataDir()` tarball (fast test fixtures). */
+  /** PGlite in memory only: start from this `dumpDataDir()` tarball (fast test fixtures). */
   loadDataDir?: Blob
   /** Sees every statement (tests count them), after ./log.ts has. */
   log?: (event: LogEvent) => void
@@ -82,18 +83,17 @@ async function openPglite(dataDir: string, opts: NodeDbOptions): Promise<NodeDb>
       progress(`creating the database in ${dataDir} (first run, no template: this takes a while)…`)
     }
     compileWasmOnOneThread()
-    const pglite = await PGlite.create(dataDir, {
-      parsers: TYPE_PARSERS,
-      loadDataDir: opts.loadDataDir,
-      // Trigram indexes for searching customers by part of an email or name (see migrations/).
-      extensions: { pg_trgm },
-      startParams: pgliteStartParams(inMemory ? LARGE_POOL_MB : sharedBuffersMb(dataDir)),
-    })
+    const buffersMb = inMemory ? LARGE_POOL_MB : sharedBuffersMb(dataDir)
+    // A data directory's PGlite runs on a thread of its own (./pglite-thread.ts): its statements
+    // run while this thread goes on with HTTP. A throwaway or a fixture (tests) runs here.
+    const pglite = inMemory
+      ? await openPgliteHere(dataDir, { sharedBuffersMb: buffersMb, loadDataDir: opts.loadDataDir })
+      : await startPgliteThread({ dataDir, sharedBuffersMb: buffersMb })
     // When the app's last statement ended: the tidy waits for a quiet moment (./pglite-tidy.ts).
     let lastStatementAt = 0
     const log = databaseLog(opts.log)
     const db = new Kysely<Database>({
-      dialect: new PGliteDialect({ pglite: withPreparedStatements(pglite) }),
+      dialect: new PGliteStatementsAsTheyCome(pglite),
       log(event) {
         lastStatementAt = performance.now()
         log(event)
@@ -120,15 +120,6 @@ async function openPglite(dataDir: string, opts: NodeDbOptions): Promise<NodeDb>
     throw err
   }
 }
-
-/** PGlite's defaults, with a smaller shared buffer pool: its 128 MB is zeroed at every start
- *  (measured: most of a warm start's CPU) and stays resident (~130 MB of the server's RSS), while
- *  the files underneath sit in the OS page cache anyway; sized to the database (./pglite-buffers.ts).
- *  max_connections sizes shared memory too, and single-user PGlite has one connection. */
-const pgliteStartParams = (sharedBuffers: number) => [
-  ...PGlite.defaultStartParams,
-  ...['-c', `shared_buffers=${sharedBuffers}MB`, '-c', 'max_connections=5'],
-]
 
 /** V8 compiles PGlite's WebAssembly on background threads, by default as many at once as it has
  *  workers (4 in Node), and what they allocate stays in the process (measured at rest: four
