@@ -27,11 +27,12 @@ export const buildCli = () =>
     console.error('TinyCRM: building the command-line tool (dist/cli.js)…'),
   )
 
-/** Builds each [entry, outfile] unless every outfile is up to date. */
+/** Builds each [entry, outfile] that is not up to date (the worker, shared by both, once). */
 async function buildBundles(bundles, say) {
-  if (!bundles.some(([, outfile]) => isStale(outfile))) return false
+  const stale = bundles.filter(([, outfile]) => isStale(outfile))
+  if (!stale.length) return false
   say()
-  for (const [entry, outfile] of bundles) await buildBundle(entry, outfile)
+  for (const [entry, outfile] of stale) await buildBundle(entry, outfile)
   return true
 }
 

@@ -115,32 +115,27 @@ export async function startPgliteThread(start: ThreadStart): Promise<PGlite> {
     async transaction<T>(callback: (tx: Transaction) => Promise<T>): Promise<T> {
       const id = await send<number>({ op: 'begin' })
       let ended = false
+      const end = async (commit: boolean) => {
+        if (ended) return
+        ended = true
+        await send({ op: 'end', tx: id, commit })
+      }
       const tx = {
         query: query(id),
         exec: exec(id),
         get closed() {
           return ended
         },
-        async rollback() {
-          ended = true
-          await send({ op: 'end', tx: id, commit: false })
-        },
+        rollback: () => end(false),
       }
-      let result: T
       try {
-        result = await callback(tx as unknown as Transaction)
+        const result = await callback(tx as unknown as Transaction)
+        await end(true)
+        return result
       } catch (err) {
-        if (!ended) {
-          ended = true
-          await send({ op: 'end', tx: id, commit: false })
-        }
+        await end(false)
         throw err
       }
-      if (!ended) {
-        ended = true
-        await send({ op: 'end', tx: id, commit: true })
-      }
-      return result
     },
     /** The data directory as a tarball (the test fixtures' start: test/support/pglite-setup.ts). */
     async dumpDataDir() {

@@ -23,14 +23,20 @@ const open = new Map<number, HeldTransaction>()
 let lastTx = 0
 
 const identity = (v: unknown) => v
+/** Every type PGlite knows, parsed and serialised as is (made once: PGlite registers its types
+ *  when it opens). */
+let asIs: Record<string, typeof identity> | undefined
 /** `asText`: every value as Postgres sent it, and parameters sent as given (the dev Neon
  *  endpoint's way: scripts/neon-http-endpoint.ts). */
 function queryOptions(request: { rowMode?: 'array' | 'object'; asText?: boolean }): QueryOptions {
   const options: QueryOptions = { rowMode: request.rowMode ?? 'object' }
   if (request.asText) {
     const known = pglite as unknown as { parsers: object; serializers: object }
-    const oids = new Set([...Object.keys(known.parsers), ...Object.keys(known.serializers)])
-    const asIs = Object.fromEntries([...oids].map((oid) => [oid, identity]))
+    asIs ??= Object.fromEntries(
+      [...new Set([...Object.keys(known.parsers), ...Object.keys(known.serializers)])].map(
+        (oid) => [oid, identity],
+      ),
+    )
     options.parsers = asIs
     options.serializers = asIs as Record<number, (v: unknown) => string>
   }
